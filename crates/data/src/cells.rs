@@ -1,0 +1,77 @@
+//! Turning one text cell into a typed value, with the words used when it cannot be.
+
+use chrono::{Datelike, NaiveDate};
+
+/// Cell texts read as "no value". Exports write missing values many ways; these are the ones
+/// that are never a real HR value. (Not "NA": it can be a region or a grade.)
+pub const MISSING_TOKENS: &[&str] = &["", "N/A", "n/a", "NULL", "null", "NaN", "nan", "None", "#N/A"];
+
+pub fn is_missing(cell: &str) -> bool {
+    MISSING_TOKENS.contains(&cell)
+}
+
+/// A finite number. Thousands separators and currency signs are refused, not guessed: "1,234"
+/// is 1234 in one locale and 1.234 in another.
+pub fn parse_number(cell: &str) -> Option<f64> {
+    cell.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// A date in the given chrono format, within the years an HR record can speak of. The range
+/// check matters: chrono reads "19" under `%Y` as the year 19, which is a wrong format, not a date.
+pub fn parse_date(cell: &str, format: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(cell, format).ok().filter(|d| (1900..=2100).contains(&d.year()))
+}
+
+/// Date layouts tried when proposing a mapping, most common in HR exports first.
+pub const CANDIDATE_DATE_FORMATS: &[&str] = &[
+    "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d/%m/%y", "%m/%d/%y", "%Y/%m/%d", "%d.%m.%Y", "%d-%m-%Y", "%Y%m%d",
+];
+
+/// A human description of a date format, for "expected a date like …" messages.
+pub fn date_example(format: &str) -> String {
+    NaiveDate::from_ymd_opt(2024, 3, 31).map_or_else(|| format.to_owned(), |d| d.format(format).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn numbers_refuse_text_separators_and_non_finite_values() {
+        assert_eq!(parse_number("57387"), Some(57387.0));
+        assert_eq!(parse_number("-665480"), Some(-665480.0));
+        assert_eq!(parse_number("1,234"), None);
+        assert_eq!(parse_number("inf"), None);
+        assert_eq!(parse_number("NaN"), None);
+        assert_eq!(parse_number("abc"), None);
+    }
+
+    #[test]
+    fn two_digit_years_follow_the_format_given() {
+        assert_eq!(parse_date("24/12/18", "%d/%m/%y"), NaiveDate::from_ymd_opt(2018, 12, 24));
+        assert_eq!(parse_date("03/01/19", "%m/%d/%y"), NaiveDate::from_ymd_opt(2019, 3, 1));
+        assert_eq!(parse_date("24/12/18", "%m/%d/%y"), None);
+        assert_eq!(parse_date("01/01/19", "%m/%d/%Y"), None, "year 19 is a wrong format");
+    }
+
+    #[test]
+    fn date_example_shows_the_layout() {
+        assert_eq!(date_example("%d/%m/%y"), "31/03/24");
+    }
+
+    proptest! {
+        #[test]
+        fn any_finite_number_round_trips(x in proptest::num::f64::NORMAL | proptest::num::f64::ZERO) {
+            prop_assert_eq!(parse_number(&x.to_string()), Some(x));
+        }
+
+        #[test]
+        fn any_date_round_trips_through_every_candidate_format(days in 0i64..50_000) {
+            let date = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap() + chrono::Days::new(days as u64);
+            for format in CANDIDATE_DATE_FORMATS.iter().filter(|f| !f.contains("%y")) {
+                prop_assert_eq!(parse_date(&date.format(format).to_string(), format), Some(date));
+            }
+        }
+    }
+}

@@ -1,0 +1,390 @@
+//! Validating every row of a table against an import plan and turning it into snapshots.
+//! Either every row is good and the whole file comes back, or the problems do.
+
+use crate::cells::{date_example, is_missing, parse_date, parse_number};
+use crate::error::{DataError, Problem};
+use crate::mapping::{ColumnUse, ImportPlan, DEFAULT_EVENT_VALUE};
+use crate::table::{Row, Table};
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use tenure_domain::{ColumnKind, Exit, Outcome, PersonKey, Snapshot, Value};
+
+/// One validated row and where it came from.
+#[derive(Debug, Clone)]
+pub struct ImportedRow {
+    pub line: u64,
+    pub snapshot: Snapshot,
+    /// A digest of everything the row says, so re-importing an unchanged row is recognised
+    /// without comparing values column by column.
+    pub fingerprint: String,
+}
+
+/// A file that passed validation, ready to be written in one transaction.
+#[derive(Debug, Clone)]
+pub struct ParsedImport {
+    pub plan: ImportPlan,
+    pub rows: Vec<ImportedRow>,
+    /// Rows repeated verbatim inside the file (same person, date and values), dropped.
+    pub repeated_rows: usize,
+}
+
+/// Validates the table's rows, reporting at most `max_errors` problems.
+pub fn parse_snapshots(table: &Table, plan: ImportPlan, max_errors: usize) -> Result<ParsedImport, DataError> {
+    let mut parser = RowParser::new(table, &plan, max_errors.max(1));
+    let mut rows = Vec::with_capacity(table.rows.len());
+    for row in &table.rows {
+        if parser.is_full() {
+            break;
+        }
+        if let Some(snapshot) = parser.snapshot(row) {
+            rows.push(ImportedRow { line: row.line, fingerprint: fingerprint(&snapshot), snapshot });
+        }
+    }
+    let repeated_rows = parser.drop_repeats(&mut rows);
+    if parser.problems.is_empty() {
+        Ok(ParsedImport { plan, rows, repeated_rows })
+    } else {
+        let truncated = parser.is_full();
+        Err(DataError::invalid(parser.problems, truncated))
+    }
+}
+
+struct RowParser<'a> {
+    table: &'a Table,
+    plan: &'a ImportPlan,
+    max_errors: usize,
+    problems: Vec<Problem>,
+    /// Distinct values seen in the target and event columns: a third one is a typo.
+    outcome_values: BTreeMap<usize, Vec<String>>,
+}
+
+impl<'a> RowParser<'a> {
+    fn new(table: &'a Table, plan: &'a ImportPlan, max_errors: usize) -> Self {
+        RowParser { table, plan, max_errors, problems: Vec::new(), outcome_values: BTreeMap::new() }
+    }
+
+    fn is_full(&self) -> bool {
+        self.problems.len() >= self.max_errors
+    }
+
+    fn problem(&mut self, row: &Row, column: Option<usize>, found: Option<&str>, expected: String) {
+        if !self.is_full() {
+            self.problems.push(Problem::new(self.table.location(row.line, column), found, expected));
+        }
+    }
+
+    fn snapshot(&mut self, row: &Row) -> Option<Snapshot> {
+        let before = self.problems.len();
+        let person = self.person(row);
+        let as_of = self.dated(row, &ColumnUse::AsOf, true);
+        let exit = self.exit(row);
+        let outcome = self.outcome(row);
+        let mut values = BTreeMap::new();
+        let mut protected = BTreeMap::new();
+        for (index, column) in self.plan.columns.iter().enumerate() {
+            let target = match column.usage {
+                ColumnUse::Input => &mut values,
+                ColumnUse::Protected => &mut protected,
+                _ => continue,
+            };
+            if let Some(value) = self.value(row, index) {
+                target.insert(column.name.clone(), value);
+            }
+        }
+        if self.problems.len() > before {
+            return None;
+        }
+        Some(Snapshot { person: person?, as_of: as_of.flatten(), values, protected, exit: exit?, outcome: outcome? })
+    }
+
+    fn person(&mut self, row: &Row) -> Option<PersonKey> {
+        let Some(index) = self.plan.index_of(&ColumnUse::Id) else {
+            return PersonKey::parse(&(row.line - 1).to_string()).ok();
+        };
+        let cell = &row.cells[index];
+        match PersonKey::parse(cell) {
+            Ok(key) if !is_missing(cell) => Some(key),
+            Ok(_) | Err(tenure_domain::DomainError::EmptyPersonKey) => {
+                self.problem(row, Some(index), Some(cell), "a person id (it is missing)".into());
+                None
+            }
+            Err(error) => {
+                self.problem(row, Some(index), Some(cell), format!("a person id: {error}"));
+                None
+            }
+        }
+    }
+
+    /// A date column's value: `Some(None)` when the column is absent or (if allowed) empty.
+    fn dated(&mut self, row: &Row, usage: &ColumnUse, required: bool) -> Option<Option<NaiveDate>> {
+        let Some(index) = self.plan.index_of(usage) else { return Some(None) };
+        let cell = &row.cells[index];
+        if is_missing(cell) && !required {
+            return Some(None);
+        }
+        match self.date(row, index) {
+            Some(date) => Some(Some(date)),
+            None => None,
+        }
+    }
+
+    fn date(&mut self, row: &Row, index: usize) -> Option<NaiveDate> {
+        let format = self.plan.columns[index].date_format.clone().unwrap_or_default();
+        let cell = &row.cells[index];
+        let parsed = parse_date(cell, &format);
+        if parsed.is_none() {
+            let expected = format!("a date written {format} (like {})", date_example(&format));
+            self.problem(row, Some(index), Some(cell), expected);
+        }
+        parsed
+    }
+
+    fn exit(&mut self, row: &Row) -> Option<Option<Exit>> {
+        let date = self.dated(row, &ColumnUse::ExitDate, false)?;
+        let kind_index = self.plan.index_of(&ColumnUse::ExitKind);
+        let kind = kind_index.map(|i| row.cells[i].clone()).filter(|k| !is_missing(k));
+        let Some(date) = date else {
+            if let (Some(index), Some(kind)) = (kind_index, &kind) {
+                self.problem(row, Some(index), Some(kind), "no exit kind on a row without an exit date".into());
+                return None;
+            }
+            return Some(None);
+        };
+        let voluntary = match (&kind, kind_index) {
+            (Some(kind), _) => self.plan.mapping.voluntary.iter().any(|v| v.eq_ignore_ascii_case(kind)),
+            // With no exit-kind column at all every exit is taken as voluntary (documented).
+            (None, None) => true,
+            (None, Some(_)) => false,
+        };
+        Some(Some(Exit { date, kind, voluntary }))
+    }
+
+    fn outcome(&mut self, row: &Row) -> Option<Option<Outcome>> {
+        if let Some(index) = self.plan.index_of(&ColumnUse::Target) {
+            let positive = self.plan.mapping.positive.clone().unwrap_or_default();
+            let left = self.binary(row, index, &positive)?;
+            return Some(Some(Outcome::Left(left)));
+        }
+        let Some(duration_index) = self.plan.index_of(&ColumnUse::Duration) else { return Some(None) };
+        let cell = &row.cells[duration_index];
+        let duration = parse_number(cell).filter(|d| *d >= 0.0);
+        if duration.is_none() {
+            self.problem(row, Some(duration_index), Some(cell), "a duration: a number ≥ 0".into());
+        }
+        let event_index = self.plan.index_of(&ColumnUse::Event)?;
+        let event_value = self.plan.mapping.event_value.clone().unwrap_or_else(|| DEFAULT_EVENT_VALUE.into());
+        let event = self.binary(row, event_index, &event_value)?;
+        Some(Some(Outcome::Duration { duration: duration?, event }))
+    }
+
+    /// A two-valued outcome cell: true when it equals `positive`. A third distinct value is
+    /// almost always a typo ("Yes " vs "yes"), so it is refused, not read as negative.
+    fn binary(&mut self, row: &Row, index: usize, positive: &str) -> Option<bool> {
+        let cell = row.cells[index].clone();
+        if is_missing(&cell) {
+            self.problem(row, Some(index), Some(&cell), format!("an outcome value (\"{positive}\" or the other value)"));
+            return None;
+        }
+        let seen = self.outcome_values.entry(index).or_default();
+        if !seen.contains(&cell) {
+            if seen.len() == 2 || (seen.len() == 1 && seen[0] != positive && cell != positive) {
+                let expected = format!("one of two outcome values: \"{positive}\" or {:?}", seen.iter().find(|v| *v != positive));
+                self.problem(row, Some(index), Some(&cell), expected);
+                return None;
+            }
+            seen.push(cell.clone());
+        }
+        Some(cell == positive)
+    }
+
+    fn value(&mut self, row: &Row, index: usize) -> Option<Value> {
+        let cell = &row.cells[index];
+        if is_missing(cell) {
+            return Some(Value::Missing);
+        }
+        let column = &self.plan.columns[index];
+        match column.kind {
+            ColumnKind::Category => Some(Value::Category(cell.clone())),
+            ColumnKind::Date => self.date(row, index).map(Value::Date),
+            ColumnKind::Number => {
+                let number = parse_number(cell);
+                if number.is_none() {
+                    let expected = if column.inferred {
+                        "a number (the column is numeric in nearly every other row; declare it `category` under [columns] if text is meant)"
+                    } else {
+                        "a number"
+                    };
+                    self.problem(row, Some(index), Some(cell), expected.into());
+                }
+                number.map(Value::Number)
+            }
+        }
+    }
+
+    /// Drops rows repeated verbatim and reports keys that appear twice with different values.
+    fn drop_repeats(&mut self, rows: &mut Vec<ImportedRow>) -> usize {
+        let id_column = self.plan.index_of(&ColumnUse::Id);
+        let mut first_line: HashMap<(PersonKey, Option<NaiveDate>), (u64, String)> = HashMap::with_capacity(rows.len());
+        let before = rows.len();
+        let mut conflicts = Vec::new();
+        rows.retain(|row| {
+            let key = (row.snapshot.person.clone(), row.snapshot.as_of);
+            match first_line.get(&key) {
+                None => {
+                    first_line.insert(key, (row.line, row.fingerprint.clone()));
+                    true
+                }
+                Some((_, fingerprint)) if *fingerprint == row.fingerprint => false,
+                Some((line, _)) => {
+                    conflicts.push((row.line, *line, key));
+                    false
+                }
+            }
+        });
+        for (line, first, (person, as_of)) in conflicts {
+            let when = as_of.map(|d| format!(" as of {d}")).unwrap_or_default();
+            let expected = format!("one row per person and as-of date: person {person}{when} is already on line {first} with different values");
+            let row = Row { line, cells: Vec::new() };
+            self.problem(&row, id_column, Some(person.as_str()), expected);
+        }
+        before - rows.len()
+    }
+}
+
+/// A stable digest of a snapshot's content: names, kinds and values in name order.
+pub fn fingerprint(snapshot: &Snapshot) -> String {
+    let mut hasher = Sha256::new();
+    let mut put = |part: &str| {
+        hasher.update(part.as_bytes());
+        hasher.update([0x1f]);
+    };
+    for (section, values) in [("v", &snapshot.values), ("p", &snapshot.protected)] {
+        for (name, value) in values {
+            put(section);
+            put(name);
+            put(&tagged(value));
+        }
+    }
+    if let Some(exit) = &snapshot.exit {
+        put(&format!("exit {} {:?} {}", exit.date, exit.kind, exit.voluntary));
+    }
+    if let Some(outcome) = &snapshot.outcome {
+        put(&format!("outcome {outcome:?}"));
+    }
+    hex::encode(&hasher.finalize()[..16])
+}
+
+fn tagged(value: &Value) -> String {
+    match value {
+        Value::Number(x) => format!("n{x}"),
+        Value::Category(s) => format!("c{s}"),
+        Value::Date(d) => format!("d{d}"),
+        Value::Missing => "m".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::Mapping;
+    use crate::table::Row;
+
+    fn table(header: &[&str], rows: &[&[&str]]) -> Table {
+        Table {
+            path: "t.csv".into(),
+            header: header.iter().map(|s| s.to_string()).collect(),
+            rows: rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| Row { line: i as u64 + 2, cells: r.iter().map(|s| s.to_string()).collect() })
+                .collect(),
+        }
+    }
+
+    fn panel_mapping() -> Mapping {
+        Mapping {
+            id: Some("id".into()),
+            as_of: Some("month".into()),
+            as_of_format: Some("%m/%d/%y".into()),
+            exit_date: Some("left_on".into()),
+            exit_date_format: Some("%d/%m/%y".into()),
+            columns: [("pay".to_string(), ColumnKind::Number)].into(),
+            ..Default::default()
+        }
+    }
+
+    fn parse(t: &Table, mapping: &Mapping) -> Result<ParsedImport, DataError> {
+        parse_snapshots(t, ImportPlan::new(mapping, t)?, 10)
+    }
+
+    fn problems(t: &Table, mapping: &Mapping) -> Vec<String> {
+        match parse(t, mapping) {
+            Err(DataError::Invalid { problems, .. }) => problems.iter().map(|p| p.to_string()).collect(),
+            other => panic!("expected problems, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn panel_rows_become_dated_snapshots_with_exits() {
+        let t = table(&["id", "month", "pay", "left_on"], &[&["7", "01/01/19", "100", ""], &["7", "02/01/19", "", "15/02/19"]]);
+        let parsed = parse(&t, &panel_mapping()).unwrap();
+        let last = &parsed.rows[1].snapshot;
+        assert_eq!(last.as_of, NaiveDate::from_ymd_opt(2019, 2, 1));
+        assert_eq!(last.values["pay"], Value::Missing);
+        let exit = last.exit.as_ref().unwrap();
+        assert_eq!(exit.date, NaiveDate::from_ymd_opt(2019, 2, 15).unwrap());
+        assert!(exit.voluntary, "without an exit-kind column every exit counts as voluntary");
+    }
+
+    #[test]
+    fn wrong_date_format_names_line_column_value_and_format() {
+        let t = table(&["id", "month", "pay", "left_on"], &[&["7", "2019-01-01", "100", ""]]);
+        let found = problems(&t, &panel_mapping());
+        assert_eq!(found[0], "t.csv:2:2 (column \"month\"): expected a date written %m/%d/%y (like 03/31/24), found \"2019-01-01\"");
+    }
+
+    #[test]
+    fn text_in_a_numeric_column_and_a_missing_id_are_both_reported() {
+        let t = table(&["id", "month", "pay", "left_on"], &[&["7", "01/01/19", "abc", ""], &["", "01/01/19", "1", ""]]);
+        let found = problems(&t, &panel_mapping());
+        assert!(found[0].starts_with("t.csv:2:3 (column \"pay\"): expected a number"), "{found:?}");
+        assert!(found[1].starts_with("t.csv:3:1 (column \"id\"): expected a person id"), "{found:?}");
+    }
+
+    #[test]
+    fn conflicting_duplicate_keys_name_both_lines_and_verbatim_repeats_are_dropped() {
+        let rows: &[&[&str]] = &[&["7", "01/01/19", "1", ""], &["7", "01/01/19", "1", ""], &["7", "01/01/19", "2", ""]];
+        let found = problems(&table(&["id", "month", "pay", "left_on"], rows), &panel_mapping());
+        assert!(found[0].starts_with("t.csv:4:1 (column \"id\")") && found[0].contains("already on line 2"), "{found:?}");
+        let parsed = parse(&table(&["id", "month", "pay", "left_on"], &rows[..2]), &panel_mapping()).unwrap();
+        assert_eq!((parsed.rows.len(), parsed.repeated_rows), (1, 1));
+    }
+
+    #[test]
+    fn a_third_target_value_is_a_typo_not_a_negative() {
+        let t = table(&["id", "Attrition"], &[&["1", "Yes"], &["2", "No"], &["3", "yes"]]);
+        let mapping = Mapping { id: Some("id".into()), target: Some("Attrition".into()), positive: Some("Yes".into()), ..Default::default() };
+        assert!(problems(&t, &mapping)[0].starts_with("t.csv:4:2"));
+    }
+
+    #[test]
+    fn time_to_event_rows_carry_duration_and_event() {
+        let t = table(&["month", "left", "level"], &[&["5", "1", "High"], &["12", "0", "Low"]]);
+        let mapping = Mapping { duration: Some("month".into()), event: Some("left".into()), ..Default::default() };
+        let parsed = parse(&t, &mapping).unwrap();
+        assert_eq!(parsed.rows[0].snapshot.outcome, Some(Outcome::Duration { duration: 5.0, event: true }));
+        assert_eq!(parsed.rows[1].snapshot.person.as_str(), "2", "the row number is the id");
+    }
+
+    #[test]
+    fn fingerprints_change_with_any_value() {
+        let t = table(&["id", "month", "pay", "left_on"], &[&["7", "01/01/19", "1", ""], &["8", "01/01/19", "1.5", ""]]);
+        let parsed = parse(&t, &panel_mapping()).unwrap();
+        assert_ne!(parsed.rows[0].fingerprint, parsed.rows[1].fingerprint);
+        let mut same = parsed.rows[0].snapshot.clone();
+        assert_eq!(fingerprint(&same), parsed.rows[0].fingerprint);
+        same.values.insert("pay".into(), Value::Number(1.0000001));
+        assert_ne!(fingerprint(&same), parsed.rows[0].fingerprint);
+    }
+}

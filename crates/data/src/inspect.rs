@@ -1,0 +1,422 @@
+//! Reading an unknown file and proposing how to map it: each column's kind, gaps and examples,
+//! the likely id, dates, target and roles, and the columns that look protected.
+
+use crate::cells::{is_missing, parse_date, parse_number, CANDIDATE_DATE_FORMATS};
+use crate::mapping::Mapping;
+use crate::table::Table;
+use chrono::Datelike;
+use std::collections::{BTreeSet, HashSet};
+use std::fmt::Write;
+use tenure_domain::{looks_protected, ColumnKind, ProtectedCategory};
+
+/// What inspection learnt about one column.
+#[derive(Debug, Clone)]
+pub struct ColumnProfile {
+    pub name: String,
+    pub kind: ColumnKind,
+    pub date_format: Option<String>,
+    pub missing: usize,
+    pub distinct: usize,
+    pub examples: Vec<String>,
+    pub protected: Option<ProtectedCategory>,
+    /// Why the proposal uses the column the way it does, in a few words.
+    pub notes: Vec<String>,
+}
+
+/// A file's profile and the mapping proposed for it.
+#[derive(Debug, Clone)]
+pub struct Inspection {
+    pub file: String,
+    pub rows: usize,
+    pub columns: Vec<ColumnProfile>,
+    pub proposed: Mapping,
+}
+
+/// Categories with more levels than this are called out: often an id or free text.
+const MANY_LEVELS: usize = 50;
+
+pub fn inspect(table: &Table) -> Inspection {
+    let mut columns: Vec<ColumnProfile> = (0..table.header.len()).map(|i| profile(table, i)).collect();
+    let proposed = propose(table, &mut columns);
+    Inspection { file: table.path.display().to_string(), rows: table.rows.len(), columns, proposed }
+}
+
+fn cells(table: &Table, index: usize) -> impl Iterator<Item = &str> {
+    table.rows.iter().map(move |r| r.cells[index].as_str())
+}
+
+fn profile(table: &Table, index: usize) -> ColumnProfile {
+    let present: Vec<&str> = cells(table, index).filter(|c| !is_missing(c)).collect();
+    let distinct: BTreeSet<&str> = present.iter().copied().collect();
+    let mut examples: Vec<String> = Vec::new();
+    for cell in &present {
+        if examples.len() == 3 {
+            break;
+        }
+        if !examples.iter().any(|e| e == cell) {
+            examples.push(cell.to_string());
+        }
+    }
+    let (kind, date_format) = infer_kind(&present);
+    let name = table.header[index].clone();
+    let mut notes = Vec::new();
+    if kind == ColumnKind::Category && distinct.len() > MANY_LEVELS {
+        notes.push(format!("many levels ({})", distinct.len()));
+    }
+    ColumnProfile {
+        protected: looks_protected(&name),
+        name,
+        kind,
+        date_format,
+        missing: table.rows.len() - present.len(),
+        distinct: distinct.len(),
+        examples,
+        notes,
+    }
+}
+
+fn infer_kind(present: &[&str]) -> (ColumnKind, Option<String>) {
+    if present.is_empty() {
+        return (ColumnKind::Category, None);
+    }
+    if let Some(format) = date_format(present) {
+        return (ColumnKind::Date, Some(format));
+    }
+    if present.iter().all(|c| parse_number(c).is_some()) {
+        return (ColumnKind::Number, None);
+    }
+    (ColumnKind::Category, None)
+}
+
+/// The date format every cell parses under. Where day and month are ambiguous (all days
+/// ≤ 12), the reading with fewer distinct days wins: snapshot dates fall on one day of the month.
+fn date_format(present: &[&str]) -> Option<String> {
+    if !present.iter().all(|c| c.contains(['/', '-', '.']) || c.len() == 8) {
+        return None;
+    }
+    let parses: Vec<(&str, usize)> = CANDIDATE_DATE_FORMATS
+        .iter()
+        .filter_map(|format| {
+            let days: Option<HashSet<u32>> = present.iter().map(|c| parse_date(c, format).map(|d| d.day())).collect();
+            days.map(|d| (*format, d.len()))
+        })
+        .collect();
+    parses.iter().min_by_key(|(_, days)| *days).map(|(f, _)| f.to_string())
+}
+
+fn words(name: &str) -> String {
+    name.to_lowercase().replace(['_', '-', ' '], "")
+}
+
+fn named_like(name: &str, stems: &[&str]) -> bool {
+    let w = words(name);
+    stems.iter().any(|s| w.contains(s))
+}
+
+struct Proposal<'a> {
+    table: &'a Table,
+    columns: &'a mut [ColumnProfile],
+    mapping: Mapping,
+    used: HashSet<usize>,
+}
+
+fn propose(table: &Table, columns: &mut [ColumnProfile]) -> Mapping {
+    let mut proposal = Proposal { table, columns, mapping: Mapping::default(), used: HashSet::new() };
+    proposal.ignorable();
+    proposal.protected();
+    proposal.identity_and_dates();
+    proposal.outcome();
+    proposal.roles();
+    proposal.kinds();
+    proposal.mapping
+}
+
+impl Proposal<'_> {
+    fn note(&mut self, index: usize, note: &str) {
+        self.columns[index].notes.push(note.to_owned());
+        self.used.insert(index);
+    }
+
+    /// Constants carry no information; a row counter is not a fact about anyone.
+    fn ignorable(&mut self) {
+        for index in 0..self.columns.len() {
+            let column = &self.columns[index];
+            let reason = if column.distinct + usize::from(column.missing > 0) <= 1 {
+                Some("constant: ignore")
+            } else if is_row_number(self.table, index) {
+                Some("row number: ignore")
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                self.mapping.ignore.push(column.name.clone());
+                self.note(index, reason);
+            }
+        }
+    }
+
+    fn protected(&mut self) {
+        for index in 0..self.columns.len() {
+            if self.used.contains(&index) {
+                continue;
+            }
+            if let Some(category) = self.columns[index].protected {
+                self.mapping.protected.push(self.columns[index].name.clone());
+                self.note(index, &format!("looks protected ({category}): fairness audit only — confirm, or ignore"));
+            }
+        }
+    }
+
+    fn free(&self, index: usize) -> bool {
+        !self.used.contains(&index)
+    }
+
+    fn identity_and_dates(&mut self) {
+        let complete = |c: &ColumnProfile| c.missing == 0;
+        let id = (0..self.columns.len())
+            .filter(|&i| self.free(i) && complete(&self.columns[i]) && self.columns[i].kind != ColumnKind::Date)
+            .filter(|&i| named_like(&self.columns[i].name, &["id", "number", "empno", "employee", "code"]))
+            .max_by_key(|&i| self.columns[i].distinct);
+        let Some(id) = id else { return };
+        self.mapping.id = Some(self.columns[id].name.clone());
+        self.note(id, "person id");
+        if self.columns[id].distinct == self.table.rows.len() {
+            return;
+        }
+        // Ids repeat: a panel. Its as-of date is the complete date column with fewest values.
+        let as_of = (0..self.columns.len())
+            .filter(|&i| self.free(i) && self.columns[i].kind == ColumnKind::Date && complete(&self.columns[i]))
+            .min_by_key(|&i| self.columns[i].distinct);
+        if let Some(as_of) = as_of {
+            self.mapping.as_of = Some(self.columns[as_of].name.clone());
+            self.mapping.as_of_format = self.columns[as_of].date_format.clone();
+            self.note(as_of, "as-of date (panel)");
+        }
+        let exit = (0..self.columns.len()).find(|&i| {
+            let c = &self.columns[i];
+            self.free(i) && c.kind == ColumnKind::Date && c.missing > 0
+                && named_like(&c.name, &["exit", "leav", "left", "termin", "lastworking", "separation", "end"])
+        });
+        if let Some(exit) = exit {
+            self.mapping.exit_date = Some(self.columns[exit].name.clone());
+            self.mapping.exit_date_format = self.columns[exit].date_format.clone();
+            self.note(exit, "exit date");
+        }
+    }
+
+    fn outcome(&mut self) {
+        if self.mapping.as_of.is_some() {
+            return;
+        }
+        let target = (0..self.columns.len()).find(|&i| {
+            let c = &self.columns[i];
+            self.free(i) && c.distinct == 2 && c.missing == 0
+                && named_like(&c.name, &["attrition", "left", "churn", "exit", "termin", "quit", "turnover", "target", "leaver"])
+        });
+        let Some(target) = target else { return };
+        let positive = positive_value(self.table, target);
+        let duration = (0..self.columns.len()).find(|&i| {
+            let c = &self.columns[i];
+            let w = words(&c.name);
+            self.free(i) && c.kind == ColumnKind::Number && ["month", "months", "duration", "time", "followup", "tenuremonths"].contains(&w.as_str())
+        });
+        let name = self.columns[target].name.clone();
+        if let Some(duration) = duration {
+            self.mapping.duration = Some(self.columns[duration].name.clone());
+            self.mapping.event = Some(name);
+            if positive != "1" {
+                self.mapping.event_value = Some(positive);
+            }
+            self.note(duration, "duration (time-to-event)");
+            self.note(target, "event flag");
+        } else {
+            self.mapping.target = Some(name);
+            self.mapping.positive = Some(positive);
+            self.note(target, "target (cross-section)");
+        }
+    }
+
+    fn roles(&mut self) {
+        let pick = |p: &Proposal, kind: ColumnKind, stems: &[&str], avoid: &[&str]| {
+            (0..p.columns.len()).find(|&i| {
+                let c = &p.columns[i];
+                p.free(i) && c.kind == kind && named_like(&c.name, stems) && !named_like(&c.name, avoid)
+            })
+        };
+        use ColumnKind::{Category, Date, Number};
+        let found = [
+            ("pay", pick(self, Number, &["income", "salary", "pay", "wage", "compensation"], &["hike", "rate", "raise"])),
+            ("level", pick(self, Number, &["level", "grade", "band"], &["satisfaction", "education", "stock", "involvement"]).or_else(|| pick(self, Category, &["level", "grade", "band"], &["education"]))),
+            ("department", pick(self, Category, &["department", "dept", "division", "function"], &[])),
+            ("team", pick(self, Category, &["team", "unit"], &[])),
+            ("manager", pick(self, Category, &["manager", "supervisor"], &["years", "months"])),
+            ("rating", pick(self, Number, &["rating", "performance"], &["satisfaction"])),
+            ("hire_date", pick(self, Date, &["join", "hire", "start"], &[])),
+        ];
+        for (role, index) in found {
+            let Some(index) = index else { continue };
+            let name = self.columns[index].name.clone();
+            let roles = &mut self.mapping.roles;
+            let slot = match role {
+                "pay" => &mut roles.pay,
+                "level" => &mut roles.level,
+                "department" => &mut roles.department,
+                "team" => &mut roles.team,
+                "manager" => &mut roles.manager,
+                "rating" => &mut roles.rating,
+                _ => &mut roles.hire_date,
+            };
+            *slot = Some(name);
+            self.columns[index].notes.push(format!("role: {role}"));
+        }
+        for index in 0..self.columns.len() {
+            let c = &self.columns[index];
+            if self.free(index) && c.kind == Number && named_like(&c.name, &["satisfaction", "engagement", "sentiment", "intention", "involvement", "survey", "enps"]) {
+                self.mapping.roles.survey.push(c.name.clone());
+                self.columns[index].notes.push("role: survey".into());
+            }
+        }
+    }
+
+    /// Inputs get an explicit kind, so an import catches a stray text cell in a numeric column.
+    fn kinds(&mut self) {
+        let skip: HashSet<String> = self.mapping.ignore.iter().cloned().collect();
+        for (index, column) in self.columns.iter().enumerate() {
+            let special = [&self.mapping.id, &self.mapping.as_of, &self.mapping.exit_date, &self.mapping.target, &self.mapping.duration, &self.mapping.event];
+            if skip.contains(&column.name) || special.iter().any(|s| s.as_deref() == Some(&column.name)) {
+                continue;
+            }
+            let _ = index;
+            self.mapping.columns.insert(column.name.clone(), column.kind);
+            if let Some(format) = &column.date_format {
+                self.mapping.date_formats.insert(column.name.clone(), format.clone());
+            }
+        }
+    }
+}
+
+/// 0,1,2,… or 1,2,3,… down the file: a row counter, typically pandas' unnamed index.
+fn is_row_number(table: &Table, index: usize) -> bool {
+    // An employee number can count 1, 2, 3 too: only a nameless or index-named column qualifies.
+    let name = words(&table.header[index]);
+    if !(name.starts_with("column") || name.starts_with("unnamed") || ["index", "row", "rownumber", "#"].contains(&name.as_str())) {
+        return false;
+    }
+    let numbers: Option<Vec<i64>> = cells(table, index).map(|c| c.parse::<i64>().ok()).collect();
+    let Some(numbers) = numbers else { return false };
+    let start = numbers.first().copied().unwrap_or(-1);
+    (start == 0 || start == 1) && numbers.iter().enumerate().all(|(i, n)| *n == start + i as i64)
+}
+
+/// The outcome value meaning "left", by the words exports use for it.
+fn positive_value(table: &Table, index: usize) -> String {
+    let values: BTreeSet<&str> = cells(table, index).collect();
+    let positive = ["yes", "1", "true", "y", "left", "leaver", "exited", "terminated"];
+    values
+        .iter()
+        .find(|v| positive.contains(&v.to_lowercase().as_str()))
+        .or_else(|| values.iter().next_back())
+        .map(|v| v.to_string())
+        .unwrap_or_default()
+}
+
+impl Inspection {
+    /// A readable table of the columns followed by the proposed mapping.
+    pub fn render_text(&self) -> String {
+        let mut out = format!("{}: {} rows, {} columns\n\n", self.file, self.rows, self.columns.len());
+        let width = self.columns.iter().map(|c| c.name.chars().count()).max().unwrap_or(6).max(6);
+        let _ = writeln!(out, "{:>3}  {:<width$}  {:<8}  {:>7}  {:>8}  {:<30}  notes", "#", "column", "kind", "missing", "distinct", "examples");
+        for (i, c) in self.columns.iter().enumerate() {
+            let kind = match &c.date_format {
+                Some(f) => format!("date {f}"),
+                None => c.kind.to_string(),
+            };
+            let examples: String = c.examples.join(", ").chars().take(30).collect();
+            let mut notes = c.notes.clone();
+            if let Some(category) = c.protected {
+                if !notes.iter().any(|n| n.starts_with("looks protected")) {
+                    notes.push(format!("looks protected ({category})"));
+                }
+            }
+            let _ = writeln!(out, "{:>3}  {:<width$}  {:<8}  {:>7}  {:>8}  {:<30}  {}", i + 1, c.name, kind, c.missing, c.distinct, examples, notes.join("; "));
+        }
+        let flagged: Vec<&str> = self.columns.iter().filter(|c| c.protected.is_some()).map(|c| c.name.as_str()).collect();
+        if !flagged.is_empty() {
+            let _ = writeln!(out, "\nlooks protected (never model inputs; mark protected or ignore): {}", flagged.join(", "));
+        }
+        let _ = write!(out, "\nproposed mapping (write it with --format toml, review, then `tenure import FILE --mapping MAP.toml`):\n\n{}", self.proposed.to_toml());
+        out
+    }
+
+    /// The proposed mapping as a commented TOML file to edit.
+    pub fn render_toml(&self) -> String {
+        let mut out = format!("# tenure mapping proposed by `tenure inspect` for {} ({} rows).\n", self.file, self.rows);
+        out.push_str("# Review it before importing: check the id, dates, outcome and roles;\n");
+        out.push_str("# protected columns are kept apart for fairness audits and are never model inputs.\n");
+        for c in &self.columns {
+            if !c.notes.is_empty() {
+                let _ = writeln!(out, "#   {}: {}", c.name, c.notes.join("; "));
+            }
+        }
+        out.push('\n');
+        out.push_str(&self.proposed.to_toml());
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::Row;
+
+    fn table(header: &[&str], rows: &[Vec<String>]) -> Table {
+        Table {
+            path: "t.csv".into(),
+            header: header.iter().map(|s| s.to_string()).collect(),
+            rows: rows.iter().enumerate().map(|(i, r)| Row { line: i as u64 + 2, cells: r.clone() }).collect(),
+        }
+    }
+
+    fn row(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn proposes_a_panel_with_ambiguous_dates_read_as_monthly_snapshots() {
+        let rows = vec![
+            row(&["0", "01/01/19", "1", "24/12/18", "", "M"]),
+            row(&["1", "02/01/19", "1", "24/12/18", "15/02/19", "M"]),
+            row(&["2", "01/01/19", "2", "13/11/18", "", "F"]),
+        ];
+        let t = table(&["column_1", "MMM-YY", "Driver_ID", "Dateofjoining", "LastWorkingDate", "Gender"], &rows);
+        let inspection = inspect(&t);
+        let m = &inspection.proposed;
+        assert_eq!(m.id.as_deref(), Some("Driver_ID"));
+        assert_eq!((m.as_of.as_deref(), m.as_of_format.as_deref()), (Some("MMM-YY"), Some("%m/%d/%y")));
+        assert_eq!((m.exit_date.as_deref(), m.exit_date_format.as_deref()), (Some("LastWorkingDate"), Some("%d/%m/%y")));
+        assert_eq!(m.ignore, ["column_1"]);
+        assert_eq!(m.protected, ["Gender"]);
+        assert_eq!(m.roles.hire_date.as_deref(), Some("Dateofjoining"));
+    }
+
+    #[test]
+    fn proposes_a_cross_section_target_and_ignores_constants() {
+        let rows = vec![row(&["1", "Yes", "1", "5000"]), row(&["2", "No", "1", "6000"])];
+        let t = table(&["EmployeeNumber", "Attrition", "EmployeeCount", "MonthlyIncome"], &rows);
+        let m = inspect(&t).proposed;
+        assert_eq!((m.target.as_deref(), m.positive.as_deref()), (Some("Attrition"), Some("Yes")));
+        assert_eq!(m.ignore, ["EmployeeCount"]);
+        assert_eq!(m.roles.pay.as_deref(), Some("MonthlyIncome"));
+        assert_eq!(m.columns.get("MonthlyIncome"), Some(&ColumnKind::Number));
+    }
+
+    #[test]
+    fn proposes_time_to_event_when_a_duration_sits_beside_the_event() {
+        let rows = vec![row(&["M", "3", "1", "1"]), row(&["F", "8", "0", "12"])];
+        let t = table(&["gender", "sentiment", "left", "month"], &rows);
+        let m = inspect(&t).proposed;
+        assert_eq!((m.duration.as_deref(), m.event.as_deref()), (Some("month"), Some("left")));
+        assert_eq!(m.protected, ["gender"]);
+        assert_eq!(m.roles.survey, ["sentiment"]);
+    }
+}

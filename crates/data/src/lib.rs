@@ -1,0 +1,20 @@
+//! Bringing an organization's HR export in: reading CSV files, mapping their columns onto
+//! tenure's meanings, validating every cell, proposing a mapping for an unknown file, and
+//! generating a synthetic organization to demo, test and benchmark on.
+//!
+//! Nothing here touches a database: the output is a list of validated
+//! [`tenure_domain::Snapshot`]s that the store writes in one transaction.
+
+mod cells;
+mod error;
+mod import;
+mod inspect;
+mod mapping;
+pub mod simulate;
+mod table;
+
+pub use error::{DataError, Location, Problem};
+pub use import::{parse_snapshots, ImportedRow, ParsedImport};
+pub use inspect::{inspect, ColumnProfile, Inspection};
+pub use mapping::{ColumnUse, ImportPlan, Mapping, PlannedColumn, RoleColumns};
+pub use table::{read_table, Table, MAX_CELL_BYTES};

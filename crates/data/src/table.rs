@@ -1,0 +1,240 @@
+//! Reading a CSV export into memory as text cells with their line numbers, refusing what is
+//! not a readable table (binary data, broken UTF-8, ragged rows, absurd cells) with the exact place.
+
+use crate::error::{DataError, Location, Problem};
+use std::path::{Path, PathBuf};
+
+/// The longest cell accepted. Real HR cells are short; a longer one means a broken quote or a
+/// file that is not a table, and is reported instead of swallowing the rest of the file.
+pub const MAX_CELL_BYTES: usize = 64 * 1024;
+
+/// A CSV file as read: header names and rows of trimmed text, each with its 1-based line.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub path: PathBuf,
+    /// Column names; a nameless column is called `column_N` (1-based), which is how a
+    /// mapping refers to it.
+    pub header: Vec<String>,
+    pub rows: Vec<Row>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub line: u64,
+    pub cells: Vec<String>,
+}
+
+impl Table {
+    pub fn location(&self, line: u64, column: Option<usize>) -> Location {
+        Location {
+            file: self.path.clone(),
+            line,
+            column: column.map(|index| (index + 1, self.header[index].clone())),
+        }
+    }
+
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+}
+
+/// Reads a whole CSV file, stopping after `max_errors` problems.
+pub fn read_table(path: &Path, max_errors: usize) -> Result<Table, DataError> {
+    let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_owned(), source })?;
+    TableReader::new(path, max_errors).read(&bytes)
+}
+
+struct TableReader {
+    path: PathBuf,
+    max_errors: usize,
+    problems: Vec<Problem>,
+}
+
+impl TableReader {
+    fn new(path: &Path, max_errors: usize) -> Self {
+        TableReader { path: path.to_owned(), max_errors: max_errors.max(1), problems: Vec::new() }
+    }
+
+    fn read(mut self, bytes: &[u8]) -> Result<Table, DataError> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(self.fatal(1, None, None, "a header line and at least one row (the file is empty)"));
+        }
+        if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+            let line = 1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count() as u64;
+            return Err(self.fatal(line, None, None, "text (found a NUL byte: this looks like a binary file, not CSV)"));
+        }
+        // The csv crate miscounts lines on CRLF input; with LF endings its line numbers are exact.
+        let normalized;
+        let bytes = if bytes.windows(2).any(|w| w == b"\r\n") {
+            normalized = crlf_to_lf(bytes);
+            &normalized[..]
+        } else {
+            bytes
+        };
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
+        let mut records = reader.byte_records();
+        let header = match records.next() {
+            Some(Ok(record)) => self.header(&record),
+            Some(Err(error)) => return Err(self.fatal(csv_line(&error), None, None, "a readable CSV header")),
+            None => return Err(self.fatal(1, None, None, "a header line")),
+        };
+        let header = header.ok_or_else(|| self.finish_err())?;
+        let mut rows = Vec::new();
+        for record in records {
+            if self.problems.len() >= self.max_errors {
+                break;
+            }
+            match record {
+                Ok(record) => {
+                    if let Some(row) = self.row(&record, &header) {
+                        rows.push(row);
+                    }
+                }
+                Err(error) => self.push_at(csv_line(&error), None, None, "a well-formed CSV record"),
+            }
+        }
+        if self.problems.is_empty() && rows.is_empty() {
+            self.push_at(2, None, None, "at least one data row after the header");
+        }
+        if !self.problems.is_empty() {
+            return Err(self.finish_err());
+        }
+        Ok(Table { path: self.path, header, rows })
+    }
+
+    fn header(&mut self, record: &csv::ByteRecord) -> Option<Vec<String>> {
+        let mut names = Vec::with_capacity(record.len());
+        for (index, raw) in record.iter().enumerate() {
+            let name = self.cell_text(1, index, &format!("column_{}", index + 1), raw)?;
+            names.push(if name.is_empty() { format!("column_{}", index + 1) } else { name });
+        }
+        for (index, name) in names.iter().enumerate() {
+            if names[..index].contains(name) {
+                let found = name.clone();
+                self.push_at(1, Some((index + 1, found.clone())), Some(&found), "unique column names");
+            }
+        }
+        self.problems.is_empty().then_some(names)
+    }
+
+    fn row(&mut self, record: &csv::ByteRecord, header: &[String]) -> Option<Row> {
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() == 1 && record.get(0).is_some_and(|cell| cell.iter().all(u8::is_ascii_whitespace)) {
+            return None; // a blank line, e.g. trailing newlines at the end of an export
+        }
+        if record.len() != header.len() {
+            let expected = format!("{} fields as in the header, found {}", header.len(), record.len());
+            self.push_at(line, None, None, &expected);
+            return None;
+        }
+        let mut cells = Vec::with_capacity(record.len());
+        for (index, raw) in record.iter().enumerate() {
+            cells.push(self.cell_text(line, index, &header[index], raw)?);
+        }
+        Some(Row { line, cells })
+    }
+
+    fn cell_text(&mut self, line: u64, index: usize, name: &str, raw: &[u8]) -> Option<String> {
+        let column = Some((index + 1, name.to_owned()));
+        if raw.len() > MAX_CELL_BYTES {
+            let found = String::from_utf8_lossy(&raw[..200.min(raw.len())]).into_owned();
+            let expected = format!("a cell of at most {MAX_CELL_BYTES} bytes (this one has {})", raw.len());
+            self.push_at(line, column, Some(&found), &expected);
+            return None;
+        }
+        match std::str::from_utf8(raw) {
+            Ok(text) => Some(text.trim().to_owned()),
+            Err(_) => {
+                let found = String::from_utf8_lossy(raw).into_owned();
+                self.push_at(line, column, Some(&found), "UTF-8 text");
+                None
+            }
+        }
+    }
+
+    fn push_at(&mut self, line: u64, column: Option<(usize, String)>, found: Option<&str>, expected: &str) {
+        let location = Location { file: self.path.clone(), line, column };
+        self.problems.push(Problem::new(location, found, expected));
+    }
+
+    fn fatal(&mut self, line: u64, column: Option<(usize, String)>, found: Option<&str>, expected: &str) -> DataError {
+        self.push_at(line, column, found, expected);
+        self.finish_err()
+    }
+
+    fn finish_err(&mut self) -> DataError {
+        let truncated = self.problems.len() >= self.max_errors;
+        DataError::invalid(std::mem::take(&mut self.problems), truncated)
+    }
+}
+
+fn crlf_to_lf(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    for (i, &b) in bytes.iter().enumerate() {
+        if !(b == b'\r' && bytes.get(i + 1) == Some(&b'\n')) {
+            out.push(b);
+        }
+    }
+    out
+}
+
+fn csv_line(error: &csv::Error) -> u64 {
+    error.position().map_or(1, |p| p.line())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &[u8]) -> Result<Table, DataError> {
+        TableReader::new(Path::new("t.csv"), 10).read(text)
+    }
+
+    fn first_problem(text: &[u8]) -> Problem {
+        match read(text) {
+            Err(DataError::Invalid { problems, .. }) => problems[0].clone(),
+            other => panic!("expected invalid input, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_bom_crlf_quotes_and_a_nameless_first_column() {
+        let table = read(b"\xEF\xBB\xBF,id,\"name, full\"\r\n0,7,\"Doe, J\"\r\n1,8,\"x \"\"y\"\"\"\r\n").unwrap();
+        assert_eq!(table.header, ["column_1", "id", "name, full"]);
+        assert_eq!(table.rows[0].cells, ["0", "7", "Doe, J"]);
+        assert_eq!(table.rows[1].cells[2], "x \"y\"");
+        assert_eq!(table.rows[1].line, 3);
+    }
+
+    #[test]
+    fn ragged_row_names_its_line() {
+        let problem = first_problem(b"a,b\n1,2\n3\n");
+        assert_eq!(problem.location.line, 3);
+        assert!(problem.expected.contains("2 fields"), "{problem}");
+    }
+
+    #[test]
+    fn invalid_utf8_names_line_and_column() {
+        let problem = first_problem(b"a,b\n1,2\n3,\xff\xfe\n");
+        assert_eq!(problem.location.line, 3);
+        assert_eq!(problem.location.column, Some((2, "b".into())));
+    }
+
+    #[test]
+    fn empty_and_binary_files_are_refused() {
+        assert!(first_problem(b"").expected.contains("empty"));
+        assert!(first_problem(b"a,b\n1,\x00\x01\n").expected.contains("binary"));
+        assert!(first_problem(b"a,b\n").expected.contains("data row"));
+    }
+
+    #[test]
+    fn overlong_cell_is_refused_with_its_size() {
+        let mut text = b"a,b\n1,".to_vec();
+        text.extend(std::iter::repeat(b'x').take(MAX_CELL_BYTES + 1));
+        let problem = first_problem(&text);
+        assert_eq!(problem.location.line, 2);
+        assert_eq!(problem.location.column, Some((2, "b".into())));
+        assert!(problem.found.unwrap().len() < 200);
+    }
+}

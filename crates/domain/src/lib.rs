@@ -1,0 +1,17 @@
+//! tenure's domain: the types every layer shares and the rules that need no I/O.
+//!
+//! An organization's HR data arrives as [`Snapshot`]s — one person as of one date — with the
+//! person's exit (if any) or, for exports that carry no history, a target or a duration.
+//! Protected attributes travel beside a snapshot's model inputs, never among them.
+
+mod ids;
+mod protected;
+mod roles;
+mod snapshot;
+mod value;
+
+pub use ids::{DomainError, OrgId, PersonKey};
+pub use protected::{looks_protected, ProtectedCategory};
+pub use roles::ColumnRole;
+pub use snapshot::{Exit, Outcome, Shape, Snapshot};
+pub use value::{ColumnKind, Value};
