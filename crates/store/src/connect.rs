@@ -1,0 +1,85 @@
+//! Opening the database named by a URL or a file path, and keeping its schema current.
+
+use crate::error::StoreError;
+use crate::migrations::migrator;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A connection pool to tenure's database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database. `location` is a PostgreSQL URL,
+    /// a `sqlite:` URL, or a plain path to a SQLite file.
+    pub async fn connect(location: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = resolve(location)?;
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL: readers never block the writer and a crash never loses a commit.
+                        // FULL sync keeps that promise across power loss too; imports commit once.
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        migrator(backend).run(&pool).await?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn resolve(location: &str) -> Result<(Backend, String), StoreError> {
+    if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+        return Ok((Backend::Postgres, location.to_owned()));
+    }
+    if location.starts_with("sqlite:") {
+        let url = if location.contains("mode=") { location.to_owned() } else { with_param(location, "mode=rwc") };
+        return Ok((Backend::Sqlite, url));
+    }
+    if location.contains("://") {
+        return Err(StoreError::UnsupportedUrl(location.to_owned()));
+    }
+    Ok((Backend::Sqlite, format!("sqlite://{location}?mode=rwc")))
+}
+
+fn with_param(url: &str, param: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}{param}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_paths_are_sqlite_files_created_on_first_use() {
+        assert_eq!(resolve("tenure.db").unwrap(), (Backend::Sqlite, "sqlite://tenure.db?mode=rwc".into()));
+        assert_eq!(resolve("postgres://h/db").unwrap().0, Backend::Postgres);
+        assert!(matches!(resolve("mysql://h/db"), Err(StoreError::UnsupportedUrl(_))));
+    }
+}

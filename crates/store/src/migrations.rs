@@ -1,0 +1,22 @@
+//! The schema's migrations, embedded in the binary, one list per backend.
+
+use crate::connect::Backend;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use std::borrow::Cow;
+
+const SQLITE: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql"))];
+const POSTGRES: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql"))];
+
+/// sqlx's migrator over the embedded scripts: it records versions and checksums, so an edited
+/// migration is refused instead of silently diverging.
+pub fn migrator(backend: Backend) -> Migrator {
+    let scripts = match backend {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    };
+    let migrations: Vec<Migration> = scripts
+        .iter()
+        .map(|(version, name, sql)| Migration::new(*version, Cow::Borrowed(*name), MigrationType::Simple, Cow::Borrowed(*sql), false))
+        .collect();
+    Migrator { migrations: Cow::Owned(migrations), ..Migrator::DEFAULT }
+}

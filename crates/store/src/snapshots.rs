@@ -1,0 +1,190 @@
+//! Reading an organization's people and snapshots back: counts, typed snapshots for modelling,
+//! and the headline attrition figures.
+
+use crate::connect::Store;
+use crate::error::StoreError;
+use chrono::NaiveDate;
+use serde_json::{Map, Value as Json};
+use sqlx::Row;
+use std::collections::{BTreeMap, HashMap};
+use tenure_domain::{ColumnKind, Exit, OrgId, Outcome, PersonKey, Snapshot, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OrgCounts {
+    pub people: i64,
+    pub snapshots: i64,
+    pub protected_rows: i64,
+    pub as_of_dates: i64,
+    pub imports: i64,
+}
+
+/// A stored snapshot read back with the import it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSnapshot {
+    pub import_id: i64,
+    pub snapshot: Snapshot,
+}
+
+/// Voluntary attrition of one department (by each person's latest snapshot).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DepartmentAttrition {
+    pub department: String,
+    pub people: u64,
+    pub person_months: u64,
+    pub voluntary_exits: u64,
+    /// 1 − (1 − exits / person-months)^12 for panels; exits / people otherwise.
+    pub annual_rate: f64,
+}
+
+impl Store {
+    pub async fn counts(&self, org: OrgId) -> Result<OrgCounts, StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM people WHERE org_id = $1),
+                    (SELECT COUNT(*) FROM snapshots WHERE org_id = $1),
+                    (SELECT COUNT(*) FROM protected_attributes WHERE org_id = $1),
+                    (SELECT COUNT(DISTINCT as_of) FROM snapshots WHERE org_id = $1),
+                    (SELECT COUNT(*) FROM imports WHERE org_id = $1)",
+        )
+        .bind(org.0)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(OrgCounts { people: row.get(0), snapshots: row.get(1), protected_rows: row.get(2), as_of_dates: row.get(3), imports: row.get(4) })
+    }
+
+    /// People who left, by the export's exit kind and whether it counts as voluntary.
+    pub async fn exits_by_kind(&self, org: OrgId) -> Result<Vec<(String, bool, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT COALESCE(exit_kind, ''), exit_voluntary, COUNT(*) FROM people
+             WHERE org_id = $1 AND exit_date IS NOT NULL GROUP BY COALESCE(exit_kind, ''), exit_voluntary ORDER BY 3 DESC",
+        )
+        .bind(org.0)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get::<Option<i64>, _>(1) == Some(1), r.get(2))).collect())
+    }
+
+    /// Every snapshot of the organization, typed by the kinds its import recorded, in person
+    /// and date order. Protected attributes are not read here.
+    pub async fn snapshots(&self, org: OrgId) -> Result<Vec<StoredSnapshot>, StoreError> {
+        let kinds = self.value_kinds(org).await?;
+        let rows = sqlx::query(
+            "SELECT person_key, as_of, import_id, inputs, exit_date, exit_kind, exit_voluntary, target_left, duration, event
+             FROM snapshots WHERE org_id = $1 ORDER BY person_key, as_of",
+        )
+        .bind(org.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| stored_snapshot(r, &kinds)).collect()
+    }
+
+    async fn value_kinds(&self, org: OrgId) -> Result<HashMap<i64, BTreeMap<String, ColumnKind>>, StoreError> {
+        let rows = sqlx::query("SELECT id, value_kinds FROM imports WHERE org_id = $1 AND status = 'complete'").bind(org.0).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                let kinds = serde_json::from_str(&r.get::<String, _>(1)).map_err(|e| StoreError::Corrupt(format!("import kinds: {e}")))?;
+                Ok((r.get(0), kinds))
+            })
+            .collect()
+    }
+
+    /// Voluntary attrition by the value of `column` in each person's latest snapshot.
+    pub async fn attrition_by(&self, org: OrgId, column: &str) -> Result<Vec<DepartmentAttrition>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.person_key, s.inputs, s.exit_voluntary, s.target_left FROM snapshots s WHERE s.org_id = $1 ORDER BY s.person_key, s.as_of",
+        )
+        .bind(org.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut latest: HashMap<String, (String, u64, bool)> = HashMap::new();
+        let mut dated = false;
+        for r in &rows {
+            let inputs: Map<String, Json> = serde_json::from_str(&r.get::<String, _>(1)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let group = match inputs.get(column) {
+                Some(Json::String(s)) => s.clone(),
+                Some(Json::Null) | None => "(missing)".into(),
+                Some(other) => other.to_string(),
+            };
+            let left = r.get::<Option<i64>, _>(2) == Some(1) || r.get::<Option<i64>, _>(3) == Some(1);
+            let entry = latest.entry(r.get(0)).or_insert((group.clone(), 0, false));
+            dated |= entry.1 > 0;
+            *entry = (group, entry.1 + 1, entry.2 || left);
+        }
+        let mut groups: BTreeMap<String, DepartmentAttrition> = BTreeMap::new();
+        for (group, months, left) in latest.into_values() {
+            let g = groups.entry(group.clone()).or_insert(DepartmentAttrition { department: group, people: 0, person_months: 0, voluntary_exits: 0, annual_rate: 0.0 });
+            g.people += 1;
+            g.person_months += months;
+            g.voluntary_exits += u64::from(left);
+        }
+        let mut result: Vec<DepartmentAttrition> = groups.into_values().collect();
+        for g in &mut result {
+            g.annual_rate = if dated {
+                1.0 - (1.0 - g.voluntary_exits as f64 / g.person_months.max(1) as f64).powi(12)
+            } else {
+                g.voluntary_exits as f64 / g.people.max(1) as f64
+            };
+        }
+        Ok(result)
+    }
+}
+
+fn stored_snapshot(r: &sqlx::any::AnyRow, kinds: &HashMap<i64, BTreeMap<String, ColumnKind>>) -> Result<StoredSnapshot, StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt(what.to_owned());
+    let import_id: i64 = r.get(2);
+    let kinds = kinds.get(&import_id).ok_or_else(|| corrupt("snapshot of an unknown import"))?;
+    let inputs: Map<String, Json> = serde_json::from_str(&r.get::<String, _>(3)).map_err(|e| corrupt(&e.to_string()))?;
+    let values = inputs.into_iter().map(|(name, json)| {
+        let value = decode_value(&json, kinds.get(&name).copied().unwrap_or(ColumnKind::Category));
+        (name, value)
+    });
+    let as_of: String = r.get(1);
+    let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| corrupt("date"));
+    let exit = match r.get::<Option<String>, _>(4) {
+        Some(d) => Some(Exit { date: date(&d)?, kind: r.get(5), voluntary: r.get::<Option<i64>, _>(6) == Some(1) }),
+        None => None,
+    };
+    let outcome = match (r.get::<Option<i64>, _>(7), r.get::<Option<f64>, _>(8), r.get::<Option<i64>, _>(9)) {
+        (Some(left), _, _) => Some(Outcome::Left(left == 1)),
+        (None, Some(duration), Some(event)) => Some(Outcome::Duration { duration, event: event == 1 }),
+        _ => None,
+    };
+    let snapshot = Snapshot {
+        person: PersonKey::parse(&r.get::<String, _>(0)).map_err(|e| corrupt(&e.to_string()))?,
+        as_of: if as_of.is_empty() { None } else { Some(date(&as_of)?) },
+        values: values.collect(),
+        protected: BTreeMap::new(),
+        exit,
+        outcome,
+    };
+    Ok(StoredSnapshot { import_id, snapshot })
+}
+
+fn decode_value(json: &Json, kind: ColumnKind) -> Value {
+    match (json, kind) {
+        (Json::Null, _) => Value::Missing,
+        (Json::Number(n), _) => n.as_f64().map_or(Value::Missing, Value::Number),
+        (Json::String(s), ColumnKind::Date) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map_or_else(|_| Value::Category(s.clone()), Value::Date),
+        (Json::String(s), _) => Value::Category(s.clone()),
+        (other, _) => Value::Category(other.to_string()),
+    }
+}
+
+impl Store {
+    /// Every table and its columns, for schema checks (tenant columns, no gaps).
+    pub async fn tables_and_columns(&self) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+        let sql = match self.backend() {
+            crate::Backend::Sqlite => {
+                "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid"
+            }
+            crate::Backend::Postgres => {
+                "SELECT table_name::TEXT, column_name::TEXT FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+            }
+        };
+        let rows = sqlx::query(sql).fetch_all(&self.pool).await?;
+        let mut tables: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for r in rows {
+            tables.entry(r.get(0)).or_default().push(r.get(1));
+        }
+        Ok(tables.into_iter().collect())
+    }
+}

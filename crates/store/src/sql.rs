@@ -1,0 +1,39 @@
+//! Small helpers for SQL that both backends accept: `$N` placeholders (SQLite reads them as
+//! numbered parameters too) and multi-row VALUES lists.
+
+/// `($1, $2, $3), ($4, $5, $6)` for `rows` rows of `columns` parameters.
+pub fn values_list(rows: usize, columns: usize) -> String {
+    let mut out = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        if row > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                out.push_str(", ");
+            }
+            out.push('$');
+            out.push_str(&(row * columns + column + 1).to_string());
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// Rows per multi-row INSERT: under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+pub fn batch_rows(columns: usize) -> usize {
+    (30_000 / columns).min(2_000)
+}
+
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn values_list_numbers_parameters_row_by_row() {
+        assert_eq!(super::values_list(2, 2), "($1, $2), ($3, $4)");
+    }
+}

@@ -1,0 +1,90 @@
+//! Fresh databases for tests: a SQLite file in a temporary folder, and — when
+//! `TENURE_TEST_DATABASE_URL` names a PostgreSQL server — a new database created on it.
+
+use crate::connect::Store;
+use sqlx::{AnyPool, Executor};
+
+/// The variable naming the PostgreSQL server tests may create databases on.
+pub const TEST_DATABASE_URL: &str = "TENURE_TEST_DATABASE_URL";
+
+/// A database made for one test, removed when the test is done with it.
+pub struct TestDatabase {
+    /// What `Store::connect` and `tenure --db` take.
+    pub url: String,
+    pub backend_name: &'static str,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub fn sqlite() -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = dir.path().join("tenure.db").display().to_string();
+        TestDatabase { url, backend_name: "sqlite", _dir: Some(dir), postgres: None }
+    }
+
+    /// A new, empty PostgreSQL database, or `None` (with a line saying so) when no server is configured.
+    pub async fn postgres(test: &str) -> Option<TestDatabase> {
+        let Ok(server) = std::env::var(TEST_DATABASE_URL) else {
+            println!("PostgreSQL store test skipped for {test}: {TEST_DATABASE_URL} is not set");
+            eprintln!("PostgreSQL store test skipped for {test}: {TEST_DATABASE_URL} is not set");
+            return None;
+        };
+        sqlx::any::install_default_drivers();
+        let name = format!("tenure_test_{}_{}", std::process::id(), unique());
+        let admin = AnyPool::connect(&server).await.expect("connect to the PostgreSQL test server");
+        admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create a test database");
+        admin.close().await;
+        let url = replace_database(&server, &name);
+        Some(TestDatabase { url, backend_name: "postgres", _dir: None, postgres: Some((server, name)) })
+    }
+
+    /// Every backend available: SQLite always, PostgreSQL when configured.
+    pub async fn all(test: &str) -> Vec<TestDatabase> {
+        let mut databases = vec![TestDatabase::sqlite()];
+        databases.extend(TestDatabase::postgres(test).await);
+        databases
+    }
+
+    pub async fn store(&self) -> Store {
+        Store::connect(&self.url).await.expect("open the test database")
+    }
+
+    /// Drops a PostgreSQL test database (SQLite files go with their folder).
+    pub async fn remove(self) {
+        if let Some((server, name)) = &self.postgres {
+            let admin = AnyPool::connect(server).await.expect("connect to the PostgreSQL test server");
+            let _ = admin.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+            admin.close().await;
+        }
+    }
+}
+
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos() as u64);
+    NEXT.fetch_add(1, Ordering::Relaxed) * 1_000_000_000 + nanos
+}
+
+/// The server URL with its database path replaced by `name`, query string kept.
+fn replace_database(server: &str, name: &str) -> String {
+    let (base, query) = server.split_once('?').map_or((server, None), |(b, q)| (b, Some(q)));
+    let authority_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_end..].find('/').map_or(base.len(), |i| authority_end + i);
+    let mut url = format!("{}/{name}", &base[..path_start]);
+    if let Some(query) = query {
+        url.push('?');
+        url.push_str(query);
+    }
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn replaces_only_the_database_name() {
+        assert_eq!(super::replace_database("postgres://u@h:5432/test?sslmode=disable", "x"), "postgres://u@h:5432/x?sslmode=disable");
+        assert_eq!(super::replace_database("postgres://u@h:5432", "x"), "postgres://u@h:5432/x");
+    }
+}
