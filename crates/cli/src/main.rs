@@ -1,1 +1,56 @@
-fn main(){}
+//! The `tenure` command: parses flags and hands each subcommand to the library crates.
+
+mod commands;
+mod progress;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "tenure", version, about = "Attrition early warning from the HR data an organization already holds")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate an organization, import it and summarise it.
+    Demo(commands::demo::DemoArgs),
+    /// Profile an unknown HR file and propose a mapping for it.
+    Inspect(commands::inspect::InspectArgs),
+    /// Import an HR file into an organization's data, whole or not at all.
+    Import(commands::import::ImportArgs),
+    /// Write a synthetic organization's monthly HR panel, its mapping and its ground truth.
+    Simulate(commands::simulate::SimulateArgs),
+}
+
+/// Exit code for input the user has to fix (a bad file or mapping), as opposed to a failure.
+const BAD_INPUT: u8 = 2;
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Demo(args) => commands::demo::run(args).await,
+            Command::Inspect(args) => commands::inspect::run(args),
+            Command::Import(args) => commands::import::run(args).await,
+            Command::Simulate(args) => commands::simulate::run(args),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(if commands::is_bad_input(&error) { BAD_INPUT } else { 1 })
+        }
+    }
+}
+
+/// Logs go to stderr at `warn` unless `RUST_LOG` says otherwise; they never carry personal data.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}

@@ -288,19 +288,7 @@ fn tagged(value: &Value) -> String {
 mod tests {
     use super::*;
     use crate::mapping::Mapping;
-    use crate::table::Row;
-
-    fn table(header: &[&str], rows: &[&[&str]]) -> Table {
-        Table {
-            path: "t.csv".into(),
-            header: header.iter().map(|s| s.to_string()).collect(),
-            rows: rows
-                .iter()
-                .enumerate()
-                .map(|(i, r)| Row { line: i as u64 + 2, cells: r.iter().map(|s| s.to_string()).collect() })
-                .collect(),
-        }
-    }
+    use crate::table::test_table as table;
 
     fn panel_mapping() -> Mapping {
         Mapping {

@@ -325,7 +325,7 @@ impl Inspection {
     pub fn render_text(&self) -> String {
         let mut out = format!("{}: {} rows, {} columns\n\n", self.file, self.rows, self.columns.len());
         let width = self.columns.iter().map(|c| c.name.chars().count()).max().unwrap_or(6).max(6);
-        let _ = writeln!(out, "{:>3}  {:<width$}  {:<8}  {:>7}  {:>8}  {:<30}  notes", "#", "column", "kind", "missing", "distinct", "examples");
+        let _ = writeln!(out, "{:>3}  {:<width$}  {:<14}  {:>7}  {:>8}  {:<30}  notes", "#", "column", "kind", "missing", "distinct", "examples");
         for (i, c) in self.columns.iter().enumerate() {
             let kind = match &c.date_format {
                 Some(f) => format!("date {f}"),
@@ -338,7 +338,7 @@ impl Inspection {
                     notes.push(format!("looks protected ({category})"));
                 }
             }
-            let _ = writeln!(out, "{:>3}  {:<width$}  {:<8}  {:>7}  {:>8}  {:<30}  {}", i + 1, c.name, kind, c.missing, c.distinct, examples, notes.join("; "));
+            let _ = writeln!(out, "{:>3}  {:<width$}  {:<14}  {:>7}  {:>8}  {:<30}  {}", i + 1, c.name, kind, c.missing, c.distinct, examples, notes.join("; "));
         }
         let flagged: Vec<&str> = self.columns.iter().filter(|c| c.protected.is_some()).map(|c| c.name.as_str()).collect();
         if !flagged.is_empty() {
@@ -367,28 +367,16 @@ impl Inspection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::table::Row;
-
-    fn table(header: &[&str], rows: &[Vec<String>]) -> Table {
-        Table {
-            path: "t.csv".into(),
-            header: header.iter().map(|s| s.to_string()).collect(),
-            rows: rows.iter().enumerate().map(|(i, r)| Row { line: i as u64 + 2, cells: r.clone() }).collect(),
-        }
-    }
-
-    fn row(cells: &[&str]) -> Vec<String> {
-        cells.iter().map(|s| s.to_string()).collect()
-    }
+    use crate::table::test_table as table;
 
     #[test]
     fn proposes_a_panel_with_ambiguous_dates_read_as_monthly_snapshots() {
-        let rows = vec![
-            row(&["0", "01/01/19", "1", "24/12/18", "", "M"]),
-            row(&["1", "02/01/19", "1", "24/12/18", "15/02/19", "M"]),
-            row(&["2", "01/01/19", "2", "13/11/18", "", "F"]),
+        let rows: &[&[&str]] = &[
+            &["0", "01/01/19", "1", "24/12/18", "", "M"],
+            &["1", "02/01/19", "1", "24/12/18", "15/02/19", "M"],
+            &["2", "01/01/19", "2", "13/11/18", "", "F"],
         ];
-        let t = table(&["column_1", "MMM-YY", "Driver_ID", "Dateofjoining", "LastWorkingDate", "Gender"], &rows);
+        let t = table(&["column_1", "MMM-YY", "Driver_ID", "Dateofjoining", "LastWorkingDate", "Gender"], rows);
         let inspection = inspect(&t);
         let m = &inspection.proposed;
         assert_eq!(m.id.as_deref(), Some("Driver_ID"));
@@ -401,8 +389,8 @@ mod tests {
 
     #[test]
     fn proposes_a_cross_section_target_and_ignores_constants() {
-        let rows = vec![row(&["1", "Yes", "1", "5000"]), row(&["2", "No", "1", "6000"])];
-        let t = table(&["EmployeeNumber", "Attrition", "EmployeeCount", "MonthlyIncome"], &rows);
+        let rows: &[&[&str]] = &[&["1", "Yes", "1", "5000"], &["2", "No", "1", "6000"]];
+        let t = table(&["EmployeeNumber", "Attrition", "EmployeeCount", "MonthlyIncome"], rows);
         let m = inspect(&t).proposed;
         assert_eq!((m.target.as_deref(), m.positive.as_deref()), (Some("Attrition"), Some("Yes")));
         assert_eq!(m.ignore, ["EmployeeCount"]);
@@ -412,8 +400,8 @@ mod tests {
 
     #[test]
     fn proposes_time_to_event_when_a_duration_sits_beside_the_event() {
-        let rows = vec![row(&["M", "3", "1", "1"]), row(&["F", "8", "0", "12"])];
-        let t = table(&["gender", "sentiment", "left", "month"], &rows);
+        let rows: &[&[&str]] = &[&["M", "3", "1", "1"], &["F", "8", "0", "12"]];
+        let t = table(&["gender", "sentiment", "left", "month"], rows);
         let m = inspect(&t).proposed;
         assert_eq!((m.duration.as_deref(), m.event.as_deref()), (Some("month"), Some("left")));
         assert_eq!(m.protected, ["gender"]);

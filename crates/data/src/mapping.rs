@@ -372,19 +372,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::table::Row;
-
-    fn table(header: &[&str], rows: &[&[&str]]) -> Table {
-        Table {
-            path: "t.csv".into(),
-            header: header.iter().map(|s| s.to_string()).collect(),
-            rows: rows
-                .iter()
-                .enumerate()
-                .map(|(i, r)| Row { line: i as u64 + 2, cells: r.iter().map(|s| s.to_string()).collect() })
-                .collect(),
-        }
-    }
+    use crate::table::test_table as table;
 
     fn problems(mapping: &Mapping, table: &Table) -> Vec<String> {
         match ImportPlan::new(mapping, table) {

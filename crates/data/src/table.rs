@@ -2,6 +2,7 @@
 //! not a readable table (binary data, broken UTF-8, ragged rows, absurd cells) with the exact place.
 
 use crate::error::{DataError, Location, Problem};
+use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// The longest cell accepted. Real HR cells are short; a longer one means a broken quote or a
@@ -16,6 +17,8 @@ pub struct Table {
     /// mapping refers to it.
     pub header: Vec<String>,
     pub rows: Vec<Row>,
+    /// SHA-256 of the file's bytes, so an import record says exactly which file it was.
+    pub sha256: String,
 }
 
 #[derive(Debug, Clone)]
@@ -41,7 +44,9 @@ impl Table {
 /// Reads a whole CSV file, stopping after `max_errors` problems.
 pub fn read_table(path: &Path, max_errors: usize) -> Result<Table, DataError> {
     let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_owned(), source })?;
-    TableReader::new(path, max_errors).read(&bytes)
+    let mut table = TableReader::new(path, max_errors).read(&bytes)?;
+    table.sha256 = hex::encode(Sha256::digest(&bytes));
+    Ok(table)
 }
 
 struct TableReader {
@@ -100,7 +105,7 @@ impl TableReader {
         if !self.problems.is_empty() {
             return Err(self.finish_err());
         }
-        Ok(Table { path: self.path, header, rows })
+        Ok(Table { path: self.path, header, rows, sha256: String::new() })
     }
 
     fn header(&mut self, record: &csv::ByteRecord) -> Option<Vec<String>> {
@@ -166,6 +171,21 @@ impl TableReader {
     fn finish_err(&mut self) -> DataError {
         let truncated = self.problems.len() >= self.max_errors;
         DataError::invalid(std::mem::take(&mut self.problems), truncated)
+    }
+}
+
+/// A table built in memory, for tests of the layers that read tables.
+#[cfg(test)]
+pub(crate) fn test_table(header: &[&str], rows: &[&[&str]]) -> Table {
+    Table {
+        path: "t.csv".into(),
+        header: header.iter().map(|s| s.to_string()).collect(),
+        rows: rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Row { line: i as u64 + 2, cells: r.iter().map(|s| s.to_string()).collect() })
+            .collect(),
+        sha256: String::new(),
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::error::StoreError;
 use crate::migrations::migrator;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, ConnectOptions, Executor};
 use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +25,10 @@ impl Store {
     pub async fn connect(location: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let (backend, url) = resolve(location)?;
-        let options = AnyConnectOptions::from_str(&url)?;
+        // Statements carry HR data in their parameters and can be long: never log them.
+        let options = AnyConnectOptions::from_str(&url)?
+            .log_statements(tracing::log::LevelFilter::Off)
+            .log_slow_statements(tracing::log::LevelFilter::Off, std::time::Duration::from_secs(60));
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
             .after_connect(move |conn, _| {

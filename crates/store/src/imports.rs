@@ -2,7 +2,7 @@
 //! keyed by organization, person and as-of date, so importing a file twice adds nothing, and
 //! a changed value for a stored key is refused unless the caller asks to replace.
 
-use crate::connect::Store;
+use crate::connect::{Backend, Store};
 use crate::error::{Conflict, StoreError};
 use crate::sql::{batch_rows, now, values_list};
 use serde_json::{Map, Value as Json};
@@ -17,7 +17,8 @@ use tenure_domain::{ColumnKind, OrgId, Outcome, Shape, Snapshot, Value};
 pub struct NewImport {
     pub file_name: String,
     pub file_sha256: String,
-    pub shape: Shape,
+    /// Unknown when the mapping itself was unusable.
+    pub shape: Option<Shape>,
     pub mapping_toml: String,
     /// The kinds of the stored values, so rows can be read back typed.
     pub value_kinds: BTreeMap<String, ColumnKind>,
@@ -103,12 +104,12 @@ impl Store {
             }
         }
         let mut outcome = ImportOutcome { import_id, rows_unchanged: plan.unchanged, ..Default::default() };
-        outcome.people_added = upsert_people(&mut tx, org, plan.written()).await?;
+        outcome.people_added = upsert_people(self.backend(), &mut tx, org, plan.written()).await?;
         let mut written = 0u64;
         for (batch_rows, replace) in [(&plan.new, false), (&plan.changed, true)] {
             for batch in batch_rows.chunks(batch_rows_for_snapshots()) {
-                write_snapshots(&mut tx, org, import_id, batch, replace).await?;
-                write_protected(&mut tx, org, import_id, batch).await?;
+                write_snapshots(self.backend(), &mut tx, org, import_id, batch, replace).await?;
+                write_protected(self.backend(), &mut tx, org, import_id, batch).await?;
                 written += batch.len() as u64;
                 progress(written);
             }
@@ -177,7 +178,7 @@ async fn insert_import(
     .bind(org.0)
     .bind(&import.file_name)
     .bind(&import.file_sha256)
-    .bind(import.shape.key())
+    .bind(import.shape.map_or("unknown", Shape::key))
     .bind(&import.mapping_toml)
     .bind(serde_json::to_string(&import.value_kinds).expect("kinds serialise"))
     .bind(status)
@@ -334,10 +335,10 @@ fn batch_rows_for_snapshots() -> usize {
     batch_rows(SNAPSHOT_COLUMNS)
 }
 
-async fn write_snapshots(conn: &mut AnyConnection, org: OrgId, import_id: i64, batch: &[&SnapshotToWrite<'_>], replace: bool) -> Result<(), StoreError> {
+async fn write_snapshots(backend: Backend, conn: &mut AnyConnection, org: OrgId, import_id: i64, batch: &[&SnapshotToWrite<'_>], replace: bool) -> Result<(), StoreError> {
     let mut sql = format!(
         "INSERT INTO snapshots (org_id, person_key, as_of, import_id, fingerprint, inputs, exit_date, exit_kind, exit_voluntary, target_left, duration, event) VALUES {}",
-        values_list(batch.len(), SNAPSHOT_COLUMNS)
+        values_list(backend, batch.len(), SNAPSHOT_COLUMNS)
     );
     if replace {
         sql.push_str(
@@ -368,7 +369,7 @@ async fn write_snapshots(conn: &mut AnyConnection, org: OrgId, import_id: i64, b
 }
 
 /// Protected attributes go to their own table: only the fairness audit reads them.
-async fn write_protected(conn: &mut AnyConnection, org: OrgId, import_id: i64, batch: &[&SnapshotToWrite<'_>]) -> Result<(), StoreError> {
+async fn write_protected(backend: Backend, conn: &mut AnyConnection, org: OrgId, import_id: i64, batch: &[&SnapshotToWrite<'_>]) -> Result<(), StoreError> {
     let rows: Vec<&&SnapshotToWrite> = batch.iter().filter(|r| !r.snapshot.protected.is_empty()).collect();
     if rows.is_empty() {
         return Ok(());
@@ -376,7 +377,7 @@ async fn write_protected(conn: &mut AnyConnection, org: OrgId, import_id: i64, b
     let sql = format!(
         "INSERT INTO protected_attributes (org_id, person_key, as_of, import_id, attributes) VALUES {}
          ON CONFLICT (org_id, person_key, as_of) DO UPDATE SET import_id = excluded.import_id, attributes = excluded.attributes",
-        values_list(rows.len(), 5)
+        values_list(backend, rows.len(), 5)
     );
     let mut query: Query<'_, Any, AnyArguments<'_>> = sqlx::query(&sql);
     for row in rows {
@@ -422,7 +423,7 @@ impl PersonSpan {
 }
 
 /// Inserts new people and updates the spans of known ones; returns how many are new.
-async fn upsert_people<'r, 'a: 'r>(conn: &mut AnyConnection, org: OrgId, rows: impl Iterator<Item = &'r SnapshotToWrite<'a>>) -> Result<u64, StoreError> {
+async fn upsert_people<'r, 'a: 'r>(backend: Backend, conn: &mut AnyConnection, org: OrgId, rows: impl Iterator<Item = &'r SnapshotToWrite<'a>>) -> Result<u64, StoreError> {
     let stored = sqlx::query("SELECT person_key, first_as_of, last_as_of, exit_date, exit_kind, exit_voluntary FROM people WHERE org_id = $1")
         .bind(org.0)
         .fetch_all(&mut *conn)
@@ -449,7 +450,7 @@ async fn upsert_people<'r, 'a: 'r>(conn: &mut AnyConnection, org: OrgId, rows: i
             "INSERT INTO people (org_id, person_key, first_as_of, last_as_of, exit_date, exit_kind, exit_voluntary) VALUES {}
              ON CONFLICT (org_id, person_key) DO UPDATE SET first_as_of = excluded.first_as_of, last_as_of = excluded.last_as_of,
              exit_date = excluded.exit_date, exit_kind = excluded.exit_kind, exit_voluntary = excluded.exit_voluntary",
-            values_list(batch.len(), 7)
+            values_list(backend, batch.len(), 7)
         );
         let mut query = sqlx::query(&sql);
         for (person, span) in batch {

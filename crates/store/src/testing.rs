@@ -26,10 +26,11 @@ impl TestDatabase {
     /// A new, empty PostgreSQL database, or `None` (with a line saying so) when no server is configured.
     pub async fn postgres(test: &str) -> Option<TestDatabase> {
         let Ok(server) = std::env::var(TEST_DATABASE_URL) else {
-            println!("PostgreSQL store test skipped for {test}: {TEST_DATABASE_URL} is not set");
-            eprintln!("PostgreSQL store test skipped for {test}: {TEST_DATABASE_URL} is not set");
+            announce_once(&format!("PostgreSQL tests SKIPPED ({TEST_DATABASE_URL} is not set): running on SQLite only"));
+            println!("PostgreSQL test skipped for {test}: {TEST_DATABASE_URL} is not set");
             return None;
         };
+        announce_once("PostgreSQL tests: running every database test on SQLite and on PostgreSQL");
         sqlx::any::install_default_drivers();
         let name = format!("tenure_test_{}_{}", std::process::id(), unique());
         let admin = AnyPool::connect(&server).await.expect("connect to the PostgreSQL test server");
@@ -58,6 +59,16 @@ impl TestDatabase {
             admin.close().await;
         }
     }
+}
+
+/// Says once per test binary, past the test harness's output capture (which only catches the
+/// print macros), whether PostgreSQL is being tested, so a skipped backend is never silent.
+fn announce_once(message: &str) {
+    use std::io::Write;
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = writeln!(std::io::stderr(), "\n*** {message} ***");
+    });
 }
 
 fn unique() -> u64 {

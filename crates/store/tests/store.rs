@@ -28,7 +28,7 @@ fn import() -> NewImport {
     NewImport {
         file_name: "panel.csv".into(),
         file_sha256: "abc".into(),
-        shape: Shape::Panel,
+        shape: Some(Shape::Panel),
         mapping_toml: "id = \"id\"".into(),
         value_kinds: BTreeMap::from([
             ("pay".to_string(), ColumnKind::Number),

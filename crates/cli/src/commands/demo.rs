@@ -1,0 +1,74 @@
+//! `tenure demo`: simulate an organization, import it into SQLite and summarise what landed.
+
+use super::import::describe;
+use super::thousands;
+use crate::progress::Bars;
+use anyhow::Context;
+use clap::Args;
+use std::path::PathBuf;
+use std::time::Instant;
+use tenure_data::simulate::{simulate, SimulationConfig};
+use tenure_data::Mapping;
+use tenure_ingest::{import_file, ImportRequest, Progress};
+use tenure_store::{OrgId, Store};
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Folder for the simulated files and the database.
+    #[arg(long, default_value = "tenure-demo")]
+    dir: PathBuf,
+    #[arg(long, default_value_t = 2000)]
+    people: usize,
+    #[arg(long, default_value_t = 36)]
+    months: u32,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// The database (default: tenure.db in --dir).
+    #[arg(long, env = "TENURE_DATABASE_URL")]
+    db: Option<String>,
+}
+
+const DEMO_ORG: &str = "demo";
+
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    println!("tenure demo: a simulated organization of {} people over {} months (seed {})", thousands(args.people as u64), args.months, args.seed);
+    let bars = Bars::default();
+    bars.spinner("simulating");
+    let started = Instant::now();
+    let simulation = simulate(SimulationConfig { people: args.people, months: args.months, seed: args.seed });
+    let files = simulation.write(&args.dir).with_context(|| format!("writing the simulation to {}", args.dir.display()))?;
+    bars.finish();
+    println!("simulated {} person-months in {:.1} s → {}", thousands(simulation.rows.len() as u64), started.elapsed().as_secs_f64(), files.panel.display());
+
+    let db = args.db.clone().unwrap_or_else(|| args.dir.join("tenure.db").display().to_string());
+    let store = Store::connect(&db).await.with_context(|| format!("opening the database {db}"))?;
+    let org = store.ensure_organization(DEMO_ORG, "Demo organization").await?;
+    let mapping = Mapping::from_toml_file(&files.mapping)?;
+    let request = ImportRequest { path: &files.panel, mapping, org: org.id, max_errors: 20, replace: false };
+    let report = import_file(&store, request, &bars).await?;
+    println!("{}", describe(&files.panel.display().to_string(), DEMO_ORG, &report));
+    println!("database: {db}\n");
+    print_summary(&store, org.id).await?;
+    store.close().await;
+    Ok(())
+}
+
+async fn print_summary(store: &Store, org: OrgId) -> anyhow::Result<()> {
+    let counts = store.counts(org).await?;
+    println!("people:        {}", thousands(counts.people as u64));
+    println!("months:        {}", counts.as_of_dates);
+    println!("person-months: {}", thousands(counts.snapshots as u64));
+    let exits = store.exits_by_kind(org).await?;
+    let exits: Vec<String> = exits
+        .iter()
+        .map(|(kind, voluntary, n)| format!("{kind} {}{}", thousands(*n as u64), if *voluntary { " (voluntary)" } else { "" }))
+        .collect();
+    println!("exits by kind: {}", exits.join(", "));
+    println!("\nvoluntary attrition by department (people, leavers, annualised rate):");
+    let mut departments = store.attrition_by(org, "department").await?;
+    departments.sort_by(|a, b| b.annual_rate.total_cmp(&a.annual_rate));
+    for d in departments {
+        println!("  {:<18} {:>6} {:>6} {:>6.1}%", d.department, thousands(d.people), thousands(d.voluntary_exits), 100.0 * d.annual_rate);
+    }
+    Ok(())
+}

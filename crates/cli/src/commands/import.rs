@@ -1,0 +1,166 @@
+//! `tenure import FILE`: bring an HR export into an organization's data.
+
+use super::thousands;
+use crate::progress::Bars;
+use anyhow::Context;
+use clap::Args;
+use std::path::PathBuf;
+use tenure_data::Mapping;
+use tenure_domain::Shape;
+use tenure_ingest::{import_file, ImportReport, ImportRequest};
+use tenure_store::Store;
+
+/// The database every subcommand opens.
+#[derive(Args, Clone)]
+pub struct DatabaseArgs {
+    /// A SQLite file path or a postgres:// URL.
+    #[arg(long, env = "TENURE_DATABASE_URL", default_value = "tenure.db")]
+    pub db: String,
+    /// The organization (tenant) the data belongs to; created on first use.
+    #[arg(long, default_value = "default")]
+    pub org: String,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The CSV file to import.
+    file: PathBuf,
+    #[command(flatten)]
+    database: DatabaseArgs,
+    #[command(flatten)]
+    mapping: MappingArgs,
+    /// Problems to report in one pass before giving up.
+    #[arg(long, default_value_t = 20)]
+    max_errors: usize,
+    /// Overwrite stored rows whose values changed, instead of refusing the import.
+    #[arg(long)]
+    replace: bool,
+}
+
+/// The mapping as a TOML file, or as flags (flags override the file's fields).
+#[derive(Args, Clone, Default)]
+pub struct MappingArgs {
+    /// A mapping file (see `tenure inspect FILE --format toml`).
+    #[arg(long)]
+    pub mapping: Option<PathBuf>,
+    #[arg(long, value_parser = parse_shape)]
+    pub shape: Option<Shape>,
+    /// The person id column (default: the row number).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// The as-of date column of a panel.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Its chrono format, e.g. %m/%d/%y (default ISO %Y-%m-%d).
+    #[arg(long)]
+    pub as_of_format: Option<String>,
+    #[arg(long)]
+    pub exit_date: Option<String>,
+    #[arg(long)]
+    pub exit_date_format: Option<String>,
+    #[arg(long)]
+    pub exit_kind: Option<String>,
+    /// Exit-kind values that count as voluntary, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub voluntary: Vec<String>,
+    /// The target column of a cross-section.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// The target's value meaning "left".
+    #[arg(long)]
+    pub positive: Option<String>,
+    /// The duration column of time-to-event data.
+    #[arg(long)]
+    pub duration: Option<String>,
+    /// The event column of time-to-event data.
+    #[arg(long)]
+    pub event: Option<String>,
+    /// The event column's value meaning "left" (default 1).
+    #[arg(long)]
+    pub event_value: Option<String>,
+    /// Protected columns (fairness audit only), comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub protected: Vec<String>,
+    /// Columns to leave out, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+}
+
+fn parse_shape(text: &str) -> Result<Shape, String> {
+    match text {
+        "panel" => Ok(Shape::Panel),
+        "cross-section" => Ok(Shape::CrossSection),
+        "time-to-event" => Ok(Shape::TimeToEvent),
+        _ => Err("expected panel, cross-section or time-to-event".into()),
+    }
+}
+
+impl MappingArgs {
+    pub fn resolve(&self) -> anyhow::Result<Mapping> {
+        let mut mapping = match &self.mapping {
+            Some(path) => Mapping::from_toml_file(path)?,
+            None => Mapping::default(),
+        };
+        let overrides = [
+            (&mut mapping.id, &self.id),
+            (&mut mapping.as_of, &self.as_of),
+            (&mut mapping.as_of_format, &self.as_of_format),
+            (&mut mapping.exit_date, &self.exit_date),
+            (&mut mapping.exit_date_format, &self.exit_date_format),
+            (&mut mapping.exit_kind, &self.exit_kind),
+            (&mut mapping.target, &self.target),
+            (&mut mapping.positive, &self.positive),
+            (&mut mapping.duration, &self.duration),
+            (&mut mapping.event, &self.event),
+            (&mut mapping.event_value, &self.event_value),
+        ];
+        for (field, flag) in overrides {
+            if flag.is_some() {
+                field.clone_from(flag);
+            }
+        }
+        mapping.shape = self.shape.or(mapping.shape);
+        extend_unique(&mut mapping.voluntary, &self.voluntary);
+        extend_unique(&mut mapping.protected, &self.protected);
+        extend_unique(&mut mapping.ignore, &self.ignore);
+        Ok(mapping)
+    }
+}
+
+fn extend_unique(list: &mut Vec<String>, more: &[String]) {
+    for item in more {
+        if !list.contains(item) {
+            list.push(item.clone());
+        }
+    }
+}
+
+pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
+    let mapping = args.mapping.resolve()?;
+    let store = Store::connect(&args.database.db).await.with_context(|| format!("opening the database {}", args.database.db))?;
+    let org = store.ensure_organization(&args.database.org, &args.database.org).await?;
+    let request = ImportRequest { path: &args.file, mapping, org: org.id, max_errors: args.max_errors, replace: args.replace };
+    let result = import_file(&store, request, &Bars::default()).await;
+    store.close().await;
+    let report = result.with_context(|| format!("import of {} refused; nothing was written", args.file.display()))?;
+    println!("{}", describe(&args.file.display().to_string(), &org.slug, &report));
+    Ok(())
+}
+
+pub fn describe(file: &str, org: &str, report: &ImportReport) -> String {
+    let o = &report.outcome;
+    let mut text = format!(
+        "imported {file} ({}) into organization \"{org}\": {} rows read, {} added, {} unchanged, {} replaced; {} people ({} new)",
+        report.shape,
+        thousands(report.rows_read),
+        thousands(o.rows_added),
+        thousands(o.rows_unchanged),
+        thousands(o.rows_replaced),
+        thousands(report.people_in_file),
+        thousands(o.people_added),
+    );
+    if report.repeated_rows > 0 {
+        text.push_str(&format!("; {} rows repeated verbatim in the file were skipped", thousands(report.repeated_rows)));
+    }
+    text
+}

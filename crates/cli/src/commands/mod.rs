@@ -1,0 +1,41 @@
+//! One module per subcommand, plus what they share: the database option and number formatting.
+
+pub mod demo;
+pub mod import;
+pub mod inspect;
+pub mod simulate;
+
+use tenure_data::DataError;
+use tenure_ingest::IngestError;
+use tenure_store::StoreError;
+
+/// Whether an error is the user's input at fault (exit code 2) rather than a failure.
+pub fn is_bad_input(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<IngestError>().is_some_and(IngestError::is_bad_input)
+            || cause.downcast_ref::<DataError>().is_some_and(DataError::is_bad_input)
+            || cause.downcast_ref::<StoreError>().is_some_and(StoreError::is_bad_input)
+    })
+}
+
+/// 1234567 → "1,234,567".
+pub fn thousands(n: impl Into<u64>) -> String {
+    let digits = n.into().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(super::thousands(1_234_567u64), "1,234,567");
+        assert_eq!(super::thousands(999u64), "999");
+    }
+}
