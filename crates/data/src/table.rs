@@ -63,11 +63,13 @@ impl TableReader {
     fn read(mut self, bytes: &[u8]) -> Result<Table, DataError> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(self.fatal(1, None, None, "a header line and at least one row (the file is empty)"));
+            let column = Some((1, "(empty file)".to_owned()));
+            return Err(self.fatal(1, column, None, "a header line and at least one row (the file is empty)"));
         }
         if let Some(offset) = bytes.iter().position(|&b| b == 0) {
-            let line = 1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count() as u64;
-            return Err(self.fatal(line, None, None, "text (found a NUL byte: this looks like a binary file, not CSV)"));
+            let (line, field) = line_and_field(bytes, offset);
+            let column = Some((field, format!("column_{field}")));
+            return Err(self.fatal(line, column, None, "text (found a NUL byte: this looks like a binary file, not CSV)"));
         }
         // The csv crate miscounts lines on CRLF input; with LF endings its line numbers are exact.
         let normalized;
@@ -129,8 +131,11 @@ impl TableReader {
             return None; // a blank line, e.g. trailing newlines at the end of an export
         }
         if record.len() != header.len() {
+            // Point at the first field that is missing, or the first one too many.
+            let position = record.len().min(header.len()) + 1;
+            let name = header.get(position - 1).cloned().unwrap_or_else(|| "(beyond the header)".to_owned());
             let expected = format!("{} fields as in the header, found {}", header.len(), record.len());
-            self.push_at(line, None, None, &expected);
+            self.push_at(line, Some((position, name)), None, &expected);
             return None;
         }
         let mut cells = Vec::with_capacity(record.len());
@@ -189,6 +194,15 @@ pub(crate) fn test_table(header: &[&str], rows: &[&[&str]]) -> Table {
     }
 }
 
+/// The 1-based line and comma-separated field of a byte offset, for pointing at binary junk.
+fn line_and_field(bytes: &[u8], offset: usize) -> (u64, usize) {
+    let before = &bytes[..offset];
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line = 1 + before.iter().filter(|&&b| b == b'\n').count() as u64;
+    let field = 1 + before[line_start..].iter().filter(|&&b| b == b',').count();
+    (line, field)
+}
+
 fn crlf_to_lf(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
     for (i, &b) in bytes.iter().enumerate() {
@@ -231,6 +245,7 @@ mod tests {
     fn ragged_row_names_its_line() {
         let problem = first_problem(b"a,b\n1,2\n3\n");
         assert_eq!(problem.location.line, 3);
+        assert_eq!(problem.location.column, Some((2, "b".into())), "the first missing field");
         assert!(problem.expected.contains("2 fields"), "{problem}");
     }
 
@@ -244,7 +259,9 @@ mod tests {
     #[test]
     fn empty_and_binary_files_are_refused() {
         assert!(first_problem(b"").expected.contains("empty"));
-        assert!(first_problem(b"a,b\n1,\x00\x01\n").expected.contains("binary"));
+        let binary = first_problem(b"a,b\n1,\x00\x01\n");
+        assert!(binary.expected.contains("binary"));
+        assert_eq!((binary.location.line, binary.location.column.map(|c| c.0)), (2, Some(2)));
         assert!(first_problem(b"a,b\n").expected.contains("data row"));
     }
 

@@ -1,0 +1,299 @@
+//! End-to-end tests of the `tenure` binary: real files, broken files, crashes, the demo.
+//! Database checks run on SQLite and, when `TENURE_TEST_DATABASE_URL` is set, on PostgreSQL.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use tenure_store::testing::TestDatabase;
+use tenure_store::{ImportStatus, Store};
+
+const TENURE: &str = env!("CARGO_BIN_EXE_tenure");
+
+fn shared_data(file: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(file)
+}
+
+fn example(mapping: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(mapping)
+}
+
+fn tenure(args: &[&str]) -> Output {
+    Command::new(TENURE).args(args).env_remove("TENURE_DATABASE_URL").output().expect("run tenure")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+async fn org_counts(db: &str, org: &str) -> (i64, i64, i64, Vec<ImportStatus>) {
+    let store = Store::connect(db).await.unwrap();
+    let Some(org) = store.organization(org).await.unwrap() else { return (0, 0, 0, vec![]) };
+    let counts = store.counts(org.id).await.unwrap();
+    let statuses = store.imports(org.id).await.unwrap().iter().map(|i| i.status).collect();
+    store.close().await;
+    (counts.snapshots, counts.people, counts.protected_rows, statuses)
+}
+
+mod real_files {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_three_shared_files_import_with_their_committed_mappings() {
+        let files = [
+            ("WA_Fn-UseC_-HR-Employee-Attrition.csv", "ibm_attrition.toml", 1470, 1470),
+            ("job_retention.csv", "job_retention.toml", 3770, 3770),
+            ("ola_driver_scaler.csv", "ola_drivers.toml", 19104, 2381),
+        ];
+        for database in TestDatabase::all("the_three_shared_files_import").await {
+            for (file, mapping, rows, people) in files {
+                let org = mapping.trim_end_matches(".toml");
+                let data = shared_data(file);
+                let output = tenure(&["import", data.to_str().unwrap(), "--mapping", example(mapping).to_str().unwrap(), "--db", &database.url, "--org", org]);
+                assert!(output.status.success(), "{file} on {}: {}", database.backend_name, stderr(&output));
+                let (snapshots, stored_people, _, _) = org_counts(&database.url, org).await;
+                assert_eq!((snapshots, stored_people), (rows, people), "{file} on {}", database.backend_name);
+            }
+            database.remove().await;
+        }
+    }
+
+    #[test]
+    fn inspect_flags_the_protected_columns_of_the_ibm_file() {
+        let output = tenure(&["inspect", shared_data("WA_Fn-UseC_-HR-Employee-Attrition.csv").to_str().unwrap()]);
+        assert!(output.status.success());
+        let text = stdout(&output);
+        let flagged = text.lines().find(|l| l.starts_with("looks protected")).expect("a line listing protected columns");
+        for column in ["Age", "Gender", "MaritalStatus"] {
+            assert!(flagged.contains(column), "{column} not flagged: {flagged}");
+        }
+        assert!(!flagged.contains("Department"));
+    }
+
+    #[test]
+    fn inspect_writes_a_mapping_that_imports_as_is() {
+        let dir = tempfile::tempdir().unwrap();
+        for file in ["WA_Fn-UseC_-HR-Employee-Attrition.csv", "job_retention.csv", "ola_driver_scaler.csv"] {
+            let output = tenure(&["inspect", shared_data(file).to_str().unwrap(), "--format", "toml"]);
+            assert!(output.status.success());
+            let mapping = dir.path().join(format!("{file}.toml"));
+            std::fs::write(&mapping, output.stdout).unwrap();
+            let db = dir.path().join("t.db");
+            let import = tenure(&["import", shared_data(file).to_str().unwrap(), "--mapping", mapping.to_str().unwrap(), "--db", db.to_str().unwrap(), "--org", file]);
+            assert!(import.status.success(), "{file}: {}", stderr(&import));
+        }
+    }
+
+    #[tokio::test]
+    async fn importing_the_same_file_twice_adds_nothing() {
+        let database = TestDatabase::sqlite();
+        let (data, mapping) = (shared_data("job_retention.csv"), example("job_retention.toml"));
+        let args = ["import", data.to_str().unwrap(), "--mapping", mapping.to_str().unwrap(), "--db", &database.url];
+        assert!(tenure(&args).status.success());
+        let second = tenure(&args);
+        assert!(second.status.success());
+        assert!(stdout(&second).contains("0 added, 3,770 unchanged"), "{}", stdout(&second));
+        assert_eq!(org_counts(&database.url, "default").await.0, 3770);
+    }
+
+    #[test]
+    fn mapping_flags_work_without_a_mapping_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.db");
+        let data = shared_data("WA_Fn-UseC_-HR-Employee-Attrition.csv");
+        let output = tenure(&[
+            "import", data.to_str().unwrap(), "--db", db.to_str().unwrap(), "--id", "EmployeeNumber", "--target", "Attrition", "--positive", "Yes",
+            "--protected", "Gender,Age,MaritalStatus", "--ignore", "EmployeeCount,Over18,StandardHours",
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert!(stdout(&output).contains("1,470 added"));
+    }
+}
+
+mod broken_files {
+    use super::*;
+
+    const MAPPING: &str = r#"
+id = "id"
+as_of = "month"
+as_of_format = "%Y-%m-%d"
+exit_date = "left_on"
+exit_date_format = "%d/%m/%Y"
+[columns]
+pay = "number"
+dept = "category"
+"#;
+
+    const GOOD: &str = "id,month,pay,dept,left_on\n1,2024-01-01,100,Sales,\n1,2024-02-01,100,Sales,15/02/2024\n2,2024-01-01,90,Ops,\n";
+
+    /// Imports `contents` and checks the refusal: exit code 2, the expected place in the
+    /// message, and no data row of the import in the database.
+    async fn assert_refused(db: &str, name: &str, contents: &[u8], expected: &[&str]) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(format!("{name}.csv"));
+        std::fs::write(&file, contents).unwrap();
+        let mapping = dir.path().join("mapping.toml");
+        std::fs::write(&mapping, MAPPING).unwrap();
+        let org = name.replace(' ', "-");
+        let output = tenure(&["import", file.to_str().unwrap(), "--mapping", mapping.to_str().unwrap(), "--db", db, "--org", &org]);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{name}: {message}");
+        for part in expected {
+            assert!(message.contains(part), "{name}: expected {part:?} in:\n{message}");
+        }
+        assert!(message.len() < 4000, "{name}: the message stays short ({} bytes)", message.len());
+        let (snapshots, people, protected, imports) = org_counts(db, &org).await;
+        assert_eq!((snapshots, people, protected), (0, 0, 0), "{name}: no row of the refused import");
+        assert!(imports.iter().all(|s| *s == ImportStatus::Failed), "{name}: only a failed import record");
+    }
+
+    fn broken_cases() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>)> {
+        let mut long_line = b"id,".to_vec();
+        long_line.extend(std::iter::repeat_n(b'x', 10 * 1024 * 1024));
+        let mut garbage: Vec<u8> = b"\x89PNG\r\n\x1a\n".to_vec();
+        garbage.extend((0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8));
+        vec![
+            ("wrong date format", GOOD.replace("1,2024-02-01", "1,02/01/2024").into_bytes(), vec![".csv:3:2 (column \"month\")", "expected a date written %Y-%m-%d", "\"02/01/2024\""]),
+            ("missing id", GOOD.replace("2,2024-01-01,90", ",2024-01-01,90").into_bytes(), vec![".csv:4:1 (column \"id\")", "person id"]),
+            ("text in a numeric column", GOOD.replace("100,Sales,\n", "abc,Sales,\n").into_bytes(), vec![".csv:2:3 (column \"pay\")", "expected a number", "\"abc\""]),
+            ("ragged row", GOOD.replace("2,2024-01-01,90,Ops,", "2,2024-01-01,90").into_bytes(), vec![".csv:4:4 (column \"dept\")", "5 fields as in the header, found 3"]),
+            ("conflicting duplicate key", format!("{GOOD}1,2024-01-01,120,Sales,\n").into_bytes(), vec![".csv:5:1 (column \"id\")", "already on line 2"]),
+            ("empty file", Vec::new(), vec![".csv:1:1", "empty"]),
+            ("binary garbage", garbage, vec![".csv:", "binary"]),
+            ("a 10 MB single line", long_line, vec![".csv:1:2 (column \"column_2\")", "at most 65536 bytes"]),
+        ]
+    }
+
+    #[tokio::test]
+    async fn broken_files_are_refused_with_line_column_and_exit_code_2_and_write_nothing() {
+        for database in TestDatabase::all("broken_files_are_refused").await {
+            for (name, contents, expected) in broken_cases() {
+                assert_refused(&database.url, name, &contents, &expected).await;
+            }
+            database.remove().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_changed_value_for_a_stored_key_is_refused_unless_replace() {
+        for database in TestDatabase::all("a_changed_value_is_refused").await {
+            let dir = tempfile::tempdir().unwrap();
+            let (file, mapping) = (dir.path().join("a.csv"), dir.path().join("m.toml"));
+            std::fs::write(&mapping, MAPPING).unwrap();
+            std::fs::write(&file, GOOD).unwrap();
+            let args = |extra: &[&'static str]| {
+                let mut args = vec!["import".to_string(), file.display().to_string(), "--mapping".into(), mapping.display().to_string(), "--db".into(), database.url.clone()];
+                args.extend(extra.iter().map(|s| s.to_string()));
+                args
+            };
+            let run = |args: Vec<String>| Command::new(TENURE).args(args).output().unwrap();
+            assert!(run(args(&[])).status.success());
+            std::fs::write(&file, GOOD.replace("2,2024-01-01,90", "2,2024-01-01,95")).unwrap();
+            let refused = run(args(&[]));
+            assert_eq!(refused.status.code(), Some(2));
+            assert!(stderr(&refused).contains("line 4: person 2 as of 2024-01-01 is already stored with pay = 90.0; this file says 95.0"), "{}", stderr(&refused));
+            let replaced = run(args(&["--replace"]));
+            assert!(replaced.status.success(), "{}", stderr(&replaced));
+            assert!(stdout(&replaced).contains("1 replaced"));
+            database.remove().await;
+        }
+    }
+
+    #[test]
+    fn max_errors_reports_that_many_problems_in_one_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, mapping) = (dir.path().join("a.csv"), dir.path().join("m.toml"));
+        std::fs::write(&mapping, MAPPING).unwrap();
+        let rows: String = (1..=10).map(|i| format!("{i},2024-01-01,oops,Sales,\n")).collect();
+        std::fs::write(&file, format!("id,month,pay,dept,left_on\n{rows}")).unwrap();
+        let db = dir.path().join("t.db");
+        let base = ["import", file.to_str().unwrap(), "--mapping", mapping.to_str().unwrap(), "--db", db.to_str().unwrap()];
+        let three = tenure(&[&base[..], &["--max-errors", "3"]].concat());
+        assert_eq!(stderr(&three).matches("expected a number").count(), 3, "{}", stderr(&three));
+        assert!(stderr(&three).contains("raise --max-errors"));
+        let all = tenure(&[&base[..], &["--max-errors", "50"]].concat());
+        assert_eq!(stderr(&all).matches("expected a number").count(), 10);
+        assert!(stderr(&all).contains(".csv:11:3 (column \"pay\")"));
+    }
+
+    #[test]
+    fn an_unmapped_protected_column_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, mapping) = (dir.path().join("a.csv"), dir.path().join("m.toml"));
+        std::fs::write(&mapping, MAPPING).unwrap();
+        std::fs::write(&file, "id,month,pay,dept,left_on,Gender\n1,2024-01-01,100,Sales,,F\n").unwrap();
+        let db = dir.path().join("t.db");
+        let output = tenure(&["import", file.to_str().unwrap(), "--mapping", mapping.to_str().unwrap(), "--db", db.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        assert!(stderr(&output).contains("column \"Gender\" looks like sex or gender"), "{}", stderr(&output));
+    }
+}
+
+mod crashes {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[tokio::test]
+    async fn a_sigkilled_import_leaves_a_clean_database_without_any_of_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let sim = dir.path().join("sim");
+        let simulate = tenure(&["simulate", "--people", "4000", "--months", "36", "--seed", "5", "--out", sim.to_str().unwrap()]);
+        assert!(simulate.status.success(), "{}", stderr(&simulate));
+        let db = dir.path().join("t.db");
+        let wal = dir.path().join("t.db-wal");
+        let mut child = Command::new(TENURE)
+            .args(["import", sim.join("panel.csv").to_str().unwrap(), "--mapping", sim.join("mapping.toml").to_str().unwrap(), "--db", db.to_str().unwrap()])
+            .spawn()
+            .unwrap();
+        // Midway: rows are being written once the write-ahead log grows past a few megabytes.
+        let started = Instant::now();
+        while std::fs::metadata(&wal).map_or(0, |m| m.len()) < 4 << 20 {
+            assert!(child.try_wait().unwrap().is_none(), "the import finished before it could be killed");
+            assert!(started.elapsed() < Duration::from_secs(120), "the import never started writing");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        child.kill().unwrap(); // SIGKILL on Unix
+        child.wait().unwrap();
+        let store = Store::connect(db.to_str().unwrap()).await.unwrap();
+        assert!(store.is_intact().await.unwrap(), "integrity_check after the crash");
+        let org = store.organization("default").await.unwrap().expect("the organization was committed before the import");
+        let counts = store.counts(org.id).await.unwrap();
+        assert_eq!((counts.snapshots, counts.people, counts.protected_rows, counts.imports), (0, 0, 0, 0));
+    }
+}
+
+mod simulate_and_demo {
+    use super::*;
+
+    #[test]
+    fn simulate_is_deterministic_for_a_seed() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = |name: &str, seed: &str| {
+            let out = dir.path().join(name);
+            let output = tenure(&["simulate", "--people", "300", "--months", "24", "--seed", seed, "--out", out.to_str().unwrap()]);
+            assert!(output.status.success(), "{}", stderr(&output));
+            (std::fs::read(out.join("panel.csv")).unwrap(), std::fs::read(out.join("ground_truth.csv")).unwrap())
+        };
+        let (a, b, c) = (run("a", "9"), run("b", "9"), run("c", "10"));
+        assert_eq!(a, b, "same seed, same files");
+        assert_ne!(a.0, c.0, "another seed, another organization");
+    }
+
+    #[tokio::test]
+    async fn the_demo_simulates_imports_and_summarises() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = tenure(&["demo", "--dir", dir.path().to_str().unwrap(), "--people", "300", "--months", "12"]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let text = stdout(&output);
+        for part in ["people:", "months:        12", "exits by kind:", "resignation", "voluntary attrition by department", "Engineering"] {
+            assert!(text.contains(part), "{part:?} missing from:\n{text}");
+        }
+        let db = dir.path().join("tenure.db");
+        let (snapshots, ..) = org_counts(db.to_str().unwrap(), "demo").await;
+        assert!(snapshots > 3000, "{snapshots}");
+        let again = tenure(&["demo", "--dir", dir.path().to_str().unwrap(), "--people", "300", "--months", "12"]);
+        assert!(stdout(&again).contains(" 0 added"), "a second demo run adds nothing: {}", stdout(&again));
+    }
+}
