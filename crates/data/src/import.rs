@@ -5,7 +5,7 @@ use crate::cells::{date_example, is_missing, parse_date, parse_number};
 use crate::error::{DataError, Problem};
 use crate::mapping::{ColumnUse, ImportPlan, DEFAULT_EVENT_VALUE};
 use crate::table::{Row, Table};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use tenure_domain::{ColumnKind, Exit, Outcome, PersonKey, Snapshot, Value};
@@ -255,33 +255,29 @@ impl<'a> RowParser<'a> {
 /// A stable digest of a snapshot's content: names, kinds and values in name order.
 pub fn fingerprint(snapshot: &Snapshot) -> String {
     let mut hasher = Sha256::new();
-    let mut put = |part: &str| {
-        hasher.update(part.as_bytes());
+    let mut put = |tag: u8, part: &[u8]| {
+        hasher.update([tag]);
+        hasher.update(part);
         hasher.update([0x1f]);
     };
-    for (section, values) in [("v", &snapshot.values), ("p", &snapshot.protected)] {
+    for (section, values) in [(b'v', &snapshot.values), (b'p', &snapshot.protected)] {
         for (name, value) in values {
-            put(section);
-            put(name);
-            put(&tagged(value));
+            put(section, name.as_bytes());
+            match value {
+                Value::Number(x) => put(b'n', &x.to_bits().to_le_bytes()),
+                Value::Category(s) => put(b'c', s.as_bytes()),
+                Value::Date(d) => put(b'd', &d.num_days_from_ce().to_le_bytes()),
+                Value::Missing => put(b'm', &[]),
+            }
         }
     }
     if let Some(exit) = &snapshot.exit {
-        put(&format!("exit {} {:?} {}", exit.date, exit.kind, exit.voluntary));
+        put(b'x', format!("{} {:?} {}", exit.date, exit.kind, exit.voluntary).as_bytes());
     }
     if let Some(outcome) = &snapshot.outcome {
-        put(&format!("outcome {outcome:?}"));
+        put(b'o', format!("{outcome:?}").as_bytes());
     }
     hex::encode(&hasher.finalize()[..16])
-}
-
-fn tagged(value: &Value) -> String {
-    match value {
-        Value::Number(x) => format!("n{x}"),
-        Value::Category(s) => format!("c{s}"),
-        Value::Date(d) => format!("d{d}"),
-        Value::Missing => "m".into(),
-    }
 }
 
 #[cfg(test)]

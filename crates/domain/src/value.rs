@@ -47,6 +47,19 @@ impl Value {
     }
 }
 
+/// Values serialise as plain JSON: numbers, strings, ISO dates as strings, missing as null.
+/// The kind of a column travels beside the values (it is the same for every row), not in them.
+impl Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Number(x) => serializer.serialize_f64(*x),
+            Value::Category(s) => serializer.serialize_str(s),
+            Value::Date(d) => serializer.collect_str(&d.format("%Y-%m-%d")),
+            Value::Missing => serializer.serialize_unit(),
+        }
+    }
+}
+
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -66,12 +66,15 @@ impl Progress for Silent {
 }
 
 pub async fn import_file(store: &Store, request: ImportRequest<'_>, progress: &dyn Progress) -> Result<ImportReport, IngestError> {
+    let clock = std::time::Instant::now();
     progress.stage("reading", 0);
     let table = read_table(request.path, request.max_errors)?;
     progress.finish();
+    tracing::info!(rows = table.rows.len(), seconds = clock.elapsed().as_secs_f64(), "file read");
     progress.stage("validating", table.rows.len() as u64);
     let parsed = ImportPlan::new(&request.mapping, &table).and_then(|plan| parse_snapshots(&table, plan, request.max_errors));
     progress.finish();
+    tracing::info!(seconds = clock.elapsed().as_secs_f64(), "rows validated");
     let parsed = match parsed {
         Ok(parsed) => parsed,
         Err(error) => {
@@ -117,7 +120,7 @@ async fn write(store: &Store, request: &ImportRequest<'_>, table: &Table, parsed
     let import = new_import(request, table, parsed.plan.value_kinds());
     progress.stage("writing", rows.len() as u64);
     let outcome = store.import_snapshots(request.org, &import, &rows, mode, &|done| progress.advance_to(done)).await?;
-    tracing::info!(org = request.org.0, added = outcome.rows_added, unchanged = outcome.rows_unchanged, "import complete");
+    tracing::info!(org = request.org.0, added = outcome.rows_added, unchanged = outcome.rows_unchanged, "import written");
     Ok(outcome)
 }
 

@@ -289,17 +289,13 @@ fn first_difference(stored: &sqlx::any::AnyRow, snapshot: &Snapshot) -> (String,
     ("a protected attribute".into(), "(not shown)".into(), "(not shown)".into())
 }
 
-pub(crate) fn inputs_json(values: &BTreeMap<String, Value>) -> Map<String, Json> {
-    values.iter().map(|(name, value)| (name.clone(), value_json(value))).collect()
+/// The stored JSON object of a snapshot's values.
+fn values_text(values: &BTreeMap<String, Value>) -> String {
+    serde_json::to_string(values).expect("values serialise")
 }
 
-fn value_json(value: &Value) -> Json {
-    match value {
-        Value::Number(x) => serde_json::Number::from_f64(*x).map_or(Json::Null, Json::Number),
-        Value::Category(s) => Json::String(s.clone()),
-        Value::Date(d) => Json::String(d.to_string()),
-        Value::Missing => Json::Null,
-    }
+fn inputs_json(values: &BTreeMap<String, Value>) -> Map<String, Json> {
+    serde_json::from_str(&values_text(values)).expect("values round-trip through JSON")
 }
 
 /// A snapshot's exit and outcome as stored columns.
@@ -356,7 +352,7 @@ async fn write_snapshots(backend: Backend, conn: &mut AnyConnection, org: OrgId,
             .bind(as_of_key(row.snapshot))
             .bind(import_id)
             .bind(row.fingerprint.to_owned())
-            .bind(Json::Object(inputs_json(&row.snapshot.values)).to_string())
+            .bind(values_text(&row.snapshot.values))
             .bind(fields.exit_date)
             .bind(fields.exit_kind)
             .bind(fields.exit_voluntary)
@@ -386,7 +382,7 @@ async fn write_protected(backend: Backend, conn: &mut AnyConnection, org: OrgId,
             .bind(row.snapshot.person.as_str().to_owned())
             .bind(as_of_key(row.snapshot))
             .bind(import_id)
-            .bind(Json::Object(inputs_json(&row.snapshot.protected)).to_string());
+            .bind(values_text(&row.snapshot.protected));
     }
     query.execute(&mut *conn).await?;
     Ok(())

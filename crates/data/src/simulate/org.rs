@@ -32,7 +32,7 @@ pub const BAND_INFLATION: f64 = 0.03;
 
 /// Women start this much lower in their band (a negotiated-offer gap): the legitimate,
 /// fixable driver through which the fairness audit should find a disparity.
-pub const FEMALE_START_GAP: f64 = 0.05;
+pub const FEMALE_START_GAP: f64 = 0.08;
 
 pub const MIN_TEAM: usize = 4;
 pub const MAX_TEAM: usize = 12;
