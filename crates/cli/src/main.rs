@@ -17,6 +17,8 @@ struct Cli {
 enum Command {
     /// Simulate an organization, import it and summarise it.
     Demo(commands::demo::DemoArgs),
+    /// Measure by cross-validation how well tenure predicts a file's outcomes.
+    Evaluate(commands::evaluate::EvaluateArgs),
     /// Profile an unknown HR file and propose a mapping for it.
     Inspect(commands::inspect::InspectArgs),
     /// Import an HR file into an organization's data, whole or not at all.
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Demo(args) => commands::demo::run(args).await,
+            Command::Evaluate(args) => commands::evaluate::run(args),
             Command::Inspect(args) => commands::inspect::run(args),
             Command::Import(args) => commands::import::run(args).await,
             Command::Simulate(args) => commands::simulate::run(args),

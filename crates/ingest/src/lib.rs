@@ -65,6 +65,14 @@ impl Progress for Silent {
     fn finish(&self) {}
 }
 
+/// Reads and validates a file against its mapping without touching the database, for
+/// evaluation and previews.
+pub fn load_file(path: &Path, mapping: &Mapping, max_errors: usize) -> Result<ParsedImport, DataError> {
+    let table = read_table(path, max_errors)?;
+    let plan = ImportPlan::new(mapping, &table)?;
+    parse_snapshots(&table, plan, max_errors)
+}
+
 pub async fn import_file(store: &Store, request: ImportRequest<'_>, progress: &dyn Progress) -> Result<ImportReport, IngestError> {
     let clock = std::time::Instant::now();
     progress.stage("reading", 0);

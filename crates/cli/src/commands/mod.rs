@@ -1,6 +1,7 @@
 //! One module per subcommand, plus what they share: the database option and number formatting.
 
 pub mod demo;
+pub mod evaluate;
 pub mod import;
 pub mod inspect;
 pub mod simulate;
@@ -15,6 +16,7 @@ pub fn is_bad_input(error: &anyhow::Error) -> bool {
         cause.downcast_ref::<IngestError>().is_some_and(IngestError::is_bad_input)
             || cause.downcast_ref::<DataError>().is_some_and(DataError::is_bad_input)
             || cause.downcast_ref::<StoreError>().is_some_and(StoreError::is_bad_input)
+            || cause.downcast_ref::<tenure_model::evaluate::EvaluationError>().is_some()
     })
 }
 

@@ -1,0 +1,217 @@
+//! The design matrix: how a snapshot's values become numbers a learner reads. Fitted on
+//! training rows only (means, spreads, category levels), then applied to any row, so nothing
+//! about the rows being scored leaks into the encoding.
+
+use std::collections::{BTreeMap, HashMap};
+use tenure_domain::Value;
+
+/// Categories seen fewer times than this in training share one "other" indicator: a level
+/// seen twice cannot be learnt, only memorised.
+const MIN_LEVEL_COUNT: usize = 5;
+
+/// How one of the user's columns is encoded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnEncoding {
+    /// Standardised value (missing → 0, the training mean) plus a missing indicator when
+    /// training had gaps; a standardised log1p(value) too when the column is skewed and
+    /// non-negative (pay, years), and one indicator per value when it takes few integer values
+    /// (ratings, levels, survey scales), so a linear learner can bend with them.
+    Numeric { name: String, mean: f64, sd: f64, with_missing_indicator: bool, log_scale: Option<(f64, f64)>, levels: Vec<f64> },
+    /// One indicator per level seen at least [`MIN_LEVEL_COUNT`] times, plus "other" and "missing".
+    Categorical { name: String, levels: Vec<String> },
+}
+
+/// A fitted encoding of named values into a fixed-width row of numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Design {
+    pub columns: Vec<ColumnEncoding>,
+    /// For each output feature, the index of the user's column it came from.
+    pub feature_column: Vec<usize>,
+    pub feature_names: Vec<String>,
+}
+
+impl Design {
+    /// Learns the encoding from training rows. Columns are taken in name order; only
+    /// `Number` and `Category` values are encoded (dates arrive as derived numbers).
+    pub fn fit(rows: &[&BTreeMap<String, Value>]) -> Design {
+        let mut names: Vec<&String> = rows.iter().flat_map(|r| r.keys()).collect();
+        names.sort();
+        names.dedup();
+        let columns: Vec<ColumnEncoding> = names.into_iter().filter_map(|name| encoding(name, rows)).collect();
+        let mut design = Design { columns, feature_column: Vec::new(), feature_names: Vec::new() };
+        for (index, column) in design.columns.iter().enumerate() {
+            for feature in column.feature_names() {
+                design.feature_column.push(index);
+                design.feature_names.push(feature);
+            }
+        }
+        design
+    }
+
+    pub fn width(&self) -> usize {
+        self.feature_names.len()
+    }
+
+    /// Appends one row's features to `out`.
+    pub fn encode_into(&self, values: &BTreeMap<String, Value>, out: &mut Vec<f64>) {
+        for column in &self.columns {
+            column.encode_into(values, out);
+        }
+    }
+
+    /// Row-major matrix of many rows.
+    pub fn encode_all(&self, rows: &[&BTreeMap<String, Value>]) -> Vec<f64> {
+        let mut out = Vec::with_capacity(rows.len() * self.width());
+        for row in rows {
+            self.encode_into(row, &mut out);
+        }
+        out
+    }
+
+    pub fn column_name(&self, column: usize) -> &str {
+        match &self.columns[column] {
+            ColumnEncoding::Numeric { name, .. } | ColumnEncoding::Categorical { name, .. } => name,
+        }
+    }
+}
+
+impl ColumnEncoding {
+    fn feature_names(&self) -> Vec<String> {
+        match self {
+            ColumnEncoding::Numeric { name, with_missing_indicator, log_scale, levels, .. } => {
+                let mut names = vec![name.clone()];
+                if *with_missing_indicator {
+                    names.push(format!("{name} is missing"));
+                }
+                if log_scale.is_some() {
+                    names.push(format!("log {name}"));
+                }
+                names.extend(levels.iter().map(|l| format!("{name} = {l}")));
+                names
+            }
+            ColumnEncoding::Categorical { name, levels } => {
+                let mut names: Vec<String> = levels.iter().map(|l| format!("{name} = {l}")).collect();
+                names.push(format!("{name} = (other)"));
+                names.push(format!("{name} is missing"));
+                names
+            }
+        }
+    }
+
+    fn encode_into(&self, values: &BTreeMap<String, Value>, out: &mut Vec<f64>) {
+        let value = values.get(self.name()).unwrap_or(&Value::Missing);
+        match self {
+            ColumnEncoding::Numeric { mean, sd, with_missing_indicator, log_scale, levels, .. } => {
+                let x = value.as_number();
+                out.push(x.map_or(0.0, |x| (x - mean) / sd));
+                if *with_missing_indicator {
+                    out.push(f64::from(u8::from(x.is_none())));
+                }
+                if let Some((log_mean, log_sd)) = log_scale {
+                    out.push(x.map_or(0.0, |x| (x.max(0.0).ln_1p() - log_mean) / log_sd));
+                }
+                out.extend(levels.iter().map(|l| f64::from(u8::from(x == Some(*l)))));
+            }
+            ColumnEncoding::Categorical { levels, .. } => {
+                let start = out.len();
+                out.resize(start + levels.len() + 2, 0.0);
+                let slot = match value {
+                    Value::Missing => levels.len() + 1,
+                    other => {
+                        let text = other.to_string();
+                        levels.iter().position(|l| *l == text).unwrap_or(levels.len())
+                    }
+                };
+                out[start + slot] = 1.0;
+            }
+        }
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            ColumnEncoding::Numeric { name, .. } | ColumnEncoding::Categorical { name, .. } => name,
+        }
+    }
+}
+
+fn encoding(name: &str, rows: &[&BTreeMap<String, Value>]) -> Option<ColumnEncoding> {
+    let values: Vec<&Value> = rows.iter().map(|r| r.get(name).unwrap_or(&Value::Missing)).collect();
+    let numbers: Vec<f64> = values.iter().filter_map(|v| v.as_number()).collect();
+    let categories = values.iter().filter(|v| matches!(v, Value::Category(_))).count();
+    let missing = values.iter().filter(|v| v.is_missing()).count();
+    if categories > 0 {
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        for v in &values {
+            if let Value::Category(s) = v {
+                *counts.entry(s.clone()).or_default() += 1;
+            }
+        }
+        let mut levels: Vec<String> = counts.into_iter().filter(|(_, n)| *n >= MIN_LEVEL_COUNT).map(|(l, _)| l).collect();
+        levels.sort();
+        return Some(ColumnEncoding::Categorical { name: name.to_owned(), levels });
+    }
+    if numbers.is_empty() {
+        return None;
+    }
+    let (mean, sd) = mean_sd(&numbers);
+    let skewness = numbers.iter().map(|x| ((x - mean) / sd).powi(3)).sum::<f64>() / numbers.len() as f64;
+    let log_scale = (skewness > SKEWED && numbers.iter().all(|&x| x >= 0.0)).then(|| {
+        let logs: Vec<f64> = numbers.iter().map(|x| x.ln_1p()).collect();
+        mean_sd(&logs)
+    });
+    Some(ColumnEncoding::Numeric { name: name.to_owned(), mean, sd, with_missing_indicator: missing > 0, log_scale, levels: small_integer_levels(&numbers) })
+}
+
+/// Skewness above which a non-negative column also gets a log-scale feature.
+const SKEWED: f64 = 1.0;
+/// Integer columns with at most this many values also get one indicator per value.
+const MAX_LEVELS: usize = 10;
+
+fn mean_sd(values: &[f64]) -> (f64, f64) {
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
+    let variance = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / values.len() as f64;
+    (mean, if variance > 0.0 { variance.sqrt() } else { 1.0 })
+}
+
+/// The values of an integer column with few distinct values, each seen often enough to learn.
+fn small_integer_levels(numbers: &[f64]) -> Vec<f64> {
+    if numbers.iter().any(|x| x.fract() != 0.0) {
+        return Vec::new();
+    }
+    let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
+    for &x in numbers {
+        *counts.entry(x as i64).or_default() += 1;
+        if counts.len() > MAX_LEVELS {
+            return Vec::new();
+        }
+    }
+    if counts.len() < 3 {
+        return Vec::new(); // two values: the linear term already says everything
+    }
+    counts.into_iter().filter(|(_, n)| *n >= MIN_LEVEL_COUNT).map(|(v, _)| v as f64).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(pay: Option<f64>, dept: &str) -> BTreeMap<String, Value> {
+        BTreeMap::from([
+            ("pay".to_string(), pay.map_or(Value::Missing, Value::Number)),
+            ("dept".to_string(), Value::Category(dept.to_string())),
+        ])
+    }
+
+    #[test]
+    fn numbers_are_standardised_and_categories_one_hot_with_other_and_missing() {
+        let mut rows: Vec<BTreeMap<String, Value>> = (0..10).map(|i| row(Some(i as f64), if i < 5 { "A" } else { "B" })).collect();
+        rows.push(row(None, "C"));
+        let refs: Vec<&BTreeMap<String, Value>> = rows.iter().collect();
+        let design = Design::fit(&refs);
+        assert_eq!(design.feature_names, ["dept = A", "dept = B", "dept = (other)", "dept is missing", "pay", "pay is missing"]);
+        let mut out = Vec::new();
+        design.encode_into(&row(Some(4.5), "C"), &mut out);
+        assert_eq!(out, vec![0.0, 0.0, 1.0, 0.0, 0.0, 0.0], "C was seen once: other; 4.5 is the mean");
+        assert_eq!(design.column_name(design.feature_column[5]), "pay");
+    }
+}
