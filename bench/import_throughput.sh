@@ -10,7 +10,7 @@ server="${TENURE_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 out=bench/out/import
 rm -rf "$out" && mkdir -p "$out"
 
-./scripts/prerequisites.sh >/dev/null
+. scripts/prerequisites.sh >/dev/null
 cargo build --release --quiet
 tenure=target/release/tenure
 

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 people="${1:-5000}"
 months="${2:-36}"
-./scripts/prerequisites.sh >/dev/null
+. scripts/prerequisites.sh >/dev/null
 cargo build --release --quiet
 out=bench/out/simulate
 rm -rf "$out" && mkdir -p "$out"

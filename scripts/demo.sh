@@ -3,5 +3,5 @@
 # Extra arguments go to `tenure demo` (e.g. --dir DIR --people N).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/prerequisites.sh
+. scripts/prerequisites.sh
 exec cargo run --release --locked -- demo "$@"

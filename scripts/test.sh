@@ -3,7 +3,7 @@
 # TENURE_TEST_DATABASE_URL names a server (.ci/run sets it); the output says which.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/prerequisites.sh
+. scripts/prerequisites.sh
 if [ -n "${TENURE_TEST_DATABASE_URL:-}" ]; then
   echo "== database tests run on SQLite and on PostgreSQL (${TENURE_TEST_DATABASE_URL%%\?*})"
 else

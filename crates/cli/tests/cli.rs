@@ -16,8 +16,10 @@ fn example(mapping: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(mapping)
 }
 
+/// Runs the binary. Tests run two at a time, so each fits trees on one thread: oversubscribed
+/// OpenMP threads spin (a 4 s evaluation took over 4 minutes with two on two cores).
 fn tenure(args: &[&str]) -> Output {
-    Command::new(TENURE).args(args).env_remove("TENURE_DATABASE_URL").output().expect("run tenure")
+    Command::new(TENURE).args(args).env_remove("TENURE_DATABASE_URL").env("TENURE_THREADS", "1").output().expect("run tenure")
 }
 
 fn stdout(output: &Output) -> String {

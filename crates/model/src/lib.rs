@@ -8,3 +8,4 @@ pub mod metrics;
 pub mod design;
 pub mod logistic;
 pub mod evaluate;
+pub mod gbm;

@@ -7,7 +7,7 @@ use clap::Args;
 use serde_json::json;
 use std::path::PathBuf;
 use tenure_domain::Shape;
-use tenure_model::evaluate::{cross_validate, CrossValidation, Evaluation, Example};
+use tenure_model::evaluate::{cross_validate, CrossValidation, Evaluation, Example, LearnerChoice, TrainingSettings};
 
 #[derive(Args)]
 pub struct EvaluateArgs {
@@ -19,11 +19,35 @@ pub struct EvaluateArgs {
     folds: usize,
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// `auto` lets inner folds choose logistic regression, trees or their blend.
+    #[arg(long, value_enum, default_value = "auto")]
+    learner: Learner,
+    /// Threads for training trees (default: every core). Keep it at or below the cores that
+    /// are free: LightGBM's threads spin, and slow to a crawl, when the machine is oversubscribed.
+    #[arg(long, env = "TENURE_THREADS")]
+    threads: Option<usize>,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
     #[arg(long, default_value_t = 20)]
     max_errors: usize,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Learner {
+    Auto,
+    Logistic,
+    Gbm,
+}
+
+impl From<Learner> for LearnerChoice {
+    fn from(learner: Learner) -> Self {
+        match learner {
+            Learner::Auto => LearnerChoice::Auto,
+            Learner::Logistic => LearnerChoice::Logistic,
+            Learner::Gbm => LearnerChoice::Gbm,
+        }
+    }
 }
 
 pub fn run(args: EvaluateArgs) -> anyhow::Result<()> {
@@ -35,13 +59,17 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<()> {
         parsed.plan.shape
     );
     let examples = Example::from_snapshots(parsed.rows.iter().map(|r| &r.snapshot));
-    let evaluation = cross_validate(&examples, CrossValidation { folds: args.folds, seed: args.seed })?;
+    let evaluation = cross_validate(&examples, CrossValidation { folds: args.folds, training: TrainingSettings { learner: args.learner.into(), seed: args.seed, threads: threads(args.threads) } })?;
     if args.json {
         println!("{}", to_json(&evaluation, &args));
     } else {
         print!("{}", to_text(&evaluation, &args));
     }
     Ok(())
+}
+
+fn threads(requested: Option<usize>) -> usize {
+    requested.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1)
 }
 
 fn to_json(e: &Evaluation, args: &EvaluateArgs) -> serde_json::Value {
@@ -61,7 +89,7 @@ fn to_json(e: &Evaluation, args: &EvaluateArgs) -> serde_json::Value {
         "recall_top_10_percent": e.top_10_percent.recall,
         "lift_top_10_percent": e.top_10_percent.lift,
         "learner": e.learner,
-        "calibration_by_fold": e.calibrations,
+        "model_by_fold": e.calibrations,
         "fit_seconds": e.fit_seconds,
     })
 }
@@ -70,7 +98,7 @@ fn to_text(e: &Evaluation, args: &EvaluateArgs) -> String {
     format!(
         "{}: {} people, {} left ({:.1}%)\nstratified {}-fold cross-validation, seed {}, learner {}\n\
          ROC AUC      {:.3} (folds {})\nPR AUC       {:.3}\nBrier        {:.4}\nlog-loss     {:.4}\ncalibration  ECE {:.3}\n\
-         top 10%      precision {:.2}, recall {:.2}, lift {:.1}×\nfit time     {:.2} s\n",
+         top 10%      precision {:.2}, recall {:.2}, lift {:.1}×\nfit time     {:.2} s\nmodels       {}\n",
         args.file.display(),
         e.n,
         e.positives,
@@ -88,5 +116,6 @@ fn to_text(e: &Evaluation, args: &EvaluateArgs) -> String {
         e.top_10_percent.recall,
         e.top_10_percent.lift,
         e.fit_seconds,
+        e.calibrations.join("; "),
     )
 }
