@@ -9,3 +9,4 @@ pub mod design;
 pub mod logistic;
 pub mod evaluate;
 pub mod gbm;
+pub mod panel;

@@ -1,0 +1,370 @@
+//! Features and labels of a monthly panel. Every feature of a person-month is computed from
+//! that person's (and their team's) history up to the as-of date and nothing after it: the
+//! rows are walked in time order and only the past is ever indexed.
+//!
+//! Derived from whatever columns the export has, so they work on any HRIS, not only ours:
+//! - each numeric column: its change over 3, 6 and 12 months, the months since it last rose,
+//!   and its ratio to the median of peers (same level, else department) that month — for pay,
+//!   the compa-ratio;
+//! - each categorical column: months since it last changed and its changes in 12 months (a
+//!   manager or team column gives manager changes);
+//! - teammates' voluntary exits in the last 6 months; tenure; month of year.
+
+use chrono::{Datelike, NaiveDate};
+use std::collections::{BTreeMap, HashMap};
+use tenure_domain::{Snapshot, Value};
+
+/// Columns with a known meaning, by name, as the mapping's roles give them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PanelRoles {
+    pub level: Option<String>,
+    pub department: Option<String>,
+    pub team: Option<String>,
+    pub manager: Option<String>,
+    pub hire_date: Option<String>,
+}
+
+/// One person-month ready for a learner: its inputs (original and derived) and, when the
+/// outcome is already known, whether a voluntary exit followed within the horizon.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonMonth {
+    /// Index of the snapshot in the input.
+    pub snapshot: usize,
+    pub as_of: NaiveDate,
+    pub values: BTreeMap<String, Value>,
+    /// `None` while the horizon has not fully passed (and the person has not left).
+    pub label: Option<bool>,
+}
+
+/// Month number for arithmetic on as-of dates.
+fn month_index(date: NaiveDate) -> i32 {
+    date.year() * 12 + date.month0() as i32
+}
+
+pub const TEAM_WINDOW_MONTHS: i32 = 6;
+const CHANGE_WINDOWS: [i32; 3] = [3, 6, 12];
+
+/// A person's snapshot indices in time order.
+struct History {
+    rows: Vec<usize>,
+    by_month: HashMap<i32, usize>,
+    /// Voluntary exit date, if the person left voluntarily.
+    voluntary_exit: Option<NaiveDate>,
+    exit: Option<NaiveDate>,
+}
+
+/// Builds every dated snapshot's person-month. `horizon_months` is the label's horizon;
+/// `data_end` the last as-of date of the whole panel (outcomes after it are unknown).
+pub fn person_months(snapshots: &[Snapshot], roles: &PanelRoles, horizon_months: i32) -> Vec<PersonMonth> {
+    let histories = histories(snapshots);
+    let data_end = snapshots.iter().filter_map(|s| s.as_of).max().map_or(0, month_index);
+    let numeric = numeric_columns(snapshots);
+    let categorical = categorical_columns(snapshots);
+    let peers = peer_medians(snapshots, roles, &numeric);
+    let team_exits = team_exits(snapshots, &histories, roles);
+    let mut out = Vec::with_capacity(snapshots.len());
+    for history in histories.values() {
+        for (position, &index) in history.rows.iter().enumerate() {
+            let snapshot = &snapshots[index];
+            let Some(as_of) = snapshot.as_of else { continue };
+            let now = month_index(as_of);
+            let mut values = snapshot.values.clone();
+            for column in &numeric {
+                numeric_history(&mut values, column, snapshots, history, position, now);
+                if let Some(ratio) = peer_ratio(snapshot, column, roles, &peers) {
+                    values.insert(format!("{column} vs peers"), Value::Number(ratio));
+                }
+            }
+            for column in &categorical {
+                categorical_history(&mut values, column, snapshots, history, position, now);
+            }
+            values.insert("teammates left 6m".into(), Value::Number(teammates_left(snapshot, roles, &team_exits, as_of) as f64));
+            values.insert("tenure months".into(), Value::Number(tenure_months(snapshot, roles, snapshots, history, as_of)));
+            values.insert("month of year".into(), Value::Number(as_of.month() as f64));
+            let label = label(history, as_of, now, horizon_months, data_end);
+            out.push(PersonMonth { snapshot: index, as_of, values, label });
+        }
+    }
+    out.sort_by_key(|m| (m.as_of, m.snapshot));
+    out
+}
+
+fn histories(snapshots: &[Snapshot]) -> BTreeMap<&str, History> {
+    let mut histories: BTreeMap<&str, History> = BTreeMap::new();
+    for (index, snapshot) in snapshots.iter().enumerate() {
+        let history = histories.entry(snapshot.person.as_str()).or_insert_with(|| History { rows: Vec::new(), by_month: HashMap::new(), voluntary_exit: None, exit: None });
+        history.rows.push(index);
+        if let Some(exit) = &snapshot.exit {
+            history.exit = Some(history.exit.map_or(exit.date, |d| d.max(exit.date)));
+            if exit.voluntary {
+                history.voluntary_exit = Some(exit.date);
+            }
+        }
+    }
+    for history in histories.values_mut() {
+        history.rows.sort_by_key(|&i| snapshots[i].as_of);
+        history.by_month = history.rows.iter().filter_map(|&i| snapshots[i].as_of.map(|d| (month_index(d), i))).collect();
+    }
+    histories
+}
+
+fn numeric_columns(snapshots: &[Snapshot]) -> Vec<String> {
+    let mut columns: Vec<String> = snapshots
+        .iter()
+        .flat_map(|s| s.values.iter().filter(|(_, v)| matches!(v, Value::Number(_))).map(|(k, _)| k.clone()))
+        .collect();
+    columns.sort();
+    columns.dedup();
+    columns
+}
+
+fn categorical_columns(snapshots: &[Snapshot]) -> Vec<String> {
+    let mut columns: Vec<String> = snapshots
+        .iter()
+        .flat_map(|s| s.values.iter().filter(|(_, v)| matches!(v, Value::Category(_))).map(|(k, _)| k.clone()))
+        .collect();
+    columns.sort();
+    columns.dedup();
+    columns
+}
+
+fn number(snapshot: &Snapshot, column: &str) -> Option<f64> {
+    snapshot.values.get(column).and_then(Value::as_number)
+}
+
+fn text<'s>(snapshot: &'s Snapshot, column: &str) -> Option<&'s str> {
+    match snapshot.values.get(column) {
+        Some(Value::Category(s)) => Some(s),
+        _ => None,
+    }
+}
+
+/// Changes over 3/6/12 months and months since the value last rose, from earlier rows only.
+fn numeric_history(values: &mut BTreeMap<String, Value>, column: &str, snapshots: &[Snapshot], history: &History, position: usize, now: i32) {
+    let current = number(&snapshots[history.rows[position]], column);
+    for window in CHANGE_WINDOWS {
+        let before = history.by_month.get(&(now - window)).and_then(|&i| number(&snapshots[i], column));
+        let change = current.zip(before).map_or(Value::Missing, |(c, b)| Value::Number(c - b));
+        values.insert(format!("{column} change {window}m"), change);
+    }
+    // Walk back from now: the latest step up (a later row above the row before it).
+    let mut months_since_rise = Value::Missing;
+    for step in (1..=position).rev() {
+        let (later, earlier) = (&snapshots[history.rows[step]], &snapshots[history.rows[step - 1]]);
+        if let (Some(l), Some(e)) = (number(later, column), number(earlier, column)) {
+            if l > e {
+                months_since_rise = Value::Number((now - later.as_of.map_or(now, month_index)) as f64);
+                break;
+            }
+        }
+    }
+    values.insert(format!("months since {column} rose"), months_since_rise);
+}
+
+/// Months since the value last changed and how often it changed in the last 12 months.
+fn categorical_history(values: &mut BTreeMap<String, Value>, column: &str, snapshots: &[Snapshot], history: &History, position: usize, now: i32) {
+    let mut changes_12m = 0;
+    let mut since_change = Value::Missing;
+    for step in (1..=position).rev() {
+        let (later, earlier) = (&snapshots[history.rows[step]], &snapshots[history.rows[step - 1]]);
+        if text(later, column) != text(earlier, column) {
+            let at = later.as_of.map_or(now, month_index);
+            if since_change == Value::Missing {
+                since_change = Value::Number((now - at) as f64);
+            }
+            if now - at < 12 {
+                changes_12m += 1;
+            }
+        }
+    }
+    values.insert(format!("months since {column} changed"), since_change);
+    values.insert(format!("{column} changes 12m"), Value::Number(changes_12m as f64));
+}
+
+type PeerKey = (i32, String, String); // month, peer group, column
+
+/// Medians of each numeric column by month and peer group (level, else department).
+fn peer_medians(snapshots: &[Snapshot], roles: &PanelRoles, numeric: &[String]) -> HashMap<PeerKey, f64> {
+    let mut groups: HashMap<PeerKey, Vec<f64>> = HashMap::new();
+    for snapshot in snapshots {
+        let (Some(as_of), Some(group)) = (snapshot.as_of, peer_group(snapshot, roles)) else { continue };
+        for column in numeric {
+            if let Some(x) = number(snapshot, column) {
+                groups.entry((month_index(as_of), group.clone(), column.clone())).or_default().push(x);
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(key, mut xs)| {
+            xs.sort_by(f64::total_cmp);
+            (key, xs[xs.len() / 2])
+        })
+        .collect()
+}
+
+fn peer_group(snapshot: &Snapshot, roles: &PanelRoles) -> Option<String> {
+    let column = roles.level.as_deref().or(roles.department.as_deref())?;
+    snapshot.values.get(column).filter(|v| !v.is_missing()).map(|v| v.to_string())
+}
+
+fn peer_ratio(snapshot: &Snapshot, column: &str, roles: &PanelRoles, peers: &HashMap<PeerKey, f64>) -> Option<f64> {
+    if Some(column) == roles.level.as_deref() {
+        return None; // the level against its own level is always 1
+    }
+    let x = number(snapshot, column)?;
+    let median = *peers.get(&(month_index(snapshot.as_of?), peer_group(snapshot, roles)?, column.to_owned()))?;
+    Some(if median > 0.0 { x / median } else { x - median })
+}
+
+/// Voluntary exit dates by team (the team role, else manager, else department).
+fn team_exits(snapshots: &[Snapshot], histories: &BTreeMap<&str, History>, roles: &PanelRoles) -> HashMap<String, Vec<(NaiveDate, String)>> {
+    let mut exits: HashMap<String, Vec<(NaiveDate, String)>> = HashMap::new();
+    for (person, history) in histories {
+        let Some(date) = history.voluntary_exit else { continue };
+        let last = &snapshots[*history.rows.last().expect("a history has rows")];
+        if let Some(team) = team_of(last, roles) {
+            exits.entry(team).or_default().push((date, person.to_string()));
+        }
+    }
+    exits
+}
+
+fn team_of(snapshot: &Snapshot, roles: &PanelRoles) -> Option<String> {
+    let column = roles.team.as_deref().or(roles.manager.as_deref()).or(roles.department.as_deref())?;
+    text(snapshot, column).map(str::to_owned)
+}
+
+/// Teammates (not the person) who left voluntarily in the 6 months up to `as_of`.
+fn teammates_left(snapshot: &Snapshot, roles: &PanelRoles, exits: &HashMap<String, Vec<(NaiveDate, String)>>, as_of: NaiveDate) -> usize {
+    let Some(team) = team_of(snapshot, roles) else { return 0 };
+    let since = as_of - chrono::Months::new(TEAM_WINDOW_MONTHS as u32);
+    exits.get(&team).map_or(0, |list| list.iter().filter(|(date, person)| *date > since && *date <= as_of && person != snapshot.person.as_str()).count())
+}
+
+fn tenure_months(snapshot: &Snapshot, roles: &PanelRoles, snapshots: &[Snapshot], history: &History, as_of: NaiveDate) -> f64 {
+    let hired = roles.hire_date.as_deref().and_then(|c| match snapshot.values.get(c) {
+        Some(Value::Date(d)) => Some(*d),
+        _ => None,
+    });
+    let start = hired.or_else(|| snapshots[history.rows[0]].as_of).unwrap_or(as_of);
+    let whole_months = month_index(as_of) - month_index(start) - i32::from(as_of.day() < start.day());
+    whole_months.max(0) as f64
+}
+
+/// Did a voluntary exit happen in (as_of, as_of + horizon]? Unknown while that window is not
+/// over and the person is still there.
+fn label(history: &History, as_of: NaiveDate, now: i32, horizon: i32, data_end: i32) -> Option<bool> {
+    let window_end = as_of + chrono::Months::new(horizon as u32);
+    if let Some(exit) = history.voluntary_exit {
+        if exit > as_of && exit <= window_end {
+            return Some(true);
+        }
+    }
+    if history.exit.is_some_and(|d| d > as_of) {
+        return Some(false); // left later than the window, or within it but not voluntarily
+    }
+    (now + horizon <= data_end).then_some(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tenure_domain::{Exit, PersonKey};
+
+    fn month(m: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Months::new(m)
+    }
+
+    fn row(person: &str, m: u32, pay: f64, manager: &str, team: &str) -> Snapshot {
+        Snapshot {
+            person: PersonKey::parse(person).unwrap(),
+            as_of: Some(month(m)),
+            values: BTreeMap::from([
+                ("pay".to_string(), Value::Number(pay)),
+                ("level".to_string(), Value::Number(2.0)),
+                ("manager".to_string(), Value::Category(manager.to_string())),
+                ("team".to_string(), Value::Category(team.to_string())),
+            ]),
+            protected: BTreeMap::new(),
+            exit: None,
+            outcome: None,
+        }
+    }
+
+    fn roles() -> PanelRoles {
+        PanelRoles { level: Some("level".into()), team: Some("team".into()), manager: Some("manager".into()), ..Default::default() }
+    }
+
+    /// Person 1 stays 24 months (raise at month 6, manager change at month 10); person 2, a
+    /// teammate, resigns in month 8; person 3, in another team, is paid double.
+    fn panel() -> Vec<Snapshot> {
+        let mut rows = Vec::new();
+        for m in 0..24 {
+            let pay = if m >= 6 { 110.0 } else { 100.0 };
+            rows.push(row("1", m, pay, if m >= 10 { "M2" } else { "M1" }, "T"));
+            rows.push(row("3", m, 200.0, "M9", "U"));
+        }
+        for m in 0..=8 {
+            let mut r = row("2", m, 90.0, "M1", "T");
+            if m == 8 {
+                r.exit = Some(Exit { date: month(8) + chrono::Days::new(14), kind: Some("resignation".into()), voluntary: true });
+            }
+            rows.push(r);
+        }
+        rows
+    }
+
+    fn feature(months: &[PersonMonth], snapshots: &[Snapshot], person: &str, m: u32, name: &str) -> Value {
+        let found = months.iter().find(|pm| snapshots[pm.snapshot].person.as_str() == person && pm.as_of == month(m)).expect("person-month");
+        found.values.get(name).cloned().unwrap_or_else(|| panic!("no feature {name}: {:?}", found.values.keys()))
+    }
+
+    #[test]
+    fn history_features_read_the_past() {
+        let snapshots = panel();
+        let months = person_months(&snapshots, &roles(), 6);
+        assert_eq!(feature(&months, &snapshots, "1", 8, "pay change 3m"), Value::Number(10.0));
+        assert_eq!(feature(&months, &snapshots, "1", 12, "pay change 3m"), Value::Number(0.0));
+        assert_eq!(feature(&months, &snapshots, "1", 9, "months since pay rose"), Value::Number(3.0));
+        assert_eq!(feature(&months, &snapshots, "1", 3, "months since pay rose"), Value::Missing);
+        assert_eq!(feature(&months, &snapshots, "1", 12, "months since manager changed"), Value::Number(2.0));
+        assert_eq!(feature(&months, &snapshots, "1", 12, "manager changes 12m"), Value::Number(1.0));
+        assert_eq!(feature(&months, &snapshots, "1", 9, "teammates left 6m"), Value::Number(1.0));
+        assert_eq!(feature(&months, &snapshots, "1", 8, "teammates left 6m"), Value::Number(0.0), "the exit on the 15th is after the 1st");
+        assert_eq!(feature(&months, &snapshots, "1", 15, "teammates left 6m"), Value::Number(0.0), "out of the window");
+        assert_eq!(feature(&months, &snapshots, "3", 2, "pay vs peers"), Value::Number(2.0));
+        assert_eq!(feature(&months, &snapshots, "1", 5, "tenure months"), Value::Number(5.0));
+    }
+
+    #[test]
+    fn labels_mark_voluntary_exits_within_the_horizon_and_stay_unknown_until_it_passes() {
+        let snapshots = panel();
+        let months = person_months(&snapshots, &roles(), 6);
+        let label = |person: &str, m: u32| months.iter().find(|pm| snapshots[pm.snapshot].person.as_str() == person && pm.as_of == month(m)).unwrap().label;
+        assert_eq!(label("2", 3), Some(true), "the exit on the 15th of month 8 is within six months of month 3's first day");
+        assert_eq!(label("2", 2), Some(false), "…but not of month 2's: the window ends on the 1st of month 8");
+        assert_eq!(label("1", 17), Some(false), "23 is the last month: 17 + 6 is known");
+        assert_eq!(label("1", 18), None, "the outcome of month 18 is not known yet");
+    }
+
+    #[test]
+    fn changing_the_future_never_moves_a_feature() {
+        let original = panel();
+        let t = month(9);
+        let mut changed = original.clone();
+        for snapshot in changed.iter_mut().filter(|s| s.as_of.unwrap() > t) {
+            snapshot.values.insert("pay".into(), Value::Number(1.0));
+            snapshot.values.insert("manager".into(), Value::Category("someone else".into()));
+            if snapshot.person.as_str() == "3" && snapshot.as_of == Some(month(10)) {
+                snapshot.exit = Some(Exit { date: month(10) + chrono::Days::new(3), kind: None, voluntary: true });
+            }
+        }
+        changed.retain(|s| !(s.person.as_str() == "3" && s.as_of.unwrap() > month(10)));
+        let (before, after) = (person_months(&original, &roles(), 6), person_months(&changed, &roles(), 6));
+        let up_to_t = |months: &[PersonMonth], snapshots: &[Snapshot]| -> Vec<(String, NaiveDate, BTreeMap<String, Value>)> {
+            months.iter().filter(|m| m.as_of <= t).map(|m| (snapshots[m.snapshot].person.to_string(), m.as_of, m.values.clone())).collect()
+        };
+        assert_eq!(up_to_t(&before, &original), up_to_t(&after, &changed));
+    }
+}
