@@ -329,6 +329,20 @@ mod evaluation {
     }
 
     #[test]
+    fn the_ola_panel_backtest_runs_and_reports_its_metrics() {
+        let (data, mapping) = (shared_data("ola_driver_scaler.csv"), example("ola_drivers.toml"));
+        let output = tenure(&["evaluate", data.to_str().unwrap(), "--mapping", mapping.to_str().unwrap(), "--horizon", "3", "--json"]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let origins = result["origins"].as_array().unwrap();
+        assert_eq!(origins.len(), 4);
+        assert!(origins.iter().all(|o| o["trained_on"].as_u64().unwrap() > 1000 && o["scored"].as_u64().unwrap() > 500));
+        let auc = result["roc_auc"].as_f64().unwrap();
+        assert!((0.6..1.0).contains(&auc), "a real signal, honestly below perfect: {auc}");
+        assert!(result["expected_calibration_error"].as_f64().unwrap() < 0.1);
+    }
+
+    #[test]
     fn evaluation_is_repeatable_for_a_seed() {
         let (a, b) = (evaluate_ibm(&["--seed", "3"]), evaluate_ibm(&["--seed", "3"]));
         assert_eq!(a["roc_auc_by_fold"], b["roc_auc_by_fold"]);

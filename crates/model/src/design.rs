@@ -8,6 +8,9 @@ use tenure_domain::Value;
 /// Categories seen fewer times than this in training share one "other" indicator: a level
 /// seen twice cannot be learnt, only memorised.
 const MIN_LEVEL_COUNT: usize = 5;
+/// At most this many (most frequent) levels get an indicator of their own. Ids of teams and
+/// managers have hundreds; their meaning reaches the model through derived history features.
+const MAX_CATEGORY_LEVELS: usize = 30;
 
 /// How one of the user's columns is encoded.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,7 +149,9 @@ fn encoding(name: &str, rows: &[&BTreeMap<String, Value>]) -> Option<ColumnEncod
                 *counts.entry(s.clone()).or_default() += 1;
             }
         }
-        let mut levels: Vec<String> = counts.into_iter().filter(|(_, n)| *n >= MIN_LEVEL_COUNT).map(|(l, _)| l).collect();
+        let mut frequent: Vec<(String, usize)> = counts.into_iter().filter(|(_, n)| *n >= MIN_LEVEL_COUNT).collect();
+        frequent.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let mut levels: Vec<String> = frequent.into_iter().take(MAX_CATEGORY_LEVELS).map(|(l, _)| l).collect();
         levels.sort();
         return Some(ColumnEncoding::Categorical { name: name.to_owned(), levels });
     }

@@ -163,7 +163,7 @@ impl CrossSectionModel {
 }
 
 /// Penalties tried by the inner folds (λ = 1/C in scikit-learn's terms).
-const LAMBDAS: [f64; 5] = [0.3, 1.0, 3.0, 10.0, 30.0];
+pub(crate) const LAMBDAS: [f64; 5] = [0.3, 1.0, 3.0, 10.0, 30.0];
 const INNER_FOLDS: usize = 4;
 /// Share of an inner training set held back to stop the trees early.
 const EARLY_STOPPING_SHARE: usize = 7; // one row in seven
@@ -298,14 +298,14 @@ fn fit_gbm_with_early_stopping(x: &[f64], width: usize, labels: &[bool], setting
     GbmModel::fit(&fit_x, width, &fit_y, &settings.gbm(max_iterations), Some((&stop_x, &stop_y)))
 }
 
-fn encode(examples: &[Example<'_>]) -> (Design, Vec<f64>) {
+pub(crate) fn encode(examples: &[Example<'_>]) -> (Design, Vec<f64>) {
     let rows: Vec<&BTreeMap<String, Value>> = examples.iter().map(|e| e.values).collect();
     let design = Design::fit(&rows);
     let x = design.encode_all(&rows);
     (design, x)
 }
 
-fn raw_log_loss(labels: &[bool], raw: &[f64]) -> f64 {
+pub(crate) fn raw_log_loss(labels: &[bool], raw: &[f64]) -> f64 {
     let p: Vec<f64> = raw.iter().map(|&z| crate::calibration::sigmoid(z)).collect();
     log_loss(labels, &p)
 }

@@ -10,3 +10,4 @@ pub mod logistic;
 pub mod evaluate;
 pub mod gbm;
 pub mod panel;
+pub mod backtest;

@@ -7,6 +7,8 @@ use clap::Args;
 use serde_json::json;
 use std::path::PathBuf;
 use tenure_domain::Shape;
+use tenure_model::backtest::rolling_backtest;
+use tenure_model::panel::PanelRoles;
 use tenure_model::evaluate::{cross_validate, CrossValidation, Evaluation, Example, LearnerChoice, TrainingSettings};
 
 #[derive(Args)]
@@ -31,6 +33,15 @@ pub struct EvaluateArgs {
     json: bool,
     #[arg(long, default_value_t = 20)]
     max_errors: usize,
+    /// Panels: predict voluntary exits within this many months.
+    #[arg(long, default_value_t = 6)]
+    horizon: i32,
+    /// Panels: how many origin months to backtest, the last being the latest with a known outcome.
+    #[arg(long, default_value_t = 4)]
+    origins: usize,
+    /// Panels: months between origins.
+    #[arg(long, default_value_t = 3)]
+    step: usize,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -53,17 +64,59 @@ impl From<Learner> for LearnerChoice {
 pub fn run(args: EvaluateArgs) -> anyhow::Result<()> {
     let mapping = args.mapping.resolve()?;
     let parsed = tenure_ingest::load_file(&args.file, &mapping, args.max_errors).with_context(|| format!("reading {}", args.file.display()))?;
-    anyhow::ensure!(
-        parsed.plan.shape == Shape::CrossSection,
-        "evaluate handles cross-sections (a target column) for now; this mapping describes a {} file",
-        parsed.plan.shape
-    );
+    let training = TrainingSettings { learner: args.learner.into(), seed: args.seed, threads: threads(args.threads) };
+    match parsed.plan.shape {
+        Shape::CrossSection => {}
+        Shape::Panel => return backtest(&args, &parsed, &training),
+        Shape::TimeToEvent => anyhow::bail!("evaluate handles cross-sections and panels; time-to-event files get survival models (not built yet)"),
+    }
     let examples = Example::from_snapshots(parsed.rows.iter().map(|r| &r.snapshot));
-    let evaluation = cross_validate(&examples, CrossValidation { folds: args.folds, training: TrainingSettings { learner: args.learner.into(), seed: args.seed, threads: threads(args.threads) } })?;
+    let evaluation = cross_validate(&examples, CrossValidation { folds: args.folds, training })?;
     if args.json {
         println!("{}", to_json(&evaluation, &args));
     } else {
         print!("{}", to_text(&evaluation, &args));
+    }
+    Ok(())
+}
+
+fn backtest(args: &EvaluateArgs, parsed: &tenure_data::ParsedImport, training: &TrainingSettings) -> anyhow::Result<()> {
+    let roles = &parsed.plan.mapping.roles;
+    let panel_roles = PanelRoles {
+        level: roles.level.clone(),
+        department: roles.department.clone(),
+        team: roles.team.clone(),
+        manager: roles.manager.clone(),
+        hire_date: roles.hire_date.clone(),
+    };
+    let snapshots: Vec<tenure_domain::Snapshot> = parsed.rows.iter().map(|r| r.snapshot.clone()).collect();
+    let result = rolling_backtest(&snapshots, &panel_roles, args.horizon, args.origins, args.step, training)?;
+    let origins: Vec<serde_json::Value> = result
+        .origins
+        .iter()
+        .map(|o| json!({"as_of": o.as_of.to_string(), "trained_on": o.trained_on, "scored": o.scored, "leavers": o.leavers, "roc_auc": o.roc_auc, "model": o.model}))
+        .collect();
+    let report = json!({
+        "file": args.file.display().to_string(),
+        "protocol": format!("rolling-origin backtest, {} origins {} months apart, horizon {} months", args.origins, args.step, args.horizon),
+        "n": result.n,
+        "positives": result.positives,
+        "roc_auc": result.roc_auc,
+        "pr_auc": result.pr_auc,
+        "brier": result.brier,
+        "log_loss": result.log_loss,
+        "expected_calibration_error": result.expected_calibration_error,
+        "precision_top_10_percent": result.top_10_percent.precision,
+        "recall_top_10_percent": result.top_10_percent.recall,
+        "lift_top_10_percent": result.top_10_percent.lift,
+        "learner": result.learner,
+        "origins": origins,
+        "fit_seconds": result.fit_seconds,
+    });
+    if args.json {
+        println!("{report}");
+    } else {
+        println!("{}", serde_json::to_string_pretty(&report)?);
     }
     Ok(())
 }

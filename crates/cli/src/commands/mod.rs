@@ -17,6 +17,7 @@ pub fn is_bad_input(error: &anyhow::Error) -> bool {
             || cause.downcast_ref::<DataError>().is_some_and(DataError::is_bad_input)
             || cause.downcast_ref::<StoreError>().is_some_and(StoreError::is_bad_input)
             || cause.downcast_ref::<tenure_model::evaluate::EvaluationError>().is_some()
+            || cause.downcast_ref::<tenure_model::backtest::BacktestError>().is_some_and(|e| matches!(e, tenure_model::backtest::BacktestError::TooShort { .. }))
     })
 }
 
