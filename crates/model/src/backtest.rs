@@ -7,7 +7,7 @@ use crate::calibration::{choose, Calibrator};
 use crate::evaluate::{encode, raw_log_loss, Example, FittedLearner, LearnerChoice, TrainingSettings, LAMBDAS};
 use crate::gbm::{GbmError, GbmModel, GbmSettings};
 use crate::logistic::fit_logistic;
-use crate::metrics::{at_top_share, brier, expected_calibration_error, log_loss, pr_auc, roc_auc, ThresholdOutcome};
+use crate::metrics::{roc_auc, Summary};
 use crate::panel::{person_months, PanelRoles, PersonMonth};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -37,15 +37,8 @@ pub struct OriginResult {
 pub struct Backtest {
     pub horizon_months: i32,
     pub origins: Vec<OriginResult>,
-    pub n: usize,
-    pub positives: usize,
     /// Pooled over every origin's scored people.
-    pub roc_auc: f64,
-    pub pr_auc: f64,
-    pub brier: f64,
-    pub log_loss: f64,
-    pub expected_calibration_error: f64,
-    pub top_10_percent: ThresholdOutcome,
+    pub pooled: Summary,
     pub learner: String,
     pub fit_seconds: f64,
     /// (snapshot index, calibrated probability) of every scored person-month.
@@ -109,14 +102,7 @@ pub fn rolling_backtest(
     Ok(Backtest {
         horizon_months: horizon,
         origins: results,
-        n: labels.len(),
-        positives: labels.iter().filter(|&&l| l).count(),
-        roc_auc: roc_auc(&labels, &p).unwrap_or(0.5),
-        pr_auc: pr_auc(&labels, &p).unwrap_or(0.0),
-        brier: brier(&labels, &p),
-        log_loss: log_loss(&labels, &p),
-        expected_calibration_error: expected_calibration_error(&labels, &p, 10),
-        top_10_percent: at_top_share(&labels, &p, 0.10),
+        pooled: Summary::of(&labels, &p),
         learner: settings.learner.name().into(),
         fit_seconds: started.elapsed().as_secs_f64(),
         scored,

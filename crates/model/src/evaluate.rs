@@ -6,7 +6,7 @@ use crate::calibration::{choose, Calibrator};
 use crate::design::Design;
 use crate::gbm::{GbmError, GbmModel, GbmSettings};
 use crate::logistic::{fit_logistic, LogisticModel};
-use crate::metrics::{at_top_share, brier, expected_calibration_error, log_loss, pr_auc, roc_auc, ThresholdOutcome};
+use crate::metrics::{log_loss, roc_auc, Summary};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -65,21 +65,14 @@ pub enum EvaluationError {
     TooFewFolds,
 }
 
-/// Cross-validated figures, pooled over the held-out folds.
+/// Cross-validated figures.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
-    pub n: usize,
-    pub positives: usize,
+    /// Every figure over all held-out predictions pooled.
+    pub pooled: Summary,
     /// Mean of the folds' ROC AUCs (as scikit-learn's `cross_val_score` reports).
     pub roc_auc: f64,
     pub roc_auc_by_fold: Vec<f64>,
-    /// ROC AUC of all held-out predictions pooled.
-    pub roc_auc_pooled: f64,
-    pub pr_auc: f64,
-    pub brier: f64,
-    pub log_loss: f64,
-    pub expected_calibration_error: f64,
-    pub top_10_percent: ThresholdOutcome,
     pub learner: String,
     /// What each outer fold's training chose (learner, penalty or trees, calibration).
     pub calibrations: Vec<String>,
@@ -188,16 +181,9 @@ pub fn cross_validate(examples: &[Example<'_>], settings: CrossValidation) -> Re
     }
     let labels: Vec<bool> = examples.iter().map(|e| e.left).collect();
     Ok(Evaluation {
-        n: examples.len(),
-        positives: labels.iter().filter(|&&l| l).count(),
+        pooled: Summary::of(&labels, &probabilities),
         roc_auc: by_fold.iter().sum::<f64>() / by_fold.len() as f64,
         roc_auc_by_fold: by_fold,
-        roc_auc_pooled: roc_auc(&labels, &probabilities).unwrap_or(0.5),
-        pr_auc: pr_auc(&labels, &probabilities).unwrap_or(0.0),
-        brier: brier(&labels, &probabilities),
-        log_loss: log_loss(&labels, &probabilities),
-        expected_calibration_error: expected_calibration_error(&labels, &probabilities, 10),
-        top_10_percent: at_top_share(&labels, &probabilities, 0.10),
         learner: settings.training.learner.name().into(),
         calibrations,
         fit_seconds: started.elapsed().as_secs_f64(),
@@ -374,9 +360,10 @@ mod tests {
         let settings = CrossValidation { folds: 5, training: TrainingSettings { learner: LearnerChoice::Auto, seed: 1, threads: 1 } };
         let evaluation = cross_validate(&examples(&rows, &left), settings).unwrap();
         assert!(evaluation.roc_auc > 0.75, "{}", evaluation.roc_auc);
-        assert!(evaluation.expected_calibration_error < 0.05, "{}", evaluation.expected_calibration_error);
-        let mean_p = evaluation.probabilities.iter().sum::<f64>() / evaluation.n as f64;
-        assert!((mean_p - evaluation.positives as f64 / evaluation.n as f64).abs() < 0.02);
+        let pooled = &evaluation.pooled;
+        assert!(pooled.expected_calibration_error < 0.05, "{}", pooled.expected_calibration_error);
+        let mean_p = evaluation.probabilities.iter().sum::<f64>() / pooled.n as f64;
+        assert!((mean_p - pooled.positives as f64 / pooled.n as f64).abs() < 0.02);
     }
 
     #[test]

@@ -78,6 +78,34 @@ pub fn expected_calibration_error(labels: &[bool], probabilities: &[f64], bins: 
     sums.iter().map(|(p, y)| (p - y).abs() / n).sum()
 }
 
+/// The figures reported for a set of held-out probabilities.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub n: usize,
+    pub positives: usize,
+    pub roc_auc: f64,
+    pub pr_auc: f64,
+    pub brier: f64,
+    pub log_loss: f64,
+    pub expected_calibration_error: f64,
+    pub top_10_percent: ThresholdOutcome,
+}
+
+impl Summary {
+    pub fn of(labels: &[bool], probabilities: &[f64]) -> Summary {
+        Summary {
+            n: labels.len(),
+            positives: labels.iter().filter(|&&l| l).count(),
+            roc_auc: roc_auc(labels, probabilities).unwrap_or(0.5),
+            pr_auc: pr_auc(labels, probabilities).unwrap_or(0.0),
+            brier: brier(labels, probabilities),
+            log_loss: log_loss(labels, probabilities),
+            expected_calibration_error: expected_calibration_error(labels, probabilities, 10),
+            top_10_percent: at_top_share(labels, probabilities, 0.10),
+        }
+    }
+}
+
 /// What warning the top `share` of people (by score) would give.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ThresholdOutcome {

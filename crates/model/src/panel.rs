@@ -109,20 +109,16 @@ fn histories(snapshots: &[Snapshot]) -> BTreeMap<&str, History> {
 }
 
 fn numeric_columns(snapshots: &[Snapshot]) -> Vec<String> {
-    let mut columns: Vec<String> = snapshots
-        .iter()
-        .flat_map(|s| s.values.iter().filter(|(_, v)| matches!(v, Value::Number(_))).map(|(k, _)| k.clone()))
-        .collect();
-    columns.sort();
-    columns.dedup();
-    columns
+    columns_holding(snapshots, |v| matches!(v, Value::Number(_)))
 }
 
 fn categorical_columns(snapshots: &[Snapshot]) -> Vec<String> {
-    let mut columns: Vec<String> = snapshots
-        .iter()
-        .flat_map(|s| s.values.iter().filter(|(_, v)| matches!(v, Value::Category(_))).map(|(k, _)| k.clone()))
-        .collect();
+    columns_holding(snapshots, |v| matches!(v, Value::Category(_)))
+}
+
+/// Names of the columns with at least one value of the wanted kind, sorted.
+fn columns_holding(snapshots: &[Snapshot], wanted: fn(&Value) -> bool) -> Vec<String> {
+    let mut columns: Vec<String> = snapshots.iter().flat_map(|s| s.values.iter().filter(|(_, v)| wanted(v)).map(|(k, _)| k.clone())).collect();
     columns.sort();
     columns.dedup();
     columns

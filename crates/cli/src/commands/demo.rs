@@ -7,7 +7,8 @@ use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Instant;
-use tenure_data::simulate::{simulate, SimulationConfig};
+use super::simulate::OrganizationArgs;
+use tenure_data::simulate::simulate;
 use tenure_data::Mapping;
 use tenure_ingest::{import_file, ImportRequest, Progress};
 use tenure_store::{OrgId, Store};
@@ -17,12 +18,8 @@ pub struct DemoArgs {
     /// Folder for the simulated files and the database.
     #[arg(long, default_value = "tenure-demo")]
     dir: PathBuf,
-    #[arg(long, default_value_t = 2000)]
-    people: usize,
-    #[arg(long, default_value_t = 36)]
-    months: u32,
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
+    #[command(flatten)]
+    organization: OrganizationArgs,
     /// The database (default: tenure.db in --dir).
     #[arg(long, env = "TENURE_DATABASE_URL")]
     db: Option<String>,
@@ -31,11 +28,12 @@ pub struct DemoArgs {
 const DEMO_ORG: &str = "demo";
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
-    println!("tenure demo: a simulated organization of {} people over {} months (seed {})", thousands(args.people as u64), args.months, args.seed);
+    let config = args.organization.config()?;
+    println!("tenure demo: a simulated organization of {} people over {} months (seed {})", thousands(config.people as u64), config.months, config.seed);
     let bars = Bars::default();
     bars.spinner("simulating");
     let started = Instant::now();
-    let simulation = simulate(SimulationConfig { people: args.people, months: args.months, seed: args.seed });
+    let simulation = simulate(config);
     let files = simulation.write(&args.dir).with_context(|| format!("writing the simulation to {}", args.dir.display()))?;
     bars.finish();
     println!("simulated {} person-months in {:.1} s → {}", thousands(simulation.rows.len() as u64), started.elapsed().as_secs_f64(), files.panel.display());

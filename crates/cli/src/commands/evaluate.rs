@@ -8,6 +8,7 @@ use serde_json::json;
 use std::path::PathBuf;
 use tenure_domain::Shape;
 use tenure_model::backtest::rolling_backtest;
+use tenure_model::metrics::Summary;
 use tenure_model::panel::PanelRoles;
 use tenure_model::evaluate::{cross_validate, CrossValidation, Evaluation, Example, LearnerChoice, TrainingSettings};
 
@@ -96,23 +97,18 @@ fn backtest(args: &EvaluateArgs, parsed: &tenure_data::ParsedImport, training: &
         .iter()
         .map(|o| json!({"as_of": o.as_of.to_string(), "trained_on": o.trained_on, "scored": o.scored, "leavers": o.leavers, "roc_auc": o.roc_auc, "model": o.model}))
         .collect();
-    let report = json!({
+    let mut report = summary_json(&result.pooled);
+    let extra = json!({
         "file": args.file.display().to_string(),
         "protocol": format!("rolling-origin backtest, {} origins {} months apart, horizon {} months", args.origins, args.step, args.horizon),
-        "n": result.n,
-        "positives": result.positives,
-        "roc_auc": result.roc_auc,
-        "pr_auc": result.pr_auc,
-        "brier": result.brier,
-        "log_loss": result.log_loss,
-        "expected_calibration_error": result.expected_calibration_error,
-        "precision_top_10_percent": result.top_10_percent.precision,
-        "recall_top_10_percent": result.top_10_percent.recall,
-        "lift_top_10_percent": result.top_10_percent.lift,
         "learner": result.learner,
         "origins": origins,
         "fit_seconds": result.fit_seconds,
     });
+    if let serde_json::Value::Object(extra) = extra {
+        report.extend(extra);
+    }
+    let report = serde_json::Value::Object(report);
     if args.json {
         println!("{report}");
     } else {
@@ -125,26 +121,42 @@ fn threads(requested: Option<usize>) -> usize {
     requested.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1)
 }
 
+/// The figures every evaluation reports, as JSON fields.
+fn summary_json(s: &Summary) -> serde_json::Map<String, serde_json::Value> {
+    let value = json!({
+        "n": s.n,
+        "positives": s.positives,
+        "roc_auc": s.roc_auc,
+        "pr_auc": s.pr_auc,
+        "brier": s.brier,
+        "log_loss": s.log_loss,
+        "expected_calibration_error": s.expected_calibration_error,
+        "precision_top_10_percent": s.top_10_percent.precision,
+        "recall_top_10_percent": s.top_10_percent.recall,
+        "lift_top_10_percent": s.top_10_percent.lift,
+    });
+    match value {
+        serde_json::Value::Object(map) => map,
+        _ => unreachable!("a JSON object"),
+    }
+}
+
 fn to_json(e: &Evaluation, args: &EvaluateArgs) -> serde_json::Value {
-    json!({
+    let mut report = summary_json(&e.pooled);
+    report.insert("roc_auc_pooled".into(), json!(e.pooled.roc_auc));
+    let extra = json!({
         "file": args.file.display().to_string(),
         "protocol": format!("stratified {}-fold cross-validation, seed {}", args.folds, args.seed),
-        "n": e.n,
-        "positives": e.positives,
         "roc_auc": e.roc_auc,
         "roc_auc_by_fold": e.roc_auc_by_fold,
-        "roc_auc_pooled": e.roc_auc_pooled,
-        "pr_auc": e.pr_auc,
-        "brier": e.brier,
-        "log_loss": e.log_loss,
-        "expected_calibration_error": e.expected_calibration_error,
-        "precision_top_10_percent": e.top_10_percent.precision,
-        "recall_top_10_percent": e.top_10_percent.recall,
-        "lift_top_10_percent": e.top_10_percent.lift,
         "learner": e.learner,
         "model_by_fold": e.calibrations,
         "fit_seconds": e.fit_seconds,
-    })
+    });
+    if let serde_json::Value::Object(extra) = extra {
+        report.extend(extra);
+    }
+    serde_json::Value::Object(report)
 }
 
 fn to_text(e: &Evaluation, args: &EvaluateArgs) -> String {
@@ -153,21 +165,21 @@ fn to_text(e: &Evaluation, args: &EvaluateArgs) -> String {
          ROC AUC      {:.3} (folds {})\nPR AUC       {:.3}\nBrier        {:.4}\nlog-loss     {:.4}\ncalibration  ECE {:.3}\n\
          top 10%      precision {:.2}, recall {:.2}, lift {:.1}×\nfit time     {:.2} s\nmodels       {}\n",
         args.file.display(),
-        e.n,
-        e.positives,
-        100.0 * e.positives as f64 / e.n as f64,
+        e.pooled.n,
+        e.pooled.positives,
+        100.0 * e.pooled.positives as f64 / e.pooled.n as f64,
         args.folds,
         args.seed,
         e.learner,
         e.roc_auc,
         e.roc_auc_by_fold.iter().map(|a| format!("{a:.3}")).collect::<Vec<_>>().join(", "),
-        e.pr_auc,
-        e.brier,
-        e.log_loss,
-        e.expected_calibration_error,
-        e.top_10_percent.precision,
-        e.top_10_percent.recall,
-        e.top_10_percent.lift,
+        e.pooled.pr_auc,
+        e.pooled.brier,
+        e.pooled.log_loss,
+        e.pooled.expected_calibration_error,
+        e.pooled.top_10_percent.precision,
+        e.pooled.top_10_percent.recall,
+        e.pooled.top_10_percent.lift,
         e.fit_seconds,
         e.calibrations.join("; "),
     )

@@ -7,26 +7,40 @@ use std::path::PathBuf;
 use std::time::Instant;
 use tenure_data::simulate::{simulate, SimulationConfig};
 
-#[derive(Args)]
-pub struct SimulateArgs {
+/// The simulated organization's size, length and seed, shared with `demo`.
+#[derive(Args, Clone, Copy)]
+pub struct OrganizationArgs {
     /// Headcount at the start (the organization grows about 4% a year).
     #[arg(long, default_value_t = 2000)]
-    people: usize,
+    pub people: usize,
     /// Months of monthly snapshots.
     #[arg(long, default_value_t = 36)]
-    months: u32,
+    pub months: u32,
     #[arg(long, default_value_t = 1)]
-    seed: u64,
+    pub seed: u64,
+}
+
+impl OrganizationArgs {
+    pub fn config(&self) -> anyhow::Result<SimulationConfig> {
+        anyhow::ensure!(self.people >= 50, "--people must be at least 50 to staff every department");
+        anyhow::ensure!((1..=600).contains(&self.months), "--months must be between 1 and 600");
+        Ok(SimulationConfig { people: self.people, months: self.months, seed: self.seed })
+    }
+}
+
+#[derive(Args)]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    organization: OrganizationArgs,
     /// Folder for panel.csv, mapping.toml and ground_truth.csv.
     #[arg(long)]
     out: PathBuf,
 }
 
 pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(args.people >= 50, "--people must be at least 50 to staff every department");
-    anyhow::ensure!((1..=600).contains(&args.months), "--months must be between 1 and 600");
+    let config = args.organization.config()?;
     let started = Instant::now();
-    let simulation = simulate(SimulationConfig { people: args.people, months: args.months, seed: args.seed });
+    let simulation = simulate(config);
     let files = simulation.write(&args.out).with_context(|| format!("writing the simulation to {}", args.out.display()))?;
     let s = simulation.summary();
     println!(
