@@ -4,8 +4,8 @@
 //!
 //! Derived from whatever columns the export has, so they work on any HRIS, not only ours:
 //! - each numeric column: its change over 3, 6 and 12 months, the months since it last rose,
-//!   and its ratio to the median of peers (same level, else department) that month — for pay,
-//!   the compa-ratio;
+//!   and its ratio to the median of peers (same department and level, or whichever of the two
+//!   the mapping names) that month — for pay, the compa-ratio;
 //! - each categorical column: months since it last changed and its changes in 12 months (a
 //!   manager or team column gives manager changes);
 //! - teammates' voluntary exits in the last 6 months; tenure; month of year.
@@ -199,9 +199,14 @@ fn peer_medians(snapshots: &[Snapshot], roles: &PanelRoles, numeric: &[String]) 
         .collect()
 }
 
+/// Peers are people of the same level in the same department (a pay band), or of the same
+/// level, or of the same department — whichever the mapping can tell.
 fn peer_group(snapshot: &Snapshot, roles: &PanelRoles) -> Option<String> {
-    let column = roles.level.as_deref().or(roles.department.as_deref())?;
-    snapshot.values.get(column).filter(|v| !v.is_missing()).map(|v| v.to_string())
+    let part = |column: &Option<String>| column.as_deref().and_then(|c| snapshot.values.get(c)).filter(|v| !v.is_missing()).map(|v| v.to_string());
+    match (part(&roles.department), part(&roles.level)) {
+        (Some(d), Some(l)) => Some(format!("{d}\u{1f}{l}")),
+        (d, l) => l.or(d),
+    }
 }
 
 fn peer_ratio(snapshot: &Snapshot, column: &str, roles: &PanelRoles, peers: &HashMap<PeerKey, f64>) -> Option<f64> {
