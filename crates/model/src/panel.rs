@@ -8,6 +8,7 @@
 //!   the mapping names) that month — for pay, the compa-ratio;
 //! - each categorical column: months since it last changed and its changes in 12 months (a
 //!   manager or team column gives manager changes);
+//! - each numeric column's median in the person's team that month;
 //! - teammates' voluntary exits in the last 6 months; tenure; month of year.
 
 use chrono::{Datelike, NaiveDate};
@@ -60,7 +61,9 @@ pub fn person_months(snapshots: &[Snapshot], roles: &PanelRoles, horizon_months:
     let data_end = snapshots.iter().filter_map(|s| s.as_of).max().map_or(0, month_index);
     let numeric = numeric_columns(snapshots);
     let categorical = categorical_columns(snapshots);
-    let peers = peer_medians(snapshots, roles, &numeric);
+    let peers = group_medians(snapshots, &numeric, |s| peer_group(s, roles));
+    // The team's typical values that month: how a manager's team fares shows in them.
+    let teams = group_medians(snapshots, &numeric, |s| team_of(s, roles));
     let team_exits = team_exits(snapshots, &histories, roles);
     let mut out = Vec::with_capacity(snapshots.len());
     for history in histories.values() {
@@ -73,6 +76,9 @@ pub fn person_months(snapshots: &[Snapshot], roles: &PanelRoles, horizon_months:
                 numeric_history(&mut values, column, snapshots, history, position, now);
                 if let Some(ratio) = peer_ratio(snapshot, column, roles, &peers) {
                     values.insert(format!("{column} vs peers"), Value::Number(ratio));
+                }
+                if let Some(median) = team_of(snapshot, roles).and_then(|team| teams.get(&(now, team, column.clone()))) {
+                    values.insert(format!("team median {column}"), Value::Number(*median));
                 }
             }
             for column in &categorical {
@@ -179,11 +185,11 @@ fn categorical_history(values: &mut BTreeMap<String, Value>, column: &str, snaps
 
 type PeerKey = (i32, String, String); // month, peer group, column
 
-/// Medians of each numeric column by month and peer group (level, else department).
-fn peer_medians(snapshots: &[Snapshot], roles: &PanelRoles, numeric: &[String]) -> HashMap<PeerKey, f64> {
+/// Medians of each numeric column by month and group (as `group_of` assigns people).
+fn group_medians(snapshots: &[Snapshot], numeric: &[String], group_of: impl Fn(&Snapshot) -> Option<String>) -> HashMap<PeerKey, f64> {
     let mut groups: HashMap<PeerKey, Vec<f64>> = HashMap::new();
     for snapshot in snapshots {
-        let (Some(as_of), Some(group)) = (snapshot.as_of, peer_group(snapshot, roles)) else { continue };
+        let (Some(as_of), Some(group)) = (snapshot.as_of, group_of(snapshot)) else { continue };
         for column in numeric {
             if let Some(x) = number(snapshot, column) {
                 groups.entry((month_index(as_of), group.clone(), column.clone())).or_default().push(x);
@@ -335,6 +341,7 @@ mod tests {
         assert_eq!(feature(&months, &snapshots, "1", 8, "teammates left 6m"), Value::Number(0.0), "the exit on the 15th is after the 1st");
         assert_eq!(feature(&months, &snapshots, "1", 15, "teammates left 6m"), Value::Number(0.0), "out of the window");
         assert_eq!(feature(&months, &snapshots, "3", 2, "pay vs peers"), Value::Number(2.0));
+        assert_eq!(feature(&months, &snapshots, "1", 2, "team median pay"), Value::Number(100.0), "median of 100 and 90 in team T");
         assert_eq!(feature(&months, &snapshots, "1", 5, "tenure months"), Value::Number(5.0));
     }
 
