@@ -79,6 +79,9 @@ pub struct Evaluation {
     pub fit_seconds: f64,
     /// Held-out calibrated probability of every example, in input order.
     pub probabilities: Vec<f64>,
+    /// The held-out rows of each fold (indices into the examples), so other tools can be
+    /// run on exactly the same folds.
+    pub folds: Vec<Vec<usize>>,
 }
 
 /// Which learner to train. `Auto` lets the inner folds choose between the two, or their blend.
@@ -188,6 +191,7 @@ pub fn cross_validate(examples: &[Example<'_>], settings: CrossValidation) -> Re
         calibrations,
         fit_seconds: started.elapsed().as_secs_f64(),
         probabilities,
+        folds,
     })
 }
 

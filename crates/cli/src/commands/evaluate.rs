@@ -34,6 +34,10 @@ pub struct EvaluateArgs {
     json: bool,
     #[arg(long, default_value_t = 20)]
     max_errors: usize,
+    /// Cross-sections: write each data row's fold (`row,fold`, rows counted from 0) to this
+    /// file, so other tools can be compared on the same folds.
+    #[arg(long)]
+    folds_out: Option<PathBuf>,
     /// Panels: predict voluntary exits within this many months.
     #[arg(long, default_value_t = 6)]
     horizon: i32,
@@ -73,6 +77,9 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<()> {
     }
     let examples = Example::from_snapshots(parsed.rows.iter().map(|r| &r.snapshot));
     let evaluation = cross_validate(&examples, CrossValidation { folds: args.folds, training })?;
+    if let Some(path) = &args.folds_out {
+        write_folds(path, &evaluation.folds).with_context(|| format!("writing {}", path.display()))?;
+    }
     if args.json {
         println!("{}", to_json(&evaluation, &args));
     } else {
@@ -115,6 +122,13 @@ fn backtest(args: &EvaluateArgs, parsed: &tenure_data::ParsedImport, training: &
         println!("{}", serde_json::to_string_pretty(&report)?);
     }
     Ok(())
+}
+
+fn write_folds(path: &std::path::Path, folds: &[Vec<usize>]) -> std::io::Result<()> {
+    let mut rows: Vec<(usize, usize)> = folds.iter().enumerate().flat_map(|(fold, rows)| rows.iter().map(move |&row| (row, fold))).collect();
+    rows.sort_unstable();
+    let text: String = std::iter::once("row,fold\n".to_string()).chain(rows.iter().map(|(row, fold)| format!("{row},{fold}\n"))).collect();
+    std::fs::write(path, text)
 }
 
 fn threads(requested: Option<usize>) -> usize {
