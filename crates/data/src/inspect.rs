@@ -281,12 +281,11 @@ impl Proposal<'_> {
     /// Inputs get an explicit kind, so an import catches a stray text cell in a numeric column.
     fn kinds(&mut self) {
         let skip: HashSet<String> = self.mapping.ignore.iter().cloned().collect();
-        for (index, column) in self.columns.iter().enumerate() {
+        for column in self.columns.iter() {
             let special = [&self.mapping.id, &self.mapping.as_of, &self.mapping.exit_date, &self.mapping.target, &self.mapping.duration, &self.mapping.event];
             if skip.contains(&column.name) || special.iter().any(|s| s.as_deref() == Some(&column.name)) {
                 continue;
             }
-            let _ = index;
             self.mapping.columns.insert(column.name.clone(), column.kind);
             if let Some(format) = &column.date_format {
                 self.mapping.date_formats.insert(column.name.clone(), format.clone());

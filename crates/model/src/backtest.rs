@@ -3,8 +3,8 @@
 //! and compare with what happened in the following horizon. This is "how right would past
 //! warnings have been", measured the way they would have been made.
 
-use crate::calibration::{choose, Calibrator};
-use crate::evaluate::{encode, raw_log_loss, Example, FittedLearner, LearnerChoice, TrainingSettings, LAMBDAS};
+use crate::calibration::choose;
+use crate::evaluate::{average, best_candidate, candidates, encode, raw_log_loss, refit, Example, LearnerChoice, TrainedModel, TrainingSettings, LAMBDAS};
 use crate::gbm::{GbmError, GbmModel, GbmSettings};
 use crate::logistic::fit_logistic;
 use crate::metrics::{roc_auc, Summary};
@@ -109,91 +109,46 @@ pub fn rolling_backtest(
     })
 }
 
-/// A panel model: the learner and calibration chosen on the training window's last months.
-struct PanelModel {
-    design: crate::design::Design,
-    learner: FittedLearner,
-    calibrator: Calibrator,
-    description: String,
-}
-
-impl PanelModel {
-    fn probabilities(&self, rows: &[&BTreeMap<String, Value>]) -> Result<Vec<f64>, GbmError> {
-        let x = self.design.encode_all(rows);
-        Ok(self.learner.raw_scores(&x, self.design.width())?.into_iter().map(|z| self.calibrator.apply(z)).collect())
-    }
-
-    fn describe(&self) -> String {
-        self.description.clone()
-    }
-}
-
 /// Chooses on a later time slice: fit on months whose outcome was known before the
 /// validation months began, validate on the last [`VALIDATION_MONTHS`] of the window, then
 /// refit the choice on the whole window.
-fn train_panel(train: &[&PersonMonth], months: &[NaiveDate], origin: usize, h: usize, settings: &TrainingSettings) -> Result<PanelModel, GbmError> {
+fn train_panel(train: &[&PersonMonth], months: &[NaiveDate], origin: usize, h: usize, settings: &TrainingSettings) -> Result<TrainedModel, GbmError> {
     let window_end = origin - h; // last trainable month position
     let validation_start = window_end + 1 - VALIDATION_MONTHS.min(window_end);
     let position = |m: &PersonMonth| months.binary_search(&m.as_of).unwrap_or(0);
-    let inner_train: Vec<&PersonMonth> = train.iter().copied().filter(|m| position(m) + h < validation_start).collect();
-    let validation: Vec<&PersonMonth> = train.iter().copied().filter(|m| position(m) >= validation_start).collect();
-    let examples = |rows: &[&PersonMonth]| -> Vec<(BTreeMap<String, Value>, bool)> { rows.iter().map(|m| (m.values.clone(), m.label == Some(true))).collect() };
-    let (fit_rows, check_rows) = (examples(&inner_train), examples(&validation));
-    let fit_examples: Vec<Example> = fit_rows.iter().map(|(v, l)| Example { values: v, left: *l }).collect();
-    let check_examples: Vec<Example> = check_rows.iter().map(|(v, l)| Example { values: v, left: *l }).collect();
-    let all_rows = examples(train);
-    let all_examples: Vec<Example> = all_rows.iter().map(|(v, l)| Example { values: v, left: *l }).collect();
+    fn example<'m>(m: &&'m PersonMonth) -> Example<'m> {
+        Example { values: &m.values, left: m.label == Some(true) }
+    }
+    let fit_examples: Vec<Example> = train.iter().filter(|m| position(m) + h < validation_start).map(example).collect();
+    let check_examples: Vec<Example> = train.iter().filter(|m| position(m) >= validation_start).map(example).collect();
     let check_labels: Vec<bool> = check_examples.iter().map(|e| e.left).collect();
+    let fit_labels: Vec<bool> = fit_examples.iter().map(|e| e.left).collect();
 
     let (design, x) = encode(&fit_examples);
-    let fit_labels: Vec<bool> = fit_examples.iter().map(|e| e.left).collect();
     let check_x = design.encode_all(&check_examples.iter().map(|e| e.values).collect::<Vec<_>>());
     let width = design.width();
-    let mut candidates: Vec<(String, Vec<f64>)> = Vec::new();
+    let (mut logistic, mut gbm) = (Vec::new(), Vec::new());
     let mut best_lambda = LAMBDAS[1];
     if settings.learner != LearnerChoice::Gbm {
-        let mut best: Option<(f64, f64, Vec<f64>)> = None;
+        let mut best_loss = f64::INFINITY;
         for &lambda in &LAMBDAS[1..4] {
             let model = fit_logistic(&x, width, &fit_labels, lambda);
             let raw: Vec<f64> = check_x.chunks_exact(width.max(1)).map(|r| model.raw_score(r)).collect();
             let loss = raw_log_loss(&check_labels, &raw);
-            if best.as_ref().is_none_or(|b| loss < b.0) {
-                best = Some((loss, lambda, raw));
+            if loss < best_loss {
+                (best_loss, best_lambda, logistic) = (loss, lambda, raw);
             }
         }
-        let (_, lambda, raw) = best.expect("penalties");
-        best_lambda = lambda;
-        candidates.push(("logistic".into(), raw));
     }
     let mut iterations = 100;
     if settings.learner != LearnerChoice::Logistic {
-        let gbm_settings = GbmSettings { seed: settings.seed, threads: settings.threads.max(1), ..Default::default() };
-        let model = GbmModel::fit(&x, width, &fit_labels, &gbm_settings, Some((&check_x, &check_labels)))?;
+        let model = GbmModel::fit(&x, width, &fit_labels, &settings.gbm(GbmSettings::default().max_iterations), Some((&check_x, &check_labels)))?;
         iterations = model.iterations().max(10);
-        candidates.push(("gbm".into(), model.raw_scores(&check_x)?));
+        gbm = model.raw_scores(&check_x)?;
     }
-    if candidates.len() == 2 {
-        let blend: Vec<f64> = candidates[0].1.iter().zip(&candidates[1].1).map(|(a, b)| (a + b) / 2.0).collect();
-        candidates.push(("blend".into(), blend));
-    }
-    let (chosen, raw) = candidates
-        .into_iter()
-        .min_by(|a, b| raw_log_loss(&check_labels, &a.1).total_cmp(&raw_log_loss(&check_labels, &b.1)))
-        .expect("a candidate");
-    let calibrator = choose(&raw, &check_labels);
-
-    let (design, x) = encode(&all_examples);
-    let labels: Vec<bool> = all_examples.iter().map(|e| e.left).collect();
-    let gbm = || GbmModel::fit(&x, design.width(), &labels, &GbmSettings { max_iterations: iterations, seed: settings.seed, threads: settings.threads.max(1), ..Default::default() }, None);
-    let learner = match chosen.as_str() {
-        "logistic" => FittedLearner::Logistic(fit_logistic(&x, design.width(), &labels, best_lambda)),
-        "gbm" => FittedLearner::Gbm(gbm()?),
-        _ => FittedLearner::Blend(fit_logistic(&x, design.width(), &labels, best_lambda), gbm()?),
-    };
-    let description = match &learner {
-        FittedLearner::Logistic(_) => format!("logistic λ={best_lambda}"),
-        FittedLearner::Gbm(g) => format!("gbm {} trees", g.iterations()),
-        FittedLearner::Blend(_, g) => format!("blend of logistic λ={best_lambda} and gbm {} trees", g.iterations()),
-    };
-    Ok(PanelModel { design, learner, calibrator: calibrator.clone(), description: format!("{description}, calibration {}", calibrator.name()) })
+    let blend = average(&logistic, &gbm);
+    let (chosen, raw) = best_candidate(&check_labels, candidates(settings.learner, &logistic, &gbm, &blend));
+    let calibrator = choose(raw, &check_labels);
+    let all: Vec<Example> = train.iter().map(example).collect();
+    refit(&all, chosen, best_lambda, iterations, calibrator, settings)
 }

@@ -44,7 +44,7 @@ pub struct TrainingSettings {
 }
 
 impl TrainingSettings {
-    fn gbm(&self, max_iterations: usize) -> GbmSettings {
+    pub(crate) fn gbm(&self, max_iterations: usize) -> GbmSettings {
         GbmSettings { max_iterations, seed: self.seed, threads: self.threads.max(1), ..Default::default() }
     }
 }
@@ -75,7 +75,7 @@ pub struct Evaluation {
     pub roc_auc_by_fold: Vec<f64>,
     pub learner: String,
     /// What each outer fold's training chose (learner, penalty or trees, calibration).
-    pub calibrations: Vec<String>,
+    pub models_by_fold: Vec<String>,
     pub fit_seconds: f64,
     /// Held-out calibrated probability of every example, in input order.
     pub probabilities: Vec<f64>,
@@ -126,21 +126,21 @@ impl FittedLearner {
         Ok(match self {
             FittedLearner::Logistic(m) => linear(m),
             FittedLearner::Gbm(g) => g.raw_scores(x)?,
-            FittedLearner::Blend(m, g) => linear(m).iter().zip(g.raw_scores(x)?).map(|(a, b)| (a + b) / 2.0).collect(),
+            FittedLearner::Blend(m, g) => average(&linear(m), &g.raw_scores(x)?),
         })
     }
 }
 
-/// A trained cross-section model: encoding, learner and calibration.
+/// A trained model, of a cross-section or a panel: encoding, learner and calibration.
 #[derive(Debug)]
-pub struct CrossSectionModel {
+pub struct TrainedModel {
     pub design: Design,
     pub learner: FittedLearner,
     pub lambda: f64,
     pub calibrator: Calibrator,
 }
 
-impl CrossSectionModel {
+impl TrainedModel {
     /// Calibrated probabilities of many people.
     pub fn probabilities(&self, rows: &[&BTreeMap<String, Value>]) -> Result<Vec<f64>, GbmError> {
         let x = self.design.encode_all(rows);
@@ -158,6 +158,54 @@ impl CrossSectionModel {
     }
 }
 
+/// The learner that won the held-out comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Candidate {
+    Logistic,
+    Gbm,
+    Blend,
+}
+
+/// The candidates `choice` allows, each with its held-out log-odds; the blend averages the
+/// first two when both learners ran.
+pub(crate) fn candidates<'s>(choice: LearnerChoice, logistic: &'s [f64], gbm: &'s [f64], blend: &'s [f64]) -> Vec<(Candidate, &'s [f64])> {
+    match choice {
+        LearnerChoice::Logistic => vec![(Candidate::Logistic, logistic)],
+        LearnerChoice::Gbm => vec![(Candidate::Gbm, gbm)],
+        LearnerChoice::Auto => vec![(Candidate::Logistic, logistic), (Candidate::Gbm, gbm), (Candidate::Blend, blend)],
+    }
+}
+
+/// The candidate with the lowest held-out log-loss.
+pub(crate) fn best_candidate<'s>(labels: &[bool], candidates: Vec<(Candidate, &'s [f64])>) -> (Candidate, &'s [f64]) {
+    candidates.into_iter().min_by(|a, b| raw_log_loss(labels, a.1).total_cmp(&raw_log_loss(labels, b.1))).expect("a candidate")
+}
+
+/// Fits the chosen learner on every training example, with the penalty and tree count the
+/// held-out rows settled on.
+pub(crate) fn refit(
+    examples: &[Example<'_>],
+    chosen: Candidate,
+    lambda: f64,
+    iterations: usize,
+    calibrator: Calibrator,
+    settings: &TrainingSettings,
+) -> Result<TrainedModel, GbmError> {
+    let (design, x) = encode(examples);
+    let labels: Vec<bool> = examples.iter().map(|e| e.left).collect();
+    let gbm = || GbmModel::fit(&x, design.width(), &labels, &settings.gbm(iterations), None);
+    let learner = match chosen {
+        Candidate::Logistic => FittedLearner::Logistic(fit_logistic(&x, design.width(), &labels, lambda)),
+        Candidate::Gbm => FittedLearner::Gbm(gbm()?),
+        Candidate::Blend => FittedLearner::Blend(fit_logistic(&x, design.width(), &labels, lambda), gbm()?),
+    };
+    Ok(TrainedModel { design, learner, lambda, calibrator })
+}
+
+pub(crate) fn average(a: &[f64], b: &[f64]) -> Vec<f64> {
+    a.iter().zip(b).map(|(a, b)| (a + b) / 2.0).collect()
+}
+
 /// Penalties tried by the inner folds (λ = 1/C in scikit-learn's terms).
 pub(crate) const LAMBDAS: [f64; 5] = [0.3, 1.0, 3.0, 10.0, 30.0];
 const INNER_FOLDS: usize = 4;
@@ -168,12 +216,12 @@ pub fn cross_validate(examples: &[Example<'_>], settings: CrossValidation) -> Re
     let folds = stratified_folds(examples, settings.folds, settings.training.seed)?;
     let started = Instant::now();
     let mut probabilities = vec![0.0; examples.len()];
-    let mut calibrations = Vec::new();
+    let mut models_by_fold = Vec::new();
     let mut by_fold = Vec::new();
     for held_out in &folds {
         let train: Vec<Example> = (0..examples.len()).filter(|i| held_out.binary_search(i).is_err()).map(|i| examples[i]).collect();
         let model = train_cross_section(&train, &settings.training)?;
-        calibrations.push(model.describe());
+        models_by_fold.push(model.describe());
         let labels: Vec<bool> = held_out.iter().map(|&i| examples[i].left).collect();
         let rows: Vec<&BTreeMap<String, Value>> = held_out.iter().map(|&i| examples[i].values).collect();
         let scores = model.probabilities(&rows)?;
@@ -188,7 +236,7 @@ pub fn cross_validate(examples: &[Example<'_>], settings: CrossValidation) -> Re
         roc_auc: by_fold.iter().sum::<f64>() / by_fold.len() as f64,
         roc_auc_by_fold: by_fold,
         learner: settings.training.learner.name().into(),
-        calibrations,
+        models_by_fold,
         fit_seconds: started.elapsed().as_secs_f64(),
         probabilities,
         folds,
@@ -206,7 +254,7 @@ struct InnerScores {
 /// Trains on `examples` alone. Inner folds give every candidate out-of-fold scores: the
 /// penalty is chosen by their log-loss, then the learner (logistic, trees or their blend)
 /// by log-loss, then the calibration by held-out Brier score.
-pub fn train_cross_section(examples: &[Example<'_>], settings: &TrainingSettings) -> Result<CrossSectionModel, EvaluationError> {
+pub fn train_cross_section(examples: &[Example<'_>], settings: &TrainingSettings) -> Result<TrainedModel, EvaluationError> {
     let choice = settings.learner;
     let labels: Vec<bool> = examples.iter().map(|e| e.left).collect();
     let inner = stratified_folds(examples, INNER_FOLDS, settings.seed.wrapping_add(1)).unwrap_or_default();
@@ -215,31 +263,11 @@ pub fn train_cross_section(examples: &[Example<'_>], settings: &TrainingSettings
         .min_by(|&a, &b| raw_log_loss(&labels, &scores.logistic[a]).total_cmp(&raw_log_loss(&labels, &scores.logistic[b])))
         .filter(|_| !inner.is_empty())
         .unwrap_or(1);
-    let blend: Vec<f64> = scores.logistic[best_lambda].iter().zip(&scores.gbm).map(|(a, b)| (a + b) / 2.0).collect();
-    let candidates: Vec<(LearnerChoice, bool, &Vec<f64>)> = match choice {
-        LearnerChoice::Logistic => vec![(LearnerChoice::Logistic, false, &scores.logistic[best_lambda])],
-        LearnerChoice::Gbm => vec![(LearnerChoice::Gbm, false, &scores.gbm)],
-        LearnerChoice::Auto => vec![
-            (LearnerChoice::Logistic, false, &scores.logistic[best_lambda]),
-            (LearnerChoice::Gbm, false, &scores.gbm),
-            (LearnerChoice::Auto, true, &blend),
-        ],
-    };
-    let (learner, is_blend, out_of_fold) = candidates
-        .into_iter()
-        .min_by(|a, b| raw_log_loss(&labels, a.2).total_cmp(&raw_log_loss(&labels, b.2)))
-        .expect("a candidate");
+    let blend = average(&scores.logistic[best_lambda], &scores.gbm);
+    let (chosen, out_of_fold) = best_candidate(&labels, candidates(choice, &scores.logistic[best_lambda], &scores.gbm, &blend));
     let calibrator = if inner.is_empty() { Calibrator::Identity } else { choose(out_of_fold, &labels) };
-    let (design, x) = encode(examples);
-    let lambda = LAMBDAS[best_lambda];
     let iterations = (scores.gbm_iterations.iter().sum::<usize>() / scores.gbm_iterations.len().max(1)).max(10);
-    let gbm = || GbmModel::fit(&x, design.width(), &labels, &settings.gbm(iterations), None);
-    let fitted = match (learner, is_blend) {
-        (LearnerChoice::Logistic, _) => FittedLearner::Logistic(fit_logistic(&x, design.width(), &labels, lambda)),
-        (LearnerChoice::Gbm, _) => FittedLearner::Gbm(gbm()?),
-        (_, _) => FittedLearner::Blend(fit_logistic(&x, design.width(), &labels, lambda), gbm()?),
-    };
-    Ok(CrossSectionModel { design, learner: fitted, lambda, calibrator })
+    Ok(refit(examples, chosen, LAMBDAS[best_lambda], iterations, calibrator, settings)?)
 }
 
 fn inner_scores(examples: &[Example<'_>], inner: &[Vec<usize>], settings: &TrainingSettings) -> Result<InnerScores, GbmError> {
@@ -284,8 +312,7 @@ fn fit_gbm_with_early_stopping(x: &[f64], width: usize, labels: &[bool], setting
             fit_y.push(y);
         }
     }
-    let max_iterations = GbmSettings::default().max_iterations;
-    GbmModel::fit(&fit_x, width, &fit_y, &settings.gbm(max_iterations), Some((&stop_x, &stop_y)))
+    GbmModel::fit(&fit_x, width, &fit_y, &settings.gbm(GbmSettings::default().max_iterations), Some((&stop_x, &stop_y)))
 }
 
 pub(crate) fn encode(examples: &[Example<'_>]) -> (Design, Vec<f64>) {

@@ -164,7 +164,7 @@ fn to_json(e: &Evaluation, args: &EvaluateArgs) -> serde_json::Value {
         "roc_auc": e.roc_auc,
         "roc_auc_by_fold": e.roc_auc_by_fold,
         "learner": e.learner,
-        "model_by_fold": e.calibrations,
+        "model_by_fold": e.models_by_fold,
         "fit_seconds": e.fit_seconds,
     });
     if let serde_json::Value::Object(extra) = extra {
@@ -195,6 +195,6 @@ fn to_text(e: &Evaluation, args: &EvaluateArgs) -> String {
         e.pooled.top_10_percent.recall,
         e.pooled.top_10_percent.lift,
         e.fit_seconds,
-        e.calibrations.join("; "),
+        e.models_by_fold.join("; "),
     )
 }
