@@ -123,10 +123,7 @@ impl<'a> RowParser<'a> {
         if is_missing(cell) && !required {
             return Some(None);
         }
-        match self.date(row, index) {
-            Some(date) => Some(Some(date)),
-            None => None,
-        }
+        self.date(row, index).map(Some)
     }
 
     fn date(&mut self, row: &Row, index: usize) -> Option<NaiveDate> {

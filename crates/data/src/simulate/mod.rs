@@ -743,14 +743,3 @@ mod tests {
         assert!(f.1 > m.1, "through the pay-below-band cause");
     }
 }
-#[cfg(test)]
-mod calibration_print {
-    #[test]
-    #[ignore]
-    fn print_summary() {
-        for seed in 1..4 {
-            let s = super::simulate(super::SimulationConfig { people: 5000, months: 36, seed }).summary();
-            println!("{s:?} annual {}", 1.0 - (1.0 - s.monthly_voluntary_rate).powi(12));
-        }
-    }
-}
