@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "tenure", version, about = "Attrition early warning from the HR data an organization already holds")]
+#[command(
+    name = "tenure",
+    version,
+    about = "Attrition early warning from the HR data an organization already holds"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -19,10 +23,18 @@ enum Command {
     Demo(commands::demo::DemoArgs),
     /// Measure by cross-validation how well tenure predicts a file's outcomes.
     Evaluate(commands::evaluate::EvaluateArgs),
+    /// Write the features tenure derives from a panel, with their labels, as CSV.
+    Features(commands::features::FeaturesArgs),
     /// Profile an unknown HR file and propose a mapping for it.
     Inspect(commands::inspect::InspectArgs),
     /// Import an HR file into an organization's data, whole or not at all.
     Import(commands::import::ImportArgs),
+    /// Measure and train a model on an organization's stored data; store it with its model card.
+    Train(commands::train::TrainArgs),
+    /// Score everyone still employed with the latest (or a given) model and store the scores.
+    Score(commands::score::ScoreArgs),
+    /// Show or set the organization's risk thresholds (High, Medium).
+    Thresholds(commands::thresholds::ThresholdsArgs),
     /// Write a synthetic organization's monthly HR panel, its mapping and its ground truth.
     Simulate(commands::simulate::SimulateArgs),
 }
@@ -33,27 +45,43 @@ const BAD_INPUT: u8 = 2;
 fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     let result = runtime.block_on(async {
         match cli.command {
             Command::Demo(args) => commands::demo::run(args).await,
             Command::Evaluate(args) => commands::evaluate::run(args),
+            Command::Features(args) => commands::features::run(args),
             Command::Inspect(args) => commands::inspect::run(args),
             Command::Import(args) => commands::import::run(args).await,
             Command::Simulate(args) => commands::simulate::run(args),
+            Command::Train(args) => commands::train::run(args).await,
+            Command::Score(args) => commands::score::run(args).await,
+            Command::Thresholds(args) => commands::thresholds::run(args).await,
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
-            ExitCode::from(if commands::is_bad_input(&error) { BAD_INPUT } else { 1 })
+            ExitCode::from(if commands::is_bad_input(&error) {
+                BAD_INPUT
+            } else {
+                1
+            })
         }
     }
 }
 
 /// Logs go to stderr at `warn` unless `RUST_LOG` says otherwise; they never carry personal data.
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }

@@ -11,8 +11,14 @@ pub struct Bars {
 
 impl Bars {
     fn style(total: u64) -> ProgressStyle {
-        let template = if total > 0 { "{prefix:>11} [{bar:30}] {pos}/{len} rows ({per_sec}, {eta})" } else { "{prefix:>11} {spinner} {elapsed}" };
-        ProgressStyle::with_template(template).expect("valid template").progress_chars("=> ")
+        let template = if total > 0 {
+            "{prefix:>11} [{bar:30}] {pos}/{len} rows ({per_sec}, {eta})"
+        } else {
+            "{prefix:>11} {spinner} {elapsed}"
+        };
+        ProgressStyle::with_template(template)
+            .expect("valid template")
+            .progress_chars("=> ")
     }
 
     pub fn spinner(&self, name: &'static str) {
@@ -20,9 +26,25 @@ impl Bars {
     }
 }
 
+impl tenure_monitor::Progress for Bars {
+    fn step(&self, what: &str) {
+        self.spinner("working");
+        if let Some(bar) = self.current.lock().expect("progress lock").as_ref() {
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("valid template"),
+            );
+            bar.set_message(what.to_owned());
+        }
+    }
+}
+
 impl Progress for Bars {
     fn stage(&self, name: &'static str, total: u64) {
-        let bar = if total > 0 { ProgressBar::new(total) } else { ProgressBar::new_spinner() };
+        let bar = if total > 0 {
+            ProgressBar::new(total)
+        } else {
+            ProgressBar::new_spinner()
+        };
         bar.set_style(Self::style(total));
         bar.set_prefix(name);
         if total == 0 {

@@ -286,18 +286,141 @@ mod simulate_and_demo {
     #[tokio::test]
     async fn the_demo_simulates_imports_and_summarises() {
         let dir = tempfile::tempdir().unwrap();
-        let output = tenure(&["demo", "--dir", dir.path().to_str().unwrap(), "--people", "300", "--months", "12"]);
+        let demo = || tenure(&["demo", "--dir", dir.path().to_str().unwrap(), "--people", "1000", "--months", "36"]);
+        let output = demo();
         assert!(output.status.success(), "{}", stderr(&output));
         let text = stdout(&output);
-        for part in ["people:", "months:        12", "exits by kind:", "resignation", "voluntary attrition by department", "Engineering"] {
+        for part in [
+            "people:", "months:        36", "exits by kind:", "resignation", "voluntary attrition by department", "Engineering",
+            "trained model version 1", "rolling-origin backtest", "on unseen data ROC AUC", "highest risks", "↑ ", "organization-wide drivers",
+        ] {
             assert!(text.contains(part), "{part:?} missing from:\n{text}");
         }
         let db = dir.path().join("tenure.db");
         let (snapshots, ..) = org_counts(db.to_str().unwrap(), "demo").await;
-        assert!(snapshots > 3000, "{snapshots}");
-        let again = tenure(&["demo", "--dir", dir.path().to_str().unwrap(), "--people", "300", "--months", "12"]);
+        assert!(snapshots > 30000, "{snapshots}");
+        let again = demo();
         assert!(stdout(&again).contains(" 0 added"), "a second demo run adds nothing: {}", stdout(&again));
+        assert!(stdout(&again).contains("trained model version 2"), "{}", stdout(&again));
     }
+
+    /// The simulator's documented causes, by the export column (or factor) that shows each.
+    const DOCUMENTED_CAUSES: &[(&str, &str)] = &[
+        ("annual_pay", "pay_below_band"),
+        ("level_start_date", "no_promotion"),
+        ("job_level", "no_promotion"),
+        ("engagement_score", "low_engagement, falling_engagement"),
+        ("overtime_hours", "heavy_overtime"),
+        ("manager_support_score", "poor_manager"),
+        ("manager_id", "manager_change"),
+        ("team", "poor_manager, teammates_left"),
+        ("tenure", "tenure_curve"),
+        ("time of year", "bonus_season"),
+        ("commute_km", "long_commute"),
+        ("last_rating", "rating_extremes"),
+    ];
+
+    #[test]
+    fn the_organization_wide_drivers_are_the_simulators_documented_causes() {
+        let dir = tempfile::tempdir().unwrap();
+        let sim = dir.path().join("sim");
+        let db = dir.path().join("t.db");
+        let (db, sim_dir) = (db.to_str().unwrap(), sim.to_str().unwrap());
+        assert!(tenure(&["simulate", "--people", "2000", "--months", "36", "--seed", "1", "--out", sim_dir]).status.success());
+        let panel = sim.join("panel.csv");
+        let mapping = sim.join("mapping.toml");
+        assert!(tenure(&["import", panel.to_str().unwrap(), "--mapping", mapping.to_str().unwrap(), "--db", db, "--org", "sim"]).status.success());
+        let trained = tenure(&["train", "--db", db, "--org", "sim", "--origins", "1"]);
+        assert!(trained.status.success(), "{}", stderr(&trained));
+        let scored = tenure(&["score", "--db", db, "--org", "sim", "--top", "0"]);
+        assert!(scored.status.success(), "{}", stderr(&scored));
+        let text = stdout(&scored);
+        let drivers: Vec<&str> = text.lines().skip_while(|l| !l.starts_with("organization-wide drivers")).skip(1).take(5).map(|l| l.split("  ").find(|p| !p.is_empty()).unwrap().trim()).collect();
+        assert_eq!(drivers.len(), 5, "{text}");
+        let documented = drivers.iter().filter(|d| DOCUMENTED_CAUSES.iter().any(|(column, _)| column == *d)).count();
+        assert!(documented >= 4, "top five drivers {drivers:?}: only {documented} are documented causes");
+    }
+}
+
+mod train_and_score {
+    use super::*;
+
+    fn import_ibm(db: &str) {
+        let (data, mapping) = (shared_data("WA_Fn-UseC_-HR-Employee-Attrition.csv"), example("ibm_attrition.toml"));
+        let output = tenure(&["import", data.to_str().unwrap(), "--mapping", mapping.to_str().unwrap(), "--db", db, "--org", "ibm"]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+
+    fn read_scores(path: &Path) -> Vec<Vec<String>> {
+        let mut reader = csv::Reader::from_path(path).unwrap();
+        reader.records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect()
+    }
+
+    #[tokio::test]
+    async fn a_trained_model_is_stored_with_its_card_and_scores_everyone_still_employed() {
+        for database in TestDatabase::all("train_and_score").await {
+            let db = database.url.as_str();
+            import_ibm(db);
+            let trained = tenure(&["train", "--db", db, "--org", "ibm", "--json"]);
+            assert!(trained.status.success(), "{}: {}", database.backend_name, stderr(&trained));
+            let card: serde_json::Value = serde_json::from_slice(&trained.stdout).unwrap();
+            assert_eq!(card["version"], 1);
+            let card = &card["card"];
+            assert_eq!(card["data"]["training_rows"], 1470);
+            assert!(card["evaluation"]["roc_auc"].as_f64().unwrap() > 0.8, "{card}");
+            assert!(card["protected_excluded"].as_array().unwrap().contains(&serde_json::json!("Gender")));
+            let inputs: Vec<&str> = card["inputs"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+            assert!(inputs.contains(&"MonthlyIncome") && !inputs.iter().any(|c| ["Gender", "Age", "MaritalStatus"].contains(c)), "{inputs:?}");
+
+            let dir = tempfile::tempdir().unwrap();
+            let (first, second) = (dir.path().join("first.csv"), dir.path().join("second.csv"));
+            let scored = tenure(&["score", "--db", db, "--org", "ibm", "--csv", first.to_str().unwrap()]);
+            assert!(scored.status.success(), "{}", stderr(&scored));
+            assert!(stdout(&scored).contains("1,233 new or changed"), "{}", stdout(&scored));
+            let rows = read_scores(&first);
+            assert_eq!(rows.len(), 1233, "the 1,470 people minus the 237 who left");
+            for row in &rows {
+                let p: f64 = row[3].parse().unwrap();
+                let expected = if p >= 0.25 { "high" } else if p >= 0.10 { "medium" } else { "low" };
+                assert_eq!(row[4], expected, "{row:?}");
+                assert!(!row[6].is_empty() || !row[7].is_empty(), "every score is explained: {row:?}");
+                assert_eq!(row[8].len(), 64, "an input hash");
+            }
+
+            let again = tenure(&["score", "--db", db, "--org", "ibm", "--csv", second.to_str().unwrap()]);
+            assert!(stdout(&again).contains("0 new or changed, 1,233 unchanged"), "{}", stdout(&again));
+            assert_eq!(read_scores(&first), read_scores(&second), "re-scoring the same input gives the same result");
+
+            let set = tenure(&["thresholds", "--db", db, "--org", "ibm", "--high", "0.5", "--medium", "0.2"]);
+            assert!(set.status.success(), "{}", stderr(&set));
+            let bad = tenure(&["thresholds", "--db", db, "--org", "ibm", "--high", "0.1", "--medium", "0.2"]);
+            assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+            let rebanded = tenure(&["score", "--db", db, "--org", "ibm", "--top", "0"]);
+            let high = rows.iter().filter(|r| r[3].parse::<f64>().unwrap() >= 0.5).count();
+            assert!(stdout(&rebanded).contains(&format!(": {high} High (≥ 50%)")), "{}", stdout(&rebanded));
+
+            let store = database.store().await;
+            let org = store.organization("ibm").await.unwrap().unwrap();
+            let model = store.model(org.id, None).await.unwrap().unwrap();
+            assert_eq!(model.version, 1);
+            let stored = store.scores(org.id, 1).await.unwrap();
+            assert_eq!(stored.len(), 1233);
+            assert!(stored.windows(2).all(|w| w[0].score.probability >= w[1].score.probability), "highest first");
+            store.close().await;
+            database.remove().await;
+        }
+    }
+
+    #[test]
+    fn scoring_before_training_says_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.db");
+        import_ibm(db.to_str().unwrap());
+        let output = tenure(&["score", "--db", db.to_str().unwrap(), "--org", "ibm"]);
+        assert_eq!(output.status.code(), Some(2));
+        assert!(stderr(&output).contains("run `tenure train` first"), "{}", stderr(&output));
+    }
+}
 }
 
 mod evaluation {

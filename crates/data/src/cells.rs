@@ -4,7 +4,9 @@ use chrono::{Datelike, NaiveDate};
 
 /// Cell texts read as "no value". Exports write missing values many ways; these are the ones
 /// that are never a real HR value. (Not "NA": it can be a region or a grade.)
-pub const MISSING_TOKENS: &[&str] = &["", "N/A", "n/a", "NULL", "null", "NaN", "nan", "None", "#N/A"];
+pub const MISSING_TOKENS: &[&str] = &[
+    "", "N/A", "n/a", "NULL", "null", "NaN", "nan", "None", "#N/A",
+];
 
 pub fn is_missing(cell: &str) -> bool {
     MISSING_TOKENS.contains(&cell)
@@ -19,17 +21,21 @@ pub fn parse_number(cell: &str) -> Option<f64> {
 /// A date in the given chrono format, within the years an HR record can speak of. The range
 /// check matters: chrono reads "19" under `%Y` as the year 19, which is a wrong format, not a date.
 pub fn parse_date(cell: &str, format: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(cell, format).ok().filter(|d| (1900..=2100).contains(&d.year()))
+    NaiveDate::parse_from_str(cell, format)
+        .ok()
+        .filter(|d| (1900..=2100).contains(&d.year()))
 }
 
 /// Date layouts tried when proposing a mapping, most common in HR exports first.
 pub const CANDIDATE_DATE_FORMATS: &[&str] = &[
-    "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d/%m/%y", "%m/%d/%y", "%Y/%m/%d", "%d.%m.%Y", "%d-%m-%Y", "%Y%m%d",
+    "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d/%m/%y", "%m/%d/%y", "%Y/%m/%d", "%d.%m.%Y", "%d-%m-%Y",
+    "%Y%m%d",
 ];
 
 /// A human description of a date format, for "expected a date like …" messages.
 pub fn date_example(format: &str) -> String {
-    NaiveDate::from_ymd_opt(2024, 3, 31).map_or_else(|| format.to_owned(), |d| d.format(format).to_string())
+    NaiveDate::from_ymd_opt(2024, 3, 31)
+        .map_or_else(|| format.to_owned(), |d| d.format(format).to_string())
 }
 
 #[cfg(test)]
@@ -49,10 +55,20 @@ mod tests {
 
     #[test]
     fn two_digit_years_follow_the_format_given() {
-        assert_eq!(parse_date("24/12/18", "%d/%m/%y"), NaiveDate::from_ymd_opt(2018, 12, 24));
-        assert_eq!(parse_date("03/01/19", "%m/%d/%y"), NaiveDate::from_ymd_opt(2019, 3, 1));
+        assert_eq!(
+            parse_date("24/12/18", "%d/%m/%y"),
+            NaiveDate::from_ymd_opt(2018, 12, 24)
+        );
+        assert_eq!(
+            parse_date("03/01/19", "%m/%d/%y"),
+            NaiveDate::from_ymd_opt(2019, 3, 1)
+        );
         assert_eq!(parse_date("24/12/18", "%m/%d/%y"), None);
-        assert_eq!(parse_date("01/01/19", "%m/%d/%Y"), None, "year 19 is a wrong format");
+        assert_eq!(
+            parse_date("01/01/19", "%m/%d/%Y"),
+            None,
+            "year 19 is a wrong format"
+        );
     }
 
     #[test]

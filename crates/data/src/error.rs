@@ -27,7 +27,11 @@ const SHOWN_VALUE_CHARS: usize = 60;
 
 impl Problem {
     pub fn new(location: Location, found: Option<&str>, expected: impl Into<String>) -> Self {
-        Problem { location, found: found.map(shorten), expected: expected.into() }
+        Problem {
+            location,
+            found: found.map(shorten),
+            expected: expected.into(),
+        }
     }
 }
 
@@ -64,20 +68,32 @@ impl fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}", render_problems(.problems, *.truncated))]
-    Invalid { problems: Vec<Problem>, truncated: bool },
+    Invalid {
+        problems: Vec<Problem>,
+        truncated: bool,
+    },
     #[error("mapping {path}: {message}")]
     Mapping { path: PathBuf, message: String },
 }
 
 impl DataError {
     pub fn invalid(problems: Vec<Problem>, truncated: bool) -> Self {
-        DataError::Invalid { problems, truncated }
+        DataError::Invalid {
+            problems,
+            truncated,
+        }
     }
 
     pub fn one(problem: Problem) -> Self {
-        DataError::Invalid { problems: vec![problem], truncated: false }
+        DataError::Invalid {
+            problems: vec![problem],
+            truncated: false,
+        }
     }
 
     /// True when the input, not the machine, is at fault.
@@ -89,7 +105,10 @@ impl DataError {
 fn render_problems(problems: &[Problem], truncated: bool) -> String {
     let mut text: Vec<String> = problems.iter().map(Problem::to_string).collect();
     if truncated {
-        text.push(format!("(stopped after {} problems; raise --max-errors to see more)", problems.len()));
+        text.push(format!(
+            "(stopped after {} problems; raise --max-errors to see more)",
+            problems.len()
+        ));
     }
     text.join("\n")
 }

@@ -30,7 +30,11 @@ pub struct ParsedImport {
 }
 
 /// Validates the table's rows, reporting at most `max_errors` problems.
-pub fn parse_snapshots(table: &Table, plan: ImportPlan, max_errors: usize) -> Result<ParsedImport, DataError> {
+pub fn parse_snapshots(
+    table: &Table,
+    plan: ImportPlan,
+    max_errors: usize,
+) -> Result<ParsedImport, DataError> {
     let mut parser = RowParser::new(table, &plan, max_errors.max(1));
     let mut rows = Vec::with_capacity(table.rows.len());
     for row in &table.rows {
@@ -38,12 +42,20 @@ pub fn parse_snapshots(table: &Table, plan: ImportPlan, max_errors: usize) -> Re
             break;
         }
         if let Some(snapshot) = parser.snapshot(row) {
-            rows.push(ImportedRow { line: row.line, fingerprint: fingerprint(&snapshot), snapshot });
+            rows.push(ImportedRow {
+                line: row.line,
+                fingerprint: fingerprint(&snapshot),
+                snapshot,
+            });
         }
     }
     let repeated_rows = parser.drop_repeats(&mut rows);
     if parser.problems.is_empty() {
-        Ok(ParsedImport { plan, rows, repeated_rows })
+        Ok(ParsedImport {
+            plan,
+            rows,
+            repeated_rows,
+        })
     } else {
         let truncated = parser.is_full();
         Err(DataError::invalid(parser.problems, truncated))
@@ -61,7 +73,13 @@ struct RowParser<'a> {
 
 impl<'a> RowParser<'a> {
     fn new(table: &'a Table, plan: &'a ImportPlan, max_errors: usize) -> Self {
-        RowParser { table, plan, max_errors, problems: Vec::new(), outcome_values: BTreeMap::new() }
+        RowParser {
+            table,
+            plan,
+            max_errors,
+            problems: Vec::new(),
+            outcome_values: BTreeMap::new(),
+        }
     }
 
     fn is_full(&self) -> bool {
@@ -70,7 +88,11 @@ impl<'a> RowParser<'a> {
 
     fn problem(&mut self, row: &Row, column: Option<usize>, found: Option<&str>, expected: String) {
         if !self.is_full() {
-            self.problems.push(Problem::new(self.table.location(row.line, column), found, expected));
+            self.problems.push(Problem::new(
+                self.table.location(row.line, column),
+                found,
+                expected,
+            ));
         }
     }
 
@@ -95,7 +117,14 @@ impl<'a> RowParser<'a> {
         if self.problems.len() > before {
             return None;
         }
-        Some(Snapshot { person: person?, as_of: as_of.flatten(), values, protected, exit: exit?, outcome: outcome? })
+        Some(Snapshot {
+            person: person?,
+            as_of: as_of.flatten(),
+            values,
+            protected,
+            exit: exit?,
+            outcome: outcome?,
+        })
     }
 
     fn person(&mut self, row: &Row) -> Option<PersonKey> {
@@ -106,11 +135,21 @@ impl<'a> RowParser<'a> {
         match PersonKey::parse(cell) {
             Ok(key) if !is_missing(cell) => Some(key),
             Ok(_) | Err(tenure_domain::DomainError::EmptyPersonKey) => {
-                self.problem(row, Some(index), Some(cell), "a person id (it is missing)".into());
+                self.problem(
+                    row,
+                    Some(index),
+                    Some(cell),
+                    "a person id (it is missing)".into(),
+                );
                 None
             }
             Err(error) => {
-                self.problem(row, Some(index), Some(cell), format!("a person id: {error}"));
+                self.problem(
+                    row,
+                    Some(index),
+                    Some(cell),
+                    format!("a person id: {error}"),
+                );
                 None
             }
         }
@@ -118,7 +157,9 @@ impl<'a> RowParser<'a> {
 
     /// A date column's value: `Some(None)` when the column is absent or (if allowed) empty.
     fn dated(&mut self, row: &Row, usage: &ColumnUse, required: bool) -> Option<Option<NaiveDate>> {
-        let Some(index) = self.plan.index_of(usage) else { return Some(None) };
+        let Some(index) = self.plan.index_of(usage) else {
+            return Some(None);
+        };
         let cell = &row.cells[index];
         if is_missing(cell) && !required {
             return Some(None);
@@ -127,7 +168,10 @@ impl<'a> RowParser<'a> {
     }
 
     fn date(&mut self, row: &Row, index: usize) -> Option<NaiveDate> {
-        let format = self.plan.columns[index].date_format.clone().unwrap_or_default();
+        let format = self.plan.columns[index]
+            .date_format
+            .clone()
+            .unwrap_or_default();
         let cell = &row.cells[index];
         let parsed = parse_date(cell, &format);
         if parsed.is_none() {
@@ -140,21 +184,37 @@ impl<'a> RowParser<'a> {
     fn exit(&mut self, row: &Row) -> Option<Option<Exit>> {
         let date = self.dated(row, &ColumnUse::ExitDate, false)?;
         let kind_index = self.plan.index_of(&ColumnUse::ExitKind);
-        let kind = kind_index.map(|i| row.cells[i].clone()).filter(|k| !is_missing(k));
+        let kind = kind_index
+            .map(|i| row.cells[i].clone())
+            .filter(|k| !is_missing(k));
         let Some(date) = date else {
             if let (Some(index), Some(kind)) = (kind_index, &kind) {
-                self.problem(row, Some(index), Some(kind), "no exit kind on a row without an exit date".into());
+                self.problem(
+                    row,
+                    Some(index),
+                    Some(kind),
+                    "no exit kind on a row without an exit date".into(),
+                );
                 return None;
             }
             return Some(None);
         };
         let voluntary = match (&kind, kind_index) {
-            (Some(kind), _) => self.plan.mapping.voluntary.iter().any(|v| v.eq_ignore_ascii_case(kind)),
+            (Some(kind), _) => self
+                .plan
+                .mapping
+                .voluntary
+                .iter()
+                .any(|v| v.eq_ignore_ascii_case(kind)),
             // With no exit-kind column at all every exit is taken as voluntary (documented).
             (None, None) => true,
             (None, Some(_)) => false,
         };
-        Some(Some(Exit { date, kind, voluntary }))
+        Some(Some(Exit {
+            date,
+            kind,
+            voluntary,
+        }))
     }
 
     fn outcome(&mut self, row: &Row) -> Option<Option<Outcome>> {
@@ -163,16 +223,31 @@ impl<'a> RowParser<'a> {
             let left = self.binary(row, index, &positive)?;
             return Some(Some(Outcome::Left(left)));
         }
-        let Some(duration_index) = self.plan.index_of(&ColumnUse::Duration) else { return Some(None) };
+        let Some(duration_index) = self.plan.index_of(&ColumnUse::Duration) else {
+            return Some(None);
+        };
         let cell = &row.cells[duration_index];
         let duration = parse_number(cell).filter(|d| *d >= 0.0);
         if duration.is_none() {
-            self.problem(row, Some(duration_index), Some(cell), "a duration: a number ≥ 0".into());
+            self.problem(
+                row,
+                Some(duration_index),
+                Some(cell),
+                "a duration: a number ≥ 0".into(),
+            );
         }
         let event_index = self.plan.index_of(&ColumnUse::Event)?;
-        let event_value = self.plan.mapping.event_value.clone().unwrap_or_else(|| DEFAULT_EVENT_VALUE.into());
+        let event_value = self
+            .plan
+            .mapping
+            .event_value
+            .clone()
+            .unwrap_or_else(|| DEFAULT_EVENT_VALUE.into());
         let event = self.binary(row, event_index, &event_value)?;
-        Some(Some(Outcome::Duration { duration: duration?, event }))
+        Some(Some(Outcome::Duration {
+            duration: duration?,
+            event,
+        }))
     }
 
     /// A two-valued outcome cell: true when it equals `positive`. A third distinct value is
@@ -180,13 +255,21 @@ impl<'a> RowParser<'a> {
     fn binary(&mut self, row: &Row, index: usize, positive: &str) -> Option<bool> {
         let cell = row.cells[index].clone();
         if is_missing(&cell) {
-            self.problem(row, Some(index), Some(&cell), format!("an outcome value (\"{positive}\" or the other value)"));
+            self.problem(
+                row,
+                Some(index),
+                Some(&cell),
+                format!("an outcome value (\"{positive}\" or the other value)"),
+            );
             return None;
         }
         let seen = self.outcome_values.entry(index).or_default();
         if !seen.contains(&cell) {
             if seen.len() == 2 || (seen.len() == 1 && seen[0] != positive && cell != positive) {
-                let expected = format!("one of two outcome values: \"{positive}\" or {:?}", seen.iter().find(|v| *v != positive));
+                let expected = format!(
+                    "one of two outcome values: \"{positive}\" or {:?}",
+                    seen.iter().find(|v| *v != positive)
+                );
                 self.problem(row, Some(index), Some(&cell), expected);
                 return None;
             }
@@ -222,7 +305,8 @@ impl<'a> RowParser<'a> {
     /// Drops rows repeated verbatim and reports keys that appear twice with different values.
     fn drop_repeats(&mut self, rows: &mut Vec<ImportedRow>) -> usize {
         let id_column = self.plan.index_of(&ColumnUse::Id);
-        let mut first_line: HashMap<(PersonKey, Option<NaiveDate>), (u64, String)> = HashMap::with_capacity(rows.len());
+        let mut first_line: HashMap<(PersonKey, Option<NaiveDate>), (u64, String)> =
+            HashMap::with_capacity(rows.len());
         let before = rows.len();
         let mut conflicts = Vec::new();
         rows.retain(|row| {
@@ -242,7 +326,10 @@ impl<'a> RowParser<'a> {
         for (line, first, (person, as_of)) in conflicts {
             let when = as_of.map(|d| format!(" as of {d}")).unwrap_or_default();
             let expected = format!("one row per person and as-of date: person {person}{when} is already on line {first} with different values");
-            let row = Row { line, cells: Vec::new() };
+            let row = Row {
+                line,
+                cells: Vec::new(),
+            };
             self.problem(&row, id_column, Some(person.as_str()), expected);
         }
         before - rows.len()
@@ -269,7 +356,10 @@ pub fn fingerprint(snapshot: &Snapshot) -> String {
         }
     }
     if let Some(exit) = &snapshot.exit {
-        put(b'x', format!("{} {:?} {}", exit.date, exit.kind, exit.voluntary).as_bytes());
+        put(
+            b'x',
+            format!("{} {:?} {}", exit.date, exit.kind, exit.voluntary).as_bytes(),
+        );
     }
     if let Some(outcome) = &snapshot.outcome {
         put(b'o', format!("{outcome:?}").as_bytes());
@@ -301,66 +391,132 @@ mod tests {
 
     fn problems(t: &Table, mapping: &Mapping) -> Vec<String> {
         match parse(t, mapping) {
-            Err(DataError::Invalid { problems, .. }) => problems.iter().map(|p| p.to_string()).collect(),
+            Err(DataError::Invalid { problems, .. }) => {
+                problems.iter().map(|p| p.to_string()).collect()
+            }
             other => panic!("expected problems, got {other:?}"),
         }
     }
 
     #[test]
     fn panel_rows_become_dated_snapshots_with_exits() {
-        let t = table(&["id", "month", "pay", "left_on"], &[&["7", "01/01/19", "100", ""], &["7", "02/01/19", "", "15/02/19"]]);
+        let t = table(
+            &["id", "month", "pay", "left_on"],
+            &[
+                &["7", "01/01/19", "100", ""],
+                &["7", "02/01/19", "", "15/02/19"],
+            ],
+        );
         let parsed = parse(&t, &panel_mapping()).unwrap();
         let last = &parsed.rows[1].snapshot;
         assert_eq!(last.as_of, NaiveDate::from_ymd_opt(2019, 2, 1));
         assert_eq!(last.values["pay"], Value::Missing);
         let exit = last.exit.as_ref().unwrap();
         assert_eq!(exit.date, NaiveDate::from_ymd_opt(2019, 2, 15).unwrap());
-        assert!(exit.voluntary, "without an exit-kind column every exit counts as voluntary");
+        assert!(
+            exit.voluntary,
+            "without an exit-kind column every exit counts as voluntary"
+        );
     }
 
     #[test]
     fn wrong_date_format_names_line_column_value_and_format() {
-        let t = table(&["id", "month", "pay", "left_on"], &[&["7", "2019-01-01", "100", ""]]);
+        let t = table(
+            &["id", "month", "pay", "left_on"],
+            &[&["7", "2019-01-01", "100", ""]],
+        );
         let found = problems(&t, &panel_mapping());
         assert_eq!(found[0], "t.csv:2:2 (column \"month\"): expected a date written %m/%d/%y (like 03/31/24), found \"2019-01-01\"");
     }
 
     #[test]
     fn text_in_a_numeric_column_and_a_missing_id_are_both_reported() {
-        let t = table(&["id", "month", "pay", "left_on"], &[&["7", "01/01/19", "abc", ""], &["", "01/01/19", "1", ""]]);
+        let t = table(
+            &["id", "month", "pay", "left_on"],
+            &[&["7", "01/01/19", "abc", ""], &["", "01/01/19", "1", ""]],
+        );
         let found = problems(&t, &panel_mapping());
-        assert!(found[0].starts_with("t.csv:2:3 (column \"pay\"): expected a number"), "{found:?}");
-        assert!(found[1].starts_with("t.csv:3:1 (column \"id\"): expected a person id"), "{found:?}");
+        assert!(
+            found[0].starts_with("t.csv:2:3 (column \"pay\"): expected a number"),
+            "{found:?}"
+        );
+        assert!(
+            found[1].starts_with("t.csv:3:1 (column \"id\"): expected a person id"),
+            "{found:?}"
+        );
     }
 
     #[test]
     fn conflicting_duplicate_keys_name_both_lines_and_verbatim_repeats_are_dropped() {
-        let rows: &[&[&str]] = &[&["7", "01/01/19", "1", ""], &["7", "01/01/19", "1", ""], &["7", "01/01/19", "2", ""]];
-        let found = problems(&table(&["id", "month", "pay", "left_on"], rows), &panel_mapping());
-        assert!(found[0].starts_with("t.csv:4:1 (column \"id\")") && found[0].contains("already on line 2"), "{found:?}");
-        let parsed = parse(&table(&["id", "month", "pay", "left_on"], &rows[..2]), &panel_mapping()).unwrap();
+        let rows: &[&[&str]] = &[
+            &["7", "01/01/19", "1", ""],
+            &["7", "01/01/19", "1", ""],
+            &["7", "01/01/19", "2", ""],
+        ];
+        let found = problems(
+            &table(&["id", "month", "pay", "left_on"], rows),
+            &panel_mapping(),
+        );
+        assert!(
+            found[0].starts_with("t.csv:4:1 (column \"id\")")
+                && found[0].contains("already on line 2"),
+            "{found:?}"
+        );
+        let parsed = parse(
+            &table(&["id", "month", "pay", "left_on"], &rows[..2]),
+            &panel_mapping(),
+        )
+        .unwrap();
         assert_eq!((parsed.rows.len(), parsed.repeated_rows), (1, 1));
     }
 
     #[test]
     fn a_third_target_value_is_a_typo_not_a_negative() {
-        let t = table(&["id", "Attrition"], &[&["1", "Yes"], &["2", "No"], &["3", "yes"]]);
-        let mapping = Mapping { id: Some("id".into()), target: Some("Attrition".into()), positive: Some("Yes".into()), ..Default::default() };
+        let t = table(
+            &["id", "Attrition"],
+            &[&["1", "Yes"], &["2", "No"], &["3", "yes"]],
+        );
+        let mapping = Mapping {
+            id: Some("id".into()),
+            target: Some("Attrition".into()),
+            positive: Some("Yes".into()),
+            ..Default::default()
+        };
         assert!(problems(&t, &mapping)[0].starts_with("t.csv:4:2"));
     }
 
     #[test]
     fn time_to_event_rows_carry_duration_and_event() {
-        let t = table(&["month", "left", "level"], &[&["5", "1", "High"], &["12", "0", "Low"]]);
-        let mapping = Mapping { duration: Some("month".into()), event: Some("left".into()), ..Default::default() };
+        let t = table(
+            &["month", "left", "level"],
+            &[&["5", "1", "High"], &["12", "0", "Low"]],
+        );
+        let mapping = Mapping {
+            duration: Some("month".into()),
+            event: Some("left".into()),
+            ..Default::default()
+        };
         let parsed = parse(&t, &mapping).unwrap();
-        assert_eq!(parsed.rows[0].snapshot.outcome, Some(Outcome::Duration { duration: 5.0, event: true }));
-        assert_eq!(parsed.rows[1].snapshot.person.as_str(), "2", "the row number is the id");
+        assert_eq!(
+            parsed.rows[0].snapshot.outcome,
+            Some(Outcome::Duration {
+                duration: 5.0,
+                event: true
+            })
+        );
+        assert_eq!(
+            parsed.rows[1].snapshot.person.as_str(),
+            "2",
+            "the row number is the id"
+        );
     }
 
     #[test]
     fn fingerprints_change_with_any_value() {
-        let t = table(&["id", "month", "pay", "left_on"], &[&["7", "01/01/19", "1", ""], &["8", "01/01/19", "1.5", ""]]);
+        let t = table(
+            &["id", "month", "pay", "left_on"],
+            &[&["7", "01/01/19", "1", ""], &["8", "01/01/19", "1.5", ""]],
+        );
         let parsed = parse(&t, &panel_mapping()).unwrap();
         assert_ne!(parsed.rows[0].fingerprint, parsed.rows[1].fingerprint);
         let mut same = parsed.rows[0].snapshot.clone();

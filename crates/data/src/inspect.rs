@@ -36,9 +36,15 @@ pub struct Inspection {
 const MANY_LEVELS: usize = 50;
 
 pub fn inspect(table: &Table) -> Inspection {
-    let mut columns: Vec<ColumnProfile> = (0..table.header.len()).map(|i| profile(table, i)).collect();
+    let mut columns: Vec<ColumnProfile> =
+        (0..table.header.len()).map(|i| profile(table, i)).collect();
     let proposed = propose(table, &mut columns);
-    Inspection { file: table.path.display().to_string(), rows: table.rows.len(), columns, proposed }
+    Inspection {
+        file: table.path.display().to_string(),
+        rows: table.rows.len(),
+        columns,
+        proposed,
+    }
 }
 
 fn cells(table: &Table, index: usize) -> impl Iterator<Item = &str> {
@@ -91,17 +97,26 @@ fn infer_kind(present: &[&str]) -> (ColumnKind, Option<String>) {
 /// The date format every cell parses under. Where day and month are ambiguous (all days
 /// ≤ 12), the reading with fewer distinct days wins: snapshot dates fall on one day of the month.
 fn date_format(present: &[&str]) -> Option<String> {
-    if !present.iter().all(|c| c.contains(['/', '-', '.']) || c.len() == 8) {
+    if !present
+        .iter()
+        .all(|c| c.contains(['/', '-', '.']) || c.len() == 8)
+    {
         return None;
     }
     let parses: Vec<(&str, usize)> = CANDIDATE_DATE_FORMATS
         .iter()
         .filter_map(|format| {
-            let days: Option<HashSet<u32>> = present.iter().map(|c| parse_date(c, format).map(|d| d.day())).collect();
+            let days: Option<HashSet<u32>> = present
+                .iter()
+                .map(|c| parse_date(c, format).map(|d| d.day()))
+                .collect();
             days.map(|d| (*format, d.len()))
         })
         .collect();
-    parses.iter().min_by_key(|(_, days)| *days).map(|(f, _)| f.to_string())
+    parses
+        .iter()
+        .min_by_key(|(_, days)| *days)
+        .map(|(f, _)| f.to_string())
 }
 
 fn words(name: &str) -> String {
@@ -121,7 +136,12 @@ struct Proposal<'a> {
 }
 
 fn propose(table: &Table, columns: &mut [ColumnProfile]) -> Mapping {
-    let mut proposal = Proposal { table, columns, mapping: Mapping::default(), used: HashSet::new() };
+    let mut proposal = Proposal {
+        table,
+        columns,
+        mapping: Mapping::default(),
+        used: HashSet::new(),
+    };
     proposal.ignorable();
     proposal.protected();
     proposal.identity_and_dates();
@@ -161,8 +181,15 @@ impl Proposal<'_> {
                 continue;
             }
             if let Some(category) = self.columns[index].protected {
-                self.mapping.protected.push(self.columns[index].name.clone());
-                self.note(index, &format!("looks protected ({category}): fairness audit only — confirm, or ignore"));
+                self.mapping
+                    .protected
+                    .push(self.columns[index].name.clone());
+                self.note(
+                    index,
+                    &format!(
+                        "looks protected ({category}): fairness audit only — confirm, or ignore"
+                    ),
+                );
             }
         }
     }
@@ -174,8 +201,17 @@ impl Proposal<'_> {
     fn identity_and_dates(&mut self) {
         let complete = |c: &ColumnProfile| c.missing == 0;
         let id = (0..self.columns.len())
-            .filter(|&i| self.free(i) && complete(&self.columns[i]) && self.columns[i].kind != ColumnKind::Date)
-            .filter(|&i| named_like(&self.columns[i].name, &["id", "number", "empno", "employee", "code"]))
+            .filter(|&i| {
+                self.free(i)
+                    && complete(&self.columns[i])
+                    && self.columns[i].kind != ColumnKind::Date
+            })
+            .filter(|&i| {
+                named_like(
+                    &self.columns[i].name,
+                    &["id", "number", "empno", "employee", "code"],
+                )
+            })
             .max_by_key(|&i| self.columns[i].distinct);
         let Some(id) = id else { return };
         self.mapping.id = Some(self.columns[id].name.clone());
@@ -185,7 +221,11 @@ impl Proposal<'_> {
         }
         // Ids repeat: a panel. Its as-of date is the complete date column with fewest values.
         let as_of = (0..self.columns.len())
-            .filter(|&i| self.free(i) && self.columns[i].kind == ColumnKind::Date && complete(&self.columns[i]))
+            .filter(|&i| {
+                self.free(i)
+                    && self.columns[i].kind == ColumnKind::Date
+                    && complete(&self.columns[i])
+            })
             .min_by_key(|&i| self.columns[i].distinct);
         if let Some(as_of) = as_of {
             self.mapping.as_of = Some(self.columns[as_of].name.clone());
@@ -194,8 +234,21 @@ impl Proposal<'_> {
         }
         let exit = (0..self.columns.len()).find(|&i| {
             let c = &self.columns[i];
-            self.free(i) && c.kind == ColumnKind::Date && c.missing > 0
-                && named_like(&c.name, &["exit", "leav", "left", "termin", "lastworking", "separation", "end"])
+            self.free(i)
+                && c.kind == ColumnKind::Date
+                && c.missing > 0
+                && named_like(
+                    &c.name,
+                    &[
+                        "exit",
+                        "leav",
+                        "left",
+                        "termin",
+                        "lastworking",
+                        "separation",
+                        "end",
+                    ],
+                )
         });
         if let Some(exit) = exit {
             self.mapping.exit_date = Some(self.columns[exit].name.clone());
@@ -210,15 +263,40 @@ impl Proposal<'_> {
         }
         let target = (0..self.columns.len()).find(|&i| {
             let c = &self.columns[i];
-            self.free(i) && c.distinct == 2 && c.missing == 0
-                && named_like(&c.name, &["attrition", "left", "churn", "exit", "termin", "quit", "turnover", "target", "leaver"])
+            self.free(i)
+                && c.distinct == 2
+                && c.missing == 0
+                && named_like(
+                    &c.name,
+                    &[
+                        "attrition",
+                        "left",
+                        "churn",
+                        "exit",
+                        "termin",
+                        "quit",
+                        "turnover",
+                        "target",
+                        "leaver",
+                    ],
+                )
         });
         let Some(target) = target else { return };
         let positive = positive_value(self.table, target);
         let duration = (0..self.columns.len()).find(|&i| {
             let c = &self.columns[i];
             let w = words(&c.name);
-            self.free(i) && c.kind == ColumnKind::Number && ["month", "months", "duration", "time", "followup", "tenuremonths"].contains(&w.as_str())
+            self.free(i)
+                && c.kind == ColumnKind::Number
+                && [
+                    "month",
+                    "months",
+                    "duration",
+                    "time",
+                    "followup",
+                    "tenuremonths",
+                ]
+                .contains(&w.as_str())
         });
         let name = self.columns[target].name.clone();
         if let Some(duration) = duration {
@@ -240,18 +318,60 @@ impl Proposal<'_> {
         let pick = |p: &Proposal, kind: ColumnKind, stems: &[&str], avoid: &[&str]| {
             (0..p.columns.len()).find(|&i| {
                 let c = &p.columns[i];
-                p.free(i) && c.kind == kind && named_like(&c.name, stems) && !named_like(&c.name, avoid)
+                p.free(i)
+                    && c.kind == kind
+                    && named_like(&c.name, stems)
+                    && !named_like(&c.name, avoid)
             })
         };
         use ColumnKind::{Category, Date, Number};
         let found = [
-            ("pay", pick(self, Number, &["income", "salary", "pay", "wage", "compensation"], &["hike", "rate", "raise"])),
-            ("level", pick(self, Number, &["level", "grade", "band"], &["satisfaction", "education", "stock", "involvement"]).or_else(|| pick(self, Category, &["level", "grade", "band"], &["education"]))),
-            ("department", pick(self, Category, &["department", "dept", "division", "function"], &[])),
+            (
+                "pay",
+                pick(
+                    self,
+                    Number,
+                    &["income", "salary", "pay", "wage", "compensation"],
+                    &["hike", "rate", "raise"],
+                ),
+            ),
+            (
+                "level",
+                pick(
+                    self,
+                    Number,
+                    &["level", "grade", "band"],
+                    &["satisfaction", "education", "stock", "involvement"],
+                )
+                .or_else(|| pick(self, Category, &["level", "grade", "band"], &["education"])),
+            ),
+            (
+                "department",
+                pick(
+                    self,
+                    Category,
+                    &["department", "dept", "division", "function"],
+                    &[],
+                ),
+            ),
             ("team", pick(self, Category, &["team", "unit"], &[])),
-            ("manager", pick(self, Category, &["manager", "supervisor"], &["years", "months"])),
-            ("rating", pick(self, Number, &["rating", "performance"], &["satisfaction"])),
-            ("hire_date", pick(self, Date, &["join", "hire", "start"], &[])),
+            (
+                "manager",
+                pick(
+                    self,
+                    Category,
+                    &["manager", "supervisor"],
+                    &["years", "months"],
+                ),
+            ),
+            (
+                "rating",
+                pick(self, Number, &["rating", "performance"], &["satisfaction"]),
+            ),
+            (
+                "hire_date",
+                pick(self, Date, &["join", "hire", "start"], &[]),
+            ),
         ];
         for (role, index) in found {
             let Some(index) = index else { continue };
@@ -271,7 +391,21 @@ impl Proposal<'_> {
         }
         for index in 0..self.columns.len() {
             let c = &self.columns[index];
-            if self.free(index) && c.kind == Number && named_like(&c.name, &["satisfaction", "engagement", "sentiment", "intention", "involvement", "survey", "enps"]) {
+            if self.free(index)
+                && c.kind == Number
+                && named_like(
+                    &c.name,
+                    &[
+                        "satisfaction",
+                        "engagement",
+                        "sentiment",
+                        "intention",
+                        "involvement",
+                        "survey",
+                        "enps",
+                    ],
+                )
+            {
                 self.mapping.roles.survey.push(c.name.clone());
                 self.columns[index].notes.push("role: survey".into());
             }
@@ -282,13 +416,26 @@ impl Proposal<'_> {
     fn kinds(&mut self) {
         let skip: HashSet<String> = self.mapping.ignore.iter().cloned().collect();
         for column in self.columns.iter() {
-            let special = [&self.mapping.id, &self.mapping.as_of, &self.mapping.exit_date, &self.mapping.target, &self.mapping.duration, &self.mapping.event];
-            if skip.contains(&column.name) || special.iter().any(|s| s.as_deref() == Some(&column.name)) {
+            let special = [
+                &self.mapping.id,
+                &self.mapping.as_of,
+                &self.mapping.exit_date,
+                &self.mapping.target,
+                &self.mapping.duration,
+                &self.mapping.event,
+            ];
+            if skip.contains(&column.name)
+                || special.iter().any(|s| s.as_deref() == Some(&column.name))
+            {
                 continue;
             }
-            self.mapping.columns.insert(column.name.clone(), column.kind);
+            self.mapping
+                .columns
+                .insert(column.name.clone(), column.kind);
             if let Some(format) = &column.date_format {
-                self.mapping.date_formats.insert(column.name.clone(), format.clone());
+                self.mapping
+                    .date_formats
+                    .insert(column.name.clone(), format.clone());
             }
         }
     }
@@ -298,19 +445,35 @@ impl Proposal<'_> {
 fn is_row_number(table: &Table, index: usize) -> bool {
     // An employee number can count 1, 2, 3 too: only a nameless or index-named column qualifies.
     let name = words(&table.header[index]);
-    if !(name.starts_with("column") || name.starts_with("unnamed") || ["index", "row", "rownumber", "#"].contains(&name.as_str())) {
+    if !(name.starts_with("column")
+        || name.starts_with("unnamed")
+        || ["index", "row", "rownumber", "#"].contains(&name.as_str()))
+    {
         return false;
     }
     let numbers: Option<Vec<i64>> = cells(table, index).map(|c| c.parse::<i64>().ok()).collect();
     let Some(numbers) = numbers else { return false };
     let start = numbers.first().copied().unwrap_or(-1);
-    (start == 0 || start == 1) && numbers.iter().enumerate().all(|(i, n)| *n == start + i as i64)
+    (start == 0 || start == 1)
+        && numbers
+            .iter()
+            .enumerate()
+            .all(|(i, n)| *n == start + i as i64)
 }
 
 /// The outcome value meaning "left", by the words exports use for it.
 fn positive_value(table: &Table, index: usize) -> String {
     let values: BTreeSet<&str> = cells(table, index).collect();
-    let positive = ["yes", "1", "true", "y", "left", "leaver", "exited", "terminated"];
+    let positive = [
+        "yes",
+        "1",
+        "true",
+        "y",
+        "left",
+        "leaver",
+        "exited",
+        "terminated",
+    ];
     values
         .iter()
         .find(|v| positive.contains(&v.to_lowercase().as_str()))
@@ -322,9 +485,24 @@ fn positive_value(table: &Table, index: usize) -> String {
 impl Inspection {
     /// A readable table of the columns followed by the proposed mapping.
     pub fn render_text(&self) -> String {
-        let mut out = format!("{}: {} rows, {} columns\n\n", self.file, self.rows, self.columns.len());
-        let width = self.columns.iter().map(|c| c.name.chars().count()).max().unwrap_or(6).max(6);
-        let _ = writeln!(out, "{:>3}  {:<width$}  {:<14}  {:>7}  {:>8}  {:<30}  notes", "#", "column", "kind", "missing", "distinct", "examples");
+        let mut out = format!(
+            "{}: {} rows, {} columns\n\n",
+            self.file,
+            self.rows,
+            self.columns.len()
+        );
+        let width = self
+            .columns
+            .iter()
+            .map(|c| c.name.chars().count())
+            .max()
+            .unwrap_or(6)
+            .max(6);
+        let _ = writeln!(
+            out,
+            "{:>3}  {:<width$}  {:<14}  {:>7}  {:>8}  {:<30}  notes",
+            "#", "column", "kind", "missing", "distinct", "examples"
+        );
         for (i, c) in self.columns.iter().enumerate() {
             let kind = match &c.date_format {
                 Some(f) => format!("date {f}"),
@@ -337,11 +515,30 @@ impl Inspection {
                     notes.push(format!("looks protected ({category})"));
                 }
             }
-            let _ = writeln!(out, "{:>3}  {:<width$}  {:<14}  {:>7}  {:>8}  {:<30}  {}", i + 1, c.name, kind, c.missing, c.distinct, examples, notes.join("; "));
+            let _ = writeln!(
+                out,
+                "{:>3}  {:<width$}  {:<14}  {:>7}  {:>8}  {:<30}  {}",
+                i + 1,
+                c.name,
+                kind,
+                c.missing,
+                c.distinct,
+                examples,
+                notes.join("; ")
+            );
         }
-        let flagged: Vec<&str> = self.columns.iter().filter(|c| c.protected.is_some()).map(|c| c.name.as_str()).collect();
+        let flagged: Vec<&str> = self
+            .columns
+            .iter()
+            .filter(|c| c.protected.is_some())
+            .map(|c| c.name.as_str())
+            .collect();
         if !flagged.is_empty() {
-            let _ = writeln!(out, "\nlooks protected (never model inputs; mark protected or ignore): {}", flagged.join(", "));
+            let _ = writeln!(
+                out,
+                "\nlooks protected (never model inputs; mark protected or ignore): {}",
+                flagged.join(", ")
+            );
         }
         let _ = write!(out, "\nproposed mapping (write it with --format toml, review, then `tenure import FILE --mapping MAP.toml`):\n\n{}", self.proposed.to_toml());
         out
@@ -349,9 +546,14 @@ impl Inspection {
 
     /// The proposed mapping as a commented TOML file to edit.
     pub fn render_toml(&self) -> String {
-        let mut out = format!("# tenure mapping proposed by `tenure inspect` for {} ({} rows).\n", self.file, self.rows);
+        let mut out = format!(
+            "# tenure mapping proposed by `tenure inspect` for {} ({} rows).\n",
+            self.file, self.rows
+        );
         out.push_str("# Review it before importing: check the id, dates, outcome and roles;\n");
-        out.push_str("# protected columns are kept apart for fairness audits and are never model inputs.\n");
+        out.push_str(
+            "# protected columns are kept apart for fairness audits and are never model inputs.\n",
+        );
         for c in &self.columns {
             if !c.notes.is_empty() {
                 let _ = writeln!(out, "#   {}: {}", c.name, c.notes.join("; "));
@@ -375,12 +577,28 @@ mod tests {
             &["1", "02/01/19", "1", "24/12/18", "15/02/19", "M"],
             &["2", "01/01/19", "2", "13/11/18", "", "F"],
         ];
-        let t = table(&["column_1", "MMM-YY", "Driver_ID", "Dateofjoining", "LastWorkingDate", "Gender"], rows);
+        let t = table(
+            &[
+                "column_1",
+                "MMM-YY",
+                "Driver_ID",
+                "Dateofjoining",
+                "LastWorkingDate",
+                "Gender",
+            ],
+            rows,
+        );
         let inspection = inspect(&t);
         let m = &inspection.proposed;
         assert_eq!(m.id.as_deref(), Some("Driver_ID"));
-        assert_eq!((m.as_of.as_deref(), m.as_of_format.as_deref()), (Some("MMM-YY"), Some("%m/%d/%y")));
-        assert_eq!((m.exit_date.as_deref(), m.exit_date_format.as_deref()), (Some("LastWorkingDate"), Some("%d/%m/%y")));
+        assert_eq!(
+            (m.as_of.as_deref(), m.as_of_format.as_deref()),
+            (Some("MMM-YY"), Some("%m/%d/%y"))
+        );
+        assert_eq!(
+            (m.exit_date.as_deref(), m.exit_date_format.as_deref()),
+            (Some("LastWorkingDate"), Some("%d/%m/%y"))
+        );
         assert_eq!(m.ignore, ["column_1"]);
         assert_eq!(m.protected, ["Gender"]);
         assert_eq!(m.roles.hire_date.as_deref(), Some("Dateofjoining"));
@@ -389,9 +607,20 @@ mod tests {
     #[test]
     fn proposes_a_cross_section_target_and_ignores_constants() {
         let rows: &[&[&str]] = &[&["1", "Yes", "1", "5000"], &["2", "No", "1", "6000"]];
-        let t = table(&["EmployeeNumber", "Attrition", "EmployeeCount", "MonthlyIncome"], rows);
+        let t = table(
+            &[
+                "EmployeeNumber",
+                "Attrition",
+                "EmployeeCount",
+                "MonthlyIncome",
+            ],
+            rows,
+        );
         let m = inspect(&t).proposed;
-        assert_eq!((m.target.as_deref(), m.positive.as_deref()), (Some("Attrition"), Some("Yes")));
+        assert_eq!(
+            (m.target.as_deref(), m.positive.as_deref()),
+            (Some("Attrition"), Some("Yes"))
+        );
         assert_eq!(m.ignore, ["EmployeeCount"]);
         assert_eq!(m.roles.pay.as_deref(), Some("MonthlyIncome"));
         assert_eq!(m.columns.get("MonthlyIncome"), Some(&ColumnKind::Number));
@@ -402,7 +631,10 @@ mod tests {
         let rows: &[&[&str]] = &[&["M", "3", "1", "1"], &["F", "8", "0", "12"]];
         let t = table(&["gender", "sentiment", "left", "month"], rows);
         let m = inspect(&t).proposed;
-        assert_eq!((m.duration.as_deref(), m.event.as_deref()), (Some("month"), Some("left")));
+        assert_eq!(
+            (m.duration.as_deref(), m.event.as_deref()),
+            (Some("month"), Some("left"))
+        );
         assert_eq!(m.protected, ["gender"]);
         assert_eq!(m.roles.survey, ["sentiment"]);
     }

@@ -16,5 +16,6 @@ mod table;
 pub use error::{DataError, Location, Problem};
 pub use import::{parse_snapshots, ImportedRow, ParsedImport};
 pub use inspect::{inspect, ColumnProfile, Inspection};
-pub use mapping::{ColumnUse, ImportPlan, Mapping, PlannedColumn, RoleColumns};
+pub use mapping::{ColumnUse, ImportPlan, Mapping, PlannedColumn};
 pub use table::{read_table, Table, MAX_CELL_BYTES};
+pub use tenure_domain::RoleColumns;

@@ -8,7 +8,7 @@ use crate::table::Table;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
-use tenure_domain::{looks_protected, ColumnKind, ColumnRole, Shape};
+use tenure_domain::{looks_protected, ColumnKind, ColumnRole, RoleColumns, Shape};
 
 /// A mapping as the user writes it. Every field is optional; what a shape needs is checked
 /// when the mapping meets a file.
@@ -64,49 +64,6 @@ pub struct Mapping {
     pub roles: RoleColumns,
 }
 
-/// Columns that carry a known meaning, so later features and explanations can name them.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RoleColumns {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pay: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub level: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub department: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub team: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manager: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rating: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub survey: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hire_date: Option<String>,
-}
-
-impl RoleColumns {
-    pub fn is_empty(&self) -> bool {
-        self.columns().next().is_none()
-    }
-
-    /// Every (role, column) pair, surveys once per column.
-    pub fn columns(&self) -> impl Iterator<Item = (ColumnRole, &str)> {
-        let single = [
-            (ColumnRole::Pay, &self.pay),
-            (ColumnRole::Level, &self.level),
-            (ColumnRole::Department, &self.department),
-            (ColumnRole::Team, &self.team),
-            (ColumnRole::Manager, &self.manager),
-            (ColumnRole::Rating, &self.rating),
-            (ColumnRole::HireDate, &self.hire_date),
-        ];
-        let single = single.into_iter().filter_map(|(role, column)| column.as_deref().map(|c| (role, c)));
-        single.chain(self.survey.iter().map(|c| (ColumnRole::Survey, c.as_str())))
-    }
-}
-
 pub const DEFAULT_DATE_FORMAT: &str = "%Y-%m-%d";
 pub const DEFAULT_EVENT_VALUE: &str = "1";
 
@@ -116,12 +73,18 @@ const NUMERIC_SHARE: f64 = 0.95;
 
 impl Mapping {
     pub fn from_toml_file(path: &Path) -> Result<Self, DataError> {
-        let text = std::fs::read_to_string(path).map_err(|source| DataError::Io { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| DataError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
         Self::from_toml_str(&text, path)
     }
 
     pub fn from_toml_str(text: &str, path: &Path) -> Result<Self, DataError> {
-        toml::from_str(text).map_err(|e| DataError::Mapping { path: path.to_owned(), message: e.to_string() })
+        toml::from_str(text).map_err(|e| DataError::Mapping {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
     }
 
     pub fn to_toml(&self) -> String {
@@ -179,10 +142,22 @@ pub struct ImportPlan {
 impl ImportPlan {
     /// Checks the mapping against the table's header and data, collecting every problem.
     pub fn new(mapping: &Mapping, table: &Table) -> Result<Self, DataError> {
-        let mut checker = PlanChecker { table, problems: Vec::new() };
+        let mut checker = PlanChecker {
+            table,
+            problems: Vec::new(),
+        };
         let shape = checker.shape(mapping);
-        let columns = table.header.iter().enumerate().map(|(i, name)| checker.column(mapping, i, name)).collect();
-        let plan = ImportPlan { mapping: mapping.clone(), shape: shape.unwrap_or(Shape::CrossSection), columns };
+        let columns = table
+            .header
+            .iter()
+            .enumerate()
+            .map(|(i, name)| checker.column(mapping, i, name))
+            .collect();
+        let plan = ImportPlan {
+            mapping: mapping.clone(),
+            shape: shape.unwrap_or(Shape::CrossSection),
+            columns,
+        };
         checker.references(mapping);
         checker.roles(&plan);
         if checker.problems.is_empty() {
@@ -214,7 +189,11 @@ struct PlanChecker<'t> {
 
 impl PlanChecker<'_> {
     fn header_problem(&mut self, column: Option<usize>, found: Option<&str>, expected: String) {
-        self.problems.push(Problem::new(self.table.location(1, column), found, expected));
+        self.problems.push(Problem::new(
+            self.table.location(1, column),
+            found,
+            expected,
+        ));
     }
 
     fn shape(&mut self, mapping: &Mapping) -> Option<Shape> {
@@ -223,17 +202,34 @@ impl PlanChecker<'_> {
             return None;
         };
         let needs: &[(&str, bool)] = match shape {
-            Shape::Panel => &[("as_of", mapping.as_of.is_some()), ("id", mapping.id.is_some())],
-            Shape::CrossSection => &[("target", mapping.target.is_some()), ("positive", mapping.positive.is_some())],
-            Shape::TimeToEvent => &[("duration", mapping.duration.is_some()), ("event", mapping.event.is_some())],
+            Shape::Panel => &[
+                ("as_of", mapping.as_of.is_some()),
+                ("id", mapping.id.is_some()),
+            ],
+            Shape::CrossSection => &[
+                ("target", mapping.target.is_some()),
+                ("positive", mapping.positive.is_some()),
+            ],
+            Shape::TimeToEvent => &[
+                ("duration", mapping.duration.is_some()),
+                ("event", mapping.event.is_some()),
+            ],
         };
         for (field, present) in needs {
             if !present {
-                self.header_problem(None, None, format!("the mapping of a {shape} file to name `{field}`"));
+                self.header_problem(
+                    None,
+                    None,
+                    format!("the mapping of a {shape} file to name `{field}`"),
+                );
             }
         }
         if mapping.exit_kind.is_some() && mapping.voluntary.is_empty() {
-            self.header_problem(None, None, "`voluntary`: the exit-kind values that count as voluntary".into());
+            self.header_problem(
+                None,
+                None,
+                "`voluntary`: the exit-kind values that count as voluntary".into(),
+            );
         }
         Some(shape)
     }
@@ -268,24 +264,49 @@ impl PlanChecker<'_> {
             }
         }
         let date_format = match usage {
-            ColumnUse::AsOf => Some(mapping.as_of_format.clone().unwrap_or_else(|| DEFAULT_DATE_FORMAT.into())),
-            ColumnUse::ExitDate => Some(mapping.exit_date_format.clone().unwrap_or_else(|| DEFAULT_DATE_FORMAT.into())),
+            ColumnUse::AsOf => Some(
+                mapping
+                    .as_of_format
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_DATE_FORMAT.into()),
+            ),
+            ColumnUse::ExitDate => Some(
+                mapping
+                    .exit_date_format
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_DATE_FORMAT.into()),
+            ),
             _ => mapping.date_formats.get(name).cloned(),
         };
         let declared = mapping.columns.get(name).copied();
         if declared == Some(ColumnKind::Date) && date_format.is_none() {
-            self.header_problem(Some(index), None, format!("a format for date column \"{name}\" under [date_formats]"));
+            self.header_problem(
+                Some(index),
+                None,
+                format!("a format for date column \"{name}\" under [date_formats]"),
+            );
         }
         let (kind, inferred) = match declared {
             Some(kind) => (kind, false),
             None if date_format.is_some() => (ColumnKind::Date, false),
             None => (self.infer_kind(index), true),
         };
-        PlannedColumn { name: name.to_owned(), usage, kind, date_format, inferred }
+        PlannedColumn {
+            name: name.to_owned(),
+            usage,
+            kind,
+            date_format,
+            inferred,
+        }
     }
 
     fn infer_kind(&self, index: usize) -> ColumnKind {
-        let present = self.table.rows.iter().map(|r| r.cells[index].as_str()).filter(|c| !is_missing(c));
+        let present = self
+            .table
+            .rows
+            .iter()
+            .map(|r| r.cells[index].as_str())
+            .filter(|c| !is_missing(c));
         let (mut total, mut numeric) = (0usize, 0usize);
         for cell in present {
             total += 1;
@@ -309,17 +330,50 @@ impl PlanChecker<'_> {
             ("duration", &mapping.duration),
             ("event", &mapping.event),
         ];
-        let mut named: Vec<(String, &str)> =
-            singles.iter().filter_map(|(field, c)| c.as_deref().map(|c| (field.to_string(), c))).collect();
-        named.extend(mapping.protected.iter().map(|c| ("protected".to_string(), c.as_str())));
-        named.extend(mapping.ignore.iter().map(|c| ("ignore".to_string(), c.as_str())));
-        named.extend(mapping.columns.keys().map(|c| ("columns".to_string(), c.as_str())));
-        named.extend(mapping.date_formats.keys().map(|c| ("date_formats".to_string(), c.as_str())));
-        named.extend(mapping.roles.columns().map(|(role, c)| (format!("roles.{}", role.key()), c)));
+        let mut named: Vec<(String, &str)> = singles
+            .iter()
+            .filter_map(|(field, c)| c.as_deref().map(|c| (field.to_string(), c)))
+            .collect();
+        named.extend(
+            mapping
+                .protected
+                .iter()
+                .map(|c| ("protected".to_string(), c.as_str())),
+        );
+        named.extend(
+            mapping
+                .ignore
+                .iter()
+                .map(|c| ("ignore".to_string(), c.as_str())),
+        );
+        named.extend(
+            mapping
+                .columns
+                .keys()
+                .map(|c| ("columns".to_string(), c.as_str())),
+        );
+        named.extend(
+            mapping
+                .date_formats
+                .keys()
+                .map(|c| ("date_formats".to_string(), c.as_str())),
+        );
+        named.extend(
+            mapping
+                .roles
+                .columns()
+                .map(|(role, c)| (format!("roles.{}", role.key()), c)),
+        );
         for (field, column) in named {
             if self.table.column_index(column).is_none() {
-                let hint = closest(column, &self.table.header).map(|h| format!(" (did you mean \"{h}\"?)")).unwrap_or_default();
-                self.header_problem(None, Some(column), format!("a column named as the mapping's `{field}` says{hint}"));
+                let hint = closest(column, &self.table.header)
+                    .map(|h| format!(" (did you mean \"{h}\"?)"))
+                    .unwrap_or_default();
+                self.header_problem(
+                    None,
+                    Some(column),
+                    format!("a column named as the mapping's `{field}` says{hint}"),
+                );
             }
         }
     }
@@ -327,17 +381,34 @@ impl PlanChecker<'_> {
     /// Role columns must be model inputs of a fitting kind.
     fn roles(&mut self, plan: &ImportPlan) {
         for (role, name) in plan.mapping.roles.columns() {
-            let Some(index) = self.table.column_index(name) else { continue };
+            let Some(index) = self.table.column_index(name) else {
+                continue;
+            };
             let column = &plan.columns[index];
             let wanted = match role {
-                ColumnRole::Pay | ColumnRole::Rating | ColumnRole::Survey => Some(ColumnKind::Number),
+                ColumnRole::Pay | ColumnRole::Rating | ColumnRole::Survey => {
+                    Some(ColumnKind::Number)
+                }
                 ColumnRole::HireDate => Some(ColumnKind::Date),
                 _ => None,
             };
             if column.usage != ColumnUse::Input {
-                self.header_problem(Some(index), None, format!("role `{}` to name a model input, not a {:?} column", role.key(), column.usage));
+                self.header_problem(
+                    Some(index),
+                    None,
+                    format!(
+                        "role `{}` to name a model input, not a {:?} column",
+                        role.key(),
+                        column.usage
+                    ),
+                );
             } else if wanted.is_some_and(|w| w != column.kind) {
-                let expected = format!("role `{}` to name a {} column; \"{name}\" reads as {}", role.key(), wanted.unwrap(), column.kind);
+                let expected = format!(
+                    "role `{}` to name a {} column; \"{name}\" reads as {}",
+                    role.key(),
+                    wanted.unwrap(),
+                    column.kind
+                );
                 self.header_problem(Some(index), None, expected);
             }
         }
@@ -376,7 +447,9 @@ mod tests {
 
     fn problems(mapping: &Mapping, table: &Table) -> Vec<String> {
         match ImportPlan::new(mapping, table) {
-            Err(DataError::Invalid { problems, .. }) => problems.iter().map(|p| p.to_string()).collect(),
+            Err(DataError::Invalid { problems, .. }) => {
+                problems.iter().map(|p| p.to_string()).collect()
+            }
             other => panic!("expected problems, got {other:?}"),
         }
     }
@@ -384,10 +457,21 @@ mod tests {
     #[test]
     fn unmapped_protected_columns_are_refused() {
         let t = table(&["id", "left", "Gender"], &[&["1", "Yes", "F"]]);
-        let mapping = Mapping { id: Some("id".into()), target: Some("left".into()), positive: Some("Yes".into()), ..Default::default() };
+        let mapping = Mapping {
+            id: Some("id".into()),
+            target: Some("left".into()),
+            positive: Some("Yes".into()),
+            ..Default::default()
+        };
         let found = problems(&mapping, &t);
-        assert!(found[0].contains("t.csv:1:3 (column \"Gender\")") && found[0].contains("protected"), "{found:?}");
-        let protected = Mapping { protected: vec!["Gender".into()], ..mapping };
+        assert!(
+            found[0].contains("t.csv:1:3 (column \"Gender\")") && found[0].contains("protected"),
+            "{found:?}"
+        );
+        let protected = Mapping {
+            protected: vec!["Gender".into()],
+            ..mapping
+        };
         let plan = ImportPlan::new(&protected, &t).unwrap();
         assert_eq!(plan.columns[2].usage, ColumnUse::Protected);
     }
@@ -395,14 +479,27 @@ mod tests {
     #[test]
     fn misspelt_columns_get_a_suggestion() {
         let t = table(&["EmployeeNumber", "Attrition"], &[&["1", "Yes"]]);
-        let mapping = Mapping { id: Some("EmployeNumber".into()), target: Some("Attrition".into()), positive: Some("Yes".into()), ..Default::default() };
+        let mapping = Mapping {
+            id: Some("EmployeNumber".into()),
+            target: Some("Attrition".into()),
+            positive: Some("Yes".into()),
+            ..Default::default()
+        };
         assert!(problems(&mapping, &t)[0].contains("did you mean \"EmployeeNumber\""));
     }
 
     #[test]
     fn kinds_are_inferred_from_the_cells() {
-        let t = table(&["id", "pay", "dept", "left"], &[&["1", "100", "A", "1"], &["2", "", "7", "0"]]);
-        let mapping = Mapping { id: Some("id".into()), target: Some("left".into()), positive: Some("1".into()), ..Default::default() };
+        let t = table(
+            &["id", "pay", "dept", "left"],
+            &[&["1", "100", "A", "1"], &["2", "", "7", "0"]],
+        );
+        let mapping = Mapping {
+            id: Some("id".into()),
+            target: Some("left".into()),
+            positive: Some("1".into()),
+            ..Default::default()
+        };
         let plan = ImportPlan::new(&mapping, &t).unwrap();
         assert_eq!(plan.columns[1].kind, ColumnKind::Number);
         assert_eq!(plan.columns[2].kind, ColumnKind::Category);
@@ -411,7 +508,10 @@ mod tests {
     #[test]
     fn a_panel_needs_an_id_and_an_as_of_date() {
         let t = table(&["d", "x"], &[&["2020-01-01", "1"]]);
-        let mapping = Mapping { as_of: Some("d".into()), ..Default::default() };
+        let mapping = Mapping {
+            as_of: Some("d".into()),
+            ..Default::default()
+        };
         assert!(problems(&mapping, &t)[0].contains("`id`"));
     }
 
@@ -423,16 +523,26 @@ mod tests {
             as_of_format: Some("%m/%d/%y".into()),
             protected: vec!["Age".into()],
             columns: [("City".to_string(), ColumnKind::Category)].into(),
-            roles: RoleColumns { pay: Some("Income".into()), survey: vec!["q1".into()], ..Default::default() },
+            roles: RoleColumns {
+                pay: Some("Income".into()),
+                survey: vec!["q1".into()],
+                ..Default::default()
+            },
             ..Default::default()
         };
         let text = mapping.to_toml();
-        assert_eq!(Mapping::from_toml_str(&text, Path::new("m.toml")).unwrap(), mapping);
+        assert_eq!(
+            Mapping::from_toml_str(&text, Path::new("m.toml")).unwrap(),
+            mapping
+        );
     }
 
     #[test]
     fn unknown_mapping_fields_are_refused() {
         let error = Mapping::from_toml_str("idd = \"x\"", Path::new("m.toml")).unwrap_err();
-        assert!(error.to_string().contains("m.toml") && error.to_string().contains("idd"), "{error}");
+        assert!(
+            error.to_string().contains("m.toml") && error.to_string().contains("idd"),
+            "{error}"
+        );
     }
 }

@@ -43,7 +43,10 @@ impl Table {
 
 /// Reads a whole CSV file, stopping after `max_errors` problems.
 pub fn read_table(path: &Path, max_errors: usize) -> Result<Table, DataError> {
-    let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: path.to_owned(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| DataError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
     let mut table = TableReader::new(path, max_errors).read(&bytes)?;
     table.sha256 = hex::encode(Sha256::digest(&bytes));
     Ok(table)
@@ -57,19 +60,33 @@ struct TableReader {
 
 impl TableReader {
     fn new(path: &Path, max_errors: usize) -> Self {
-        TableReader { path: path.to_owned(), max_errors: max_errors.max(1), problems: Vec::new() }
+        TableReader {
+            path: path.to_owned(),
+            max_errors: max_errors.max(1),
+            problems: Vec::new(),
+        }
     }
 
     fn read(mut self, bytes: &[u8]) -> Result<Table, DataError> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         if bytes.iter().all(u8::is_ascii_whitespace) {
             let column = Some((1, "(empty file)".to_owned()));
-            return Err(self.fatal(1, column, None, "a header line and at least one row (the file is empty)"));
+            return Err(self.fatal(
+                1,
+                column,
+                None,
+                "a header line and at least one row (the file is empty)",
+            ));
         }
         if let Some(offset) = bytes.iter().position(|&b| b == 0) {
             let (line, field) = line_and_field(bytes, offset);
             let column = Some((field, format!("column_{field}")));
-            return Err(self.fatal(line, column, None, "text (found a NUL byte: this looks like a binary file, not CSV)"));
+            return Err(self.fatal(
+                line,
+                column,
+                None,
+                "text (found a NUL byte: this looks like a binary file, not CSV)",
+            ));
         }
         // The csv crate miscounts lines on CRLF input; with LF endings its line numbers are exact.
         let normalized;
@@ -79,11 +96,16 @@ impl TableReader {
         } else {
             bytes
         };
-        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes);
         let mut records = reader.byte_records();
         let header = match records.next() {
             Some(Ok(record)) => self.header(&record),
-            Some(Err(error)) => return Err(self.fatal(csv_line(&error), None, None, "a readable CSV header")),
+            Some(Err(error)) => {
+                return Err(self.fatal(csv_line(&error), None, None, "a readable CSV header"))
+            }
             None => return Err(self.fatal(1, None, None, "a header line")),
         };
         let header = header.ok_or_else(|| self.finish_err())?;
@@ -98,7 +120,9 @@ impl TableReader {
                         rows.push(row);
                     }
                 }
-                Err(error) => self.push_at(csv_line(&error), None, None, "a well-formed CSV record"),
+                Err(error) => {
+                    self.push_at(csv_line(&error), None, None, "a well-formed CSV record")
+                }
             }
         }
         if self.problems.is_empty() && rows.is_empty() {
@@ -107,19 +131,33 @@ impl TableReader {
         if !self.problems.is_empty() {
             return Err(self.finish_err());
         }
-        Ok(Table { path: self.path, header, rows, sha256: String::new() })
+        Ok(Table {
+            path: self.path,
+            header,
+            rows,
+            sha256: String::new(),
+        })
     }
 
     fn header(&mut self, record: &csv::ByteRecord) -> Option<Vec<String>> {
         let mut names = Vec::with_capacity(record.len());
         for (index, raw) in record.iter().enumerate() {
             let name = self.cell_text(1, index, &format!("column_{}", index + 1), raw)?;
-            names.push(if name.is_empty() { format!("column_{}", index + 1) } else { name });
+            names.push(if name.is_empty() {
+                format!("column_{}", index + 1)
+            } else {
+                name
+            });
         }
         for (index, name) in names.iter().enumerate() {
             if names[..index].contains(name) {
                 let found = name.clone();
-                self.push_at(1, Some((index + 1, found.clone())), Some(&found), "unique column names");
+                self.push_at(
+                    1,
+                    Some((index + 1, found.clone())),
+                    Some(&found),
+                    "unique column names",
+                );
             }
         }
         self.problems.is_empty().then_some(names)
@@ -127,14 +165,25 @@ impl TableReader {
 
     fn row(&mut self, record: &csv::ByteRecord, header: &[String]) -> Option<Row> {
         let line = record.position().map_or(0, |p| p.line());
-        if record.len() == 1 && record.get(0).is_some_and(|cell| cell.iter().all(u8::is_ascii_whitespace)) {
+        if record.len() == 1
+            && record
+                .get(0)
+                .is_some_and(|cell| cell.iter().all(u8::is_ascii_whitespace))
+        {
             return None; // a blank line, e.g. trailing newlines at the end of an export
         }
         if record.len() != header.len() {
             // Point at the first field that is missing, or the first one too many.
             let position = record.len().min(header.len()) + 1;
-            let name = header.get(position - 1).cloned().unwrap_or_else(|| "(beyond the header)".to_owned());
-            let expected = format!("{} fields as in the header, found {}", header.len(), record.len());
+            let name = header
+                .get(position - 1)
+                .cloned()
+                .unwrap_or_else(|| "(beyond the header)".to_owned());
+            let expected = format!(
+                "{} fields as in the header, found {}",
+                header.len(),
+                record.len()
+            );
             self.push_at(line, Some((position, name)), None, &expected);
             return None;
         }
@@ -149,7 +198,10 @@ impl TableReader {
         let column = Some((index + 1, name.to_owned()));
         if raw.len() > MAX_CELL_BYTES {
             let found = String::from_utf8_lossy(&raw[..200.min(raw.len())]).into_owned();
-            let expected = format!("a cell of at most {MAX_CELL_BYTES} bytes (this one has {})", raw.len());
+            let expected = format!(
+                "a cell of at most {MAX_CELL_BYTES} bytes (this one has {})",
+                raw.len()
+            );
             self.push_at(line, column, Some(&found), &expected);
             return None;
         }
@@ -163,12 +215,28 @@ impl TableReader {
         }
     }
 
-    fn push_at(&mut self, line: u64, column: Option<(usize, String)>, found: Option<&str>, expected: &str) {
-        let location = Location { file: self.path.clone(), line, column };
+    fn push_at(
+        &mut self,
+        line: u64,
+        column: Option<(usize, String)>,
+        found: Option<&str>,
+        expected: &str,
+    ) {
+        let location = Location {
+            file: self.path.clone(),
+            line,
+            column,
+        };
         self.problems.push(Problem::new(location, found, expected));
     }
 
-    fn fatal(&mut self, line: u64, column: Option<(usize, String)>, found: Option<&str>, expected: &str) -> DataError {
+    fn fatal(
+        &mut self,
+        line: u64,
+        column: Option<(usize, String)>,
+        found: Option<&str>,
+        expected: &str,
+    ) -> DataError {
         self.push_at(line, column, found, expected);
         self.finish_err()
     }
@@ -188,7 +256,10 @@ pub(crate) fn test_table(header: &[&str], rows: &[&[&str]]) -> Table {
         rows: rows
             .iter()
             .enumerate()
-            .map(|(i, r)| Row { line: i as u64 + 2, cells: r.iter().map(|s| s.to_string()).collect() })
+            .map(|(i, r)| Row {
+                line: i as u64 + 2,
+                cells: r.iter().map(|s| s.to_string()).collect(),
+            })
             .collect(),
         sha256: String::new(),
     }
@@ -197,7 +268,10 @@ pub(crate) fn test_table(header: &[&str], rows: &[&[&str]]) -> Table {
 /// The 1-based line and comma-separated field of a byte offset, for pointing at binary junk.
 fn line_and_field(bytes: &[u8], offset: usize) -> (u64, usize) {
     let before = &bytes[..offset];
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
     let line = 1 + before.iter().filter(|&&b| b == b'\n').count() as u64;
     let field = 1 + before[line_start..].iter().filter(|&&b| b == b',').count();
     (line, field)
@@ -234,7 +308,9 @@ mod tests {
 
     #[test]
     fn reads_bom_crlf_quotes_and_a_nameless_first_column() {
-        let table = read(b"\xEF\xBB\xBF,id,\"name, full\"\r\n0,7,\"Doe, J\"\r\n1,8,\"x \"\"y\"\"\"\r\n").unwrap();
+        let table =
+            read(b"\xEF\xBB\xBF,id,\"name, full\"\r\n0,7,\"Doe, J\"\r\n1,8,\"x \"\"y\"\"\"\r\n")
+                .unwrap();
         assert_eq!(table.header, ["column_1", "id", "name, full"]);
         assert_eq!(table.rows[0].cells, ["0", "7", "Doe, J"]);
         assert_eq!(table.rows[1].cells[2], "x \"y\"");
@@ -245,7 +321,11 @@ mod tests {
     fn ragged_row_names_its_line() {
         let problem = first_problem(b"a,b\n1,2\n3\n");
         assert_eq!(problem.location.line, 3);
-        assert_eq!(problem.location.column, Some((2, "b".into())), "the first missing field");
+        assert_eq!(
+            problem.location.column,
+            Some((2, "b".into())),
+            "the first missing field"
+        );
         assert!(problem.expected.contains("2 fields"), "{problem}");
     }
 
@@ -261,7 +341,10 @@ mod tests {
         assert!(first_problem(b"").expected.contains("empty"));
         let binary = first_problem(b"a,b\n1,\x00\x01\n");
         assert!(binary.expected.contains("binary"));
-        assert_eq!((binary.location.line, binary.location.column.map(|c| c.0)), (2, Some(2)));
+        assert_eq!(
+            (binary.location.line, binary.location.column.map(|c| c.0)),
+            (2, Some(2))
+        );
         assert!(first_problem(b"a,b\n").expected.contains("data row"));
     }
 

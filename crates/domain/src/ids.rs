@@ -38,7 +38,10 @@ impl PersonKey {
         }
         let len = trimmed.chars().count();
         if len > Self::MAX_LEN {
-            return Err(DomainError::PersonKeyTooLong { len, max: Self::MAX_LEN });
+            return Err(DomainError::PersonKeyTooLong {
+                len,
+                max: Self::MAX_LEN,
+            });
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -67,6 +70,9 @@ mod tests {
     fn person_key_rejects_empty_and_overlong_ids() {
         assert_eq!(PersonKey::parse("  "), Err(DomainError::EmptyPersonKey));
         let long = "x".repeat(PersonKey::MAX_LEN + 1);
-        assert!(matches!(PersonKey::parse(&long), Err(DomainError::PersonKeyTooLong { .. })));
+        assert!(matches!(
+            PersonKey::parse(&long),
+            Err(DomainError::PersonKeyTooLong { .. })
+        ));
     }
 }

@@ -6,12 +6,14 @@
 
 mod ids;
 mod protected;
+mod risk;
 mod roles;
 mod snapshot;
 mod value;
 
 pub use ids::{DomainError, OrgId, PersonKey};
 pub use protected::{looks_protected, ProtectedCategory};
-pub use roles::ColumnRole;
+pub use risk::{RiskBand, RiskThresholds, ThresholdError};
+pub use roles::{ColumnRole, RoleColumns};
 pub use snapshot::{Exit, Outcome, Shape, Snapshot};
 pub use value::{ColumnKind, Value};

@@ -106,15 +106,37 @@ mod tests {
 
     #[test]
     fn flags_the_protected_columns_of_real_exports() {
-        for name in ["Gender", "Age", "MaritalStatus", "birth_year", "Ethnic Group", "UNION_MEMBER", "sex"] {
-            assert!(looks_protected(name).is_some(), "{name} should look protected");
+        for name in [
+            "Gender",
+            "Age",
+            "MaritalStatus",
+            "birth_year",
+            "Ethnic Group",
+            "UNION_MEMBER",
+            "sex",
+        ] {
+            assert!(
+                looks_protected(name).is_some(),
+                "{name} should look protected"
+            );
         }
     }
 
     #[test]
     fn does_not_flag_lookalike_substrings() {
-        for name in ["Stage", "PercentSalaryHike", "ManagerChanges", "Average_Rating", "Department", "Reunion"] {
-            assert_eq!(looks_protected(name), None, "{name} should not look protected");
+        for name in [
+            "Stage",
+            "PercentSalaryHike",
+            "ManagerChanges",
+            "Average_Rating",
+            "Department",
+            "Reunion",
+        ] {
+            assert_eq!(
+                looks_protected(name),
+                None,
+                "{name} should not look protected"
+            );
         }
     }
 }

@@ -41,3 +41,48 @@ impl ColumnRole {
         }
     }
 }
+
+/// Columns that carry a known meaning, so later features and explanations can name them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleColumns {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pay: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub survey: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hire_date: Option<String>,
+}
+
+impl RoleColumns {
+    pub fn is_empty(&self) -> bool {
+        self.columns().next().is_none()
+    }
+
+    /// Every (role, column) pair, surveys once per column.
+    pub fn columns(&self) -> impl Iterator<Item = (ColumnRole, &str)> {
+        let single = [
+            (ColumnRole::Pay, &self.pay),
+            (ColumnRole::Level, &self.level),
+            (ColumnRole::Department, &self.department),
+            (ColumnRole::Team, &self.team),
+            (ColumnRole::Manager, &self.manager),
+            (ColumnRole::Rating, &self.rating),
+            (ColumnRole::HireDate, &self.hire_date),
+        ];
+        let single = single
+            .into_iter()
+            .filter_map(|(role, column)| column.as_deref().map(|c| (role, c)));
+        single.chain(self.survey.iter().map(|c| (ColumnRole::Survey, c.as_str())))
+    }
+}

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use tenure_data::{parse_snapshots, read_table, DataError, ImportPlan, Mapping, ParsedImport, Table};
+use tenure_data::{
+    parse_snapshots, read_table, DataError, ImportPlan, Mapping, ParsedImport, Table,
+};
 use tenure_domain::{ColumnKind, OrgId, Shape};
 use tenure_store::{ImportMode, ImportOutcome, NewImport, SnapshotToWrite, Store, StoreError};
 
@@ -67,20 +69,33 @@ impl Progress for Silent {
 
 /// Reads and validates a file against its mapping without touching the database, for
 /// evaluation and previews.
-pub fn load_file(path: &Path, mapping: &Mapping, max_errors: usize) -> Result<ParsedImport, DataError> {
+pub fn load_file(
+    path: &Path,
+    mapping: &Mapping,
+    max_errors: usize,
+) -> Result<ParsedImport, DataError> {
     let table = read_table(path, max_errors)?;
     let plan = ImportPlan::new(mapping, &table)?;
     parse_snapshots(&table, plan, max_errors)
 }
 
-pub async fn import_file(store: &Store, request: ImportRequest<'_>, progress: &dyn Progress) -> Result<ImportReport, IngestError> {
+pub async fn import_file(
+    store: &Store,
+    request: ImportRequest<'_>,
+    progress: &dyn Progress,
+) -> Result<ImportReport, IngestError> {
     let clock = std::time::Instant::now();
     progress.stage("reading", 0);
     let table = read_table(request.path, request.max_errors)?;
     progress.finish();
-    tracing::info!(rows = table.rows.len(), seconds = clock.elapsed().as_secs_f64(), "file read");
+    tracing::info!(
+        rows = table.rows.len(),
+        seconds = clock.elapsed().as_secs_f64(),
+        "file read"
+    );
     progress.stage("validating", table.rows.len() as u64);
-    let parsed = ImportPlan::new(&request.mapping, &table).and_then(|plan| parse_snapshots(&table, plan, request.max_errors));
+    let parsed = ImportPlan::new(&request.mapping, &table)
+        .and_then(|plan| parse_snapshots(&table, plan, request.max_errors));
     progress.finish();
     tracing::info!(seconds = clock.elapsed().as_secs_f64(), "rows validated");
     let parsed = match parsed {
@@ -103,9 +118,16 @@ pub async fn import_file(store: &Store, request: ImportRequest<'_>, progress: &d
 }
 
 /// The import's record; a refused import stores no values, so it records no value kinds.
-fn new_import(request: &ImportRequest<'_>, table: &Table, value_kinds: BTreeMap<String, ColumnKind>) -> NewImport {
+fn new_import(
+    request: &ImportRequest<'_>,
+    table: &Table,
+    value_kinds: BTreeMap<String, ColumnKind>,
+) -> NewImport {
     NewImport {
-        file_name: request.path.file_name().map_or_else(|| request.path.display().to_string(), |n| n.to_string_lossy().into_owned()),
+        file_name: request.path.file_name().map_or_else(
+            || request.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
         file_sha256: table.sha256.clone(),
         shape: request.mapping.resolved_shape(),
         mapping_toml: request.mapping.to_toml(),
@@ -114,26 +136,73 @@ fn new_import(request: &ImportRequest<'_>, table: &Table, value_kinds: BTreeMap<
     }
 }
 
-async fn record_refusal(store: &Store, request: &ImportRequest<'_>, table: &Table, errors: &str) -> Result<(), StoreError> {
+async fn record_refusal(
+    store: &Store,
+    request: &ImportRequest<'_>,
+    table: &Table,
+    errors: &str,
+) -> Result<(), StoreError> {
     let errors: Vec<String> = errors.lines().map(str::to_owned).collect();
-    store.record_failed_import(request.org, &new_import(request, table, BTreeMap::new()), &errors).await?;
-    tracing::info!(org = request.org.0, problems = errors.len(), "import refused");
+    store
+        .record_failed_import(
+            request.org,
+            &new_import(request, table, BTreeMap::new()),
+            &errors,
+        )
+        .await?;
+    tracing::info!(
+        org = request.org.0,
+        problems = errors.len(),
+        "import refused"
+    );
     Ok(())
 }
 
-async fn write(store: &Store, request: &ImportRequest<'_>, table: &Table, parsed: &ParsedImport, progress: &dyn Progress) -> Result<ImportOutcome, StoreError> {
-    let rows: Vec<SnapshotToWrite> =
-        parsed.rows.iter().map(|r| SnapshotToWrite { line: r.line, fingerprint: &r.fingerprint, snapshot: &r.snapshot }).collect();
-    let mode = if request.replace { ImportMode::Replace } else { ImportMode::RefuseChanges { max_conflicts: request.max_errors } };
+async fn write(
+    store: &Store,
+    request: &ImportRequest<'_>,
+    table: &Table,
+    parsed: &ParsedImport,
+    progress: &dyn Progress,
+) -> Result<ImportOutcome, StoreError> {
+    let rows: Vec<SnapshotToWrite> = parsed
+        .rows
+        .iter()
+        .map(|r| SnapshotToWrite {
+            line: r.line,
+            fingerprint: &r.fingerprint,
+            snapshot: &r.snapshot,
+        })
+        .collect();
+    let mode = if request.replace {
+        ImportMode::Replace
+    } else {
+        ImportMode::RefuseChanges {
+            max_conflicts: request.max_errors,
+        }
+    };
     let import = new_import(request, table, parsed.plan.value_kinds());
     progress.stage("writing", rows.len() as u64);
-    let outcome = store.import_snapshots(request.org, &import, &rows, mode, &|done| progress.advance_to(done)).await?;
-    tracing::info!(org = request.org.0, added = outcome.rows_added, unchanged = outcome.rows_unchanged, "import written");
+    let outcome = store
+        .import_snapshots(request.org, &import, &rows, mode, &|done| {
+            progress.advance_to(done)
+        })
+        .await?;
+    tracing::info!(
+        org = request.org.0,
+        added = outcome.rows_added,
+        unchanged = outcome.rows_unchanged,
+        "import written"
+    );
     Ok(outcome)
 }
 
 fn report(table: &Table, parsed: &ParsedImport, outcome: ImportOutcome) -> ImportReport {
-    let people: std::collections::HashSet<&str> = parsed.rows.iter().map(|r| r.snapshot.person.as_str()).collect();
+    let people: std::collections::HashSet<&str> = parsed
+        .rows
+        .iter()
+        .map(|r| r.snapshot.person.as_str())
+        .collect();
     ImportReport {
         shape: parsed.plan.shape,
         rows_read: table.rows.len() as u64,

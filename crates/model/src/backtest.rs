@@ -4,20 +4,29 @@
 //! warnings have been", measured the way they would have been made.
 
 use crate::calibration::choose;
-use crate::evaluate::{average, best_candidate, candidates, encode, raw_log_loss, refit, Example, LearnerChoice, TrainedModel, TrainingSettings, LAMBDAS};
+use crate::evaluate::{
+    average, best_candidate, candidates, encode, raw_log_loss, refit, Example, LearnerChoice,
+    TrainingSettings, LAMBDAS,
+};
 use crate::gbm::{GbmError, GbmModel, GbmSettings};
 use crate::logistic::fit_logistic;
 use crate::metrics::{roc_auc, Summary};
-use crate::panel::{person_months, PanelRoles, PersonMonth};
+use crate::panel::{person_months, PersonMonth};
+use crate::trained::TrainedModel;
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::time::Instant;
+use tenure_domain::RoleColumns;
 use tenure_domain::{Snapshot, Value};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BacktestError {
     #[error("the panel spans {months} months: a backtest with a {horizon}-month horizon needs at least {needed}")]
-    TooShort { months: usize, horizon: i32, needed: usize },
+    TooShort {
+        months: usize,
+        horizon: i32,
+        needed: usize,
+    },
     #[error(transparent)]
     Gbm(#[from] GbmError),
 }
@@ -41,8 +50,18 @@ pub struct Backtest {
     pub pooled: Summary,
     pub learner: String,
     pub fit_seconds: f64,
-    /// (snapshot index, calibrated probability) of every scored person-month.
-    pub scored: Vec<(usize, f64)>,
+    /// Every scored person-month, origin by origin.
+    pub scored: Vec<ScoredMonth>,
+}
+
+/// A backtest's prediction for one person-month and what then happened.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoredMonth {
+    /// Index of the snapshot in the input.
+    pub snapshot: usize,
+    pub probability: f64,
+    /// Whether a voluntary exit followed within the horizon.
+    pub left: bool,
 }
 
 /// Months of validation at the end of a training window, used to choose and calibrate.
@@ -54,7 +73,7 @@ const MIN_TRAINING_MONTHS: usize = 3;
 /// `step` months apart.
 pub fn rolling_backtest(
     snapshots: &[Snapshot],
-    roles: &PanelRoles,
+    roles: &RoleColumns,
     horizon: i32,
     origins: usize,
     step: usize,
@@ -69,20 +88,35 @@ pub fn rolling_backtest(
     };
     let h = horizon as usize;
     // The last origin must have a known outcome; the first must leave room to train and validate.
-    let needed = MIN_TRAINING_MONTHS + VALIDATION_MONTHS + 2 * h + 1 + step * origins.saturating_sub(1);
+    let needed =
+        MIN_TRAINING_MONTHS + VALIDATION_MONTHS + 2 * h + 1 + step * origins.saturating_sub(1);
     if months.len() < needed || months.len() <= h {
-        return Err(BacktestError::TooShort { months: months.len(), horizon, needed });
+        return Err(BacktestError::TooShort {
+            months: months.len(),
+            horizon,
+            needed,
+        });
     }
     let last_known = months.len() - 1 - h;
     let origin_positions: Vec<usize> = (0..origins).rev().map(|k| last_known - k * step).collect();
     let mut results = Vec::new();
     let mut scored = Vec::new();
-    let mut labels = Vec::new();
     for position in origin_positions {
         let origin = months[position];
         // Known at the origin: outcomes whose window closed by then.
-        let train: Vec<&PersonMonth> = months_data.iter().filter(|m| m.label.is_some() && months.binary_search(&m.as_of).map_or(false, |i| i + h <= position)).collect();
-        let test: Vec<&PersonMonth> = months_data.iter().filter(|m| m.as_of == origin && m.label.is_some()).collect();
+        let train: Vec<&PersonMonth> = months_data
+            .iter()
+            .filter(|m| {
+                m.label.is_some()
+                    && months
+                        .binary_search(&m.as_of)
+                        .map_or(false, |i| i + h <= position)
+            })
+            .collect();
+        let test: Vec<&PersonMonth> = months_data
+            .iter()
+            .filter(|m| m.as_of == origin && m.label.is_some())
+            .collect();
         let model = train_panel(&train, &months, position, h, settings)?;
         let rows: Vec<&BTreeMap<String, Value>> = test.iter().map(|m| &m.values).collect();
         let probabilities = model.probabilities(&rows)?;
@@ -95,10 +129,16 @@ pub fn rolling_backtest(
             roc_auc: roc_auc(&origin_labels, &probabilities),
             model: model.describe(),
         });
-        scored.extend(test.iter().map(|m| m.snapshot).zip(probabilities));
-        labels.extend(origin_labels);
+        scored.extend(test.iter().zip(probabilities).zip(&origin_labels).map(
+            |((m, probability), &left)| ScoredMonth {
+                snapshot: m.snapshot,
+                probability,
+                left,
+            },
+        ));
     }
-    let p: Vec<f64> = scored.iter().map(|(_, p)| *p).collect();
+    let p: Vec<f64> = scored.iter().map(|s| s.probability).collect();
+    let labels: Vec<bool> = scored.iter().map(|s| s.left).collect();
     Ok(Backtest {
         horizon_months: horizon,
         origins: results,
@@ -109,18 +149,71 @@ pub fn rolling_backtest(
     })
 }
 
+/// A model of the whole panel for scoring now: trained on every person-month whose outcome
+/// is known, choosing and calibrating on the last months of that window, exactly as each
+/// backtest origin was. Returns the person-months too (the latest ones are scored).
+pub fn train_latest(
+    snapshots: &[Snapshot],
+    roles: &RoleColumns,
+    horizon: i32,
+    settings: &TrainingSettings,
+) -> Result<(TrainedModel, Vec<PersonMonth>, usize), BacktestError> {
+    let months_data = person_months(snapshots, roles, horizon);
+    let mut months: Vec<NaiveDate> = months_data.iter().map(|m| m.as_of).collect();
+    months.dedup();
+    let h = horizon as usize;
+    let needed = MIN_TRAINING_MONTHS + VALIDATION_MONTHS + h + 1;
+    if months.len() < needed {
+        return Err(BacktestError::TooShort {
+            months: months.len(),
+            horizon,
+            needed,
+        });
+    }
+    let origin = months.len() - 1;
+    let train: Vec<&PersonMonth> = months_data
+        .iter()
+        .filter(|m| {
+            m.label.is_some()
+                && months
+                    .binary_search(&m.as_of)
+                    .map_or(false, |i| i + h <= origin)
+        })
+        .collect();
+    let trained_on = train.len();
+    let model = train_panel(&train, &months, origin, h, settings)?;
+    Ok((model, months_data, trained_on))
+}
+
 /// Chooses on a later time slice: fit on months whose outcome was known before the
 /// validation months began, validate on the last [`VALIDATION_MONTHS`] of the window, then
 /// refit the choice on the whole window.
-fn train_panel(train: &[&PersonMonth], months: &[NaiveDate], origin: usize, h: usize, settings: &TrainingSettings) -> Result<TrainedModel, GbmError> {
+fn train_panel(
+    train: &[&PersonMonth],
+    months: &[NaiveDate],
+    origin: usize,
+    h: usize,
+    settings: &TrainingSettings,
+) -> Result<TrainedModel, GbmError> {
     let window_end = origin - h; // last trainable month position
     let validation_start = window_end + 1 - VALIDATION_MONTHS.min(window_end);
     let position = |m: &PersonMonth| months.binary_search(&m.as_of).unwrap_or(0);
     fn example<'m>(m: &&'m PersonMonth) -> Example<'m> {
-        Example { values: &m.values, left: m.label == Some(true) }
+        Example {
+            values: &m.values,
+            left: m.label == Some(true),
+        }
     }
-    let fit_examples: Vec<Example> = train.iter().filter(|m| position(m) + h < validation_start).map(example).collect();
-    let check_examples: Vec<Example> = train.iter().filter(|m| position(m) >= validation_start).map(example).collect();
+    let fit_examples: Vec<Example> = train
+        .iter()
+        .filter(|m| position(m) + h < validation_start)
+        .map(example)
+        .collect();
+    let check_examples: Vec<Example> = train
+        .iter()
+        .filter(|m| position(m) >= validation_start)
+        .map(example)
+        .collect();
     let check_labels: Vec<bool> = check_examples.iter().map(|e| e.left).collect();
     let fit_labels: Vec<bool> = fit_examples.iter().map(|e| e.left).collect();
 
@@ -133,7 +226,10 @@ fn train_panel(train: &[&PersonMonth], months: &[NaiveDate], origin: usize, h: u
         let mut best_loss = f64::INFINITY;
         for &lambda in &LAMBDAS[1..4] {
             let model = fit_logistic(&x, width, &fit_labels, lambda);
-            let raw: Vec<f64> = check_x.chunks_exact(width.max(1)).map(|r| model.raw_score(r)).collect();
+            let raw: Vec<f64> = check_x
+                .chunks_exact(width.max(1))
+                .map(|r| model.raw_score(r))
+                .collect();
             let loss = raw_log_loss(&check_labels, &raw);
             if loss < best_loss {
                 (best_loss, best_lambda, logistic) = (loss, lambda, raw);
@@ -142,12 +238,21 @@ fn train_panel(train: &[&PersonMonth], months: &[NaiveDate], origin: usize, h: u
     }
     let mut iterations = 100;
     if settings.learner != LearnerChoice::Logistic {
-        let model = GbmModel::fit(&x, width, &fit_labels, &settings.gbm(GbmSettings::default().max_iterations), Some((&check_x, &check_labels)))?;
+        let model = GbmModel::fit(
+            &x,
+            width,
+            &fit_labels,
+            &settings.gbm(GbmSettings::default().max_iterations),
+            Some((&check_x, &check_labels)),
+        )?;
         iterations = model.iterations().max(10);
         gbm = model.raw_scores(&check_x)?;
     }
     let blend = average(&logistic, &gbm);
-    let (chosen, raw) = best_candidate(&check_labels, candidates(settings.learner, &logistic, &gbm, &blend));
+    let (chosen, raw) = best_candidate(
+        &check_labels,
+        candidates(settings.learner, &logistic, &gbm, &blend),
+    );
     let calibrator = choose(raw, &check_labels);
     let all: Vec<Example> = train.iter().map(example).collect();
     refit(&all, chosen, best_lambda, iterations, calibrator, settings)

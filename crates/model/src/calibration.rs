@@ -4,12 +4,15 @@
 use crate::metrics::brier;
 
 /// A fitted map from raw score to calibrated probability.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Calibrator {
     /// The learner's own probability, sigmoid(raw score): kept when it is already honest.
     Identity,
     /// Step function through the pooled blocks: (upper score of block, probability).
-    Isotonic { thresholds: Vec<f64>, values: Vec<f64> },
+    Isotonic {
+        thresholds: Vec<f64>,
+        values: Vec<f64>,
+    },
     /// p = 1 / (1 + exp(−(a·score + b))).
     Platt { a: f64, b: f64 },
 }
@@ -53,14 +56,20 @@ pub fn fit_isotonic(scores: &[f64], labels: &[bool]) -> Calibrator {
             _ => blocks.push((scores[i], y, 1.0)),
         }
     }
-    let (x, y, w): (Vec<f64>, Vec<f64>, Vec<f64>) = blocks.into_iter().fold((vec![], vec![], vec![]), |mut acc, (x, y, w)| {
-        acc.0.push(x);
-        acc.1.push(y);
-        acc.2.push(w);
-        acc
-    });
+    let (x, y, w): (Vec<f64>, Vec<f64>, Vec<f64>) =
+        blocks
+            .into_iter()
+            .fold((vec![], vec![], vec![]), |mut acc, (x, y, w)| {
+                acc.0.push(x);
+                acc.1.push(y);
+                acc.2.push(w);
+                acc
+            });
     let fitted = pool_adjacent_violators(&y, &w);
-    Calibrator::Isotonic { thresholds: x, values: fitted }
+    Calibrator::Isotonic {
+        thresholds: x,
+        values: fitted,
+    }
 }
 
 /// The increasing sequence closest to `y` in weighted least squares.
@@ -75,7 +84,10 @@ pub fn pool_adjacent_violators(y: &[f64], w: &[f64]) -> Vec<f64> {
             stack.push(((m1 * w1 + m2 * w2) / (w1 + w2), w1 + w2, c1 + c2));
         }
     }
-    stack.into_iter().flat_map(|(mean, _, count)| std::iter::repeat_n(mean, count)).collect()
+    stack
+        .into_iter()
+        .flat_map(|(mean, _, count)| std::iter::repeat_n(mean, count))
+        .collect()
 }
 
 fn interpolate(x: &[f64], y: &[f64], at: f64) -> f64 {
@@ -138,7 +150,12 @@ pub fn fit_platt(scores: &[f64], labels: &[bool]) -> Calibrator {
 /// both ways round, then refits the winner on all rows.
 pub fn choose(scores: &[f64], labels: &[bool]) -> Calibrator {
     let (a, b): (Vec<usize>, Vec<usize>) = (0..scores.len()).partition(|i| i % 2 == 0);
-    let pick = |rows: &[usize]| -> (Vec<f64>, Vec<bool>) { (rows.iter().map(|&i| scores[i]).collect(), rows.iter().map(|&i| labels[i]).collect()) };
+    let pick = |rows: &[usize]| -> (Vec<f64>, Vec<bool>) {
+        (
+            rows.iter().map(|&i| scores[i]).collect(),
+            rows.iter().map(|&i| labels[i]).collect(),
+        )
+    };
     let (halves_a, halves_b) = (pick(&a), pick(&b));
     let held_out_brier = |fit: fn(&[f64], &[bool]) -> Calibrator| -> f64 {
         let mut total = 0.0;
@@ -149,8 +166,12 @@ pub fn choose(scores: &[f64], labels: &[bool]) -> Calibrator {
         }
         total
     };
-    let candidates: [fn(&[f64], &[bool]) -> Calibrator; 3] = [|_, _| Calibrator::Identity, fit_isotonic, fit_platt];
-    let best = candidates.iter().min_by(|x, y| held_out_brier(**x).total_cmp(&held_out_brier(**y))).expect("three candidates");
+    let candidates: [fn(&[f64], &[bool]) -> Calibrator; 3] =
+        [|_, _| Calibrator::Identity, fit_isotonic, fit_platt];
+    let best = candidates
+        .iter()
+        .min_by(|x, y| held_out_brier(**x).total_cmp(&held_out_brier(**y)))
+        .expect("three candidates");
     best(scores, labels)
 }
 
@@ -190,7 +211,12 @@ mod tests {
                 labels.push((k as f64 + 0.5) / 200.0 < p);
             }
         }
-        let Calibrator::Platt { a, b } = fit_platt(&scores, &labels) else { unreachable!() };
-        assert!((a - 2.0).abs() < 0.05 && (b + 1.0).abs() < 0.05, "a {a}, b {b}");
+        let Calibrator::Platt { a, b } = fit_platt(&scores, &labels) else {
+            unreachable!()
+        };
+        assert!(
+            (a - 2.0).abs() < 0.05 && (b + 1.0).abs() < 0.05,
+            "a {a}, b {b}"
+        );
     }
 }

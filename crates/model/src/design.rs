@@ -13,19 +13,26 @@ const MIN_LEVEL_COUNT: usize = 5;
 const MAX_CATEGORY_LEVELS: usize = 30;
 
 /// How one of the user's columns is encoded.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ColumnEncoding {
     /// Standardised value (missing → 0, the training mean) plus a missing indicator when
     /// training had gaps; a standardised log1p(value) too when the column is skewed and
     /// non-negative (pay, years), and one indicator per value when it takes few integer values
     /// (ratings, levels, survey scales), so a linear learner can bend with them.
-    Numeric { name: String, mean: f64, sd: f64, with_missing_indicator: bool, log_scale: Option<(f64, f64)>, levels: Vec<f64> },
+    Numeric {
+        name: String,
+        mean: f64,
+        sd: f64,
+        with_missing_indicator: bool,
+        log_scale: Option<(f64, f64)>,
+        levels: Vec<f64>,
+    },
     /// One indicator per level seen at least [`MIN_LEVEL_COUNT`] times, plus "other" and "missing".
     Categorical { name: String, levels: Vec<String> },
 }
 
 /// A fitted encoding of named values into a fixed-width row of numbers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Design {
     pub columns: Vec<ColumnEncoding>,
     /// For each output feature, the index of the user's column it came from.
@@ -40,8 +47,15 @@ impl Design {
         let mut names: Vec<&String> = rows.iter().flat_map(|r| r.keys()).collect();
         names.sort();
         names.dedup();
-        let columns: Vec<ColumnEncoding> = names.into_iter().filter_map(|name| encoding(name, rows)).collect();
-        let mut design = Design { columns, feature_column: Vec::new(), feature_names: Vec::new() };
+        let columns: Vec<ColumnEncoding> = names
+            .into_iter()
+            .filter_map(|name| encoding(name, rows))
+            .collect();
+        let mut design = Design {
+            columns,
+            feature_column: Vec::new(),
+            feature_names: Vec::new(),
+        };
         for (index, column) in design.columns.iter().enumerate() {
             for feature in column.feature_names() {
                 design.feature_column.push(index);
@@ -71,6 +85,14 @@ impl Design {
         out
     }
 
+    /// The training mean of a numeric column (what "average" means in explanations).
+    pub fn numeric_mean(&self, column: usize) -> Option<f64> {
+        match &self.columns[column] {
+            ColumnEncoding::Numeric { mean, .. } => Some(*mean),
+            ColumnEncoding::Categorical { .. } => None,
+        }
+    }
+
     pub fn column_name(&self, column: usize) -> &str {
         match &self.columns[column] {
             ColumnEncoding::Numeric { name, .. } | ColumnEncoding::Categorical { name, .. } => name,
@@ -81,7 +103,13 @@ impl Design {
 impl ColumnEncoding {
     fn feature_names(&self) -> Vec<String> {
         match self {
-            ColumnEncoding::Numeric { name, with_missing_indicator, log_scale, levels, .. } => {
+            ColumnEncoding::Numeric {
+                name,
+                with_missing_indicator,
+                log_scale,
+                levels,
+                ..
+            } => {
                 let mut names = vec![name.clone()];
                 if *with_missing_indicator {
                     names.push(format!("{name} is missing"));
@@ -93,7 +121,8 @@ impl ColumnEncoding {
                 names
             }
             ColumnEncoding::Categorical { name, levels } => {
-                let mut names: Vec<String> = levels.iter().map(|l| format!("{name} = {l}")).collect();
+                let mut names: Vec<String> =
+                    levels.iter().map(|l| format!("{name} = {l}")).collect();
                 names.push(format!("{name} = (other)"));
                 names.push(format!("{name} is missing"));
                 names
@@ -104,7 +133,14 @@ impl ColumnEncoding {
     fn encode_into(&self, values: &BTreeMap<String, Value>, out: &mut Vec<f64>) {
         let value = values.get(self.name()).unwrap_or(&Value::Missing);
         match self {
-            ColumnEncoding::Numeric { mean, sd, with_missing_indicator, log_scale, levels, .. } => {
+            ColumnEncoding::Numeric {
+                mean,
+                sd,
+                with_missing_indicator,
+                log_scale,
+                levels,
+                ..
+            } => {
                 let x = value.as_number();
                 out.push(x.map_or(0.0, |x| (x - mean) / sd));
                 if *with_missing_indicator {
@@ -122,7 +158,10 @@ impl ColumnEncoding {
                     Value::Missing => levels.len() + 1,
                     other => {
                         let text = other.to_string();
-                        levels.iter().position(|l| *l == text).unwrap_or(levels.len())
+                        levels
+                            .iter()
+                            .position(|l| *l == text)
+                            .unwrap_or(levels.len())
                     }
                 };
                 out[start + slot] = 1.0;
@@ -138,9 +177,15 @@ impl ColumnEncoding {
 }
 
 fn encoding(name: &str, rows: &[&BTreeMap<String, Value>]) -> Option<ColumnEncoding> {
-    let values: Vec<&Value> = rows.iter().map(|r| r.get(name).unwrap_or(&Value::Missing)).collect();
+    let values: Vec<&Value> = rows
+        .iter()
+        .map(|r| r.get(name).unwrap_or(&Value::Missing))
+        .collect();
     let numbers: Vec<f64> = values.iter().filter_map(|v| v.as_number()).collect();
-    let categories = values.iter().filter(|v| matches!(v, Value::Category(_))).count();
+    let categories = values
+        .iter()
+        .filter(|v| matches!(v, Value::Category(_)))
+        .count();
     let missing = values.iter().filter(|v| v.is_missing()).count();
     if categories > 0 {
         let mut counts: HashMap<String, usize> = HashMap::new();
@@ -149,22 +194,43 @@ fn encoding(name: &str, rows: &[&BTreeMap<String, Value>]) -> Option<ColumnEncod
                 *counts.entry(s.clone()).or_default() += 1;
             }
         }
-        let mut frequent: Vec<(String, usize)> = counts.into_iter().filter(|(_, n)| *n >= MIN_LEVEL_COUNT).collect();
+        let mut frequent: Vec<(String, usize)> = counts
+            .into_iter()
+            .filter(|(_, n)| *n >= MIN_LEVEL_COUNT)
+            .collect();
         frequent.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let mut levels: Vec<String> = frequent.into_iter().take(MAX_CATEGORY_LEVELS).map(|(l, _)| l).collect();
+        let mut levels: Vec<String> = frequent
+            .into_iter()
+            .take(MAX_CATEGORY_LEVELS)
+            .map(|(l, _)| l)
+            .collect();
         levels.sort();
-        return Some(ColumnEncoding::Categorical { name: name.to_owned(), levels });
+        return Some(ColumnEncoding::Categorical {
+            name: name.to_owned(),
+            levels,
+        });
     }
     if numbers.is_empty() {
         return None;
     }
     let (mean, sd) = mean_sd(&numbers);
-    let skewness = numbers.iter().map(|x| ((x - mean) / sd).powi(3)).sum::<f64>() / numbers.len() as f64;
+    let skewness = numbers
+        .iter()
+        .map(|x| ((x - mean) / sd).powi(3))
+        .sum::<f64>()
+        / numbers.len() as f64;
     let log_scale = (skewness > SKEWED && numbers.iter().all(|&x| x >= 0.0)).then(|| {
         let logs: Vec<f64> = numbers.iter().map(|x| x.ln_1p()).collect();
         mean_sd(&logs)
     });
-    Some(ColumnEncoding::Numeric { name: name.to_owned(), mean, sd, with_missing_indicator: missing > 0, log_scale, levels: small_integer_levels(&numbers) })
+    Some(ColumnEncoding::Numeric {
+        name: name.to_owned(),
+        mean,
+        sd,
+        with_missing_indicator: missing > 0,
+        log_scale,
+        levels: small_integer_levels(&numbers),
+    })
 }
 
 /// Skewness above which a non-negative column also gets a log-scale feature.
@@ -193,7 +259,11 @@ fn small_integer_levels(numbers: &[f64]) -> Vec<f64> {
     if counts.len() < 3 {
         return Vec::new(); // two values: the linear term already says everything
     }
-    counts.into_iter().filter(|(_, n)| *n >= MIN_LEVEL_COUNT).map(|(v, _)| v as f64).collect()
+    counts
+        .into_iter()
+        .filter(|(_, n)| *n >= MIN_LEVEL_COUNT)
+        .map(|(v, _)| v as f64)
+        .collect()
 }
 
 #[cfg(test)]
@@ -209,14 +279,30 @@ mod tests {
 
     #[test]
     fn numbers_are_standardised_and_categories_one_hot_with_other_and_missing() {
-        let mut rows: Vec<BTreeMap<String, Value>> = (0..10).map(|i| row(Some(i as f64), if i < 5 { "A" } else { "B" })).collect();
+        let mut rows: Vec<BTreeMap<String, Value>> = (0..10)
+            .map(|i| row(Some(i as f64), if i < 5 { "A" } else { "B" }))
+            .collect();
         rows.push(row(None, "C"));
         let refs: Vec<&BTreeMap<String, Value>> = rows.iter().collect();
         let design = Design::fit(&refs);
-        assert_eq!(design.feature_names, ["dept = A", "dept = B", "dept = (other)", "dept is missing", "pay", "pay is missing"]);
+        assert_eq!(
+            design.feature_names,
+            [
+                "dept = A",
+                "dept = B",
+                "dept = (other)",
+                "dept is missing",
+                "pay",
+                "pay is missing"
+            ]
+        );
         let mut out = Vec::new();
         design.encode_into(&row(Some(4.5), "C"), &mut out);
-        assert_eq!(out, vec![0.0, 0.0, 1.0, 0.0, 0.0, 0.0], "C was seen once: other; 4.5 is the mean");
+        assert_eq!(
+            out,
+            vec![0.0, 0.0, 1.0, 0.0, 0.0, 0.0],
+            "C was seen once: other; 4.5 is the mean"
+        );
         assert_eq!(design.column_name(design.feature_column[5]), "pay");
     }
 }

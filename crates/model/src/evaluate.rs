@@ -5,8 +5,9 @@
 use crate::calibration::{choose, Calibrator};
 use crate::design::Design;
 use crate::gbm::{GbmError, GbmModel, GbmSettings};
-use crate::logistic::{fit_logistic, LogisticModel};
+use crate::logistic::fit_logistic;
 use crate::metrics::{log_loss, roc_auc, Summary};
+use crate::trained::{FittedLearner, TrainedModel};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -23,11 +24,16 @@ pub struct Example<'a> {
 
 impl<'a> Example<'a> {
     /// The examples of a cross-section: every snapshot with a leaver/stayer outcome.
-    pub fn from_snapshots(snapshots: impl IntoIterator<Item = &'a tenure_domain::Snapshot>) -> Vec<Example<'a>> {
+    pub fn from_snapshots(
+        snapshots: impl IntoIterator<Item = &'a tenure_domain::Snapshot>,
+    ) -> Vec<Example<'a>> {
         snapshots
             .into_iter()
             .filter_map(|s| match s.outcome {
-                Some(tenure_domain::Outcome::Left(left)) => Some(Example { values: &s.values, left }),
+                Some(tenure_domain::Outcome::Left(left)) => Some(Example {
+                    values: &s.values,
+                    left,
+                }),
                 _ => None,
             })
             .collect()
@@ -45,7 +51,12 @@ pub struct TrainingSettings {
 
 impl TrainingSettings {
     pub(crate) fn gbm(&self, max_iterations: usize) -> GbmSettings {
-        GbmSettings { max_iterations, seed: self.seed, threads: self.threads.max(1), ..Default::default() }
+        GbmSettings {
+            max_iterations,
+            seed: self.seed,
+            threads: self.threads.max(1),
+            ..Default::default()
+        }
     }
 }
 
@@ -60,7 +71,11 @@ pub enum EvaluationError {
     #[error(transparent)]
     Gbm(#[from] GbmError),
     #[error("{folds}-fold cross-validation needs at least {folds} leavers and {folds} stayers; the data has {positives} and {negatives}")]
-    TooFewOutcomes { folds: usize, positives: usize, negatives: usize },
+    TooFewOutcomes {
+        folds: usize,
+        positives: usize,
+        negatives: usize,
+    },
     #[error("at least 2 folds are needed")]
     TooFewFolds,
 }
@@ -102,62 +117,6 @@ impl LearnerChoice {
     }
 }
 
-/// A fitted learner: log-odds from an encoded row.
-#[derive(Debug)]
-pub enum FittedLearner {
-    Logistic(LogisticModel),
-    Gbm(GbmModel),
-    /// The mean of both learners' log-odds.
-    Blend(LogisticModel, GbmModel),
-}
-
-impl FittedLearner {
-    pub fn name(&self) -> &'static str {
-        match self {
-            FittedLearner::Logistic(_) => "logistic",
-            FittedLearner::Gbm(_) => "gbm",
-            FittedLearner::Blend(..) => "blend",
-        }
-    }
-
-    /// Log-odds of many row-major rows.
-    pub fn raw_scores(&self, x: &[f64], width: usize) -> Result<Vec<f64>, GbmError> {
-        let linear = |m: &LogisticModel| x.chunks_exact(width.max(1)).map(|row| m.raw_score(row)).collect::<Vec<f64>>();
-        Ok(match self {
-            FittedLearner::Logistic(m) => linear(m),
-            FittedLearner::Gbm(g) => g.raw_scores(x)?,
-            FittedLearner::Blend(m, g) => average(&linear(m), &g.raw_scores(x)?),
-        })
-    }
-}
-
-/// A trained model, of a cross-section or a panel: encoding, learner and calibration.
-#[derive(Debug)]
-pub struct TrainedModel {
-    pub design: Design,
-    pub learner: FittedLearner,
-    pub lambda: f64,
-    pub calibrator: Calibrator,
-}
-
-impl TrainedModel {
-    /// Calibrated probabilities of many people.
-    pub fn probabilities(&self, rows: &[&BTreeMap<String, Value>]) -> Result<Vec<f64>, GbmError> {
-        let x = self.design.encode_all(rows);
-        Ok(self.learner.raw_scores(&x, self.design.width())?.into_iter().map(|z| self.calibrator.apply(z)).collect())
-    }
-
-    /// What the model is, in a few words ("gbm, 180 trees, isotonic").
-    pub fn describe(&self) -> String {
-        let learner = match &self.learner {
-            FittedLearner::Logistic(_) => format!("logistic λ={}", self.lambda),
-            FittedLearner::Gbm(g) => format!("gbm {} trees", g.iterations()),
-            FittedLearner::Blend(_, g) => format!("blend of logistic λ={} and gbm {} trees", self.lambda, g.iterations()),
-        };
-        format!("{learner}, calibration {}", self.calibrator.name())
-    }
-}
-
 /// The learner that won the held-out comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Candidate {
@@ -168,17 +127,32 @@ pub(crate) enum Candidate {
 
 /// The candidates `choice` allows, each with its held-out log-odds; the blend averages the
 /// first two when both learners ran.
-pub(crate) fn candidates<'s>(choice: LearnerChoice, logistic: &'s [f64], gbm: &'s [f64], blend: &'s [f64]) -> Vec<(Candidate, &'s [f64])> {
+pub(crate) fn candidates<'s>(
+    choice: LearnerChoice,
+    logistic: &'s [f64],
+    gbm: &'s [f64],
+    blend: &'s [f64],
+) -> Vec<(Candidate, &'s [f64])> {
     match choice {
         LearnerChoice::Logistic => vec![(Candidate::Logistic, logistic)],
         LearnerChoice::Gbm => vec![(Candidate::Gbm, gbm)],
-        LearnerChoice::Auto => vec![(Candidate::Logistic, logistic), (Candidate::Gbm, gbm), (Candidate::Blend, blend)],
+        LearnerChoice::Auto => vec![
+            (Candidate::Logistic, logistic),
+            (Candidate::Gbm, gbm),
+            (Candidate::Blend, blend),
+        ],
     }
 }
 
 /// The candidate with the lowest held-out log-loss.
-pub(crate) fn best_candidate<'s>(labels: &[bool], candidates: Vec<(Candidate, &'s [f64])>) -> (Candidate, &'s [f64]) {
-    candidates.into_iter().min_by(|a, b| raw_log_loss(labels, a.1).total_cmp(&raw_log_loss(labels, b.1))).expect("a candidate")
+pub(crate) fn best_candidate<'s>(
+    labels: &[bool],
+    candidates: Vec<(Candidate, &'s [f64])>,
+) -> (Candidate, &'s [f64]) {
+    candidates
+        .into_iter()
+        .min_by(|a, b| raw_log_loss(labels, a.1).total_cmp(&raw_log_loss(labels, b.1)))
+        .expect("a candidate")
 }
 
 /// Fits the chosen learner on every training example, with the penalty and tree count the
@@ -195,11 +169,33 @@ pub(crate) fn refit(
     let labels: Vec<bool> = examples.iter().map(|e| e.left).collect();
     let gbm = || GbmModel::fit(&x, design.width(), &labels, &settings.gbm(iterations), None);
     let learner = match chosen {
-        Candidate::Logistic => FittedLearner::Logistic(fit_logistic(&x, design.width(), &labels, lambda)),
+        Candidate::Logistic => {
+            FittedLearner::Logistic(fit_logistic(&x, design.width(), &labels, lambda))
+        }
         Candidate::Gbm => FittedLearner::Gbm(gbm()?),
-        Candidate::Blend => FittedLearner::Blend(fit_logistic(&x, design.width(), &labels, lambda), gbm()?),
+        Candidate::Blend => {
+            FittedLearner::Blend(fit_logistic(&x, design.width(), &labels, lambda), gbm()?)
+        }
     };
-    Ok(TrainedModel { design, learner, lambda, calibrator })
+    let feature_means = column_means(&x, design.width());
+    Ok(TrainedModel {
+        design,
+        learner,
+        lambda,
+        calibrator,
+        feature_means,
+    })
+}
+
+fn column_means(x: &[f64], width: usize) -> Vec<f64> {
+    let mut sums = vec![0.0; width];
+    let rows = x.len() / width.max(1);
+    for row in x.chunks_exact(width.max(1)) {
+        for (sum, v) in sums.iter_mut().zip(row) {
+            *sum += v;
+        }
+    }
+    sums.into_iter().map(|s| s / rows.max(1) as f64).collect()
 }
 
 pub(crate) fn average(a: &[f64], b: &[f64]) -> Vec<f64> {
@@ -212,18 +208,25 @@ const INNER_FOLDS: usize = 4;
 /// Share of an inner training set held back to stop the trees early.
 const EARLY_STOPPING_SHARE: usize = 7; // one row in seven
 
-pub fn cross_validate(examples: &[Example<'_>], settings: CrossValidation) -> Result<Evaluation, EvaluationError> {
+pub fn cross_validate(
+    examples: &[Example<'_>],
+    settings: CrossValidation,
+) -> Result<Evaluation, EvaluationError> {
     let folds = stratified_folds(examples, settings.folds, settings.training.seed)?;
     let started = Instant::now();
     let mut probabilities = vec![0.0; examples.len()];
     let mut models_by_fold = Vec::new();
     let mut by_fold = Vec::new();
     for held_out in &folds {
-        let train: Vec<Example> = (0..examples.len()).filter(|i| held_out.binary_search(i).is_err()).map(|i| examples[i]).collect();
+        let train: Vec<Example> = (0..examples.len())
+            .filter(|i| held_out.binary_search(i).is_err())
+            .map(|i| examples[i])
+            .collect();
         let model = train_cross_section(&train, &settings.training)?;
         models_by_fold.push(model.describe());
         let labels: Vec<bool> = held_out.iter().map(|&i| examples[i].left).collect();
-        let rows: Vec<&BTreeMap<String, Value>> = held_out.iter().map(|&i| examples[i].values).collect();
+        let rows: Vec<&BTreeMap<String, Value>> =
+            held_out.iter().map(|&i| examples[i].values).collect();
         let scores = model.probabilities(&rows)?;
         by_fold.push(roc_auc(&labels, &scores).unwrap_or(0.5));
         for (&i, p) in held_out.iter().zip(scores) {
@@ -254,32 +257,65 @@ struct InnerScores {
 /// Trains on `examples` alone. Inner folds give every candidate out-of-fold scores: the
 /// penalty is chosen by their log-loss, then the learner (logistic, trees or their blend)
 /// by log-loss, then the calibration by held-out Brier score.
-pub fn train_cross_section(examples: &[Example<'_>], settings: &TrainingSettings) -> Result<TrainedModel, EvaluationError> {
+pub fn train_cross_section(
+    examples: &[Example<'_>],
+    settings: &TrainingSettings,
+) -> Result<TrainedModel, EvaluationError> {
     let choice = settings.learner;
     let labels: Vec<bool> = examples.iter().map(|e| e.left).collect();
-    let inner = stratified_folds(examples, INNER_FOLDS, settings.seed.wrapping_add(1)).unwrap_or_default();
+    let inner =
+        stratified_folds(examples, INNER_FOLDS, settings.seed.wrapping_add(1)).unwrap_or_default();
     let scores = inner_scores(examples, &inner, settings)?;
     let best_lambda = (0..LAMBDAS.len())
-        .min_by(|&a, &b| raw_log_loss(&labels, &scores.logistic[a]).total_cmp(&raw_log_loss(&labels, &scores.logistic[b])))
+        .min_by(|&a, &b| {
+            raw_log_loss(&labels, &scores.logistic[a])
+                .total_cmp(&raw_log_loss(&labels, &scores.logistic[b]))
+        })
         .filter(|_| !inner.is_empty())
         .unwrap_or(1);
     let blend = average(&scores.logistic[best_lambda], &scores.gbm);
-    let (chosen, out_of_fold) = best_candidate(&labels, candidates(choice, &scores.logistic[best_lambda], &scores.gbm, &blend));
-    let calibrator = if inner.is_empty() { Calibrator::Identity } else { choose(out_of_fold, &labels) };
-    let iterations = (scores.gbm_iterations.iter().sum::<usize>() / scores.gbm_iterations.len().max(1)).max(10);
-    Ok(refit(examples, chosen, LAMBDAS[best_lambda], iterations, calibrator, settings)?)
+    let (chosen, out_of_fold) = best_candidate(
+        &labels,
+        candidates(choice, &scores.logistic[best_lambda], &scores.gbm, &blend),
+    );
+    let calibrator = if inner.is_empty() {
+        Calibrator::Identity
+    } else {
+        choose(out_of_fold, &labels)
+    };
+    let iterations =
+        (scores.gbm_iterations.iter().sum::<usize>() / scores.gbm_iterations.len().max(1)).max(10);
+    Ok(refit(
+        examples,
+        chosen,
+        LAMBDAS[best_lambda],
+        iterations,
+        calibrator,
+        settings,
+    )?)
 }
 
-fn inner_scores(examples: &[Example<'_>], inner: &[Vec<usize>], settings: &TrainingSettings) -> Result<InnerScores, GbmError> {
+fn inner_scores(
+    examples: &[Example<'_>],
+    inner: &[Vec<usize>],
+    settings: &TrainingSettings,
+) -> Result<InnerScores, GbmError> {
     let choice = settings.learner;
     let n = examples.len();
-    let mut scores = InnerScores { logistic: vec![vec![0.0; n]; LAMBDAS.len()], gbm: vec![0.0; n], gbm_iterations: Vec::new() };
+    let mut scores = InnerScores {
+        logistic: vec![vec![0.0; n]; LAMBDAS.len()],
+        gbm: vec![0.0; n],
+        gbm_iterations: Vec::new(),
+    };
     for held_out in inner {
-        let train_rows: Vec<usize> = (0..n).filter(|i| held_out.binary_search(i).is_err()).collect();
+        let train_rows: Vec<usize> = (0..n)
+            .filter(|i| held_out.binary_search(i).is_err())
+            .collect();
         let train: Vec<Example> = train_rows.iter().map(|&i| examples[i]).collect();
         let (design, x) = encode(&train);
         let labels: Vec<bool> = train.iter().map(|e| e.left).collect();
-        let held: Vec<&BTreeMap<String, Value>> = held_out.iter().map(|&i| examples[i].values).collect();
+        let held: Vec<&BTreeMap<String, Value>> =
+            held_out.iter().map(|&i| examples[i].values).collect();
         let held_x = design.encode_all(&held);
         if choice != LearnerChoice::Gbm {
             for (l, &lambda) in LAMBDAS.iter().enumerate() {
@@ -301,8 +337,14 @@ fn inner_scores(examples: &[Example<'_>], inner: &[Vec<usize>], settings: &Train
 }
 
 /// Trees stopped early on every seventh training row, which they do not train on.
-fn fit_gbm_with_early_stopping(x: &[f64], width: usize, labels: &[bool], settings: &TrainingSettings) -> Result<GbmModel, GbmError> {
-    let (mut fit_x, mut fit_y, mut stop_x, mut stop_y) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+fn fit_gbm_with_early_stopping(
+    x: &[f64],
+    width: usize,
+    labels: &[bool],
+    settings: &TrainingSettings,
+) -> Result<GbmModel, GbmError> {
+    let (mut fit_x, mut fit_y, mut stop_x, mut stop_y) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (i, (row, &y)) in x.chunks_exact(width.max(1)).zip(labels).enumerate() {
         if i % EARLY_STOPPING_SHARE == EARLY_STOPPING_SHARE - 1 {
             stop_x.extend_from_slice(row);
@@ -312,7 +354,13 @@ fn fit_gbm_with_early_stopping(x: &[f64], width: usize, labels: &[bool], setting
             fit_y.push(y);
         }
     }
-    GbmModel::fit(&fit_x, width, &fit_y, &settings.gbm(GbmSettings::default().max_iterations), Some((&stop_x, &stop_y)))
+    GbmModel::fit(
+        &fit_x,
+        width,
+        &fit_y,
+        &settings.gbm(GbmSettings::default().max_iterations),
+        Some((&stop_x, &stop_y)),
+    )
 }
 
 pub(crate) fn encode(examples: &[Example<'_>]) -> (Design, Vec<f64>) {
@@ -323,20 +371,32 @@ pub(crate) fn encode(examples: &[Example<'_>]) -> (Design, Vec<f64>) {
 }
 
 pub(crate) fn raw_log_loss(labels: &[bool], raw: &[f64]) -> f64 {
-    let p: Vec<f64> = raw.iter().map(|&z| crate::calibration::sigmoid(z)).collect();
+    let p: Vec<f64> = raw
+        .iter()
+        .map(|&z| crate::calibration::sigmoid(z))
+        .collect();
     log_loss(labels, &p)
 }
 
 /// Folds with the same share of leavers each: leavers and stayers are shuffled separately
 /// (seeded) and dealt round-robin. Each fold's indices are sorted.
-pub fn stratified_folds(examples: &[Example<'_>], folds: usize, seed: u64) -> Result<Vec<Vec<usize>>, EvaluationError> {
+pub fn stratified_folds(
+    examples: &[Example<'_>],
+    folds: usize,
+    seed: u64,
+) -> Result<Vec<Vec<usize>>, EvaluationError> {
     if folds < 2 {
         return Err(EvaluationError::TooFewFolds);
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let (mut positives, mut negatives): (Vec<usize>, Vec<usize>) = (0..examples.len()).partition(|&i| examples[i].left);
+    let (mut positives, mut negatives): (Vec<usize>, Vec<usize>) =
+        (0..examples.len()).partition(|&i| examples[i].left);
     if positives.len() < folds || negatives.len() < folds {
-        return Err(EvaluationError::TooFewOutcomes { folds, positives: positives.len(), negatives: negatives.len() });
+        return Err(EvaluationError::TooFewOutcomes {
+            folds,
+            positives: positives.len(),
+            negatives: negatives.len(),
+        });
     }
     positives.shuffle(&mut rng);
     negatives.shuffle(&mut rng);
@@ -355,8 +415,13 @@ mod tests {
     use super::*;
 
     fn examples(values: &[BTreeMap<String, Value>], left: &[bool]) -> Vec<Example<'static>> {
-        let values: &'static [BTreeMap<String, Value>] = Box::leak(values.to_vec().into_boxed_slice());
-        values.iter().zip(left).map(|(v, &l)| Example { values: v, left: l }).collect()
+        let values: &'static [BTreeMap<String, Value>] =
+            Box::leak(values.to_vec().into_boxed_slice());
+        values
+            .iter()
+            .zip(left)
+            .map(|(v, &l)| Example { values: v, left: l })
+            .collect()
     }
 
     #[test]
@@ -384,15 +449,29 @@ mod tests {
             let u = ((i * 104729) % 1000) as f64 / 1000.0;
             rows.push(BTreeMap::from([
                 ("pay".to_string(), Value::Number(pay)),
-                ("dept".to_string(), Value::Category(["A", "B", "C"][i % 3].to_string())),
+                (
+                    "dept".to_string(),
+                    Value::Category(["A", "B", "C"][i % 3].to_string()),
+                ),
             ]));
             left.push(u < p);
         }
-        let settings = CrossValidation { folds: 5, training: TrainingSettings { learner: LearnerChoice::Auto, seed: 1, threads: 1 } };
+        let settings = CrossValidation {
+            folds: 5,
+            training: TrainingSettings {
+                learner: LearnerChoice::Auto,
+                seed: 1,
+                threads: 1,
+            },
+        };
         let evaluation = cross_validate(&examples(&rows, &left), settings).unwrap();
         assert!(evaluation.roc_auc > 0.75, "{}", evaluation.roc_auc);
         let pooled = &evaluation.pooled;
-        assert!(pooled.expected_calibration_error < 0.05, "{}", pooled.expected_calibration_error);
+        assert!(
+            pooled.expected_calibration_error < 0.05,
+            "{}",
+            pooled.expected_calibration_error
+        );
         let mean_p = evaluation.probabilities.iter().sum::<f64>() / pooled.n as f64;
         assert!((mean_p - pooled.positives as f64 / pooled.n as f64).abs() < 0.02);
     }
@@ -403,7 +482,10 @@ mod tests {
             person: tenure_domain::PersonKey::parse("1").unwrap(),
             as_of: None,
             values: BTreeMap::from([("pay".to_string(), Value::Number(1.0))]),
-            protected: BTreeMap::from([("Gender".to_string(), Value::Category("F".into())), ("Age".to_string(), Value::Number(40.0))]),
+            protected: BTreeMap::from([
+                ("Gender".to_string(), Value::Category("F".into())),
+                ("Age".to_string(), Value::Number(40.0)),
+            ]),
             exit: None,
             outcome: Some(tenure_domain::Outcome::Left(true)),
         };
@@ -417,7 +499,28 @@ mod tests {
     fn too_few_leavers_for_the_folds_is_an_error() {
         let rows: Vec<BTreeMap<String, Value>> = (0..10).map(|_| BTreeMap::new()).collect();
         let left: Vec<bool> = (0..10).map(|i| i == 0).collect();
-        let error = cross_validate(&examples(&rows, &left), CrossValidation { folds: 5, training: TrainingSettings { learner: LearnerChoice::Logistic, seed: 1, threads: 1 } }).unwrap_err();
-        assert!(matches!(error, EvaluationError::TooFewOutcomes { folds: 5, positives: 1, negatives: 9 }), "{error}");
+        let error = cross_validate(
+            &examples(&rows, &left),
+            CrossValidation {
+                folds: 5,
+                training: TrainingSettings {
+                    learner: LearnerChoice::Logistic,
+                    seed: 1,
+                    threads: 1,
+                },
+            },
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                EvaluationError::TooFewOutcomes {
+                    folds: 5,
+                    positives: 1,
+                    negatives: 9
+                }
+            ),
+            "{error}"
+        );
     }
 }

@@ -55,7 +55,12 @@ pub struct GbmModel {
 
 impl std::fmt::Debug for GbmModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "GbmModel {{ width: {}, iterations: {} }}", self.width, self.iterations())
+        write!(
+            f,
+            "GbmModel {{ width: {}, iterations: {} }}",
+            self.width,
+            self.iterations()
+        )
     }
 }
 
@@ -66,10 +71,22 @@ fn labels_f32(labels: &[bool]) -> Vec<f32> {
 impl GbmModel {
     /// Fits on row-major `x`; with `valid` rows, stops early at the best validation log-loss,
     /// otherwise runs exactly `settings.max_iterations` rounds.
-    pub fn fit(x: &[f64], width: usize, labels: &[bool], settings: &GbmSettings, valid: Option<(&[f64], &[bool])>) -> Result<GbmModel, GbmError> {
+    pub fn fit(
+        x: &[f64],
+        width: usize,
+        labels: &[bool],
+        settings: &GbmSettings,
+        valid: Option<(&[f64], &[bool])>,
+    ) -> Result<GbmModel, GbmError> {
         let train = Dataset::from_slice(x, &labels_f32(labels), width as i32, true)?;
         let valid = match valid {
-            Some((vx, vy)) => Some(Dataset::from_slice_with_reference(vx, &labels_f32(vy), width as i32, true, Some(&train))?),
+            Some((vx, vy)) => Some(Dataset::from_slice_with_reference(
+                vx,
+                &labels_f32(vy),
+                width as i32,
+                true,
+                Some(&train),
+            )?),
             None => None,
         };
         let mut params = json!({
@@ -118,7 +135,10 @@ impl GbmModel {
     }
 
     pub fn from_text(text: &str, width: usize) -> Result<GbmModel, GbmError> {
-        Ok(GbmModel { booster: Booster::from_string(text)?, width })
+        Ok(GbmModel {
+            booster: Booster::from_string(text)?,
+            width,
+        })
     }
 }
 
@@ -148,7 +168,11 @@ mod tests {
         let (x, y) = interaction_data(4000);
         let (train_x, test_x) = x.split_at(3000 * 3);
         let (train_y, test_y) = y.split_at(3000);
-        let settings = GbmSettings { max_iterations: 200, threads: 1, ..Default::default() };
+        let settings = GbmSettings {
+            max_iterations: 200,
+            threads: 1,
+            ..Default::default()
+        };
         let model = GbmModel::fit(train_x, 3, train_y, &settings, Some((test_x, test_y))).unwrap();
         assert!(model.iterations() > 0 && model.iterations() <= 200);
         let raw = model.raw_scores(test_x).unwrap();
@@ -157,24 +181,51 @@ mod tests {
         let contributions = model.contributions(&test_x[..30]).unwrap();
         for (row, raw) in contributions.chunks(4).zip(&raw) {
             assert!((row.iter().sum::<f64>() - raw).abs() < 1e-9);
-            assert!(row[2].abs() < row[0].abs() + row[1].abs() + 1e-9, "the noise column matters least");
+            assert!(
+                row[2].abs() < row[0].abs() + row[1].abs() + 1e-9,
+                "the noise column matters least"
+            );
         }
     }
 
     #[test]
     fn a_saved_model_predicts_the_same() {
         let (x, y) = interaction_data(1000);
-        let model = GbmModel::fit(&x, 3, &y, &GbmSettings { max_iterations: 30, threads: 1, ..Default::default() }, None).unwrap();
+        let model = GbmModel::fit(
+            &x,
+            3,
+            &y,
+            &GbmSettings {
+                max_iterations: 30,
+                threads: 1,
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
         let copy = GbmModel::from_text(&model.to_text().unwrap(), 3).unwrap();
-        assert_eq!(model.raw_scores(&x[..30]).unwrap(), copy.raw_scores(&x[..30]).unwrap());
+        assert_eq!(
+            model.raw_scores(&x[..30]).unwrap(),
+            copy.raw_scores(&x[..30]).unwrap()
+        );
     }
 
     #[test]
     fn training_is_deterministic_for_a_seed() {
         let (x, y) = interaction_data(1000);
-        let settings = GbmSettings { max_iterations: 50, threads: 1, ..Default::default() };
-        let a = GbmModel::fit(&x, 3, &y, &settings, None).unwrap().raw_scores(&x[..60]).unwrap();
-        let b = GbmModel::fit(&x, 3, &y, &settings, None).unwrap().raw_scores(&x[..60]).unwrap();
+        let settings = GbmSettings {
+            max_iterations: 50,
+            threads: 1,
+            ..Default::default()
+        };
+        let a = GbmModel::fit(&x, 3, &y, &settings, None)
+            .unwrap()
+            .raw_scores(&x[..60])
+            .unwrap();
+        let b = GbmModel::fit(&x, 3, &y, &settings, None)
+            .unwrap()
+            .raw_scores(&x[..60])
+            .unwrap();
         assert_eq!(a, b);
     }
 }

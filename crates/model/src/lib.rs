@@ -1,13 +1,19 @@
-//! tenure's model engine: encoding snapshots for learners (design), the learners themselves
-//! (logistic regression), turning raw scores into probabilities that mean what they say
-//! (calibration), and measuring both honestly (metrics, cross-validated evaluation).
+//! tenure's model engine: panel features and labels, encoding them for learners (design), the
+//! learners (logistic regression, LightGBM), probabilities that mean what they say
+//! (calibration), explanations in plain words, abstention, scoring, model cards, and honest
+//! measurement (metrics, cross-validation, rolling backtests).
 //! Pure computation: callers bring the data and store the results.
 
-pub mod calibration;
-pub mod metrics;
-pub mod design;
-pub mod logistic;
-pub mod evaluate;
-pub mod gbm;
-pub mod panel;
+pub mod abstention;
 pub mod backtest;
+pub mod calibration;
+pub mod card;
+pub mod design;
+pub mod evaluate;
+pub mod explain;
+pub mod gbm;
+pub mod logistic;
+pub mod metrics;
+pub mod panel;
+pub mod scoring;
+pub mod trained;

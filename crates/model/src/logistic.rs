@@ -5,7 +5,7 @@
 use crate::calibration::sigmoid;
 
 /// A fitted logistic model: intercept plus one weight per feature.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LogisticModel {
     pub intercept: f64,
     pub weights: Vec<f64>,
@@ -14,7 +14,13 @@ pub struct LogisticModel {
 impl LogisticModel {
     /// Log-odds of one row.
     pub fn raw_score(&self, row: &[f64]) -> f64 {
-        self.intercept + self.weights.iter().zip(row).map(|(w, x)| w * x).sum::<f64>()
+        self.intercept
+            + self
+                .weights
+                .iter()
+                .zip(row)
+                .map(|(w, x)| w * x)
+                .sum::<f64>()
     }
 
     /// Each feature's term in the log-odds: the linear model's exact explanation.
@@ -39,7 +45,8 @@ pub fn fit_logistic(x: &[f64], width: usize, labels: &[bool], lambda: f64) -> Lo
         // Backtrack if a full step would increase the penalised loss.
         loop {
             let candidate: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b - scale * s).collect();
-            if penalised_loss(x, width, labels, lambda, &candidate) <= loss + 1e-12 || scale < 1e-6 {
+            if penalised_loss(x, width, labels, lambda, &candidate) <= loss + 1e-12 || scale < 1e-6
+            {
                 beta = candidate;
                 break;
             }
@@ -51,15 +58,27 @@ pub fn fit_logistic(x: &[f64], width: usize, labels: &[bool], lambda: f64) -> Lo
         previous_loss = loss;
     }
     let intercept = beta.pop().expect("intercept");
-    LogisticModel { intercept, weights: beta }
+    LogisticModel {
+        intercept,
+        weights: beta,
+    }
 }
 
 fn linear(row: &[f64], beta: &[f64], width: usize) -> f64 {
-    beta[width] + row.iter().zip(&beta[..width]).map(|(x, b)| x * b).sum::<f64>()
+    beta[width]
+        + row
+            .iter()
+            .zip(&beta[..width])
+            .map(|(x, b)| x * b)
+            .sum::<f64>()
 }
 
 fn penalised_loss(x: &[f64], width: usize, labels: &[bool], lambda: f64, beta: &[f64]) -> f64 {
-    let data: f64 = x.chunks_exact(width.max(1)).zip(labels).map(|(row, &y)| log_loss_term(linear(row, beta, width), y)).sum();
+    let data: f64 = x
+        .chunks_exact(width.max(1))
+        .zip(labels)
+        .map(|(row, &y)| log_loss_term(linear(row, beta, width), y))
+        .sum();
     data + 0.5 * lambda * beta[..width].iter().map(|b| b * b).sum::<f64>()
 }
 
@@ -74,7 +93,13 @@ fn log_loss_term(z: f64, y: bool) -> f64 {
 }
 
 /// Gradient, Hessian (dense, row-major) and penalised loss at `beta`.
-fn newton_terms(x: &[f64], width: usize, labels: &[bool], lambda: f64, beta: &[f64]) -> (Vec<f64>, Vec<f64>, f64) {
+fn newton_terms(
+    x: &[f64],
+    width: usize,
+    labels: &[bool],
+    lambda: f64,
+    beta: &[f64],
+) -> (Vec<f64>, Vec<f64>, f64) {
     let dim = width + 1;
     let mut gradient = vec![0.0; dim];
     let mut hessian = vec![0.0; dim * dim];
@@ -118,7 +143,8 @@ fn newton_terms(x: &[f64], width: usize, labels: &[bool], lambda: f64, beta: &[f
 /// Solves `a·x = b` for symmetric positive-definite `a` (row-major, `dim`×`dim`).
 fn solve_cholesky(mut a: Vec<f64>, dim: usize, b: &[f64]) -> Vec<f64> {
     for j in 0..dim {
-        let mut diagonal = a[j * dim + j] - (0..j).map(|k| a[j * dim + k] * a[j * dim + k]).sum::<f64>();
+        let mut diagonal =
+            a[j * dim + j] - (0..j).map(|k| a[j * dim + k] * a[j * dim + k]).sum::<f64>();
         diagonal = diagonal.max(1e-12).sqrt();
         a[j * dim + j] = diagonal;
         for i in j + 1..dim {
@@ -158,7 +184,10 @@ mod tests {
         }
         let model = fit_logistic(&x, 2, &labels, 1e-6);
         assert!((model.intercept - 0.5).abs() < 0.05, "{model:?}");
-        assert!((model.weights[0] - 2.0).abs() < 0.08 && (model.weights[1] + 1.0).abs() < 0.05, "{model:?}");
+        assert!(
+            (model.weights[0] - 2.0).abs() < 0.08 && (model.weights[1] + 1.0).abs() < 0.05,
+            "{model:?}"
+        );
     }
 
     #[test]
@@ -168,7 +197,11 @@ mod tests {
         let loose = fit_logistic(&x, 1, &labels, 1e-6);
         let tight = fit_logistic(&x, 1, &labels, 100.0);
         assert!(tight.weights[0].abs() < loose.weights[0].abs() / 10.0);
-        assert!(tight.intercept > 0.5, "the intercept still reflects 3 of 4 positives: {}", tight.intercept);
+        assert!(
+            tight.intercept > 0.5,
+            "the intercept still reflects 3 of 4 positives: {}",
+            tight.intercept
+        );
     }
 
     #[test]

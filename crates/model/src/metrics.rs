@@ -48,7 +48,11 @@ pub fn pr_auc(labels: &[bool], scores: &[f64]) -> Option<f64> {
 
 /// Mean squared difference between probability and outcome.
 pub fn brier(labels: &[bool], probabilities: &[f64]) -> f64 {
-    let total: f64 = labels.iter().zip(probabilities).map(|(&l, &p)| (p - f64::from(u8::from(l))).powi(2)).sum();
+    let total: f64 = labels
+        .iter()
+        .zip(probabilities)
+        .map(|(&l, &p)| (p - f64::from(u8::from(l))).powi(2))
+        .sum();
     total / labels.len().max(1) as f64
 }
 
@@ -79,7 +83,7 @@ pub fn expected_calibration_error(labels: &[bool], probabilities: &[f64], bins: 
 }
 
 /// The figures reported for a set of held-out probabilities.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     pub n: usize,
     pub positives: usize,
@@ -89,11 +93,29 @@ pub struct Summary {
     pub log_loss: f64,
     pub expected_calibration_error: f64,
     pub top_10_percent: ThresholdOutcome,
+    /// The probability from which a warning is raised (the High band), and what it gives.
+    pub warning_threshold: f64,
+    pub at_warning_threshold: ThresholdOutcome,
 }
 
 impl Summary {
+    /// Figures with warnings at the default High threshold.
     pub fn of(labels: &[bool], probabilities: &[f64]) -> Summary {
+        Self::with_warning_threshold(
+            labels,
+            probabilities,
+            tenure_domain::RiskThresholds::default().high,
+        )
+    }
+
+    pub fn with_warning_threshold(
+        labels: &[bool],
+        probabilities: &[f64],
+        warning_threshold: f64,
+    ) -> Summary {
         Summary {
+            warning_threshold,
+            at_warning_threshold: at_threshold(labels, probabilities, warning_threshold),
             n: labels.len(),
             positives: labels.iter().filter(|&&l| l).count(),
             roc_auc: roc_auc(labels, probabilities).unwrap_or(0.5),
@@ -107,7 +129,7 @@ impl Summary {
 }
 
 /// What warning the top `share` of people (by score) would give.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ThresholdOutcome {
     pub flagged: usize,
     pub precision: f64,
@@ -125,20 +147,34 @@ pub fn at_top_share(labels: &[bool], scores: &[f64], share: f64) -> ThresholdOut
 
 /// Warnings for everyone scoring at or above `threshold`.
 pub fn at_threshold(labels: &[bool], scores: &[f64], threshold: f64) -> ThresholdOutcome {
-    let flagged: Vec<usize> = (0..scores.len()).filter(|&i| scores[i] >= threshold).collect();
+    let flagged: Vec<usize> = (0..scores.len())
+        .filter(|&i| scores[i] >= threshold)
+        .collect();
     outcome(labels, &flagged)
 }
 
 fn outcome(labels: &[bool], flagged: &[usize]) -> ThresholdOutcome {
     let positives = labels.iter().filter(|&&l| l).count() as f64;
     let hits = flagged.iter().filter(|&&i| labels[i]).count() as f64;
-    let precision = if flagged.is_empty() { 0.0 } else { hits / flagged.len() as f64 };
+    let precision = if flagged.is_empty() {
+        0.0
+    } else {
+        hits / flagged.len() as f64
+    };
     let base_rate = positives / labels.len().max(1) as f64;
     ThresholdOutcome {
         flagged: flagged.len(),
         precision,
-        recall: if positives > 0.0 { hits / positives } else { 0.0 },
-        lift: if base_rate > 0.0 { precision / base_rate } else { 0.0 },
+        recall: if positives > 0.0 {
+            hits / positives
+        } else {
+            0.0
+        },
+        lift: if base_rate > 0.0 {
+            precision / base_rate
+        } else {
+            0.0
+        },
     }
 }
 
@@ -151,7 +187,11 @@ fn ranked(scores: &[f64]) -> Vec<usize> {
 
 fn tie_end(order: &[usize], scores: &[f64], start: usize) -> usize {
     let value = scores[order[start]];
-    start + order[start..].iter().take_while(|&&i| scores[i] == value).count()
+    start
+        + order[start..]
+            .iter()
+            .take_while(|&&i| scores[i] == value)
+            .count()
 }
 
 #[cfg(test)]
@@ -167,7 +207,10 @@ mod tests {
         // sklearn.metrics.roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.75
         assert!((roc_auc(&LABELS, &SCORES).unwrap() - 0.75).abs() < 1e-12);
         // Ties count half: roc_auc_score([0, 1, 0, 1], [0.5, 0.5, 0.2, 0.9]) == 0.875
-        assert!((roc_auc(&[false, true, false, true], &[0.5, 0.5, 0.2, 0.9]).unwrap() - 0.875).abs() < 1e-12);
+        assert!(
+            (roc_auc(&[false, true, false, true], &[0.5, 0.5, 0.2, 0.9]).unwrap() - 0.875).abs()
+                < 1e-12
+        );
         assert_eq!(roc_auc(&[true, true], &[0.1, 0.2]), None);
     }
 
@@ -176,7 +219,9 @@ mod tests {
         // sklearn.metrics.average_precision_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.8333…
         assert!((pr_auc(&LABELS, &SCORES).unwrap() - 5.0 / 6.0).abs() < 1e-12);
         // With a tie at the top: average_precision_score([1, 0, 1], [0.9, 0.9, 0.1]) == 0.5833…
-        assert!((pr_auc(&[true, false, true], &[0.9, 0.9, 0.1]).unwrap() - 7.0 / 12.0).abs() < 1e-12);
+        assert!(
+            (pr_auc(&[true, false, true], &[0.9, 0.9, 0.1]).unwrap() - 7.0 / 12.0).abs() < 1e-12
+        );
     }
 
     #[test]
@@ -187,7 +232,10 @@ mod tests {
         assert!((brier(&labels, &p) - 0.0375).abs() < 1e-12);
         // log_loss([0, 1, 1, 0], [0.1, 0.9, 0.8, 0.3]) == 0.1976349..., i.e. −(2 ln 0.9 + ln 0.8 + ln 0.7) / 4
         let expected = -(2.0 * 0.9f64.ln() + 0.8f64.ln() + 0.7f64.ln()) / 4.0;
-        assert!((log_loss(&labels, &p) - expected).abs() < 1e-12 && (expected - 0.197634881642).abs() < 1e-9);
+        assert!(
+            (log_loss(&labels, &p) - expected).abs() < 1e-12
+                && (expected - 0.197634881642).abs() < 1e-9
+        );
     }
 
     #[test]
@@ -202,7 +250,11 @@ mod tests {
     fn top_share_precision_recall_and_lift() {
         let outcome = at_top_share(&LABELS, &SCORES, 0.5);
         assert_eq!(outcome.flagged, 2);
-        assert!((outcome.precision - 0.5).abs() < 1e-12 && (outcome.recall - 0.5).abs() < 1e-12 && (outcome.lift - 1.0).abs() < 1e-12);
+        assert!(
+            (outcome.precision - 0.5).abs() < 1e-12
+                && (outcome.recall - 0.5).abs() < 1e-12
+                && (outcome.lift - 1.0).abs() < 1e-12
+        );
         let at = at_threshold(&LABELS, &SCORES, 0.35);
         assert_eq!(at.flagged, 3);
     }

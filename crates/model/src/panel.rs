@@ -9,20 +9,94 @@
 //! - each categorical column: months since it last changed and its changes in 12 months (a
 //!   manager or team column gives manager changes);
 //! - each numeric column's median in the person's team that month;
+//! - each date column (a last promotion, say): months since that date;
 //! - teammates' voluntary exits in the last 6 months; tenure; month of year.
 
+use crate::abstention::Evidence;
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, HashMap};
-use tenure_domain::{Snapshot, Value};
+use tenure_domain::{RoleColumns, Snapshot, Value};
 
-/// Columns with a known meaning, by name, as the mapping's roles give them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PanelRoles {
-    pub level: Option<String>,
-    pub department: Option<String>,
-    pub team: Option<String>,
-    pub manager: Option<String>,
-    pub hire_date: Option<String>,
+/// What a panel feature is: one of the user's columns as it stands, or something derived
+/// from the history. Names are made and read back here only, so explanations can always say
+/// which of the user's columns a feature came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Derived {
+    /// The column's value as the export gives it (also every cross-section column).
+    Value(String),
+    /// Change over this many months.
+    Change(String, i32),
+    MonthsSinceRose(String),
+    /// Ratio to the peer median (same department and level).
+    VsPeers(String),
+    /// The median of the column in the person's team.
+    TeamMedian(String),
+    MonthsSinceChanged(String),
+    Changes12m(String),
+    /// Months from a date column's date to the as-of date (a last promotion, say).
+    MonthsSinceDate(String),
+    TeammatesLeft,
+    Tenure,
+    MonthOfYear,
+}
+
+impl Derived {
+    pub fn name(&self) -> String {
+        match self {
+            Derived::Value(c) => c.clone(),
+            Derived::Change(c, months) => format!("{c} change {months}m"),
+            Derived::MonthsSinceRose(c) => format!("months since {c} rose"),
+            Derived::VsPeers(c) => format!("{c} vs peers"),
+            Derived::TeamMedian(c) => format!("team median {c}"),
+            Derived::MonthsSinceChanged(c) => format!("months since {c} changed"),
+            Derived::Changes12m(c) => format!("{c} changes 12m"),
+            Derived::MonthsSinceDate(c) => format!("months since {c}"),
+            Derived::TeammatesLeft => "teammates left 6m".into(),
+            Derived::Tenure => "tenure months".into(),
+            Derived::MonthOfYear => "month of year".into(),
+        }
+    }
+
+    /// Reads a feature name back; anything not derived is a column's own value.
+    pub fn parse(name: &str) -> Derived {
+        let owned = |c: &str| c.to_owned();
+        match name {
+            "teammates left 6m" => return Derived::TeammatesLeft,
+            "tenure months" => return Derived::Tenure,
+            "month of year" => return Derived::MonthOfYear,
+            _ => {}
+        }
+        if let Some(c) = name
+            .strip_prefix("months since ")
+            .and_then(|r| r.strip_suffix(" rose"))
+        {
+            return Derived::MonthsSinceRose(owned(c));
+        }
+        if let Some(c) = name
+            .strip_prefix("months since ")
+            .and_then(|r| r.strip_suffix(" changed"))
+        {
+            return Derived::MonthsSinceChanged(owned(c));
+        }
+        if let Some(c) = name.strip_prefix("months since ") {
+            return Derived::MonthsSinceDate(owned(c));
+        }
+        if let Some(c) = name.strip_prefix("team median ") {
+            return Derived::TeamMedian(owned(c));
+        }
+        if let Some(c) = name.strip_suffix(" vs peers") {
+            return Derived::VsPeers(owned(c));
+        }
+        if let Some(c) = name.strip_suffix(" changes 12m") {
+            return Derived::Changes12m(owned(c));
+        }
+        for window in CHANGE_WINDOWS {
+            if let Some(c) = name.strip_suffix(&format!(" change {window}m")) {
+                return Derived::Change(owned(c), window);
+            }
+        }
+        Derived::Value(owned(name))
+    }
 }
 
 /// One person-month ready for a learner: its inputs (original and derived) and, when the
@@ -35,6 +109,8 @@ pub struct PersonMonth {
     pub values: BTreeMap<String, Value>,
     /// `None` while the horizon has not fully passed (and the person has not left).
     pub label: Option<bool>,
+    /// What the data shows, for deciding whether to score at all.
+    pub evidence: Evidence,
 }
 
 /// Month number for arithmetic on as-of dates.
@@ -56,11 +132,24 @@ struct History {
 
 /// Builds every dated snapshot's person-month. `horizon_months` is the label's horizon;
 /// `data_end` the last as-of date of the whole panel (outcomes after it are unknown).
-pub fn person_months(snapshots: &[Snapshot], roles: &PanelRoles, horizon_months: i32) -> Vec<PersonMonth> {
+pub fn person_months(
+    snapshots: &[Snapshot],
+    roles: &RoleColumns,
+    horizon_months: i32,
+) -> Vec<PersonMonth> {
     let histories = histories(snapshots);
-    let data_end = snapshots.iter().filter_map(|s| s.as_of).max().map_or(0, month_index);
+    let data_end = snapshots
+        .iter()
+        .filter_map(|s| s.as_of)
+        .max()
+        .map_or(0, month_index);
     let numeric = numeric_columns(snapshots);
     let categorical = categorical_columns(snapshots);
+    // The hire date becomes tenure; other dates (a last promotion) become months since.
+    let dates: Vec<String> = columns_holding(snapshots, |v| matches!(v, Value::Date(_)))
+        .into_iter()
+        .filter(|c| Some(c) != roles.hire_date.as_ref())
+        .collect();
     let peers = group_medians(snapshots, &numeric, |s| peer_group(s, roles));
     // The team's typical values that month: how a manager's team fares shows in them.
     let teams = group_medians(snapshots, &numeric, |s| team_of(s, roles));
@@ -69,26 +158,72 @@ pub fn person_months(snapshots: &[Snapshot], roles: &PanelRoles, horizon_months:
     for history in histories.values() {
         for (position, &index) in history.rows.iter().enumerate() {
             let snapshot = &snapshots[index];
-            let Some(as_of) = snapshot.as_of else { continue };
+            let Some(as_of) = snapshot.as_of else {
+                continue;
+            };
             let now = month_index(as_of);
             let mut values = snapshot.values.clone();
             for column in &numeric {
                 numeric_history(&mut values, column, snapshots, history, position, now);
                 if let Some(ratio) = peer_ratio(snapshot, column, roles, &peers) {
-                    values.insert(format!("{column} vs peers"), Value::Number(ratio));
+                    values.insert(
+                        Derived::VsPeers(column.clone()).name(),
+                        Value::Number(ratio),
+                    );
                 }
-                if let Some(median) = team_of(snapshot, roles).and_then(|team| teams.get(&(now, team, column.clone()))) {
-                    values.insert(format!("team median {column}"), Value::Number(*median));
+                if let Some(median) = team_of(snapshot, roles)
+                    .and_then(|team| teams.get(&(now, team, column.clone())))
+                {
+                    values.insert(
+                        Derived::TeamMedian(column.clone()).name(),
+                        Value::Number(*median),
+                    );
                 }
             }
             for column in &categorical {
                 categorical_history(&mut values, column, snapshots, history, position, now);
             }
-            values.insert("teammates left 6m".into(), Value::Number(teammates_left(snapshot, roles, &team_exits, as_of) as f64));
-            values.insert("tenure months".into(), Value::Number(tenure_months(snapshot, roles, snapshots, history, as_of)));
-            values.insert("month of year".into(), Value::Number(as_of.month() as f64));
+            for column in &dates {
+                values.insert(
+                    Derived::MonthsSinceDate(column.clone()).name(),
+                    months_since_date(snapshot, column, as_of),
+                );
+            }
+            values.insert(
+                Derived::TeammatesLeft.name(),
+                Value::Number(teammates_left(snapshot, roles, &team_exits, as_of) as f64),
+            );
+            values.insert(
+                Derived::Tenure.name(),
+                Value::Number(tenure_months(snapshot, roles, snapshots, history, as_of)),
+            );
+            values.insert(
+                Derived::MonthOfYear.name(),
+                Value::Number(as_of.month() as f64),
+            );
             let label = label(history, as_of, now, horizon_months, data_end);
-            out.push(PersonMonth { snapshot: index, as_of, values, label });
+            // Tenure tells "new" from "unknown" only when a hire date gives it.
+            let hired = roles
+                .hire_date
+                .as_deref()
+                .and_then(|c| snapshot.values.get(c))
+                .is_some_and(|v| matches!(v, Value::Date(_)));
+            let tenure = values
+                .get(&Derived::Tenure.name())
+                .and_then(Value::as_number)
+                .filter(|_| hired);
+            let evidence = Evidence {
+                months_on_record: Some(position as u32 + 1),
+                tenure_months: tenure,
+                ..Evidence::of_inputs(&snapshot.values)
+            };
+            out.push(PersonMonth {
+                snapshot: index,
+                as_of,
+                values,
+                label,
+                evidence,
+            });
         }
     }
     out.sort_by_key(|m| (m.as_of, m.snapshot));
@@ -98,7 +233,14 @@ pub fn person_months(snapshots: &[Snapshot], roles: &PanelRoles, horizon_months:
 fn histories(snapshots: &[Snapshot]) -> BTreeMap<&str, History> {
     let mut histories: BTreeMap<&str, History> = BTreeMap::new();
     for (index, snapshot) in snapshots.iter().enumerate() {
-        let history = histories.entry(snapshot.person.as_str()).or_insert_with(|| History { rows: Vec::new(), by_month: HashMap::new(), voluntary_exit: None, exit: None });
+        let history = histories
+            .entry(snapshot.person.as_str())
+            .or_insert_with(|| History {
+                rows: Vec::new(),
+                by_month: HashMap::new(),
+                voluntary_exit: None,
+                exit: None,
+            });
         history.rows.push(index);
         if let Some(exit) = &snapshot.exit {
             history.exit = Some(history.exit.map_or(exit.date, |d| d.max(exit.date)));
@@ -109,7 +251,11 @@ fn histories(snapshots: &[Snapshot]) -> BTreeMap<&str, History> {
     }
     for history in histories.values_mut() {
         history.rows.sort_by_key(|&i| snapshots[i].as_of);
-        history.by_month = history.rows.iter().filter_map(|&i| snapshots[i].as_of.map(|d| (month_index(d), i))).collect();
+        history.by_month = history
+            .rows
+            .iter()
+            .filter_map(|&i| snapshots[i].as_of.map(|d| (month_index(d), i)))
+            .collect();
     }
     histories
 }
@@ -124,10 +270,17 @@ fn categorical_columns(snapshots: &[Snapshot]) -> Vec<String> {
 
 /// Names of the columns with at least one value of the wanted kind, sorted.
 fn columns_holding(snapshots: &[Snapshot], wanted: fn(&Value) -> bool) -> Vec<String> {
-    let mut columns: Vec<String> = snapshots.iter().flat_map(|s| s.values.iter().filter(|(_, v)| wanted(v)).map(|(k, _)| k.clone())).collect();
-    columns.sort();
-    columns.dedup();
-    columns
+    let mut columns: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    for snapshot in snapshots {
+        columns.extend(
+            snapshot
+                .values
+                .iter()
+                .filter(|(_, v)| wanted(v))
+                .map(|(k, _)| k.as_str()),
+        );
+    }
+    columns.into_iter().map(str::to_owned).collect()
 }
 
 fn number(snapshot: &Snapshot, column: &str) -> Option<f64> {
@@ -142,33 +295,62 @@ fn text<'s>(snapshot: &'s Snapshot, column: &str) -> Option<&'s str> {
 }
 
 /// Changes over 3/6/12 months and months since the value last rose, from earlier rows only.
-fn numeric_history(values: &mut BTreeMap<String, Value>, column: &str, snapshots: &[Snapshot], history: &History, position: usize, now: i32) {
+fn numeric_history(
+    values: &mut BTreeMap<String, Value>,
+    column: &str,
+    snapshots: &[Snapshot],
+    history: &History,
+    position: usize,
+    now: i32,
+) {
     let current = number(&snapshots[history.rows[position]], column);
     for window in CHANGE_WINDOWS {
-        let before = history.by_month.get(&(now - window)).and_then(|&i| number(&snapshots[i], column));
-        let change = current.zip(before).map_or(Value::Missing, |(c, b)| Value::Number(c - b));
-        values.insert(format!("{column} change {window}m"), change);
+        let before = history
+            .by_month
+            .get(&(now - window))
+            .and_then(|&i| number(&snapshots[i], column));
+        let change = current
+            .zip(before)
+            .map_or(Value::Missing, |(c, b)| Value::Number(c - b));
+        values.insert(Derived::Change(column.to_owned(), window).name(), change);
     }
     // Walk back from now: the latest step up (a later row above the row before it).
     let mut months_since_rise = Value::Missing;
     for step in (1..=position).rev() {
-        let (later, earlier) = (&snapshots[history.rows[step]], &snapshots[history.rows[step - 1]]);
+        let (later, earlier) = (
+            &snapshots[history.rows[step]],
+            &snapshots[history.rows[step - 1]],
+        );
         if let (Some(l), Some(e)) = (number(later, column), number(earlier, column)) {
             if l > e {
-                months_since_rise = Value::Number((now - later.as_of.map_or(now, month_index)) as f64);
+                months_since_rise =
+                    Value::Number((now - later.as_of.map_or(now, month_index)) as f64);
                 break;
             }
         }
     }
-    values.insert(format!("months since {column} rose"), months_since_rise);
+    values.insert(
+        Derived::MonthsSinceRose(column.to_owned()).name(),
+        months_since_rise,
+    );
 }
 
 /// Months since the value last changed and how often it changed in the last 12 months.
-fn categorical_history(values: &mut BTreeMap<String, Value>, column: &str, snapshots: &[Snapshot], history: &History, position: usize, now: i32) {
+fn categorical_history(
+    values: &mut BTreeMap<String, Value>,
+    column: &str,
+    snapshots: &[Snapshot],
+    history: &History,
+    position: usize,
+    now: i32,
+) {
     let mut changes_12m = 0;
     let mut since_change = Value::Missing;
     for step in (1..=position).rev() {
-        let (later, earlier) = (&snapshots[history.rows[step]], &snapshots[history.rows[step - 1]]);
+        let (later, earlier) = (
+            &snapshots[history.rows[step]],
+            &snapshots[history.rows[step - 1]],
+        );
         if text(later, column) != text(earlier, column) {
             let at = later.as_of.map_or(now, month_index);
             if since_change == Value::Missing {
@@ -179,20 +361,45 @@ fn categorical_history(values: &mut BTreeMap<String, Value>, column: &str, snaps
             }
         }
     }
-    values.insert(format!("months since {column} changed"), since_change);
-    values.insert(format!("{column} changes 12m"), Value::Number(changes_12m as f64));
+    values.insert(
+        Derived::MonthsSinceChanged(column.to_owned()).name(),
+        since_change,
+    );
+    values.insert(
+        Derived::Changes12m(column.to_owned()).name(),
+        Value::Number(changes_12m as f64),
+    );
+}
+
+/// Whole months from the column's date to the as-of date; a date after it is not known yet.
+fn months_since_date(snapshot: &Snapshot, column: &str, as_of: NaiveDate) -> Value {
+    match snapshot.values.get(column) {
+        Some(Value::Date(date)) if *date <= as_of => Value::Number(
+            (month_index(as_of) - month_index(*date) - i32::from(as_of.day() < date.day())) as f64,
+        ),
+        _ => Value::Missing,
+    }
 }
 
 type PeerKey = (i32, String, String); // month, peer group, column
 
 /// Medians of each numeric column by month and group (as `group_of` assigns people).
-fn group_medians(snapshots: &[Snapshot], numeric: &[String], group_of: impl Fn(&Snapshot) -> Option<String>) -> HashMap<PeerKey, f64> {
+fn group_medians(
+    snapshots: &[Snapshot],
+    numeric: &[String],
+    group_of: impl Fn(&Snapshot) -> Option<String>,
+) -> HashMap<PeerKey, f64> {
     let mut groups: HashMap<PeerKey, Vec<f64>> = HashMap::new();
     for snapshot in snapshots {
-        let (Some(as_of), Some(group)) = (snapshot.as_of, group_of(snapshot)) else { continue };
+        let (Some(as_of), Some(group)) = (snapshot.as_of, group_of(snapshot)) else {
+            continue;
+        };
         for column in numeric {
             if let Some(x) = number(snapshot, column) {
-                groups.entry((month_index(as_of), group.clone(), column.clone())).or_default().push(x);
+                groups
+                    .entry((month_index(as_of), group.clone(), column.clone()))
+                    .or_default()
+                    .push(x);
             }
         }
     }
@@ -207,61 +414,120 @@ fn group_medians(snapshots: &[Snapshot], numeric: &[String], group_of: impl Fn(&
 
 /// Peers are people of the same level in the same department (a pay band), or of the same
 /// level, or of the same department — whichever the mapping can tell.
-fn peer_group(snapshot: &Snapshot, roles: &PanelRoles) -> Option<String> {
-    let part = |column: &Option<String>| column.as_deref().and_then(|c| snapshot.values.get(c)).filter(|v| !v.is_missing()).map(|v| v.to_string());
+fn peer_group(snapshot: &Snapshot, roles: &RoleColumns) -> Option<String> {
+    let part = |column: &Option<String>| {
+        column
+            .as_deref()
+            .and_then(|c| snapshot.values.get(c))
+            .filter(|v| !v.is_missing())
+            .map(|v| v.to_string())
+    };
     match (part(&roles.department), part(&roles.level)) {
         (Some(d), Some(l)) => Some(format!("{d}\u{1f}{l}")),
         (d, l) => l.or(d),
     }
 }
 
-fn peer_ratio(snapshot: &Snapshot, column: &str, roles: &PanelRoles, peers: &HashMap<PeerKey, f64>) -> Option<f64> {
+fn peer_ratio(
+    snapshot: &Snapshot,
+    column: &str,
+    roles: &RoleColumns,
+    peers: &HashMap<PeerKey, f64>,
+) -> Option<f64> {
     if Some(column) == roles.level.as_deref() {
         return None; // the level against its own level is always 1
     }
     let x = number(snapshot, column)?;
-    let median = *peers.get(&(month_index(snapshot.as_of?), peer_group(snapshot, roles)?, column.to_owned()))?;
+    let median = *peers.get(&(
+        month_index(snapshot.as_of?),
+        peer_group(snapshot, roles)?,
+        column.to_owned(),
+    ))?;
     Some(if median > 0.0 { x / median } else { x - median })
 }
 
 /// Voluntary exit dates by team (the team role, else manager, else department).
-fn team_exits(snapshots: &[Snapshot], histories: &BTreeMap<&str, History>, roles: &PanelRoles) -> HashMap<String, Vec<(NaiveDate, String)>> {
+fn team_exits(
+    snapshots: &[Snapshot],
+    histories: &BTreeMap<&str, History>,
+    roles: &RoleColumns,
+) -> HashMap<String, Vec<(NaiveDate, String)>> {
     let mut exits: HashMap<String, Vec<(NaiveDate, String)>> = HashMap::new();
     for (person, history) in histories {
-        let Some(date) = history.voluntary_exit else { continue };
+        let Some(date) = history.voluntary_exit else {
+            continue;
+        };
         let last = &snapshots[*history.rows.last().expect("a history has rows")];
         if let Some(team) = team_of(last, roles) {
-            exits.entry(team).or_default().push((date, person.to_string()));
+            exits
+                .entry(team)
+                .or_default()
+                .push((date, person.to_string()));
         }
     }
     exits
 }
 
-fn team_of(snapshot: &Snapshot, roles: &PanelRoles) -> Option<String> {
-    let column = roles.team.as_deref().or(roles.manager.as_deref()).or(roles.department.as_deref())?;
+fn team_of(snapshot: &Snapshot, roles: &RoleColumns) -> Option<String> {
+    let column = roles
+        .team
+        .as_deref()
+        .or(roles.manager.as_deref())
+        .or(roles.department.as_deref())?;
     text(snapshot, column).map(str::to_owned)
 }
 
 /// Teammates (not the person) who left voluntarily in the 6 months up to `as_of`.
-fn teammates_left(snapshot: &Snapshot, roles: &PanelRoles, exits: &HashMap<String, Vec<(NaiveDate, String)>>, as_of: NaiveDate) -> usize {
-    let Some(team) = team_of(snapshot, roles) else { return 0 };
+fn teammates_left(
+    snapshot: &Snapshot,
+    roles: &RoleColumns,
+    exits: &HashMap<String, Vec<(NaiveDate, String)>>,
+    as_of: NaiveDate,
+) -> usize {
+    let Some(team) = team_of(snapshot, roles) else {
+        return 0;
+    };
     let since = as_of - chrono::Months::new(TEAM_WINDOW_MONTHS as u32);
-    exits.get(&team).map_or(0, |list| list.iter().filter(|(date, person)| *date > since && *date <= as_of && person != snapshot.person.as_str()).count())
+    exits.get(&team).map_or(0, |list| {
+        list.iter()
+            .filter(|(date, person)| {
+                *date > since && *date <= as_of && person != snapshot.person.as_str()
+            })
+            .count()
+    })
 }
 
-fn tenure_months(snapshot: &Snapshot, roles: &PanelRoles, snapshots: &[Snapshot], history: &History, as_of: NaiveDate) -> f64 {
-    let hired = roles.hire_date.as_deref().and_then(|c| match snapshot.values.get(c) {
-        Some(Value::Date(d)) => Some(*d),
-        _ => None,
-    });
-    let start = hired.or_else(|| snapshots[history.rows[0]].as_of).unwrap_or(as_of);
-    let whole_months = month_index(as_of) - month_index(start) - i32::from(as_of.day() < start.day());
+fn tenure_months(
+    snapshot: &Snapshot,
+    roles: &RoleColumns,
+    snapshots: &[Snapshot],
+    history: &History,
+    as_of: NaiveDate,
+) -> f64 {
+    let hired = roles
+        .hire_date
+        .as_deref()
+        .and_then(|c| match snapshot.values.get(c) {
+            Some(Value::Date(d)) => Some(*d),
+            _ => None,
+        });
+    let start = hired
+        .or_else(|| snapshots[history.rows[0]].as_of)
+        .unwrap_or(as_of);
+    let whole_months =
+        month_index(as_of) - month_index(start) - i32::from(as_of.day() < start.day());
     whole_months.max(0) as f64
 }
 
 /// Did a voluntary exit happen in (as_of, as_of + horizon]? Unknown while that window is not
 /// over and the person is still there.
-fn label(history: &History, as_of: NaiveDate, now: i32, horizon: i32, data_end: i32) -> Option<bool> {
+fn label(
+    history: &History,
+    as_of: NaiveDate,
+    now: i32,
+    horizon: i32,
+    data_end: i32,
+) -> Option<bool> {
     let window_end = as_of + chrono::Months::new(horizon as u32);
     if let Some(exit) = history.voluntary_exit {
         if exit > as_of && exit <= window_end {
@@ -299,8 +565,13 @@ mod tests {
         }
     }
 
-    fn roles() -> PanelRoles {
-        PanelRoles { level: Some("level".into()), team: Some("team".into()), manager: Some("manager".into()), ..Default::default() }
+    fn roles() -> RoleColumns {
+        RoleColumns {
+            level: Some("level".into()),
+            team: Some("team".into()),
+            manager: Some("manager".into()),
+            ..Default::default()
+        }
     }
 
     /// Person 1 stays 24 months (raise at month 6, manager change at month 10); person 2, a
@@ -315,45 +586,144 @@ mod tests {
         for m in 0..=8 {
             let mut r = row("2", m, 90.0, "M1", "T");
             if m == 8 {
-                r.exit = Some(Exit { date: month(8) + chrono::Days::new(14), kind: Some("resignation".into()), voluntary: true });
+                r.exit = Some(Exit {
+                    date: month(8) + chrono::Days::new(14),
+                    kind: Some("resignation".into()),
+                    voluntary: true,
+                });
             }
             rows.push(r);
         }
         rows
     }
 
-    fn feature(months: &[PersonMonth], snapshots: &[Snapshot], person: &str, m: u32, name: &str) -> Value {
-        let found = months.iter().find(|pm| snapshots[pm.snapshot].person.as_str() == person && pm.as_of == month(m)).expect("person-month");
-        found.values.get(name).cloned().unwrap_or_else(|| panic!("no feature {name}: {:?}", found.values.keys()))
+    fn feature(
+        months: &[PersonMonth],
+        snapshots: &[Snapshot],
+        person: &str,
+        m: u32,
+        name: &str,
+    ) -> Value {
+        let found = months
+            .iter()
+            .find(|pm| snapshots[pm.snapshot].person.as_str() == person && pm.as_of == month(m))
+            .expect("person-month");
+        found
+            .values
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no feature {name}: {:?}", found.values.keys()))
+    }
+
+    #[test]
+    fn derived_names_read_back_to_what_they_are() {
+        let all = [
+            Derived::Value("pay".into()),
+            Derived::Change("pay".into(), 3),
+            Derived::Change("pay".into(), 12),
+            Derived::MonthsSinceRose("job level".into()),
+            Derived::VsPeers("pay".into()),
+            Derived::TeamMedian("engagement".into()),
+            Derived::MonthsSinceChanged("manager".into()),
+            Derived::Changes12m("manager".into()),
+            Derived::MonthsSinceDate("last promotion".into()),
+            Derived::TeammatesLeft,
+            Derived::Tenure,
+            Derived::MonthOfYear,
+        ];
+        for derived in all {
+            assert_eq!(Derived::parse(&derived.name()), derived);
+        }
     }
 
     #[test]
     fn history_features_read_the_past() {
         let snapshots = panel();
         let months = person_months(&snapshots, &roles(), 6);
-        assert_eq!(feature(&months, &snapshots, "1", 8, "pay change 3m"), Value::Number(10.0));
-        assert_eq!(feature(&months, &snapshots, "1", 12, "pay change 3m"), Value::Number(0.0));
-        assert_eq!(feature(&months, &snapshots, "1", 9, "months since pay rose"), Value::Number(3.0));
-        assert_eq!(feature(&months, &snapshots, "1", 3, "months since pay rose"), Value::Missing);
-        assert_eq!(feature(&months, &snapshots, "1", 12, "months since manager changed"), Value::Number(2.0));
-        assert_eq!(feature(&months, &snapshots, "1", 12, "manager changes 12m"), Value::Number(1.0));
-        assert_eq!(feature(&months, &snapshots, "1", 9, "teammates left 6m"), Value::Number(1.0));
-        assert_eq!(feature(&months, &snapshots, "1", 8, "teammates left 6m"), Value::Number(0.0), "the exit on the 15th is after the 1st");
-        assert_eq!(feature(&months, &snapshots, "1", 15, "teammates left 6m"), Value::Number(0.0), "out of the window");
-        assert_eq!(feature(&months, &snapshots, "3", 2, "pay vs peers"), Value::Number(2.0));
-        assert_eq!(feature(&months, &snapshots, "1", 2, "team median pay"), Value::Number(100.0), "median of 100 and 90 in team T");
-        assert_eq!(feature(&months, &snapshots, "1", 5, "tenure months"), Value::Number(5.0));
+        assert_eq!(
+            feature(&months, &snapshots, "1", 8, "pay change 3m"),
+            Value::Number(10.0)
+        );
+        assert_eq!(
+            feature(&months, &snapshots, "1", 12, "pay change 3m"),
+            Value::Number(0.0)
+        );
+        assert_eq!(
+            feature(&months, &snapshots, "1", 9, "months since pay rose"),
+            Value::Number(3.0)
+        );
+        assert_eq!(
+            feature(&months, &snapshots, "1", 3, "months since pay rose"),
+            Value::Missing
+        );
+        assert_eq!(
+            feature(&months, &snapshots, "1", 12, "months since manager changed"),
+            Value::Number(2.0)
+        );
+        assert_eq!(
+            feature(&months, &snapshots, "1", 12, "manager changes 12m"),
+            Value::Number(1.0)
+        );
+        assert_eq!(
+            feature(&months, &snapshots, "1", 9, "teammates left 6m"),
+            Value::Number(1.0)
+        );
+        assert_eq!(
+            feature(&months, &snapshots, "1", 8, "teammates left 6m"),
+            Value::Number(0.0),
+            "the exit on the 15th is after the 1st"
+        );
+        assert_eq!(
+            feature(&months, &snapshots, "1", 15, "teammates left 6m"),
+            Value::Number(0.0),
+            "out of the window"
+        );
+        assert_eq!(
+            feature(&months, &snapshots, "3", 2, "pay vs peers"),
+            Value::Number(2.0)
+        );
+        assert_eq!(
+            feature(&months, &snapshots, "1", 2, "team median pay"),
+            Value::Number(100.0),
+            "median of 100 and 90 in team T"
+        );
+        assert_eq!(
+            feature(&months, &snapshots, "1", 5, "tenure months"),
+            Value::Number(5.0)
+        );
     }
 
     #[test]
     fn labels_mark_voluntary_exits_within_the_horizon_and_stay_unknown_until_it_passes() {
         let snapshots = panel();
         let months = person_months(&snapshots, &roles(), 6);
-        let label = |person: &str, m: u32| months.iter().find(|pm| snapshots[pm.snapshot].person.as_str() == person && pm.as_of == month(m)).unwrap().label;
-        assert_eq!(label("2", 3), Some(true), "the exit on the 15th of month 8 is within six months of month 3's first day");
-        assert_eq!(label("2", 2), Some(false), "…but not of month 2's: the window ends on the 1st of month 8");
-        assert_eq!(label("1", 17), Some(false), "23 is the last month: 17 + 6 is known");
-        assert_eq!(label("1", 18), None, "the outcome of month 18 is not known yet");
+        let label = |person: &str, m: u32| {
+            months
+                .iter()
+                .find(|pm| snapshots[pm.snapshot].person.as_str() == person && pm.as_of == month(m))
+                .unwrap()
+                .label
+        };
+        assert_eq!(
+            label("2", 3),
+            Some(true),
+            "the exit on the 15th of month 8 is within six months of month 3's first day"
+        );
+        assert_eq!(
+            label("2", 2),
+            Some(false),
+            "…but not of month 2's: the window ends on the 1st of month 8"
+        );
+        assert_eq!(
+            label("1", 17),
+            Some(false),
+            "23 is the last month: 17 + 6 is known"
+        );
+        assert_eq!(
+            label("1", 18),
+            None,
+            "the outcome of month 18 is not known yet"
+        );
     }
 
     #[test]
@@ -363,15 +733,36 @@ mod tests {
         let mut changed = original.clone();
         for snapshot in changed.iter_mut().filter(|s| s.as_of.unwrap() > t) {
             snapshot.values.insert("pay".into(), Value::Number(1.0));
-            snapshot.values.insert("manager".into(), Value::Category("someone else".into()));
+            snapshot
+                .values
+                .insert("manager".into(), Value::Category("someone else".into()));
             if snapshot.person.as_str() == "3" && snapshot.as_of == Some(month(10)) {
-                snapshot.exit = Some(Exit { date: month(10) + chrono::Days::new(3), kind: None, voluntary: true });
+                snapshot.exit = Some(Exit {
+                    date: month(10) + chrono::Days::new(3),
+                    kind: None,
+                    voluntary: true,
+                });
             }
         }
         changed.retain(|s| !(s.person.as_str() == "3" && s.as_of.unwrap() > month(10)));
-        let (before, after) = (person_months(&original, &roles(), 6), person_months(&changed, &roles(), 6));
-        let up_to_t = |months: &[PersonMonth], snapshots: &[Snapshot]| -> Vec<(String, NaiveDate, BTreeMap<String, Value>)> {
-            months.iter().filter(|m| m.as_of <= t).map(|m| (snapshots[m.snapshot].person.to_string(), m.as_of, m.values.clone())).collect()
+        let (before, after) = (
+            person_months(&original, &roles(), 6),
+            person_months(&changed, &roles(), 6),
+        );
+        let up_to_t = |months: &[PersonMonth],
+                       snapshots: &[Snapshot]|
+         -> Vec<(String, NaiveDate, BTreeMap<String, Value>)> {
+            months
+                .iter()
+                .filter(|m| m.as_of <= t)
+                .map(|m| {
+                    (
+                        snapshots[m.snapshot].person.to_string(),
+                        m.as_of,
+                        m.values.clone(),
+                    )
+                })
+                .collect()
         };
         assert_eq!(up_to_t(&before, &original), up_to_t(&after, &changed));
     }

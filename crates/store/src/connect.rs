@@ -28,7 +28,10 @@ impl Store {
         // Statements carry HR data in their parameters and can be long: never log them.
         let options = AnyConnectOptions::from_str(&url)?
             .log_statements(tracing::log::LevelFilter::Off)
-            .log_slow_statements(tracing::log::LevelFilter::Off, std::time::Duration::from_secs(60));
+            .log_slow_statements(
+                tracing::log::LevelFilter::Off,
+                std::time::Duration::from_secs(60),
+            );
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
             .after_connect(move |conn, _| {
@@ -61,7 +64,11 @@ fn resolve(location: &str) -> Result<(Backend, String), StoreError> {
         return Ok((Backend::Postgres, location.to_owned()));
     }
     if location.starts_with("sqlite:") {
-        let url = if location.contains("mode=") { location.to_owned() } else { with_param(location, "mode=rwc") };
+        let url = if location.contains("mode=") {
+            location.to_owned()
+        } else {
+            with_param(location, "mode=rwc")
+        };
         return Ok((Backend::Sqlite, url));
     }
     if location.contains("://") {
@@ -81,9 +88,15 @@ mod tests {
 
     #[test]
     fn plain_paths_are_sqlite_files_created_on_first_use() {
-        assert_eq!(resolve("tenure.db").unwrap(), (Backend::Sqlite, "sqlite://tenure.db?mode=rwc".into()));
+        assert_eq!(
+            resolve("tenure.db").unwrap(),
+            (Backend::Sqlite, "sqlite://tenure.db?mode=rwc".into())
+        );
         assert_eq!(resolve("postgres://h/db").unwrap().0, Backend::Postgres);
-        assert!(matches!(resolve("mysql://h/db"), Err(StoreError::UnsupportedUrl(_))));
+        assert!(matches!(
+            resolve("mysql://h/db"),
+            Err(StoreError::UnsupportedUrl(_))
+        ));
     }
 }
 
@@ -94,7 +107,9 @@ impl Store {
         if self.backend != Backend::Sqlite {
             return Ok(true);
         }
-        let verdict: (String,) = sqlx::query_as("PRAGMA integrity_check").fetch_one(&self.pool).await?;
+        let verdict: (String,) = sqlx::query_as("PRAGMA integrity_check")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(verdict.0 == "ok")
     }
 }

@@ -17,7 +17,11 @@ pub struct Conflict {
 
 impl fmt::Display for Conflict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let when = self.as_of.as_deref().map(|d| format!(" as of {d}")).unwrap_or_default();
+        let when = self
+            .as_of
+            .as_deref()
+            .map(|d| format!(" as of {d}"))
+            .unwrap_or_default();
         write!(
             f,
             "line {}: person {}{when} is already stored with {} = {}; this file says {} (use --replace to overwrite)",
@@ -45,6 +49,11 @@ pub enum StoreError {
 impl StoreError {
     /// True when the input, not the database, is at fault.
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, StoreError::Conflicts(_) | StoreError::UnknownOrganization(_) | StoreError::UnsupportedUrl(_))
+        matches!(
+            self,
+            StoreError::Conflicts(_)
+                | StoreError::UnknownOrganization(_)
+                | StoreError::UnsupportedUrl(_)
+        )
     }
 }

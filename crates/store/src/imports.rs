@@ -93,17 +93,34 @@ impl Store {
     ) -> Result<ImportOutcome, StoreError> {
         let mut tx = self.pool.begin().await?;
         let started_at = now();
-        let import_id = insert_import(&mut tx, org, import, ImportStatus::Complete, &[], &started_at).await?;
+        let import_id = insert_import(
+            &mut tx,
+            org,
+            import,
+            ImportStatus::Complete,
+            &[],
+            &started_at,
+        )
+        .await?;
         let stored = stored_fingerprints(&mut tx, org).await?;
         let plan = classify(rows, &stored);
         if !plan.changed.is_empty() {
             if let ImportMode::RefuseChanges { max_conflicts } = mode {
-                let conflicts = describe_conflicts(&mut tx, org, &plan.changed[..plan.changed.len().min(max_conflicts.max(1))]).await?;
+                let conflicts = describe_conflicts(
+                    &mut tx,
+                    org,
+                    &plan.changed[..plan.changed.len().min(max_conflicts.max(1))],
+                )
+                .await?;
                 tx.rollback().await?;
                 return Err(StoreError::Conflicts(conflicts));
             }
         }
-        let mut outcome = ImportOutcome { import_id, rows_unchanged: plan.unchanged, ..Default::default() };
+        let mut outcome = ImportOutcome {
+            import_id,
+            rows_unchanged: plan.unchanged,
+            ..Default::default()
+        };
         outcome.people_added = upsert_people(self.backend(), &mut tx, org, plan.written()).await?;
         let mut written = 0u64;
         for (batch_rows, replace) in [(&plan.new, false), (&plan.changed, true)] {
@@ -123,9 +140,20 @@ impl Store {
 
     /// Records an import that was refused, with its errors, so the imports list shows it.
     /// No data row is written.
-    pub async fn record_failed_import(&self, org: OrgId, import: &NewImport, errors: &[String]) -> Result<i64, StoreError> {
+    pub async fn record_failed_import(
+        &self,
+        org: OrgId,
+        import: &NewImport,
+        errors: &[String],
+    ) -> Result<i64, StoreError> {
         let mut conn = self.pool.acquire().await?;
         insert_import(&mut conn, org, import, ImportStatus::Failed, errors, &now()).await
+    }
+
+    /// The mapping (TOML) of the latest complete import: what the stored columns mean.
+    pub async fn latest_mapping(&self, org: OrgId) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT mapping FROM imports WHERE org_id = $1 AND status = 'complete' ORDER BY id DESC LIMIT 1").bind(org.0).fetch_optional(&self.pool).await?;
+        Ok(row.map(|r| r.get(0)))
     }
 
     pub async fn imports(&self, org: OrgId) -> Result<Vec<ImportRecord>, StoreError> {
@@ -147,8 +175,13 @@ fn import_record(r: &sqlx::any::AnyRow) -> Result<ImportRecord, StoreError> {
         file_name: r.get(1),
         file_sha256: r.get(2),
         shape: r.get(3),
-        status: if r.get::<String, _>(4) == "complete" { ImportStatus::Complete } else { ImportStatus::Failed },
-        errors: serde_json::from_str(&errors).map_err(|e| StoreError::Corrupt(format!("import errors: {e}")))?,
+        status: if r.get::<String, _>(4) == "complete" {
+            ImportStatus::Complete
+        } else {
+            ImportStatus::Failed
+        },
+        errors: serde_json::from_str(&errors)
+            .map_err(|e| StoreError::Corrupt(format!("import errors: {e}")))?,
         rows_read: r.get(6),
         rows_added: r.get(7),
         rows_replaced: r.get(8),
@@ -191,7 +224,11 @@ async fn insert_import(
     Ok(row.get(0))
 }
 
-async fn finish_import(conn: &mut AnyConnection, import_id: i64, outcome: &ImportOutcome) -> Result<(), StoreError> {
+async fn finish_import(
+    conn: &mut AnyConnection,
+    import_id: i64,
+    outcome: &ImportOutcome,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE imports SET rows_added = $1, rows_replaced = $2, rows_unchanged = $3, people_added = $4, finished_at = $5 WHERE id = $6")
         .bind(outcome.rows_added as i64)
         .bind(outcome.rows_replaced as i64)
@@ -204,9 +241,19 @@ async fn finish_import(conn: &mut AnyConnection, import_id: i64, outcome: &Impor
     Ok(())
 }
 
-async fn stored_fingerprints(conn: &mut AnyConnection, org: OrgId) -> Result<HashMap<Key, String>, StoreError> {
-    let rows = sqlx::query("SELECT person_key, as_of, fingerprint FROM snapshots WHERE org_id = $1").bind(org.0).fetch_all(&mut *conn).await?;
-    Ok(rows.iter().map(|r| ((r.get(0), r.get(1)), r.get(2))).collect())
+async fn stored_fingerprints(
+    conn: &mut AnyConnection,
+    org: OrgId,
+) -> Result<HashMap<Key, String>, StoreError> {
+    let rows =
+        sqlx::query("SELECT person_key, as_of, fingerprint FROM snapshots WHERE org_id = $1")
+            .bind(org.0)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(rows
+        .iter()
+        .map(|r| ((r.get(0), r.get(1)), r.get(2)))
+        .collect())
 }
 
 /// Rows sorted by what the import does with them.
@@ -222,10 +269,20 @@ impl<'r, 'a> WritePlan<'r, 'a> {
     }
 }
 
-fn classify<'r, 'a>(rows: &'r [SnapshotToWrite<'a>], stored: &HashMap<Key, String>) -> WritePlan<'r, 'a> {
-    let mut plan = WritePlan { new: Vec::new(), changed: Vec::new(), unchanged: 0 };
+fn classify<'r, 'a>(
+    rows: &'r [SnapshotToWrite<'a>],
+    stored: &HashMap<Key, String>,
+) -> WritePlan<'r, 'a> {
+    let mut plan = WritePlan {
+        new: Vec::new(),
+        changed: Vec::new(),
+        unchanged: 0,
+    };
     for row in rows {
-        let key = (row.snapshot.person.as_str().to_owned(), as_of_key(row.snapshot));
+        let key = (
+            row.snapshot.person.as_str().to_owned(),
+            as_of_key(row.snapshot),
+        );
         match stored.get(&key) {
             None => plan.new.push(row),
             Some(fingerprint) if fingerprint == row.fingerprint => plan.unchanged += 1,
@@ -235,7 +292,11 @@ fn classify<'r, 'a>(rows: &'r [SnapshotToWrite<'a>], stored: &HashMap<Key, Strin
     plan
 }
 
-async fn describe_conflicts(conn: &mut AnyConnection, org: OrgId, changed: &[&SnapshotToWrite<'_>]) -> Result<Vec<Conflict>, StoreError> {
+async fn describe_conflicts(
+    conn: &mut AnyConnection,
+    org: OrgId,
+    changed: &[&SnapshotToWrite<'_>],
+) -> Result<Vec<Conflict>, StoreError> {
     let mut conflicts = Vec::with_capacity(changed.len());
     for row in changed {
         let as_of = as_of_key(row.snapshot);
@@ -263,11 +324,16 @@ async fn describe_conflicts(conn: &mut AnyConnection, org: OrgId, changed: &[&Sn
 
 /// The first field that differs between a stored row and a new snapshot, for the error message.
 fn first_difference(stored: &sqlx::any::AnyRow, snapshot: &Snapshot) -> (String, String, String) {
-    let stored_inputs: Map<String, Json> = serde_json::from_str(&stored.get::<String, _>(0)).unwrap_or_default();
+    let stored_inputs: Map<String, Json> =
+        serde_json::from_str(&stored.get::<String, _>(0)).unwrap_or_default();
     let new_inputs = inputs_json(&snapshot.values);
-    let names: std::collections::BTreeSet<&String> = stored_inputs.keys().chain(new_inputs.keys()).collect();
+    let names: std::collections::BTreeSet<&String> =
+        stored_inputs.keys().chain(new_inputs.keys()).collect();
     for name in names {
-        let (old, new) = (stored_inputs.get(name).unwrap_or(&Json::Null), new_inputs.get(name).unwrap_or(&Json::Null));
+        let (old, new) = (
+            stored_inputs.get(name).unwrap_or(&Json::Null),
+            new_inputs.get(name).unwrap_or(&Json::Null),
+        );
         if old != new {
             return (name.clone(), old.to_string(), new.to_string());
         }
@@ -275,18 +341,38 @@ fn first_difference(stored: &sqlx::any::AnyRow, snapshot: &Snapshot) -> (String,
     let fields = snapshot_fields(snapshot);
     let stored_exit: Option<String> = stored.get(1);
     if stored_exit != fields.exit_date {
-        return ("exit date".into(), format!("{stored_exit:?}"), format!("{:?}", fields.exit_date));
+        return (
+            "exit date".into(),
+            format!("{stored_exit:?}"),
+            format!("{:?}", fields.exit_date),
+        );
     }
     let stored_kind: Option<String> = stored.get(2);
     if stored_kind != fields.exit_kind {
-        return ("exit kind".into(), format!("{stored_kind:?}"), format!("{:?}", fields.exit_kind));
+        return (
+            "exit kind".into(),
+            format!("{stored_kind:?}"),
+            format!("{:?}", fields.exit_kind),
+        );
     }
-    let stored_outcome = (stored.get::<Option<i64>, _>(3), stored.get::<Option<f64>, _>(4), stored.get::<Option<i64>, _>(5));
+    let stored_outcome = (
+        stored.get::<Option<i64>, _>(3),
+        stored.get::<Option<f64>, _>(4),
+        stored.get::<Option<i64>, _>(5),
+    );
     let new_outcome = (fields.target_left, fields.duration, fields.event);
     if stored_outcome != new_outcome {
-        return ("outcome".into(), format!("{stored_outcome:?}"), format!("{new_outcome:?}"));
+        return (
+            "outcome".into(),
+            format!("{stored_outcome:?}"),
+            format!("{new_outcome:?}"),
+        );
     }
-    ("a protected attribute".into(), "(not shown)".into(), "(not shown)".into())
+    (
+        "a protected attribute".into(),
+        "(not shown)".into(),
+        "(not shown)".into(),
+    )
 }
 
 /// The stored JSON object of a snapshot's values.
@@ -311,7 +397,9 @@ struct SnapshotFields {
 fn snapshot_fields(snapshot: &Snapshot) -> SnapshotFields {
     let (target_left, duration, event) = match snapshot.outcome {
         Some(Outcome::Left(left)) => (Some(i64::from(left)), None, None),
-        Some(Outcome::Duration { duration, event }) => (None, Some(duration), Some(i64::from(event))),
+        Some(Outcome::Duration { duration, event }) => {
+            (None, Some(duration), Some(i64::from(event)))
+        }
         None => (None, None, None),
     };
     let exit = snapshot.exit.as_ref();
@@ -331,7 +419,14 @@ fn batch_rows_for_snapshots() -> usize {
     batch_rows(SNAPSHOT_COLUMNS)
 }
 
-async fn write_snapshots(backend: Backend, conn: &mut AnyConnection, org: OrgId, import_id: i64, batch: &[&SnapshotToWrite<'_>], replace: bool) -> Result<(), StoreError> {
+async fn write_snapshots(
+    backend: Backend,
+    conn: &mut AnyConnection,
+    org: OrgId,
+    import_id: i64,
+    batch: &[&SnapshotToWrite<'_>],
+    replace: bool,
+) -> Result<(), StoreError> {
     let mut sql = format!(
         "INSERT INTO snapshots (org_id, person_key, as_of, import_id, fingerprint, inputs, exit_date, exit_kind, exit_voluntary, target_left, duration, event) VALUES {}",
         values_list(backend, batch.len(), SNAPSHOT_COLUMNS)
@@ -365,8 +460,17 @@ async fn write_snapshots(backend: Backend, conn: &mut AnyConnection, org: OrgId,
 }
 
 /// Protected attributes go to their own table: only the fairness audit reads them.
-async fn write_protected(backend: Backend, conn: &mut AnyConnection, org: OrgId, import_id: i64, batch: &[&SnapshotToWrite<'_>]) -> Result<(), StoreError> {
-    let rows: Vec<&&SnapshotToWrite> = batch.iter().filter(|r| !r.snapshot.protected.is_empty()).collect();
+async fn write_protected(
+    backend: Backend,
+    conn: &mut AnyConnection,
+    org: OrgId,
+    import_id: i64,
+    batch: &[&SnapshotToWrite<'_>],
+) -> Result<(), StoreError> {
+    let rows: Vec<&&SnapshotToWrite> = batch
+        .iter()
+        .filter(|r| !r.snapshot.protected.is_empty())
+        .collect();
     if rows.is_empty() {
         return Ok(());
     }
@@ -419,14 +523,30 @@ impl PersonSpan {
 }
 
 /// Inserts new people and updates the spans of known ones; returns how many are new.
-async fn upsert_people<'r, 'a: 'r>(backend: Backend, conn: &mut AnyConnection, org: OrgId, rows: impl Iterator<Item = &'r SnapshotToWrite<'a>>) -> Result<u64, StoreError> {
+async fn upsert_people<'r, 'a: 'r>(
+    backend: Backend,
+    conn: &mut AnyConnection,
+    org: OrgId,
+    rows: impl Iterator<Item = &'r SnapshotToWrite<'a>>,
+) -> Result<u64, StoreError> {
     let stored = sqlx::query("SELECT person_key, first_as_of, last_as_of, exit_date, exit_kind, exit_voluntary FROM people WHERE org_id = $1")
         .bind(org.0)
         .fetch_all(&mut *conn)
         .await?;
     let stored: HashMap<String, PersonSpan> = stored
         .iter()
-        .map(|r| (r.get(0), PersonSpan { first_as_of: r.get(1), last_as_of: r.get(2), exit_date: r.get(3), exit_kind: r.get(4), exit_voluntary: r.get(5) }))
+        .map(|r| {
+            (
+                r.get(0),
+                PersonSpan {
+                    first_as_of: r.get(1),
+                    last_as_of: r.get(2),
+                    exit_date: r.get(3),
+                    exit_kind: r.get(4),
+                    exit_voluntary: r.get(5),
+                },
+            )
+        })
         .collect();
     let mut merged: BTreeMap<String, PersonSpan> = BTreeMap::new();
     for row in rows {
@@ -434,13 +554,22 @@ async fn upsert_people<'r, 'a: 'r>(backend: Backend, conn: &mut AnyConnection, o
         let span = merged.entry(person.to_owned()).or_insert_with(|| {
             stored.get(person).cloned().unwrap_or_else(|| {
                 let as_of = as_of_key(row.snapshot);
-                PersonSpan { first_as_of: as_of.clone(), last_as_of: as_of, exit_date: None, exit_kind: None, exit_voluntary: None }
+                PersonSpan {
+                    first_as_of: as_of.clone(),
+                    last_as_of: as_of,
+                    exit_date: None,
+                    exit_kind: None,
+                    exit_voluntary: None,
+                }
             })
         });
         span.include(row);
     }
     let added = merged.keys().filter(|p| !stored.contains_key(*p)).count() as u64;
-    let changed: Vec<(&String, &PersonSpan)> = merged.iter().filter(|(p, span)| stored.get(*p) != Some(span)).collect();
+    let changed: Vec<(&String, &PersonSpan)> = merged
+        .iter()
+        .filter(|(p, span)| stored.get(*p) != Some(span))
+        .collect();
     for batch in changed.chunks(batch_rows(7)) {
         let sql = format!(
             "INSERT INTO people (org_id, person_key, first_as_of, last_as_of, exit_date, exit_kind, exit_voluntary) VALUES {}

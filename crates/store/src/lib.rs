@@ -6,6 +6,7 @@ mod connect;
 mod error;
 mod imports;
 mod migrations;
+mod models;
 mod organizations;
 mod snapshots;
 mod sql;
@@ -14,7 +15,10 @@ pub mod testing;
 
 pub use connect::{Backend, Store};
 pub use error::{Conflict, StoreError};
-pub use imports::{ImportMode, ImportOutcome, ImportRecord, ImportStatus, NewImport, SnapshotToWrite};
+pub use imports::{
+    ImportMode, ImportOutcome, ImportRecord, ImportStatus, NewImport, SnapshotToWrite,
+};
+pub use models::{NewModel, NewScore, ScoreOutcome, StoredModel, StoredScore};
 pub use organizations::Organization;
 pub use snapshots::{DepartmentAttrition, OrgCounts, StoredSnapshot};
 pub use tenure_domain::OrgId;

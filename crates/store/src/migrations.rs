@@ -4,8 +4,30 @@ use crate::connect::Backend;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use std::borrow::Cow;
 
-const SQLITE: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql"))];
-const POSTGRES: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql"))];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/sqlite/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "models and scores",
+        include_str!("../migrations/sqlite/0002_models_and_scores.sql"),
+    ),
+];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/postgres/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "models and scores",
+        include_str!("../migrations/postgres/0002_models_and_scores.sql"),
+    ),
+];
 
 /// sqlx's migrator over the embedded scripts: it records versions and checksums, so an edited
 /// migration is refused instead of silently diverging.
@@ -16,7 +38,18 @@ pub fn migrator(backend: Backend) -> Migrator {
     };
     let migrations: Vec<Migration> = scripts
         .iter()
-        .map(|(version, name, sql)| Migration::new(*version, Cow::Borrowed(*name), MigrationType::Simple, Cow::Borrowed(*sql), false))
+        .map(|(version, name, sql)| {
+            Migration::new(
+                *version,
+                Cow::Borrowed(*name),
+                MigrationType::Simple,
+                Cow::Borrowed(*sql),
+                false,
+            )
+        })
         .collect();
-    Migrator { migrations: Cow::Owned(migrations), ..Migrator::DEFAULT }
+    Migrator {
+        migrations: Cow::Owned(migrations),
+        ..Migrator::DEFAULT
+    }
 }

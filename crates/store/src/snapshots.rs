@@ -48,7 +48,13 @@ impl Store {
         .bind(org.0)
         .fetch_one(&self.pool)
         .await?;
-        Ok(OrgCounts { people: row.get(0), snapshots: row.get(1), protected_rows: row.get(2), as_of_dates: row.get(3), imports: row.get(4) })
+        Ok(OrgCounts {
+            people: row.get(0),
+            snapshots: row.get(1),
+            protected_rows: row.get(2),
+            as_of_dates: row.get(3),
+            imports: row.get(4),
+        })
     }
 
     /// People who left, by the export's exit kind and whether it counts as voluntary.
@@ -60,7 +66,10 @@ impl Store {
         .bind(org.0)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get::<Option<i64>, _>(1) == Some(1), r.get(2))).collect())
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get::<Option<i64>, _>(1) == Some(1), r.get(2)))
+            .collect())
     }
 
     /// Every snapshot of the organization, typed by the kinds its import recorded, in person
@@ -77,18 +86,31 @@ impl Store {
         rows.iter().map(|r| stored_snapshot(r, &kinds)).collect()
     }
 
-    async fn value_kinds(&self, org: OrgId) -> Result<HashMap<i64, BTreeMap<String, ColumnKind>>, StoreError> {
-        let rows = sqlx::query("SELECT id, value_kinds FROM imports WHERE org_id = $1 AND status = 'complete'").bind(org.0).fetch_all(&self.pool).await?;
+    async fn value_kinds(
+        &self,
+        org: OrgId,
+    ) -> Result<HashMap<i64, BTreeMap<String, ColumnKind>>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, value_kinds FROM imports WHERE org_id = $1 AND status = 'complete'",
+        )
+        .bind(org.0)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| {
-                let kinds = serde_json::from_str(&r.get::<String, _>(1)).map_err(|e| StoreError::Corrupt(format!("import kinds: {e}")))?;
+                let kinds = serde_json::from_str(&r.get::<String, _>(1))
+                    .map_err(|e| StoreError::Corrupt(format!("import kinds: {e}")))?;
                 Ok((r.get(0), kinds))
             })
             .collect()
     }
 
     /// Voluntary attrition by the value of `column` in each person's latest snapshot.
-    pub async fn attrition_by(&self, org: OrgId, column: &str) -> Result<Vec<DepartmentAttrition>, StoreError> {
+    pub async fn attrition_by(
+        &self,
+        org: OrgId,
+        column: &str,
+    ) -> Result<Vec<DepartmentAttrition>, StoreError> {
         let rows = sqlx::query(
             "SELECT s.person_key, s.inputs, s.exit_voluntary, s.target_left FROM snapshots s WHERE s.org_id = $1 ORDER BY s.person_key, s.as_of",
         )
@@ -98,20 +120,28 @@ impl Store {
         let mut latest: HashMap<String, (String, u64, bool)> = HashMap::new();
         let mut dated = false;
         for r in &rows {
-            let inputs: Map<String, Json> = serde_json::from_str(&r.get::<String, _>(1)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let inputs: Map<String, Json> = serde_json::from_str(&r.get::<String, _>(1))
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let group = match inputs.get(column) {
                 Some(Json::String(s)) => s.clone(),
                 Some(Json::Null) | None => "(missing)".into(),
                 Some(other) => other.to_string(),
             };
-            let left = r.get::<Option<i64>, _>(2) == Some(1) || r.get::<Option<i64>, _>(3) == Some(1);
+            let left =
+                r.get::<Option<i64>, _>(2) == Some(1) || r.get::<Option<i64>, _>(3) == Some(1);
             let entry = latest.entry(r.get(0)).or_insert((group.clone(), 0, false));
             dated |= entry.1 > 0;
             *entry = (group, entry.1 + 1, entry.2 || left);
         }
         let mut groups: BTreeMap<String, DepartmentAttrition> = BTreeMap::new();
         for (group, months, left) in latest.into_values() {
-            let g = groups.entry(group.clone()).or_insert(DepartmentAttrition { department: group, people: 0, person_months: 0, voluntary_exits: 0, annual_rate: 0.0 });
+            let g = groups.entry(group.clone()).or_insert(DepartmentAttrition {
+                department: group,
+                people: 0,
+                person_months: 0,
+                voluntary_exits: 0,
+                annual_rate: 0.0,
+            });
             g.people += 1;
             g.person_months += months;
             g.voluntary_exits += u64::from(left);
@@ -128,42 +158,70 @@ impl Store {
     }
 }
 
-fn stored_snapshot(r: &sqlx::any::AnyRow, kinds: &HashMap<i64, BTreeMap<String, ColumnKind>>) -> Result<StoredSnapshot, StoreError> {
+fn stored_snapshot(
+    r: &sqlx::any::AnyRow,
+    kinds: &HashMap<i64, BTreeMap<String, ColumnKind>>,
+) -> Result<StoredSnapshot, StoreError> {
     let corrupt = |what: &str| StoreError::Corrupt(what.to_owned());
     let import_id: i64 = r.get(2);
-    let kinds = kinds.get(&import_id).ok_or_else(|| corrupt("snapshot of an unknown import"))?;
-    let inputs: Map<String, Json> = serde_json::from_str(&r.get::<String, _>(3)).map_err(|e| corrupt(&e.to_string()))?;
+    let kinds = kinds
+        .get(&import_id)
+        .ok_or_else(|| corrupt("snapshot of an unknown import"))?;
+    let inputs: Map<String, Json> =
+        serde_json::from_str(&r.get::<String, _>(3)).map_err(|e| corrupt(&e.to_string()))?;
     let values = inputs.into_iter().map(|(name, json)| {
-        let value = decode_value(&json, kinds.get(&name).copied().unwrap_or(ColumnKind::Category));
+        let value = decode_value(
+            &json,
+            kinds.get(&name).copied().unwrap_or(ColumnKind::Category),
+        );
         (name, value)
     });
     let as_of: String = r.get(1);
     let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| corrupt("date"));
     let exit = match r.get::<Option<String>, _>(4) {
-        Some(d) => Some(Exit { date: date(&d)?, kind: r.get(5), voluntary: r.get::<Option<i64>, _>(6) == Some(1) }),
+        Some(d) => Some(Exit {
+            date: date(&d)?,
+            kind: r.get(5),
+            voluntary: r.get::<Option<i64>, _>(6) == Some(1),
+        }),
         None => None,
     };
-    let outcome = match (r.get::<Option<i64>, _>(7), r.get::<Option<f64>, _>(8), r.get::<Option<i64>, _>(9)) {
+    let outcome = match (
+        r.get::<Option<i64>, _>(7),
+        r.get::<Option<f64>, _>(8),
+        r.get::<Option<i64>, _>(9),
+    ) {
         (Some(left), _, _) => Some(Outcome::Left(left == 1)),
-        (None, Some(duration), Some(event)) => Some(Outcome::Duration { duration, event: event == 1 }),
+        (None, Some(duration), Some(event)) => Some(Outcome::Duration {
+            duration,
+            event: event == 1,
+        }),
         _ => None,
     };
     let snapshot = Snapshot {
         person: PersonKey::parse(&r.get::<String, _>(0)).map_err(|e| corrupt(&e.to_string()))?,
-        as_of: if as_of.is_empty() { None } else { Some(date(&as_of)?) },
+        as_of: if as_of.is_empty() {
+            None
+        } else {
+            Some(date(&as_of)?)
+        },
         values: values.collect(),
         protected: BTreeMap::new(),
         exit,
         outcome,
     };
-    Ok(StoredSnapshot { import_id, snapshot })
+    Ok(StoredSnapshot {
+        import_id,
+        snapshot,
+    })
 }
 
 fn decode_value(json: &Json, kind: ColumnKind) -> Value {
     match (json, kind) {
         (Json::Null, _) => Value::Missing,
         (Json::Number(n), _) => n.as_f64().map_or(Value::Missing, Value::Number),
-        (Json::String(s), ColumnKind::Date) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map_or_else(|_| Value::Category(s.clone()), Value::Date),
+        (Json::String(s), ColumnKind::Date) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_or_else(|_| Value::Category(s.clone()), Value::Date),
         (Json::String(s), _) => Value::Category(s.clone()),
         (other, _) => Value::Category(other.to_string()),
     }

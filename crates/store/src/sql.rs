@@ -44,7 +44,10 @@ mod tests {
 
     #[test]
     fn values_list_numbers_parameters_row_by_row() {
-        assert_eq!(super::values_list(Backend::Postgres, 2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(
+            super::values_list(Backend::Postgres, 2, 2),
+            "($1, $2), ($3, $4)"
+        );
         assert_eq!(super::values_list(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
     }
 }

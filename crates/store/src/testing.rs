@@ -20,24 +20,41 @@ impl TestDatabase {
     pub fn sqlite() -> TestDatabase {
         let dir = tempfile::tempdir().expect("temporary folder");
         let url = dir.path().join("tenure.db").display().to_string();
-        TestDatabase { url, backend_name: "sqlite", _dir: Some(dir), postgres: None }
+        TestDatabase {
+            url,
+            backend_name: "sqlite",
+            _dir: Some(dir),
+            postgres: None,
+        }
     }
 
     /// A new, empty PostgreSQL database, or `None` (with a line saying so) when no server is configured.
     pub async fn postgres(test: &str) -> Option<TestDatabase> {
         let Ok(server) = std::env::var(TEST_DATABASE_URL) else {
-            announce_once(&format!("PostgreSQL tests SKIPPED ({TEST_DATABASE_URL} is not set): running on SQLite only"));
+            announce_once(&format!(
+                "PostgreSQL tests SKIPPED ({TEST_DATABASE_URL} is not set): running on SQLite only"
+            ));
             println!("PostgreSQL test skipped for {test}: {TEST_DATABASE_URL} is not set");
             return None;
         };
         announce_once("PostgreSQL tests: running every database test on SQLite and on PostgreSQL");
         sqlx::any::install_default_drivers();
         let name = format!("tenure_test_{}_{}", std::process::id(), unique());
-        let admin = AnyPool::connect(&server).await.expect("connect to the PostgreSQL test server");
-        admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create a test database");
+        let admin = AnyPool::connect(&server)
+            .await
+            .expect("connect to the PostgreSQL test server");
+        admin
+            .execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .expect("create a test database");
         admin.close().await;
         let url = replace_database(&server, &name);
-        Some(TestDatabase { url, backend_name: "postgres", _dir: None, postgres: Some((server, name)) })
+        Some(TestDatabase {
+            url,
+            backend_name: "postgres",
+            _dir: None,
+            postgres: Some((server, name)),
+        })
     }
 
     /// Every backend available: SQLite always, PostgreSQL when configured.
@@ -48,14 +65,20 @@ impl TestDatabase {
     }
 
     pub async fn store(&self) -> Store {
-        Store::connect(&self.url).await.expect("open the test database")
+        Store::connect(&self.url)
+            .await
+            .expect("open the test database")
     }
 
     /// Drops a PostgreSQL test database (SQLite files go with their folder).
     pub async fn remove(self) {
         if let Some((server, name)) = &self.postgres {
-            let admin = AnyPool::connect(server).await.expect("connect to the PostgreSQL test server");
-            let _ = admin.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+            let admin = AnyPool::connect(server)
+                .await
+                .expect("connect to the PostgreSQL test server");
+            let _ = admin
+                .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                .await;
             admin.close().await;
         }
     }
@@ -74,15 +97,21 @@ fn announce_once(message: &str) {
 fn unique() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos() as u64);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as u64);
     NEXT.fetch_add(1, Ordering::Relaxed) * 1_000_000_000 + nanos
 }
 
 /// The server URL with its database path replaced by `name`, query string kept.
 fn replace_database(server: &str, name: &str) -> String {
-    let (base, query) = server.split_once('?').map_or((server, None), |(b, q)| (b, Some(q)));
+    let (base, query) = server
+        .split_once('?')
+        .map_or((server, None), |(b, q)| (b, Some(q)));
     let authority_end = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_end..].find('/').map_or(base.len(), |i| authority_end + i);
+    let path_start = base[authority_end..]
+        .find('/')
+        .map_or(base.len(), |i| authority_end + i);
     let mut url = format!("{}/{name}", &base[..path_start]);
     if let Some(query) = query {
         url.push('?');
@@ -95,7 +124,13 @@ fn replace_database(server: &str, name: &str) -> String {
 mod tests {
     #[test]
     fn replaces_only_the_database_name() {
-        assert_eq!(super::replace_database("postgres://u@h:5432/test?sslmode=disable", "x"), "postgres://u@h:5432/x?sslmode=disable");
-        assert_eq!(super::replace_database("postgres://u@h:5432", "x"), "postgres://u@h:5432/x");
+        assert_eq!(
+            super::replace_database("postgres://u@h:5432/test?sslmode=disable", "x"),
+            "postgres://u@h:5432/x?sslmode=disable"
+        );
+        assert_eq!(
+            super::replace_database("postgres://u@h:5432", "x"),
+            "postgres://u@h:5432/x"
+        );
     }
 }

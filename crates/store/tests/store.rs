@@ -15,11 +15,18 @@ fn snapshot(person: &str, month: u32, pay: f64, exit: bool) -> Snapshot {
         values: BTreeMap::from([
             ("pay".to_string(), Value::Number(pay)),
             ("dept".to_string(), Value::Category("Sales".into())),
-            ("hired".to_string(), Value::Date(NaiveDate::from_ymd_opt(2020, 5, 4).unwrap())),
+            (
+                "hired".to_string(),
+                Value::Date(NaiveDate::from_ymd_opt(2020, 5, 4).unwrap()),
+            ),
             ("rating".to_string(), Value::Missing),
         ]),
         protected: BTreeMap::from([("sex".to_string(), Value::Category("F".into()))]),
-        exit: exit.then(|| Exit { date: as_of + chrono::Days::new(10), kind: Some("resignation".into()), voluntary: true }),
+        exit: exit.then(|| Exit {
+            date: as_of + chrono::Days::new(10),
+            kind: Some("resignation".into()),
+            voluntary: true,
+        }),
         outcome: None,
     }
 }
@@ -45,11 +52,26 @@ fn fingerprint(s: &Snapshot) -> String {
     format!("{:?}", s)
 }
 
-async fn write(store: &Store, org: OrgId, snapshots: &[Snapshot], mode: ImportMode) -> Result<tenure_store::ImportOutcome, StoreError> {
+async fn write(
+    store: &Store,
+    org: OrgId,
+    snapshots: &[Snapshot],
+    mode: ImportMode,
+) -> Result<tenure_store::ImportOutcome, StoreError> {
     let prints: Vec<String> = snapshots.iter().map(fingerprint).collect();
-    let rows: Vec<SnapshotToWrite> =
-        snapshots.iter().zip(&prints).enumerate().map(|(i, (s, f))| SnapshotToWrite { line: i as u64 + 2, fingerprint: f, snapshot: s }).collect();
-    store.import_snapshots(org, &import(), &rows, mode, &|_| {}).await
+    let rows: Vec<SnapshotToWrite> = snapshots
+        .iter()
+        .zip(&prints)
+        .enumerate()
+        .map(|(i, (s, f))| SnapshotToWrite {
+            line: i as u64 + 2,
+            fingerprint: f,
+            snapshot: s,
+        })
+        .collect();
+    store
+        .import_snapshots(org, &import(), &rows, mode, &|_| {})
+        .await
 }
 
 const REFUSE: ImportMode = ImportMode::RefuseChanges { max_conflicts: 10 };
@@ -72,30 +94,63 @@ where
 async fn an_import_lands_and_reads_back_typed() {
     each_backend("an_import_lands_and_reads_back_typed", |store| async move {
         let org = store.ensure_organization("acme", "Acme").await.unwrap().id;
-        let rows = vec![snapshot("7", 1, 100.0, false), snapshot("7", 2, 100.0, true), snapshot("8", 1, 90.5, false)];
+        let rows = vec![
+            snapshot("7", 1, 100.0, false),
+            snapshot("7", 2, 100.0, true),
+            snapshot("8", 1, 90.5, false),
+        ];
         let outcome = write(&store, org, &rows, REFUSE).await.unwrap();
         assert_eq!((outcome.rows_added, outcome.people_added), (3, 2));
         let counts = store.counts(org).await.unwrap();
-        assert_eq!((counts.people, counts.snapshots, counts.protected_rows, counts.as_of_dates), (2, 3, 3, 2));
-        let back: Vec<Snapshot> = store.snapshots(org).await.unwrap().into_iter().map(|s| s.snapshot).collect();
-        let without_protected = |s: &Snapshot| Snapshot { protected: BTreeMap::new(), ..s.clone() };
+        assert_eq!(
+            (
+                counts.people,
+                counts.snapshots,
+                counts.protected_rows,
+                counts.as_of_dates
+            ),
+            (2, 3, 3, 2)
+        );
+        let back: Vec<Snapshot> = store
+            .snapshots(org)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.snapshot)
+            .collect();
+        let without_protected = |s: &Snapshot| Snapshot {
+            protected: BTreeMap::new(),
+            ..s.clone()
+        };
         assert_eq!(back, rows.iter().map(without_protected).collect::<Vec<_>>());
-        assert_eq!(store.exits_by_kind(org).await.unwrap(), vec![("resignation".to_string(), true, 1)]);
+        assert_eq!(
+            store.exits_by_kind(org).await.unwrap(),
+            vec![("resignation".to_string(), true, 1)]
+        );
     })
     .await;
 }
 
 #[tokio::test]
 async fn importing_the_same_rows_twice_adds_nothing() {
-    each_backend("importing_the_same_rows_twice_adds_nothing", |store| async move {
-        let org = store.ensure_organization("acme", "Acme").await.unwrap().id;
-        let rows = vec![snapshot("7", 1, 100.0, false), snapshot("8", 1, 90.0, false)];
-        write(&store, org, &rows, REFUSE).await.unwrap();
-        let again = write(&store, org, &rows, REFUSE).await.unwrap();
-        assert_eq!((again.rows_added, again.rows_unchanged, again.people_added), (0, 2, 0));
-        assert_eq!(store.counts(org).await.unwrap().snapshots, 2);
-        assert_eq!(store.imports(org).await.unwrap().len(), 2);
-    })
+    each_backend(
+        "importing_the_same_rows_twice_adds_nothing",
+        |store| async move {
+            let org = store.ensure_organization("acme", "Acme").await.unwrap().id;
+            let rows = vec![
+                snapshot("7", 1, 100.0, false),
+                snapshot("8", 1, 90.0, false),
+            ];
+            write(&store, org, &rows, REFUSE).await.unwrap();
+            let again = write(&store, org, &rows, REFUSE).await.unwrap();
+            assert_eq!(
+                (again.rows_added, again.rows_unchanged, again.people_added),
+                (0, 2, 0)
+            );
+            assert_eq!(store.counts(org).await.unwrap().snapshots, 2);
+            assert_eq!(store.imports(org).await.unwrap().len(), 2);
+        },
+    )
     .await;
 }
 
@@ -103,15 +158,36 @@ async fn importing_the_same_rows_twice_adds_nothing() {
 async fn a_changed_value_is_refused_with_its_line_and_column_unless_replacing() {
     each_backend("a_changed_value_is_refused", |store| async move {
         let org = store.ensure_organization("acme", "Acme").await.unwrap().id;
-        write(&store, org, &[snapshot("7", 1, 100.0, false)], REFUSE).await.unwrap();
-        let changed = [snapshot("8", 1, 50.0, false), snapshot("7", 1, 120.0, false)];
+        write(&store, org, &[snapshot("7", 1, 100.0, false)], REFUSE)
+            .await
+            .unwrap();
+        let changed = [
+            snapshot("8", 1, 50.0, false),
+            snapshot("7", 1, 120.0, false),
+        ];
         let error = write(&store, org, &changed, REFUSE).await.unwrap_err();
-        let StoreError::Conflicts(conflicts) = &error else { panic!("expected conflicts, got {error}") };
-        assert_eq!((conflicts[0].line, conflicts[0].column.as_str(), conflicts[0].stored.as_str(), conflicts[0].new.as_str()), (3, "pay", "100.0", "120.0"));
+        let StoreError::Conflicts(conflicts) = &error else {
+            panic!("expected conflicts, got {error}")
+        };
+        assert_eq!(
+            (
+                conflicts[0].line,
+                conflicts[0].column.as_str(),
+                conflicts[0].stored.as_str(),
+                conflicts[0].new.as_str()
+            ),
+            (3, "pay", "100.0", "120.0")
+        );
         assert!(error.to_string().contains("--replace"));
         let counts = store.counts(org).await.unwrap();
-        assert_eq!((counts.snapshots, counts.people, counts.imports), (1, 1, 1), "the refused import wrote nothing, not even person 8");
-        let replaced = write(&store, org, &changed, ImportMode::Replace).await.unwrap();
+        assert_eq!(
+            (counts.snapshots, counts.people, counts.imports),
+            (1, 1, 1),
+            "the refused import wrote nothing, not even person 8"
+        );
+        let replaced = write(&store, org, &changed, ImportMode::Replace)
+            .await
+            .unwrap();
         assert_eq!((replaced.rows_added, replaced.rows_replaced), (1, 1));
         let pay = store.snapshots(org).await.unwrap()[0].snapshot.values["pay"].clone();
         assert_eq!(pay, Value::Number(120.0));
@@ -121,16 +197,34 @@ async fn a_changed_value_is_refused_with_its_line_and_column_unless_replacing() 
 
 #[tokio::test]
 async fn organizations_never_see_each_others_rows() {
-    each_backend("organizations_never_see_each_others_rows", |store| async move {
-        let a = store.ensure_organization("a", "A").await.unwrap().id;
-        let b = store.ensure_organization("b", "B").await.unwrap().id;
-        write(&store, a, &[snapshot("7", 1, 100.0, false)], REFUSE).await.unwrap();
-        let in_b = write(&store, b, &[snapshot("7", 1, 999.0, false)], REFUSE).await.unwrap();
-        assert_eq!(in_b.rows_added, 1, "the same person id in another organization is another person");
-        assert_eq!(store.snapshots(a).await.unwrap()[0].snapshot.values["pay"], Value::Number(100.0));
-        assert_eq!(store.counts(b).await.unwrap().snapshots, 1);
-        assert!(store.imports(b).await.unwrap().iter().all(|i| i.rows_added == 1));
-    })
+    each_backend(
+        "organizations_never_see_each_others_rows",
+        |store| async move {
+            let a = store.ensure_organization("a", "A").await.unwrap().id;
+            let b = store.ensure_organization("b", "B").await.unwrap().id;
+            write(&store, a, &[snapshot("7", 1, 100.0, false)], REFUSE)
+                .await
+                .unwrap();
+            let in_b = write(&store, b, &[snapshot("7", 1, 999.0, false)], REFUSE)
+                .await
+                .unwrap();
+            assert_eq!(
+                in_b.rows_added, 1,
+                "the same person id in another organization is another person"
+            );
+            assert_eq!(
+                store.snapshots(a).await.unwrap()[0].snapshot.values["pay"],
+                Value::Number(100.0)
+            );
+            assert_eq!(store.counts(b).await.unwrap().snapshots, 1);
+            assert!(store
+                .imports(b)
+                .await
+                .unwrap()
+                .iter()
+                .all(|i| i.rows_added == 1));
+        },
+    )
     .await;
 }
 
@@ -138,9 +232,15 @@ async fn organizations_never_see_each_others_rows() {
 async fn a_failed_import_is_listed_with_its_errors_and_no_rows() {
     each_backend("a_failed_import_is_listed", |store| async move {
         let org = store.ensure_organization("acme", "Acme").await.unwrap().id;
-        store.record_failed_import(org, &import(), &["panel.csv:3:2: expected a number".into()]).await.unwrap();
+        store
+            .record_failed_import(org, &import(), &["panel.csv:3:2: expected a number".into()])
+            .await
+            .unwrap();
         let imports = store.imports(org).await.unwrap();
-        assert_eq!((imports[0].status, imports[0].errors.len()), (ImportStatus::Failed, 1));
+        assert_eq!(
+            (imports[0].status, imports[0].errors.len()),
+            (ImportStatus::Failed, 1)
+        );
         assert_eq!(store.counts(org).await.unwrap().snapshots, 0);
         assert!(store.snapshots(org).await.unwrap().is_empty());
     })
@@ -149,16 +249,22 @@ async fn a_failed_import_is_listed_with_its_errors_and_no_rows() {
 
 #[tokio::test]
 async fn every_tenant_owned_table_carries_org_id() {
-    each_backend("every_tenant_owned_table_carries_org_id", |store| async move {
-        let tables = store.tables_and_columns().await.unwrap();
-        assert!(tables.len() >= 4, "{tables:?}");
-        for (table, columns) in tables {
-            if table == "organizations" || table.starts_with("_sqlx") {
-                continue;
+    each_backend(
+        "every_tenant_owned_table_carries_org_id",
+        |store| async move {
+            let tables = store.tables_and_columns().await.unwrap();
+            assert!(tables.len() >= 4, "{tables:?}");
+            for (table, columns) in tables {
+                if table == "organizations" || table.starts_with("_sqlx") {
+                    continue;
+                }
+                assert!(
+                    columns.iter().any(|c| c == "org_id"),
+                    "table {table} has no org_id column"
+                );
             }
-            assert!(columns.iter().any(|c| c == "org_id"), "table {table} has no org_id column");
-        }
-    })
+        },
+    )
     .await;
 }
 
@@ -168,7 +274,9 @@ async fn reopening_a_database_keeps_its_data_and_schema() {
     {
         let store = database.store().await;
         let org = store.ensure_organization("acme", "Acme").await.unwrap().id;
-        write(&store, org, &[snapshot("7", 1, 100.0, false)], REFUSE).await.unwrap();
+        write(&store, org, &[snapshot("7", 1, 100.0, false)], REFUSE)
+            .await
+            .unwrap();
         store.close().await;
     }
     let store = database.store().await;

@@ -7,10 +7,11 @@ use clap::Args;
 use serde_json::json;
 use std::path::PathBuf;
 use tenure_domain::Shape;
-use tenure_model::backtest::rolling_backtest;
+use tenure_model::backtest::{rolling_backtest, ScoredMonth};
+use tenure_model::evaluate::{
+    cross_validate, CrossValidation, Evaluation, Example, LearnerChoice, TrainingSettings,
+};
 use tenure_model::metrics::Summary;
-use tenure_model::panel::PanelRoles;
-use tenure_model::evaluate::{cross_validate, CrossValidation, Evaluation, Example, LearnerChoice, TrainingSettings};
 
 #[derive(Args)]
 pub struct EvaluateArgs {
@@ -20,15 +21,8 @@ pub struct EvaluateArgs {
     mapping: MappingArgs,
     #[arg(long, default_value_t = 5)]
     folds: usize,
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// `auto` lets inner folds choose logistic regression, trees or their blend.
-    #[arg(long, value_enum, default_value = "auto")]
-    learner: Learner,
-    /// Threads for training trees (default: every core). Keep it at or below the cores that
-    /// are free: LightGBM's threads spin, and slow to a crawl, when the machine is oversubscribed.
-    #[arg(long, env = "TENURE_THREADS")]
-    threads: Option<usize>,
+    #[command(flatten)]
+    training: TrainingArgs,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
@@ -38,6 +32,9 @@ pub struct EvaluateArgs {
     /// file, so other tools can be compared on the same folds.
     #[arg(long)]
     folds_out: Option<PathBuf>,
+    /// Panels: write every backtest prediction (`id,as_of,probability,left`) to this file.
+    #[arg(long)]
+    scores_out: Option<PathBuf>,
     /// Panels: predict voluntary exits within this many months.
     #[arg(long, default_value_t = 6)]
     horizon: i32,
@@ -49,8 +46,32 @@ pub struct EvaluateArgs {
     step: usize,
 }
 
+/// How to train: shared by `evaluate`, `train` and `demo`.
+#[derive(Args, Clone, Copy)]
+pub struct TrainingArgs {
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// `auto` lets held-out data choose logistic regression, trees or their blend.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub learner: Learner,
+    /// Threads for training trees (default: every core). Keep it at or below the cores that
+    /// are free: LightGBM's threads spin, and slow to a crawl, when the machine is oversubscribed.
+    #[arg(long, env = "TENURE_THREADS")]
+    pub threads: Option<usize>,
+}
+
+impl TrainingArgs {
+    pub fn settings(&self) -> TrainingSettings {
+        TrainingSettings {
+            learner: self.learner.into(),
+            seed: self.seed,
+            threads: threads(self.threads),
+        }
+    }
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
-enum Learner {
+pub enum Learner {
     Auto,
     Logistic,
     Gbm,
@@ -68,17 +89,25 @@ impl From<Learner> for LearnerChoice {
 
 pub fn run(args: EvaluateArgs) -> anyhow::Result<()> {
     let mapping = args.mapping.resolve()?;
-    let parsed = tenure_ingest::load_file(&args.file, &mapping, args.max_errors).with_context(|| format!("reading {}", args.file.display()))?;
-    let training = TrainingSettings { learner: args.learner.into(), seed: args.seed, threads: threads(args.threads) };
+    let parsed = tenure_ingest::load_file(&args.file, &mapping, args.max_errors)
+        .with_context(|| format!("reading {}", args.file.display()))?;
+    let training = args.training.settings();
     match parsed.plan.shape {
         Shape::CrossSection => {}
         Shape::Panel => return backtest(&args, &parsed, &training),
         Shape::TimeToEvent => anyhow::bail!("evaluate handles cross-sections and panels; time-to-event files get survival models (not built yet)"),
     }
     let examples = Example::from_snapshots(parsed.rows.iter().map(|r| &r.snapshot));
-    let evaluation = cross_validate(&examples, CrossValidation { folds: args.folds, training })?;
+    let evaluation = cross_validate(
+        &examples,
+        CrossValidation {
+            folds: args.folds,
+            training,
+        },
+    )?;
     if let Some(path) = &args.folds_out {
-        write_folds(path, &evaluation.folds).with_context(|| format!("writing {}", path.display()))?;
+        write_folds(path, &evaluation.folds)
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     if args.json {
         println!("{}", to_json(&evaluation, &args));
@@ -88,17 +117,25 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn backtest(args: &EvaluateArgs, parsed: &tenure_data::ParsedImport, training: &TrainingSettings) -> anyhow::Result<()> {
-    let roles = &parsed.plan.mapping.roles;
-    let panel_roles = PanelRoles {
-        level: roles.level.clone(),
-        department: roles.department.clone(),
-        team: roles.team.clone(),
-        manager: roles.manager.clone(),
-        hire_date: roles.hire_date.clone(),
-    };
-    let snapshots: Vec<tenure_domain::Snapshot> = parsed.rows.iter().map(|r| r.snapshot.clone()).collect();
-    let result = rolling_backtest(&snapshots, &panel_roles, args.horizon, args.origins, args.step, training)?;
+fn backtest(
+    args: &EvaluateArgs,
+    parsed: &tenure_data::ParsedImport,
+    training: &TrainingSettings,
+) -> anyhow::Result<()> {
+    let snapshots: Vec<tenure_domain::Snapshot> =
+        parsed.rows.iter().map(|r| r.snapshot.clone()).collect();
+    let result = rolling_backtest(
+        &snapshots,
+        &parsed.plan.mapping.roles,
+        args.horizon,
+        args.origins,
+        args.step,
+        training,
+    )?;
+    if let Some(path) = &args.scores_out {
+        write_backtest_scores(path, &snapshots, &result.scored)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     let origins: Vec<serde_json::Value> = result
         .origins
         .iter()
@@ -125,14 +162,41 @@ fn backtest(args: &EvaluateArgs, parsed: &tenure_data::ParsedImport, training: &
 }
 
 fn write_folds(path: &std::path::Path, folds: &[Vec<usize>]) -> std::io::Result<()> {
-    let mut rows: Vec<(usize, usize)> = folds.iter().enumerate().flat_map(|(fold, rows)| rows.iter().map(move |&row| (row, fold))).collect();
+    let mut rows: Vec<(usize, usize)> = folds
+        .iter()
+        .enumerate()
+        .flat_map(|(fold, rows)| rows.iter().map(move |&row| (row, fold)))
+        .collect();
     rows.sort_unstable();
-    let text: String = std::iter::once("row,fold\n".to_string()).chain(rows.iter().map(|(row, fold)| format!("{row},{fold}\n"))).collect();
+    let text: String = std::iter::once("row,fold\n".to_string())
+        .chain(rows.iter().map(|(row, fold)| format!("{row},{fold}\n")))
+        .collect();
     std::fs::write(path, text)
 }
 
-fn threads(requested: Option<usize>) -> usize {
-    requested.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1)
+fn write_backtest_scores(
+    path: &std::path::Path,
+    snapshots: &[tenure_domain::Snapshot],
+    scored: &[ScoredMonth],
+) -> std::io::Result<()> {
+    let mut text = String::from("id,as_of,probability,left\n");
+    for s in scored {
+        let snapshot = &snapshots[s.snapshot];
+        let as_of = snapshot.as_of.map(|d| d.to_string()).unwrap_or_default();
+        text.push_str(&format!(
+            "{},{as_of},{:.6},{}\n",
+            snapshot.person,
+            s.probability,
+            u8::from(s.left)
+        ));
+    }
+    std::fs::write(path, text)
+}
+
+pub fn threads(requested: Option<usize>) -> usize {
+    requested
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1)
 }
 
 /// The figures every evaluation reports, as JSON fields.
@@ -148,6 +212,10 @@ fn summary_json(s: &Summary) -> serde_json::Map<String, serde_json::Value> {
         "precision_top_10_percent": s.top_10_percent.precision,
         "recall_top_10_percent": s.top_10_percent.recall,
         "lift_top_10_percent": s.top_10_percent.lift,
+        "warning_threshold": s.warning_threshold,
+        "flagged_at_warning_threshold": s.at_warning_threshold.flagged,
+        "precision_at_warning_threshold": s.at_warning_threshold.precision,
+        "recall_at_warning_threshold": s.at_warning_threshold.recall,
     });
     match value {
         serde_json::Value::Object(map) => map,
@@ -160,7 +228,7 @@ fn to_json(e: &Evaluation, args: &EvaluateArgs) -> serde_json::Value {
     report.insert("roc_auc_pooled".into(), json!(e.pooled.roc_auc));
     let extra = json!({
         "file": args.file.display().to_string(),
-        "protocol": format!("stratified {}-fold cross-validation, seed {}", args.folds, args.seed),
+        "protocol": format!("stratified {}-fold cross-validation, seed {}", args.folds, args.training.seed),
         "roc_auc": e.roc_auc,
         "roc_auc_by_fold": e.roc_auc_by_fold,
         "learner": e.learner,
@@ -177,13 +245,13 @@ fn to_text(e: &Evaluation, args: &EvaluateArgs) -> String {
     format!(
         "{}: {} people, {} left ({:.1}%)\nstratified {}-fold cross-validation, seed {}, learner {}\n\
          ROC AUC      {:.3} (folds {})\nPR AUC       {:.3}\nBrier        {:.4}\nlog-loss     {:.4}\ncalibration  ECE {:.3}\n\
-         top 10%      precision {:.2}, recall {:.2}, lift {:.1}×\nfit time     {:.2} s\nmodels       {}\n",
+         top 10%      precision {:.2}, recall {:.2}, lift {:.1}×\nwarnings     at ≥ {:.0}%: {} flagged, precision {:.2}, recall {:.2}\nfit time     {:.2} s\nmodels       {}\n",
         args.file.display(),
         e.pooled.n,
         e.pooled.positives,
         100.0 * e.pooled.positives as f64 / e.pooled.n as f64,
         args.folds,
-        args.seed,
+        args.training.seed,
         e.learner,
         e.roc_auc,
         e.roc_auc_by_fold.iter().map(|a| format!("{a:.3}")).collect::<Vec<_>>().join(", "),
@@ -194,6 +262,10 @@ fn to_text(e: &Evaluation, args: &EvaluateArgs) -> String {
         e.pooled.top_10_percent.precision,
         e.pooled.top_10_percent.recall,
         e.pooled.top_10_percent.lift,
+        100.0 * e.pooled.warning_threshold,
+        e.pooled.at_warning_threshold.flagged,
+        e.pooled.at_warning_threshold.precision,
+        e.pooled.at_warning_threshold.recall,
         e.fit_seconds,
         e.models_by_fold.join("; "),
     )

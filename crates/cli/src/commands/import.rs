@@ -137,13 +137,31 @@ fn extend_unique(list: &mut Vec<String>, more: &[String]) {
 
 pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     let mapping = args.mapping.resolve()?;
-    let store = Store::connect(&args.database.db).await.with_context(|| format!("opening the database {}", args.database.db))?;
-    let org = store.ensure_organization(&args.database.org, &args.database.org).await?;
-    let request = ImportRequest { path: &args.file, mapping, org: org.id, max_errors: args.max_errors, replace: args.replace };
+    let store = Store::connect(&args.database.db)
+        .await
+        .with_context(|| format!("opening the database {}", args.database.db))?;
+    let org = store
+        .ensure_organization(&args.database.org, &args.database.org)
+        .await?;
+    let request = ImportRequest {
+        path: &args.file,
+        mapping,
+        org: org.id,
+        max_errors: args.max_errors,
+        replace: args.replace,
+    };
     let result = import_file(&store, request, &Bars::default()).await;
     store.close().await;
-    let report = result.with_context(|| format!("import of {} refused; nothing was written", args.file.display()))?;
-    println!("{}", describe(&args.file.display().to_string(), &org.slug, &report));
+    let report = result.with_context(|| {
+        format!(
+            "import of {} refused; nothing was written",
+            args.file.display()
+        )
+    })?;
+    println!(
+        "{}",
+        describe(&args.file.display().to_string(), &org.slug, &report)
+    );
     Ok(())
 }
 
@@ -160,7 +178,10 @@ pub fn describe(file: &str, org: &str, report: &ImportReport) -> String {
         thousands(o.people_added),
     );
     if report.repeated_rows > 0 {
-        text.push_str(&format!("; {} rows repeated verbatim in the file were skipped", thousands(report.repeated_rows)));
+        text.push_str(&format!(
+            "; {} rows repeated verbatim in the file were skipped",
+            thousands(report.repeated_rows)
+        ));
     }
     text
 }

@@ -23,7 +23,8 @@ enum Format {
 }
 
 pub fn run(args: InspectArgs) -> anyhow::Result<()> {
-    let table = tenure_data::read_table(&args.file, args.max_errors).with_context(|| format!("inspecting {}", args.file.display()))?;
+    let table = tenure_data::read_table(&args.file, args.max_errors)
+        .with_context(|| format!("inspecting {}", args.file.display()))?;
     let inspection = tenure_data::inspect(&table);
     match args.format {
         Format::Text => print!("{}", inspection.render_text()),

@@ -2,9 +2,13 @@
 
 pub mod demo;
 pub mod evaluate;
+pub mod features;
 pub mod import;
 pub mod inspect;
+pub mod score;
 pub mod simulate;
+pub mod thresholds;
+pub mod train;
 
 use tenure_data::DataError;
 use tenure_ingest::IngestError;
@@ -13,11 +17,29 @@ use tenure_store::StoreError;
 /// Whether an error is the user's input at fault (exit code 2) rather than a failure.
 pub fn is_bad_input(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
-        cause.downcast_ref::<IngestError>().is_some_and(IngestError::is_bad_input)
-            || cause.downcast_ref::<DataError>().is_some_and(DataError::is_bad_input)
-            || cause.downcast_ref::<StoreError>().is_some_and(StoreError::is_bad_input)
-            || cause.downcast_ref::<tenure_model::evaluate::EvaluationError>().is_some()
-            || cause.downcast_ref::<tenure_model::backtest::BacktestError>().is_some_and(|e| matches!(e, tenure_model::backtest::BacktestError::TooShort { .. }))
+        cause
+            .downcast_ref::<IngestError>()
+            .is_some_and(IngestError::is_bad_input)
+            || cause
+                .downcast_ref::<DataError>()
+                .is_some_and(DataError::is_bad_input)
+            || cause
+                .downcast_ref::<StoreError>()
+                .is_some_and(StoreError::is_bad_input)
+            || cause
+                .downcast_ref::<tenure_monitor::MonitorError>()
+                .is_some_and(tenure_monitor::MonitorError::is_bad_input)
+            || cause
+                .downcast_ref::<tenure_domain::ThresholdError>()
+                .is_some()
+            || cause
+                .downcast_ref::<tenure_model::evaluate::EvaluationError>()
+                .is_some()
+            || cause
+                .downcast_ref::<tenure_model::backtest::BacktestError>()
+                .is_some_and(|e| {
+                    matches!(e, tenure_model::backtest::BacktestError::TooShort { .. })
+                })
     })
 }
 

@@ -22,9 +22,19 @@ pub struct OrganizationArgs {
 
 impl OrganizationArgs {
     pub fn config(&self) -> anyhow::Result<SimulationConfig> {
-        anyhow::ensure!(self.people >= 50, "--people must be at least 50 to staff every department");
-        anyhow::ensure!((1..=600).contains(&self.months), "--months must be between 1 and 600");
-        Ok(SimulationConfig { people: self.people, months: self.months, seed: self.seed })
+        anyhow::ensure!(
+            self.people >= 50,
+            "--people must be at least 50 to staff every department"
+        );
+        anyhow::ensure!(
+            (1..=600).contains(&self.months),
+            "--months must be between 1 and 600"
+        );
+        Ok(SimulationConfig {
+            people: self.people,
+            months: self.months,
+            seed: self.seed,
+        })
     }
 }
 
@@ -41,7 +51,9 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let config = args.organization.config()?;
     let started = Instant::now();
     let simulation = simulate(config);
-    let files = simulation.write(&args.out).with_context(|| format!("writing the simulation to {}", args.out.display()))?;
+    let files = simulation
+        .write(&args.out)
+        .with_context(|| format!("writing the simulation to {}", args.out.display()))?;
     let s = simulation.summary();
     println!(
         "simulated {} person-months of {} people in {:.2} s → {}",
@@ -58,6 +70,10 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         s.retirements,
         s.median_tenure_years
     );
-    println!("mapping: {}\nground truth: {}", files.mapping.display(), files.ground_truth.display());
+    println!(
+        "mapping: {}\nground truth: {}",
+        files.mapping.display(),
+        files.ground_truth.display()
+    );
     Ok(())
 }

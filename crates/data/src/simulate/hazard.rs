@@ -100,20 +100,64 @@ mod tests {
     #[test]
     fn a_neutral_person_has_the_base_hazard() {
         let (hazard, _) = voluntary_hazard(&neutral());
-        assert!((hazard - BASE_MONTHLY_HAZARD * (0.8f64 * (-60.0f64 / 8.0).exp()).exp()).abs() < 1e-12);
+        assert!(
+            (hazard - BASE_MONTHLY_HAZARD * (0.8f64 * (-60.0f64 / 8.0).exp()).exp()).abs() < 1e-12
+        );
     }
 
     #[test]
     fn every_documented_cause_raises_the_hazard() {
         let (base, _) = voluntary_hazard(&neutral());
         let worse: Vec<(&str, Exposure)> = vec![
-            ("pay", Exposure { compa_ratio: 0.85, ..neutral() }),
-            ("promotion", Exposure { months_since_promotion: 48.0, ..neutral() }),
-            ("engagement", Exposure { engagement: Some(2.5), ..neutral() }),
-            ("overtime", Exposure { overtime_hours: 35.0, ..neutral() }),
-            ("manager", Exposure { manager_quality: -1.5, ..neutral() }),
-            ("teammates", Exposure { teammates_left_6m: 2.0, ..neutral() }),
-            ("bonus", Exposure { month_of_year: 3, ..neutral() }),
+            (
+                "pay",
+                Exposure {
+                    compa_ratio: 0.85,
+                    ..neutral()
+                },
+            ),
+            (
+                "promotion",
+                Exposure {
+                    months_since_promotion: 48.0,
+                    ..neutral()
+                },
+            ),
+            (
+                "engagement",
+                Exposure {
+                    engagement: Some(2.5),
+                    ..neutral()
+                },
+            ),
+            (
+                "overtime",
+                Exposure {
+                    overtime_hours: 35.0,
+                    ..neutral()
+                },
+            ),
+            (
+                "manager",
+                Exposure {
+                    manager_quality: -1.5,
+                    ..neutral()
+                },
+            ),
+            (
+                "teammates",
+                Exposure {
+                    teammates_left_6m: 2.0,
+                    ..neutral()
+                },
+            ),
+            (
+                "bonus",
+                Exposure {
+                    month_of_year: 3,
+                    ..neutral()
+                },
+            ),
         ];
         for (name, exposure) in worse {
             assert!(voluntary_hazard(&exposure).0 > base * 1.2, "{name}");
@@ -125,10 +169,19 @@ mod tests {
 mod documentation {
     #[test]
     fn the_readme_documents_every_cause() {
-        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).expect("README.md");
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+                .expect("README.md");
         for cause in super::CAUSES {
-            assert!(readme.contains(&format!("`{}`", cause.key)), "README.md does not document the cause {}", cause.key);
+            assert!(
+                readme.contains(&format!("`{}`", cause.key)),
+                "README.md does not document the cause {}",
+                cause.key
+            );
         }
-        assert!(readme.contains(&super::BASE_MONTHLY_HAZARD.to_string()), "README.md states the base hazard");
+        assert!(
+            readme.contains(&super::BASE_MONTHLY_HAZARD.to_string()),
+            "README.md states the base hazard"
+        );
     }
 }

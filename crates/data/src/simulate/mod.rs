@@ -11,8 +11,11 @@ mod org;
 
 use chrono::{Datelike, Months, NaiveDate};
 use hazard::{dismissal_hazard, retirement_hazard, voluntary_hazard, Exposure, CAUSES};
-use org::{Department, ExitKind, Person, Sex, Team, BAND_INFLATION, BAND_MEDIANS, DEPARTMENTS, FEMALE_START_GAP, MAX_TEAM, MIN_TEAM};
 pub use org::DEPARTMENTS as DEPARTMENT_TABLE;
+use org::{
+    Department, ExitKind, Person, Sex, Team, BAND_INFLATION, BAND_MEDIANS, DEPARTMENTS,
+    FEMALE_START_GAP, MAX_TEAM, MIN_TEAM,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, LogNormal, Normal, Poisson};
@@ -39,9 +42,12 @@ pub struct PanelRow {
     pub team: String,
     pub manager: Option<usize>,
     pub level: usize,
+    /// Month the person reached their current level: the last promotion, or the hire.
+    pub level_since: i32,
     pub pay: f64,
     pub rating: Option<f64>,
     pub engagement: Option<f64>,
+    pub manager_support: Option<f64>,
     pub overtime_hours: f64,
     pub absence_days: u32,
     pub exit: Option<(NaiveDate, ExitKind)>,
@@ -65,7 +71,11 @@ pub fn simulate(config: SimulationConfig) -> Simulation {
     for month in 0..config.months {
         world.run_month(month as i32);
     }
-    Simulation { config, people: world.people, rows: world.rows }
+    Simulation {
+        config,
+        people: world.people,
+        rows: world.rows,
+    }
 }
 
 pub fn month_date(month: i32) -> NaiveDate {
@@ -115,7 +125,8 @@ impl World {
     /// Fills every department at month 0: a head, a leadership team, and teams of 4–12.
     fn staff(&mut self) {
         for (d, department) in DEPARTMENTS.iter().enumerate() {
-            let headcount = ((self.config.people as f64 * department.share).round() as usize).max(MIN_TEAM + 2);
+            let headcount =
+                ((self.config.people as f64 * department.share).round() as usize).max(MIN_TEAM + 2);
             let leadership = self.new_team(d, true, 0);
             let head = self.hire(d, leadership, 6, 0, true);
             self.teams[leadership].manager = Some(head);
@@ -138,19 +149,35 @@ impl World {
     }
 
     fn new_team(&mut self, department: usize, is_leadership: bool, target_size: usize) -> usize {
-        let number = self.teams.iter().filter(|t| t.department == department && !t.is_leadership).count() + 1;
+        let number = self
+            .teams
+            .iter()
+            .filter(|t| t.department == department && !t.is_leadership)
+            .count()
+            + 1;
         let code = if is_leadership {
             format!("{}-LEAD", DEPARTMENTS[department].code)
         } else {
             format!("{}-{:02}", DEPARTMENTS[department].code, number)
         };
         let workload = normal(&mut self.rng, 1.0);
-        self.teams.push(Team { code, department, manager: None, members: Vec::new(), target_size, workload, voluntary_exits: Vec::new(), is_leadership });
+        self.teams.push(Team {
+            code,
+            department,
+            manager: None,
+            members: Vec::new(),
+            target_size,
+            workload,
+            voluntary_exits: Vec::new(),
+            is_leadership,
+        });
         self.teams.len() - 1
     }
 
     fn leadership_team(&self, department: usize) -> usize {
-        self.people[self.heads[department]].manages.expect("a head leads the leadership team")
+        self.people[self.heads[department]]
+            .manages
+            .expect("a head leads the leadership team")
     }
 
     /// A new manager for a team: hired at level 4–5, a member of the department's leadership.
@@ -174,12 +201,23 @@ impl World {
 
     fn member_level(&mut self) -> usize {
         let u: f64 = self.rng.gen();
-        [0.25, 0.60, 0.85, 0.97, 1.0].iter().position(|&c| u < c).unwrap() + 1
+        [0.25, 0.60, 0.85, 0.97, 1.0]
+            .iter()
+            .position(|&c| u < c)
+            .unwrap()
+            + 1
     }
 
     /// Adds a person; `initial` staff were hired before the simulation with a tenure drawn
     /// from an exponential with a mean of 40 months.
-    fn hire(&mut self, department: usize, team: usize, level: usize, month: i32, initial: bool) -> usize {
+    fn hire(
+        &mut self,
+        department: usize,
+        team: usize,
+        level: usize,
+        month: i32,
+        initial: bool,
+    ) -> usize {
         let dept: &Department = &DEPARTMENTS[department];
         let rng = &mut self.rng;
         let tenure = if initial {
@@ -189,14 +227,31 @@ impl World {
             0
         };
         let hired = month - tenure;
-        let hire_date = month_date(hired).with_day(rng.gen_range(1..=28)).expect("day ≤ 28");
-        let female_share = if level >= 4 { dept.female_share * 0.8 } else { dept.female_share };
-        let sex = if rng.gen_bool(female_share) { Sex::Female } else { Sex::Male };
+        let hire_date = month_date(hired)
+            .with_day(rng.gen_range(1..=28))
+            .expect("day ≤ 28");
+        let female_share = if level >= 4 {
+            dept.female_share * 0.8
+        } else {
+            dept.female_share
+        };
+        let sex = if rng.gen_bool(female_share) {
+            Sex::Female
+        } else {
+            Sex::Male
+        };
         let age_at_hire = (22.0 + 3.0 * level as f64 + normal(rng, 4.0)).clamp(19.0, 58.0);
         let birth_year = hire_date.year() - age_at_hire.round() as i32;
-        let gap = if sex == Sex::Female { 1.0 - FEMALE_START_GAP } else { 1.0 };
+        let gap = if sex == Sex::Female {
+            1.0 - FEMALE_START_GAP
+        } else {
+            1.0
+        };
         let position = (normal(rng, 0.08)).exp() * gap;
-        let commute_km = LogNormal::new(12f64.ln(), 0.7).unwrap().sample(rng).clamp(0.5, 120.0);
+        let commute_km = LogNormal::new(12f64.ln(), 0.7)
+            .unwrap()
+            .sample(rng)
+            .clamp(0.5, 120.0);
         let last_promotion = hired.max(month - rng.gen_range(0..48));
         let performance = normal(rng, 1.0);
         let rating = (tenure > 6).then(|| rating_from(performance, rng));
@@ -218,6 +273,7 @@ impl World {
             engagement_latent,
             engagement: None,
             previous_engagement: None,
+            manager_support: None,
             commute_km,
             overtime_propensity: normal(rng, 1.0),
             leadership: normal(rng, 1.0),
@@ -227,9 +283,12 @@ impl World {
         };
         self.people.push(person);
         let index = self.people.len() - 1;
-        self.people[index].pay = (self.band_median(department, level) * position / 100.0).round() * 100.0;
+        self.people[index].pay =
+            (self.band_median(department, level) * position / 100.0).round() * 100.0;
         if !initial || tenure > 3 {
             self.people[index].engagement = Some(survey_answer(engagement_latent, &mut self.rng));
+            let quality = self.manager_quality(index);
+            self.people[index].manager_support = Some(manager_item(quality, &mut self.rng));
         }
         self.teams[team].members.push(index);
         index
@@ -258,7 +317,8 @@ impl World {
         }
         for p in self.people.iter_mut().filter(|p| p.active) {
             if calendar == 4 && month - p.hired >= 6 {
-                let raise = 0.02 + 0.009 * (p.rating.unwrap_or(3.0) - 3.0) + normal(&mut self.rng, 0.006);
+                let raise =
+                    0.02 + 0.009 * (p.rating.unwrap_or(3.0) - 3.0) + normal(&mut self.rng, 0.006);
                 p.pay = (p.pay * (1.0 + raise.clamp(0.0, 0.08)) / 100.0).round() * 100.0;
             }
             if calendar == 12 && month - p.hired >= 6 {
@@ -269,7 +329,12 @@ impl World {
     }
 
     fn fill_vacancies(&mut self, month: i32) {
-        let due: Vec<(i32, usize, usize)> = self.vacancies.iter().copied().filter(|v| v.0 <= month).collect();
+        let due: Vec<(i32, usize, usize)> = self
+            .vacancies
+            .iter()
+            .copied()
+            .filter(|v| v.0 <= month)
+            .collect();
         self.vacancies.retain(|v| v.0 > month);
         for (_, team, level) in due {
             if self.teams[team].members.len() < self.teams[team].target_size {
@@ -282,11 +347,16 @@ impl World {
     /// About 4% a year: new people join teams with room, or a new team forms.
     fn grow(&mut self, month: i32) {
         let active = self.people.iter().filter(|p| p.active).count() as f64;
-        let hires = Poisson::new(active * 0.04 / 12.0).map_or(0, |p| p.sample(&mut self.rng) as usize);
+        let hires =
+            Poisson::new(active * 0.04 / 12.0).map_or(0, |p| p.sample(&mut self.rng) as usize);
         for _ in 0..hires {
             let department = self.pick_department();
             let open: Vec<usize> = (0..self.teams.len())
-                .filter(|&t| self.teams[t].department == department && !self.teams[t].is_leadership && self.teams[t].target_size < MAX_TEAM)
+                .filter(|&t| {
+                    self.teams[t].department == department
+                        && !self.teams[t].is_leadership
+                        && self.teams[t].target_size < MAX_TEAM
+                })
                 .collect();
             let team = if open.is_empty() {
                 let team = self.new_team(department, false, MIN_TEAM);
@@ -309,19 +379,27 @@ impl World {
     fn pick_department(&mut self) -> usize {
         let u: f64 = self.rng.gen();
         let mut cumulative = 0.0;
-        DEPARTMENTS.iter().position(|d| {
-            cumulative += d.share;
-            u < cumulative
-        }).unwrap_or(0)
+        DEPARTMENTS
+            .iter()
+            .position(|d| {
+                cumulative += d.share;
+                u < cumulative
+            })
+            .unwrap_or(0)
     }
 
-    /// Quarterly survey: 85% answer; the answer follows the person's engagement.
+    /// Quarterly survey: 85% answer; the engagement item follows the person's engagement, the
+    /// manager item their manager's leadership.
     fn survey(&mut self) {
-        for p in self.people.iter_mut().filter(|p| p.active) {
-            if self.rng.gen_bool(0.85) {
-                p.previous_engagement = p.engagement;
-                p.engagement = Some(survey_answer(p.engagement_latent, &mut self.rng));
+        for index in 0..self.people.len() {
+            if !self.people[index].active || !self.rng.gen_bool(0.85) {
+                continue;
             }
+            let quality = self.manager_quality(index);
+            let p = &mut self.people[index];
+            p.previous_engagement = p.engagement;
+            p.engagement = Some(survey_answer(p.engagement_latent, &mut self.rng));
+            p.manager_support = Some(manager_item(quality, &mut self.rng));
         }
     }
 
@@ -334,10 +412,12 @@ impl World {
             if !self.people[index].active {
                 continue;
             }
-            let pull = -1.5 * (1.0 - self.compa_ratio(index)).max(0.0) + 0.3 * self.manager_quality(index)
+            let pull = -1.5 * (1.0 - self.compa_ratio(index)).max(0.0)
+                + 0.3 * self.manager_quality(index)
                 - 0.2 * self.teams[self.people[index].team].workload.max(0.0);
             let p = &mut self.people[index];
-            p.engagement_latent = 0.95 * p.engagement_latent + 0.05 * pull * 4.0 + normal(&mut self.rng, 0.22);
+            p.engagement_latent =
+                0.95 * p.engagement_latent + 0.05 * pull * 4.0 + normal(&mut self.rng, 0.22);
         }
     }
 
@@ -347,11 +427,14 @@ impl World {
     }
 
     fn manager_of(&self, person: usize) -> Option<usize> {
-        self.teams[self.people[person].team].manager.filter(|&m| m != person)
+        self.teams[self.people[person].team]
+            .manager
+            .filter(|&m| m != person)
     }
 
     fn manager_quality(&self, person: usize) -> f64 {
-        self.manager_of(person).map_or(0.0, |m| self.people[m].leadership)
+        self.manager_of(person)
+            .map_or(0.0, |m| self.people[m].leadership)
     }
 
     fn record_and_draw_exits(&mut self, month: i32, calendar: u32) -> Vec<(usize, ExitKind)> {
@@ -368,7 +451,8 @@ impl World {
             let dismissal = dismissal_hazard(p.rating);
             let retirement = retirement_hazard(age);
             let overtime_hours = exposure.overtime_hours;
-            let absence_days = Poisson::new(0.5 + 0.5 * (-p.engagement_latent).max(0.0)).map_or(0, |d| d.sample(&mut self.rng) as u32);
+            let absence_days = Poisson::new(0.5 + 0.5 * (-p.engagement_latent).max(0.0))
+                .map_or(0, |d| d.sample(&mut self.rng) as u32);
             let u: f64 = self.rng.gen();
             let kind = if u < voluntary {
                 Some(ExitKind::Resignation)
@@ -379,7 +463,12 @@ impl World {
             } else {
                 None
             };
-            let exit = kind.map(|k| (date.with_day(self.rng.gen_range(1..=28)).expect("day ≤ 28"), k));
+            let exit = kind.map(|k| {
+                (
+                    date.with_day(self.rng.gen_range(1..=28)).expect("day ≤ 28"),
+                    k,
+                )
+            });
             let p = &self.people[index];
             self.rows.push(PanelRow {
                 person: index,
@@ -388,9 +477,11 @@ impl World {
                 team: self.teams[p.team].code.clone(),
                 manager: self.manager_of(index),
                 level: p.level,
+                level_since: p.last_promotion,
                 pay: p.pay,
                 rating: p.rating,
                 engagement: p.engagement,
+                manager_support: p.manager_support,
                 overtime_hours,
                 absence_days,
                 exit,
@@ -408,7 +499,10 @@ impl World {
     fn exposure(&mut self, index: usize, month: i32, calendar: u32) -> Exposure {
         let p = &self.people[index];
         let team = &self.teams[p.team];
-        let overtime = (DEPARTMENTS[p.department].overtime_base + 6.0 * team.workload + 5.0 * p.overtime_propensity).max(0.0);
+        let overtime = (DEPARTMENTS[p.department].overtime_base
+            + 6.0 * team.workload
+            + 5.0 * p.overtime_propensity)
+            .max(0.0);
         let overtime_hours = (overtime + normal(&mut self.rng, 3.0)).max(0.0).round();
         let p = &self.people[index];
         let team = &self.teams[p.team];
@@ -416,11 +510,18 @@ impl World {
             compa_ratio: self.compa_ratio(index),
             months_since_promotion: (month - p.last_promotion) as f64,
             engagement: p.engagement,
-            engagement_change: p.engagement.zip(p.previous_engagement).map(|(now, before)| now - before),
+            engagement_change: p
+                .engagement
+                .zip(p.previous_engagement)
+                .map(|(now, before)| now - before),
             overtime_hours,
             manager_quality: self.manager_quality(index),
             months_since_manager_change: (month - p.last_manager_change) as f64,
-            teammates_left_6m: team.voluntary_exits.iter().filter(|&&m| m >= month - 6).count() as f64,
+            teammates_left_6m: team
+                .voluntary_exits
+                .iter()
+                .filter(|&&m| m >= month - 6)
+                .count() as f64,
             tenure_months: (month - p.hired) as f64,
             month_of_year: calendar,
             commute_km: p.commute_km,
@@ -460,7 +561,12 @@ impl World {
             .iter()
             .copied()
             .filter(|&m| self.people[m].level >= 3)
-            .max_by(|&a, &b| self.people[a].rating.unwrap_or(0.0).total_cmp(&self.people[b].rating.unwrap_or(0.0)));
+            .max_by(|&a, &b| {
+                self.people[a]
+                    .rating
+                    .unwrap_or(0.0)
+                    .total_cmp(&self.people[b].rating.unwrap_or(0.0))
+            });
         match internal {
             Some(successor) if self.rng.gen_bool(0.5) => {
                 self.teams[team].members.retain(|&m| m != successor);
@@ -483,7 +589,10 @@ impl World {
         let p = &mut self.people[person];
         p.level = (p.level + 1).min(6);
         p.last_promotion = month;
-        let floor = BAND_MEDIANS[p.level - 1] * DEPARTMENTS[p.department].pay_factor * self.band_index * 0.9;
+        let floor = BAND_MEDIANS[p.level - 1]
+            * DEPARTMENTS[p.department].pay_factor
+            * self.band_index
+            * 0.9;
         p.pay = ((p.pay * 1.10).max(floor) / 100.0).round() * 100.0;
     }
 
@@ -499,7 +608,9 @@ impl World {
                 self.promote(index, month);
             }
         }
-        let candidates: Vec<usize> = (0..self.people.len()).filter(|&i| self.people[i].active && self.people[i].manages.is_none()).collect();
+        let candidates: Vec<usize> = (0..self.people.len())
+            .filter(|&i| self.people[i].active && self.people[i].manages.is_none())
+            .collect();
         for index in candidates {
             if !self.rng.gen_bool(0.003) {
                 continue;
@@ -507,16 +618,25 @@ impl World {
             let from = self.people[index].team;
             let department = self.people[index].department;
             let options: Vec<usize> = (0..self.teams.len())
-                .filter(|&t| t != from && self.teams[t].department == department && !self.teams[t].is_leadership && self.teams[t].members.len() < MAX_TEAM)
+                .filter(|&t| {
+                    t != from
+                        && self.teams[t].department == department
+                        && !self.teams[t].is_leadership
+                        && self.teams[t].members.len() < MAX_TEAM
+                })
                 .collect();
-            if self.teams[from].is_leadership || options.is_empty() || self.teams[from].members.len() <= MIN_TEAM {
+            if self.teams[from].is_leadership
+                || options.is_empty()
+                || self.teams[from].members.len() <= MIN_TEAM
+            {
                 continue;
             }
             let to = options[self.rng.gen_range(0..options.len())];
             self.teams[from].members.retain(|&m| m != index);
             self.teams[from].target_size -= 1;
             self.teams[to].members.push(index);
-            self.teams[to].target_size = self.teams[to].target_size.max(self.teams[to].members.len());
+            self.teams[to].target_size =
+                self.teams[to].target_size.max(self.teams[to].members.len());
             self.people[index].team = to;
             self.people[index].last_manager_change = month;
         }
@@ -524,11 +644,30 @@ impl World {
 }
 
 fn rating_from(performance: f64, rng: &mut ChaCha8Rng) -> f64 {
-    (3.0 + 0.8 * performance + normal(rng, 0.5)).round().clamp(1.0, 5.0)
+    (3.0 + 0.8 * performance + normal(rng, 0.5))
+        .round()
+        .clamp(1.0, 5.0)
 }
 
 fn survey_answer(latent: f64, rng: &mut ChaCha8Rng) -> f64 {
     ((3.6 + 0.55 * latent + normal(rng, 0.3)).clamp(1.0, 5.0) * 10.0).round() / 10.0
+}
+
+/// One person's view of their manager: noisy, so only a team's answers together tell a poor
+/// manager from a good one.
+fn manager_item(quality: f64, rng: &mut ChaCha8Rng) -> f64 {
+    ((3.7 + 0.5 * quality + normal(rng, 0.4)).clamp(1.0, 5.0) * 10.0).round() / 10.0
+}
+
+/// The day a person reached their level: the hire date itself when never promoted, else
+/// the first of the promotion month.
+fn level_start_date(hire_date: NaiveDate, level_since: i32, hired: i32) -> String {
+    if level_since <= hired {
+        hire_date
+    } else {
+        month_date(level_since)
+    }
+    .to_string()
 }
 
 /// The files `simulate` writes.
@@ -560,15 +699,18 @@ team = "category"
 manager_id = "category"
 job_level = "number"
 hire_date = "date"
+level_start_date = "date"
 annual_pay = "number"
 last_rating = "number"
 engagement_score = "number"
+manager_support_score = "number"
 overtime_hours = "number"
 absence_days = "number"
 commute_km = "number"
 
 [date_formats]
 hire_date = "%Y-%m-%d"
+level_start_date = "%Y-%m-%d"
 
 [roles]
 pay = "annual_pay"
@@ -577,20 +719,41 @@ department = "department"
 team = "team"
 manager = "manager_id"
 rating = "last_rating"
-survey = ["engagement_score"]
+survey = ["engagement_score", "manager_support_score"]
 hire_date = "hire_date"
 "#;
 
 const PANEL_HEADER: &[&str] = &[
-    "employee_id", "snapshot_date", "department", "team", "manager_id", "job_level", "hire_date", "annual_pay", "last_rating",
-    "engagement_score", "overtime_hours", "absence_days", "commute_km", "sex", "birth_year", "exit_date", "exit_kind",
+    "employee_id",
+    "snapshot_date",
+    "department",
+    "team",
+    "manager_id",
+    "job_level",
+    "hire_date",
+    "level_start_date",
+    "annual_pay",
+    "last_rating",
+    "engagement_score",
+    "manager_support_score",
+    "overtime_hours",
+    "absence_days",
+    "commute_km",
+    "sex",
+    "birth_year",
+    "exit_date",
+    "exit_kind",
 ];
 
 impl Simulation {
     /// Writes the panel, its mapping and the ground truth into `dir`.
     pub fn write(&self, dir: &Path) -> std::io::Result<SimulationFiles> {
         std::fs::create_dir_all(dir)?;
-        let files = SimulationFiles { panel: dir.join(PANEL_FILE), mapping: dir.join(MAPPING_FILE), ground_truth: dir.join(GROUND_TRUTH_FILE) };
+        let files = SimulationFiles {
+            panel: dir.join(PANEL_FILE),
+            mapping: dir.join(MAPPING_FILE),
+            ground_truth: dir.join(GROUND_TRUTH_FILE),
+        };
         self.write_panel(&files.panel)?;
         std::fs::write(&files.mapping, PANEL_MAPPING)?;
         self.write_truth(&files.ground_truth)?;
@@ -598,7 +761,8 @@ impl Simulation {
     }
 
     fn write_panel(&self, path: &Path) -> std::io::Result<()> {
-        let mut out = csv::Writer::from_writer(std::io::BufWriter::new(std::fs::File::create(path)?));
+        let mut out =
+            csv::Writer::from_writer(std::io::BufWriter::new(std::fs::File::create(path)?));
         out.write_record(PANEL_HEADER)?;
         for row in &self.rows {
             out.write_record(self.panel_record(row))?;
@@ -614,37 +778,58 @@ impl Simulation {
             month_date(row.month as i32).to_string(),
             DEPARTMENTS[row.department].name.to_owned(),
             row.team.clone(),
-            row.manager.map(|m| self.people[m].key.clone()).unwrap_or_default(),
+            row.manager
+                .map(|m| self.people[m].key.clone())
+                .unwrap_or_default(),
             row.level.to_string(),
             p.hire_date.to_string(),
+            level_start_date(p.hire_date, row.level_since, p.hired),
             format!("{:.0}", row.pay),
             optional(row.rating),
             optional(row.engagement),
+            optional(row.manager_support),
             row.overtime_hours.to_string(),
             row.absence_days.to_string(),
             format!("{:.1}", p.commute_km),
             p.sex.code().to_owned(),
             p.birth_year.to_string(),
             row.exit.map(|(d, _)| d.to_string()).unwrap_or_default(),
-            row.exit.map(|(_, k)| k.code().to_owned()).unwrap_or_default(),
+            row.exit
+                .map(|(_, k)| k.code().to_owned())
+                .unwrap_or_default(),
         ]
     }
 
     fn write_truth(&self, path: &Path) -> std::io::Result<()> {
         let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
         let causes: Vec<String> = CAUSES.iter().map(|c| format!("term_{}", c.key)).collect();
-        writeln!(out, "employee_id,snapshot_date,voluntary_hazard,involuntary_hazard,{}", causes.join(","))?;
+        writeln!(
+            out,
+            "employee_id,snapshot_date,voluntary_hazard,involuntary_hazard,{}",
+            causes.join(",")
+        )?;
         for row in &self.rows {
             let terms: Vec<String> = row.cause_terms.iter().map(|t| format!("{t:.6}")).collect();
             let key = &self.people[row.person].key;
-            writeln!(out, "{key},{},{:.8},{:.8},{}", month_date(row.month as i32), row.voluntary_hazard, row.involuntary_hazard, terms.join(","))?;
+            writeln!(
+                out,
+                "{key},{},{:.8},{:.8},{}",
+                month_date(row.month as i32),
+                row.voluntary_hazard,
+                row.involuntary_hazard,
+                terms.join(",")
+            )?;
         }
         out.flush()
     }
 
     /// Headline figures an analyst would check first.
     pub fn summary(&self) -> SimulationSummary {
-        let mut summary = SimulationSummary { rows: self.rows.len(), people: self.people.len(), ..Default::default() };
+        let mut summary = SimulationSummary {
+            rows: self.rows.len(),
+            people: self.people.len(),
+            ..Default::default()
+        };
         for row in &self.rows {
             match row.exit.map(|(_, k)| k) {
                 Some(ExitKind::Resignation) => summary.resignations += 1,
@@ -655,13 +840,21 @@ impl Simulation {
             summary.mean_voluntary_hazard += row.voluntary_hazard;
         }
         summary.mean_voluntary_hazard /= self.rows.len().max(1) as f64;
-        summary.monthly_voluntary_rate = summary.resignations as f64 / self.rows.len().max(1) as f64;
+        summary.monthly_voluntary_rate =
+            summary.resignations as f64 / self.rows.len().max(1) as f64;
         let last_month = self.config.months.saturating_sub(1);
-        let tenures: Vec<f64> = self.rows.iter().filter(|r| r.month == last_month).map(|r| (last_month as i32 - self.people[r.person].hired) as f64 / 12.0).collect();
+        let tenures: Vec<f64> = self
+            .rows
+            .iter()
+            .filter(|r| r.month == last_month)
+            .map(|r| (last_month as i32 - self.people[r.person].hired) as f64 / 12.0)
+            .collect();
         summary.final_headcount = tenures.len();
         summary.median_tenure_years = median(tenures.clone());
-        summary.share_tenure_under_1y = tenures.iter().filter(|&&t| t < 1.0).count() as f64 / tenures.len().max(1) as f64;
-        summary.share_tenure_over_10y = tenures.iter().filter(|&&t| t >= 10.0).count() as f64 / tenures.len().max(1) as f64;
+        summary.share_tenure_under_1y =
+            tenures.iter().filter(|&&t| t < 1.0).count() as f64 / tenures.len().max(1) as f64;
+        summary.share_tenure_over_10y =
+            tenures.iter().filter(|&&t| t >= 10.0).count() as f64 / tenures.len().max(1) as f64;
         summary
     }
 }
@@ -694,7 +887,11 @@ mod tests {
     use super::*;
 
     fn small() -> SimulationConfig {
-        SimulationConfig { people: 400, months: 24, seed: 7 }
+        SimulationConfig {
+            people: 400,
+            months: 24,
+            seed: 7,
+        }
     }
 
     #[test]
@@ -714,22 +911,42 @@ mod tests {
         }
         let over = sizes.values().filter(|&&n| n > MAX_TEAM).count();
         assert_eq!(over, 0, "no team above {MAX_TEAM}");
-        let under = sizes.values().filter(|&&n| n < MIN_TEAM - 2).count() as f64 / sizes.len() as f64;
-        assert!(under < 0.05, "teams fall below size only briefly between a leaver and the rehire: {under}");
+        let under =
+            sizes.values().filter(|&&n| n < MIN_TEAM - 2).count() as f64 / sizes.len() as f64;
+        assert!(
+            under < 0.05,
+            "teams fall below size only briefly between a leaver and the rehire: {under}"
+        );
     }
 
     #[test]
     fn attrition_and_tenure_are_plausible() {
-        let s = simulate(SimulationConfig { people: 2000, months: 36, seed: 1 }).summary();
+        let s = simulate(SimulationConfig {
+            people: 2000,
+            months: 36,
+            seed: 1,
+        })
+        .summary();
         let annual = 1.0 - (1.0 - s.monthly_voluntary_rate).powi(12);
-        assert!((0.08..0.20).contains(&annual), "annual voluntary attrition {annual}");
-        assert!((2.0..6.0).contains(&s.median_tenure_years), "median tenure {}", s.median_tenure_years);
+        assert!(
+            (0.08..0.20).contains(&annual),
+            "annual voluntary attrition {annual}"
+        );
+        assert!(
+            (2.0..6.0).contains(&s.median_tenure_years),
+            "median tenure {}",
+            s.median_tenure_years
+        );
         assert!(s.final_headcount > 2000, "the organization grows");
     }
 
     #[test]
     fn women_sit_lower_in_their_bands_and_leave_more() {
-        let sim = simulate(SimulationConfig { people: 3000, months: 36, seed: 3 });
+        let sim = simulate(SimulationConfig {
+            people: 3000,
+            months: 36,
+            seed: 3,
+        });
         let mut by_sex = [(0.0, 0.0, 0usize); 2];
         for row in &sim.rows {
             let p = &sim.people[row.person];

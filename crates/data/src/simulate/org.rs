@@ -14,14 +14,70 @@ pub struct Department {
 }
 
 pub const DEPARTMENTS: &[Department] = &[
-    Department { name: "Engineering", code: "ENG", share: 0.28, pay_factor: 1.20, female_share: 0.25, overtime_base: 12.0 },
-    Department { name: "Sales", code: "SAL", share: 0.18, pay_factor: 1.00, female_share: 0.45, overtime_base: 10.0 },
-    Department { name: "Customer Support", code: "SUP", share: 0.16, pay_factor: 0.80, female_share: 0.62, overtime_base: 8.0 },
-    Department { name: "Operations", code: "OPS", share: 0.14, pay_factor: 0.90, female_share: 0.35, overtime_base: 9.0 },
-    Department { name: "Marketing", code: "MKT", share: 0.08, pay_factor: 1.00, female_share: 0.58, overtime_base: 6.0 },
-    Department { name: "Finance", code: "FIN", share: 0.08, pay_factor: 1.05, female_share: 0.50, overtime_base: 7.0 },
-    Department { name: "Human Resources", code: "HR", share: 0.05, pay_factor: 0.95, female_share: 0.72, overtime_base: 5.0 },
-    Department { name: "Product", code: "PRD", share: 0.03, pay_factor: 1.15, female_share: 0.40, overtime_base: 8.0 },
+    Department {
+        name: "Engineering",
+        code: "ENG",
+        share: 0.28,
+        pay_factor: 1.20,
+        female_share: 0.25,
+        overtime_base: 12.0,
+    },
+    Department {
+        name: "Sales",
+        code: "SAL",
+        share: 0.18,
+        pay_factor: 1.00,
+        female_share: 0.45,
+        overtime_base: 10.0,
+    },
+    Department {
+        name: "Customer Support",
+        code: "SUP",
+        share: 0.16,
+        pay_factor: 0.80,
+        female_share: 0.62,
+        overtime_base: 8.0,
+    },
+    Department {
+        name: "Operations",
+        code: "OPS",
+        share: 0.14,
+        pay_factor: 0.90,
+        female_share: 0.35,
+        overtime_base: 9.0,
+    },
+    Department {
+        name: "Marketing",
+        code: "MKT",
+        share: 0.08,
+        pay_factor: 1.00,
+        female_share: 0.58,
+        overtime_base: 6.0,
+    },
+    Department {
+        name: "Finance",
+        code: "FIN",
+        share: 0.08,
+        pay_factor: 1.05,
+        female_share: 0.50,
+        overtime_base: 7.0,
+    },
+    Department {
+        name: "Human Resources",
+        code: "HR",
+        share: 0.05,
+        pay_factor: 0.95,
+        female_share: 0.72,
+        overtime_base: 5.0,
+    },
+    Department {
+        name: "Product",
+        code: "PRD",
+        share: 0.03,
+        pay_factor: 1.15,
+        female_share: 0.40,
+        overtime_base: 8.0,
+    },
 ];
 
 /// Annual band medians by job level 1–6 at the simulation's start, before department factors.
@@ -104,6 +160,9 @@ pub struct Person {
     pub engagement_latent: f64,
     pub engagement: Option<f64>,
     pub previous_engagement: Option<f64>,
+    /// The survey's manager item ("my manager supports me", 1–5): follows the manager's
+    /// leadership at the time of the last answer.
+    pub manager_support: Option<f64>,
     pub commute_km: f64,
     pub overtime_propensity: f64,
     pub leadership: f64,

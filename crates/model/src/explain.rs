@@ -1,0 +1,452 @@
+//! Why a score is what it is. Each learner's exact per-feature contributions to the log-odds
+//! (TreeSHAP for trees, the linear terms against the training average for logistic
+//! regression) are summed back to the user's columns — the factors — and each factor is said
+//! in plain words from the person's own values ("no promotion in 38 months", "pay 12% below
+//! the peer median", "2 teammates left in the last 6 months").
+
+use crate::design::Design;
+use crate::panel::Derived;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use tenure_domain::{RoleColumns, Value};
+
+/// One factor's part in a score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Factor {
+    /// The user's column the factor is about, or "tenure", "team", "time of year".
+    pub factor: String,
+    /// Its contribution to the log-odds: above zero raises the risk.
+    pub log_odds: f64,
+    /// The person's situation in plain words.
+    pub words: String,
+}
+
+/// Every factor of one score, the one raising the risk most first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    pub factors: Vec<Factor>,
+}
+
+/// Contributions smaller than this (in log-odds) neither raise nor hold down anything.
+const NEGLIGIBLE: f64 = 0.005;
+
+impl Explanation {
+    /// The `n` factors raising the risk most.
+    pub fn raising(&self, n: usize) -> Vec<&Factor> {
+        self.factors
+            .iter()
+            .filter(|f| f.log_odds > NEGLIGIBLE)
+            .take(n)
+            .collect()
+    }
+
+    /// The `n` factors holding it down most.
+    pub fn holding_down(&self, n: usize) -> Vec<&Factor> {
+        self.factors
+            .iter()
+            .rev()
+            .filter(|f| f.log_odds < -NEGLIGIBLE)
+            .take(n)
+            .collect()
+    }
+
+    /// Keeps only the `n` strongest factors each way (what is stored with a score).
+    pub fn strongest(&self, n: usize) -> Explanation {
+        let mut factors: Vec<Factor> = self.raising(n).into_iter().cloned().collect();
+        let mut down: Vec<Factor> = self.holding_down(n).into_iter().cloned().collect();
+        down.reverse();
+        factors.extend(down);
+        Explanation { factors }
+    }
+}
+
+/// A factor's weight across a whole population: how much it moves scores on average.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Driver {
+    pub factor: String,
+    /// Mean absolute contribution to the log-odds.
+    pub mean_abs_log_odds: f64,
+    /// Share of people for whom it raises the risk.
+    pub share_raising: f64,
+}
+
+/// The organization-wide drivers, strongest first.
+pub fn drivers(explanations: &[Explanation]) -> Vec<Driver> {
+    let mut sums: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
+    for explanation in explanations {
+        for f in &explanation.factors {
+            let entry = sums.entry(&f.factor).or_default();
+            entry.0 += f.log_odds.abs();
+            entry.1 += usize::from(f.log_odds > NEGLIGIBLE);
+        }
+    }
+    let n = explanations.len().max(1) as f64;
+    let mut drivers: Vec<Driver> = sums
+        .into_iter()
+        .map(|(factor, (abs, raising))| Driver {
+            factor: factor.to_owned(),
+            mean_abs_log_odds: abs / n,
+            share_raising: raising as f64 / n,
+        })
+        .collect();
+    drivers.sort_by(|a, b| {
+        b.mean_abs_log_odds
+            .total_cmp(&a.mean_abs_log_odds)
+            .then_with(|| a.factor.cmp(&b.factor))
+    });
+    drivers
+}
+
+/// Turns one row's contributions per design column into factors with words.
+pub(crate) fn explain_row(
+    design: &Design,
+    by_column: &[f64],
+    values: &BTreeMap<String, Value>,
+    roles: &RoleColumns,
+) -> Explanation {
+    // factor → (total, [(contribution, words)])
+    let mut factors: BTreeMap<String, (f64, Vec<(f64, String)>)> = BTreeMap::new();
+    for (column, &contribution) in by_column.iter().enumerate() {
+        let name = design.column_name(column);
+        let derived = Derived::parse(name);
+        let value = values.get(name).unwrap_or(&Value::Missing);
+        let entry = factors.entry(factor_of(&derived, roles)).or_default();
+        entry.0 += contribution;
+        entry.1.push((
+            contribution,
+            words(&derived, value, design.numeric_mean(column), roles),
+        ));
+    }
+    let mut factors: Vec<Factor> = factors
+        .into_iter()
+        .map(|(factor, (total, mut parts))| {
+            // Say what pushes the way the factor as a whole does, strongest first.
+            parts.retain(|(c, _)| c.signum() == total.signum());
+            parts.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
+            let words: Vec<String> = parts.into_iter().take(2).map(|(_, w)| w).collect();
+            Factor {
+                factor,
+                log_odds: total,
+                words: words.join("; "),
+            }
+        })
+        .collect();
+    factors.sort_by(|a, b| b.log_odds.total_cmp(&a.log_odds));
+    Explanation { factors }
+}
+
+/// The user's column a feature belongs to; team conditions and tenure get their own factor.
+fn factor_of(derived: &Derived, roles: &RoleColumns) -> String {
+    match derived {
+        Derived::Value(c)
+        | Derived::Change(c, _)
+        | Derived::MonthsSinceRose(c)
+        | Derived::VsPeers(c)
+        | Derived::MonthsSinceChanged(c)
+        | Derived::Changes12m(c)
+        | Derived::MonthsSinceDate(c) => {
+            if roles.hire_date.as_deref() == Some(c.as_str()) {
+                "tenure".into()
+            } else {
+                c.clone()
+            }
+        }
+        Derived::TeamMedian(_) | Derived::TeammatesLeft => "team".into(),
+        Derived::Tenure => "tenure".into(),
+        Derived::MonthOfYear => "time of year".into(),
+    }
+}
+
+fn is(role: &Option<String>, column: &str) -> bool {
+    role.as_deref() == Some(column)
+}
+
+/// A feature's value in plain words.
+fn words(derived: &Derived, value: &Value, mean: Option<f64>, roles: &RoleColumns) -> String {
+    let x = match value {
+        Value::Number(x) => *x,
+        Value::Category(text) => return format!("{}: {text}", column_of(derived)),
+        Value::Date(date) => return format!("{}: {date}", column_of(derived)),
+        Value::Missing => return missing_words(derived, roles),
+    };
+    let average = |c: &str| match mean {
+        Some(m) => format!("{c} {} (average {})", number(x), number(m)),
+        None => format!("{c} {}", number(x)),
+    };
+    match derived {
+        Derived::Value(c) if is(&roles.rating, c) => format!("rating {}", number(x)),
+        Derived::Value(c) if is(&roles.pay, c) => format!("pay {}", number(x)),
+        Derived::Value(c) => average(c),
+        Derived::Change(c, months) => change_words(c, x, *months, roles),
+        Derived::MonthsSinceRose(c) if is(&roles.level, c) => match x as i64 {
+            0 => "promoted this month".into(),
+            m => format!("no promotion in {m} months"),
+        },
+        Derived::MonthsSinceRose(c) if is(&roles.pay, c) => {
+            format!("no pay rise in {} months", x as i64)
+        }
+        Derived::MonthsSinceRose(c) => format!("{c} last rose {} months ago", x as i64),
+        Derived::VsPeers(c) => {
+            let label = if is(&roles.pay, c) {
+                "pay".to_owned()
+            } else {
+                c.clone()
+            };
+            let percent = ((x - 1.0) * 100.0).round();
+            match percent {
+                p if p < 0.0 => format!("{label} {}% below the peer median", -p),
+                p if p > 0.0 => format!("{label} {p}% above the peer median"),
+                _ => format!("{label} at the peer median"),
+            }
+        }
+        Derived::TeamMedian(c) => match mean {
+            Some(m) => format!("team's median {c} {} (average {})", number(x), number(m)),
+            None => format!("team's median {c} {}", number(x)),
+        },
+        Derived::MonthsSinceChanged(c) if is(&roles.manager, c) => match x as i64 {
+            m if m <= 6 => format!("new manager {m} months ago"),
+            m => format!("same manager for {m} months"),
+        },
+        Derived::MonthsSinceChanged(c) if is(&roles.team, c) => {
+            format!("moved team {} months ago", x as i64)
+        }
+        Derived::MonthsSinceChanged(c) => format!("{c} changed {} months ago", x as i64),
+        Derived::Changes12m(c) if is(&roles.manager, c) => {
+            plural(x as i64, "manager change", "manager changes") + " in 12 months"
+        }
+        Derived::Changes12m(c) => format!(
+            "{c} changed {} in 12 months",
+            plural(x as i64, "time", "times")
+        ),
+        Derived::MonthsSinceDate(c) => format!("{c} {} ago", plural(x as i64, "month", "months")),
+        Derived::TeammatesLeft => match x as i64 {
+            0 => "no teammate left in the last 6 months".into(),
+            n => plural(n, "teammate", "teammates") + " left in the last 6 months",
+        },
+        Derived::Tenure if x >= 24.0 => format!("{:.1} years with the organization", x / 12.0),
+        Derived::Tenure => plural(x as i64, "month", "months") + " with the organization",
+        Derived::MonthOfYear => format!("the time of year ({})", month_name(x as u32)),
+    }
+}
+
+fn change_words(column: &str, x: f64, months: i32, roles: &RoleColumns) -> String {
+    if is(&roles.level, column) {
+        return if x > 0.0 {
+            format!("promoted in the last {months} months")
+        } else {
+            format!("no promotion in the last {months} months")
+        };
+    }
+    let label = if is(&roles.pay, column) {
+        "pay"
+    } else {
+        column
+    };
+    match x {
+        x if x > 0.0 => format!("{label} up {} in {months} months", number(x)),
+        x if x < 0.0 => format!("{label} down {} in {months} months", number(-x)),
+        _ => format!("{label} unchanged over {months} months"),
+    }
+}
+
+fn missing_words(derived: &Derived, roles: &RoleColumns) -> String {
+    match derived {
+        Derived::MonthsSinceRose(c) if is(&roles.level, c) => "no promotion on record".into(),
+        Derived::MonthsSinceRose(c) if is(&roles.pay, c) => "no pay rise on record".into(),
+        Derived::MonthsSinceRose(c) => format!("{c} never rose on record"),
+        Derived::MonthsSinceChanged(c) if is(&roles.manager, c) => {
+            "same manager throughout the records".into()
+        }
+        Derived::MonthsSinceChanged(c) => format!("{c} unchanged throughout the records"),
+        Derived::Change(c, months) => format!("no {c} {months} months ago to compare with"),
+        Derived::MonthsSinceDate(c) => format!("no {c} on record"),
+        other => format!("no {} on record", column_of(other)),
+    }
+}
+
+fn column_of(derived: &Derived) -> String {
+    match derived {
+        Derived::Value(c) => c.clone(),
+        other => other.name(),
+    }
+}
+
+fn plural(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A number as a person would write it: whole numbers without decimals (thousands grouped),
+/// others to two significant decimals.
+fn number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        let digits = (x.abs() as i64).to_string();
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        return if x < 0.0 {
+            format!("-{grouped}")
+        } else {
+            grouped
+        };
+    }
+    let text = if x.abs() >= 100.0 {
+        format!("{x:.0}")
+    } else if x.abs() >= 1.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    };
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
+fn month_name(month: u32) -> &'static str {
+    const NAMES: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    NAMES
+        .get(month.wrapping_sub(1) as usize)
+        .copied()
+        .unwrap_or("unknown month")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roles() -> RoleColumns {
+        RoleColumns {
+            pay: Some("salary".into()),
+            level: Some("grade".into()),
+            manager: Some("boss".into()),
+            rating: Some("rating".into()),
+            ..Default::default()
+        }
+    }
+
+    fn say(name: &str, value: Value) -> String {
+        words(&Derived::parse(name), &value, Some(3.6), &roles())
+    }
+
+    #[test]
+    fn features_are_said_in_plain_words() {
+        assert_eq!(
+            say("months since grade rose", Value::Number(38.0)),
+            "no promotion in 38 months"
+        );
+        assert_eq!(
+            say("months since grade rose", Value::Missing),
+            "no promotion on record"
+        );
+        assert_eq!(
+            say("salary vs peers", Value::Number(0.88)),
+            "pay 12% below the peer median"
+        );
+        assert_eq!(
+            say("salary vs peers", Value::Number(1.05)),
+            "pay 5% above the peer median"
+        );
+        assert_eq!(
+            say("teammates left 6m", Value::Number(2.0)),
+            "2 teammates left in the last 6 months"
+        );
+        assert_eq!(
+            say("months since boss changed", Value::Number(2.0)),
+            "new manager 2 months ago"
+        );
+        assert_eq!(
+            say("boss changes 12m", Value::Number(1.0)),
+            "1 manager change in 12 months"
+        );
+        assert_eq!(
+            say("engagement change 3m", Value::Number(-0.8)),
+            "engagement down 0.8 in 3 months"
+        );
+        assert_eq!(
+            say("engagement", Value::Number(2.4)),
+            "engagement 2.4 (average 3.6)"
+        );
+        assert_eq!(
+            say("month of year", Value::Number(3.0)),
+            "the time of year (March)"
+        );
+        assert_eq!(
+            say("tenure months", Value::Number(30.0)),
+            "2.5 years with the organization"
+        );
+        assert_eq!(
+            say("OverTime", Value::Category("Yes".into())),
+            "OverTime: Yes"
+        );
+        assert_eq!(say("salary", Value::Number(52300.0)), "pay 52,300");
+    }
+
+    #[test]
+    fn derived_features_group_back_to_the_users_columns() {
+        let r = roles();
+        assert_eq!(factor_of(&Derived::parse("salary vs peers"), &r), "salary");
+        assert_eq!(
+            factor_of(&Derived::parse("months since salary rose"), &r),
+            "salary"
+        );
+        assert_eq!(factor_of(&Derived::parse("boss changes 12m"), &r), "boss");
+        assert_eq!(
+            factor_of(&Derived::parse("team median engagement"), &r),
+            "team"
+        );
+        assert_eq!(factor_of(&Derived::parse("teammates left 6m"), &r), "team");
+        assert_eq!(factor_of(&Derived::parse("tenure months"), &r), "tenure");
+    }
+
+    #[test]
+    fn raising_and_holding_down_are_split_and_ordered() {
+        let factor = |name: &str, log_odds: f64| Factor {
+            factor: name.into(),
+            log_odds,
+            words: String::new(),
+        };
+        let explanation = Explanation {
+            factors: vec![
+                factor("a", 0.5),
+                factor("b", 0.1),
+                factor("c", 0.001),
+                factor("d", -0.2),
+                factor("e", -0.6),
+            ],
+        };
+        let names = |fs: Vec<&Factor>| fs.iter().map(|f| f.factor.clone()).collect::<Vec<_>>();
+        assert_eq!(names(explanation.raising(5)), ["a", "b"]);
+        assert_eq!(names(explanation.holding_down(1)), ["e"]);
+        assert_eq!(
+            explanation
+                .strongest(1)
+                .factors
+                .iter()
+                .map(|f| f.factor.as_str())
+                .collect::<Vec<_>>(),
+            ["a", "e"]
+        );
+        let d = drivers(&[explanation.clone(), explanation]);
+        assert_eq!(d[0].factor, "e");
+        assert_eq!(d[1].factor, "a");
+        assert_eq!(d[1].share_raising, 1.0);
+    }
+}

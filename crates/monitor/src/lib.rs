@@ -1,0 +1,66 @@
+//! tenure's monitoring layer: scoring runs over an organization's stored data. Training
+//! measures a model honestly (rolling backtest or cross-validation), fits it on everything
+//! known, and stores it as the next version with its model card; scoring applies a stored
+//! model to everyone still employed and stores each score with its model version, band,
+//! drivers and input hash. Alert rules and delivery build on these runs.
+
+mod score;
+mod train;
+
+pub use score::{score_organization, ScoreReport, ScoreRequest, ScoredPerson};
+pub use train::{train_organization, TrainReport, TrainRequest};
+
+use tenure_model::backtest::BacktestError;
+use tenure_model::evaluate::EvaluationError;
+use tenure_model::gbm::GbmError;
+use tenure_model::trained::ArtifactError;
+use tenure_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MonitorError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("organization {0} has no imported data to learn from: import an HR file first")]
+    NoData(String),
+    #[error("the stored mapping cannot be read: {0}")]
+    Mapping(String),
+    #[error("{0} data cannot be scored yet: tenure trains on panels and cross-sections")]
+    UnsupportedShape(String),
+    #[error("organization {org} has no trained model{}: run `tenure train` first", .version.map(|v| format!(" version {v}")).unwrap_or_default())]
+    NoModel { org: String, version: Option<i64> },
+    #[error(transparent)]
+    Backtest(#[from] BacktestError),
+    #[error(transparent)]
+    Evaluation(#[from] EvaluationError),
+    #[error(transparent)]
+    Gbm(#[from] GbmError),
+    #[error(transparent)]
+    Artifact(#[from] ArtifactError),
+}
+
+impl MonitorError {
+    /// True when the user has to act (import data, train first, fix the data) rather than a failure.
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            MonitorError::NoData(_)
+            | MonitorError::UnsupportedShape(_)
+            | MonitorError::NoModel { .. }
+            | MonitorError::Evaluation(_) => true,
+            MonitorError::Backtest(e) => matches!(e, BacktestError::TooShort { .. }),
+            MonitorError::Store(e) => e.is_bad_input(),
+            _ => false,
+        }
+    }
+}
+
+/// Reports the step a long run is on (a spinner in the CLI).
+pub trait Progress {
+    fn step(&self, what: &str);
+}
+
+/// Progress nobody watches.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn step(&self, _: &str) {}
+}

@@ -1,0 +1,128 @@
+//! Scoring everyone an organization still employs with a stored model, and storing the scores.
+
+use crate::train::load;
+use crate::{MonitorError, Progress};
+use serde_json::json;
+use tenure_domain::{OrgId, RiskBand, RiskThresholds, Shape};
+use tenure_model::explain::Driver;
+use tenure_model::panel::person_months;
+use tenure_model::scoring::{current_cross_section_rows, current_panel_rows, score, PersonScore};
+use tenure_model::trained::TrainedModel;
+use tenure_store::{NewScore, ScoreOutcome, Store};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScoreRequest {
+    pub org: OrgId,
+    /// The model version to score with (default: the latest).
+    pub version: Option<i64>,
+    /// Factors kept each way (raising, holding down) with every score.
+    pub factors: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoredPerson {
+    pub score: PersonScore,
+    pub band: RiskBand,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreReport {
+    pub version: i64,
+    pub horizon_months: Option<i32>,
+    pub thresholds: RiskThresholds,
+    /// Highest probability first; abstentions last.
+    pub people: Vec<ScoredPerson>,
+    /// Organization-wide drivers, strongest first.
+    pub drivers: Vec<Driver>,
+    pub stored: ScoreOutcome,
+}
+
+pub async fn score_organization(
+    store: &Store,
+    slug: &str,
+    request: &ScoreRequest,
+    progress: &dyn Progress,
+) -> Result<ScoreReport, MonitorError> {
+    let stored = store
+        .model(request.org, request.version)
+        .await?
+        .ok_or_else(|| MonitorError::NoModel {
+            org: slug.to_owned(),
+            version: request.version,
+        })?;
+    let model = TrainedModel::from_artifact(stored.artifact.as_deref().unwrap_or_default())?;
+    let data = load(store, request.org, slug).await?;
+    progress.step("scoring");
+    let run = match data.shape {
+        Shape::Panel => {
+            let horizon = stored.horizon_months.unwrap_or(6);
+            let months = person_months(&data.snapshots, &data.roles, horizon);
+            score(
+                &model,
+                &current_panel_rows(&data.snapshots, &months),
+                &data.roles,
+                request.factors,
+            )?
+        }
+        Shape::CrossSection => score(
+            &model,
+            &current_cross_section_rows(&data.snapshots),
+            &data.roles,
+            request.factors,
+        )?,
+        Shape::TimeToEvent => return Err(MonitorError::UnsupportedShape("time-to-event".into())),
+    };
+    let thresholds = store.risk_thresholds(request.org).await?;
+    let mut people: Vec<ScoredPerson> = run
+        .scores
+        .into_iter()
+        .map(|score| {
+            let band = score
+                .probability
+                .map_or(RiskBand::NotEnoughData, |p| thresholds.band(p));
+            ScoredPerson { score, band }
+        })
+        .collect();
+    people.sort_by(|a, b| {
+        b.score
+            .probability
+            .unwrap_or(-1.0)
+            .total_cmp(&a.score.probability.unwrap_or(-1.0))
+            .then_with(|| a.score.person.cmp(&b.score.person))
+    });
+    progress.step("storing the scores");
+    let rows: Vec<NewScore> = people.iter().map(new_score).collect();
+    let outcome = store
+        .save_scores(request.org, stored.version, &rows)
+        .await?;
+    Ok(ScoreReport {
+        version: stored.version,
+        horizon_months: stored.horizon_months,
+        thresholds,
+        people,
+        drivers: run.drivers,
+        stored: outcome,
+    })
+}
+
+fn new_score(p: &ScoredPerson) -> NewScore {
+    let factors = |up: bool| -> Vec<serde_json::Value> {
+        let list = if up {
+            p.score.explanation.raising(usize::MAX)
+        } else {
+            p.score.explanation.holding_down(usize::MAX)
+        };
+        list.iter()
+            .map(|f| json!({"factor": f.factor, "log_odds": f.log_odds, "words": f.words}))
+            .collect()
+    };
+    NewScore {
+        person: p.score.person.to_string(),
+        as_of: p.score.as_of.map(|d| d.to_string()).unwrap_or_default(),
+        probability: p.score.probability,
+        band: p.band,
+        abstained: p.score.abstained.clone(),
+        drivers: json!({"raising": factors(true), "holding_down": factors(false)}),
+        input_hash: p.score.input_hash.clone(),
+    }
+}

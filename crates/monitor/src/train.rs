@@ -1,0 +1,242 @@
+//! Training an organization's model from its stored data: measure, fit, describe, store.
+
+use crate::{MonitorError, Progress};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use std::time::Instant;
+use tenure_data::Mapping;
+use tenure_domain::{OrgId, RoleColumns, Shape, Snapshot};
+use tenure_model::backtest::{rolling_backtest, train_latest};
+use tenure_model::card::{DataWindow, ModelCard};
+use tenure_model::evaluate::{
+    cross_validate, train_cross_section, CrossValidation, Example, TrainingSettings,
+};
+use tenure_model::trained::TrainedModel;
+use tenure_store::{NewModel, Store};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrainRequest {
+    pub org: OrgId,
+    pub training: TrainingSettings,
+    /// Panels: a voluntary exit within this many months.
+    pub horizon_months: i32,
+    /// Panels: backtest origins and the months between them.
+    pub origins: usize,
+    pub step: usize,
+    /// Cross-sections: folds of the cross-validation.
+    pub folds: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainReport {
+    pub version: i64,
+    pub card: ModelCard,
+}
+
+/// What an organization's stored data is and means.
+pub(crate) struct OrgData {
+    pub snapshots: Vec<Snapshot>,
+    pub shape: Shape,
+    pub roles: RoleColumns,
+    pub protected: Vec<String>,
+}
+
+pub(crate) async fn load(store: &Store, org: OrgId, slug: &str) -> Result<OrgData, MonitorError> {
+    let toml = store
+        .latest_mapping(org)
+        .await?
+        .ok_or_else(|| MonitorError::NoData(slug.to_owned()))?;
+    let mapping = Mapping::from_toml_str(&toml, std::path::Path::new("stored mapping"))
+        .map_err(|e| MonitorError::Mapping(e.to_string()))?;
+    let snapshots: Vec<Snapshot> = store
+        .snapshots(org)
+        .await?
+        .into_iter()
+        .map(|s| s.snapshot)
+        .collect();
+    if snapshots.is_empty() {
+        return Err(MonitorError::NoData(slug.to_owned()));
+    }
+    let shape = mapping
+        .resolved_shape()
+        .ok_or_else(|| MonitorError::Mapping("the mapping names no shape".into()))?;
+    Ok(OrgData {
+        snapshots,
+        shape,
+        roles: mapping.roles,
+        protected: mapping.protected,
+    })
+}
+
+pub async fn train_organization(
+    store: &Store,
+    slug: &str,
+    request: &TrainRequest,
+    progress: &dyn Progress,
+) -> Result<TrainReport, MonitorError> {
+    let data = load(store, request.org, slug).await?;
+    let started = Instant::now();
+    let (model, card) = match data.shape {
+        Shape::Panel => train_panel(&data, request, progress)?,
+        Shape::CrossSection => train_cross(&data, request, progress)?,
+        Shape::TimeToEvent => return Err(MonitorError::UnsupportedShape("time-to-event".into())),
+    };
+    let card = ModelCard {
+        training_seconds: started.elapsed().as_secs_f64(),
+        ..card
+    };
+    progress.step("storing the model");
+    let new = NewModel {
+        shape: card.shape.clone(),
+        horizon_months: card.horizon_months,
+        description: card.model.clone(),
+        card: serde_json::to_value(&card).expect("a card serialises"),
+        artifact: model.to_artifact()?,
+    };
+    let version = store.save_model(request.org, &new).await?;
+    Ok(TrainReport { version, card })
+}
+
+fn train_panel(
+    data: &OrgData,
+    request: &TrainRequest,
+    progress: &dyn Progress,
+) -> Result<(TrainedModel, ModelCard), MonitorError> {
+    let h = request.horizon_months;
+    progress.step(&format!(
+        "backtesting {} origins (horizon {h} months)",
+        request.origins
+    ));
+    let backtest = rolling_backtest(
+        &data.snapshots,
+        &data.roles,
+        h,
+        request.origins,
+        request.step,
+        &request.training,
+    )?;
+    progress.step("training on every known outcome");
+    let (model, months, trained_on) =
+        train_latest(&data.snapshots, &data.roles, h, &request.training)?;
+    let known: Vec<_> = months.iter().filter(|m| m.label.is_some()).collect();
+    let card = card(
+        data,
+        &model,
+        "panel",
+        format!("a voluntary exit within {h} months"),
+        Some(h),
+        format!(
+            "rolling-origin backtest: {} origins {} months apart, horizon {h} months",
+            request.origins, request.step
+        ),
+        backtest.pooled,
+        trained_on,
+        known.iter().filter(|m| m.label == Some(true)).count(),
+    );
+    Ok((model, card))
+}
+
+fn train_cross(
+    data: &OrgData,
+    request: &TrainRequest,
+    progress: &dyn Progress,
+) -> Result<(TrainedModel, ModelCard), MonitorError> {
+    let examples = Example::from_snapshots(&data.snapshots);
+    progress.step(&format!("cross-validating ({} folds)", request.folds));
+    let evaluation = cross_validate(
+        &examples,
+        CrossValidation {
+            folds: request.folds,
+            training: request.training,
+        },
+    )?;
+    progress.step("training on everyone");
+    let model = train_cross_section(&examples, &request.training)?;
+    let leavers = examples.iter().filter(|e| e.left).count();
+    let protocol = format!(
+        "stratified {}-fold cross-validation, seed {}",
+        request.folds, request.training.seed
+    );
+    let card = card(
+        data,
+        &model,
+        "cross_section",
+        "leaving (the export's target)".into(),
+        None,
+        protocol,
+        evaluation.pooled,
+        examples.len(),
+        leavers,
+    );
+    Ok((model, card))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn card(
+    data: &OrgData,
+    model: &TrainedModel,
+    shape: &str,
+    predicts: String,
+    horizon_months: Option<i32>,
+    evaluation_protocol: String,
+    evaluation: tenure_model::metrics::Summary,
+    training_rows: usize,
+    training_leavers: usize,
+) -> ModelCard {
+    let dates: BTreeSet<String> = data
+        .snapshots
+        .iter()
+        .filter_map(|s| s.as_of)
+        .map(|d| d.to_string())
+        .collect();
+    let people: BTreeSet<&str> = data.snapshots.iter().map(|s| s.person.as_str()).collect();
+    let inputs: BTreeSet<&String> = data
+        .snapshots
+        .iter()
+        .flat_map(|s| s.values.keys())
+        .collect();
+    ModelCard {
+        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        tenure_version: env!("CARGO_PKG_VERSION").into(),
+        shape: shape.into(),
+        predicts,
+        horizon_months,
+        model: model.describe(),
+        learner: model.learner.name().into(),
+        calibration: model.calibrator.name().into(),
+        data: DataWindow {
+            first_as_of: dates.first().cloned(),
+            last_as_of: dates.last().cloned(),
+            people: people.len(),
+            training_rows,
+            training_leavers,
+            data_sha256: data_hash(&data.snapshots),
+        },
+        inputs: inputs.into_iter().cloned().collect(),
+        features: model.design.width(),
+        protected_excluded: data.protected.clone(),
+        evaluation_protocol,
+        evaluation,
+        training_seconds: 0.0,
+    }
+}
+
+/// SHA-256 over every snapshot's person, date and inputs, in stored order.
+fn data_hash(snapshots: &[Snapshot]) -> String {
+    let mut hasher = Sha256::new();
+    for s in snapshots {
+        hasher.update(s.person.as_str().as_bytes());
+        hasher.update(
+            s.as_of
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+                .as_bytes(),
+        );
+        hasher.update(
+            serde_json::to_string(&s.values)
+                .expect("values serialise")
+                .as_bytes(),
+        );
+    }
+    hex::encode(hasher.finalize())
+}

@@ -1,0 +1,230 @@
+//! Trained models and their scores: versioned model rows (artifact and model card), the
+//! scores each model gave, and the organization's risk thresholds.
+
+use crate::connect::Store;
+use crate::error::StoreError;
+use crate::sql::{batch_rows, now, values_list};
+use sqlx::Row;
+use tenure_domain::{OrgId, RiskBand, RiskThresholds};
+
+/// A model to store; its version is assigned on saving.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewModel {
+    pub shape: String,
+    pub horizon_months: Option<i32>,
+    /// The learner and calibration in a few words.
+    pub description: String,
+    /// The model card, as JSON.
+    pub card: serde_json::Value,
+    pub artifact: String,
+}
+
+/// A stored model; `artifact` is only read when asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredModel {
+    pub version: i64,
+    pub created_at: String,
+    pub shape: String,
+    pub horizon_months: Option<i32>,
+    pub description: String,
+    pub card: serde_json::Value,
+    pub artifact: Option<String>,
+}
+
+/// One person's score to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewScore {
+    pub person: String,
+    /// ISO date, or '' for undated (cross-section) rows.
+    pub as_of: String,
+    pub probability: Option<f64>,
+    pub band: RiskBand,
+    pub abstained: Option<String>,
+    /// The factors raising and holding down the risk, as JSON.
+    pub drivers: serde_json::Value,
+    pub input_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredScore {
+    pub model_version: i64,
+    pub score: NewScore,
+    pub scored_at: String,
+}
+
+/// What saving a scoring run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ScoreOutcome {
+    /// New scores, or scores whose inputs changed.
+    pub written: u64,
+    /// Scores already stored for the same model and the same inputs.
+    pub unchanged: u64,
+}
+
+impl Store {
+    /// Saves a model as the organization's next version, in one transaction.
+    pub async fn save_model(&self, org: OrgId, model: &NewModel) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let version: i64 =
+            sqlx::query("SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE org_id = $1")
+                .bind(org.0)
+                .fetch_one(&mut *tx)
+                .await?
+                .get(0);
+        sqlx::query(
+            "INSERT INTO models (org_id, version, created_at, shape, horizon_months, description, card, artifact) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(org.0)
+        .bind(version)
+        .bind(now())
+        .bind(&model.shape)
+        .bind(model.horizon_months.map(i64::from))
+        .bind(&model.description)
+        .bind(model.card.to_string())
+        .bind(&model.artifact)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    /// A model with its artifact: the given version, or the latest.
+    pub async fn model(
+        &self,
+        org: OrgId,
+        version: Option<i64>,
+    ) -> Result<Option<StoredModel>, StoreError> {
+        let row = match version {
+            Some(v) => sqlx::query("SELECT version, created_at, shape, horizon_months, description, card, artifact FROM models WHERE org_id = $1 AND version = $2").bind(org.0).bind(v).fetch_optional(&self.pool).await?,
+            None => {
+                sqlx::query("SELECT version, created_at, shape, horizon_months, description, card, artifact FROM models WHERE org_id = $1 ORDER BY version DESC LIMIT 1")
+                    .bind(org.0)
+                    .fetch_optional(&self.pool)
+                    .await?
+            }
+        };
+        row.map(|r| stored_model(&r, true)).transpose()
+    }
+
+    /// Every model of the organization, newest first, without artifacts.
+    pub async fn models(&self, org: OrgId) -> Result<Vec<StoredModel>, StoreError> {
+        let rows = sqlx::query("SELECT version, created_at, shape, horizon_months, description, card FROM models WHERE org_id = $1 ORDER BY version DESC").bind(org.0).fetch_all(&self.pool).await?;
+        rows.iter().map(|r| stored_model(r, false)).collect()
+    }
+
+    pub async fn risk_thresholds(&self, org: OrgId) -> Result<RiskThresholds, StoreError> {
+        let row = sqlx::query("SELECT risk_high, risk_medium FROM organizations WHERE id = $1")
+            .bind(org.0)
+            .fetch_one(&self.pool)
+            .await?;
+        RiskThresholds::new(row.get(0), row.get(1)).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    pub async fn set_risk_thresholds(
+        &self,
+        org: OrgId,
+        thresholds: RiskThresholds,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE organizations SET risk_high = $1, risk_medium = $2 WHERE id = $3")
+            .bind(thresholds.high)
+            .bind(thresholds.medium)
+            .bind(org.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores a scoring run in one transaction. A score already stored for the same model,
+    /// person and date is left alone when its inputs are the same, replaced when they changed.
+    pub async fn save_scores(
+        &self,
+        org: OrgId,
+        model_version: i64,
+        scores: &[NewScore],
+    ) -> Result<ScoreOutcome, StoreError> {
+        const COLUMNS: usize = 10;
+        let scored_at = now();
+        let mut tx = self.pool.begin().await?;
+        let mut outcome = ScoreOutcome::default();
+        for batch in scores.chunks(batch_rows(COLUMNS)) {
+            let sql = format!(
+                "INSERT INTO scores (org_id, model_version, person_key, as_of, probability, band, abstained, drivers, input_hash, scored_at) VALUES {}
+                 ON CONFLICT (org_id, model_version, person_key, as_of) DO UPDATE SET
+                   probability = excluded.probability, band = excluded.band, abstained = excluded.abstained,
+                   drivers = excluded.drivers, input_hash = excluded.input_hash, scored_at = excluded.scored_at
+                 WHERE scores.input_hash <> excluded.input_hash",
+                values_list(self.backend(), batch.len(), COLUMNS)
+            );
+            let mut query = sqlx::query(&sql);
+            for s in batch {
+                query = query
+                    .bind(org.0)
+                    .bind(model_version)
+                    .bind(&s.person)
+                    .bind(&s.as_of)
+                    .bind(s.probability)
+                    .bind(s.band.key())
+                    .bind(&s.abstained)
+                    .bind(s.drivers.to_string())
+                    .bind(&s.input_hash)
+                    .bind(&scored_at);
+            }
+            let written = query.execute(&mut *tx).await?.rows_affected();
+            outcome.written += written;
+            outcome.unchanged += batch.len() as u64 - written;
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// The scores a model gave, highest probability first (abstentions last).
+    pub async fn scores(
+        &self,
+        org: OrgId,
+        model_version: i64,
+    ) -> Result<Vec<StoredScore>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT model_version, person_key, as_of, probability, band, abstained, drivers, input_hash, scored_at FROM scores
+             WHERE org_id = $1 AND model_version = $2 ORDER BY CASE WHEN probability IS NULL THEN 1 ELSE 0 END, probability DESC, person_key",
+        )
+        .bind(org.0)
+        .bind(model_version)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(stored_score).collect()
+    }
+}
+
+fn stored_model(r: &sqlx::any::AnyRow, with_artifact: bool) -> Result<StoredModel, StoreError> {
+    let card: String = r.get(5);
+    Ok(StoredModel {
+        version: r.get(0),
+        created_at: r.get(1),
+        shape: r.get(2),
+        horizon_months: r.get::<Option<i64>, _>(3).map(|h| h as i32),
+        description: r.get(4),
+        card: serde_json::from_str(&card)
+            .map_err(|e| StoreError::Corrupt(format!("model card: {e}")))?,
+        artifact: with_artifact.then(|| r.get(6)),
+    })
+}
+
+fn stored_score(r: &sqlx::any::AnyRow) -> Result<StoredScore, StoreError> {
+    let band: String = r.get(4);
+    let drivers: String = r.get(6);
+    Ok(StoredScore {
+        model_version: r.get(0),
+        score: NewScore {
+            person: r.get(1),
+            as_of: r.get(2),
+            probability: r.get(3),
+            band: RiskBand::parse(&band)
+                .ok_or_else(|| StoreError::Corrupt(format!("risk band {band:?}")))?,
+            abstained: r.get(5),
+            drivers: serde_json::from_str(&drivers)
+                .map_err(|e| StoreError::Corrupt(format!("drivers: {e}")))?,
+            input_hash: r.get(7),
+        },
+        scored_at: r.get(8),
+    })
+}
