@@ -421,7 +421,6 @@ mod train_and_score {
         assert!(stderr(&output).contains("run `tenure train` first"), "{}", stderr(&output));
     }
 }
-}
 
 mod evaluation {
     use super::*;
