@@ -150,9 +150,13 @@ pub fn person_months(
         .into_iter()
         .filter(|c| Some(c) != roles.hire_date.as_ref())
         .collect();
-    let peers = group_medians(snapshots, &numeric, |s| peer_group(s, roles));
+    // Group keys once per snapshot, interned: formatting them per column was most of the cost.
+    let peer_of = Groups::of(snapshots, |s| peer_group(s, roles));
+    let team_of_row = Groups::of(snapshots, |s| team_of(s, roles));
+    let peers = group_medians(snapshots, &numeric, &peer_of);
     // The team's typical values that month: how a manager's team fares shows in them.
-    let teams = group_medians(snapshots, &numeric, |s| team_of(s, roles));
+    let teams = group_medians(snapshots, &numeric, &team_of_row);
+    let names = DerivedNames::new(&numeric, &categorical, &dates);
     let team_exits = team_exits(snapshots, &histories, roles);
     let mut out = Vec::with_capacity(snapshots.len());
     for history in histories.values() {
@@ -163,31 +167,27 @@ pub fn person_months(
             };
             let now = month_index(as_of);
             let mut values = snapshot.values.clone();
-            for column in &numeric {
-                numeric_history(&mut values, column, snapshots, history, position, now);
-                if let Some(ratio) = peer_ratio(snapshot, column, roles, &peers) {
-                    values.insert(
-                        Derived::VsPeers(column.clone()).name(),
-                        Value::Number(ratio),
-                    );
+            for (c, column) in numeric.iter().enumerate() {
+                let column_names = &names.numeric[c];
+                numeric_history(&mut values, column, column_names, snapshots, history, position, now);
+                // The level against its own level's peers is always 1.
+                let is_level = Some(column) == roles.level.as_ref();
+                if let (Some(x), Some(group), false) = (number(snapshot, column), peer_of.ids[index], is_level) {
+                    if let Some(&median) = peers.get(&(now, group, c)) {
+                        let ratio = if median > 0.0 { x / median } else { x - median };
+                        values.insert(column_names.vs_peers.clone(), Value::Number(ratio));
+                    }
                 }
-                if let Some(median) = team_of(snapshot, roles)
-                    .and_then(|team| teams.get(&(now, team, column.clone())))
-                {
-                    values.insert(
-                        Derived::TeamMedian(column.clone()).name(),
-                        Value::Number(*median),
-                    );
+                if let Some(&median) = team_of_row.ids[index].and_then(|team| teams.get(&(now, team, c))) {
+                    values.insert(column_names.team_median.clone(), Value::Number(median));
                 }
             }
-            for column in &categorical {
-                categorical_history(&mut values, column, snapshots, history, position, now);
+            for (c, column) in categorical.iter().enumerate() {
+                let column_names = &names.categorical[c];
+                categorical_history(&mut values, column, column_names, snapshots, history, position, now);
             }
-            for column in &dates {
-                values.insert(
-                    Derived::MonthsSinceDate(column.clone()).name(),
-                    months_since_date(snapshot, column, as_of),
-                );
+            for (c, column) in dates.iter().enumerate() {
+                values.insert(names.dates[c].clone(), months_since_date(snapshot, column, as_of));
             }
             values.insert(
                 Derived::TeammatesLeft.name(),
@@ -298,13 +298,14 @@ fn text<'s>(snapshot: &'s Snapshot, column: &str) -> Option<&'s str> {
 fn numeric_history(
     values: &mut BTreeMap<String, Value>,
     column: &str,
+    names: &NumericNames,
     snapshots: &[Snapshot],
     history: &History,
     position: usize,
     now: i32,
 ) {
     let current = number(&snapshots[history.rows[position]], column);
-    for window in CHANGE_WINDOWS {
+    for (w, window) in CHANGE_WINDOWS.into_iter().enumerate() {
         let before = history
             .by_month
             .get(&(now - window))
@@ -312,7 +313,7 @@ fn numeric_history(
         let change = current
             .zip(before)
             .map_or(Value::Missing, |(c, b)| Value::Number(c - b));
-        values.insert(Derived::Change(column.to_owned(), window).name(), change);
+        values.insert(names.changes[w].clone(), change);
     }
     // Walk back from now: the latest step up (a later row above the row before it).
     let mut months_since_rise = Value::Missing;
@@ -329,16 +330,14 @@ fn numeric_history(
             }
         }
     }
-    values.insert(
-        Derived::MonthsSinceRose(column.to_owned()).name(),
-        months_since_rise,
-    );
+    values.insert(names.months_since_rise.clone(), months_since_rise);
 }
 
 /// Months since the value last changed and how often it changed in the last 12 months.
 fn categorical_history(
     values: &mut BTreeMap<String, Value>,
     column: &str,
+    names: &CategoricalNames,
     snapshots: &[Snapshot],
     history: &History,
     position: usize,
@@ -361,14 +360,8 @@ fn categorical_history(
             }
         }
     }
-    values.insert(
-        Derived::MonthsSinceChanged(column.to_owned()).name(),
-        since_change,
-    );
-    values.insert(
-        Derived::Changes12m(column.to_owned()).name(),
-        Value::Number(changes_12m as f64),
-    );
+    values.insert(names.months_since_changed.clone(), since_change);
+    values.insert(names.changes_12m.clone(), Value::Number(changes_12m as f64));
 }
 
 /// Whole months from the column's date to the as-of date; a date after it is not known yet.
@@ -381,25 +374,79 @@ fn months_since_date(snapshot: &Snapshot, column: &str, as_of: NaiveDate) -> Val
     }
 }
 
-type PeerKey = (i32, String, String); // month, peer group, column
+/// Month, group id, numeric column index.
+type GroupKey = (i32, u32, usize);
+
+/// Each snapshot's group (peer group or team) as a small id.
+struct Groups {
+    ids: Vec<Option<u32>>,
+}
+
+impl Groups {
+    fn of(snapshots: &[Snapshot], group_of: impl Fn(&Snapshot) -> Option<String>) -> Groups {
+        let mut interned: HashMap<String, u32> = HashMap::new();
+        let ids = snapshots
+            .iter()
+            .map(|s| {
+                let group = group_of(s)?;
+                let next = interned.len() as u32;
+                Some(*interned.entry(group).or_insert(next))
+            })
+            .collect();
+        Groups { ids }
+    }
+}
+
+/// The derived features' names, made once per column rather than once per row.
+struct DerivedNames {
+    numeric: Vec<NumericNames>,
+    categorical: Vec<CategoricalNames>,
+    dates: Vec<String>,
+}
+
+struct NumericNames {
+    changes: Vec<String>,
+    months_since_rise: String,
+    vs_peers: String,
+    team_median: String,
+}
+
+struct CategoricalNames {
+    months_since_changed: String,
+    changes_12m: String,
+}
+
+impl DerivedNames {
+    fn new(numeric: &[String], categorical: &[String], dates: &[String]) -> DerivedNames {
+        DerivedNames {
+            numeric: numeric
+                .iter()
+                .map(|c| NumericNames {
+                    changes: CHANGE_WINDOWS.iter().map(|&w| Derived::Change(c.clone(), w).name()).collect(),
+                    months_since_rise: Derived::MonthsSinceRose(c.clone()).name(),
+                    vs_peers: Derived::VsPeers(c.clone()).name(),
+                    team_median: Derived::TeamMedian(c.clone()).name(),
+                })
+                .collect(),
+            categorical: categorical
+                .iter()
+                .map(|c| CategoricalNames { months_since_changed: Derived::MonthsSinceChanged(c.clone()).name(), changes_12m: Derived::Changes12m(c.clone()).name() })
+                .collect(),
+            dates: dates.iter().map(|c| Derived::MonthsSinceDate(c.clone()).name()).collect(),
+        }
+    }
+}
 
 /// Medians of each numeric column by month and group (as `group_of` assigns people).
-fn group_medians(
-    snapshots: &[Snapshot],
-    numeric: &[String],
-    group_of: impl Fn(&Snapshot) -> Option<String>,
-) -> HashMap<PeerKey, f64> {
-    let mut groups: HashMap<PeerKey, Vec<f64>> = HashMap::new();
-    for snapshot in snapshots {
-        let (Some(as_of), Some(group)) = (snapshot.as_of, group_of(snapshot)) else {
+fn group_medians(snapshots: &[Snapshot], numeric: &[String], groups_of: &Groups) -> HashMap<GroupKey, f64> {
+    let mut groups: HashMap<GroupKey, Vec<f64>> = HashMap::new();
+    for (index, snapshot) in snapshots.iter().enumerate() {
+        let (Some(as_of), Some(group)) = (snapshot.as_of, groups_of.ids[index]) else {
             continue;
         };
-        for column in numeric {
+        for (c, column) in numeric.iter().enumerate() {
             if let Some(x) = number(snapshot, column) {
-                groups
-                    .entry((month_index(as_of), group.clone(), column.clone()))
-                    .or_default()
-                    .push(x);
+                groups.entry((month_index(as_of), group, c)).or_default().push(x);
             }
         }
     }
@@ -426,24 +473,6 @@ fn peer_group(snapshot: &Snapshot, roles: &RoleColumns) -> Option<String> {
         (Some(d), Some(l)) => Some(format!("{d}\u{1f}{l}")),
         (d, l) => l.or(d),
     }
-}
-
-fn peer_ratio(
-    snapshot: &Snapshot,
-    column: &str,
-    roles: &RoleColumns,
-    peers: &HashMap<PeerKey, f64>,
-) -> Option<f64> {
-    if Some(column) == roles.level.as_deref() {
-        return None; // the level against its own level is always 1
-    }
-    let x = number(snapshot, column)?;
-    let median = *peers.get(&(
-        month_index(snapshot.as_of?),
-        peer_group(snapshot, roles)?,
-        column.to_owned(),
-    ))?;
-    Some(if median > 0.0 { x / median } else { x - median })
 }
 
 /// Voluntary exit dates by team (the team role, else manager, else department).
