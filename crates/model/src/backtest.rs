@@ -9,7 +9,7 @@ use crate::evaluate::{
     TrainingSettings, LAMBDAS,
 };
 use crate::gbm::{GbmError, GbmModel, GbmSettings};
-use crate::logistic::fit_logistic;
+use crate::logistic::fit_logistic_from;
 use crate::metrics::{roc_auc, Summary};
 use crate::panel::{person_months, PersonMonth};
 use crate::trained::TrainedModel;
@@ -224,8 +224,10 @@ fn train_panel(
     let mut best_lambda = LAMBDAS[1];
     if settings.learner != LearnerChoice::Gbm {
         let mut best_loss = f64::INFINITY;
-        for &lambda in &LAMBDAS[1..4] {
-            let model = fit_logistic(&x, width, &fit_labels, lambda);
+        let mut previous = None;
+        // Strongest penalty first: each fit starts from the last, saving Newton steps.
+        for &lambda in LAMBDAS[1..4].iter().rev() {
+            let model = fit_logistic_from(&x, width, &fit_labels, lambda, previous.as_ref());
             let raw: Vec<f64> = check_x
                 .chunks_exact(width.max(1))
                 .map(|r| model.raw_score(r))
@@ -234,6 +236,7 @@ fn train_panel(
             if loss < best_loss {
                 (best_loss, best_lambda, logistic) = (loss, lambda, raw);
             }
+            previous = Some(model);
         }
     }
     let mut iterations = 100;

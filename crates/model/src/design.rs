@@ -12,6 +12,12 @@ const MIN_LEVEL_COUNT: usize = 5;
 /// managers have hundreds; their meaning reaches the model through derived history features.
 const MAX_CATEGORY_LEVELS: usize = 30;
 
+/// A categorical column with more distinct values than this is an identifier (a team or
+/// manager id in a panel): thirty of its hundreds of values as indicators only memorise those
+/// teams. What such a column means reaches the model through derived history features
+/// (manager changes, team medians, teammates leaving).
+const MAX_DISTINCT_LEVELS: usize = 4 * MAX_CATEGORY_LEVELS;
+
 /// How one of the user's columns is encoded.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ColumnEncoding {
@@ -44,9 +50,12 @@ impl Design {
     /// Learns the encoding from training rows. Columns are taken in name order; only
     /// `Number` and `Category` values are encoded (dates arrive as derived numbers).
     pub fn fit(rows: &[&BTreeMap<String, Value>]) -> Design {
-        let mut names: Vec<&String> = rows.iter().flat_map(|r| r.keys()).collect();
-        names.sort();
-        names.dedup();
+        // Inserted row by row: collecting every row's keys and sorting them compared
+        // millions of strings on a panel.
+        let mut names: std::collections::BTreeSet<&String> = std::collections::BTreeSet::new();
+        for row in rows {
+            names.extend(row.keys());
+        }
         let columns: Vec<ColumnEncoding> = names
             .into_iter()
             .filter_map(|name| encoding(name, rows))
@@ -154,15 +163,11 @@ impl ColumnEncoding {
             ColumnEncoding::Categorical { levels, .. } => {
                 let start = out.len();
                 out.resize(start + levels.len() + 2, 0.0);
+                // Levels are sorted: a binary search, and no allocation for text values.
                 let slot = match value {
                     Value::Missing => levels.len() + 1,
-                    other => {
-                        let text = other.to_string();
-                        levels
-                            .iter()
-                            .position(|l| *l == text)
-                            .unwrap_or(levels.len())
-                    }
+                    Value::Category(text) => levels.binary_search_by(|l| l.as_str().cmp(text)).unwrap_or(levels.len()),
+                    other => levels.binary_search(&other.to_string()).unwrap_or(levels.len()),
                 };
                 out[start + slot] = 1.0;
             }
@@ -193,6 +198,9 @@ fn encoding(name: &str, rows: &[&BTreeMap<String, Value>]) -> Option<ColumnEncod
             if let Value::Category(s) = v {
                 *counts.entry(s.clone()).or_default() += 1;
             }
+        }
+        if counts.len() > MAX_DISTINCT_LEVELS {
+            return None; // an identifier (team, manager): it speaks through derived features
         }
         let mut frequent: Vec<(String, usize)> = counts
             .into_iter()

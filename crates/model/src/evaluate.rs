@@ -5,7 +5,7 @@
 use crate::calibration::{choose, Calibrator};
 use crate::design::Design;
 use crate::gbm::{GbmError, GbmModel, GbmSettings};
-use crate::logistic::fit_logistic;
+use crate::logistic::{fit_logistic, fit_logistic_from};
 use crate::metrics::{log_loss, roc_auc, Summary};
 use crate::trained::{FittedLearner, TrainedModel};
 use rand::seq::SliceRandom;
@@ -318,11 +318,14 @@ fn inner_scores(
             held_out.iter().map(|&i| examples[i].values).collect();
         let held_x = design.encode_all(&held);
         if choice != LearnerChoice::Gbm {
-            for (l, &lambda) in LAMBDAS.iter().enumerate() {
-                let model = fit_logistic(&x, design.width(), &labels, lambda);
+            // Strongest penalty first: each fit starts from the last, saving Newton steps.
+            let mut previous = None;
+            for (l, &lambda) in LAMBDAS.iter().enumerate().rev() {
+                let model = fit_logistic_from(&x, design.width(), &labels, lambda, previous.as_ref());
                 for (row, &i) in held_x.chunks_exact(design.width().max(1)).zip(held_out) {
                     scores.logistic[l][i] = model.raw_score(row);
                 }
+                previous = Some(model);
             }
         }
         if choice != LearnerChoice::Logistic {

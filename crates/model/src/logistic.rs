@@ -32,11 +32,21 @@ impl LogisticModel {
 /// Minimises Σ log-loss + (λ/2)·‖w‖² over a row-major matrix `x` of `width` columns; the
 /// intercept is not penalised (as scikit-learn's `LogisticRegression(C = 1/λ)`).
 pub fn fit_logistic(x: &[f64], width: usize, labels: &[bool], lambda: f64) -> LogisticModel {
+    fit_logistic_from(x, width, labels, lambda, None)
+}
+
+/// As [`fit_logistic`], starting from `start` (the fit at a nearby penalty saves most of the
+/// Newton steps when a path of penalties is tried on large panels).
+pub fn fit_logistic_from(x: &[f64], width: usize, labels: &[bool], lambda: f64, start: Option<&LogisticModel>) -> LogisticModel {
     let n = labels.len();
     let dim = width + 1; // intercept last
     let mut beta = vec![0.0; dim];
     let positives = labels.iter().filter(|&&l| l).count() as f64;
     beta[width] = ((positives + 0.5) / (n as f64 - positives + 0.5)).ln();
+    if let Some(start) = start.filter(|s| s.weights.len() == width) {
+        beta[..width].copy_from_slice(&start.weights);
+        beta[width] = start.intercept;
+    }
     let mut previous_loss = f64::INFINITY;
     for _ in 0..100 {
         let (gradient, hessian, loss) = newton_terms(x, width, labels, lambda, &beta);

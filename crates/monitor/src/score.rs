@@ -35,6 +35,8 @@ pub struct ScoreReport {
     /// Organization-wide drivers, strongest first.
     pub drivers: Vec<Driver>,
     pub stored: ScoreOutcome,
+    /// Time spent scoring and explaining (features and storage not included).
+    pub scoring_seconds: f64,
 }
 
 pub async fn score_organization(
@@ -52,26 +54,20 @@ pub async fn score_organization(
         })?;
     let model = TrainedModel::from_artifact(stored.artifact.as_deref().unwrap_or_default())?;
     let data = load(store, request.org, slug).await?;
-    progress.step("scoring");
-    let run = match data.shape {
-        Shape::Panel => {
-            let horizon = stored.horizon_months.unwrap_or(6);
-            let months = person_months(&data.snapshots, &data.roles, horizon);
-            score(
-                &model,
-                &current_panel_rows(&data.snapshots, &months),
-                &data.roles,
-                request.factors,
-            )?
-        }
-        Shape::CrossSection => score(
-            &model,
-            &current_cross_section_rows(&data.snapshots),
-            &data.roles,
-            request.factors,
-        )?,
+    progress.step("deriving features");
+    let months = match data.shape {
+        Shape::Panel => person_months(&data.snapshots, &data.roles, stored.horizon_months.unwrap_or(6)),
+        Shape::CrossSection => Vec::new(),
         Shape::TimeToEvent => return Err(MonitorError::UnsupportedShape("time-to-event".into())),
     };
+    let inputs = match data.shape {
+        Shape::Panel => current_panel_rows(&data.snapshots, &months),
+        _ => current_cross_section_rows(&data.snapshots),
+    };
+    progress.step("scoring");
+    let started = std::time::Instant::now();
+    let run = score(&model, &inputs, &data.roles, request.factors)?;
+    let scoring_seconds = started.elapsed().as_secs_f64();
     let thresholds = store.risk_thresholds(request.org).await?;
     let mut people: Vec<ScoredPerson> = run
         .scores
@@ -102,6 +98,7 @@ pub async fn score_organization(
         people,
         drivers: run.drivers,
         stored: outcome,
+        scoring_seconds,
     })
 }
 

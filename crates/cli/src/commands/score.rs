@@ -67,7 +67,7 @@ pub fn describe(report: &ScoreReport, top: usize) -> String {
         .unwrap_or_default();
     let mut text = format!(
         "scored {} people with model version {} (probability of leaving voluntarily{horizon}): {} High (≥ {:.0}%), {} Medium (≥ {:.0}%), {} Low, {} not enough data\n\
-         stored: {} new or changed, {} unchanged\n",
+         scoring with drivers took {:.3} s ({} people/s); stored: {} new or changed, {} unchanged\n",
         thousands(report.people.len() as u64),
         report.version,
         thousands(count(RiskBand::High)),
@@ -76,6 +76,8 @@ pub fn describe(report: &ScoreReport, top: usize) -> String {
         100.0 * report.thresholds.medium,
         thousands(count(RiskBand::Low)),
         thousands(count(RiskBand::NotEnoughData)),
+        report.scoring_seconds,
+        thousands((report.people.len() as f64 / report.scoring_seconds.max(1e-9)) as u64),
         thousands(report.stored.written),
         thousands(report.stored.unchanged),
     );
