@@ -70,7 +70,7 @@ const VALIDATION_MONTHS: usize = 3;
 const MIN_TRAINING_MONTHS: usize = 3;
 
 /// Runs `origins` backtests, the last at the latest month whose outcome is known, spaced
-/// `step` months apart.
+/// `step` months apart. Its `fit_seconds` include deriving the features.
 pub fn rolling_backtest(
     snapshots: &[Snapshot],
     roles: &RoleColumns,
@@ -81,11 +81,21 @@ pub fn rolling_backtest(
 ) -> Result<Backtest, BacktestError> {
     let started = Instant::now();
     let months_data = person_months(snapshots, roles, horizon);
-    let months: Vec<NaiveDate> = {
-        let mut m: Vec<NaiveDate> = months_data.iter().map(|m| m.as_of).collect();
-        m.dedup();
-        m
-    };
+    let backtest = backtest_person_months(&months_data, horizon, origins, step, settings)?;
+    Ok(Backtest { fit_seconds: started.elapsed().as_secs_f64(), ..backtest })
+}
+
+/// [`rolling_backtest`] over person-months already derived (with labels for `horizon`), so a
+/// caller that also trains on them derives them once.
+pub fn backtest_person_months(
+    months_data: &[PersonMonth],
+    horizon: i32,
+    origins: usize,
+    step: usize,
+    settings: &TrainingSettings,
+) -> Result<Backtest, BacktestError> {
+    let started = Instant::now();
+    let months = distinct_months(months_data);
     let h = horizon as usize;
     // The last origin must have a known outcome; the first must leave room to train and validate.
     let needed =
@@ -103,16 +113,7 @@ pub fn rolling_backtest(
     let mut scored = Vec::new();
     for position in origin_positions {
         let origin = months[position];
-        // Known at the origin: outcomes whose window closed by then.
-        let train: Vec<&PersonMonth> = months_data
-            .iter()
-            .filter(|m| {
-                m.label.is_some()
-                    && months
-                        .binary_search(&m.as_of)
-                        .map_or(false, |i| i + h <= position)
-            })
-            .collect();
+        let train = known_at(months_data, &months, position, h);
         let test: Vec<&PersonMonth> = months_data
             .iter()
             .filter(|m| m.as_of == origin && m.label.is_some())
@@ -151,16 +152,14 @@ pub fn rolling_backtest(
 
 /// A model of the whole panel for scoring now: trained on every person-month whose outcome
 /// is known, choosing and calibrating on the last months of that window, exactly as each
-/// backtest origin was. Returns the person-months too (the latest ones are scored).
+/// backtest origin was. Returns the model and the person-months it was trained on, and how
+/// many of them were followed by a voluntary exit.
 pub fn train_latest(
-    snapshots: &[Snapshot],
-    roles: &RoleColumns,
+    months_data: &[PersonMonth],
     horizon: i32,
     settings: &TrainingSettings,
-) -> Result<(TrainedModel, Vec<PersonMonth>, usize), BacktestError> {
-    let months_data = person_months(snapshots, roles, horizon);
-    let mut months: Vec<NaiveDate> = months_data.iter().map(|m| m.as_of).collect();
-    months.dedup();
+) -> Result<(TrainedModel, usize, usize), BacktestError> {
+    let months = distinct_months(months_data);
     let h = horizon as usize;
     let needed = MIN_TRAINING_MONTHS + VALIDATION_MONTHS + h + 1;
     if months.len() < needed {
@@ -171,18 +170,25 @@ pub fn train_latest(
         });
     }
     let origin = months.len() - 1;
-    let train: Vec<&PersonMonth> = months_data
-        .iter()
-        .filter(|m| {
-            m.label.is_some()
-                && months
-                    .binary_search(&m.as_of)
-                    .map_or(false, |i| i + h <= origin)
-        })
-        .collect();
-    let trained_on = train.len();
+    let train = known_at(months_data, &months, origin, h);
     let model = train_panel(&train, &months, origin, h, settings)?;
-    Ok((model, months_data, trained_on))
+    let leavers = train.iter().filter(|m| m.label == Some(true)).count();
+    Ok((model, train.len(), leavers))
+}
+
+/// The as-of months of person-months sorted by date, each once.
+fn distinct_months(months_data: &[PersonMonth]) -> Vec<NaiveDate> {
+    let mut months: Vec<NaiveDate> = months_data.iter().map(|m| m.as_of).collect();
+    months.dedup();
+    months
+}
+
+/// Person-months whose outcome was known at the month in `position`: their horizon closed by then.
+fn known_at<'m>(months_data: &'m [PersonMonth], months: &[NaiveDate], position: usize, h: usize) -> Vec<&'m PersonMonth> {
+    months_data
+        .iter()
+        .filter(|m| m.label.is_some() && months.binary_search(&m.as_of).is_ok_and(|i| i + h <= position))
+        .collect()
 }
 
 /// Chooses on a later time slice: fit on months whose outcome was known before the

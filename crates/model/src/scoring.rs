@@ -87,9 +87,14 @@ pub fn score(
     roles: &RoleColumns,
     factors: usize,
 ) -> Result<ScoringRun, GbmError> {
-    let (kept, abstained): (Vec<&ScoreInput>, Vec<&ScoreInput>) = inputs
-        .iter()
-        .partition(|i| abstention(&i.evidence).is_none());
+    let mut kept: Vec<&ScoreInput> = Vec::new();
+    let mut abstained: Vec<(&ScoreInput, String)> = Vec::new();
+    for input in inputs {
+        match abstention(&input.evidence) {
+            None => kept.push(input),
+            Some(reason) => abstained.push((input, reason)),
+        }
+    }
     let rows: Vec<&BTreeMap<String, Value>> = kept.iter().map(|i| i.values).collect();
     let probabilities = model.probabilities(&rows)?;
     let explanations = model.explain(&rows, roles)?;
@@ -107,11 +112,11 @@ pub fn score(
             input_hash: input_hash(input.values),
         })
         .collect();
-    scores.extend(abstained.into_iter().map(|input| PersonScore {
+    scores.extend(abstained.into_iter().map(|(input, reason)| PersonScore {
         person: input.person.clone(),
         as_of: input.as_of,
         probability: None,
-        abstained: abstention(&input.evidence),
+        abstained: Some(reason),
         explanation: Explanation::default(),
         input_hash: input_hash(input.values),
     }));

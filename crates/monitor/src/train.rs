@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use std::time::Instant;
 use tenure_data::Mapping;
 use tenure_domain::{OrgId, RoleColumns, Shape, Snapshot};
-use tenure_model::backtest::{rolling_backtest, train_latest};
+use tenure_model::backtest::{backtest_person_months, train_latest};
+use tenure_model::panel::person_months;
 use tenure_model::card::{DataWindow, ModelCard};
 use tenure_model::evaluate::{
     cross_validate, train_cross_section, CrossValidation, Example, TrainingSettings,
@@ -107,18 +108,11 @@ fn train_panel(
         "backtesting {} origins (horizon {h} months)",
         request.origins
     ));
-    let backtest = rolling_backtest(
-        &data.snapshots,
-        &data.roles,
-        h,
-        request.origins,
-        request.step,
-        &request.training,
-    )?;
+    // Derived once, for the backtest and the final model alike.
+    let months = person_months(&data.snapshots, &data.roles, h);
+    let backtest = backtest_person_months(&months, h, request.origins, request.step, &request.training)?;
     progress.step("training on every known outcome");
-    let (model, months, trained_on) =
-        train_latest(&data.snapshots, &data.roles, h, &request.training)?;
-    let known: Vec<_> = months.iter().filter(|m| m.label.is_some()).collect();
+    let (model, trained_on, leavers) = train_latest(&months, h, &request.training)?;
     let card = card(
         data,
         &model,
@@ -131,7 +125,7 @@ fn train_panel(
         ),
         backtest.pooled,
         trained_on,
-        known.iter().filter(|m| m.label == Some(true)).count(),
+        leavers,
     );
     Ok((model, card))
 }

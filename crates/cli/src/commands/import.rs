@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use tenure_data::Mapping;
 use tenure_domain::Shape;
 use tenure_ingest::{import_file, ImportReport, ImportRequest};
-use tenure_store::Store;
+use tenure_store::{Organization, Store};
 
 /// The database every subcommand opens.
 #[derive(Args, Clone)]
@@ -19,6 +19,26 @@ pub struct DatabaseArgs {
     /// The organization (tenant) the data belongs to; created on first use.
     #[arg(long, default_value = "default")]
     pub org: String,
+}
+
+impl DatabaseArgs {
+    pub async fn open(&self) -> anyhow::Result<Store> {
+        Store::connect(&self.db).await.with_context(|| format!("opening the database {}", self.db))
+    }
+
+    /// The database and the organization, created if it does not exist yet.
+    pub async fn open_or_create_org(&self) -> anyhow::Result<(Store, Organization)> {
+        let store = self.open().await?;
+        let org = store.ensure_organization(&self.org, &self.org).await?;
+        Ok((store, org))
+    }
+
+    /// The database and the organization, which must already hold data.
+    pub async fn open_existing_org(&self) -> anyhow::Result<(Store, Organization)> {
+        let store = self.open().await?;
+        let org = store.organization(&self.org).await?.with_context(|| format!("no organization {:?}: import data first", self.org))?;
+        Ok((store, org))
+    }
 }
 
 #[derive(Args)]
@@ -137,12 +157,7 @@ fn extend_unique(list: &mut Vec<String>, more: &[String]) {
 
 pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     let mapping = args.mapping.resolve()?;
-    let store = Store::connect(&args.database.db)
-        .await
-        .with_context(|| format!("opening the database {}", args.database.db))?;
-    let org = store
-        .ensure_organization(&args.database.org, &args.database.org)
-        .await?;
+    let (store, org) = args.database.open_or_create_org().await?;
     let request = ImportRequest {
         path: &args.file,
         mapping,

@@ -10,7 +10,6 @@ use std::path::PathBuf;
 use tenure_domain::RiskBand;
 use tenure_ingest::Progress as _;
 use tenure_monitor::{score_organization, ScoreReport, ScoreRequest};
-use tenure_store::Store;
 
 #[derive(Args)]
 pub struct ScoreArgs {
@@ -31,13 +30,7 @@ pub struct ScoreArgs {
 }
 
 pub async fn run(args: ScoreArgs) -> anyhow::Result<()> {
-    let store = Store::connect(&args.database.db)
-        .await
-        .with_context(|| format!("opening the database {}", args.database.db))?;
-    let org = store
-        .organization(&args.database.org)
-        .await?
-        .with_context(|| format!("no organization {:?}: import data first", args.database.org))?;
+    let (store, org) = args.database.open_existing_org().await?;
     let bars = Bars::default();
     let request = ScoreRequest {
         org: org.id,

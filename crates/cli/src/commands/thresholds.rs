@@ -1,10 +1,8 @@
 //! `tenure thresholds`: show or set the probabilities from which people are High or Medium risk.
 
 use super::import::DatabaseArgs;
-use anyhow::Context;
 use clap::Args;
 use tenure_domain::RiskThresholds;
-use tenure_store::Store;
 
 #[derive(Args)]
 pub struct ThresholdsArgs {
@@ -19,12 +17,7 @@ pub struct ThresholdsArgs {
 }
 
 pub async fn run(args: ThresholdsArgs) -> anyhow::Result<()> {
-    let store = Store::connect(&args.database.db)
-        .await
-        .with_context(|| format!("opening the database {}", args.database.db))?;
-    let org = store
-        .ensure_organization(&args.database.org, &args.database.org)
-        .await?;
+    let (store, org) = args.database.open_or_create_org().await?;
     if let (Some(high), Some(medium)) = (args.high, args.medium) {
         store
             .set_risk_thresholds(org.id, RiskThresholds::new(high, medium)?)

@@ -4,12 +4,10 @@
 use super::evaluate::TrainingArgs;
 use super::import::DatabaseArgs;
 use crate::progress::Bars;
-use anyhow::Context;
 use clap::Args;
 use tenure_ingest::Progress as _;
 use tenure_model::card::ModelCard;
 use tenure_monitor::{train_organization, TrainRequest};
-use tenure_store::Store;
 
 #[derive(Args)]
 pub struct TrainArgs {
@@ -47,13 +45,7 @@ impl TrainArgs {
 }
 
 pub async fn run(args: TrainArgs) -> anyhow::Result<()> {
-    let store = Store::connect(&args.database.db)
-        .await
-        .with_context(|| format!("opening the database {}", args.database.db))?;
-    let org = store
-        .organization(&args.database.org)
-        .await?
-        .with_context(|| format!("no organization {:?}: import data first", args.database.org))?;
+    let (store, org) = args.database.open_existing_org().await?;
     let bars = Bars::default();
     let report = train_organization(&store, &org.slug, &args.request(org.id), &bars).await;
     bars.finish();
