@@ -35,6 +35,10 @@ enum Command {
     Score(commands::score::ScoreArgs),
     /// Show or set the organization's risk thresholds (High, Medium).
     Thresholds(commands::thresholds::ThresholdsArgs),
+    /// Serve the JSON API (with its OpenAPI document), health and metrics.
+    Serve(commands::serve::ServeArgs),
+    /// The platform operator's commands: plans.
+    Admin(commands::admin::AdminArgs),
     /// Write a synthetic organization's monthly HR panel, its mapping and its ground truth.
     Simulate(commands::simulate::SimulateArgs),
 }
@@ -43,8 +47,8 @@ enum Command {
 const BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
-    init_logging();
     let cli = Cli::parse();
+    init_logging(matches!(cli.command, Command::Serve(_)));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -61,6 +65,8 @@ fn main() -> ExitCode {
             Command::Train(args) => commands::train::run(args).await,
             Command::Score(args) => commands::score::run(args).await,
             Command::Thresholds(args) => commands::thresholds::run(args).await,
+            Command::Serve(args) => commands::serve::run(args).await,
+            Command::Admin(args) => commands::admin::run(args).await,
         }
     });
     match result {
@@ -76,12 +82,18 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr at `warn` unless `RUST_LOG` says otherwise; they never carry personal data.
-fn init_logging() {
+/// Logs go to stderr — `warn` for commands, JSON lines at `info` for the server — unless
+/// `RUST_LOG` says otherwise. They never carry personal data.
+fn init_logging(server: bool) {
+    let default = if server { "info" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    if server {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
 }

@@ -9,17 +9,26 @@ use tenure_store::{ImportStatus, Store};
 const TENURE: &str = env!("CARGO_BIN_EXE_tenure");
 
 fn shared_data(file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(file)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(file)
 }
 
 fn example(mapping: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(mapping)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(mapping)
 }
 
 /// Runs the binary. Tests run two at a time, so each fits trees on one thread: oversubscribed
 /// OpenMP threads spin (a 4 s evaluation took over 4 minutes with two on two cores).
 fn tenure(args: &[&str]) -> Output {
-    Command::new(TENURE).args(args).env_remove("TENURE_DATABASE_URL").env("TENURE_THREADS", "1").output().expect("run tenure")
+    Command::new(TENURE)
+        .args(args)
+        .env_remove("TENURE_DATABASE_URL")
+        .env("TENURE_THREADS", "1")
+        .output()
+        .expect("run tenure")
 }
 
 fn stdout(output: &Output) -> String {
@@ -32,11 +41,24 @@ fn stderr(output: &Output) -> String {
 
 async fn org_counts(db: &str, org: &str) -> (i64, i64, i64, Vec<ImportStatus>) {
     let store = Store::connect(db).await.unwrap();
-    let Some(org) = store.organization(org).await.unwrap() else { return (0, 0, 0, vec![]) };
+    let Some(org) = store.organization(org).await.unwrap() else {
+        return (0, 0, 0, vec![]);
+    };
     let counts = store.counts(org.id).await.unwrap();
-    let statuses = store.imports(org.id).await.unwrap().iter().map(|i| i.status).collect();
+    let statuses = store
+        .imports(org.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| i.status)
+        .collect();
     store.close().await;
-    (counts.snapshots, counts.people, counts.protected_rows, statuses)
+    (
+        counts.snapshots,
+        counts.people,
+        counts.protected_rows,
+        statuses,
+    )
 }
 
 mod real_files {
@@ -45,7 +67,12 @@ mod real_files {
     #[tokio::test]
     async fn the_three_shared_files_import_with_their_committed_mappings() {
         let files = [
-            ("WA_Fn-UseC_-HR-Employee-Attrition.csv", "ibm_attrition.toml", 1470, 1470),
+            (
+                "WA_Fn-UseC_-HR-Employee-Attrition.csv",
+                "ibm_attrition.toml",
+                1470,
+                1470,
+            ),
             ("job_retention.csv", "job_retention.toml", 3770, 3770),
             ("ola_driver_scaler.csv", "ola_drivers.toml", 19104, 2381),
         ];
@@ -53,10 +80,29 @@ mod real_files {
             for (file, mapping, rows, people) in files {
                 let org = mapping.trim_end_matches(".toml");
                 let data = shared_data(file);
-                let output = tenure(&["import", data.to_str().unwrap(), "--mapping", example(mapping).to_str().unwrap(), "--db", &database.url, "--org", org]);
-                assert!(output.status.success(), "{file} on {}: {}", database.backend_name, stderr(&output));
+                let output = tenure(&[
+                    "import",
+                    data.to_str().unwrap(),
+                    "--mapping",
+                    example(mapping).to_str().unwrap(),
+                    "--db",
+                    &database.url,
+                    "--org",
+                    org,
+                ]);
+                assert!(
+                    output.status.success(),
+                    "{file} on {}: {}",
+                    database.backend_name,
+                    stderr(&output)
+                );
                 let (snapshots, stored_people, _, _) = org_counts(&database.url, org).await;
-                assert_eq!((snapshots, stored_people), (rows, people), "{file} on {}", database.backend_name);
+                assert_eq!(
+                    (snapshots, stored_people),
+                    (rows, people),
+                    "{file} on {}",
+                    database.backend_name
+                );
             }
             database.remove().await;
         }
@@ -64,10 +110,18 @@ mod real_files {
 
     #[test]
     fn inspect_flags_the_protected_columns_of_the_ibm_file() {
-        let output = tenure(&["inspect", shared_data("WA_Fn-UseC_-HR-Employee-Attrition.csv").to_str().unwrap()]);
+        let output = tenure(&[
+            "inspect",
+            shared_data("WA_Fn-UseC_-HR-Employee-Attrition.csv")
+                .to_str()
+                .unwrap(),
+        ]);
         assert!(output.status.success());
         let text = stdout(&output);
-        let flagged = text.lines().find(|l| l.starts_with("looks protected")).expect("a line listing protected columns");
+        let flagged = text
+            .lines()
+            .find(|l| l.starts_with("looks protected"))
+            .expect("a line listing protected columns");
         for column in ["Age", "Gender", "MaritalStatus"] {
             assert!(flagged.contains(column), "{column} not flagged: {flagged}");
         }
@@ -77,13 +131,31 @@ mod real_files {
     #[test]
     fn inspect_writes_a_mapping_that_imports_as_is() {
         let dir = tempfile::tempdir().unwrap();
-        for file in ["WA_Fn-UseC_-HR-Employee-Attrition.csv", "job_retention.csv", "ola_driver_scaler.csv"] {
-            let output = tenure(&["inspect", shared_data(file).to_str().unwrap(), "--format", "toml"]);
+        for file in [
+            "WA_Fn-UseC_-HR-Employee-Attrition.csv",
+            "job_retention.csv",
+            "ola_driver_scaler.csv",
+        ] {
+            let output = tenure(&[
+                "inspect",
+                shared_data(file).to_str().unwrap(),
+                "--format",
+                "toml",
+            ]);
             assert!(output.status.success());
             let mapping = dir.path().join(format!("{file}.toml"));
             std::fs::write(&mapping, output.stdout).unwrap();
             let db = dir.path().join("t.db");
-            let import = tenure(&["import", shared_data(file).to_str().unwrap(), "--mapping", mapping.to_str().unwrap(), "--db", db.to_str().unwrap(), "--org", file]);
+            let import = tenure(&[
+                "import",
+                shared_data(file).to_str().unwrap(),
+                "--mapping",
+                mapping.to_str().unwrap(),
+                "--db",
+                db.to_str().unwrap(),
+                "--org",
+                file,
+            ]);
             assert!(import.status.success(), "{file}: {}", stderr(&import));
         }
     }
@@ -91,12 +163,26 @@ mod real_files {
     #[tokio::test]
     async fn importing_the_same_file_twice_adds_nothing() {
         let database = TestDatabase::sqlite();
-        let (data, mapping) = (shared_data("job_retention.csv"), example("job_retention.toml"));
-        let args = ["import", data.to_str().unwrap(), "--mapping", mapping.to_str().unwrap(), "--db", &database.url];
+        let (data, mapping) = (
+            shared_data("job_retention.csv"),
+            example("job_retention.toml"),
+        );
+        let args = [
+            "import",
+            data.to_str().unwrap(),
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--db",
+            &database.url,
+        ];
         assert!(tenure(&args).status.success());
         let second = tenure(&args);
         assert!(second.status.success());
-        assert!(stdout(&second).contains("0 added, 3,770 unchanged"), "{}", stdout(&second));
+        assert!(
+            stdout(&second).contains("0 added, 3,770 unchanged"),
+            "{}",
+            stdout(&second)
+        );
         assert_eq!(org_counts(&database.url, "default").await.0, 3770);
     }
 
@@ -106,8 +192,20 @@ mod real_files {
         let db = dir.path().join("t.db");
         let data = shared_data("WA_Fn-UseC_-HR-Employee-Attrition.csv");
         let output = tenure(&[
-            "import", data.to_str().unwrap(), "--db", db.to_str().unwrap(), "--id", "EmployeeNumber", "--target", "Attrition", "--positive", "Yes",
-            "--protected", "Gender,Age,MaritalStatus", "--ignore", "EmployeeCount,Over18,StandardHours",
+            "import",
+            data.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+            "--id",
+            "EmployeeNumber",
+            "--target",
+            "Attrition",
+            "--positive",
+            "Yes",
+            "--protected",
+            "Gender,Age,MaritalStatus",
+            "--ignore",
+            "EmployeeCount,Over18,StandardHours",
         ]);
         assert!(output.status.success(), "{}", stderr(&output));
         assert!(stdout(&output).contains("1,470 added"));
@@ -139,16 +237,39 @@ dept = "category"
         let mapping = dir.path().join("mapping.toml");
         std::fs::write(&mapping, MAPPING).unwrap();
         let org = name.replace(' ', "-");
-        let output = tenure(&["import", file.to_str().unwrap(), "--mapping", mapping.to_str().unwrap(), "--db", db, "--org", &org]);
+        let output = tenure(&[
+            "import",
+            file.to_str().unwrap(),
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--db",
+            db,
+            "--org",
+            &org,
+        ]);
         let message = stderr(&output);
         assert_eq!(output.status.code(), Some(2), "{name}: {message}");
         for part in expected {
-            assert!(message.contains(part), "{name}: expected {part:?} in:\n{message}");
+            assert!(
+                message.contains(part),
+                "{name}: expected {part:?} in:\n{message}"
+            );
         }
-        assert!(message.len() < 4000, "{name}: the message stays short ({} bytes)", message.len());
+        assert!(
+            message.len() < 4000,
+            "{name}: the message stays short ({} bytes)",
+            message.len()
+        );
         let (snapshots, people, protected, imports) = org_counts(db, &org).await;
-        assert_eq!((snapshots, people, protected), (0, 0, 0), "{name}: no row of the refused import");
-        assert!(imports.iter().all(|s| *s == ImportStatus::Failed), "{name}: only a failed import record");
+        assert_eq!(
+            (snapshots, people, protected),
+            (0, 0, 0),
+            "{name}: no row of the refused import"
+        );
+        assert!(
+            imports.iter().all(|s| *s == ImportStatus::Failed),
+            "{name}: only a failed import record"
+        );
     }
 
     fn broken_cases() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>)> {
@@ -157,14 +278,47 @@ dept = "category"
         let mut garbage: Vec<u8> = b"\x89PNG\r\n\x1a\n".to_vec();
         garbage.extend((0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8));
         vec![
-            ("wrong date format", GOOD.replace("1,2024-02-01", "1,02/01/2024").into_bytes(), vec![".csv:3:2 (column \"month\")", "expected a date written %Y-%m-%d", "\"02/01/2024\""]),
-            ("missing id", GOOD.replace("2,2024-01-01,90", ",2024-01-01,90").into_bytes(), vec![".csv:4:1 (column \"id\")", "person id"]),
-            ("text in a numeric column", GOOD.replace("100,Sales,\n", "abc,Sales,\n").into_bytes(), vec![".csv:2:3 (column \"pay\")", "expected a number", "\"abc\""]),
-            ("ragged row", GOOD.replace("2,2024-01-01,90,Ops,", "2,2024-01-01,90").into_bytes(), vec![".csv:4:4 (column \"dept\")", "5 fields as in the header, found 3"]),
-            ("conflicting duplicate key", format!("{GOOD}1,2024-01-01,120,Sales,\n").into_bytes(), vec![".csv:5:1 (column \"id\")", "already on line 2"]),
+            (
+                "wrong date format",
+                GOOD.replace("1,2024-02-01", "1,02/01/2024").into_bytes(),
+                vec![
+                    ".csv:3:2 (column \"month\")",
+                    "expected a date written %Y-%m-%d",
+                    "\"02/01/2024\"",
+                ],
+            ),
+            (
+                "missing id",
+                GOOD.replace("2,2024-01-01,90", ",2024-01-01,90")
+                    .into_bytes(),
+                vec![".csv:4:1 (column \"id\")", "person id"],
+            ),
+            (
+                "text in a numeric column",
+                GOOD.replace("100,Sales,\n", "abc,Sales,\n").into_bytes(),
+                vec![".csv:2:3 (column \"pay\")", "expected a number", "\"abc\""],
+            ),
+            (
+                "ragged row",
+                GOOD.replace("2,2024-01-01,90,Ops,", "2,2024-01-01,90")
+                    .into_bytes(),
+                vec![
+                    ".csv:4:4 (column \"dept\")",
+                    "5 fields as in the header, found 3",
+                ],
+            ),
+            (
+                "conflicting duplicate key",
+                format!("{GOOD}1,2024-01-01,120,Sales,\n").into_bytes(),
+                vec![".csv:5:1 (column \"id\")", "already on line 2"],
+            ),
             ("empty file", Vec::new(), vec![".csv:1:1", "empty"]),
             ("binary garbage", garbage, vec![".csv:", "binary"]),
-            ("a 10 MB single line", long_line, vec![".csv:1:2 (column \"column_2\")", "at most 65536 bytes"]),
+            (
+                "a 10 MB single line",
+                long_line,
+                vec![".csv:1:2 (column \"column_2\")", "at most 65536 bytes"],
+            ),
         ]
     }
 
@@ -186,7 +340,14 @@ dept = "category"
             std::fs::write(&mapping, MAPPING).unwrap();
             std::fs::write(&file, GOOD).unwrap();
             let args = |extra: &[&'static str]| {
-                let mut args = vec!["import".to_string(), file.display().to_string(), "--mapping".into(), mapping.display().to_string(), "--db".into(), database.url.clone()];
+                let mut args = vec![
+                    "import".to_string(),
+                    file.display().to_string(),
+                    "--mapping".into(),
+                    mapping.display().to_string(),
+                    "--db".into(),
+                    database.url.clone(),
+                ];
                 args.extend(extra.iter().map(|s| s.to_string()));
                 args
             };
@@ -208,12 +369,26 @@ dept = "category"
         let dir = tempfile::tempdir().unwrap();
         let (file, mapping) = (dir.path().join("a.csv"), dir.path().join("m.toml"));
         std::fs::write(&mapping, MAPPING).unwrap();
-        let rows: String = (1..=10).map(|i| format!("{i},2024-01-01,oops,Sales,\n")).collect();
+        let rows: String = (1..=10)
+            .map(|i| format!("{i},2024-01-01,oops,Sales,\n"))
+            .collect();
         std::fs::write(&file, format!("id,month,pay,dept,left_on\n{rows}")).unwrap();
         let db = dir.path().join("t.db");
-        let base = ["import", file.to_str().unwrap(), "--mapping", mapping.to_str().unwrap(), "--db", db.to_str().unwrap()];
+        let base = [
+            "import",
+            file.to_str().unwrap(),
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ];
         let three = tenure(&[&base[..], &["--max-errors", "3"]].concat());
-        assert_eq!(stderr(&three).matches("expected a number").count(), 3, "{}", stderr(&three));
+        assert_eq!(
+            stderr(&three).matches("expected a number").count(),
+            3,
+            "{}",
+            stderr(&three)
+        );
         assert!(stderr(&three).contains("raise --max-errors"));
         let all = tenure(&[&base[..], &["--max-errors", "50"]].concat());
         assert_eq!(stderr(&all).matches("expected a number").count(), 10);
@@ -225,11 +400,26 @@ dept = "category"
         let dir = tempfile::tempdir().unwrap();
         let (file, mapping) = (dir.path().join("a.csv"), dir.path().join("m.toml"));
         std::fs::write(&mapping, MAPPING).unwrap();
-        std::fs::write(&file, "id,month,pay,dept,left_on,Gender\n1,2024-01-01,100,Sales,,F\n").unwrap();
+        std::fs::write(
+            &file,
+            "id,month,pay,dept,left_on,Gender\n1,2024-01-01,100,Sales,,F\n",
+        )
+        .unwrap();
         let db = dir.path().join("t.db");
-        let output = tenure(&["import", file.to_str().unwrap(), "--mapping", mapping.to_str().unwrap(), "--db", db.to_str().unwrap()]);
+        let output = tenure(&[
+            "import",
+            file.to_str().unwrap(),
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ]);
         assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-        assert!(stderr(&output).contains("column \"Gender\" looks like sex or gender"), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains("column \"Gender\" looks like sex or gender"),
+            "{}",
+            stderr(&output)
+        );
     }
 }
 
@@ -241,28 +431,66 @@ mod crashes {
     async fn a_sigkilled_import_leaves_a_clean_database_without_any_of_its_rows() {
         let dir = tempfile::tempdir().unwrap();
         let sim = dir.path().join("sim");
-        let simulate = tenure(&["simulate", "--people", "4000", "--months", "36", "--seed", "5", "--out", sim.to_str().unwrap()]);
+        let simulate = tenure(&[
+            "simulate",
+            "--people",
+            "4000",
+            "--months",
+            "36",
+            "--seed",
+            "5",
+            "--out",
+            sim.to_str().unwrap(),
+        ]);
         assert!(simulate.status.success(), "{}", stderr(&simulate));
         let db = dir.path().join("t.db");
         let wal = dir.path().join("t.db-wal");
         let mut child = Command::new(TENURE)
-            .args(["import", sim.join("panel.csv").to_str().unwrap(), "--mapping", sim.join("mapping.toml").to_str().unwrap(), "--db", db.to_str().unwrap()])
+            .args([
+                "import",
+                sim.join("panel.csv").to_str().unwrap(),
+                "--mapping",
+                sim.join("mapping.toml").to_str().unwrap(),
+                "--db",
+                db.to_str().unwrap(),
+            ])
             .spawn()
             .unwrap();
         // Midway: rows are being written once the write-ahead log grows past a few megabytes.
         let started = Instant::now();
         while std::fs::metadata(&wal).map_or(0, |m| m.len()) < 4 << 20 {
-            assert!(child.try_wait().unwrap().is_none(), "the import finished before it could be killed");
-            assert!(started.elapsed() < Duration::from_secs(120), "the import never started writing");
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "the import finished before it could be killed"
+            );
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "the import never started writing"
+            );
             std::thread::sleep(Duration::from_millis(5));
         }
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
         let store = Store::connect(db.to_str().unwrap()).await.unwrap();
-        assert!(store.is_intact().await.unwrap(), "integrity_check after the crash");
-        let org = store.organization("default").await.unwrap().expect("the organization was committed before the import");
+        assert!(
+            store.is_intact().await.unwrap(),
+            "integrity_check after the crash"
+        );
+        let org = store
+            .organization("default")
+            .await
+            .unwrap()
+            .expect("the organization was committed before the import");
         let counts = store.counts(org.id).await.unwrap();
-        assert_eq!((counts.snapshots, counts.people, counts.protected_rows, counts.imports), (0, 0, 0, 0));
+        assert_eq!(
+            (
+                counts.snapshots,
+                counts.people,
+                counts.protected_rows,
+                counts.imports
+            ),
+            (0, 0, 0, 0)
+        );
     }
 }
 
@@ -274,9 +502,22 @@ mod simulate_and_demo {
         let dir = tempfile::tempdir().unwrap();
         let run = |name: &str, seed: &str| {
             let out = dir.path().join(name);
-            let output = tenure(&["simulate", "--people", "300", "--months", "24", "--seed", seed, "--out", out.to_str().unwrap()]);
+            let output = tenure(&[
+                "simulate",
+                "--people",
+                "300",
+                "--months",
+                "24",
+                "--seed",
+                seed,
+                "--out",
+                out.to_str().unwrap(),
+            ]);
             assert!(output.status.success(), "{}", stderr(&output));
-            (std::fs::read(out.join("panel.csv")).unwrap(), std::fs::read(out.join("ground_truth.csv")).unwrap())
+            (
+                std::fs::read(out.join("panel.csv")).unwrap(),
+                std::fs::read(out.join("ground_truth.csv")).unwrap(),
+            )
         };
         let (a, b, c) = (run("a", "9"), run("b", "9"), run("c", "10"));
         assert_eq!(a, b, "same seed, same files");
@@ -286,13 +527,33 @@ mod simulate_and_demo {
     #[tokio::test]
     async fn the_demo_simulates_imports_and_summarises() {
         let dir = tempfile::tempdir().unwrap();
-        let demo = || tenure(&["demo", "--dir", dir.path().to_str().unwrap(), "--people", "1000", "--months", "36"]);
+        let demo = || {
+            tenure(&[
+                "demo",
+                "--dir",
+                dir.path().to_str().unwrap(),
+                "--people",
+                "1000",
+                "--months",
+                "36",
+            ])
+        };
         let output = demo();
         assert!(output.status.success(), "{}", stderr(&output));
         let text = stdout(&output);
         for part in [
-            "people:", "months:        36", "exits by kind:", "resignation", "voluntary attrition by department", "Engineering",
-            "trained model version 1", "rolling-origin backtest", "on unseen data ROC AUC", "highest risks", "↑ ", "organization-wide drivers",
+            "people:",
+            "months:        36",
+            "exits by kind:",
+            "resignation",
+            "voluntary attrition by department",
+            "Engineering",
+            "trained model version 1",
+            "rolling-origin backtest",
+            "on unseen data ROC AUC",
+            "highest risks",
+            "↑ ",
+            "organization-wide drivers",
         ] {
             assert!(text.contains(part), "{part:?} missing from:\n{text}");
         }
@@ -300,8 +561,16 @@ mod simulate_and_demo {
         let (snapshots, ..) = org_counts(db.to_str().unwrap(), "demo").await;
         assert!(snapshots > 30000, "{snapshots}");
         let again = demo();
-        assert!(stdout(&again).contains(" 0 added"), "a second demo run adds nothing: {}", stdout(&again));
-        assert!(stdout(&again).contains("trained model version 2"), "{}", stdout(&again));
+        assert!(
+            stdout(&again).contains(" 0 added"),
+            "a second demo run adds nothing: {}",
+            stdout(&again)
+        );
+        assert!(
+            stdout(&again).contains("trained model version 2"),
+            "{}",
+            stdout(&again)
+        );
     }
 
     /// The simulator's documented causes, by the export column (or factor) that shows each.
@@ -326,19 +595,46 @@ mod simulate_and_demo {
         let sim = dir.path().join("sim");
         let db = dir.path().join("t.db");
         let (db, sim_dir) = (db.to_str().unwrap(), sim.to_str().unwrap());
-        assert!(tenure(&["simulate", "--people", "2000", "--months", "36", "--seed", "1", "--out", sim_dir]).status.success());
+        assert!(tenure(&[
+            "simulate", "--people", "2000", "--months", "36", "--seed", "1", "--out", sim_dir
+        ])
+        .status
+        .success());
         let panel = sim.join("panel.csv");
         let mapping = sim.join("mapping.toml");
-        assert!(tenure(&["import", panel.to_str().unwrap(), "--mapping", mapping.to_str().unwrap(), "--db", db, "--org", "sim"]).status.success());
+        assert!(tenure(&[
+            "import",
+            panel.to_str().unwrap(),
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--db",
+            db,
+            "--org",
+            "sim"
+        ])
+        .status
+        .success());
         let trained = tenure(&["train", "--db", db, "--org", "sim", "--origins", "1"]);
         assert!(trained.status.success(), "{}", stderr(&trained));
         let scored = tenure(&["score", "--db", db, "--org", "sim", "--top", "0"]);
         assert!(scored.status.success(), "{}", stderr(&scored));
         let text = stdout(&scored);
-        let drivers: Vec<&str> = text.lines().skip_while(|l| !l.starts_with("organization-wide drivers")).skip(1).take(5).map(|l| l.split("  ").find(|p| !p.is_empty()).unwrap().trim()).collect();
+        let drivers: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.starts_with("organization-wide drivers"))
+            .skip(1)
+            .take(5)
+            .map(|l| l.split("  ").find(|p| !p.is_empty()).unwrap().trim())
+            .collect();
         assert_eq!(drivers.len(), 5, "{text}");
-        let documented = drivers.iter().filter(|d| DOCUMENTED_CAUSES.iter().any(|(column, _)| column == *d)).count();
-        assert!(documented >= 4, "top five drivers {drivers:?}: only {documented} are documented causes");
+        let documented = drivers
+            .iter()
+            .filter(|d| DOCUMENTED_CAUSES.iter().any(|(column, _)| column == *d))
+            .count();
+        assert!(
+            documented >= 4,
+            "top five drivers {drivers:?}: only {documented} are documented causes"
+        );
     }
 }
 
@@ -346,14 +642,29 @@ mod train_and_score {
     use super::*;
 
     fn import_ibm(db: &str) {
-        let (data, mapping) = (shared_data("WA_Fn-UseC_-HR-Employee-Attrition.csv"), example("ibm_attrition.toml"));
-        let output = tenure(&["import", data.to_str().unwrap(), "--mapping", mapping.to_str().unwrap(), "--db", db, "--org", "ibm"]);
+        let (data, mapping) = (
+            shared_data("WA_Fn-UseC_-HR-Employee-Attrition.csv"),
+            example("ibm_attrition.toml"),
+        );
+        let output = tenure(&[
+            "import",
+            data.to_str().unwrap(),
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--db",
+            db,
+            "--org",
+            "ibm",
+        ]);
         assert!(output.status.success(), "{}", stderr(&output));
     }
 
     fn read_scores(path: &Path) -> Vec<Vec<String>> {
         let mut reader = csv::Reader::from_path(path).unwrap();
-        reader.records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect()
+        reader
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+            .collect()
     }
 
     #[tokio::test]
@@ -362,42 +673,128 @@ mod train_and_score {
             let db = database.url.as_str();
             import_ibm(db);
             let trained = tenure(&["train", "--db", db, "--org", "ibm", "--json"]);
-            assert!(trained.status.success(), "{}: {}", database.backend_name, stderr(&trained));
+            assert!(
+                trained.status.success(),
+                "{}: {}",
+                database.backend_name,
+                stderr(&trained)
+            );
             let card: serde_json::Value = serde_json::from_slice(&trained.stdout).unwrap();
             assert_eq!(card["version"], 1);
             let card = &card["card"];
             assert_eq!(card["data"]["training_rows"], 1470);
-            assert!(card["evaluation"]["roc_auc"].as_f64().unwrap() > 0.8, "{card}");
-            assert!(card["protected_excluded"].as_array().unwrap().contains(&serde_json::json!("Gender")));
-            let inputs: Vec<&str> = card["inputs"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-            assert!(inputs.contains(&"MonthlyIncome") && !inputs.iter().any(|c| ["Gender", "Age", "MaritalStatus"].contains(c)), "{inputs:?}");
+            assert!(
+                card["evaluation"]["roc_auc"].as_f64().unwrap() > 0.8,
+                "{card}"
+            );
+            assert!(card["protected_excluded"]
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!("Gender")));
+            let inputs: Vec<&str> = card["inputs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
+            assert!(
+                inputs.contains(&"MonthlyIncome")
+                    && !inputs
+                        .iter()
+                        .any(|c| ["Gender", "Age", "MaritalStatus"].contains(c)),
+                "{inputs:?}"
+            );
 
             let dir = tempfile::tempdir().unwrap();
             let (first, second) = (dir.path().join("first.csv"), dir.path().join("second.csv"));
-            let scored = tenure(&["score", "--db", db, "--org", "ibm", "--csv", first.to_str().unwrap()]);
+            let scored = tenure(&[
+                "score",
+                "--db",
+                db,
+                "--org",
+                "ibm",
+                "--csv",
+                first.to_str().unwrap(),
+            ]);
             assert!(scored.status.success(), "{}", stderr(&scored));
-            assert!(stdout(&scored).contains("1,233 new or changed"), "{}", stdout(&scored));
+            assert!(
+                stdout(&scored).contains("1,233 new or changed"),
+                "{}",
+                stdout(&scored)
+            );
             let rows = read_scores(&first);
             assert_eq!(rows.len(), 1233, "the 1,470 people minus the 237 who left");
             for row in &rows {
                 let p: f64 = row[3].parse().unwrap();
-                let expected = if p >= 0.25 { "high" } else if p >= 0.10 { "medium" } else { "low" };
+                let expected = if p >= 0.25 {
+                    "high"
+                } else if p >= 0.10 {
+                    "medium"
+                } else {
+                    "low"
+                };
                 assert_eq!(row[4], expected, "{row:?}");
-                assert!(!row[6].is_empty() || !row[7].is_empty(), "every score is explained: {row:?}");
+                assert!(
+                    !row[6].is_empty() || !row[7].is_empty(),
+                    "every score is explained: {row:?}"
+                );
                 assert_eq!(row[8].len(), 64, "an input hash");
             }
 
-            let again = tenure(&["score", "--db", db, "--org", "ibm", "--csv", second.to_str().unwrap()]);
-            assert!(stdout(&again).contains("0 new or changed, 1,233 unchanged"), "{}", stdout(&again));
-            assert_eq!(read_scores(&first), read_scores(&second), "re-scoring the same input gives the same result");
+            let again = tenure(&[
+                "score",
+                "--db",
+                db,
+                "--org",
+                "ibm",
+                "--csv",
+                second.to_str().unwrap(),
+            ]);
+            assert!(
+                stdout(&again).contains("0 new or changed, 1,233 unchanged"),
+                "{}",
+                stdout(&again)
+            );
+            assert_eq!(
+                read_scores(&first),
+                read_scores(&second),
+                "re-scoring the same input gives the same result"
+            );
 
-            let set = tenure(&["thresholds", "--db", db, "--org", "ibm", "--high", "0.5", "--medium", "0.2"]);
+            let set = tenure(&[
+                "thresholds",
+                "--db",
+                db,
+                "--org",
+                "ibm",
+                "--high",
+                "0.5",
+                "--medium",
+                "0.2",
+            ]);
             assert!(set.status.success(), "{}", stderr(&set));
-            let bad = tenure(&["thresholds", "--db", db, "--org", "ibm", "--high", "0.1", "--medium", "0.2"]);
+            let bad = tenure(&[
+                "thresholds",
+                "--db",
+                db,
+                "--org",
+                "ibm",
+                "--high",
+                "0.1",
+                "--medium",
+                "0.2",
+            ]);
             assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
             let rebanded = tenure(&["score", "--db", db, "--org", "ibm", "--top", "0"]);
-            let high = rows.iter().filter(|r| r[3].parse::<f64>().unwrap() >= 0.5).count();
-            assert!(stdout(&rebanded).contains(&format!(": {high} High (≥ 50%)")), "{}", stdout(&rebanded));
+            let high = rows
+                .iter()
+                .filter(|r| r[3].parse::<f64>().unwrap() >= 0.5)
+                .count();
+            assert!(
+                stdout(&rebanded).contains(&format!(": {high} High (≥ 50%)")),
+                "{}",
+                stdout(&rebanded)
+            );
 
             let store = database.store().await;
             let org = store.organization("ibm").await.unwrap().unwrap();
@@ -405,7 +802,12 @@ mod train_and_score {
             assert_eq!(model.version, 1);
             let stored = store.scores(org.id, 1).await.unwrap();
             assert_eq!(stored.len(), 1233);
-            assert!(stored.windows(2).all(|w| w[0].score.probability >= w[1].score.probability), "highest first");
+            assert!(
+                stored
+                    .windows(2)
+                    .all(|w| w[0].score.probability >= w[1].score.probability),
+                "highest first"
+            );
             store.close().await;
             database.remove().await;
         }
@@ -418,7 +820,11 @@ mod train_and_score {
         import_ibm(db.to_str().unwrap());
         let output = tenure(&["score", "--db", db.to_str().unwrap(), "--org", "ibm"]);
         assert_eq!(output.status.code(), Some(2));
-        assert!(stderr(&output).contains("run `tenure train` first"), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains("run `tenure train` first"),
+            "{}",
+            stderr(&output)
+        );
     }
 }
 
@@ -428,8 +834,19 @@ mod evaluation {
     fn evaluate_ibm(extra: &[&str]) -> serde_json::Value {
         let data = shared_data("WA_Fn-UseC_-HR-Employee-Attrition.csv");
         let mut args = vec![
-            "evaluate", data.to_str().unwrap(), "--target", "Attrition", "--positive", "Yes", "--id", "EmployeeNumber",
-            "--protected", "Gender,Age,MaritalStatus", "--ignore", "EmployeeCount,Over18,StandardHours", "--json",
+            "evaluate",
+            data.to_str().unwrap(),
+            "--target",
+            "Attrition",
+            "--positive",
+            "Yes",
+            "--id",
+            "EmployeeNumber",
+            "--protected",
+            "Gender,Age,MaritalStatus",
+            "--ignore",
+            "EmployeeCount,Over18,StandardHours",
+            "--json",
         ];
         args.extend_from_slice(extra);
         let output = tenure(&args);
@@ -440,33 +857,66 @@ mod evaluation {
     #[test]
     fn ibm_cross_validation_beats_the_best_general_purpose_tool() {
         let result = evaluate_ibm(&["--folds", "5", "--seed", "1"]);
-        for field in ["roc_auc", "pr_auc", "brier", "n", "positives", "learner", "fit_seconds"] {
+        for field in [
+            "roc_auc",
+            "pr_auc",
+            "brier",
+            "n",
+            "positives",
+            "learner",
+            "fit_seconds",
+        ] {
             assert!(result.get(field).is_some(), "{field} missing from {result}");
         }
-        assert_eq!((result["n"].as_u64(), result["positives"].as_u64()), (Some(1470), Some(237)));
+        assert_eq!(
+            (result["n"].as_u64(), result["positives"].as_u64()),
+            (Some(1470), Some(237))
+        );
         // scikit-learn's logistic regression, the best tool on this protocol: ROC AUC 0.831, Brier 0.095.
-        let (auc, brier) = (result["roc_auc"].as_f64().unwrap(), result["brier"].as_f64().unwrap());
+        let (auc, brier) = (
+            result["roc_auc"].as_f64().unwrap(),
+            result["brier"].as_f64().unwrap(),
+        );
         assert!(auc >= 0.831, "ROC AUC {auc}");
         assert!(brier <= 0.095, "Brier {brier}");
     }
 
     #[test]
     fn the_ola_panel_backtest_runs_and_reports_its_metrics() {
-        let (data, mapping) = (shared_data("ola_driver_scaler.csv"), example("ola_drivers.toml"));
-        let output = tenure(&["evaluate", data.to_str().unwrap(), "--mapping", mapping.to_str().unwrap(), "--horizon", "3", "--json"]);
+        let (data, mapping) = (
+            shared_data("ola_driver_scaler.csv"),
+            example("ola_drivers.toml"),
+        );
+        let output = tenure(&[
+            "evaluate",
+            data.to_str().unwrap(),
+            "--mapping",
+            mapping.to_str().unwrap(),
+            "--horizon",
+            "3",
+            "--json",
+        ]);
         assert!(output.status.success(), "{}", stderr(&output));
         let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         let origins = result["origins"].as_array().unwrap();
         assert_eq!(origins.len(), 4);
-        assert!(origins.iter().all(|o| o["trained_on"].as_u64().unwrap() > 1000 && o["scored"].as_u64().unwrap() > 500));
+        assert!(origins.iter().all(
+            |o| o["trained_on"].as_u64().unwrap() > 1000 && o["scored"].as_u64().unwrap() > 500
+        ));
         let auc = result["roc_auc"].as_f64().unwrap();
-        assert!((0.6..1.0).contains(&auc), "a real signal, honestly below perfect: {auc}");
+        assert!(
+            (0.6..1.0).contains(&auc),
+            "a real signal, honestly below perfect: {auc}"
+        );
         assert!(result["expected_calibration_error"].as_f64().unwrap() < 0.1);
     }
 
     #[test]
     fn evaluation_is_repeatable_for_a_seed() {
-        let (a, b) = (evaluate_ibm(&["--seed", "3"]), evaluate_ibm(&["--seed", "3"]));
+        let (a, b) = (
+            evaluate_ibm(&["--seed", "3"]),
+            evaluate_ibm(&["--seed", "3"]),
+        );
         assert_eq!(a["roc_auc_by_fold"], b["roc_auc_by_fold"]);
         assert_eq!(a["brier"], b["brier"]);
     }

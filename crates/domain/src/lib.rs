@@ -4,6 +4,7 @@
 //! person's exit (if any) or, for exports that carry no history, a target or a duration.
 //! Protected attributes travel beside a snapshot's model inputs, never among them.
 
+mod access;
 mod ids;
 mod protected;
 mod risk;
@@ -11,6 +12,7 @@ mod roles;
 mod snapshot;
 mod value;
 
+pub use access::{Entitlement, Membership, Permission, Plan, Role};
 pub use ids::{DomainError, OrgId, PersonKey};
 pub use protected::{looks_protected, ProtectedCategory};
 pub use risk::{RiskBand, RiskThresholds, ThresholdError};

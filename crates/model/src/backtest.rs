@@ -82,7 +82,10 @@ pub fn rolling_backtest(
     let started = Instant::now();
     let months_data = person_months(snapshots, roles, horizon);
     let backtest = backtest_person_months(&months_data, horizon, origins, step, settings)?;
-    Ok(Backtest { fit_seconds: started.elapsed().as_secs_f64(), ..backtest })
+    Ok(Backtest {
+        fit_seconds: started.elapsed().as_secs_f64(),
+        ..backtest
+    })
 }
 
 /// [`rolling_backtest`] over person-months already derived (with labels for `horizon`), so a
@@ -184,10 +187,20 @@ fn distinct_months(months_data: &[PersonMonth]) -> Vec<NaiveDate> {
 }
 
 /// Person-months whose outcome was known at the month in `position`: their horizon closed by then.
-fn known_at<'m>(months_data: &'m [PersonMonth], months: &[NaiveDate], position: usize, h: usize) -> Vec<&'m PersonMonth> {
+fn known_at<'m>(
+    months_data: &'m [PersonMonth],
+    months: &[NaiveDate],
+    position: usize,
+    h: usize,
+) -> Vec<&'m PersonMonth> {
     months_data
         .iter()
-        .filter(|m| m.label.is_some() && months.binary_search(&m.as_of).is_ok_and(|i| i + h <= position))
+        .filter(|m| {
+            m.label.is_some()
+                && months
+                    .binary_search(&m.as_of)
+                    .is_ok_and(|i| i + h <= position)
+        })
         .collect()
 }
 

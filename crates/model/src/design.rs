@@ -166,8 +166,12 @@ impl ColumnEncoding {
                 // Levels are sorted: a binary search, and no allocation for text values.
                 let slot = match value {
                     Value::Missing => levels.len() + 1,
-                    Value::Category(text) => levels.binary_search_by(|l| l.as_str().cmp(text)).unwrap_or(levels.len()),
-                    other => levels.binary_search(&other.to_string()).unwrap_or(levels.len()),
+                    Value::Category(text) => levels
+                        .binary_search_by(|l| l.as_str().cmp(text))
+                        .unwrap_or(levels.len()),
+                    other => levels
+                        .binary_search(&other.to_string())
+                        .unwrap_or(levels.len()),
                 };
                 out[start + slot] = 1.0;
             }

@@ -321,7 +321,8 @@ fn inner_scores(
             // Strongest penalty first: each fit starts from the last, saving Newton steps.
             let mut previous = None;
             for (l, &lambda) in LAMBDAS.iter().enumerate().rev() {
-                let model = fit_logistic_from(&x, design.width(), &labels, lambda, previous.as_ref());
+                let model =
+                    fit_logistic_from(&x, design.width(), &labels, lambda, previous.as_ref());
                 for (row, &i) in held_x.chunks_exact(design.width().max(1)).zip(held_out) {
                     scores.logistic[l][i] = model.raw_score(row);
                 }

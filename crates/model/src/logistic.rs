@@ -37,7 +37,13 @@ pub fn fit_logistic(x: &[f64], width: usize, labels: &[bool], lambda: f64) -> Lo
 
 /// As [`fit_logistic`], starting from `start` (the fit at a nearby penalty saves most of the
 /// Newton steps when a path of penalties is tried on large panels).
-pub fn fit_logistic_from(x: &[f64], width: usize, labels: &[bool], lambda: f64, start: Option<&LogisticModel>) -> LogisticModel {
+pub fn fit_logistic_from(
+    x: &[f64],
+    width: usize,
+    labels: &[bool],
+    lambda: f64,
+    start: Option<&LogisticModel>,
+) -> LogisticModel {
     let n = labels.len();
     let dim = width + 1; // intercept last
     let mut beta = vec![0.0; dim];

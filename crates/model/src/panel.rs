@@ -169,25 +169,48 @@ pub fn person_months(
             let mut values = snapshot.values.clone();
             for (c, column) in numeric.iter().enumerate() {
                 let column_names = &names.numeric[c];
-                numeric_history(&mut values, column, column_names, snapshots, history, position, now);
+                numeric_history(
+                    &mut values,
+                    column,
+                    column_names,
+                    snapshots,
+                    history,
+                    position,
+                    now,
+                );
                 // The level against its own level's peers is always 1.
                 let is_level = Some(column) == roles.level.as_ref();
-                if let (Some(x), Some(group), false) = (number(snapshot, column), peer_of.ids[index], is_level) {
+                if let (Some(x), Some(group), false) =
+                    (number(snapshot, column), peer_of.ids[index], is_level)
+                {
                     if let Some(&median) = peers.get(&(now, group, c)) {
                         let ratio = if median > 0.0 { x / median } else { x - median };
                         values.insert(column_names.vs_peers.clone(), Value::Number(ratio));
                     }
                 }
-                if let Some(&median) = team_of_row.ids[index].and_then(|team| teams.get(&(now, team, c))) {
+                if let Some(&median) =
+                    team_of_row.ids[index].and_then(|team| teams.get(&(now, team, c)))
+                {
                     values.insert(column_names.team_median.clone(), Value::Number(median));
                 }
             }
             for (c, column) in categorical.iter().enumerate() {
                 let column_names = &names.categorical[c];
-                categorical_history(&mut values, column, column_names, snapshots, history, position, now);
+                categorical_history(
+                    &mut values,
+                    column,
+                    column_names,
+                    snapshots,
+                    history,
+                    position,
+                    now,
+                );
             }
             for (c, column) in dates.iter().enumerate() {
-                values.insert(names.dates[c].clone(), months_since_date(snapshot, column, as_of));
+                values.insert(
+                    names.dates[c].clone(),
+                    months_since_date(snapshot, column, as_of),
+                );
             }
             values.insert(
                 Derived::TeammatesLeft.name(),
@@ -422,7 +445,10 @@ impl DerivedNames {
             numeric: numeric
                 .iter()
                 .map(|c| NumericNames {
-                    changes: CHANGE_WINDOWS.iter().map(|&w| Derived::Change(c.clone(), w).name()).collect(),
+                    changes: CHANGE_WINDOWS
+                        .iter()
+                        .map(|&w| Derived::Change(c.clone(), w).name())
+                        .collect(),
                     months_since_rise: Derived::MonthsSinceRose(c.clone()).name(),
                     vs_peers: Derived::VsPeers(c.clone()).name(),
                     team_median: Derived::TeamMedian(c.clone()).name(),
@@ -430,15 +456,25 @@ impl DerivedNames {
                 .collect(),
             categorical: categorical
                 .iter()
-                .map(|c| CategoricalNames { months_since_changed: Derived::MonthsSinceChanged(c.clone()).name(), changes_12m: Derived::Changes12m(c.clone()).name() })
+                .map(|c| CategoricalNames {
+                    months_since_changed: Derived::MonthsSinceChanged(c.clone()).name(),
+                    changes_12m: Derived::Changes12m(c.clone()).name(),
+                })
                 .collect(),
-            dates: dates.iter().map(|c| Derived::MonthsSinceDate(c.clone()).name()).collect(),
+            dates: dates
+                .iter()
+                .map(|c| Derived::MonthsSinceDate(c.clone()).name())
+                .collect(),
         }
     }
 }
 
 /// Medians of each numeric column by month and group (as `group_of` assigns people).
-fn group_medians(snapshots: &[Snapshot], numeric: &[String], groups_of: &Groups) -> HashMap<GroupKey, f64> {
+fn group_medians(
+    snapshots: &[Snapshot],
+    numeric: &[String],
+    groups_of: &Groups,
+) -> HashMap<GroupKey, f64> {
     let mut groups: HashMap<GroupKey, Vec<f64>> = HashMap::new();
     for (index, snapshot) in snapshots.iter().enumerate() {
         let (Some(as_of), Some(group)) = (snapshot.as_of, groups_of.ids[index]) else {
@@ -446,7 +482,10 @@ fn group_medians(snapshots: &[Snapshot], numeric: &[String], groups_of: &Groups)
         };
         for (c, column) in numeric.iter().enumerate() {
             if let Some(x) = number(snapshot, column) {
-                groups.entry((month_index(as_of), group, c)).or_default().push(x);
+                groups
+                    .entry((month_index(as_of), group, c))
+                    .or_default()
+                    .push(x);
             }
         }
     }

@@ -3,12 +3,14 @@
 use crate::train::load;
 use crate::{MonitorError, Progress};
 use serde_json::json;
+use std::collections::HashMap;
 use tenure_domain::{OrgId, RiskBand, RiskThresholds, Shape};
+use tenure_domain::{PersonKey, RoleColumns, Snapshot};
 use tenure_model::explain::Driver;
 use tenure_model::panel::person_months;
 use tenure_model::scoring::{current_cross_section_rows, current_panel_rows, score, PersonScore};
 use tenure_model::trained::TrainedModel;
-use tenure_store::{NewScore, ScoreOutcome, Store};
+use tenure_store::{NewScore, ScoreGroups, ScoreOutcome, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScoreRequest {
@@ -56,7 +58,11 @@ pub async fn score_organization(
     let data = load(store, request.org, slug).await?;
     progress.step("deriving features");
     let months = match data.shape {
-        Shape::Panel => person_months(&data.snapshots, &data.roles, stored.horizon_months.unwrap_or(6)),
+        Shape::Panel => person_months(
+            &data.snapshots,
+            &data.roles,
+            stored.horizon_months.unwrap_or(6),
+        ),
         Shape::CrossSection => Vec::new(),
         Shape::TimeToEvent => return Err(MonitorError::UnsupportedShape("time-to-event".into())),
     };
@@ -87,7 +93,11 @@ pub async fn score_organization(
             .then_with(|| a.score.person.cmp(&b.score.person))
     });
     progress.step("storing the scores");
-    let rows: Vec<NewScore> = people.iter().map(new_score).collect();
+    let groups = latest_groups(&data.snapshots, &data.roles);
+    let rows: Vec<NewScore> = people
+        .iter()
+        .map(|p| new_score(p, groups.get(&p.score.person).cloned().unwrap_or_default()))
+        .collect();
     let outcome = store
         .save_scores(request.org, stored.version, &rows)
         .await?;
@@ -102,7 +112,38 @@ pub async fn score_organization(
     })
 }
 
-fn new_score(p: &ScoredPerson) -> NewScore {
+/// Each person's team, department and manager in their latest snapshot.
+fn latest_groups(snapshots: &[Snapshot], roles: &RoleColumns) -> HashMap<PersonKey, ScoreGroups> {
+    let mut latest: HashMap<&PersonKey, &Snapshot> = HashMap::new();
+    for snapshot in snapshots {
+        let newer = latest
+            .get(&snapshot.person)
+            .is_none_or(|seen| seen.as_of <= snapshot.as_of);
+        if newer {
+            latest.insert(&snapshot.person, snapshot);
+        }
+    }
+    let value_of = |snapshot: &Snapshot, column: &Option<String>| {
+        column
+            .as_ref()
+            .and_then(|c| snapshot.values.get(c))
+            .filter(|v| !v.is_missing())
+            .map(|v| v.to_string())
+    };
+    latest
+        .into_iter()
+        .map(|(person, snapshot)| {
+            let groups = ScoreGroups {
+                team: value_of(snapshot, &roles.team),
+                department: value_of(snapshot, &roles.department),
+                manager: value_of(snapshot, &roles.manager),
+            };
+            (person.clone(), groups)
+        })
+        .collect()
+}
+
+fn new_score(p: &ScoredPerson, groups: ScoreGroups) -> NewScore {
     let factors = |up: bool| -> Vec<serde_json::Value> {
         let list = if up {
             p.score.explanation.raising(usize::MAX)
@@ -121,5 +162,6 @@ fn new_score(p: &ScoredPerson) -> NewScore {
         abstained: p.score.abstained.clone(),
         drivers: json!({"raising": factors(true), "holding_down": factors(false)}),
         input_hash: p.score.input_hash.clone(),
+        groups,
     }
 }

@@ -7,11 +7,11 @@ use std::time::Instant;
 use tenure_data::Mapping;
 use tenure_domain::{OrgId, RoleColumns, Shape, Snapshot};
 use tenure_model::backtest::{backtest_person_months, train_latest};
-use tenure_model::panel::person_months;
 use tenure_model::card::{DataWindow, ModelCard};
 use tenure_model::evaluate::{
     cross_validate, train_cross_section, CrossValidation, Example, TrainingSettings,
 };
+use tenure_model::panel::person_months;
 use tenure_model::trained::TrainedModel;
 use tenure_store::{NewModel, Store};
 
@@ -110,7 +110,8 @@ fn train_panel(
     ));
     // Derived once, for the backtest and the final model alike.
     let months = person_months(&data.snapshots, &data.roles, h);
-    let backtest = backtest_person_months(&months, h, request.origins, request.step, &request.training)?;
+    let backtest =
+        backtest_person_months(&months, h, request.origins, request.step, &request.training)?;
     progress.step("training on every known outcome");
     let (model, trained_on, leavers) = train_latest(&months, h, &request.training)?;
     let card = card(

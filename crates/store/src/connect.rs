@@ -17,6 +17,8 @@ pub enum Backend {
 pub struct Store {
     pub(crate) pool: AnyPool,
     backend: Backend,
+    /// One audit-chain writer at a time in this process (see `append_audit`).
+    pub(crate) audit_writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -47,7 +49,11 @@ impl Store {
             .connect_with(options)
             .await?;
         migrator(backend).run(&pool).await?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            audit_writer: Default::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {

@@ -42,6 +42,8 @@ pub enum StoreError {
     UnknownOrganization(String),
     #[error("the import changes rows already stored; nothing was written:\n{}", .0.iter().map(|c| c.to_string()).collect::<Vec<_>>().join("\n"))]
     Conflicts(Vec<Conflict>),
+    #[error("that {0} name is taken: {1:?}")]
+    Taken(&'static str, String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }
@@ -54,6 +56,7 @@ impl StoreError {
             StoreError::Conflicts(_)
                 | StoreError::UnknownOrganization(_)
                 | StoreError::UnsupportedUrl(_)
+                | StoreError::Taken(..)
         )
     }
 }

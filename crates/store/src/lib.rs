@@ -2,23 +2,33 @@
 //! (for scale), migrations, and tenant-scoped access. Every method that touches tenant data
 //! takes the organization's [`OrgId`] and every query filters on it, so no caller can forget.
 
+mod accounts;
+mod audit;
 mod connect;
 mod error;
 mod imports;
+mod jobs;
 mod migrations;
 mod models;
 mod organizations;
+mod sessions;
 mod snapshots;
 mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use accounts::{
+    normalize_email, Acceptance, Invitation, Member, MemberScope, NewInvitation, SignUp, User,
+};
+pub use audit::{AuditEntry, AuditRecord, AuditVerdict, GENESIS_HASH};
 pub use connect::{Backend, Store};
 pub use error::{Conflict, StoreError};
 pub use imports::{
     ImportMode, ImportOutcome, ImportRecord, ImportStatus, NewImport, SnapshotToWrite,
 };
-pub use models::{NewModel, NewScore, ScoreOutcome, StoredModel, StoredScore};
+pub use jobs::{JobRecord, JobStatus};
+pub use models::{NewModel, NewScore, ScoreGroups, ScoreOutcome, StoredModel, StoredScore};
 pub use organizations::Organization;
+pub use sessions::{ApiTokenRecord, NewApiToken, SessionRecord};
 pub use snapshots::{DepartmentAttrition, OrgCounts, StoredSnapshot};
 pub use tenure_domain::OrgId;

@@ -15,6 +15,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "models and scores",
         include_str!("../migrations/sqlite/0002_models_and_scores.sql"),
     ),
+    (
+        3,
+        "service",
+        include_str!("../migrations/sqlite/0003_service.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -26,6 +31,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         2,
         "models and scores",
         include_str!("../migrations/postgres/0002_models_and_scores.sql"),
+    ),
+    (
+        3,
+        "service",
+        include_str!("../migrations/postgres/0003_service.sql"),
     ),
 ];
 

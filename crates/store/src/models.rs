@@ -43,6 +43,16 @@ pub struct NewScore {
     /// The factors raising and holding down the risk, as JSON.
     pub drivers: serde_json::Value,
     pub input_hash: String,
+    /// The groups the person belonged to when scored, for team and reporting-line figures.
+    pub groups: ScoreGroups,
+}
+
+/// A scored person's team, department and manager (values of the mapped role columns).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScoreGroups {
+    pub team: Option<String>,
+    pub department: Option<String>,
+    pub manager: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -142,16 +152,17 @@ impl Store {
         model_version: i64,
         scores: &[NewScore],
     ) -> Result<ScoreOutcome, StoreError> {
-        const COLUMNS: usize = 10;
+        const COLUMNS: usize = 13;
         let scored_at = now();
         let mut tx = self.pool.begin().await?;
         let mut outcome = ScoreOutcome::default();
         for batch in scores.chunks(batch_rows(COLUMNS)) {
             let sql = format!(
-                "INSERT INTO scores (org_id, model_version, person_key, as_of, probability, band, abstained, drivers, input_hash, scored_at) VALUES {}
+                "INSERT INTO scores (org_id, model_version, person_key, as_of, probability, band, abstained, drivers, input_hash, scored_at, team, department, manager) VALUES {}
                  ON CONFLICT (org_id, model_version, person_key, as_of) DO UPDATE SET
                    probability = excluded.probability, band = excluded.band, abstained = excluded.abstained,
-                   drivers = excluded.drivers, input_hash = excluded.input_hash, scored_at = excluded.scored_at
+                   drivers = excluded.drivers, input_hash = excluded.input_hash, scored_at = excluded.scored_at,
+                   team = excluded.team, department = excluded.department, manager = excluded.manager
                  WHERE scores.input_hash <> excluded.input_hash",
                 values_list(self.backend(), batch.len(), COLUMNS)
             );
@@ -167,7 +178,10 @@ impl Store {
                     .bind(&s.abstained)
                     .bind(s.drivers.to_string())
                     .bind(&s.input_hash)
-                    .bind(&scored_at);
+                    .bind(&scored_at)
+                    .bind(&s.groups.team)
+                    .bind(&s.groups.department)
+                    .bind(&s.groups.manager);
             }
             let written = query.execute(&mut *tx).await?.rows_affected();
             outcome.written += written;
@@ -183,14 +197,66 @@ impl Store {
         org: OrgId,
         model_version: i64,
     ) -> Result<Vec<StoredScore>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT model_version, person_key, as_of, probability, band, abstained, drivers, input_hash, scored_at FROM scores
+        let sql = format!(
+            "SELECT {SCORE_COLUMNS} FROM scores
              WHERE org_id = $1 AND model_version = $2 ORDER BY CASE WHEN probability IS NULL THEN 1 ELSE 0 END, probability DESC, person_key",
+        );
+        let rows = sqlx::query(&sql)
+            .bind(org.0)
+            .bind(model_version)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(stored_score).collect()
+    }
+}
+
+const SCORE_COLUMNS: &str = "model_version, person_key, as_of, probability, band, abstained, drivers, input_hash, scored_at, team, department, manager";
+
+impl Store {
+    /// The organization's newest model version.
+    pub async fn latest_model_version(&self, org: OrgId) -> Result<Option<i64>, StoreError> {
+        Ok(
+            sqlx::query("SELECT MAX(version) FROM models WHERE org_id = $1")
+                .bind(org.0)
+                .fetch_one(&self.pool)
+                .await?
+                .get(0),
         )
-        .bind(org.0)
-        .bind(model_version)
-        .fetch_all(&self.pool)
-        .await?;
+    }
+
+    /// A person's most recent score from a model, or `None`.
+    pub async fn person_score(
+        &self,
+        org: OrgId,
+        model_version: i64,
+        person: &str,
+    ) -> Result<Option<StoredScore>, StoreError> {
+        let sql = format!("SELECT {SCORE_COLUMNS} FROM scores WHERE org_id = $1 AND model_version = $2 AND person_key = $3 ORDER BY as_of DESC LIMIT 1");
+        let row = sqlx::query(&sql)
+            .bind(org.0)
+            .bind(model_version)
+            .bind(person)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(stored_score).transpose()
+    }
+
+    /// Each person's most recent score from a model, highest probability first.
+    pub async fn current_scores(
+        &self,
+        org: OrgId,
+        model_version: i64,
+    ) -> Result<Vec<StoredScore>, StoreError> {
+        let sql = format!(
+            "SELECT {SCORE_COLUMNS} FROM scores s WHERE org_id = $1 AND model_version = $2
+               AND as_of = (SELECT MAX(as_of) FROM scores l WHERE l.org_id = s.org_id AND l.model_version = s.model_version AND l.person_key = s.person_key)
+             ORDER BY CASE WHEN probability IS NULL THEN 1 ELSE 0 END, probability DESC, person_key"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(org.0)
+            .bind(model_version)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(stored_score).collect()
     }
 }
@@ -224,6 +290,11 @@ fn stored_score(r: &sqlx::any::AnyRow) -> Result<StoredScore, StoreError> {
             drivers: serde_json::from_str(&drivers)
                 .map_err(|e| StoreError::Corrupt(format!("drivers: {e}")))?,
             input_hash: r.get(7),
+            groups: ScoreGroups {
+                team: r.get(9),
+                department: r.get(10),
+                manager: r.get(11),
+            },
         },
         scored_at: r.get(8),
     })

@@ -1,16 +1,41 @@
-//! Organizations: the tenants every other row belongs to.
+//! Organizations: the tenants every other row belongs to, and the plan each one holds.
 
 use crate::connect::Store;
 use crate::error::StoreError;
 use crate::sql::now;
+use chrono::NaiveDate;
 use sqlx::Row;
-use tenure_domain::OrgId;
+use tenure_domain::{Membership, OrgId, Plan};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organization {
     pub id: OrgId,
     pub slug: String,
     pub name: String,
+    /// `None` until a membership is granted (organizations made from the command line).
+    pub membership: Option<Membership>,
+}
+
+pub(crate) const ORGANIZATION_COLUMNS: &str = "o.id, o.slug, o.name, o.plan, o.plan_expires_on";
+
+pub(crate) fn organization_from_row(r: &sqlx::any::AnyRow) -> Result<Organization, StoreError> {
+    let plan: String = r.get(3);
+    let expires: Option<String> = r.get(4);
+    let membership = match expires {
+        None => None,
+        Some(day) => Some(Membership {
+            plan: Plan::parse(&plan)
+                .ok_or_else(|| StoreError::Corrupt(format!("plan {plan:?}")))?,
+            expires_on: NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+                .map_err(|e| StoreError::Corrupt(format!("plan expiry {day:?}: {e}")))?,
+        }),
+    };
+    Ok(Organization {
+        id: OrgId(r.get(0)),
+        slug: r.get(1),
+        name: r.get(2),
+        membership,
+    })
 }
 
 impl Store {
@@ -32,14 +57,42 @@ impl Store {
     }
 
     pub async fn organization(&self, slug: &str) -> Result<Option<Organization>, StoreError> {
-        let row = sqlx::query("SELECT id, slug, name FROM organizations WHERE slug = $1")
+        let sql = format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations o WHERE o.slug = $1");
+        let row = sqlx::query(&sql)
             .bind(slug)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(|r| Organization {
-            id: OrgId(r.get(0)),
-            slug: r.get(1),
-            name: r.get(2),
-        }))
+        row.as_ref().map(organization_from_row).transpose()
+    }
+
+    pub async fn organization_by_id(&self, org: OrgId) -> Result<Option<Organization>, StoreError> {
+        let sql = format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations o WHERE o.id = $1");
+        let row = sqlx::query(&sql)
+            .bind(org.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(organization_from_row).transpose()
+    }
+
+    /// Every organization, for the platform operator.
+    pub async fn organizations(&self) -> Result<Vec<Organization>, StoreError> {
+        let sql = format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations o ORDER BY o.slug");
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        rows.iter().map(organization_from_row).collect()
+    }
+
+    /// Grants or renews an organization's plan (the platform operator's `tenure admin plan`).
+    pub async fn set_membership(
+        &self,
+        org: OrgId,
+        membership: Membership,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE organizations SET plan = $1, plan_expires_on = $2 WHERE id = $3")
+            .bind(membership.plan.key())
+            .bind(membership.expires_on.to_string())
+            .bind(org.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }

@@ -23,7 +23,9 @@ pub struct DatabaseArgs {
 
 impl DatabaseArgs {
     pub async fn open(&self) -> anyhow::Result<Store> {
-        Store::connect(&self.db).await.with_context(|| format!("opening the database {}", self.db))
+        Store::connect(&self.db)
+            .await
+            .with_context(|| format!("opening the database {}", self.db))
     }
 
     /// The database and the organization, created if it does not exist yet.
@@ -36,7 +38,10 @@ impl DatabaseArgs {
     /// The database and the organization, which must already hold data.
     pub async fn open_existing_org(&self) -> anyhow::Result<(Store, Organization)> {
         let store = self.open().await?;
-        let org = store.organization(&self.org).await?.with_context(|| format!("no organization {:?}: import data first", self.org))?;
+        let org = store
+            .organization(&self.org)
+            .await?
+            .with_context(|| format!("no organization {:?}: import data first", self.org))?;
         Ok((store, org))
     }
 }

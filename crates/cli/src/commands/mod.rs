@@ -1,11 +1,13 @@
 //! One module per subcommand, plus what they share: the database option and number formatting.
 
+pub mod admin;
 pub mod demo;
 pub mod evaluate;
 pub mod features;
 pub mod import;
 pub mod inspect;
 pub mod score;
+pub mod serve;
 pub mod simulate;
 pub mod thresholds;
 pub mod train;

@@ -1,0 +1,260 @@
+//! Who is calling: a web session (cookie, with a CSRF token on anything that changes state)
+//! or an API token (bearer, scoped, expiring, revocable, and only on plans with API access).
+//! The resulting [`Caller`] carries the organization every query is scoped to, and the
+//! permission checks: nothing is allowed unless the role grants it (and the token's scopes).
+
+use crate::error::ApiError;
+use crate::metrics::RequestId;
+use crate::secrets::{hash_secret, same_secret};
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, Method, StatusCode};
+use chrono::{Duration, Utc};
+use tenure_domain::{Entitlement, Permission, Role};
+use tenure_store::{MemberScope, Organization};
+
+pub const SESSION_COOKIE: &str = "tenure_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+pub const TOKEN_PREFIX: &str = "tnr_";
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone)]
+pub enum Via {
+    Session { id_hash: String, csrf_token: String },
+    Token { id: i64, scopes: Vec<Permission> },
+}
+
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub org: Organization,
+    pub user_id: i64,
+    pub role: Role,
+    pub scope: MemberScope,
+    pub via: Via,
+    pub request_id: String,
+}
+
+impl Caller {
+    /// Who did it, for audit rows: never a name or an address.
+    pub fn actor(&self) -> String {
+        match &self.via {
+            Via::Session { .. } => format!("user:{}", self.user_id),
+            Via::Token { id, .. } => format!("token:{id}"),
+        }
+    }
+
+    pub fn may(&self, permission: Permission) -> bool {
+        let scoped = match &self.via {
+            Via::Session { .. } => true,
+            Via::Token { scopes, .. } => scopes.contains(&permission),
+        };
+        scoped && self.role.allows(permission)
+    }
+
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.may(permission) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "this needs the {} permission, which your role or token does not have",
+                permission.scope()
+            )))
+        }
+    }
+
+    pub fn require_entitlement(&self, entitlement: Entitlement) -> Result<(), ApiError> {
+        let today = Utc::now().date_naive();
+        if self
+            .org
+            .membership
+            .is_some_and(|m| m.allows(entitlement, today))
+        {
+            Ok(())
+        } else {
+            Err(plan_required(entitlement))
+        }
+    }
+}
+
+fn plan_required(entitlement: Entitlement) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYMENT_REQUIRED,
+        "plan_required",
+        format!(
+            "the organization's membership does not include {} (expired or not in the plan); its data is kept",
+            serde_json::to_value(entitlement).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+        ),
+    )
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
+        let request_id = parts
+            .extensions
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        if let Some(token) = bearer_token(parts) {
+            return token_caller(state, &token, request_id).await;
+        }
+        if let Some(session) = session_cookie(parts) {
+            return session_caller(state, parts, &session, request_id).await;
+        }
+        Err(ApiError::unauthenticated())
+    }
+}
+
+fn bearer_token(parts: &Parts) -> Option<String> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    value.strip_prefix("Bearer ").map(|t| t.trim().to_owned())
+}
+
+/// The session id from the Cookie header, if any.
+pub fn session_cookie(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+async fn session_caller(
+    state: &AppState,
+    parts: &Parts,
+    session: &str,
+    request_id: String,
+) -> Result<Caller, ApiError> {
+    let id_hash = hash_secret(session);
+    let record = state
+        .store
+        .session(&id_hash)
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    let now = Utc::now();
+    let settings = &state.settings;
+    let idle = now - record.last_seen_at > Duration::minutes(settings.session_idle_minutes);
+    let too_old = now - record.created_at > Duration::hours(settings.session_absolute_hours);
+    if idle || too_old {
+        state.store.end_session(&id_hash).await?;
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "session_expired",
+            "the session has expired: sign in again",
+        ));
+    }
+    if changes_state(&parts.method) {
+        let sent = parts
+            .headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !same_secret(sent, &record.csrf_token) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "csrf",
+                "missing or wrong CSRF token (send the x-csrf-token header)",
+            ));
+        }
+    }
+    let (org, member) = member_of(state, record.org, record.user_id).await?;
+    // Writing on every request would make reads writers; a minute's precision is enough.
+    if now - record.last_seen_at > Duration::seconds(60) {
+        state.store.touch_session(&id_hash, now).await?;
+    }
+    Ok(Caller {
+        org,
+        user_id: record.user_id,
+        role: member.role,
+        scope: MemberScope {
+            units: member.units,
+            manager_key: member.manager_key,
+        },
+        via: Via::Session {
+            id_hash,
+            csrf_token: record.csrf_token,
+        },
+        request_id,
+    })
+}
+
+async fn token_caller(
+    state: &AppState,
+    token: &str,
+    request_id: String,
+) -> Result<Caller, ApiError> {
+    let invalid = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "the API token is unknown, revoked or expired",
+        )
+    };
+    let record = state
+        .store
+        .api_token_by_hash(&hash_secret(token))
+        .await?
+        .ok_or_else(invalid)?;
+    if record.revoked_at.is_some() || record.expires_at <= Utc::now() {
+        return Err(invalid());
+    }
+    let (org, member) = member_of(state, record.org, record.created_by)
+        .await
+        .map_err(|_| invalid())?;
+    let caller = Caller {
+        org,
+        user_id: record.created_by,
+        role: member.role,
+        scope: MemberScope {
+            units: member.units,
+            manager_key: member.manager_key,
+        },
+        via: Via::Token {
+            id: record.id,
+            scopes: record.scopes,
+        },
+        request_id,
+    };
+    caller.require_entitlement(Entitlement::ApiAccess)?;
+    Ok(caller)
+}
+
+/// The organization and the user's membership in it; a removed member is signed out.
+async fn member_of(
+    state: &AppState,
+    org: tenure_domain::OrgId,
+    user_id: i64,
+) -> Result<(Organization, tenure_store::Member), ApiError> {
+    let member = state
+        .store
+        .member(org, user_id)
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    let org = state
+        .store
+        .organization_by_id(org)
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    Ok((org, member))
+}
+
+fn changes_state(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The Set-Cookie value for a new session.
+pub fn session_cookie_header(id: &str, secure: bool, max_age_seconds: i64) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{secure}")
+}
+
+/// The Set-Cookie value that removes the session cookie.
+pub fn cleared_cookie_header(secure: bool) -> String {
+    session_cookie_header("", secure, 0)
+}

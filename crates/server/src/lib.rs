@@ -1,0 +1,126 @@
+//! tenure's HTTP service: the JSON API under `/api/v1` with its OpenAPI document, sign-in by
+//! session cookie or API token, roles and plans, the audit of every read of a person's score,
+//! background jobs, `/healthz` and Prometheus `/metrics`. Handlers never run SQL: every
+//! query goes through the store, scoped to the caller's organization.
+
+mod audit_writer;
+pub mod auth;
+pub mod error;
+mod jobs;
+mod metrics;
+mod routes;
+pub mod secrets;
+pub mod settings;
+mod state;
+
+pub use settings::Settings;
+pub use state::AppState;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use routes::{accounts, audit, data, members, models, scores, tokens};
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "tenure", description = "Attrition early warning: who is likely to leave, within what horizon, and why — from an organization's own HR records."),
+    tags(
+        (name = "accounts", description = "Sign-up, sign-in, sessions"),
+        (name = "members", description = "Members, roles and invitations"),
+        (name = "tokens", description = "API tokens for integrations"),
+        (name = "plan", description = "The organization's membership"),
+        (name = "data", description = "Uploads, imports and background jobs"),
+        (name = "models", description = "Training, scoring runs and model cards"),
+        (name = "scores", description = "Individual scores (audited) and aggregates"),
+        (name = "audit", description = "The hash-chained log of reads")
+    )
+)]
+struct ApiDoc;
+
+/// Every API route, each with its OpenAPI operation.
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(accounts::sign_up))
+        .routes(routes!(accounts::login))
+        .routes(routes!(accounts::logout))
+        .routes(routes!(accounts::me))
+        .routes(routes!(accounts::accept_invitation))
+        .routes(routes!(members::list_members))
+        .routes(routes!(members::update_member, members::remove_member))
+        .routes(routes!(members::list_invitations, members::invite))
+        .routes(routes!(members::revoke_invitation))
+        .routes(routes!(tokens::list_tokens, tokens::create_token))
+        .routes(routes!(tokens::revoke_token))
+        .routes(routes!(data::plan))
+        .routes(routes!(data::list_imports, data::upload))
+        .routes(routes!(data::list_jobs))
+        .routes(routes!(data::get_job))
+        .routes(routes!(models::list_models, models::train))
+        .routes(routes!(models::get_model))
+        .routes(routes!(models::score))
+        .routes(routes!(scores::summary))
+        .routes(routes!(scores::teams))
+        .routes(routes!(scores::team))
+        .routes(routes!(scores::list_scores))
+        .routes(routes!(scores::person_score))
+        .routes(routes!(audit::list))
+        .routes(routes!(audit::export))
+        .routes(routes!(audit::verify))
+}
+
+/// The OpenAPI document, generated from the handlers the router serves.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut document) = api_routes().split_for_parts();
+    document.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    document
+}
+
+/// The whole application: the API, health, metrics and the OpenAPI document.
+pub fn router(state: AppState) -> Router {
+    let max_upload = state.settings.max_upload_megabytes * 1024 * 1024;
+    let (api, _) = api_routes().split_for_parts();
+    let document = openapi();
+    Router::new()
+        .merge(api)
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::metrics))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { Json(document) }),
+        )
+        .fallback(|| async { error::ApiError::not_found("route") })
+        .layer(axum::extract::DefaultBodyLimit::max(max_upload))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::observe,
+        ))
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.store.is_intact().await {
+        Ok(true) => (StatusCode::OK, "ok"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    }
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

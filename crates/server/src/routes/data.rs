@@ -1,0 +1,264 @@
+//! Uploads (imported in the background, with the CLI's exact errors), the import history,
+//! jobs, and the organization's plan.
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ErrorBody};
+use crate::jobs::{start_import, Upload};
+use crate::routes::accounts::PlanView;
+use crate::routes::{parse_id, PageQuery, Query};
+use crate::state::AppState;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use tenure_data::Mapping;
+use tenure_domain::{Entitlement, Permission};
+use tenure_store::{ImportRecord, ImportStatus, JobRecord};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportView {
+    pub id: i64,
+    pub file_name: String,
+    pub file_sha256: String,
+    pub shape: String,
+    /// `complete` or `failed` (a failed import wrote no rows).
+    pub status: String,
+    pub errors: Vec<String>,
+    pub rows_read: i64,
+    pub rows_added: i64,
+    pub rows_replaced: i64,
+    pub rows_unchanged: i64,
+    pub people_added: i64,
+    pub started_at: String,
+    pub finished_at: String,
+}
+
+impl From<ImportRecord> for ImportView {
+    fn from(r: ImportRecord) -> ImportView {
+        ImportView {
+            id: r.id,
+            file_name: r.file_name,
+            file_sha256: r.file_sha256,
+            shape: r.shape,
+            status: match r.status {
+                ImportStatus::Complete => "complete".into(),
+                ImportStatus::Failed => "failed".into(),
+            },
+            errors: r.errors,
+            rows_read: r.rows_read,
+            rows_added: r.rows_added,
+            rows_replaced: r.rows_replaced,
+            rows_unchanged: r.rows_unchanged,
+            people_added: r.people_added,
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobView {
+    pub id: i64,
+    /// `import`, `train` or `score`.
+    pub kind: String,
+    /// `queued`, `running`, `succeeded` or `failed`.
+    pub status: String,
+    /// The step it is on.
+    pub stage: String,
+    /// Why it failed, as precisely as the command line says it (file, line, column).
+    pub error: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<serde_json::Value>,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+}
+
+impl From<JobRecord> for JobView {
+    fn from(j: JobRecord) -> JobView {
+        JobView {
+            id: j.id,
+            kind: j.kind,
+            status: j.status.key().to_owned(),
+            stage: j.stage,
+            error: j.error,
+            result: j.result,
+            created_at: j.created_at,
+            started_at: j.started_at,
+            finished_at: j.finished_at,
+        }
+    }
+}
+
+/// A started job: poll `GET /api/v1/jobs/{id}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobStarted {
+    pub job_id: i64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UploadQuery {
+    /// Overwrite stored rows whose values changed instead of refusing the import.
+    pub replace: Option<bool>,
+}
+
+/// The multipart form of an upload.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// The mapping, as the TOML `tenure inspect FILE --format toml` proposes.
+    mapping: String,
+    /// The CSV file.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+#[utoipa::path(post, path = "/api/v1/imports", tag = "data", params(UploadQuery),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 202, description = "Import started", body = JobStarted), (status = 400, body = ErrorBody),
+              (status = 402, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<UploadQuery>,
+    mut form: Multipart,
+) -> Result<(StatusCode, Json<JobStarted>), ApiError> {
+    caller.require(Permission::UploadData)?;
+    caller.require_entitlement(Entitlement::BatchScoring)?;
+    let folder = tempfile::tempdir().map_err(|_| ApiError::internal())?;
+    let mut mapping_text = None;
+    let mut path = None;
+    while let Some(mut field) = form
+        .next_field()
+        .await
+        .map_err(|e| ApiError::bad_request(e.body_text()))?
+    {
+        match field.name() {
+            Some("mapping") => {
+                mapping_text = Some(
+                    field
+                        .text()
+                        .await
+                        .map_err(|e| ApiError::bad_request(e.body_text()))?,
+                )
+            }
+            Some("file") => {
+                let target = folder.path().join(safe_file_name(field.file_name()));
+                let mut file = std::fs::File::create(&target).map_err(|_| ApiError::internal())?;
+                while let Some(chunk) = field
+                    .chunk()
+                    .await
+                    .map_err(|e| ApiError::bad_request(e.body_text()))?
+                {
+                    file.write_all(&chunk).map_err(|_| ApiError::internal())?;
+                }
+                file.sync_all().map_err(|_| ApiError::internal())?;
+                path = Some(target);
+            }
+            _ => {}
+        }
+    }
+    let path =
+        path.ok_or_else(|| ApiError::bad_request("the form needs a `file` part with the CSV"))?;
+    let mapping_text = mapping_text
+        .ok_or_else(|| ApiError::bad_request("the form needs a `mapping` part (TOML)"))?;
+    let mapping = Mapping::from_toml_str(&mapping_text, std::path::Path::new("mapping"))
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let upload = Upload { folder, path };
+    let job_id = start_import(
+        &state,
+        &caller.org,
+        caller.user_id,
+        upload,
+        mapping,
+        query.replace.unwrap_or(false),
+    )
+    .await?;
+    Ok((StatusCode::ACCEPTED, Json(JobStarted { job_id })))
+}
+
+/// The uploaded name without any folders, so errors name the file the user sent.
+fn safe_file_name(name: Option<&str>) -> String {
+    let base = name.unwrap_or("").rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' '))
+        .collect();
+    let cleaned = cleaned.trim_start_matches('.').trim().to_owned();
+    if cleaned.is_empty() {
+        "upload.csv".into()
+    } else {
+        cleaned
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/imports", tag = "data", params(PageQuery),
+    responses((status = 200, body = inline(crate::routes::Page<ImportView>)), (status = 403, body = ErrorBody)))]
+pub async fn list_imports(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(page): Query<PageQuery>,
+) -> Result<Json<crate::routes::Page<ImportView>>, ApiError> {
+    caller.require(Permission::UploadData)?;
+    let mut imports = state.store.imports(caller.org.id).await?;
+    imports.reverse();
+    Ok(Json(
+        page.cut(imports.into_iter().map(ImportView::from).collect()),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/jobs", tag = "data", params(PageQuery),
+    responses((status = 200, body = inline(crate::routes::Page<JobView>)), (status = 403, body = ErrorBody)))]
+pub async fn list_jobs(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(page): Query<PageQuery>,
+) -> Result<Json<crate::routes::Page<JobView>>, ApiError> {
+    require_any(&caller, &[Permission::UploadData, Permission::TrainModels])?;
+    let jobs = state.store.jobs(caller.org.id, 10_000).await?;
+    Ok(Json(
+        page.cut(jobs.into_iter().map(JobView::from).collect()),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "data",
+    params(("id" = i64, Path, description = "The job's id")),
+    responses((status = 200, body = JobView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_job(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<JobView>, ApiError> {
+    require_any(&caller, &[Permission::UploadData, Permission::TrainModels])?;
+    let id = parse_id(&id, "job")?;
+    let job = state
+        .store
+        .job(caller.org.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("job"))?;
+    Ok(Json(job.into()))
+}
+
+fn require_any(caller: &Caller, permissions: &[Permission]) -> Result<(), ApiError> {
+    if permissions.iter().any(|p| caller.may(*p)) {
+        Ok(())
+    } else {
+        caller.require(permissions[0])
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/plan", tag = "plan",
+    responses((status = 200, description = "The plan, its expiry and what it unlocks today", body = PlanView),
+              (status = 403, body = ErrorBody), (status = 404, description = "No membership granted yet", body = ErrorBody)))]
+pub async fn plan(caller: Caller) -> Result<Json<PlanView>, ApiError> {
+    caller.require(Permission::ReadPlan)?;
+    let membership = caller
+        .org
+        .membership
+        .as_ref()
+        .ok_or_else(|| ApiError::not_found("membership"))?;
+    Ok(Json(PlanView::of(membership)))
+}

@@ -1,0 +1,95 @@
+//! The JSON API's handlers, one module per resource, and what they share: pagination and
+//! JSON bodies that fail with the common error shape.
+
+pub mod accounts;
+pub mod audit;
+pub mod data;
+pub mod members;
+pub mod models;
+pub mod scores;
+pub mod tokens;
+
+use crate::error::ApiError;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// A JSON body; a malformed one answers 400 in the common error shape.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        axum::Json::<T>::from_request(request, state)
+            .await
+            .map(|axum::Json(v)| Body(v))
+            .map_err(|e: JsonRejection| ApiError::bad_request(e.body_text()))
+    }
+}
+
+/// Query parameters; malformed ones answer 400 in the common error shape.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(v)| Query(v))
+            .map_err(|e: QueryRejection| ApiError::bad_request(e.body_text()))
+    }
+}
+
+/// `?page=1&per_page=50` (at most 500 a page).
+#[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// 1-based.
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+impl PageQuery {
+    pub fn page(&self) -> usize {
+        self.page.unwrap_or(1).max(1) as usize
+    }
+
+    pub fn per_page(&self) -> usize {
+        self.per_page.unwrap_or(50).clamp(1, 500) as usize
+    }
+
+    /// The slice of `items` this page shows, and the page's envelope.
+    pub fn cut<T>(&self, items: Vec<T>) -> Page<T> {
+        let total = items.len();
+        let items = items
+            .into_iter()
+            .skip((self.page() - 1) * self.per_page())
+            .take(self.per_page())
+            .collect();
+        Page {
+            items,
+            page: self.page(),
+            per_page: self.per_page(),
+            total,
+        }
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub page: usize,
+    pub per_page: usize,
+    pub total: usize,
+}
+
+/// Parses an id from a path segment; anything that is not one is simply not found.
+pub fn parse_id(text: &str, what: &str) -> Result<i64, ApiError> {
+    text.parse().map_err(|_| ApiError::not_found(what))
+}

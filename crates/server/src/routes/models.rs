@@ -1,0 +1,156 @@
+//! Models: training (a background job that also scores everyone), scoring runs, and the
+//! versioned models with their model cards.
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ErrorBody};
+use crate::jobs::{start_scoring, start_training};
+use crate::routes::data::JobStarted;
+use crate::routes::{parse_id, Body};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use tenure_domain::{Entitlement, Permission};
+use tenure_model::evaluate::{LearnerChoice, TrainingSettings};
+use tenure_monitor::{ScoreRequest, TrainRequest};
+use tenure_store::StoredModel;
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ModelView {
+    pub version: i64,
+    pub created_at: String,
+    pub shape: String,
+    pub horizon_months: Option<i32>,
+    pub description: String,
+    /// Data window, inputs, excluded protected columns, learner, calibration, and figures on unseen data.
+    #[schema(value_type = Object)]
+    pub card: serde_json::Value,
+}
+
+impl From<StoredModel> for ModelView {
+    fn from(m: StoredModel) -> ModelView {
+        ModelView {
+            version: m.version,
+            created_at: m.created_at,
+            shape: m.shape,
+            horizon_months: m.horizon_months,
+            description: m.description,
+            card: m.card,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingRequest {
+    /// Panels: predict voluntary exits within this many months (default 6).
+    pub horizon_months: Option<i32>,
+    /// `auto` (default), `logistic` or `gbm`.
+    pub learner: Option<String>,
+    pub seed: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScoringRequest {
+    /// The model version to score with (default: the latest).
+    pub model_version: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/models", tag = "models",
+    responses((status = 200, description = "Newest first", body = Vec<ModelView>), (status = 403, body = ErrorBody)))]
+pub async fn list_models(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<ModelView>>, ApiError> {
+    caller.require(Permission::ReadModels)?;
+    let models = state.store.models(caller.org.id).await?;
+    Ok(Json(models.into_iter().map(ModelView::from).collect()))
+}
+
+#[utoipa::path(get, path = "/api/v1/models/{version}", tag = "models",
+    params(("version" = i64, Path, description = "The model version")),
+    responses((status = 200, body = ModelView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_model(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(version): Path<String>,
+) -> Result<Json<ModelView>, ApiError> {
+    caller.require(Permission::ReadModels)?;
+    let version = parse_id(&version, "model")?;
+    let mut model = state
+        .store
+        .model(caller.org.id, Some(version))
+        .await?
+        .ok_or_else(|| ApiError::not_found("model"))?;
+    model.artifact = None;
+    Ok(Json(model.into()))
+}
+
+#[utoipa::path(post, path = "/api/v1/models", tag = "models", request_body = TrainingRequest,
+    responses((status = 202, description = "Training started; it scores everyone when done", body = JobStarted),
+              (status = 400, body = ErrorBody), (status = 402, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn train(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(request): Body<TrainingRequest>,
+) -> Result<(StatusCode, Json<JobStarted>), ApiError> {
+    caller.require(Permission::TrainModels)?;
+    caller.require_entitlement(Entitlement::BatchScoring)?;
+    let learner = match request.learner.as_deref().unwrap_or("auto") {
+        "auto" => LearnerChoice::Auto,
+        "logistic" => LearnerChoice::Logistic,
+        "gbm" => LearnerChoice::Gbm,
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "learner {other:?}: expected auto, logistic or gbm"
+            )))
+        }
+    };
+    let horizon_months = request.horizon_months.unwrap_or(6);
+    if !(1..=36).contains(&horizon_months) {
+        return Err(ApiError::bad_request("horizon_months: 1 to 36"));
+    }
+    let training = TrainRequest {
+        org: caller.org.id,
+        training: TrainingSettings {
+            learner,
+            seed: request.seed.unwrap_or(1),
+            threads: state.settings.training_threads.max(1),
+        },
+        horizon_months,
+        origins: 4,
+        step: 3,
+        folds: 5,
+    };
+    let job_id = start_training(&state, &caller.org, caller.user_id, training).await?;
+    Ok((StatusCode::ACCEPTED, Json(JobStarted { job_id })))
+}
+
+#[utoipa::path(post, path = "/api/v1/scoring-runs", tag = "models", request_body = ScoringRequest,
+    responses((status = 202, description = "Scoring started", body = JobStarted),
+              (status = 402, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn score(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(request): Body<ScoringRequest>,
+) -> Result<(StatusCode, Json<JobStarted>), ApiError> {
+    caller.require(Permission::TrainModels)?;
+    caller.require_entitlement(Entitlement::BatchScoring)?;
+    if let Some(version) = request.model_version {
+        state
+            .store
+            .model(caller.org.id, Some(version))
+            .await?
+            .ok_or_else(|| ApiError::not_found("model"))?;
+    }
+    let scoring = ScoreRequest {
+        org: caller.org.id,
+        version: request.model_version,
+        factors: 5,
+    };
+    let job_id = start_scoring(&state, &caller.org, caller.user_id, scoring).await?;
+    Ok((StatusCode::ACCEPTED, Json(JobStarted { job_id })))
+}

@@ -1,0 +1,335 @@
+//! Scores: individual scores and drivers for authorised HR roles (every read audited), and
+//! aggregates — organization and teams — for everyone allowed aggregates, within their reach
+//! (an hr member's units, a manager's reporting line) and never for groups under five people.
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ErrorBody};
+use crate::routes::{Page, PageQuery, Query};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use tenure_domain::{Entitlement, Permission, RiskBand, Role};
+use tenure_store::{AuditEntry, StoredScore};
+use utoipa::{IntoParams, ToSchema};
+
+/// Groups smaller than this are never shown (TRUST.md 5).
+pub const MIN_GROUP_SIZE: usize = 5;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonScoreView {
+    pub person: String,
+    /// The snapshot date scored ('' for exports without dates).
+    pub as_of: String,
+    /// Probability of a voluntary exit within the model's horizon; null when the model abstained.
+    pub probability: Option<f64>,
+    /// `high`, `medium`, `low` or `not_enough_data`.
+    pub band: String,
+    pub abstained: Option<String>,
+    /// Factors raising and holding down the risk, in plain words.
+    #[schema(value_type = Object)]
+    pub drivers: serde_json::Value,
+    pub model_version: i64,
+    pub input_hash: String,
+    pub scored_at: String,
+    pub team: Option<String>,
+    pub department: Option<String>,
+}
+
+impl From<StoredScore> for PersonScoreView {
+    fn from(s: StoredScore) -> PersonScoreView {
+        PersonScoreView {
+            person: s.score.person,
+            as_of: s.score.as_of,
+            probability: s.score.probability,
+            band: s.score.band.key().to_owned(),
+            abstained: s.score.abstained,
+            drivers: s.score.drivers,
+            model_version: s.model_version,
+            input_hash: s.score.input_hash,
+            scored_at: s.scored_at,
+            team: s.score.groups.team,
+            department: s.score.groups.department,
+        }
+    }
+}
+
+/// Figures for a group; all but the name are withheld when it has fewer than five people.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupFigures {
+    pub name: String,
+    pub suppressed: bool,
+    pub people: Option<usize>,
+    pub high: Option<usize>,
+    pub medium: Option<usize>,
+    pub low: Option<usize>,
+    pub not_enough_data: Option<usize>,
+    /// The sum of probabilities: leavers to expect within the horizon.
+    pub expected_leavers: Option<f64>,
+}
+
+impl GroupFigures {
+    fn of(name: &str, scores: &[&StoredScore]) -> GroupFigures {
+        let count = |band: RiskBand| scores.iter().filter(|s| s.score.band == band).count();
+        let shown = scores.len() >= MIN_GROUP_SIZE;
+        let when = |v: usize| shown.then_some(v);
+        GroupFigures {
+            name: name.to_owned(),
+            suppressed: !shown,
+            people: when(scores.len()),
+            high: when(count(RiskBand::High)),
+            medium: when(count(RiskBand::Medium)),
+            low: when(count(RiskBand::Low)),
+            not_enough_data: when(count(RiskBand::NotEnoughData)),
+            expected_leavers: shown
+                .then(|| scores.iter().filter_map(|s| s.score.probability).sum()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Summary {
+    pub model_version: i64,
+    pub horizon_months: Option<i32>,
+    /// Who the figures cover: `organization`, `units` or `reporting_line`.
+    pub reach: String,
+    pub figures: GroupFigures,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamList {
+    pub model_version: i64,
+    pub teams: Vec<GroupFigures>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ScoreFilter {
+    /// Only this band: `high`, `medium`, `low` or `not_enough_data`.
+    pub band: Option<String>,
+}
+
+/// The scores of the latest model that the caller may see.
+async fn scores_in_reach(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<(i64, Vec<StoredScore>), ApiError> {
+    caller.require_entitlement(Entitlement::Reports)?;
+    let version = latest_version(state, caller).await?;
+    let scores = state.store.current_scores(caller.org.id, version).await?;
+    let line = reporting_line_of(caller, &scores);
+    let visible = scores
+        .into_iter()
+        .filter(|s| in_reach(caller, s, line.as_ref()))
+        .collect();
+    Ok((version, visible))
+}
+
+async fn latest_version(state: &AppState, caller: &Caller) -> Result<i64, ApiError> {
+    state
+        .store
+        .latest_model_version(caller.org.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("model: train one first"))
+}
+
+fn reporting_line_of(caller: &Caller, scores: &[StoredScore]) -> Option<HashSet<String>> {
+    (caller.role == Role::Manager)
+        .then(|| reporting_line(scores, caller.scope.manager_key.as_deref().unwrap_or("")))
+}
+
+/// Everyone under `manager`: direct reports, and theirs when managers are people in the data.
+pub fn reporting_line(scores: &[StoredScore], manager: &str) -> HashSet<String> {
+    let mut line = HashSet::new();
+    let mut frontier = vec![manager.to_owned()];
+    while let Some(boss) = frontier.pop() {
+        for s in scores {
+            if s.score.groups.manager.as_deref() == Some(boss.as_str())
+                && line.insert(s.score.person.clone())
+            {
+                frontier.push(s.score.person.clone());
+            }
+        }
+    }
+    line
+}
+
+fn in_reach(caller: &Caller, score: &StoredScore, line: Option<&HashSet<String>>) -> bool {
+    match caller.role {
+        Role::Manager => line.is_some_and(|l| l.contains(&score.score.person)),
+        Role::Hr if !caller.scope.units.is_empty() => {
+            let groups = &score.score.groups;
+            caller
+                .scope
+                .units
+                .iter()
+                .any(|u| Some(u) == groups.team.as_ref() || Some(u) == groups.department.as_ref())
+        }
+        Role::Owner | Role::Hr | Role::Auditor => true,
+    }
+}
+
+fn reach_name(caller: &Caller) -> &'static str {
+    match caller.role {
+        Role::Manager => "reporting_line",
+        Role::Hr if !caller.scope.units.is_empty() => "units",
+        _ => "organization",
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/summary", tag = "scores",
+    responses((status = 200, description = "Figures over everyone in the caller's reach", body = Summary),
+              (status = 402, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn summary(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Summary>, ApiError> {
+    caller.require(Permission::ReadAggregates)?;
+    let (version, scores) = scores_in_reach(&state, &caller).await?;
+    let horizon_months = state
+        .store
+        .models(caller.org.id)
+        .await?
+        .first()
+        .and_then(|m| m.horizon_months);
+    let all: Vec<&StoredScore> = scores.iter().collect();
+    Ok(Json(Summary {
+        model_version: version,
+        horizon_months,
+        reach: reach_name(&caller).to_owned(),
+        figures: GroupFigures::of(&caller.org.name, &all),
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/teams", tag = "scores",
+    responses((status = 200, body = TeamList), (status = 402, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn teams(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<TeamList>, ApiError> {
+    caller.require(Permission::ReadAggregates)?;
+    let (version, scores) = scores_in_reach(&state, &caller).await?;
+    let by_team = group_by_team(&scores);
+    let teams = by_team
+        .iter()
+        .map(|(name, members)| GroupFigures::of(name, members))
+        .collect();
+    Ok(Json(TeamList {
+        model_version: version,
+        teams,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/teams/{team}", tag = "scores",
+    params(("team" = String, Path, description = "The team's name (the mapped team column's value)")),
+    responses((status = 200, body = GroupFigures), (status = 402, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn team(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(team): Path<String>,
+) -> Result<Json<GroupFigures>, ApiError> {
+    caller.require(Permission::ReadAggregates)?;
+    let (_, scores) = scores_in_reach(&state, &caller).await?;
+    let by_team = group_by_team(&scores);
+    let members = by_team
+        .get(team.as_str())
+        .ok_or_else(|| ApiError::not_found("team"))?;
+    Ok(Json(GroupFigures::of(&team, members)))
+}
+
+fn group_by_team(scores: &[StoredScore]) -> BTreeMap<&str, Vec<&StoredScore>> {
+    let mut by_team: BTreeMap<&str, Vec<&StoredScore>> = BTreeMap::new();
+    for s in scores {
+        if let Some(team) = s.score.groups.team.as_deref() {
+            by_team.entry(team).or_default().push(s);
+        }
+    }
+    by_team
+}
+
+#[utoipa::path(get, path = "/api/v1/scores", tag = "scores", params(ScoreFilter, PageQuery),
+    responses((status = 200, description = "Individual scores, highest first; each read is audited", body = inline(Page<PersonScoreView>)),
+              (status = 402, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_scores(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(filter): Query<ScoreFilter>,
+    Query(page): Query<PageQuery>,
+) -> Result<Json<Page<PersonScoreView>>, ApiError> {
+    caller.require(Permission::ReadIndividualScores)?;
+    let band = match filter.band.as_deref() {
+        None => None,
+        Some(text) => Some(RiskBand::parse(text).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "band {text:?}: expected high, medium, low or not_enough_data"
+            ))
+        })?),
+    };
+    let (_, scores) = scores_in_reach(&state, &caller).await?;
+    let chosen: Vec<StoredScore> = scores
+        .into_iter()
+        .filter(|s| band.is_none_or(|b| s.score.band == b))
+        .collect();
+    let page = page.cut(chosen);
+    audit(
+        &state,
+        &caller,
+        "scores.list",
+        page.items.iter().map(|s| s.score.person.clone()),
+    )
+    .await?;
+    Ok(Json(Page {
+        items: page.items.into_iter().map(PersonScoreView::from).collect(),
+        page: page.page,
+        per_page: page.per_page,
+        total: page.total,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/people/{person}/score", tag = "scores",
+    params(("person" = String, Path, description = "The person's key (the id column's value)")),
+    responses((status = 200, description = "The person's latest score and drivers; the read is audited", body = PersonScoreView),
+              (status = 402, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn person_score(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(person): Path<String>,
+) -> Result<Json<PersonScoreView>, ApiError> {
+    caller.require(Permission::ReadIndividualScores)?;
+    caller.require_entitlement(Entitlement::Reports)?;
+    let version = latest_version(&state, &caller).await?;
+    let score = state
+        .store
+        .person_score(caller.org.id, version, &person)
+        .await?
+        .filter(|s| in_reach(&caller, s, None))
+        .ok_or_else(|| ApiError::not_found("person"))?;
+    audit(&state, &caller, "score.read", std::iter::once(person)).await?;
+    Ok(Json(score.into()))
+}
+
+/// Writes the audit rows before any score leaves the server: no row, no answer.
+async fn audit(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    people: impl Iterator<Item = String>,
+) -> Result<(), ApiError> {
+    let entries: Vec<AuditEntry> = people
+        .map(|subject| AuditEntry {
+            org: caller.org.id,
+            actor: caller.actor(),
+            action: action.to_owned(),
+            subject,
+            request_id: caller.request_id.clone(),
+        })
+        .collect();
+    let count = entries.len() as u64;
+    state.audit.record(entries).await.map_err(|error| {
+        tracing::error!(%error, "audit write failed; scores withheld");
+        crate::error::ApiError::internal()
+    })?;
+    state.metrics.scores_read.inc_by(count);
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! The server's typed settings: defaults, then a TOML file, then `TENURE_*` variables
+//! (e.g. `TENURE_LISTEN=0.0.0.0:8080`, `TENURE_SECURE_COOKIES=true`).
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// A SQLite file path or a postgres:// URL.
+    pub database_url: String,
+    pub listen: String,
+    /// Mark cookies Secure: set whenever tenure is reached over TLS.
+    pub secure_cookies: bool,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    /// Failed logins are counted over this window; past a limit, logins wait (never a permanent lock).
+    pub login_window_seconds: i64,
+    pub login_failures_per_account: i64,
+    pub login_failures_per_address: i64,
+    pub invitation_days: i64,
+    /// The basic plan a new organization gets at sign-up, in days.
+    pub trial_days: i64,
+    pub max_token_days: i64,
+    pub max_upload_megabytes: usize,
+    /// Threads for training; never more than the cores left free.
+    pub training_threads: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            database_url: "tenure.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            secure_cookies: false,
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            login_window_seconds: 15 * 60,
+            login_failures_per_account: 5,
+            login_failures_per_address: 50,
+            invitation_days: 7,
+            trial_days: 30,
+            max_token_days: 365,
+            max_upload_megabytes: 200,
+            training_threads: 2,
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults, overridden by `file` (when given) and then by `TENURE_*` variables.
+    pub fn load(file: Option<&Path>) -> Result<Settings, figment::Error> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment
+            .merge(Env::prefixed("TENURE_").only(&Settings::field_names()))
+            .extract()
+    }
+
+    /// Only the variables that name a setting are read, so `TENURE_TEST_DATABASE_URL` and
+    /// friends are never mistaken for a misspelt setting.
+    fn field_names() -> Vec<&'static str> {
+        vec![
+            "database_url",
+            "listen",
+            "secure_cookies",
+            "session_idle_minutes",
+            "session_absolute_hours",
+            "login_window_seconds",
+            "login_failures_per_account",
+            "login_failures_per_address",
+            "invitation_days",
+            "trial_days",
+            "max_token_days",
+            "max_upload_megabytes",
+            "training_threads",
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_overrides_defaults_and_unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tenure.toml");
+        std::fs::write(&path, "listen = \"0.0.0.0:9000\"\nsecure_cookies = true\n").unwrap();
+        let settings = Settings::load(Some(&path)).unwrap();
+        assert_eq!(settings.listen, "0.0.0.0:9000");
+        assert!(settings.secure_cookies);
+        assert_eq!(settings.session_idle_minutes, 30);
+        std::fs::write(&path, "lisen = \"x\"\n").unwrap();
+        let error = Settings::load(Some(&path)).unwrap_err().to_string();
+        assert!(error.contains("lisen"), "{error}");
+    }
+}

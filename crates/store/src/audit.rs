@@ -1,0 +1,206 @@
+//! The audit log of reads of people's scores: append-only (the database refuses updates and
+//! deletes) and hash-chained per organization, so a row edited, removed or reordered behind
+//! the database's back is found by [`Store::verify_audit`].
+
+use crate::connect::Store;
+use crate::error::StoreError;
+use crate::sql::now;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use std::collections::HashMap;
+use tenure_domain::OrgId;
+
+/// The hash before an organization's first row.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One read to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub org: OrgId,
+    /// `user:7` or `token:3`.
+    pub actor: String,
+    /// What was read, e.g. `score.read`.
+    pub action: String,
+    /// The person whose data was read.
+    pub subject: String,
+    pub request_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub request_id: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The outcome of checking an organization's chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditVerdict {
+    Intact {
+        rows: i64,
+    },
+    /// The first row that does not follow from the one before it.
+    Broken {
+        seq: i64,
+        reason: String,
+    },
+}
+
+impl Store {
+    /// Appends entries (any organizations) in one transaction, chaining each organization's
+    /// rows. Concurrent writers in other processes collide on (org_id, seq) and retry.
+    pub async fn append_audit(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let _writer = self.audit_writer.lock().await;
+        let mut attempts = 0;
+        loop {
+            match self.try_append_audit(entries).await {
+                Err(StoreError::Database(e)) if is_unique_violation(&e) && attempts < 5 => {
+                    attempts += 1
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn try_append_audit(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut heads: HashMap<OrgId, (i64, String)> = HashMap::new();
+        let at = now();
+        for entry in entries {
+            if !heads.contains_key(&entry.org) {
+                let head = sqlx::query(
+                    "SELECT seq, hash FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT 1",
+                )
+                .bind(entry.org.0)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map_or((0, GENESIS_HASH.to_owned()), |r| (r.get(0), r.get(1)));
+                heads.insert(entry.org, head);
+            }
+            let head = heads.get_mut(&entry.org).expect("inserted above");
+            let seq = head.0 + 1;
+            let hash = chain_hash(&head.1, entry.org, seq, &at, entry);
+            sqlx::query("INSERT INTO audit_log (org_id, seq, at, actor, action, subject, request_id, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                .bind(entry.org.0)
+                .bind(seq)
+                .bind(&at)
+                .bind(&entry.actor)
+                .bind(&entry.action)
+                .bind(&entry.subject)
+                .bind(&entry.request_id)
+                .bind(&head.1)
+                .bind(&hash)
+                .execute(&mut *tx)
+                .await?;
+            *head = (seq, hash);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Rows after `after_seq`, oldest first, at most `limit`.
+    pub async fn audit_log(
+        &self,
+        org: OrgId,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = sqlx::query("SELECT seq, at, actor, action, subject, request_id, prev_hash, hash FROM audit_log WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
+            .bind(org.0)
+            .bind(after_seq)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| AuditRecord {
+                seq: r.get(0),
+                at: r.get(1),
+                actor: r.get(2),
+                action: r.get(3),
+                subject: r.get(4),
+                request_id: r.get(5),
+                prev_hash: r.get(6),
+                hash: r.get(7),
+            })
+            .collect())
+    }
+
+    /// Walks the organization's chain from its first row.
+    pub async fn verify_audit(&self, org: OrgId) -> Result<AuditVerdict, StoreError> {
+        let mut prev = GENESIS_HASH.to_owned();
+        let mut expected_seq = 1;
+        loop {
+            let page = self.audit_log(org, expected_seq - 1, 5_000).await?;
+            if page.is_empty() {
+                return Ok(AuditVerdict::Intact {
+                    rows: expected_seq - 1,
+                });
+            }
+            for record in &page {
+                if let Some(reason) = broken_link(org, record, expected_seq, &prev) {
+                    return Ok(AuditVerdict::Broken {
+                        seq: record.seq,
+                        reason,
+                    });
+                }
+                prev = record.hash.clone();
+                expected_seq += 1;
+            }
+        }
+    }
+}
+
+fn broken_link(org: OrgId, record: &AuditRecord, expected_seq: i64, prev: &str) -> Option<String> {
+    if record.seq != expected_seq {
+        return Some(format!("row {expected_seq} is missing"));
+    }
+    if record.prev_hash != prev {
+        return Some("it does not point at the row before it".into());
+    }
+    let entry = AuditEntry {
+        org,
+        actor: record.actor.clone(),
+        action: record.action.clone(),
+        subject: record.subject.clone(),
+        request_id: record.request_id.clone(),
+    };
+    if chain_hash(prev, org, record.seq, &record.at, &entry) != record.hash {
+        return Some("its contents do not match its hash".into());
+    }
+    None
+}
+
+/// SHA-256 over the previous hash and every field, each length-prefixed so no two different
+/// rows can serialize alike.
+fn chain_hash(prev: &str, org: OrgId, seq: i64, at: &str, entry: &AuditEntry) -> String {
+    let mut hasher = Sha256::new();
+    let org_id = org.0.to_string();
+    let seq = seq.to_string();
+    for field in [
+        prev,
+        &org_id,
+        &seq,
+        at,
+        &entry.actor,
+        &entry.action,
+        &entry.subject,
+        &entry.request_id,
+    ] {
+        hasher.update((field.len() as u64).to_be_bytes());
+        hasher.update(field.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+}

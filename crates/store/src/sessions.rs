@@ -1,0 +1,220 @@
+//! Web sessions and API tokens, both stored only as SHA-256 hashes of their secrets, and the
+//! failed logins that throttle guessing.
+
+use crate::accounts::{parse_timestamp, timestamp};
+use crate::connect::Store;
+use crate::error::StoreError;
+use crate::sql::now;
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use tenure_domain::{OrgId, Permission};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub org: OrgId,
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewApiToken<'a> {
+    pub name: &'a str,
+    pub token_hash: &'a str,
+    pub scopes: &'a [Permission],
+    pub created_by: i64,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiTokenRecord {
+    pub id: i64,
+    pub org: OrgId,
+    pub name: String,
+    pub scopes: Vec<Permission>,
+    pub created_by: i64,
+    pub created_at: String,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<String>,
+}
+
+const TOKEN_COLUMNS: &str =
+    "id, org_id, name, scopes, created_by, created_at, expires_at, revoked_at";
+
+impl Store {
+    pub async fn create_session(
+        &self,
+        id_hash: &str,
+        org: OrgId,
+        user_id: i64,
+        csrf_token: &str,
+    ) -> Result<(), StoreError> {
+        let at = now();
+        sqlx::query("INSERT INTO sessions (id_hash, org_id, user_id, csrf_token, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $5)")
+            .bind(id_hash)
+            .bind(org.0)
+            .bind(user_id)
+            .bind(csrf_token)
+            .bind(&at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A session not yet ended (timeouts are the server's rule, applied to the times returned).
+    pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        let row = sqlx::query("SELECT org_id, user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE id_hash = $1 AND ended_at IS NULL")
+            .bind(id_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(SessionRecord {
+                org: OrgId(r.get(0)),
+                user_id: r.get(1),
+                csrf_token: r.get(2),
+                created_at: parse_timestamp(&r.get::<String, _>(3))?,
+                last_seen_at: parse_timestamp(&r.get::<String, _>(4))?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn touch_session(&self, id_hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+            .bind(timestamp(at))
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn end_session(&self, id_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET ended_at = $1 WHERE id_hash = $2 AND ended_at IS NULL")
+            .bind(now())
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn create_api_token(
+        &self,
+        org: OrgId,
+        token: &NewApiToken<'_>,
+    ) -> Result<i64, StoreError> {
+        let scopes: Vec<&str> = token.scopes.iter().map(|p| p.scope()).collect();
+        Ok(sqlx::query("INSERT INTO api_tokens (org_id, name, token_hash, scopes, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+            .bind(org.0)
+            .bind(token.name)
+            .bind(token.token_hash)
+            .bind(serde_json::to_string(&scopes).expect("scopes are JSON"))
+            .bind(token.created_by)
+            .bind(now())
+            .bind(timestamp(token.expires_at))
+            .fetch_one(&self.pool)
+            .await?
+            .get(0))
+    }
+
+    pub async fn api_tokens(&self, org: OrgId) -> Result<Vec<ApiTokenRecord>, StoreError> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE org_id = $1 ORDER BY id");
+        let rows = sqlx::query(&sql).bind(org.0).fetch_all(&self.pool).await?;
+        rows.iter().map(token_from_row).collect()
+    }
+
+    /// The token with this hash, whichever organization it belongs to (the hash is the secret).
+    pub async fn api_token_by_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<ApiTokenRecord>, StoreError> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1");
+        let row = sqlx::query(&sql)
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(token_from_row).transpose()
+    }
+
+    /// False when `org` has no token with this id.
+    pub async fn revoke_api_token(&self, org: OrgId, id: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE org_id = $2 AND id = $3 AND revoked_at IS NULL")
+            .bind(now())
+            .bind(org.0)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 1 {
+            return Ok(true);
+        }
+        let exists = sqlx::query("SELECT 1 FROM api_tokens WHERE org_id = $1 AND id = $2")
+            .bind(org.0)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(exists.is_some())
+    }
+
+    /// Notes a failed login under each key (an account, an address).
+    pub async fn record_login_failure(&self, keys: &[&str]) -> Result<(), StoreError> {
+        let at = now();
+        for key in keys {
+            sqlx::query("INSERT INTO login_failures (throttle_key, at) VALUES ($1, $2)")
+                .bind(*key)
+                .bind(&at)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Failed logins under `key` since `since`, and the oldest of them (when the window reopens).
+    pub async fn login_failures_since(
+        &self,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*), MIN(at) FROM login_failures WHERE throttle_key = $1 AND at > $2",
+        )
+        .bind(key)
+        .bind(timestamp(since))
+        .fetch_one(&self.pool)
+        .await?;
+        let oldest: Option<String> = row.get(1);
+        Ok((
+            row.get(0),
+            oldest.as_deref().map(parse_timestamp).transpose()?,
+        ))
+    }
+
+    pub async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM login_failures WHERE throttle_key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+fn token_from_row(r: &sqlx::any::AnyRow) -> Result<ApiTokenRecord, StoreError> {
+    let scopes: String = r.get(3);
+    let scopes: Vec<String> = serde_json::from_str(&scopes)
+        .map_err(|e| StoreError::Corrupt(format!("token scopes: {e}")))?;
+    Ok(ApiTokenRecord {
+        id: r.get(0),
+        org: OrgId(r.get(1)),
+        name: r.get(2),
+        scopes: scopes
+            .iter()
+            .map(|s| {
+                Permission::parse_scope(s)
+                    .ok_or_else(|| StoreError::Corrupt(format!("scope {s:?}")))
+            })
+            .collect::<Result<_, _>>()?,
+        created_by: r.get(4),
+        created_at: r.get(5),
+        expires_at: parse_timestamp(&r.get::<String, _>(6))?,
+        revoked_at: r.get(7),
+    })
+}
