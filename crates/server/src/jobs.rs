@@ -72,9 +72,15 @@ pub async fn start_import(
                 max_errors: 20,
                 replace,
             };
+            // Errors name the file as the user sent it, not the server's temporary copy.
+            let folder = format!(
+                "{}{}",
+                upload.folder.path().display(),
+                std::path::MAIN_SEPARATOR
+            );
             let report = import_file(&state.store, request, &stage)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| e.to_string().replace(&folder, ""))?;
             drop(upload.folder);
             Ok(json!({
                 "import_id": report.outcome.import_id,

@@ -56,6 +56,12 @@ impl Store {
         })
     }
 
+    /// The raw pool, for tests that must reach past the store (e.g. to tamper with rows).
+    #[cfg(feature = "testing")]
+    pub fn pool_for_tests(&self) -> &AnyPool {
+        &self.pool
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -1,0 +1,1243 @@
+//! The service end to end: the real server on a random port against a fresh database (SQLite
+//! always, PostgreSQL when `TENURE_TEST_DATABASE_URL` is set), driven over HTTP.
+
+mod support;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use support::*;
+use tenure_domain::Plan;
+use tenure_server::Settings;
+
+#[tokio::test]
+async fn health_metrics_and_the_openapi_document_are_served() {
+    let server = TestServer::start(TestDatabase::sqlite(), Settings::default()).await;
+    let http = reqwest::Client::new();
+    let health = http.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    let owner = server.sign_up("acme", "owner@acme.example").await;
+    owner.get("/api/v1/me").await.expect(200);
+    let metrics = http
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            r#"tenure_http_requests_total{method="GET",route="/api/v1/me",status="200"} 1"#
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("tenure_http_request_duration_seconds_bucket"),
+        "{metrics}"
+    );
+    let served: Value = http
+        .get(server.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        served,
+        serde_json::to_value(tenure_server::openapi()).unwrap()
+    );
+    let missing = http
+        .get(server.url("/api/v1/nothing-here"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let body: Value = missing.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+    server.stop().await;
+}
+
+/// The document is generated from the handlers; this snapshot makes every change to the API
+/// visible in review. `TENURE_UPDATE_SNAPSHOTS=1` rewrites it.
+#[test]
+fn the_openapi_document_matches_its_snapshot() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+    let generated = serde_json::to_string_pretty(&tenure_server::openapi()).unwrap() + "\n";
+    if std::env::var_os("TENURE_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let stored = std::fs::read_to_string(&path)
+        .expect("crates/server/openapi.json (run with TENURE_UPDATE_SNAPSHOTS=1 to create it)");
+    assert!(
+        stored == generated,
+        "the OpenAPI document changed: review it and rerun with TENURE_UPDATE_SNAPSHOTS=1"
+    );
+    let document: Value = serde_json::from_str(&generated).unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(document["paths"]["/api/v1/people/{person}/score"]["get"].is_object());
+}
+
+/// TRUST.md 1–2: a member of A walking every route with B's ids gets 404, and B is unchanged.
+#[tokio::test]
+async fn every_route_answers_404_for_another_organizations_ids() {
+    for database in TestDatabase::all("every_route_answers_404_for_another_organizations_ids").await
+    {
+        let server = TestServer::start(database, Settings::default()).await;
+        let a = server.sign_up("org-a", "owner@a.example").await;
+        let b = server.sign_up("org-b", "owner@b.example").await;
+        for slug in ["org-a", "org-b"] {
+            server.grant(slug, Plan::Member).await;
+        }
+        server.seed_scores("org-a", "a", 12, 1).await;
+        server.seed_scores("org-b", "b", 12, 2).await;
+        let b_member = server
+            .invite_and_join(&b, "hr@b.example", json!({"role": "hr"}))
+            .await;
+        let b_invitation = b
+            .post(
+                "/api/v1/invitations",
+                json!({"email": "later@b.example", "role": "auditor"}),
+            )
+            .await
+            .expect(201)["id"]
+            .clone();
+        let b_token = b
+            .post(
+                "/api/v1/tokens",
+                json!({"name": "b", "scopes": ["aggregates:read"], "expires_in_days": 5}),
+            )
+            .await
+            .expect(201)["id"]
+            .clone();
+        let b_job = b
+            .upload(
+                "bad.csv",
+                "id,left\n",
+                "id = \"id\"\ntarget = \"left\"\npositive = \"yes\"\n",
+            )
+            .await;
+        b.wait_for_job(b_job).await;
+        let b_ids: BTreeMap<&str, String> = BTreeMap::from([
+            ("user_id", b_member.to_string()),
+            ("id", String::new()),
+            ("version", "2".to_owned()),
+            ("team", "b-team-0".to_owned()),
+            ("person", "b-003".to_owned()),
+        ]);
+        let ids_by_route: BTreeMap<&str, String> = BTreeMap::from([
+            ("/api/v1/invitations/{id}", b_invitation.to_string()),
+            ("/api/v1/tokens/{id}", b_token.to_string()),
+            ("/api/v1/jobs/{id}", b_job.to_string()),
+        ]);
+        let before = server.organization_state("org-b").await;
+        let document = tenure_server::openapi();
+        let mut walked = 0;
+        for (path, item) in document.paths.paths.iter() {
+            if !path.contains('{') {
+                continue;
+            }
+            for method in methods_of(item) {
+                let mut url = path.clone();
+                for (name, value) in &b_ids {
+                    let value = if *name == "id" && path.contains("{id}") {
+                        ids_by_route[path.as_str()].clone()
+                    } else {
+                        value.clone()
+                    };
+                    url = url.replace(&format!("{{{name}}}"), &value);
+                }
+                let body = match method {
+                    "patch" => json!({"role": "auditor"}),
+                    _ => json!({}),
+                };
+                let answer = a.call(method, &url, Some(body)).await;
+                assert_eq!(
+                    answer.status, 404,
+                    "{method} {url} as a member of A answered {}: {}",
+                    answer.status, answer.body
+                );
+                walked += 1;
+            }
+        }
+        assert!(walked >= 8, "only {walked} routes with ids");
+        // Collections only ever list the caller's own organization.
+        let scores = a.get("/api/v1/scores?per_page=500").await.expect(200);
+        assert!(scores["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["person"].as_str().unwrap().starts_with("a-")));
+        let members = a.get("/api/v1/members").await.expect(200);
+        assert_eq!(members.as_array().unwrap().len(), 1);
+        assert_eq!(
+            a.get("/api/v1/models")
+                .await
+                .expect(200)
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(a.get("/api/v1/jobs").await.expect(200)["items"]
+            .as_array()
+            .unwrap()
+            .is_empty());
+        assert!(a
+            .get("/api/v1/tokens")
+            .await
+            .expect(200)
+            .as_array()
+            .unwrap()
+            .is_empty());
+        let after = server.organization_state("org-b").await;
+        assert!(
+            after == before,
+            "organization B changed:\nbefore {before}\nafter {after}"
+        );
+        server.stop().await;
+    }
+}
+
+/// TRUST.md 3–4: each role × each endpoint gets the expected status; deny by default.
+#[tokio::test]
+async fn each_role_gets_exactly_its_permissions_on_every_endpoint() {
+    for database in
+        TestDatabase::all("each_role_gets_exactly_its_permissions_on_every_endpoint").await
+    {
+        let server = TestServer::start(database, Settings::default()).await;
+        let owner = server.sign_up("roles", "owner@roles.example").await;
+        server.grant("roles", Plan::Member).await;
+        server.seed_scores("roles", "r", 20, 1).await;
+        let hr = server
+            .join_as(&owner, "hr@roles.example", json!({"role": "hr"}))
+            .await;
+        let manager = server
+            .join_as(
+                &owner,
+                "manager@roles.example",
+                json!({"role": "manager", "manager_key": "r-000"}),
+            )
+            .await;
+        let auditor = server
+            .join_as(&owner, "auditor@roles.example", json!({"role": "auditor"}))
+            .await;
+        // (method, path, body, [owner, hr, manager, auditor])
+        let matrix: Vec<(&str, &str, Value, [u16; 4])> = vec![
+            ("get", "/api/v1/me", json!(null), [200, 200, 200, 200]),
+            ("get", "/api/v1/members", json!(null), [200, 403, 403, 403]),
+            (
+                "patch",
+                "/api/v1/members/999999",
+                json!({"role": "hr"}),
+                [404, 403, 403, 403],
+            ),
+            (
+                "delete",
+                "/api/v1/members/999999",
+                json!(null),
+                [404, 403, 403, 403],
+            ),
+            (
+                "get",
+                "/api/v1/invitations",
+                json!(null),
+                [200, 403, 403, 403],
+            ),
+            (
+                "post",
+                "/api/v1/invitations",
+                json!({"email": "not an address", "role": "hr"}),
+                [400, 403, 403, 403],
+            ),
+            (
+                "delete",
+                "/api/v1/invitations/999999",
+                json!(null),
+                [404, 403, 403, 403],
+            ),
+            ("get", "/api/v1/tokens", json!(null), [200, 403, 403, 403]),
+            (
+                "post",
+                "/api/v1/tokens",
+                json!({"name": "", "scopes": ["aggregates:read"], "expires_in_days": 1}),
+                [400, 403, 403, 403],
+            ),
+            (
+                "delete",
+                "/api/v1/tokens/999999",
+                json!(null),
+                [404, 403, 403, 403],
+            ),
+            ("get", "/api/v1/plan", json!(null), [200, 403, 403, 403]),
+            ("get", "/api/v1/imports", json!(null), [200, 200, 403, 403]),
+            (
+                "post",
+                "/api/v1/imports",
+                json!("multipart without a file"),
+                [400, 400, 403, 403],
+            ),
+            ("get", "/api/v1/jobs", json!(null), [200, 200, 403, 403]),
+            (
+                "get",
+                "/api/v1/jobs/999999",
+                json!(null),
+                [404, 404, 403, 403],
+            ),
+            ("get", "/api/v1/models", json!(null), [200, 200, 403, 200]),
+            (
+                "post",
+                "/api/v1/models",
+                json!({"learner": "no such learner"}),
+                [400, 400, 403, 403],
+            ),
+            ("get", "/api/v1/models/1", json!(null), [200, 200, 403, 200]),
+            (
+                "post",
+                "/api/v1/scoring-runs",
+                json!({"model_version": 999999}),
+                [404, 404, 403, 403],
+            ),
+            ("get", "/api/v1/summary", json!(null), [200, 200, 200, 200]),
+            ("get", "/api/v1/teams", json!(null), [200, 200, 200, 200]),
+            (
+                "get",
+                "/api/v1/teams/r-team-0",
+                json!(null),
+                [200, 200, 200, 200],
+            ),
+            ("get", "/api/v1/scores", json!(null), [200, 200, 403, 403]),
+            (
+                "get",
+                "/api/v1/people/r-004/score",
+                json!(null),
+                [200, 200, 403, 403],
+            ),
+            ("get", "/api/v1/audit", json!(null), [200, 403, 403, 200]),
+            (
+                "get",
+                "/api/v1/audit/export",
+                json!(null),
+                [200, 403, 403, 200],
+            ),
+            (
+                "get",
+                "/api/v1/audit/verify",
+                json!(null),
+                [200, 403, 403, 200],
+            ),
+        ];
+        // Every route of the document is in the matrix, so a new endpoint cannot skip it.
+        let covered: std::collections::BTreeSet<(String, String)> = matrix
+            .iter()
+            .map(|(m, p, _, _)| (m.to_string(), template_of(p)))
+            .collect();
+        let public = [
+            "/api/v1/signup",
+            "/api/v1/login",
+            "/api/v1/logout",
+            "/api/v1/invitations/accept",
+        ];
+        for (path, item) in tenure_server::openapi().paths.paths.iter() {
+            for method in methods_of(item) {
+                if public.contains(&path.as_str()) {
+                    continue;
+                }
+                assert!(
+                    covered.contains(&(method.to_owned(), path.clone())),
+                    "{method} {path} is missing from the role matrix"
+                );
+            }
+        }
+        for (method, path, body, expected) in &matrix {
+            for (client, want) in [&owner, &hr, &manager, &auditor].into_iter().zip(expected) {
+                let answer = if *path == "/api/v1/imports" && *method == "post" {
+                    client.upload_form_without_file().await
+                } else {
+                    client
+                        .call(method, path, (!body.is_null()).then(|| body.clone()))
+                        .await
+                };
+                assert_eq!(
+                    answer.status, *want,
+                    "{method} {path} as {}: {}",
+                    client.label, answer.body
+                );
+            }
+        }
+        // Managers never get an individual score, whatever they ask.
+        for path in [
+            "/api/v1/scores",
+            "/api/v1/scores?band=high",
+            "/api/v1/people/r-001/score",
+            "/api/v1/people/r-000/score",
+        ] {
+            assert_eq!(manager.get(path).await.status, 403);
+        }
+        // A user with no membership at all has no permission anywhere.
+        let nobody = server.client("nobody");
+        assert_eq!(nobody.get("/api/v1/summary").await.status, 401);
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn hr_units_and_managers_reporting_lines_limit_what_they_see() {
+    let server = TestServer::start(TestDatabase::sqlite(), Settings::default()).await;
+    let owner = server.sign_up("reach", "owner@reach.example").await;
+    server.grant("reach", Plan::Member).await;
+    server.seed_scores("reach", "r", 30, 1).await;
+    let hr_team1 = server
+        .join_as(
+            &owner,
+            "hr1@reach.example",
+            json!({"role": "hr", "units": ["r-team-1"]}),
+        )
+        .await;
+    let everyone = owner.get("/api/v1/scores?per_page=500").await.expect(200);
+    assert_eq!(everyone["total"], 30);
+    let limited = hr_team1
+        .get("/api/v1/scores?per_page=500")
+        .await
+        .expect(200);
+    let teams: Vec<&str> = limited["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["team"].as_str().unwrap())
+        .collect();
+    assert!(
+        !teams.is_empty() && teams.iter().all(|t| *t == "r-team-1"),
+        "{teams:?}"
+    );
+    let outside = everyone["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["team"] != "r-team-1")
+        .unwrap();
+    let url = format!(
+        "/api/v1/people/{}/score",
+        outside["person"].as_str().unwrap()
+    );
+    assert_eq!(
+        hr_team1.get(&url).await.status,
+        404,
+        "a person outside the units is not found"
+    );
+    assert_eq!(
+        hr_team1.get("/api/v1/summary").await.expect(200)["reach"],
+        "units"
+    );
+
+    // r-001 leads team 0: its line is the team without its lead.
+    let lead = server
+        .join_as(
+            &owner,
+            "lead@reach.example",
+            json!({"role": "manager", "manager_key": "r-001"}),
+        )
+        .await;
+    let summary = lead.get("/api/v1/summary").await.expect(200);
+    assert_eq!(summary["reach"], "reporting_line");
+    let line_size = summary["figures"]["people"].as_u64().unwrap();
+    let team_0 = owner.get("/api/v1/teams/r-team-0").await.expect(200);
+    assert_eq!(
+        line_size,
+        team_0["people"].as_u64().unwrap() - 1,
+        "the lead's reports: the team without the lead"
+    );
+    let lead_teams = lead.get("/api/v1/teams").await.expect(200);
+    let names: Vec<&str> = lead_teams["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["r-team-0"]);
+    // The top of the organization sees everyone below through the leads.
+    let boss = server
+        .join_as(
+            &owner,
+            "boss@reach.example",
+            json!({"role": "manager", "manager_key": "r-000"}),
+        )
+        .await;
+    assert_eq!(
+        boss.get("/api/v1/summary").await.expect(200)["figures"]["people"],
+        29
+    );
+    server.stop().await;
+}
+
+/// TRUST.md 5: figures of groups under five people are withheld.
+#[tokio::test]
+async fn groups_under_five_people_are_never_shown() {
+    let server = TestServer::start(TestDatabase::sqlite(), Settings::default()).await;
+    let owner = server.sign_up("small", "owner@small.example").await;
+    server.grant("small", Plan::Member).await;
+    // Teams of 3, 3 and 2 people (team = index mod 3 over eight people).
+    server.seed_scores("small", "s", 8, 1).await;
+    let teams = owner.get("/api/v1/teams").await.expect(200);
+    for team in teams["teams"].as_array().unwrap() {
+        assert_eq!(team["suppressed"], true, "{team}");
+        assert!(
+            team["people"].is_null()
+                && team["expected_leavers"].is_null()
+                && team["high"].is_null(),
+            "{team}"
+        );
+    }
+    let one = owner.get("/api/v1/teams/s-team-0").await.expect(200);
+    assert_eq!(one["suppressed"], true);
+    let manager = server
+        .join_as(
+            &owner,
+            "m@small.example",
+            json!({"role": "manager", "manager_key": "s-001"}),
+        )
+        .await;
+    let summary = manager.get("/api/v1/summary").await.expect(200);
+    assert_eq!(summary["figures"]["suppressed"], true, "{summary}");
+    assert!(summary["figures"]["people"].is_null());
+    server.stop().await;
+}
+
+/// TRUST.md 26, 28: a fresh session id at login, logout ends it on the server, timeouts, cookie flags.
+#[tokio::test]
+async fn sessions_are_renewed_at_login_ended_at_logout_and_expire() {
+    let server = TestServer::start(TestDatabase::sqlite(), Settings::default()).await;
+    let owner = server.sign_up("sess", "owner@sess.example").await;
+    let signed_up_cookie = owner.cookie.clone().unwrap();
+    // Session fixation: log in presenting an existing session id; a different one comes back
+    // and the presented one no longer works.
+    let again = server
+        .login_with_cookie("owner@sess.example", PASSWORD, Some(&signed_up_cookie))
+        .await;
+    assert_ne!(again.cookie, owner.cookie);
+    assert_eq!(owner.get("/api/v1/me").await.status, 401);
+    again.get("/api/v1/me").await.expect(200);
+    // Planted: an id the attacker made up is never adopted.
+    let planted = server
+        .login_with_cookie("owner@sess.example", PASSWORD, Some("attacker-chosen-id"))
+        .await;
+    assert_ne!(planted.cookie.as_deref(), Some("attacker-chosen-id"));
+    // Logout kills the session server-side: replaying the cookie fails.
+    let logout = again.post("/api/v1/logout", json!({})).await;
+    assert_eq!(logout.status, 204);
+    assert!(logout.set_cookie.as_deref().unwrap().contains("Max-Age=0"));
+    assert_eq!(again.get("/api/v1/me").await.status, 401);
+    planted.get("/api/v1/me").await.expect(200);
+    // Cookie flags (Secure only behind TLS, set by the operator).
+    let header = planted.set_cookie.clone().unwrap();
+    assert!(
+        header.contains("HttpOnly")
+            && header.contains("SameSite=Strict")
+            && !header.contains("Secure"),
+        "{header}"
+    );
+    server.stop().await;
+
+    let secure = Settings {
+        secure_cookies: true,
+        session_idle_minutes: 0,
+        ..Settings::default()
+    };
+    let server = TestServer::start(TestDatabase::sqlite(), secure).await;
+    let owner = server.sign_up("idle", "owner@idle.example").await;
+    assert!(owner.set_cookie.as_deref().unwrap().contains("; Secure"));
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let idle = owner.get("/api/v1/me").await;
+    assert_eq!(
+        (idle.status, idle.body["error"]["code"].as_str()),
+        (401, Some("session_expired"))
+    );
+    server.stop().await;
+
+    let short = Settings {
+        session_absolute_hours: 0,
+        ..Settings::default()
+    };
+    let server = TestServer::start(TestDatabase::sqlite(), short).await;
+    let owner = server.sign_up("absolute", "owner@absolute.example").await;
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(owner.get("/api/v1/me").await.status, 401);
+    server.stop().await;
+}
+
+/// TRUST.md 29: state-changing requests by cookie need the CSRF token; tokens don't use cookies.
+#[tokio::test]
+async fn state_changing_requests_without_the_csrf_token_are_refused() {
+    let server = TestServer::start(TestDatabase::sqlite(), Settings::default()).await;
+    let owner = server.sign_up("csrf", "owner@csrf.example").await;
+    let body = json!({"email": "x@csrf.example", "role": "hr"});
+    let mut forged = owner.clone();
+    forged.csrf = None;
+    let answer = forged.post("/api/v1/invitations", body.clone()).await;
+    assert_eq!(
+        (answer.status, answer.body["error"]["code"].as_str()),
+        (403, Some("csrf"))
+    );
+    forged.csrf = Some("0".repeat(64));
+    assert_eq!(
+        forged
+            .post("/api/v1/invitations", body.clone())
+            .await
+            .status,
+        403
+    );
+    assert_eq!(forged.post("/api/v1/logout", json!({})).await.status, 403);
+    assert!(
+        owner
+            .get("/api/v1/invitations")
+            .await
+            .expect(200)
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "nothing was created"
+    );
+    owner.post("/api/v1/invitations", body).await.expect(201);
+    server.stop().await;
+}
+
+/// TRUST.md 27: failed logins are throttled per account and per address, and the wait ends.
+#[tokio::test]
+async fn failed_logins_are_throttled_per_account_and_per_address() {
+    let settings = Settings {
+        login_failures_per_account: 3,
+        login_failures_per_address: 6,
+        login_window_seconds: 2,
+        ..Settings::default()
+    };
+    let server = TestServer::start(TestDatabase::sqlite(), settings).await;
+    server.sign_up("throttle", "owner@throttle.example").await;
+    for _ in 0..3 {
+        assert_eq!(
+            server
+                .login_status("owner@throttle.example", "wrong password!")
+                .await
+                .0,
+            401
+        );
+    }
+    let (status, retry_after) = server
+        .login_status("owner@throttle.example", PASSWORD)
+        .await;
+    assert_eq!(status, 429, "even the right password waits");
+    assert!(
+        retry_after.is_some_and(|s| (1..=2).contains(&s)),
+        "{retry_after:?}"
+    );
+    // Not a permanent lockout: after the window the right password works.
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    assert_eq!(
+        server
+            .login_status("owner@throttle.example", PASSWORD)
+            .await
+            .0,
+        200
+    );
+    // Per address: guessing across many accounts from one address is throttled too.
+    for n in 0..6 {
+        assert_eq!(
+            server
+                .login_status(&format!("nobody{n}@throttle.example"), "wrong password!")
+                .await
+                .0,
+            401
+        );
+    }
+    assert_eq!(
+        server
+            .login_status("owner@throttle.example", PASSWORD)
+            .await
+            .0,
+        429
+    );
+    server.stop().await;
+}
+
+/// TRUST.md 29: API tokens are hashed, scoped, expiring, revocable, and need API access.
+#[tokio::test]
+async fn api_tokens_are_scoped_expiring_revocable_and_stored_hashed() {
+    for database in
+        TestDatabase::all("api_tokens_are_scoped_expiring_revocable_and_stored_hashed").await
+    {
+        let server = TestServer::start(database, Settings::default()).await;
+        let owner = server.sign_up("tokens", "owner@tokens.example").await;
+        server.seed_scores("tokens", "t", 10, 1).await;
+        let refused = owner
+            .post(
+                "/api/v1/tokens",
+                json!({"name": "ci", "scopes": ["aggregates:read"], "expires_in_days": 30}),
+            )
+            .await;
+        assert_eq!(
+            (refused.status, refused.body["error"]["code"].as_str()),
+            (402, Some("plan_required")),
+            "basic has no API access"
+        );
+        server.grant("tokens", Plan::Member).await;
+        let created = owner
+            .post(
+                "/api/v1/tokens",
+                json!({"name": "ci", "scopes": ["aggregates:read"], "expires_in_days": 30}),
+            )
+            .await
+            .expect(201);
+        let token = created["token"].as_str().unwrap().to_owned();
+        assert!(token.starts_with("tnr_"));
+        let bearer = server.bearer(&token);
+        bearer.get("/api/v1/summary").await.expect(200);
+        assert_eq!(
+            bearer.get("/api/v1/scores").await.status,
+            403,
+            "out of scope"
+        );
+        assert_eq!(
+            bearer.get("/api/v1/members").await.status,
+            403,
+            "out of scope"
+        );
+        // No CSRF for bearer tokens, but still only their scopes.
+        assert_eq!(bearer.post("/api/v1/models", json!({})).await.status, 403);
+        // Stored as a hash only.
+        let stored = server
+            .raw_strings("SELECT token_hash FROM api_tokens")
+            .await;
+        assert_eq!(stored, vec![tenure_server::secrets::hash_secret(&token)]);
+        assert!(!server.raw_strings("SELECT scopes FROM api_tokens").await[0].contains(&token));
+        // A scope the creator's role lacks is refused at creation.
+        let hr = server
+            .join_as(&owner, "hr@tokens.example", json!({"role": "hr"}))
+            .await;
+        assert_eq!(
+            hr.post(
+                "/api/v1/tokens",
+                json!({"name": "x", "scopes": ["audit:read"], "expires_in_days": 1})
+            )
+            .await
+            .status,
+            403
+        );
+        assert_eq!(
+            owner
+                .post(
+                    "/api/v1/tokens",
+                    json!({"name": "x", "scopes": ["everything"], "expires_in_days": 1})
+                )
+                .await
+                .status,
+            400
+        );
+        assert_eq!(
+            owner
+                .post(
+                    "/api/v1/tokens",
+                    json!({"name": "x", "scopes": ["scores:read"], "expires_in_days": 9999})
+                )
+                .await
+                .status,
+            400
+        );
+        // Revoked: at once.
+        let id = created["id"].as_i64().unwrap();
+        assert_eq!(
+            owner.delete(&format!("/api/v1/tokens/{id}")).await.status,
+            204
+        );
+        let revoked = bearer.get("/api/v1/summary").await;
+        assert_eq!(
+            (revoked.status, revoked.body["error"]["code"].as_str()),
+            (401, Some("invalid_token"))
+        );
+        // Expired.
+        let expired = server
+            .insert_token(
+                "tokens",
+                &["aggregates:read"],
+                chrono::Duration::seconds(-1),
+            )
+            .await;
+        assert_eq!(
+            server.bearer(&expired).get("/api/v1/summary").await.status,
+            401
+        );
+        let live = server
+            .insert_token("tokens", &["aggregates:read"], chrono::Duration::hours(1))
+            .await;
+        server
+            .bearer(&live)
+            .get("/api/v1/summary")
+            .await
+            .expect(200);
+        // A token stops with its plan: an expired membership turns API access off.
+        server.grant_until("tokens", Plan::Member, -1).await;
+        assert_eq!(
+            server.bearer(&live).get("/api/v1/summary").await.status,
+            402
+        );
+        server.stop().await;
+    }
+}
+
+/// TRUST.md 8–9: each read of a person's score writes one audit row; the chain detects tampering.
+#[tokio::test]
+async fn reads_of_scores_are_audited_in_a_chain_that_detects_tampering() {
+    for database in
+        TestDatabase::all("reads_of_scores_are_audited_in_a_chain_that_detects_tampering").await
+    {
+        let server = TestServer::start(database, Settings::default()).await;
+        let owner = server.sign_up("audit", "owner@audit.example").await;
+        server.grant("audit", Plan::Member).await;
+        server.seed_scores("audit", "p", 12, 1).await;
+        let hr = server
+            .join_as(&owner, "hr@audit.example", json!({"role": "hr"}))
+            .await;
+        let read = hr.get("/api/v1/people/p-005/score").await;
+        let person = read.clone().expect(200);
+        assert_eq!(person["person"], "p-005");
+        assert!(person["drivers"]["raising"].is_array());
+        let page = hr.get("/api/v1/scores?per_page=3").await.expect(200);
+        assert_eq!(page["items"].as_array().unwrap().len(), 3);
+        // Aggregates are not individual reads.
+        hr.get("/api/v1/summary").await.expect(200);
+        let log = owner.get("/api/v1/audit").await.expect(200);
+        let rows = log["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 4, "{log}");
+        assert_eq!(rows[0]["subject"], "p-005");
+        assert_eq!(rows[0]["action"], "score.read");
+        assert_eq!(rows[0]["actor"], format!("user:{}", hr.user_id));
+        assert_eq!(rows[0]["request_id"].as_str(), read.request_id.as_deref());
+        assert!(rows[1..].iter().all(|r| r["action"] == "scores.list"));
+        let verdict = owner.get("/api/v1/audit/verify").await.expect(200);
+        assert_eq!(
+            (verdict["intact"].as_bool(), verdict["rows"].as_i64()),
+            (Some(true), Some(4))
+        );
+        let csv = owner.get_text("/api/v1/audit/export").await;
+        assert_eq!(csv.lines().count(), 5, "{csv}");
+        assert!(csv.lines().nth(1).unwrap().contains("p-005"));
+
+        // Append-only: the database itself refuses updates and deletes.
+        assert!(server
+            .raw_execute("UPDATE audit_log SET subject = 'p-001' WHERE seq = 1")
+            .await
+            .is_err());
+        assert!(server
+            .raw_execute("DELETE FROM audit_log WHERE seq = 2")
+            .await
+            .is_err());
+        // Someone with the power to drop the guard edits a row: verification finds it.
+        server.drop_audit_guard().await;
+        server
+            .raw_execute("UPDATE audit_log SET subject = 'p-001' WHERE seq = 1")
+            .await
+            .unwrap();
+        let verdict = owner.get("/api/v1/audit/verify").await.expect(200);
+        assert_eq!(
+            (verdict["intact"].as_bool(), verdict["broken_at"].as_i64()),
+            (Some(false), Some(1)),
+            "{verdict}"
+        );
+        server
+            .raw_execute("UPDATE audit_log SET subject = 'p-005' WHERE seq = 1")
+            .await
+            .unwrap();
+        assert_eq!(
+            owner.get("/api/v1/audit/verify").await.expect(200)["intact"],
+            true
+        );
+        // A removed row breaks the chain at the row after it.
+        server
+            .raw_execute("DELETE FROM audit_log WHERE seq = 2")
+            .await
+            .unwrap();
+        let verdict = owner.get("/api/v1/audit/verify").await.expect(200);
+        assert_eq!(
+            (verdict["intact"].as_bool(), verdict["broken_at"].as_i64()),
+            (Some(false), Some(3)),
+            "{verdict}"
+        );
+        server.stop().await;
+    }
+}
+
+/// Concurrent reads are all audited, each once, in one unbroken chain (group commit).
+#[tokio::test]
+async fn concurrent_reads_are_each_audited_once() {
+    let server = TestServer::start(TestDatabase::sqlite(), Settings::default()).await;
+    let owner = server.sign_up("busy", "owner@busy.example").await;
+    server.grant("busy", Plan::Member).await;
+    server.seed_scores("busy", "q", 10, 1).await;
+    let reads = (0..60).map(|n| {
+        let owner = owner.clone();
+        async move {
+            owner
+                .get(&format!("/api/v1/people/q-{:03}/score", n % 10))
+                .await
+                .status
+        }
+    });
+    let statuses = futures_join_all(reads).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let verdict = owner.get("/api/v1/audit/verify").await.expect(200);
+    assert_eq!(
+        (verdict["intact"].as_bool(), verdict["rows"].as_i64()),
+        (Some(true), Some(60))
+    );
+    server.stop().await;
+}
+
+/// Plans: an expired membership turns entitlements off and keeps the data; renewal restores it.
+#[tokio::test]
+async fn an_expired_plan_turns_entitlements_off_and_keeps_the_data() {
+    let server = TestServer::start(TestDatabase::sqlite(), Settings::default()).await;
+    let owner = server.sign_up("lapse", "owner@lapse.example").await;
+    let plan = owner.get("/api/v1/plan").await.expect(200);
+    assert_eq!(
+        (plan["plan"].as_str(), plan["active"].as_bool()),
+        (Some("basic"), Some(true))
+    );
+    server.seed_scores("lapse", "l", 10, 1).await;
+    let before = owner.get("/api/v1/scores").await.expect(200);
+    server.grant_until("lapse", Plan::Basic, -1).await;
+    let plan = owner.get("/api/v1/plan").await.expect(200);
+    assert_eq!(
+        (
+            plan["active"].as_bool(),
+            plan["entitlements"].as_array().unwrap().len()
+        ),
+        (Some(false), 0)
+    );
+    for path in [
+        "/api/v1/scores",
+        "/api/v1/summary",
+        "/api/v1/people/l-001/score",
+    ] {
+        let answer = owner.get(path).await;
+        assert_eq!(
+            (answer.status, answer.body["error"]["code"].as_str()),
+            (402, Some("plan_required")),
+            "{path}"
+        );
+    }
+    assert_eq!(owner.post("/api/v1/models", json!({})).await.status, 402);
+    server.grant("lapse", Plan::Basic).await;
+    assert_eq!(
+        owner.get("/api/v1/scores").await.expect(200),
+        before,
+        "the data was kept"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn invitations_are_single_use_expiring_and_members_can_be_changed_and_removed() {
+    let server = TestServer::start(TestDatabase::sqlite(), Settings::default()).await;
+    let owner = server.sign_up("team", "owner@team.example").await;
+    let invitation = owner
+        .post(
+            "/api/v1/invitations",
+            json!({"email": "Hr@Team.example", "role": "hr", "units": ["Sales"]}),
+        )
+        .await
+        .expect(201);
+    let token = invitation["token"].as_str().unwrap();
+    let accept = json!({"token": token, "display_name": "Hana", "password": PASSWORD});
+    let anonymous = server.client("anonymous");
+    anonymous
+        .post("/api/v1/invitations/accept", accept.clone())
+        .await
+        .expect(201);
+    assert_eq!(
+        anonymous
+            .post("/api/v1/invitations/accept", accept)
+            .await
+            .status,
+        404,
+        "single use"
+    );
+    let short = json!({"token": "inv_nothing", "display_name": "X", "password": "short"});
+    assert_eq!(
+        anonymous
+            .post("/api/v1/invitations/accept", short)
+            .await
+            .status,
+        400
+    );
+    let hr = server.login("hr@team.example", PASSWORD).await;
+    let me = hr.get("/api/v1/me").await.expect(200);
+    assert_eq!(
+        (me["role"].as_str(), me["units"][0].as_str()),
+        (Some("hr"), Some("Sales"))
+    );
+    // A withdrawn invitation cannot be used.
+    let second = owner
+        .post(
+            "/api/v1/invitations",
+            json!({"email": "a@team.example", "role": "auditor"}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(
+        owner
+            .delete(&format!("/api/v1/invitations/{}", second["id"]))
+            .await
+            .status,
+        204
+    );
+    let late = json!({"token": second["token"], "display_name": "A", "password": PASSWORD});
+    assert_eq!(
+        anonymous
+            .post("/api/v1/invitations/accept", late)
+            .await
+            .status,
+        404
+    );
+    // Role change, then removal signs the member out.
+    let changed = owner
+        .patch(
+            &format!("/api/v1/members/{}", hr.user_id),
+            json!({"role": "auditor"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(changed["role"], "auditor");
+    assert_eq!(
+        owner
+            .patch(
+                &format!("/api/v1/members/{}", hr.user_id),
+                json!({"role": "manager"})
+            )
+            .await
+            .status,
+        400,
+        "a manager needs a line"
+    );
+    assert_eq!(
+        owner
+            .delete(&format!("/api/v1/members/{}", hr.user_id))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(hr.get("/api/v1/me").await.status, 401);
+    // The last owner stays.
+    assert_eq!(
+        owner
+            .delete(&format!("/api/v1/members/{}", owner.user_id))
+            .await
+            .status,
+        409
+    );
+    // Sign-up validation.
+    let taken = anonymous.post("/api/v1/signup", json!({"organization_slug": "team", "organization_name": "T", "email": "new@x.example", "display_name": "N", "password": PASSWORD})).await;
+    assert_eq!(taken.status, 409);
+    let weak = anonymous.post("/api/v1/signup", json!({"organization_slug": "new", "organization_name": "T", "email": "new@x.example", "display_name": "N", "password": "elevenchars"})).await;
+    assert_eq!(weak.status, 400);
+    server.stop().await;
+}
+
+/// The whole path through the API on the real IBM file: upload (as a background job with
+/// progress), train (which scores everyone), read scores, drivers, teams and the model card.
+#[tokio::test]
+async fn upload_train_and_read_scores_through_the_api() {
+    for database in TestDatabase::all("upload_train_and_read_scores_through_the_api").await {
+        let settings = Settings {
+            training_threads: 1,
+            ..Settings::default()
+        };
+        let server = TestServer::start(database, settings).await;
+        let owner = server.sign_up("ibm", "owner@ibm.example").await;
+        let csv =
+            std::fs::read_to_string(shared_data("WA_Fn-UseC_-HR-Employee-Attrition.csv")).unwrap();
+        let job = owner
+            .upload("WA_Fn-UseC_-HR-Employee-Attrition.csv", &csv, IBM_MAPPING)
+            .await;
+        let done = owner.wait_for_job(job).await;
+        assert_eq!(done["status"], "succeeded", "{done}");
+        assert_eq!(done["result"]["rows_added"], 1470);
+        let imports = owner.get("/api/v1/imports").await.expect(200);
+        assert_eq!(
+            imports["items"][0]["file_name"],
+            "WA_Fn-UseC_-HR-Employee-Attrition.csv"
+        );
+
+        // A broken file: the job fails with the CLI's precise error and nothing lands.
+        let broken = csv.replacen("\n41,Yes,", "\nforty-one,Yes,", 1);
+        assert_ne!(broken, csv, "the fixture line exists");
+        let job = owner.upload("broken.csv", &broken, IBM_MAPPING).await;
+        let failed = owner.wait_for_job(job).await;
+        assert_eq!(failed["status"], "failed");
+        let error = failed["error"].as_str().unwrap();
+        assert!(
+            error.starts_with("broken.csv:2:1 (column \"Age\"): expected a number"),
+            "{error}"
+        );
+        assert_eq!(
+            owner.get("/api/v1/imports").await.expect(200)["items"][0]["status"],
+            "failed"
+        );
+
+        let job = owner
+            .post("/api/v1/models", json!({"seed": 1}))
+            .await
+            .expect(202)["job_id"]
+            .as_i64()
+            .unwrap();
+        let trained = owner.wait_for_job(job).await;
+        assert_eq!(trained["status"], "succeeded", "{trained}");
+        assert_eq!(
+            trained["result"]["people_scored"], 1233,
+            "everyone still employed"
+        );
+        let model = owner.get("/api/v1/models/1").await.expect(200);
+        let roc_auc = model["card"]["evaluation"]["roc_auc"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{model}"));
+        assert!(roc_auc > 0.8, "{roc_auc}");
+        let high = owner
+            .get("/api/v1/scores?band=high&per_page=5")
+            .await
+            .expect(200);
+        assert!(high["total"].as_u64().unwrap() > 0);
+        let first = &high["items"][0];
+        assert!(first["probability"].as_f64().unwrap() >= 0.25);
+        assert!(
+            !first["drivers"]["raising"].as_array().unwrap().is_empty(),
+            "{first}"
+        );
+        let person = first["person"].as_str().unwrap();
+        let one = owner
+            .get(&format!("/api/v1/people/{person}/score"))
+            .await
+            .expect(200);
+        assert_eq!(one["probability"], first["probability"]);
+        let teams = owner.get("/api/v1/teams").await.expect(200);
+        assert!(
+            teams["teams"].as_array().unwrap().len() >= 5,
+            "JobRole is the team: {teams}"
+        );
+        let summary = owner.get("/api/v1/summary").await.expect(200);
+        assert_eq!(summary["figures"]["people"], 1233);
+        // Rescoring the same inputs changes nothing.
+        let job = owner
+            .post("/api/v1/scoring-runs", json!({}))
+            .await
+            .expect(202)["job_id"]
+            .as_i64()
+            .unwrap();
+        let rescored = owner.wait_for_job(job).await;
+        assert_eq!(
+            (
+                rescored["result"]["scores_written"].as_u64(),
+                rescored["result"]["scores_unchanged"].as_u64()
+            ),
+            (Some(0), Some(1233)),
+            "{rescored}"
+        );
+        server.stop().await;
+    }
+}
+
+/// TRUST.md 30: a full run's logs carry no passwords, tokens, session ids, names, e-mail
+/// addresses, person keys, salaries or scores.
+#[tokio::test]
+async fn the_logs_of_a_full_run_carry_no_personal_data_or_secrets() {
+    let logs = capture_logs();
+    let server = TestServer::start(TestDatabase::sqlite(), Settings::default()).await;
+    let owner = server
+        .sign_up("secretive", "olga.owner@secretive.example")
+        .await;
+    server.grant("secretive", Plan::Member).await;
+    let csv =
+        std::fs::read_to_string(shared_data("WA_Fn-UseC_-HR-Employee-Attrition.csv")).unwrap();
+    let job = owner.upload("ibm.csv", &csv, IBM_MAPPING).await;
+    assert_eq!(owner.wait_for_job(job).await["status"], "succeeded");
+    server.seed_scores("secretive", "zq", 10, 1).await;
+    let invitation = owner
+        .post(
+            "/api/v1/invitations",
+            json!({"email": "harriet.hr@secretive.example", "role": "hr"}),
+        )
+        .await
+        .expect(201);
+    server
+        .client("anonymous")
+        .post("/api/v1/invitations/accept", json!({"token": invitation["token"], "display_name": "Harriet Hr", "password": "harriets secret pass"}))
+        .await
+        .expect(201);
+    assert_eq!(
+        server
+            .login_status("harriet.hr@secretive.example", "a wrong guess!!")
+            .await
+            .0,
+        401
+    );
+    let hr = server
+        .login("harriet.hr@secretive.example", "harriets secret pass")
+        .await;
+    let token = owner
+        .post(
+            "/api/v1/tokens",
+            json!({"name": "n", "scopes": ["scores:read"], "expires_in_days": 1}),
+        )
+        .await
+        .expect(201)["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let score = server
+        .bearer(&token)
+        .get("/api/v1/people/zq-007/score")
+        .await
+        .expect(200);
+    hr.get("/api/v1/scores").await.expect(200);
+    server.stop().await;
+
+    let text = logs.text();
+    assert!(
+        text.contains("\"route\":\"/api/v1/people/{person}/score\""),
+        "the run was logged: {text}"
+    );
+    let mut secrets = vec![
+        PASSWORD.to_owned(),
+        "harriets secret pass".into(),
+        "a wrong guess!!".into(),
+        token.clone(),
+        token[4..20].to_owned(),
+        invitation["token"].as_str().unwrap().to_owned(),
+        owner.cookie.clone().unwrap(),
+        owner.csrf.clone().unwrap(),
+        hr.cookie.clone().unwrap(),
+        "olga.owner".into(),
+        "harriet.hr".into(),
+        "Harriet Hr".into(),
+        "zq-007".into(),
+        score["probability"].to_string(),
+        // A salary from the uploaded file (MonthlyIncome of the first row).
+        "5993".into(),
+    ];
+    secrets.retain(|s| s.len() >= 4);
+    for secret in secrets {
+        assert!(!text.contains(&secret), "the logs contain {secret:?}");
+    }
+}
+
+const IBM_MAPPING: &str = r#"
+id = "EmployeeNumber"
+target = "Attrition"
+positive = "Yes"
+protected = ["Age", "Gender", "MaritalStatus"]
+ignore = ["EmployeeCount", "Over18", "StandardHours"]
+
+[roles]
+pay = "MonthlyIncome"
+level = "JobLevel"
+department = "Department"
+team = "JobRole"
+rating = "PerformanceRating"
+"#;
