@@ -921,3 +921,61 @@ mod evaluation {
         assert_eq!(a["brier"], b["brier"]);
     }
 }
+
+#[test]
+fn serve_answers_health_checks_and_stops_gracefully_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("tenure.db");
+    let mut server = Command::new(TENURE)
+        .args(["serve", "--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .env_remove("TENURE_DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    let address = first_line
+        .trim()
+        .strip_prefix("tenure listening on http://")
+        .unwrap_or_else(|| panic!("{first_line}"))
+        .to_owned();
+    let mut connection = std::net::TcpStream::connect(&address).unwrap();
+    write!(connection, "GET /healthz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    connection.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.ends_with("ok"), "{response}");
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = server.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let logs = stderr(&output);
+    assert!(logs.lines().all(|l| l.starts_with('{')), "JSON lines: {logs}");
+    assert!(logs.contains("\"route\":\"/healthz\"") && logs.contains("stopped"), "{logs}");
+}
+
+#[test]
+fn the_operator_grants_renews_and_shows_plans() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("tenure.db");
+    let db = db.to_str().unwrap();
+    assert!(tenure(&["thresholds", "--db", db, "--org", "acme"]).status.success());
+    let shown = tenure(&["admin", "--db", db, "plan", "show"]);
+    assert_eq!(stdout(&shown).trim(), "acme: no plan granted");
+    let granted = tenure(&["admin", "--db", db, "plan", "grant", "--org", "acme", "--plan", "member", "--until", "2099-01-31"]);
+    assert_eq!(stdout(&granted).trim(), "acme: member through 2099-01-31 (active)", "{}", stderr(&granted));
+    let lapsed = tenure(&["admin", "--db", db, "plan", "grant", "--org", "acme", "--plan", "basic", "--until", "2020-01-31"]);
+    assert!(stdout(&lapsed).contains("expired: entitlements off, data kept"));
+    let unknown = tenure(&["admin", "--db", db, "plan", "grant", "--org", "nobody", "--plan", "basic", "--until", "2030-01-01"]);
+    assert!(!unknown.status.success() && stderr(&unknown).contains("no organization \"nobody\""));
+    let bad_plan = tenure(&["admin", "--db", db, "plan", "grant", "--org", "acme", "--plan", "gold", "--until", "2030-01-01"]);
+    assert_eq!(bad_plan.status.code(), Some(2));
+    assert!(stderr(&bad_plan).contains("expected basic or member"));
+}
