@@ -928,7 +928,13 @@ fn serve_answers_health_checks_and_stops_gracefully_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("tenure.db");
     let mut server = Command::new(TENURE)
-        .args(["serve", "--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
         .env_remove("TENURE_DATABASE_URL")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -944,7 +950,11 @@ fn serve_answers_health_checks_and_stops_gracefully_on_sigterm() {
         .unwrap_or_else(|| panic!("{first_line}"))
         .to_owned();
     let mut connection = std::net::TcpStream::connect(&address).unwrap();
-    write!(connection, "GET /healthz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        connection,
+        "GET /healthz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut response = String::new();
     connection.read_to_string(&mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
@@ -957,8 +967,14 @@ fn serve_answers_health_checks_and_stops_gracefully_on_sigterm() {
     let output = server.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     let logs = stderr(&output);
-    assert!(logs.lines().all(|l| l.starts_with('{')), "JSON lines: {logs}");
-    assert!(logs.contains("\"route\":\"/healthz\"") && logs.contains("stopped"), "{logs}");
+    assert!(
+        logs.lines().all(|l| l.starts_with('{')),
+        "JSON lines: {logs}"
+    );
+    assert!(
+        logs.contains("\"route\":\"/healthz\"") && logs.contains("stopped"),
+        "{logs}"
+    );
 }
 
 #[test]
@@ -966,16 +982,159 @@ fn the_operator_grants_renews_and_shows_plans() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("tenure.db");
     let db = db.to_str().unwrap();
-    assert!(tenure(&["thresholds", "--db", db, "--org", "acme"]).status.success());
+    assert!(tenure(&["thresholds", "--db", db, "--org", "acme"])
+        .status
+        .success());
     let shown = tenure(&["admin", "--db", db, "plan", "show"]);
     assert_eq!(stdout(&shown).trim(), "acme: no plan granted");
-    let granted = tenure(&["admin", "--db", db, "plan", "grant", "--org", "acme", "--plan", "member", "--until", "2099-01-31"]);
-    assert_eq!(stdout(&granted).trim(), "acme: member through 2099-01-31 (active)", "{}", stderr(&granted));
-    let lapsed = tenure(&["admin", "--db", db, "plan", "grant", "--org", "acme", "--plan", "basic", "--until", "2020-01-31"]);
+    let granted = tenure(&[
+        "admin",
+        "--db",
+        db,
+        "plan",
+        "grant",
+        "--org",
+        "acme",
+        "--plan",
+        "member",
+        "--until",
+        "2099-01-31",
+    ]);
+    assert_eq!(
+        stdout(&granted).trim(),
+        "acme: member through 2099-01-31 (active)",
+        "{}",
+        stderr(&granted)
+    );
+    let lapsed = tenure(&[
+        "admin",
+        "--db",
+        db,
+        "plan",
+        "grant",
+        "--org",
+        "acme",
+        "--plan",
+        "basic",
+        "--until",
+        "2020-01-31",
+    ]);
     assert!(stdout(&lapsed).contains("expired: entitlements off, data kept"));
-    let unknown = tenure(&["admin", "--db", db, "plan", "grant", "--org", "nobody", "--plan", "basic", "--until", "2030-01-01"]);
+    let unknown = tenure(&[
+        "admin",
+        "--db",
+        db,
+        "plan",
+        "grant",
+        "--org",
+        "nobody",
+        "--plan",
+        "basic",
+        "--until",
+        "2030-01-01",
+    ]);
     assert!(!unknown.status.success() && stderr(&unknown).contains("no organization \"nobody\""));
-    let bad_plan = tenure(&["admin", "--db", db, "plan", "grant", "--org", "acme", "--plan", "gold", "--until", "2030-01-01"]);
+    let added = Command::new(TENURE)
+        .args([
+            "admin",
+            "--db",
+            db,
+            "member",
+            "add",
+            "--org",
+            "acme",
+            "--email",
+            "Boss@Acme.example",
+            "--role",
+            "owner",
+        ])
+        .env("TENURE_PASSWORD", "a long enough password")
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&added).trim(),
+        "acme: boss@acme.example is owner",
+        "{}",
+        stderr(&added)
+    );
+    let weak = Command::new(TENURE)
+        .args([
+            "admin",
+            "--db",
+            db,
+            "member",
+            "add",
+            "--org",
+            "acme",
+            "--email",
+            "x@acme.example",
+            "--role",
+            "hr",
+        ])
+        .env("TENURE_PASSWORD", "short")
+        .output()
+        .unwrap();
+    assert!(!weak.status.success() && stderr(&weak).contains("at least 12 characters"));
+    let bad_plan = tenure(&[
+        "admin",
+        "--db",
+        db,
+        "plan",
+        "grant",
+        "--org",
+        "acme",
+        "--plan",
+        "gold",
+        "--until",
+        "2030-01-01",
+    ]);
     assert_eq!(bad_plan.status.code(), Some(2));
     assert!(stderr(&bad_plan).contains("expected basic or member"));
+}
+
+/// The shortest panel a default backtest accepts trains at every origin (each origin's fitting
+/// months end a horizon before its validation months); one month less is refused plainly.
+#[test]
+fn the_shortest_accepted_panel_backtests_and_a_shorter_one_is_refused_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    for (months, accepted) in [("33", true), ("32", false)] {
+        let sim = dir.path().join(months);
+        let simulate = tenure(&[
+            "simulate",
+            "--people",
+            "400",
+            "--months",
+            months,
+            "--seed",
+            "2",
+            "--out",
+            sim.to_str().unwrap(),
+        ]);
+        assert!(simulate.status.success(), "{}", stderr(&simulate));
+        let output = tenure(&[
+            "evaluate",
+            sim.join("panel.csv").to_str().unwrap(),
+            "--mapping",
+            sim.join("mapping.toml").to_str().unwrap(),
+            "--json",
+        ]);
+        if accepted {
+            assert!(
+                output.status.success(),
+                "{months} months: {}",
+                stderr(&output)
+            );
+            let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+            assert_eq!(result["origins"].as_array().unwrap().len(), 4);
+        } else {
+            assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+            assert!(
+                stderr(&output).contains(
+                    "spans 32 months: a backtest with a 6-month horizon needs at least 33"
+                ),
+                "{}",
+                stderr(&output)
+            );
+        }
+    }
 }

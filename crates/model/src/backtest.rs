@@ -101,8 +101,7 @@ pub fn backtest_person_months(
     let months = distinct_months(months_data);
     let h = horizon as usize;
     // The last origin must have a known outcome; the first must leave room to train and validate.
-    let needed =
-        MIN_TRAINING_MONTHS + VALIDATION_MONTHS + 2 * h + 1 + step * origins.saturating_sub(1);
+    let needed = MIN_TRAINING_MONTHS + VALIDATION_MONTHS + 3 * h + step * origins.saturating_sub(1);
     if months.len() < needed || months.len() <= h {
         return Err(BacktestError::TooShort {
             months: months.len(),
@@ -164,7 +163,7 @@ pub fn train_latest(
 ) -> Result<(TrainedModel, usize, usize), BacktestError> {
     let months = distinct_months(months_data);
     let h = horizon as usize;
-    let needed = MIN_TRAINING_MONTHS + VALIDATION_MONTHS + h + 1;
+    let needed = MIN_TRAINING_MONTHS + VALIDATION_MONTHS + 2 * h;
     if months.len() < needed {
         return Err(BacktestError::TooShort {
             months: months.len(),
@@ -207,6 +206,11 @@ fn known_at<'m>(
 /// Chooses on a later time slice: fit on months whose outcome was known before the
 /// validation months began, validate on the last [`VALIDATION_MONTHS`] of the window, then
 /// refit the choice on the whole window.
+///
+/// The window ends `h` months before the origin and the fitting months end `h` months before
+/// validation starts, so at least [`MIN_TRAINING_MONTHS`] fitting months need the origin at
+/// position `2h + VALIDATION_MONTHS + MIN_TRAINING_MONTHS - 1` or later: the `needed` counts
+/// of [`backtest_person_months`] and [`train_latest`] follow from this.
 fn train_panel(
     train: &[&PersonMonth],
     months: &[NaiveDate],

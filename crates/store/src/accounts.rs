@@ -135,6 +135,37 @@ impl Store {
         Ok((org, user_id))
     }
 
+    /// Makes `email` a member of `org` with `role`, creating the account (with
+    /// `password_hash`) when the address has none; an existing account keeps its password.
+    pub async fn add_member(
+        &self,
+        org: OrgId,
+        email: &str,
+        display_name: &str,
+        password_hash: &str,
+        role: Role,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let email = normalize_email(email);
+        let existing = sqlx::query("SELECT id FROM users WHERE email = $1")
+            .bind(&email)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let user_id = match existing {
+            Some(r) => r.get(0),
+            None => insert_user(&mut tx, &email, display_name, password_hash).await?,
+        };
+        sqlx::query("INSERT INTO memberships (org_id, user_id, role, units, manager_key, created_at) VALUES ($1, $2, $3, '[]', NULL, $4) ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role")
+            .bind(org.0)
+            .bind(user_id)
+            .bind(role.key())
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(user_id)
+    }
+
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
         let row = sqlx::query(
             "SELECT id, email, display_name, password_hash FROM users WHERE email = $1",

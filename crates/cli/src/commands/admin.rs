@@ -1,10 +1,11 @@
-//! `tenure admin`: the platform operator's commands — granting and renewing plans.
+//! `tenure admin`: the platform operator's commands — granting and renewing plans, adding members.
 
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
-use tenure_domain::{Membership, Plan};
-use tenure_store::{Organization, Store};
+use tenure_domain::{Membership, Plan, Role};
+use tenure_server::secrets::{hash_password, password_problem};
+use tenure_store::{normalize_email, Organization, Store};
 
 #[derive(Args)]
 pub struct AdminArgs {
@@ -20,6 +21,29 @@ enum AdminCommand {
     /// Organizations' plans: show them, or grant and renew one.
     #[command(subcommand)]
     Plan(PlanCommand),
+    /// Members: add someone to an organization (e.g. the owner of one made from the command line).
+    #[command(subcommand)]
+    Member(MemberCommand),
+}
+
+#[derive(Subcommand)]
+enum MemberCommand {
+    /// Adds (or re-roles) a member. A new account's password comes from TENURE_PASSWORD, never a flag.
+    Add {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+        /// owner, hr, manager or auditor.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+    },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text).ok_or_else(|| "expected owner, hr, manager or auditor".into())
 }
 
 #[derive(Subcommand)]
@@ -50,7 +74,14 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     let store = Store::connect(&args.db)
         .await
         .with_context(|| format!("opening the database {}", args.db))?;
-    let AdminCommand::Plan(command) = args.command;
+    let command = match args.command {
+        AdminCommand::Plan(command) => command,
+        AdminCommand::Member(command) => {
+            let outcome = add_member(&store, command).await;
+            store.close().await;
+            return outcome;
+        }
+    };
     match command {
         PlanCommand::Show { org } => {
             let organizations = match org {
@@ -76,6 +107,32 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         }
     }
     store.close().await;
+    Ok(())
+}
+
+async fn add_member(store: &Store, command: MemberCommand) -> anyhow::Result<()> {
+    let MemberCommand::Add {
+        org,
+        email,
+        role,
+        name,
+    } = command;
+    let organization = existing(store, &org).await?;
+    let password = std::env::var("TENURE_PASSWORD")
+        .context("set TENURE_PASSWORD to the new account's password")?;
+    if let Some(problem) = password_problem(&password) {
+        anyhow::bail!("TENURE_PASSWORD: {problem}");
+    }
+    let hash = hash_password(&password);
+    store
+        .add_member(organization.id, &email, &name, &hash, role)
+        .await?;
+    println!(
+        "{}: {} is {}",
+        organization.slug,
+        normalize_email(&email),
+        role.key()
+    );
     Ok(())
 }
 
