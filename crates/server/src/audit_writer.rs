@@ -51,7 +51,10 @@ async fn write_batches(store: Store, mut receiver: mpsc::Receiver<Batch>) {
                 Err(_) => break,
             }
         }
-        let outcome = store.append_audit(&rows).await.map_err(|e| e.to_string());
+        let outcome = store
+            .append_audit(&rows)
+            .await
+            .map_err(|e| crate::error::kind_of(&e));
         if let Err(error) = &outcome {
             tracing::error!(%error, rows = rows.len(), "audit rows not written");
         }

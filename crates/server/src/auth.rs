@@ -132,11 +132,12 @@ async fn session_caller(
     request_id: String,
 ) -> Result<Caller, ApiError> {
     let id_hash = hash_secret(session);
-    let record = state
+    let credential = state
         .store
-        .session(&id_hash)
+        .session_credential(&id_hash)
         .await?
         .ok_or_else(ApiError::unauthenticated)?;
+    let record = &credential.record;
     let now = Utc::now();
     let settings = &state.settings;
     let idle = now - record.last_seen_at > Duration::minutes(settings.session_idle_minutes);
@@ -163,25 +164,20 @@ async fn session_caller(
             ));
         }
     }
-    let (org, member) = member_of(state, record.org, record.user_id).await?;
     // Writing on every request would make reads writers; a minute's precision is enough.
     if now - record.last_seen_at > Duration::seconds(60) {
         state.store.touch_session(&id_hash, now).await?;
     }
-    Ok(Caller {
-        org,
-        user_id: record.user_id,
-        role: member.role,
-        scope: MemberScope {
-            units: member.units,
-            manager_key: member.manager_key,
-        },
-        via: Via::Session {
-            id_hash,
-            csrf_token: record.csrf_token,
-        },
+    let via = Via::Session {
+        id_hash,
+        csrf_token: credential.record.csrf_token.clone(),
+    };
+    Ok(caller_from(
+        credential.organization,
+        credential.member,
+        via,
         request_id,
-    })
+    ))
 }
 
 async fn token_caller(
@@ -196,52 +192,41 @@ async fn token_caller(
             "the API token is unknown, revoked or expired",
         )
     };
-    let record = state
+    let credential = state
         .store
-        .api_token_by_hash(&hash_secret(token))
+        .token_credential(&hash_secret(token))
         .await?
         .ok_or_else(invalid)?;
+    let record = credential.record;
     if record.revoked_at.is_some() || record.expires_at <= Utc::now() {
         return Err(invalid());
     }
-    let (org, member) = member_of(state, record.org, record.created_by)
-        .await
-        .map_err(|_| invalid())?;
-    let caller = Caller {
+    let via = Via::Token {
+        id: record.id,
+        scopes: record.scopes,
+    };
+    let caller = caller_from(credential.organization, credential.member, via, request_id);
+    caller.require_entitlement(Entitlement::ApiAccess)?;
+    Ok(caller)
+}
+
+fn caller_from(
+    org: Organization,
+    member: tenure_store::Member,
+    via: Via,
+    request_id: String,
+) -> Caller {
+    Caller {
         org,
-        user_id: record.created_by,
+        user_id: member.user_id,
         role: member.role,
         scope: MemberScope {
             units: member.units,
             manager_key: member.manager_key,
         },
-        via: Via::Token {
-            id: record.id,
-            scopes: record.scopes,
-        },
+        via,
         request_id,
-    };
-    caller.require_entitlement(Entitlement::ApiAccess)?;
-    Ok(caller)
-}
-
-/// The organization and the user's membership in it; a removed member is signed out.
-async fn member_of(
-    state: &AppState,
-    org: tenure_domain::OrgId,
-    user_id: i64,
-) -> Result<(Organization, tenure_store::Member), ApiError> {
-    let member = state
-        .store
-        .member(org, user_id)
-        .await?
-        .ok_or_else(ApiError::unauthenticated)?;
-    let org = state
-        .store
-        .organization_by_id(org)
-        .await?
-        .ok_or_else(ApiError::unauthenticated)?;
-    Ok((org, member))
+    }
 }
 
 fn changes_state(method: &Method) -> bool {

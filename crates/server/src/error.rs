@@ -86,11 +86,37 @@ impl From<StoreError> for ApiError {
             }
             other if other.is_bad_input() => ApiError::bad_request(other.to_string()),
             other => {
-                // Store errors name tables and constraints, never row values.
-                tracing::error!(error = %other, "store error");
+                tracing::error!(kind = %kind_of(&other), "store error");
                 ApiError::internal()
             }
         }
+    }
+}
+
+/// What went wrong in words safe to log: a database's own message can quote the row it
+/// refused (PostgreSQL's "Key (email)=(…) already exists"), so only its code is kept.
+pub fn kind_of(error: &StoreError) -> String {
+    match error {
+        StoreError::Database(sqlx::Error::Database(e)) => {
+            format!("database error {}", e.code().unwrap_or_default())
+        }
+        StoreError::Database(e) => format!("database error: {}", sqlx_kind(e)),
+        StoreError::Migration(_) => "migration failed".into(),
+        StoreError::Corrupt(what) => format!(
+            "corrupt stored data ({})",
+            what.split(':').next().unwrap_or("")
+        ),
+        other => other.to_string(),
+    }
+}
+
+fn sqlx_kind(error: &sqlx::Error) -> &'static str {
+    match error {
+        sqlx::Error::PoolTimedOut => "pool timed out",
+        sqlx::Error::PoolClosed => "pool closed",
+        sqlx::Error::Io(_) => "i/o",
+        sqlx::Error::RowNotFound => "row not found",
+        _ => "other",
     }
 }
 

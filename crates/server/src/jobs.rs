@@ -190,7 +190,7 @@ where
             };
             let stage = Stage::default();
             if let Err(error) = state.store.start_job(org, id).await {
-                tracing::error!(%error, job = id, "job could not start");
+                tracing::error!(error = %crate::error::kind_of(&error), job = id, "job could not start");
                 return;
             }
             let reporter = tokio::spawn(report_stage(state.clone(), org, id, stage.clone()));
@@ -211,7 +211,7 @@ where
                 .inc();
             tracing::info!(job = id, kind, status, "job finished");
             if let Err(error) = state.store.finish_job(org, id, outcome).await {
-                tracing::error!(%error, job = id, "job outcome not recorded");
+                tracing::error!(error = %crate::error::kind_of(&error), job = id, "job outcome not recorded");
             }
         });
     });

@@ -4,7 +4,7 @@
 
 use crate::connect::Store;
 use crate::error::StoreError;
-use crate::sql::now;
+use crate::sql::{batch_rows, now, values_list};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use std::collections::HashMap;
@@ -74,6 +74,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut heads: HashMap<OrgId, (i64, String)> = HashMap::new();
         let at = now();
+        let mut rows = Vec::with_capacity(entries.len());
         for entry in entries {
             if !heads.contains_key(&entry.org) {
                 let head = sqlx::query(
@@ -88,19 +89,35 @@ impl Store {
             let head = heads.get_mut(&entry.org).expect("inserted above");
             let seq = head.0 + 1;
             let hash = chain_hash(&head.1, entry.org, seq, &at, entry);
-            sqlx::query("INSERT INTO audit_log (org_id, seq, at, actor, action, subject, request_id, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-                .bind(entry.org.0)
-                .bind(seq)
-                .bind(&at)
-                .bind(&entry.actor)
-                .bind(&entry.action)
-                .bind(&entry.subject)
-                .bind(&entry.request_id)
-                .bind(&head.1)
-                .bind(&hash)
-                .execute(&mut *tx)
-                .await?;
-            *head = (seq, hash);
+            rows.push((
+                entry,
+                seq,
+                std::mem::replace(&mut head.1, hash.clone()),
+                hash,
+            ));
+            head.0 = seq;
+        }
+        // Multi-row inserts: a busy server hands over hundreds of rows at once.
+        const COLUMNS: usize = 9;
+        for batch in rows.chunks(batch_rows(COLUMNS)) {
+            let sql = format!(
+                "INSERT INTO audit_log (org_id, seq, at, actor, action, subject, request_id, prev_hash, hash) VALUES {}",
+                values_list(self.backend(), batch.len(), COLUMNS)
+            );
+            let mut query = sqlx::query(&sql);
+            for (entry, seq, prev_hash, hash) in batch {
+                query = query
+                    .bind(entry.org.0)
+                    .bind(*seq)
+                    .bind(&at)
+                    .bind(&entry.actor)
+                    .bind(&entry.action)
+                    .bind(&entry.subject)
+                    .bind(&entry.request_id)
+                    .bind(prev_hash)
+                    .bind(hash);
+            }
+            query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -29,6 +29,6 @@ pub use imports::{
 pub use jobs::{JobRecord, JobStatus};
 pub use models::{NewModel, NewScore, ScoreGroups, ScoreOutcome, StoredModel, StoredScore};
 pub use organizations::Organization;
-pub use sessions::{ApiTokenRecord, NewApiToken, SessionRecord};
+pub use sessions::{ApiTokenRecord, Credential, NewApiToken, SessionRecord};
 pub use snapshots::{DepartmentAttrition, OrgCounts, StoredSnapshot};
 pub use tenure_domain::OrgId;

@@ -1,9 +1,10 @@
 //! Web sessions and API tokens, both stored only as SHA-256 hashes of their secrets, and the
 //! failed logins that throttle guessing.
 
-use crate::accounts::{parse_timestamp, timestamp};
+use crate::accounts::{parse_role, parse_timestamp, timestamp, Member};
 use crate::connect::Store;
 use crate::error::StoreError;
+use crate::organizations::{organization_from_row, Organization};
 use crate::sql::now;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -42,7 +43,81 @@ pub struct ApiTokenRecord {
 const TOKEN_COLUMNS: &str =
     "id, org_id, name, scopes, created_by, created_at, expires_at, revoked_at";
 
+/// Everything a request's authentication needs, read in one query.
+#[derive(Debug, Clone)]
+pub struct Credential<T> {
+    pub record: T,
+    pub organization: Organization,
+    pub member: Member,
+}
+
+const CALLER_COLUMNS: &str = "o.id, o.slug, o.name, o.plan, o.plan_expires_on, m.user_id, u.email, u.display_name, m.role, m.units, m.manager_key, m.created_at";
+
 impl Store {
+    /// A live session with its organization and the user's membership there (`None` when the
+    /// session ended or the member was removed).
+    pub async fn session_credential(
+        &self,
+        id_hash: &str,
+    ) -> Result<Option<Credential<SessionRecord>>, StoreError> {
+        let sql = format!(
+            "SELECT {CALLER_COLUMNS}, s.csrf_token, s.created_at, s.last_seen_at FROM sessions s
+             JOIN organizations o ON o.id = s.org_id
+             JOIN memberships m ON m.org_id = s.org_id AND m.user_id = s.user_id
+             JOIN users u ON u.id = s.user_id
+             WHERE s.id_hash = $1 AND s.ended_at IS NULL"
+        );
+        let Some(r) = sqlx::query(&sql)
+            .bind(id_hash)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let (organization, member) = caller_parts(&r)?;
+        let record = SessionRecord {
+            org: organization.id,
+            user_id: member.user_id,
+            csrf_token: r.get(12),
+            created_at: parse_timestamp(&r.get::<String, _>(13))?,
+            last_seen_at: parse_timestamp(&r.get::<String, _>(14))?,
+        };
+        Ok(Some(Credential {
+            record,
+            organization,
+            member,
+        }))
+    }
+
+    /// An API token (any state: the caller checks expiry and revocation) with its organization
+    /// and its creator's membership (`None` when unknown or the creator left).
+    pub async fn token_credential(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<Credential<ApiTokenRecord>>, StoreError> {
+        let sql = format!(
+            "SELECT {CALLER_COLUMNS}, t.id, t.org_id, t.name, t.scopes, t.created_by, t.created_at, t.expires_at, t.revoked_at FROM api_tokens t
+             JOIN organizations o ON o.id = t.org_id
+             JOIN memberships m ON m.org_id = t.org_id AND m.user_id = t.created_by
+             JOIN users u ON u.id = t.created_by
+             WHERE t.token_hash = $1"
+        );
+        let Some(r) = sqlx::query(&sql)
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let (organization, member) = caller_parts(&r)?;
+        let record = token_from_columns(&r, 12)?;
+        Ok(Some(Credential {
+            record,
+            organization,
+            member,
+        }))
+    }
+
     pub async fn create_session(
         &self,
         id_hash: &str,
@@ -197,14 +272,35 @@ impl Store {
     }
 }
 
+fn caller_parts(r: &sqlx::any::AnyRow) -> Result<(Organization, Member), StoreError> {
+    let organization = organization_from_row(r)?;
+    let member = Member {
+        user_id: r.get(5),
+        email: r.get(6),
+        display_name: r.get(7),
+        role: parse_role(&r.get::<String, _>(8))?,
+        units: serde_json::from_str(&r.get::<String, _>(9))
+            .map_err(|e| StoreError::Corrupt(format!("member units: {e}")))?,
+        manager_key: r.get(10),
+        created_at: r.get(11),
+    };
+    Ok((organization, member))
+}
+
 fn token_from_row(r: &sqlx::any::AnyRow) -> Result<ApiTokenRecord, StoreError> {
-    let scopes: String = r.get(3);
+    token_from_columns(r, 0)
+}
+
+/// A token from eight columns starting at `first`, in [`TOKEN_COLUMNS`] order.
+fn token_from_columns(r: &sqlx::any::AnyRow, first: usize) -> Result<ApiTokenRecord, StoreError> {
+    let c = |i: usize| first + i;
+    let scopes: String = r.get(c(3));
     let scopes: Vec<String> = serde_json::from_str(&scopes)
         .map_err(|e| StoreError::Corrupt(format!("token scopes: {e}")))?;
     Ok(ApiTokenRecord {
-        id: r.get(0),
-        org: OrgId(r.get(1)),
-        name: r.get(2),
+        id: r.get(c(0)),
+        org: OrgId(r.get(c(1))),
+        name: r.get(c(2)),
         scopes: scopes
             .iter()
             .map(|s| {
@@ -212,9 +308,9 @@ fn token_from_row(r: &sqlx::any::AnyRow) -> Result<ApiTokenRecord, StoreError> {
                     .ok_or_else(|| StoreError::Corrupt(format!("scope {s:?}")))
             })
             .collect::<Result<_, _>>()?,
-        created_by: r.get(4),
-        created_at: r.get(5),
-        expires_at: parse_timestamp(&r.get::<String, _>(6))?,
-        revoked_at: r.get(7),
+        created_by: r.get(c(4)),
+        created_at: r.get(c(5)),
+        expires_at: parse_timestamp(&r.get::<String, _>(c(6)))?,
+        revoked_at: r.get(c(7)),
     })
 }

@@ -298,10 +298,9 @@ pub async fn person_score(
 ) -> Result<Json<PersonScoreView>, ApiError> {
     caller.require(Permission::ReadIndividualScores)?;
     caller.require_entitlement(Entitlement::Reports)?;
-    let version = latest_version(&state, &caller).await?;
     let score = state
         .store
-        .person_score(caller.org.id, version, &person)
+        .latest_person_score(caller.org.id, &person)
         .await?
         .filter(|s| in_reach(&caller, s, None))
         .ok_or_else(|| ApiError::not_found("person"))?;
