@@ -2,7 +2,8 @@
 # Load benchmark of the service: person-risk reads (GET /api/v1/people/{person}/score with an
 # API token — each read also writes its audit row) on a 5,000-person organization, measured
 # with wrk (Debian's package). Prints requests/s and p50/p90/p99 latency.
-#   bench/load.sh [--connections 32] [--seconds 20] [--db postgres://…]
+#   bench/load.sh [--connections 32] [--seconds 20] [--db postgres://…] [--reuse]
+# --reuse keeps the organization a previous run built (SQLite) and skips building it again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/prerequisites.sh
@@ -13,22 +14,28 @@ CONNECTIONS=32
 SECONDS_RUN=20
 OUT=bench/out/load
 DB=""
+REUSE=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --connections) CONNECTIONS="$2"; shift 2 ;;
     --seconds) SECONDS_RUN="$2"; shift 2 ;;
     --db) DB="$2"; shift 2 ;;
+    --reuse) REUSE=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-rm -rf "$OUT" && mkdir -p "$OUT"
 DB="${DB:-$OUT/tenure.db}"
 cargo build --release --locked -q
 TENURE=./target/release/tenure
 
-echo "== a 5,000-person organization: simulate, import, train and score (tenure demo)"
-TENURE_THREADS=2 $TENURE demo --dir "$OUT/demo" --people 5000 --months 36 --db "$DB" --top 1 > "$OUT/demo.txt"
-grep -E "scored|people" "$OUT/demo.txt" | head -3
+if [ -n "$REUSE" ] && [ -f "$OUT/tenure.db" ]; then
+  echo "== reusing the organization in $OUT"
+else
+  rm -rf "$OUT" && mkdir -p "$OUT"
+  echo "== a 5,000-person organization: simulate, import, train and score (tenure demo)"
+  TENURE_THREADS=2 $TENURE demo --dir "$OUT/demo" --people 5000 --months 36 --db "$DB" --top 1 > "$OUT/demo.txt"
+  grep -E "scored|people" "$OUT/demo.txt" | head -3
+fi
 $TENURE admin --db "$DB" plan grant --org demo --plan member --until 2099-12-31
 PASSWORD="load benchmark password"
 TENURE_PASSWORD="$PASSWORD" $TENURE admin --db "$DB" member add --org demo --email bench@example.org --role hr
