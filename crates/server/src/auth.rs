@@ -3,6 +3,7 @@
 //! The resulting [`Caller`] carries the organization every query is scoped to, and the
 //! permission checks: nothing is allowed unless the role grants it (and the token's scopes).
 
+use crate::cache::CachedCredential;
 use crate::error::ApiError;
 use crate::metrics::RequestId;
 use crate::secrets::{hash_secret, same_secret};
@@ -132,11 +133,20 @@ async fn session_caller(
     request_id: String,
 ) -> Result<Caller, ApiError> {
     let id_hash = hash_secret(session);
-    let credential = state
-        .store
-        .session_credential(&id_hash)
-        .await?
-        .ok_or_else(ApiError::unauthenticated)?;
+    let credential = match state.caches.credential(&id_hash) {
+        Some(CachedCredential::Session(c)) => c,
+        _ => {
+            let c = state
+                .store
+                .session_credential(&id_hash)
+                .await?
+                .ok_or_else(ApiError::unauthenticated)?;
+            state
+                .caches
+                .remember_credential(&id_hash, CachedCredential::Session(c.clone()));
+            c
+        }
+    };
     let record = &credential.record;
     let now = Utc::now();
     let settings = &state.settings;
@@ -144,6 +154,7 @@ async fn session_caller(
     let too_old = now - record.created_at > Duration::hours(settings.session_absolute_hours);
     if idle || too_old {
         state.store.end_session(&id_hash).await?;
+        state.caches.forget_credential(&id_hash);
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "session_expired",
@@ -167,6 +178,7 @@ async fn session_caller(
     // Writing on every request would make reads writers; a minute's precision is enough.
     if now - record.last_seen_at > Duration::seconds(60) {
         state.store.touch_session(&id_hash, now).await?;
+        state.caches.forget_credential(&id_hash);
     }
     let via = Via::Session {
         id_hash,
@@ -192,11 +204,21 @@ async fn token_caller(
             "the API token is unknown, revoked or expired",
         )
     };
-    let credential = state
-        .store
-        .token_credential(&hash_secret(token))
-        .await?
-        .ok_or_else(invalid)?;
+    let token_hash = hash_secret(token);
+    let credential = match state.caches.credential(&token_hash) {
+        Some(CachedCredential::Token(c)) => c,
+        _ => {
+            let c = state
+                .store
+                .token_credential(&token_hash)
+                .await?
+                .ok_or_else(invalid)?;
+            state
+                .caches
+                .remember_credential(&token_hash, CachedCredential::Token(c.clone()));
+            c
+        }
+    };
     let record = credential.record;
     if record.revoked_at.is_some() || record.expires_at <= Utc::now() {
         return Err(invalid());

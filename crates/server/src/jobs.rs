@@ -126,6 +126,7 @@ pub async fn start_training(
                 .metrics
                 .scores_written
                 .inc_by(scored.people.len() as u64);
+            state.caches.forget_organization(request.org);
             Ok(json!({"model_version": trained.version, "people_scored": scored.people.len()}))
         },
     )
@@ -153,6 +154,7 @@ pub async fn start_scoring(
                 .metrics
                 .scores_written
                 .inc_by(scored.people.len() as u64);
+            state.caches.forget_organization(request.org);
             Ok(json!({
                 "model_version": scored.version,
                 "people_scored": scored.people.len(),

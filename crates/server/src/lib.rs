@@ -5,6 +5,7 @@
 
 mod audit_writer;
 pub mod auth;
+mod cache;
 pub mod error;
 mod jobs;
 mod metrics;

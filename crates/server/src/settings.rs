@@ -27,6 +27,9 @@ pub struct Settings {
     pub max_upload_megabytes: usize,
     /// Threads for training; never more than the cores left free.
     pub training_threads: usize,
+    /// How long who-a-credential-is and an organization's current scores are reused before
+    /// being read again (0 turns the caches off). Changes made through this process apply at once.
+    pub cache_seconds: u64,
 }
 
 impl Default for Settings {
@@ -45,6 +48,7 @@ impl Default for Settings {
             max_token_days: 365,
             max_upload_megabytes: 200,
             training_threads: 2,
+            cache_seconds: 2,
         }
     }
 }
@@ -78,6 +82,7 @@ impl Settings {
             "max_token_days",
             "max_upload_megabytes",
             "training_threads",
+            "cache_seconds",
         ]
     }
 }

@@ -1,7 +1,8 @@
-//! What every handler shares: the store, the settings, metrics, the audit writer, and the
-//! gate that keeps CPU-heavy jobs (training, scoring) to one at a time.
+//! What every handler shares: the store, the settings, metrics, the audit writer, the read
+//! caches, and the gate that keeps CPU-heavy jobs (training, scoring) to one at a time.
 
 use crate::audit_writer::AuditWriter;
+use crate::cache::Caches;
 use crate::metrics::Metrics;
 use crate::settings::Settings;
 use std::sync::Arc;
@@ -16,17 +17,26 @@ pub struct AppState {
     pub audit: AuditWriter,
     /// One model fit at a time: LightGBM's threads spin when they compete for cores.
     pub heavy_jobs: Arc<Semaphore>,
+    pub caches: Arc<Caches>,
 }
 
 impl AppState {
     /// Must be called inside a Tokio runtime (it starts the audit writer).
     pub fn new(store: Store, settings: Settings) -> AppState {
+        let ttl = std::time::Duration::from_secs(settings.cache_seconds);
         AppState {
+            caches: Arc::new(Caches::new(ttl)),
             audit: AuditWriter::start(store.clone()),
             store,
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::new()),
             heavy_jobs: Arc::new(Semaphore::new(1)),
         }
+    }
+
+    /// Drops what this process caches about an organization, after a change made elsewhere
+    /// (e.g. by `tenure admin` or directly in the store) that should apply at once.
+    pub fn forget_organization(&self, org: tenure_domain::OrgId) {
+        self.caches.forget_organization(org);
     }
 }

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use support::*;
-use tenure_domain::Plan;
+use tenure_domain::{Membership, Plan};
 use tenure_server::Settings;
 
 #[tokio::test]
@@ -781,6 +781,55 @@ async fn api_tokens_are_scoped_expiring_revocable_and_stored_hashed() {
         );
         server.stop().await;
     }
+}
+
+/// Credentials and scores are cached briefly: changes through the server apply at once,
+/// changes from elsewhere (another process, `tenure admin`) within `cache_seconds`.
+#[tokio::test]
+async fn cached_reads_see_changes_from_elsewhere_within_the_cache_period() {
+    let settings = Settings {
+        cache_seconds: 1,
+        ..Settings::default()
+    };
+    let server = TestServer::start(TestDatabase::sqlite(), settings).await;
+    let owner = server.sign_up("cached", "owner@cached.example").await;
+    server.grant("cached", Plan::Member).await;
+    server.seed_scores("cached", "c", 10, 1).await;
+    let token = owner
+        .post(
+            "/api/v1/tokens",
+            json!({"name": "t", "scopes": ["scores:read"], "expires_in_days": 1}),
+        )
+        .await
+        .expect(201);
+    let bearer = server.bearer(token["token"].as_str().unwrap());
+    let before = bearer.get("/api/v1/people/c-004/score").await.expect(200);
+    // Another process lets the plan lapse: not seen yet…
+    let org = server.store.organization("cached").await.unwrap().unwrap();
+    let lapsed = Membership {
+        plan: Plan::Member,
+        expires_on: chrono::Utc::now().date_naive() - chrono::Duration::days(1),
+    };
+    server.store.set_membership(org.id, lapsed).await.unwrap();
+    assert_eq!(
+        bearer.get("/api/v1/people/c-004/score").await.expect(200),
+        before
+    );
+    // …and seen once the cache period has passed.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    assert_eq!(bearer.get("/api/v1/people/c-004/score").await.status, 402);
+    // A revocation through the server applies at once, cache or not.
+    server.grant("cached", Plan::Member).await;
+    bearer.get("/api/v1/people/c-004/score").await.expect(200);
+    assert_eq!(
+        owner
+            .delete(&format!("/api/v1/tokens/{}", token["id"]))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(bearer.get("/api/v1/people/c-004/score").await.status, 401);
+    server.stop().await;
 }
 
 /// TRUST.md 8–9: each read of a person's score writes one audit row; the chain detects tampering.

@@ -219,7 +219,9 @@ pub async fn login(
     state.store.clear_login_failures(&account_key).await?;
     // Session fixation: whatever session id came in is ended; the caller gets a fresh one.
     if let Some(old) = presented {
-        state.store.end_session(&hash_secret(&old)).await?;
+        let old = hash_secret(&old);
+        state.store.end_session(&old).await?;
+        state.caches.forget_credential(&old);
     }
     start_session(&state, org.id, user.id, StatusCode::OK).await
 }
@@ -311,6 +313,7 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Res
         ));
     };
     state.store.end_session(id_hash).await?;
+    state.caches.forget_credential(id_hash);
     Ok((
         StatusCode::NO_CONTENT,
         [(

@@ -165,6 +165,7 @@ pub async fn update_member(
         .store
         .update_member(caller.org.id, user_id, assignment.role, &scope)
         .await?;
+    state.caches.forget_organization(caller.org.id);
     let member = state
         .store
         .member(caller.org.id, user_id)
@@ -194,6 +195,7 @@ pub async fn remove_member(
         ));
     }
     state.store.remove_member(caller.org.id, user_id).await?;
+    state.caches.forget_organization(caller.org.id);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -3,6 +3,7 @@
 //! (an hr member's units, a manager's reporting line) and never for groups under five people.
 
 use crate::auth::Caller;
+use crate::cache::OrgScores;
 use crate::error::{ApiError, ErrorBody};
 use crate::routes::{Page, PageQuery, Query};
 use crate::state::AppState;
@@ -10,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 use tenure_domain::{Entitlement, Permission, RiskBand, Role};
 use tenure_store::{AuditEntry, StoredScore};
 use utoipa::{IntoParams, ToSchema};
@@ -110,28 +112,45 @@ pub struct ScoreFilter {
     pub band: Option<String>,
 }
 
-/// The scores of the latest model that the caller may see.
+/// The scores of the latest model that the caller may see, highest probability first.
 async fn scores_in_reach(
     state: &AppState,
     caller: &Caller,
 ) -> Result<(i64, Vec<StoredScore>), ApiError> {
     caller.require_entitlement(Entitlement::Reports)?;
-    let version = latest_version(state, caller).await?;
-    let scores = state.store.current_scores(caller.org.id, version).await?;
-    let line = reporting_line_of(caller, &scores);
-    let visible = scores
-        .into_iter()
+    let current = current_scores(state, caller).await?;
+    let version = current
+        .version
+        .ok_or_else(|| ApiError::not_found("model: train one first"))?;
+    let line = reporting_line_of(caller, &current.ordered);
+    let visible = current
+        .ordered
+        .iter()
         .filter(|s| in_reach(caller, s, line.as_ref()))
+        .cloned()
         .collect();
     Ok((version, visible))
 }
 
-async fn latest_version(state: &AppState, caller: &Caller) -> Result<i64, ApiError> {
-    state
-        .store
-        .latest_model_version(caller.org.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("model: train one first"))
+/// The organization's current scores, from the cache when fresh; one request reloads them.
+async fn current_scores(state: &AppState, caller: &Caller) -> Result<Arc<OrgScores>, ApiError> {
+    let org = caller.org.id;
+    if let Some(scores) = state.caches.scores(org) {
+        return Ok(scores);
+    }
+    let loader = state.caches.loader(org);
+    let _turn = loader.lock().await;
+    if let Some(scores) = state.caches.scores(org) {
+        return Ok(scores);
+    }
+    let version = state.store.latest_model_version(org).await?;
+    let ordered = match version {
+        Some(v) => state.store.current_scores(org, v).await?,
+        None => Vec::new(),
+    };
+    let scores = Arc::new(OrgScores::new(version, ordered));
+    state.caches.remember_scores(org, scores.clone());
+    Ok(scores)
 }
 
 fn reporting_line_of(caller: &Caller, scores: &[StoredScore]) -> Option<HashSet<String>> {
@@ -298,11 +317,11 @@ pub async fn person_score(
 ) -> Result<Json<PersonScoreView>, ApiError> {
     caller.require(Permission::ReadIndividualScores)?;
     caller.require_entitlement(Entitlement::Reports)?;
-    let score = state
-        .store
-        .latest_person_score(caller.org.id, &person)
-        .await?
+    let current = current_scores(&state, &caller).await?;
+    let score = current
+        .person(&person)
         .filter(|s| in_reach(&caller, s, None))
+        .cloned()
         .ok_or_else(|| ApiError::not_found("person"))?;
     audit(&state, &caller, "score.read", std::iter::once(person)).await?;
     Ok(Json(score.into()))

@@ -153,6 +153,7 @@ pub async fn revoke_token(
     caller.require(Permission::ManageTokens)?;
     let id = parse_id(&id, "token")?;
     if state.store.revoke_api_token(caller.org.id, id).await? {
+        state.caches.forget_organization(caller.org.id);
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found("token"))

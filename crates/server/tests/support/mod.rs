@@ -27,6 +27,8 @@ pub fn shared_data(file: &str) -> PathBuf {
 pub struct TestServer {
     pub base: String,
     pub store: Store,
+    /// The server's state, to flush its caches after changing the store behind its back.
+    pub state: AppState,
     database: Option<TestDatabase>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -37,11 +39,12 @@ impl TestServer {
     pub async fn start(database: TestDatabase, settings: Settings) -> TestServer {
         let store = database.store().await;
         let state = AppState::new(store.clone(), settings);
+        let served = state.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            tenure_server::serve(listener, state, async {
+            tenure_server::serve(listener, served, async {
                 let _ = stopped.await;
             })
             .await
@@ -50,6 +53,7 @@ impl TestServer {
         TestServer {
             base,
             store,
+            state,
             database: Some(database),
             shutdown: Some(shutdown),
             task: Some(task),
@@ -176,6 +180,7 @@ impl TestServer {
             .set_membership(org, Membership { plan, expires_on })
             .await
             .unwrap();
+        self.state.forget_organization(org);
     }
 
     /// `people` people named `{prefix}-000`… in a small hierarchy — person 0 at the top,
@@ -224,6 +229,7 @@ impl TestServer {
             let scores: Vec<NewScore> = (0..people).map(|i| fixture_score(prefix, i)).collect();
             self.store.save_scores(org, version, &scores).await.unwrap();
         }
+        self.state.forget_organization(org);
     }
 
     /// An API token made directly in the store (so its expiry can be anything).
