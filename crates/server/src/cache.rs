@@ -105,12 +105,13 @@ impl Caches {
             .remove(secret_hash);
     }
 
-    pub fn scores(&self, org: OrgId) -> Option<Arc<OrgScores>> {
+    /// The cached scores and whether they are still fresh. Stale ones are served while one
+    /// request reloads them in the background, so a reload never stalls the readers.
+    pub fn scores(&self, org: OrgId) -> Option<(Arc<OrgScores>, bool)> {
         let entries = self.scores.lock().expect("cache lock");
         entries
             .get(&org)
-            .filter(|(at, _)| at.elapsed() < self.ttl)
-            .map(|(_, s)| s.clone())
+            .map(|(at, s)| (s.clone(), at.elapsed() < self.ttl))
     }
 
     pub fn remember_scores(&self, org: OrgId, scores: Arc<OrgScores>) {
@@ -122,6 +123,11 @@ impl Caches {
             entries.clear();
         }
         entries.insert(org, (Instant::now(), scores));
+    }
+
+    /// Whether stale entries may be served while reloading (not with the caches off).
+    pub fn serves_stale(&self) -> bool {
+        self.enabled()
     }
 
     pub fn loader(&self, org: OrgId) -> Arc<tokio::sync::Mutex<()>> {

@@ -132,17 +132,39 @@ async fn scores_in_reach(
     Ok((version, visible))
 }
 
-/// The organization's current scores, from the cache when fresh; one request reloads them.
+/// The organization's current scores from the cache. Stale ones are served while one task
+/// reloads them; with nothing cached (first read, or just after a change made through this
+/// process) the request waits for the load.
 async fn current_scores(state: &AppState, caller: &Caller) -> Result<Arc<OrgScores>, ApiError> {
     let org = caller.org.id;
-    if let Some(scores) = state.caches.scores(org) {
-        return Ok(scores);
+    match state.caches.scores(org) {
+        Some((scores, true)) => return Ok(scores),
+        Some((scores, false)) if state.caches.serves_stale() => {
+            if let Ok(turn) = state.caches.loader(org).try_lock_owned() {
+                let state = state.clone();
+                tokio::spawn(async move {
+                    let _turn = turn;
+                    if let Err(error) = load_scores(&state, org).await {
+                        tracing::warn!(code = error.code, "scores not reloaded");
+                    }
+                });
+            }
+            return Ok(scores);
+        }
+        _ => {}
     }
     let loader = state.caches.loader(org);
     let _turn = loader.lock().await;
-    if let Some(scores) = state.caches.scores(org) {
-        return Ok(scores);
+    match state.caches.scores(org) {
+        Some((scores, true)) => Ok(scores),
+        _ => load_scores(state, org).await,
     }
+}
+
+async fn load_scores(
+    state: &AppState,
+    org: tenure_domain::OrgId,
+) -> Result<Arc<OrgScores>, ApiError> {
     let version = state.store.latest_model_version(org).await?;
     let ordered = match version {
         Some(v) => state.store.current_scores(org, v).await?,
