@@ -3,7 +3,8 @@
 # API token — each read also writes its audit row) on a 5,000-person organization, measured
 # with wrk (Debian's package). Prints requests/s and p50/p90/p99 latency.
 #   bench/load.sh [--connections 32] [--seconds 20] [--db postgres://…] [--reuse]
-# --reuse keeps the organization a previous run built (SQLite) and skips building it again.
+# --reuse keeps the organization the previous run built in the same database and skips
+# building it again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/prerequisites.sh
@@ -28,7 +29,7 @@ DB="${DB:-$OUT/tenure.db}"
 cargo build --release --locked -q
 TENURE=./target/release/tenure
 
-if [ -n "$REUSE" ] && [ -f "$OUT/tenure.db" ]; then
+if [ -n "$REUSE" ] && [ -f "$OUT/demo.txt" ]; then
   echo "== reusing the organization in $OUT"
 else
   rm -rf "$OUT" && mkdir -p "$OUT"
