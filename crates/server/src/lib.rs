@@ -68,6 +68,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(models::score))
         .routes(routes!(scores::summary))
         .routes(routes!(scores::teams))
+        .routes(routes!(scores::drivers))
         .routes(routes!(scores::team))
         .routes(routes!(scores::list_scores))
         .routes(routes!(scores::person_score))

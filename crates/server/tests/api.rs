@@ -301,6 +301,7 @@ async fn each_role_gets_exactly_its_permissions_on_every_endpoint() {
             ),
             ("get", "/api/v1/summary", json!(null), [200, 200, 200, 200]),
             ("get", "/api/v1/teams", json!(null), [200, 200, 200, 200]),
+            ("get", "/api/v1/drivers", json!(null), [200, 200, 200, 200]),
             (
                 "get",
                 "/api/v1/teams/r-team-0",
@@ -501,6 +502,22 @@ async fn groups_under_five_people_are_never_shown() {
     let summary = manager.get("/api/v1/summary").await.expect(200);
     assert_eq!(summary["figures"]["suppressed"], true, "{summary}");
     assert!(summary["figures"]["people"].is_null());
+    let drivers = manager.get("/api/v1/drivers").await.expect(200);
+    assert_eq!(
+        (
+            drivers["suppressed"].as_bool(),
+            drivers["drivers"].as_array().unwrap().len()
+        ),
+        (Some(true), 0)
+    );
+    let everyone = owner.get("/api/v1/drivers").await.expect(200);
+    assert_eq!(
+        (
+            everyone["people"].as_u64(),
+            everyone["drivers"][0]["factor"].as_str()
+        ),
+        (Some(8), Some("pay"))
+    );
     server.stop().await;
 }
 
@@ -1172,6 +1189,27 @@ async fn upload_train_and_read_scores_through_the_api() {
         );
         let summary = owner.get("/api/v1/summary").await.expect(200);
         assert_eq!(summary["figures"]["people"], 1233);
+        // Organization-wide drivers from the stored contributions, strongest first.
+        let drivers = owner.get("/api/v1/drivers").await.expect(200);
+        let list = drivers["drivers"].as_array().unwrap();
+        assert!(list.len() >= 5, "{drivers}");
+        let strengths: Vec<f64> = list
+            .iter()
+            .map(|d| d["mean_abs_log_odds"].as_f64().unwrap())
+            .collect();
+        assert!(
+            strengths.windows(2).all(|w| w[0] >= w[1]) && strengths[0] > 0.0,
+            "{strengths:?}"
+        );
+        let top: Vec<&str> = list
+            .iter()
+            .take(5)
+            .map(|d| d["factor"].as_str().unwrap())
+            .collect();
+        assert!(
+            top.contains(&"OverTime"),
+            "overtime drives attrition in the IBM data: {top:?}"
+        );
         // Rescoring the same inputs changes nothing.
         let job = owner
             .post("/api/v1/scoring-runs", json!({}))

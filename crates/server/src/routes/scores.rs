@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use tenure_domain::{Entitlement, Permission, RiskBand, Role};
+use tenure_model::explain::{Explanation, Factor};
 use tenure_store::{AuditEntry, StoredScore};
 use utoipa::{IntoParams, ToSchema};
 
@@ -103,6 +104,27 @@ pub struct Summary {
 pub struct TeamList {
     pub model_version: i64,
     pub teams: Vec<GroupFigures>,
+}
+
+/// What drives risk across the people in the caller's reach.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DriverList {
+    pub model_version: i64,
+    /// Fewer than five people in reach: no drivers are shown.
+    pub suppressed: bool,
+    pub people: Option<usize>,
+    /// Strongest first, at most ten.
+    pub drivers: Vec<DriverView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DriverView {
+    /// The user's column (or "tenure", "team", "time of year").
+    pub factor: String,
+    /// Mean absolute contribution to the log-odds over the people in reach.
+    pub mean_abs_log_odds: f64,
+    /// Share of them for whom it raises the risk.
+    pub share_raising: f64,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -277,6 +299,55 @@ pub async fn team(
         .get(team.as_str())
         .ok_or_else(|| ApiError::not_found("team"))?;
     Ok(Json(GroupFigures::of(&team, members)))
+}
+
+#[utoipa::path(get, path = "/api/v1/drivers", tag = "scores",
+    responses((status = 200, description = "Organization-wide drivers over everyone in the caller's reach", body = DriverList),
+              (status = 402, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn drivers(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<DriverList>, ApiError> {
+    caller.require(Permission::ReadAggregates)?;
+    let (version, scores) = scores_in_reach(&state, &caller).await?;
+    if scores.len() < MIN_GROUP_SIZE {
+        return Ok(Json(DriverList {
+            model_version: version,
+            suppressed: true,
+            people: None,
+            drivers: Vec::new(),
+        }));
+    }
+    let explanations: Vec<Explanation> = scores
+        .iter()
+        .map(|s| stored_explanation(&s.score.drivers))
+        .collect();
+    let drivers = tenure_model::explain::drivers(&explanations)
+        .into_iter()
+        .take(10)
+        .map(|d| DriverView {
+            factor: d.factor,
+            mean_abs_log_odds: d.mean_abs_log_odds,
+            share_raising: d.share_raising,
+        })
+        .collect();
+    Ok(Json(DriverList {
+        model_version: version,
+        suppressed: false,
+        people: Some(scores.len()),
+        drivers,
+    }))
+}
+
+/// A stored score's factors (raising and holding down) back as an explanation.
+fn stored_explanation(drivers: &serde_json::Value) -> Explanation {
+    let factors = ["raising", "holding_down"]
+        .iter()
+        .filter_map(|side| drivers[side].as_array())
+        .flatten()
+        .filter_map(|f| serde_json::from_value::<Factor>(f.clone()).ok())
+        .collect();
+    Explanation { factors }
 }
 
 fn group_by_team(scores: &[StoredScore]) -> BTreeMap<&str, Vec<&StoredScore>> {
