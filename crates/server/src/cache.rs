@@ -106,7 +106,8 @@ impl Caches {
     }
 
     /// The cached scores and whether they are still fresh. Stale ones are served while one
-    /// request reloads them in the background, so a reload never stalls the readers.
+    /// request reloads them in the background, so a reload never stalls the readers. With the
+    /// caches off nothing is remembered, so there is never a stale entry.
     pub fn scores(&self, org: OrgId) -> Option<(Arc<OrgScores>, bool)> {
         let entries = self.scores.lock().expect("cache lock");
         entries
@@ -123,11 +124,6 @@ impl Caches {
             entries.clear();
         }
         entries.insert(org, (Instant::now(), scores));
-    }
-
-    /// Whether stale entries may be served while reloading (not with the caches off).
-    pub fn serves_stale(&self) -> bool {
-        self.enabled()
     }
 
     pub fn loader(&self, org: OrgId) -> Arc<tokio::sync::Mutex<()>> {

@@ -12,7 +12,9 @@ use std::sync::{Arc, Mutex};
 use tenure_data::Mapping;
 use tenure_domain::OrgId;
 use tenure_ingest::{import_file, ImportRequest};
-use tenure_monitor::{score_organization, train_organization, ScoreRequest, TrainRequest};
+use tenure_monitor::{
+    score_organization, train_organization, ScoreReport, ScoreRequest, TrainRequest,
+};
 use tenure_store::Organization;
 
 /// The step a running job is on, written to its row every half second while it changes.
@@ -119,14 +121,7 @@ pub async fn start_training(
                 version: Some(trained.version),
                 factors: 5,
             };
-            let scored = score_organization(&state.store, &slug, &scoring, &stage)
-                .await
-                .map_err(|e| e.to_string())?;
-            state
-                .metrics
-                .scores_written
-                .inc_by(scored.people.len() as u64);
-            state.caches.forget_organization(request.org);
+            let scored = score_everyone(&state, &slug, &scoring, &stage).await?;
             Ok(json!({"model_version": trained.version, "people_scored": scored.people.len()}))
         },
     )
@@ -147,14 +142,7 @@ pub async fn start_scoring(
         "score",
         true,
         move |state, stage| async move {
-            let scored = score_organization(&state.store, &slug, &request, &stage)
-                .await
-                .map_err(|e| e.to_string())?;
-            state
-                .metrics
-                .scores_written
-                .inc_by(scored.people.len() as u64);
-            state.caches.forget_organization(request.org);
+            let scored = score_everyone(&state, &slug, &request, &stage).await?;
             Ok(json!({
                 "model_version": scored.version,
                 "people_scored": scored.people.len(),
@@ -164,6 +152,24 @@ pub async fn start_scoring(
         },
     )
     .await
+}
+
+/// A scoring run, counted, after which this process forgets the organization's cached scores.
+async fn score_everyone(
+    state: &AppState,
+    slug: &str,
+    request: &ScoreRequest,
+    stage: &Stage,
+) -> Result<ScoreReport, String> {
+    let scored = score_organization(&state.store, slug, request, stage)
+        .await
+        .map_err(|e| e.to_string())?;
+    state
+        .metrics
+        .scores_written
+        .inc_by(scored.people.len() as u64);
+    state.caches.forget_organization(request.org);
+    Ok(scored)
 }
 
 /// Records the job, then runs `work` on a thread of its own with its own runtime (imports

@@ -224,38 +224,6 @@ impl Store {
         )
     }
 
-    /// A person's most recent score from a model, or `None`.
-    pub async fn person_score(
-        &self,
-        org: OrgId,
-        model_version: i64,
-        person: &str,
-    ) -> Result<Option<StoredScore>, StoreError> {
-        let sql = format!("SELECT {SCORE_COLUMNS} FROM scores WHERE org_id = $1 AND model_version = $2 AND person_key = $3 ORDER BY as_of DESC LIMIT 1");
-        let row = sqlx::query(&sql)
-            .bind(org.0)
-            .bind(model_version)
-            .bind(person)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(stored_score).transpose()
-    }
-
-    /// A person's most recent score from the organization's newest model, in one query.
-    pub async fn latest_person_score(
-        &self,
-        org: OrgId,
-        person: &str,
-    ) -> Result<Option<StoredScore>, StoreError> {
-        let sql = format!("SELECT {SCORE_COLUMNS} FROM scores WHERE org_id = $1 AND person_key = $2 AND model_version = (SELECT MAX(version) FROM models WHERE org_id = $1) ORDER BY as_of DESC LIMIT 1");
-        let row = sqlx::query(&sql)
-            .bind(org.0)
-            .bind(person)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(stored_score).transpose()
-    }
-
     /// Each person's most recent score from a model, highest probability first.
     pub async fn current_scores(
         &self,

@@ -137,24 +137,6 @@ impl Store {
         Ok(())
     }
 
-    /// A session not yet ended (timeouts are the server's rule, applied to the times returned).
-    pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
-        let row = sqlx::query("SELECT org_id, user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE id_hash = $1 AND ended_at IS NULL")
-            .bind(id_hash)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| {
-            Ok(SessionRecord {
-                org: OrgId(r.get(0)),
-                user_id: r.get(1),
-                csrf_token: r.get(2),
-                created_at: parse_timestamp(&r.get::<String, _>(3))?,
-                last_seen_at: parse_timestamp(&r.get::<String, _>(4))?,
-            })
-        })
-        .transpose()
-    }
-
     pub async fn touch_session(&self, id_hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
             .bind(timestamp(at))
@@ -196,19 +178,6 @@ impl Store {
         let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE org_id = $1 ORDER BY id");
         let rows = sqlx::query(&sql).bind(org.0).fetch_all(&self.pool).await?;
         rows.iter().map(token_from_row).collect()
-    }
-
-    /// The token with this hash, whichever organization it belongs to (the hash is the secret).
-    pub async fn api_token_by_hash(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<ApiTokenRecord>, StoreError> {
-        let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1");
-        let row = sqlx::query(&sql)
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(token_from_row).transpose()
     }
 
     /// False when `org` has no token with this id.

@@ -147,11 +147,7 @@ pub async fn update_member(
 ) -> Result<Json<MemberView>, ApiError> {
     caller.require(Permission::ManageMembers)?;
     let user_id = parse_id(&user_id, "member")?;
-    let current = state
-        .store
-        .member(caller.org.id, user_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("member"))?;
+    let current = existing_member(&state, &caller, user_id).await?;
     let scope = assignment.scope()?;
     if current.role == Role::Owner
         && assignment.role != Role::Owner
@@ -166,12 +162,21 @@ pub async fn update_member(
         .update_member(caller.org.id, user_id, assignment.role, &scope)
         .await?;
     state.caches.forget_organization(caller.org.id);
-    let member = state
+    let member = existing_member(&state, &caller, user_id).await?;
+    Ok(Json(member.into()))
+}
+
+/// A member of the caller's organization; anyone else is not found.
+async fn existing_member(
+    state: &AppState,
+    caller: &Caller,
+    user_id: i64,
+) -> Result<Member, ApiError> {
+    state
         .store
         .member(caller.org.id, user_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("member"))?;
-    Ok(Json(member.into()))
+        .ok_or_else(|| ApiError::not_found("member"))
 }
 
 #[utoipa::path(delete, path = "/api/v1/members/{user_id}", tag = "members",
@@ -184,11 +189,7 @@ pub async fn remove_member(
 ) -> Result<StatusCode, ApiError> {
     caller.require(Permission::ManageMembers)?;
     let user_id = parse_id(&user_id, "member")?;
-    let current = state
-        .store
-        .member(caller.org.id, user_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("member"))?;
+    let current = existing_member(&state, &caller, user_id).await?;
     if current.role == Role::Owner && state.store.owner_count(caller.org.id).await? == 1 {
         return Err(ApiError::conflict(
             "the organization's last owner cannot be removed",

@@ -10,7 +10,7 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use tenure_domain::{Entitlement, Permission, RiskBand, Role};
 use tenure_model::explain::{Explanation, Factor};
@@ -134,24 +134,39 @@ pub struct ScoreFilter {
     pub band: Option<String>,
 }
 
-/// The scores of the latest model that the caller may see, highest probability first.
-async fn scores_in_reach(
-    state: &AppState,
-    caller: &Caller,
-) -> Result<(i64, Vec<StoredScore>), ApiError> {
+/// The latest model's scores the caller may see: positions in the shared, cached snapshot,
+/// so a request copies nothing it does not send.
+struct InReach {
+    version: i64,
+    current: Arc<OrgScores>,
+    rows: Vec<usize>,
+}
+
+impl InReach {
+    /// Highest probability first.
+    fn scores(&self) -> Vec<&StoredScore> {
+        self.rows
+            .iter()
+            .map(|&i| &self.current.ordered[i])
+            .collect()
+    }
+}
+
+async fn scores_in_reach(state: &AppState, caller: &Caller) -> Result<InReach, ApiError> {
     caller.require_entitlement(Entitlement::Reports)?;
     let current = current_scores(state, caller).await?;
     let version = current
         .version
         .ok_or_else(|| ApiError::not_found("model: train one first"))?;
     let line = reporting_line_of(caller, &current.ordered);
-    let visible = current
-        .ordered
-        .iter()
-        .filter(|s| in_reach(caller, s, line.as_ref()))
-        .cloned()
+    let rows = (0..current.ordered.len())
+        .filter(|&i| in_reach(caller, &current.ordered[i], line.as_ref()))
         .collect();
-    Ok((version, visible))
+    Ok(InReach {
+        version,
+        current,
+        rows,
+    })
 }
 
 /// The organization's current scores from the cache. Stale ones are served while one task
@@ -161,7 +176,7 @@ async fn current_scores(state: &AppState, caller: &Caller) -> Result<Arc<OrgScor
     let org = caller.org.id;
     match state.caches.scores(org) {
         Some((scores, true)) => return Ok(scores),
-        Some((scores, false)) if state.caches.serves_stale() => {
+        Some((scores, false)) => {
             if let Ok(turn) = state.caches.loader(org).try_lock_owned() {
                 let state = state.clone();
                 tokio::spawn(async move {
@@ -204,14 +219,18 @@ fn reporting_line_of(caller: &Caller, scores: &[StoredScore]) -> Option<HashSet<
 
 /// Everyone under `manager`: direct reports, and theirs when managers are people in the data.
 pub fn reporting_line(scores: &[StoredScore], manager: &str) -> HashSet<String> {
+    let mut reports: HashMap<&str, Vec<&str>> = HashMap::new();
+    for s in scores {
+        if let Some(boss) = s.score.groups.manager.as_deref() {
+            reports.entry(boss).or_default().push(&s.score.person);
+        }
+    }
     let mut line = HashSet::new();
-    let mut frontier = vec![manager.to_owned()];
+    let mut frontier = vec![manager];
     while let Some(boss) = frontier.pop() {
-        for s in scores {
-            if s.score.groups.manager.as_deref() == Some(boss.as_str())
-                && line.insert(s.score.person.clone())
-            {
-                frontier.push(s.score.person.clone());
+        for &person in reports.get(boss).into_iter().flatten() {
+            if line.insert(person.to_owned()) {
+                frontier.push(person);
             }
         }
     }
@@ -249,19 +268,18 @@ pub async fn summary(
     caller: Caller,
 ) -> Result<Json<Summary>, ApiError> {
     caller.require(Permission::ReadAggregates)?;
-    let (version, scores) = scores_in_reach(&state, &caller).await?;
+    let reach = scores_in_reach(&state, &caller).await?;
     let horizon_months = state
         .store
         .models(caller.org.id)
         .await?
         .first()
         .and_then(|m| m.horizon_months);
-    let all: Vec<&StoredScore> = scores.iter().collect();
     Ok(Json(Summary {
-        model_version: version,
+        model_version: reach.version,
         horizon_months,
         reach: reach_name(&caller).to_owned(),
-        figures: GroupFigures::of(&caller.org.name, &all),
+        figures: GroupFigures::of(&caller.org.name, &reach.scores()),
     }))
 }
 
@@ -272,14 +290,14 @@ pub async fn teams(
     caller: Caller,
 ) -> Result<Json<TeamList>, ApiError> {
     caller.require(Permission::ReadAggregates)?;
-    let (version, scores) = scores_in_reach(&state, &caller).await?;
-    let by_team = group_by_team(&scores);
+    let reach = scores_in_reach(&state, &caller).await?;
+    let by_team = group_by_team(reach.scores());
     let teams = by_team
         .iter()
         .map(|(name, members)| GroupFigures::of(name, members))
         .collect();
     Ok(Json(TeamList {
-        model_version: version,
+        model_version: reach.version,
         teams,
     }))
 }
@@ -293,8 +311,8 @@ pub async fn team(
     Path(team): Path<String>,
 ) -> Result<Json<GroupFigures>, ApiError> {
     caller.require(Permission::ReadAggregates)?;
-    let (_, scores) = scores_in_reach(&state, &caller).await?;
-    let by_team = group_by_team(&scores);
+    let reach = scores_in_reach(&state, &caller).await?;
+    let by_team = group_by_team(reach.scores());
     let members = by_team
         .get(team.as_str())
         .ok_or_else(|| ApiError::not_found("team"))?;
@@ -309,10 +327,11 @@ pub async fn drivers(
     caller: Caller,
 ) -> Result<Json<DriverList>, ApiError> {
     caller.require(Permission::ReadAggregates)?;
-    let (version, scores) = scores_in_reach(&state, &caller).await?;
+    let reach = scores_in_reach(&state, &caller).await?;
+    let scores = reach.scores();
     if scores.len() < MIN_GROUP_SIZE {
         return Ok(Json(DriverList {
-            model_version: version,
+            model_version: reach.version,
             suppressed: true,
             people: None,
             drivers: Vec::new(),
@@ -332,7 +351,7 @@ pub async fn drivers(
         })
         .collect();
     Ok(Json(DriverList {
-        model_version: version,
+        model_version: reach.version,
         suppressed: false,
         people: Some(scores.len()),
         drivers,
@@ -350,7 +369,7 @@ fn stored_explanation(drivers: &serde_json::Value) -> Explanation {
     Explanation { factors }
 }
 
-fn group_by_team(scores: &[StoredScore]) -> BTreeMap<&str, Vec<&StoredScore>> {
+fn group_by_team(scores: Vec<&StoredScore>) -> BTreeMap<&str, Vec<&StoredScore>> {
     let mut by_team: BTreeMap<&str, Vec<&StoredScore>> = BTreeMap::new();
     for s in scores {
         if let Some(team) = s.score.groups.team.as_deref() {
@@ -378,8 +397,9 @@ pub async fn list_scores(
             ))
         })?),
     };
-    let (_, scores) = scores_in_reach(&state, &caller).await?;
-    let chosen: Vec<StoredScore> = scores
+    let reach = scores_in_reach(&state, &caller).await?;
+    let chosen: Vec<&StoredScore> = reach
+        .scores()
         .into_iter()
         .filter(|s| band.is_none_or(|b| s.score.band == b))
         .collect();
@@ -392,7 +412,11 @@ pub async fn list_scores(
     )
     .await?;
     Ok(Json(Page {
-        items: page.items.into_iter().map(PersonScoreView::from).collect(),
+        items: page
+            .items
+            .into_iter()
+            .map(|s| PersonScoreView::from(s.clone()))
+            .collect(),
         page: page.page,
         per_page: page.per_page,
         total: page.total,
