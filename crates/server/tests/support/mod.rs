@@ -444,6 +444,15 @@ impl Client {
 
     /// Uploads a file; returns the import job's id.
     pub async fn upload(&self, file_name: &str, content: &str, mapping: &str) -> i64 {
+        self.upload_answer(file_name, content, mapping)
+            .await
+            .expect(202)["job_id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// The answer to an upload, whatever it is.
+    pub async fn upload_answer(&self, file_name: &str, content: &str, mapping: &str) -> Answer {
         let form = reqwest::multipart::Form::new()
             .text("mapping", mapping.to_owned())
             .part(
@@ -456,9 +465,7 @@ impl Client {
             .send()
             .await
             .unwrap();
-        answer(response).await.expect(202)["job_id"]
-            .as_i64()
-            .unwrap()
+        answer(response).await
     }
 
     pub async fn upload_form_without_file(&self) -> Answer {
