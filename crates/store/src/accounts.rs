@@ -94,7 +94,7 @@ impl Store {
     /// Creates an organization and its owner in one transaction. A taken slug or e-mail
     /// address is refused and nothing is written.
     pub async fn sign_up(&self, request: &SignUp<'_>) -> Result<(Organization, i64), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let taken = sqlx::query("SELECT 1 FROM organizations WHERE slug = $1")
             .bind(request.slug)
             .fetch_optional(&mut *tx)
@@ -145,7 +145,7 @@ impl Store {
         password_hash: &str,
         role: Role,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let email = normalize_email(email);
         let existing = sqlx::query("SELECT id FROM users WHERE email = $1")
             .bind(&email)
@@ -240,7 +240,7 @@ impl Store {
 
     /// Removes a member and ends their sessions in `org`; false when not a member.
     pub async fn remove_member(&self, org: OrgId, user_id: i64) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
             .bind(org.0)
             .bind(user_id)
@@ -313,7 +313,7 @@ impl Store {
         display_name: &str,
         password_hash: &str,
     ) -> Result<Acceptance, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let sql =
             format!("SELECT {INVITATION_COLUMNS}, org_id FROM invitations WHERE token_hash = $1");
         let Some(row) = sqlx::query(&sql)

@@ -71,7 +71,7 @@ impl Store {
     }
 
     async fn try_append_audit(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut heads: HashMap<OrgId, (i64, String)> = HashMap::new();
         let at = now();
         let mut rows = Vec::with_capacity(entries.len());
@@ -218,6 +218,6 @@ fn chain_hash(prev: &str, org: OrgId, seq: i64, at: &str, entry: &AuditEntry) ->
     hex::encode(hasher.finalize())
 }
 
-fn is_unique_violation(error: &sqlx::Error) -> bool {
+pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }

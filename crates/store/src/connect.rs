@@ -66,6 +66,19 @@ impl Store {
         self.backend
     }
 
+    /// Begins a transaction that will write. SQLite's default (deferred) transaction takes its
+    /// write lock only at the first write, and if another connection committed since this one
+    /// first read, that upgrade fails at once with "database is locked" — the busy timeout is
+    /// not consulted. `BEGIN IMMEDIATE` takes the lock up front, where the timeout does wait.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -91,7 +91,7 @@ impl Store {
         mode: ImportMode,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ImportOutcome, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let started_at = now();
         let import_id = insert_import(
             &mut tx,
