@@ -33,6 +33,10 @@ enum Command {
     Train(commands::train::TrainArgs),
     /// Score everyone still employed with the latest (or a given) model and store the scores.
     Score(commands::score::ScoreArgs),
+    /// Expected voluntary leavers over 3, 6 and 12 months by group, with intervals and cost.
+    Forecast(commands::forecast::ForecastArgs),
+    /// How long people stay: Kaplan–Meier curves by group, and the log-rank test.
+    Survival(commands::survival::SurvivalArgs),
     /// Show or set the organization's risk thresholds (High, Medium).
     Thresholds(commands::thresholds::ThresholdsArgs),
     /// Serve the JSON API (with its OpenAPI document), health and metrics.
@@ -64,6 +68,8 @@ fn main() -> ExitCode {
             Command::Simulate(args) => commands::simulate::run(args),
             Command::Train(args) => commands::train::run(args).await,
             Command::Score(args) => commands::score::run(args).await,
+            Command::Forecast(args) => commands::forecast::run(args).await,
+            Command::Survival(args) => commands::survival::run(args).await,
             Command::Thresholds(args) => commands::thresholds::run(args).await,
             Command::Serve(args) => commands::serve::run(args).await,
             Command::Admin(args) => commands::admin::run(args).await,

@@ -1138,3 +1138,232 @@ fn the_shortest_accepted_panel_backtests_and_a_shorter_one_is_refused_plainly() 
         }
     }
 }
+
+/// Simulates, imports and forecasts as of month 24 of 30: the figures hang together, small
+/// groups are withheld, and nothing after month 24 was used.
+#[test]
+fn a_forecast_made_in_the_past_breaks_down_by_group_with_intervals_and_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("sim");
+    let db = dir.path().join("tenure.db");
+    let db = db.to_str().unwrap();
+    let simulate = tenure(&[
+        "simulate",
+        "--people",
+        "600",
+        "--months",
+        "30",
+        "--seed",
+        "4",
+        "--out",
+        sim.to_str().unwrap(),
+    ]);
+    assert!(simulate.status.success(), "{}", stderr(&simulate));
+    let import = tenure(&[
+        "import",
+        sim.join("panel.csv").to_str().unwrap(),
+        "--mapping",
+        sim.join("mapping.toml").to_str().unwrap(),
+        "--db",
+        db,
+    ]);
+    assert!(import.status.success(), "{}", stderr(&import));
+    let forecast = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["forecast", "--db", db, "--until", "2024-12-31", "--json"];
+        args.extend_from_slice(extra);
+        let output = tenure(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        serde_json::from_slice(&output.stdout).expect("one JSON object")
+    };
+    let by_department = forecast(&["--by", "department"]);
+    assert_eq!(by_department["as_of"], "2024-12-01", "{by_department}");
+    let organization = &by_department["organization"];
+    let horizons = organization["horizons"].as_array().unwrap();
+    let expected: Vec<f64> = horizons
+        .iter()
+        .map(|h| h["expected_leavers"].as_f64().unwrap())
+        .collect();
+    assert_eq!(
+        horizons
+            .iter()
+            .map(|h| h["months"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        [3, 6, 12]
+    );
+    assert!(
+        expected[0] > 1.0 && expected[0] < expected[1] && expected[1] < expected[2],
+        "{expected:?}"
+    );
+    for h in horizons {
+        let (lower, upper, mean) = (
+            h["interval_lower"].as_f64().unwrap(),
+            h["interval_upper"].as_f64().unwrap(),
+            h["expected_leavers"].as_f64().unwrap(),
+        );
+        assert!(lower <= mean && mean <= upper && lower < upper, "{h}");
+        // The simulated pay is annual: 21% of it per expected leaver, on the order of thousands each.
+        assert!(h["expected_cost"].as_f64().unwrap() > 1000.0 * mean, "{h}");
+        assert_eq!(h["people_without_pay"], 0);
+    }
+    let groups = by_department["groups"].as_array().unwrap();
+    let people: u64 = groups.iter().map(|g| g["people"].as_u64().unwrap()).sum();
+    assert_eq!(people, organization["people"].as_u64().unwrap());
+    let six_month_sum: f64 = groups
+        .iter()
+        .filter_map(|g| g["horizons"].as_array())
+        .map(|h| h[1]["expected_leavers"].as_f64().unwrap())
+        .sum();
+    assert!(
+        (six_month_sum - expected[1]).abs() < 1e-6 * expected[1].max(1.0)
+            || groups.iter().any(|g| g["suppressed"] == true)
+    );
+    // Teams are small: the ones under five people carry no figures.
+    let by_team = forecast(&["--by", "team"]);
+    for group in by_team["groups"].as_array().unwrap() {
+        let small = group["people"].as_u64().unwrap() < 5;
+        assert_eq!(group["suppressed"], small, "{group}");
+        assert_eq!(group["horizons"].is_null(), small, "{group}");
+    }
+    // The same forecast from a database that never saw the later months.
+    let cut = dir.path().join("cut.csv");
+    let text = std::fs::read_to_string(sim.join("panel.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let kept: Vec<&str> = std::iter::once(header)
+        .chain(lines.filter(|l| l.split(',').nth(1).is_some_and(|d| d <= "2024-12-31")))
+        .collect();
+    // Exits after the cut had not happened yet: blank them.
+    let exit_date = header.split(',').position(|c| c == "exit_date").unwrap();
+    let blanked: Vec<String> = kept
+        .iter()
+        .map(|l| {
+            let mut cells: Vec<&str> = l.split(',').collect();
+            if cells[exit_date] > "2024-12-31" && cells[exit_date] != "exit_date" {
+                cells[exit_date] = "";
+                cells[exit_date + 1] = "";
+            }
+            cells.join(",")
+        })
+        .collect();
+    std::fs::write(&cut, blanked.join("\n") + "\n").unwrap();
+    let cut_db = dir.path().join("cut.db");
+    let import = tenure(&[
+        "import",
+        cut.to_str().unwrap(),
+        "--mapping",
+        sim.join("mapping.toml").to_str().unwrap(),
+        "--db",
+        cut_db.to_str().unwrap(),
+    ]);
+    assert!(import.status.success(), "{}", stderr(&import));
+    let output = tenure(&[
+        "forecast",
+        "--db",
+        cut_db.to_str().unwrap(),
+        "--by",
+        "department",
+        "--json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let blind: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(blind["organization"], by_department["organization"]);
+    assert_eq!(blind["groups"], by_department["groups"]);
+}
+
+#[test]
+fn time_to_event_data_forecasts_its_censored_people_and_a_cross_section_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("tenure.db");
+    let db = db.to_str().unwrap();
+    let import = tenure(&[
+        "import",
+        shared_data("job_retention.csv").to_str().unwrap(),
+        "--mapping",
+        example("job_retention.toml").to_str().unwrap(),
+        "--db",
+        db,
+        "--org",
+        "retention",
+    ]);
+    assert!(import.status.success(), "{}", stderr(&import));
+    let output = tenure(&[
+        "forecast",
+        "--db",
+        db,
+        "--org",
+        "retention",
+        "--by",
+        "level",
+        "--learner",
+        "logistic",
+        "--json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    // 3,770 people, 1,354 left: the other 2,416 are still employed.
+    assert_eq!(result["organization"]["people"], 2416, "{result}");
+    assert!(result["as_of"].is_null());
+    let levels: Vec<&str> = result["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["group"].as_str().unwrap())
+        .collect();
+    assert_eq!(levels.len(), 3, "{levels:?}");
+    // No pay column: the cost is unknown for everyone, and said so.
+    let six = &result["organization"]["horizons"][1];
+    assert_eq!(
+        (
+            six["expected_cost"].as_f64(),
+            six["people_without_pay"].as_u64()
+        ),
+        (Some(0.0), Some(2416))
+    );
+
+    let import = tenure(&[
+        "import",
+        shared_data("WA_Fn-UseC_-HR-Employee-Attrition.csv")
+            .to_str()
+            .unwrap(),
+        "--mapping",
+        example("ibm_attrition.toml").to_str().unwrap(),
+        "--db",
+        db,
+        "--org",
+        "ibm",
+    ]);
+    assert!(import.status.success(), "{}", stderr(&import));
+    let refused = tenure(&["forecast", "--db", db, "--org", "ibm"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("a cross-section has no dates to forecast over"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
+fn job_retention_time_to_exit_ranks_people_at_least_as_well_as_cox() {
+    let output = tenure(&[
+        "evaluate",
+        shared_data("job_retention.csv").to_str().unwrap(),
+        "--mapping",
+        example("job_retention.toml").to_str().unwrap(),
+        "--folds",
+        "5",
+        "--seed",
+        "1",
+        "--json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        (result["n"].as_u64(), result["events"].as_u64()),
+        (Some(3770), Some(1354))
+    );
+    // lifelines' Cox model on the same protocol: C-index 0.636 (data README).
+    let c = result["c_index"].as_f64().unwrap();
+    assert!(c >= 0.636, "C-index {c}: {result}");
+    let brier = result["integrated_brier"].as_f64().unwrap();
+    assert!(brier > 0.0 && brier < 0.25, "integrated Brier {brier}");
+}

@@ -149,6 +149,23 @@ pub fn fit_platt(scores: &[f64], labels: &[bool]) -> Calibrator {
 /// none, isotonic or Platt — by fitting on one half of the rows and checking on the other,
 /// both ways round, then refits the winner on all rows.
 pub fn choose(scores: &[f64], labels: &[bool]) -> Calibrator {
+    choose_among(
+        scores,
+        labels,
+        &[|_, _| Calibrator::Identity, fit_isotonic, fit_platt],
+    )
+}
+
+/// [`choose`] between the strictly increasing calibrations only — none or Platt. Survival
+/// curves multiply many monthly hazards: isotonic steps would give people with different
+/// scores the same hazard, month after month, and erase their ranking.
+pub fn choose_smooth(scores: &[f64], labels: &[bool]) -> Calibrator {
+    choose_among(scores, labels, &[|_, _| Calibrator::Identity, fit_platt])
+}
+
+type Fit = fn(&[f64], &[bool]) -> Calibrator;
+
+fn choose_among(scores: &[f64], labels: &[bool], candidates: &[Fit]) -> Calibrator {
     let (a, b): (Vec<usize>, Vec<usize>) = (0..scores.len()).partition(|i| i % 2 == 0);
     let pick = |rows: &[usize]| -> (Vec<f64>, Vec<bool>) {
         (
@@ -157,7 +174,7 @@ pub fn choose(scores: &[f64], labels: &[bool]) -> Calibrator {
         )
     };
     let (halves_a, halves_b) = (pick(&a), pick(&b));
-    let held_out_brier = |fit: fn(&[f64], &[bool]) -> Calibrator| -> f64 {
+    let held_out_brier = |fit: Fit| -> f64 {
         let mut total = 0.0;
         for (train, check) in [(&halves_a, &halves_b), (&halves_b, &halves_a)] {
             let calibrator = fit(&train.0, &train.1);
@@ -166,12 +183,10 @@ pub fn choose(scores: &[f64], labels: &[bool]) -> Calibrator {
         }
         total
     };
-    let candidates: [fn(&[f64], &[bool]) -> Calibrator; 3] =
-        [|_, _| Calibrator::Identity, fit_isotonic, fit_platt];
     let best = candidates
         .iter()
         .min_by(|x, y| held_out_brier(**x).total_cmp(&held_out_brier(**y)))
-        .expect("three candidates");
+        .expect("a candidate");
     best(scores, labels)
 }
 

@@ -2,7 +2,7 @@
 //! choice (encoding, penalty, calibration) is made inside the training folds only, and the
 //! held-out fold is scored once.
 
-use crate::calibration::{choose, Calibrator};
+use crate::calibration::{choose, choose_smooth, Calibrator};
 use crate::design::Design;
 use crate::gbm::{GbmError, GbmModel, GbmSettings};
 use crate::logistic::{fit_logistic, fit_logistic_from};
@@ -261,11 +261,70 @@ pub fn train_cross_section(
     examples: &[Example<'_>],
     settings: &TrainingSettings,
 ) -> Result<TrainedModel, EvaluationError> {
-    let choice = settings.learner;
-    let labels: Vec<bool> = examples.iter().map(|e| e.left).collect();
     let inner =
         stratified_folds(examples, INNER_FOLDS, settings.seed.wrapping_add(1)).unwrap_or_default();
-    let scores = inner_scores(examples, &inner, settings)?;
+    train_with_inner_folds(examples, &inner, settings, choose)
+}
+
+/// [`train_cross_section`] for rows that come in groups — a person's months — which must not
+/// be split across inner folds, or the choice would be made on rows it had half seen. Meant
+/// for monthly hazards, so calibration is strictly increasing (see [`choose_smooth`]).
+/// `groups[i]` is row i's group number (0..number of groups).
+pub fn train_grouped(
+    examples: &[Example<'_>],
+    groups: &[usize],
+    settings: &TrainingSettings,
+) -> Result<TrainedModel, EvaluationError> {
+    let inner = grouped_folds(examples, groups, INNER_FOLDS, settings.seed.wrapping_add(1));
+    train_with_inner_folds(examples, &inner, settings, choose_smooth)
+}
+
+/// Inner folds that keep each group whole, stratified by whether the group has a positive row.
+/// Empty (no inner folds) when there are too few groups of either kind.
+fn grouped_folds(
+    examples: &[Example<'_>],
+    groups: &[usize],
+    folds: usize,
+    seed: u64,
+) -> Vec<Vec<usize>> {
+    let count = groups.iter().max().map_or(0, |g| g + 1);
+    let mut positive = vec![false; count];
+    for (e, &g) in examples.iter().zip(groups) {
+        positive[g] |= e.left;
+    }
+    let placeholder = BTreeMap::new();
+    let group_examples: Vec<Example> = positive
+        .iter()
+        .map(|&left| Example {
+            values: &placeholder,
+            left,
+        })
+        .collect();
+    let Ok(group_folds) = stratified_folds(&group_examples, folds, seed) else {
+        return Vec::new();
+    };
+    let mut fold_of_group = vec![0; count];
+    for (fold, members) in group_folds.iter().enumerate() {
+        for &g in members {
+            fold_of_group[g] = fold;
+        }
+    }
+    let mut dealt = vec![Vec::new(); folds];
+    for (i, &g) in groups.iter().enumerate() {
+        dealt[fold_of_group[g]].push(i);
+    }
+    dealt
+}
+
+fn train_with_inner_folds(
+    examples: &[Example<'_>],
+    inner: &[Vec<usize>],
+    settings: &TrainingSettings,
+    calibrate: fn(&[f64], &[bool]) -> Calibrator,
+) -> Result<TrainedModel, EvaluationError> {
+    let choice = settings.learner;
+    let labels: Vec<bool> = examples.iter().map(|e| e.left).collect();
+    let scores = inner_scores(examples, inner, settings)?;
     let best_lambda = (0..LAMBDAS.len())
         .min_by(|&a, &b| {
             raw_log_loss(&labels, &scores.logistic[a])
@@ -281,7 +340,7 @@ pub fn train_cross_section(
     let calibrator = if inner.is_empty() {
         Calibrator::Identity
     } else {
-        choose(out_of_fold, &labels)
+        calibrate(out_of_fold, &labels)
     };
     let iterations =
         (scores.gbm_iterations.iter().sum::<usize>() / scores.gbm_iterations.len().max(1)).max(10);

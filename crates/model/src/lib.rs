@@ -16,4 +16,5 @@ pub mod logistic;
 pub mod metrics;
 pub mod panel;
 pub mod scoring;
+pub mod survival;
 pub mod trained;

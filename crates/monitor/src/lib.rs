@@ -4,10 +4,18 @@
 //! model to everyone still employed and stores each score with its model version, band,
 //! drivers and input hash. Alert rules and delivery build on these runs.
 
+mod forecast;
 mod score;
+mod survival;
 mod train;
 
+pub use forecast::{
+    cut_at, forecast_organization, forecast_snapshots, ForecastReport, ForecastRequest, Grouping,
+};
 pub use score::{score_organization, ScoreReport, ScoreRequest, ScoredPerson};
+pub use survival::{
+    survival_by_group, survival_of_snapshots, GroupCurve, SurvivalReport, CURVE_CONFIDENCE,
+};
 pub use train::{train_organization, TrainReport, TrainRequest};
 
 use tenure_model::backtest::BacktestError;
@@ -26,6 +34,10 @@ pub enum MonitorError {
     Mapping(String),
     #[error("{0} data cannot be scored yet: tenure trains on panels and cross-sections")]
     UnsupportedShape(String),
+    #[error("a cross-section has no dates to forecast over: forecasting needs a panel (monthly snapshots) or time-to-event data")]
+    NothingToForecastOver,
+    #[error("cannot group by `{0}`: name a mapped role (department, team, manager, level), hire-year or entry-tenure (both need a mapped hire date), or a column of the data")]
+    UnknownGrouping(String),
     #[error("organization {org} has no trained model{}: run `tenure train` first", .version.map(|v| format!(" version {v}")).unwrap_or_default())]
     NoModel { org: String, version: Option<i64> },
     #[error(transparent)]
@@ -44,6 +56,8 @@ impl MonitorError {
         match self {
             MonitorError::NoData(_)
             | MonitorError::UnsupportedShape(_)
+            | MonitorError::NothingToForecastOver
+            | MonitorError::UnknownGrouping(_)
             | MonitorError::NoModel { .. }
             | MonitorError::Evaluation(_) => true,
             MonitorError::Backtest(e) => matches!(e, BacktestError::TooShort { .. }),

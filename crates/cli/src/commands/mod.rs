@@ -4,11 +4,13 @@ pub mod admin;
 pub mod demo;
 pub mod evaluate;
 pub mod features;
+pub mod forecast;
 pub mod import;
 pub mod inspect;
 pub mod score;
 pub mod serve;
 pub mod simulate;
+pub mod survival;
 pub mod thresholds;
 pub mod train;
 

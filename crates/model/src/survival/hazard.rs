@@ -1,0 +1,322 @@
+//! The discrete-time hazard model: the chance of leaving in the next month given the person is
+//! still here, learnt by the engine's own learners on person-months. Chaining the months gives
+//! each person's survival curve — P(leave within 3, 6, 12 months) and the expected months
+//! before leaving, up to the horizon.
+//!
+//! Panels bring their person-months (with a one-month label); time-to-event rows (a duration
+//! and an event flag per person) are expanded into person-months here, so both take the same
+//! path. Looking ahead, a person's inputs are held as they are — nothing the organization
+//! might change is assumed — while the clocks run on: tenure, months since each change, the
+//! month of the year.
+
+use super::evaluate::{censoring_curve, integrated_brier};
+use super::kaplan_meier::Observation;
+use crate::evaluate::{
+    stratified_folds, train_grouped, EvaluationError, Example, LearnerChoice, TrainingSettings,
+};
+use crate::gbm::GbmError;
+use crate::panel::Derived;
+use crate::trained::TrainedModel;
+use std::collections::BTreeMap;
+use tenure_domain::Value;
+
+/// How far ahead survival curves go, in months.
+pub const OUTLOOK_MONTHS: usize = 12;
+
+/// One person of time-to-event data: their inputs, how many months they were followed, and
+/// whether that ended in a voluntary exit.
+#[derive(Debug, Clone, Copy)]
+pub struct FollowUp<'a> {
+    pub values: &'a BTreeMap<String, Value>,
+    pub duration: f64,
+    pub event: bool,
+}
+
+impl FollowUp<'_> {
+    /// Whole months followed: a leaver in month 3.5 left during the fourth month.
+    pub fn months(&self) -> usize {
+        (self.duration.ceil() as usize).max(1)
+    }
+
+    /// The follow-up in whole months, as the survival measures read it.
+    pub fn observation(&self) -> Observation {
+        Observation {
+            time: self.months() as f64,
+            event: self.event,
+        }
+    }
+}
+
+/// The inputs `months` ahead if nothing but time moves.
+pub fn advance(values: &BTreeMap<String, Value>, months: usize) -> BTreeMap<String, Value> {
+    let mut ahead = values.clone();
+    if months == 0 {
+        return ahead;
+    }
+    for (name, value) in ahead.iter_mut() {
+        let Value::Number(x) = value else { continue };
+        match Derived::parse(name) {
+            Derived::Tenure
+            | Derived::MonthsSinceRose(_)
+            | Derived::MonthsSinceChanged(_)
+            | Derived::MonthsSinceDate(_) => *x += months as f64,
+            Derived::MonthOfYear => *x = ((*x as usize - 1 + months) % 12 + 1) as f64,
+            _ => {}
+        }
+    }
+    ahead
+}
+
+/// A time-to-event person's inputs at the start of month `month` (1-based) of follow-up.
+pub fn at_month(values: &BTreeMap<String, Value>, month: usize) -> BTreeMap<String, Value> {
+    let mut row = values.clone();
+    row.insert(Derived::Tenure.name(), Value::Number((month - 1) as f64));
+    row
+}
+
+/// Person-months of time-to-event data: one row per month followed, labelled with whether the
+/// person left in that month, and the person each row belongs to.
+pub fn person_periods(
+    people: &[FollowUp<'_>],
+) -> (Vec<(BTreeMap<String, Value>, bool)>, Vec<usize>) {
+    let mut rows = Vec::new();
+    let mut groups = Vec::new();
+    for (person, p) in people.iter().enumerate() {
+        let last = p.months();
+        for month in 1..=last {
+            rows.push((at_month(p.values, month), p.event && month == last));
+            groups.push(person);
+        }
+    }
+    (rows, groups)
+}
+
+/// Trains the monthly hazard on time-to-event data. `auto` picks the learner whose survival
+/// curves score the lower integrated Brier score on inner folds of people — the measure of
+/// whole curves, where the person-month log-loss would favour whoever models the months of
+/// the longest-followed people best. Inner folds keep each person's months together.
+pub fn train_time_to_event(
+    people: &[FollowUp<'_>],
+    settings: &TrainingSettings,
+) -> Result<TrainedModel, EvaluationError> {
+    if settings.learner != LearnerChoice::Auto {
+        return train_with(people, settings);
+    }
+    let as_examples: Vec<Example> = people
+        .iter()
+        .map(|p| Example {
+            values: p.values,
+            left: p.event,
+        })
+        .collect();
+    let Ok(folds) = stratified_folds(&as_examples, INNER_FOLDS, settings.seed.wrapping_add(2))
+    else {
+        return train_with(people, settings);
+    };
+    let horizon = people
+        .iter()
+        .map(FollowUp::months)
+        .max()
+        .unwrap_or(1)
+        .max(2);
+    let observed: Vec<Observation> = people.iter().map(FollowUp::observation).collect();
+    let censoring = censoring_curve(&observed);
+    let mut best = (f64::INFINITY, LearnerChoice::Logistic);
+    for learner in [LearnerChoice::Logistic, LearnerChoice::Gbm] {
+        let fixed = TrainingSettings {
+            learner,
+            ..*settings
+        };
+        let mut curves = vec![
+            Outlook {
+                survival: Vec::new()
+            };
+            people.len()
+        ];
+        for held_out in &folds {
+            let train: Vec<FollowUp> = (0..people.len())
+                .filter(|i| held_out.binary_search(i).is_err())
+                .map(|i| people[i])
+                .collect();
+            let test: Vec<FollowUp> = held_out.iter().map(|&i| people[i]).collect();
+            let model = train_with(&train, &fixed)?;
+            for (&i, curve) in held_out
+                .iter()
+                .zip(outlooks_from_start(&model, &test, horizon)?)
+            {
+                curves[i] = curve;
+            }
+        }
+        let score = integrated_brier(&observed, &curves, &censoring);
+        if score < best.0 {
+            best = (score, learner);
+        }
+    }
+    train_with(
+        people,
+        &TrainingSettings {
+            learner: best.1,
+            ..*settings
+        },
+    )
+}
+
+fn train_with(
+    people: &[FollowUp<'_>],
+    settings: &TrainingSettings,
+) -> Result<TrainedModel, EvaluationError> {
+    let (rows, groups) = person_periods(people);
+    let examples: Vec<Example> = rows
+        .iter()
+        .map(|(values, left)| Example {
+            values,
+            left: *left,
+        })
+        .collect();
+    train_grouped(&examples, &groups, settings)
+}
+
+/// Folds of people used to choose the learner.
+const INNER_FOLDS: usize = 4;
+
+/// One person's outlook: the survival curve over the next months.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outlook {
+    /// `survival[k]`: still here after k + 1 months.
+    pub survival: Vec<f64>,
+}
+
+impl Outlook {
+    /// P(a voluntary exit within `months`).
+    pub fn leave_within(&self, months: usize) -> f64 {
+        match months {
+            0 => 0.0,
+            m => 1.0 - self.survival[m.min(self.survival.len()) - 1],
+        }
+    }
+
+    /// Expected months before leaving, counted up to the curve's end (the restricted mean).
+    pub fn expected_months(&self) -> f64 {
+        1.0 + self.survival[..self.survival.len() - 1].iter().sum::<f64>()
+    }
+}
+
+/// Every person's outlook over `months` from the inputs they have now. One call to the model
+/// for all people and months together.
+pub fn outlooks(
+    model: &TrainedModel,
+    rows: &[&BTreeMap<String, Value>],
+    months: usize,
+) -> Result<Vec<Outlook>, GbmError> {
+    let ahead: Vec<BTreeMap<String, Value>> = rows
+        .iter()
+        .flat_map(|values| (0..months).map(move |k| advance(values, k)))
+        .collect();
+    let refs: Vec<&BTreeMap<String, Value>> = ahead.iter().collect();
+    let hazards = model.probabilities(&refs)?;
+    Ok(hazards
+        .chunks_exact(months.max(1))
+        .map(|monthly| Outlook {
+            survival: monthly
+                .iter()
+                .scan(1.0, |survival, h| {
+                    *survival *= 1.0 - h;
+                    Some(*survival)
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+/// Outlooks of time-to-event people from the start of their follow-up (tenure 0).
+pub fn outlooks_from_start(
+    model: &TrainedModel,
+    people: &[FollowUp<'_>],
+    months: usize,
+) -> Result<Vec<Outlook>, GbmError> {
+    let starts: Vec<BTreeMap<String, Value>> =
+        people.iter().map(|p| at_month(p.values, 1)).collect();
+    let refs: Vec<&BTreeMap<String, Value>> = starts.iter().collect();
+    outlooks(model, &refs, months)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(pairs: &[(&str, f64)]) -> BTreeMap<String, Value> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::Number(*v)))
+            .collect()
+    }
+
+    #[test]
+    fn looking_ahead_runs_the_clocks_and_holds_the_rest() {
+        let now = values(&[
+            ("tenure months", 30.0),
+            ("month of year", 11.0),
+            ("months since manager changed", 4.0),
+            ("months since pay rose", 13.0),
+            ("months since last_promotion", 20.0),
+            ("pay", 50_000.0),
+            ("pay change 12m", 0.0),
+            ("teammates left 6m", 2.0),
+        ]);
+        let ahead = advance(&now, 3);
+        let number = |k: &str| ahead[k].as_number().unwrap();
+        assert_eq!(number("tenure months"), 33.0);
+        assert_eq!(number("month of year"), 2.0);
+        assert_eq!(number("months since manager changed"), 7.0);
+        assert_eq!(number("months since pay rose"), 16.0);
+        assert_eq!(number("months since last_promotion"), 23.0);
+        assert_eq!(number("pay"), 50_000.0);
+        assert_eq!(number("pay change 12m"), 0.0);
+        assert_eq!(number("teammates left 6m"), 2.0);
+        assert_eq!(advance(&now, 0), now);
+        assert_eq!(advance(&now, 13)["month of year"], Value::Number(12.0));
+    }
+
+    #[test]
+    fn follow_ups_become_one_row_per_month_with_the_exit_in_the_last() {
+        let v = values(&[("x", 1.0)]);
+        let people = [
+            FollowUp {
+                values: &v,
+                duration: 3.0,
+                event: true,
+            },
+            FollowUp {
+                values: &v,
+                duration: 2.0,
+                event: false,
+            },
+            FollowUp {
+                values: &v,
+                duration: 0.0,
+                event: true,
+            },
+        ];
+        let (rows, groups) = person_periods(&people);
+        let labels: Vec<bool> = rows.iter().map(|r| r.1).collect();
+        assert_eq!(labels, [false, false, true, false, false, true]);
+        assert_eq!(groups, [0, 0, 0, 1, 1, 2]);
+        let tenure: Vec<f64> = rows
+            .iter()
+            .map(|r| r.0["tenure months"].as_number().unwrap())
+            .collect();
+        assert_eq!(tenure, [0.0, 1.0, 2.0, 0.0, 1.0, 0.0]);
+    }
+
+    #[test]
+    fn an_outlook_reads_its_curve() {
+        let outlook = Outlook {
+            survival: vec![0.9, 0.81, 0.729],
+        };
+        assert!((outlook.leave_within(2) - 0.19).abs() < 1e-12);
+        assert!((outlook.leave_within(12) - 0.271).abs() < 1e-12);
+        assert_eq!(outlook.leave_within(0), 0.0);
+        // Month 1 is always lived; months 2 and 3 with the chance of being there.
+        assert!((outlook.expected_months() - (1.0 + 0.9 + 0.81)).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,291 @@
+//! Forecasting an organization's voluntary leavers: a monthly hazard model trained on its
+//! stored history, each current employee's survival curve, and per-group expected counts
+//! with their 90% interval and cost. Data after `until` is ignored, so a forecast can be made
+//! "as of" a past month and checked against what then happened.
+
+use crate::train::load;
+use crate::{MonitorError, Progress};
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+use tenure_domain::{OrgId, Outcome, RoleColumns, Shape, Snapshot, Value};
+use tenure_model::backtest::train_latest;
+use tenure_model::evaluate::TrainingSettings;
+use tenure_model::panel::person_months;
+use tenure_model::scoring::current_panel_rows;
+use tenure_model::survival::forecast::{forecast, ForecastPerson, GroupForecast, ReplacementCost};
+use tenure_model::survival::hazard::{
+    at_month, outlooks, train_time_to_event, FollowUp, Outlook, OUTLOOK_MONTHS,
+};
+use tenure_model::trained::TrainedModel;
+
+/// Which column groups people in the forecast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    Team,
+    Department,
+    Manager,
+    Level,
+}
+
+impl Grouping {
+    pub fn name(self) -> &'static str {
+        match self {
+            Grouping::Team => "team",
+            Grouping::Department => "department",
+            Grouping::Manager => "manager",
+            Grouping::Level => "level",
+        }
+    }
+
+    fn column(self, roles: &RoleColumns) -> Option<&String> {
+        match self {
+            Grouping::Team => roles.team.as_ref(),
+            Grouping::Department => roles.department.as_ref(),
+            Grouping::Manager => roles.manager.as_ref(),
+            Grouping::Level => roles.level.as_ref(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecastRequest {
+    pub org: OrgId,
+    /// Forecast as of this date: later snapshots are ignored (default: all data).
+    pub until: Option<NaiveDate>,
+    pub grouping: Grouping,
+    pub cost: ReplacementCost,
+    /// Pay figures per year in the pay column (12 when it holds monthly pay).
+    pub pay_periods_per_year: f64,
+    pub training: TrainingSettings,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecastReport {
+    /// The month the forecast is made at (panels), from which the horizons count.
+    pub as_of: Option<NaiveDate>,
+    pub grouping: Grouping,
+    /// The grouping column was not mapped: every person counts in "(unknown)".
+    pub grouping_column: Option<String>,
+    pub organization: GroupForecast,
+    pub groups: Vec<GroupForecast>,
+    /// The monthly hazard model, in a few words.
+    pub model: String,
+    pub trained_on: usize,
+    pub training_seconds: f64,
+    /// Survival curves and group intervals, once the model is trained.
+    pub forecast_seconds: f64,
+}
+
+pub async fn forecast_organization(
+    store: &tenure_store::Store,
+    slug: &str,
+    request: &ForecastRequest,
+    progress: &dyn Progress,
+) -> Result<ForecastReport, MonitorError> {
+    let mut data = load(store, request.org, slug).await?;
+    if let Some(until) = request.until {
+        data.snapshots = cut_at(data.snapshots, until);
+    }
+    if data.snapshots.is_empty() {
+        return Err(MonitorError::NoData(slug.to_owned()));
+    }
+    forecast_snapshots(&data.snapshots, data.shape, &data.roles, request, progress)
+}
+
+/// The history as it stood on `until`: later snapshots dropped, and exits not yet happened
+/// forgotten (a leaver after `until` was still employed then).
+pub fn cut_at(snapshots: Vec<Snapshot>, until: NaiveDate) -> Vec<Snapshot> {
+    snapshots
+        .into_iter()
+        .filter(|s| s.as_of.is_none_or(|d| d <= until))
+        .map(|mut s| {
+            if s.exit.as_ref().is_some_and(|e| e.date > until) {
+                s.exit = None;
+            }
+            s
+        })
+        .collect()
+}
+
+/// The forecast from snapshots in memory.
+pub fn forecast_snapshots(
+    snapshots: &[Snapshot],
+    shape: Shape,
+    roles: &RoleColumns,
+    request: &ForecastRequest,
+    progress: &dyn Progress,
+) -> Result<ForecastReport, MonitorError> {
+    let started = Instant::now();
+    let fitted = match shape {
+        Shape::Panel => fit_panel(snapshots, roles, &request.training, progress)?,
+        Shape::TimeToEvent => fit_time_to_event(snapshots, &request.training, progress)?,
+        Shape::CrossSection => return Err(MonitorError::NothingToForecastOver),
+    };
+    let training_seconds = started.elapsed().as_secs_f64();
+    progress.step("forecasting");
+    let started = Instant::now();
+    let rows: Vec<&BTreeMap<String, Value>> =
+        fitted.current.iter().map(|(_, values)| values).collect();
+    let curves = outlooks(&fitted.model, &rows, OUTLOOK_MONTHS)?;
+    let column = request.grouping.column(roles);
+    let people: Vec<ForecastPerson> = fitted
+        .current
+        .iter()
+        .zip(curves)
+        .map(|((snapshot, _), outlook)| person(snapshot, outlook, column, roles, request))
+        .collect();
+    let (organization, groups) = forecast(&people);
+    Ok(ForecastReport {
+        as_of: fitted.as_of,
+        grouping: request.grouping,
+        grouping_column: column.cloned(),
+        organization,
+        groups,
+        model: fitted.model.describe(),
+        trained_on: fitted.trained_on,
+        training_seconds,
+        forecast_seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// A trained hazard model and the people it forecasts, each with their inputs now.
+struct Fitted<'s> {
+    model: TrainedModel,
+    trained_on: usize,
+    as_of: Option<NaiveDate>,
+    current: Vec<(&'s Snapshot, BTreeMap<String, Value>)>,
+}
+
+fn fit_panel<'s>(
+    snapshots: &'s [Snapshot],
+    roles: &RoleColumns,
+    training: &TrainingSettings,
+    progress: &dyn Progress,
+) -> Result<Fitted<'s>, MonitorError> {
+    progress.step("deriving monthly features");
+    let months = person_months(snapshots, roles, 1);
+    progress.step("training the monthly hazard model");
+    let (model, trained_on, _) = train_latest(&months, 1, training)?;
+    let current = current_panel_rows(snapshots, &months);
+    let as_of = current.first().and_then(|c| c.as_of);
+    // The snapshot behind each current row, for its group, pay and level.
+    let latest: HashMap<&str, &Snapshot> = snapshots
+        .iter()
+        .filter(|s| s.as_of == as_of)
+        .map(|s| (s.person.as_str(), s))
+        .collect();
+    let current = current
+        .into_iter()
+        .filter_map(|c| {
+            latest
+                .get(c.person.as_str())
+                .map(|s| (*s, c.values.clone()))
+        })
+        .collect();
+    Ok(Fitted {
+        model,
+        trained_on,
+        as_of,
+        current,
+    })
+}
+
+fn fit_time_to_event<'s>(
+    snapshots: &'s [Snapshot],
+    training: &TrainingSettings,
+    progress: &dyn Progress,
+) -> Result<Fitted<'s>, MonitorError> {
+    let follow_ups: Vec<(&Snapshot, FollowUp)> = snapshots
+        .iter()
+        .filter_map(|s| match s.outcome {
+            Some(Outcome::Duration { duration, event }) => Some((
+                s,
+                FollowUp {
+                    values: &s.values,
+                    duration,
+                    event,
+                },
+            )),
+            _ => None,
+        })
+        .collect();
+    progress.step("training the monthly hazard model");
+    let people: Vec<FollowUp> = follow_ups.iter().map(|(_, f)| *f).collect();
+    let model = train_time_to_event(&people, training)?;
+    let trained_on = people.iter().map(FollowUp::months).sum();
+    // Still employed: followed so far without leaving; their next month is the one after.
+    let current = follow_ups
+        .iter()
+        .filter(|(_, f)| !f.event)
+        .map(|(s, f)| (*s, at_month(f.values, f.months() + 1)))
+        .collect();
+    Ok(Fitted {
+        model,
+        trained_on,
+        as_of: None,
+        current,
+    })
+}
+
+fn person(
+    snapshot: &Snapshot,
+    outlook: Outlook,
+    group_column: Option<&String>,
+    roles: &RoleColumns,
+    request: &ForecastRequest,
+) -> ForecastPerson {
+    let text = |column: Option<&String>| {
+        column
+            .and_then(|c| snapshot.values.get(c))
+            .filter(|v| !v.is_missing())
+            .map(|v| v.to_string())
+    };
+    let pay = roles
+        .pay
+        .as_ref()
+        .and_then(|c| snapshot.values.get(c))
+        .and_then(Value::as_number)
+        .map(|p| p * request.pay_periods_per_year);
+    let level = text(roles.level.as_ref());
+    ForecastPerson {
+        outlook,
+        group: text(group_column),
+        replacement_cost: request.cost.of(pay, level.as_deref()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tenure_domain::{Exit, PersonKey};
+
+    #[test]
+    fn a_cut_forgets_the_future() {
+        let month = |m| NaiveDate::from_ymd_opt(2024, m, 1).unwrap();
+        let snapshot = |m, exit: Option<u32>| Snapshot {
+            person: PersonKey::parse("7").unwrap(),
+            as_of: Some(month(m)),
+            values: Default::default(),
+            protected: Default::default(),
+            exit: exit.map(|e| Exit {
+                date: month(e),
+                kind: Some("resignation".into()),
+                voluntary: true,
+            }),
+            outcome: None,
+        };
+        let cut = cut_at(
+            vec![
+                snapshot(1, Some(5)),
+                snapshot(2, Some(5)),
+                snapshot(5, Some(5)),
+            ],
+            month(3),
+        );
+        assert_eq!(cut.len(), 2);
+        assert!(cut.iter().all(|s| s.exit.is_none()));
+        let kept = cut_at(vec![snapshot(1, Some(2))], month(3));
+        assert!(kept[0].exit.is_some());
+    }
+}
