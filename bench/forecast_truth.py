@@ -52,6 +52,9 @@ def main():
         "upper": six["interval_upper"],
         "actual": actual,
         "inside": six["interval_lower"] <= actual <= six["interval_upper"],
+        "exact_lower": six["interval_if_probabilities_exact"][0],
+        "exact_upper": six["interval_if_probabilities_exact"][1],
+        "inside_if_exact": six["interval_if_probabilities_exact"][0] <= actual <= six["interval_if_probabilities_exact"][1],
         "training_seconds": round(forecast["training_seconds"], 2),
         "forecast_seconds": round(forecast["forecast_seconds"], 3),
     }))

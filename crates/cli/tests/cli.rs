@@ -1367,3 +1367,57 @@ fn job_retention_time_to_exit_ranks_people_at_least_as_well_as_cox() {
     let brier = result["integrated_brier"].as_f64().unwrap();
     assert!(brier > 0.0 && brier < 0.25, "integrated Brier {brier}");
 }
+
+#[test]
+fn survival_curves_by_group_come_with_bands_and_a_log_rank_test() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("tenure.db");
+    let db = db.to_str().unwrap();
+    let import = tenure(&[
+        "import",
+        shared_data("job_retention.csv").to_str().unwrap(),
+        "--mapping",
+        example("job_retention.toml").to_str().unwrap(),
+        "--db",
+        db,
+    ]);
+    assert!(import.status.success(), "{}", stderr(&import));
+    let output = tenure(&["survival", "--db", db, "--by", "field", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(result["overall"]["people"], 3770);
+    assert_eq!(result["overall"]["leavers"], 1354);
+    let groups = result["groups"].as_array().unwrap();
+    assert!(groups.len() >= 2, "{result}");
+    for group in groups {
+        let steps = group["steps"].as_array().unwrap();
+        let mut previous = 1.0;
+        for step in steps {
+            let (s, lower, upper) = (
+                step["survival"].as_f64().unwrap(),
+                step["lower"].as_f64().unwrap(),
+                step["upper"].as_f64().unwrap(),
+            );
+            assert!(s <= previous && lower <= s && s <= upper, "{step}");
+            previous = s;
+        }
+    }
+    let test = &result["log_rank"];
+    assert_eq!(
+        test["degrees_of_freedom"].as_u64().unwrap() as usize,
+        groups.len() - 1
+    );
+    assert!(
+        test["p_value"].as_f64().unwrap() < 0.05,
+        "fields differ in the data: {test}"
+    );
+    let text = stdout(&tenure(&["survival", "--db", db, "--by", "level"]));
+    assert!(text.contains("log-rank test: χ² ="), "{text}");
+    let refused = tenure(&["survival", "--db", db, "--by", "no_such_column"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("cannot group by `no_such_column`"),
+        "{}",
+        stderr(&refused)
+    );
+}

@@ -1,7 +1,8 @@
 //! Forecasting an organization's voluntary leavers: a monthly hazard model trained on its
-//! stored history, each current employee's survival curve, and per-group expected counts
-//! with their 90% interval and cost. Data after `until` is ignored, so a forecast can be made
-//! "as of" a past month and checked against what then happened.
+//! stored history (landmark hazards for panels, person-months for time-to-event data), each
+//! current employee's survival curve, and per-group expected counts with their 90% interval
+//! and cost. Data after `until` is ignored, so a forecast can be made "as of" a past month and
+//! checked against what then happened (`bench/forecast_coverage.sh`).
 
 use crate::train::load;
 use crate::{MonitorError, Progress};
@@ -13,10 +14,13 @@ use tenure_model::backtest::train_latest;
 use tenure_model::evaluate::TrainingSettings;
 use tenure_model::panel::person_months;
 use tenure_model::scoring::current_panel_rows;
-use tenure_model::survival::forecast::{forecast, ForecastPerson, GroupForecast, ReplacementCost};
+use tenure_model::survival::forecast::{
+    forecast, level_uncertainty, ForecastPerson, GroupForecast, ReplacementCost,
+};
 use tenure_model::survival::hazard::{
     at_month, outlooks, train_time_to_event, FollowUp, Outlook, OUTLOOK_MONTHS,
 };
+use tenure_model::survival::landmark::{landmark_months, landmark_outlooks};
 use tenure_model::trained::TrainedModel;
 
 /// Which column groups people in the forecast.
@@ -72,6 +76,11 @@ pub struct ForecastReport {
     /// The monthly hazard model, in a few words.
     pub model: String,
     pub trained_on: usize,
+    /// Voluntary exits in the year before the forecast (all of them in time-to-event data),
+    /// which set how sure the overall level is.
+    pub recent_leavers: usize,
+    /// That uncertainty, as the log-scale standard deviation the intervals integrate over.
+    pub level_sd: f64,
     pub training_seconds: f64,
     /// Survival curves and group intervals, once the model is trained.
     pub forecast_seconds: f64,
@@ -127,7 +136,10 @@ pub fn forecast_snapshots(
     let started = Instant::now();
     let rows: Vec<&BTreeMap<String, Value>> =
         fitted.current.iter().map(|(_, values)| values).collect();
-    let curves = outlooks(&fitted.model, &rows, OUTLOOK_MONTHS)?;
+    let curves = match fitted.as_of {
+        Some(as_of) => landmark_outlooks(&fitted.model, &rows, as_of, OUTLOOK_MONTHS)?,
+        None => outlooks(&fitted.model, &rows, OUTLOOK_MONTHS)?,
+    };
     let column = request.grouping.column(roles);
     let people: Vec<ForecastPerson> = fitted
         .current
@@ -135,7 +147,8 @@ pub fn forecast_snapshots(
         .zip(curves)
         .map(|((snapshot, _), outlook)| person(snapshot, outlook, column, roles, request))
         .collect();
-    let (organization, groups) = forecast(&people);
+    let level_sd = level_uncertainty(fitted.recent_leavers);
+    let (organization, groups) = forecast(&people, level_sd);
     Ok(ForecastReport {
         as_of: fitted.as_of,
         grouping: request.grouping,
@@ -144,6 +157,8 @@ pub fn forecast_snapshots(
         groups,
         model: fitted.model.describe(),
         trained_on: fitted.trained_on,
+        recent_leavers: fitted.recent_leavers,
+        level_sd,
         training_seconds,
         forecast_seconds: started.elapsed().as_secs_f64(),
     })
@@ -152,6 +167,7 @@ pub fn forecast_snapshots(
 /// A trained hazard model and the people it forecasts, each with their inputs now.
 struct Fitted<'s> {
     model: TrainedModel,
+    recent_leavers: usize,
     trained_on: usize,
     as_of: Option<NaiveDate>,
     current: Vec<(&'s Snapshot, BTreeMap<String, Value>)>,
@@ -165,8 +181,9 @@ fn fit_panel<'s>(
 ) -> Result<Fitted<'s>, MonitorError> {
     progress.step("deriving monthly features");
     let months = person_months(snapshots, roles, 1);
+    let landmarks = landmark_months(snapshots, &months, OUTLOOK_MONTHS);
     progress.step("training the monthly hazard model");
-    let (model, trained_on, _) = train_latest(&months, 1, training)?;
+    let (model, trained_on, _) = train_latest(&landmarks, 1, training)?;
     let current = current_panel_rows(snapshots, &months);
     let as_of = current.first().and_then(|c| c.as_of);
     // The snapshot behind each current row, for its group, pay and level.
@@ -183,12 +200,29 @@ fn fit_panel<'s>(
                 .map(|s| (*s, c.values.clone()))
         })
         .collect();
+    let recent_leavers = as_of.map_or(0, |d| voluntary_exits_in_year_before(snapshots, d));
     Ok(Fitted {
         model,
+        recent_leavers,
         trained_on,
         as_of,
         current,
     })
+}
+
+/// People who left voluntarily in the twelve months up to `as_of`.
+fn voluntary_exits_in_year_before(snapshots: &[Snapshot], as_of: NaiveDate) -> usize {
+    let year_before = as_of - chrono::Months::new(12);
+    let leavers: std::collections::HashSet<&str> = snapshots
+        .iter()
+        .filter(|s| {
+            s.exit
+                .as_ref()
+                .is_some_and(|e| e.voluntary && e.date > year_before && e.date <= as_of)
+        })
+        .map(|s| s.person.as_str())
+        .collect();
+    leavers.len()
 }
 
 fn fit_time_to_event<'s>(
@@ -222,6 +256,7 @@ fn fit_time_to_event<'s>(
         .collect();
     Ok(Fitted {
         model,
+        recent_leavers: people.iter().filter(|p| p.event).count(),
         trained_on,
         as_of: None,
         current,

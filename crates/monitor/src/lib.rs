@@ -2,7 +2,9 @@
 //! measures a model honestly (rolling backtest or cross-validation), fits it on everything
 //! known, and stores it as the next version with its model card; scoring applies a stored
 //! model to everyone still employed and stores each score with its model version, band,
-//! drivers and input hash. Alert rules and delivery build on these runs.
+//! drivers and input hash. Forecasting trains a monthly hazard model and turns everyone's
+//! survival curve into expected leavers per group with intervals and cost; survival curves
+//! by group come with the log-rank test. Alert rules and delivery build on these runs.
 
 mod forecast;
 mod score;

@@ -115,6 +115,7 @@ fn group_json(g: &GroupForecast) -> serde_json::Value {
                     "expected_leavers": h.leavers.expected,
                     "interval_lower": h.leavers.lower,
                     "interval_upper": h.leavers.upper,
+                    "interval_if_probabilities_exact": [h.leavers_if_exact.lower, h.leavers_if_exact.upper],
                     "expected_cost": h.expected_cost,
                     "people_without_pay": h.cost_unknown_people,
                 })
@@ -139,6 +140,8 @@ pub fn to_json(report: &ForecastReport) -> serde_json::Value {
         "groups": report.groups.iter().map(group_json).collect::<Vec<_>>(),
         "model": report.model,
         "trained_on_person_months": report.trained_on,
+        "recent_voluntary_leavers": report.recent_leavers,
+        "level_uncertainty": report.level_sd,
         "training_seconds": report.training_seconds,
         "forecast_seconds": report.forecast_seconds,
     })
@@ -168,8 +171,14 @@ fn to_text(report: &ForecastReport) -> String {
         out.push_str(&row(group));
     }
     out.push_str(&format!(
-        "model: monthly hazard, {} ({} person-months); trained in {:.1} s, forecast in {:.2} s\n",
-        report.model, report.trained_on, report.training_seconds, report.forecast_seconds
+        "model: monthly hazard, {} ({} person-months); trained in {:.1} s, forecast in {:.2} s\n\
+         intervals count who leaves and how sure the overall level is: ±{:.1}% from {} voluntary exits in the last year\n",
+        report.model,
+        report.trained_on,
+        report.training_seconds,
+        report.forecast_seconds,
+        100.0 * report.level_sd,
+        report.recent_leavers
     ));
     out
 }

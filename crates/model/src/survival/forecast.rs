@@ -8,7 +8,9 @@
 //! shares per job level.
 
 use super::hazard::Outlook;
-use super::poisson_binomial::{count_interval, CountInterval};
+use super::poisson_binomial::{
+    count_interval, count_interval_with_level_uncertainty, CountInterval,
+};
 use std::collections::BTreeMap;
 
 /// Groups smaller than this are never reported on their own (TRUST: no figures on fewer than
@@ -60,7 +62,10 @@ pub struct ForecastPerson {
 #[derive(Debug, Clone, PartialEq)]
 pub struct HorizonForecast {
     pub months: usize,
+    /// The interval counts both who leaves and how uncertain the overall level is.
     pub leavers: CountInterval,
+    /// The narrower interval if the individual probabilities were exact (Poisson-binomial).
+    pub leavers_if_exact: CountInterval,
     /// Expected cost of replacing this horizon's leavers, over the people whose pay is known.
     pub expected_cost: f64,
     /// People whose pay is unknown, left out of the cost.
@@ -75,10 +80,12 @@ pub struct GroupForecast {
     pub horizons: Option<Vec<HorizonForecast>>,
 }
 
-/// The organization as a whole, then each group largest expected count first.
-pub fn forecast(people: &[ForecastPerson]) -> (GroupForecast, Vec<GroupForecast>) {
+/// The organization as a whole, then each group largest expected count first. `level_sd` is
+/// the uncertainty of the overall level of leaving, as a log-scale standard deviation (see
+/// [`level_uncertainty`]).
+pub fn forecast(people: &[ForecastPerson], level_sd: f64) -> (GroupForecast, Vec<GroupForecast>) {
     let everyone: Vec<&ForecastPerson> = people.iter().collect();
-    let organization = group_forecast("organization".into(), &everyone);
+    let organization = group_forecast("organization".into(), &everyone, level_sd);
     let mut groups: BTreeMap<&str, Vec<&ForecastPerson>> = BTreeMap::new();
     for person in people {
         groups
@@ -88,7 +95,7 @@ pub fn forecast(people: &[ForecastPerson]) -> (GroupForecast, Vec<GroupForecast>
     }
     let mut by_group: Vec<GroupForecast> = groups
         .into_iter()
-        .map(|(name, members)| group_forecast(name.to_owned(), &members))
+        .map(|(name, members)| group_forecast(name.to_owned(), &members, level_sd))
         .collect();
     let six_months = |g: &GroupForecast| {
         g.horizons
@@ -104,7 +111,16 @@ pub fn forecast(people: &[ForecastPerson]) -> (GroupForecast, Vec<GroupForecast>
     (organization, by_group)
 }
 
-fn group_forecast(group: String, members: &[&ForecastPerson]) -> GroupForecast {
+/// How uncertain a model's overall level of leaving is, having seen `recent_leavers` voluntary
+/// exits in the last year: a Poisson count's relative standard error, 1/√n. The level is what
+/// the data pins least — a calibration fitted on a few hundred exits is a few percent off
+/// either way — and every person's probability moves with it, so it does not average out
+/// over a large group the way individual chance does.
+pub fn level_uncertainty(recent_leavers: usize) -> f64 {
+    1.0 / (recent_leavers.max(1) as f64).sqrt()
+}
+
+fn group_forecast(group: String, members: &[&ForecastPerson], level_sd: f64) -> GroupForecast {
     if members.len() < MIN_GROUP_SIZE {
         return GroupForecast {
             group,
@@ -126,7 +142,12 @@ fn group_forecast(group: String, members: &[&ForecastPerson]) -> GroupForecast {
                 .sum();
             HorizonForecast {
                 months,
-                leavers: count_interval(&probabilities, INTERVAL_LEVEL),
+                leavers: count_interval_with_level_uncertainty(
+                    &probabilities,
+                    INTERVAL_LEVEL,
+                    level_sd,
+                ),
+                leavers_if_exact: count_interval(&probabilities, INTERVAL_LEVEL),
                 expected_cost,
                 cost_unknown_people: members
                     .iter()
@@ -162,7 +183,7 @@ mod tests {
             .map(|_| person(0.02, "Sales", Some(50_000.0)))
             .collect();
         people.extend((0..3).map(|_| person(0.1, "Legal", None)));
-        let (organization, groups) = forecast(&people);
+        let (organization, groups) = forecast(&people, 0.0);
         assert_eq!(organization.people, 13);
         let six = &organization.horizons.as_ref().unwrap()[1];
         let expected = 10.0 * (1.0 - 0.98f64.powi(6)) + 3.0 * (1.0 - 0.9f64.powi(6));
@@ -175,6 +196,19 @@ mod tests {
         assert_eq!((legal.people, legal.horizons.is_none()), (3, true));
         let sales = groups.iter().find(|g| g.group == "Sales").unwrap();
         assert_eq!(sales.horizons.as_ref().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn an_uncertain_level_widens_the_interval_and_keeps_the_expectation() {
+        let people: Vec<ForecastPerson> = (0..400).map(|_| person(0.02, "Sales", None)).collect();
+        let (sure, _) = forecast(&people, 0.0);
+        let (unsure, _) = forecast(&people, level_uncertainty(100));
+        let (a, b) = (&sure.horizons.unwrap()[2], &unsure.horizons.unwrap()[2]);
+        assert_eq!(a.leavers.expected, b.leavers.expected);
+        assert_eq!(a.leavers, a.leavers_if_exact);
+        assert!(b.leavers.upper - b.leavers.lower > a.leavers.upper - a.leavers.lower);
+        assert_eq!(b.leavers_if_exact, a.leavers);
+        assert!((level_uncertainty(400) - 0.05).abs() < 1e-12);
     }
 
     #[test]

@@ -3,11 +3,11 @@
 //! each person's survival curve — P(leave within 3, 6, 12 months) and the expected months
 //! before leaving, up to the horizon.
 //!
-//! Panels bring their person-months (with a one-month label); time-to-event rows (a duration
-//! and an event flag per person) are expanded into person-months here, so both take the same
-//! path. Looking ahead, a person's inputs are held as they are — nothing the organization
-//! might change is assumed — while the clocks run on: tenure, months since each change, the
-//! month of the year.
+//! Time-to-event rows (a duration and an event flag per person) are expanded into
+//! person-months here; looking ahead, a person's inputs are held as they are while the clocks
+//! run on (tenure, months since each change, the month of the year) — time-to-event data has
+//! nothing else that moves. Panels forecast through landmark hazards instead (`landmark`),
+//! which learn from what really followed each as-of date rather than assume inputs stand still.
 
 use super::evaluate::{censoring_curve, integrated_brier};
 use super::kaplan_meier::Observation;
@@ -213,8 +213,12 @@ pub fn outlooks(
         .flat_map(|values| (0..months).map(move |k| advance(values, k)))
         .collect();
     let refs: Vec<&BTreeMap<String, Value>> = ahead.iter().collect();
-    let hazards = model.probabilities(&refs)?;
-    Ok(hazards
+    Ok(curves(&model.probabilities(&refs)?, months))
+}
+
+/// Survival curves from consecutive monthly hazards, `months` per person.
+pub fn curves(hazards: &[f64], months: usize) -> Vec<Outlook> {
+    hazards
         .chunks_exact(months.max(1))
         .map(|monthly| Outlook {
             survival: monthly
@@ -225,7 +229,7 @@ pub fn outlooks(
                 })
                 .collect(),
         })
-        .collect())
+        .collect()
 }
 
 /// Outlooks of time-to-event people from the start of their follow-up (tenure 0).

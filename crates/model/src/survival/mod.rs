@@ -6,5 +6,6 @@ pub mod evaluate;
 pub mod forecast;
 pub mod hazard;
 pub mod kaplan_meier;
+pub mod landmark;
 pub mod poisson_binomial;
 pub mod stats;

@@ -22,32 +22,96 @@ pub struct CountInterval {
 }
 
 /// The central `level` interval of the count: the smallest k with P(N ≤ k) ≥ (1 − level)/2,
-/// and the smallest k with P(N ≤ k) ≥ (1 + level)/2.
+/// and the smallest k with P(N ≤ k) ≥ (1 + level)/2 — who of the people leaves being the
+/// only uncertainty.
 pub fn count_interval(probabilities: &[f64], level: f64) -> CountInterval {
-    let expected: f64 = probabilities.iter().sum();
-    let variance: f64 = probabilities.iter().map(|p| p * (1.0 - p)).sum();
-    let (low_tail, high_tail) = ((1.0 - level) / 2.0, (1.0 + level) / 2.0);
-    let (lower, upper) = if variance <= EXACT_UP_TO_VARIANCE {
-        let cdf = cumulative(&exact_distribution(probabilities));
-        (quantile(&cdf, low_tail), quantile(&cdf, high_tail))
+    count_interval_with_level_uncertainty(probabilities, level, 0.0)
+}
+
+/// [`count_interval`] when the probabilities share an uncertain common factor too — how high
+/// the organization's level of leaving really is: a log-normal multiplier with mean 1 and
+/// log-scale standard deviation `level_sd`, integrated over by 9-point Gauss–Hermite
+/// quadrature.
+pub fn count_interval_with_level_uncertainty(
+    probabilities: &[f64],
+    level: f64,
+    level_sd: f64,
+) -> CountInterval {
+    let nodes: Vec<(f64, CountDistribution)> = if level_sd > 0.0 {
+        GAUSS_HERMITE
+            .iter()
+            .map(|&(x, w)| {
+                let z = std::f64::consts::SQRT_2 * x;
+                let factor = (level_sd * z - level_sd * level_sd / 2.0).exp();
+                let scaled: Vec<f64> = probabilities
+                    .iter()
+                    .map(|p| (p * factor).min(1.0))
+                    .collect();
+                (
+                    w / std::f64::consts::PI.sqrt(),
+                    CountDistribution::of(&scaled),
+                )
+            })
+            .collect()
     } else {
-        let skew: f64 = probabilities
+        vec![(1.0, CountDistribution::of(probabilities))]
+    };
+    let cdf = |k: f64| nodes.iter().map(|(w, d)| w * d.cdf(k)).sum::<f64>();
+    let n = probabilities.len();
+    CountInterval {
+        people: n,
+        expected: probabilities.iter().sum(),
+        lower: search(cdf, (1.0 - level) / 2.0 - 1e-12, n),
+        upper: search(cdf, (1.0 + level) / 2.0 - 1e-12, n),
+        level,
+    }
+}
+
+/// Physicists' Gauss–Hermite nodes and weights, 9 points (Abramowitz & Stegun, table 25.10).
+const GAUSS_HERMITE: [(f64, f64); 9] = [
+    (-3.190_993_201_781_528, 3.960_697_726_326e-5),
+    (-2.266_580_584_531_843, 4.943_624_275_536_9e-3),
+    (-1.468_553_289_216_668, 8.847_452_739_437_66e-2),
+    (-0.723_551_018_752_837_6, 0.432_651_559_002_555_8),
+    (0.0, 0.720_235_215_606_051),
+    (0.723_551_018_752_837_6, 0.432_651_559_002_555_8),
+    (1.468_553_289_216_668, 8.847_452_739_437_66e-2),
+    (2.266_580_584_531_843, 4.943_624_275_536_9e-3),
+    (3.190_993_201_781_528, 3.960_697_726_326e-5),
+];
+
+/// The count's distribution: exact for modest variances, the refined normal approximation above.
+enum CountDistribution {
+    Exact(Vec<f64>),
+    Approximate { mean: f64, sd: f64, skew: f64 },
+}
+
+impl CountDistribution {
+    fn of(probabilities: &[f64]) -> CountDistribution {
+        let mean: f64 = probabilities.iter().sum();
+        let variance: f64 = probabilities.iter().map(|p| p * (1.0 - p)).sum();
+        if variance <= EXACT_UP_TO_VARIANCE {
+            return CountDistribution::Exact(cumulative(&exact_distribution(probabilities)));
+        }
+        let skew = probabilities
             .iter()
             .map(|p| p * (1.0 - p) * (1.0 - 2.0 * p))
             .sum::<f64>()
             / variance.powf(1.5);
-        let cdf = |k: f64| refined_normal_cdf(k, expected, variance.sqrt(), skew);
-        (
-            search(cdf, low_tail, probabilities.len()),
-            search(cdf, high_tail, probabilities.len()),
-        )
-    };
-    CountInterval {
-        people: probabilities.len(),
-        expected,
-        lower,
-        upper,
-        level,
+        CountDistribution::Approximate {
+            mean,
+            sd: variance.sqrt(),
+            skew,
+        }
+    }
+
+    fn cdf(&self, k: f64) -> f64 {
+        match self {
+            CountDistribution::Exact(cdf) => cdf[(k as usize).min(cdf.len() - 1)],
+            CountDistribution::Approximate { mean, sd, skew } => {
+                refined_normal_cdf(k, *mean, *sd, *skew)
+            }
+        }
     }
 }
 
@@ -73,6 +137,7 @@ fn cumulative(pmf: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+#[cfg(test)]
 fn quantile(cdf: &[f64], q: f64) -> u64 {
     // A hair of tolerance: sums of floating-point products land a few ulps short of exact.
     cdf.iter()
@@ -137,6 +202,20 @@ mod tests {
             "{} vs {upper}",
             approximate.upper
         );
+    }
+
+    #[test]
+    fn an_uncertain_level_widens_the_interval_as_the_normal_mixture_says() {
+        // 1,000 people at 10%, level uncertain by 10%: variance ≈ 90 + (0.1 · 100)² = 190, so the
+        // 90% interval is about 100 ± 1.645 · 13.8 (a little skewed to the right).
+        let p = vec![0.1; 1000];
+        let plain = count_interval(&p, 0.9);
+        let wide = count_interval_with_level_uncertainty(&p, 0.9, 0.1);
+        assert!((wide.expected - 100.0).abs() < 1e-9);
+        assert!((75..=80).contains(&wide.lower), "{wide:?}");
+        assert!((121..=127).contains(&wide.upper), "{wide:?}");
+        assert!(wide.lower < plain.lower && wide.upper > plain.upper);
+        assert_eq!(count_interval_with_level_uncertainty(&p, 0.9, 0.0), plain);
     }
 
     proptest! {

@@ -1,0 +1,190 @@
+//! Monthly hazards looked at from a landmark: the chance of leaving in the month k months after
+//! an as-of date, given the person is still there then, from what was known at the as-of date.
+//! Forecasting needs this rather than chaining one-month-ahead hazards with the inputs held
+//! still: organizations run on cycles (a yearly pay round, a rating season, a bonus in
+//! February), and a person's inputs "held still" for six months drift out of every cycle the
+//! model learnt. Trained on (person-month, k) pairs, the model learns how risk unfolds after
+//! an as-of date — including the calendar month it unfolds into — from what really followed.
+
+use crate::panel::PersonMonth;
+use chrono::{Datelike, Months, NaiveDate};
+use std::collections::{BTreeMap, HashMap};
+use tenure_domain::{Snapshot, Value};
+
+/// Feature: months between the as-of date and the month whose exits are predicted.
+pub const MONTHS_AHEAD: &str = "months ahead";
+/// Feature: the calendar month whose exits are predicted.
+pub const TARGET_MONTH: &str = "month predicted";
+
+/// Landmark pairs are drawn from every this-many as-of months (all k from each), which keeps
+/// the training set near the size of the panel itself.
+pub const LANDMARK_EVERY: usize = 3;
+
+/// The inputs of `values` (known at `as_of`) asked about the month `ahead` months later.
+pub fn looking_ahead(
+    values: &BTreeMap<String, Value>,
+    as_of: NaiveDate,
+    ahead: usize,
+) -> BTreeMap<String, Value> {
+    let mut row = values.clone();
+    row.insert(MONTHS_AHEAD.into(), Value::Number(ahead as f64));
+    let target = as_of + Months::new(ahead as u32);
+    row.insert(
+        TARGET_MONTH.into(),
+        Value::Category(format!("month {}", target.month())),
+    );
+    row
+}
+
+/// The (person-month, k) pairs whose outcome is known, for k = 0..`max_ahead`, as
+/// person-months dated at the predicted month (so time-sliced training treats them by when
+/// their outcome became known). A pair counts only while the person is still employed at the
+/// start of the predicted month; its label is a voluntary exit within that month.
+pub fn landmark_months(
+    snapshots: &[Snapshot],
+    months: &[PersonMonth],
+    max_ahead: usize,
+) -> Vec<PersonMonth> {
+    let Some(data_end) = months.iter().map(|m| m.as_of).max() else {
+        return Vec::new();
+    };
+    let exits: HashMap<&str, (NaiveDate, bool)> = snapshots
+        .iter()
+        .filter_map(|s| {
+            s.exit
+                .as_ref()
+                .map(|e| (s.person.as_str(), (e.date, e.voluntary)))
+        })
+        .collect();
+    let mut as_of_months: Vec<NaiveDate> = months.iter().map(|m| m.as_of).collect();
+    as_of_months.dedup();
+    let landmarks: std::collections::HashSet<NaiveDate> = as_of_months
+        .iter()
+        .rev()
+        .step_by(LANDMARK_EVERY)
+        .copied()
+        .collect();
+    let mut out = Vec::new();
+    for m in months.iter().filter(|m| landmarks.contains(&m.as_of)) {
+        let exit = exits.get(snapshots[m.snapshot].person.as_str()).copied();
+        for ahead in 0..max_ahead {
+            let start = m.as_of + Months::new(ahead as u32);
+            let end = m.as_of + Months::new(ahead as u32 + 1);
+            if end > data_end {
+                break; // not known yet
+            }
+            if exit.is_some_and(|(date, _)| date <= start) {
+                break; // gone before this month began
+            }
+            let left =
+                exit.is_some_and(|(date, voluntary)| voluntary && date > start && date <= end);
+            out.push(PersonMonth {
+                snapshot: m.snapshot,
+                as_of: start,
+                values: looking_ahead(&m.values, m.as_of, ahead),
+                label: Some(left),
+                evidence: m.evidence,
+            });
+        }
+    }
+    out.sort_by_key(|m| (m.as_of, m.snapshot));
+    out
+}
+
+/// Each person's outlook from the inputs they have at `as_of`, with a landmark model.
+pub fn landmark_outlooks(
+    model: &crate::trained::TrainedModel,
+    rows: &[&BTreeMap<String, Value>],
+    as_of: NaiveDate,
+    months: usize,
+) -> Result<Vec<super::hazard::Outlook>, crate::gbm::GbmError> {
+    let ahead: Vec<BTreeMap<String, Value>> = rows
+        .iter()
+        .flat_map(|values| (0..months).map(move |k| looking_ahead(values, as_of, k)))
+        .collect();
+    let refs: Vec<&BTreeMap<String, Value>> = ahead.iter().collect();
+    Ok(super::hazard::curves(&model.probabilities(&refs)?, months))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abstention::Evidence;
+    use tenure_domain::{Exit, PersonKey};
+
+    fn month(m: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + Months::new(m)
+    }
+
+    fn snapshot(person: &str, m: u32, exit: Option<(u32, bool)>) -> Snapshot {
+        Snapshot {
+            person: PersonKey::parse(person).unwrap(),
+            as_of: Some(month(m)),
+            values: BTreeMap::new(),
+            protected: BTreeMap::new(),
+            exit: exit.map(|(e, voluntary)| Exit {
+                date: month(e) + chrono::Days::new(9),
+                kind: None,
+                voluntary,
+            }),
+            outcome: None,
+        }
+    }
+
+    #[test]
+    fn pairs_stop_at_the_exit_and_at_the_end_of_the_data() {
+        // Person 1 resigns during month 4; person 2 is dismissed during month 1; data ends at 6.
+        let mut snapshots: Vec<Snapshot> =
+            (0..=4).map(|m| snapshot("1", m, Some((4, true)))).collect();
+        snapshots.extend((0..=1).map(|m| snapshot("2", m, Some((1, false)))));
+        snapshots.extend((0..=6).map(|m| snapshot("3", m, None)));
+        let mut months: Vec<PersonMonth> = snapshots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| PersonMonth {
+                snapshot: i,
+                as_of: s.as_of.unwrap(),
+                values: BTreeMap::new(),
+                label: None,
+                evidence: Evidence::of_inputs(&BTreeMap::new()),
+            })
+            .collect();
+        months.sort_by_key(|m| (m.as_of, m.snapshot));
+        let pairs = landmark_months(&snapshots, &months, 12);
+        let of = |i: usize| -> Vec<(u32, f64, bool)> {
+            let mut v: Vec<(u32, f64, bool)> = pairs
+                .iter()
+                .filter(|p| p.snapshot == i)
+                .map(|p| {
+                    let ahead = p.values[MONTHS_AHEAD].as_number().unwrap();
+                    (p.as_of.month0(), ahead, p.label.unwrap())
+                })
+                .collect();
+            v.sort_by(|a, b| a.1.total_cmp(&b.1));
+            v
+        };
+        // Landmarks are months 6, 3 and 0 (every third, counting back from the end).
+        // From month 0, person 1 is followed through months 0–3 and leaves in month 4.
+        assert_eq!(
+            of(0),
+            [
+                (0, 0.0, false),
+                (1, 1.0, false),
+                (2, 2.0, false),
+                (3, 3.0, false),
+                (4, 4.0, true)
+            ]
+        );
+        // From month 3: months 3 and 4.
+        assert_eq!(of(3), [(3, 0.0, false), (4, 1.0, true)]);
+        // Person 2's dismissal in month 1 is no voluntary exit, and ends the pairs.
+        assert_eq!(of(5), [(0, 0.0, false), (1, 1.0, false)]);
+        // Month 6 is the last month: nothing after it is known.
+        assert!(of(13).is_empty());
+        let first = pairs.iter().find(|p| p.snapshot == 0).unwrap();
+        assert_eq!(
+            first.values[TARGET_MONTH],
+            Value::Category("month 1".into())
+        );
+    }
+}
