@@ -218,6 +218,6 @@ fn chain_hash(prev: &str, org: OrgId, seq: i64, at: &str, entry: &AuditEntry) ->
     hex::encode(hasher.finalize())
 }
 
-pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
+fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }

@@ -74,24 +74,16 @@ pub struct ScoreOutcome {
 impl Store {
     /// Saves a model as the organization's next version, in one transaction.
     pub async fn save_model(&self, org: OrgId, model: &NewModel) -> Result<i64, StoreError> {
-        // Two trainings finishing together can both read the same next version under
-        // PostgreSQL's read-committed isolation; the primary key refuses the second, which
-        // then reads again. (SQLite's write transactions are already serialised.)
-        let mut attempts = 0;
-        loop {
-            match self.try_save_model(org, model).await {
-                Err(StoreError::Database(e))
-                    if crate::audit::is_unique_violation(&e) && attempts < 5 =>
-                {
-                    attempts += 1
-                }
-                other => return other,
-            }
-        }
-    }
-
-    async fn try_save_model(&self, org: OrgId, model: &NewModel) -> Result<i64, StoreError> {
         let mut tx = self.begin_write().await?;
+        // Two trainings finishing together would both read the same next version under
+        // PostgreSQL's read-committed isolation: the organization's row lock makes the second
+        // wait for the first. (SQLite's write transactions are serialised already.)
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("SELECT id FROM organizations WHERE id = $1 FOR UPDATE")
+                .bind(org.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+        }
         let version: i64 =
             sqlx::query("SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE org_id = $1")
                 .bind(org.0)
