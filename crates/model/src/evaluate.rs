@@ -292,15 +292,7 @@ fn grouped_folds(
     for (e, &g) in examples.iter().zip(groups) {
         positive[g] |= e.left;
     }
-    let placeholder = BTreeMap::new();
-    let group_examples: Vec<Example> = positive
-        .iter()
-        .map(|&left| Example {
-            values: &placeholder,
-            left,
-        })
-        .collect();
-    let Ok(group_folds) = stratified_folds(&group_examples, folds, seed) else {
+    let Ok(group_folds) = stratified_label_folds(&positive, folds, seed) else {
         return Vec::new();
     };
     let mut fold_of_group = vec![0; count];
@@ -448,12 +440,22 @@ pub fn stratified_folds(
     folds: usize,
     seed: u64,
 ) -> Result<Vec<Vec<usize>>, EvaluationError> {
+    let labels: Vec<bool> = examples.iter().map(|e| e.left).collect();
+    stratified_label_folds(&labels, folds, seed)
+}
+
+/// [`stratified_folds`] of bare outcomes (rows of any kind, people, groups of rows).
+pub fn stratified_label_folds(
+    labels: &[bool],
+    folds: usize,
+    seed: u64,
+) -> Result<Vec<Vec<usize>>, EvaluationError> {
     if folds < 2 {
         return Err(EvaluationError::TooFewFolds);
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (mut positives, mut negatives): (Vec<usize>, Vec<usize>) =
-        (0..examples.len()).partition(|&i| examples[i].left);
+        (0..labels.len()).partition(|&i| labels[i]);
     if positives.len() < folds || negatives.len() < folds {
         return Err(EvaluationError::TooFewOutcomes {
             folds,

@@ -5,7 +5,7 @@
 //! checked against what then happened (`bench/forecast_coverage.sh`).
 
 use crate::train::load;
-use crate::{MonitorError, Progress};
+use crate::{text_of, MonitorError, Progress};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
@@ -42,7 +42,19 @@ impl Grouping {
         }
     }
 
-    fn column(self, roles: &RoleColumns) -> Option<&String> {
+    /// The grouping a role's name stands for.
+    pub fn parse(name: &str) -> Option<Grouping> {
+        [
+            Grouping::Team,
+            Grouping::Department,
+            Grouping::Manager,
+            Grouping::Level,
+        ]
+        .into_iter()
+        .find(|g| g.name() == name)
+    }
+
+    pub(crate) fn column(self, roles: &RoleColumns) -> Option<&String> {
         match self {
             Grouping::Team => roles.team.as_ref(),
             Grouping::Department => roles.department.as_ref(),
@@ -270,12 +282,7 @@ fn person(
     roles: &RoleColumns,
     request: &ForecastRequest,
 ) -> ForecastPerson {
-    let text = |column: Option<&String>| {
-        column
-            .and_then(|c| snapshot.values.get(c))
-            .filter(|v| !v.is_missing())
-            .map(|v| v.to_string())
-    };
+    let text = |column: Option<&String>| column.and_then(|c| text_of(snapshot, c));
     let pay = roles
         .pay
         .as_ref()

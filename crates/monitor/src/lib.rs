@@ -69,6 +69,15 @@ impl MonitorError {
     }
 }
 
+/// A snapshot's value in `column` as text, unless it is missing.
+pub(crate) fn text_of(snapshot: &tenure_domain::Snapshot, column: &str) -> Option<String> {
+    snapshot
+        .values
+        .get(column)
+        .filter(|v| !v.is_missing())
+        .map(|v| v.to_string())
+}
+
 /// Reports the step a long run is on (a spinner in the CLI).
 pub trait Progress {
     fn step(&self, what: &str);

@@ -1,7 +1,7 @@
 //! Scoring everyone an organization still employs with a stored model, and storing the scores.
 
 use crate::train::load;
-use crate::{MonitorError, Progress};
+use crate::{text_of, MonitorError, Progress};
 use serde_json::json;
 use std::collections::HashMap;
 use tenure_domain::{OrgId, RiskBand, RiskThresholds, Shape};
@@ -124,11 +124,7 @@ fn latest_groups(snapshots: &[Snapshot], roles: &RoleColumns) -> HashMap<PersonK
         }
     }
     let value_of = |snapshot: &Snapshot, column: &Option<String>| {
-        column
-            .as_ref()
-            .and_then(|c| snapshot.values.get(c))
-            .filter(|v| !v.is_missing())
-            .map(|v| v.to_string())
+        column.as_deref().and_then(|c| text_of(snapshot, c))
     };
     latest
         .into_iter()

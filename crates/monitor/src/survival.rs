@@ -9,7 +9,7 @@
 //! a hire date, the clock starts at each person's first snapshot.
 
 use crate::train::load;
-use crate::MonitorError;
+use crate::{text_of, Grouping, MonitorError};
 use chrono::{Datelike, NaiveDate};
 use std::collections::BTreeMap;
 use tenure_domain::{OrgId, Outcome, RoleColumns, Shape, Snapshot, Value};
@@ -207,25 +207,17 @@ fn group_of(
     grouping: &str,
     entry_months: f64,
 ) -> Option<String> {
-    let column = match grouping {
-        "department" => roles.department.as_deref(),
-        "team" => roles.team.as_deref(),
-        "manager" => roles.manager.as_deref(),
-        "level" => roles.level.as_deref(),
-        "hire-year" => {
-            return match roles.hire_date.as_ref().and_then(|c| first.values.get(c)) {
-                Some(Value::Date(d)) => Some(d.year().to_string()),
-                _ => None,
-            }
-        }
-        "entry-tenure" => return Some(tenure_band(entry_months).to_owned()),
-        other => Some(other),
-    }?;
-    latest
-        .values
-        .get(column)
-        .filter(|v| !v.is_missing())
-        .map(|v| v.to_string())
+    if let Some(role) = Grouping::parse(grouping) {
+        return text_of(latest, role.column(roles)?);
+    }
+    match grouping {
+        "hire-year" => match roles.hire_date.as_ref().and_then(|c| first.values.get(c)) {
+            Some(Value::Date(d)) => Some(d.year().to_string()),
+            _ => None,
+        },
+        "entry-tenure" => Some(tenure_band(entry_months).to_owned()),
+        column => text_of(latest, column),
+    }
 }
 
 fn tenure_band(months: f64) -> &'static str {
@@ -239,11 +231,10 @@ fn tenure_band(months: f64) -> &'static str {
 
 /// Whether `grouping` names something this data can group by.
 fn grouping_is_known(snapshots: &[Snapshot], roles: &RoleColumns, grouping: &str) -> bool {
+    if let Some(role) = Grouping::parse(grouping) {
+        return role.column(roles).is_some();
+    }
     match grouping {
-        "department" => roles.department.is_some(),
-        "team" => roles.team.is_some(),
-        "manager" => roles.manager.is_some(),
-        "level" => roles.level.is_some(),
         "hire-year" => roles.hire_date.is_some(),
         "entry-tenure" => roles.hire_date.is_some(),
         column => snapshots.iter().any(|s| s.values.contains_key(column)),

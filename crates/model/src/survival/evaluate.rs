@@ -2,9 +2,11 @@
 //! stratified folds, the hazard model is trained on the others, and the held-out people's
 //! curves are judged by Harrell's concordance index and the integrated Brier score.
 
-use super::hazard::{outlooks_from_start, train_time_to_event, FollowUp, Outlook};
+use super::hazard::{
+    horizon_of, outlooks_from_start, person_folds, split, train_time_to_event, FollowUp, Outlook,
+};
 use super::kaplan_meier::{kaplan_meier, Observation, SurvivalCurve};
-use crate::evaluate::{stratified_folds, CrossValidation, EvaluationError, Example};
+use crate::evaluate::{CrossValidation, EvaluationError};
 use std::time::Instant;
 
 /// Cross-validated figures of the hazard model.
@@ -30,28 +32,12 @@ pub fn cross_validate_time_to_event(
     settings: CrossValidation,
 ) -> Result<TimeToEventEvaluation, EvaluationError> {
     let started = Instant::now();
-    let horizon = people
-        .iter()
-        .map(FollowUp::months)
-        .max()
-        .unwrap_or(1)
-        .max(2);
-    let as_examples: Vec<Example> = people
-        .iter()
-        .map(|p| Example {
-            values: p.values,
-            left: p.event,
-        })
-        .collect();
-    let folds = stratified_folds(&as_examples, settings.folds, settings.training.seed)?;
+    let horizon = horizon_of(people);
+    let folds = person_folds(people, settings.folds, settings.training.seed)?;
     let mut expected_months = vec![0.0; people.len()];
     let (mut c_by_fold, mut brier_by_fold, mut models) = (Vec::new(), Vec::new(), Vec::new());
     for held_out in &folds {
-        let train: Vec<FollowUp> = (0..people.len())
-            .filter(|i| held_out.binary_search(i).is_err())
-            .map(|i| people[i])
-            .collect();
-        let test: Vec<FollowUp> = held_out.iter().map(|&i| people[i]).collect();
+        let (train, test) = split(people, held_out);
         let model = train_time_to_event(&train, &settings.training)?;
         models.push(model.describe());
         let curves = outlooks_from_start(&model, &test, horizon)?;

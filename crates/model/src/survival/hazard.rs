@@ -12,7 +12,8 @@
 use super::evaluate::{censoring_curve, integrated_brier};
 use super::kaplan_meier::Observation;
 use crate::evaluate::{
-    stratified_folds, train_grouped, EvaluationError, Example, LearnerChoice, TrainingSettings,
+    stratified_label_folds, train_grouped, EvaluationError, Example, LearnerChoice,
+    TrainingSettings,
 };
 use crate::gbm::GbmError;
 use crate::panel::Derived;
@@ -45,6 +46,39 @@ impl FollowUp<'_> {
             event: self.event,
         }
     }
+}
+
+/// How far curves of these people run: their longest follow-up (at least 2 months, so there
+/// is a curve to score).
+pub(crate) fn horizon_of(people: &[FollowUp<'_>]) -> usize {
+    people
+        .iter()
+        .map(FollowUp::months)
+        .max()
+        .unwrap_or(1)
+        .max(2)
+}
+
+/// Folds of people, with the same share of leavers each.
+pub(crate) fn person_folds(
+    people: &[FollowUp<'_>],
+    folds: usize,
+    seed: u64,
+) -> Result<Vec<Vec<usize>>, EvaluationError> {
+    let events: Vec<bool> = people.iter().map(|p| p.event).collect();
+    stratified_label_folds(&events, folds, seed)
+}
+
+/// The people outside a held-out fold (to train on) and in it (to score).
+pub(crate) fn split<'a>(
+    people: &[FollowUp<'a>],
+    held_out: &[usize],
+) -> (Vec<FollowUp<'a>>, Vec<FollowUp<'a>>) {
+    let train = (0..people.len())
+        .filter(|i| held_out.binary_search(i).is_err())
+        .map(|i| people[i])
+        .collect();
+    (train, held_out.iter().map(|&i| people[i]).collect())
 }
 
 /// The inputs `months` ahead if nothing but time moves.
@@ -102,23 +136,10 @@ pub fn train_time_to_event(
     if settings.learner != LearnerChoice::Auto {
         return train_with(people, settings);
     }
-    let as_examples: Vec<Example> = people
-        .iter()
-        .map(|p| Example {
-            values: p.values,
-            left: p.event,
-        })
-        .collect();
-    let Ok(folds) = stratified_folds(&as_examples, INNER_FOLDS, settings.seed.wrapping_add(2))
-    else {
+    let Ok(folds) = person_folds(people, INNER_FOLDS, settings.seed.wrapping_add(2)) else {
         return train_with(people, settings);
     };
-    let horizon = people
-        .iter()
-        .map(FollowUp::months)
-        .max()
-        .unwrap_or(1)
-        .max(2);
+    let horizon = horizon_of(people);
     let observed: Vec<Observation> = people.iter().map(FollowUp::observation).collect();
     let censoring = censoring_curve(&observed);
     let mut best = (f64::INFINITY, LearnerChoice::Logistic);
@@ -134,11 +155,7 @@ pub fn train_time_to_event(
             people.len()
         ];
         for held_out in &folds {
-            let train: Vec<FollowUp> = (0..people.len())
-                .filter(|i| held_out.binary_search(i).is_err())
-                .map(|i| people[i])
-                .collect();
-            let test: Vec<FollowUp> = held_out.iter().map(|&i| people[i]).collect();
+            let (train, test) = split(people, held_out);
             let model = train_with(&train, &fixed)?;
             for (&i, curve) in held_out
                 .iter()
@@ -208,16 +225,28 @@ pub fn outlooks(
     rows: &[&BTreeMap<String, Value>],
     months: usize,
 ) -> Result<Vec<Outlook>, GbmError> {
-    let ahead: Vec<BTreeMap<String, Value>> = rows
+    outlooks_with(model, rows, months, advance)
+}
+
+/// Every person's outlook, where `ahead(values, k)` gives the inputs that ask about the month
+/// k months from now: one call to the model for all people and months together.
+pub fn outlooks_with(
+    model: &TrainedModel,
+    rows: &[&BTreeMap<String, Value>],
+    months: usize,
+    ahead: impl Fn(&BTreeMap<String, Value>, usize) -> BTreeMap<String, Value>,
+) -> Result<Vec<Outlook>, GbmError> {
+    let ahead = &ahead;
+    let asked: Vec<BTreeMap<String, Value>> = rows
         .iter()
-        .flat_map(|values| (0..months).map(move |k| advance(values, k)))
+        .flat_map(|values| (0..months).map(move |k| ahead(values, k)))
         .collect();
-    let refs: Vec<&BTreeMap<String, Value>> = ahead.iter().collect();
+    let refs: Vec<&BTreeMap<String, Value>> = asked.iter().collect();
     Ok(curves(&model.probabilities(&refs)?, months))
 }
 
 /// Survival curves from consecutive monthly hazards, `months` per person.
-pub fn curves(hazards: &[f64], months: usize) -> Vec<Outlook> {
+fn curves(hazards: &[f64], months: usize) -> Vec<Outlook> {
     hazards
         .chunks_exact(months.max(1))
         .map(|monthly| Outlook {

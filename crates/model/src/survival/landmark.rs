@@ -98,12 +98,9 @@ pub fn landmark_outlooks(
     as_of: NaiveDate,
     months: usize,
 ) -> Result<Vec<super::hazard::Outlook>, crate::gbm::GbmError> {
-    let ahead: Vec<BTreeMap<String, Value>> = rows
-        .iter()
-        .flat_map(|values| (0..months).map(move |k| looking_ahead(values, as_of, k)))
-        .collect();
-    let refs: Vec<&BTreeMap<String, Value>> = ahead.iter().collect();
-    Ok(super::hazard::curves(&model.probabilities(&refs)?, months))
+    super::hazard::outlooks_with(model, rows, months, |values, k| {
+        looking_ahead(values, as_of, k)
+    })
 }
 
 #[cfg(test)]
