@@ -3,7 +3,7 @@
 //! and compare with what happened in the following horizon. This is "how right would past
 //! warnings have been", measured the way they would have been made.
 
-use crate::calibration::choose;
+use crate::calibration::{choose, Calibrator};
 use crate::evaluate::{
     average, best_candidate, candidates, encode, raw_log_loss, refit, Example, LearnerChoice,
     TrainingSettings, LAMBDAS,
@@ -120,7 +120,7 @@ pub fn backtest_person_months(
             .iter()
             .filter(|m| m.as_of == origin && m.label.is_some())
             .collect();
-        let model = train_panel(&train, &months, position, h, settings)?;
+        let model = train_panel(&train, &months, position, h, settings, choose)?;
         let rows: Vec<&BTreeMap<String, Value>> = test.iter().map(|m| &m.values).collect();
         let probabilities = model.probabilities(&rows)?;
         let origin_labels: Vec<bool> = test.iter().map(|m| m.label == Some(true)).collect();
@@ -161,6 +161,27 @@ pub fn train_latest(
     horizon: i32,
     settings: &TrainingSettings,
 ) -> Result<(TrainedModel, usize, usize), BacktestError> {
+    train_latest_calibrated(months_data, horizon, settings, choose)
+}
+
+/// [`train_latest`] for landmark hazards, left as the learners fit them: no calibration on
+/// the last months. Those months are one season of one year — a few hundred exits — and a
+/// forecast multiplies their correction into every month it adds up; a Platt slope fitted
+/// on an autumn stretched the spring peak of one simulated organization by a fifth, while
+/// log-loss fitting over every month already matches the observed level on average.
+pub fn train_latest_hazards(
+    months_data: &[PersonMonth],
+    settings: &TrainingSettings,
+) -> Result<(TrainedModel, usize, usize), BacktestError> {
+    train_latest_calibrated(months_data, 1, settings, |_, _| Calibrator::Identity)
+}
+
+fn train_latest_calibrated(
+    months_data: &[PersonMonth],
+    horizon: i32,
+    settings: &TrainingSettings,
+    calibrate: fn(&[f64], &[bool]) -> Calibrator,
+) -> Result<(TrainedModel, usize, usize), BacktestError> {
     let months = distinct_months(months_data);
     let h = horizon as usize;
     let needed = MIN_TRAINING_MONTHS + VALIDATION_MONTHS + 2 * h;
@@ -173,7 +194,7 @@ pub fn train_latest(
     }
     let origin = months.len() - 1;
     let train = known_at(months_data, &months, origin, h);
-    let model = train_panel(&train, &months, origin, h, settings)?;
+    let model = train_panel(&train, &months, origin, h, settings, calibrate)?;
     let leavers = train.iter().filter(|m| m.label == Some(true)).count();
     Ok((model, train.len(), leavers))
 }
@@ -217,6 +238,7 @@ fn train_panel(
     origin: usize,
     h: usize,
     settings: &TrainingSettings,
+    calibrate: fn(&[f64], &[bool]) -> Calibrator,
 ) -> Result<TrainedModel, GbmError> {
     let window_end = origin - h; // last trainable month position
     let validation_start = window_end + 1 - VALIDATION_MONTHS.min(window_end);
@@ -279,7 +301,7 @@ fn train_panel(
         &check_labels,
         candidates(settings.learner, &logistic, &gbm, &blend),
     );
-    let calibrator = choose(raw, &check_labels);
+    let calibrator = calibrate(raw, &check_labels);
     let all: Vec<Example> = train.iter().map(example).collect();
     refit(&all, chosen, best_lambda, iterations, calibrator, settings)
 }

@@ -57,6 +57,14 @@ impl Derived {
         }
     }
 
+    /// Whether the feature named `name` is a clock: a count of months that grows by one each
+    /// month while nothing happens (tenure, months since a raise, a change or a date). The
+    /// same names [`Derived::parse`] reads as `Tenure` or `MonthsSince…`, told without
+    /// allocating, since forecasting asks it of every input of every row.
+    pub fn is_clock(name: &str) -> bool {
+        name == "tenure months" || name.starts_with("months since ")
+    }
+
     /// Reads a feature name back; anything not derived is a column's own value.
     pub fn parse(name: &str) -> Derived {
         let owned = |c: &str| c.to_owned();
@@ -681,6 +689,31 @@ mod tests {
             .get(name)
             .cloned()
             .unwrap_or_else(|| panic!("no feature {name}: {:?}", found.values.keys()))
+    }
+
+    #[test]
+    fn clocks_are_the_tenure_and_months_since_features() {
+        let clocks = [
+            Derived::Tenure,
+            Derived::MonthsSinceRose("pay".into()),
+            Derived::MonthsSinceChanged("manager".into()),
+            Derived::MonthsSinceDate("last promotion".into()),
+        ];
+        for clock in clocks {
+            assert!(Derived::is_clock(&clock.name()), "{clock:?}");
+        }
+        let others = [
+            Derived::Value("pay".into()),
+            Derived::Change("pay".into(), 3),
+            Derived::VsPeers("pay".into()),
+            Derived::TeamMedian("overtime".into()),
+            Derived::Changes12m("manager".into()),
+            Derived::TeammatesLeft,
+            Derived::MonthOfYear,
+        ];
+        for other in others {
+            assert!(!Derived::is_clock(&other.name()), "{other:?}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::time::Instant;
 use tenure_data::simulate::{simulate, SimulationConfig};
 use tenure_data::Mapping;
 use tenure_domain::Value;
-use tenure_model::backtest::train_latest;
+use tenure_model::backtest::train_latest_hazards;
 use tenure_model::evaluate::{LearnerChoice, TrainingSettings};
 use tenure_model::panel::person_months;
 use tenure_model::scoring::current_panel_rows;
@@ -43,7 +43,7 @@ fn main() {
         seed: 1,
         threads: 2,
     };
-    let (model, trained_on, _) = train_latest(&landmarks, 1, &settings).expect("a model");
+    let (model, trained_on, _) = train_latest_hazards(&landmarks, &settings).expect("a model");
     let training = started.elapsed().as_secs_f64();
 
     let current = current_panel_rows(&snapshots, &months);

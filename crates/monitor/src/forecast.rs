@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 use tenure_domain::{OrgId, Outcome, RoleColumns, Shape, Snapshot, Value};
-use tenure_model::backtest::train_latest;
+use tenure_model::backtest::train_latest_hazards;
 use tenure_model::evaluate::TrainingSettings;
 use tenure_model::panel::person_months;
 use tenure_model::scoring::current_panel_rows;
@@ -195,7 +195,7 @@ fn fit_panel<'s>(
     let months = person_months(snapshots, roles, 1);
     let landmarks = landmark_months(snapshots, &months, OUTLOOK_MONTHS);
     progress.step("training the monthly hazard model");
-    let (model, trained_on, _) = train_latest(&landmarks, 1, training)?;
+    let (model, trained_on, _) = train_latest_hazards(&landmarks, training)?;
     let current = current_panel_rows(snapshots, &months);
     let as_of = current.first().and_then(|c| c.as_of);
     // The snapshot behind each current row, for its group, pay and level.

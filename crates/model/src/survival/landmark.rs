@@ -6,7 +6,7 @@
 //! model learnt. Trained on (person-month, k) pairs, the model learns how risk unfolds after
 //! an as-of date — including the calendar month it unfolds into — from what really followed.
 
-use crate::panel::PersonMonth;
+use crate::panel::{Derived, PersonMonth};
 use chrono::{Datelike, Months, NaiveDate};
 use std::collections::{BTreeMap, HashMap};
 use tenure_domain::{Snapshot, Value};
@@ -21,12 +21,25 @@ pub const TARGET_MONTH: &str = "month predicted";
 pub const LANDMARK_EVERY: usize = 3;
 
 /// The inputs of `values` (known at `as_of`) asked about the month `ahead` months later.
+///
+/// Clocks (tenure, months since the last raise or promotion) are moved on to that month:
+/// they move whatever else happens, and the hazards that follow them — the dip in the
+/// second year, the restlessness of a long wait for promotion — rise and fall with where the
+/// clock will stand, not where it stood. Left still, an ageing workforce's rising hazard is
+/// something the model could only learn as an interaction of each clock with the months ahead.
 pub fn looking_ahead(
     values: &BTreeMap<String, Value>,
     as_of: NaiveDate,
     ahead: usize,
 ) -> BTreeMap<String, Value> {
     let mut row = values.clone();
+    for (name, value) in row.iter_mut() {
+        if let Value::Number(months) = value {
+            if Derived::is_clock(name) {
+                *months += ahead as f64;
+            }
+        }
+    }
     row.insert(MONTHS_AHEAD.into(), Value::Number(ahead as f64));
     let target = as_of + Months::new(ahead as u32);
     row.insert(
@@ -126,6 +139,31 @@ mod tests {
             }),
             outcome: None,
         }
+    }
+
+    #[test]
+    fn clocks_move_on_to_the_month_asked_about_and_nothing_else_does() {
+        let values: BTreeMap<String, Value> = [
+            ("tenure months", Value::Number(23.0)),
+            ("months since pay rose", Value::Number(5.0)),
+            ("months since manager changed", Value::Missing),
+            ("pay", Value::Number(4000.0)),
+            ("pay change 3m", Value::Number(0.0)),
+            ("teammates left 6m", Value::Number(2.0)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let row = looking_ahead(&values, month(10), 4);
+        assert_eq!(row["tenure months"], Value::Number(27.0));
+        assert_eq!(row["months since pay rose"], Value::Number(9.0));
+        assert_eq!(row["months since manager changed"], Value::Missing);
+        for unchanged in ["pay", "pay change 3m", "teammates left 6m"] {
+            assert_eq!(row[unchanged], values[unchanged], "{unchanged}");
+        }
+        assert_eq!(row[MONTHS_AHEAD], Value::Number(4.0));
+        // Month 10 after January 2024 is November; four months on is March.
+        assert_eq!(row[TARGET_MONTH], Value::Category("month 3".into()));
     }
 
     #[test]
