@@ -2,7 +2,8 @@
 //!
 //! An organization's HR data arrives as [`Snapshot`]s — one person as of one date — with the
 //! person's exit (if any) or, for exports that carry no history, a target or a duration.
-//! Protected attributes travel beside a snapshot's model inputs, never among them.
+//! Protected attributes travel beside a snapshot's model inputs, never among them. Warning
+//! policies say when a rise in risk becomes a warning, and what supportive steps it suggests.
 
 mod access;
 mod ids;
@@ -11,6 +12,7 @@ mod risk;
 mod roles;
 mod snapshot;
 mod value;
+mod warning;
 
 pub use access::{Entitlement, Membership, Permission, Plan, Role};
 pub use ids::{DomainError, OrgId, PersonKey};
@@ -19,3 +21,6 @@ pub use risk::{RiskBand, RiskThresholds, ThresholdError};
 pub use roles::{ColumnRole, RoleColumns};
 pub use snapshot::{Exit, Outcome, Shape, Snapshot};
 pub use value::{ColumnKind, Value};
+pub use warning::{
+    PastScore, PolicyError, SupportiveAction, Trigger, WarningPolicy, WarningRule, CONDUCT,
+};

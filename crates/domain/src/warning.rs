@@ -1,0 +1,336 @@
+//! Warnings: the rules that turn a rise in someone's risk into a warning for HR — at most one
+//! per person per episode — and what every warning suggests: supportive actions chosen by the
+//! kind of driver behind the risk, and the conduct expected of whoever reads it.
+
+use crate::risk::RiskBand;
+use crate::roles::ColumnRole;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// A condition on a person's scores that raises a warning.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum WarningRule {
+    /// The person's risk enters the High band.
+    EntersHigh,
+    /// The person's probability rose by at least `points` (0.15: fifteen percentage points)
+    /// over its lowest value in the last `days`.
+    RisesBy { points: f64, days: i64 },
+}
+
+/// An organization's warning rules and how long after a warning the same person is left alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WarningPolicy {
+    pub rules: Vec<WarningRule>,
+    /// Days after a warning closes before the same person can be warned again.
+    pub cooldown_days: i64,
+}
+
+impl Default for WarningPolicy {
+    fn default() -> WarningPolicy {
+        WarningPolicy {
+            rules: vec![
+                WarningRule::EntersHigh,
+                WarningRule::RisesBy {
+                    points: 0.15,
+                    days: 90,
+                },
+            ],
+            cooldown_days: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PolicyError {
+    #[error("a rise must be between 0.01 and 1 (a share: 0.15 is fifteen points), not {0}")]
+    Points(f64),
+    #[error("a rise is looked for over 1 to 730 days, not {0}")]
+    Days(i64),
+    #[error("the cooldown is 0 to 365 days, not {0}")]
+    Cooldown(i64),
+}
+
+impl WarningPolicy {
+    /// Checks a policy an organization wants to set.
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        for rule in &self.rules {
+            if let WarningRule::RisesBy { points, days } = *rule {
+                if !(0.01..=1.0).contains(&points) {
+                    return Err(PolicyError::Points(points));
+                }
+                if !(1..=730).contains(&days) {
+                    return Err(PolicyError::Days(days));
+                }
+            }
+        }
+        if !(0..=365).contains(&self.cooldown_days) {
+            return Err(PolicyError::Cooldown(self.cooldown_days));
+        }
+        Ok(())
+    }
+
+    /// Which rules a person's new score trips, given their earlier scores (any order).
+    pub fn tripped(&self, earlier: &[PastScore], now: &PastScore) -> Vec<Trigger> {
+        self.rules
+            .iter()
+            .filter_map(|rule| match *rule {
+                WarningRule::EntersHigh => enters_high(earlier, now),
+                WarningRule::RisesBy { points, days } => rises_by(earlier, now, points, days),
+            })
+            .collect()
+    }
+}
+
+/// One stored score of a person: when, the probability and its band.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PastScore {
+    pub on: NaiveDate,
+    pub probability: f64,
+    pub band: RiskBand,
+}
+
+/// Why a warning was raised, in terms a reader can check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum Trigger {
+    EntersHigh {
+        from: Option<RiskBand>,
+        probability: f64,
+    },
+    RisesBy {
+        from: f64,
+        to: f64,
+        since: NaiveDate,
+    },
+}
+
+impl Trigger {
+    /// What changed, in words (no name, no figure beyond the risk itself).
+    pub fn words(&self) -> String {
+        match self {
+            Trigger::EntersHigh {
+                from: Some(band), ..
+            } => {
+                format!("risk rose from {} to high", band.key())
+            }
+            Trigger::EntersHigh { from: None, .. } => "first scored at high risk".into(),
+            Trigger::RisesBy { from, to, since } => format!(
+                "risk rose {:.0} points since {since} ({:.0}% → {:.0}%)",
+                (to - from) * 100.0,
+                from * 100.0,
+                to * 100.0
+            ),
+        }
+    }
+}
+
+fn latest(earlier: &[PastScore]) -> Option<&PastScore> {
+    earlier.iter().max_by_key(|s| s.on)
+}
+
+fn enters_high(earlier: &[PastScore], now: &PastScore) -> Option<Trigger> {
+    let before = latest(earlier).map(|s| s.band);
+    (now.band == RiskBand::High && before != Some(RiskBand::High)).then_some(Trigger::EntersHigh {
+        from: before,
+        probability: now.probability,
+    })
+}
+
+fn rises_by(earlier: &[PastScore], now: &PastScore, points: f64, days: i64) -> Option<Trigger> {
+    let window_start = now.on - chrono::Days::new(days.max(0) as u64);
+    let lowest = earlier
+        .iter()
+        .filter(|s| s.on >= window_start && s.on < now.on && s.band != RiskBand::NotEnoughData)
+        .min_by(|a, b| a.probability.total_cmp(&b.probability))?;
+    (now.probability - lowest.probability >= points - 1e-12).then_some(Trigger::RisesBy {
+        from: lowest.probability,
+        to: now.probability,
+        since: lowest.on,
+    })
+}
+
+/// A supportive step HR or the manager can take. Warnings never suggest confronting anyone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum SupportiveAction {
+    StayConversation,
+    PayReview,
+    CareerPath,
+    Workload,
+    ManagerCoaching,
+}
+
+impl SupportiveAction {
+    pub fn words(self) -> &'static str {
+        match self {
+            SupportiveAction::StayConversation => "Hold a stay conversation: ask what keeps them here, what might make them leave, and what they would change.",
+            SupportiveAction::PayReview => "Review their pay against their band and their peers, at the next pay round or sooner.",
+            SupportiveAction::CareerPath => "Talk about their career path: the next role, the skills it needs, and a realistic timeline.",
+            SupportiveAction::Workload => "Look at their workload and overtime together, and rebalance the team's load where it is heavy.",
+            SupportiveAction::ManagerCoaching => "Support their manager: regular one-to-ones, recognition and coaching; after a change of manager, a proper introduction.",
+        }
+    }
+
+    /// The action suited to a driver: the role of the column it comes from, or its name when
+    /// the column has no role (overtime, tenure, the team's recent exits).
+    pub fn for_driver(role: Option<ColumnRole>, factor: &str) -> SupportiveAction {
+        match role {
+            Some(ColumnRole::Pay) => return SupportiveAction::PayReview,
+            Some(ColumnRole::Level) => return SupportiveAction::CareerPath,
+            Some(ColumnRole::Manager) => return SupportiveAction::ManagerCoaching,
+            Some(ColumnRole::Rating) => return SupportiveAction::CareerPath,
+            Some(ColumnRole::Survey) => return SupportiveAction::StayConversation,
+            _ => {}
+        }
+        let name = factor.to_lowercase();
+        let mentions = |words: &[&str]| words.iter().any(|w| name.contains(w));
+        if mentions(&["overtime", "hours", "workload", "shift"]) {
+            SupportiveAction::Workload
+        } else if mentions(&["promot", "level", "grade"]) {
+            SupportiveAction::CareerPath
+        } else if mentions(&["pay", "salary", "income", "wage", "bonus"]) {
+            SupportiveAction::PayReview
+        } else if mentions(&["manager", "supervisor"]) {
+            SupportiveAction::ManagerCoaching
+        } else {
+            SupportiveAction::StayConversation
+        }
+    }
+}
+
+/// What every warning reminds its reader, whatever the drivers.
+pub const CONDUCT: &str = "Keep this confidential: it is an estimate from HR records, not a fact about the person. Do not confront them or mention the score; start from what the organization can change. Never let it count against them — no retaliation, no change to their treatment beyond support.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Days::new(d as u64)
+    }
+
+    fn score(d: u32, probability: f64, band: RiskBand) -> PastScore {
+        PastScore {
+            on: day(d),
+            probability,
+            band,
+        }
+    }
+
+    #[test]
+    fn entering_high_trips_once_and_staying_high_does_not() {
+        let policy = WarningPolicy {
+            rules: vec![WarningRule::EntersHigh],
+            cooldown_days: 30,
+        };
+        let medium = score(0, 0.2, RiskBand::Medium);
+        let high = score(30, 0.3, RiskBand::High);
+        assert_eq!(
+            policy.tripped(&[medium], &high),
+            [Trigger::EntersHigh {
+                from: Some(RiskBand::Medium),
+                probability: 0.3
+            }]
+        );
+        let still = score(60, 0.35, RiskBand::High);
+        assert!(policy.tripped(&[medium, high], &still).is_empty());
+        // The latest earlier score counts, whatever order they come in.
+        assert!(policy.tripped(&[high, medium], &still).is_empty());
+        assert_eq!(
+            policy.tripped(&[], &high)[0].words(),
+            "first scored at high risk"
+        );
+    }
+
+    #[test]
+    fn a_rise_counts_from_the_lowest_score_inside_the_window() {
+        let policy = WarningPolicy {
+            rules: vec![WarningRule::RisesBy {
+                points: 0.15,
+                days: 90,
+            }],
+            cooldown_days: 30,
+        };
+        let earlier = [
+            score(0, 0.02, RiskBand::Low), // outside the window
+            score(40, 0.05, RiskBand::Low),
+            score(70, 0.12, RiskBand::Medium),
+        ];
+        let now = score(100, 0.2, RiskBand::Medium);
+        let tripped = policy.tripped(&earlier, &now);
+        assert_eq!(
+            tripped,
+            [Trigger::RisesBy {
+                from: 0.05,
+                to: 0.2,
+                since: day(40)
+            }]
+        );
+        assert_eq!(
+            tripped[0].words(),
+            "risk rose 15 points since 2026-02-10 (5% → 20%)"
+        );
+        let smaller = score(100, 0.19, RiskBand::Medium);
+        assert!(policy.tripped(&earlier, &smaller).is_empty());
+        // Abstentions are no baseline.
+        let abstained = [score(80, 0.0, RiskBand::NotEnoughData)];
+        assert!(policy.tripped(&abstained, &now).is_empty());
+    }
+
+    #[test]
+    fn policies_out_of_range_are_refused() {
+        assert_eq!(WarningPolicy::default().validate(), Ok(()));
+        let rise = |points, days| WarningPolicy {
+            rules: vec![WarningRule::RisesBy { points, days }],
+            cooldown_days: 30,
+        };
+        assert_eq!(rise(15.0, 90).validate(), Err(PolicyError::Points(15.0)));
+        assert_eq!(rise(0.15, 0).validate(), Err(PolicyError::Days(0)));
+        let cooldown = WarningPolicy {
+            cooldown_days: -1,
+            ..WarningPolicy::default()
+        };
+        assert_eq!(cooldown.validate(), Err(PolicyError::Cooldown(-1)));
+        let json = serde_json::to_string(&WarningPolicy::default()).unwrap();
+        assert_eq!(
+            json,
+            r#"{"rules":[{"rule":"enters_high"},{"rule":"rises_by","points":0.15,"days":90}],"cooldown_days":30}"#
+        );
+    }
+
+    #[test]
+    fn actions_follow_the_driver_and_never_confront() {
+        use SupportiveAction::*;
+        assert_eq!(
+            SupportiveAction::for_driver(Some(ColumnRole::Pay), "MonthlyIncome"),
+            PayReview
+        );
+        assert_eq!(
+            SupportiveAction::for_driver(Some(ColumnRole::Manager), "manager_id"),
+            ManagerCoaching
+        );
+        assert_eq!(
+            SupportiveAction::for_driver(None, "overtime_hours"),
+            Workload
+        );
+        assert_eq!(
+            SupportiveAction::for_driver(None, "last_promotion_date"),
+            CareerPath
+        );
+        assert_eq!(
+            SupportiveAction::for_driver(None, "tenure"),
+            StayConversation
+        );
+        for action in [
+            StayConversation,
+            PayReview,
+            CareerPath,
+            Workload,
+            ManagerCoaching,
+        ] {
+            assert!(!action.words().to_lowercase().contains("confront"));
+        }
+        assert!(CONDUCT.contains("confidential") && CONDUCT.contains("retaliation"));
+    }
+}
