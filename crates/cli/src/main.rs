@@ -41,7 +41,9 @@ enum Command {
     Thresholds(commands::thresholds::ThresholdsArgs),
     /// Serve the JSON API (with its OpenAPI document), health and metrics.
     Serve(commands::serve::ServeArgs),
-    /// The platform operator's commands: plans.
+    /// Run queued jobs (imports, training, scoring) from the database, beside `serve` or alone.
+    Worker(commands::worker::WorkerArgs),
+    /// The platform operator's commands: plans, members, pinging workers.
     Admin(commands::admin::AdminArgs),
     /// Write a synthetic organization's monthly HR panel, its mapping and its ground truth.
     Simulate(commands::simulate::SimulateArgs),
@@ -52,7 +54,10 @@ const BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(matches!(cli.command, Command::Serve(_)));
+    init_logging(matches!(
+        cli.command,
+        Command::Serve(_) | Command::Worker(_)
+    ));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -72,6 +77,7 @@ fn main() -> ExitCode {
             Command::Survival(args) => commands::survival::run(args).await,
             Command::Thresholds(args) => commands::thresholds::run(args).await,
             Command::Serve(args) => commands::serve::run(args).await,
+            Command::Worker(args) => commands::worker::run(args).await,
             Command::Admin(args) => commands::admin::run(args).await,
         }
     });

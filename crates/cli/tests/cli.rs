@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use tenure_store::testing::TestDatabase;
-use tenure_store::{ImportStatus, Store};
+use tenure_store::{ImportStatus, JobStatus, Store};
 
 const TENURE: &str = env!("CARGO_BIN_EXE_tenure");
 
@@ -1420,4 +1420,197 @@ fn survival_curves_by_group_come_with_bands_and_a_log_rank_test() {
         "{}",
         stderr(&refused)
     );
+}
+
+mod workers {
+    use super::*;
+    use std::process::{Child, Stdio};
+
+    fn worker(db: &str, name: &str, logs: &Path) -> Child {
+        Command::new(TENURE)
+            .args(["worker", "--db", db, "--name", name, "--lease-seconds", "2"])
+            .env_remove("TENURE_DATABASE_URL")
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(logs).unwrap())
+            .spawn()
+            .unwrap()
+    }
+
+    /// The ids of the jobs a worker's log says it finished.
+    fn finished_in(logs: &Path) -> Vec<i64> {
+        std::fs::read_to_string(logs)
+            .unwrap()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|l| l["fields"]["message"] == "job finished")
+            .map(|l| l["fields"]["job"].as_i64().unwrap())
+            .collect()
+    }
+
+    /// Two workers share 1,000 queued jobs; one is SIGKILLed midway, holding a job. Every job
+    /// completes exactly once: the dead worker's job is claimed again when its lease lapses,
+    /// and no job is finished by both.
+    #[tokio::test]
+    async fn two_workers_finish_every_job_exactly_once_though_one_is_killed() {
+        for database in TestDatabase::all("two_workers").await {
+            let db = database.url.as_str();
+            let dir = tempfile::tempdir().unwrap();
+            assert!(tenure(&["thresholds", "--db", db, "--org", "acme"])
+                .status
+                .success());
+            let (a_logs, b_logs) = (dir.path().join("a.log"), dir.path().join("b.log"));
+            let mut a = worker(db, "a", &a_logs);
+            let mut b = worker(db, "b", &b_logs);
+            let pings = Command::new(TENURE)
+                .args(["admin", "--db", db, "ping-workers", "--org", "acme"])
+                .args([
+                    "--count",
+                    "1000",
+                    "--pause-ms",
+                    "25",
+                    "--timeout-seconds",
+                    "300",
+                ])
+                .env_remove("TENURE_DATABASE_URL")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+
+            let store = Store::connect(db).await.unwrap();
+            let org = store.organization("acme").await.unwrap().unwrap().id;
+            let held_by_a = loop {
+                let jobs = store.jobs(org, 2000).await.unwrap();
+                let done = jobs.iter().filter(|j| j.finished_at.is_some()).count();
+                let held = jobs
+                    .iter()
+                    .find(|j| j.status == JobStatus::Running && j.worker.as_deref() == Some("a"));
+                if done >= 400 && held.is_some() {
+                    break held.unwrap().id;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            };
+            a.kill().unwrap(); // SIGKILL: no chance to let go of its job
+            a.wait().unwrap();
+            let in_flight: Vec<i64> = store
+                .jobs(org, 2000)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|j| j.status == JobStatus::Running && j.worker.as_deref() == Some("a"))
+                .map(|j| j.id)
+                .collect();
+
+            let summary = pings.wait_with_output().unwrap();
+            assert!(summary.status.success(), "{}", stderr(&summary));
+            let summary: serde_json::Value = serde_json::from_str(&stdout(&summary)).unwrap();
+            Command::new("kill")
+                .args(["-TERM", &b.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(b.wait().unwrap().success());
+
+            assert_eq!(summary["pings"], 1000, "{summary}");
+            assert_eq!(summary["succeeded"], 1000, "{summary}");
+            let jobs = store.jobs(org, 2000).await.unwrap();
+            assert_eq!(jobs.len(), 1000);
+            for job in &jobs {
+                assert_eq!(job.status, JobStatus::Succeeded, "{job:?}");
+                // Finished by the worker that held it last, and by no other.
+                assert_eq!(
+                    job.result.as_ref().unwrap()["worker"].as_str(),
+                    job.worker.as_deref()
+                );
+            }
+            // The job a held when it died (if it was not between two jobs) went to b, on a
+            // second claim.
+            assert!(in_flight.len() <= 1, "a held {in_flight:?}");
+            for id in &in_flight {
+                let redone = jobs.iter().find(|j| j.id == *id).unwrap();
+                assert_eq!((redone.worker.as_deref(), redone.attempts), (Some("b"), 2));
+            }
+            assert_eq!(summary["claimed_again"], in_flight.len(), "{summary}");
+            let by_a = summary["by_worker"]["a"].as_u64().unwrap();
+            let by_b = summary["by_worker"]["b"].as_u64().unwrap();
+            assert_eq!(by_a + by_b, 1000);
+            assert!(by_a >= 200, "{summary}");
+            let (a_done, b_done) = (finished_in(&a_logs), finished_in(&b_logs));
+            assert_eq!(b_done.len() as u64, by_b);
+            assert!(a_done.len() as u64 <= by_a && a_done.len() as u64 + 1 >= by_a);
+            let b_set: std::collections::HashSet<i64> = b_done.iter().copied().collect();
+            assert!(
+                a_done.iter().all(|id| !b_set.contains(id)),
+                "a job finished twice"
+            );
+            println!(
+                "{}: a finished {by_a}, b {by_b}; seen holding job {held_by_a} just before the kill; claimed again after it: {in_flight:?}",
+                database.backend_name
+            );
+            store.close().await;
+        }
+    }
+
+    /// The kill switch: a suspended organization is not scored, and its queued jobs wait
+    /// until it is resumed while a worker is running.
+    #[test]
+    fn a_suspended_organization_gets_no_scoring_until_resumed() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("tenure.db");
+        let db = db.to_str().unwrap();
+        assert!(tenure(&["thresholds", "--db", db, "--org", "acme"])
+            .status
+            .success());
+        let suspended = tenure(&["admin", "--db", db, "suspend", "--org", "acme"]);
+        assert!(
+            stdout(&suspended).starts_with("acme: suspended since "),
+            "{}",
+            stdout(&suspended)
+        );
+        let scored = tenure(&["score", "--db", db, "--org", "acme"]);
+        assert_eq!(scored.status.code(), Some(2));
+        assert!(
+            stderr(&scored).contains("acme is suspended"),
+            "{}",
+            stderr(&scored)
+        );
+
+        let logs = dir.path().join("worker.log");
+        let mut running = worker(db, "w", &logs);
+        let ping = |count: &str, timeout: &str| {
+            tenure(&[
+                "admin",
+                "--db",
+                db,
+                "ping-workers",
+                "--org",
+                "acme",
+                "--count",
+                count,
+                "--timeout-seconds",
+                timeout,
+            ])
+        };
+        let waiting = ping("3", "2");
+        assert!(!waiting.status.success());
+        assert!(
+            stderr(&waiting).contains("0 of 3 pings answered"),
+            "{}",
+            stderr(&waiting)
+        );
+        let resumed = tenure(&["admin", "--db", db, "resume", "--org", "acme"]);
+        assert_eq!(stdout(&resumed).trim(), "acme: active");
+        let answered = ping("2", "30");
+        assert!(answered.status.success(), "{}", stderr(&answered));
+        let summary: serde_json::Value = serde_json::from_str(&stdout(&answered)).unwrap();
+        assert_eq!(summary["succeeded"], 2);
+        assert_eq!(summary["by_worker"]["w"], 2);
+        Command::new("kill")
+            .args(["-TERM", &running.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(running.wait().unwrap().success());
+        // The three that waited ran too, once resumed.
+        assert_eq!(finished_in(&logs).len(), 5);
+    }
 }

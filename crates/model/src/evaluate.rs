@@ -115,6 +115,17 @@ impl LearnerChoice {
             LearnerChoice::Gbm => "gbm",
         }
     }
+
+    /// The choice a name stands for: auto, logistic or gbm.
+    pub fn parse(name: &str) -> Option<LearnerChoice> {
+        [
+            LearnerChoice::Auto,
+            LearnerChoice::Logistic,
+            LearnerChoice::Gbm,
+        ]
+        .into_iter()
+        .find(|c| c.name() == name)
+    }
 }
 
 /// The learner that won the held-out comparison.

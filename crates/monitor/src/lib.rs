@@ -4,12 +4,14 @@
 //! model to everyone still employed and stores each score with its model version, band,
 //! drivers and input hash. Forecasting trains a monthly hazard model and turns everyone's
 //! survival curve into expected leavers per group with intervals and cost; survival curves
-//! by group come with the log-rank test. Alert rules and delivery build on these runs.
+//! by group come with the log-rank test. Workers run these as jobs from the store's queue.
+//! Alert rules and delivery build on these runs.
 
 mod forecast;
 mod score;
 mod survival;
 mod train;
+mod worker;
 
 pub use forecast::{
     cut_at, forecast_organization, forecast_snapshots, ForecastReport, ForecastRequest, Grouping,
@@ -19,6 +21,7 @@ pub use survival::{
     survival_by_group, survival_of_snapshots, GroupCurve, SurvivalReport, CURVE_CONFIDENCE,
 };
 pub use train::{train_organization, TrainReport, TrainRequest};
+pub use worker::{enqueue, worker_name, JobObserver, JobSpec, NoObserver, Worker, WorkerSettings};
 
 use tenure_model::backtest::BacktestError;
 use tenure_model::evaluate::EvaluationError;
@@ -42,6 +45,8 @@ pub enum MonitorError {
     UnknownGrouping(String),
     #[error("organization {org} has no trained model{}: run `tenure train` first", .version.map(|v| format!(" version {v}")).unwrap_or_default())]
     NoModel { org: String, version: Option<i64> },
+    #[error("organization {org} is suspended (since {since}): nothing is scored or delivered until `tenure admin resume --org {org}`")]
+    Suspended { org: String, since: String },
     #[error(transparent)]
     Backtest(#[from] BacktestError),
     #[error(transparent)]
@@ -61,6 +66,7 @@ impl MonitorError {
             | MonitorError::NothingToForecastOver
             | MonitorError::UnknownGrouping(_)
             | MonitorError::NoModel { .. }
+            | MonitorError::Suspended { .. }
             | MonitorError::Evaluation(_) => true,
             MonitorError::Backtest(e) => matches!(e, BacktestError::TooShort { .. }),
             MonitorError::Store(e) => e.is_bad_input(),

@@ -113,16 +113,53 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Serves until `shutdown` resolves, then finishes the requests in flight.
+/// Serves until `shutdown` resolves, then finishes the requests in flight and the jobs this
+/// process's workers are running.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    let (stop_workers, stopped) = tokio::sync::watch::channel(false);
+    let workers = start_workers(&state, stopped);
+    let served = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    let _ = stop_workers.send(true);
+    for worker in workers {
+        let _ = worker.await;
+    }
+    served
+}
+
+fn start_workers(
+    state: &AppState,
+    stopped: tokio::sync::watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..state.settings.workers)
+        .map(|_| {
+            let mut settings =
+                tenure_monitor::WorkerSettings::named(tenure_monitor::worker_name("serve"));
+            settings.lease =
+                std::time::Duration::from_secs(state.settings.job_lease_seconds.max(1));
+            settings.training_threads = state.settings.training_threads.max(1);
+            let worker = tenure_monitor::Worker {
+                store: state.store.clone(),
+                settings,
+                observer: jobs::ServerObserver::shared(state),
+                wake: state.job_wakeup.clone(),
+                heavy: state.heavy_jobs.clone(),
+            };
+            let mut stopped = stopped.clone();
+            tokio::spawn(async move {
+                let stop = async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                };
+                worker.run(false, stop).await;
+            })
+        })
+        .collect()
 }

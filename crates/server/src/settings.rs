@@ -27,6 +27,12 @@ pub struct Settings {
     pub max_upload_megabytes: usize,
     /// Threads for training; never more than the cores left free.
     pub training_threads: usize,
+    /// Workers inside `serve` running queued jobs; 0 leaves them all to `tenure worker`
+    /// processes sharing the database.
+    pub workers: usize,
+    /// Seconds a worker's claim on a job holds without renewal (a dead worker's job waits
+    /// this long before another worker takes it).
+    pub job_lease_seconds: u64,
     /// How long who-a-credential-is and an organization's current scores are reused before
     /// being read again (0 turns the caches off). Changes made through this process apply at once.
     pub cache_seconds: u64,
@@ -48,6 +54,8 @@ impl Default for Settings {
             max_token_days: 365,
             max_upload_megabytes: 200,
             training_threads: 2,
+            workers: 1,
+            job_lease_seconds: 30,
             cache_seconds: 2,
         }
     }
@@ -82,6 +90,8 @@ impl Settings {
             "max_token_days",
             "max_upload_megabytes",
             "training_threads",
+            "workers",
+            "job_lease_seconds",
             "cache_seconds",
         ]
     }

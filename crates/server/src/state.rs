@@ -1,5 +1,6 @@
 //! What every handler shares: the store, the settings, metrics, the audit writer, the read
-//! caches, and the gate that keeps CPU-heavy jobs (training, scoring) to one at a time.
+//! caches, the gate that keeps CPU-heavy jobs (training, scoring) to one at a time in this
+//! process, and the bell that wakes this process's workers when a job is queued.
 
 use crate::audit_writer::AuditWriter;
 use crate::cache::Caches;
@@ -7,7 +8,7 @@ use crate::metrics::Metrics;
 use crate::settings::Settings;
 use std::sync::Arc;
 use tenure_store::Store;
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -17,6 +18,7 @@ pub struct AppState {
     pub audit: AuditWriter,
     /// One model fit at a time: LightGBM's threads spin when they compete for cores.
     pub heavy_jobs: Arc<Semaphore>,
+    pub job_wakeup: Arc<Notify>,
     pub caches: Arc<Caches>,
 }
 
@@ -31,6 +33,7 @@ impl AppState {
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::new()),
             heavy_jobs: Arc::new(Semaphore::new(1)),
+            job_wakeup: Arc::new(Notify::new()),
         }
     }
 

@@ -1,8 +1,8 @@
 //! Background jobs (imports, training, scoring): what was asked, where it is, and how it ended.
+//! Queueing, claiming and finishing them is `queue.rs`.
 
 use crate::connect::Store;
 use crate::error::StoreError;
-use crate::sql::now;
 use sqlx::Row;
 use tenure_domain::OrgId;
 
@@ -49,28 +49,15 @@ pub struct JobRecord {
     pub created_at: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
+    /// Times a worker claimed it (more than one: a worker died under it, or it was retried).
+    pub attempts: i64,
+    /// The worker holding it, or that held it last.
+    pub worker: Option<String>,
 }
 
-const JOB_COLUMNS: &str =
-    "id, kind, status, stage, error, result, created_by, created_at, started_at, finished_at";
+const JOB_COLUMNS: &str = "id, kind, status, stage, error, result, created_by, created_at, started_at, finished_at, attempts, worker";
 
 impl Store {
-    pub async fn create_job(
-        &self,
-        org: OrgId,
-        kind: &str,
-        created_by: Option<i64>,
-    ) -> Result<i64, StoreError> {
-        Ok(sqlx::query("INSERT INTO jobs (org_id, kind, status, created_by, created_at) VALUES ($1, $2, 'queued', $3, $4) RETURNING id")
-            .bind(org.0)
-            .bind(kind)
-            .bind(created_by)
-            .bind(now())
-            .fetch_one(&self.pool)
-            .await?
-            .get(0))
-    }
-
     pub async fn job(&self, org: OrgId, id: i64) -> Result<Option<JobRecord>, StoreError> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE org_id = $1 AND id = $2");
         let row = sqlx::query(&sql)
@@ -93,44 +80,28 @@ impl Store {
         rows.iter().map(job_from_row).collect()
     }
 
-    pub async fn start_job(&self, org: OrgId, id: i64) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE jobs SET status = 'running', started_at = $1 WHERE org_id = $2 AND id = $3",
-        )
-        .bind(now())
-        .bind(org.0)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+    /// The organization's jobs among `ids`, in id order.
+    pub async fn jobs_by_id(&self, org: OrgId, ids: &[i64]) -> Result<Vec<JobRecord>, StoreError> {
+        let (Some(first), Some(last)) = (ids.iter().min(), ids.iter().max()) else {
+            return Ok(Vec::new());
+        };
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE org_id = $1 AND id >= $2 AND id <= $3 ORDER BY id");
+        let rows = sqlx::query(&sql)
+            .bind(org.0)
+            .bind(first)
+            .bind(last)
+            .fetch_all(&self.pool)
+            .await?;
+        let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
+        rows.iter()
+            .map(job_from_row)
+            .filter(|j| j.as_ref().map_or(true, |j| wanted.contains(&j.id)))
+            .collect()
     }
 
     pub async fn set_job_stage(&self, org: OrgId, id: i64, stage: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE jobs SET stage = $1 WHERE org_id = $2 AND id = $3")
             .bind(stage)
-            .bind(org.0)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Records how a job ended: its result, or the error the user needs to act on.
-    pub async fn finish_job(
-        &self,
-        org: OrgId,
-        id: i64,
-        outcome: Result<serde_json::Value, String>,
-    ) -> Result<(), StoreError> {
-        let (status, result, error) = match outcome {
-            Ok(result) => ("succeeded", Some(result.to_string()), None),
-            Err(error) => ("failed", None, Some(error)),
-        };
-        sqlx::query("UPDATE jobs SET status = $1, result = $2, error = $3, finished_at = $4, stage = '' WHERE org_id = $5 AND id = $6")
-            .bind(status)
-            .bind(result)
-            .bind(error)
-            .bind(now())
             .bind(org.0)
             .bind(id)
             .execute(&self.pool)
@@ -159,5 +130,7 @@ fn job_from_row(r: &sqlx::any::AnyRow) -> Result<JobRecord, StoreError> {
         created_at: r.get(7),
         started_at: r.get(8),
         finished_at: r.get(9),
+        attempts: r.get(10),
+        worker: r.get(11),
     })
 }

@@ -11,6 +11,7 @@ mod jobs;
 mod migrations;
 mod models;
 mod organizations;
+mod queue;
 mod sessions;
 mod snapshots;
 mod sql;
@@ -29,6 +30,7 @@ pub use imports::{
 pub use jobs::{JobRecord, JobStatus};
 pub use models::{NewModel, NewScore, ScoreGroups, ScoreOutcome, StoredModel, StoredScore};
 pub use organizations::Organization;
+pub use queue::{ClaimedJob, LeaseLost, NewJob};
 pub use sessions::{ApiTokenRecord, Credential, NewApiToken, SessionRecord};
 pub use snapshots::{DepartmentAttrition, OrgCounts, StoredSnapshot};
 pub use tenure_domain::OrgId;

@@ -20,6 +20,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "service",
         include_str!("../migrations/sqlite/0003_service.sql"),
     ),
+    (
+        4,
+        "job queue",
+        include_str!("../migrations/sqlite/0004_job_queue.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -36,6 +41,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         3,
         "service",
         include_str!("../migrations/postgres/0003_service.sql"),
+    ),
+    (
+        4,
+        "job queue",
+        include_str!("../migrations/postgres/0004_job_queue.sql"),
     ),
 ];
 

@@ -339,3 +339,191 @@ async fn concurrent_writers_all_land() {
     })
     .await;
 }
+
+fn job(n: i64) -> tenure_store::NewJob {
+    tenure_store::NewJob {
+        kind: "ping".into(),
+        payload: serde_json::json!({ "n": n }),
+        created_by: None,
+        max_attempts: 2,
+    }
+}
+
+/// Workers claiming at once each get a different job, in the order they were queued, and a
+/// worker that lost its lease can neither renew nor finish the job.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_claim_each_job_once_and_a_lapsed_lease_passes_it_on() {
+    each_backend(
+        "workers_claim_each_job_once_and_a_lapsed_lease_passes_it_on",
+        |store| async move {
+            let org = store.ensure_organization("acme", "Acme").await.unwrap().id;
+            for n in 0..40 {
+                store.enqueue_job(org, &job(n)).await.unwrap();
+            }
+            let lease = chrono::Duration::seconds(60);
+            let claimers: Vec<_> = (0..4)
+                .map(|w| {
+                    let store = store.clone();
+                    tokio::spawn(async move {
+                        let name = format!("worker-{w}");
+                        let mut got = Vec::new();
+                        while let Some(job) = store.claim_job(&name, lease).await.unwrap() {
+                            store
+                                .complete_job(&job, &name, Ok(serde_json::json!({"by": name})))
+                                .await
+                                .unwrap()
+                                .unwrap();
+                            got.push(job.payload["n"].as_i64().unwrap());
+                        }
+                        got
+                    })
+                })
+                .collect();
+            let mut all = Vec::new();
+            for claimer in claimers {
+                let got = claimer.await.unwrap();
+                assert!(got.windows(2).all(|w| w[0] < w[1]), "{got:?}");
+                all.extend(got);
+            }
+            all.sort();
+            assert_eq!(all, (0..40).collect::<Vec<i64>>());
+
+            // A lease that lapses passes the job to the next worker, once more, then fails it.
+            let id = store.enqueue_job(org, &job(99)).await.unwrap();
+            let gone = chrono::Duration::milliseconds(-1);
+            let first = store.claim_job("first", gone).await.unwrap().unwrap();
+            assert_eq!((first.id, first.attempt), (id, 1));
+            let second = store.claim_job("second", gone).await.unwrap().unwrap();
+            assert_eq!((second.id, second.attempt), (id, 2));
+            let lost = tenure_store::LeaseLost(id);
+            assert_eq!(
+                store.renew_lease(&first, "first", lease).await.unwrap(),
+                Err(lost)
+            );
+            assert_eq!(
+                store
+                    .complete_job(&first, "first", Ok(serde_json::json!({})))
+                    .await
+                    .unwrap(),
+                Err(lost)
+            );
+            assert!(store.claim_job("third", lease).await.unwrap().is_none());
+            let record = store.job(org, id).await.unwrap().unwrap();
+            assert_eq!(record.status, tenure_store::JobStatus::Failed);
+            assert!(record.error.unwrap().contains("worker stopped"));
+        },
+    )
+    .await;
+}
+
+/// A job put back for later waits until then, and fails for good after its last attempt.
+#[tokio::test]
+async fn a_retried_job_waits_its_turn_and_fails_after_its_last_attempt() {
+    each_backend(
+        "a_retried_job_waits_its_turn_and_fails_after_its_last_attempt",
+        |store| async move {
+            let org = store.ensure_organization("acme", "Acme").await.unwrap().id;
+            let id = store.enqueue_job(org, &job(1)).await.unwrap();
+            let lease = chrono::Duration::seconds(60);
+            let claimed = store.claim_job("w", lease).await.unwrap().unwrap();
+            store
+                .retry_job_later(
+                    &claimed,
+                    "w",
+                    "receiver said 503",
+                    chrono::Duration::seconds(30),
+                )
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(
+                store.claim_job("w", lease).await.unwrap().is_none(),
+                "not yet"
+            );
+            let record = store.job(org, id).await.unwrap().unwrap();
+            assert_eq!(record.status, tenure_store::JobStatus::Queued);
+            assert_eq!(record.error.as_deref(), Some("receiver said 503"));
+
+            let id = store.enqueue_job(org, &job(2)).await.unwrap();
+            let mut attempt = store.claim_job("w", lease).await.unwrap().unwrap();
+            assert_eq!(attempt.id, id);
+            store
+                .retry_job_later(&attempt, "w", "503", chrono::Duration::zero())
+                .await
+                .unwrap()
+                .unwrap();
+            attempt = store.claim_job("w", lease).await.unwrap().unwrap();
+            assert_eq!((attempt.id, attempt.attempt), (id, 2));
+            store
+                .retry_job_later(&attempt, "w", "503 again", chrono::Duration::zero())
+                .await
+                .unwrap()
+                .unwrap();
+            let record = store.job(org, id).await.unwrap().unwrap();
+            assert_eq!(record.status, tenure_store::JobStatus::Failed);
+            assert_eq!(record.error.as_deref(), Some("503 again"));
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_upload_is_kept_for_its_own_organization_until_deleted() {
+    each_backend(
+        "an_upload_is_kept_for_its_own_organization_until_deleted",
+        |store| async move {
+            let acme = store.ensure_organization("acme", "Acme").await.unwrap().id;
+            let other = store
+                .ensure_organization("other", "Other")
+                .await
+                .unwrap()
+                .id;
+            let bytes = b"id,left\n1,yes\n\xff".to_vec();
+            let id = store.save_upload(acme, "people.csv", &bytes).await.unwrap();
+            assert_eq!(
+                store.upload(acme, id).await.unwrap(),
+                Some(("people.csv".to_owned(), bytes))
+            );
+            assert_eq!(store.upload(other, id).await.unwrap(), None);
+            store.delete_upload(other, id).await.unwrap();
+            assert!(store.upload(acme, id).await.unwrap().is_some());
+            store.delete_upload(acme, id).await.unwrap();
+            assert_eq!(store.upload(acme, id).await.unwrap(), None);
+        },
+    )
+    .await;
+}
+
+/// The kill switch: a suspended organization's jobs wait unclaimed; others' go on.
+#[tokio::test]
+async fn a_suspended_organizations_jobs_wait_until_it_is_resumed() {
+    each_backend(
+        "a_suspended_organizations_jobs_wait_until_it_is_resumed",
+        |store| async move {
+            let acme = store.ensure_organization("acme", "Acme").await.unwrap().id;
+            let other = store
+                .ensure_organization("other", "Other")
+                .await
+                .unwrap()
+                .id;
+            let held = store.enqueue_job(acme, &job(1)).await.unwrap();
+            let free = store.enqueue_job(other, &job(2)).await.unwrap();
+            store.set_suspended(acme, true).await.unwrap();
+            assert!(store.suspended_since(acme).await.unwrap().is_some());
+            let lease = chrono::Duration::seconds(60);
+            let claimed = store.claim_job("w", lease).await.unwrap().unwrap();
+            assert_eq!(claimed.id, free);
+            store
+                .complete_job(&claimed, "w", Ok(serde_json::json!({})))
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(store.claim_job("w", lease).await.unwrap().is_none());
+            assert_eq!(store.unfinished_jobs().await.unwrap(), 0);
+            store.set_suspended(acme, false).await.unwrap();
+            assert_eq!(store.suspended_since(acme).await.unwrap(), None);
+            assert_eq!(store.claim_job("w", lease).await.unwrap().unwrap().id, held);
+        },
+    )
+    .await;
+}

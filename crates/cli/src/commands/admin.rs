@@ -1,11 +1,13 @@
-//! `tenure admin`: the platform operator's commands — granting and renewing plans, adding members.
+//! `tenure admin`: the platform operator's commands — granting and renewing plans, adding
+//! members, and pinging the workers that run queued jobs.
 
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use tenure_domain::{Membership, Plan, Role};
+use tenure_monitor::JobSpec;
 use tenure_server::secrets::{hash_password, password_problem};
-use tenure_store::{normalize_email, Organization, Store};
+use tenure_store::{normalize_email, JobStatus, Organization, Store};
 
 #[derive(Args)]
 pub struct AdminArgs {
@@ -24,6 +26,32 @@ enum AdminCommand {
     /// Members: add someone to an organization (e.g. the owner of one made from the command line).
     #[command(subcommand)]
     Member(MemberCommand),
+    /// The kill switch: stop all scoring and delivery for an organization (its queued jobs
+    /// wait; its data stays).
+    Suspend {
+        #[arg(long)]
+        org: String,
+    },
+    /// Lift the kill switch: queued jobs run again.
+    Resume {
+        #[arg(long)]
+        org: String,
+    },
+    /// Queue ping jobs and wait for the workers to answer them: which workers took how many,
+    /// how many were claimed again after a worker died, and how long the queue took (JSON).
+    PingWorkers {
+        /// The organization the pings are queued for.
+        #[arg(long)]
+        org: String,
+        #[arg(long, default_value_t = 10)]
+        count: usize,
+        /// How long each ping holds its worker, in milliseconds.
+        #[arg(long, default_value_t = 0)]
+        pause_ms: u64,
+        /// Give up waiting after this many seconds (the jobs stay queued).
+        #[arg(long, default_value_t = 60)]
+        timeout_seconds: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -81,6 +109,26 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
             store.close().await;
             return outcome;
         }
+        AdminCommand::Suspend { org } => {
+            let outcome = set_suspended(&store, &org, true).await;
+            store.close().await;
+            return outcome;
+        }
+        AdminCommand::Resume { org } => {
+            let outcome = set_suspended(&store, &org, false).await;
+            store.close().await;
+            return outcome;
+        }
+        AdminCommand::PingWorkers {
+            org,
+            count,
+            pause_ms,
+            timeout_seconds,
+        } => {
+            let outcome = ping_workers(&store, &org, count, pause_ms, timeout_seconds).await;
+            store.close().await;
+            return outcome;
+        }
     };
     match command {
         PlanCommand::Show { org } => {
@@ -133,6 +181,63 @@ async fn add_member(store: &Store, command: MemberCommand) -> anyhow::Result<()>
         normalize_email(&email),
         role.key()
     );
+    Ok(())
+}
+
+async fn set_suspended(store: &Store, slug: &str, suspend: bool) -> anyhow::Result<()> {
+    let organization = existing(store, slug).await?;
+    store.set_suspended(organization.id, suspend).await?;
+    match store.suspended_since(organization.id).await? {
+        Some(since) => println!("{slug}: suspended since {since}: no scoring, no delivery"),
+        None => println!("{slug}: active"),
+    }
+    Ok(())
+}
+
+async fn ping_workers(
+    store: &Store,
+    slug: &str,
+    count: usize,
+    pause_ms: u64,
+    timeout_seconds: u64,
+) -> anyhow::Result<()> {
+    let organization = existing(store, slug).await?;
+    let started = std::time::Instant::now();
+    let spec = JobSpec::Ping { pause_ms };
+    let mut ids = Vec::with_capacity(count);
+    for _ in 0..count {
+        ids.push(
+            store
+                .enqueue_job(organization.id, &spec.to_job(None))
+                .await?,
+        );
+    }
+    let deadline = started + std::time::Duration::from_secs(timeout_seconds);
+    let jobs = loop {
+        let jobs = store.jobs_by_id(organization.id, &ids).await?;
+        let done = jobs.iter().filter(|j| j.finished_at.is_some()).count();
+        if done == count {
+            break jobs;
+        }
+        if std::time::Instant::now() > deadline {
+            anyhow::bail!("{done} of {count} pings answered in {timeout_seconds} s: are workers running (`tenure worker`)?");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let mut by_worker: std::collections::BTreeMap<String, usize> = Default::default();
+    for job in &jobs {
+        if let Some(worker) = job.result.as_ref().and_then(|r| r["worker"].as_str()) {
+            *by_worker.entry(worker.to_owned()).or_default() += 1;
+        }
+    }
+    let summary = serde_json::json!({
+        "pings": count,
+        "succeeded": jobs.iter().filter(|j| j.status == JobStatus::Succeeded).count(),
+        "claimed_again": jobs.iter().filter(|j| j.attempts > 1).count(),
+        "by_worker": by_worker,
+        "seconds": started.elapsed().as_secs_f64(),
+    });
+    println!("{summary}");
     Ok(())
 }
 

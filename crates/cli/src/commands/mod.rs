@@ -13,6 +13,7 @@ pub mod simulate;
 pub mod survival;
 pub mod thresholds;
 pub mod train;
+pub mod worker;
 
 use tenure_data::DataError;
 use tenure_ingest::IngestError;

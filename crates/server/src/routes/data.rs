@@ -165,7 +165,8 @@ pub async fn upload(
         path.ok_or_else(|| ApiError::bad_request("the form needs a `file` part with the CSV"))?;
     let mapping_text = mapping_text
         .ok_or_else(|| ApiError::bad_request("the form needs a `mapping` part (TOML)"))?;
-    let mapping = Mapping::from_toml_str(&mapping_text, std::path::Path::new("mapping"))
+    // Read now, so a mapping mistake is answered at once rather than by a failed job.
+    Mapping::from_toml_str(&mapping_text, std::path::Path::new("mapping"))
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let upload = Upload { folder, path };
     let job_id = start_import(
@@ -173,7 +174,7 @@ pub async fn upload(
         &caller.org,
         caller.user_id,
         upload,
-        mapping,
+        mapping_text,
         query.replace.unwrap_or(false),
     )
     .await?;

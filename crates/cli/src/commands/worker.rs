@@ -1,0 +1,51 @@
+//! `tenure worker`: runs queued jobs (imports, training, scoring, pings) from the database
+//! until Ctrl-C or SIGTERM, finishing the job under way first. Run as many as the machine
+//! has room for: on PostgreSQL they share the queue, each job claimed by exactly one.
+
+use anyhow::Context;
+use clap::Args;
+use std::sync::Arc;
+use tenure_monitor::{worker_name, NoObserver, Worker, WorkerSettings};
+use tenure_store::Store;
+
+#[derive(Args)]
+pub struct WorkerArgs {
+    /// A SQLite file path or a postgres:// URL.
+    #[arg(long, env = "TENURE_DATABASE_URL", default_value = "tenure.db")]
+    db: String,
+    /// The name the worker holds jobs in (default: host, process id and a number).
+    #[arg(long)]
+    name: Option<String>,
+    /// Seconds a claim holds without renewal: a worker that dies leaves its job this long.
+    #[arg(long, default_value_t = 30)]
+    lease_seconds: u64,
+    /// Cores a training run may use.
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    /// Stop once no job is queued or running anywhere (for batch runs and cron).
+    #[arg(long)]
+    until_idle: bool,
+}
+
+pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
+    let store = Store::connect(&args.db)
+        .await
+        .with_context(|| format!("opening the database {}", args.db))?;
+    let mut settings = WorkerSettings::named(args.name.unwrap_or_else(|| worker_name("worker")));
+    settings.lease = std::time::Duration::from_secs(args.lease_seconds.max(1));
+    settings.training_threads = args.threads.max(1);
+    tracing::info!(worker = %settings.name, backend = ?store.backend(), "working");
+    let worker = Worker {
+        store: store.clone(),
+        settings,
+        observer: Arc::new(NoObserver),
+        wake: Arc::new(tokio::sync::Notify::new()),
+        heavy: Arc::new(tokio::sync::Semaphore::new(1)),
+    };
+    worker
+        .run(args.until_idle, super::serve::shutdown_signal())
+        .await;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,448 @@
+//! Workers: each claims the oldest runnable job from the store's queue, runs it — an import,
+//! a training run, a scoring run, a ping — renews its lease while it runs, and records the
+//! outcome. Any number of workers, in `tenure worker` processes or inside `tenure serve`,
+//! share one database; a job whose worker dies is claimed again once its lease lapses.
+
+use crate::{score_organization, train_organization, Progress, ScoreRequest, TrainRequest};
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+use tenure_data::Mapping;
+use tenure_domain::OrgId;
+use tenure_ingest::{import_file, ImportRequest};
+use tenure_model::evaluate::{LearnerChoice, TrainingSettings};
+use tenure_store::{ClaimedJob, NewJob, Store, StoreError};
+use tokio::sync::{Notify, Semaphore};
+
+/// What a queued job does, as stored in its payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JobSpec {
+    /// Import an uploaded file (kept in the store until the job ends) with a mapping (TOML).
+    Import {
+        upload: i64,
+        mapping: String,
+        replace: bool,
+    },
+    /// Train the next model version, then score everyone with it.
+    Train {
+        learner: String,
+        seed: u64,
+        horizon_months: i32,
+        origins: usize,
+        step: usize,
+        folds: usize,
+    },
+    /// Score everyone with a model version (default: the latest).
+    Score {
+        version: Option<i64>,
+        factors: usize,
+    },
+    /// Answer with the worker's name after `pause_ms`: shows which workers take work and how
+    /// fast the queue moves (`tenure admin ping-workers`).
+    Ping { pause_ms: u64 },
+}
+
+impl JobSpec {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            JobSpec::Import { .. } => "import",
+            JobSpec::Train { .. } => "train",
+            JobSpec::Score { .. } => "score",
+            JobSpec::Ping { .. } => "ping",
+        }
+    }
+
+    /// Training and scoring use every core they are given: one at a time per process.
+    fn is_heavy(&self) -> bool {
+        matches!(self, JobSpec::Train { .. } | JobSpec::Score { .. })
+    }
+
+    /// The job for the queue, with how many times it may be claimed.
+    pub fn to_job(&self, created_by: Option<i64>) -> NewJob {
+        NewJob {
+            kind: self.kind().into(),
+            payload: serde_json::to_value(self).expect("a job spec is plain data"),
+            created_by,
+            max_attempts: 3,
+        }
+    }
+}
+
+/// Puts a job in the queue and wakes this process's workers.
+pub async fn enqueue(
+    store: &Store,
+    org: OrgId,
+    spec: &JobSpec,
+    created_by: Option<i64>,
+    wake: &Notify,
+) -> Result<i64, StoreError> {
+    let id = store.enqueue_job(org, &spec.to_job(created_by)).await?;
+    wake.notify_waiters();
+    Ok(id)
+}
+
+/// What a process wants to hear of the jobs its workers finish (the server counts them and
+/// drops its cached scores).
+pub trait JobObserver: Send + Sync {
+    fn finished(
+        &self,
+        job: &ClaimedJob,
+        spec: Option<&JobSpec>,
+        outcome: &Result<serde_json::Value, String>,
+    );
+}
+
+/// An observer that hears nothing.
+pub struct NoObserver;
+
+impl JobObserver for NoObserver {
+    fn finished(&self, _: &ClaimedJob, _: Option<&JobSpec>, _: &Result<serde_json::Value, String>) {
+    }
+}
+
+#[derive(Clone)]
+pub struct WorkerSettings {
+    /// Unique among live workers: the lease is held in this name.
+    pub name: String,
+    /// How long a claim holds without renewal; renewed every third of it.
+    pub lease: std::time::Duration,
+    /// How often an idle worker looks for work (it is also woken by enqueues in-process).
+    pub poll: std::time::Duration,
+    /// Cores a training run may use.
+    pub training_threads: usize,
+}
+
+impl WorkerSettings {
+    pub fn named(name: impl Into<String>) -> WorkerSettings {
+        WorkerSettings {
+            name: name.into(),
+            lease: std::time::Duration::from_secs(30),
+            poll: std::time::Duration::from_millis(200),
+            training_threads: 1,
+        }
+    }
+}
+
+/// A name no other live worker has: host, process and a counter.
+pub fn worker_name(prefix: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{prefix}-{host}-{}-{n}", std::process::id())
+}
+
+/// One worker: a loop of claim, run, record.
+pub struct Worker {
+    pub store: Store,
+    pub settings: WorkerSettings,
+    pub observer: Arc<dyn JobObserver>,
+    /// Woken when this process queues work.
+    pub wake: Arc<Notify>,
+    /// Shared by the workers of one process, so heavy jobs run one at a time.
+    pub heavy: Arc<Semaphore>,
+}
+
+impl Worker {
+    /// Works until `stop` resolves (a job under way is finished first), or — with
+    /// `until_idle` — until no job is queued or running anywhere.
+    /// A database that cannot be reached is waited out, not a reason to stop.
+    pub async fn run(&self, until_idle: bool, stop: impl std::future::Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            match self.step(until_idle).await {
+                Ok(Step::Worked) => continue,
+                Ok(Step::Idle) => {}
+                Ok(Step::AllDone) => return,
+                Err(error) => {
+                    tracing::warn!(%error, worker = %self.settings.name, "the job queue cannot be read; trying again")
+                }
+            }
+            tokio::select! {
+                _ = &mut stop => return,
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(self.settings.poll) => {}
+            }
+        }
+    }
+
+    async fn step(&self, until_idle: bool) -> Result<Step, StoreError> {
+        if let Some(job) = self
+            .store
+            .claim_job(&self.settings.name, lease(&self.settings))
+            .await?
+        {
+            self.run_one(job).await?;
+            return Ok(Step::Worked);
+        }
+        if until_idle && self.store.unfinished_jobs().await? == 0 {
+            return Ok(Step::AllDone);
+        }
+        Ok(Step::Idle)
+    }
+
+    /// Runs a claimed job under its lease and records how it ended.
+    pub async fn run_one(&self, job: ClaimedJob) -> Result<(), StoreError> {
+        let name = &self.settings.name;
+        tracing::info!(job = job.id, kind = %job.kind, attempt = job.attempt, worker = %name, "job claimed");
+        let spec: Result<JobSpec, String> = serde_json::from_value(job.payload.clone())
+            .map_err(|e| format!("the job's payload cannot be read: {e}"));
+        let renewal = tokio::spawn(renew(
+            self.store.clone(),
+            job.clone(),
+            self.settings.clone(),
+        ));
+        let outcome = match &spec {
+            Ok(spec) => {
+                let _turn = if spec.is_heavy() {
+                    Some(self.heavy.clone().acquire_owned().await)
+                } else {
+                    None
+                };
+                self.execute(&job, spec).await
+            }
+            Err(e) => Err(e.clone()),
+        };
+        renewal.abort();
+        match self.store.complete_job(&job, name, outcome.clone()).await? {
+            Ok(()) => {
+                let status = if outcome.is_ok() {
+                    "succeeded"
+                } else {
+                    "failed"
+                };
+                tracing::info!(job = job.id, kind = %job.kind, status, worker = %name, "job finished");
+                self.observer.finished(&job, spec.as_ref().ok(), &outcome);
+            }
+            Err(lost) => {
+                tracing::warn!(job = job.id, worker = %name, "{lost}: its outcome is dropped")
+            }
+        }
+        Ok(())
+    }
+
+    async fn execute(&self, job: &ClaimedJob, spec: &JobSpec) -> Result<serde_json::Value, String> {
+        let stage = Stage::default();
+        let reporter = tokio::spawn(report_stage(
+            self.store.clone(),
+            job.org,
+            job.id,
+            stage.clone(),
+        ));
+        let outcome = match spec.clone() {
+            JobSpec::Ping { pause_ms } => {
+                tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
+                Ok(json!({"worker": self.settings.name}))
+            }
+            spec => {
+                // Imports, training and scoring are CPU work: off the runtime's threads, so
+                // leases keep being renewed, requests answered and other workers claiming.
+                let store = self.store.clone();
+                let threads = self.settings.training_threads;
+                let org = job.org;
+                let handle = tokio::runtime::Handle::current();
+                let stage = stage.clone();
+                tokio::task::spawn_blocking(move || {
+                    handle.block_on(work(&store, org, spec, threads, &stage))
+                })
+                .await
+                .map_err(|e| format!("the job stopped: {e}"))?
+            }
+        };
+        reporter.abort();
+        outcome
+    }
+}
+
+fn lease(settings: &WorkerSettings) -> Duration {
+    Duration::from_std(settings.lease).unwrap_or(Duration::seconds(30))
+}
+
+async fn import(
+    store: &Store,
+    org: OrgId,
+    upload: i64,
+    mapping: &str,
+    replace: bool,
+    stage: &Stage,
+) -> Result<serde_json::Value, String> {
+    let mapping = Mapping::from_toml_str(mapping, std::path::Path::new("mapping"))
+        .map_err(|e| e.to_string())?;
+    let (name, content) = store
+        .upload(org, upload)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("the uploaded file is gone: upload it again")?;
+    let folder = tempfile::tempdir().map_err(|e| format!("no room for the upload: {e}"))?;
+    let path = folder.path().join(&name);
+    std::fs::write(&path, &content).map_err(|e| format!("no room for the upload: {e}"))?;
+    let request = ImportRequest {
+        path: &path,
+        mapping,
+        org,
+        max_errors: 20,
+        replace,
+    };
+    // Errors name the file as the user sent it, not the worker's temporary copy.
+    let prefix = format!("{}{}", folder.path().display(), std::path::MAIN_SEPARATOR);
+    let report = import_file(store, request, stage)
+        .await
+        .map_err(|e| e.to_string().replace(&prefix, ""))?;
+    store
+        .delete_upload(org, upload)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(json!({
+        "import_id": report.outcome.import_id,
+        "shape": report.shape,
+        "rows_read": report.rows_read,
+        "rows_added": report.outcome.rows_added,
+        "rows_replaced": report.outcome.rows_replaced,
+        "rows_unchanged": report.outcome.rows_unchanged,
+        "people_added": report.outcome.people_added,
+    }))
+}
+
+enum Step {
+    Worked,
+    Idle,
+    /// Nothing queued or running anywhere.
+    AllDone,
+}
+
+/// Runs an import, training or scoring job.
+async fn work(
+    store: &Store,
+    org: OrgId,
+    spec: JobSpec,
+    threads: usize,
+    stage: &Stage,
+) -> Result<serde_json::Value, String> {
+    if let JobSpec::Import {
+        upload,
+        mapping,
+        replace,
+    } = spec
+    {
+        return import(store, org, upload, &mapping, replace, stage).await;
+    }
+    let slug = store
+        .organization_by_id(org)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("the organization is gone")?
+        .slug;
+    match spec {
+        JobSpec::Train {
+            learner,
+            seed,
+            horizon_months,
+            origins,
+            step,
+            folds,
+        } => {
+            let learner =
+                LearnerChoice::parse(&learner).ok_or_else(|| format!("learner {learner:?}"))?;
+            let request = TrainRequest {
+                org,
+                training: TrainingSettings {
+                    learner,
+                    seed,
+                    threads: threads.max(1),
+                },
+                horizon_months,
+                origins,
+                step,
+                folds,
+            };
+            let trained = train_organization(store, &slug, &request, stage)
+                .await
+                .map_err(|e| e.to_string())?;
+            let scoring = ScoreRequest {
+                org,
+                version: Some(trained.version),
+                factors: 5,
+            };
+            let scored = score_organization(store, &slug, &scoring, stage)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(json!({"model_version": trained.version, "people_scored": scored.people.len()}))
+        }
+        JobSpec::Score { version, factors } => {
+            let request = ScoreRequest {
+                org,
+                version,
+                factors,
+            };
+            let scored = score_organization(store, &slug, &request, stage)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(json!({
+                "model_version": scored.version,
+                "people_scored": scored.people.len(),
+                "scores_written": scored.stored.written,
+                "scores_unchanged": scored.stored.unchanged,
+            }))
+        }
+        other => Err(format!("{} is not a model job", other.kind())),
+    }
+}
+
+/// Renews the lease every third of its length until aborted (or lost).
+async fn renew(store: Store, job: ClaimedJob, settings: WorkerSettings) {
+    loop {
+        tokio::time::sleep(settings.lease / 3).await;
+        match store
+            .renew_lease(&job, &settings.name, lease(&settings))
+            .await
+        {
+            Ok(Ok(())) => {}
+            Ok(Err(lost)) => {
+                tracing::warn!(job = job.id, "{lost}");
+                return;
+            }
+            Err(error) => tracing::warn!(job = job.id, %error, "lease not renewed; trying again"),
+        }
+    }
+}
+
+/// The step a running job is on, written to its row every half second while it changes.
+#[derive(Default, Clone)]
+struct Stage(Arc<Mutex<String>>);
+
+impl Stage {
+    fn set(&self, stage: impl Into<String>) {
+        *self.0.lock().expect("stage lock") = stage.into();
+    }
+
+    fn get(&self) -> String {
+        self.0.lock().expect("stage lock").clone()
+    }
+}
+
+impl tenure_ingest::Progress for Stage {
+    fn stage(&self, name: &'static str, _total: u64) {
+        self.set(name);
+    }
+    fn advance_to(&self, _done: u64) {}
+    fn finish(&self) {}
+}
+
+impl Progress for Stage {
+    fn step(&self, what: &str) {
+        self.set(what);
+    }
+}
+
+async fn report_stage(store: Store, org: OrgId, id: i64, stage: Stage) {
+    let mut written = String::new();
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let now = stage.get();
+        if now != written {
+            let _ = store.set_job_stage(org, id, &now).await;
+            written = now;
+        }
+    }
+}

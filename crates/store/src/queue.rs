@@ -1,0 +1,248 @@
+//! The job queue that worker processes share: enqueueing work with its payload, claiming the
+//! oldest runnable job under a lease, renewing the lease while working, and finishing — or
+//! putting back for a later retry — only while the lease is still the caller's.
+//!
+//! A job is runnable when it is queued and its `run_after` has passed, or when it is running
+//! under a lease that has lapsed (its worker died). Claiming is one statement; on PostgreSQL
+//! its inner SELECT takes `FOR UPDATE SKIP LOCKED`, so workers never wait on each other's
+//! rows and never claim the same one; SQLite runs one writer at a time anyway. Every later
+//! write names the worker, so a worker that lost its lease cannot finish a job twice.
+//! A suspended organization's jobs (the kill switch) wait unclaimed until it is resumed.
+
+use crate::connect::{Backend, Store};
+use crate::error::StoreError;
+use crate::sql::now;
+use chrono::{Duration, SecondsFormat, Utc};
+use sqlx::Row;
+use tenure_domain::OrgId;
+
+/// Work to add to the queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewJob {
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub created_by: Option<i64>,
+    /// Claims allowed before the job fails for good (each crash or retry uses one).
+    pub max_attempts: i64,
+}
+
+/// A job a worker holds, with what it needs to run it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedJob {
+    pub id: i64,
+    pub org: OrgId,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    /// This claim's number, from 1.
+    pub attempt: i64,
+    pub max_attempts: i64,
+}
+
+/// The worker no longer holds the job: its lease lapsed and another worker claimed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("job {0} is no longer held by this worker")]
+pub struct LeaseLost(pub i64);
+
+fn later(by: Duration) -> String {
+    (Utc::now() + by).to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl Store {
+    pub async fn enqueue_job(&self, org: OrgId, job: &NewJob) -> Result<i64, StoreError> {
+        Ok(sqlx::query("INSERT INTO jobs (org_id, kind, status, created_by, created_at, payload, max_attempts) VALUES ($1, $2, 'queued', $3, $4, $5, $6) RETURNING id")
+            .bind(org.0)
+            .bind(&job.kind)
+            .bind(job.created_by)
+            .bind(now())
+            .bind(job.payload.to_string())
+            .bind(job.max_attempts)
+            .fetch_one(&self.pool)
+            .await?
+            .get(0))
+    }
+
+    /// Claims the oldest runnable job for `worker`, holding it for `lease`; `None` when there
+    /// is nothing to do. Jobs whose worker died once too often fail here, with the reason.
+    pub async fn claim_job(
+        &self,
+        worker: &str,
+        lease: Duration,
+    ) -> Result<Option<ClaimedJob>, StoreError> {
+        let now = now();
+        sqlx::query("UPDATE jobs SET status = 'failed', finished_at = $1, stage = '', lease_until = NULL, error = 'its worker stopped while running it on every attempt' WHERE status = 'running' AND lease_until < $1 AND attempts >= max_attempts")
+            .bind(&now)
+            .execute(&self.pool)
+            .await?;
+        let skip_locked = match self.backend() {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE jobs SET status = 'running', worker = $1, lease_until = $2, attempts = attempts + 1, \
+             started_at = COALESCE(started_at, $3), stage = '' \
+             WHERE id = (SELECT j.id FROM jobs j \
+                 WHERE ((j.status = 'queued' AND j.run_after <= $3) OR (j.status = 'running' AND j.lease_until < $3)) \
+                 AND NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = j.org_id AND o.suspended_at IS NOT NULL) \
+                 ORDER BY j.id LIMIT 1 {skip_locked}) \
+             RETURNING id, org_id, kind, payload, attempts, max_attempts"
+        );
+        let row = sqlx::query(&sql)
+            .bind(worker)
+            .bind(later(lease))
+            .bind(&now)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            let payload: String = r.get(3);
+            Ok(ClaimedJob {
+                id: r.get(0),
+                org: OrgId(r.get(1)),
+                kind: r.get(2),
+                payload: serde_json::from_str(&payload)
+                    .map_err(|e| StoreError::Corrupt(format!("job payload: {e}")))?,
+                attempt: r.get(4),
+                max_attempts: r.get(5),
+            })
+        })
+        .transpose()
+    }
+
+    /// Extends the worker's hold on a job it is still running.
+    pub async fn renew_lease(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        lease: Duration,
+    ) -> Result<Result<(), LeaseLost>, StoreError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND worker = $3 AND status = 'running'",
+        )
+        .bind(later(lease))
+        .bind(job.id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await?;
+        Ok(held(done.rows_affected(), job.id))
+    }
+
+    /// Records how the job ended, if the worker still holds it.
+    pub async fn complete_job(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        outcome: Result<serde_json::Value, String>,
+    ) -> Result<Result<(), LeaseLost>, StoreError> {
+        let (status, result, error) = match outcome {
+            Ok(result) => ("succeeded", Some(result.to_string()), None),
+            Err(error) => ("failed", None, Some(error)),
+        };
+        let done = sqlx::query("UPDATE jobs SET status = $1, result = $2, error = $3, finished_at = $4, stage = '', lease_until = NULL WHERE id = $5 AND worker = $6 AND status = 'running'")
+            .bind(status)
+            .bind(result)
+            .bind(error)
+            .bind(now())
+            .bind(job.id)
+            .bind(worker)
+            .execute(&self.pool)
+            .await?;
+        Ok(held(done.rows_affected(), job.id))
+    }
+
+    /// Puts a job that failed for a passing reason back in the queue, to run no sooner than
+    /// `after` from now — or fails it for good when it has used its last attempt.
+    pub async fn retry_job_later(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        error: &str,
+        after: Duration,
+    ) -> Result<Result<(), LeaseLost>, StoreError> {
+        if job.attempt >= job.max_attempts {
+            return self.complete_job(job, worker, Err(error.to_owned())).await;
+        }
+        let done = sqlx::query("UPDATE jobs SET status = 'queued', error = $1, run_after = $2, stage = '', lease_until = NULL WHERE id = $3 AND worker = $4 AND status = 'running'")
+            .bind(error)
+            .bind(later(after))
+            .bind(job.id)
+            .bind(worker)
+            .execute(&self.pool)
+            .await?;
+        Ok(held(done.rows_affected(), job.id))
+    }
+
+    /// The kill switch: while an organization is suspended its jobs wait unclaimed — no
+    /// scoring, no delivery — and nothing of its data changes.
+    pub async fn set_suspended(&self, org: OrgId, suspended: bool) -> Result<(), StoreError> {
+        sqlx::query("UPDATE organizations SET suspended_at = $1 WHERE id = $2")
+            .bind(suspended.then(now))
+            .bind(org.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// When the organization was suspended, if it is.
+    pub async fn suspended_since(&self, org: OrgId) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT suspended_at FROM organizations WHERE id = $1")
+            .bind(org.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.and_then(|r| r.get(0)))
+    }
+
+    /// Jobs queued or running for organizations not suspended: zero when workers may rest.
+    pub async fn unfinished_jobs(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query("SELECT COUNT(*) FROM jobs j JOIN organizations o ON o.id = j.org_id WHERE j.status IN ('queued', 'running') AND o.suspended_at IS NULL")
+            .fetch_one(&self.pool)
+            .await?
+            .get(0))
+    }
+
+    /// Keeps an uploaded file until its import job ends.
+    pub async fn save_upload(
+        &self,
+        org: OrgId,
+        name: &str,
+        content: &[u8],
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query("INSERT INTO uploads (org_id, name, content, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(org.0)
+            .bind(name)
+            .bind(content)
+            .bind(now())
+            .fetch_one(&self.pool)
+            .await?
+            .get(0))
+    }
+
+    /// An uploaded file's name and bytes.
+    pub async fn upload(
+        &self,
+        org: OrgId,
+        id: i64,
+    ) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        let row = sqlx::query("SELECT name, content FROM uploads WHERE org_id = $1 AND id = $2")
+            .bind(org.0)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| (r.get(0), r.get(1))))
+    }
+
+    pub async fn delete_upload(&self, org: OrgId, id: i64) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM uploads WHERE org_id = $1 AND id = $2")
+            .bind(org.0)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+fn held(rows: u64, id: i64) -> Result<(), LeaseLost> {
+    if rows == 1 {
+        Ok(())
+    } else {
+        Err(LeaseLost(id))
+    }
+}
