@@ -55,6 +55,8 @@ def main():
         "exact_lower": six["interval_if_probabilities_exact"][0],
         "exact_upper": six["interval_if_probabilities_exact"][1],
         "inside_if_exact": six["interval_if_probabilities_exact"][0] <= actual <= six["interval_if_probabilities_exact"][1],
+        "level_sd": round(forecast["level_uncertainty"], 4),
+        "out_of_time_check": forecast.get("out_of_time_check"),
         "training_seconds": round(forecast["training_seconds"], 2),
         "forecast_seconds": round(forecast["forecast_seconds"], 3),
     }))

@@ -39,6 +39,15 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// A new SQLite database in `dir` holding one empty organization, acme.
+fn database_with_acme(dir: &Path) -> String {
+    let db = dir.join("tenure.db").display().to_string();
+    assert!(tenure(&["thresholds", "--db", &db, "--org", "acme"])
+        .status
+        .success());
+    db
+}
+
 async fn org_counts(db: &str, org: &str) -> (i64, i64, i64, Vec<ImportStatus>) {
     let store = Store::connect(db).await.unwrap();
     let Some(org) = store.organization(org).await.unwrap() else {
@@ -980,11 +989,7 @@ fn serve_answers_health_checks_and_stops_gracefully_on_sigterm() {
 #[test]
 fn the_operator_grants_renews_and_shows_plans() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("tenure.db");
-    let db = db.to_str().unwrap();
-    assert!(tenure(&["thresholds", "--db", db, "--org", "acme"])
-        .status
-        .success());
+    let db = &database_with_acme(dir.path());
     let shown = tenure(&["admin", "--db", db, "plan", "show"]);
     assert_eq!(stdout(&shown).trim(), "acme: no plan granted");
     let granted = tenure(&[
@@ -1177,6 +1182,17 @@ fn a_forecast_made_in_the_past_breaks_down_by_group_with_intervals_and_cost() {
     };
     let by_department = forecast(&["--by", "department"]);
     assert_eq!(by_department["as_of"], "2024-12-01", "{by_department}");
+    // The level's uncertainty is at least the chance in last year's count, widened by what
+    // the out-of-time check of the model saw.
+    let check = &by_department["out_of_time_check"];
+    assert!(check["expected_leavers"].as_f64().unwrap() > 1.0, "{check}");
+    assert!(check["actual_leavers"].as_u64().is_some(), "{check}");
+    let recent = by_department["recent_voluntary_leavers"].as_f64().unwrap();
+    let level_sd = by_department["level_uncertainty"].as_f64().unwrap();
+    assert!(
+        level_sd >= 1.0 / recent.sqrt() - 1e-12,
+        "{level_sd} with {recent} leavers"
+    );
     let organization = &by_department["organization"];
     let horizons = organization["horizons"].as_array().unwrap();
     let expected: Vec<f64> = horizons
@@ -1556,11 +1572,7 @@ mod workers {
     #[test]
     fn a_suspended_organization_gets_no_scoring_until_resumed() {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("tenure.db");
-        let db = db.to_str().unwrap();
-        assert!(tenure(&["thresholds", "--db", db, "--org", "acme"])
-            .status
-            .success());
+        let db = &database_with_acme(dir.path());
         let suspended = tenure(&["admin", "--db", db, "suspend", "--org", "acme"]);
         assert!(
             stdout(&suspended).starts_with("acme: suspended since "),

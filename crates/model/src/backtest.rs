@@ -3,7 +3,7 @@
 //! and compare with what happened in the following horizon. This is "how right would past
 //! warnings have been", measured the way they would have been made.
 
-use crate::calibration::{choose, Calibrator};
+use crate::calibration::{choose, sigmoid, Calibrator};
 use crate::evaluate::{
     average, best_candidate, candidates, encode, raw_log_loss, refit, Example, LearnerChoice,
     TrainingSettings, LAMBDAS,
@@ -120,7 +120,7 @@ pub fn backtest_person_months(
             .iter()
             .filter(|m| m.as_of == origin && m.label.is_some())
             .collect();
-        let model = train_panel(&train, &months, position, h, settings, choose)?;
+        let (model, _) = train_panel(&train, &months, position, h, settings, choose)?;
         let rows: Vec<&BTreeMap<String, Value>> = test.iter().map(|m| &m.values).collect();
         let probabilities = model.probabilities(&rows)?;
         let origin_labels: Vec<bool> = test.iter().map(|m| m.label == Some(true)).collect();
@@ -161,7 +161,9 @@ pub fn train_latest(
     horizon: i32,
     settings: &TrainingSettings,
 ) -> Result<(TrainedModel, usize, usize), BacktestError> {
-    train_latest_calibrated(months_data, horizon, settings, choose)
+    let (model, trained_on, leavers, _) =
+        train_latest_calibrated(months_data, horizon, settings, choose)?;
+    Ok((model, trained_on, leavers))
 }
 
 /// [`train_latest`] for landmark hazards, left as the learners fit them: no calibration on
@@ -172,8 +174,37 @@ pub fn train_latest(
 pub fn train_latest_hazards(
     months_data: &[PersonMonth],
     settings: &TrainingSettings,
-) -> Result<(TrainedModel, usize, usize), BacktestError> {
-    train_latest_calibrated(months_data, 1, settings, |_, _| Calibrator::Identity)
+) -> Result<LatestHazards, BacktestError> {
+    let (model, trained_on, _, out_of_time) =
+        train_latest_calibrated(months_data, 1, settings, |_, _| Calibrator::Identity)?;
+    Ok(LatestHazards {
+        model,
+        trained_on,
+        out_of_time,
+    })
+}
+
+/// A landmark hazard model, the pairs it was trained on, and how it fared out of time.
+pub struct LatestHazards {
+    pub model: TrainedModel,
+    pub trained_on: usize,
+    pub out_of_time: OutOfTimeLevel,
+}
+
+/// How a model fitted before the validation months fared in them, in total: the exits that
+/// happened against the sum of its own (uncalibrated) probabilities. It is one draw of the
+/// error a model makes by carrying the past into months it has not seen.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OutOfTimeLevel {
+    pub expected: f64,
+    pub observed: usize,
+}
+
+impl OutOfTimeLevel {
+    /// log(observed / expected), each with half a leaver added so that none is no infinity.
+    pub fn log_ratio(&self) -> f64 {
+        ((self.observed as f64 + 0.5) / (self.expected + 0.5)).ln()
+    }
 }
 
 fn train_latest_calibrated(
@@ -181,7 +212,7 @@ fn train_latest_calibrated(
     horizon: i32,
     settings: &TrainingSettings,
     calibrate: fn(&[f64], &[bool]) -> Calibrator,
-) -> Result<(TrainedModel, usize, usize), BacktestError> {
+) -> Result<(TrainedModel, usize, usize, OutOfTimeLevel), BacktestError> {
     let months = distinct_months(months_data);
     let h = horizon as usize;
     let needed = MIN_TRAINING_MONTHS + VALIDATION_MONTHS + 2 * h;
@@ -194,9 +225,9 @@ fn train_latest_calibrated(
     }
     let origin = months.len() - 1;
     let train = known_at(months_data, &months, origin, h);
-    let model = train_panel(&train, &months, origin, h, settings, calibrate)?;
+    let (model, out_of_time) = train_panel(&train, &months, origin, h, settings, calibrate)?;
     let leavers = train.iter().filter(|m| m.label == Some(true)).count();
-    Ok((model, train.len(), leavers))
+    Ok((model, train.len(), leavers, out_of_time))
 }
 
 /// The as-of months of person-months sorted by date, each once.
@@ -239,7 +270,7 @@ fn train_panel(
     h: usize,
     settings: &TrainingSettings,
     calibrate: fn(&[f64], &[bool]) -> Calibrator,
-) -> Result<TrainedModel, GbmError> {
+) -> Result<(TrainedModel, OutOfTimeLevel), GbmError> {
     let window_end = origin - h; // last trainable month position
     let validation_start = window_end + 1 - VALIDATION_MONTHS.min(window_end);
     let position = |m: &PersonMonth| months.binary_search(&m.as_of).unwrap_or(0);
@@ -301,7 +332,12 @@ fn train_panel(
         &check_labels,
         candidates(settings.learner, &logistic, &gbm, &blend),
     );
+    let out_of_time = OutOfTimeLevel {
+        expected: raw.iter().map(|&r| sigmoid(r)).sum(),
+        observed: check_labels.iter().filter(|&&l| l).count(),
+    };
     let calibrator = calibrate(raw, &check_labels);
     let all: Vec<Example> = train.iter().map(example).collect();
-    refit(&all, chosen, best_lambda, iterations, calibrator, settings)
+    let model = refit(&all, chosen, best_lambda, iterations, calibrator, settings)?;
+    Ok((model, out_of_time))
 }

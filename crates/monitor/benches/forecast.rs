@@ -43,7 +43,8 @@ fn main() {
         seed: 1,
         threads: 2,
     };
-    let (model, trained_on, _) = train_latest_hazards(&landmarks, &settings).expect("a model");
+    let hazards = train_latest_hazards(&landmarks, &settings).expect("a model");
+    let (model, trained_on) = (hazards.model, hazards.trained_on);
     let training = started.elapsed().as_secs_f64();
 
     let current = current_panel_rows(&snapshots, &months);

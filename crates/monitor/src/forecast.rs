@@ -10,12 +10,13 @@ use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 use tenure_domain::{OrgId, Outcome, RoleColumns, Shape, Snapshot, Value};
-use tenure_model::backtest::train_latest_hazards;
+use tenure_model::backtest::{train_latest_hazards, OutOfTimeLevel};
 use tenure_model::evaluate::TrainingSettings;
 use tenure_model::panel::person_months;
 use tenure_model::scoring::current_panel_rows;
 use tenure_model::survival::forecast::{
-    forecast, level_uncertainty, ForecastPerson, GroupForecast, ReplacementCost,
+    forecast, level_uncertainty, level_uncertainty_checked, ForecastPerson, GroupForecast,
+    ReplacementCost,
 };
 use tenure_model::survival::hazard::{
     at_month, outlooks, train_time_to_event, FollowUp, Outlook, OUTLOOK_MONTHS,
@@ -91,6 +92,9 @@ pub struct ForecastReport {
     /// Voluntary exits in the year before the forecast (all of them in time-to-event data),
     /// which set how sure the overall level is.
     pub recent_leavers: usize,
+    /// Panels: the hazard model fitted before its last three months, against the exits in
+    /// them — an out-of-time check of the level, which widens the level's uncertainty.
+    pub out_of_time: Option<OutOfTimeLevel>,
     /// That uncertainty, as the log-scale standard deviation the intervals integrate over.
     pub level_sd: f64,
     pub training_seconds: f64,
@@ -159,7 +163,7 @@ pub fn forecast_snapshots(
         .zip(curves)
         .map(|((snapshot, _), outlook)| person(snapshot, outlook, column, roles, request))
         .collect();
-    let level_sd = level_uncertainty(fitted.recent_leavers);
+    let level_sd = fitted.level_sd;
     let (organization, groups) = forecast(&people, level_sd);
     Ok(ForecastReport {
         as_of: fitted.as_of,
@@ -170,6 +174,7 @@ pub fn forecast_snapshots(
         model: fitted.model.describe(),
         trained_on: fitted.trained_on,
         recent_leavers: fitted.recent_leavers,
+        out_of_time: fitted.out_of_time,
         level_sd,
         training_seconds,
         forecast_seconds: started.elapsed().as_secs_f64(),
@@ -180,6 +185,9 @@ pub fn forecast_snapshots(
 struct Fitted<'s> {
     model: TrainedModel,
     recent_leavers: usize,
+    /// How sure the overall level is (log scale).
+    level_sd: f64,
+    out_of_time: Option<OutOfTimeLevel>,
     trained_on: usize,
     as_of: Option<NaiveDate>,
     current: Vec<(&'s Snapshot, BTreeMap<String, Value>)>,
@@ -195,7 +203,7 @@ fn fit_panel<'s>(
     let months = person_months(snapshots, roles, 1);
     let landmarks = landmark_months(snapshots, &months, OUTLOOK_MONTHS);
     progress.step("training the monthly hazard model");
-    let (model, trained_on, _) = train_latest_hazards(&landmarks, training)?;
+    let hazards = train_latest_hazards(&landmarks, training)?;
     let current = current_panel_rows(snapshots, &months);
     let as_of = current.first().and_then(|c| c.as_of);
     // The snapshot behind each current row, for its group, pay and level.
@@ -213,10 +221,13 @@ fn fit_panel<'s>(
         })
         .collect();
     let recent_leavers = as_of.map_or(0, |d| voluntary_exits_in_year_before(snapshots, d));
+    let check = hazards.out_of_time;
     Ok(Fitted {
-        model,
+        model: hazards.model,
+        level_sd: level_uncertainty_checked(recent_leavers, check.log_ratio(), check.observed),
+        out_of_time: Some(check),
         recent_leavers,
-        trained_on,
+        trained_on: hazards.trained_on,
         as_of,
         current,
     })
@@ -266,9 +277,12 @@ fn fit_time_to_event<'s>(
         .filter(|(_, f)| !f.event)
         .map(|(s, f)| (*s, at_month(f.values, f.months() + 1)))
         .collect();
+    let recent_leavers = people.iter().filter(|p| p.event).count();
     Ok(Fitted {
         model,
-        recent_leavers: people.iter().filter(|p| p.event).count(),
+        level_sd: level_uncertainty(recent_leavers),
+        out_of_time: None,
+        recent_leavers,
         trained_on,
         as_of: None,
         current,

@@ -340,6 +340,16 @@ async fn concurrent_writers_all_land() {
     .await;
 }
 
+async fn two_organizations(store: &Store) -> (OrgId, OrgId) {
+    let acme = store.ensure_organization("acme", "Acme").await.unwrap().id;
+    let other = store
+        .ensure_organization("other", "Other")
+        .await
+        .unwrap()
+        .id;
+    (acme, other)
+}
+
 fn job(n: i64) -> tenure_store::NewJob {
     tenure_store::NewJob {
         kind: "ping".into(),
@@ -472,12 +482,7 @@ async fn an_upload_is_kept_for_its_own_organization_until_deleted() {
     each_backend(
         "an_upload_is_kept_for_its_own_organization_until_deleted",
         |store| async move {
-            let acme = store.ensure_organization("acme", "Acme").await.unwrap().id;
-            let other = store
-                .ensure_organization("other", "Other")
-                .await
-                .unwrap()
-                .id;
+            let (acme, other) = two_organizations(&store).await;
             let bytes = b"id,left\n1,yes\n\xff".to_vec();
             let id = store.save_upload(acme, "people.csv", &bytes).await.unwrap();
             assert_eq!(
@@ -500,12 +505,7 @@ async fn a_suspended_organizations_jobs_wait_until_it_is_resumed() {
     each_backend(
         "a_suspended_organizations_jobs_wait_until_it_is_resumed",
         |store| async move {
-            let acme = store.ensure_organization("acme", "Acme").await.unwrap().id;
-            let other = store
-                .ensure_organization("other", "Other")
-                .await
-                .unwrap()
-                .id;
+            let (acme, other) = two_organizations(&store).await;
             let held = store.enqueue_job(acme, &job(1)).await.unwrap();
             let free = store.enqueue_job(other, &job(2)).await.unwrap();
             store.set_suspended(acme, true).await.unwrap();

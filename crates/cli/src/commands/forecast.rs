@@ -142,6 +142,10 @@ pub fn to_json(report: &ForecastReport) -> serde_json::Value {
         "trained_on_person_months": report.trained_on,
         "recent_voluntary_leavers": report.recent_leavers,
         "level_uncertainty": report.level_sd,
+        "out_of_time_check": report.out_of_time.map(|c| json!({
+            "expected_leavers": c.expected,
+            "actual_leavers": c.observed,
+        })),
         "training_seconds": report.training_seconds,
         "forecast_seconds": report.forecast_seconds,
     })
@@ -172,13 +176,20 @@ fn to_text(report: &ForecastReport) -> String {
     }
     out.push_str(&format!(
         "model: monthly hazard, {} ({} person-months); trained in {:.1} s, forecast in {:.2} s\n\
-         intervals count who leaves and how sure the overall level is: ±{:.1}% from {} voluntary exits in the last year\n",
+         intervals count who leaves and how sure the overall level is: ±{:.1}% from {} voluntary exits in the last year{}\n",
         report.model,
         report.trained_on,
         report.training_seconds,
         report.forecast_seconds,
         100.0 * report.level_sd,
-        report.recent_leavers
+        report.recent_leavers,
+        report
+            .out_of_time
+            .map(|c| format!(
+                " and an out-of-time check (fitted before its last 3 months, it expected {:.0} leavers in them; {} left)",
+                c.expected, c.observed
+            ))
+            .unwrap_or_default()
     ));
     out
 }

@@ -120,6 +120,17 @@ pub fn level_uncertainty(recent_leavers: usize) -> f64 {
     1.0 / (recent_leavers.max(1) as f64).sqrt()
 }
 
+/// [`level_uncertainty`] widened by what an out-of-time check of the model saw: a model fitted
+/// before its last months missed their exits by `log_ratio` (log observed/expected), of which
+/// 1/√`observed` is the count's own chance. The rest is one draw of the error a forecast makes
+/// by carrying the past into months it has not seen — a drift the inputs do not explain, a
+/// season learnt from two years — and is taken as that error's standard deviation.
+pub fn level_uncertainty_checked(recent_leavers: usize, log_ratio: f64, observed: usize) -> f64 {
+    let chance = 1.0 / observed.max(1) as f64;
+    let carried = (log_ratio * log_ratio - chance).max(0.0);
+    (level_uncertainty(recent_leavers).powi(2) + carried).sqrt()
+}
+
 fn group_forecast(group: String, members: &[&ForecastPerson], level_sd: f64) -> GroupForecast {
     if members.len() < MIN_GROUP_SIZE {
         return GroupForecast {
@@ -175,6 +186,20 @@ mod tests {
             group: Some(group.into()),
             replacement_cost: ReplacementCost::default().of(pay, None),
         }
+    }
+
+    #[test]
+    fn an_out_of_time_miss_widens_the_level_beyond_its_chance() {
+        let base = level_uncertainty(400);
+        assert!((base - 0.05).abs() < 1e-12);
+        // A miss no bigger than the count's own chance adds nothing…
+        assert!((level_uncertainty_checked(400, 0.05, 400) - base).abs() < 1e-9);
+        assert_eq!(level_uncertainty_checked(400, 0.01, 400), base);
+        // …a 20% miss on 400 exits adds what is left of it beyond that chance.
+        let wide = level_uncertainty_checked(400, 0.2, 400);
+        let expected = (0.05f64.powi(2) + 0.2f64.powi(2) - 1.0 / 400.0).sqrt();
+        assert!((wide - expected).abs() < 1e-12);
+        assert_eq!(level_uncertainty_checked(400, -0.2, 400), wide);
     }
 
     #[test]

@@ -81,24 +81,31 @@ pub(crate) fn split<'a>(
     (train, held_out.iter().map(|&i| people[i]).collect())
 }
 
-/// The inputs `months` ahead if nothing but time moves.
+/// The inputs `months` ahead if nothing but time moves: the clocks run and the month of the
+/// year turns.
 pub fn advance(values: &BTreeMap<String, Value>, months: usize) -> BTreeMap<String, Value> {
     let mut ahead = values.clone();
     if months == 0 {
         return ahead;
     }
-    for (name, value) in ahead.iter_mut() {
-        let Value::Number(x) = value else { continue };
-        match Derived::parse(name) {
-            Derived::Tenure
-            | Derived::MonthsSinceRose(_)
-            | Derived::MonthsSinceChanged(_)
-            | Derived::MonthsSinceDate(_) => *x += months as f64,
-            Derived::MonthOfYear => *x = ((*x as usize - 1 + months) % 12 + 1) as f64,
-            _ => {}
-        }
+    run_clocks(&mut ahead, months);
+    let month_of_year = ahead.get_mut(&Derived::MonthOfYear.name());
+    if let Some(Value::Number(x)) = month_of_year {
+        *x = ((*x as usize - 1 + months) % 12 + 1) as f64;
     }
     ahead
+}
+
+/// Moves every clock among the inputs (tenure, months since a raise, a change or a date) on
+/// by `months`.
+pub fn run_clocks(values: &mut BTreeMap<String, Value>, months: usize) {
+    for (name, value) in values.iter_mut() {
+        if let Value::Number(x) = value {
+            if Derived::is_clock(name) {
+                *x += months as f64;
+            }
+        }
+    }
 }
 
 /// A time-to-event person's inputs at the start of month `month` (1-based) of follow-up.
@@ -228,8 +235,13 @@ pub fn outlooks(
     outlooks_with(model, rows, months, advance)
 }
 
+/// People whose month-by-month inputs are built and scored together: each person asks
+/// `months` questions of a couple of hundred inputs, so all of 100,000 people at once would
+/// hold over a million copies of their inputs.
+const PEOPLE_PER_BATCH: usize = 2_048;
+
 /// Every person's outlook, where `ahead(values, k)` gives the inputs that ask about the month
-/// k months from now: one call to the model for all people and months together.
+/// k months from now: one call to the model per batch of people, all their months together.
 pub fn outlooks_with(
     model: &TrainedModel,
     rows: &[&BTreeMap<String, Value>],
@@ -237,12 +249,16 @@ pub fn outlooks_with(
     ahead: impl Fn(&BTreeMap<String, Value>, usize) -> BTreeMap<String, Value>,
 ) -> Result<Vec<Outlook>, GbmError> {
     let ahead = &ahead;
-    let asked: Vec<BTreeMap<String, Value>> = rows
-        .iter()
-        .flat_map(|values| (0..months).map(move |k| ahead(values, k)))
-        .collect();
-    let refs: Vec<&BTreeMap<String, Value>> = asked.iter().collect();
-    Ok(curves(&model.probabilities(&refs)?, months))
+    let mut outlooks = Vec::with_capacity(rows.len());
+    for batch in rows.chunks(PEOPLE_PER_BATCH) {
+        let asked: Vec<BTreeMap<String, Value>> = batch
+            .iter()
+            .flat_map(|values| (0..months).map(move |k| ahead(values, k)))
+            .collect();
+        let refs: Vec<&BTreeMap<String, Value>> = asked.iter().collect();
+        outlooks.extend(curves(&model.probabilities(&refs)?, months));
+    }
+    Ok(outlooks)
 }
 
 /// Survival curves from consecutive monthly hazards, `months` per person.

@@ -6,7 +6,7 @@
 //! model learnt. Trained on (person-month, k) pairs, the model learns how risk unfolds after
 //! an as-of date — including the calendar month it unfolds into — from what really followed.
 
-use crate::panel::{Derived, PersonMonth};
+use crate::panel::PersonMonth;
 use chrono::{Datelike, Months, NaiveDate};
 use std::collections::{BTreeMap, HashMap};
 use tenure_domain::{Snapshot, Value};
@@ -33,13 +33,7 @@ pub fn looking_ahead(
     ahead: usize,
 ) -> BTreeMap<String, Value> {
     let mut row = values.clone();
-    for (name, value) in row.iter_mut() {
-        if let Value::Number(months) = value {
-            if Derived::is_clock(name) {
-                *months += ahead as f64;
-            }
-        }
-    }
+    super::hazard::run_clocks(&mut row, ahead);
     row.insert(MONTHS_AHEAD.into(), Value::Number(ahead as f64));
     let target = as_of + Months::new(ahead as u32);
     row.insert(
