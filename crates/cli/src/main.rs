@@ -37,6 +37,8 @@ enum Command {
     Forecast(commands::forecast::ForecastArgs),
     /// How long people stay: Kaplan–Meier curves by group, and the log-rank test.
     Survival(commands::survival::SurvivalArgs),
+    /// The organization's latest warnings: what changed, the drivers and supportive actions.
+    Warnings(commands::warnings::WarningsArgs),
     /// Show or set the organization's risk thresholds (High, Medium).
     Thresholds(commands::thresholds::ThresholdsArgs),
     /// Serve the JSON API (with its OpenAPI document), health and metrics.
@@ -76,6 +78,7 @@ fn main() -> ExitCode {
             Command::Forecast(args) => commands::forecast::run(args).await,
             Command::Survival(args) => commands::survival::run(args).await,
             Command::Thresholds(args) => commands::thresholds::run(args).await,
+            Command::Warnings(args) => commands::warnings::run(args).await,
             Command::Serve(args) => commands::serve::run(args).await,
             Command::Worker(args) => commands::worker::run(args).await,
             Command::Admin(args) => commands::admin::run(args).await,

@@ -1625,4 +1625,114 @@ mod workers {
         // The three that waited ran too, once resumed.
         assert_eq!(finished_in(&logs).len(), 5);
     }
+
+    /// Warnings: an organization's first scoring run is its baseline and warns nobody; a new
+    /// month of data warns each person whose risk entered High or rose 15 points — once, with
+    /// the drivers and a supportive action for each — and scoring again warns nobody new.
+    #[test]
+    fn a_new_month_of_data_warns_each_rising_person_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let sim = dir.path().join("sim");
+        let simulate = tenure(&[
+            "simulate",
+            "--people",
+            "1500",
+            "--months",
+            "20",
+            "--seed",
+            "4",
+            "--out",
+            sim.to_str().unwrap(),
+        ]);
+        assert!(simulate.status.success(), "{}", stderr(&simulate));
+        let panel = std::fs::read_to_string(sim.join("panel.csv")).unwrap();
+        let date = |line: &str| line.split(',').nth(1).unwrap().to_owned();
+        let last = panel.lines().skip(1).map(date).max().unwrap();
+        let earlier: String = panel
+            .lines()
+            .enumerate()
+            .filter(|(i, l)| *i == 0 || date(l) != last)
+            .map(|(_, l)| format!("{l}\n"))
+            .collect();
+        std::fs::write(sim.join("earlier.csv"), earlier).unwrap();
+        let db = dir.path().join("tenure.db").display().to_string();
+        let mapping = sim.join("mapping.toml").display().to_string();
+        let import = |file: &str| {
+            let path = sim.join(file).display().to_string();
+            let output = tenure(&["import", &path, "--mapping", &mapping, "--db", &db]);
+            assert!(output.status.success(), "{}", stderr(&output));
+        };
+        let score = || {
+            let output = tenure(&["score", "--db", &db, "--top", "0"]);
+            assert!(output.status.success(), "{}", stderr(&output));
+            stdout(&output)
+        };
+        import("earlier.csv");
+        let thresholds = tenure(&[
+            "thresholds",
+            "--db",
+            &db,
+            "--high",
+            "0.06",
+            "--medium",
+            "0.03",
+        ]);
+        assert!(thresholds.status.success(), "{}", stderr(&thresholds));
+        let trained = tenure(&["train", "--db", &db, "--horizon", "3", "--origins", "1"]);
+        assert!(trained.status.success(), "{}", stderr(&trained));
+        assert!(
+            score().contains("warnings raised: 0 "),
+            "the baseline warns nobody"
+        );
+
+        import("panel.csv");
+        let rescored = score();
+        let raised: usize = rescored
+            .split("warnings raised: ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{rescored}"));
+        assert!(raised > 0, "{rescored}");
+        println!("the new month raised {raised} warnings");
+        let listed = tenure(&["warnings", "--db", &db, "--limit", "1000", "--json"]);
+        assert!(listed.status.success(), "{}", stderr(&listed));
+        let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+        let warnings = listed["warnings"].as_array().unwrap();
+        assert_eq!(warnings.len(), raised);
+        let people: std::collections::HashSet<&str> = warnings
+            .iter()
+            .map(|w| w["person"].as_str().unwrap())
+            .collect();
+        assert_eq!(people.len(), raised, "one warning per person");
+        for w in warnings {
+            assert_eq!(w["status"], "open");
+            let changed = w["what_changed"].as_array().unwrap();
+            assert!(!changed.is_empty(), "{w}");
+            assert!(
+                changed
+                    .iter()
+                    .all(|c| c.as_str().unwrap().starts_with("risk rose")
+                        || c == "first scored at high risk"),
+                "{w}"
+            );
+            let drivers = w["drivers"].as_array().unwrap();
+            assert!(!drivers.is_empty() && drivers.len() <= 3, "{w}");
+            for d in drivers {
+                assert!(!d["action_words"].as_str().unwrap().is_empty(), "{d}");
+                assert!(!d["action_words"]
+                    .as_str()
+                    .unwrap()
+                    .to_lowercase()
+                    .contains("confront"));
+            }
+        }
+        assert!(listed["conduct"].as_str().unwrap().contains("confidential"));
+        assert!(
+            score().contains("warnings raised: 0 "),
+            "scoring again warns nobody new"
+        );
+        let text = tenure(&["warnings", "--db", &db]);
+        assert!(stdout(&text).contains("newest first"), "{}", stdout(&text));
+    }
 }

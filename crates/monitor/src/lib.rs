@@ -11,6 +11,7 @@ mod forecast;
 mod score;
 mod survival;
 mod train;
+mod warnings;
 mod worker;
 
 pub use forecast::{

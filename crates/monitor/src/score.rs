@@ -37,6 +37,8 @@ pub struct ScoreReport {
     /// Organization-wide drivers, strongest first.
     pub drivers: Vec<Driver>,
     pub stored: ScoreOutcome,
+    /// Warnings this run raised (none on an organization's first run: its baseline).
+    pub warnings_raised: usize,
     /// Time spent scoring and explaining (features and storage not included).
     pub scoring_seconds: f64,
 }
@@ -99,6 +101,8 @@ pub async fn score_organization(
             .then_with(|| a.score.person.cmp(&b.score.person))
     });
     progress.step("storing the scores");
+    // Read before this run's scores join it: warnings compare each person with their past.
+    let history = store.score_history(request.org).await?;
     let groups = latest_groups(&data.snapshots, &data.roles);
     let rows: Vec<NewScore> = people
         .iter()
@@ -107,6 +111,17 @@ pub async fn score_organization(
     let outcome = store
         .save_scores(request.org, stored.version, &rows)
         .await?;
+    progress.step("raising warnings");
+    let warnings_raised = crate::warnings::raise_after_scoring(
+        store,
+        request.org,
+        stored.version,
+        &history,
+        &people,
+        &groups,
+        &data.roles,
+    )
+    .await?;
     Ok(ScoreReport {
         version: stored.version,
         horizon_months: stored.horizon_months,
@@ -114,6 +129,7 @@ pub async fn score_organization(
         people,
         drivers: run.drivers,
         stored: outcome,
+        warnings_raised,
         scoring_seconds,
     })
 }

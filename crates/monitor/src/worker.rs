@@ -383,6 +383,7 @@ async fn work(
                 "people_scored": scored.people.len(),
                 "scores_written": scored.stored.written,
                 "scores_unchanged": scored.stored.unchanged,
+                "warnings_raised": scored.warnings_raised,
             }))
         }
         other => Err(format!("{} is not a model job", other.kind())),

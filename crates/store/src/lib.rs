@@ -17,6 +17,7 @@ mod snapshots;
 mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod warnings;
 
 pub use accounts::{
     normalize_email, Acceptance, Invitation, Member, MemberScope, NewInvitation, SignUp, User,
@@ -34,3 +35,4 @@ pub use queue::{ClaimedJob, LeaseLost, NewJob};
 pub use sessions::{ApiTokenRecord, Credential, NewApiToken, SessionRecord};
 pub use snapshots::{DepartmentAttrition, OrgCounts, StoredSnapshot};
 pub use tenure_domain::OrgId;
+pub use warnings::{NewWarning, WarningRecord};

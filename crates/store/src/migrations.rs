@@ -25,6 +25,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "job queue",
         include_str!("../migrations/sqlite/0004_job_queue.sql"),
     ),
+    (
+        5,
+        "warnings",
+        include_str!("../migrations/sqlite/0005_warnings.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -46,6 +51,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         4,
         "job queue",
         include_str!("../migrations/postgres/0004_job_queue.sql"),
+    ),
+    (
+        5,
+        "warnings",
+        include_str!("../migrations/postgres/0005_warnings.sql"),
     ),
 ];
 

@@ -527,3 +527,66 @@ async fn a_suspended_organizations_jobs_wait_until_it_is_resumed() {
     )
     .await;
 }
+
+/// A policy reads back as set (the default before); warnings land whole, list newest first,
+/// and an open warning keeps its person in the episode.
+#[tokio::test]
+async fn warnings_and_their_policy_read_back() {
+    each_backend("warnings_and_their_policy_read_back", |store| async move {
+        let (acme, other) = two_organizations(&store).await;
+        assert_eq!(
+            store.warning_policy(acme).await.unwrap(),
+            tenure_domain::WarningPolicy::default()
+        );
+        let policy = tenure_domain::WarningPolicy {
+            rules: vec![tenure_domain::WarningRule::EntersHigh],
+            cooldown_days: 7,
+        };
+        store.set_warning_policy(acme, &policy).await.unwrap();
+        store.set_warning_policy(acme, &policy).await.unwrap();
+        assert_eq!(store.warning_policy(acme).await.unwrap(), policy);
+        assert_eq!(
+            store.warning_policy(other).await.unwrap(),
+            tenure_domain::WarningPolicy::default()
+        );
+
+        write(
+            &store,
+            acme,
+            &[
+                snapshot("7", 1, 100.0, false),
+                snapshot("8", 1, 100.0, false),
+            ],
+            REFUSE,
+        )
+        .await
+        .unwrap();
+        let warning = |person: &str| tenure_store::NewWarning {
+            person: person.into(),
+            model_version: 1,
+            triggers: serde_json::json!({"what_changed": ["risk rose from medium to high"]}),
+            drivers: serde_json::json!([{"factor": "pay", "action": "pay_review"}]),
+            groups: Default::default(),
+        };
+        let ids = store
+            .raise_warnings(acme, &[warning("7"), warning("8")])
+            .await
+            .unwrap();
+        assert_eq!(ids.len(), 2);
+        let listed = store.warnings(acme, 10).await.unwrap();
+        assert_eq!(listed.len(), 2);
+        assert_eq!(listed[0].id, ids[1], "newest first");
+        assert_eq!(listed[1].warning, warning("7"));
+        assert_eq!(listed[1].status, "open");
+        assert!(store.warnings(other, 10).await.unwrap().is_empty());
+        let busy = store.people_in_warning_episode(acme, 7).await.unwrap();
+        assert_eq!(busy.len(), 2);
+        assert!(store
+            .people_in_warning_episode(other, 7)
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(store.score_history(acme).await.unwrap().is_empty());
+    })
+    .await;
+}

@@ -60,7 +60,7 @@ pub fn describe(report: &ScoreReport, top: usize) -> String {
         .unwrap_or_default();
     let mut text = format!(
         "scored {} people with model version {} (probability of leaving voluntarily{horizon}): {} High (≥ {:.0}%), {} Medium (≥ {:.0}%), {} Low, {} not enough data\n\
-         scoring with drivers took {:.3} s ({} people/s); stored: {} new or changed, {} unchanged\n",
+         scoring with drivers took {:.3} s ({} people/s); stored: {} new or changed, {} unchanged; warnings raised: {} (`tenure warnings`)\n",
         thousands(report.people.len() as u64),
         report.version,
         thousands(count(RiskBand::High)),
@@ -73,6 +73,7 @@ pub fn describe(report: &ScoreReport, top: usize) -> String {
         thousands((report.people.len() as f64 / report.scoring_seconds.max(1e-9)) as u64),
         thousands(report.stored.written),
         thousands(report.stored.unchanged),
+        report.warnings_raised,
     );
     text.push_str(&format!(
         "\nhighest risks (a prompt for a supportive conversation, never a verdict):\n"

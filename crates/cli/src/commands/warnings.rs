@@ -1,0 +1,81 @@
+//! `tenure warnings`: the organization's latest warnings — whom, what changed, the drivers
+//! with the supportive action each suggests — and the conduct every warning asks for.
+
+use super::import::DatabaseArgs;
+use clap::Args;
+use tenure_domain::CONDUCT;
+use tenure_store::WarningRecord;
+
+#[derive(Args)]
+pub struct WarningsArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// How many of the newest warnings to show.
+    #[arg(long, default_value_t = 20)]
+    pub limit: i64,
+    /// One JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn run(args: WarningsArgs) -> anyhow::Result<()> {
+    let (store, org) = args.database.open_existing_org().await?;
+    let warnings = store.warnings(org.id, args.limit.max(1)).await;
+    store.close().await;
+    let warnings = warnings?;
+    if args.json {
+        let list: Vec<serde_json::Value> = warnings.iter().map(to_json).collect();
+        println!(
+            "{}",
+            serde_json::json!({"warnings": list, "conduct": CONDUCT})
+        );
+    } else {
+        print!("{}", to_text(&warnings));
+    }
+    Ok(())
+}
+
+fn to_json(w: &WarningRecord) -> serde_json::Value {
+    serde_json::json!({
+        "id": w.id,
+        "person": w.warning.person,
+        "status": w.status,
+        "raised_at": w.raised_at,
+        "model_version": w.warning.model_version,
+        "what_changed": w.warning.triggers["what_changed"],
+        "rules": w.warning.triggers["rules"],
+        "drivers": w.warning.drivers,
+        "team": w.warning.groups.team,
+        "department": w.warning.groups.department,
+    })
+}
+
+fn to_text(warnings: &[WarningRecord]) -> String {
+    if warnings.is_empty() {
+        return "no warnings yet: they are raised when a scoring run finds someone's risk rising\n"
+            .into();
+    }
+    let mut out = format!("{} warnings, newest first. {CONDUCT}\n", warnings.len());
+    for w in warnings {
+        let changed: Vec<&str> = w.warning.triggers["what_changed"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|c| c.as_str()).collect())
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "\n#{} {} ({}) — {}; {}\n",
+            w.id,
+            w.warning.person,
+            w.status,
+            changed.join("; "),
+            w.raised_at.get(..10).unwrap_or(&w.raised_at)
+        ));
+        for d in w.warning.drivers.as_array().into_iter().flatten() {
+            out.push_str(&format!(
+                "    ↑ {}\n      → {}\n",
+                d["words"].as_str().unwrap_or_default(),
+                d["action_words"].as_str().unwrap_or_default()
+            ));
+        }
+    }
+    out
+}
