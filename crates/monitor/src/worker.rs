@@ -115,12 +115,14 @@ pub struct WorkerSettings {
 }
 
 impl WorkerSettings {
-    pub fn named(name: impl Into<String>) -> WorkerSettings {
+    /// A worker holding its claims for `lease_seconds` and training on `training_threads`
+    /// cores (each at least one).
+    pub fn new(name: String, lease_seconds: u64, training_threads: usize) -> WorkerSettings {
         WorkerSettings {
-            name: name.into(),
-            lease: std::time::Duration::from_secs(30),
+            name,
+            lease: std::time::Duration::from_secs(lease_seconds.max(1)),
             poll: std::time::Duration::from_millis(200),
-            training_threads: 1,
+            training_threads: training_threads.max(1),
         }
     }
 }
@@ -247,7 +249,8 @@ impl Worker {
                     handle.block_on(work(&store, org, spec, threads, &stage))
                 })
                 .await
-                .map_err(|e| format!("the job stopped: {e}"))?
+                // Not `?`: the stage reporter below must stop even when the job panicked.
+                .unwrap_or_else(|e| Err(format!("the job stopped: {e}")))
             }
         };
         reporter.abort();
@@ -259,7 +262,26 @@ fn lease(settings: &WorkerSettings) -> Duration {
     Duration::from_std(settings.lease).unwrap_or(Duration::seconds(30))
 }
 
+/// Imports an uploaded file, then lets it go whether the import landed or was refused (a
+/// refused file is not retried): personal data is kept no longer than its use. Only a worker
+/// that dies mid-import leaves it, for the next claim.
 async fn import(
+    store: &Store,
+    org: OrgId,
+    upload: i64,
+    mapping: &str,
+    replace: bool,
+    stage: &Stage,
+) -> Result<serde_json::Value, String> {
+    let outcome = import_upload(store, org, upload, mapping, replace, stage).await;
+    store
+        .delete_upload(org, upload)
+        .await
+        .map_err(|e| e.to_string())?;
+    outcome
+}
+
+async fn import_upload(
     store: &Store,
     org: OrgId,
     upload: i64,
@@ -289,10 +311,6 @@ async fn import(
     let report = import_file(store, request, stage)
         .await
         .map_err(|e| e.to_string().replace(&prefix, ""))?;
-    store
-        .delete_upload(org, upload)
-        .await
-        .map_err(|e| e.to_string())?;
     Ok(json!({
         "import_id": report.outcome.import_id,
         "shape": report.shape,

@@ -1214,6 +1214,9 @@ async fn upload_train_and_read_scores_through_the_api() {
             owner.get("/api/v1/imports").await.expect(200)["items"][0]["status"],
             "failed"
         );
+        // Neither file is kept once its import has ended, landed or refused.
+        let org = server.org("ibm").await;
+        assert_eq!(server.store.uploads_waiting(org).await.unwrap(), 0);
 
         let job = owner
             .post("/api/v1/models", json!({"seed": 1}))

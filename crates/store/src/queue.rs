@@ -9,10 +9,11 @@
 //! write names the worker, so a worker that lost its lease cannot finish a job twice.
 //! A suspended organization's jobs (the kill switch) wait unclaimed until it is resumed.
 
+use crate::accounts::timestamp;
 use crate::connect::{Backend, Store};
 use crate::error::StoreError;
 use crate::sql::now;
-use chrono::{Duration, SecondsFormat, Utc};
+use chrono::{Duration, Utc};
 use sqlx::Row;
 use tenure_domain::OrgId;
 
@@ -44,7 +45,7 @@ pub struct ClaimedJob {
 pub struct LeaseLost(pub i64);
 
 fn later(by: Duration) -> String {
-    (Utc::now() + by).to_rfc3339_opts(SecondsFormat::Millis, true)
+    timestamp(Utc::now() + by)
 }
 
 impl Store {
@@ -227,6 +228,17 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(|r| (r.get(0), r.get(1))))
+    }
+
+    /// Uploaded files still waiting for (or in) their import.
+    pub async fn uploads_waiting(&self, org: OrgId) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query("SELECT COUNT(*) FROM uploads WHERE org_id = $1")
+                .bind(org.0)
+                .fetch_one(&self.pool)
+                .await?
+                .get(0),
+        )
     }
 
     pub async fn delete_upload(&self, org: OrgId, id: i64) -> Result<(), StoreError> {

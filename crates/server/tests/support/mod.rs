@@ -163,7 +163,7 @@ impl TestServer {
         self.login(email, PASSWORD).await
     }
 
-    async fn org(&self, slug: &str) -> OrgId {
+    pub async fn org(&self, slug: &str) -> OrgId {
         self.store.organization(slug).await.unwrap().unwrap().id
     }
 
