@@ -8,7 +8,7 @@ use crate::metrics::JobLabels;
 use crate::state::AppState;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tenure_monitor::{JobObserver, JobSpec, ScoreRequest, TrainRequest};
+use tenure_monitor::{JobObserver, JobSpec};
 use tenure_store::{ClaimedJob, Organization};
 
 /// An uploaded file on its way into the store; the folder goes with it.
@@ -43,38 +43,8 @@ pub async fn start_import(
     enqueue(state, org, user_id, &spec).await
 }
 
-/// Trains the next model version, then scores everyone with it.
-pub async fn start_training(
-    state: &AppState,
-    org: &Organization,
-    user_id: i64,
-    request: TrainRequest,
-) -> Result<i64, ApiError> {
-    let spec = JobSpec::Train {
-        learner: request.training.learner.name().into(),
-        seed: request.training.seed,
-        horizon_months: request.horizon_months,
-        origins: request.origins,
-        step: request.step,
-        folds: request.folds,
-    };
-    enqueue(state, org, user_id, &spec).await
-}
-
-pub async fn start_scoring(
-    state: &AppState,
-    org: &Organization,
-    user_id: i64,
-    request: ScoreRequest,
-) -> Result<i64, ApiError> {
-    let spec = JobSpec::Score {
-        version: request.version,
-        factors: request.factors,
-    };
-    enqueue(state, org, user_id, &spec).await
-}
-
-async fn enqueue(
+/// Queues a training or scoring run (or any job that needs nothing uploaded first).
+pub async fn enqueue(
     state: &AppState,
     org: &Organization,
     user_id: i64,

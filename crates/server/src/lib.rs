@@ -141,11 +141,11 @@ fn start_workers(
 ) -> Vec<tokio::task::JoinHandle<()>> {
     (0..state.settings.workers)
         .map(|_| {
-            let mut settings =
-                tenure_monitor::WorkerSettings::named(tenure_monitor::worker_name("serve"));
-            settings.lease =
-                std::time::Duration::from_secs(state.settings.job_lease_seconds.max(1));
-            settings.training_threads = state.settings.training_threads.max(1);
+            let settings = tenure_monitor::WorkerSettings::new(
+                tenure_monitor::worker_name("serve"),
+                state.settings.job_lease_seconds,
+                state.settings.training_threads,
+            );
             let worker = tenure_monitor::Worker {
                 store: state.store.clone(),
                 settings,

@@ -31,9 +31,11 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     let store = Store::connect(&args.db)
         .await
         .with_context(|| format!("opening the database {}", args.db))?;
-    let mut settings = WorkerSettings::named(args.name.unwrap_or_else(|| worker_name("worker")));
-    settings.lease = std::time::Duration::from_secs(args.lease_seconds.max(1));
-    settings.training_threads = args.threads.max(1);
+    let settings = WorkerSettings::new(
+        args.name.unwrap_or_else(|| worker_name("worker")),
+        args.lease_seconds,
+        args.threads,
+    );
     tracing::info!(worker = %settings.name, backend = ?store.backend(), "working");
     let worker = Worker {
         store: store.clone(),

@@ -3,7 +3,7 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::jobs::{start_scoring, start_training};
+use crate::jobs::enqueue;
 use crate::routes::data::JobStarted;
 use crate::routes::{parse_id, Body};
 use crate::state::AppState;
@@ -12,8 +12,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use tenure_domain::{Entitlement, Permission};
-use tenure_model::evaluate::{LearnerChoice, TrainingSettings};
-use tenure_monitor::{ScoreRequest, TrainRequest};
+use tenure_model::evaluate::LearnerChoice;
+use tenure_monitor::JobSpec;
 use tenure_store::StoredModel;
 use utoipa::ToSchema;
 
@@ -99,33 +99,26 @@ pub async fn train(
 ) -> Result<(StatusCode, Json<JobStarted>), ApiError> {
     caller.require(Permission::TrainModels)?;
     caller.require_entitlement(Entitlement::BatchScoring)?;
-    let learner = match request.learner.as_deref().unwrap_or("auto") {
-        "auto" => LearnerChoice::Auto,
-        "logistic" => LearnerChoice::Logistic,
-        "gbm" => LearnerChoice::Gbm,
-        other => {
-            return Err(ApiError::bad_request(format!(
-                "learner {other:?}: expected auto, logistic or gbm"
-            )))
-        }
-    };
+    let learner = request.learner.as_deref().unwrap_or("auto");
+    if LearnerChoice::parse(learner).is_none() {
+        return Err(ApiError::bad_request(format!(
+            "learner {learner:?}: expected auto, logistic or gbm"
+        )));
+    }
     let horizon_months = request.horizon_months.unwrap_or(6);
     if !(1..=36).contains(&horizon_months) {
         return Err(ApiError::bad_request("horizon_months: 1 to 36"));
     }
-    let training = TrainRequest {
-        org: caller.org.id,
-        training: TrainingSettings {
-            learner,
-            seed: request.seed.unwrap_or(1),
-            threads: state.settings.training_threads.max(1),
-        },
+    // Threads are the worker's to give: it knows the cores it shares.
+    let training = JobSpec::Train {
+        learner: learner.to_owned(),
+        seed: request.seed.unwrap_or(1),
         horizon_months,
         origins: 4,
         step: 3,
         folds: 5,
     };
-    let job_id = start_training(&state, &caller.org, caller.user_id, training).await?;
+    let job_id = enqueue(&state, &caller.org, caller.user_id, &training).await?;
     Ok((StatusCode::ACCEPTED, Json(JobStarted { job_id })))
 }
 
@@ -146,11 +139,10 @@ pub async fn score(
             .await?
             .ok_or_else(|| ApiError::not_found("model"))?;
     }
-    let scoring = ScoreRequest {
-        org: caller.org.id,
+    let scoring = JobSpec::Score {
         version: request.model_version,
         factors: 5,
     };
-    let job_id = start_scoring(&state, &caller.org, caller.user_id, scoring).await?;
+    let job_id = enqueue(&state, &caller.org, caller.user_id, &scoring).await?;
     Ok((StatusCode::ACCEPTED, Json(JobStarted { job_id })))
 }
