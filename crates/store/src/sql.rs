@@ -35,7 +35,7 @@ pub fn batch_rows(columns: usize) -> usize {
 }
 
 pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    crate::accounts::timestamp(chrono::Utc::now())
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! history for the rules to read, and the warnings themselves — at most one per person per
 //! episode (while one is open, and for the cooldown after it closes).
 
+use crate::accounts::timestamp;
 use crate::connect::Store;
 use crate::error::StoreError;
 use crate::models::ScoreGroups;
@@ -98,8 +99,7 @@ impl Store {
         org: OrgId,
         cooldown_days: i64,
     ) -> Result<HashSet<String>, StoreError> {
-        let since = (chrono::Utc::now() - chrono::Duration::days(cooldown_days))
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let since = timestamp(chrono::Utc::now() - chrono::Duration::days(cooldown_days));
         let rows = sqlx::query("SELECT DISTINCT person_key FROM warnings WHERE org_id = $1 AND (closed_at IS NULL OR closed_at >= $2)")
             .bind(org.0)
             .bind(since)

@@ -102,38 +102,27 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     let store = Store::connect(&args.db)
         .await
         .with_context(|| format!("opening the database {}", args.db))?;
-    let command = match args.command {
-        AdminCommand::Plan(command) => command,
-        AdminCommand::Member(command) => {
-            let outcome = add_member(&store, command).await;
-            store.close().await;
-            return outcome;
-        }
-        AdminCommand::Suspend { org } => {
-            let outcome = set_suspended(&store, &org, true).await;
-            store.close().await;
-            return outcome;
-        }
-        AdminCommand::Resume { org } => {
-            let outcome = set_suspended(&store, &org, false).await;
-            store.close().await;
-            return outcome;
-        }
+    let outcome = match args.command {
+        AdminCommand::Plan(command) => plan(&store, command).await,
+        AdminCommand::Member(command) => add_member(&store, command).await,
+        AdminCommand::Suspend { org } => set_suspended(&store, &org, true).await,
+        AdminCommand::Resume { org } => set_suspended(&store, &org, false).await,
         AdminCommand::PingWorkers {
             org,
             count,
             pause_ms,
             timeout_seconds,
-        } => {
-            let outcome = ping_workers(&store, &org, count, pause_ms, timeout_seconds).await;
-            store.close().await;
-            return outcome;
-        }
+        } => ping_workers(&store, &org, count, pause_ms, timeout_seconds).await,
     };
+    store.close().await;
+    outcome
+}
+
+async fn plan(store: &Store, command: PlanCommand) -> anyhow::Result<()> {
     match command {
         PlanCommand::Show { org } => {
             let organizations = match org {
-                Some(slug) => vec![existing(&store, &slug).await?],
+                Some(slug) => vec![existing(store, &slug).await?],
                 None => store.organizations().await?,
             };
             for o in &organizations {
@@ -141,7 +130,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
             }
         }
         PlanCommand::Grant { org, plan, until } => {
-            let organization = existing(&store, &org).await?;
+            let organization = existing(store, &org).await?;
             store
                 .set_membership(
                     organization.id,
@@ -151,10 +140,9 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                     },
                 )
                 .await?;
-            println!("{}", describe(&existing(&store, &org).await?));
+            println!("{}", describe(&existing(store, &org).await?));
         }
     }
-    store.close().await;
     Ok(())
 }
 
