@@ -39,6 +39,22 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Simulates `people` over `months` with `seed` into the folder `out`.
+fn simulate(out: &Path, people: &str, months: &str, seed: &str) {
+    let output = tenure(&[
+        "simulate",
+        "--people",
+        people,
+        "--months",
+        months,
+        "--seed",
+        seed,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
 /// A new SQLite database in `dir` holding one empty organization, acme.
 fn database_with_acme(dir: &Path) -> String {
     let db = dir.join("tenure.db").display().to_string();
@@ -440,18 +456,7 @@ mod crashes {
     async fn a_sigkilled_import_leaves_a_clean_database_without_any_of_its_rows() {
         let dir = tempfile::tempdir().unwrap();
         let sim = dir.path().join("sim");
-        let simulate = tenure(&[
-            "simulate",
-            "--people",
-            "4000",
-            "--months",
-            "36",
-            "--seed",
-            "5",
-            "--out",
-            sim.to_str().unwrap(),
-        ]);
-        assert!(simulate.status.success(), "{}", stderr(&simulate));
+        simulate(&sim, "4000", "36", "5");
         let db = dir.path().join("t.db");
         let wal = dir.path().join("t.db-wal");
         let mut child = Command::new(TENURE)
@@ -511,18 +516,7 @@ mod simulate_and_demo {
         let dir = tempfile::tempdir().unwrap();
         let run = |name: &str, seed: &str| {
             let out = dir.path().join(name);
-            let output = tenure(&[
-                "simulate",
-                "--people",
-                "300",
-                "--months",
-                "24",
-                "--seed",
-                seed,
-                "--out",
-                out.to_str().unwrap(),
-            ]);
-            assert!(output.status.success(), "{}", stderr(&output));
+            simulate(&out, "300", "24", seed);
             (
                 std::fs::read(out.join("panel.csv")).unwrap(),
                 std::fs::read(out.join("ground_truth.csv")).unwrap(),
@@ -603,12 +597,8 @@ mod simulate_and_demo {
         let dir = tempfile::tempdir().unwrap();
         let sim = dir.path().join("sim");
         let db = dir.path().join("t.db");
-        let (db, sim_dir) = (db.to_str().unwrap(), sim.to_str().unwrap());
-        assert!(tenure(&[
-            "simulate", "--people", "2000", "--months", "36", "--seed", "1", "--out", sim_dir
-        ])
-        .status
-        .success());
+        let db = db.to_str().unwrap();
+        simulate(&sim, "2000", "36", "1");
         let panel = sim.join("panel.csv");
         let mapping = sim.join("mapping.toml");
         assert!(tenure(&[
@@ -1104,18 +1094,7 @@ fn the_shortest_accepted_panel_backtests_and_a_shorter_one_is_refused_plainly() 
     let dir = tempfile::tempdir().unwrap();
     for (months, accepted) in [("33", true), ("32", false)] {
         let sim = dir.path().join(months);
-        let simulate = tenure(&[
-            "simulate",
-            "--people",
-            "400",
-            "--months",
-            months,
-            "--seed",
-            "2",
-            "--out",
-            sim.to_str().unwrap(),
-        ]);
-        assert!(simulate.status.success(), "{}", stderr(&simulate));
+        simulate(&sim, "400", months, "2");
         let output = tenure(&[
             "evaluate",
             sim.join("panel.csv").to_str().unwrap(),
@@ -1152,18 +1131,7 @@ fn a_forecast_made_in_the_past_breaks_down_by_group_with_intervals_and_cost() {
     let sim = dir.path().join("sim");
     let db = dir.path().join("tenure.db");
     let db = db.to_str().unwrap();
-    let simulate = tenure(&[
-        "simulate",
-        "--people",
-        "600",
-        "--months",
-        "30",
-        "--seed",
-        "4",
-        "--out",
-        sim.to_str().unwrap(),
-    ]);
-    assert!(simulate.status.success(), "{}", stderr(&simulate));
+    simulate(&sim, "600", "30", "4");
     let import = tenure(&[
         "import",
         sim.join("panel.csv").to_str().unwrap(),
@@ -1498,11 +1466,21 @@ mod workers {
             let org = store.organization("acme").await.unwrap().unwrap().id;
             let held_by_a = loop {
                 let jobs = store.jobs(org, 2000).await.unwrap();
-                let done = jobs.iter().filter(|j| j.finished_at.is_some()).count();
+                // Midway for a: it has finished 200 jobs of its own (its share need not be
+                // half when the machine is busy) and holds another.
+                let done_by_a = jobs
+                    .iter()
+                    .filter(|j| j.finished_at.is_some() && j.worker.as_deref() == Some("a"))
+                    .count();
                 let held = jobs
                     .iter()
                     .find(|j| j.status == JobStatus::Running && j.worker.as_deref() == Some("a"));
-                if done >= 400 && held.is_some() {
+                let done = jobs.iter().filter(|j| j.finished_at.is_some()).count();
+                assert!(
+                    done < 1000,
+                    "all done before a had finished 200: a took {done_by_a}"
+                );
+                if done_by_a >= 200 && held.is_some() {
                     break held.unwrap().id;
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -1633,18 +1611,7 @@ mod workers {
     fn a_new_month_of_data_warns_each_rising_person_once() {
         let dir = tempfile::tempdir().unwrap();
         let sim = dir.path().join("sim");
-        let simulate = tenure(&[
-            "simulate",
-            "--people",
-            "1500",
-            "--months",
-            "20",
-            "--seed",
-            "4",
-            "--out",
-            sim.to_str().unwrap(),
-        ]);
-        assert!(simulate.status.success(), "{}", stderr(&simulate));
+        simulate(&sim, "1500", "20", "4");
         let panel = std::fs::read_to_string(sim.join("panel.csv")).unwrap();
         let date = |line: &str| line.split(',').nth(1).unwrap().to_owned();
         let last = panel.lines().skip(1).map(date).max().unwrap();
