@@ -49,6 +49,8 @@ impl Role {
                 ManageTokens,
                 ReadAudit,
                 ReadPlan,
+                ActOnWarnings,
+                ConfigureAlerts,
             ],
             Role::Hr => &[
                 ReadIndividualScores,
@@ -56,6 +58,7 @@ impl Role {
                 ReadModels,
                 UploadData,
                 TrainModels,
+                ActOnWarnings,
             ],
             Role::Manager => &[ReadAggregates],
             Role::Auditor => &[ReadAudit, ReadModels, ReadAggregates],
@@ -90,10 +93,16 @@ pub enum Permission {
     ReadAudit,
     #[serde(rename = "plan:read")]
     ReadPlan,
+    /// Take a warning through its lifecycle: acknowledge, record actions, close, dismiss.
+    #[serde(rename = "warnings:act")]
+    ActOnWarnings,
+    /// Warning rules, webhooks and e-mail settings; the dead-letter list and replays.
+    #[serde(rename = "alerts:configure")]
+    ConfigureAlerts,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 11] = [
         Permission::ReadIndividualScores,
         Permission::ReadAggregates,
         Permission::ReadModels,
@@ -103,6 +112,8 @@ impl Permission {
         Permission::ManageTokens,
         Permission::ReadAudit,
         Permission::ReadPlan,
+        Permission::ActOnWarnings,
+        Permission::ConfigureAlerts,
     ];
 
     /// The scope string an API token carries for this permission.
@@ -117,6 +128,8 @@ impl Permission {
             Permission::ManageTokens => "tokens:manage",
             Permission::ReadAudit => "audit:read",
             Permission::ReadPlan => "plan:read",
+            Permission::ActOnWarnings => "warnings:act",
+            Permission::ConfigureAlerts => "alerts:configure",
         }
     }
 

@@ -6,6 +6,7 @@
 //! policies say when a rise in risk becomes a warning, and what supportive steps it suggests.
 
 mod access;
+mod event;
 mod ids;
 mod protected;
 mod risk;
@@ -15,6 +16,7 @@ mod value;
 mod warning;
 
 pub use access::{Entitlement, Membership, Permission, Plan, Role};
+pub use event::{EventEffect, EventError, EventKind, EventValue, HrEvent};
 pub use ids::{DomainError, OrgId, PersonKey};
 pub use protected::{looks_protected, ProtectedCategory};
 pub use risk::{RiskBand, RiskThresholds, ThresholdError};
@@ -22,5 +24,6 @@ pub use roles::{ColumnRole, RoleColumns};
 pub use snapshot::{Exit, Outcome, Shape, Snapshot};
 pub use value::{ColumnKind, Value};
 pub use warning::{
-    PastScore, PolicyError, SupportiveAction, Trigger, WarningPolicy, WarningRule, CONDUCT,
+    LifecycleError, LifecycleStep, PastScore, PolicyError, SupportiveAction, Trigger,
+    WarningPolicy, WarningRule, WarningStatus, CONDUCT, MIN_GROUP_SIZE,
 };

@@ -16,7 +16,13 @@ pub enum WarningRule {
     /// The person's probability rose by at least `points` (0.15: fifteen percentage points)
     /// over its lowest value in the last `days`.
     RisesBy { points: f64, days: i64 },
+    /// A team's expected leavers (the sum of its people's probabilities) reach `leavers`.
+    /// Teams under [`MIN_GROUP_SIZE`] are never judged.
+    TeamExpectedLeavers { leavers: f64 },
 }
+
+/// Groups smaller than this are never shown or judged on their own (TRUST.md 5).
+pub const MIN_GROUP_SIZE: usize = 5;
 
 /// An organization's warning rules and how long after a warning the same person is left alone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,19 +55,29 @@ pub enum PolicyError {
     Days(i64),
     #[error("the cooldown is 0 to 365 days, not {0}")]
     Cooldown(i64),
+    #[error("a team's expected leavers threshold is 0.5 to 10,000, not {0}")]
+    Leavers(f64),
 }
 
 impl WarningPolicy {
     /// Checks a policy an organization wants to set.
     pub fn validate(&self) -> Result<(), PolicyError> {
         for rule in &self.rules {
-            if let WarningRule::RisesBy { points, days } = *rule {
-                if !(0.01..=1.0).contains(&points) {
-                    return Err(PolicyError::Points(points));
+            match *rule {
+                WarningRule::RisesBy { points, days } => {
+                    if !(0.01..=1.0).contains(&points) {
+                        return Err(PolicyError::Points(points));
+                    }
+                    if !(1..=730).contains(&days) {
+                        return Err(PolicyError::Days(days));
+                    }
                 }
-                if !(1..=730).contains(&days) {
-                    return Err(PolicyError::Days(days));
+                WarningRule::TeamExpectedLeavers { leavers } => {
+                    if !(0.5..=10_000.0).contains(&leavers) {
+                        return Err(PolicyError::Leavers(leavers));
+                    }
                 }
+                WarningRule::EntersHigh => {}
             }
         }
         if !(0..=365).contains(&self.cooldown_days) {
@@ -77,8 +93,32 @@ impl WarningPolicy {
             .filter_map(|rule| match *rule {
                 WarningRule::EntersHigh => enters_high(earlier, now),
                 WarningRule::RisesBy { points, days } => rises_by(earlier, now, points, days),
+                WarningRule::TeamExpectedLeavers { .. } => None,
             })
             .collect()
+    }
+
+    /// Whether a team of `people` whose probabilities sum to `expected` trips a team rule.
+    pub fn team_tripped(&self, expected: f64, people: usize) -> Option<Trigger> {
+        if people < MIN_GROUP_SIZE {
+            return None;
+        }
+        self.rules.iter().find_map(|rule| match *rule {
+            WarningRule::TeamExpectedLeavers { leavers } if expected >= leavers => {
+                Some(Trigger::TeamExpectedLeavers {
+                    expected,
+                    threshold: leavers,
+                    people,
+                })
+            }
+            _ => None,
+        })
+    }
+
+    pub fn has_team_rule(&self) -> bool {
+        self.rules
+            .iter()
+            .any(|r| matches!(r, WarningRule::TeamExpectedLeavers { .. }))
     }
 }
 
@@ -103,6 +143,11 @@ pub enum Trigger {
         to: f64,
         since: NaiveDate,
     },
+    TeamExpectedLeavers {
+        expected: f64,
+        threshold: f64,
+        people: usize,
+    },
 }
 
 impl Trigger {
@@ -120,6 +165,13 @@ impl Trigger {
                 (to - from) * 100.0,
                 from * 100.0,
                 to * 100.0
+            ),
+            Trigger::TeamExpectedLeavers {
+                expected,
+                threshold,
+                people,
+            } => format!(
+                "the team's expected leavers reached {expected:.1} of {people} people (threshold {threshold:.1})"
             ),
         }
     }
@@ -141,7 +193,7 @@ fn rises_by(earlier: &[PastScore], now: &PastScore, points: f64, days: i64) -> O
     let window_start = now.on - chrono::Days::new(days.max(0) as u64);
     let lowest = earlier
         .iter()
-        .filter(|s| s.on >= window_start && s.on < now.on && s.band != RiskBand::NotEnoughData)
+        .filter(|s| s.on >= window_start && s.on <= now.on && s.band != RiskBand::NotEnoughData)
         .min_by(|a, b| a.probability.total_cmp(&b.probability))?;
     (now.probability - lowest.probability >= points - 1e-12).then_some(Trigger::RisesBy {
         from: lowest.probability,
@@ -196,6 +248,80 @@ impl SupportiveAction {
         } else {
             SupportiveAction::StayConversation
         }
+    }
+}
+
+/// Where a warning stands. Closed and dismissed are final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningStatus {
+    Open,
+    Acknowledged,
+    ActionRecorded,
+    Closed,
+    Dismissed,
+}
+
+/// A step someone takes on a warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LifecycleStep {
+    Acknowledge,
+    RecordAction,
+    Close,
+    Dismiss,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LifecycleError {
+    #[error("the warning is already {0}: nothing more can be done to it")]
+    Final(&'static str),
+    #[error("the warning was already acknowledged")]
+    AlreadyAcknowledged,
+}
+
+impl WarningStatus {
+    pub fn key(self) -> &'static str {
+        match self {
+            WarningStatus::Open => "open",
+            WarningStatus::Acknowledged => "acknowledged",
+            WarningStatus::ActionRecorded => "action_recorded",
+            WarningStatus::Closed => "closed",
+            WarningStatus::Dismissed => "dismissed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<WarningStatus> {
+        [
+            WarningStatus::Open,
+            WarningStatus::Acknowledged,
+            WarningStatus::ActionRecorded,
+            WarningStatus::Closed,
+            WarningStatus::Dismissed,
+        ]
+        .into_iter()
+        .find(|s| s.key() == text)
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(self, WarningStatus::Closed | WarningStatus::Dismissed)
+    }
+
+    /// The status after `step`. Actions can be recorded any number of times; dismissing (an
+    /// override) is open at every stage until the warning is closed.
+    pub fn after(self, step: LifecycleStep) -> Result<WarningStatus, LifecycleError> {
+        if self.is_final() {
+            return Err(LifecycleError::Final(self.key()));
+        }
+        Ok(match step {
+            LifecycleStep::Acknowledge if self != WarningStatus::Open => {
+                return Err(LifecycleError::AlreadyAcknowledged)
+            }
+            LifecycleStep::Acknowledge => WarningStatus::Acknowledged,
+            LifecycleStep::RecordAction => WarningStatus::ActionRecorded,
+            LifecycleStep::Close => WarningStatus::Closed,
+            LifecycleStep::Dismiss => WarningStatus::Dismissed,
+        })
     }
 }
 
@@ -297,6 +423,55 @@ mod tests {
             json,
             r#"{"rules":[{"rule":"enters_high"},{"rule":"rises_by","points":0.15,"days":90}],"cooldown_days":30}"#
         );
+    }
+
+    #[test]
+    fn a_team_rule_judges_only_teams_of_five_or_more() {
+        let policy = WarningPolicy {
+            rules: vec![WarningRule::TeamExpectedLeavers { leavers: 2.0 }],
+            cooldown_days: 30,
+        };
+        assert!(policy.has_team_rule());
+        assert_eq!(policy.team_tripped(2.5, 4), None);
+        assert_eq!(policy.team_tripped(1.9, 12), None);
+        let trip = policy.team_tripped(2.5, 12).unwrap();
+        assert_eq!(
+            trip.words(),
+            "the team's expected leavers reached 2.5 of 12 people (threshold 2.0)"
+        );
+        // Person rules ignore it.
+        let now = score(10, 0.9, RiskBand::High);
+        assert!(policy.tripped(&[], &now).is_empty());
+        let bad = WarningPolicy {
+            rules: vec![WarningRule::TeamExpectedLeavers { leavers: 0.1 }],
+            cooldown_days: 30,
+        };
+        assert_eq!(bad.validate(), Err(PolicyError::Leavers(0.1)));
+    }
+
+    #[test]
+    fn a_warning_moves_forward_and_stops_once_closed_or_dismissed() {
+        use LifecycleStep::*;
+        use WarningStatus::*;
+        assert_eq!(Open.after(Acknowledge), Ok(Acknowledged));
+        assert_eq!(
+            Acknowledged.after(Acknowledge),
+            Err(LifecycleError::AlreadyAcknowledged)
+        );
+        assert_eq!(Acknowledged.after(RecordAction), Ok(ActionRecorded));
+        assert_eq!(ActionRecorded.after(RecordAction), Ok(ActionRecorded));
+        assert_eq!(ActionRecorded.after(Close), Ok(Closed));
+        for status in [Open, Acknowledged, ActionRecorded] {
+            assert_eq!(status.after(Dismiss), Ok(Dismissed));
+        }
+        assert_eq!(Closed.after(Dismiss), Err(LifecycleError::Final("closed")));
+        assert_eq!(
+            Dismissed.after(Close),
+            Err(LifecycleError::Final("dismissed"))
+        );
+        for status in [Open, Acknowledged, ActionRecorded, Closed, Dismissed] {
+            assert_eq!(WarningStatus::parse(status.key()), Some(status));
+        }
     }
 
     #[test]

@@ -145,6 +145,18 @@ pub fn person_months(
     roles: &RoleColumns,
     horizon_months: i32,
 ) -> Vec<PersonMonth> {
+    person_months_of(snapshots, roles, horizon_months, None)
+}
+
+/// [`person_months`] of `only` these people (all when `None`). The others' snapshots still
+/// count for their peers' and teams' figures, so re-scoring a few people after an event needs
+/// only the slice of the panel they are compared with, not all of it.
+pub fn person_months_of(
+    snapshots: &[Snapshot],
+    roles: &RoleColumns,
+    horizon_months: i32,
+    only: Option<&std::collections::HashSet<&str>>,
+) -> Vec<PersonMonth> {
     let histories = histories(snapshots);
     let data_end = snapshots
         .iter()
@@ -167,7 +179,10 @@ pub fn person_months(
     let names = DerivedNames::new(&numeric, &categorical, &dates);
     let team_exits = team_exits(snapshots, &histories, roles);
     let mut out = Vec::with_capacity(snapshots.len());
-    for history in histories.values() {
+    for (person, history) in &histories {
+        if only.is_some_and(|only| !only.contains(person)) {
+            continue;
+        }
         for (position, &index) in history.rows.iter().enumerate() {
             let snapshot = &snapshots[index];
             let Some(as_of) = snapshot.as_of else {
@@ -825,6 +840,20 @@ mod tests {
             None,
             "the outcome of month 18 is not known yet"
         );
+    }
+
+    #[test]
+    fn the_months_of_some_people_are_their_rows_of_the_whole_panel() {
+        let snapshots = panel();
+        let all = person_months(&snapshots, &roles(), 6);
+        let only: std::collections::HashSet<&str> = ["1"].into_iter().collect();
+        let some = person_months_of(&snapshots, &roles(), 6, Some(&only));
+        let theirs: Vec<&PersonMonth> = all
+            .iter()
+            .filter(|m| snapshots[m.snapshot].person.as_str() == "1")
+            .collect();
+        assert!(!some.is_empty());
+        assert_eq!(some.iter().collect::<Vec<_>>(), theirs);
     }
 
     #[test]

@@ -5,8 +5,12 @@
 //! drivers and input hash. Forecasting trains a monthly hazard model and turns everyone's
 //! survival curve into expected leavers per group with intervals and cost; survival curves
 //! by group come with the log-rank test. Workers run these as jobs from the store's queue.
-//! Alert rules and delivery build on these runs.
+//! HR events change people's current state and re-score everyone they touch at once; every
+//! scoring run raises the warnings the organization's policy calls for, and delivery takes
+//! them out — signed webhooks and e-mail, with retries and a dead-letter list.
 
+mod delivery;
+mod events;
 mod forecast;
 mod score;
 mod survival;
@@ -14,6 +18,11 @@ mod train;
 mod warnings;
 mod worker;
 
+pub use delivery::{
+    signature, warning_body, DeliverySettings, EmailMode, EmailSettings, EmailSettingsError,
+    SmtpSecurity,
+};
+pub use events::{apply_events, rescore_people, EventRefused, EventsApplied, RescoreReport};
 pub use forecast::{
     cut_at, forecast_organization, forecast_snapshots, ForecastReport, ForecastRequest, Grouping,
 };
@@ -49,6 +58,8 @@ pub enum MonitorError {
     #[error("organization {org} is suspended (since {since}): nothing is scored or delivered until `tenure admin resume --org {org}`")]
     Suspended { org: String, since: String },
     #[error(transparent)]
+    Event(EventRefused),
+    #[error(transparent)]
     Backtest(#[from] BacktestError),
     #[error(transparent)]
     Evaluation(#[from] EvaluationError),
@@ -68,6 +79,7 @@ impl MonitorError {
             | MonitorError::UnknownGrouping(_)
             | MonitorError::NoModel { .. }
             | MonitorError::Suspended { .. }
+            | MonitorError::Event(_)
             | MonitorError::Evaluation(_) => true,
             MonitorError::Backtest(e) => matches!(e, BacktestError::TooShort { .. }),
             MonitorError::Store(e) => e.is_bad_input(),

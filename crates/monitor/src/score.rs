@@ -10,7 +10,7 @@ use tenure_model::explain::Driver;
 use tenure_model::panel::person_months;
 use tenure_model::scoring::{current_cross_section_rows, current_panel_rows, score, PersonScore};
 use tenure_model::trained::TrainedModel;
-use tenure_store::{NewScore, ScoreGroups, ScoreOutcome, Store};
+use tenure_store::{NewScore, RaisedWarning, ScoreGroups, ScoreOutcome, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScoreRequest {
@@ -38,7 +38,7 @@ pub struct ScoreReport {
     pub drivers: Vec<Driver>,
     pub stored: ScoreOutcome,
     /// Warnings this run raised (none on an organization's first run: its baseline).
-    pub warnings_raised: usize,
+    pub warnings: Vec<RaisedWarning>,
     /// Time spent scoring and explaining (features and storage not included).
     pub scoring_seconds: f64,
 }
@@ -112,11 +112,12 @@ pub async fn score_organization(
         .save_scores(request.org, stored.version, &rows)
         .await?;
     progress.step("raising warnings");
-    let warnings_raised = crate::warnings::raise_after_scoring(
+    let warnings = crate::warnings::raise_after_scoring(
         store,
         request.org,
         stored.version,
         &history,
+        history.is_empty(),
         &people,
         &groups,
         &data.roles,
@@ -129,13 +130,16 @@ pub async fn score_organization(
         people,
         drivers: run.drivers,
         stored: outcome,
-        warnings_raised,
+        warnings,
         scoring_seconds,
     })
 }
 
 /// Each person's team, department and manager in their latest snapshot.
-fn latest_groups(snapshots: &[Snapshot], roles: &RoleColumns) -> HashMap<PersonKey, ScoreGroups> {
+pub(crate) fn latest_groups(
+    snapshots: &[Snapshot],
+    roles: &RoleColumns,
+) -> HashMap<PersonKey, ScoreGroups> {
     let mut latest: HashMap<&PersonKey, &Snapshot> = HashMap::new();
     for snapshot in snapshots {
         let newer = latest
@@ -161,7 +165,7 @@ fn latest_groups(snapshots: &[Snapshot], roles: &RoleColumns) -> HashMap<PersonK
         .collect()
 }
 
-fn new_score(p: &ScoredPerson, groups: ScoreGroups) -> NewScore {
+pub(crate) fn new_score(p: &ScoredPerson, groups: ScoreGroups) -> NewScore {
     let factors = |up: bool| -> Vec<serde_json::Value> {
         let list = if up {
             p.score.explanation.raising(usize::MAX)

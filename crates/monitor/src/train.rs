@@ -42,13 +42,22 @@ pub(crate) struct OrgData {
     pub protected: Vec<String>,
 }
 
-pub(crate) async fn load(store: &Store, org: OrgId, slug: &str) -> Result<OrgData, MonitorError> {
+/// The mapping of the organization's latest import.
+pub(crate) async fn load_mapping(
+    store: &Store,
+    org: OrgId,
+    slug: &str,
+) -> Result<Mapping, MonitorError> {
     let toml = store
         .latest_mapping(org)
         .await?
         .ok_or_else(|| MonitorError::NoData(slug.to_owned()))?;
-    let mapping = Mapping::from_toml_str(&toml, std::path::Path::new("stored mapping"))
-        .map_err(|e| MonitorError::Mapping(e.to_string()))?;
+    Mapping::from_toml_str(&toml, std::path::Path::new("stored mapping"))
+        .map_err(|e| MonitorError::Mapping(e.to_string()))
+}
+
+pub(crate) async fn load(store: &Store, org: OrgId, slug: &str) -> Result<OrgData, MonitorError> {
+    let mapping = load_mapping(store, org, slug).await?;
     let snapshots: Vec<Snapshot> = store
         .snapshots(org)
         .await?

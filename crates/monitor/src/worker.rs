@@ -1,9 +1,14 @@
 //! Workers: each claims the oldest runnable job from the store's queue, runs it — an import,
-//! a training run, a scoring run, a ping — renews its lease while it runs, and records the
-//! outcome. Any number of workers, in `tenure worker` processes or inside `tenure serve`,
-//! share one database; a job whose worker dies is claimed again once its lease lapses.
+//! a training run, a scoring run, re-scoring after events, a delivery, a digest, a ping —
+//! renews its lease while it runs, and records the outcome. Warnings a job raises are fanned
+//! out into delivery jobs at once. Any number of workers, in `tenure worker` processes or
+//! inside `tenure serve`, share one database; a job whose worker dies is claimed again once
+//! its lease lapses, and a failed delivery is put back with a growing wait.
 
-use crate::{score_organization, train_organization, Progress, ScoreRequest, TrainRequest};
+use crate::delivery::{attempt_delivery, fan_out, send_digest, Attempt, DeliverySettings};
+use crate::{
+    rescore_people, score_organization, train_organization, Progress, ScoreRequest, TrainRequest,
+};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -12,7 +17,7 @@ use tenure_data::Mapping;
 use tenure_domain::OrgId;
 use tenure_ingest::{import_file, ImportRequest};
 use tenure_model::evaluate::{LearnerChoice, TrainingSettings};
-use tenure_store::{ClaimedJob, NewJob, Store, StoreError};
+use tenure_store::{ClaimedJob, NewJob, RaisedWarning, Store, StoreError};
 use tokio::sync::{Notify, Semaphore};
 
 /// What a queued job does, as stored in its payload.
@@ -39,6 +44,12 @@ pub enum JobSpec {
         version: Option<i64>,
         factors: usize,
     },
+    /// Re-score these people with the latest model (after HR events changed them).
+    Rescore { people: Vec<String> },
+    /// Make one attempt at a delivery (webhook or e-mail).
+    Deliver { delivery: i64 },
+    /// Send the organization's daily e-mail digest.
+    Digest,
     /// Answer with the worker's name after `pause_ms`: shows which workers take work and how
     /// fast the queue moves (`tenure admin ping-workers`).
     Ping { pause_ms: u64 },
@@ -50,6 +61,9 @@ impl JobSpec {
             JobSpec::Import { .. } => "import",
             JobSpec::Train { .. } => "train",
             JobSpec::Score { .. } => "score",
+            JobSpec::Rescore { .. } => "rescore",
+            JobSpec::Deliver { .. } => "deliver",
+            JobSpec::Digest => "digest",
             JobSpec::Ping { .. } => "ping",
         }
     }
@@ -59,13 +73,20 @@ impl JobSpec {
         matches!(self, JobSpec::Train { .. } | JobSpec::Score { .. })
     }
 
-    /// The job for the queue, with how many times it may be claimed.
+    /// The job for the queue, with how many times it may be claimed. A delivery's attempts
+    /// are counted by the delivery itself (which dies after its settings' attempts), so its
+    /// job may be claimed as often as that takes.
     pub fn to_job(&self, created_by: Option<i64>) -> NewJob {
+        let max_attempts = match self {
+            JobSpec::Deliver { .. } | JobSpec::Digest => 100,
+            _ => 3,
+        };
         NewJob {
             kind: self.kind().into(),
             payload: serde_json::to_value(self).expect("a job spec is plain data"),
             created_by,
-            max_attempts: 3,
+            max_attempts,
+            run_after: None,
         }
     }
 }
@@ -83,8 +104,8 @@ pub async fn enqueue(
     Ok(id)
 }
 
-/// What a process wants to hear of the jobs its workers finish (the server counts them and
-/// drops its cached scores).
+/// What a process wants to hear of the jobs its workers finish (the server counts them, drops
+/// its cached scores, and tells live feeds of new warnings).
 pub trait JobObserver: Send + Sync {
     fn finished(
         &self,
@@ -92,6 +113,9 @@ pub trait JobObserver: Send + Sync {
         spec: Option<&JobSpec>,
         outcome: &Result<serde_json::Value, String>,
     );
+
+    /// Warnings a job just raised, before they are delivered anywhere else.
+    fn warnings_raised(&self, _org: OrgId, _warnings: &[RaisedWarning]) {}
 }
 
 /// An observer that hears nothing.
@@ -99,6 +123,28 @@ pub struct NoObserver;
 
 impl JobObserver for NoObserver {
     fn finished(&self, _: &ClaimedJob, _: Option<&JobSpec>, _: &Result<serde_json::Value, String>) {
+    }
+}
+
+/// How a job ended.
+enum JobEnd {
+    Done(Result<serde_json::Value, String>),
+    /// Failed for a passing reason: back to the queue, to run again after the wait.
+    RetryAfter(std::time::Duration, String),
+}
+
+/// What a job produced: its result, and the warnings it raised (to fan out).
+struct Done {
+    result: serde_json::Value,
+    raised: Vec<RaisedWarning>,
+}
+
+impl From<serde_json::Value> for Done {
+    fn from(result: serde_json::Value) -> Done {
+        Done {
+            result,
+            raised: Vec::new(),
+        }
     }
 }
 
@@ -112,6 +158,8 @@ pub struct WorkerSettings {
     pub poll: std::time::Duration,
     /// Cores a training run may use.
     pub training_threads: usize,
+    /// Links, retries and timeouts of deliveries.
+    pub delivery: DeliverySettings,
 }
 
 impl WorkerSettings {
@@ -123,6 +171,7 @@ impl WorkerSettings {
             lease: std::time::Duration::from_secs(lease_seconds.max(1)),
             poll: std::time::Duration::from_millis(200),
             training_threads: training_threads.max(1),
+            delivery: DeliverySettings::default(),
         }
     }
 }
@@ -195,7 +244,7 @@ impl Worker {
             job.clone(),
             self.settings.clone(),
         ));
-        let outcome = match &spec {
+        let end = match &spec {
             Ok(spec) => {
                 let _turn = if spec.is_heavy() {
                     Some(self.heavy.clone().acquire_owned().await)
@@ -204,9 +253,21 @@ impl Worker {
                 };
                 self.execute(&job, spec).await
             }
-            Err(e) => Err(e.clone()),
+            Err(e) => JobEnd::Done(Err(e.clone())),
         };
         renewal.abort();
+        let outcome = match end {
+            JobEnd::Done(outcome) => outcome,
+            JobEnd::RetryAfter(wait, error) => {
+                let wait = Duration::from_std(wait).unwrap_or(Duration::seconds(30));
+                if let Err(lost) = self.store.retry_job_later(&job, name, &error, wait).await? {
+                    tracing::warn!(job = job.id, worker = %name, "{lost}: its retry is dropped");
+                } else {
+                    tracing::info!(job = job.id, kind = %job.kind, attempt = job.attempt, worker = %name, wait_ms = wait.num_milliseconds(), "job put back for a retry");
+                }
+                return Ok(());
+            }
+        };
         match self.store.complete_job(&job, name, outcome.clone()).await? {
             Ok(()) => {
                 let status = if outcome.is_ok() {
@@ -224,7 +285,81 @@ impl Worker {
         Ok(())
     }
 
-    async fn execute(&self, job: &ClaimedJob, spec: &JobSpec) -> Result<serde_json::Value, String> {
+    async fn execute(&self, job: &ClaimedJob, spec: &JobSpec) -> JobEnd {
+        match spec {
+            JobSpec::Deliver { delivery } => return self.deliver(job, *delivery).await,
+            JobSpec::Digest => return self.digest(job).await,
+            _ => {}
+        }
+        let done = match self.compute(job, spec).await {
+            Ok(done) => done,
+            Err(error) => return JobEnd::Done(Err(error)),
+        };
+        if !done.raised.is_empty() {
+            self.observer.warnings_raised(job.org, &done.raised);
+            if let Err(error) = self.fan_out(job.org, &done.raised).await {
+                // The warnings stand and show in the app; only their delivery is missing.
+                tracing::error!(job = job.id, %error, "warnings raised but their deliveries could not be queued");
+            }
+        }
+        JobEnd::Done(Ok(done.result))
+    }
+
+    /// Queues a delivery job for every destination of the warnings just raised.
+    async fn fan_out(&self, org: OrgId, raised: &[RaisedWarning]) -> Result<(), StoreError> {
+        let jobs = fan_out(&self.store, org, raised, &self.settings.delivery).await?;
+        for (spec, run_after) in &jobs {
+            let job = NewJob {
+                run_after: *run_after,
+                ..spec.to_job(None)
+            };
+            self.store.enqueue_job(org, &job).await?;
+        }
+        if !jobs.is_empty() {
+            self.wake.notify_waiters();
+        }
+        Ok(())
+    }
+
+    async fn deliver(&self, job: &ClaimedJob, delivery: i64) -> JobEnd {
+        let settings = &self.settings.delivery;
+        match self.store.suspended_since(job.org).await {
+            Ok(Some(_)) => {
+                return JobEnd::RetryAfter(
+                    settings.retry_base,
+                    "the organization is suspended".into(),
+                )
+            }
+            Ok(None) => {}
+            Err(e) => return JobEnd::RetryAfter(settings.retry_base, e.to_string()),
+        }
+        match attempt_delivery(&self.store, job.org, delivery, job.attempt, settings).await {
+            Ok(Attempt::Delivered) => {
+                JobEnd::Done(Ok(json!({"delivery": delivery, "delivered": true})))
+            }
+            Ok(Attempt::Failed { error, dead: true }) => JobEnd::Done(Err(format!(
+                "delivery {delivery} is dead after {} attempts: {error}",
+                job.attempt
+            ))),
+            Ok(Attempt::Failed { error, dead: false }) => {
+                JobEnd::RetryAfter(settings.backoff(job.attempt), error)
+            }
+            Err(error) => JobEnd::RetryAfter(settings.backoff(job.attempt), error),
+        }
+    }
+
+    async fn digest(&self, job: &ClaimedJob) -> JobEnd {
+        let settings = &self.settings.delivery;
+        match send_digest(&self.store, job.org, settings).await {
+            Ok(count) => JobEnd::Done(Ok(json!({"warnings": count}))),
+            Err(error) if job.attempt < settings.attempts => {
+                JobEnd::RetryAfter(settings.backoff(job.attempt), error)
+            }
+            Err(error) => JobEnd::Done(Err(error)),
+        }
+    }
+
+    async fn compute(&self, job: &ClaimedJob, spec: &JobSpec) -> Result<Done, String> {
         let stage = Stage::default();
         let reporter = tokio::spawn(report_stage(
             self.store.clone(),
@@ -235,7 +370,7 @@ impl Worker {
         let outcome = match spec.clone() {
             JobSpec::Ping { pause_ms } => {
                 tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
-                Ok(json!({"worker": self.settings.name}))
+                Ok(json!({"worker": self.settings.name}).into())
             }
             spec => {
                 // Imports, training and scoring are CPU work: off the runtime's threads, so
@@ -336,14 +471,16 @@ async fn work(
     spec: JobSpec,
     threads: usize,
     stage: &Stage,
-) -> Result<serde_json::Value, String> {
+) -> Result<Done, String> {
     if let JobSpec::Import {
         upload,
         mapping,
         replace,
     } = spec
     {
-        return import(store, org, upload, &mapping, replace, stage).await;
+        return import(store, org, upload, &mapping, replace, stage)
+            .await
+            .map(Done::from);
     }
     let slug = store
         .organization_by_id(org)
@@ -385,7 +522,10 @@ async fn work(
             let scored = score_organization(store, &slug, &scoring, stage)
                 .await
                 .map_err(|e| e.to_string())?;
-            Ok(json!({"model_version": trained.version, "people_scored": scored.people.len()}))
+            Ok(Done {
+                result: json!({"model_version": trained.version, "people_scored": scored.people.len(), "warnings_raised": scored.warnings.len()}),
+                raised: scored.warnings,
+            })
         }
         JobSpec::Score { version, factors } => {
             let request = ScoreRequest {
@@ -396,13 +536,29 @@ async fn work(
             let scored = score_organization(store, &slug, &request, stage)
                 .await
                 .map_err(|e| e.to_string())?;
-            Ok(json!({
-                "model_version": scored.version,
-                "people_scored": scored.people.len(),
-                "scores_written": scored.stored.written,
-                "scores_unchanged": scored.stored.unchanged,
-                "warnings_raised": scored.warnings_raised,
-            }))
+            Ok(Done {
+                result: json!({
+                    "model_version": scored.version,
+                    "people_scored": scored.people.len(),
+                    "scores_written": scored.stored.written,
+                    "scores_unchanged": scored.stored.unchanged,
+                    "warnings_raised": scored.warnings.len(),
+                }),
+                raised: scored.warnings,
+            })
+        }
+        JobSpec::Rescore { people } => {
+            let report = rescore_people(store, org, &slug, &people, stage)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(Done {
+                result: json!({
+                    "model_version": report.version,
+                    "people_scored": report.people.len(),
+                    "warnings_raised": report.warnings.len(),
+                }),
+                raised: report.warnings,
+            })
         }
         other => Err(format!("{} is not a model job", other.kind())),
     }

@@ -67,6 +67,12 @@ impl ServerObserver {
 }
 
 impl JobObserver for ServerObserver {
+    fn warnings_raised(&self, org: tenure_domain::OrgId, warnings: &[tenure_store::RaisedWarning]) {
+        self.0.metrics.warnings_raised.inc_by(warnings.len() as u64);
+        // Nobody listening is fine: the feed reads the store when someone connects.
+        let _ = self.0.warnings_feed.send(org);
+    }
+
     fn finished(
         &self,
         job: &ClaimedJob,
@@ -87,7 +93,11 @@ impl JobObserver for ServerObserver {
                 status: status.to_owned(),
             })
             .inc();
-        if let (Some(JobSpec::Train { .. } | JobSpec::Score { .. }), Ok(result)) = (spec, outcome) {
+        if let (
+            Some(JobSpec::Train { .. } | JobSpec::Score { .. } | JobSpec::Rescore { .. }),
+            Ok(result),
+        ) = (spec, outcome)
+        {
             let scored = result["people_scored"].as_u64().unwrap_or(0);
             state.metrics.scores_written.inc_by(scored);
             state.caches.forget_organization(job.org);

@@ -22,7 +22,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use routes::{accounts, audit, data, members, models, scores, tokens};
+use routes::{accounts, alerts, audit, data, events, members, models, scores, tokens, warnings};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use utoipa::OpenApi;
@@ -40,7 +40,10 @@ use utoipa_axum::routes;
         (name = "data", description = "Uploads, imports and background jobs"),
         (name = "models", description = "Training, scoring runs and model cards"),
         (name = "scores", description = "Individual scores (audited) and aggregates"),
-        (name = "audit", description = "The hash-chained log of reads")
+        (name = "audit", description = "The hash-chained log of reads"),
+        (name = "events", description = "HR events, each re-scoring the people it touches at once"),
+        (name = "warnings", description = "Warnings (audited like scores), their live stream, lifecycle and policy"),
+        (name = "alerts", description = "Webhooks, e-mail, deliveries, the dead-letter list and replays")
     )
 )]
 struct ApiDoc;
@@ -75,6 +78,26 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::list))
         .routes(routes!(audit::export))
         .routes(routes!(audit::verify))
+        .routes(routes!(events::post_event))
+        .routes(routes!(events::post_batch))
+        .routes(routes!(warnings::list))
+        .routes(routes!(warnings::stream))
+        .routes(routes!(warnings::get_warning))
+        .routes(routes!(warnings::acknowledge))
+        .routes(routes!(warnings::record_action))
+        .routes(routes!(warnings::close))
+        .routes(routes!(warnings::dismiss))
+        .routes(routes!(warnings::get_policy, warnings::set_policy))
+        .routes(routes!(alerts::list_webhooks, alerts::add_webhook))
+        .routes(routes!(alerts::remove_webhook))
+        .routes(routes!(alerts::test_webhook))
+        .routes(routes!(alerts::list_deliveries))
+        .routes(routes!(alerts::replay))
+        .routes(routes!(
+            alerts::get_email,
+            alerts::set_email,
+            alerts::remove_email
+        ))
 }
 
 /// The OpenAPI document, generated from the handlers the router serves.
@@ -122,6 +145,11 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
     let workers = start_workers(&state, stopped);
+    let stopping = state.stopping.clone();
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stopping.send(true);
+    };
     let served = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -141,11 +169,12 @@ fn start_workers(
 ) -> Vec<tokio::task::JoinHandle<()>> {
     (0..state.settings.workers)
         .map(|_| {
-            let settings = tenure_monitor::WorkerSettings::new(
+            let mut settings = tenure_monitor::WorkerSettings::new(
                 tenure_monitor::worker_name("serve"),
                 state.settings.job_lease_seconds,
                 state.settings.training_threads,
             );
+            settings.delivery = state.settings.delivery();
             let worker = tenure_monitor::Worker {
                 store: state.store.clone(),
                 settings,

@@ -43,6 +43,10 @@ pub struct Metrics {
     pub scores_read: Counter,
     /// People scored by scoring runs.
     pub scores_written: Counter,
+    /// HR events accepted through the API.
+    pub events_received: Counter,
+    /// Warnings raised by this process's workers.
+    pub warnings_raised: Counter,
 }
 
 impl Metrics {
@@ -55,6 +59,18 @@ impl Metrics {
         let jobs = Family::<JobLabels, Counter>::default();
         let scores_read = Counter::default();
         let scores_written = Counter::default();
+        let events_received = Counter::default();
+        let warnings_raised = Counter::default();
+        registry.register(
+            "events_received",
+            "HR events accepted through the API",
+            events_received.clone(),
+        );
+        registry.register(
+            "warnings_raised",
+            "Warnings raised by this process's workers",
+            warnings_raised.clone(),
+        );
         registry.register("http_requests", "HTTP requests answered", requests.clone());
         registry.register(
             "http_request_duration_seconds",
@@ -79,6 +95,8 @@ impl Metrics {
             jobs,
             scores_read,
             scores_written,
+            events_received,
+            warnings_raised,
         }
     }
 

@@ -36,6 +36,12 @@ pub struct Settings {
     /// How long who-a-credential-is and an organization's current scores are reused before
     /// being read again (0 turns the caches off). Changes made through this process apply at once.
     pub cache_seconds: u64,
+    /// The address people open tenure at: deliveries link to warnings under it.
+    pub public_url: String,
+    /// Milliseconds before a failed delivery's first retry; each later one waits twice as long.
+    pub delivery_retry_ms: u64,
+    /// Attempts before a delivery is dead (the dead-letter list).
+    pub delivery_attempts: i64,
 }
 
 impl Default for Settings {
@@ -57,6 +63,9 @@ impl Default for Settings {
             workers: 1,
             job_lease_seconds: 30,
             cache_seconds: 2,
+            public_url: "http://127.0.0.1:8080".into(),
+            delivery_retry_ms: 30_000,
+            delivery_attempts: 6,
         }
     }
 }
@@ -93,7 +102,20 @@ impl Settings {
             "workers",
             "job_lease_seconds",
             "cache_seconds",
+            "public_url",
+            "delivery_retry_ms",
+            "delivery_attempts",
         ]
+    }
+
+    /// How this process's workers deliver warnings.
+    pub fn delivery(&self) -> tenure_monitor::DeliverySettings {
+        tenure_monitor::DeliverySettings {
+            public_url: self.public_url.clone(),
+            retry_base: std::time::Duration::from_millis(self.delivery_retry_ms.max(1)),
+            attempts: self.delivery_attempts.clamp(1, 50),
+            ..tenure_monitor::DeliverySettings::default()
+        }
     }
 }
 

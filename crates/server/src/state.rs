@@ -20,6 +20,12 @@ pub struct AppState {
     pub heavy_jobs: Arc<Semaphore>,
     pub job_wakeup: Arc<Notify>,
     pub caches: Arc<Caches>,
+    /// Rung with the organization whenever this process's workers raise warnings: live
+    /// feeds read them at once.
+    pub warnings_feed: tokio::sync::broadcast::Sender<tenure_domain::OrgId>,
+    /// Set when the server begins to shut down: live streams end, so shutdown is not kept
+    /// waiting by connections that never finish on their own.
+    pub stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl AppState {
@@ -34,6 +40,8 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             heavy_jobs: Arc::new(Semaphore::new(1)),
             job_wakeup: Arc::new(Notify::new()),
+            warnings_feed: tokio::sync::broadcast::channel(256).0,
+            stopping: tokio::sync::watch::channel(false).0,
         }
     }
 

@@ -6,6 +6,7 @@ mod support;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use support::receivers::{signature_is_valid, SmtpServer, WebhookReceiver};
 use support::*;
 use tenure_domain::{Membership, Plan};
 use tenure_server::Settings;
@@ -119,6 +120,42 @@ async fn every_route_answers_404_for_another_organizations_ids() {
             )
             .await;
         b.wait_for_job(b_job).await;
+        let org_b = server.org("org-b").await;
+        let b_hook = b
+            .post(
+                "/api/v1/webhooks",
+                json!({"url": "http://127.0.0.1:9/hook"}),
+            )
+            .await
+            .expect(201)["id"]
+            .as_i64()
+            .unwrap();
+        let b_delivery = server
+            .store
+            .create_delivery(
+                org_b,
+                None,
+                tenure_store::Channel::Webhook(b_hook),
+                &json!({"type": "test"}),
+            )
+            .await
+            .unwrap();
+        let b_warning = server
+            .store
+            .raise_warnings(
+                org_b,
+                &[tenure_store::NewWarning {
+                    person: Some("b-003".into()),
+                    model_version: 2,
+                    triggers: json!({}),
+                    drivers: json!([]),
+                    groups: Default::default(),
+                }],
+            )
+            .await
+            .unwrap()[0]
+            .public_id
+            .clone();
         let b_ids: BTreeMap<&str, String> = BTreeMap::from([
             ("user_id", b_member.to_string()),
             ("id", String::new()),
@@ -130,6 +167,14 @@ async fn every_route_answers_404_for_another_organizations_ids() {
             ("/api/v1/invitations/{id}", b_invitation.to_string()),
             ("/api/v1/tokens/{id}", b_token.to_string()),
             ("/api/v1/jobs/{id}", b_job.to_string()),
+            ("/api/v1/webhooks/{id}", b_hook.to_string()),
+            ("/api/v1/webhooks/{id}/test", b_hook.to_string()),
+            ("/api/v1/deliveries/{id}/replay", b_delivery.to_string()),
+            ("/api/v1/warnings/{id}", b_warning.clone()),
+            ("/api/v1/warnings/{id}/acknowledge", b_warning.clone()),
+            ("/api/v1/warnings/{id}/actions", b_warning.clone()),
+            ("/api/v1/warnings/{id}/close", b_warning.clone()),
+            ("/api/v1/warnings/{id}/dismiss", b_warning.clone()),
         ]);
         let before = server.organization_state("org-b").await;
         let document = tenure_server::openapi();
@@ -148,8 +193,11 @@ async fn every_route_answers_404_for_another_organizations_ids() {
                     };
                     url = url.replace(&format!("{{{name}}}"), &value);
                 }
-                let body = match method {
-                    "patch" => json!({"role": "auditor"}),
+                let body = match (method, path.rsplit('/').next()) {
+                    ("patch", _) => json!({"role": "auditor"}),
+                    (_, Some("actions")) => json!({"what": "stay conversation"}),
+                    (_, Some("close")) => json!({"decision": "kept", "reason": "talked"}),
+                    (_, Some("dismiss")) => json!({"reason": "data error"}),
                     _ => json!({}),
                 };
                 let answer = a.call(method, &url, Some(body)).await;
@@ -328,6 +376,116 @@ async fn each_role_gets_exactly_its_permissions_on_every_endpoint() {
                 json!(null),
                 [200, 403, 403, 200],
             ),
+            (
+                "post",
+                "/api/v1/events",
+                json!({"person": "r-000", "kind": "no_such_kind"}),
+                [400, 400, 403, 403],
+            ),
+            (
+                "post",
+                "/api/v1/events/batch",
+                json!({"events": []}),
+                [400, 400, 403, 403],
+            ),
+            ("get", "/api/v1/warnings", json!(null), [200, 200, 403, 403]),
+            (
+                "get",
+                "/api/v1/warnings/stream",
+                json!(null),
+                [200, 200, 403, 403],
+            ),
+            (
+                "get",
+                "/api/v1/warnings/nope",
+                json!(null),
+                [404, 404, 403, 403],
+            ),
+            (
+                "post",
+                "/api/v1/warnings/nope/acknowledge",
+                json!({}),
+                [404, 404, 403, 403],
+            ),
+            (
+                "post",
+                "/api/v1/warnings/nope/actions",
+                json!({"what": "stay conversation"}),
+                [404, 404, 403, 403],
+            ),
+            (
+                "post",
+                "/api/v1/warnings/nope/close",
+                json!({"decision": "kept", "reason": "talked"}),
+                [404, 404, 403, 403],
+            ),
+            (
+                "post",
+                "/api/v1/warnings/nope/dismiss",
+                json!({"reason": "data error"}),
+                [404, 404, 403, 403],
+            ),
+            (
+                "get",
+                "/api/v1/warning-policy",
+                json!(null),
+                [200, 200, 403, 200],
+            ),
+            (
+                "put",
+                "/api/v1/warning-policy",
+                json!({"rules": [{"rule": "rises_by", "points": 15.0, "days": 90}], "cooldown_days": 30}),
+                [400, 403, 403, 403],
+            ),
+            ("get", "/api/v1/webhooks", json!(null), [200, 403, 403, 403]),
+            (
+                "post",
+                "/api/v1/webhooks",
+                json!({"url": "ftp://example.org/hook"}),
+                [400, 403, 403, 403],
+            ),
+            (
+                "delete",
+                "/api/v1/webhooks/999999",
+                json!(null),
+                [404, 403, 403, 403],
+            ),
+            (
+                "post",
+                "/api/v1/webhooks/999999/test",
+                json!({}),
+                [404, 403, 403, 403],
+            ),
+            (
+                "get",
+                "/api/v1/deliveries",
+                json!(null),
+                [200, 403, 403, 403],
+            ),
+            (
+                "post",
+                "/api/v1/deliveries/999999/replay",
+                json!({}),
+                [404, 403, 403, 403],
+            ),
+            (
+                "get",
+                "/api/v1/email-settings",
+                json!(null),
+                [200, 403, 403, 403],
+            ),
+            (
+                "put",
+                "/api/v1/email-settings",
+                json!({"smtp_host": "", "smtp_port": 25, "from": "a@roles.example", "to": ["hr@roles.example"]}),
+                [400, 403, 403, 403],
+            ),
+            (
+                "delete",
+                "/api/v1/email-settings",
+                json!(null),
+                [204, 403, 403, 403],
+            ),
         ];
         // Every route of the document is in the matrix, so a new endpoint cannot skip it.
         let covered: std::collections::BTreeSet<(String, String)> = matrix
@@ -355,6 +513,10 @@ async fn each_role_gets_exactly_its_permissions_on_every_endpoint() {
             for (client, want) in [&owner, &hr, &manager, &auditor].into_iter().zip(expected) {
                 let answer = if *path == "/api/v1/imports" && *method == "post" {
                     client.upload_form_without_file().await
+                } else if path.ends_with("/stream") {
+                    let status = client.status_of_stream(path).await;
+                    assert_eq!(status, *want, "{method} {path} as {}", client.label);
+                    continue;
                 } else {
                     client
                         .call(method, path, (!body.is_null()).then(|| body.clone()))
@@ -1398,3 +1560,470 @@ department = "Department"
 team = "JobRole"
 rating = "PerformanceRating"
 "#;
+
+/// Uploads the IBM data and trains a logistic model on it; returns the owner.
+async fn ibm_trained(server: &TestServer, slug: &str) -> Client {
+    let owner = server.sign_up(slug, &format!("owner@{slug}.example")).await;
+    server.grant(slug, Plan::Member).await;
+    let csv =
+        std::fs::read_to_string(shared_data("WA_Fn-UseC_-HR-Employee-Attrition.csv")).unwrap();
+    let job = owner
+        .upload("WA_Fn-UseC_-HR-Employee-Attrition.csv", &csv, IBM_MAPPING)
+        .await;
+    assert_eq!(owner.wait_for_job(job).await["status"], "succeeded");
+    let job = owner
+        .post("/api/v1/models", json!({"seed": 1, "learner": "logistic"}))
+        .await
+        .expect(202)["job_id"]
+        .as_i64()
+        .unwrap();
+    let trained = owner.wait_for_job(job).await;
+    assert_eq!(trained["status"], "succeeded", "{trained}");
+    owner
+}
+
+/// Settings for delivery tests: links under a known address, quick retries.
+fn delivery_settings(attempts: i64) -> Settings {
+    Settings {
+        training_threads: 1,
+        public_url: "https://tenure.test".into(),
+        delivery_retry_ms: 50,
+        delivery_attempts: attempts,
+        ..Settings::default()
+    }
+}
+
+/// People a pay cut moves most: the best paid among those whose risk is neither negligible
+/// nor already high (on the log-odds scale the same push moves a 1% risk by little).
+async fn well_paid_people_at_moderate_risk(owner: &Client, count: usize) -> Vec<(String, f64)> {
+    let csv =
+        std::fs::read_to_string(shared_data("WA_Fn-UseC_-HR-Employee-Attrition.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (id, income) = (column("EmployeeNumber"), column("MonthlyIncome"));
+    let pay: BTreeMap<String, f64> = lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .map(|cells| (cells[id].to_owned(), cells[income].parse().unwrap()))
+        .collect();
+    let mut people = Vec::new();
+    for page in 1..=4 {
+        let scores = owner
+            .get(&format!("/api/v1/scores?per_page=500&page={page}"))
+            .await
+            .expect(200);
+        for s in scores["items"].as_array().unwrap() {
+            let p = s["probability"].as_f64().unwrap_or(0.0);
+            if (0.05..0.2).contains(&p) {
+                let person = s["person"].as_str().unwrap().to_owned();
+                people.push((pay[&person], person, p));
+            }
+        }
+    }
+    people.sort_by(|a, b| b.0.total_cmp(&a.0));
+    people
+        .into_iter()
+        .take(count)
+        .map(|(_, person, p)| (person, p))
+        .collect()
+}
+
+fn pay_cut(person: &str) -> Value {
+    json!({"person": person, "kind": "pay_change", "effective": "2026-11-02", "values": {"pay": 1009}})
+}
+
+/// Issue 6: a pay cut posted as an event re-scores the person at once and its warning arrives
+/// exactly once at a webhook receiver (signature checked with the receiver's own HMAC), at an
+/// SMTP server and on the live feed — the first two with an opaque id and a link only. While
+/// the organization is suspended (TRUST.md 14) nothing is scored and nothing delivered; once
+/// resumed, the waiting work runs.
+#[tokio::test]
+async fn a_pay_cut_warns_once_by_webhook_email_and_live_feed_and_not_while_suspended() {
+    for database in TestDatabase::all("a_pay_cut_warns_once").await {
+        let server = TestServer::start(database, delivery_settings(3)).await;
+        let owner = ibm_trained(&server, "ibm").await;
+        let receiver = WebhookReceiver::start(0).await;
+        let smtp = SmtpServer::start().await;
+        let hook = owner
+            .post("/api/v1/webhooks", json!({"url": receiver.url}))
+            .await
+            .expect(201);
+        let secret = hook["secret"].as_str().unwrap().to_owned();
+        assert!(owner.get("/api/v1/webhooks").await.expect(200)[0]["secret"].is_null());
+        let email = json!({
+            "smtp_host": "127.0.0.1", "smtp_port": smtp.port, "security": "none",
+            "from": "tenure@ibm.example", "to": ["hr@ibm.example"], "mode": "immediate",
+        });
+        assert_eq!(owner.put("/api/v1/email-settings", email).await.status, 204);
+        let policy = json!({"rules": [{"rule": "rises_by", "points": 0.02, "days": 90}], "cooldown_days": 30});
+        owner
+            .put("/api/v1/warning-policy", policy.clone())
+            .await
+            .expect(200);
+        assert_eq!(
+            owner.get("/api/v1/warning-policy").await.expect(200),
+            policy
+        );
+        let mut feed = owner.open_stream("/api/v1/warnings/stream").await;
+
+        let people = well_paid_people_at_moderate_risk(&owner, 2).await;
+        let (person, before) = people[0].clone();
+        let accepted = owner
+            .post("/api/v1/events", pay_cut(&person))
+            .await
+            .expect(202);
+        assert_eq!(accepted["people_rescored"], 1);
+        let job = owner
+            .wait_for_job(accepted["job_id"].as_i64().unwrap())
+            .await;
+        assert_eq!(job["status"], "succeeded", "{job}");
+        assert_eq!(job["result"]["warnings_raised"], 1, "{job}");
+        let after = owner
+            .get(&format!("/api/v1/people/{person}/score"))
+            .await
+            .expect(200)["probability"]
+            .as_f64()
+            .unwrap();
+        assert!(
+            after >= before + 0.02,
+            "the pay cut raised the risk: {before} → {after}"
+        );
+
+        let event = feed
+            .next(10)
+            .await
+            .expect("the live feed carries the warning");
+        assert_eq!(event.event, "warning");
+        let shown: Value = serde_json::from_str(&event.data).unwrap();
+        assert_eq!(shown["person"], person.as_str());
+        assert!(shown["what_changed"][0]
+            .as_str()
+            .unwrap()
+            .contains("risk rose"));
+        let actions: Vec<&str> = shown["drivers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["action"].as_str().unwrap())
+            .collect();
+        assert!(actions.contains(&"pay_review"), "{shown}");
+        let public_id = shown["id"].as_str().unwrap().to_owned();
+
+        let hooks = receiver.wait_for(1, 10).await;
+        let mails = smtp.wait_for(1, 10).await;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert_eq!(receiver.received().len(), 1, "exactly one webhook delivery");
+        assert_eq!(smtp.mails().len(), 1, "exactly one e-mail");
+        assert!(signature_is_valid(&hooks[0], &secret));
+        assert!(!signature_is_valid(&hooks[0], "whsec_wrong"));
+        let body: Value = serde_json::from_slice(&hooks[0].body).unwrap();
+        assert_eq!(
+            body,
+            json!({"type": "warning.raised", "warning": public_id, "link": format!("https://tenure.test/warnings/{public_id}")})
+        );
+        let mail = &mails[0];
+        assert_eq!(mail.to, ["<hr@ibm.example>"]);
+        assert!(mail
+            .data
+            .contains(&format!("https://tenure.test/warnings/{public_id}")));
+        for (what, text) in [
+            (
+                "webhook",
+                String::from_utf8_lossy(&hooks[0].body).into_owned(),
+            ),
+            ("e-mail", mail.data.clone()),
+        ] {
+            assert!(!text.contains(&person), "the {what} names nobody: {text}");
+            for score in [
+                after.to_string(),
+                format!("{:.0}%", after * 100.0),
+                "probability".into(),
+                "band".into(),
+            ] {
+                assert!(
+                    !text.contains(&score),
+                    "the {what} carries no score ({score}): {text}"
+                );
+            }
+        }
+        assert!(feed.next(1).await.is_none(), "one warning, one event");
+
+        // The kill switch: events still land, but nothing is scored or delivered.
+        let org = server.org("ibm").await;
+        server.store.set_suspended(org, true).await.unwrap();
+        let (second, _) = people[1].clone();
+        let accepted = owner
+            .post("/api/v1/events", pay_cut(&second))
+            .await
+            .expect(202);
+        let job_id = accepted["job_id"].as_i64().unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let waiting = owner
+            .get(&format!("/api/v1/jobs/{job_id}"))
+            .await
+            .expect(200);
+        assert_eq!(waiting["status"], "queued", "{waiting}");
+        assert_eq!(receiver.received().len(), 1);
+        assert_eq!(smtp.mails().len(), 1);
+        server.store.set_suspended(org, false).await.unwrap();
+        let done = owner.wait_for_job(job_id).await;
+        assert_eq!(done["result"]["warnings_raised"], 1, "{done}");
+        assert_eq!(receiver.wait_for(2, 10).await.len(), 2);
+        assert_eq!(smtp.wait_for(2, 10).await.len(), 2);
+        server.stop().await;
+    }
+}
+
+/// Issue 6: a receiver that fails every attempt gets the retries (with growing waits), then
+/// the delivery is dead and on the dead-letter list; a replay once the receiver is back
+/// succeeds, signed like the first.
+#[tokio::test]
+async fn a_failing_webhook_is_retried_then_dead_then_replayed() {
+    for database in TestDatabase::all("a_failing_webhook_is_retried").await {
+        let server = TestServer::start(database, delivery_settings(3)).await;
+        let owner = server.sign_up("acme", "owner@acme.example").await;
+        server.grant("acme", Plan::Member).await;
+        let receiver = WebhookReceiver::start(3).await;
+        let hook = owner
+            .post("/api/v1/webhooks", json!({"url": receiver.url}))
+            .await
+            .expect(201);
+        let secret = hook["secret"].as_str().unwrap().to_owned();
+        let test = owner
+            .post(&format!("/api/v1/webhooks/{}/test", hook["id"]), json!({}))
+            .await
+            .expect(202);
+        let job = owner.wait_for_job(test["job_id"].as_i64().unwrap()).await;
+        assert_eq!(job["status"], "failed", "{job}");
+        assert!(
+            job["error"]
+                .as_str()
+                .unwrap()
+                .contains("dead after 3 attempts"),
+            "{job}"
+        );
+        let seen = receiver.received();
+        assert_eq!(
+            seen.iter().map(|r| r.status).collect::<Vec<_>>(),
+            [503, 503, 503]
+        );
+        let waits: Vec<u128> = seen
+            .windows(2)
+            .map(|w| (w[1].at - w[0].at).as_millis())
+            .collect();
+        assert!(
+            waits[0] >= 50 && waits[1] >= 100,
+            "backoff doubles from 50 ms: {waits:?}"
+        );
+        let dead = owner
+            .get("/api/v1/deliveries?status=dead")
+            .await
+            .expect(200);
+        let dead = dead.as_array().unwrap();
+        assert_eq!(dead.len(), 1);
+        assert_eq!(dead[0]["attempts"], 3);
+        assert!(dead[0]["last_error"].as_str().unwrap().contains("503"));
+        let id = dead[0]["id"].as_i64().unwrap();
+
+        let replay = owner
+            .post(&format!("/api/v1/deliveries/{id}/replay"), json!({}))
+            .await
+            .expect(202);
+        let job = owner.wait_for_job(replay["job_id"].as_i64().unwrap()).await;
+        assert_eq!(job["status"], "succeeded", "{job}");
+        let seen = receiver.received();
+        assert_eq!(seen.len(), 4);
+        assert_eq!(seen[3].status, 200);
+        assert!(seen.iter().all(|r| signature_is_valid(r, &secret)));
+        assert_eq!(
+            seen[3].body, seen[0].body,
+            "the replay sends the same message"
+        );
+        assert!(owner
+            .get("/api/v1/deliveries?status=dead")
+            .await
+            .expect(200)
+            .as_array()
+            .unwrap()
+            .is_empty());
+        let delivered = owner
+            .get("/api/v1/deliveries?status=delivered")
+            .await
+            .expect(200);
+        assert_eq!(delivered[0]["id"], id);
+        // Only a dead delivery can be replayed.
+        assert_eq!(
+            owner
+                .post(&format!("/api/v1/deliveries/{id}/replay"), json!({}))
+                .await
+                .status,
+            409
+        );
+        server.stop().await;
+    }
+}
+
+/// Issue 6 and TRUST.md 13: a warning goes open → acknowledged → action recorded → closed by
+/// a named reviewer with a decision and a reason; nothing moves a closed warning; dismissing
+/// is always there until then; each step is kept with who and when.
+#[tokio::test]
+async fn a_warning_is_acknowledged_acted_on_and_closed_with_a_reviewer_and_reason() {
+    for database in TestDatabase::all("a_warning_lifecycle").await {
+        let server = TestServer::start(database, delivery_settings(3)).await;
+        let owner = ibm_trained(&server, "ibm").await;
+        let hr = server
+            .join_as(&owner, "hr@ibm.example", json!({"role": "hr"}))
+            .await;
+        let policy = json!({"rules": [{"rule": "rises_by", "points": 0.02, "days": 90}], "cooldown_days": 30});
+        owner
+            .put("/api/v1/warning-policy", policy)
+            .await
+            .expect(200);
+        let people = well_paid_people_at_moderate_risk(&owner, 2).await;
+        let batch: Vec<Value> = people.iter().map(|(p, _)| pay_cut(p)).collect();
+        let accepted = hr
+            .post("/api/v1/events/batch", json!({"events": batch}))
+            .await
+            .expect(202);
+        assert_eq!(accepted["event_ids"].as_array().unwrap().len(), 2);
+        let job = hr.wait_for_job(accepted["job_id"].as_i64().unwrap()).await;
+        assert_eq!(job["result"]["warnings_raised"], 2, "{job}");
+        let open = hr.get("/api/v1/warnings?status=open").await.expect(200);
+        let ids: Vec<String> = open
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(ids.len(), 2);
+        let path = |id: &str, step: &str| format!("/api/v1/warnings/{id}/{step}");
+
+        // Closing needs a decision and a reason.
+        assert_eq!(
+            hr.post(
+                &path(&ids[0], "close"),
+                json!({"decision": "", "reason": "x"})
+            )
+            .await
+            .status,
+            400
+        );
+        let acked = hr
+            .post(&path(&ids[0], "acknowledge"), json!({}))
+            .await
+            .expect(200);
+        assert_eq!(acked["status"], "acknowledged");
+        assert_eq!(
+            hr.post(&path(&ids[0], "acknowledge"), json!({}))
+                .await
+                .status,
+            409
+        );
+        let acted = hr
+            .post(&path(&ids[0], "actions"), json!({"what": "stay conversation held", "who": "HR partner", "when": "2026-11-20"}))
+            .await
+            .expect(200);
+        assert_eq!(acted["status"], "action_recorded");
+        let closed = hr
+            .post(&path(&ids[0], "close"), json!({"decision": "pay review booked", "reason": "pay fell well below band after the cut"}))
+            .await
+            .expect(200);
+        assert_eq!(closed["status"], "closed");
+        assert_eq!(closed["closed_by"], hr.user_id);
+        assert_eq!(closed["decision"], "pay review booked");
+        let steps: Vec<&str> = closed["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["step"].as_str().unwrap())
+            .collect();
+        assert_eq!(steps, ["acknowledge", "record_action", "close"]);
+        assert_eq!(closed["steps"][1]["detail"]["when"], "2026-11-20");
+        for (step, body) in [
+            ("acknowledge", json!({})),
+            ("dismiss", json!({"reason": "late"})),
+        ] {
+            let answer = hr.post(&path(&ids[0], step), body).await;
+            assert_eq!(
+                answer.status, 409,
+                "{step} on a closed warning: {}",
+                answer.body
+            );
+        }
+        // Dismissing (an override) straight from open, with a reason.
+        let dismissed = hr
+            .post(
+                &path(&ids[1], "dismiss"),
+                json!({"reason": "the pay change was a data error"}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(dismissed["status"], "dismissed");
+        assert_eq!(dismissed["reason"], "the pay change was a data error");
+        // A manager never sees or moves a warning; each read by HR was audited.
+        let manager = server
+            .join_as(
+                &owner,
+                "manager@ibm.example",
+                json!({"role": "manager", "manager_key": "1"}),
+            )
+            .await;
+        assert_eq!(manager.get("/api/v1/warnings").await.status, 403);
+        assert_eq!(
+            manager
+                .post(&path(&ids[1], "acknowledge"), json!({}))
+                .await
+                .status,
+            403
+        );
+        let mut warning_reads = 0;
+        let mut after = 0;
+        loop {
+            let page = owner
+                .get(&format!("/api/v1/audit?limit=1000&after={after}"))
+                .await
+                .expect(200);
+            warning_reads += page["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["action"] == "warning.read")
+                .count();
+            match page["next_after"].as_i64() {
+                Some(next) => after = next,
+                None => break,
+            }
+        }
+        assert!(warning_reads >= 6, "{warning_reads} warning reads audited");
+        // Events about unknown people, or columns the data lacks, are refused whole.
+        let bad = hr
+            .post(
+                "/api/v1/events/batch",
+                json!({"events": [pay_cut(&people[0].0), pay_cut("no-such-person")]}),
+            )
+            .await;
+        assert_eq!(bad.status, 400, "{}", bad.body);
+        assert!(
+            bad.body["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("no-such-person")
+                || bad.body.to_string().contains("no-such-person"),
+            "{}",
+            bad.body
+        );
+        let wrong = hr
+            .post(
+                "/api/v1/events",
+                json!({"person": people[0].0, "kind": "pay_change", "values": {"pay": "a lot"}}),
+            )
+            .await;
+        assert_eq!(wrong.status, 400);
+        assert!(
+            wrong.body.to_string().contains("MonthlyIncome"),
+            "{}",
+            wrong.body
+        );
+        server.stop().await;
+    }
+}

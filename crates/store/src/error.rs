@@ -46,6 +46,10 @@ pub enum StoreError {
     Taken(&'static str, String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("no person {0:?} in the organization's data")]
+    UnknownPerson(String),
+    #[error("person {person:?} left on {on}: their state no longer changes")]
+    PersonLeft { person: String, on: String },
 }
 
 impl StoreError {
@@ -57,6 +61,8 @@ impl StoreError {
                 | StoreError::UnknownOrganization(_)
                 | StoreError::UnsupportedUrl(_)
                 | StoreError::Taken(..)
+                | StoreError::UnknownPerson(_)
+                | StoreError::PersonLeft { .. }
         )
     }
 }

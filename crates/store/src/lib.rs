@@ -5,7 +5,9 @@
 mod accounts;
 mod audit;
 mod connect;
+mod delivery;
 mod error;
+mod events;
 mod imports;
 mod jobs;
 mod migrations;
@@ -24,7 +26,9 @@ pub use accounts::{
 };
 pub use audit::{AuditEntry, AuditRecord, AuditVerdict, GENESIS_HASH};
 pub use connect::{Backend, Store};
+pub use delivery::{Channel, DeliveryRecord, Webhook};
 pub use error::{Conflict, StoreError};
+pub use events::{AppliedEvent, EventRecord, NewEvent};
 pub use imports::{
     ImportMode, ImportOutcome, ImportRecord, ImportStatus, NewImport, SnapshotToWrite,
 };
@@ -35,4 +39,4 @@ pub use queue::{ClaimedJob, LeaseLost, NewJob};
 pub use sessions::{ApiTokenRecord, Credential, NewApiToken, SessionRecord};
 pub use snapshots::{DepartmentAttrition, OrgCounts, StoredSnapshot};
 pub use tenure_domain::OrgId;
-pub use warnings::{NewWarning, WarningRecord};
+pub use warnings::{NewWarning, RaisedWarning, WarningFilter, WarningRecord, WarningStepRecord};

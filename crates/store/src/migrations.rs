@@ -30,6 +30,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "warnings",
         include_str!("../migrations/sqlite/0005_warnings.sql"),
     ),
+    (
+        6,
+        "events and delivery",
+        include_str!("../migrations/sqlite/0006_events_and_delivery.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -56,6 +61,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         5,
         "warnings",
         include_str!("../migrations/postgres/0005_warnings.sql"),
+    ),
+    (
+        6,
+        "events and delivery",
+        include_str!("../migrations/postgres/0006_events_and_delivery.sql"),
     ),
 ];
 

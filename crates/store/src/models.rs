@@ -233,6 +233,27 @@ impl Store {
         )
     }
 
+    /// A team's people still employed with a current score from a model, and the sum of their
+    /// probabilities: the leavers to expect within the model's horizon.
+    pub async fn team_risk(
+        &self,
+        org: OrgId,
+        model_version: i64,
+        team: &str,
+    ) -> Result<(usize, f64), StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*), COALESCE(SUM(probability), 0.0) FROM scores s WHERE s.org_id = $1 AND s.model_version = $2 AND s.team = $3 AND s.probability IS NOT NULL
+               AND s.as_of = (SELECT MAX(l.as_of) FROM scores l WHERE l.org_id = s.org_id AND l.model_version = s.model_version AND l.person_key = s.person_key)
+               AND s.person_key IN (SELECT p.person_key FROM people p WHERE p.org_id = $1 AND p.exit_date IS NULL)",
+        )
+        .bind(org.0)
+        .bind(model_version)
+        .bind(team)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.get::<i64, _>(0) as usize, row.get(1)))
+    }
+
     /// Each person's most recent score from a model, highest probability first.
     pub async fn current_scores(
         &self,

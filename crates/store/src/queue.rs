@@ -25,6 +25,8 @@ pub struct NewJob {
     pub created_by: Option<i64>,
     /// Claims allowed before the job fails for good (each crash or retry uses one).
     pub max_attempts: i64,
+    /// Not to run before then (a daily digest's hour); `None`: at once.
+    pub run_after: Option<chrono::DateTime<Utc>>,
 }
 
 /// A job a worker holds, with what it needs to run it.
@@ -50,16 +52,29 @@ fn later(by: Duration) -> String {
 
 impl Store {
     pub async fn enqueue_job(&self, org: OrgId, job: &NewJob) -> Result<i64, StoreError> {
-        Ok(sqlx::query("INSERT INTO jobs (org_id, kind, status, created_by, created_at, payload, max_attempts) VALUES ($1, $2, 'queued', $3, $4, $5, $6) RETURNING id")
+        Ok(sqlx::query("INSERT INTO jobs (org_id, kind, status, created_by, created_at, payload, max_attempts, run_after) VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7) RETURNING id")
             .bind(org.0)
             .bind(&job.kind)
             .bind(job.created_by)
             .bind(now())
             .bind(job.payload.to_string())
             .bind(job.max_attempts)
+            .bind(job.run_after.map(timestamp).unwrap_or_default())
             .fetch_one(&self.pool)
             .await?
             .get(0))
+    }
+
+    /// Whether a job of `kind` waits in the organization's queue.
+    pub async fn has_queued_job(&self, org: OrgId, kind: &str) -> Result<bool, StoreError> {
+        Ok(sqlx::query(
+            "SELECT 1 FROM jobs WHERE org_id = $1 AND kind = $2 AND status = 'queued' LIMIT 1",
+        )
+        .bind(org.0)
+        .bind(kind)
+        .fetch_optional(&self.pool)
+        .await?
+        .is_some())
     }
 
     /// Claims the oldest runnable job for `worker`, holding it for `lease`; `None` when there

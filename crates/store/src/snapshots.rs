@@ -76,17 +76,14 @@ impl Store {
     /// and date order. Protected attributes are not read here.
     pub async fn snapshots(&self, org: OrgId) -> Result<Vec<StoredSnapshot>, StoreError> {
         let kinds = self.value_kinds(org).await?;
-        let rows = sqlx::query(
-            "SELECT person_key, as_of, import_id, inputs, exit_date, exit_kind, exit_voluntary, target_left, duration, event
-             FROM snapshots WHERE org_id = $1 ORDER BY person_key, as_of",
-        )
-        .bind(org.0)
-        .fetch_all(&self.pool)
-        .await?;
+        let sql = format!(
+            "SELECT {SNAPSHOT_COLUMNS} FROM snapshots s WHERE org_id = $1 ORDER BY person_key, as_of"
+        );
+        let rows = sqlx::query(&sql).bind(org.0).fetch_all(&self.pool).await?;
         rows.iter().map(|r| stored_snapshot(r, &kinds)).collect()
     }
 
-    async fn value_kinds(
+    pub(crate) async fn value_kinds(
         &self,
         org: OrgId,
     ) -> Result<HashMap<i64, BTreeMap<String, ColumnKind>>, StoreError> {
@@ -158,7 +155,10 @@ impl Store {
     }
 }
 
-fn stored_snapshot(
+/// The columns [`stored_snapshot`] reads, in its order (`s` is the snapshots table).
+pub(crate) const SNAPSHOT_COLUMNS: &str = "s.person_key, s.as_of, s.import_id, s.inputs, s.exit_date, s.exit_kind, s.exit_voluntary, s.target_left, s.duration, s.event";
+
+pub(crate) fn stored_snapshot(
     r: &sqlx::any::AnyRow,
     kinds: &HashMap<i64, BTreeMap<String, ColumnKind>>,
 ) -> Result<StoredSnapshot, StoreError> {

@@ -1,6 +1,8 @@
 //! Warnings and the policy that raises them: each organization's rules, every person's score
-//! history for the rules to read, and the warnings themselves — at most one per person per
-//! episode (while one is open, and for the cooldown after it closes).
+//! history for the rules to read, and the warnings themselves — at most one per person (or
+//! team) per episode, while one is open and for the cooldown after it closes — with their
+//! lifecycle: acknowledged, actions recorded, closed by a named reviewer or dismissed, and
+//! the outcome (stayed or left) filled in from later exits.
 
 use crate::accounts::timestamp;
 use crate::connect::Store;
@@ -10,12 +12,13 @@ use crate::sql::now;
 use chrono::NaiveDate;
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
-use tenure_domain::{OrgId, PastScore, RiskBand, WarningPolicy};
+use tenure_domain::{LifecycleStep, OrgId, PastScore, RiskBand, WarningPolicy, WarningStatus};
 
 /// A warning to raise: whom it is about, why, and what to do.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewWarning {
-    pub person: String,
+    /// The person it is about; `None` for a team's warning (its team is in `groups`).
+    pub person: Option<String>,
     pub model_version: i64,
     /// What changed (the rules' triggers), as JSON.
     pub triggers: serde_json::Value,
@@ -27,14 +30,47 @@ pub struct NewWarning {
 #[derive(Debug, Clone, PartialEq)]
 pub struct WarningRecord {
     pub id: i64,
+    /// The id known outside the app (webhooks, e-mail, links): it says nothing.
+    pub public_id: String,
     pub warning: NewWarning,
     pub raised_at: String,
-    /// open, acknowledged, action_recorded, closed or dismissed.
-    pub status: String,
+    pub status: WarningStatus,
+    /// `stayed` or `left`, once known.
+    pub outcome: Option<String>,
     pub closed_at: Option<String>,
+    /// The reviewer who closed or dismissed it.
+    pub closed_by: Option<i64>,
+    pub decision: Option<String>,
+    pub reason: Option<String>,
 }
 
-const WARNING_COLUMNS: &str = "id, person_key, model_version, raised_at, triggers, drivers, status, team, department, manager, closed_at";
+/// A raised warning's ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RaisedWarning {
+    pub id: i64,
+    pub public_id: String,
+}
+
+/// One step of a warning's lifecycle as recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WarningStepRecord {
+    pub step: String,
+    pub by_user: Option<i64>,
+    pub at: String,
+    pub detail: serde_json::Value,
+}
+
+/// Which warnings a list shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WarningFilter {
+    pub status: Option<WarningStatus>,
+    /// Only warnings newer than this id (a live feed's cursor).
+    pub after_id: Option<i64>,
+    pub team: Option<String>,
+    pub limit: i64,
+}
+
+const WARNING_COLUMNS: &str = "id, person_key, model_version, raised_at, triggers, drivers, status, team, department, manager, closed_at, public_id, outcome, closed_by, decision, reason";
 
 impl Store {
     /// The organization's warning policy (the default until it sets one).
@@ -75,22 +111,61 @@ impl Store {
             .bind(org.0)
             .fetch_all(&self.pool)
             .await?;
-        let mut history: HashMap<String, Vec<PastScore>> = HashMap::new();
+        let mut by_person: HashMap<String, Vec<sqlx::any::AnyRow>> = HashMap::new();
         for r in rows {
-            let as_of: String = r.get(1);
-            let scored_at: String = r.get(2);
-            let day = if as_of.is_empty() { &scored_at } else { &as_of };
-            let on = NaiveDate::parse_from_str(day.get(..10).unwrap_or(day), "%Y-%m-%d")
-                .map_err(|e| StoreError::Corrupt(format!("score date {day:?}: {e}")))?;
-            let band: String = r.get(4);
-            history.entry(r.get(0)).or_default().push(PastScore {
-                on,
-                probability: r.get(3),
-                band: RiskBand::parse(&band)
-                    .ok_or_else(|| StoreError::Corrupt(format!("risk band {band:?}")))?,
-            });
+            by_person.entry(r.get(0)).or_default().push(r);
+        }
+        let mut history = HashMap::with_capacity(by_person.len());
+        for (person, rows) in by_person {
+            history.insert(person, past_scores(&rows)?);
         }
         Ok(history)
+    }
+
+    /// The stored scores of some people only (what re-scoring after an event compares with).
+    pub async fn score_history_of(
+        &self,
+        org: OrgId,
+        people: &[String],
+    ) -> Result<HashMap<String, Vec<PastScore>>, StoreError> {
+        let mut history = HashMap::new();
+        for person in people {
+            let rows = sqlx::query("SELECT person_key, as_of, scored_at, probability, band FROM scores WHERE org_id = $1 AND person_key = $2 AND probability IS NOT NULL")
+                .bind(org.0)
+                .bind(person)
+                .fetch_all(&self.pool)
+                .await?;
+            if !rows.is_empty() {
+                history.insert(person.clone(), past_scores(&rows)?);
+            }
+        }
+        Ok(history)
+    }
+
+    /// Whether the organization has any stored score: before its first, nothing can rise.
+    pub async fn has_scores(&self, org: OrgId) -> Result<bool, StoreError> {
+        Ok(
+            sqlx::query("SELECT 1 FROM scores WHERE org_id = $1 LIMIT 1")
+                .bind(org.0)
+                .fetch_optional(&self.pool)
+                .await?
+                .is_some(),
+        )
+    }
+
+    /// Teams with a team warning still open, or closed less than `cooldown_days` ago.
+    pub async fn teams_in_warning_episode(
+        &self,
+        org: OrgId,
+        cooldown_days: i64,
+    ) -> Result<HashSet<String>, StoreError> {
+        let since = timestamp(chrono::Utc::now() - chrono::Duration::days(cooldown_days));
+        let rows = sqlx::query("SELECT DISTINCT team FROM warnings WHERE org_id = $1 AND subject = 'team' AND team IS NOT NULL AND (closed_at IS NULL OR closed_at >= $2)")
+            .bind(org.0)
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     /// People with a warning still open, or closed less than `cooldown_days` ago.
@@ -100,7 +175,7 @@ impl Store {
         cooldown_days: i64,
     ) -> Result<HashSet<String>, StoreError> {
         let since = timestamp(chrono::Utc::now() - chrono::Duration::days(cooldown_days));
-        let rows = sqlx::query("SELECT DISTINCT person_key FROM warnings WHERE org_id = $1 AND (closed_at IS NULL OR closed_at >= $2)")
+        let rows = sqlx::query("SELECT DISTINCT person_key FROM warnings WHERE org_id = $1 AND subject = 'person' AND (closed_at IS NULL OR closed_at >= $2)")
             .bind(org.0)
             .bind(since)
             .fetch_all(&self.pool)
@@ -113,12 +188,14 @@ impl Store {
         &self,
         org: OrgId,
         warnings: &[NewWarning],
-    ) -> Result<Vec<i64>, StoreError> {
+    ) -> Result<Vec<RaisedWarning>, StoreError> {
         let raised_at = now();
         let mut tx = self.begin_write().await?;
         let mut ids = Vec::with_capacity(warnings.len());
         for w in warnings {
-            let id: i64 = sqlx::query("INSERT INTO warnings (org_id, person_key, model_version, raised_at, triggers, drivers, status, team, department, manager) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9) RETURNING id")
+            let public_id = public_id();
+            let subject = if w.person.is_some() { "person" } else { "team" };
+            let id: i64 = sqlx::query("INSERT INTO warnings (org_id, person_key, model_version, raised_at, triggers, drivers, status, team, department, manager, public_id, subject) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10, $11) RETURNING id")
                 .bind(org.0)
                 .bind(&w.person)
                 .bind(w.model_version)
@@ -128,10 +205,12 @@ impl Store {
                 .bind(&w.groups.team)
                 .bind(&w.groups.department)
                 .bind(&w.groups.manager)
+                .bind(&public_id)
+                .bind(subject)
                 .fetch_one(&mut *tx)
                 .await?
                 .get(0);
-            ids.push(id);
+            ids.push(RaisedWarning { id, public_id });
         }
         tx.commit().await?;
         Ok(ids)
@@ -139,16 +218,193 @@ impl Store {
 
     /// The organization's warnings, newest first.
     pub async fn warnings(&self, org: OrgId, limit: i64) -> Result<Vec<WarningRecord>, StoreError> {
+        self.warnings_where(
+            org,
+            &WarningFilter {
+                limit,
+                ..WarningFilter::default()
+            },
+        )
+        .await
+    }
+
+    /// The organization's warnings that pass `filter`, newest first.
+    pub async fn warnings_where(
+        &self,
+        org: OrgId,
+        filter: &WarningFilter,
+    ) -> Result<Vec<WarningRecord>, StoreError> {
         let sql = format!(
-            "SELECT {WARNING_COLUMNS} FROM warnings WHERE org_id = $1 ORDER BY id DESC LIMIT $2"
+            "SELECT {WARNING_COLUMNS} FROM warnings WHERE org_id = $1
+               AND ($2 = '' OR status = $2) AND id > $3 AND ($4 = '' OR team = $4)
+             ORDER BY id DESC LIMIT $5"
         );
         let rows = sqlx::query(&sql)
             .bind(org.0)
-            .bind(limit)
+            .bind(filter.status.map_or("", WarningStatus::key))
+            .bind(filter.after_id.unwrap_or(0))
+            .bind(filter.team.clone().unwrap_or_default())
+            .bind(filter.limit.max(1))
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(warning_from_row).collect()
     }
+
+    /// One warning by its id inside the app.
+    pub async fn warning(&self, org: OrgId, id: i64) -> Result<Option<WarningRecord>, StoreError> {
+        let sql = format!("SELECT {WARNING_COLUMNS} FROM warnings WHERE org_id = $1 AND id = $2");
+        let row = sqlx::query(&sql)
+            .bind(org.0)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(warning_from_row).transpose()
+    }
+
+    /// One warning by the opaque id its deliveries carry.
+    pub async fn warning_by_public_id(
+        &self,
+        org: OrgId,
+        public_id: &str,
+    ) -> Result<Option<WarningRecord>, StoreError> {
+        let sql =
+            format!("SELECT {WARNING_COLUMNS} FROM warnings WHERE org_id = $1 AND public_id = $2");
+        let row = sqlx::query(&sql)
+            .bind(org.0)
+            .bind(public_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(warning_from_row).transpose()
+    }
+
+    /// Takes a lifecycle step, if the warning is still where the caller saw it (`from`): two
+    /// reviewers acting at once cannot both move it. `closing` carries the decision and reason
+    /// of a close or dismissal. Returns false when the warning had moved on.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn step_warning(
+        &self,
+        org: OrgId,
+        id: i64,
+        from: WarningStatus,
+        step: LifecycleStep,
+        to: WarningStatus,
+        by_user: Option<i64>,
+        detail: &serde_json::Value,
+        closing: Option<(&str, &str)>,
+    ) -> Result<bool, StoreError> {
+        let at = now();
+        let mut tx = self.begin_write().await?;
+        let (closed_at, decision, reason) = match closing {
+            Some((decision, reason)) => (Some(at.clone()), Some(decision), Some(reason)),
+            None => (None, None, None),
+        };
+        let moved = sqlx::query("UPDATE warnings SET status = $1, closed_at = COALESCE($2, closed_at), closed_by = COALESCE($3, closed_by), decision = COALESCE($4, decision), reason = COALESCE($5, reason) WHERE org_id = $6 AND id = $7 AND status = $8")
+            .bind(to.key())
+            .bind(closed_at)
+            .bind(closing.and(by_user))
+            .bind(decision)
+            .bind(reason)
+            .bind(org.0)
+            .bind(id)
+            .bind(from.key())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if moved == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let step_key = serde_json::to_value(step).expect("a step is plain data");
+        sqlx::query("INSERT INTO warning_steps (org_id, warning_id, step, by_user, at, detail) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(org.0)
+            .bind(id)
+            .bind(step_key.as_str().unwrap_or_default())
+            .bind(by_user)
+            .bind(&at)
+            .bind(detail.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// A warning's lifecycle steps, oldest first.
+    pub async fn warning_steps(
+        &self,
+        org: OrgId,
+        id: i64,
+    ) -> Result<Vec<WarningStepRecord>, StoreError> {
+        let rows = sqlx::query("SELECT step, by_user, at, detail FROM warning_steps WHERE org_id = $1 AND warning_id = $2 ORDER BY id")
+            .bind(org.0)
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(WarningStepRecord {
+                    step: r.get(0),
+                    by_user: r.get(1),
+                    at: r.get(2),
+                    detail: serde_json::from_str(&r.get::<String, _>(3))
+                        .map_err(|e| StoreError::Corrupt(format!("warning step: {e}")))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Fills in outcomes: a warned person who later left is `left`; one still here once
+    /// `horizon_months` have passed since the warning is `stayed`. Returns how many were
+    /// filled in.
+    pub async fn settle_warning_outcomes(
+        &self,
+        org: OrgId,
+        horizon_months: i32,
+    ) -> Result<u64, StoreError> {
+        let at = now();
+        let left = sqlx::query("UPDATE warnings SET outcome = 'left', outcome_at = $1 WHERE org_id = $2 AND subject = 'person' AND outcome IS NULL AND person_key IN (SELECT p.person_key FROM people p WHERE p.org_id = $2 AND p.exit_date IS NOT NULL)")
+            .bind(&at)
+            .bind(org.0)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        let horizon_ago = timestamp(
+            chrono::Utc::now() - chrono::Duration::days(i64::from(horizon_months.max(1)) * 30),
+        );
+        let stayed = sqlx::query("UPDATE warnings SET outcome = 'stayed', outcome_at = $1 WHERE org_id = $2 AND subject = 'person' AND outcome IS NULL AND raised_at < $3")
+            .bind(&at)
+            .bind(org.0)
+            .bind(horizon_ago)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(left + stayed)
+    }
+}
+
+/// 96 random bits as hex: unguessable, and says nothing about whom or when.
+fn public_id() -> String {
+    let mut bytes = [0u8; 12];
+    getrandom::getrandom(&mut bytes).expect("the OS random generator is available");
+    hex::encode(bytes)
+}
+
+fn past_scores(rows: &[sqlx::any::AnyRow]) -> Result<Vec<PastScore>, StoreError> {
+    rows.iter()
+        .map(|r| {
+            let as_of: String = r.get(1);
+            let scored_at: String = r.get(2);
+            let day = if as_of.is_empty() { &scored_at } else { &as_of };
+            let on = NaiveDate::parse_from_str(day.get(..10).unwrap_or(day), "%Y-%m-%d")
+                .map_err(|e| StoreError::Corrupt(format!("score date {day:?}: {e}")))?;
+            let band: String = r.get(4);
+            Ok(PastScore {
+                on,
+                probability: r.get(3),
+                band: RiskBand::parse(&band)
+                    .ok_or_else(|| StoreError::Corrupt(format!("risk band {band:?}")))?,
+            })
+        })
+        .collect()
 }
 
 fn warning_from_row(r: &sqlx::any::AnyRow) -> Result<WarningRecord, StoreError> {
@@ -156,8 +412,10 @@ fn warning_from_row(r: &sqlx::any::AnyRow) -> Result<WarningRecord, StoreError> 
         serde_json::from_str(&r.get::<String, _>(i))
             .map_err(|e| StoreError::Corrupt(format!("warning {what}: {e}")))
     };
+    let status: String = r.get(6);
     Ok(WarningRecord {
         id: r.get(0),
+        public_id: r.get(11),
         warning: NewWarning {
             person: r.get(1),
             model_version: r.get(2),
@@ -170,7 +428,12 @@ fn warning_from_row(r: &sqlx::any::AnyRow) -> Result<WarningRecord, StoreError> 
             },
         },
         raised_at: r.get(3),
-        status: r.get(6),
+        status: WarningStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("warning status {status:?}")))?,
+        outcome: r.get(12),
         closed_at: r.get(10),
+        closed_by: r.get(13),
+        decision: r.get(14),
+        reason: r.get(15),
     })
 }

@@ -356,6 +356,7 @@ fn job(n: i64) -> tenure_store::NewJob {
         payload: serde_json::json!({ "n": n }),
         created_by: None,
         max_attempts: 2,
+        run_after: None,
     }
 }
 
@@ -562,7 +563,7 @@ async fn warnings_and_their_policy_read_back() {
         .await
         .unwrap();
         let warning = |person: &str| tenure_store::NewWarning {
-            person: person.into(),
+            person: Some(person.into()),
             model_version: 1,
             triggers: serde_json::json!({"what_changed": ["risk rose from medium to high"]}),
             drivers: serde_json::json!([{"factor": "pay", "action": "pay_review"}]),
@@ -575,9 +576,18 @@ async fn warnings_and_their_policy_read_back() {
         assert_eq!(ids.len(), 2);
         let listed = store.warnings(acme, 10).await.unwrap();
         assert_eq!(listed.len(), 2);
-        assert_eq!(listed[0].id, ids[1], "newest first");
+        assert_eq!(listed[0].id, ids[1].id, "newest first");
         assert_eq!(listed[1].warning, warning("7"));
-        assert_eq!(listed[1].status, "open");
+        assert_eq!(listed[1].status, tenure_domain::WarningStatus::Open);
+        assert_eq!(listed[1].public_id, ids[0].public_id);
+        assert_eq!(ids[0].public_id.len(), 24, "96 random bits");
+        assert_ne!(ids[0].public_id, ids[1].public_id);
+        // Another organization cannot find it by its public id.
+        assert!(store
+            .warning_by_public_id(other, &ids[0].public_id)
+            .await
+            .unwrap()
+            .is_none());
         assert!(store.warnings(other, 10).await.unwrap().is_empty());
         let busy = store.people_in_warning_episode(acme, 7).await.unwrap();
         assert_eq!(busy.len(), 2);

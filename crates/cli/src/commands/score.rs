@@ -73,7 +73,7 @@ pub fn describe(report: &ScoreReport, top: usize) -> String {
         thousands((report.people.len() as f64 / report.scoring_seconds.max(1e-9)) as u64),
         thousands(report.stored.written),
         thousands(report.stored.unchanged),
-        report.warnings_raised,
+        report.warnings.len(),
     );
     text.push_str(&format!(
         "\nhighest risks (a prompt for a supportive conversation, never a verdict):\n"

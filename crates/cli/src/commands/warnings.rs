@@ -37,9 +37,10 @@ pub async fn run(args: WarningsArgs) -> anyhow::Result<()> {
 
 fn to_json(w: &WarningRecord) -> serde_json::Value {
     serde_json::json!({
-        "id": w.id,
+        "id": w.public_id,
         "person": w.warning.person,
-        "status": w.status,
+        "status": w.status.key(),
+        "outcome": w.outcome,
         "raised_at": w.raised_at,
         "model_version": w.warning.model_version,
         "what_changed": w.warning.triggers["what_changed"],
@@ -61,11 +62,17 @@ fn to_text(warnings: &[WarningRecord]) -> String {
             .as_array()
             .map(|a| a.iter().filter_map(|c| c.as_str()).collect())
             .unwrap_or_default();
+        let subject = match &w.warning.person {
+            Some(person) => format!("person {person}"),
+            None => format!(
+                "team {}",
+                w.warning.groups.team.as_deref().unwrap_or_default()
+            ),
+        };
         out.push_str(&format!(
-            "\n#{} {} ({}) — {}; {}\n",
-            w.id,
-            w.warning.person,
-            w.status,
+            "\n{} {subject} ({}) — {}; {}\n",
+            w.public_id,
+            w.status.key(),
             changed.join("; "),
             w.raised_at.get(..10).unwrap_or(&w.raised_at)
         ));

@@ -1,11 +1,11 @@
-//! `tenure worker`: runs queued jobs (imports, training, scoring, pings) from the database
-//! until Ctrl-C or SIGTERM, finishing the job under way first. Run as many as the machine
+//! `tenure worker`: runs queued jobs (imports, training, scoring, re-scoring after events,
+//! deliveries, digests, pings) from the database until Ctrl-C or SIGTERM, finishing the job under way first. Run as many as the machine
 //! has room for: on PostgreSQL they share the queue, each job claimed by exactly one.
 
 use anyhow::Context;
 use clap::Args;
 use std::sync::Arc;
-use tenure_monitor::{worker_name, NoObserver, Worker, WorkerSettings};
+use tenure_monitor::{worker_name, DeliverySettings, NoObserver, Worker, WorkerSettings};
 use tenure_store::Store;
 
 #[derive(Args)]
@@ -25,17 +25,36 @@ pub struct WorkerArgs {
     /// Stop once no job is queued or running anywhere (for batch runs and cron).
     #[arg(long)]
     until_idle: bool,
+    /// The address people open tenure at: deliveries link to warnings under it.
+    #[arg(
+        long,
+        env = "TENURE_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    public_url: String,
+    /// Milliseconds before a failed delivery's first retry (each later one waits twice as long).
+    #[arg(long, env = "TENURE_DELIVERY_RETRY_MS", default_value_t = 30_000)]
+    delivery_retry_ms: u64,
+    /// Attempts before a delivery is dead (the dead-letter list).
+    #[arg(long, env = "TENURE_DELIVERY_ATTEMPTS", default_value_t = 6)]
+    delivery_attempts: i64,
 }
 
 pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     let store = Store::connect(&args.db)
         .await
         .with_context(|| format!("opening the database {}", args.db))?;
-    let settings = WorkerSettings::new(
+    let mut settings = WorkerSettings::new(
         args.name.unwrap_or_else(|| worker_name("worker")),
         args.lease_seconds,
         args.threads,
     );
+    settings.delivery = DeliverySettings {
+        public_url: args.public_url,
+        retry_base: std::time::Duration::from_millis(args.delivery_retry_ms.max(1)),
+        attempts: args.delivery_attempts.clamp(1, 50),
+        ..DeliverySettings::default()
+    };
     tracing::info!(worker = %settings.name, backend = ?store.backend(), "working");
     let worker = Worker {
         store: store.clone(),

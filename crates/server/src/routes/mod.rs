@@ -2,12 +2,15 @@
 //! JSON bodies that fail with the common error shape.
 
 pub mod accounts;
+pub mod alerts;
 pub mod audit;
 pub mod data;
+pub mod events;
 pub mod members;
 pub mod models;
 pub mod scores;
 pub mod tokens;
+pub mod warnings;
 
 use crate::error::ApiError;
 use axum::extract::rejection::{JsonRejection, QueryRejection};

@@ -445,7 +445,7 @@ pub async fn person_score(
 }
 
 /// Writes the audit rows before any score leaves the server: no row, no answer.
-async fn audit(
+pub(crate) async fn audit(
     state: &AppState,
     caller: &Caller,
     action: &str,

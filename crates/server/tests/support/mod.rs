@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod receivers;
+
 use chrono::{Duration, Utc};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -426,6 +428,35 @@ impl Client {
         self.call("get", path, None).await
     }
 
+    pub async fn put(&self, path: &str, body: Value) -> Answer {
+        self.call("put", path, Some(body)).await
+    }
+
+    /// The status of a GET whose body is a stream (server-sent events), without reading it.
+    pub async fn status_of_stream(&self, path: &str) -> u16 {
+        self.request(Method::GET, path)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    /// Opens a server-sent event stream.
+    pub async fn open_stream(&self, path: &str) -> EventStream {
+        let response = self
+            .request(Method::GET, path)
+            .header("accept", "text/event-stream")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        EventStream {
+            response,
+            buffer: String::new(),
+        }
+    }
+
     pub async fn get_text(&self, path: &str) -> String {
         let response = self.request(Method::GET, path).send().await.unwrap();
         assert_eq!(response.status().as_u16(), 200);
@@ -492,6 +523,55 @@ impl Client {
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
         panic!("job {id} did not finish");
+    }
+}
+
+/// A server-sent event stream being read.
+pub struct EventStream {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+/// One server-sent event: its name, id and data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerEvent {
+    pub event: String,
+    pub id: String,
+    pub data: String,
+}
+
+impl EventStream {
+    /// The next event (comments and keep-alives skipped), or `None` after `seconds`.
+    pub async fn next(&mut self, seconds: u64) -> Option<ServerEvent> {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut event = ServerEvent {
+                    event: String::new(),
+                    id: String::new(),
+                    data: String::new(),
+                };
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        event.event = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("id:") {
+                        event.id = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        event.data.push_str(v.trim_start());
+                    }
+                }
+                if !event.event.is_empty() || !event.data.is_empty() {
+                    return Some(event);
+                }
+                continue;
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk()).await;
+            match chunk {
+                Ok(Ok(Some(bytes))) => self.buffer.push_str(&String::from_utf8_lossy(&bytes)),
+                _ => return None,
+            }
+        }
     }
 }
 

@@ -1,0 +1,527 @@
+//! Delivery of warnings outside the app: signed webhooks and e-mail (each warning at once, or
+//! a daily digest). What leaves carries an opaque warning id and a link into tenure — never a
+//! name, a score or a driver — so a message read by the wrong eyes says nothing about anyone.
+//! Each delivery is a queued job; a failure is retried with exponential backoff, and one that
+//! used up its attempts is dead (the dead-letter list) until someone replays it.
+
+use crate::worker::JobSpec;
+use chrono::{DateTime, Timelike, Utc};
+use hmac::{Hmac, Mac};
+use lettre::message::header::ContentType;
+use lettre::message::Mailbox;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::Sha256;
+use std::sync::OnceLock;
+use std::time::Duration;
+use tenure_domain::OrgId;
+use tenure_store::{Channel, DeliveryRecord, RaisedWarning, Store, StoreError};
+
+/// Where links in deliveries point, and how hard to try.
+#[derive(Debug, Clone)]
+pub struct DeliverySettings {
+    /// The address people open tenure at, e.g. `https://tenure.example.org`.
+    pub public_url: String,
+    /// The wait before the first retry; each later one waits twice as long.
+    pub retry_base: Duration,
+    /// Attempts before a delivery is dead.
+    pub attempts: i64,
+    /// How long a webhook receiver or mail server may take to answer.
+    pub timeout: Duration,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> DeliverySettings {
+        DeliverySettings {
+            public_url: "http://127.0.0.1:8080".into(),
+            retry_base: Duration::from_secs(30),
+            attempts: 6,
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl DeliverySettings {
+    /// The wait after failed attempt `attempt` (1-based): base × 2^(attempt−1), at most a day.
+    pub fn backoff(&self, attempt: i64) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.clamp(1, 20) as u32 - 1);
+        (self.retry_base * factor).min(Duration::from_secs(86_400))
+    }
+
+    fn link(&self, public_id: &str) -> String {
+        format!(
+            "{}/warnings/{public_id}",
+            self.public_url.trim_end_matches('/')
+        )
+    }
+}
+
+/// How an organization's warnings go out by e-mail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    #[serde(default)]
+    pub security: SmtpSecurity,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    pub from: String,
+    pub to: Vec<String>,
+    #[serde(default)]
+    pub mode: EmailMode,
+    /// The hour (UTC) the daily digest goes out.
+    #[serde(default = "eight")]
+    pub digest_hour_utc: u32,
+}
+
+fn eight() -> u32 {
+    8
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpSecurity {
+    /// Plain SMTP: only for a relay on the same host or network.
+    None,
+    #[default]
+    Starttls,
+    Tls,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailMode {
+    #[default]
+    Immediate,
+    DailyDigest,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EmailSettingsError {
+    #[error("{0:?} is not an e-mail address")]
+    Address(String),
+    #[error("name at least one recipient in `to`")]
+    NoRecipients,
+    #[error("the SMTP host and port must be given")]
+    NoServer,
+    #[error("the digest hour is 0 to 23 (UTC), not {0}")]
+    Hour(u32),
+}
+
+impl EmailSettings {
+    pub fn validate(&self) -> Result<(), EmailSettingsError> {
+        if self.smtp_host.trim().is_empty() || self.smtp_port == 0 {
+            return Err(EmailSettingsError::NoServer);
+        }
+        if self.to.is_empty() {
+            return Err(EmailSettingsError::NoRecipients);
+        }
+        for address in std::iter::once(&self.from).chain(&self.to) {
+            address
+                .parse::<Mailbox>()
+                .map_err(|_| EmailSettingsError::Address(address.clone()))?;
+        }
+        if self.digest_hour_utc > 23 {
+            return Err(EmailSettingsError::Hour(self.digest_hour_utc));
+        }
+        Ok(())
+    }
+}
+
+/// The webhook body for a raised warning: its opaque id and a link, nothing more.
+pub fn warning_body(public_id: &str, settings: &DeliverySettings) -> serde_json::Value {
+    json!({
+        "type": "warning.raised",
+        "warning": public_id,
+        "link": settings.link(public_id),
+    })
+}
+
+/// `v1=` and the hex HMAC-SHA256, keyed by the webhook's secret, of `timestamp.body`: the
+/// receiver recomputes it, and rejects old timestamps to stop replays.
+pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    format!("v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Records a delivery for each webhook (and each e-mail, when sent at once) of every raised
+/// warning, and returns the jobs that make them; a daily digest is scheduled instead when the
+/// organization asked for one.
+pub async fn fan_out(
+    store: &Store,
+    org: OrgId,
+    raised: &[RaisedWarning],
+    settings: &DeliverySettings,
+) -> Result<Vec<(JobSpec, Option<DateTime<Utc>>)>, StoreError> {
+    if raised.is_empty() {
+        return Ok(Vec::new());
+    }
+    let webhooks = store.webhooks(org).await?;
+    let email = email_settings(store, org).await?;
+    let mut jobs = Vec::new();
+    for warning in raised {
+        let body = warning_body(&warning.public_id, settings);
+        for hook in &webhooks {
+            let id = store
+                .create_delivery(org, Some(warning.id), Channel::Webhook(hook.id), &body)
+                .await?;
+            jobs.push((JobSpec::Deliver { delivery: id }, None));
+        }
+        if email
+            .as_ref()
+            .is_some_and(|e| e.mode == EmailMode::Immediate)
+        {
+            let id = store
+                .create_delivery(org, Some(warning.id), Channel::Email, &body)
+                .await?;
+            jobs.push((JobSpec::Deliver { delivery: id }, None));
+        }
+    }
+    if let Some(email) = email.filter(|e| e.mode == EmailMode::DailyDigest) {
+        if !store.has_queued_job(org, "digest").await? {
+            jobs.push((
+                JobSpec::Digest,
+                Some(next_digest(Utc::now(), email.digest_hour_utc)),
+            ));
+        }
+    }
+    Ok(jobs)
+}
+
+async fn email_settings(store: &Store, org: OrgId) -> Result<Option<EmailSettings>, StoreError> {
+    store
+        .email_settings(org)
+        .await?
+        .map(|v| {
+            serde_json::from_value(v)
+                .map_err(|e| StoreError::Corrupt(format!("e-mail settings: {e}")))
+        })
+        .transpose()
+}
+
+/// The next time the digest hour comes round.
+fn next_digest(now: DateTime<Utc>, hour: u32) -> DateTime<Utc> {
+    let today = now
+        .date_naive()
+        .and_hms_opt(hour.min(23), 0, 0)
+        .expect("a valid hour")
+        .and_utc();
+    if today > now && now.hour() < hour {
+        today
+    } else {
+        today + chrono::Duration::days(1)
+    }
+}
+
+/// How one attempt went.
+#[derive(Debug)]
+pub enum Attempt {
+    Delivered,
+    /// Failed; `dead` when it was the last attempt.
+    Failed {
+        error: String,
+        dead: bool,
+    },
+}
+
+/// Makes one attempt at a delivery and records it.
+pub async fn attempt_delivery(
+    store: &Store,
+    org: OrgId,
+    delivery: i64,
+    attempt: i64,
+    settings: &DeliverySettings,
+) -> Result<Attempt, String> {
+    let record = store
+        .delivery(org, delivery)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("the delivery is gone")?;
+    if record.status == "delivered" {
+        return Ok(Attempt::Delivered);
+    }
+    let sent = send(store, org, &record, settings).await;
+    let dead = attempt >= settings.attempts;
+    let outcome = match &sent {
+        Ok(()) => Ok(()),
+        Err(error) => Err((error.as_str(), dead)),
+    };
+    store
+        .record_delivery_attempt(org, delivery, outcome)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(match sent {
+        Ok(()) => Attempt::Delivered,
+        Err(error) => Attempt::Failed { error, dead },
+    })
+}
+
+async fn send(
+    store: &Store,
+    org: OrgId,
+    record: &DeliveryRecord,
+    settings: &DeliverySettings,
+) -> Result<(), String> {
+    match record.channel {
+        Channel::Webhook(id) => {
+            let hook = store
+                .webhook(org, id)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or("the webhook is gone")?;
+            post_webhook(&hook.url, &hook.secret, record.id, &record.body, settings).await
+        }
+        Channel::Email => {
+            let email = email_settings(store, org)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or("e-mail is no longer set up for the organization")?;
+            let (subject, text) = email_text(&record.body);
+            send_email(&email, &subject, &text, settings).await
+        }
+    }
+}
+
+async fn post_webhook(
+    url: &str,
+    secret: &str,
+    delivery: i64,
+    body: &serde_json::Value,
+    settings: &DeliverySettings,
+) -> Result<(), String> {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    let client = CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .user_agent(concat!("tenure/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("an HTTP client with rustls")
+    });
+    let bytes = body.to_string().into_bytes();
+    let timestamp = Utc::now().timestamp();
+    let response = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("tenure-delivery", delivery.to_string())
+        .header("tenure-timestamp", timestamp.to_string())
+        .header("tenure-signature", signature(secret, timestamp, &bytes))
+        .body(bytes)
+        .send()
+        .await
+        .map_err(|e| format!("the receiver could not be reached: {e}"))?;
+    let status = response.status();
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(format!("the receiver answered {status}"))
+    }
+}
+
+/// A message's subject and text from what a delivery carries: ids and links only.
+fn email_text(body: &serde_json::Value) -> (String, String) {
+    const FOOTER: &str = "This message carries no names or scores. Open the link and sign in to read it; what you see there is confidential and every view is recorded.";
+    match body.get("type").and_then(|t| t.as_str()) {
+        Some("digest") => {
+            let links: Vec<String> = body["links"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|l| l.as_str().map(|l| format!("  {l}")))
+                .collect();
+            (
+                format!("tenure: {} new warnings", links.len()),
+                format!(
+                    "{} warnings were raised since the last digest:\n\n{}\n\n{FOOTER}\n",
+                    links.len(),
+                    links.join("\n")
+                ),
+            )
+        }
+        _ => {
+            let id = body["warning"].as_str().unwrap_or_default();
+            let link = body["link"].as_str().unwrap_or_default();
+            (
+                "tenure: a new warning needs your attention".into(),
+                format!("A warning was raised (id {id}).\n\n  {link}\n\n{FOOTER}\n"),
+            )
+        }
+    }
+}
+
+async fn send_email(
+    email: &EmailSettings,
+    subject: &str,
+    text: &str,
+    settings: &DeliverySettings,
+) -> Result<(), String> {
+    let mut message = Message::builder()
+        .from(email.from.parse::<Mailbox>().map_err(|e| e.to_string())?)
+        .subject(subject)
+        .header(ContentType::TEXT_PLAIN);
+    for to in &email.to {
+        message = message.to(to.parse::<Mailbox>().map_err(|e| e.to_string())?);
+    }
+    let message = message.body(text.to_owned()).map_err(|e| e.to_string())?;
+    let builder = match email.security {
+        SmtpSecurity::None => {
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&email.smtp_host)
+        }
+        SmtpSecurity::Starttls => {
+            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&email.smtp_host)
+                .map_err(|e| e.to_string())?
+        }
+        SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&email.smtp_host)
+            .map_err(|e| e.to_string())?,
+    };
+    let mut builder = builder
+        .port(email.smtp_port)
+        .timeout(Some(settings.timeout));
+    if let (Some(user), Some(password)) = (&email.username, &email.password) {
+        builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+    }
+    builder
+        .build()
+        .send(message)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("the mail server refused: {e}"))
+}
+
+/// Sends the daily digest: every warning no e-mail has carried yet, as links.
+pub async fn send_digest(
+    store: &Store,
+    org: OrgId,
+    settings: &DeliverySettings,
+) -> Result<usize, String> {
+    let email = email_settings(store, org)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("e-mail is no longer set up for the organization")?;
+    let waiting = store
+        .warnings_not_emailed(org)
+        .await
+        .map_err(|e| e.to_string())?;
+    if waiting.is_empty() {
+        return Ok(0);
+    }
+    let body = json!({
+        "type": "digest",
+        "warnings": waiting.iter().map(|(_, p)| p).collect::<Vec<_>>(),
+        "links": waiting.iter().map(|(_, p)| settings.link(p)).collect::<Vec<_>>(),
+    });
+    let (subject, text) = email_text(&body);
+    send_email(&email, &subject, &text, settings).await?;
+    let id = store
+        .create_delivery(org, None, Channel::Email, &body)
+        .await
+        .map_err(|e| e.to_string())?;
+    store
+        .record_delivery_attempt(org, id, Ok(()))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(waiting.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signature_is_hmac_sha256_of_timestamp_dot_body() {
+        // RFC 4231-style check against an independent computation: key "key", message
+        // "1700000000.{}".
+        let signed = signature("key", 1_700_000_000, b"{}");
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"key").unwrap();
+        mac.update(b"1700000000.{}");
+        assert_eq!(
+            signed,
+            format!("v1={}", hex::encode(mac.finalize().into_bytes()))
+        );
+        assert_ne!(signed, signature("other", 1_700_000_000, b"{}"));
+        assert_ne!(signed, signature("key", 1_700_000_001, b"{}"));
+    }
+
+    #[test]
+    fn backoff_doubles_from_the_base() {
+        let settings = DeliverySettings {
+            retry_base: Duration::from_millis(100),
+            ..DeliverySettings::default()
+        };
+        let waits: Vec<u128> = (1..=4).map(|a| settings.backoff(a).as_millis()).collect();
+        assert_eq!(waits, [100, 200, 400, 800]);
+        assert_eq!(
+            DeliverySettings::default().backoff(60),
+            Duration::from_secs(86_400)
+        );
+    }
+
+    #[test]
+    fn what_leaves_carries_an_id_and_a_link_only() {
+        let settings = DeliverySettings {
+            public_url: "https://hr.example.org/".into(),
+            ..DeliverySettings::default()
+        };
+        let body = warning_body("9f2c", &settings);
+        assert_eq!(
+            body,
+            json!({"type": "warning.raised", "warning": "9f2c", "link": "https://hr.example.org/warnings/9f2c"})
+        );
+        let (subject, text) = email_text(&body);
+        assert!(!subject.contains("9f2c"));
+        assert!(text.contains("https://hr.example.org/warnings/9f2c"));
+    }
+
+    #[test]
+    fn digests_go_out_at_the_next_digest_hour() {
+        let at = |h, m| {
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 29)
+                .unwrap()
+                .and_hms_opt(h, m, 0)
+                .unwrap()
+                .and_utc()
+        };
+        assert_eq!(next_digest(at(6, 30), 8), at(8, 0));
+        assert_eq!(
+            next_digest(at(8, 30), 8),
+            at(8, 0) + chrono::Duration::days(1)
+        );
+    }
+
+    #[test]
+    fn email_settings_are_checked() {
+        let settings = EmailSettings {
+            smtp_host: "mail.example.org".into(),
+            smtp_port: 587,
+            security: SmtpSecurity::Starttls,
+            username: None,
+            password: None,
+            from: "tenure@example.org".into(),
+            to: vec!["hr@example.org".into()],
+            mode: EmailMode::Immediate,
+            digest_hour_utc: 8,
+        };
+        assert_eq!(settings.validate(), Ok(()));
+        let bad = EmailSettings {
+            to: vec!["not an address".into()],
+            ..settings.clone()
+        };
+        assert_eq!(
+            bad.validate(),
+            Err(EmailSettingsError::Address("not an address".into()))
+        );
+        let none = EmailSettings {
+            to: vec![],
+            ..settings
+        };
+        assert_eq!(none.validate(), Err(EmailSettingsError::NoRecipients));
+    }
+}

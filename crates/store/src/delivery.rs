@@ -1,0 +1,272 @@
+//! Where warnings go and what happened on the way: an organization's webhooks (each with the
+//! secret its deliveries are signed with) and e-mail settings, and every delivery — one message
+//! to one destination — with its attempts, last error and status. A delivery that used up its
+//! attempts is dead, which is the dead-letter list, until someone replays it.
+
+use crate::connect::Store;
+use crate::error::StoreError;
+use crate::sql::now;
+use sqlx::Row;
+use tenure_domain::OrgId;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Webhook {
+    pub id: i64,
+    pub url: String,
+    pub secret: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Webhook(i64),
+    Email,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryRecord {
+    pub id: i64,
+    pub warning_id: Option<i64>,
+    pub channel: Channel,
+    /// Exactly what is sent (no names, no scores).
+    pub body: serde_json::Value,
+    /// pending, delivered or dead.
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub delivered_at: Option<String>,
+}
+
+const DELIVERY_COLUMNS: &str =
+    "id, warning_id, channel, webhook_id, body, status, attempts, last_error, created_at, delivered_at";
+
+impl Store {
+    /// Adds a webhook with a fresh signing secret; returns it.
+    pub async fn add_webhook(
+        &self,
+        org: OrgId,
+        url: &str,
+        created_by: Option<i64>,
+    ) -> Result<Webhook, StoreError> {
+        let mut bytes = [0u8; 32];
+        getrandom::getrandom(&mut bytes).expect("the OS random generator is available");
+        let secret = format!("whsec_{}", hex::encode(bytes));
+        let created_at = now();
+        let id: i64 = sqlx::query("INSERT INTO webhooks (org_id, url, secret, created_at, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+            .bind(org.0)
+            .bind(url)
+            .bind(&secret)
+            .bind(&created_at)
+            .bind(created_by)
+            .fetch_one(&self.pool)
+            .await?
+            .get(0);
+        Ok(Webhook {
+            id,
+            url: url.to_owned(),
+            secret,
+            created_at,
+        })
+    }
+
+    /// The organization's webhooks still in use.
+    pub async fn webhooks(&self, org: OrgId) -> Result<Vec<Webhook>, StoreError> {
+        let rows = sqlx::query("SELECT id, url, secret, created_at FROM webhooks WHERE org_id = $1 AND removed_at IS NULL ORDER BY id")
+            .bind(org.0)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(webhook_from_row).collect())
+    }
+
+    /// A webhook by id, removed or not (a delivery to it can still be replayed).
+    pub async fn webhook(&self, org: OrgId, id: i64) -> Result<Option<Webhook>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, url, secret, created_at FROM webhooks WHERE org_id = $1 AND id = $2",
+        )
+        .bind(org.0)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(webhook_from_row))
+    }
+
+    /// Stops sending to a webhook; returns false if there was none to remove.
+    pub async fn remove_webhook(&self, org: OrgId, id: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE webhooks SET removed_at = $1 WHERE org_id = $2 AND id = $3 AND removed_at IS NULL")
+            .bind(now())
+            .bind(org.0)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The organization's e-mail settings (as the monitor's delivery reads them), if set.
+    pub async fn email_settings(
+        &self,
+        org: OrgId,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        let row = sqlx::query("SELECT settings FROM email_settings WHERE org_id = $1")
+            .bind(org.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            serde_json::from_str(&r.get::<String, _>(0))
+                .map_err(|e| StoreError::Corrupt(format!("e-mail settings: {e}")))
+        })
+        .transpose()
+    }
+
+    pub async fn set_email_settings(
+        &self,
+        org: OrgId,
+        settings: Option<&serde_json::Value>,
+    ) -> Result<(), StoreError> {
+        match settings {
+            Some(settings) => {
+                sqlx::query("INSERT INTO email_settings (org_id, settings, updated_at) VALUES ($1, $2, $3) ON CONFLICT (org_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at")
+                    .bind(org.0)
+                    .bind(settings.to_string())
+                    .bind(now())
+                    .execute(&self.pool)
+                    .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM email_settings WHERE org_id = $1")
+                    .bind(org.0)
+                    .execute(&self.pool)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a delivery to make; returns its id.
+    pub async fn create_delivery(
+        &self,
+        org: OrgId,
+        warning_id: Option<i64>,
+        channel: Channel,
+        body: &serde_json::Value,
+    ) -> Result<i64, StoreError> {
+        let (name, webhook) = match channel {
+            Channel::Webhook(id) => ("webhook", Some(id)),
+            Channel::Email => ("email", None),
+        };
+        Ok(sqlx::query("INSERT INTO deliveries (org_id, warning_id, channel, webhook_id, body, status, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id")
+            .bind(org.0)
+            .bind(warning_id)
+            .bind(name)
+            .bind(webhook)
+            .bind(body.to_string())
+            .bind(now())
+            .fetch_one(&self.pool)
+            .await?
+            .get(0))
+    }
+
+    pub async fn delivery(
+        &self,
+        org: OrgId,
+        id: i64,
+    ) -> Result<Option<DeliveryRecord>, StoreError> {
+        let sql =
+            format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE org_id = $1 AND id = $2");
+        let row = sqlx::query(&sql)
+            .bind(org.0)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(delivery_from_row).transpose()
+    }
+
+    /// The organization's deliveries, newest first; only those with `status` when given
+    /// (`dead`: the dead-letter list).
+    pub async fn deliveries(
+        &self,
+        org: OrgId,
+        status: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let sql = format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE org_id = $1 AND ($2 = '' OR status = $2) ORDER BY id DESC LIMIT $3");
+        let rows = sqlx::query(&sql)
+            .bind(org.0)
+            .bind(status.unwrap_or_default())
+            .bind(limit.max(1))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(delivery_from_row).collect()
+    }
+
+    /// Records one attempt: delivered, failed for now, or failed for good (dead).
+    pub async fn record_delivery_attempt(
+        &self,
+        org: OrgId,
+        id: i64,
+        outcome: Result<(), (&str, bool)>,
+    ) -> Result<(), StoreError> {
+        let (status, error, delivered_at) = match outcome {
+            Ok(()) => ("delivered", None, Some(now())),
+            Err((error, dead)) => (if dead { "dead" } else { "pending" }, Some(error), None),
+        };
+        sqlx::query("UPDATE deliveries SET status = $1, attempts = attempts + 1, last_error = COALESCE($2, last_error), delivered_at = $3 WHERE org_id = $4 AND id = $5")
+            .bind(status)
+            .bind(error)
+            .bind(delivered_at)
+            .bind(org.0)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Puts a dead delivery back to pending for a replay; false if it was not dead.
+    pub async fn revive_delivery(&self, org: OrgId, id: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE deliveries SET status = 'pending' WHERE org_id = $1 AND id = $2 AND status = 'dead'")
+            .bind(org.0)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Warnings raised since `after_id` that no e-mail has carried yet (a digest's content).
+    pub async fn warnings_not_emailed(&self, org: OrgId) -> Result<Vec<(i64, String)>, StoreError> {
+        let rows = sqlx::query("SELECT w.id, w.public_id FROM warnings w WHERE w.org_id = $1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.org_id = w.org_id AND d.channel = 'email' AND (d.warning_id = w.id OR d.body LIKE '%' || w.public_id || '%')) ORDER BY w.id")
+            .bind(org.0)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+}
+
+fn webhook_from_row(r: &sqlx::any::AnyRow) -> Webhook {
+    Webhook {
+        id: r.get(0),
+        url: r.get(1),
+        secret: r.get(2),
+        created_at: r.get(3),
+    }
+}
+
+fn delivery_from_row(r: &sqlx::any::AnyRow) -> Result<DeliveryRecord, StoreError> {
+    let channel: String = r.get(2);
+    let channel = match (channel.as_str(), r.get::<Option<i64>, _>(3)) {
+        ("webhook", Some(id)) => Channel::Webhook(id),
+        ("email", _) => Channel::Email,
+        (other, _) => return Err(StoreError::Corrupt(format!("delivery channel {other:?}"))),
+    };
+    Ok(DeliveryRecord {
+        id: r.get(0),
+        warning_id: r.get(1),
+        channel,
+        body: serde_json::from_str(&r.get::<String, _>(4))
+            .map_err(|e| StoreError::Corrupt(format!("delivery body: {e}")))?,
+        status: r.get(5),
+        attempts: r.get(6),
+        last_error: r.get(7),
+        created_at: r.get(8),
+        delivered_at: r.get(9),
+    })
+}

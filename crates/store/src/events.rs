@@ -1,0 +1,323 @@
+//! HR events: each changes one person's current state — their latest snapshot — in the same
+//! transaction that records it with what it changed, before and after. An exit closes the
+//! person's record. What else an event touches (the leaver's teammates) is read here too, and
+//! so is the narrow slice of data that re-scoring the touched people needs.
+
+use crate::connect::Store;
+use crate::error::StoreError;
+use crate::snapshots::StoredSnapshot;
+use crate::sql::now;
+use chrono::NaiveDate;
+use serde_json::{json, Map, Value as Json};
+use sqlx::Row;
+use std::collections::{BTreeMap, HashSet};
+use tenure_domain::{ColumnKind, EventEffect, OrgId};
+
+/// An event checked against the organization's data, ready to apply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub person: String,
+    pub kind: &'static str,
+    pub effective: NaiveDate,
+    pub effect: EventEffect,
+    pub created_by: Option<i64>,
+}
+
+/// What applying an event did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppliedEvent {
+    pub id: i64,
+    pub person: String,
+    /// The snapshot it changed ('' for undated exports).
+    pub as_of: String,
+    /// Column → [before, after]; for an exit, its date, kind and whether voluntary.
+    pub changes: Json,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    pub id: i64,
+    pub person: String,
+    pub kind: String,
+    pub effective: String,
+    pub changes: Json,
+    pub as_of: String,
+    pub received_at: String,
+}
+
+impl Store {
+    /// The columns the organization's data holds, with their kinds (the latest import's
+    /// kind wins where imports disagree).
+    pub async fn column_kinds(
+        &self,
+        org: OrgId,
+    ) -> Result<BTreeMap<String, ColumnKind>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT value_kinds FROM imports WHERE org_id = $1 AND status = 'complete' ORDER BY id",
+        )
+        .bind(org.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut kinds = BTreeMap::new();
+        for r in rows {
+            let these: BTreeMap<String, ColumnKind> = serde_json::from_str(&r.get::<String, _>(0))
+                .map_err(|e| StoreError::Corrupt(format!("import kinds: {e}")))?;
+            kinds.extend(these);
+        }
+        Ok(kinds)
+    }
+
+    /// Applies events in one transaction: all land or none does.
+    pub async fn apply_events(
+        &self,
+        org: OrgId,
+        events: &[NewEvent],
+    ) -> Result<Vec<AppliedEvent>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let received_at = now();
+        let mut applied = Vec::with_capacity(events.len());
+        for event in events {
+            applied.push(apply(&mut tx, org, event, &received_at).await?);
+        }
+        tx.commit().await?;
+        Ok(applied)
+    }
+
+    /// The organization's events, newest first.
+    pub async fn events(&self, org: OrgId, limit: i64) -> Result<Vec<EventRecord>, StoreError> {
+        let rows = sqlx::query("SELECT id, person_key, kind, effective, changes, applied_as_of, received_at FROM events WHERE org_id = $1 ORDER BY id DESC LIMIT $2")
+            .bind(org.0)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(EventRecord {
+                    id: r.get(0),
+                    person: r.get(1),
+                    kind: r.get(2),
+                    effective: r.get(3),
+                    changes: serde_json::from_str(&r.get::<String, _>(4))
+                        .map_err(|e| StoreError::Corrupt(format!("event changes: {e}")))?,
+                    as_of: r.get(5),
+                    received_at: r.get(6),
+                })
+            })
+            .collect()
+    }
+
+    /// People still employed whose latest snapshot puts them in `team` (by `team_column`),
+    /// other than `except`.
+    pub async fn teammates(
+        &self,
+        org: OrgId,
+        team_column: &str,
+        except: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let Some((as_of, inputs)) = latest_row(&self.pool, org, except).await? else {
+            return Ok(Vec::new());
+        };
+        let Some(team) = inputs.get(team_column).filter(|v| !v.is_null()).cloned() else {
+            return Ok(Vec::new());
+        };
+        let rows = sqlx::query("SELECT s.person_key, s.inputs FROM snapshots s JOIN people p ON p.org_id = s.org_id AND p.person_key = s.person_key WHERE s.org_id = $1 AND s.as_of = $2 AND p.exit_date IS NULL AND p.last_as_of = s.as_of AND s.person_key <> $3")
+            .bind(org.0)
+            .bind(&as_of)
+            .bind(except)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut mates = Vec::new();
+        for r in rows {
+            let inputs: Map<String, Json> = serde_json::from_str(&r.get::<String, _>(1))
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            if inputs.get(team_column) == Some(&team) {
+                mates.push(r.get(0));
+            }
+        }
+        Ok(mates)
+    }
+
+    /// What re-scoring `people` needs: their whole histories, everyone's snapshots in the
+    /// months those histories end (for peer and team medians), and the last snapshot of
+    /// everyone who left voluntarily in the `window_months` before (for teammates' exits).
+    pub async fn snapshots_for_rescoring(
+        &self,
+        org: OrgId,
+        people: &[String],
+        window_months: u32,
+    ) -> Result<Vec<StoredSnapshot>, StoreError> {
+        let wanted: HashSet<&str> = people.iter().map(String::as_str).collect();
+        let mut rows = Vec::new();
+        for person in &wanted {
+            rows.extend(self.snapshot_rows(org, "s.person_key = $2", person).await?);
+        }
+        let months = latest_months_of(&rows);
+        for month in &months {
+            rows.extend(self.snapshot_rows(org, "s.as_of = $2", month).await?);
+        }
+        let since = months
+            .iter()
+            .max()
+            .and_then(|last| NaiveDate::parse_from_str(last, "%Y-%m-%d").ok())
+            .and_then(|d| d.checked_sub_months(chrono::Months::new(window_months)));
+        if let Some(since) = since {
+            let leavers = "s.person_key IN (SELECT person_key FROM people WHERE org_id = $1 AND exit_voluntary = 1 AND exit_date >= $2) AND s.as_of = (SELECT MAX(l.as_of) FROM snapshots l WHERE l.org_id = s.org_id AND l.person_key = s.person_key)";
+            rows.extend(self.snapshot_rows(org, leavers, &since.to_string()).await?);
+        }
+        let kinds = self.value_kinds(org).await?;
+        let mut seen = HashSet::new();
+        let mut snapshots = Vec::new();
+        for r in &rows {
+            if seen.insert((r.get::<String, _>(0), r.get::<String, _>(1))) {
+                snapshots.push(crate::snapshots::stored_snapshot(r, &kinds)?);
+            }
+        }
+        snapshots.sort_by(|a, b| {
+            (a.snapshot.person.as_str(), a.snapshot.as_of)
+                .cmp(&(b.snapshot.person.as_str(), b.snapshot.as_of))
+        });
+        Ok(snapshots)
+    }
+
+    async fn snapshot_rows(
+        &self,
+        org: OrgId,
+        condition: &str,
+        bind: &str,
+    ) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM snapshots s WHERE s.org_id = $1 AND {condition}",
+            crate::snapshots::SNAPSHOT_COLUMNS
+        );
+        Ok(sqlx::query(&sql)
+            .bind(org.0)
+            .bind(bind)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+}
+
+fn latest_months_of(rows: &[sqlx::any::AnyRow]) -> Vec<String> {
+    let mut latest: BTreeMap<String, String> = BTreeMap::new();
+    for r in rows {
+        let person: String = r.get(0);
+        let as_of: String = r.get(1);
+        let entry = latest.entry(person).or_default();
+        if as_of > *entry {
+            *entry = as_of;
+        }
+    }
+    let months: HashSet<String> = latest.into_values().filter(|d| !d.is_empty()).collect();
+    months.into_iter().collect()
+}
+
+async fn latest_row(
+    conn: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    org: OrgId,
+    person: &str,
+) -> Result<Option<(String, Map<String, Json>)>, StoreError> {
+    let row = sqlx::query("SELECT as_of, inputs FROM snapshots WHERE org_id = $1 AND person_key = $2 ORDER BY as_of DESC LIMIT 1")
+        .bind(org.0)
+        .bind(person)
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| {
+        let inputs = serde_json::from_str(&r.get::<String, _>(1))
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok((r.get(0), inputs))
+    })
+    .transpose()
+}
+
+async fn apply(
+    tx: &mut sqlx::AnyConnection,
+    org: OrgId,
+    event: &NewEvent,
+    received_at: &str,
+) -> Result<AppliedEvent, StoreError> {
+    let left: Option<Option<String>> =
+        sqlx::query("SELECT exit_date FROM people WHERE org_id = $1 AND person_key = $2")
+            .bind(org.0)
+            .bind(&event.person)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.get(0));
+    match left {
+        None => return Err(StoreError::UnknownPerson(event.person.clone())),
+        Some(Some(on)) => {
+            return Err(StoreError::PersonLeft {
+                person: event.person.clone(),
+                on,
+            })
+        }
+        Some(None) => {}
+    }
+    let (as_of, mut inputs) = latest_row(&mut *tx, org, &event.person)
+        .await?
+        .ok_or_else(|| StoreError::UnknownPerson(event.person.clone()))?;
+    let changes = match &event.effect {
+        EventEffect::Values(values) => {
+            let mut changes = Map::new();
+            for (column, value) in values {
+                let after = serde_json::to_value(value).expect("values serialise");
+                let before = inputs
+                    .insert(column.clone(), after.clone())
+                    .unwrap_or(Json::Null);
+                changes.insert(column.clone(), json!([before, after]));
+            }
+            let text = Json::Object(inputs).to_string();
+            sqlx::query("UPDATE snapshots SET inputs = $1, fingerprint = $2 WHERE org_id = $3 AND person_key = $4 AND as_of = $5")
+                .bind(&text)
+                .bind(fingerprint(&text))
+                .bind(org.0)
+                .bind(&event.person)
+                .bind(&as_of)
+                .execute(&mut *tx)
+                .await?;
+            Json::Object(changes)
+        }
+        EventEffect::Exit { kind, voluntary } => {
+            let date = event.effective.to_string();
+            let voluntary = i64::from(*voluntary);
+            for table in ["people", "snapshots"] {
+                let sql = format!("UPDATE {table} SET exit_date = $1, exit_kind = $2, exit_voluntary = $3 WHERE org_id = $4 AND person_key = $5");
+                sqlx::query(&sql)
+                    .bind(&date)
+                    .bind(kind)
+                    .bind(voluntary)
+                    .bind(org.0)
+                    .bind(&event.person)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            json!({"exit_date": date, "exit_kind": kind, "voluntary": voluntary == 1})
+        }
+    };
+    let id: i64 = sqlx::query("INSERT INTO events (org_id, person_key, kind, effective, changes, applied_as_of, received_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
+        .bind(org.0)
+        .bind(&event.person)
+        .bind(event.kind)
+        .bind(event.effective.to_string())
+        .bind(changes.to_string())
+        .bind(&as_of)
+        .bind(received_at)
+        .bind(event.created_by)
+        .fetch_one(&mut *tx)
+        .await?
+        .get(0);
+    Ok(AppliedEvent {
+        id,
+        person: event.person.clone(),
+        as_of,
+        changes,
+    })
+}
+
+/// A changed row's fingerprint: it no longer matches the file it came from, so a re-import
+/// of that file shows the difference instead of silently undoing the event.
+fn fingerprint(inputs: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(
+        format!("event\u{1f}{inputs}").as_bytes(),
+    ))
+}
