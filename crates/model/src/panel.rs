@@ -521,6 +521,13 @@ fn group_medians(
         .collect()
 }
 
+/// The groups a snapshot's person is compared with in its month: peers (for "against peers")
+/// and team (for the team's medians and exits). Anyone sharing neither with a person leaves
+/// that person's features unchanged, so re-scoring a few people needs only these groups.
+pub fn comparison_groups(snapshot: &Snapshot, roles: &RoleColumns) -> [Option<String>; 2] {
+    [peer_group(snapshot, roles), team_of(snapshot, roles)]
+}
+
 /// Peers are people of the same level in the same department (a pay band), or of the same
 /// level, or of the same department — whichever the mapping can tell.
 fn peer_group(snapshot: &Snapshot, roles: &RoleColumns) -> Option<String> {

@@ -226,19 +226,21 @@ fn next_digest(now: DateTime<Utc>, hour: u32) -> DateTime<Utc> {
 #[derive(Debug)]
 pub enum Attempt {
     Delivered,
-    /// Failed; `dead` when it was the last attempt.
+    /// Failed; `dead` when it was the last attempt; `attempt` counts from 1.
     Failed {
         error: String,
         dead: bool,
+        attempt: i64,
     },
 }
 
-/// Makes one attempt at a delivery and records it.
+/// Makes one attempt at a delivery and records it. Attempts are counted on the delivery, so
+/// the first one (made at once by the worker that raised the warning) and the retries of its
+/// queued job add up to the same limit.
 pub async fn attempt_delivery(
     store: &Store,
     org: OrgId,
     delivery: i64,
-    attempt: i64,
     settings: &DeliverySettings,
 ) -> Result<Attempt, String> {
     let record = store
@@ -250,6 +252,7 @@ pub async fn attempt_delivery(
         return Ok(Attempt::Delivered);
     }
     let sent = send(store, org, &record, settings).await;
+    let attempt = record.attempts + 1;
     let dead = attempt >= settings.attempts;
     let outcome = match &sent {
         Ok(()) => Ok(()),
@@ -261,7 +264,11 @@ pub async fn attempt_delivery(
         .map_err(|e| e.to_string())?;
     Ok(match sent {
         Ok(()) => Attempt::Delivered,
-        Err(error) => Attempt::Failed { error, dead },
+        Err(error) => Attempt::Failed {
+            error,
+            dead,
+            attempt,
+        },
     })
 }
 

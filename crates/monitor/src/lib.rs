@@ -9,6 +9,7 @@
 //! scoring run raises the warnings the organization's policy calls for, and delivery takes
 //! them out — signed webhooks and e-mail, with retries and a dead-letter list.
 
+mod context;
 mod delivery;
 mod events;
 mod forecast;

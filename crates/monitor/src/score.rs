@@ -123,6 +123,9 @@ pub async fn score_organization(
         &data.roles,
     )
     .await?;
+    store
+        .settle_warning_outcomes(request.org, stored.horizon_months.unwrap_or(6))
+        .await?;
     Ok(ScoreReport {
         version: stored.version,
         horizon_months: stored.horizon_months,

@@ -32,9 +32,18 @@ pub(crate) async fn raise_after_scoring(
         return Ok(Vec::new());
     }
     let policy = store.warning_policy(org).await?;
-    let in_episode = store
-        .people_in_warning_episode(org, policy.cooldown_days)
-        .await?;
+    // A few people re-scored after an event are looked up one by one; a full run reads the
+    // organization's episodes at once.
+    let in_episode = if people.len() <= 64 {
+        let keys: Vec<&str> = people.iter().map(|p| p.score.person.as_str()).collect();
+        store
+            .in_warning_episode(org, &keys, policy.cooldown_days)
+            .await?
+    } else {
+        store
+            .people_in_warning_episode(org, policy.cooldown_days)
+            .await?
+    };
     let today = Utc::now().date_naive();
     let warnings: Vec<NewWarning> = people
         .iter()

@@ -77,9 +77,9 @@ impl JobSpec {
     /// are counted by the delivery itself (which dies after its settings' attempts), so its
     /// job may be claimed as often as that takes.
     pub fn to_job(&self, created_by: Option<i64>) -> NewJob {
-        let max_attempts = match self {
-            JobSpec::Deliver { .. } | JobSpec::Digest => 100,
-            _ => 3,
+        let (max_attempts, priority) = match self {
+            JobSpec::Deliver { .. } | JobSpec::Digest => (100, 10),
+            _ => (3, 0),
         };
         NewJob {
             kind: self.kind().into(),
@@ -87,6 +87,7 @@ impl JobSpec {
             created_by,
             max_attempts,
             run_after: None,
+            priority,
         }
     }
 }
@@ -125,6 +126,9 @@ impl JobObserver for NoObserver {
     fn finished(&self, _: &ClaimedJob, _: Option<&JobSpec>, _: &Result<serde_json::Value, String>) {
     }
 }
+
+/// Re-scoring jobs one worker takes together when they have piled up.
+const RESCORES_PER_PASS: i64 = 31;
 
 /// How a job ended.
 enum JobEnd {
@@ -224,6 +228,22 @@ impl Worker {
             .claim_job(&self.settings.name, lease(&self.settings))
             .await?
         {
+            if job.kind == "rescore" {
+                let more = self
+                    .store
+                    .claim_more(
+                        job.org,
+                        "rescore",
+                        &self.settings.name,
+                        lease(&self.settings),
+                        RESCORES_PER_PASS,
+                    )
+                    .await?;
+                if !more.is_empty() {
+                    self.run_together(job, more).await?;
+                    return Ok(Step::Worked);
+                }
+            }
             self.run_one(job).await?;
             return Ok(Step::Worked);
         }
@@ -233,9 +253,58 @@ impl Worker {
         Ok(Step::Idle)
     }
 
+    /// Runs re-scoring jobs of one organization as one pass over all their people, and
+    /// records the shared outcome on each: under a burst of events, the fixed cost of a
+    /// scoring pass is paid once, not per event.
+    async fn run_together(
+        &self,
+        first: ClaimedJob,
+        more: Vec<ClaimedJob>,
+    ) -> Result<(), StoreError> {
+        let name = &self.settings.name;
+        let jobs: Vec<ClaimedJob> = std::iter::once(first).chain(more).collect();
+        let mut people: Vec<String> = Vec::new();
+        for job in &jobs {
+            if let Ok(JobSpec::Rescore { people: these }) =
+                serde_json::from_value(job.payload.clone())
+            {
+                for person in these {
+                    if !people.contains(&person) {
+                        people.push(person);
+                    }
+                }
+            }
+        }
+        let spec = JobSpec::Rescore { people };
+        let renewal = tokio::spawn(renew(
+            self.store.clone(),
+            jobs[0].clone(),
+            self.settings.clone(),
+        ));
+        let outcome = match self.execute(&jobs[0], &spec).await {
+            JobEnd::Done(outcome) => outcome,
+            JobEnd::RetryAfter(_, error) => Err(error),
+        };
+        renewal.abort();
+        let outcome = outcome.map(|mut result| {
+            result["jobs_in_pass"] = jobs.len().into();
+            result
+        });
+        for job in &jobs {
+            if let Err(lost) = self.store.complete_job(job, name, outcome.clone()).await? {
+                tracing::warn!(job = job.id, worker = %name, "{lost}: its outcome is dropped");
+                continue;
+            }
+            self.observer.finished(job, Some(&spec), &outcome);
+        }
+        tracing::info!(jobs = jobs.len(), kind = "rescore", worker = %name, "jobs finished in one pass");
+        Ok(())
+    }
+
     /// Runs a claimed job under its lease and records how it ended.
     pub async fn run_one(&self, job: ClaimedJob) -> Result<(), StoreError> {
         let name = &self.settings.name;
+        let clock = std::time::Instant::now();
         tracing::info!(job = job.id, kind = %job.kind, attempt = job.attempt, worker = %name, "job claimed");
         let spec: Result<JobSpec, String> = serde_json::from_value(job.payload.clone())
             .map_err(|e| format!("the job's payload cannot be read: {e}"));
@@ -275,7 +344,8 @@ impl Worker {
                 } else {
                     "failed"
                 };
-                tracing::info!(job = job.id, kind = %job.kind, status, worker = %name, "job finished");
+                let elapsed_ms = clock.elapsed().as_secs_f64() * 1e3;
+                tracing::info!(job = job.id, kind = %job.kind, status, worker = %name, elapsed_ms, "job finished");
                 self.observer.finished(&job, spec.as_ref().ok(), &outcome);
             }
             Err(lost) => {
@@ -295,6 +365,20 @@ impl Worker {
             Ok(done) => done,
             Err(error) => return JobEnd::Done(Err(error)),
         };
+        if matches!(
+            spec,
+            JobSpec::Import { .. } | JobSpec::Train { .. } | JobSpec::Score { .. }
+        ) {
+            // Big writes leave a long write-ahead log that slows every later read.
+            if let Err(error) = self.store.checkpoint().await {
+                tracing::warn!(%error, "the write-ahead log was not checkpointed");
+            }
+        }
+        if let JobSpec::Import { .. } = spec {
+            if let Err(error) = self.rescore_after_import(job.org).await {
+                tracing::error!(job = job.id, %error, "imported, but the organization's re-scoring could not be queued");
+            }
+        }
         if !done.raised.is_empty() {
             self.observer.warnings_raised(job.org, &done.raised);
             if let Err(error) = self.fan_out(job.org, &done.raised).await {
@@ -305,18 +389,40 @@ impl Worker {
         JobEnd::Done(Ok(done.result))
     }
 
-    /// Queues a delivery job for every destination of the warnings just raised.
+    /// A new import changes everyone's inputs: once a model exists, the whole organization is
+    /// scored again (and warned about) with it.
+    async fn rescore_after_import(&self, org: OrgId) -> Result<(), StoreError> {
+        if self.store.latest_model_version(org).await?.is_some() {
+            let spec = JobSpec::Score {
+                version: None,
+                factors: 5,
+            };
+            enqueue(&self.store, org, &spec, None, &self.wake).await?;
+        }
+        Ok(())
+    }
+
+    /// Queues a delivery job for every destination of the warnings just raised, and makes
+    /// each delivery's first attempt at once, beside the queue: the queued job waits one retry
+    /// interval and is settled unrun when the first attempt got through, so a crash before
+    /// then still leaves the delivery to its job.
     async fn fan_out(&self, org: OrgId, raised: &[RaisedWarning]) -> Result<(), StoreError> {
-        let jobs = fan_out(&self.store, org, raised, &self.settings.delivery).await?;
+        let settings = &self.settings.delivery;
+        let jobs = fan_out(&self.store, org, raised, settings).await?;
+        let first_retry = Duration::from_std(settings.retry_base).unwrap_or(Duration::seconds(30));
         for (spec, run_after) in &jobs {
+            let immediate = matches!(spec, JobSpec::Deliver { .. });
             let job = NewJob {
-                run_after: *run_after,
+                run_after: run_after.or(immediate.then(|| chrono::Utc::now() + first_retry)),
                 ..spec.to_job(None)
             };
-            self.store.enqueue_job(org, &job).await?;
-        }
-        if !jobs.is_empty() {
-            self.wake.notify_waiters();
+            let id = self.store.enqueue_job(org, &job).await?;
+            if let JobSpec::Deliver { delivery } = *spec {
+                let (store, settings) = (self.store.clone(), settings.clone());
+                tokio::spawn(async move {
+                    first_attempt(&store, org, delivery, id, &settings).await;
+                });
+            }
         }
         Ok(())
     }
@@ -333,17 +439,22 @@ impl Worker {
             Ok(None) => {}
             Err(e) => return JobEnd::RetryAfter(settings.retry_base, e.to_string()),
         }
-        match attempt_delivery(&self.store, job.org, delivery, job.attempt, settings).await {
+        match attempt_delivery(&self.store, job.org, delivery, settings).await {
             Ok(Attempt::Delivered) => {
                 JobEnd::Done(Ok(json!({"delivery": delivery, "delivered": true})))
             }
-            Ok(Attempt::Failed { error, dead: true }) => JobEnd::Done(Err(format!(
-                "delivery {delivery} is dead after {} attempts: {error}",
-                job.attempt
+            Ok(Attempt::Failed {
+                error,
+                dead: true,
+                attempt,
+            }) => JobEnd::Done(Err(format!(
+                "delivery {delivery} is dead after {attempt} attempts: {error}"
             ))),
-            Ok(Attempt::Failed { error, dead: false }) => {
-                JobEnd::RetryAfter(settings.backoff(job.attempt), error)
-            }
+            Ok(Attempt::Failed {
+                error,
+                dead: false,
+                attempt,
+            }) => JobEnd::RetryAfter(settings.backoff(attempt), error),
             Err(error) => JobEnd::RetryAfter(settings.backoff(job.attempt), error),
         }
     }
@@ -390,6 +501,32 @@ impl Worker {
         };
         reporter.abort();
         outcome
+    }
+}
+
+/// A delivery's first attempt, made as soon as its warning is raised; on success its queued
+/// job is settled without running, otherwise the job retries after its wait.
+async fn first_attempt(
+    store: &Store,
+    org: OrgId,
+    delivery: i64,
+    job: i64,
+    settings: &DeliverySettings,
+) {
+    match store.suspended_since(org).await {
+        Ok(None) => {}
+        _ => return,
+    }
+    match attempt_delivery(store, org, delivery, settings).await {
+        Ok(Attempt::Delivered) => {
+            let result = json!({"delivery": delivery, "delivered": true, "at_first_attempt": true});
+            if let Err(error) = store.settle_queued_job(org, job, &result).await {
+                tracing::warn!(job, %error, "delivered, but its queued job stays to find that out");
+            }
+        }
+        Ok(Attempt::Failed { error, .. }) | Err(error) => {
+            tracing::info!(delivery, %error, "first delivery attempt failed; its job retries")
+        }
     }
 }
 

@@ -28,7 +28,8 @@ pub struct Settings {
     /// Threads for training; never more than the cores left free.
     pub training_threads: usize,
     /// Workers inside `serve` running queued jobs; 0 leaves them all to `tenure worker`
-    /// processes sharing the database.
+    /// processes sharing the database. Two by default: heavy jobs (training, full scoring)
+    /// take turns on one, so the other keeps re-scoring events and delivering warnings.
     pub workers: usize,
     /// Seconds a worker's claim on a job holds without renewal (a dead worker's job waits
     /// this long before another worker takes it).
@@ -60,7 +61,7 @@ impl Default for Settings {
             max_token_days: 365,
             max_upload_megabytes: 200,
             training_threads: 2,
-            workers: 1,
+            workers: 2,
             job_lease_seconds: 30,
             cache_seconds: 2,
             public_url: "http://127.0.0.1:8080".into(),

@@ -79,6 +79,19 @@ impl Store {
         }
     }
 
+    /// Folds SQLite's write-ahead log back into the database and empties it. The automatic
+    /// checkpoints starve while readers never pause (a steady stream of events), and every
+    /// read gets slower as the log grows, so workers call this after big writes and now and
+    /// then. PostgreSQL manages its own log: nothing to do.
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        if self.backend() == Backend::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -221,9 +221,10 @@ impl Store {
         Ok(())
     }
 
-    /// Puts a dead delivery back to pending for a replay; false if it was not dead.
+    /// Puts a dead delivery back to pending, with fresh attempts, for a replay; false if it
+    /// was not dead.
     pub async fn revive_delivery(&self, org: OrgId, id: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE deliveries SET status = 'pending' WHERE org_id = $1 AND id = $2 AND status = 'dead'")
+        let done = sqlx::query("UPDATE deliveries SET status = 'pending', attempts = 0 WHERE org_id = $1 AND id = $2 AND status = 'dead'")
             .bind(org.0)
             .bind(id)
             .execute(&self.pool)

@@ -1,7 +1,8 @@
 //! HR events: each changes one person's current state — their latest snapshot — in the same
 //! transaction that records it with what it changed, before and after. An exit closes the
 //! person's record. What else an event touches (the leaver's teammates) is read here too, and
-//! so is the narrow slice of data that re-scoring the touched people needs.
+//! so are the pieces re-scoring the touched people needs: their histories, a month's
+//! comparisons, and what changed since a given import and event.
 
 use crate::connect::Store;
 use crate::error::StoreError;
@@ -137,28 +138,58 @@ impl Store {
         Ok(mates)
     }
 
-    /// What re-scoring `people` needs: their whole histories, everyone's snapshots in the
-    /// months those histories end (for peer and team medians), and the last snapshot of
-    /// everyone who left voluntarily in the `window_months` before (for teammates' exits).
-    pub async fn snapshots_for_rescoring(
+    /// What the organization's data was last changed by: its latest complete import and its
+    /// latest event. Anything read with an older pair may be stale.
+    pub async fn data_stamp(&self, org: OrgId) -> Result<(i64, i64), StoreError> {
+        let row = sqlx::query("SELECT COALESCE((SELECT MAX(id) FROM imports WHERE org_id = $1 AND status = 'complete'), 0), COALESCE((SELECT MAX(id) FROM events WHERE org_id = $1), 0)")
+            .bind(org.0)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((row.get(0), row.get(1)))
+    }
+
+    /// People whose data events changed after event `after`.
+    pub async fn people_changed_since(
+        &self,
+        org: OrgId,
+        after: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows =
+            sqlx::query("SELECT DISTINCT person_key FROM events WHERE org_id = $1 AND id > $2")
+                .bind(org.0)
+                .bind(after)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    /// Every snapshot of these people.
+    pub async fn histories_of(
         &self,
         org: OrgId,
         people: &[String],
+    ) -> Result<Vec<StoredSnapshot>, StoreError> {
+        let kinds = self.value_kinds(org).await?;
+        let mut snapshots = Vec::new();
+        for person in people {
+            for r in self.snapshot_rows(org, "s.person_key = $2", person).await? {
+                snapshots.push(crate::snapshots::stored_snapshot(&r, &kinds)?);
+            }
+        }
+        Ok(snapshots)
+    }
+
+    /// Everyone's snapshot dated `as_of`, and the last snapshot of everyone who left
+    /// voluntarily in the `window_months` before it: what a month's comparisons read.
+    pub async fn month_context(
+        &self,
+        org: OrgId,
+        as_of: &str,
         window_months: u32,
     ) -> Result<Vec<StoredSnapshot>, StoreError> {
-        let wanted: HashSet<&str> = people.iter().map(String::as_str).collect();
-        let mut rows = Vec::new();
-        for person in &wanted {
-            rows.extend(self.snapshot_rows(org, "s.person_key = $2", person).await?);
-        }
-        let months = latest_months_of(&rows);
-        for month in &months {
-            rows.extend(self.snapshot_rows(org, "s.as_of = $2", month).await?);
-        }
-        let since = months
-            .iter()
-            .max()
-            .and_then(|last| NaiveDate::parse_from_str(last, "%Y-%m-%d").ok())
+        let mut rows = self.snapshot_rows(org, "s.as_of = $2", as_of).await?;
+        let since = NaiveDate::parse_from_str(as_of, "%Y-%m-%d")
+            .ok()
             .and_then(|d| d.checked_sub_months(chrono::Months::new(window_months)));
         if let Some(since) = since {
             let leavers = "s.person_key IN (SELECT person_key FROM people WHERE org_id = $1 AND exit_voluntary = 1 AND exit_date >= $2) AND s.as_of = (SELECT MAX(l.as_of) FROM snapshots l WHERE l.org_id = s.org_id AND l.person_key = s.person_key)";
@@ -172,10 +203,23 @@ impl Store {
                 snapshots.push(crate::snapshots::stored_snapshot(r, &kinds)?);
             }
         }
-        snapshots.sort_by(|a, b| {
-            (a.snapshot.person.as_str(), a.snapshot.as_of)
-                .cmp(&(b.snapshot.person.as_str(), b.snapshot.as_of))
-        });
+        Ok(snapshots)
+    }
+
+    /// The latest snapshot of each of these people.
+    pub async fn latest_snapshots_of(
+        &self,
+        org: OrgId,
+        people: &[String],
+    ) -> Result<Vec<StoredSnapshot>, StoreError> {
+        let kinds = self.value_kinds(org).await?;
+        let mut snapshots = Vec::new();
+        for person in people {
+            let latest = "s.person_key = $2 AND s.as_of = (SELECT MAX(l.as_of) FROM snapshots l WHERE l.org_id = s.org_id AND l.person_key = s.person_key)";
+            for r in self.snapshot_rows(org, latest, person).await? {
+                snapshots.push(crate::snapshots::stored_snapshot(&r, &kinds)?);
+            }
+        }
         Ok(snapshots)
     }
 
@@ -195,20 +239,6 @@ impl Store {
             .fetch_all(&self.pool)
             .await?)
     }
-}
-
-fn latest_months_of(rows: &[sqlx::any::AnyRow]) -> Vec<String> {
-    let mut latest: BTreeMap<String, String> = BTreeMap::new();
-    for r in rows {
-        let person: String = r.get(0);
-        let as_of: String = r.get(1);
-        let entry = latest.entry(person).or_default();
-        if as_of > *entry {
-            *entry = as_of;
-        }
-    }
-    let months: HashSet<String> = latest.into_values().filter(|d| !d.is_empty()).collect();
-    months.into_iter().collect()
 }
 
 async fn latest_row(

@@ -27,6 +27,8 @@ pub struct NewJob {
     pub max_attempts: i64,
     /// Not to run before then (a daily digest's hour); `None`: at once.
     pub run_after: Option<chrono::DateTime<Utc>>,
+    /// Higher runs first among the runnable (deliveries before re-scoring).
+    pub priority: i64,
 }
 
 /// A job a worker holds, with what it needs to run it.
@@ -46,13 +48,26 @@ pub struct ClaimedJob {
 #[error("job {0} is no longer held by this worker")]
 pub struct LeaseLost(pub i64);
 
+fn claimed(r: &sqlx::any::AnyRow) -> Result<ClaimedJob, StoreError> {
+    let payload: String = r.get(3);
+    Ok(ClaimedJob {
+        id: r.get(0),
+        org: OrgId(r.get(1)),
+        kind: r.get(2),
+        payload: serde_json::from_str(&payload)
+            .map_err(|e| StoreError::Corrupt(format!("job payload: {e}")))?,
+        attempt: r.get(4),
+        max_attempts: r.get(5),
+    })
+}
+
 fn later(by: Duration) -> String {
     timestamp(Utc::now() + by)
 }
 
 impl Store {
     pub async fn enqueue_job(&self, org: OrgId, job: &NewJob) -> Result<i64, StoreError> {
-        Ok(sqlx::query("INSERT INTO jobs (org_id, kind, status, created_by, created_at, payload, max_attempts, run_after) VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7) RETURNING id")
+        Ok(sqlx::query("INSERT INTO jobs (org_id, kind, status, created_by, created_at, payload, max_attempts, run_after, priority) VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8) RETURNING id")
             .bind(org.0)
             .bind(&job.kind)
             .bind(job.created_by)
@@ -60,9 +75,28 @@ impl Store {
             .bind(job.payload.to_string())
             .bind(job.max_attempts)
             .bind(job.run_after.map(timestamp).unwrap_or_default())
+            .bind(job.priority)
             .fetch_one(&self.pool)
             .await?
             .get(0))
+    }
+
+    /// Marks a queued job done without running it (its work was done another way); false if
+    /// a worker had already claimed it.
+    pub async fn settle_queued_job(
+        &self,
+        org: OrgId,
+        id: i64,
+        result: &serde_json::Value,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE jobs SET status = 'succeeded', result = $1, finished_at = $2 WHERE org_id = $3 AND id = $4 AND status = 'queued'")
+            .bind(result.to_string())
+            .bind(now())
+            .bind(org.0)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Whether a job of `kind` waits in the organization's queue.
@@ -89,6 +123,60 @@ impl Store {
             .bind(&now)
             .execute(&self.pool)
             .await?;
+        // A job whose worker died comes first; then the waiting, by priority and age. Two
+        // statements rather than one with OR, so each candidate search walks an index
+        // instead of the whole (ever longer) jobs table.
+        let orphaned = "j.status = 'running' AND j.lease_until < $3 ORDER BY j.id";
+        if let Some(job) = self.claim_where(worker, lease, &now, orphaned).await? {
+            return Ok(Some(job));
+        }
+        let waiting = "j.status = 'queued' AND j.run_after <= $3 ORDER BY j.priority DESC, j.id";
+        self.claim_where(worker, lease, &now, waiting).await
+    }
+
+    async fn claim_where(
+        &self,
+        worker: &str,
+        lease: Duration,
+        now: &str,
+        candidates: &str,
+    ) -> Result<Option<ClaimedJob>, StoreError> {
+        let skip_locked = match self.backend() {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let (condition, order) = candidates
+            .split_once(" ORDER BY ")
+            .expect("a condition and an order");
+        let sql = format!(
+            "UPDATE jobs SET status = 'running', worker = $1, lease_until = $2, attempts = attempts + 1, \
+             started_at = COALESCE(started_at, $3), stage = '' \
+             WHERE id = (SELECT j.id FROM jobs j WHERE {condition} \
+                 AND NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = j.org_id AND o.suspended_at IS NOT NULL) \
+                 ORDER BY {order} LIMIT 1 {skip_locked}) \
+             RETURNING id, org_id, kind, payload, attempts, max_attempts"
+        );
+        let row = sqlx::query(&sql)
+            .bind(worker)
+            .bind(later(lease))
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(claimed).transpose()
+    }
+
+    /// Claims up to `limit` more queued jobs of `kind` for the same organization, oldest first:
+    /// a worker that found one small job (a re-score after an event) takes the others waiting
+    /// with it and does them in one pass.
+    pub async fn claim_more(
+        &self,
+        org: OrgId,
+        kind: &str,
+        worker: &str,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<ClaimedJob>, StoreError> {
+        let now = now();
         let skip_locked = match self.backend() {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
@@ -96,31 +184,22 @@ impl Store {
         let sql = format!(
             "UPDATE jobs SET status = 'running', worker = $1, lease_until = $2, attempts = attempts + 1, \
              started_at = COALESCE(started_at, $3), stage = '' \
-             WHERE id = (SELECT j.id FROM jobs j \
-                 WHERE ((j.status = 'queued' AND j.run_after <= $3) OR (j.status = 'running' AND j.lease_until < $3)) \
-                 AND NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = j.org_id AND o.suspended_at IS NOT NULL) \
-                 ORDER BY j.id LIMIT 1 {skip_locked}) \
+             WHERE id IN (SELECT j.id FROM jobs j WHERE j.org_id = $4 AND j.kind = $5 AND j.status = 'queued' AND j.run_after <= $3 \
+                 ORDER BY j.id LIMIT $6 {skip_locked}) \
              RETURNING id, org_id, kind, payload, attempts, max_attempts"
         );
-        let row = sqlx::query(&sql)
+        let rows = sqlx::query(&sql)
             .bind(worker)
             .bind(later(lease))
             .bind(&now)
-            .fetch_optional(&self.pool)
+            .bind(org.0)
+            .bind(kind)
+            .bind(limit)
+            .fetch_all(&self.pool)
             .await?;
-        row.map(|r| {
-            let payload: String = r.get(3);
-            Ok(ClaimedJob {
-                id: r.get(0),
-                org: OrgId(r.get(1)),
-                kind: r.get(2),
-                payload: serde_json::from_str(&payload)
-                    .map_err(|e| StoreError::Corrupt(format!("job payload: {e}")))?,
-                attempt: r.get(4),
-                max_attempts: r.get(5),
-            })
-        })
-        .transpose()
+        let mut jobs: Vec<ClaimedJob> = rows.iter().map(claimed).collect::<Result<_, _>>()?;
+        jobs.sort_by_key(|j| j.id);
+        Ok(jobs)
     }
 
     /// Extends the worker's hold on a job it is still running.

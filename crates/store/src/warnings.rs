@@ -168,6 +168,29 @@ impl Store {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
+    /// Which of `people` have a warning still open, or closed less than `cooldown_days` ago.
+    pub async fn in_warning_episode(
+        &self,
+        org: OrgId,
+        people: &[&str],
+        cooldown_days: i64,
+    ) -> Result<HashSet<String>, StoreError> {
+        let since = timestamp(chrono::Utc::now() - chrono::Duration::days(cooldown_days));
+        let mut busy = HashSet::new();
+        for person in people {
+            let row = sqlx::query("SELECT 1 FROM warnings WHERE org_id = $1 AND subject = 'person' AND person_key = $2 AND (closed_at IS NULL OR closed_at >= $3) LIMIT 1")
+                .bind(org.0)
+                .bind(*person)
+                .bind(&since)
+                .fetch_optional(&self.pool)
+                .await?;
+            if row.is_some() {
+                busy.insert((*person).to_owned());
+            }
+        }
+        Ok(busy)
+    }
+
     /// People with a warning still open, or closed less than `cooldown_days` ago.
     pub async fn people_in_warning_episode(
         &self,
@@ -368,7 +391,8 @@ impl Store {
             .await?
             .rows_affected();
         let horizon_ago = timestamp(
-            chrono::Utc::now() - chrono::Duration::days(i64::from(horizon_months.max(1)) * 30),
+            chrono::Utc::now()
+                - chrono::Duration::days(i64::from(horizon_months.clamp(1, 1200)) * 30),
         );
         let stayed = sqlx::query("UPDATE warnings SET outcome = 'stayed', outcome_at = $1 WHERE org_id = $2 AND subject = 'person' AND outcome IS NULL AND raised_at < $3")
             .bind(&at)

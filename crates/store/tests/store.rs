@@ -357,6 +357,7 @@ fn job(n: i64) -> tenure_store::NewJob {
         created_by: None,
         max_attempts: 2,
         run_after: None,
+        priority: 0,
     }
 }
 
@@ -597,6 +598,143 @@ async fn warnings_and_their_policy_read_back() {
             .unwrap()
             .is_empty());
         assert!(store.score_history(acme).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+/// Events change the person's latest snapshot and keep what they changed; a batch with an
+/// unknown person lands nothing; an exit closes the record and settles warnings as `left`;
+/// a lifecycle step applies only from the status the caller saw.
+#[tokio::test]
+async fn events_land_whole_and_exits_settle_warning_outcomes() {
+    use tenure_domain::{EventEffect, LifecycleStep, WarningStatus};
+    use tenure_store::NewEvent;
+    each_backend("events_land_whole", |store| async move {
+        let (acme, other) = two_organizations(&store).await;
+        write(
+            &store,
+            acme,
+            &[
+                snapshot("7", 1, 100.0, false),
+                snapshot("7", 2, 100.0, false),
+                snapshot("8", 2, 100.0, false),
+            ],
+            REFUSE,
+        )
+        .await
+        .unwrap();
+        let on = NaiveDate::from_ymd_opt(2024, 2, 20).unwrap();
+        let pay = |person: &str, pay: f64| NewEvent {
+            person: person.into(),
+            kind: "pay_change",
+            effective: on,
+            effect: EventEffect::Values(BTreeMap::from([("pay".into(), Value::Number(pay))])),
+            created_by: None,
+        };
+        let refused = store
+            .apply_events(acme, &[pay("7", 80.0), pay("nobody", 1.0)])
+            .await;
+        assert!(matches!(refused, Err(StoreError::UnknownPerson(ref p)) if p == "nobody"));
+        // Another organization's person is unknown too.
+        assert!(store.apply_events(other, &[pay("7", 80.0)]).await.is_err());
+        assert!(
+            store.events(acme, 10).await.unwrap().is_empty(),
+            "nothing landed"
+        );
+
+        let applied = store.apply_events(acme, &[pay("7", 80.0)]).await.unwrap();
+        assert_eq!(
+            applied[0].as_of, "2024-02-01",
+            "the latest snapshot changed"
+        );
+        assert_eq!(
+            applied[0].changes,
+            serde_json::json!({"pay": [100.0, 80.0]})
+        );
+        let rows = store.histories_of(acme, &["7".into()]).await.unwrap();
+        let pays: Vec<Option<f64>> = rows
+            .iter()
+            .map(|r| r.snapshot.values["pay"].as_number())
+            .collect();
+        assert_eq!(
+            pays,
+            [Some(100.0), Some(80.0)],
+            "history before it is untouched"
+        );
+        assert_eq!(store.data_stamp(acme).await.unwrap().1, applied[0].id);
+        assert_eq!(store.people_changed_since(acme, 0).await.unwrap(), ["7"]);
+
+        let raised = store
+            .raise_warnings(
+                acme,
+                &[tenure_store::NewWarning {
+                    person: Some("7".into()),
+                    model_version: 1,
+                    triggers: serde_json::json!({}),
+                    drivers: serde_json::json!([]),
+                    groups: Default::default(),
+                }],
+            )
+            .await
+            .unwrap();
+        let id = raised[0].id;
+        let step = |from, step, to| {
+            let store = store.clone();
+            async move {
+                store
+                    .step_warning(
+                        acme,
+                        id,
+                        from,
+                        step,
+                        to,
+                        Some(1),
+                        &serde_json::json!({}),
+                        None,
+                    )
+                    .await
+                    .unwrap()
+            }
+        };
+        assert!(
+            step(
+                WarningStatus::Open,
+                LifecycleStep::Acknowledge,
+                WarningStatus::Acknowledged
+            )
+            .await
+        );
+        assert!(
+            !step(
+                WarningStatus::Open,
+                LifecycleStep::Acknowledge,
+                WarningStatus::Acknowledged
+            )
+            .await,
+            "a second reviewer acting on the old status moves nothing"
+        );
+        assert_eq!(store.warning_steps(acme, id).await.unwrap().len(), 1);
+        assert!(store.warning_steps(other, id).await.unwrap().is_empty());
+
+        let exit = NewEvent {
+            person: "7".into(),
+            kind: "exit",
+            effective: on,
+            effect: EventEffect::Exit {
+                kind: Some("resignation".into()),
+                voluntary: true,
+            },
+            created_by: None,
+        };
+        store.apply_events(acme, &[exit.clone()]).await.unwrap();
+        assert!(matches!(
+            store.apply_events(acme, &[pay("7", 90.0)]).await,
+            Err(StoreError::PersonLeft { .. })
+        ));
+        assert_eq!(store.settle_warning_outcomes(acme, 6).await.unwrap(), 1);
+        let warning = store.warning(acme, id).await.unwrap().unwrap();
+        assert_eq!(warning.outcome.as_deref(), Some("left"));
+        assert_eq!(store.settle_warning_outcomes(acme, 6).await.unwrap(), 0);
     })
     .await;
 }

@@ -1,5 +1,7 @@
-//! `tenure demo`: simulate an organization, import it into SQLite, summarise what landed, then
-//! backtest and train a model, score everyone and show the highest risks and their drivers.
+//! `tenure demo`: simulate an organization, import all but its last months into SQLite,
+//! summarise what landed, backtest and train a model, score everyone and show the highest
+//! risks and their drivers — then stream the last months as HR events, month by month, each
+//! re-scoring the people it touches, and show the warnings they raised.
 
 use super::import::describe;
 use super::simulate::OrganizationArgs;
@@ -8,13 +10,18 @@ use super::train::describe_card;
 use crate::progress::Bars;
 use anyhow::Context;
 use clap::Args;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 use tenure_data::simulate::simulate;
 use tenure_data::Mapping;
+use tenure_domain::HrEvent;
 use tenure_ingest::{import_file, ImportRequest, Progress};
 use tenure_model::evaluate::{LearnerChoice, TrainingSettings};
-use tenure_monitor::{score_organization, train_organization, ScoreRequest, TrainRequest};
+use tenure_monitor::{
+    apply_events, rescore_people, score_organization, train_organization, Quiet, ScoreRequest,
+    TrainRequest,
+};
 use tenure_store::{OrgId, Store};
 
 #[derive(Args)]
@@ -30,10 +37,16 @@ pub struct DemoArgs {
     /// Threads for training trees (default: every core).
     #[arg(long, env = "TENURE_THREADS")]
     threads: Option<usize>,
-    /// How many of the highest risks to show.
+    /// How many of the highest risks (and of the warnings) to show.
     #[arg(long, default_value_t = 5)]
     top: usize,
+    /// Months at the end held back from the import and streamed as HR events instead.
+    #[arg(long, default_value_t = 3)]
+    event_months: u32,
 }
+
+/// Months the import keeps at least, so a model can be trained before events stream.
+const MIN_IMPORTED_MONTHS: u32 = 18;
 
 const DEMO_ORG: &str = "demo";
 
@@ -49,7 +62,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     bars.spinner("simulating");
     let started = Instant::now();
     let simulation = simulate(config);
+    let event_months = args
+        .event_months
+        .min(config.months.saturating_sub(MIN_IMPORTED_MONTHS));
+    let imported_months = config.months - event_months;
+    let events = simulation.events_from(imported_months);
     let files = simulation
+        .until(imported_months)
         .write(&args.dir)
         .with_context(|| format!("writing the simulation to {}", args.dir.display()))?;
     bars.finish();
@@ -85,19 +104,80 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     );
     println!("database: {db}\n");
     print_summary(&store, org.id).await?;
-    let result = learn_and_score(&store, &org, &args, &bars).await;
+    let mut result = learn_and_score(&store, &org, &args, &bars).await;
     bars.finish();
+    if matches!(result, Ok(true)) && !events.is_empty() {
+        result = stream_events(&store, &org, &events, args.top)
+            .await
+            .map(|()| true);
+    }
     store.close().await;
-    result
+    result.map(|_| ())
 }
 
-/// Backtest and train on the imported panel, then score everyone still employed.
+/// Applies the held-back months' events a month at a time, re-scoring whom each touches,
+/// then shows the warnings they raised.
+async fn stream_events(
+    store: &Store,
+    org: &tenure_store::Organization,
+    events: &[HrEvent],
+    top: usize,
+) -> anyhow::Result<()> {
+    if !store.events(org.id, 1).await?.is_empty() {
+        println!(
+            "
+the event stream was applied by an earlier demo run in this database; delete it to stream again"
+        );
+        return Ok(());
+    }
+    println!(
+        "
+streaming the last months as HR events (each re-scores the people it touches):"
+    );
+    let mut months: BTreeMap<String, Vec<HrEvent>> = BTreeMap::new();
+    for event in events {
+        let month = event.effective.map(|d| d.format("%Y-%m").to_string());
+        months
+            .entry(month.unwrap_or_default())
+            .or_default()
+            .push(event.clone());
+    }
+    for (month, batch) in &months {
+        let started = Instant::now();
+        let applied = apply_events(store, org.id, &org.slug, batch, None).await?;
+        let report = rescore_people(store, org.id, &org.slug, &applied.affected, &Quiet).await?;
+        let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+        for event in batch {
+            *kinds.entry(event.kind.key()).or_default() += 1;
+        }
+        let kinds: Vec<String> = kinds
+            .iter()
+            .map(|(k, n)| format!("{} {}", thousands(*n as u64), k.replace('_', " ")))
+            .collect();
+        println!(
+            "  {month}: {} events ({}); {} people re-scored, {} warning{}, {:.2} s",
+            thousands(batch.len() as u64),
+            kinds.join(", "),
+            thousands(report.people.len() as u64),
+            report.warnings.len(),
+            if report.warnings.len() == 1 { "" } else { "s" },
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let warnings = store.warnings(org.id, top.max(1) as i64).await?;
+    println!();
+    print!("{}", super::warnings::describe(&warnings));
+    Ok(())
+}
+
+/// Backtest and train on the imported panel, then score everyone still employed; false when
+/// the panel was too short to train on.
 async fn learn_and_score(
     store: &Store,
     org: &tenure_store::Organization,
     args: &DemoArgs,
     bars: &Bars,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     let request = TrainRequest {
         org: org.id,
         training: TrainingSettings {
@@ -115,7 +195,7 @@ async fn learn_and_score(
             short @ tenure_model::backtest::BacktestError::TooShort { .. },
         )) => {
             println!("\nno model trained: {short} (try --months 36)");
-            return Ok(());
+            return Ok(false);
         }
         other => other?,
     };
@@ -139,7 +219,7 @@ async fn learn_and_score(
     bars.finish();
     println!();
     print!("{}", super::score::describe(&scored, args.top));
-    Ok(())
+    Ok(true)
 }
 
 async fn print_summary(store: &Store, org: OrgId) -> anyhow::Result<()> {

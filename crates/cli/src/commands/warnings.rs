@@ -30,7 +30,7 @@ pub async fn run(args: WarningsArgs) -> anyhow::Result<()> {
             serde_json::json!({"warnings": list, "conduct": CONDUCT})
         );
     } else {
-        print!("{}", to_text(&warnings));
+        print!("{}", describe(&warnings));
     }
     Ok(())
 }
@@ -51,12 +51,17 @@ fn to_json(w: &WarningRecord) -> serde_json::Value {
     })
 }
 
-fn to_text(warnings: &[WarningRecord]) -> String {
+/// Warnings as text, with the conduct expected of the reader.
+pub fn describe(warnings: &[WarningRecord]) -> String {
     if warnings.is_empty() {
         return "no warnings yet: they are raised when a scoring run finds someone's risk rising\n"
             .into();
     }
-    let mut out = format!("{} warnings, newest first. {CONDUCT}\n", warnings.len());
+    let mut out = format!(
+        "{} warning{}, newest first. {CONDUCT}\n",
+        warnings.len(),
+        if warnings.len() == 1 { "" } else { "s" }
+    );
     for w in warnings {
         let changed: Vec<&str> = w.warning.triggers["what_changed"]
             .as_array()

@@ -6,6 +6,7 @@
 //! engagement surveys, overtime, absence, commutes and manager changes. Voluntary exits follow
 //! the documented [`hazard::CAUSES`]; dismissals follow low ratings and retirements age.
 
+mod events;
 pub mod hazard;
 mod org;
 
@@ -746,6 +747,11 @@ const PANEL_HEADER: &[&str] = &[
 ];
 
 impl Simulation {
+    /// The employee id of person `index` (as `PanelRow::person` numbers them).
+    pub fn person_key(&self, index: usize) -> &str {
+        &self.people[index].key
+    }
+
     /// Writes the panel, its mapping and the ground truth into `dir`.
     pub fn write(&self, dir: &Path) -> std::io::Result<SimulationFiles> {
         std::fs::create_dir_all(dir)?;

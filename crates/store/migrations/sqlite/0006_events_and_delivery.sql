@@ -95,3 +95,8 @@ CREATE TABLE deliveries (
     delivered_at    TEXT
 );
 CREATE INDEX deliveries_org ON deliveries (org_id, status, id);
+
+-- Deliveries go before other waiting work: a warning already raised should not queue behind
+-- the re-scoring of later events.
+ALTER TABLE jobs ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX jobs_by_priority ON jobs (status, priority, id);
