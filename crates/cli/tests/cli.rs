@@ -546,7 +546,8 @@ mod simulate_and_demo {
         let text = stdout(&output);
         for part in [
             "people:",
-            "months:        36",
+            // The last three months are held back and streamed as events.
+            "months:        33",
             "exits by kind:",
             "resignation",
             "voluntary attrition by department",
@@ -557,9 +558,18 @@ mod simulate_and_demo {
             "highest risks",
             "↑ ",
             "organization-wide drivers",
+            "streaming the last months as HR events",
+            "2025-12: ",
+            " rating",
+            "people re-scored",
         ] {
             assert!(text.contains(part), "{part:?} missing from:\n{text}");
         }
+        let streamed = text
+            .lines()
+            .filter(|l| l.starts_with("  2025-1") && l.contains(" events ("))
+            .count();
+        assert_eq!(streamed, 3, "one line per streamed month:\n{text}");
         let db = dir.path().join("tenure.db");
         let (snapshots, ..) = org_counts(db.to_str().unwrap(), "demo").await;
         assert!(snapshots > 30000, "{snapshots}");
@@ -572,6 +582,11 @@ mod simulate_and_demo {
         assert!(
             stdout(&again).contains("trained model version 2"),
             "{}",
+            stdout(&again)
+        );
+        assert!(
+            stdout(&again).contains("applied by an earlier demo run"),
+            "events are not applied twice: {}",
             stdout(&again)
         );
     }

@@ -95,7 +95,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         mapping,
         org: org.id,
         max_errors: 20,
-        replace: false,
+        // The simulated file is the truth for the months it holds: a second run puts back
+        // what the first run's events changed rather than refusing the file.
+        replace: true,
     };
     let report = import_file(&store, request, &bars).await?;
     println!(
