@@ -68,24 +68,7 @@ pub async fn apply_events(
     let applied = store
         .apply_events(org, &checked)
         .await
-        .map_err(|e| match e {
-            tenure_store::StoreError::UnknownPerson(_)
-            | tenure_store::StoreError::PersonLeft { .. } => {
-                let index = checked
-                    .iter()
-                    .position(|c| e.to_string().contains(&format!("{:?}", c.person)))
-                    .unwrap_or(0);
-                MonitorError::Event(EventRefused {
-                    index,
-                    person: checked
-                        .get(index)
-                        .map(|c| c.person.clone())
-                        .unwrap_or_default(),
-                    reason: e.to_string(),
-                })
-            }
-            other => other.into(),
-        })?;
+        .map_err(|e| refused_by_store(e, &checked))?;
     let team_column = mapping
         .roles
         .team
@@ -120,6 +103,25 @@ pub async fn apply_events(
         store.settle_warning_outcomes(org, i32::MAX).await?;
     }
     Ok(EventsApplied { applied, affected })
+}
+
+/// A store refusal that is about one event (an unknown person, someone who has left) names
+/// that event; anything else stays a store error.
+fn refused_by_store(error: tenure_store::StoreError, events: &[NewEvent]) -> MonitorError {
+    use tenure_store::StoreError;
+    let person = match &error {
+        StoreError::UnknownPerson(person) | StoreError::PersonLeft { person, .. } => person,
+        _ => return error.into(),
+    };
+    let index = events
+        .iter()
+        .position(|e| &e.person == person)
+        .unwrap_or_default();
+    MonitorError::Event(EventRefused {
+        index,
+        person: person.clone(),
+        reason: error.to_string(),
+    })
 }
 
 impl From<EventRefused> for MonitorError {
@@ -420,7 +422,7 @@ mod tests {
         let applied = apply_events(&store, org.id, "acme", &[cut], None)
             .await
             .unwrap();
-        assert_eq!(applied.affected, [person.clone()]);
+        assert_eq!(applied.affected, std::slice::from_ref(&person));
         let rescored = rescore_people(&store, org.id, "acme", &applied.affected, &Quiet)
             .await
             .unwrap();
