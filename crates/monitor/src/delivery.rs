@@ -44,6 +44,17 @@ impl Default for DeliverySettings {
 }
 
 impl DeliverySettings {
+    /// Settings as an operator gives them: the public address, the first retry's wait in
+    /// milliseconds (at least 1) and the attempts before a delivery is dead (1 to 50).
+    pub fn new(public_url: String, retry_ms: u64, attempts: i64) -> DeliverySettings {
+        DeliverySettings {
+            public_url,
+            retry_base: Duration::from_millis(retry_ms.max(1)),
+            attempts: attempts.clamp(1, 50),
+            ..DeliverySettings::default()
+        }
+    }
+
     /// The wait after failed attempt `attempt` (1-based): base × 2^(attempt−1), at most a day.
     pub fn backoff(&self, attempt: i64) -> Duration {
         let factor = 2u32.saturating_pow(attempt.clamp(1, 20) as u32 - 1);
@@ -226,6 +237,8 @@ fn next_digest(now: DateTime<Utc>, hour: u32) -> DateTime<Utc> {
 #[derive(Debug)]
 pub enum Attempt {
     Delivered,
+    /// Not attempted: the organization is suspended (the kill switch), so nothing leaves.
+    Suspended,
     /// Failed; `dead` when it was the last attempt; `attempt` counts from 1.
     Failed {
         error: String,
@@ -250,6 +263,14 @@ pub async fn attempt_delivery(
         .ok_or("the delivery is gone")?;
     if record.status == "delivered" {
         return Ok(Attempt::Delivered);
+    }
+    if store
+        .suspended_since(org)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_some()
+    {
+        return Ok(Attempt::Suspended);
     }
     let sent = send(store, org, &record, settings).await;
     let attempt = record.attempts + 1;

@@ -429,19 +429,12 @@ impl Worker {
 
     async fn deliver(&self, job: &ClaimedJob, delivery: i64) -> JobEnd {
         let settings = &self.settings.delivery;
-        match self.store.suspended_since(job.org).await {
-            Ok(Some(_)) => {
-                return JobEnd::RetryAfter(
-                    settings.retry_base,
-                    "the organization is suspended".into(),
-                )
-            }
-            Ok(None) => {}
-            Err(e) => return JobEnd::RetryAfter(settings.retry_base, e.to_string()),
-        }
         match attempt_delivery(&self.store, job.org, delivery, settings).await {
             Ok(Attempt::Delivered) => {
                 JobEnd::Done(Ok(json!({"delivery": delivery, "delivered": true})))
+            }
+            Ok(Attempt::Suspended) => {
+                JobEnd::RetryAfter(settings.retry_base, "the organization is suspended".into())
             }
             Ok(Attempt::Failed {
                 error,
@@ -513,10 +506,6 @@ async fn first_attempt(
     job: i64,
     settings: &DeliverySettings,
 ) {
-    match store.suspended_since(org).await {
-        Ok(None) => {}
-        _ => return,
-    }
     match attempt_delivery(store, org, delivery, settings).await {
         Ok(Attempt::Delivered) => {
             let result = json!({"delivery": delivery, "delivered": true, "at_first_attempt": true});
@@ -524,6 +513,8 @@ async fn first_attempt(
                 tracing::warn!(job, %error, "delivered, but its queued job stays to find that out");
             }
         }
+        // Suspended: the queued job waits with the organization's other jobs.
+        Ok(Attempt::Suspended) => {}
         Ok(Attempt::Failed { error, .. }) | Err(error) => {
             tracing::info!(delivery, %error, "first delivery attempt failed; its job retries")
         }

@@ -111,12 +111,11 @@ impl Settings {
 
     /// How this process's workers deliver warnings.
     pub fn delivery(&self) -> tenure_monitor::DeliverySettings {
-        tenure_monitor::DeliverySettings {
-            public_url: self.public_url.clone(),
-            retry_base: std::time::Duration::from_millis(self.delivery_retry_ms.max(1)),
-            attempts: self.delivery_attempts.clamp(1, 50),
-            ..tenure_monitor::DeliverySettings::default()
-        }
+        tenure_monitor::DeliverySettings::new(
+            self.public_url.clone(),
+            self.delivery_retry_ms,
+            self.delivery_attempts,
+        )
     }
 }
 

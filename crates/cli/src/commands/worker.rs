@@ -49,12 +49,11 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
         args.lease_seconds,
         args.threads,
     );
-    settings.delivery = DeliverySettings {
-        public_url: args.public_url,
-        retry_base: std::time::Duration::from_millis(args.delivery_retry_ms.max(1)),
-        attempts: args.delivery_attempts.clamp(1, 50),
-        ..DeliverySettings::default()
-    };
+    settings.delivery = DeliverySettings::new(
+        args.public_url,
+        args.delivery_retry_ms,
+        args.delivery_attempts,
+    );
     tracing::info!(worker = %settings.name, backend = ?store.backend(), "working");
     let worker = Worker {
         store: store.clone(),
