@@ -345,7 +345,9 @@ async fn post_webhook(
         .body(bytes)
         .send()
         .await
-        .map_err(|e| format!("the receiver could not be reached: {e}"))?;
+        // Without the address: a webhook URL can itself be a secret (a chat service's hook),
+        // and this text goes to logs and to the dead-letter list.
+        .map_err(|e| format!("the receiver could not be reached: {}", e.without_url()))?;
     let status = response.status();
     if status.is_success() {
         Ok(())

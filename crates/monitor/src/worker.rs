@@ -261,7 +261,7 @@ impl Worker {
         first: ClaimedJob,
         more: Vec<ClaimedJob>,
     ) -> Result<(), StoreError> {
-        let name = &self.settings.name;
+        let clock = std::time::Instant::now();
         let jobs: Vec<ClaimedJob> = std::iter::once(first).chain(more).collect();
         let mut people: Vec<String> = Vec::new();
         for job in &jobs {
@@ -291,13 +291,35 @@ impl Worker {
             result
         });
         for job in &jobs {
-            if let Err(lost) = self.store.complete_job(job, name, outcome.clone()).await? {
-                tracing::warn!(job = job.id, worker = %name, "{lost}: its outcome is dropped");
-                continue;
-            }
-            self.observer.finished(job, Some(&spec), &outcome);
+            self.record(job, Some(&spec), &outcome, clock).await?;
         }
-        tracing::info!(jobs = jobs.len(), kind = "rescore", worker = %name, "jobs finished in one pass");
+        Ok(())
+    }
+
+    /// Records how a job ended, if this worker still holds it, and tells the observer.
+    async fn record(
+        &self,
+        job: &ClaimedJob,
+        spec: Option<&JobSpec>,
+        outcome: &Result<serde_json::Value, String>,
+        clock: std::time::Instant,
+    ) -> Result<(), StoreError> {
+        let name = &self.settings.name;
+        match self.store.complete_job(job, name, outcome.clone()).await? {
+            Ok(()) => {
+                let status = if outcome.is_ok() {
+                    "succeeded"
+                } else {
+                    "failed"
+                };
+                let elapsed_ms = clock.elapsed().as_secs_f64() * 1e3;
+                tracing::info!(job = job.id, kind = %job.kind, status, worker = %name, elapsed_ms, "job finished");
+                self.observer.finished(job, spec, outcome);
+            }
+            Err(lost) => {
+                tracing::warn!(job = job.id, worker = %name, "{lost}: its outcome is dropped")
+            }
+        }
         Ok(())
     }
 
@@ -337,22 +359,7 @@ impl Worker {
                 return Ok(());
             }
         };
-        match self.store.complete_job(&job, name, outcome.clone()).await? {
-            Ok(()) => {
-                let status = if outcome.is_ok() {
-                    "succeeded"
-                } else {
-                    "failed"
-                };
-                let elapsed_ms = clock.elapsed().as_secs_f64() * 1e3;
-                tracing::info!(job = job.id, kind = %job.kind, status, worker = %name, elapsed_ms, "job finished");
-                self.observer.finished(&job, spec.as_ref().ok(), &outcome);
-            }
-            Err(lost) => {
-                tracing::warn!(job = job.id, worker = %name, "{lost}: its outcome is dropped")
-            }
-        }
-        Ok(())
+        self.record(&job, spec.as_ref().ok(), &outcome, clock).await
     }
 
     async fn execute(&self, job: &ClaimedJob, spec: &JobSpec) -> JobEnd {

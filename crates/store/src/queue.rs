@@ -48,6 +48,11 @@ pub struct ClaimedJob {
 #[error("job {0} is no longer held by this worker")]
 pub struct LeaseLost(pub i64);
 
+/// A claim by worker `$1`, under a lease until `$2`, at `$3`; its WHERE names the jobs.
+const CLAIM: &str = "UPDATE jobs SET status = 'running', worker = $1, lease_until = $2, attempts = attempts + 1, started_at = COALESCE(started_at, $3), stage = ''";
+/// What a claim returns, as [`claimed`] reads it.
+const CLAIMED: &str = "RETURNING id, org_id, kind, payload, attempts, max_attempts";
+
 fn claimed(r: &sqlx::any::AnyRow) -> Result<ClaimedJob, StoreError> {
     let payload: String = r.get(3);
     Ok(ClaimedJob {
@@ -149,12 +154,9 @@ impl Store {
             .split_once(" ORDER BY ")
             .expect("a condition and an order");
         let sql = format!(
-            "UPDATE jobs SET status = 'running', worker = $1, lease_until = $2, attempts = attempts + 1, \
-             started_at = COALESCE(started_at, $3), stage = '' \
-             WHERE id = (SELECT j.id FROM jobs j WHERE {condition} \
+            "{CLAIM} WHERE id = (SELECT j.id FROM jobs j WHERE {condition} \
                  AND NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = j.org_id AND o.suspended_at IS NOT NULL) \
-                 ORDER BY {order} LIMIT 1 {skip_locked}) \
-             RETURNING id, org_id, kind, payload, attempts, max_attempts"
+                 ORDER BY {order} LIMIT 1 {skip_locked}) {CLAIMED}"
         );
         let row = sqlx::query(&sql)
             .bind(worker)
@@ -182,11 +184,8 @@ impl Store {
             Backend::Sqlite => "",
         };
         let sql = format!(
-            "UPDATE jobs SET status = 'running', worker = $1, lease_until = $2, attempts = attempts + 1, \
-             started_at = COALESCE(started_at, $3), stage = '' \
-             WHERE id IN (SELECT j.id FROM jobs j WHERE j.org_id = $4 AND j.kind = $5 AND j.status = 'queued' AND j.run_after <= $3 \
-                 ORDER BY j.id LIMIT $6 {skip_locked}) \
-             RETURNING id, org_id, kind, payload, attempts, max_attempts"
+            "{CLAIM} WHERE id IN (SELECT j.id FROM jobs j WHERE j.org_id = $4 AND j.kind = $5 AND j.status = 'queued' AND j.run_after <= $3 \
+                 ORDER BY j.id LIMIT $6 {skip_locked}) {CLAIMED}"
         );
         let rows = sqlx::query(&sql)
             .bind(worker)

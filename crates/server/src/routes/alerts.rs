@@ -77,7 +77,7 @@ pub async fn add_webhook(
 ) -> Result<(StatusCode, Json<WebhookView>), ApiError> {
     may_configure(&caller)?;
     let url = request.url.trim();
-    let parsed = reqwest_free_url_check(url)?;
+    let parsed = webhook_url(url)?;
     let hook = state
         .store
         .add_webhook(caller.org.id, parsed, Some(caller.user_id))
@@ -86,7 +86,7 @@ pub async fn add_webhook(
 }
 
 /// An absolute http(s) address with a host, and nothing that is not printable.
-fn reqwest_free_url_check(url: &str) -> Result<&str, ApiError> {
+fn webhook_url(url: &str) -> Result<&str, ApiError> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
