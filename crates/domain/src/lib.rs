@@ -12,6 +12,7 @@ mod protected;
 mod risk;
 mod roles;
 mod snapshot;
+mod suppression;
 mod value;
 mod warning;
 
@@ -22,6 +23,7 @@ pub use protected::{looks_protected, ProtectedCategory};
 pub use risk::{RiskBand, RiskThresholds, ThresholdError};
 pub use roles::{ColumnRole, RoleColumns};
 pub use snapshot::{Exit, Outcome, Shape, Snapshot};
+pub use suppression::{hidden_groups, MIN_GROUP_FLOOR};
 pub use value::{ColumnKind, Value};
 pub use warning::{
     LifecycleError, LifecycleStep, PastScore, PolicyError, SupportiveAction, Trigger,

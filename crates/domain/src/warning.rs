@@ -22,7 +22,7 @@ pub enum WarningRule {
 }
 
 /// Groups smaller than this are never shown or judged on their own (TRUST.md 5).
-pub const MIN_GROUP_SIZE: usize = 5;
+pub const MIN_GROUP_SIZE: usize = crate::suppression::MIN_GROUP_FLOOR;
 
 /// An organization's warning rules and how long after a warning the same person is left alone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

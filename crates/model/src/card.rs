@@ -2,6 +2,7 @@
 //! it was chosen and calibrated, and how right it was on data it had not seen — so anyone
 //! relying on a score can see what stands behind it.
 
+use crate::fairness::FairnessAudit;
 use crate::metrics::Summary;
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +31,62 @@ pub struct ModelCard {
     pub evaluation_protocol: String,
     pub evaluation: Summary,
     pub training_seconds: f64,
+    /// What the scores are for.
+    #[serde(default)]
+    pub intended_uses: Vec<String>,
+    /// What they must not be used for.
+    #[serde(default)]
+    pub out_of_scope_uses: Vec<String>,
+    /// What the figures cannot tell.
+    #[serde(default)]
+    pub known_limits: Vec<String>,
+    /// Warning rates, accuracy and calibration by protected group, on the same unseen data as
+    /// `evaluation`; `None` when the data names no protected attribute.
+    #[serde(default)]
+    pub fairness: Option<FairnessAudit>,
+}
+
+/// The uses every tenure model is meant for.
+pub fn intended_uses() -> Vec<String> {
+    [
+        "Finding where the organization can act early to keep people: stay conversations, pay and career reviews, workload and manager support.",
+        "Aggregate forecasts of voluntary attrition by team, department and segment, with intervals, for workforce planning.",
+        "Read by authorised HR roles only; managers see aggregates of 5 people or more.",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// The uses no tenure model may be put to.
+pub fn out_of_scope_uses() -> Vec<String> {
+    [
+        "Any decision about hiring, dismissal, pay cuts, discipline, promotion denial or work allocation: a score is a prompt to support someone, never evidence against them.",
+        "Confronting people about their risk, or monitoring them beyond the organization's own HR records (no job sites, social media or résumé tracking).",
+        "Scoring anyone the model was not trained for (another organization, contractors, applicants).",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// Limits that hold for every model; the card adds the ones its own figures show.
+pub fn known_limits(evaluation: &Summary, fairness: Option<&FairnessAudit>) -> Vec<String> {
+    let mut limits = vec![
+        "Probabilities describe groups of similar people; any one person may well stay or leave regardless.".to_owned(),
+        "Learnt from the past: a reorganisation, a new pay policy or a labour-market shift can make it wrong until it is retrained on data after the change.".to_owned(),
+        "Reads only what the HR export holds: reasons outside it (family, health, a partner's move) are invisible to it.".to_owned(),
+    ];
+    if evaluation.positives < 50 {
+        limits.push(format!(
+            "Measured on only {} leavers: its figures have wide margins.",
+            evaluation.positives
+        ));
+    }
+    match fairness {
+        None => limits.push("No protected attribute was mapped: its fairness could not be audited.".into()),
+        Some(audit) if audit.flagged => limits.extend(audit.findings.iter().cloned()),
+        Some(_) => {}
+    }
+    limits
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

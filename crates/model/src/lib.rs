@@ -11,6 +11,7 @@ pub mod card;
 pub mod design;
 pub mod evaluate;
 pub mod explain;
+pub mod fairness;
 pub mod gbm;
 pub mod logistic;
 pub mod metrics;

@@ -147,12 +147,7 @@ pub async fn rescore_people(
     people: &[String],
     progress: &dyn Progress,
 ) -> Result<RescoreReport, MonitorError> {
-    if let Some(since) = store.suspended_since(org).await? {
-        return Err(MonitorError::Suspended {
-            org: slug.to_owned(),
-            since,
-        });
-    }
+    crate::ensure_scoring_allowed(store, org, slug).await?;
     let version = store
         .latest_model_version(org)
         .await?

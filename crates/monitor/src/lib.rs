@@ -12,7 +12,9 @@
 mod context;
 mod delivery;
 mod events;
+mod fairness;
 mod forecast;
+mod oversight;
 mod score;
 mod survival;
 mod train;
@@ -32,7 +34,8 @@ pub use survival::{
     survival_by_group, survival_of_snapshots, GroupCurve, SurvivalReport, CURVE_CONFIDENCE,
 };
 pub use train::{train_organization, TrainReport, TrainRequest};
-pub use worker::{enqueue, worker_name, JobObserver, JobSpec, NoObserver, Worker, WorkerSettings};
+pub use oversight::{delete_departed_organizations, recheck_accuracy, upkeep, UpkeepReport};
+pub use worker::{enqueue, schedule_upkeep, worker_name, JobObserver, JobSpec, NoObserver, Worker, WorkerSettings};
 
 use tenure_model::backtest::BacktestError;
 use tenure_model::evaluate::EvaluationError;
@@ -58,6 +61,8 @@ pub enum MonitorError {
     NoModel { org: String, version: Option<i64> },
     #[error("organization {org} is suspended (since {since}): nothing is scored or delivered until `tenure admin resume --org {org}`")]
     Suspended { org: String, since: String },
+    #[error("scoring is not switched on for organization {0}: record its legal basis, impact-assessment reference and the date workers were informed first (`tenure admin governance --org {0} …`, or PUT /api/v1/governance)")]
+    NoGovernance(String),
     #[error(transparent)]
     Event(EventRefused),
     #[error(transparent)]
@@ -80,11 +85,30 @@ impl MonitorError {
             | MonitorError::UnknownGrouping(_)
             | MonitorError::NoModel { .. }
             | MonitorError::Suspended { .. }
+            | MonitorError::NoGovernance(_)
             | MonitorError::Event(_)
             | MonitorError::Evaluation(_) => true,
             MonitorError::Backtest(e) => matches!(e, BacktestError::TooShort { .. }),
             MonitorError::Store(e) => e.is_bad_input(),
             _ => false,
+        }
+    }
+}
+
+/// Refuses to score a suspended organization, or one whose scoring was never switched on.
+pub(crate) async fn ensure_scoring_allowed(
+    store: &tenure_store::Store,
+    org: tenure_domain::OrgId,
+    slug: &str,
+) -> Result<(), MonitorError> {
+    match store.scoring_block(org).await? {
+        None => Ok(()),
+        Some(tenure_store::ScoringBlock::Suspended { since }) => Err(MonitorError::Suspended {
+            org: slug.to_owned(),
+            since,
+        }),
+        Some(tenure_store::ScoringBlock::NoGovernance) => {
+            Err(MonitorError::NoGovernance(slug.to_owned()))
         }
     }
 }

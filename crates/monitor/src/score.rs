@@ -49,12 +49,7 @@ pub async fn score_organization(
     request: &ScoreRequest,
     progress: &dyn Progress,
 ) -> Result<ScoreReport, MonitorError> {
-    if let Some(since) = store.suspended_since(request.org).await? {
-        return Err(MonitorError::Suspended {
-            org: slug.to_owned(),
-            since,
-        });
-    }
+    crate::ensure_scoring_allowed(store, request.org, slug).await?;
     let stored = store
         .model(request.org, request.version)
         .await?

@@ -7,7 +7,10 @@ use std::time::Instant;
 use tenure_data::Mapping;
 use tenure_domain::{OrgId, RoleColumns, Shape, Snapshot};
 use tenure_model::backtest::{backtest_person_months, train_latest};
-use tenure_model::card::{DataWindow, ModelCard};
+use crate::fairness::{fairness_audit, HeldOut};
+use std::collections::HashMap;
+use tenure_model::card::{self, DataWindow, ModelCard};
+use tenure_model::fairness::{FairnessAudit, FairnessSettings};
 use tenure_model::evaluate::{
     cross_validate, train_cross_section, CrossValidation, Example, TrainingSettings,
 };
@@ -32,6 +35,15 @@ pub struct TrainRequest {
 pub struct TrainReport {
     pub version: i64,
     pub card: ModelCard,
+    /// Why the model was stored but not activated (the fairness gate), if it was.
+    pub held_reason: Option<String>,
+}
+
+/// What the fairness audit needs besides the model: who is in which protected group, and
+/// the organization's warning threshold and smallest group shown.
+struct AuditInputs {
+    protected: HashMap<String, Vec<tenure_store::ProtectedAsOf>>,
+    settings: FairnessSettings,
 }
 
 /// What an organization's stored data is and means.
@@ -85,16 +97,27 @@ pub async fn train_organization(
     progress: &dyn Progress,
 ) -> Result<TrainReport, MonitorError> {
     let data = load(store, request.org, slug).await?;
+    let trust = store.trust_settings(request.org).await?;
+    let inputs = AuditInputs {
+        protected: store
+            .protected_attributes_for_fairness_audit(request.org)
+            .await?,
+        settings: FairnessSettings::new(
+            store.risk_thresholds(request.org).await?.high,
+            trust.min_group_size as usize,
+        ),
+    };
     let started = Instant::now();
     let (model, card) = match data.shape {
-        Shape::Panel => train_panel(&data, request, progress)?,
-        Shape::CrossSection => train_cross(&data, request, progress)?,
+        Shape::Panel => train_panel(&data, request, &inputs, progress)?,
+        Shape::CrossSection => train_cross(&data, request, &inputs, progress)?,
         Shape::TimeToEvent => return Err(MonitorError::UnsupportedShape("time-to-event".into())),
     };
     let card = ModelCard {
         training_seconds: started.elapsed().as_secs_f64(),
         ..card
     };
+    let held_reason = held_by_gate(trust.fairness_gate, card.fairness.as_ref());
     progress.step("storing the model");
     let new = NewModel {
         shape: card.shape.clone(),
@@ -102,14 +125,32 @@ pub async fn train_organization(
         description: card.model.clone(),
         card: serde_json::to_value(&card).expect("a card serialises"),
         artifact: model.to_artifact()?,
+        held_reason: held_reason.clone(),
     };
     let version = store.save_model(request.org, &new).await?;
-    Ok(TrainReport { version, card })
+    if let Some(reason) = &held_reason {
+        tracing::warn!(org = request.org.0, version, %reason, "model held back by the fairness gate");
+    }
+    Ok(TrainReport {
+        version,
+        card,
+        held_reason,
+    })
+}
+
+/// With the organization's release gate on, a flagged audit keeps the model from scoring.
+fn held_by_gate(gate: bool, audit: Option<&FairnessAudit>) -> Option<String> {
+    let audit = audit.filter(|a| gate && a.flagged)?;
+    Some(format!(
+        "held back by the fairness gate: {}",
+        audit.findings.join("; ")
+    ))
 }
 
 fn train_panel(
     data: &OrgData,
     request: &TrainRequest,
+    inputs: &AuditInputs,
     progress: &dyn Progress,
 ) -> Result<(TrainedModel, ModelCard), MonitorError> {
     let h = request.horizon_months;
@@ -123,7 +164,28 @@ fn train_panel(
         backtest_person_months(&months, h, request.origins, request.step, &request.training)?;
     progress.step("training on every known outcome");
     let (model, trained_on, leavers) = train_latest(&months, h, &request.training)?;
-    let card = card(
+    progress.step("auditing fairness on the backtest's predictions");
+    let by_snapshot: HashMap<usize, &tenure_model::panel::PersonMonth> =
+        months.iter().map(|m| (m.snapshot, m)).collect();
+    let held_out: Vec<HeldOut> = backtest
+        .scored
+        .iter()
+        .map(|s| HeldOut {
+            snapshot: s.snapshot,
+            probability: s.probability,
+            left: s.left,
+            values: &by_snapshot[&s.snapshot].values,
+        })
+        .collect();
+    let fairness = fairness_audit(
+        &data.snapshots,
+        &data.roles,
+        &model,
+        &held_out,
+        &inputs.protected,
+        &inputs.settings,
+    )?;
+    let card = model_card(
         data,
         &model,
         "panel",
@@ -136,6 +198,7 @@ fn train_panel(
         backtest.pooled,
         trained_on,
         leavers,
+        fairness,
     );
     Ok((model, card))
 }
@@ -143,6 +206,7 @@ fn train_panel(
 fn train_cross(
     data: &OrgData,
     request: &TrainRequest,
+    inputs: &AuditInputs,
     progress: &dyn Progress,
 ) -> Result<(TrainedModel, ModelCard), MonitorError> {
     let examples = Example::from_snapshots(&data.snapshots);
@@ -161,7 +225,32 @@ fn train_cross(
         "stratified {}-fold cross-validation, seed {}",
         request.folds, request.training.seed
     );
-    let card = card(
+    progress.step("auditing fairness on the cross-validation's predictions");
+    // The examples are the snapshots with an outcome, in order.
+    let with_outcome = data
+        .snapshots
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| matches!(s.outcome, Some(tenure_domain::Outcome::Left(_))));
+    let held_out: Vec<HeldOut> = with_outcome
+        .zip(&examples)
+        .zip(&evaluation.probabilities)
+        .map(|(((index, snapshot), example), &probability)| HeldOut {
+            snapshot: index,
+            probability,
+            left: example.left,
+            values: &snapshot.values,
+        })
+        .collect();
+    let fairness = fairness_audit(
+        &data.snapshots,
+        &data.roles,
+        &model,
+        &held_out,
+        &inputs.protected,
+        &inputs.settings,
+    )?;
+    let card = model_card(
         data,
         &model,
         "cross_section",
@@ -171,12 +260,13 @@ fn train_cross(
         evaluation.pooled,
         examples.len(),
         leavers,
+        fairness,
     );
     Ok((model, card))
 }
 
 #[allow(clippy::too_many_arguments)]
-fn card(
+fn model_card(
     data: &OrgData,
     model: &TrainedModel,
     shape: &str,
@@ -186,6 +276,7 @@ fn card(
     evaluation: tenure_model::metrics::Summary,
     training_rows: usize,
     training_leavers: usize,
+    fairness: Option<FairnessAudit>,
 ) -> ModelCard {
     let dates: BTreeSet<String> = data
         .snapshots
@@ -220,8 +311,12 @@ fn card(
         features: model.design.width(),
         protected_excluded: data.protected.clone(),
         evaluation_protocol,
+        known_limits: card::known_limits(&evaluation, fairness.as_ref()),
         evaluation,
         training_seconds: 0.0,
+        intended_uses: card::intended_uses(),
+        out_of_scope_uses: card::out_of_scope_uses(),
+        fairness,
     }
 }
 

@@ -50,6 +50,9 @@ pub enum JobSpec {
     Deliver { delivery: i64 },
     /// Send the organization's daily e-mail digest.
     Digest,
+    /// The organization's daily upkeep: purge what its retention period expired, and re-check
+    /// accuracy once a month. Queues the next day's upkeep when done.
+    Upkeep,
     /// Answer with the worker's name after `pause_ms`: shows which workers take work and how
     /// fast the queue moves (`tenure admin ping-workers`).
     Ping { pause_ms: u64 },
@@ -64,6 +67,7 @@ impl JobSpec {
             JobSpec::Rescore { .. } => "rescore",
             JobSpec::Deliver { .. } => "deliver",
             JobSpec::Digest => "digest",
+            JobSpec::Upkeep => "upkeep",
             JobSpec::Ping { .. } => "ping",
         }
     }
@@ -90,6 +94,23 @@ impl JobSpec {
             priority,
         }
     }
+}
+
+/// Queues the organization's upkeep (at `run_after`, or now) unless one is already waiting.
+pub async fn schedule_upkeep(
+    store: &Store,
+    org: OrgId,
+    run_after: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<(), StoreError> {
+    if store.has_queued_job(org, "upkeep").await? {
+        return Ok(());
+    }
+    let job = NewJob {
+        run_after,
+        ..JobSpec::Upkeep.to_job(None)
+    };
+    store.enqueue_job(org, &job).await?;
+    Ok(())
 }
 
 /// Puts a job in the queue and wakes this process's workers.
@@ -188,6 +209,9 @@ pub fn worker_name(prefix: &str) -> String {
     format!("{prefix}-{host}-{}-{n}", std::process::id())
 }
 
+/// How often each worker looks for offboarded organizations whose data is due for deletion.
+const DEPARTED_SWEEP: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// One worker: a loop of claim, run, record.
 pub struct Worker {
     pub store: Store,
@@ -205,7 +229,17 @@ impl Worker {
     /// A database that cannot be reached is waited out, not a reason to stop.
     pub async fn run(&self, until_idle: bool, stop: impl std::future::Future<Output = ()>) {
         tokio::pin!(stop);
+        let mut last_sweep: Option<std::time::Instant> = None;
         loop {
+            if last_sweep.is_none_or(|at| at.elapsed() >= DEPARTED_SWEEP) {
+                last_sweep = Some(std::time::Instant::now());
+                if let Err(error) =
+                    crate::oversight::delete_departed_organizations(&self.store, chrono::Utc::now())
+                        .await
+                {
+                    tracing::warn!(%error, "offboarded organizations not deleted; trying again later");
+                }
+            }
             match self.step(until_idle).await {
                 Ok(Step::Worked) => continue,
                 Ok(Step::Idle) => {}
@@ -470,6 +504,34 @@ impl Worker {
         }
     }
 
+    async fn upkeep(&self, job: &ClaimedJob) -> Result<Done, String> {
+        let slug = self
+            .store
+            .organization_by_id(job.org)
+            .await
+            .map_err(|e| e.to_string())?
+            .map(|o| o.slug)
+            .unwrap_or_default();
+        let report = crate::oversight::upkeep(&self.store, job.org, &slug, chrono::Utc::now())
+            .await
+            .map_err(|e| e.to_string())?;
+        schedule_upkeep(&self.store, job.org, Some(chrono::Utc::now() + chrono::Duration::days(1)))
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(json!({
+            "purged_rows": report.purged.total(),
+            "accuracy_check": report.check.map(|c| json!({
+                "scores": c.scores,
+                "leavers": c.leavers,
+                "roc_auc": c.roc_auc,
+                "calibration_error": c.calibration_error,
+                "below_declared": c.below_declared,
+                "detail": c.detail,
+            })),
+        })
+        .into())
+    }
+
     async fn compute(&self, job: &ClaimedJob, spec: &JobSpec) -> Result<Done, String> {
         let stage = Stage::default();
         let reporter = tokio::spawn(report_stage(
@@ -483,6 +545,7 @@ impl Worker {
                 tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
                 Ok(json!({"worker": self.settings.name}).into())
             }
+            JobSpec::Upkeep => self.upkeep(job).await,
             spec => {
                 // Imports, training and scoring are CPU work: off the runtime's threads, so
                 // leases keep being renewed, requests answered and other workers claiming.
@@ -649,18 +712,29 @@ async fn work(
             let trained = train_organization(store, &slug, &request, stage)
                 .await
                 .map_err(|e| e.to_string())?;
+            if let Some(reason) = trained.held_reason {
+                return Ok(Done {
+                    result: json!({"model_version": trained.version, "people_scored": 0, "held": reason}),
+                    raised: Vec::new(),
+                });
+            }
             let scoring = ScoreRequest {
                 org,
                 version: Some(trained.version),
                 factors: 5,
             };
-            let scored = score_organization(store, &slug, &scoring, stage)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(Done {
-                result: json!({"model_version": trained.version, "people_scored": scored.people.len(), "warnings_raised": scored.warnings.len()}),
-                raised: scored.warnings,
-            })
+            match score_organization(store, &slug, &scoring, stage).await {
+                Ok(scored) => Ok(Done {
+                    result: json!({"model_version": trained.version, "people_scored": scored.people.len(), "warnings_raised": scored.warnings.len()}),
+                    raised: scored.warnings,
+                }),
+                // A model may be trained and measured before scoring is switched on.
+                Err(e @ crate::MonitorError::NoGovernance(_)) => Ok(Done {
+                    result: json!({"model_version": trained.version, "people_scored": 0, "not_scored": e.to_string()}),
+                    raised: Vec::new(),
+                }),
+                Err(e) => Err(e.to_string()),
+            }
         }
         JobSpec::Score { version, factors } => {
             let request = ScoreRequest {

@@ -111,11 +111,12 @@ impl Store {
             return Err(StoreError::Taken("account", email));
         }
         let created = now();
-        let org_id: i64 = sqlx::query("INSERT INTO organizations (slug, name, created_at, plan, plan_expires_on) VALUES ($1, $2, $3, 'basic', $4) RETURNING id")
+        let org_id: i64 = sqlx::query("INSERT INTO organizations (slug, name, created_at, plan, plan_expires_on, pseudonym_key) VALUES ($1, $2, $3, 'basic', $4, $5) RETURNING id")
             .bind(request.slug)
             .bind(request.name)
             .bind(&created)
             .bind(request.plan_expires_on.to_string())
+            .bind(crate::trust::new_pseudonym_key())
             .fetch_one(&mut *tx)
             .await?
             .get(0);

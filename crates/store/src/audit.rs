@@ -5,6 +5,7 @@
 use crate::connect::Store;
 use crate::error::StoreError;
 use crate::sql::{batch_rows, now, values_list};
+use crate::trust::pseudonym_with;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use std::collections::HashMap;
@@ -21,12 +22,12 @@ pub struct AuditEntry {
     pub actor: String,
     /// What was read, e.g. `score.read`.
     pub action: String,
-    /// The person whose data was read.
+    /// The person whose data was read (stored as their pseudonym, see [`Store::pseudonym`]).
     pub subject: String,
     pub request_id: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AuditRecord {
     pub seq: i64,
     pub at: String,
@@ -71,6 +72,12 @@ impl Store {
     }
 
     async fn try_append_audit(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+        let mut keys: HashMap<OrgId, String> = HashMap::new();
+        for entry in entries {
+            if !keys.contains_key(&entry.org) {
+                keys.insert(entry.org, self.pseudonym_key(entry.org).await?);
+            }
+        }
         let mut tx = self.begin_write().await?;
         let mut heads: HashMap<OrgId, (i64, String)> = HashMap::new();
         let at = now();
@@ -86,9 +93,14 @@ impl Store {
                 .map_or((0, GENESIS_HASH.to_owned()), |r| (r.get(0), r.get(1)));
                 heads.insert(entry.org, head);
             }
+            // The row names the person only by pseudonym: erasing them later leaves it true.
+            let entry = AuditEntry {
+                subject: pseudonym_with(&keys[&entry.org], &entry.subject),
+                ..entry.clone()
+            };
             let head = heads.get_mut(&entry.org).expect("inserted above");
             let seq = head.0 + 1;
-            let hash = chain_hash(&head.1, entry.org, seq, &at, entry);
+            let hash = chain_hash(&head.1, entry.org, seq, &at, &entry);
             rows.push((
                 entry,
                 seq,
@@ -136,19 +148,7 @@ impl Store {
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| AuditRecord {
-                seq: r.get(0),
-                at: r.get(1),
-                actor: r.get(2),
-                action: r.get(3),
-                subject: r.get(4),
-                request_id: r.get(5),
-                prev_hash: r.get(6),
-                hash: r.get(7),
-            })
-            .collect())
+        Ok(rows.iter().map(audit_record).collect())
     }
 
     /// Walks the organization's chain from its first row.
@@ -173,6 +173,19 @@ impl Store {
                 expected_seq += 1;
             }
         }
+    }
+}
+
+pub(crate) fn audit_record(r: &sqlx::any::AnyRow) -> AuditRecord {
+    AuditRecord {
+        seq: r.get(0),
+        at: r.get(1),
+        actor: r.get(2),
+        action: r.get(3),
+        subject: r.get(4),
+        request_id: r.get(5),
+        prev_hash: r.get(6),
+        hash: r.get(7),
     }
 }
 

@@ -50,6 +50,9 @@ pub enum StoreError {
     UnknownPerson(String),
     #[error("person {person:?} left on {on}: their state no longer changes")]
     PersonLeft { person: String, on: String },
+    /// A request the rules forbid (a group floor under five, …), said in words.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl StoreError {
@@ -63,6 +66,7 @@ impl StoreError {
                 | StoreError::Taken(..)
                 | StoreError::UnknownPerson(_)
                 | StoreError::PersonLeft { .. }
+                | StoreError::Refused(_)
         )
     }
 }

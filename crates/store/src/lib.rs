@@ -6,8 +6,10 @@ mod accounts;
 mod audit;
 mod connect;
 mod delivery;
+mod erasure;
 mod error;
 mod events;
+mod fairness;
 mod imports;
 mod jobs;
 mod migrations;
@@ -19,6 +21,7 @@ mod snapshots;
 mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod trust;
 mod warnings;
 
 pub use accounts::{
@@ -27,7 +30,9 @@ pub use accounts::{
 pub use audit::{AuditEntry, AuditRecord, AuditVerdict, GENESIS_HASH};
 pub use connect::{Backend, Store};
 pub use delivery::{Channel, DeliveryRecord, Webhook};
+pub use erasure::{PersonRecord, Removed};
 pub use error::{Conflict, StoreError};
+pub use fairness::ProtectedAsOf;
 pub use events::{AppliedEvent, EventRecord, NewEvent};
 pub use imports::{
     ImportMode, ImportOutcome, ImportRecord, ImportStatus, NewImport, SnapshotToWrite,
@@ -39,4 +44,7 @@ pub use queue::{ClaimedJob, LeaseLost, NewJob};
 pub use sessions::{ApiTokenRecord, Credential, NewApiToken, SessionRecord};
 pub use snapshots::{DepartmentAttrition, OrgCounts, StoredSnapshot};
 pub use tenure_domain::OrgId;
+pub use trust::{
+    pseudonym_with, AccuracyCheck, Governance, OperatorAlert, ScoreWithOutcome, ScoringBlock, TrustSettings,
+};
 pub use warnings::{NewWarning, RaisedWarning, WarningFilter, WarningRecord, WarningStepRecord};

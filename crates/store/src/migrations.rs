@@ -35,6 +35,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "events and delivery",
         include_str!("../migrations/sqlite/0006_events_and_delivery.sql"),
     ),
+    (
+        7,
+        "trust",
+        include_str!("../migrations/sqlite/0007_trust.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -66,6 +71,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         6,
         "events and delivery",
         include_str!("../migrations/postgres/0006_events_and_delivery.sql"),
+    ),
+    (
+        7,
+        "trust",
+        include_str!("../migrations/postgres/0007_trust.sql"),
     ),
 ];
 

@@ -17,6 +17,8 @@ pub struct NewModel {
     /// The model card, as JSON.
     pub card: serde_json::Value,
     pub artifact: String,
+    /// Why the model is stored but not used to score (the fairness gate); `None` activates it.
+    pub held_reason: Option<String>,
 }
 
 /// A stored model; `artifact` is only read when asked for.
@@ -29,6 +31,8 @@ pub struct StoredModel {
     pub description: String,
     pub card: serde_json::Value,
     pub artifact: Option<String>,
+    /// Why the model scores nobody, if it was held back.
+    pub held_reason: Option<String>,
 }
 
 /// One person's score to store.
@@ -91,7 +95,7 @@ impl Store {
                 .await?
                 .get(0);
         sqlx::query(
-            "INSERT INTO models (org_id, version, created_at, shape, horizon_months, description, card, artifact) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO models (org_id, version, created_at, shape, horizon_months, description, card, artifact, active, held_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(org.0)
         .bind(version)
@@ -101,22 +105,25 @@ impl Store {
         .bind(&model.description)
         .bind(model.card.to_string())
         .bind(&model.artifact)
+        .bind(i64::from(model.held_reason.is_none()))
+        .bind(&model.held_reason)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(version)
     }
 
-    /// A model with its artifact: the given version, or the latest.
+    /// A model with its artifact: the given version, or the latest active one (a model the
+    /// fairness gate held back is never picked by default).
     pub async fn model(
         &self,
         org: OrgId,
         version: Option<i64>,
     ) -> Result<Option<StoredModel>, StoreError> {
         let row = match version {
-            Some(v) => sqlx::query("SELECT version, created_at, shape, horizon_months, description, card, artifact FROM models WHERE org_id = $1 AND version = $2").bind(org.0).bind(v).fetch_optional(&self.pool).await?,
+            Some(v) => sqlx::query("SELECT version, created_at, shape, horizon_months, description, card, held_reason, artifact FROM models WHERE org_id = $1 AND version = $2").bind(org.0).bind(v).fetch_optional(&self.pool).await?,
             None => {
-                sqlx::query("SELECT version, created_at, shape, horizon_months, description, card, artifact FROM models WHERE org_id = $1 ORDER BY version DESC LIMIT 1")
+                sqlx::query("SELECT version, created_at, shape, horizon_months, description, card, held_reason, artifact FROM models WHERE org_id = $1 AND active = 1 ORDER BY version DESC LIMIT 1")
                     .bind(org.0)
                     .fetch_optional(&self.pool)
                     .await?
@@ -127,7 +134,7 @@ impl Store {
 
     /// Every model of the organization, newest first, without artifacts.
     pub async fn models(&self, org: OrgId) -> Result<Vec<StoredModel>, StoreError> {
-        let rows = sqlx::query("SELECT version, created_at, shape, horizon_months, description, card FROM models WHERE org_id = $1 ORDER BY version DESC").bind(org.0).fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT version, created_at, shape, horizon_months, description, card, held_reason FROM models WHERE org_id = $1 ORDER BY version DESC").bind(org.0).fetch_all(&self.pool).await?;
         rows.iter().map(|r| stored_model(r, false)).collect()
     }
 
@@ -222,10 +229,10 @@ impl Store {
 const SCORE_COLUMNS: &str = "model_version, person_key, as_of, probability, band, abstained, drivers, input_hash, scored_at, team, department, manager";
 
 impl Store {
-    /// The organization's newest model version.
+    /// The organization's newest active model version.
     pub async fn latest_model_version(&self, org: OrgId) -> Result<Option<i64>, StoreError> {
         Ok(
-            sqlx::query("SELECT MAX(version) FROM models WHERE org_id = $1")
+            sqlx::query("SELECT MAX(version) FROM models WHERE org_id = $1 AND active = 1")
                 .bind(org.0)
                 .fetch_one(&self.pool)
                 .await?
@@ -284,7 +291,8 @@ fn stored_model(r: &sqlx::any::AnyRow, with_artifact: bool) -> Result<StoredMode
         description: r.get(4),
         card: serde_json::from_str(&card)
             .map_err(|e| StoreError::Corrupt(format!("model card: {e}")))?,
-        artifact: with_artifact.then(|| r.get(6)),
+        held_reason: r.get(6),
+        artifact: with_artifact.then(|| r.get(7)),
     })
 }
 

@@ -45,10 +45,11 @@ impl Store {
         slug: &str,
         name: &str,
     ) -> Result<Organization, StoreError> {
-        sqlx::query("INSERT INTO organizations (slug, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (slug) DO NOTHING")
+        sqlx::query("INSERT INTO organizations (slug, name, created_at, pseudonym_key) VALUES ($1, $2, $3, $4) ON CONFLICT (slug) DO NOTHING")
             .bind(slug)
             .bind(name)
             .bind(now())
+            .bind(crate::trust::new_pseudonym_key())
             .execute(&self.pool)
             .await?;
         self.organization(slug)

@@ -299,6 +299,7 @@ async fn concurrent_writers_all_land() {
             description: "test".into(),
             card: serde_json::json!({}),
             artifact: "{}".into(),
+            held_reason: None,
         };
         let save_models = |store: Store, model: tenure_store::NewModel| {
             tokio::spawn(async move {

@@ -226,6 +226,7 @@ impl TestServer {
                 description: "fixture".into(),
                 card: json!({"fixture": true}),
                 artifact: "{}".into(),
+                held_reason: None,
             };
             let version = self.store.save_model(org, &model).await.unwrap();
             let scores: Vec<NewScore> = (0..people).map(|i| fixture_score(prefix, i)).collect();

@@ -1,0 +1,127 @@
+//! Preparing a model's fairness audit: each held-out prediction gets the person's protected
+//! groups (ages as bands, at the prediction's date) and the model's factor contributions, and
+//! the model crate's audit does the rest. Protected attributes are read here and nowhere else
+//! in the monitoring layer, and never reach a learner.
+
+use std::collections::{BTreeMap, HashMap};
+use chrono::{Datelike, NaiveDate};
+use tenure_domain::{looks_protected, ProtectedCategory, RoleColumns, Snapshot, Value};
+use tenure_model::fairness::{age_band, audit, AuditedPrediction, FairnessAudit, FairnessSettings};
+use tenure_model::gbm::GbmError;
+use tenure_model::trained::TrainedModel;
+use tenure_store::ProtectedAsOf;
+
+/// One held-out prediction: which snapshot it was about, and its inputs.
+pub(crate) struct HeldOut<'a> {
+    pub snapshot: usize,
+    pub probability: f64,
+    pub left: bool,
+    pub values: &'a BTreeMap<String, Value>,
+}
+
+/// The audit of `held_out`, or `None` when nobody has a protected attribute on record.
+pub(crate) fn fairness_audit(
+    snapshots: &[Snapshot],
+    roles: &RoleColumns,
+    model: &TrainedModel,
+    held_out: &[HeldOut],
+    protected: &HashMap<String, Vec<ProtectedAsOf>>,
+    settings: &FairnessSettings,
+) -> Result<Option<FairnessAudit>, GbmError> {
+    if protected.is_empty() || held_out.is_empty() {
+        return Ok(None);
+    }
+    let rows: Vec<&BTreeMap<String, Value>> = held_out.iter().map(|h| h.values).collect();
+    let explanations = model.explain(&rows, roles)?;
+    let predictions: Vec<AuditedPrediction> = held_out
+        .iter()
+        .zip(explanations)
+        .map(|(h, explanation)| {
+            let snapshot = &snapshots[h.snapshot];
+            AuditedPrediction {
+                probability: h.probability,
+                left: h.left,
+                groups: groups_of(
+                    protected.get(snapshot.person.as_str()),
+                    snapshot.as_of,
+                ),
+                factors: explanation
+                    .factors
+                    .into_iter()
+                    .map(|f| (f.factor, f.log_odds))
+                    .collect(),
+            }
+        })
+        .collect();
+    Ok(Some(audit(&predictions, settings)))
+}
+
+/// The person's protected groups as of `as_of` (their record at that date, or the nearest
+/// earlier one, or the first).
+fn groups_of(records: Option<&Vec<ProtectedAsOf>>, as_of: Option<NaiveDate>) -> BTreeMap<String, String> {
+    let Some(records) = records.filter(|r| !r.is_empty()) else {
+        return BTreeMap::new();
+    };
+    let record = as_of
+        .and_then(|day| records.iter().rev().find(|(d, _)| d.is_some_and(|d| d <= day)))
+        .unwrap_or(&records[0]);
+    record
+        .1
+        .iter()
+        .filter_map(|(column, value)| group(column, value, as_of))
+        .collect()
+}
+
+/// The attribute and group a protected value puts a person in: ages (or birth years and
+/// dates) become bands; categories stay as they are.
+fn group(column: &str, value: &Value, as_of: Option<NaiveDate>) -> Option<(String, String)> {
+    if looks_protected(column) == Some(ProtectedCategory::Age) {
+        let year = as_of.map_or_else(|| chrono::Utc::now().year(), |d| d.year()) as f64;
+        let age = match value {
+            Value::Number(x) if *x > 1900.0 => year - x,
+            Value::Number(x) => *x,
+            Value::Date(born) => year - born.year() as f64,
+            _ => return None,
+        };
+        return Some(("age band".to_owned(), age_band(age).to_owned()));
+    }
+    match value {
+        Value::Category(c) => Some((column.to_owned(), c.clone())),
+        Value::Number(x) if x.fract() == 0.0 => Some((column.to_owned(), format!("{x}"))),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn birth_years_ages_and_dates_become_bands_at_the_predictions_date() {
+        let day = NaiveDate::from_ymd_opt(2024, 6, 30);
+        assert_eq!(
+            group("birth_year", &Value::Number(1990.0), day),
+            Some(("age band".into(), "30–39".into()))
+        );
+        assert_eq!(
+            group("Age", &Value::Number(52.0), day),
+            Some(("age band".into(), "50 and over".into()))
+        );
+        assert_eq!(
+            group("Gender", &Value::Category("Female".into()), day),
+            Some(("Gender".into(), "Female".into()))
+        );
+        assert_eq!(group("Gender", &Value::Missing, day), None);
+    }
+
+    #[test]
+    fn the_record_in_force_at_the_date_is_used() {
+        let d = |m| NaiveDate::from_ymd_opt(2024, m, 1);
+        let records = vec![
+            (d(1), BTreeMap::from([("marital".to_string(), Value::Category("Single".into()))])),
+            (d(6), BTreeMap::from([("marital".to_string(), Value::Category("Married".into()))])),
+        ];
+        assert_eq!(groups_of(Some(&records), d(3))["marital"], "Single");
+        assert_eq!(groups_of(Some(&records), d(7))["marital"], "Married");
+    }
+}

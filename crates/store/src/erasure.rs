@@ -1,0 +1,474 @@
+//! People's rights and the end of data: everything held about one person (to give it to
+//! them), erasing a person, purging what an organization's retention period has expired, and
+//! deleting a departed organization whole. Audit rows name people only by pseudonym, so they
+//! stay (and their hash chain stays intact) when the person is erased.
+
+use crate::audit::AuditRecord;
+use crate::connect::Store;
+use crate::error::StoreError;
+use crate::sql::now;
+use crate::trust::pseudonym_with;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use serde_json::Value as Json;
+use sqlx::Row;
+use tenure_domain::OrgId;
+
+/// Everything the organization holds about one person.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonRecord {
+    pub person: String,
+    /// How the audit log names them.
+    pub pseudonym: String,
+    pub first_as_of: String,
+    pub last_as_of: String,
+    pub exit_date: Option<String>,
+    pub exit_kind: Option<String>,
+    /// Each snapshot's inputs, as imported or changed by events.
+    pub snapshots: Vec<Json>,
+    /// Protected attributes: never model inputs, read only by the fairness audit and here.
+    pub protected_attributes: Vec<Json>,
+    /// Every score, with its model version, drivers and input hash.
+    pub scores: Vec<Json>,
+    pub events: Vec<Json>,
+    pub warnings: Vec<Json>,
+    /// Who read their score or drivers, and when.
+    pub viewed_by: Vec<AuditRecord>,
+}
+
+/// Rows removed (or changed) by an erasure or purge, by table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Removed {
+    pub rows: std::collections::BTreeMap<String, u64>,
+}
+
+impl Removed {
+    fn add(&mut self, table: &str, n: u64) {
+        if n > 0 {
+            *self.rows.entry(table.to_owned()).or_default() += n;
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.rows.values().sum()
+    }
+}
+
+/// Every table holding an organization's rows, children before parents: deleting in this
+/// order never breaks a foreign key. The offboarding test checks no table is missing.
+const ORGANIZATION_TABLES: &[&str] = &[
+    "audit_log",
+    "operator_alerts",
+    "accuracy_checks",
+    "governance",
+    "deliveries",
+    "warning_steps",
+    "warnings",
+    "warning_policies",
+    "webhooks",
+    "email_settings",
+    "events",
+    "scores",
+    "models",
+    "protected_attributes",
+    "snapshots",
+    "people",
+    "uploads",
+    "jobs",
+    "imports",
+    "api_tokens",
+    "sessions",
+    "invitations",
+    "memberships",
+];
+
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+impl Store {
+    /// Everything held about `person`; `None` if the organization holds nothing about them.
+    pub async fn person_record(
+        &self,
+        org: OrgId,
+        person: &str,
+    ) -> Result<Option<PersonRecord>, StoreError> {
+        let Some(row) = sqlx::query("SELECT first_as_of, last_as_of, exit_date, exit_kind FROM people WHERE org_id = $1 AND person_key = $2")
+            .bind(org.0)
+            .bind(person)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let pseudonym = self.pseudonym(org, person).await?;
+        let json_rows = |sql: &'static str| async move {
+            let rows = sqlx::query(sql)
+                .bind(org.0)
+                .bind(person)
+                .fetch_all(&self.pool)
+                .await?;
+            Ok::<_, StoreError>(rows)
+        };
+        let snapshots = json_rows("SELECT as_of, inputs FROM snapshots WHERE org_id = $1 AND person_key = $2 ORDER BY as_of")
+            .await?
+            .iter()
+            .map(|r| serde_json::json!({"as_of": r.get::<String, _>(0), "values": parse(r.get(1))}))
+            .collect();
+        let protected_attributes = json_rows("SELECT as_of, attributes FROM protected_attributes WHERE org_id = $1 AND person_key = $2 ORDER BY as_of")
+            .await?
+            .iter()
+            .map(|r| serde_json::json!({"as_of": r.get::<String, _>(0), "attributes": parse(r.get(1))}))
+            .collect();
+        let scores = json_rows("SELECT model_version, as_of, probability, band, abstained, drivers, input_hash, scored_at FROM scores WHERE org_id = $1 AND person_key = $2 ORDER BY as_of, model_version")
+            .await?
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "model_version": r.get::<i64, _>(0),
+                    "as_of": r.get::<String, _>(1),
+                    "probability": r.get::<Option<f64>, _>(2),
+                    "band": r.get::<String, _>(3),
+                    "abstained": r.get::<Option<String>, _>(4),
+                    "drivers": parse(r.get(5)),
+                    "input_hash": r.get::<String, _>(6),
+                    "scored_at": r.get::<String, _>(7),
+                })
+            })
+            .collect();
+        let events = json_rows("SELECT kind, effective, changes, received_at FROM events WHERE org_id = $1 AND person_key = $2 ORDER BY id")
+            .await?
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "kind": r.get::<String, _>(0),
+                    "effective": r.get::<String, _>(1),
+                    "changes": parse(r.get(2)),
+                    "received_at": r.get::<String, _>(3),
+                })
+            })
+            .collect();
+        let warnings = json_rows("SELECT public_id, raised_at, status, triggers, drivers, outcome FROM warnings WHERE org_id = $1 AND person_key = $2 ORDER BY id")
+            .await?
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "warning": r.get::<String, _>(0),
+                    "raised_at": r.get::<String, _>(1),
+                    "status": r.get::<String, _>(2),
+                    "triggers": parse(r.get(3)),
+                    "drivers": parse(r.get(4)),
+                    "outcome": r.get::<Option<String>, _>(5),
+                })
+            })
+            .collect();
+        let viewed_by = self.audit_of_subject(org, &pseudonym).await?;
+        Ok(Some(PersonRecord {
+            person: person.to_owned(),
+            pseudonym,
+            first_as_of: row.get(0),
+            last_as_of: row.get(1),
+            exit_date: row.get(2),
+            exit_kind: row.get(3),
+            snapshots,
+            protected_attributes,
+            scores,
+            events,
+            warnings,
+            viewed_by,
+        }))
+    }
+
+    /// Erases a person in one transaction: their inputs, protected attributes, scores,
+    /// drivers, events and warnings; where others' rows name them (as a manager) the name
+    /// becomes their pseudonym. Audit rows already name them only by pseudonym.
+    pub async fn erase_person(&self, org: OrgId, person: &str) -> Result<Removed, StoreError> {
+        let key = self.pseudonym_key(org).await?;
+        let mut tx = self.begin_write().await?;
+        let known = sqlx::query("SELECT 1 FROM people WHERE org_id = $1 AND person_key = $2")
+            .bind(org.0)
+            .bind(person)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if known.is_none() {
+            return Err(StoreError::UnknownPerson(person.to_owned()));
+        }
+        let removed = erase_in(&mut tx, org, person, &pseudonym_with(&key, person)).await?;
+        tx.commit().await?;
+        Ok(removed)
+    }
+
+    /// Purges what the organization's retention period has expired as of `today`: people who
+    /// left before the cut-off are erased whole; everyone's snapshots, scores and events
+    /// dated before it are deleted, and closed warnings raised before it.
+    pub async fn purge_expired(&self, org: OrgId, today: NaiveDate) -> Result<Removed, StoreError> {
+        let Some(months) = self.trust_settings(org).await?.retention_months else {
+            return Ok(Removed::default());
+        };
+        let cutoff = today
+            .checked_sub_months(chrono::Months::new(months))
+            .unwrap_or(NaiveDate::MIN)
+            .to_string();
+        let key = self.pseudonym_key(org).await?;
+        let mut tx = self.begin_write().await?;
+        let leavers: Vec<String> = sqlx::query("SELECT person_key FROM people WHERE org_id = $1 AND exit_date IS NOT NULL AND exit_date < $2")
+            .bind(org.0)
+            .bind(&cutoff)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let mut removed = Removed::default();
+        for person in &leavers {
+            let erased = erase_in(&mut tx, org, person, &pseudonym_with(&key, person)).await?;
+            for (table, n) in erased.rows {
+                removed.add(&table, n);
+            }
+        }
+        let closed_before = "SELECT id FROM warnings WHERE org_id = $1 AND raised_at < $2 AND status IN ('closed', 'dismissed')";
+        for (table, sql) in [
+            ("deliveries", format!("DELETE FROM deliveries WHERE org_id = $1 AND warning_id IN ({closed_before})")),
+            ("warning_steps", format!("DELETE FROM warning_steps WHERE org_id = $1 AND warning_id IN ({closed_before})")),
+            ("warnings", "DELETE FROM warnings WHERE org_id = $1 AND raised_at < $2 AND status IN ('closed', 'dismissed')".to_owned()),
+            ("scores", "DELETE FROM scores WHERE org_id = $1 AND as_of <> '' AND as_of < $2".to_owned()),
+            ("events", "DELETE FROM events WHERE org_id = $1 AND effective < $2".to_owned()),
+            ("protected_attributes", "DELETE FROM protected_attributes WHERE org_id = $1 AND as_of <> '' AND as_of < $2".to_owned()),
+            ("snapshots", "DELETE FROM snapshots WHERE org_id = $1 AND as_of <> '' AND as_of < $2".to_owned()),
+        ] {
+            let done = sqlx::query(&sql).bind(org.0).bind(&cutoff).execute(&mut *tx).await?;
+            removed.add(table, done.rows_affected());
+        }
+        // A person's first month is now the first one kept.
+        sqlx::query("UPDATE people SET first_as_of = (SELECT MIN(s.as_of) FROM snapshots s WHERE s.org_id = people.org_id AND s.person_key = people.person_key) WHERE org_id = $1 AND first_as_of <> '' AND first_as_of < $2 AND EXISTS (SELECT 1 FROM snapshots s WHERE s.org_id = people.org_id AND s.person_key = people.person_key)")
+            .bind(org.0)
+            .bind(&cutoff)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(removed)
+    }
+
+    /// Offboards an organization: suspended at once, and every row it owns deleted by the
+    /// purge job once `purge_after` has passed (at most 30 days later).
+    pub async fn offboard(
+        &self,
+        org: OrgId,
+        purge_after: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let at = now();
+        sqlx::query("UPDATE organizations SET offboarded_at = $1, purge_after = $2, suspended_at = COALESCE(suspended_at, $1) WHERE id = $3")
+            .bind(&at)
+            .bind(crate::accounts::timestamp(purge_after))
+            .bind(org.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Offboarded organizations whose time has come, each with when it was offboarded.
+    pub async fn organizations_due_for_deletion(
+        &self,
+        now_at: DateTime<Utc>,
+    ) -> Result<Vec<OrgId>, StoreError> {
+        let rows = sqlx::query("SELECT id FROM organizations WHERE purge_after IS NOT NULL AND purge_after <= $1 ORDER BY id")
+            .bind(crate::accounts::timestamp(now_at))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|r| OrgId(r.get(0))).collect())
+    }
+
+    /// Deletes an offboarded organization and every row it owns, in one transaction; accounts
+    /// that belonged to it alone go too. Refused for an organization not offboarded.
+    pub async fn delete_organization(&self, org: OrgId) -> Result<Removed, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let offboarded = sqlx::query("SELECT 1 FROM organizations WHERE id = $1 AND purge_after IS NOT NULL")
+            .bind(org.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if offboarded.is_none() {
+            return Err(StoreError::Refused(format!(
+                "organization {} is not offboarded; its data stays",
+                org.0
+            )));
+        }
+        let members: Vec<i64> = sqlx::query("SELECT user_id FROM memberships WHERE org_id = $1")
+            .bind(org.0)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let mut removed = Removed::default();
+        for table in ORGANIZATION_TABLES {
+            let done = sqlx::query(&format!("DELETE FROM {table} WHERE org_id = $1"))
+                .bind(org.0)
+                .execute(&mut *tx)
+                .await?;
+            removed.add(table, done.rows_affected());
+        }
+        for user in members {
+            // Someone who also belongs elsewhere keeps their account.
+            let done = sqlx::query("DELETE FROM users WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM memberships WHERE user_id = $1) AND NOT EXISTS (SELECT 1 FROM invitations WHERE invited_by = $1) AND NOT EXISTS (SELECT 1 FROM api_tokens WHERE created_by = $1)")
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+            removed.add("users", done.rows_affected());
+        }
+        let done = sqlx::query("DELETE FROM organizations WHERE id = $1")
+            .bind(org.0)
+            .execute(&mut *tx)
+            .await?;
+        removed.add("organizations", done.rows_affected());
+        tx.commit().await?;
+        Ok(removed)
+    }
+
+    async fn audit_of_subject(
+        &self,
+        org: OrgId,
+        pseudonym: &str,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = sqlx::query("SELECT seq, at, actor, action, subject, request_id, prev_hash, hash FROM audit_log WHERE org_id = $1 AND subject = $2 ORDER BY seq")
+            .bind(org.0)
+            .bind(pseudonym)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(crate::audit::audit_record).collect())
+    }
+}
+
+fn parse(text: String) -> Json {
+    serde_json::from_str(&text).unwrap_or(Json::String(text))
+}
+
+/// The erasure itself, inside the caller's transaction.
+async fn erase_in(
+    tx: &mut Tx,
+    org: OrgId,
+    person: &str,
+    pseudonym: &str,
+) -> Result<Removed, StoreError> {
+    let mut removed = Removed::default();
+    let of_person = "SELECT id FROM warnings WHERE org_id = $1 AND person_key = $2";
+    for (table, sql) in [
+        ("deliveries", format!("DELETE FROM deliveries WHERE org_id = $1 AND warning_id IN ({of_person})")),
+        ("warning_steps", format!("DELETE FROM warning_steps WHERE org_id = $1 AND warning_id IN ({of_person})")),
+        ("warnings", "DELETE FROM warnings WHERE org_id = $1 AND person_key = $2".to_owned()),
+        ("scores", "DELETE FROM scores WHERE org_id = $1 AND person_key = $2".to_owned()),
+        ("events", "DELETE FROM events WHERE org_id = $1 AND person_key = $2".to_owned()),
+        ("protected_attributes", "DELETE FROM protected_attributes WHERE org_id = $1 AND person_key = $2".to_owned()),
+        ("snapshots", "DELETE FROM snapshots WHERE org_id = $1 AND person_key = $2".to_owned()),
+        ("people", "DELETE FROM people WHERE org_id = $1 AND person_key = $2".to_owned()),
+    ] {
+        let done = sqlx::query(&sql).bind(org.0).bind(person).execute(&mut **tx).await?;
+        removed.add(table, done.rows_affected());
+    }
+    // Others' rows that name the person (as their manager) keep the link, pseudonymously.
+    let quoted = serde_json::to_string(person).expect("a string serialises");
+    let quoted_pseudonym = serde_json::to_string(pseudonym).expect("a string serialises");
+    for (table, column) in [("snapshots", "inputs"), ("events", "changes")] {
+        let sql = format!("UPDATE {table} SET {column} = REPLACE({column}, $1, $2) WHERE org_id = $3 AND {column} LIKE $4");
+        let done = sqlx::query(&sql)
+            .bind(&quoted)
+            .bind(&quoted_pseudonym)
+            .bind(org.0)
+            // A `%` or `_` in a key only widens the LIKE; REPLACE is exact.
+            .bind(format!("%{quoted}%"))
+            .execute(&mut **tx)
+            .await?;
+        removed.add(table, done.rows_affected());
+    }
+    for table in ["scores", "warnings"] {
+        let done = sqlx::query(&format!("UPDATE {table} SET manager = $1 WHERE org_id = $2 AND manager = $3"))
+            .bind(pseudonym)
+            .bind(org.0)
+            .bind(person)
+            .execute(&mut **tx)
+            .await?;
+        removed.add(table, done.rows_affected());
+    }
+    removed.add("jobs", scrub_jobs(tx, org, person).await?);
+    removed.add("uploads", drop_uploads_naming(tx, org, person).await?);
+    removed.add("imports", scrub_import_errors(tx, org, person).await?);
+    Ok(removed)
+}
+
+/// Queued or finished jobs whose payload names the person (re-scores after events) lose
+/// the name; the rest of the payload stays.
+async fn scrub_jobs(tx: &mut Tx, org: OrgId, person: &str) -> Result<u64, StoreError> {
+    let rows = sqlx::query("SELECT id, payload FROM jobs WHERE org_id = $1 AND payload LIKE $2")
+        .bind(org.0)
+        .bind(format!("%{person}%"))
+        .fetch_all(&mut **tx)
+        .await?;
+    let mut changed = 0;
+    for r in rows {
+        let payload: String = r.get(1);
+        let Ok(mut json) = serde_json::from_str::<Json>(&payload) else {
+            continue;
+        };
+        if !remove_string(&mut json, person) {
+            continue;
+        }
+        sqlx::query("UPDATE jobs SET payload = $1 WHERE id = $2 AND org_id = $3")
+            .bind(json.to_string())
+            .bind(r.get::<i64, _>(0))
+            .bind(org.0)
+            .execute(&mut **tx)
+            .await?;
+        changed += 1;
+    }
+    Ok(changed)
+}
+
+fn remove_string(json: &mut Json, person: &str) -> bool {
+    match json {
+        Json::Array(items) => {
+            let before = items.len();
+            items.retain(|i| i.as_str() != Some(person));
+            let mut changed = items.len() != before;
+            for item in items {
+                changed |= remove_string(item, person);
+            }
+            changed
+        }
+        Json::Object(fields) => fields
+            .values_mut()
+            .fold(false, |changed, v| remove_string(v, person) | changed),
+        _ => false,
+    }
+}
+
+/// An uploaded file still waiting for its import holds the person's rows: it goes.
+async fn drop_uploads_naming(tx: &mut Tx, org: OrgId, person: &str) -> Result<u64, StoreError> {
+    let rows = sqlx::query("SELECT id, content FROM uploads WHERE org_id = $1")
+        .bind(org.0)
+        .fetch_all(&mut **tx)
+        .await?;
+    let mut dropped = 0;
+    for r in rows {
+        let content: Vec<u8> = r.get(1);
+        if content
+            .windows(person.len().max(1))
+            .any(|w| w == person.as_bytes())
+        {
+            sqlx::query("DELETE FROM uploads WHERE id = $1 AND org_id = $2")
+                .bind(r.get::<i64, _>(0))
+                .bind(org.0)
+                .execute(&mut **tx)
+                .await?;
+            dropped += 1;
+        }
+    }
+    Ok(dropped)
+}
+
+/// A refused import's errors may quote the person's key: it is blanked out.
+async fn scrub_import_errors(tx: &mut Tx, org: OrgId, person: &str) -> Result<u64, StoreError> {
+    let done = sqlx::query("UPDATE imports SET errors = REPLACE(errors, $1, '[erased]') WHERE org_id = $2 AND errors LIKE $3")
+        .bind(person)
+        .bind(org.0)
+        .bind(format!("%{person}%"))
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected())
+}
