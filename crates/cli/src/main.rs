@@ -45,7 +45,15 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     /// Run queued jobs (imports, training, scoring) from the database, beside `serve` or alone.
     Worker(commands::worker::WorkerArgs),
-    /// The platform operator's commands: plans, members, pinging workers.
+    /// Record (or show) the legal basis, impact assessment and date workers were informed: scoring starts only after.
+    Governance(commands::trust::GovernanceArgs),
+    /// A model's fairness audit: warning rates, impact ratios, ROC AUC and calibration by protected group.
+    Fairness(commands::trust::FairnessArgs),
+    /// People's rights: export everything held about a person, or erase them.
+    Person(commands::trust::PersonArgs),
+    /// Show or set retention, the fairness release gate and the smallest group shown.
+    Trust(commands::trust::TrustArgs),
+    /// The platform operator's commands: plans, members, kill switch, offboarding, upkeep, alerts, pinging workers.
     Admin(commands::admin::AdminArgs),
     /// Write a synthetic organization's monthly HR panel, its mapping and its ground truth.
     Simulate(commands::simulate::SimulateArgs),
@@ -82,6 +90,10 @@ fn main() -> ExitCode {
             Command::Serve(args) => commands::serve::run(args).await,
             Command::Worker(args) => commands::worker::run(args).await,
             Command::Admin(args) => commands::admin::run(args).await,
+            Command::Governance(args) => commands::trust::governance(args).await,
+            Command::Fairness(args) => commands::trust::fairness(args).await,
+            Command::Person(args) => commands::trust::person(args).await,
+            Command::Trust(args) => commands::trust::trust(args).await,
         }
     });
     match result {

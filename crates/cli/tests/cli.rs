@@ -55,6 +55,26 @@ fn simulate(out: &Path, people: &str, months: &str, seed: &str) {
     assert!(output.status.success(), "{}", stderr(&output));
 }
 
+/// Records the governance that switches scoring on for `org` (the default org when `None`).
+fn switch_on_scoring(db: &str, org: Option<&str>) {
+    let mut args = vec![
+        "governance",
+        "--db",
+        db,
+        "--legal-basis",
+        "GDPR art. 6(1)(f), works agreement 2026-01",
+        "--impact-assessment",
+        "DPIA-2026-004",
+        "--workers-informed",
+        "2026-01-15",
+    ];
+    if let Some(org) = org {
+        args.extend(["--org", org]);
+    }
+    let output = tenure(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
 /// A new SQLite database in `dir` holding one empty organization, acme.
 fn database_with_acme(dir: &Path) -> String {
     let db = dir.join("tenure.db").display().to_string();
@@ -630,6 +650,7 @@ mod simulate_and_demo {
         .success());
         let trained = tenure(&["train", "--db", db, "--org", "sim", "--origins", "1"]);
         assert!(trained.status.success(), "{}", stderr(&trained));
+        switch_on_scoring(db, Some("sim"));
         let scored = tenure(&["score", "--db", db, "--org", "sim", "--top", "0"]);
         assert!(scored.status.success(), "{}", stderr(&scored));
         let text = stdout(&scored);
@@ -718,9 +739,52 @@ mod train_and_score {
                         .any(|c| ["Gender", "Age", "MaritalStatus"].contains(c)),
                 "{inputs:?}"
             );
+            // TRUST 19–20: the card reports every protected group's figures, with intervals.
+            let fairness = &card["fairness"];
+            let groups_of = |attribute: &str| -> Vec<String> {
+                let found = fairness["attributes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|a| a["attribute"] == attribute)
+                    .unwrap_or_else(|| panic!("no {attribute} in {fairness}"));
+                for g in found["groups"].as_array().unwrap() {
+                    let rate = &g["warning_rate"];
+                    assert!(rate["low"].as_f64() <= rate["value"].as_f64());
+                    assert!(rate["value"].as_f64() <= rate["high"].as_f64());
+                    assert!(g["roc_auc"]["value"].as_f64().unwrap() > 0.6, "{g}");
+                    assert!(g["predictions"].as_u64().unwrap() >= 5);
+                }
+                found["groups"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|g| g["group"].as_str().unwrap().to_owned())
+                    .collect()
+            };
+            assert_eq!(groups_of("Gender"), ["Female", "Male"]);
+            assert_eq!(
+                groups_of("MaritalStatus"),
+                ["Divorced", "Married", "Single"]
+            );
+            assert!(groups_of("age band").contains(&"30–39".to_owned()));
+            assert!(!groups_of("Gender × MaritalStatus").is_empty());
+            assert!(!card["intended_uses"].as_array().unwrap().is_empty());
+            assert!(!card["out_of_scope_uses"].as_array().unwrap().is_empty());
+            assert!(!card["known_limits"].as_array().unwrap().is_empty());
+            let report = tenure(&["fairness", "--db", db, "--org", "ibm"]);
+            let report = stdout(&report);
+            assert!(
+                report.contains("Gender")
+                    && report.contains("MaritalStatus")
+                    && report.contains("Female"),
+                "{report}"
+            );
+            println!("{}: IBM fairness audit\n{report}", database.backend_name);
 
             let dir = tempfile::tempdir().unwrap();
             let (first, second) = (dir.path().join("first.csv"), dir.path().join("second.csv"));
+            switch_on_scoring(db, Some("ibm"));
             let scored = tenure(&[
                 "score",
                 "--db",
@@ -827,11 +891,48 @@ mod train_and_score {
         }
     }
 
+    /// TRUST 15: nobody is scored before the organization records its legal basis, its
+    /// impact assessment and the date workers were informed.
     #[test]
-    fn scoring_before_training_says_what_to_do() {
+    fn scoring_waits_for_the_governance_record_and_then_for_a_model() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("t.db");
         import_ibm(db.to_str().unwrap());
+        let refused = tenure(&["score", "--db", db.to_str().unwrap(), "--org", "ibm"]);
+        assert_eq!(refused.status.code(), Some(2));
+        assert!(
+            stderr(&refused).contains("scoring is not switched on for organization ibm: record its legal basis, impact-assessment reference and the date workers were informed"),
+            "{}",
+            stderr(&refused)
+        );
+        let future = tenure(&[
+            "governance",
+            "--db",
+            db.to_str().unwrap(),
+            "--org",
+            "ibm",
+            "--legal-basis",
+            "x y z",
+            "--impact-assessment",
+            "DPIA-1",
+            "--workers-informed",
+            "2999-01-01",
+        ]);
+        assert!(!future.status.success());
+        assert!(
+            stderr(&future).contains("in the future"),
+            "{}",
+            stderr(&future)
+        );
+        let shown = tenure(&["governance", "--db", db.to_str().unwrap(), "--org", "ibm"]);
+        assert!(stdout(&shown).contains("scoring is not switched on"));
+        switch_on_scoring(db.to_str().unwrap(), Some("ibm"));
+        let shown = tenure(&["governance", "--db", db.to_str().unwrap(), "--org", "ibm"]);
+        assert!(
+            stdout(&shown).contains("impact assessment: DPIA-2026-004"),
+            "{}",
+            stdout(&shown)
+        );
         let output = tenure(&["score", "--db", db.to_str().unwrap(), "--org", "ibm"]);
         assert_eq!(output.status.code(), Some(2));
         assert!(
@@ -1650,6 +1751,7 @@ mod workers {
             stdout(&output)
         };
         import("earlier.csv");
+        switch_on_scoring(&db, None);
         let thresholds = tenure(&[
             "thresholds",
             "--db",

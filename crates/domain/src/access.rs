@@ -51,6 +51,8 @@ impl Role {
                 ReadPlan,
                 ActOnWarnings,
                 ConfigureAlerts,
+                ManageGovernance,
+                ManagePersonalData,
             ],
             Role::Hr => &[
                 ReadIndividualScores,
@@ -61,7 +63,8 @@ impl Role {
                 ActOnWarnings,
             ],
             Role::Manager => &[ReadAggregates],
-            Role::Auditor => &[ReadAudit, ReadModels, ReadAggregates],
+            // Breakdowns by protected attribute are the auditor's alone.
+            Role::Auditor => &[ReadAudit, ReadModels, ReadAggregates, ReadFairness],
         }
     }
 
@@ -99,10 +102,20 @@ pub enum Permission {
     /// Warning rules, webhooks and e-mail settings; the dead-letter list and replays.
     #[serde(rename = "alerts:configure")]
     ConfigureAlerts,
+    /// The governance record that switches scoring on, retention, the fairness gate and the
+    /// smallest group shown.
+    #[serde(rename = "governance:manage")]
+    ManageGovernance,
+    /// People's rights: export everything held about a person, erase a person.
+    #[serde(rename = "people:manage")]
+    ManagePersonalData,
+    /// Fairness audits: figures by protected group.
+    #[serde(rename = "fairness:read")]
+    ReadFairness,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 14] = [
         Permission::ReadIndividualScores,
         Permission::ReadAggregates,
         Permission::ReadModels,
@@ -114,6 +127,9 @@ impl Permission {
         Permission::ReadPlan,
         Permission::ActOnWarnings,
         Permission::ConfigureAlerts,
+        Permission::ManageGovernance,
+        Permission::ManagePersonalData,
+        Permission::ReadFairness,
     ];
 
     /// The scope string an API token carries for this permission.
@@ -130,6 +146,9 @@ impl Permission {
             Permission::ReadPlan => "plan:read",
             Permission::ActOnWarnings => "warnings:act",
             Permission::ConfigureAlerts => "alerts:configure",
+            Permission::ManageGovernance => "governance:manage",
+            Permission::ManagePersonalData => "people:manage",
+            Permission::ReadFairness => "fairness:read",
         }
     }
 

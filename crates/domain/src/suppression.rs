@@ -21,7 +21,10 @@ pub fn hidden_groups(sizes: &[usize], floor: usize) -> Vec<bool> {
         if count == 0 {
             break;
         }
-        let total: usize = (0..sizes.len()).filter(|&i| hidden[i]).map(|i| sizes[i]).sum();
+        let total: usize = (0..sizes.len())
+            .filter(|&i| hidden[i])
+            .map(|i| sizes[i])
+            .sum();
         if count >= 2 && total >= floor {
             break;
         }
@@ -45,10 +48,16 @@ mod tests {
 
     #[test]
     fn large_groups_stay_and_a_lone_small_one_takes_the_next_smallest_with_it() {
-        assert_eq!(hidden_groups(&[40, 12, 3, 30], 5), vec![false, true, true, false]);
+        assert_eq!(
+            hidden_groups(&[40, 12, 3, 30], 5),
+            vec![false, true, true, false]
+        );
         assert_eq!(hidden_groups(&[40, 12, 30], 5), vec![false, false, false]);
         // Two tiny groups together under the floor: a third goes.
-        assert_eq!(hidden_groups(&[1, 1, 9, 20], 5), vec![true, true, true, false]);
+        assert_eq!(
+            hidden_groups(&[1, 1, 9, 20], 5),
+            vec![true, true, true, false]
+        );
     }
 
     #[test]

@@ -82,7 +82,8 @@ pub fn known_limits(evaluation: &Summary, fairness: Option<&FairnessAudit>) -> V
         ));
     }
     match fairness {
-        None => limits.push("No protected attribute was mapped: its fairness could not be audited.".into()),
+        None => limits
+            .push("No protected attribute was mapped: its fairness could not be audited.".into()),
         Some(audit) if audit.flagged => limits.extend(audit.findings.iter().cloned()),
         Some(_) => {}
     }

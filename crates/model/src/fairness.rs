@@ -29,7 +29,9 @@ pub struct FairnessSettings {
     pub warning_threshold: f64,
     /// Groups under this are not shown (never under 5).
     pub min_group_size: usize,
-    /// Groups under this are shown but not judged: too few to tell a difference from chance.
+    /// Groups under this are shown but not judged: too few to tell a difference from chance
+    /// (nor is a group that, warned at the most-warned group's rate, would expect fewer than
+    /// five warnings).
     pub min_judged: usize,
     /// Impact ratios under this are flagged.
     pub impact_floor: f64,
@@ -141,7 +143,11 @@ pub fn audit(predictions: &[AuditedPrediction], settings: &FairnessSettings) -> 
     }
     let findings = audits
         .iter()
-        .filter_map(|a| a.finding.as_ref().map(|f| format!("{}: {}", a.attribute, f.words)))
+        .filter_map(|a| {
+            a.finding
+                .as_ref()
+                .map(|f| format!("{}: {}", a.attribute, f.words))
+        })
         .collect();
     FairnessAudit {
         warning_threshold: settings.warning_threshold,
@@ -184,8 +190,20 @@ fn audit_by(
         .iter()
         .filter(|g| g.judged)
         .max_by(|a, b| a.warning_rate.value.total_cmp(&b.warning_rate.value))
-        .map(|g| (g.group.clone(), g.warned, g.predictions, g.warning_rate.value));
+        .map(|g| {
+            (
+                g.group.clone(),
+                g.warned,
+                g.predictions,
+                g.warning_rate.value,
+            )
+        });
     if let Some((_, ref_warned, ref_n, ref_rate)) = &reference {
+        // A group is judged only when, warned at the reference rate, it would count enough
+        // warnings for a shortfall to mean something.
+        for g in groups.iter_mut() {
+            g.judged &= g.predictions as f64 * ref_rate >= MIN_EXPECTED_WARNINGS;
+        }
         if *ref_rate > 0.0 {
             for g in groups.iter_mut().filter(|g| g.judged) {
                 let ratio = ratio_estimate(g.warned, g.predictions, *ref_warned, *ref_n);
@@ -194,13 +212,13 @@ fn audit_by(
             }
         }
     }
-    let worst = groups
-        .iter()
-        .filter(|g| g.flagged)
-        .min_by(|a, b| {
-            let (x, y) = (a.impact_ratio.map(|r| r.value), b.impact_ratio.map(|r| r.value));
-            x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal)
-        });
+    let worst = groups.iter().filter(|g| g.flagged).min_by(|a, b| {
+        let (x, y) = (
+            a.impact_ratio.map(|r| r.value),
+            b.impact_ratio.map(|r| r.value),
+        );
+        x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal)
+    });
     let finding = match (worst, &reference) {
         (Some(worst), Some((most, ..))) => {
             let members_of = |name: &str| {
@@ -326,6 +344,8 @@ fn driver_gap(most: &[&AuditedPrediction], other: &[&AuditedPrediction]) -> Opti
 }
 
 const Z95: f64 = 1.959964;
+/// Fewer expected warnings than this in a group say nothing about its rate.
+const MIN_EXPECTED_WARNINGS: f64 = 5.0;
 
 /// Wilson's score interval for a proportion.
 pub fn wilson(successes: usize, n: usize) -> Estimate {
@@ -350,7 +370,8 @@ pub fn wilson(successes: usize, n: usize) -> Estimate {
 
 /// The ratio of two proportions with Katz's log interval (half a count added to empty cells).
 pub fn ratio_estimate(k1: usize, n1: usize, k2: usize, n2: usize) -> Estimate {
-    let value = (k1 as f64 / n1.max(1) as f64) / (k2 as f64 / n2.max(1) as f64).max(f64::MIN_POSITIVE);
+    let value =
+        (k1 as f64 / n1.max(1) as f64) / (k2 as f64 / n2.max(1) as f64).max(f64::MIN_POSITIVE);
     let (a, b) = ((k1 as f64).max(0.5), (k2 as f64).max(0.5));
     let (p1, p2) = (a / n1.max(1) as f64, b / n2.max(1) as f64);
     let se = ((1.0 - p1) / a + (1.0 - p2) / b).max(0.0).sqrt();
@@ -367,8 +388,9 @@ fn auc_estimate(auc: f64, positives: usize, negatives: usize) -> Estimate {
     let (np, nn) = (positives as f64, negatives as f64);
     let q1 = auc / (2.0 - auc);
     let q2 = 2.0 * auc * auc / (1.0 + auc);
-    let variance = (auc * (1.0 - auc) + (np - 1.0) * (q1 - auc * auc) + (nn - 1.0) * (q2 - auc * auc))
-        / (np * nn).max(1.0);
+    let variance =
+        (auc * (1.0 - auc) + (np - 1.0) * (q1 - auc * auc) + (nn - 1.0) * (q2 - auc * auc))
+            / (np * nn).max(1.0);
     let se = variance.max(0.0).sqrt();
     Estimate {
         value: auc,
@@ -396,10 +418,7 @@ mod tests {
             probability,
             left,
             groups: BTreeMap::from([("sex".to_string(), group.to_string())]),
-            factors: BTreeMap::from([
-                ("annual_pay".to_string(), pay),
-                ("tenure".to_string(), 0.1),
-            ]),
+            factors: BTreeMap::from([("annual_pay".to_string(), pay), ("tenure".to_string(), 0.1)]),
         }
     }
 
@@ -408,8 +427,18 @@ mod tests {
         let mut rows = Vec::new();
         for i in 0..200 {
             // F: 30% warned, through pay; M: 10% warned.
-            rows.push(prediction("F", if i % 10 < 3 { 0.4 } else { 0.05 }, i % 7 == 0, 0.6));
-            rows.push(prediction("M", if i % 10 < 1 { 0.4 } else { 0.05 }, i % 11 == 0, -0.1));
+            rows.push(prediction(
+                "F",
+                if i % 10 < 3 { 0.4 } else { 0.05 },
+                i % 7 == 0,
+                0.6,
+            ));
+            rows.push(prediction(
+                "M",
+                if i % 10 < 1 { 0.4 } else { 0.05 },
+                i % 11 == 0,
+                -0.1,
+            ));
         }
         let audit = audit(&rows, &FairnessSettings::new(0.25, 5));
         assert!(audit.flagged);
@@ -419,17 +448,34 @@ mod tests {
         assert!((ratio.value - 1.0 / 3.0).abs() < 1e-9, "{ratio:?}");
         assert!(ratio.low < ratio.value && ratio.value < ratio.high);
         let finding = sex.finding.as_ref().unwrap();
-        assert_eq!((finding.most_warned.as_str(), finding.flagged_group.as_str()), ("F", "M"));
+        assert_eq!(
+            (finding.most_warned.as_str(), finding.flagged_group.as_str()),
+            ("F", "M")
+        );
         assert_eq!(finding.driver.as_ref().unwrap().factor, "annual_pay");
-        assert!(audit.findings[0].contains("annual_pay"), "{:?}", audit.findings);
+        assert!(
+            audit.findings[0].contains("annual_pay"),
+            "{:?}",
+            audit.findings
+        );
     }
 
     #[test]
     fn equal_rates_pass_and_small_groups_are_shown_but_not_judged_or_hidden() {
         let mut rows = Vec::new();
         for i in 0..100 {
-            rows.push(prediction("F", if i % 5 == 0 { 0.4 } else { 0.05 }, i % 9 == 0, 0.0));
-            rows.push(prediction("M", if i % 5 == 0 { 0.4 } else { 0.05 }, i % 9 == 0, 0.0));
+            rows.push(prediction(
+                "F",
+                if i % 5 == 0 { 0.4 } else { 0.05 },
+                i % 9 == 0,
+                0.0,
+            ));
+            rows.push(prediction(
+                "M",
+                if i % 5 == 0 { 0.4 } else { 0.05 },
+                i % 9 == 0,
+                0.0,
+            ));
         }
         for i in 0..12 {
             rows.push(prediction("X", 0.05, i == 0, 0.0));
@@ -441,7 +487,10 @@ mod tests {
         // Y (1 person) is hidden, and X (the next smallest) with it, so Y can't be derived.
         assert_eq!(sex.hidden_groups, 2);
         assert_eq!(
-            sex.groups.iter().map(|g| g.group.as_str()).collect::<Vec<_>>(),
+            sex.groups
+                .iter()
+                .map(|g| g.group.as_str())
+                .collect::<Vec<_>>(),
             ["F", "M"]
         );
         assert!(sex.groups.iter().all(|g| g.judged && !g.flagged));
@@ -455,13 +504,20 @@ mod tests {
                 left: i % 4 == 0,
                 groups: BTreeMap::from([
                     ("sex".into(), if i % 2 == 0 { "F" } else { "M" }.into()),
-                    ("age band".into(), if i % 3 == 0 { "under 30" } else { "30–39" }.into()),
+                    (
+                        "age band".into(),
+                        if i % 3 == 0 { "under 30" } else { "30–39" }.into(),
+                    ),
                 ]),
                 factors: BTreeMap::new(),
             })
             .collect();
         let audit = audit(&rows, &FairnessSettings::new(0.25, 5));
-        let names: Vec<&str> = audit.attributes.iter().map(|a| a.attribute.as_str()).collect();
+        let names: Vec<&str> = audit
+            .attributes
+            .iter()
+            .map(|a| a.attribute.as_str())
+            .collect();
         assert_eq!(names, ["age band", "sex", "age band × sex"]);
         assert_eq!(audit.attributes[2].groups.len(), 4);
     }

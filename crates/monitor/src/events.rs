@@ -379,6 +379,10 @@ mod tests {
             replace: false,
         };
         import_file(&store, request, &Silent).await.unwrap();
+        store
+            .record_governance(org.id, &crate::testing::governance())
+            .await
+            .unwrap();
         let training = TrainRequest {
             org: org.id,
             training: TrainingSettings {

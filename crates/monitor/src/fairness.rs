@@ -3,8 +3,8 @@
 //! the model crate's audit does the rest. Protected attributes are read here and nowhere else
 //! in the monitoring layer, and never reach a learner.
 
-use std::collections::{BTreeMap, HashMap};
 use chrono::{Datelike, NaiveDate};
+use std::collections::{BTreeMap, HashMap};
 use tenure_domain::{looks_protected, ProtectedCategory, RoleColumns, Snapshot, Value};
 use tenure_model::fairness::{age_band, audit, AuditedPrediction, FairnessAudit, FairnessSettings};
 use tenure_model::gbm::GbmError;
@@ -41,10 +41,7 @@ pub(crate) fn fairness_audit(
             AuditedPrediction {
                 probability: h.probability,
                 left: h.left,
-                groups: groups_of(
-                    protected.get(snapshot.person.as_str()),
-                    snapshot.as_of,
-                ),
+                groups: groups_of(protected.get(snapshot.person.as_str()), snapshot.as_of),
                 factors: explanation
                     .factors
                     .into_iter()
@@ -58,12 +55,20 @@ pub(crate) fn fairness_audit(
 
 /// The person's protected groups as of `as_of` (their record at that date, or the nearest
 /// earlier one, or the first).
-fn groups_of(records: Option<&Vec<ProtectedAsOf>>, as_of: Option<NaiveDate>) -> BTreeMap<String, String> {
+fn groups_of(
+    records: Option<&Vec<ProtectedAsOf>>,
+    as_of: Option<NaiveDate>,
+) -> BTreeMap<String, String> {
     let Some(records) = records.filter(|r| !r.is_empty()) else {
         return BTreeMap::new();
     };
     let record = as_of
-        .and_then(|day| records.iter().rev().find(|(d, _)| d.is_some_and(|d| d <= day)))
+        .and_then(|day| {
+            records
+                .iter()
+                .rev()
+                .find(|(d, _)| d.is_some_and(|d| d <= day))
+        })
         .unwrap_or(&records[0]);
     record
         .1
@@ -118,8 +123,14 @@ mod tests {
     fn the_record_in_force_at_the_date_is_used() {
         let d = |m| NaiveDate::from_ymd_opt(2024, m, 1);
         let records = vec![
-            (d(1), BTreeMap::from([("marital".to_string(), Value::Category("Single".into()))])),
-            (d(6), BTreeMap::from([("marital".to_string(), Value::Category("Married".into()))])),
+            (
+                d(1),
+                BTreeMap::from([("marital".to_string(), Value::Category("Single".into()))]),
+            ),
+            (
+                d(6),
+                BTreeMap::from([("marital".to_string(), Value::Category("Married".into()))]),
+            ),
         ];
         assert_eq!(groups_of(Some(&records), d(3))["marital"], "Single");
         assert_eq!(groups_of(Some(&records), d(7))["marital"], "Married");

@@ -17,6 +17,8 @@ mod forecast;
 mod oversight;
 mod score;
 mod survival;
+#[cfg(test)]
+mod testing;
 mod train;
 mod warnings;
 mod worker;
@@ -29,13 +31,15 @@ pub use events::{apply_events, rescore_people, EventRefused, EventsApplied, Resc
 pub use forecast::{
     cut_at, forecast_organization, forecast_snapshots, ForecastReport, ForecastRequest, Grouping,
 };
+pub use oversight::{delete_departed_organizations, recheck_accuracy, upkeep, UpkeepReport};
 pub use score::{score_organization, ScoreReport, ScoreRequest, ScoredPerson};
 pub use survival::{
     survival_by_group, survival_of_snapshots, GroupCurve, SurvivalReport, CURVE_CONFIDENCE,
 };
 pub use train::{train_organization, TrainReport, TrainRequest};
-pub use oversight::{delete_departed_organizations, recheck_accuracy, upkeep, UpkeepReport};
-pub use worker::{enqueue, schedule_upkeep, worker_name, JobObserver, JobSpec, NoObserver, Worker, WorkerSettings};
+pub use worker::{
+    enqueue, schedule_upkeep, worker_name, JobObserver, JobSpec, NoObserver, Worker, WorkerSettings,
+};
 
 use tenure_model::backtest::BacktestError;
 use tenure_model::evaluate::EvaluationError;

@@ -1,19 +1,19 @@
 //! Training an organization's model from its stored data: measure, fit, describe, store.
 
+use crate::fairness::{fairness_audit, HeldOut};
 use crate::{MonitorError, Progress};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
+use std::collections::HashMap;
 use std::time::Instant;
 use tenure_data::Mapping;
 use tenure_domain::{OrgId, RoleColumns, Shape, Snapshot};
 use tenure_model::backtest::{backtest_person_months, train_latest};
-use crate::fairness::{fairness_audit, HeldOut};
-use std::collections::HashMap;
 use tenure_model::card::{self, DataWindow, ModelCard};
-use tenure_model::fairness::{FairnessAudit, FairnessSettings};
 use tenure_model::evaluate::{
     cross_validate, train_cross_section, CrossValidation, Example, TrainingSettings,
 };
+use tenure_model::fairness::{FairnessAudit, FairnessSettings};
 use tenure_model::panel::person_months;
 use tenure_model::trained::TrainedModel;
 use tenure_store::{NewModel, Store};

@@ -515,9 +515,13 @@ impl Worker {
         let report = crate::oversight::upkeep(&self.store, job.org, &slug, chrono::Utc::now())
             .await
             .map_err(|e| e.to_string())?;
-        schedule_upkeep(&self.store, job.org, Some(chrono::Utc::now() + chrono::Duration::days(1)))
-            .await
-            .map_err(|e| e.to_string())?;
+        schedule_upkeep(
+            &self.store,
+            job.org,
+            Some(chrono::Utc::now() + chrono::Duration::days(1)),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         Ok(json!({
             "purged_rows": report.purged.total(),
             "accuracy_check": report.check.map(|c| json!({

@@ -22,7 +22,9 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use routes::{accounts, alerts, audit, data, events, members, models, scores, tokens, warnings};
+use routes::{
+    accounts, alerts, audit, data, events, members, models, scores, tokens, trust, warnings,
+};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use utoipa::OpenApi;
@@ -43,7 +45,8 @@ use utoipa_axum::routes;
         (name = "audit", description = "The hash-chained log of reads"),
         (name = "events", description = "HR events, each re-scoring the people it touches at once"),
         (name = "warnings", description = "Warnings (audited like scores), their live stream, lifecycle and policy"),
-        (name = "alerts", description = "Webhooks, e-mail, deliveries, the dead-letter list and replays")
+        (name = "alerts", description = "Webhooks, e-mail, deliveries, the dead-letter list and replays"),
+        (name = "trust", description = "Governance, fairness audits, accuracy re-checks, retention, and people's rights (export, erasure)")
     )
 )]
 struct ApiDoc;
@@ -98,6 +101,15 @@ fn api_routes() -> OpenApiRouter<AppState> {
             alerts::set_email,
             alerts::remove_email
         ))
+        .routes(routes!(trust::get_governance, trust::set_governance))
+        .routes(routes!(
+            trust::get_trust_settings,
+            trust::set_trust_settings
+        ))
+        .routes(routes!(trust::model_fairness))
+        .routes(routes!(trust::accuracy_checks))
+        .routes(routes!(trust::person_record))
+        .routes(routes!(trust::erase_person))
 }
 
 /// The OpenAPI document, generated from the handlers the router serves.

@@ -96,6 +96,10 @@ async fn every_route_answers_404_for_another_organizations_ids() {
         let b_member = server
             .invite_and_join(&b, "hr@b.example", json!({"role": "hr"}))
             .await;
+        // Fairness audits are the auditor's: A's auditor walks those routes.
+        let a_auditor = server
+            .join_as(&a, "auditor@a.example", json!({"role": "auditor"}))
+            .await;
         let b_invitation = b
             .post(
                 "/api/v1/invitations",
@@ -200,7 +204,12 @@ async fn every_route_answers_404_for_another_organizations_ids() {
                     (_, Some("dismiss")) => json!({"reason": "data error"}),
                     _ => json!({}),
                 };
-                let answer = a.call(method, &url, Some(body)).await;
+                let caller = if path.ends_with("/fairness") {
+                    &a_auditor
+                } else {
+                    &a
+                };
+                let answer = caller.call(method, &url, Some(body)).await;
                 assert_eq!(
                     answer.status, 404,
                     "{method} {url} as a member of A answered {}: {}",
@@ -485,6 +494,54 @@ async fn each_role_gets_exactly_its_permissions_on_every_endpoint() {
                 "/api/v1/email-settings",
                 json!(null),
                 [204, 403, 403, 403],
+            ),
+            (
+                "get",
+                "/api/v1/governance",
+                json!(null),
+                [200, 403, 403, 200],
+            ),
+            (
+                "put",
+                "/api/v1/governance",
+                json!({"legal_basis": "", "impact_assessment": "DPIA-1", "workers_informed_on": "2026-01-01"}),
+                [400, 403, 403, 403],
+            ),
+            (
+                "get",
+                "/api/v1/trust-settings",
+                json!(null),
+                [200, 403, 403, 200],
+            ),
+            (
+                "put",
+                "/api/v1/trust-settings",
+                json!({"retention_months": null, "fairness_gate": false, "min_group_size": 4}),
+                [400, 403, 403, 403],
+            ),
+            (
+                "get",
+                "/api/v1/models/1/fairness",
+                json!(null),
+                [403, 403, 403, 200],
+            ),
+            (
+                "get",
+                "/api/v1/accuracy-checks",
+                json!(null),
+                [200, 200, 403, 200],
+            ),
+            (
+                "get",
+                "/api/v1/people/r-004/record",
+                json!(null),
+                [200, 403, 403, 403],
+            ),
+            (
+                "delete",
+                "/api/v1/people/nobody-here",
+                json!(null),
+                [404, 403, 403, 403],
             ),
         ];
         // Every route of the document is in the matrix, so a new endpoint cannot skip it.
@@ -1035,7 +1092,13 @@ async fn reads_of_scores_are_audited_in_a_chain_that_detects_tampering() {
         let log = owner.get("/api/v1/audit").await.expect(200);
         let rows = log["rows"].as_array().unwrap();
         assert_eq!(rows.len(), 4, "{log}");
-        assert_eq!(rows[0]["subject"], "p-005");
+        // Rows name the person by pseudonym only (erasing them later leaves the row true);
+        // the log can still be searched by their key.
+        let pseudonym = rows[0]["subject"].as_str().unwrap().to_owned();
+        assert!(pseudonym.starts_with("pseud:") && !pseudonym.contains("p-005"));
+        let theirs = owner.get("/api/v1/audit?subject=p-005").await.expect(200);
+        assert_eq!(theirs["rows"].as_array().unwrap().len(), 1, "{theirs}");
+        assert_eq!(theirs["rows"][0]["subject"], pseudonym.as_str());
         assert_eq!(rows[0]["action"], "score.read");
         assert_eq!(rows[0]["actor"], format!("user:{}", hr.user_id));
         assert_eq!(rows[0]["request_id"].as_str(), read.request_id.as_deref());
@@ -1047,7 +1110,8 @@ async fn reads_of_scores_are_audited_in_a_chain_that_detects_tampering() {
         );
         let csv = owner.get_text("/api/v1/audit/export").await;
         assert_eq!(csv.lines().count(), 5, "{csv}");
-        assert!(csv.lines().nth(1).unwrap().contains("p-005"));
+        assert!(csv.lines().nth(1).unwrap().contains(&pseudonym));
+        assert!(!csv.contains("p-005"));
 
         // Append-only: the database itself refuses updates and deletes.
         assert!(server
@@ -1071,7 +1135,9 @@ async fn reads_of_scores_are_audited_in_a_chain_that_detects_tampering() {
             "{verdict}"
         );
         server
-            .raw_execute("UPDATE audit_log SET subject = 'p-005' WHERE seq = 1")
+            .raw_execute(&format!(
+                "UPDATE audit_log SET subject = '{pseudonym}' WHERE seq = 1"
+            ))
             .await
             .unwrap();
         assert_eq!(
@@ -1380,6 +1446,7 @@ async fn upload_train_and_read_scores_through_the_api() {
         let org = server.org("ibm").await;
         assert_eq!(server.store.uploads_waiting(org).await.unwrap(), 0);
 
+        owner.switch_on_scoring().await;
         let job = owner
             .post("/api/v1/models", json!({"seed": 1}))
             .await
@@ -1571,6 +1638,7 @@ async fn ibm_trained(server: &TestServer, slug: &str) -> Client {
         .upload("WA_Fn-UseC_-HR-Employee-Attrition.csv", &csv, IBM_MAPPING)
         .await;
     assert_eq!(owner.wait_for_job(job).await["status"], "succeeded");
+    owner.switch_on_scoring().await;
     let job = owner
         .post("/api/v1/models", json!({"seed": 1, "learner": "logistic"}))
         .await

@@ -142,10 +142,22 @@ impl Store {
         after_seq: i64,
         limit: i64,
     ) -> Result<Vec<AuditRecord>, StoreError> {
-        let rows = sqlx::query("SELECT seq, at, actor, action, subject, request_id, prev_hash, hash FROM audit_log WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
+        self.audit_log_of(org, after_seq, limit, None).await
+    }
+
+    /// [`Store::audit_log`], only the rows about `subject` (a pseudonym) when given.
+    pub async fn audit_log_of(
+        &self,
+        org: OrgId,
+        after_seq: i64,
+        limit: i64,
+        subject: Option<&str>,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = sqlx::query("SELECT seq, at, actor, action, subject, request_id, prev_hash, hash FROM audit_log WHERE org_id = $1 AND seq > $2 AND (CAST($4 AS TEXT) IS NULL OR subject = $4) ORDER BY seq LIMIT $3")
             .bind(org.0)
             .bind(after_seq)
             .bind(limit)
+            .bind(subject)
             .fetch_all(&self.pool)
             .await?;
         Ok(rows.iter().map(audit_record).collect())

@@ -192,6 +192,7 @@ impl Store {
             return Err(StoreError::UnknownPerson(person.to_owned()));
         }
         let removed = erase_in(&mut tx, org, person, &pseudonym_with(&key, person)).await?;
+        bump_epoch(&mut tx, org).await?;
         tx.commit().await?;
         Ok(removed)
     }
@@ -243,17 +244,16 @@ impl Store {
             .bind(&cutoff)
             .execute(&mut *tx)
             .await?;
+        if removed.total() > 0 {
+            bump_epoch(&mut tx, org).await?;
+        }
         tx.commit().await?;
         Ok(removed)
     }
 
     /// Offboards an organization: suspended at once, and every row it owns deleted by the
     /// purge job once `purge_after` has passed (at most 30 days later).
-    pub async fn offboard(
-        &self,
-        org: OrgId,
-        purge_after: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    pub async fn offboard(&self, org: OrgId, purge_after: DateTime<Utc>) -> Result<(), StoreError> {
         let at = now();
         sqlx::query("UPDATE organizations SET offboarded_at = $1, purge_after = $2, suspended_at = COALESCE(suspended_at, $1) WHERE id = $3")
             .bind(&at)
@@ -280,10 +280,11 @@ impl Store {
     /// that belonged to it alone go too. Refused for an organization not offboarded.
     pub async fn delete_organization(&self, org: OrgId) -> Result<Removed, StoreError> {
         let mut tx = self.begin_write().await?;
-        let offboarded = sqlx::query("SELECT 1 FROM organizations WHERE id = $1 AND purge_after IS NOT NULL")
-            .bind(org.0)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let offboarded =
+            sqlx::query("SELECT 1 FROM organizations WHERE id = $1 AND purge_after IS NOT NULL")
+                .bind(org.0)
+                .fetch_optional(&mut *tx)
+                .await?;
         if offboarded.is_none() {
             return Err(StoreError::Refused(format!(
                 "organization {} is not offboarded; its data stays",
@@ -336,6 +337,14 @@ impl Store {
     }
 }
 
+async fn bump_epoch(tx: &mut Tx, org: OrgId) -> Result<(), StoreError> {
+    sqlx::query("UPDATE organizations SET data_epoch = data_epoch + 1 WHERE id = $1")
+        .bind(org.0)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 fn parse(text: String) -> Json {
     serde_json::from_str(&text).unwrap_or(Json::String(text))
 }
@@ -350,16 +359,44 @@ async fn erase_in(
     let mut removed = Removed::default();
     let of_person = "SELECT id FROM warnings WHERE org_id = $1 AND person_key = $2";
     for (table, sql) in [
-        ("deliveries", format!("DELETE FROM deliveries WHERE org_id = $1 AND warning_id IN ({of_person})")),
-        ("warning_steps", format!("DELETE FROM warning_steps WHERE org_id = $1 AND warning_id IN ({of_person})")),
-        ("warnings", "DELETE FROM warnings WHERE org_id = $1 AND person_key = $2".to_owned()),
-        ("scores", "DELETE FROM scores WHERE org_id = $1 AND person_key = $2".to_owned()),
-        ("events", "DELETE FROM events WHERE org_id = $1 AND person_key = $2".to_owned()),
-        ("protected_attributes", "DELETE FROM protected_attributes WHERE org_id = $1 AND person_key = $2".to_owned()),
-        ("snapshots", "DELETE FROM snapshots WHERE org_id = $1 AND person_key = $2".to_owned()),
-        ("people", "DELETE FROM people WHERE org_id = $1 AND person_key = $2".to_owned()),
+        (
+            "deliveries",
+            format!("DELETE FROM deliveries WHERE org_id = $1 AND warning_id IN ({of_person})"),
+        ),
+        (
+            "warning_steps",
+            format!("DELETE FROM warning_steps WHERE org_id = $1 AND warning_id IN ({of_person})"),
+        ),
+        (
+            "warnings",
+            "DELETE FROM warnings WHERE org_id = $1 AND person_key = $2".to_owned(),
+        ),
+        (
+            "scores",
+            "DELETE FROM scores WHERE org_id = $1 AND person_key = $2".to_owned(),
+        ),
+        (
+            "events",
+            "DELETE FROM events WHERE org_id = $1 AND person_key = $2".to_owned(),
+        ),
+        (
+            "protected_attributes",
+            "DELETE FROM protected_attributes WHERE org_id = $1 AND person_key = $2".to_owned(),
+        ),
+        (
+            "snapshots",
+            "DELETE FROM snapshots WHERE org_id = $1 AND person_key = $2".to_owned(),
+        ),
+        (
+            "people",
+            "DELETE FROM people WHERE org_id = $1 AND person_key = $2".to_owned(),
+        ),
     ] {
-        let done = sqlx::query(&sql).bind(org.0).bind(person).execute(&mut **tx).await?;
+        let done = sqlx::query(&sql)
+            .bind(org.0)
+            .bind(person)
+            .execute(&mut **tx)
+            .await?;
         removed.add(table, done.rows_affected());
     }
     // Others' rows that name the person (as their manager) keep the link, pseudonymously.
@@ -378,12 +415,14 @@ async fn erase_in(
         removed.add(table, done.rows_affected());
     }
     for table in ["scores", "warnings"] {
-        let done = sqlx::query(&format!("UPDATE {table} SET manager = $1 WHERE org_id = $2 AND manager = $3"))
-            .bind(pseudonym)
-            .bind(org.0)
-            .bind(person)
-            .execute(&mut **tx)
-            .await?;
+        let done = sqlx::query(&format!(
+            "UPDATE {table} SET manager = $1 WHERE org_id = $2 AND manager = $3"
+        ))
+        .bind(pseudonym)
+        .bind(org.0)
+        .bind(person)
+        .execute(&mut **tx)
+        .await?;
         removed.add(table, done.rows_affected());
     }
     removed.add("jobs", scrub_jobs(tx, org, person).await?);

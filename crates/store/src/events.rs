@@ -141,7 +141,9 @@ impl Store {
     /// What the organization's data was last changed by: its latest complete import and its
     /// latest event. Anything read with an older pair may be stale.
     pub async fn data_stamp(&self, org: OrgId) -> Result<(i64, i64), StoreError> {
-        let row = sqlx::query("SELECT COALESCE((SELECT MAX(id) FROM imports WHERE org_id = $1 AND status = 'complete'), 0), COALESCE((SELECT MAX(id) FROM events WHERE org_id = $1), 0)")
+        // Imports and erasures (the epoch) only ever grow, so their sum changes whenever
+        // either does.
+        let row = sqlx::query("SELECT COALESCE((SELECT MAX(id) FROM imports WHERE org_id = $1 AND status = 'complete'), 0) + COALESCE((SELECT data_epoch FROM organizations WHERE id = $1), 0), COALESCE((SELECT MAX(id) FROM events WHERE org_id = $1), 0)")
             .bind(org.0)
             .fetch_one(&self.pool)
             .await?;

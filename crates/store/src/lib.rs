@@ -32,8 +32,8 @@ pub use connect::{Backend, Store};
 pub use delivery::{Channel, DeliveryRecord, Webhook};
 pub use erasure::{PersonRecord, Removed};
 pub use error::{Conflict, StoreError};
-pub use fairness::ProtectedAsOf;
 pub use events::{AppliedEvent, EventRecord, NewEvent};
+pub use fairness::ProtectedAsOf;
 pub use imports::{
     ImportMode, ImportOutcome, ImportRecord, ImportStatus, NewImport, SnapshotToWrite,
 };
@@ -45,6 +45,7 @@ pub use sessions::{ApiTokenRecord, Credential, NewApiToken, SessionRecord};
 pub use snapshots::{DepartmentAttrition, OrgCounts, StoredSnapshot};
 pub use tenure_domain::OrgId;
 pub use trust::{
-    pseudonym_with, AccuracyCheck, Governance, OperatorAlert, ScoreWithOutcome, ScoringBlock, TrustSettings,
+    pseudonym_with, AccuracyCheck, Governance, OperatorAlert, ScoreWithOutcome, ScoringBlock,
+    TrustSettings,
 };
 pub use warnings::{NewWarning, RaisedWarning, WarningFilter, WarningRecord, WarningStepRecord};

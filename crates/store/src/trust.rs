@@ -119,11 +119,13 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?
             .ok_or_else(|| StoreError::UnknownOrganization(org.0.to_string()))?;
-        Ok(match (row.get::<Option<String>, _>(0), row.get::<i64, _>(1)) {
-            (Some(since), _) => Some(ScoringBlock::Suspended { since }),
-            (None, 0) => Some(ScoringBlock::NoGovernance),
-            (None, _) => None,
-        })
+        Ok(
+            match (row.get::<Option<String>, _>(0), row.get::<i64, _>(1)) {
+                (Some(since), _) => Some(ScoringBlock::Suspended { since }),
+                (None, 0) => Some(ScoringBlock::NoGovernance),
+                (None, _) => None,
+            },
+        )
     }
 
     pub async fn record_governance(
@@ -232,7 +234,9 @@ impl Store {
             .ok_or_else(|| StoreError::UnknownOrganization(org.0.to_string()))?
             .get(0);
         if key.is_empty() {
-            return Err(StoreError::Corrupt("organization without a pseudonym key".into()));
+            return Err(StoreError::Corrupt(
+                "organization without a pseudonym key".into(),
+            ));
         }
         Ok(key)
     }
@@ -351,13 +355,15 @@ impl Store {
         kind: &str,
         message: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO operator_alerts (org_id, at, kind, message) VALUES ($1, $2, $3, $4)")
-            .bind(org.0)
-            .bind(now())
-            .bind(kind)
-            .bind(message)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO operator_alerts (org_id, at, kind, message) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(org.0)
+        .bind(now())
+        .bind(kind)
+        .bind(message)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -1,5 +1,6 @@
 //! `tenure admin`: the platform operator's commands — granting and renewing plans, adding
-//! members, and pinging the workers that run queued jobs.
+//! members, the kill switch, offboarding, running an organization's upkeep now, the alerts
+//! oversight raised, and pinging the workers that run queued jobs.
 
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -36,6 +37,28 @@ enum AdminCommand {
     Resume {
         #[arg(long)]
         org: String,
+    },
+    /// Offboard a departed organization: suspended at once, and all its data (people,
+    /// scores, audit log, accounts that belong to it alone) deleted by the workers after the
+    /// grace period.
+    Offboard {
+        #[arg(long)]
+        org: String,
+        /// Days until deletion (at most 30).
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=30))]
+        after_days: u32,
+    },
+    /// Run an organization's upkeep now: purge what its retention period expired and
+    /// re-check its accuracy against what happened (prints JSON).
+    Upkeep {
+        #[arg(long)]
+        org: String,
+    },
+    /// Alerts for the operator (accuracy under an organization's declared level), oldest first.
+    Alerts {
+        /// Acknowledge this alert.
+        #[arg(long)]
+        acknowledge: Option<i64>,
     },
     /// Queue ping jobs and wait for the workers to answer them: which workers took how many,
     /// how many were claimed again after a worker died, and how long the queue took (JSON).
@@ -107,6 +130,9 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         AdminCommand::Member(command) => add_member(&store, command).await,
         AdminCommand::Suspend { org } => set_suspended(&store, &org, true).await,
         AdminCommand::Resume { org } => set_suspended(&store, &org, false).await,
+        AdminCommand::Offboard { org, after_days } => offboard(&store, &org, after_days).await,
+        AdminCommand::Upkeep { org } => upkeep(&store, &org).await,
+        AdminCommand::Alerts { acknowledge } => alerts(&store, acknowledge).await,
         AdminCommand::PingWorkers {
             org,
             count,
@@ -178,6 +204,49 @@ async fn set_suspended(store: &Store, slug: &str, suspend: bool) -> anyhow::Resu
     match store.suspended_since(organization.id).await? {
         Some(since) => println!("{slug}: suspended since {since}: no scoring, no delivery"),
         None => println!("{slug}: active"),
+    }
+    Ok(())
+}
+
+async fn offboard(store: &Store, slug: &str, after_days: u32) -> anyhow::Result<()> {
+    let organization = existing(store, slug).await?;
+    let at = chrono::Utc::now() + chrono::Duration::days(i64::from(after_days));
+    store.offboard(organization.id, at).await?;
+    println!(
+        "{slug}: offboarded and suspended; every row it owns is deleted by the workers after {at}"
+    );
+    Ok(())
+}
+
+async fn upkeep(store: &Store, slug: &str) -> anyhow::Result<()> {
+    let organization = existing(store, slug).await?;
+    let report = tenure_monitor::upkeep(store, organization.id, slug, chrono::Utc::now()).await?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "purged": report.purged.rows,
+            "accuracy_check": report.check.map(|c| serde_json::json!({
+                "scores": c.scores, "leavers": c.leavers, "roc_auc": c.roc_auc,
+                "calibration_error": c.calibration_error, "below_declared": c.below_declared,
+                "detail": c.detail,
+            })),
+        })
+    );
+    Ok(())
+}
+
+async fn alerts(store: &Store, acknowledge: Option<i64>) -> anyhow::Result<()> {
+    if let Some(id) = acknowledge {
+        if !store.acknowledge_operator_alert(id).await? {
+            anyhow::bail!("no open alert {id}");
+        }
+    }
+    let alerts = store.operator_alerts().await?;
+    if alerts.is_empty() {
+        println!("no open alerts");
+    }
+    for a in alerts {
+        println!("#{} {} [{}] {}", a.id, a.at, a.kind, a.message);
     }
     Ok(())
 }

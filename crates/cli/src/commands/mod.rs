@@ -13,6 +13,7 @@ pub mod simulate;
 pub mod survival;
 pub mod thresholds;
 pub mod train;
+pub mod trust;
 pub mod warnings;
 pub mod worker;
 

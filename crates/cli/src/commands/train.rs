@@ -98,5 +98,24 @@ pub fn describe_card(card: &ModelCard) -> String {
         e.at_warning_threshold.precision,
         e.at_warning_threshold.recall,
         card.training_seconds,
-    )
+    ) + &fairness_line(card)
+}
+
+/// One line on the card's fairness audit; its figures by group are `tenure fairness`'s.
+fn fairness_line(card: &ModelCard) -> String {
+    match &card.fairness {
+        None => "  fairness      not audited: no protected attribute mapped
+".to_owned(),
+        Some(audit) if audit.flagged => format!(
+            "  fairness      FLAGGED: {} (details: `tenure fairness`)
+",
+            audit.findings.len()
+        ),
+        Some(audit) => format!(
+            "  fairness      no warning-rate impact ratio under {:.2} across {} groupings (`tenure fairness`)
+",
+            audit.impact_floor,
+            audit.attributes.len()
+        ),
+    }
 }

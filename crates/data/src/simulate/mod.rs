@@ -67,7 +67,15 @@ pub struct Simulation {
 
 /// Draws the organization and runs it month by month; deterministic for a seed.
 pub fn simulate(config: SimulationConfig) -> Simulation {
+    simulate_with_female_pay_gap(config, FEMALE_START_GAP)
+}
+
+/// [`simulate`] with women hired this much lower in their pay bands (0.08 by default): a
+/// protected group that leaves more often through a legitimate, changeable driver (pay), for
+/// fairness audits to find.
+pub fn simulate_with_female_pay_gap(config: SimulationConfig, gap: f64) -> Simulation {
     let mut world = World::new(config);
+    world.female_start_gap = gap;
     world.staff();
     for month in 0..config.months {
         world.run_month(month as i32);
@@ -103,6 +111,8 @@ struct World {
     vacancies: Vec<(i32, usize, usize)>,
     rows: Vec<PanelRow>,
     band_index: f64,
+    /// How much lower in their band women start.
+    female_start_gap: f64,
 }
 
 impl World {
@@ -116,6 +126,7 @@ impl World {
             vacancies: Vec::new(),
             rows: Vec::with_capacity(config.people * config.months as usize * 21 / 20),
             band_index: 1.0,
+            female_start_gap: FEMALE_START_GAP,
         }
     }
 
@@ -244,7 +255,7 @@ impl World {
         let age_at_hire = (22.0 + 3.0 * level as f64 + normal(rng, 4.0)).clamp(19.0, 58.0);
         let birth_year = hire_date.year() - age_at_hire.round() as i32;
         let gap = if sex == Sex::Female {
-            1.0 - FEMALE_START_GAP
+            1.0 - self.female_start_gap
         } else {
             1.0
         };

@@ -20,7 +20,7 @@ pub struct AuditRow {
     /// `user:ID` or `token:ID`.
     pub actor: String,
     pub action: String,
-    /// The person whose score or drivers were read.
+    /// The person whose score or drivers were read, by pseudonym (filter with `?subject=KEY`).
     pub subject: String,
     pub request_id: String,
     pub prev_hash: String,
@@ -49,6 +49,8 @@ pub struct AuditQuery {
     pub after: Option<i64>,
     /// At most this many rows (default 100, at most 1000).
     pub limit: Option<i64>,
+    /// Only reads of this person (their key; rows name them by pseudonym).
+    pub subject: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -76,9 +78,18 @@ pub async fn list(
 ) -> Result<Json<AuditPage>, ApiError> {
     caller.require(Permission::ReadAudit)?;
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let subject = match &query.subject {
+        Some(person) => Some(state.store.pseudonym(caller.org.id, person).await?),
+        None => None,
+    };
     let rows = state
         .store
-        .audit_log(caller.org.id, query.after.unwrap_or(0), limit)
+        .audit_log_of(
+            caller.org.id,
+            query.after.unwrap_or(0),
+            limit,
+            subject.as_deref(),
+        )
         .await?;
     let next_after = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|r| r.seq))

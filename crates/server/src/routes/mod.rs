@@ -10,6 +10,7 @@ pub mod members;
 pub mod models;
 pub mod scores;
 pub mod tokens;
+pub mod trust;
 pub mod warnings;
 
 use crate::error::ApiError;

@@ -24,20 +24,45 @@ pub struct ModelView {
     pub shape: String,
     pub horizon_months: Option<i32>,
     pub description: String,
-    /// Data window, inputs, excluded protected columns, learner, calibration, and figures on unseen data.
+    /// Data window, inputs, excluded protected columns, learner, calibration, figures on
+    /// unseen data, uses and limits. Its fairness audit's figures by group are for auditors
+    /// (`/models/{version}/fairness`); others see whether it was flagged.
     #[schema(value_type = Object)]
     pub card: serde_json::Value,
+    /// Why the model scores nobody (held back by the fairness gate); null when active.
+    pub held_reason: Option<String>,
 }
 
-impl From<StoredModel> for ModelView {
-    fn from(m: StoredModel) -> ModelView {
+impl ModelView {
+    /// The model as `caller` may see it: breakdowns by protected group only for auditors.
+    fn for_caller(m: StoredModel, caller: &Caller) -> ModelView {
+        let mut card = m.card;
+        let mut held_reason = m.held_reason;
+        if !caller.may(Permission::ReadFairness) {
+            if let Some(fairness) = card.get_mut("fairness").filter(|f| !f.is_null()) {
+                let flagged = fairness.get("flagged").cloned().unwrap_or_default();
+                *fairness = serde_json::json!({
+                    "flagged": flagged,
+                    "figures": format!("by protected group, for auditors: /api/v1/models/{}/fairness", m.version),
+                });
+            }
+            if let Some(limits) = card.get_mut("known_limits").and_then(|l| l.as_array_mut()) {
+                // Flagged findings quote group rates: they stay with the audit.
+                limits.retain(|l| !l.as_str().is_some_and(|t| t.contains("impact ratio")));
+            }
+            if held_reason.is_some() {
+                held_reason =
+                    Some("held back by the fairness gate (the audit is for auditors)".into());
+            }
+        }
         ModelView {
             version: m.version,
             created_at: m.created_at,
             shape: m.shape,
             horizon_months: m.horizon_months,
             description: m.description,
-            card: m.card,
+            card,
+            held_reason,
         }
     }
 }
@@ -67,7 +92,12 @@ pub async fn list_models(
 ) -> Result<Json<Vec<ModelView>>, ApiError> {
     caller.require(Permission::ReadModels)?;
     let models = state.store.models(caller.org.id).await?;
-    Ok(Json(models.into_iter().map(ModelView::from).collect()))
+    Ok(Json(
+        models
+            .into_iter()
+            .map(|m| ModelView::for_caller(m, &caller))
+            .collect(),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/models/{version}", tag = "models",
@@ -86,7 +116,7 @@ pub async fn get_model(
         .await?
         .ok_or_else(|| ApiError::not_found("model"))?;
     model.artifact = None;
-    Ok(Json(model.into()))
+    Ok(Json(ModelView::for_caller(model, &caller)))
 }
 
 #[utoipa::path(post, path = "/api/v1/models", tag = "models", request_body = TrainingRequest,

@@ -433,6 +433,20 @@ impl Client {
         self.call("put", path, Some(body)).await
     }
 
+    /// Records the governance that switches scoring on (an owner's call).
+    pub async fn switch_on_scoring(&self) {
+        self.put(
+            "/api/v1/governance",
+            serde_json::json!({
+                "legal_basis": "GDPR art. 6(1)(f); works agreement 2026-01",
+                "impact_assessment": "DPIA-2026-004",
+                "workers_informed_on": "2026-01-15",
+            }),
+        )
+        .await
+        .expect(200);
+    }
+
     /// The status of a GET whose body is a stream (server-sent events), without reading it.
     pub async fn status_of_stream(&self, path: &str) -> u16 {
         self.request(Method::GET, path)

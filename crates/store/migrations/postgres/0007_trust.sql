@@ -25,6 +25,8 @@ ALTER TABLE organizations ADD COLUMN fairness_gate BIGINT NOT NULL DEFAULT 0;
 -- The smallest group any aggregate shows: 5, or more; never less.
 ALTER TABLE organizations ADD COLUMN min_group_size BIGINT NOT NULL DEFAULT 5 CHECK (min_group_size >= 5);
 -- Offboarding: the organization is suspended at once and all its rows deleted by this time.
+-- Bumped by every erasure and purge, so caches of the organization's data know to reload.
+ALTER TABLE organizations ADD COLUMN data_epoch BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE organizations ADD COLUMN offboarded_at TEXT;
 ALTER TABLE organizations ADD COLUMN purge_after TEXT;
 

@@ -1,0 +1,60 @@
+//! What this crate's tests share: a governance record, and a simulated organization
+//! imported into a fresh store.
+
+use tenure_data::simulate::{Simulation, SimulationConfig};
+use tenure_data::Mapping;
+use tenure_ingest::{import_file, ImportRequest, Silent};
+use tenure_store::{Governance, Organization, Store};
+
+/// A governance record that switches scoring on.
+pub fn governance() -> Governance {
+    Governance {
+        legal_basis: "GDPR art. 6(1)(f); works agreement 2026-01".into(),
+        impact_assessment: "DPIA-2026-004".into(),
+        workers_informed_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap(),
+        declared_min_roc_auc: 0.6,
+        declared_max_calibration_error: 0.1,
+        recorded_by: "test".into(),
+        recorded_at: String::new(),
+    }
+}
+
+/// Writes `simulation` (its rows up to `last_month` when given) and imports it as "acme".
+pub async fn import_simulation(
+    store: &Store,
+    simulation: &Simulation,
+    dir: &std::path::Path,
+    last_month: Option<&str>,
+) -> Organization {
+    let files = simulation.write(dir).unwrap();
+    if let Some(last) = last_month {
+        let panel = std::fs::read_to_string(&files.panel).unwrap();
+        let kept: String = panel
+            .lines()
+            .enumerate()
+            .filter(|(i, l)| *i == 0 || l.split(',').nth(1).is_some_and(|d| d <= last))
+            .map(|(_, l)| format!("{l}\n"))
+            .collect();
+        std::fs::write(&files.panel, kept).unwrap();
+    }
+    let org = store.ensure_organization("acme", "Acme").await.unwrap();
+    let request = ImportRequest {
+        path: &files.panel,
+        mapping: Mapping::from_toml_file(&files.mapping).unwrap(),
+        org: org.id,
+        max_errors: 5,
+        // The file is the truth for its months: a later, longer copy fills in exits.
+        replace: true,
+    };
+    import_file(store, request, &Silent).await.unwrap();
+    org
+}
+
+/// The simulation's configuration for small, quick organizations.
+pub fn small(people: usize, months: u32, seed: u64) -> SimulationConfig {
+    SimulationConfig {
+        people,
+        months,
+        seed,
+    }
+}
