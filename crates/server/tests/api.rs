@@ -227,7 +227,11 @@ async fn every_route_answers_404_for_another_organizations_ids() {
             .iter()
             .all(|s| s["person"].as_str().unwrap().starts_with("a-")));
         let members = a.get("/api/v1/members").await.expect(200);
-        assert_eq!(members.as_array().unwrap().len(), 1);
+        assert_eq!(
+            members.as_array().unwrap().len(),
+            2,
+            "A's owner and auditor"
+        );
         assert_eq!(
             a.get("/api/v1/models")
                 .await
@@ -1095,7 +1099,7 @@ async fn reads_of_scores_are_audited_in_a_chain_that_detects_tampering() {
         // Rows name the person by pseudonym only (erasing them later leaves the row true);
         // the log can still be searched by their key.
         let pseudonym = rows[0]["subject"].as_str().unwrap().to_owned();
-        assert!(pseudonym.starts_with("pseud:") && !pseudonym.contains("p-005"));
+        assert!(pseudonym.starts_with("pseud_") && !pseudonym.contains("p-005"));
         let theirs = owner.get("/api/v1/audit?subject=p-005").await.expect(200);
         assert_eq!(theirs["rows"].as_array().unwrap().len(), 1, "{theirs}");
         assert_eq!(theirs["rows"][0]["subject"], pseudonym.as_str());
@@ -2091,6 +2095,152 @@ async fn a_warning_is_acknowledged_acted_on_and_closed_with_a_reviewer_and_reaso
             wrong.body.to_string().contains("MonthlyIncome"),
             "{}",
             wrong.body
+        );
+        server.stop().await;
+    }
+}
+
+/// TRUST.md 10 and 24: everything held about a person can be handed to them (inputs,
+/// protected attributes, scores with drivers and model versions, events, who viewed them);
+/// once erased, no table names them — audit rows keep only their pseudonym, their chain
+/// intact — and where others' rows named them as manager, the name is a pseudonym too.
+#[tokio::test]
+async fn an_erased_person_leaves_no_trace_but_pseudonymous_audit_rows() {
+    for database in TestDatabase::all("an_erased_person_leaves_no_trace").await {
+        let settings = Settings {
+            training_threads: 1,
+            ..Settings::default()
+        };
+        let server = TestServer::start(database, settings).await;
+        let owner = server.sign_up("forget", "owner@forget.example").await;
+        server.grant("forget", Plan::Member).await;
+        let simulation = tenure_data::simulate::simulate(tenure_data::simulate::SimulationConfig {
+            people: 150,
+            months: 36,
+            seed: 9,
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let files = simulation.write(dir.path()).unwrap();
+        let csv = std::fs::read_to_string(&files.panel).unwrap();
+        let mapping = std::fs::read_to_string(&files.mapping).unwrap();
+        let job = owner.upload("panel.csv", &csv, &mapping).await;
+        let imported = owner.wait_for_job(job).await;
+        assert_eq!(imported["status"], "succeeded", "{imported}");
+        owner.switch_on_scoring().await;
+        let job = owner
+            .post("/api/v1/models", json!({"seed": 1, "learner": "logistic"}))
+            .await
+            .expect(202)["job_id"]
+            .as_i64()
+            .unwrap();
+        let trained = owner.wait_for_job(job).await;
+        assert_eq!(trained["status"], "succeeded", "{trained}");
+        // A manager still employed: others' rows name them too.
+        let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let manager_column = header.iter().position(|h| *h == "manager_id").unwrap();
+        let managers: std::collections::HashSet<&str> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(manager_column).unwrap())
+            .collect();
+        let scores = owner.get("/api/v1/scores?per_page=500").await.expect(200);
+        let person = scores["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["person"].as_str().unwrap().to_owned())
+            .find(|p| managers.contains(p.as_str()))
+            .expect("a scored manager");
+        owner
+            .get(&format!("/api/v1/people/{person}/score"))
+            .await
+            .expect(200);
+        owner
+            .post(
+                "/api/v1/events",
+                json!({"person": person, "kind": "pay_change", "values": {"pay": 1009}}),
+            )
+            .await
+            .expect(202);
+        let record = owner
+            .get(&format!("/api/v1/people/{person}/record"))
+            .await
+            .expect(200);
+        for section in [
+            "snapshots",
+            "protected_attributes",
+            "scores",
+            "events",
+            "viewed_by",
+        ] {
+            assert!(
+                !record[section].as_array().unwrap().is_empty(),
+                "{section} is empty: {record}"
+            );
+        }
+        assert!(record["scores"][0]["model_version"].is_i64());
+        assert!(
+            record["scores"][0]["drivers"].is_object() || record["scores"][0]["drivers"].is_array()
+        );
+        let viewed: Vec<&str> = record["viewed_by"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(viewed, ["scores.list", "score.read"]);
+        assert!(record["protected_attributes"][0]["attributes"]["sex"].is_string());
+        assert!(!server.rows_mentioning(&person).await.is_empty());
+
+        let erased = owner
+            .delete(&format!("/api/v1/people/{person}"))
+            .await
+            .expect(200);
+        assert!(
+            erased["rows"]["snapshots"].as_u64().unwrap() > 0,
+            "{erased}"
+        );
+        let left = server.rows_mentioning(&person).await;
+        assert!(left.is_empty(), "{person} is still named: {left:#?}");
+        assert_eq!(
+            owner
+                .get(&format!("/api/v1/people/{person}/record"))
+                .await
+                .status,
+            404
+        );
+        assert_eq!(
+            owner
+                .get(&format!("/api/v1/people/{person}/score"))
+                .await
+                .status,
+            404
+        );
+        assert_eq!(
+            owner
+                .delete(&format!("/api/v1/people/{person}"))
+                .await
+                .status,
+            404
+        );
+        // The audit rows stay, by pseudonym, and the chain is intact.
+        let theirs = owner
+            .get(&format!("/api/v1/audit?subject={person}"))
+            .await
+            .expect(200);
+        let actions: Vec<&str> = theirs["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions,
+            ["scores.list", "score.read", "person.export", "person.erase"]
+        );
+        assert_eq!(
+            owner.get("/api/v1/audit/verify").await.expect(200)["intact"],
+            true
         );
         server.stop().await;
     }

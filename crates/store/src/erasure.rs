@@ -345,6 +345,26 @@ async fn bump_epoch(tx: &mut Tx, org: OrgId) -> Result<(), StoreError> {
     Ok(())
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_whole_words_are_replaced() {
+        assert_eq!(
+            replace_word("manager_id: E00044; E000441 xE00044 E00044", "E00044", "P").as_deref(),
+            Some("manager_id: P; E000441 xE00044 P")
+        );
+        assert_eq!(replace_word("E000441", "E00044", "P"), None);
+        let mut json = serde_json::json!({"levels": ["1", "12", "1"], "1": "a 1 b"});
+        assert!(replace_word_in(&mut json, "1", "P"));
+        assert_eq!(
+            json,
+            serde_json::json!({"levels": ["P", "12", "P"], "P": "a P b"})
+        );
+    }
+}
+
 fn parse(text: String) -> Json {
     serde_json::from_str(&text).unwrap_or(Json::String(text))
 }
@@ -414,6 +434,20 @@ async fn erase_in(
             .await?;
         removed.add(table, done.rows_affected());
     }
+    // Drivers said in words ("manager_id: E00044"), and models that learnt the name as a
+    // category level: the name becomes the pseudonym wherever it stands as a whole word, so
+    // an encoded level keeps its place and others' scores keep their meaning.
+    for (table, column, keys) in [
+        ("scores", "drivers", "model_version, person_key, as_of"),
+        ("warnings", "drivers", "id"),
+        ("warnings", "triggers", "id"),
+        ("models", "artifact", "version"),
+    ] {
+        removed.add(
+            table,
+            pseudonymise_json(tx, org, (table, column, keys), person, pseudonym).await?,
+        );
+    }
     for table in ["scores", "warnings"] {
         let done = sqlx::query(&format!(
             "UPDATE {table} SET manager = $1 WHERE org_id = $2 AND manager = $3"
@@ -429,6 +463,106 @@ async fn erase_in(
     removed.add("uploads", drop_uploads_naming(tx, org, person).await?);
     removed.add("imports", scrub_import_errors(tx, org, person).await?);
     Ok(removed)
+}
+
+/// Rewrites `column` (JSON text) of the rows naming `person`, replacing the name as a whole
+/// word in every string. `keys` are the columns (besides org_id) that pick one row.
+async fn pseudonymise_json(
+    tx: &mut Tx,
+    org: OrgId,
+    (table, column, keys): (&str, &str, &str),
+    person: &str,
+    pseudonym: &str,
+) -> Result<u64, StoreError> {
+    let key_columns: Vec<&str> = keys.split(", ").collect();
+    let rows = sqlx::query(&format!(
+        "SELECT {column}, {keys} FROM {table} WHERE org_id = $1 AND {column} LIKE $2"
+    ))
+    .bind(org.0)
+    .bind(format!("%{person}%"))
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut changed = 0;
+    for r in rows {
+        let text: String = r.get(0);
+        let Ok(mut json) = serde_json::from_str::<Json>(&text) else {
+            continue;
+        };
+        if !replace_word_in(&mut json, person, pseudonym) {
+            continue;
+        }
+        let filter: Vec<String> = key_columns
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!("{k} = ${}", i + 3))
+            .collect();
+        let sql = format!(
+            "UPDATE {table} SET {column} = $1 WHERE org_id = $2 AND {}",
+            filter.join(" AND ")
+        );
+        let mut update = sqlx::query(&sql).bind(json.to_string()).bind(org.0);
+        for (i, k) in key_columns.iter().enumerate() {
+            update = match *k {
+                "person_key" | "as_of" => update.bind(r.get::<String, _>(i + 1)),
+                _ => update.bind(r.get::<i64, _>(i + 1)),
+            };
+        }
+        update.execute(&mut **tx).await?;
+        changed += 1;
+    }
+    Ok(changed)
+}
+
+/// Replaces `word` (standing alone: no letter, digit, `-` or `_` beside it) in every string
+/// of `json`, keys included. True when anything changed.
+fn replace_word_in(json: &mut Json, word: &str, with: &str) -> bool {
+    match json {
+        Json::String(text) => match replace_word(text, word, with) {
+            Some(new) => {
+                *text = new;
+                true
+            }
+            None => false,
+        },
+        Json::Array(items) => items
+            .iter_mut()
+            .fold(false, |changed, v| replace_word_in(v, word, with) | changed),
+        Json::Object(fields) => {
+            let renamed: Vec<(String, String)> = fields
+                .keys()
+                .filter_map(|k| replace_word(k, word, with).map(|new| (k.clone(), new)))
+                .collect();
+            let changed = !renamed.is_empty();
+            for (old, new) in renamed {
+                if let Some(v) = fields.remove(&old) {
+                    fields.insert(new, v);
+                }
+            }
+            fields.values_mut().fold(changed, |changed, v| {
+                replace_word_in(v, word, with) | changed
+            })
+        }
+        _ => false,
+    }
+}
+
+fn replace_word(text: &str, word: &str, with: &str) -> Option<String> {
+    let part = |c: char| c.is_alphanumeric() || c == '-' || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = 0;
+    for (at, _) in text.match_indices(word) {
+        let alone = !text[..at].chars().next_back().is_some_and(part)
+            && !text[at + word.len()..].chars().next().is_some_and(part);
+        if alone && at >= rest {
+            out.push_str(&text[rest..at]);
+            out.push_str(with);
+            rest = at + word.len();
+        }
+    }
+    (rest > 0).then(|| {
+        out.push_str(&text[rest..]);
+        out
+    })
 }
 
 /// Queued or finished jobs whose payload names the person (re-scores after events) lose

@@ -101,7 +101,7 @@ pub struct ScoreWithOutcome {
 pub fn pseudonym_with(key: &str, person: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes any key");
     mac.update(person.as_bytes());
-    format!("pseud:{}", &hex::encode(mac.finalize().into_bytes())[..24])
+    format!("pseud_{}", &hex::encode(mac.finalize().into_bytes())[..24])
 }
 
 pub(crate) fn new_pseudonym_key() -> String {

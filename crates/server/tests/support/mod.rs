@@ -263,6 +263,34 @@ impl TestServer {
     }
 
     /// Everything an organization holds, as text, to compare before and after.
+    /// Every cell of every table that names `needle` as a whole word: "table.column = value".
+    pub async fn rows_mentioning(&self, needle: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        for (table, columns) in self.store.tables_and_columns().await.unwrap() {
+            if table.starts_with("_sqlx") {
+                continue;
+            }
+            let cells: Vec<String> = columns
+                .iter()
+                .map(|c| format!("CAST({c} AS TEXT)"))
+                .collect();
+            let sql = format!("SELECT {} FROM {table}", cells.join(", "));
+            for row in sqlx::query(&sql)
+                .fetch_all(self.store.pool_for_tests())
+                .await
+                .unwrap()
+            {
+                for (i, column) in columns.iter().enumerate() {
+                    let value: Option<String> = sqlx::Row::get(&row, i);
+                    if value.as_deref().is_some_and(|v| names_word(v, needle)) {
+                        found.push(format!("{table}.{column} = {}", value.unwrap()));
+                    }
+                }
+            }
+        }
+        found
+    }
+
     pub async fn organization_state(&self, slug: &str) -> String {
         let org = self.org(slug).await;
         let s = &self.store;
@@ -696,4 +724,13 @@ pub fn capture_logs() -> CapturedLogs {
         logs
     })
     .clone()
+}
+
+/// Whether `text` holds `word` with no letter, digit, `-` or `_` on either side.
+fn names_word(text: &str, word: &str) -> bool {
+    let part = |c: char| c.is_alphanumeric() || c == '-' || c == '_';
+    text.match_indices(word).any(|(at, _)| {
+        !text[..at].chars().next_back().is_some_and(part)
+            && !text[at + word.len()..].chars().next().is_some_and(part)
+    })
 }
