@@ -1661,6 +1661,132 @@ mod workers {
         }
     }
 
+    /// TRUST 23: an offboarded organization's data is gone by its purge date: the workers
+    /// delete every row it owns in every table (a second organization keeps all of its own),
+    /// and an organization not offboarded can't be deleted.
+    #[tokio::test]
+    async fn an_offboarded_organizations_rows_are_all_deleted_by_the_workers() {
+        for database in TestDatabase::all("offboarding").await {
+            let db = database.url.as_str();
+            let dir = tempfile::tempdir().unwrap();
+            let sim = dir.path().join("sim");
+            simulate(&sim, "120", "14", "3");
+            let (panel, mapping) = (sim.join("panel.csv"), sim.join("mapping.toml"));
+            for org in ["gone", "stays"] {
+                let imported = tenure(&[
+                    "import",
+                    panel.to_str().unwrap(),
+                    "--mapping",
+                    mapping.to_str().unwrap(),
+                    "--db",
+                    db,
+                    "--org",
+                    org,
+                ]);
+                assert!(imported.status.success(), "{}", stderr(&imported));
+                switch_on_scoring(db, Some(org));
+                let member = Command::new(TENURE)
+                    .args([
+                        "admin", "--db", db, "member", "add", "--org", org, "--email",
+                    ])
+                    .arg(format!("owner@{org}.example"))
+                    .args(["--role", "owner"])
+                    .env("TENURE_PASSWORD", "a long enough password")
+                    .output()
+                    .unwrap();
+                assert!(member.status.success(), "{}", stderr(&member));
+            }
+            let store = Store::connect(db).await.unwrap();
+            let gone = store.organization("gone").await.unwrap().unwrap().id;
+            let stays = store.organization("stays").await.unwrap().unwrap().id;
+            assert!(
+                store.delete_organization(gone).await.is_err(),
+                "not offboarded yet"
+            );
+            let rows_of = |org: tenure_store::OrgId| {
+                let store = store.clone();
+                async move {
+                    let mut counts = std::collections::BTreeMap::new();
+                    for (table, columns) in store.tables_and_columns().await.unwrap() {
+                        if !columns.iter().any(|c| c == "org_id") {
+                            continue;
+                        }
+                        let n: i64 = sqlx::Row::get(
+                            &sqlx::query(&format!(
+                                "SELECT COUNT(*) FROM {table} WHERE org_id = $1"
+                            ))
+                            .bind(org.0)
+                            .fetch_one(store.pool_for_tests())
+                            .await
+                            .unwrap(),
+                            0,
+                        );
+                        counts.insert(table, n);
+                    }
+                    counts
+                }
+            };
+            let before = rows_of(gone).await;
+            assert!(
+                before["snapshots"] > 0 && before["governance"] == 1 && before["memberships"] == 1
+            );
+            let offboarded = tenure(&[
+                "admin",
+                "--db",
+                db,
+                "offboard",
+                "--org",
+                "gone",
+                "--after-days",
+                "0",
+            ]);
+            assert!(offboarded.status.success(), "{}", stderr(&offboarded));
+            assert!(stdout(&offboarded).contains("deleted by the workers"));
+            let too_late = tenure(&[
+                "admin",
+                "--db",
+                db,
+                "offboard",
+                "--org",
+                "stays",
+                "--after-days",
+                "31",
+            ]);
+            assert!(!too_late.status.success(), "more than 30 days is refused");
+
+            let worked = Command::new(TENURE)
+                .args(["worker", "--db", db, "--until-idle"])
+                .env_remove("TENURE_DATABASE_URL")
+                .output()
+                .unwrap();
+            assert!(worked.status.success(), "{}", stderr(&worked));
+            let after = rows_of(gone).await;
+            assert!(
+                after.values().all(|&n| n == 0),
+                "{}: rows left {after:?}",
+                database.backend_name
+            );
+            assert_eq!(
+                after.keys().collect::<Vec<_>>(),
+                before.keys().collect::<Vec<_>>()
+            );
+            assert!(store.organization("gone").await.unwrap().is_none());
+            let login = store.user_by_email("owner@gone.example").await.unwrap();
+            assert!(
+                login.is_none(),
+                "an account that belonged to it alone is gone"
+            );
+            let kept = rows_of(stays).await;
+            assert!(
+                kept["snapshots"] > 0 && kept["governance"] == 1 && kept["memberships"] == 1,
+                "{kept:?}"
+            );
+            println!("{}: deleted {before:?}", database.backend_name);
+            store.close().await;
+            database.remove().await;
+        }
+    }
+
     /// The kill switch: a suspended organization is not scored, and its queued jobs wait
     /// until it is resumed while a worker is running.
     #[test]
@@ -1818,5 +1944,169 @@ mod workers {
         );
         let text = tenure(&["warnings", "--db", &db]);
         assert!(stdout(&text).contains("newest first"), "{}", stdout(&text));
+    }
+}
+
+/// Trust properties checked by reading the whole source tree: what the code can do at all.
+mod read_from_the_source {
+    use std::path::{Path, PathBuf};
+
+    fn workspace() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    }
+
+    /// Every Rust file under `crates/*/src`, with its path relative to the workspace.
+    fn sources() -> Vec<(String, String)> {
+        let mut found = Vec::new();
+        let mut stack = vec![workspace().join("crates")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    if path.file_name().unwrap() != "target" {
+                        stack.push(path);
+                    }
+                } else if path.extension().is_some_and(|e| e == "rs")
+                    && path.components().any(|c| c.as_os_str() == "src")
+                {
+                    let relative = path
+                        .strip_prefix(workspace())
+                        .unwrap()
+                        .display()
+                        .to_string();
+                    found.push((relative, std::fs::read_to_string(&path).unwrap()));
+                }
+            }
+        }
+        assert!(found.len() > 50, "only {} sources found", found.len());
+        found
+    }
+
+    /// The code outside `#[cfg(test)]` modules (tests may open sockets to their own servers).
+    fn without_tests(text: &str) -> &str {
+        text.split("#[cfg(test)]").next().unwrap()
+    }
+
+    /// TRUST 17: nothing fetches anything from outside. The only code that opens an outbound
+    /// connection is delivery (configured webhooks and SMTP); no crate depends on another
+    /// HTTP client, and no source names a job site, résumé or social-media service.
+    #[test]
+    fn only_delivery_reaches_outside_and_only_to_configured_webhooks_and_smtp() {
+        let outbound = [
+            "reqwest::",
+            "lettre::",
+            "TcpStream::connect",
+            "UdpSocket",
+            "hyper::client",
+            "ureq::",
+            "curl::",
+            "ToSocketAddrs",
+        ];
+        for (path, text) in sources() {
+            for call in outbound {
+                if without_tests(&text).contains(call) {
+                    assert_eq!(
+                        path, "crates/monitor/src/delivery.rs",
+                        "{path} reaches outside with {call}"
+                    );
+                }
+            }
+            let lower = text.to_lowercase();
+            for source in [
+                "linkedin",
+                "indeed.com",
+                "glassdoor",
+                "twitter.com",
+                "facebook.com",
+                "xing.com",
+            ] {
+                assert!(!lower.contains(source), "{path} names {source}");
+            }
+        }
+        for crate_dir in std::fs::read_dir(workspace().join("crates")).unwrap() {
+            let manifest = crate_dir.unwrap().path().join("Cargo.toml");
+            let text = std::fs::read_to_string(&manifest).unwrap();
+            let dependencies = text.split("[dev-dependencies]").next().unwrap();
+            for client in ["reqwest", "lettre", "ureq", "curl", "hyper"] {
+                if dependencies.lines().any(|l| l.starts_with(client)) {
+                    assert!(
+                        manifest.ends_with("monitor/Cargo.toml"),
+                        "{} depends on {client}",
+                        manifest.display()
+                    );
+                }
+            }
+        }
+        // Delivery posts only to a webhook's stored address and sends only through the
+        // organization's SMTP settings.
+        let delivery =
+            std::fs::read_to_string(workspace().join("crates/monitor/src/delivery.rs")).unwrap();
+        let code = without_tests(&delivery);
+        assert_eq!(code.matches(".post(").count(), 1, "one HTTP call");
+        assert!(
+            code.contains("post_webhook(\n") || code.contains("post_webhook(&hook.url"),
+            "posts only through post_webhook"
+        );
+        assert_eq!(
+            code.matches("post_webhook(").count(),
+            2,
+            "defined once, called once"
+        );
+    }
+
+    /// TRUST 18: protected attributes are written apart from model inputs and read by one
+    /// query, the fairness audit's (besides a count, erasure, and a person's own export).
+    #[test]
+    fn protected_attributes_are_read_only_by_the_fairness_audit() {
+        let mut readers = Vec::new();
+        for (path, text) in sources() {
+            let code = without_tests(&text);
+            for line in code
+                .lines()
+                .filter(|l| l.contains("FROM protected_attributes"))
+            {
+                let what = if line.contains("DELETE FROM") {
+                    "delete"
+                } else if line.contains("COUNT(*)") {
+                    "count"
+                } else {
+                    "read"
+                };
+                readers.push((path.clone(), what));
+            }
+            if code.contains("protected_attributes_for_fairness_audit(") {
+                assert!(
+                    [
+                        "crates/store/src/fairness.rs",
+                        "crates/monitor/src/train.rs"
+                    ]
+                    .contains(&path.as_str()),
+                    "{path} reads protected attributes"
+                );
+            }
+        }
+        let mut reads: Vec<&str> = readers
+            .iter()
+            .filter(|(_, what)| *what == "read")
+            .map(|(path, _)| path.as_str())
+            .collect();
+        reads.sort();
+        assert_eq!(
+            reads,
+            [
+                "crates/store/src/erasure.rs",
+                "crates/store/src/fairness.rs"
+            ],
+            "{readers:?}"
+        );
+        // The model crate never sees a snapshot's protected attributes.
+        for (path, text) in sources() {
+            if path.starts_with("crates/model/src") {
+                assert!(
+                    !without_tests(&text).contains(".protected"),
+                    "{path} reads protected attributes"
+                );
+            }
+        }
     }
 }

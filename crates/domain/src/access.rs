@@ -250,6 +250,18 @@ mod tests {
         assert_eq!(Role::Manager.permissions(), &[Permission::ReadAggregates]);
     }
 
+    /// TRUST.md 7: breakdowns by protected attribute are the auditor's alone.
+    #[test]
+    fn only_auditors_read_fairness_breakdowns() {
+        let readers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.allows(Permission::ReadFairness))
+            .collect();
+        assert_eq!(readers, [Role::Auditor]);
+        assert!(Role::Owner.allows(Permission::ManageGovernance));
+        assert!(!Role::Hr.allows(Permission::ManagePersonalData));
+    }
+
     #[test]
     fn only_owners_and_auditors_read_the_audit_log() {
         let readers: Vec<Role> = Role::ALL

@@ -410,6 +410,11 @@ mod tests {
                 .await
                 .unwrap()
                 .get(0);
+            // The record of a scoring run (its job) outlives the data (TRUST.md 22).
+            let job = store
+                .enqueue_job(org.id, &crate::JobSpec::Upkeep.to_job(None))
+                .await
+                .unwrap();
             // No retention period: nothing goes.
             let before = count(KEPT).await;
             let kept = upkeep(&store, org.id, "acme", at("2025-06-30"))
@@ -443,6 +448,7 @@ mod tests {
                 None
             );
             assert!(purged.purged.rows["people"] > 0);
+            assert_eq!(store.jobs_by_id(org.id, &[job]).await.unwrap().len(), 1);
             store.close().await;
             database.remove().await;
         }

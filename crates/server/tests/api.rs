@@ -744,6 +744,85 @@ async fn groups_under_five_people_are_never_shown() {
     server.stop().await;
 }
 
+/// TRUST.md 5–6: a lone small team would be revealed by the organization's total minus the
+/// teams shown, so the next smallest is hidden with it; an organization may raise its floor
+/// above five, never lower it.
+#[tokio::test]
+async fn a_lone_small_team_takes_another_with_it_and_the_floor_only_rises() {
+    let server = TestServer::start(TestDatabase::sqlite(), Settings::default()).await;
+    let owner = server.sign_up("comp", "owner@comp.example").await;
+    server.grant("comp", Plan::Member).await;
+    // Teams of 5, 5 and 4 people (team = index mod 3 over fourteen people).
+    server.seed_scores("comp", "c", 14, 1).await;
+    let shown = |teams: &Value| -> Vec<(String, bool)> {
+        teams["teams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["name"].as_str().unwrap().to_owned(),
+                    t["suppressed"] == false,
+                )
+            })
+            .collect()
+    };
+    let teams = owner.get("/api/v1/teams").await.expect(200);
+    assert_eq!(
+        shown(&teams),
+        [
+            ("c-team-0".to_owned(), false),
+            ("c-team-1".to_owned(), true),
+            ("c-team-2".to_owned(), false)
+        ],
+        "{teams}"
+    );
+    // One team at a time reveals no more than the list.
+    let one = owner.get("/api/v1/teams/c-team-0").await.expect(200);
+    assert_eq!(
+        (one["suppressed"].as_bool(), one["people"].as_u64()),
+        (Some(true), None)
+    );
+    assert_eq!(
+        owner.get("/api/v1/teams/c-team-1").await.expect(200)["people"],
+        5
+    );
+    let summary = owner.get("/api/v1/summary").await.expect(200);
+    assert_eq!(summary["figures"]["people"], 14);
+
+    let lower = owner
+        .put(
+            "/api/v1/trust-settings",
+            json!({"retention_months": null, "fairness_gate": false, "min_group_size": 3}),
+        )
+        .await;
+    assert_eq!(lower.status, 400);
+    assert!(
+        lower.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("can't be under 5"),
+        "{}",
+        lower.body
+    );
+    owner
+        .put(
+            "/api/v1/trust-settings",
+            json!({"retention_months": null, "fairness_gate": false, "min_group_size": 15}),
+        )
+        .await
+        .expect(200);
+    let teams = owner.get("/api/v1/teams").await.expect(200);
+    assert!(shown(&teams).iter().all(|(_, visible)| !visible), "{teams}");
+    let summary = owner.get("/api/v1/summary").await.expect(200);
+    assert_eq!(summary["figures"]["suppressed"], true, "{summary}");
+    assert_eq!(
+        owner.get("/api/v1/drivers").await.expect(200)["suppressed"],
+        true
+    );
+    server.stop().await;
+}
+
 /// TRUST.md 26, 28: a fresh session id at login, logout ends it on the server, timeouts, cookie flags.
 #[tokio::test]
 async fn sessions_are_renewed_at_login_ended_at_logout_and_expire() {

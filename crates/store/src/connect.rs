@@ -19,6 +19,8 @@ pub struct Store {
     backend: Backend,
     /// One audit-chain writer at a time in this process (see `append_audit`).
     pub(crate) audit_writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Seals secrets stored in the database (see `sealing.rs`).
+    pub(crate) sealer: crate::sealing::Sealer,
 }
 
 impl Store {
@@ -27,6 +29,7 @@ impl Store {
     pub async fn connect(location: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let (backend, url) = resolve(location)?;
+        let sealer = crate::sealing::Sealer::load(sqlite_file(location).as_deref())?;
         // Statements carry HR data in their parameters and can be long: never log them.
         let options = AnyConnectOptions::from_str(&url)?
             .log_statements(tracing::log::LevelFilter::Off)
@@ -53,6 +56,7 @@ impl Store {
             pool,
             backend,
             audit_writer: Default::default(),
+            sealer,
         })
     }
 
@@ -113,6 +117,19 @@ fn resolve(location: &str) -> Result<(Backend, String), StoreError> {
         return Err(StoreError::UnsupportedUrl(location.to_owned()));
     }
     Ok((Backend::Sqlite, format!("sqlite://{location}?mode=rwc")))
+}
+
+/// The file a SQLite location names (`None` for PostgreSQL and in-memory databases).
+fn sqlite_file(location: &str) -> Option<std::path::PathBuf> {
+    if location.contains("://") && !location.starts_with("sqlite:") {
+        return None;
+    }
+    let path = location
+        .strip_prefix("sqlite://")
+        .or_else(|| location.strip_prefix("sqlite:"))
+        .unwrap_or(location);
+    let path = path.split('?').next().unwrap_or(path);
+    (!path.is_empty() && !path.contains(":memory:")).then(|| path.into())
 }
 
 fn with_param(url: &str, param: &str) -> String {

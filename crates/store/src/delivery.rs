@@ -56,7 +56,7 @@ impl Store {
         let id: i64 = sqlx::query("INSERT INTO webhooks (org_id, url, secret, created_at, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id")
             .bind(org.0)
             .bind(url)
-            .bind(&secret)
+            .bind(self.sealer.seal(&secret))
             .bind(&created_at)
             .bind(created_by)
             .fetch_one(&self.pool)
@@ -76,7 +76,7 @@ impl Store {
             .bind(org.0)
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.iter().map(webhook_from_row).collect())
+        rows.iter().map(|r| self.webhook_from_row(r)).collect()
     }
 
     /// A webhook by id, removed or not (a delivery to it can still be replayed).
@@ -88,7 +88,7 @@ impl Store {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.as_ref().map(webhook_from_row))
+        row.as_ref().map(|r| self.webhook_from_row(r)).transpose()
     }
 
     /// Stops sending to a webhook; returns false if there was none to remove.
@@ -112,7 +112,8 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         row.map(|r| {
-            serde_json::from_str(&r.get::<String, _>(0))
+            let text = self.sealer.open(&r.get::<String, _>(0))?;
+            serde_json::from_str(&text)
                 .map_err(|e| StoreError::Corrupt(format!("e-mail settings: {e}")))
         })
         .transpose()
@@ -127,7 +128,8 @@ impl Store {
             Some(settings) => {
                 sqlx::query("INSERT INTO email_settings (org_id, settings, updated_at) VALUES ($1, $2, $3) ON CONFLICT (org_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at")
                     .bind(org.0)
-                    .bind(settings.to_string())
+                    // The SMTP password is in there: sealed at rest.
+                    .bind(self.sealer.seal(&settings.to_string()))
                     .bind(now())
                     .execute(&self.pool)
                     .await?;
@@ -242,12 +244,14 @@ impl Store {
     }
 }
 
-fn webhook_from_row(r: &sqlx::any::AnyRow) -> Webhook {
-    Webhook {
-        id: r.get(0),
-        url: r.get(1),
-        secret: r.get(2),
-        created_at: r.get(3),
+impl Store {
+    fn webhook_from_row(&self, r: &sqlx::any::AnyRow) -> Result<Webhook, StoreError> {
+        Ok(Webhook {
+            id: r.get(0),
+            url: r.get(1),
+            secret: self.sealer.open(&r.get::<String, _>(2))?,
+            created_at: r.get(3),
+        })
     }
 }
 

@@ -16,6 +16,7 @@ mod migrations;
 mod models;
 mod organizations;
 mod queue;
+mod sealing;
 mod sessions;
 mod snapshots;
 mod sql;

@@ -739,3 +739,48 @@ async fn events_land_whole_and_exits_settle_warning_outcomes() {
     })
     .await;
 }
+
+/// TRUST.md 25: webhook signing secrets and e-mail settings (with the SMTP password) are
+/// sealed in the database; only the store, holding the key kept outside it, reads them back.
+#[tokio::test]
+async fn webhook_secrets_and_smtp_passwords_are_sealed_at_rest() {
+    each_backend("secrets_sealed_at_rest", |store| async move {
+        let org = store.ensure_organization("acme", "Acme").await.unwrap().id;
+        let hook = store
+            .add_webhook(org, "https://hooks.example/abc", None)
+            .await
+            .unwrap();
+        let settings =
+            serde_json::json!({"smtp_host": "mail.example", "password": "smtp-Password-42"});
+        store
+            .set_email_settings(org, Some(&settings))
+            .await
+            .unwrap();
+        let pool = store.pool_for_tests();
+        let stored_secret: String = sqlx::Row::get(
+            &sqlx::query("SELECT secret FROM webhooks WHERE id = $1")
+                .bind(hook.id)
+                .fetch_one(pool)
+                .await
+                .unwrap(),
+            0,
+        );
+        let stored_settings: String = sqlx::Row::get(
+            &sqlx::query("SELECT settings FROM email_settings WHERE org_id = $1")
+                .bind(org.0)
+                .fetch_one(pool)
+                .await
+                .unwrap(),
+            0,
+        );
+        assert!(stored_secret.starts_with("sealed:v1:"), "{stored_secret}");
+        assert!(!stored_secret.contains(&hook.secret));
+        assert!(
+            !stored_settings.contains("smtp-Password-42")
+                && !stored_settings.contains("mail.example")
+        );
+        assert_eq!(store.webhooks(org).await.unwrap()[0].secret, hook.secret);
+        assert_eq!(store.email_settings(org).await.unwrap(), Some(settings));
+    })
+    .await;
+}

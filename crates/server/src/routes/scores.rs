@@ -17,8 +17,25 @@ use tenure_model::explain::{Explanation, Factor};
 use tenure_store::{AuditEntry, StoredScore};
 use utoipa::{IntoParams, ToSchema};
 
-/// Groups smaller than this are never shown (TRUST.md 5).
-pub const MIN_GROUP_SIZE: usize = 5;
+/// The smallest group the organization's figures show: 5, or its own higher setting.
+async fn group_floor(state: &AppState, caller: &Caller) -> Result<usize, ApiError> {
+    let settings = state.store.trust_settings(caller.org.id).await?;
+    Ok((settings.min_group_size as usize).max(tenure_domain::MIN_GROUP_FLOOR))
+}
+
+/// Each team's figures, hiding small teams and — so no hidden team can be worked out by
+/// subtraction from the organization's total — as many more as that takes.
+fn team_figures<'a>(
+    by_team: &BTreeMap<&'a str, Vec<&'a StoredScore>>,
+    floor: usize,
+) -> Vec<GroupFigures> {
+    let sizes: Vec<usize> = by_team.values().map(Vec::len).collect();
+    by_team
+        .iter()
+        .zip(tenure_domain::hidden_groups(&sizes, floor))
+        .map(|((name, members), hidden)| GroupFigures::of(name, members, !hidden))
+        .collect()
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PersonScoreView {
@@ -58,7 +75,8 @@ impl From<StoredScore> for PersonScoreView {
     }
 }
 
-/// Figures for a group; all but the name are withheld when it has fewer than five people.
+/// Figures for a group; all but the name are withheld when it has fewer than five people (or
+/// the organization's higher floor), or when showing it would reveal a smaller group.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GroupFigures {
     pub name: String,
@@ -73,9 +91,8 @@ pub struct GroupFigures {
 }
 
 impl GroupFigures {
-    fn of(name: &str, scores: &[&StoredScore]) -> GroupFigures {
+    fn of(name: &str, scores: &[&StoredScore], shown: bool) -> GroupFigures {
         let count = |band: RiskBand| scores.iter().filter(|s| s.score.band == band).count();
-        let shown = scores.len() >= MIN_GROUP_SIZE;
         let when = |v: usize| shown.then_some(v);
         GroupFigures {
             name: name.to_owned(),
@@ -279,7 +296,11 @@ pub async fn summary(
         model_version: reach.version,
         horizon_months,
         reach: reach_name(&caller).to_owned(),
-        figures: GroupFigures::of(&caller.org.name, &reach.scores()),
+        figures: {
+            let everyone = reach.scores();
+            let shown = everyone.len() >= group_floor(&state, &caller).await?;
+            GroupFigures::of(&caller.org.name, &everyone, shown)
+        },
     }))
 }
 
@@ -292,10 +313,7 @@ pub async fn teams(
     caller.require(Permission::ReadAggregates)?;
     let reach = scores_in_reach(&state, &caller).await?;
     let by_team = group_by_team(reach.scores());
-    let teams = by_team
-        .iter()
-        .map(|(name, members)| GroupFigures::of(name, members))
-        .collect();
+    let teams = team_figures(&by_team, group_floor(&state, &caller).await?);
     Ok(Json(TeamList {
         model_version: reach.version,
         teams,
@@ -313,10 +331,18 @@ pub async fn team(
     caller.require(Permission::ReadAggregates)?;
     let reach = scores_in_reach(&state, &caller).await?;
     let by_team = group_by_team(reach.scores());
-    let members = by_team
-        .get(team.as_str())
+    let position = by_team
+        .keys()
+        .position(|name| *name == team.as_str())
         .ok_or_else(|| ApiError::not_found("team"))?;
-    Ok(Json(GroupFigures::of(&team, members)))
+    // Suppressed exactly as in the list, so asking for one team reveals nothing more.
+    let figures = team_figures(&by_team, group_floor(&state, &caller).await?);
+    Ok(Json(
+        figures
+            .into_iter()
+            .nth(position)
+            .expect("one figure per team"),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/drivers", tag = "scores",
@@ -329,7 +355,7 @@ pub async fn drivers(
     caller.require(Permission::ReadAggregates)?;
     let reach = scores_in_reach(&state, &caller).await?;
     let scores = reach.scores();
-    if scores.len() < MIN_GROUP_SIZE {
+    if scores.len() < group_floor(&state, &caller).await? {
         return Ok(Json(DriverList {
             model_version: reach.version,
             suppressed: true,

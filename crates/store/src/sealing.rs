@@ -1,0 +1,137 @@
+//! Secrets at rest: webhook signing secrets and e-mail settings (with the SMTP password) are
+//! stored sealed with ChaCha20-Poly1305 under a key kept outside the database —
+//! `TENURE_SECRET_KEY` (64 hex digits), or a key file (`TENURE_SECRET_KEY_FILE`; by default
+//! `<database file>.key` beside a SQLite file, `tenure-secret.key` in the working directory
+//! for PostgreSQL), created readable by its owner only on first use. A copy of the database
+//! alone reveals no secret.
+
+use crate::error::StoreError;
+use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use std::path::{Path, PathBuf};
+
+const PREFIX: &str = "sealed:v1:";
+
+/// The key secrets are sealed with.
+#[derive(Clone)]
+pub(crate) struct Sealer {
+    cipher: ChaCha20Poly1305,
+}
+
+impl std::fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sealer(…)")
+    }
+}
+
+impl Sealer {
+    /// The key from the environment or its key file (created when missing).
+    pub(crate) fn load(sqlite_file: Option<&Path>) -> Result<Sealer, StoreError> {
+        if let Ok(hex_key) = std::env::var("TENURE_SECRET_KEY") {
+            return Sealer::from_hex(&hex_key).ok_or_else(|| {
+                StoreError::Refused("TENURE_SECRET_KEY must be 64 hex digits".into())
+            });
+        }
+        let path = std::env::var_os("TENURE_SECRET_KEY_FILE")
+            .map(PathBuf::from)
+            .or_else(|| sqlite_file.map(|f| PathBuf::from(format!("{}.key", f.display()))))
+            .unwrap_or_else(|| PathBuf::from("tenure-secret.key"));
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Sealer::from_hex(text.trim()).ok_or_else(|| {
+                StoreError::Refused(format!("{}: expected 64 hex digits", path.display()))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_key_file(&path),
+            Err(e) => Err(StoreError::Refused(format!(
+                "the secret key file {} can't be read: {e}",
+                path.display()
+            ))),
+        }
+    }
+
+    fn from_hex(text: &str) -> Option<Sealer> {
+        let bytes = hex::decode(text).ok().filter(|b| b.len() == 32)?;
+        Some(Sealer {
+            cipher: ChaCha20Poly1305::new(Key::from_slice(&bytes)),
+        })
+    }
+
+    /// `sealed:v1:<nonce>:<ciphertext>`, hex; a fresh random nonce each time.
+    pub(crate) fn seal(&self, plaintext: &str) -> String {
+        let mut nonce = [0u8; 12];
+        getrandom::getrandom(&mut nonce).expect("the OS random generator is available");
+        let sealed = self
+            .cipher
+            .encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes())
+            .expect("sealing a short text cannot fail");
+        format!("{PREFIX}{}:{}", hex::encode(nonce), hex::encode(sealed))
+    }
+
+    /// The plaintext of a sealed value (a value stored before sealing existed is returned
+    /// as it is).
+    pub(crate) fn open(&self, stored: &str) -> Result<String, StoreError> {
+        let Some(rest) = stored.strip_prefix(PREFIX) else {
+            return Ok(stored.to_owned());
+        };
+        let wrong = || {
+            StoreError::Corrupt("a sealed secret does not open with this key (is TENURE_SECRET_KEY the one it was sealed with?)".into())
+        };
+        let (nonce, sealed) = rest.split_once(':').ok_or_else(wrong)?;
+        let nonce = hex::decode(nonce)
+            .ok()
+            .filter(|n| n.len() == 12)
+            .ok_or_else(wrong)?;
+        let sealed = hex::decode(sealed).map_err(|_| wrong())?;
+        let plain = self
+            .cipher
+            .decrypt(Nonce::from_slice(&nonce), sealed.as_slice())
+            .map_err(|_| wrong())?;
+        String::from_utf8(plain).map_err(|_| wrong())
+    }
+}
+
+fn create_key_file(path: &Path) -> Result<Sealer, StoreError> {
+    let mut key = [0u8; 32];
+    getrandom::getrandom(&mut key).expect("the OS random generator is available");
+    let text = hex::encode(key);
+    let refused = |e: std::io::Error| {
+        StoreError::Refused(format!(
+            "the secret key file {} can't be written: {e}",
+            path.display()
+        ))
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(mut file) => {
+            std::io::Write::write_all(&mut file, text.as_bytes()).map_err(refused)?;
+            Ok(Sealer::from_hex(&text).expect("64 hex digits"))
+        }
+        // Another process created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let text = std::fs::read_to_string(path).map_err(refused)?;
+            Sealer::from_hex(text.trim()).ok_or_else(|| {
+                StoreError::Refused(format!("{}: expected 64 hex digits", path.display()))
+            })
+        }
+        Err(e) => Err(refused(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_text_opens_only_with_its_key_and_differs_every_time() {
+        let a = Sealer::from_hex(&"11".repeat(32)).unwrap();
+        let b = Sealer::from_hex(&"22".repeat(32)).unwrap();
+        let (one, two) = (a.seal("whsec_abc"), a.seal("whsec_abc"));
+        assert_ne!(one, two);
+        assert!(!one.contains("whsec_abc"));
+        assert_eq!(a.open(&one).unwrap(), "whsec_abc");
+        assert!(b.open(&one).is_err());
+        assert_eq!(a.open("plain, from before").unwrap(), "plain, from before");
+    }
+}
