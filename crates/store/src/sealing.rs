@@ -1,9 +1,9 @@
 //! Secrets at rest: webhook signing secrets and e-mail settings (with the SMTP password) are
 //! stored sealed with ChaCha20-Poly1305 under a key kept outside the database —
 //! `TENURE_SECRET_KEY` (64 hex digits), or a key file (`TENURE_SECRET_KEY_FILE`; by default
-//! `<database file>.key` beside a SQLite file, `tenure-secret.key` in the working directory
-//! for PostgreSQL), created readable by its owner only on first use. A copy of the database
-//! alone reveals no secret.
+//! `<database file>.key` beside a SQLite file, `~/.config/tenure/secret.key` for PostgreSQL),
+//! created readable by its owner only on first use. A copy of the database alone reveals no
+//! secret.
 
 use crate::error::StoreError;
 use chacha20poly1305::aead::{Aead, KeyInit};
@@ -35,7 +35,7 @@ impl Sealer {
         let path = std::env::var_os("TENURE_SECRET_KEY_FILE")
             .map(PathBuf::from)
             .or_else(|| sqlite_file.map(|f| PathBuf::from(format!("{}.key", f.display()))))
-            .unwrap_or_else(|| PathBuf::from("tenure-secret.key"));
+            .unwrap_or_else(default_key_file);
         match std::fs::read_to_string(&path) {
             Ok(text) => Sealer::from_hex(text.trim()).ok_or_else(|| {
                 StoreError::Refused(format!("{}: expected 64 hex digits", path.display()))
@@ -89,26 +89,42 @@ impl Sealer {
     }
 }
 
+/// Where a PostgreSQL deployment's key lives unless told: the user's configuration folder.
+fn default_key_file() -> PathBuf {
+    std::env::var_os("HOME").map_or_else(
+        || PathBuf::from("tenure-secret.key"),
+        |home| PathBuf::from(home).join(".config/tenure/secret.key"),
+    )
+}
+
+/// Writes a fresh key to `path` whole or not at all: written beside it first, then linked
+/// into place, so a process starting at the same moment never reads half a key — if another
+/// got there first, its key is the one used.
 fn create_key_file(path: &Path) -> Result<Sealer, StoreError> {
-    let mut key = [0u8; 32];
-    getrandom::getrandom(&mut key).expect("the OS random generator is available");
-    let text = hex::encode(key);
     let refused = |e: std::io::Error| {
         StoreError::Refused(format!(
             "the secret key file {} can't be written: {e}",
             path.display()
         ))
     };
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder).map_err(refused)?;
+    }
+    let mut key = [0u8; 32];
+    getrandom::getrandom(&mut key).expect("the OS random generator is available");
+    let text = hex::encode(key);
+    let draft = PathBuf::from(format!("{}.{}.new", path.display(), hex::encode(&key[..4])));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(path) {
-        Ok(mut file) => {
-            std::io::Write::write_all(&mut file, text.as_bytes()).map_err(refused)?;
-            Ok(Sealer::from_hex(&text).expect("64 hex digits"))
-        }
-        // Another process created it first: use theirs.
+    let mut file = options.open(&draft).map_err(refused)?;
+    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(refused)?;
+    file.sync_all().map_err(refused)?;
+    let linked = std::fs::hard_link(&draft, path);
+    let _ = std::fs::remove_file(&draft);
+    match linked {
+        Ok(()) => Ok(Sealer::from_hex(&text).expect("64 hex digits")),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             let text = std::fs::read_to_string(path).map_err(refused)?;
             Sealer::from_hex(text.trim()).ok_or_else(|| {
