@@ -345,26 +345,6 @@ async fn bump_epoch(tx: &mut Tx, org: OrgId) -> Result<(), StoreError> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_whole_words_are_replaced() {
-        assert_eq!(
-            replace_word("manager_id: E00044; E000441 xE00044 E00044", "E00044", "P").as_deref(),
-            Some("manager_id: P; E000441 xE00044 P")
-        );
-        assert_eq!(replace_word("E000441", "E00044", "P"), None);
-        let mut json = serde_json::json!({"levels": ["1", "12", "1"], "1": "a 1 b"});
-        assert!(replace_word_in(&mut json, "1", "P"));
-        assert_eq!(
-            json,
-            serde_json::json!({"levels": ["P", "12", "P"], "P": "a P b"})
-        );
-    }
-}
-
 fn parse(text: String) -> Json {
     serde_json::from_str(&text).unwrap_or(Json::String(text))
 }
@@ -644,4 +624,24 @@ async fn scrub_import_errors(tx: &mut Tx, org: OrgId, person: &str) -> Result<u6
         .execute(&mut **tx)
         .await?;
     Ok(done.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_whole_words_are_replaced() {
+        assert_eq!(
+            replace_word("manager_id: E00044; E000441 xE00044 E00044", "E00044", "P").as_deref(),
+            Some("manager_id: P; E000441 xE00044 P")
+        );
+        assert_eq!(replace_word("E000441", "E00044", "P"), None);
+        let mut json = serde_json::json!({"levels": ["1", "12", "1"], "1": "a 1 b"});
+        assert!(replace_word_in(&mut json, "1", "P"));
+        assert_eq!(
+            json,
+            serde_json::json!({"levels": ["P", "12", "P"], "P": "a P b"})
+        );
+    }
 }
