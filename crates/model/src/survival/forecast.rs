@@ -85,7 +85,12 @@ pub struct GroupForecast {
 /// [`level_uncertainty`]).
 pub fn forecast(people: &[ForecastPerson], level_sd: f64) -> (GroupForecast, Vec<GroupForecast>) {
     let everyone: Vec<&ForecastPerson> = people.iter().collect();
-    let organization = group_forecast("organization".into(), &everyone, level_sd);
+    let organization = group_forecast(
+        "organization".into(),
+        &everyone,
+        level_sd,
+        everyone.len() < MIN_GROUP_SIZE,
+    );
     let mut groups: BTreeMap<&str, Vec<&ForecastPerson>> = BTreeMap::new();
     for person in people {
         groups
@@ -93,9 +98,14 @@ pub fn forecast(people: &[ForecastPerson], level_sd: f64) -> (GroupForecast, Vec
             .or_default()
             .push(person);
     }
+    // A lone small group could be worked out from the organization's figures minus the
+    // others': complementary suppression hides as many more as that takes.
+    let sizes: Vec<usize> = groups.values().map(Vec::len).collect();
+    let hidden = tenure_domain::hidden_groups(&sizes, MIN_GROUP_SIZE);
     let mut by_group: Vec<GroupForecast> = groups
         .into_iter()
-        .map(|(name, members)| group_forecast(name.to_owned(), &members, level_sd))
+        .zip(hidden)
+        .map(|((name, members), hide)| group_forecast(name.to_owned(), &members, level_sd, hide))
         .collect();
     let six_months = |g: &GroupForecast| {
         g.horizons
@@ -131,8 +141,13 @@ pub fn level_uncertainty_checked(recent_leavers: usize, log_ratio: f64, observed
     (level_uncertainty(recent_leavers).powi(2) + carried).sqrt()
 }
 
-fn group_forecast(group: String, members: &[&ForecastPerson], level_sd: f64) -> GroupForecast {
-    if members.len() < MIN_GROUP_SIZE {
+fn group_forecast(
+    group: String,
+    members: &[&ForecastPerson],
+    level_sd: f64,
+    hidden: bool,
+) -> GroupForecast {
+    if hidden {
         return GroupForecast {
             group,
             people: members.len(),
@@ -219,8 +234,21 @@ mod tests {
         assert_eq!(six.cost_unknown_people, 3);
         let legal = groups.iter().find(|g| g.group == "Legal").unwrap();
         assert_eq!((legal.people, legal.horizons.is_none()), (3, true));
+        // Sales alone shown would give Legal away (organization minus Sales): hidden too.
         let sales = groups.iter().find(|g| g.group == "Sales").unwrap();
-        assert_eq!(sales.horizons.as_ref().unwrap().len(), 3);
+        assert!(sales.horizons.is_none());
+        people.extend((0..8).map(|_| person(0.02, "Ops", None)));
+        let (_, groups) = forecast(&people, 0.0);
+        let shown: Vec<&str> = groups
+            .iter()
+            .filter(|g| g.horizons.is_some())
+            .map(|g| g.group.as_str())
+            .collect();
+        assert_eq!(
+            shown,
+            ["Sales"],
+            "Ops (the smallest above five) goes with Legal"
+        );
     }
 
     #[test]
