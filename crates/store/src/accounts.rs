@@ -3,7 +3,9 @@
 
 use crate::connect::Store;
 use crate::error::StoreError;
-use crate::organizations::{organization_from_row, Organization, ORGANIZATION_COLUMNS};
+use crate::organizations::{
+    organization_from_row, Organization, ORGANIZATION_COLUMNS, ORGANIZATION_WIDTH,
+};
 use crate::sql::now;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
@@ -198,7 +200,7 @@ impl Store {
             .map(|r| {
                 Ok((
                     organization_from_row(r)?,
-                    parse_role(&r.get::<String, _>(5))?,
+                    parse_role(&r.get::<String, _>(ORGANIZATION_WIDTH))?,
                 ))
             })
             .collect()

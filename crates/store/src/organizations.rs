@@ -14,9 +14,14 @@ pub struct Organization {
     pub name: String,
     /// `None` until a membership is granted (organizations made from the command line).
     pub membership: Option<Membership>,
+    /// The smallest group its figures show (5, or its own higher setting).
+    pub min_group_size: usize,
 }
 
-pub(crate) const ORGANIZATION_COLUMNS: &str = "o.id, o.slug, o.name, o.plan, o.plan_expires_on";
+pub(crate) const ORGANIZATION_COLUMNS: &str =
+    "o.id, o.slug, o.name, o.plan, o.plan_expires_on, o.min_group_size";
+/// How many columns [`ORGANIZATION_COLUMNS`] names: a query's own columns come after them.
+pub(crate) const ORGANIZATION_WIDTH: usize = 6;
 
 pub(crate) fn organization_from_row(r: &sqlx::any::AnyRow) -> Result<Organization, StoreError> {
     let plan: String = r.get(3);
@@ -35,6 +40,7 @@ pub(crate) fn organization_from_row(r: &sqlx::any::AnyRow) -> Result<Organizatio
         slug: r.get(1),
         name: r.get(2),
         membership,
+        min_group_size: r.get::<i64, _>(5) as usize,
     })
 }
 

@@ -4,7 +4,7 @@
 use crate::accounts::{parse_role, parse_timestamp, timestamp, Member};
 use crate::connect::Store;
 use crate::error::StoreError;
-use crate::organizations::{organization_from_row, Organization};
+use crate::organizations::{organization_from_row, Organization, ORGANIZATION_WIDTH};
 use crate::sql::now;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -51,7 +51,9 @@ pub struct Credential<T> {
     pub member: Member,
 }
 
-const CALLER_COLUMNS: &str = "o.id, o.slug, o.name, o.plan, o.plan_expires_on, m.user_id, u.email, u.display_name, m.role, m.units, m.manager_key, m.created_at";
+const CALLER_COLUMNS: &str = "o.id, o.slug, o.name, o.plan, o.plan_expires_on, o.min_group_size, m.user_id, u.email, u.display_name, m.role, m.units, m.manager_key, m.created_at";
+/// How many columns [`CALLER_COLUMNS`] names: the organization's and seven of the member's.
+const CALLER_WIDTH: usize = ORGANIZATION_WIDTH + 7;
 
 impl Store {
     /// A live session with its organization and the user's membership there (`None` when the
@@ -78,9 +80,9 @@ impl Store {
         let record = SessionRecord {
             org: organization.id,
             user_id: member.user_id,
-            csrf_token: r.get(12),
-            created_at: parse_timestamp(&r.get::<String, _>(13))?,
-            last_seen_at: parse_timestamp(&r.get::<String, _>(14))?,
+            csrf_token: r.get(CALLER_WIDTH),
+            created_at: parse_timestamp(&r.get::<String, _>(CALLER_WIDTH + 1))?,
+            last_seen_at: parse_timestamp(&r.get::<String, _>(CALLER_WIDTH + 2))?,
         };
         Ok(Some(Credential {
             record,
@@ -110,7 +112,7 @@ impl Store {
             return Ok(None);
         };
         let (organization, member) = caller_parts(&r)?;
-        let record = token_from_columns(&r, 12)?;
+        let record = token_from_columns(&r, CALLER_WIDTH)?;
         Ok(Some(Credential {
             record,
             organization,
@@ -243,15 +245,16 @@ impl Store {
 
 fn caller_parts(r: &sqlx::any::AnyRow) -> Result<(Organization, Member), StoreError> {
     let organization = organization_from_row(r)?;
+    let at = |i: usize| ORGANIZATION_WIDTH + i;
     let member = Member {
-        user_id: r.get(5),
-        email: r.get(6),
-        display_name: r.get(7),
-        role: parse_role(&r.get::<String, _>(8))?,
-        units: serde_json::from_str(&r.get::<String, _>(9))
+        user_id: r.get(at(0)),
+        email: r.get(at(1)),
+        display_name: r.get(at(2)),
+        role: parse_role(&r.get::<String, _>(at(3)))?,
+        units: serde_json::from_str(&r.get::<String, _>(at(4)))
             .map_err(|e| StoreError::Corrupt(format!("member units: {e}")))?,
-        manager_key: r.get(10),
-        created_at: r.get(11),
+        manager_key: r.get(at(5)),
+        created_at: r.get(at(6)),
     };
     Ok((organization, member))
 }

@@ -17,12 +17,6 @@ use tenure_model::explain::{Explanation, Factor};
 use tenure_store::{AuditEntry, StoredScore};
 use utoipa::{IntoParams, ToSchema};
 
-/// The smallest group the organization's figures show: 5, or its own higher setting.
-async fn group_floor(state: &AppState, caller: &Caller) -> Result<usize, ApiError> {
-    let settings = state.store.trust_settings(caller.org.id).await?;
-    Ok((settings.min_group_size as usize).max(tenure_domain::MIN_GROUP_FLOOR))
-}
-
 /// Each team's figures, hiding small teams and — so no hidden team can be worked out by
 /// subtraction from the organization's total — as many more as that takes.
 fn team_figures<'a>(
@@ -298,7 +292,7 @@ pub async fn summary(
         reach: reach_name(&caller).to_owned(),
         figures: {
             let everyone = reach.scores();
-            let shown = everyone.len() >= group_floor(&state, &caller).await?;
+            let shown = everyone.len() >= caller.org.min_group_size;
             GroupFigures::of(&caller.org.name, &everyone, shown)
         },
     }))
@@ -313,7 +307,7 @@ pub async fn teams(
     caller.require(Permission::ReadAggregates)?;
     let reach = scores_in_reach(&state, &caller).await?;
     let by_team = group_by_team(reach.scores());
-    let teams = team_figures(&by_team, group_floor(&state, &caller).await?);
+    let teams = team_figures(&by_team, caller.org.min_group_size);
     Ok(Json(TeamList {
         model_version: reach.version,
         teams,
@@ -336,7 +330,7 @@ pub async fn team(
         .position(|name| *name == team.as_str())
         .ok_or_else(|| ApiError::not_found("team"))?;
     // Suppressed exactly as in the list, so asking for one team reveals nothing more.
-    let figures = team_figures(&by_team, group_floor(&state, &caller).await?);
+    let figures = team_figures(&by_team, caller.org.min_group_size);
     Ok(Json(
         figures
             .into_iter()
@@ -355,7 +349,7 @@ pub async fn drivers(
     caller.require(Permission::ReadAggregates)?;
     let reach = scores_in_reach(&state, &caller).await?;
     let scores = reach.scores();
-    if scores.len() < group_floor(&state, &caller).await? {
+    if scores.len() < caller.org.min_group_size {
         return Ok(Json(DriverList {
             model_version: reach.version,
             suppressed: true,
