@@ -72,30 +72,37 @@ impl Store {
     }
 
     async fn try_append_audit(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
-        let mut keys: HashMap<OrgId, String> = HashMap::new();
-        for entry in entries {
-            if !keys.contains_key(&entry.org) {
-                keys.insert(entry.org, self.pseudonym_key(entry.org).await?);
-            }
-        }
         let mut tx = self.begin_write().await?;
-        let mut heads: HashMap<OrgId, (i64, String)> = HashMap::new();
+        // Per organization: its chain's head and the key its pseudonyms are made with, read
+        // together (one round trip on the path of every audited read).
+        let mut heads: HashMap<OrgId, (i64, String, String)> = HashMap::new();
         let at = now();
         let mut rows = Vec::with_capacity(entries.len());
         for entry in entries {
             if !heads.contains_key(&entry.org) {
-                let head = sqlx::query(
-                    "SELECT seq, hash FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT 1",
+                let r = sqlx::query(
+                    "SELECT o.pseudonym_key, h.seq, h.hash FROM organizations o
+                       LEFT JOIN (SELECT seq, hash FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT 1) h ON 1 = 1
+                      WHERE o.id = $1",
                 )
                 .bind(entry.org.0)
                 .fetch_optional(&mut *tx)
                 .await?
-                .map_or((0, GENESIS_HASH.to_owned()), |r| (r.get(0), r.get(1)));
-                heads.insert(entry.org, head);
+                .ok_or_else(|| StoreError::UnknownOrganization(entry.org.0.to_string()))?;
+                let seq: Option<i64> = r.get(1);
+                let hash: Option<String> = r.get(2);
+                heads.insert(
+                    entry.org,
+                    (
+                        seq.unwrap_or(0),
+                        hash.unwrap_or_else(|| GENESIS_HASH.to_owned()),
+                        r.get(0),
+                    ),
+                );
             }
             // The row names the person only by pseudonym: erasing them later leaves it true.
             let entry = AuditEntry {
-                subject: pseudonym_with(&keys[&entry.org], &entry.subject),
+                subject: pseudonym_with(&heads[&entry.org].2, &entry.subject),
                 ..entry.clone()
             };
             let head = heads.get_mut(&entry.org).expect("inserted above");
