@@ -220,7 +220,7 @@ fn audit_by(
         x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal)
     });
     let finding = match (worst, &reference) {
-        (Some(worst), Some((most, ..))) => {
+        (Some(worst), Some((most, _, _, most_rate))) => {
             let members_of = |name: &str| {
                 shown
                     .iter()
@@ -229,8 +229,7 @@ fn audit_by(
                     .unwrap_or(&[])
             };
             Some(finding(
-                most,
-                members_of(most),
+                (most, members_of(most), *most_rate),
                 worst,
                 members_of(&worst.group),
                 settings,
@@ -278,9 +277,9 @@ fn group_figures(
     }
 }
 
+/// `most`: the most-warned group, its members and its warning rate.
 fn finding(
-    most: &str,
-    most_members: &[&AuditedPrediction],
+    (most, most_members, most_rate): (&str, &[&AuditedPrediction], f64),
     worst: &GroupFigures,
     worst_members: &[&AuditedPrediction],
     settings: &FairnessSettings,
@@ -291,7 +290,7 @@ fn finding(
         "{} is warned at {:.1}% against {:.1}% for {most} (impact ratio {ratio:.2}, under {:.2})",
         worst.group,
         100.0 * worst.warning_rate.value,
-        100.0 * rate_of(most_members, settings),
+        100.0 * most_rate,
         settings.impact_floor,
     );
     if let Some(d) = &driver {
@@ -307,14 +306,6 @@ fn finding(
         driver,
         words,
     }
-}
-
-fn rate_of(members: &[&AuditedPrediction], settings: &FairnessSettings) -> f64 {
-    let warned = members
-        .iter()
-        .filter(|p| p.probability >= settings.warning_threshold)
-        .count();
-    warned as f64 / members.len().max(1) as f64
 }
 
 /// The factor raising the most-warned group's risk most above the other group's.
