@@ -504,38 +504,6 @@ impl Worker {
         }
     }
 
-    async fn upkeep(&self, job: &ClaimedJob) -> Result<Done, String> {
-        let slug = self
-            .store
-            .organization_by_id(job.org)
-            .await
-            .map_err(|e| e.to_string())?
-            .map(|o| o.slug)
-            .unwrap_or_default();
-        let report = crate::oversight::upkeep(&self.store, job.org, &slug, chrono::Utc::now())
-            .await
-            .map_err(|e| e.to_string())?;
-        schedule_upkeep(
-            &self.store,
-            job.org,
-            Some(chrono::Utc::now() + chrono::Duration::days(1)),
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-        Ok(json!({
-            "purged_rows": report.purged.total(),
-            "accuracy_check": report.check.map(|c| json!({
-                "scores": c.scores,
-                "leavers": c.leavers,
-                "roc_auc": c.roc_auc,
-                "calibration_error": c.calibration_error,
-                "below_declared": c.below_declared,
-                "detail": c.detail,
-            })),
-        })
-        .into())
-    }
-
     async fn compute(&self, job: &ClaimedJob, spec: &JobSpec) -> Result<Done, String> {
         let stage = Stage::default();
         let reporter = tokio::spawn(report_stage(
@@ -549,7 +517,6 @@ impl Worker {
                 tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
                 Ok(json!({"worker": self.settings.name}).into())
             }
-            JobSpec::Upkeep => self.upkeep(job).await,
             spec => {
                 // Imports, training and scoring are CPU work: off the runtime's threads, so
                 // leases keep being renewed, requests answered and other workers claiming.
@@ -759,6 +726,27 @@ async fn work(
                 }),
                 raised: scored.warnings,
             })
+        }
+        JobSpec::Upkeep => {
+            let now = chrono::Utc::now();
+            let report = crate::oversight::upkeep(store, org, &slug, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            schedule_upkeep(store, org, Some(now + chrono::Duration::days(1)))
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(json!({
+                "purged_rows": report.purged.total(),
+                "accuracy_check": report.check.map(|c| json!({
+                    "scores": c.scores,
+                    "leavers": c.leavers,
+                    "roc_auc": c.roc_auc,
+                    "calibration_error": c.calibration_error,
+                    "below_declared": c.below_declared,
+                    "detail": c.detail,
+                })),
+            })
+            .into())
         }
         JobSpec::Rescore { people } => {
             let report = rescore_people(store, org, &slug, &people, stage)
