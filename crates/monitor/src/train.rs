@@ -46,6 +46,25 @@ struct AuditInputs {
     settings: FairnessSettings,
 }
 
+impl AuditInputs {
+    /// The fairness audit of a model's held-out predictions on the organization's data.
+    fn audit(
+        &self,
+        data: &OrgData,
+        model: &TrainedModel,
+        held_out: &[HeldOut],
+    ) -> Result<Option<FairnessAudit>, tenure_model::gbm::GbmError> {
+        fairness_audit(
+            &data.snapshots,
+            &data.roles,
+            model,
+            held_out,
+            &self.protected,
+            &self.settings,
+        )
+    }
+}
+
 /// What an organization's stored data is and means.
 pub(crate) struct OrgData {
     pub snapshots: Vec<Snapshot>,
@@ -177,14 +196,7 @@ fn train_panel(
             values: &by_snapshot[&s.snapshot].values,
         })
         .collect();
-    let fairness = fairness_audit(
-        &data.snapshots,
-        &data.roles,
-        &model,
-        &held_out,
-        &inputs.protected,
-        &inputs.settings,
-    )?;
+    let fairness = inputs.audit(data, &model, &held_out)?;
     let card = model_card(
         data,
         &model,
@@ -242,14 +254,7 @@ fn train_cross(
             values: &snapshot.values,
         })
         .collect();
-    let fairness = fairness_audit(
-        &data.snapshots,
-        &data.roles,
-        &model,
-        &held_out,
-        &inputs.protected,
-        &inputs.settings,
-    )?;
+    let fairness = inputs.audit(data, &model, &held_out)?;
     let card = model_card(
         data,
         &model,
