@@ -142,15 +142,7 @@ async fn main() {
     store
         .record_governance(
             org.id,
-            &tenure_store::Governance {
-                legal_basis: "benchmark on simulated people".into(),
-                impact_assessment: "not required (simulated data)".into(),
-                workers_informed_on: chrono::Utc::now().date_naive(),
-                declared_min_roc_auc: 0.6,
-                declared_max_calibration_error: 0.1,
-                recorded_by: "bench".into(),
-                recorded_at: String::new(),
-            },
+            &tenure_store::Governance::for_simulated_data("bench"),
         )
         .await
         .unwrap();

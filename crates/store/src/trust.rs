@@ -28,6 +28,21 @@ pub struct Governance {
     pub recorded_at: String,
 }
 
+impl Governance {
+    /// The record for a simulated organization (demo, benchmarks): nobody real is scored.
+    pub fn for_simulated_data(recorded_by: &str) -> Governance {
+        Governance {
+            legal_basis: "simulated people: no personal data".into(),
+            impact_assessment: "not required (simulated data)".into(),
+            workers_informed_on: chrono::Utc::now().date_naive(),
+            declared_min_roc_auc: 0.65,
+            declared_max_calibration_error: 0.10,
+            recorded_by: recorded_by.to_owned(),
+            recorded_at: String::new(),
+        }
+    }
+}
+
 /// The smallest group any aggregate may show. It can be raised, never lowered.
 const MIN_GROUP_FLOOR: u32 = tenure_domain::MIN_GROUP_FLOOR as u32;
 

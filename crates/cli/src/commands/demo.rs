@@ -91,19 +91,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .await?;
     if store.governance(org.id).await?.is_none() {
         // A simulated organization: nobody real is scored, so its record says so.
-        let informed = chrono::Utc::now().date_naive();
         store
             .record_governance(
                 org.id,
-                &tenure_store::Governance {
-                    legal_basis: "demonstration on simulated people: no personal data".into(),
-                    impact_assessment: "not required (simulated data)".into(),
-                    workers_informed_on: informed,
-                    declared_min_roc_auc: 0.65,
-                    declared_max_calibration_error: 0.10,
-                    recorded_by: "tenure demo".into(),
-                    recorded_at: String::new(),
-                },
+                &tenure_store::Governance::for_simulated_data("tenure demo"),
             )
             .await?;
     }
