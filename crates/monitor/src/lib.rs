@@ -15,6 +15,7 @@ mod events;
 mod fairness;
 mod forecast;
 mod oversight;
+pub mod report;
 mod score;
 mod survival;
 #[cfg(test)]
@@ -32,6 +33,7 @@ pub use forecast::{
     cut_at, forecast_organization, forecast_snapshots, ForecastReport, ForecastRequest, Grouping,
 };
 pub use oversight::{delete_departed_organizations, recheck_accuracy, upkeep, UpkeepReport};
+pub use report::{attrition_report, ReportRequest};
 pub use score::{score_organization, ScoreReport, ScoreRequest, ScoredPerson};
 pub use survival::{
     survival_by_group, survival_of_snapshots, GroupCurve, SurvivalReport, CURVE_CONFIDENCE,

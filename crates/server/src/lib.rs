@@ -1,4 +1,4 @@
-//! tenure's HTTP service: the JSON API under `/api/v1` with its OpenAPI document, sign-in by
+//! tenure's HTTP service: the web dashboard, the JSON API under `/api/v1` with its OpenAPI document, sign-in by
 //! session cookie or API token, roles and plans, the audit of every read of a person's score,
 //! background jobs, `/healthz` and Prometheus `/metrics`. Handlers never run SQL: every
 //! query goes through the store, scoped to the caller's organization.
@@ -13,6 +13,7 @@ mod routes;
 pub mod secrets;
 pub mod settings;
 mod state;
+mod web;
 
 pub use settings::Settings;
 pub use state::AppState;
@@ -58,6 +59,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::login))
         .routes(routes!(accounts::logout))
         .routes(routes!(accounts::me))
+        .routes(routes!(accounts::set_locale))
         .routes(routes!(accounts::accept_invitation))
         .routes(routes!(members::list_members))
         .routes(routes!(members::update_member, members::remove_member))
@@ -126,6 +128,7 @@ pub fn router(state: AppState) -> Router {
     let document = openapi();
     Router::new()
         .merge(api)
+        .merge(web::routes())
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::metrics))
         .route(

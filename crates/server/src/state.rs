@@ -20,6 +20,8 @@ pub struct AppState {
     pub heavy_jobs: Arc<Semaphore>,
     pub job_wakeup: Arc<Notify>,
     pub caches: Arc<Caches>,
+    /// Attrition reports, kept until the data or the model changes.
+    pub reports: Arc<crate::web::ReportCache>,
     /// Rung with the organization whenever this process's workers raise warnings: live
     /// feeds read them at once.
     pub warnings_feed: tokio::sync::broadcast::Sender<tenure_domain::OrgId>,
@@ -34,6 +36,7 @@ impl AppState {
         let ttl = std::time::Duration::from_secs(settings.cache_seconds);
         AppState {
             caches: Arc::new(Caches::new(ttl)),
+            reports: Arc::default(),
             audit: AuditWriter::start(store.clone()),
             store,
             settings: Arc::new(settings),

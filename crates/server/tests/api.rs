@@ -287,6 +287,12 @@ async fn each_role_gets_exactly_its_permissions_on_every_endpoint() {
         // (method, path, body, [owner, hr, manager, auditor])
         let matrix: Vec<(&str, &str, Value, [u16; 4])> = vec![
             ("get", "/api/v1/me", json!(null), [200, 200, 200, 200]),
+            (
+                "put",
+                "/api/v1/me/locale",
+                json!({"locale": "en"}),
+                [200, 200, 200, 200],
+            ),
             ("get", "/api/v1/members", json!(null), [200, 403, 403, 403]),
             (
                 "patch",
@@ -2323,4 +2329,144 @@ async fn an_erased_person_leaves_no_trace_but_pseudonymous_audit_rows() {
         );
         server.stop().await;
     }
+}
+
+/// A simulated organization uploaded, switched on and trained through the API.
+async fn simulated_trained(server: &TestServer, slug: &str, people: usize) -> Client {
+    let owner = server.sign_up(slug, &format!("owner@{slug}.example")).await;
+    server.grant(slug, Plan::Member).await;
+    let simulation = tenure_data::simulate::simulate(tenure_data::simulate::SimulationConfig {
+        people,
+        months: 36,
+        seed: 4,
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let files = simulation.write(dir.path()).unwrap();
+    let csv = std::fs::read_to_string(&files.panel).unwrap();
+    let mapping = std::fs::read_to_string(&files.mapping).unwrap();
+    let job = owner.upload("panel.csv", &csv, &mapping).await;
+    assert_eq!(owner.wait_for_job(job).await["status"], "succeeded");
+    owner.switch_on_scoring().await;
+    let job = owner
+        .post("/api/v1/models", json!({"seed": 1, "learner": "logistic"}))
+        .await
+        .expect(202)["job_id"]
+        .as_i64()
+        .unwrap();
+    let trained = owner.wait_for_job(job).await;
+    assert_eq!(trained["status"], "succeeded", "{trained}");
+    owner
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_real_figures_in_the_viewers_language_and_exports_the_report() {
+    let database = TestDatabase::sqlite();
+    let settings = Settings {
+        training_threads: 1,
+        ..Settings::default()
+    };
+    let server = TestServer::start(database, settings).await;
+    // Nobody signed in is sent to sign in, and brought back.
+    let anonymous = server.client("anonymous");
+    let answer = anonymous.page("/reports").await;
+    assert_eq!(answer.status, 303);
+    assert_eq!(answer.location.as_deref(), Some("/signin?next=/reports"));
+    let signin = anonymous.page("/signin?next=/reports").await;
+    assert_eq!(signin.status, 200);
+    assert!(signin.text().contains(r#"data-next="/reports""#));
+    assert!(anonymous
+        .page("/signin?next=//evil.example")
+        .await
+        .text()
+        .contains(r#"data-next="/""#));
+    let owner = simulated_trained(&server, "pages", 300).await;
+    let summary = owner.get("/api/v1/summary").await.expect(200);
+    let headcount = summary["figures"]["people"].as_u64().unwrap() as usize;
+    let high = summary["figures"]["high"].as_u64().unwrap() as usize;
+
+    let overview = owner.page("/").await;
+    assert_eq!(overview.status, 200);
+    assert!(overview.content_type.starts_with("text/html"));
+    let html = overview.text();
+    assert!(html.contains(r#"<html lang="en">"#));
+    assert!(html.contains("pages Ltd"));
+    // The figures are the API's: headcount and high band, and a forecast at 3, 6, 12 months.
+    let headcount_shown = format!(
+        "<dt>Headcount</dt><dd>{}</dd>",
+        tenure_report::Locale::En.count(headcount)
+    );
+    assert!(
+        html.contains(&headcount_shown),
+        "{headcount_shown} in {html}"
+    );
+    assert!(html.contains(&format!("<dt>High</dt><dd>{high}</dd>")));
+    for months in [3, 6, 12] {
+        assert!(
+            html.contains(&format!(
+                "<dt>Expected voluntary leavers, {months} months</dt>"
+            )),
+            "{months}"
+        );
+    }
+    assert!(html.contains("Attrition trend") && html.contains("<svg"));
+    for fetched in [
+        "src=\"http",
+        "href=\"http",
+        "url(http",
+        "src=\"//",
+        "href=\"//",
+    ] {
+        assert!(!html.contains(fetched), "nothing from elsewhere: {fetched}");
+    }
+
+    // The report downloads as HTML and PDF.
+    let report = owner.page("/reports/attrition.html").await;
+    assert_eq!(report.status, 200);
+    assert!(report
+        .disposition
+        .clone()
+        .unwrap()
+        .starts_with("attachment; filename=\"attrition-pages-"));
+    let text = report.text();
+    assert!(text.contains("<style>") && text.contains("Departments") && text.contains("Managers"));
+    let pdf = owner.page("/reports/attrition.pdf").await;
+    assert_eq!(pdf.content_type, "application/pdf");
+    assert!(pdf.body.starts_with(b"%PDF-"));
+
+    // The owner chooses Chinese: every later page is in Chinese.
+    assert_eq!(
+        owner
+            .put("/api/v1/me/locale", json!({"locale": "fr"}))
+            .await
+            .status,
+        400
+    );
+    owner
+        .put("/api/v1/me/locale", json!({"locale": "zh-CN"}))
+        .await
+        .expect(200);
+    let html = owner.page("/").await.text();
+    assert!(html.contains(r#"<html lang="zh-CN">"#));
+    assert!(html.contains("概览") && html.contains("在职人数"));
+    let html = owner.page("/reports/attrition.html").await.text();
+    assert!(html.contains("离职分析报告"));
+
+    // A manager sees their reach's figures, and no organization-wide report.
+    let manager = server
+        .join_as(
+            &owner,
+            "boss@pages.example",
+            json!({"role": "manager", "manager_key": "E00001"}),
+        )
+        .await;
+    let page = manager.page("/").await;
+    assert_eq!(page.status, 200);
+    assert!(!page.text().contains("Attrition trend"));
+    assert!(
+        !page.text().contains(r#"href="/reports""#),
+        "no link to what they may not open"
+    );
+    assert_eq!(manager.page("/reports").await.status, 403);
+    assert_eq!(manager.page("/reports/attrition.pdf").await.status, 403);
+    server.stop().await;
 }

@@ -184,6 +184,25 @@ impl Store {
         }))
     }
 
+    /// The user's chosen language tag, if they chose one.
+    pub async fn user_locale(&self, user_id: i64) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT locale FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.and_then(|r| r.get(0)))
+    }
+
+    /// Records the user's language (a tag the caller has checked).
+    pub async fn set_user_locale(&self, user_id: i64, locale: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
+            .bind(locale)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// The organizations a user belongs to, with their role in each.
     pub async fn memberships_of(
         &self,

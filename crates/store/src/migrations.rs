@@ -40,6 +40,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "trust",
         include_str!("../migrations/sqlite/0007_trust.sql"),
     ),
+    (
+        8,
+        "preferences",
+        include_str!("../migrations/sqlite/0008_preferences.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -76,6 +81,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         7,
         "trust",
         include_str!("../migrations/postgres/0007_trust.sql"),
+    ),
+    (
+        8,
+        "preferences",
+        include_str!("../migrations/postgres/0008_preferences.sql"),
     ),
 ];
 

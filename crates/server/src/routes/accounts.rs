@@ -332,6 +332,33 @@ pub async fn me(caller: Caller) -> Json<Me> {
     Json(me_of(&caller, units, manager_key))
 }
 
+/// The language pages and reports are shown in.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct LocaleChoice {
+    /// `en` or `zh-CN`.
+    pub locale: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/me/locale", tag = "accounts", request_body = LocaleChoice,
+    responses((status = 200, description = "Saved for every later page", body = LocaleChoice),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn set_locale(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(choice): Body<LocaleChoice>,
+) -> Result<Json<LocaleChoice>, ApiError> {
+    let locale = tenure_report::Locale::parse(&choice.locale)
+        .filter(|l| l.tag().eq_ignore_ascii_case(choice.locale.trim()))
+        .ok_or_else(|| ApiError::bad_request("locale is `en` or `zh-CN`"))?;
+    state
+        .store
+        .set_user_locale(caller.user_id, locale.tag())
+        .await?;
+    Ok(Json(LocaleChoice {
+        locale: locale.tag().to_owned(),
+    }))
+}
+
 #[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "members", request_body = AcceptInvitationRequest,
     responses((status = 201, description = "Joined; sign in next", body = Joined),
               (status = 400, body = ErrorBody), (status = 404, description = "Unknown, used or expired invitation", body = ErrorBody)))]

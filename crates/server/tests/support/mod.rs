@@ -59,7 +59,11 @@ impl TestServer {
             database: Some(database),
             shutdown: Some(shutdown),
             task: Some(task),
-            http: reqwest::Client::new(),
+            // Pages redirect to the sign-in page: tests look at the redirect itself.
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
         }
     }
 
@@ -421,6 +425,22 @@ pub struct Answer {
     pub request_id: Option<String>,
 }
 
+/// A page's answer: status, the headers pages care about, and the bytes.
+#[derive(Debug, Clone)]
+pub struct PageAnswer {
+    pub status: u16,
+    pub content_type: String,
+    pub location: Option<String>,
+    pub disposition: Option<String>,
+    pub body: Vec<u8>,
+}
+
+impl PageAnswer {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
 impl Answer {
     /// The body, after checking the status.
     pub fn expect(self, status: u16) -> Value {
@@ -497,6 +517,30 @@ impl Client {
         EventStream {
             response,
             buffer: String::new(),
+        }
+    }
+
+    /// A page or download, as the browser would get it.
+    pub async fn page(&self, path: &str) -> PageAnswer {
+        let response = self.request(Method::GET, path).send().await.unwrap();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (content_type, location, disposition) = (
+            header("content-type").unwrap_or_default(),
+            header("location"),
+            header("content-disposition"),
+        );
+        PageAnswer {
+            status: response.status().as_u16(),
+            content_type,
+            location,
+            disposition,
+            body: response.bytes().await.unwrap().to_vec(),
         }
     }
 

@@ -1,0 +1,262 @@
+//! Assembles the attrition report's figures from what is stored: the current scores (risk
+//! bands, drivers), the latest model's backtest (how right past warnings were), the hazard
+//! forecast by department and by manager (expected leavers, intervals, cost) and the monthly
+//! trend of voluntary exits. The `report` crate writes them out; this module only gathers.
+
+use crate::forecast::{forecast_snapshots, ForecastRequest, Grouping};
+use crate::train::load;
+use crate::{MonitorError, Progress};
+use chrono::{Datelike, NaiveDate};
+use std::collections::BTreeMap;
+use tenure_domain::{OrgId, RiskBand, Shape, Snapshot};
+use tenure_model::evaluate::TrainingSettings;
+use tenure_model::explain::{Explanation, Factor};
+use tenure_model::survival::forecast::{GroupForecast, ReplacementCost};
+use tenure_report::attrition::Accuracy;
+use tenure_report::{AttritionReport, BandCounts, DriverRow, GroupRow, HorizonRow, MonthRow};
+use tenure_store::Store;
+
+#[derive(Debug, Clone)]
+pub struct ReportRequest {
+    pub org: OrgId,
+    pub cost: ReplacementCost,
+    /// Pay figures per year in the pay column (12 when it holds monthly pay).
+    pub pay_periods_per_year: f64,
+    pub training: TrainingSettings,
+    /// At most this many months of trend, the latest.
+    pub trend_months: usize,
+}
+
+impl ReportRequest {
+    pub fn new(org: OrgId, threads: usize) -> ReportRequest {
+        ReportRequest {
+            org,
+            cost: ReplacementCost::default(),
+            pay_periods_per_year: 1.0,
+            training: TrainingSettings {
+                learner: tenure_model::evaluate::LearnerChoice::Logistic,
+                seed: 1,
+                threads,
+            },
+            trend_months: 24,
+        }
+    }
+}
+
+/// The organization-wide attrition report.
+pub async fn attrition_report(
+    store: &Store,
+    slug: &str,
+    request: &ReportRequest,
+    progress: &dyn Progress,
+) -> Result<AttritionReport, MonitorError> {
+    let org = request.org;
+    let organization = store
+        .organization(slug)
+        .await?
+        .ok_or_else(|| MonitorError::NoData(slug.to_owned()))?;
+    let mut report = AttritionReport {
+        organization: organization.name.clone(),
+        generated: Some(chrono::Utc::now().date_naive()),
+        ..AttritionReport::default()
+    };
+    progress.step("reading the scores");
+    if let Some(version) = store.latest_model_version(org).await? {
+        let model = store.model(org, Some(version)).await?;
+        report.model_version = Some(version);
+        report.horizon_months = model.as_ref().and_then(|m| m.horizon_months);
+        report.accuracy = model.as_ref().and_then(|m| accuracy_of(&m.card));
+        let scores = store.current_scores(org, version).await?;
+        if scores.len() >= organization.min_group_size {
+            report.bands = Some(band_counts(scores.iter().map(|s| s.score.band)));
+            let explanations: Vec<Explanation> = scores
+                .iter()
+                .map(|s| stored_explanation(&s.score.drivers))
+                .collect();
+            report.drivers = tenure_model::explain::drivers(&explanations)
+                .into_iter()
+                .take(8)
+                .map(|d| DriverRow {
+                    factor: d.factor,
+                    strength: d.mean_abs_log_odds,
+                    share_raising: d.share_raising,
+                })
+                .collect();
+        }
+    }
+    progress.step("reading the history");
+    let data = load(store, org, slug).await?;
+    report.as_of = data.snapshots.iter().filter_map(|s| s.as_of).max();
+    report.trend = monthly_trend(&data.snapshots, request.trend_months);
+    if data.shape == Shape::Panel {
+        for grouping in [Grouping::Department, Grouping::Manager] {
+            progress.step(match grouping {
+                Grouping::Department => "forecasting by department",
+                _ => "forecasting by manager",
+            });
+            let forecast = forecast_snapshots(
+                &data.snapshots,
+                data.shape,
+                &data.roles,
+                &ForecastRequest {
+                    org,
+                    until: None,
+                    grouping,
+                    cost: request.cost.clone(),
+                    pay_periods_per_year: request.pay_periods_per_year,
+                    training: request.training,
+                },
+                progress,
+            )?;
+            if report.forecast.is_empty() {
+                report.forecast = horizons(&forecast.organization);
+            }
+            let rows = forecast.groups.iter().map(group_row).collect();
+            if forecast.grouping_column.is_none() {
+                continue;
+            }
+            match grouping {
+                Grouping::Department => report.departments = rows,
+                _ => report.managers = rows,
+            }
+        }
+    } else {
+        report.notes.push(
+            "Forecasts over time need monthly snapshots; this data has one row per person.".into(),
+        );
+    }
+    Ok(report)
+}
+
+/// A stored score's factors (raising and holding down) back as an explanation.
+pub fn stored_explanation(drivers: &serde_json::Value) -> Explanation {
+    let factors = ["raising", "holding_down"]
+        .iter()
+        .filter_map(|side| drivers[side].as_array())
+        .flatten()
+        .filter_map(|f| serde_json::from_value::<Factor>(f.clone()).ok())
+        .collect();
+    Explanation { factors }
+}
+
+fn band_counts(bands: impl Iterator<Item = RiskBand>) -> BandCounts {
+    let mut counts = BandCounts::default();
+    for band in bands {
+        match band {
+            RiskBand::High => counts.high += 1,
+            RiskBand::Medium => counts.medium += 1,
+            RiskBand::Low => counts.low += 1,
+            RiskBand::NotEnoughData => counts.not_enough_data += 1,
+        }
+    }
+    counts
+}
+
+fn accuracy_of(card: &serde_json::Value) -> Option<Accuracy> {
+    let evaluation = card.get("evaluation")?;
+    let figure = |key: &str| evaluation.get(key).and_then(|v| v.as_f64());
+    Some(Accuracy {
+        roc_auc: figure("roc_auc"),
+        brier: figure("brier"),
+        calibration_error: figure("expected_calibration_error"),
+        evaluated_people: evaluation.get("n").and_then(|v| v.as_u64()).unwrap_or(0) as usize,
+    })
+}
+
+fn horizons(forecast: &GroupForecast) -> Vec<HorizonRow> {
+    forecast
+        .horizons
+        .iter()
+        .flatten()
+        .map(|h| HorizonRow {
+            months: h.months,
+            expected: h.leavers.expected,
+            low: h.leavers.lower as f64,
+            high: h.leavers.upper as f64,
+            expected_cost: h.expected_cost,
+        })
+        .collect()
+}
+
+fn group_row(forecast: &GroupForecast) -> GroupRow {
+    let twelve = horizons(forecast).into_iter().find(|h| h.months == 12);
+    GroupRow {
+        name: forecast.group.clone(),
+        people: twelve.as_ref().map(|_| forecast.people),
+        twelve_months: twelve,
+    }
+}
+
+/// Each month's headcount (people with a snapshot that month) and voluntary leavers (exits
+/// dated in that month), the last `months` of them.
+pub fn monthly_trend(snapshots: &[Snapshot], months: usize) -> Vec<MonthRow> {
+    let month_of = |d: NaiveDate| NaiveDate::from_ymd_opt(d.year(), d.month(), 1).unwrap_or(d);
+    let mut headcount: BTreeMap<NaiveDate, std::collections::HashSet<&str>> = BTreeMap::new();
+    let mut leavers: BTreeMap<NaiveDate, std::collections::HashSet<&str>> = BTreeMap::new();
+    for s in snapshots {
+        if let Some(as_of) = s.as_of {
+            headcount
+                .entry(month_of(as_of))
+                .or_default()
+                .insert(s.person.as_str());
+        }
+        if let Some(exit) = s.exit.as_ref().filter(|e| e.voluntary) {
+            leavers
+                .entry(month_of(exit.date))
+                .or_default()
+                .insert(s.person.as_str());
+        }
+    }
+    let rows: Vec<MonthRow> = headcount
+        .iter()
+        .map(|(month, people)| MonthRow {
+            month: *month,
+            headcount: people.len(),
+            voluntary_leavers: leavers.get(month).map_or(0, |l| l.len()),
+        })
+        .collect();
+    let skip = rows.len().saturating_sub(months);
+    rows.into_iter().skip(skip).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tenure_domain::{Exit, PersonKey};
+
+    fn snapshot(person: &str, month: u32, exit: Option<(u32, bool)>) -> Snapshot {
+        let day = |m| NaiveDate::from_ymd_opt(2026, m, 1).unwrap();
+        Snapshot {
+            person: PersonKey::parse(person).unwrap(),
+            as_of: Some(day(month)),
+            values: Default::default(),
+            protected: Default::default(),
+            exit: exit.map(|(m, voluntary)| Exit {
+                date: NaiveDate::from_ymd_opt(2026, m, 15).unwrap(),
+                kind: None,
+                voluntary,
+            }),
+            outcome: None,
+        }
+    }
+
+    #[test]
+    fn the_trend_counts_voluntary_exits_in_their_month_against_that_months_headcount() {
+        let snapshots = vec![
+            snapshot("a", 1, None),
+            snapshot("a", 2, Some((2, true))),
+            snapshot("b", 1, None),
+            snapshot("b", 2, Some((2, false))),
+            snapshot("c", 1, None),
+            snapshot("c", 2, None),
+            snapshot("c", 3, None),
+        ];
+        let trend = monthly_trend(&snapshots, 24);
+        let figures: Vec<(u32, usize, usize)> = trend
+            .iter()
+            .map(|m| (m.month.month(), m.headcount, m.voluntary_leavers))
+            .collect();
+        assert_eq!(figures, vec![(1, 3, 0), (2, 3, 1), (3, 1, 0)]);
+        assert_eq!(monthly_trend(&snapshots, 2).len(), 2);
+    }
+}

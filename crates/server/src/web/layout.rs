@@ -1,0 +1,114 @@
+//! The look every page shares: a skip link, the navigation (only the pages the viewer's role
+//! may open), the language switch and sign-out, and the main region.
+
+use super::Viewer;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use tenure_domain::Permission;
+use tenure_report::{Locale, Words};
+
+/// Which navigation entry a page belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Overview,
+    Reports,
+}
+
+/// A page for a signed-in viewer.
+pub fn page(viewer: &Viewer, title: &str, section: Section, body: Markup) -> Markup {
+    let locale = viewer.locale;
+    let w = |words: Words| words.in_(locale);
+    let caller = &viewer.caller;
+    let entries = [
+        (
+            Section::Overview,
+            "/",
+            Words::Overview,
+            caller.may(Permission::ReadAggregates),
+        ),
+        (
+            Section::Reports,
+            "/reports",
+            Words::Reports,
+            super::reports::sees_organization(caller),
+        ),
+    ];
+    html! {
+        (DOCTYPE)
+        html lang=(locale.tag()) {
+            (head(title))
+            body {
+                a.skip href="#main" { (w(Words::SkipToContent)) }
+                header.top {
+                    a.brand href="/" { "tenure" }
+                    span.org { (viewer.caller.org.name) }
+                    nav aria-label=(w(Words::MainNavigation)) {
+                        ul {
+                            @for (entry, href, words, shown) in entries {
+                                @if shown {
+                                    li {
+                                        @if entry == section {
+                                            a href=(href) aria-current="page" { (w(words)) }
+                                        } @else {
+                                            a href=(href) { (w(words)) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    div.account {
+                        form.inline data-api="/api/v1/me/locale" data-method="PUT" {
+                            label for="locale" { (w(Words::Language)) }
+                            select #locale name="locale" data-submit-on-change {
+                                @for option in Locale::ALL {
+                                    option value=(option.tag()) selected[option == locale] lang=(option.tag()) { (option.name()) }
+                                }
+                            }
+                            span.status role="status" {}
+                        }
+                        form.inline data-api="/api/v1/logout" data-next="/signin" {
+                            button type="submit" { (w(Words::SignOut)) }
+                        }
+                    }
+                }
+                main #main tabindex="-1" { (body) }
+                (csrf_meta(&viewer.csrf))
+            }
+        }
+    }
+}
+
+/// A page for someone not signed in (sign-in, invitations, errors).
+pub fn bare(locale: Locale, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(locale.tag()) {
+            (head(title))
+            body.bare {
+                main #main { (body) }
+            }
+        }
+    }
+}
+
+fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " · tenure" }
+            link rel="stylesheet" href="/assets/app.css";
+            script src="/assets/app.js" defer {}
+        }
+    }
+}
+
+/// The session's CSRF token, which the script sends with every change.
+fn csrf_meta(token: &str) -> Markup {
+    html! { template #csrf data-token=(token) {} }
+}
+
+/// Inline SVG from the report crate's charts (already escaped there).
+pub fn svg(markup: String) -> PreEscaped<String> {
+    PreEscaped(markup)
+}

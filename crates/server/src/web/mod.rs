@@ -1,0 +1,175 @@
+//! The web dashboard: server-rendered pages (HTML with inline SVG charts), one stylesheet and
+//! one small script, all served by this process — nothing comes from elsewhere. Pages read
+//! through the same handlers and store calls as the JSON API, so a page shows exactly what the
+//! API would answer the same person; forms send JSON to the API with the session's CSRF token.
+
+mod layout;
+mod overview;
+mod reports;
+mod signin;
+
+use crate::auth::{Caller, Via};
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+pub use reports::ReportCache;
+use tenure_report::Locale;
+
+/// The pages and their assets.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(overview::page))
+        .route("/signin", get(signin::page))
+        .route("/invitation", get(signin::invitation))
+        .route("/reports", get(reports::page))
+        .route("/reports/attrition.html", get(reports::html))
+        .route("/reports/attrition.pdf", get(reports::pdf))
+        .route("/assets/app.css", get(stylesheet))
+        .route("/assets/app.js", get(script))
+}
+
+/// A signed-in person looking at a page: their API caller, language and CSRF token. Anyone
+/// else is sent to the sign-in page, which brings them back.
+pub struct Viewer {
+    pub caller: Caller,
+    pub locale: Locale,
+    pub csrf: String,
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Viewer, Response> {
+        let path = parts
+            .uri
+            .path_and_query()
+            .map_or("/".to_owned(), |p| p.as_str().to_owned());
+        let to_sign_in =
+            || Redirect::to(&format!("/signin?next={}", percent_encode(&path))).into_response();
+        let caller = Caller::from_request_parts(parts, state)
+            .await
+            .map_err(|_| to_sign_in())?;
+        let Via::Session { csrf_token, .. } = &caller.via else {
+            return Err(to_sign_in());
+        };
+        let csrf = csrf_token.clone();
+        let chosen = state
+            .store
+            .user_locale(caller.user_id)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|tag| Locale::parse(&tag));
+        let locale = chosen.unwrap_or_else(|| browser_locale(parts));
+        Ok(Viewer {
+            caller,
+            locale,
+            csrf,
+        })
+    }
+}
+
+/// The language the browser asks for, English when it asks for none we speak.
+pub fn browser_locale(parts: &Parts) -> Locale {
+    parts
+        .headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Locale::parse)
+        .unwrap_or_default()
+}
+
+/// An API error shown as a page, in the page's look.
+pub struct PageError {
+    pub error: ApiError,
+    pub locale: Locale,
+}
+
+impl PageError {
+    pub fn new(error: ApiError, locale: Locale) -> PageError {
+        PageError { error, locale }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let status = self.error.status;
+        let body = layout::bare(
+            self.locale,
+            status.canonical_reason().unwrap_or("Error"),
+            maud::html! {
+                h1 { (status.as_u16()) " " (status.canonical_reason().unwrap_or("")) }
+                p role="alert" { (self.error.message) }
+                p { a href="/" { "tenure" } }
+            },
+        );
+        (status, Html(body.into_string())).into_response()
+    }
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("assets/app.css"),
+    )
+}
+
+async fn script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("assets/app.js"),
+    )
+}
+
+/// Everything but unreserved characters escaped, for a path carried in a query string.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            b => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A same-site path to return to after signing in; anything else goes to the overview.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// The status an HTML answer takes for a page that exists.
+pub fn ok(markup: maud::Markup) -> Response {
+    (StatusCode::OK, Html(markup.into_string())).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_same_site_paths_are_returned_to_after_signing_in() {
+        assert_eq!(safe_next(Some("/reports?x=1")), "/reports?x=1");
+        assert_eq!(safe_next(Some("//evil.example/")), "/");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+        assert_eq!(percent_encode("/a b?c=d&e"), "/a%20b%3Fc%3Dd%26e");
+    }
+}
