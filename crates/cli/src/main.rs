@@ -35,6 +35,8 @@ enum Command {
     Score(commands::score::ScoreArgs),
     /// Expected voluntary leavers over 3, 6 and 12 months by group, with intervals and cost.
     Forecast(commands::forecast::ForecastArgs),
+    /// The attrition report (organization, departments, managers) as HTML or PDF.
+    Report(commands::report::ReportArgs),
     /// How long people stay: Kaplan–Meier curves by group, and the log-rank test.
     Survival(commands::survival::SurvivalArgs),
     /// The organization's latest warnings: what changed, the drivers and supportive actions.
@@ -76,6 +78,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Demo(args) => commands::demo::run(args).await,
+            Command::Report(args) => commands::report::run(args).await,
             Command::Evaluate(args) => commands::evaluate::run(args),
             Command::Features(args) => commands::features::run(args),
             Command::Inspect(args) => commands::inspect::run(args),

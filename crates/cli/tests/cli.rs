@@ -559,6 +559,7 @@ mod simulate_and_demo {
                 "1000",
                 "--months",
                 "36",
+                "--no-serve",
             ])
         };
         let output = demo();
@@ -609,6 +610,143 @@ mod simulate_and_demo {
             "events are not applied twice: {}",
             stdout(&again)
         );
+        // The attrition report of the demo organization, as HTML in each language and as PDF.
+        let db = db.to_str().unwrap();
+        for (file, lang, expect) in [
+            ("report.html", "en", "Attrition report — Demo organization"),
+            (
+                "report-zh.html",
+                "zh-CN",
+                "离职分析报告 — Demo organization",
+            ),
+        ] {
+            let out = dir.path().join(file);
+            let output = tenure(&[
+                "report",
+                "--db",
+                db,
+                "--org",
+                "demo",
+                "--out",
+                out.to_str().unwrap(),
+                "--lang",
+                lang,
+            ]);
+            assert!(output.status.success(), "{}", stderr(&output));
+            assert!(stdout(&output).contains("attrition report for Demo organization"));
+            let html = std::fs::read_to_string(&out).unwrap();
+            assert!(html.contains(expect), "{expect}");
+            assert!(html.contains("Engineering"), "departments are listed");
+        }
+        let pdf = dir.path().join("report.pdf");
+        let output = tenure(&[
+            "report",
+            "--db",
+            db,
+            "--org",
+            "demo",
+            "--out",
+            pdf.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let bytes = std::fs::read(&pdf).unwrap();
+        assert!(
+            bytes.starts_with(b"%PDF-")
+                && String::from_utf8_lossy(&bytes).contains("(Engineering)")
+        );
+        let wrong = tenure(&[
+            "report",
+            "--db",
+            db,
+            "--org",
+            "demo",
+            "--out",
+            "report.docx",
+        ]);
+        assert_eq!(wrong.status.code(), Some(1));
+        assert!(
+            stderr(&wrong).contains("name a .html or a .pdf file"),
+            "{}",
+            stderr(&wrong)
+        );
+    }
+
+    /// `tenure demo` ends serving the dashboard on the demo organization: it prints the address
+    /// and a password made for the run, with which the owner signs in and sees real figures.
+    #[tokio::test]
+    async fn the_demo_ends_with_the_dashboard_running_and_a_password_to_sign_in_with() {
+        use tokio::io::AsyncBufReadExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = tokio::process::Command::new(TENURE)
+            .args([
+                "demo",
+                "--dir",
+                dir.path().to_str().unwrap(),
+                "--people",
+                "400",
+                "--months",
+                "36",
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .env_remove("TENURE_DATABASE_URL")
+            .env("TENURE_THREADS", "1")
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let (mut url, mut password) = (None, None);
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(rest) = line.strip_prefix("dashboard: ") {
+                url = Some(rest.trim_end_matches('/').to_owned());
+            }
+            if let Some((_, rest)) = line.split_once("one-time password: ") {
+                password = Some(rest.to_owned());
+                break;
+            }
+        }
+        let (url, password) = (url.expect("the address"), password.expect("the password"));
+        let http = reqwest::Client::new();
+        let wrong = http
+            .post(format!("{url}/api/v1/login"))
+            .json(&serde_json::json!({"email": "owner@demo.example", "password": "not this one at all"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong.status().as_u16(), 401);
+        let login = http
+            .post(format!("{url}/api/v1/login"))
+            .json(&serde_json::json!({"email": "owner@demo.example", "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status().as_u16(), 200);
+        let cookie = login.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let overview = http
+            .get(format!("{url}/"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(overview.status().as_u16(), 200);
+        let html = overview.text().await.unwrap();
+        assert!(html.contains("Demo organization"));
+        assert!(
+            html.contains("<dt>Expected voluntary leavers, 12 months</dt>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<dt>Warnings this month</dt>"),
+            "the streamed events' warnings"
+        );
+        child.kill().await.unwrap();
     }
 
     /// The simulator's documented causes, by the export column (or factor) that shows each.

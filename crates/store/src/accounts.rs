@@ -184,6 +184,16 @@ impl Store {
         }))
     }
 
+    /// Replaces a user's password hash (the demo's fresh password on every run).
+    pub async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// The user's chosen language tag, if they chose one.
     pub async fn user_locale(&self, user_id: i64) -> Result<Option<String>, StoreError> {
         let row = sqlx::query("SELECT locale FROM users WHERE id = $1")

@@ -43,7 +43,16 @@ pub struct DemoArgs {
     /// Months at the end held back from the import and streamed as HR events instead.
     #[arg(long, default_value_t = 3)]
     event_months: u32,
+    /// Where the dashboard listens once the demo has run (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// End after the run instead of serving the dashboard.
+    #[arg(long)]
+    no_serve: bool,
 }
+
+/// The demo organization's owner, who signs in to the dashboard.
+const DEMO_OWNER: &str = "owner@demo.example";
 
 /// Months the import keeps at least, so a model can be trained before events stream.
 const MIN_IMPORTED_MONTHS: u32 = 18;
@@ -122,8 +131,69 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             .await
             .map(|()| true);
     }
+    if result.is_ok() && !args.no_serve {
+        result = serve_dashboard(&store, &org, &db, &args.listen)
+            .await
+            .map(|()| true);
+    }
     store.close().await;
     result.map(|_| ())
+}
+
+/// Serves the dashboard on the demo organization until Ctrl-C, signed in to by its owner
+/// with a password made for this run and printed once.
+async fn serve_dashboard(
+    store: &Store,
+    org: &tenure_store::Organization,
+    db: &str,
+    listen: &str,
+) -> anyhow::Result<()> {
+    use tenure_server::secrets::{hash_password, new_secret};
+    let expires_on = chrono::Utc::now().date_naive() + chrono::Duration::days(30);
+    let membership = tenure_domain::Membership {
+        plan: tenure_domain::Plan::Member,
+        expires_on,
+    };
+    store.set_membership(org.id, membership).await?;
+    let password = new_secret("demo-");
+    let hash = tokio::task::spawn_blocking({
+        let password = password.clone();
+        move || hash_password(&password)
+    })
+    .await?;
+    let owner = store
+        .add_member(
+            org.id,
+            DEMO_OWNER,
+            "Demo owner",
+            &hash,
+            tenure_domain::Role::Owner,
+        )
+        .await?;
+    // An owner from an earlier run keeps their account: this run's password replaces theirs.
+    store.set_password(owner, &hash).await?;
+    let listener = match tokio::net::TcpListener::bind(listen).await {
+        Ok(listener) => listener,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            println!("{listen} is taken; listening on another port");
+            let host = listen.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
+            tokio::net::TcpListener::bind((host, 0)).await?
+        }
+        Err(e) => return Err(anyhow::Error::new(e).context(format!("listening on {listen}"))),
+    };
+    let address = listener.local_addr()?;
+    let settings = tenure_server::Settings {
+        database_url: db.to_owned(),
+        listen: address.to_string(),
+        public_url: format!("http://{address}"),
+        ..tenure_server::Settings::default()
+    };
+    println!("\ndashboard: http://{address}/");
+    println!("sign in as {DEMO_OWNER} with this run's one-time password: {password}");
+    println!("(Ctrl-C stops the server; the next demo run makes a new password)");
+    let state = tenure_server::AppState::new(store.clone(), settings);
+    tenure_server::serve(listener, state, super::serve::shutdown_signal()).await?;
+    Ok(())
 }
 
 /// Applies the held-back months' events a month at a time, re-scoring whom each touches,

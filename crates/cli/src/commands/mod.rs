@@ -7,6 +7,7 @@ pub mod features;
 pub mod forecast;
 pub mod import;
 pub mod inspect;
+pub mod report;
 pub mod score;
 pub mod serve;
 pub mod simulate;
