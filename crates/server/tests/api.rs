@@ -1,6 +1,7 @@
 //! The service end to end: the real server on a random port against a fresh database (SQLite
 //! always, PostgreSQL when `TENURE_TEST_DATABASE_URL` is set), driven over HTTP.
 
+mod pages;
 mod support;
 
 use reqwest::StatusCode;

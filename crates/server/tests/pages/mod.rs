@@ -1,0 +1,305 @@
+//! Browser tests: Debian's Chromium, headless, driven through chromedriver against the real
+//! server. Each page visited is screenshotted into `target/browser-screenshots/` and checked
+//! with axe-core (installed from npm by `.ci/run`): no serious or critical violation.
+
+use crate::support::*;
+use fantoccini::{Client as Browser, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tenure_server::Settings;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// chromedriver on a free port, stopped when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The driver and a headless browser session, or None (said aloud) where neither is
+/// installed outside CI; in CI a missing browser fails the test.
+async fn browser() -> Option<(Driver, Browser)> {
+    if !std::path::Path::new(CHROMEDRIVER).exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{CHROMEDRIVER} is missing: .ci/run installs chromium and chromium-driver"
+        );
+        eprintln!("browser tests SKIPPED: {CHROMEDRIVER} not found (apt-get install chromium chromium-driver)");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1280,1000", "--lang=en-US"]
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    for _ in 0..100 {
+        match ClientBuilder::new(connector.clone())
+            .capabilities(capabilities.clone())
+            .connect(&driver.url)
+            .await
+        {
+            Ok(client) => return Some((driver, client)),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    panic!("chromedriver did not start a session");
+}
+
+fn screenshots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/browser-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Saves a screenshot of the page as `name.png` and checks it with axe-core.
+async fn look_at(browser: &Browser, name: &str) {
+    let png = browser.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "{name}: a PNG");
+    std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
+    let violations = accessibility_violations(browser).await;
+    assert!(
+        violations.as_array().is_some_and(Vec::is_empty),
+        "{name}: serious or critical accessibility violations: {violations:#}"
+    );
+}
+
+async fn accessibility_violations(browser: &Browser) -> Value {
+    let axe = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/browser/node_modules/axe-core/axe.min.js");
+    let source = std::fs::read_to_string(&axe).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing: run `npm ci --prefix crates/server/tests/browser`",
+            axe.display()
+        )
+    });
+    browser
+        .execute(&format!("{source}\nreturn true;"), vec![])
+        .await
+        .unwrap();
+    browser
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               axe.run(document, { resultTypes: ["violations"] }).then((result) => done(
+                 result.violations
+                   .filter((v) => v.impact === "serious" || v.impact === "critical")
+                   .map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+                                  nodes: v.nodes.slice(0, 3).map((n) => n.html) }))));"#,
+            vec![],
+        )
+        .await
+        .unwrap()
+}
+
+async fn wait_for_path(browser: &Browser, path: &str) {
+    for _ in 0..200 {
+        if browser.current_url().await.unwrap().path() == path {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "never reached {path}: at {}",
+        browser.current_url().await.unwrap()
+    );
+}
+
+async fn text_of(browser: &Browser, css: &str) -> String {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// What the browser gets from a link, fetched with its own session.
+async fn fetch_in_browser(browser: &Browser, link_id: &str) -> Value {
+    let href = browser
+        .find(Locator::Id(link_id))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    browser
+        .execute_async(
+            r#"const [href, done] = [arguments[0], arguments[arguments.length - 1]];
+               fetch(href, { credentials: "same-origin" }).then(async (r) => {
+                 const bytes = new Uint8Array(await r.arrayBuffer());
+                 done({ status: r.status, type: r.headers.get("content-type"),
+                        disposition: r.headers.get("content-disposition"),
+                        start: String.fromCharCode(...bytes.slice(0, 15)), size: bytes.length });
+               });"#,
+            vec![json!(href)],
+        )
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn in_a_real_browser_the_owner_signs_in_reads_the_overview_switches_language_and_exports_the_report(
+) {
+    let Some((_driver, browser)) = browser().await else {
+        return;
+    };
+    let settings = Settings {
+        training_threads: 1,
+        ..Settings::default()
+    };
+    let server = TestServer::start(TestDatabase::sqlite(), settings).await;
+    crate::simulated_trained(&server, "browser", 300).await;
+
+    // A page asked for before signing in leads to the sign-in form, and back after it.
+    browser.goto(&server.url("/reports")).await.unwrap();
+    wait_for_path(&browser, "/signin").await;
+    look_at(&browser, "01-sign-in").await;
+    let field = |id: &'static str| browser.find(Locator::Id(id));
+    field("email")
+        .await
+        .unwrap()
+        .send_keys("owner@browser.example")
+        .await
+        .unwrap();
+    field("password")
+        .await
+        .unwrap()
+        .send_keys("not the password")
+        .await
+        .unwrap();
+    let submit = Locator::Css("button[type=submit]");
+    browser.find(submit).await.unwrap().click().await.unwrap();
+    let status = browser
+        .wait()
+        .for_element(Locator::XPath(
+            "//p[@role='status' and normalize-space(text()) != '']",
+        ))
+        .await
+        .unwrap();
+    assert!(
+        status
+            .text()
+            .await
+            .unwrap()
+            .contains("e-mail address or password"),
+        "a wrong password is said plainly"
+    );
+    let password = field("password").await.unwrap();
+    password.clear().await.unwrap();
+    password.send_keys(PASSWORD).await.unwrap();
+    browser.find(submit).await.unwrap().click().await.unwrap();
+    wait_for_path(&browser, "/reports").await;
+    assert_eq!(text_of(&browser, "main h1").await, "Attrition report");
+    look_at(&browser, "02-reports").await;
+
+    // The export buttons give the report as HTML and as PDF.
+    let html = fetch_in_browser(&browser, "export-html").await;
+    assert_eq!(html["status"], 200, "{html}");
+    assert_eq!(html["type"], "text/html; charset=utf-8");
+    assert!(html["disposition"].as_str().unwrap().contains(".html"));
+    assert_eq!(html["start"], "<!doctype html>");
+    let pdf = fetch_in_browser(&browser, "export-pdf").await;
+    assert_eq!(pdf["type"], "application/pdf");
+    assert!(pdf["start"].as_str().unwrap().starts_with("%PDF-"), "{pdf}");
+    assert!(pdf["size"].as_u64().unwrap() > 2_000);
+
+    // The overview, with its figures.
+    browser
+        .find(Locator::LinkText("Overview"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(&browser, "/").await;
+    let figures = browser
+        .find_all(Locator::Css("dl.kpis > div"))
+        .await
+        .unwrap();
+    assert!(figures.len() >= 5, "headcount, high risk, three horizons");
+    look_at(&browser, "03-overview").await;
+
+    // Keyboard first: the first Tab reaches the skip link.
+    browser
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("\u{E004}")
+        .await
+        .unwrap();
+    let focused = browser
+        .execute("return document.activeElement.className;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(focused, "skip");
+
+    // Chinese, chosen from the header, stays chosen.
+    browser
+        .find(Locator::Id("locale"))
+        .await
+        .unwrap()
+        .select_by_value("zh-CN")
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        let lang = browser
+            .execute("return document.documentElement.lang;", vec![])
+            .await
+            .unwrap();
+        if lang == "zh-CN" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let heading = text_of(&browser, "main h1").await;
+    assert!(heading.starts_with("概览"), "{heading}");
+    look_at(&browser, "04-overview-zh-CN").await;
+    browser.goto(&server.url("/reports")).await.unwrap();
+    assert_eq!(text_of(&browser, "main h1").await, "离职分析报告");
+    look_at(&browser, "05-reports-zh-CN").await;
+
+    // Signing out ends the session: pages lead back to the sign-in form.
+    browser
+        .find(Locator::Css("form[data-api='/api/v1/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(&browser, "/signin").await;
+    browser.goto(&server.url("/")).await.unwrap();
+    wait_for_path(&browser, "/signin").await;
+    browser.close().await.unwrap();
+    server.stop().await;
+}
