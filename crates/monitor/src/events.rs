@@ -233,7 +233,7 @@ pub async fn rescore_people(
 
 /// The people's whole histories and, for each month they are scored at, the snapshots of
 /// those they are compared with.
-async fn rescoring_slice(
+pub(crate) async fn rescoring_slice(
     store: &Store,
     org: OrgId,
     people: &[String],
@@ -279,7 +279,10 @@ async fn rescoring_slice(
 
 /// Each person's latest row, unless they left: people re-scored after an event are scored at
 /// their own latest month.
-fn latest_rows<'a>(snapshots: &'a [Snapshot], months: &'a [PersonMonth]) -> Vec<ScoreInput<'a>> {
+pub(crate) fn latest_rows<'a>(
+    snapshots: &'a [Snapshot],
+    months: &'a [PersonMonth],
+) -> Vec<ScoreInput<'a>> {
     let mut latest: HashMap<&str, &PersonMonth> = HashMap::new();
     for m in months {
         let person = snapshots[m.snapshot].person.as_str();
@@ -315,7 +318,7 @@ thread_local! {
         std::cell::RefCell::new(HashMap::new());
 }
 
-async fn cached_model(
+pub(crate) async fn cached_model(
     store: &Store,
     org: OrgId,
     version: i64,

@@ -22,6 +22,7 @@ mod survival;
 mod testing;
 mod train;
 mod warnings;
+mod what_if;
 mod worker;
 
 pub use delivery::{
@@ -39,6 +40,7 @@ pub use survival::{
     survival_by_group, survival_of_snapshots, GroupCurve, SurvivalReport, CURVE_CONFIDENCE,
 };
 pub use train::{train_organization, TrainReport, TrainRequest};
+pub use what_if::{what_if, WhatIfChanges, WhatIfOutcome};
 pub use worker::{
     enqueue, schedule_upkeep, worker_name, JobObserver, JobSpec, NoObserver, Worker, WorkerSettings,
 };

@@ -80,6 +80,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(scores::team))
         .routes(routes!(scores::list_scores))
         .routes(routes!(scores::person_score))
+        .routes(routes!(scores::what_if))
         .routes(routes!(audit::list))
         .routes(routes!(audit::export))
         .routes(routes!(audit::verify))

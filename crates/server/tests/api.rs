@@ -383,6 +383,12 @@ async fn each_role_gets_exactly_its_permissions_on_every_endpoint() {
                 json!(null),
                 [200, 200, 403, 403],
             ),
+            (
+                "post",
+                "/api/v1/people/r-004/what-if",
+                json!({"pay_change_percent": 500}),
+                [400, 400, 403, 403],
+            ),
             ("get", "/api/v1/audit", json!(null), [200, 403, 403, 200]),
             (
                 "get",

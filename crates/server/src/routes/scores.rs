@@ -488,3 +488,96 @@ pub(crate) async fn audit(
     state.metrics.scores_read.inc_by(count);
     Ok(())
 }
+
+/// Changes to try on a person's conditions; nothing is saved.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WhatIfRequest {
+    /// Pay up (or down) by this many percent (−50 to 100).
+    pub pay_change_percent: Option<f64>,
+    /// One level up.
+    #[serde(default)]
+    pub promotion: bool,
+    /// Another manager.
+    #[serde(default)]
+    pub new_manager: bool,
+    /// Numeric columns without a role set to new figures, e.g. `{"overtime_hours": 10}`.
+    #[serde(default)]
+    pub set: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WhatIfView {
+    pub model_version: i64,
+    /// The probability now, and with the changes (null when the model abstains).
+    pub before: Option<f64>,
+    pub after: Option<f64>,
+    /// What each change did to the person's inputs.
+    pub applied: Vec<String>,
+    /// What would raise the risk most after the changes.
+    #[schema(value_type = Vec<Object>)]
+    pub raising_after: Vec<Factor>,
+}
+
+#[utoipa::path(post, path = "/api/v1/people/{person}/what-if", tag = "scores", request_body = WhatIfRequest,
+    params(("person" = String, Path, description = "The person's id, as in the imported data")),
+    responses((status = 200, description = "The risk with the changes, not saved; the read is audited", body = WhatIfView),
+              (status = 400, body = ErrorBody), (status = 402, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn what_if(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(person): Path<String>,
+    crate::routes::Body(request): crate::routes::Body<WhatIfRequest>,
+) -> Result<Json<WhatIfView>, ApiError> {
+    caller.require(Permission::ReadIndividualScores)?;
+    caller.require_entitlement(Entitlement::Reports)?;
+    let current = current_scores(&state, &caller).await?;
+    current
+        .person(&person)
+        .filter(|s| in_reach(&caller, s, None))
+        .ok_or_else(|| ApiError::not_found("person"))?;
+    if request
+        .pay_change_percent
+        .is_some_and(|p| !(-50.0..=100.0).contains(&p))
+    {
+        return Err(ApiError::bad_request(
+            "pay_change_percent is between -50 and 100",
+        ));
+    }
+    let changes = tenure_monitor::WhatIfChanges {
+        pay_change_percent: request.pay_change_percent,
+        promotion: request.promotion,
+        new_manager: request.new_manager,
+        set: request.set,
+    };
+    // Scoring holds the thread's cached model across awaits (LightGBM's booster may not move
+    // between threads): it runs on a blocking thread, as the workers' scoring does.
+    let (store, org, slug, key) = (
+        state.store.clone(),
+        caller.org.id,
+        caller.org.slug.clone(),
+        person.clone(),
+    );
+    let handle = tokio::runtime::Handle::current();
+    let outcome = tokio::task::spawn_blocking(move || {
+        handle.block_on(tenure_monitor::what_if(&store, org, &slug, &key, &changes))
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+    .map_err(|e| match e {
+        tenure_monitor::MonitorError::Store(e) => ApiError::from(e),
+        e if e.is_bad_input() => ApiError::bad_request(e.to_string()),
+        e => {
+            tracing::error!(error = %e, "what-if failed");
+            ApiError::internal()
+        }
+    })?;
+    audit(&state, &caller, "score.what_if", std::iter::once(person)).await?;
+    Ok(Json(WhatIfView {
+        model_version: outcome.model_version,
+        before: outcome.before,
+        after: outcome.after,
+        applied: outcome.applied,
+        raising_after: outcome.raising_after,
+    }))
+}

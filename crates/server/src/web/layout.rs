@@ -10,6 +10,9 @@ use tenure_report::{Locale, Words};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Overview,
+    People,
+    Warnings,
+    Data,
     Reports,
 }
 

@@ -3,10 +3,13 @@
 //! through the same handlers and store calls as the JSON API, so a page shows exactly what the
 //! API would answer the same person; forms send JSON to the API with the session's CSRF token.
 
+mod data;
 mod layout;
 mod overview;
+mod people;
 mod reports;
 mod signin;
+mod warnings;
 
 use crate::auth::{Caller, Via};
 use crate::error::ApiError;
@@ -26,6 +29,11 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(overview::page))
         .route("/signin", get(signin::page))
         .route("/invitation", get(signin::invitation))
+        .route("/data", get(data::page))
+        .route("/people", get(people::list))
+        .route("/people/{person}", get(people::person))
+        .route("/warnings", get(warnings::inbox))
+        .route("/warnings/{id}", get(warnings::detail))
         .route("/reports", get(reports::page))
         .route("/reports/attrition.html", get(reports::html))
         .route("/reports/attrition.pdf", get(reports::pdf))

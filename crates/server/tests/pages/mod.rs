@@ -303,3 +303,338 @@ async fn in_a_real_browser_the_owner_signs_in_reads_the_overview_switches_langua
     browser.close().await.unwrap();
     server.stop().await;
 }
+
+/// Signs in through the form as the owner of `slug`.
+async fn sign_in(browser: &Browser, server: &TestServer, email: &str) {
+    browser.goto(&server.url("/signin")).await.unwrap();
+    browser
+        .find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(browser, "/").await;
+}
+
+/// Fills the upload form with a file and its mapping and sends it; the page reloads once the
+/// import job has ended.
+async fn upload(browser: &Browser, file: &std::path::Path, mapping: &str) {
+    browser
+        .goto(
+            &browser
+                .current_url()
+                .await
+                .unwrap()
+                .join("/data")
+                .unwrap()
+                .to_string(),
+        )
+        .await
+        .unwrap();
+    let marker = browser
+        .execute("window.__before_upload = true; return true;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(marker, true);
+    browser
+        .find(Locator::Id("file"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("mapping"))
+        .await
+        .unwrap()
+        .send_keys(mapping)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#upload button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The reload after the job forgets the marker.
+    for _ in 0..600 {
+        let still = browser
+            .execute("return window.__before_upload === true;", vec![])
+            .await;
+        if matches!(still, Ok(Value::Bool(false))) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the upload never finished");
+}
+
+#[tokio::test]
+async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_a_warning_worked_through(
+) {
+    let Some((_driver, browser)) = browser().await else {
+        return;
+    };
+    let settings = Settings {
+        training_threads: 1,
+        ..Settings::default()
+    };
+    let server = TestServer::start(TestDatabase::sqlite(), settings).await;
+    let owner = server.sign_up("flows", "owner@flows.example").await;
+    server.grant("flows", tenure_domain::Plan::Member).await;
+    owner.switch_on_scoring().await;
+    let simulation = tenure_data::simulate::simulate(tenure_data::simulate::SimulationConfig {
+        people: 300,
+        months: 36,
+        seed: 4,
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let files = simulation.write(dir.path()).unwrap();
+    let mapping = std::fs::read_to_string(&files.mapping).unwrap();
+    let csv = std::fs::read_to_string(&files.panel).unwrap();
+    // The same file with one bad cell: line 5's pay.
+    let broken: Vec<String> = csv
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            if i == 4 {
+                let mut cells: Vec<&str> = line.split(',').collect();
+                cells[8] = "lots";
+                cells.join(",")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    let broken_file = dir.path().join("broken.csv");
+    std::fs::write(&broken_file, broken.join("\n") + "\n").unwrap();
+
+    sign_in(&browser, &server, "owner@flows.example").await;
+    // A file with a bad cell is refused whole, its error naming line, column and expectation.
+    upload(&browser, &broken_file, &mapping).await;
+    let errors = text_of(&browser, "#imports tr.errors").await;
+    assert!(
+        errors.contains("broken.csv:5:9 (column \"annual_pay\"): expected a number, found \"lots\""),
+        "{errors}"
+    );
+    look_at(&browser, "10-data-import-errors").await;
+    // The good file lands, and training starts from the page.
+    upload(&browser, &files.panel, &mapping).await;
+    assert!(text_of(&browser, "#imports tbody")
+        .await
+        .contains("panel.csv"));
+    browser
+        .find(Locator::Id("learner"))
+        .await
+        .unwrap()
+        .select_by_value("logistic")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#train button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let mut trained = false;
+    for _ in 0..240 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        browser.refresh().await.unwrap();
+        let jobs = browser
+            .find_all(Locator::Css("#jobs tr[data-status='succeeded']"))
+            .await
+            .unwrap();
+        let models = browser
+            .find_all(Locator::Css("#models article.model"))
+            .await
+            .unwrap();
+        if !jobs.is_empty() && !models.is_empty() {
+            trained = true;
+            break;
+        }
+    }
+    assert!(trained, "the model was trained from the page");
+    look_at(&browser, "11-data-and-models").await;
+
+    // People, highest risk first; a person's page, and a what-if that saves nothing.
+    browser.goto(&server.url("/people")).await.unwrap();
+    look_at(&browser, "12-people").await;
+    browser
+        .find(Locator::Css("#people tbody a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("what-if"))
+        .await
+        .unwrap();
+    let person = browser
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .trim_start_matches("/people/")
+        .to_owned();
+    let stored_before = owner
+        .get(&format!("/api/v1/people/{person}/score"))
+        .await
+        .expect(200);
+    browser
+        .find(Locator::Id("pay_change_percent"))
+        .await
+        .unwrap()
+        .send_keys("30")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("promotion"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#what-if button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let result = browser
+        .wait()
+        .for_element(Locator::Css("#what-if-result[data-after]"))
+        .await
+        .unwrap();
+    let shown = result.text().await.unwrap();
+    assert!(
+        shown.contains("With the changes") && shown.contains("annual_pay"),
+        "{shown}"
+    );
+    let after: f64 = result
+        .attr("data-after")
+        .await
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let before = stored_before["probability"].as_f64().unwrap();
+    assert!(
+        after < before,
+        "a raise and a promotion lower the risk: {before} → {after}"
+    );
+    look_at(&browser, "13-person-what-if").await;
+    let stored_after = owner
+        .get(&format!("/api/v1/people/{person}/score"))
+        .await
+        .expect(200);
+    assert_eq!(
+        stored_before["probability"], stored_after["probability"],
+        "nothing saved"
+    );
+
+    // A pay cut raises a warning, which is worked through its lifecycle in the inbox.
+    owner
+        .put("/api/v1/warning-policy", json!({"rules": [{"rule": "rises_by", "points": 0.02, "days": 90}], "cooldown_days": 30}))
+        .await
+        .expect(200);
+    let event = json!({"person": person, "kind": "pay_change", "values": {"pay": 1000}});
+    let accepted = owner.post("/api/v1/events", event).await.expect(202);
+    let job = owner
+        .wait_for_job(accepted["job_id"].as_i64().unwrap())
+        .await;
+    assert_eq!(job["result"]["warnings_raised"], 1, "{job}");
+    browser.goto(&server.url("/warnings")).await.unwrap();
+    look_at(&browser, "14-warnings").await;
+    browser
+        .find(Locator::Css("#warnings tbody a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .for_element(Locator::Id("acknowledge"))
+        .await
+        .unwrap();
+    look_at(&browser, "15-warning-open").await;
+    let step =
+        |form: &'static str, fields: Vec<(&'static str, &'static str)>, status: &'static str| {
+            let browser = browser.clone();
+            async move {
+                for (id, text) in fields {
+                    browser
+                        .find(Locator::Id(id))
+                        .await
+                        .unwrap()
+                        .send_keys(text)
+                        .await
+                        .unwrap();
+                }
+                let button = format!("#{form} button[type=submit]");
+                browser
+                    .find(Locator::Css(&button))
+                    .await
+                    .unwrap()
+                    .click()
+                    .await
+                    .unwrap();
+                for _ in 0..100 {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    if let Ok(shown) = browser.find(Locator::Id("warning-status")).await {
+                        if shown.text().await.unwrap_or_default() == status {
+                            return;
+                        }
+                    }
+                }
+                panic!("the warning never became {status}");
+            }
+        };
+    step("acknowledge", vec![("ack-note", "seen")], "acknowledged").await;
+    step(
+        "record-action",
+        vec![
+            ("action-what", "stay conversation"),
+            ("action-who", "HR partner"),
+        ],
+        "action recorded",
+    )
+    .await;
+    step(
+        "close",
+        vec![
+            ("close-decision", "pay reviewed"),
+            ("close-reason", "talked it through"),
+        ],
+        "closed",
+    )
+    .await;
+    let history = text_of(&browser, "ol.steps").await;
+    assert!(
+        history.contains("stay conversation") && history.contains("talked it through"),
+        "{history}"
+    );
+    look_at(&browser, "16-warning-closed").await;
+    browser.close().await.unwrap();
+    server.stop().await;
+}

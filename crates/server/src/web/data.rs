@@ -1,0 +1,262 @@
+//! Data and models: upload a file (with its mapping) and watch its progress, every import with
+//! its exact errors, training a new model, the jobs under way, and each model's card — what it
+//! predicts, how right it was on unseen data, its uses and limits, and whether its fairness
+//! audit flagged it.
+
+use super::layout::{page as layout_page, Section};
+use super::{ok, PageError, Viewer};
+use crate::routes::data::{list_imports, list_jobs, ImportView, JobView};
+use crate::routes::models::{list_models, ModelView};
+use crate::routes::{PageQuery, Query};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::response::Response;
+use maud::{html, Markup};
+use tenure_domain::Permission;
+use tenure_report::{Locale, Words};
+
+pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+    let locale = viewer.locale;
+    let w = |words: Words| words.in_(locale);
+    let caller = &viewer.caller;
+    let error = |e| PageError::new(e, locale);
+    let first_page = || {
+        Query(PageQuery {
+            page: Some(1),
+            per_page: Some(20),
+        })
+    };
+    let imports = if caller.may(Permission::UploadData) {
+        Some(
+            list_imports(State(state.clone()), caller.clone(), first_page())
+                .await
+                .map_err(error)?
+                .0
+                .items,
+        )
+    } else {
+        None
+    };
+    let jobs = if caller.may(Permission::UploadData) || caller.may(Permission::TrainModels) {
+        Some(
+            list_jobs(State(state.clone()), caller.clone(), first_page())
+                .await
+                .map_err(error)?
+                .0
+                .items,
+        )
+    } else {
+        None
+    };
+    let models = if caller.may(Permission::ReadModels) {
+        Some(
+            list_models(State(state.clone()), caller.clone())
+                .await
+                .map_err(error)?
+                .0,
+        )
+    } else {
+        None
+    };
+    let body = html! {
+        h1 { (w(Words::DataAndModels)) }
+        @if caller.may(Permission::UploadData) { (upload_form(locale)) }
+        @if let Some(imports) = imports { (imports_table(&imports, locale)) }
+        @if caller.may(Permission::TrainModels) { (train_form(locale)) }
+        @if let Some(jobs) = jobs { (jobs_table(&jobs, locale)) }
+        @if let Some(models) = models { (models_list(&models, locale)) }
+    };
+    Ok(ok(layout_page(
+        &viewer,
+        w(Words::DataAndModels),
+        Section::Data,
+        body,
+    )))
+}
+
+fn upload_form(locale: Locale) -> Markup {
+    let w = |words: Words| words.in_(locale);
+    html! {
+        section.card #upload {
+            h2 { (w(Words::UploadData)) }
+            p.help { (w(Words::UploadHelp)) }
+            form data-upload="/api/v1/imports" {
+                label for="file" { (w(Words::CsvFile)) }
+                input #file type="file" name="file" accept=".csv,text/csv" required;
+                label for="mapping" { (w(Words::Mapping)) }
+                textarea #mapping name="mapping" rows="8" spellcheck="false" required {}
+                label.check { input #replace type="checkbox" name="replace"; " " (w(Words::ReplaceChanged)) }
+                progress #upload-progress max="100" value="0" hidden {}
+                p.status role="status" aria-live="polite" {}
+                button.primary type="submit" { (w(Words::Upload)) }
+            }
+        }
+    }
+}
+
+fn imports_table(imports: &[ImportView], locale: Locale) -> Markup {
+    let w = |words: Words| words.in_(locale);
+    html! {
+        section #imports {
+            h2 { (w(Words::Imports)) }
+            @if imports.is_empty() { p { (w(Words::NothingYet)) } }
+            @else {
+                table {
+                    thead { tr {
+                        th scope="col" { (w(Words::File)) }
+                        th scope="col" { (w(Words::Status)) }
+                        th scope="col" { (w(Words::Rows)) }
+                        th scope="col" { (w(Words::When)) }
+                    } }
+                    tbody {
+                        @for import in imports {
+                            tr.{"import-" (import.status)} {
+                                th scope="row" { (import.file_name) }
+                                td { (status_word(&import.status, locale)) }
+                                td.num { (locale.count(import.rows_read.max(0) as usize)) }
+                                td { (moment(&import.finished_at, locale)) }
+                            }
+                            @if !import.errors.is_empty() {
+                                tr.errors {
+                                    td colspan="4" {
+                                        details open[import.status == "failed"] {
+                                            summary { (w(Words::ImportErrors)) " (" (import.errors.len()) ")" }
+                                            ul { @for e in &import.errors { li { code { (e) } } } }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn train_form(locale: Locale) -> Markup {
+    let w = |words: Words| words.in_(locale);
+    html! {
+        section.card #train {
+            h2 { (w(Words::TrainModel)) }
+            p.help { (w(Words::TrainHelp)) }
+            form data-api="/api/v1/models" {
+                label for="learner" { (w(Words::Learner)) }
+                select #learner name="learner" {
+                    option value="auto" { (w(Words::LearnerAuto)) }
+                    option value="gbm" { "LightGBM" }
+                    option value="logistic" { (w(Words::LearnerLogistic)) }
+                }
+                p.status role="status" aria-live="polite" {}
+                button.primary type="submit" { (w(Words::StartTraining)) }
+            }
+        }
+    }
+}
+
+fn jobs_table(jobs: &[JobView], locale: Locale) -> Markup {
+    let w = |words: Words| words.in_(locale);
+    html! {
+        section #jobs {
+            h2 { (w(Words::Jobs)) }
+            @if jobs.is_empty() { p { (w(Words::NothingYet)) } }
+            @else {
+                table {
+                    thead { tr {
+                        th scope="col" { "#" }
+                        th scope="col" { (w(Words::Kind)) }
+                        th scope="col" { (w(Words::Status)) }
+                        th scope="col" { (w(Words::When)) }
+                    } }
+                    tbody {
+                        @for job in jobs {
+                            tr data-job=(job.id) data-status=(job.status) {
+                                td.num { (job.id) }
+                                td { (job.kind) }
+                                td {
+                                    (status_word(&job.status, locale))
+                                    @if !job.stage.is_empty() && job.status == "running" { " — " (job.stage) }
+                                    @if let Some(error) = &job.error { div.error { (error) } }
+                                }
+                                td { (moment(&job.created_at, locale)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn models_list(models: &[ModelView], locale: Locale) -> Markup {
+    let w = |words: Words| words.in_(locale);
+    let figure = |card: &serde_json::Value, key: &str| {
+        card["evaluation"][key]
+            .as_f64()
+            .map_or("—".to_owned(), |v| locale.number(v, 3))
+    };
+    let texts = |card: &serde_json::Value, key: &str| -> Vec<String> {
+        card[key]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    html! {
+        section #models {
+            h2 { (w(Words::Models)) }
+            @if models.is_empty() { p { (w(Words::NothingYet)) } }
+            @for model in models {
+                @let card = &model.card;
+                article.card.model {
+                    h3 { (w(Words::ModelVersion)) " " (model.version) }
+                    @if let Some(reason) = &model.held_reason { p.notice { (reason) } }
+                    dl.pairs {
+                        dt { (w(Words::Trained)) } dd { (moment(&model.created_at, locale)) }
+                        dt { (w(Words::Learner)) } dd { (card["learner"].as_str().unwrap_or("—")) }
+                        @if let Some(h) = model.horizon_months { dt { (w(Words::Horizon)) } dd { (h) " " (w(Words::Months)) } }
+                        dt { (w(Words::RocAuc)) } dd { (figure(card, "roc_auc")) }
+                        dt { (w(Words::Brier)) } dd { (figure(card, "brier")) }
+                        dt { (w(Words::CalibrationError)) } dd { (figure(card, "expected_calibration_error")) }
+                        dt { (w(Words::Fairness)) } dd {
+                            @match card["fairness"]["flagged"].as_bool() {
+                                Some(true) => strong.flagged { (w(Words::FairnessFlagged)) },
+                                Some(false) => (w(Words::FairnessClear)),
+                                None => "—",
+                            }
+                        }
+                    }
+                    details {
+                        summary { (w(Words::ModelCard)) }
+                        p { (card["evaluation_protocol"].as_str().unwrap_or("")) }
+                        h4 { (w(Words::IntendedUses)) }
+                        ul { @for u in texts(card, "intended_uses") { li { (u) } } }
+                        h4 { (w(Words::OutOfScopeUses)) }
+                        ul { @for u in texts(card, "out_of_scope_uses") { li { (u) } } }
+                        h4 { (w(Words::KnownLimits)) }
+                        ul { @for u in texts(card, "known_limits") { li { (u) } } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn status_word(status: &str, locale: Locale) -> &'static str {
+    let word = match status {
+        "complete" | "succeeded" => Words::StatusDone,
+        "failed" => Words::StatusFailed,
+        "running" => Words::StatusRunning,
+        _ => Words::StatusQueued,
+    };
+    word.in_(locale)
+}
+
+fn moment(text: &str, locale: Locale) -> String {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| locale.moment(t.to_utc()))
+        .unwrap_or_else(|_| text.to_owned())
+}
