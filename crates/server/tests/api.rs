@@ -2474,6 +2474,26 @@ async fn the_dashboard_shows_real_figures_in_the_viewers_language_and_exports_th
         "no link to what they may not open"
     );
     assert_eq!(manager.page("/reports").await.status, 403);
+    // Their team view is over their own reporting line, without a way down to individuals.
+    let teams = manager.page("/teams").await;
+    assert_eq!(teams.status, 200);
+    assert!(
+        !teams.text().contains("href=\"/people"),
+        "managers see aggregates only"
+    );
+    let teams = owner.page("/teams").await.text();
+    assert!(teams.contains("id=\"heatmap\"") && teams.contains("Engineering"));
+    // Department totals are the people list's, and each drill-down lists only that department.
+    let listed = owner
+        .get("/api/v1/scores?department=Engineering&per_page=500")
+        .await
+        .expect(200);
+    assert!(listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["department"] == "Engineering"));
+    assert!(listed["total"].as_u64().unwrap() > 0);
     assert_eq!(manager.page("/reports/attrition.pdf").await.status, 403);
     server.stop().await;
 }

@@ -143,6 +143,10 @@ pub struct DriverView {
 pub struct ScoreFilter {
     /// Only this band: `high`, `medium`, `low` or `not_enough_data`.
     pub band: Option<String>,
+    /// Only people in this department (as of their score).
+    pub department: Option<String>,
+    /// Only people in this team (as of their score).
+    pub team: Option<String>,
 }
 
 /// The latest model's scores the caller may see: positions in the shared, cached snapshot,
@@ -178,6 +182,16 @@ async fn scores_in_reach(state: &AppState, caller: &Caller) -> Result<InReach, A
         current,
         rows,
     })
+}
+
+/// The scores of the latest model the caller may see (their reach), with its version.
+pub(crate) async fn reach_scores(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<(i64, Vec<StoredScore>), ApiError> {
+    caller.require(Permission::ReadAggregates)?;
+    let reach = scores_in_reach(state, caller).await?;
+    Ok((reach.version, reach.scores().into_iter().cloned().collect()))
 }
 
 /// The organization's current scores from the cache. Stale ones are served while one task
@@ -422,6 +436,17 @@ pub async fn list_scores(
         .scores()
         .into_iter()
         .filter(|s| band.is_none_or(|b| s.score.band == b))
+        .filter(|s| {
+            let groups = &s.score.groups;
+            filter
+                .department
+                .as_ref()
+                .is_none_or(|d| groups.department.as_ref() == Some(d))
+                && filter
+                    .team
+                    .as_ref()
+                    .is_none_or(|t| groups.team.as_ref() == Some(t))
+        })
         .collect();
     let page = page.cut(chosen);
     audit(

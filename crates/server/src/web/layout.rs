@@ -10,10 +10,12 @@ use tenure_report::{Locale, Words};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Overview,
+    Teams,
     People,
     Warnings,
     Data,
     Reports,
+    Settings,
 }
 
 /// A page for a signed-in viewer.
@@ -29,10 +31,46 @@ pub fn page(viewer: &Viewer, title: &str, section: Section, body: Markup) -> Mar
             caller.may(Permission::ReadAggregates),
         ),
         (
+            Section::Teams,
+            "/teams",
+            Words::Teams,
+            caller.may(Permission::ReadAggregates),
+        ),
+        (
+            Section::People,
+            "/people",
+            Words::People,
+            caller.may(Permission::ReadIndividualScores),
+        ),
+        (
+            Section::Warnings,
+            "/warnings",
+            Words::Warnings,
+            caller.may(Permission::ReadIndividualScores),
+        ),
+        (
+            Section::Data,
+            "/data",
+            Words::DataAndModels,
+            caller.may(Permission::UploadData) || caller.may(Permission::ReadModels),
+        ),
+        (
             Section::Reports,
             "/reports",
             Words::Reports,
             super::reports::sees_organization(caller),
+        ),
+        (
+            Section::Settings,
+            "/settings",
+            Words::Settings,
+            [
+                Permission::ManageMembers,
+                Permission::ConfigureAlerts,
+                Permission::ReadPlan,
+            ]
+            .into_iter()
+            .any(|p| caller.may(p)),
         ),
     ];
     html! {

@@ -8,7 +8,9 @@ mod layout;
 mod overview;
 mod people;
 mod reports;
+mod settings;
 mod signin;
+mod teams;
 mod warnings;
 
 use crate::auth::{Caller, Via};
@@ -30,11 +32,13 @@ pub fn routes() -> Router<AppState> {
         .route("/signin", get(signin::page))
         .route("/invitation", get(signin::invitation))
         .route("/data", get(data::page))
+        .route("/teams", get(teams::page))
         .route("/people", get(people::list))
         .route("/people/{person}", get(people::person))
         .route("/warnings", get(warnings::inbox))
         .route("/warnings/{id}", get(warnings::detail))
         .route("/reports", get(reports::page))
+        .route("/settings", get(settings::page))
         .route("/reports/attrition.html", get(reports::html))
         .route("/reports/attrition.pdf", get(reports::pdf))
         .route("/assets/app.css", get(stylesheet))

@@ -19,6 +19,7 @@ use tenure_report::{Locale, Words};
 #[derive(Deserialize, Default)]
 pub struct PeopleQuery {
     band: Option<String>,
+    department: Option<String>,
     page: Option<u32>,
 }
 
@@ -33,7 +34,11 @@ pub async fn list(
     let page = list_scores(
         State(state),
         viewer.caller.clone(),
-        Query(ScoreFilter { band: band.clone() }),
+        Query(ScoreFilter {
+            band: band.clone(),
+            department: query.department.clone(),
+            team: None,
+        }),
         Query(PageQuery {
             page: query.page,
             per_page: Some(50),
@@ -52,6 +57,10 @@ pub async fn list(
         h1 { (w(Words::People)) }
         p.notice { (w(Words::AuditedNotice)) }
         form.filters method="get" action="/people" {
+            @if let Some(department) = &query.department {
+                input type="hidden" name="department" value=(department);
+                span.chip { (w(Words::Departments)) ": " (department) }
+            }
             label for="band" { (w(Words::RiskBand)) }
             select #band name="band" {
                 option value="" { (w(Words::All)) }
@@ -83,7 +92,7 @@ pub async fn list(
         }
         p.help { (locale.count(page.total)) " · " (w(Words::Page)) " " (page.page) }
         nav.pager aria-label=(w(Words::Pages)) {
-            @let band_part = band.as_deref().map(|b| format!("band={b}&")).unwrap_or_default();
+            @let band_part = format!("{}{}", band.as_deref().map(|b| format!("band={b}&")).unwrap_or_default(), query.department.as_deref().map(|d| format!("department={}&", super::percent_encode(d))).unwrap_or_default());
             @if page.page > 1 { a href={"/people?" (band_part) "page=" (page.page - 1)} { "← " (w(Words::Previous)) } }
             " "
             @if page.page * page.per_page < page.total { a href={"/people?" (band_part) "page=" (page.page + 1)} { (w(Words::Next)) " →" } }

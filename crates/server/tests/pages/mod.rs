@@ -250,6 +250,29 @@ async fn in_a_real_browser_the_owner_signs_in_reads_the_overview_switches_langua
     assert!(figures.len() >= 5, "headcount, high risk, three horizons");
     look_at(&browser, "03-overview").await;
 
+    // Teams: department × level, drilling down to a department's people.
+    browser.goto(&server.url("/teams")).await.unwrap();
+    let rows = browser
+        .find_all(Locator::Css("#heatmap tbody tr"))
+        .await
+        .unwrap();
+    assert!(rows.len() >= 3, "one row per department");
+    look_at(&browser, "03b-teams").await;
+    browser
+        .find(Locator::Css("#heatmap tbody th a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(&browser, "/people").await;
+    let listed = browser
+        .find_all(Locator::Css("#people tbody tr"))
+        .await
+        .unwrap();
+    assert!(!listed.is_empty(), "the department's people");
+    browser.goto(&server.url("/")).await.unwrap();
+
     // Keyboard first: the first Tab reaches the skip link.
     browser
         .find(Locator::Css("body"))
@@ -430,7 +453,8 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
     upload(&browser, &broken_file, &mapping).await;
     let errors = text_of(&browser, "#imports tr.errors").await;
     assert!(
-        errors.contains("broken.csv:5:9 (column \"annual_pay\"): expected a number, found \"lots\""),
+        errors
+            .contains("broken.csv:5:9 (column \"annual_pay\"): expected a number, found \"lots\""),
         "{errors}"
     );
     look_at(&browser, "10-data-import-errors").await;
@@ -552,11 +576,104 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
         "nothing saved"
     );
 
-    // A pay cut raises a warning, which is worked through its lifecycle in the inbox.
-    owner
-        .put("/api/v1/warning-policy", json!({"rules": [{"rule": "rises_by", "points": 0.02, "days": 90}], "cooldown_days": 30}))
+    // Settings: the warning rules, a webhook (its secret shown once, a signed test delivered)
+    // and an invitation link.
+    browser.goto(&server.url("/settings")).await.unwrap();
+    look_at(&browser, "17-settings").await;
+    let high = browser.find(Locator::Id("rule-high")).await.unwrap();
+    if high.prop("checked").await.unwrap().as_deref() == Some("true") {
+        high.click().await.unwrap();
+    }
+    for (id, value) in [
+        ("rule-points", "2"),
+        ("rule-days", "90"),
+        ("rule-cooldown", "30"),
+    ] {
+        let field = browser.find(Locator::Id(id)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
+    }
+    browser
+        .find(Locator::Css("#policy button[type=submit]"))
         .await
-        .expect(200);
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let wanted =
+        json!({"rules": [{"rule": "rises_by", "points": 0.02, "days": 90}], "cooldown_days": 30});
+    let mut saved = Value::Null;
+    for _ in 0..100 {
+        saved = owner.get("/api/v1/warning-policy").await.expect(200);
+        if saved == wanted {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(saved, wanted);
+    let receiver = crate::support::receivers::WebhookReceiver::start(0).await;
+    browser
+        .find(Locator::Id("webhook-url"))
+        .await
+        .unwrap()
+        .send_keys(&receiver.url)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#add-webhook button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let shown = browser
+        .wait()
+        .for_element(Locator::Css("#add-webhook output[data-value]"))
+        .await
+        .unwrap();
+    let secret = shown.attr("data-value").await.unwrap().unwrap();
+    browser.refresh().await.unwrap();
+    browser
+        .find(Locator::Css(
+            "#webhooks form[data-show='delivery_id'] button",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let sent = receiver.wait_for(1, 20).await;
+    assert_eq!(sent.len(), 1);
+    assert!(crate::support::receivers::signature_is_valid(
+        &sent[0], &secret
+    ));
+    browser
+        .find(Locator::Id("invite-email"))
+        .await
+        .unwrap()
+        .send_keys("partner@flows.example")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#invite button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let link = browser
+        .wait()
+        .for_element(Locator::Css("#invite output[data-value]"))
+        .await
+        .unwrap();
+    assert!(link
+        .text()
+        .await
+        .unwrap()
+        .starts_with(&server.url("/invitation?token=")));
+    look_at(&browser, "18-settings-filled").await;
+
+    // A pay cut raises a warning, which is worked through its lifecycle in the inbox.
     let event = json!({"person": person, "kind": "pay_change", "values": {"pay": 1000}});
     let accepted = owner.post("/api/v1/events", event).await.expect(202);
     let job = owner

@@ -16,6 +16,8 @@ function fieldsOf(form) {
       body[field.name] = field.checked;
     } else if (field.dataset.type === "number") {
       if (field.value !== "") body[field.name] = Number(field.value);
+    } else if (field.dataset.type === "list") {
+      body[field.name] = field.value.split(/[,\n]/).map((item) => item.trim()).filter(Boolean);
     } else if (field.value !== "") {
       body[field.name] = field.value;
     }
@@ -32,22 +34,55 @@ async function messageOf(response) {
   }
 }
 
-async function sendForm(form) {
+async function sendJson(form, url, method, body) {
   const status = form.querySelector("[role=status]");
   if (status) status.textContent = "";
-  const response = await fetch(form.dataset.api, {
-    method: form.dataset.method || "POST",
+  const response = await fetch(url, {
+    method: method,
     credentials: "same-origin",
     headers: { "content-type": "application/json", "x-csrf-token": csrfToken() },
-    body: JSON.stringify(fieldsOf(form)),
+    body: JSON.stringify(body),
   });
-  if (response.ok) {
-    if (form.dataset.next) location.assign(form.dataset.next);
-    else location.reload();
-  } else if (status) {
-    status.textContent = await messageOf(response);
+  if (!response.ok) {
+    if (status) status.textContent = await messageOf(response);
+    return;
+  }
+  if (form.dataset.show) {
+    // Something shown once (a new webhook's secret, an invitation's link): written out, not
+    // reloaded away.
+    const answer = await response.json();
+    const value = answer[form.dataset.show];
+    const prefix = form.dataset.showPrefix
+      ? location.origin + form.dataset.showPrefix
+      : form.dataset.showLabel || "";
+    const shown = form.querySelector("output");
+    shown.textContent = prefix + (typeof value === "string" ? value : JSON.stringify(value));
+    shown.dataset.value = value;
+  } else if (form.dataset.next) {
+    location.assign(form.dataset.next);
+  } else {
+    location.reload();
   }
 }
+
+function sendForm(form) {
+  return sendJson(form, form.dataset.api, form.dataset.method || "POST", fieldsOf(form));
+}
+
+// The warning rules: the form's fields become the policy's list of rules.
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-policy]");
+  if (!form) return;
+  event.preventDefault();
+  const f = form.elements;
+  const rules = [];
+  if (f.enters_high.checked) rules.push({ rule: "enters_high" });
+  if (f.points.value !== "" && f.days.value !== "") {
+    rules.push({ rule: "rises_by", points: Number(f.points.value) / 100, days: Number(f.days.value) });
+  }
+  if (f.leavers.value !== "") rules.push({ rule: "team_expected_leavers", leavers: Number(f.leavers.value) });
+  sendJson(form, form.dataset.policy, "PUT", { rules: rules, cooldown_days: Number(f.cooldown_days.value) });
+});
 
 document.addEventListener("submit", (event) => {
   const form = event.target.closest("form[data-api]");

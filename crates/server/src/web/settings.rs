@@ -1,0 +1,281 @@
+//! Settings: members and their roles (invite, change, remove), the plan and its expiry, the
+//! warning rules, webhooks (add, send a test delivery, remove), and e-mail by SMTP. Each
+//! section shows only to the roles that may change it; every change goes through the API.
+
+use super::layout::{page as layout_page, Section};
+use super::{ok, PageError, Viewer};
+use crate::error::ApiError;
+use crate::routes::accounts::PlanView;
+use crate::routes::alerts::{get_email, list_webhooks, WebhookView};
+use crate::routes::members::{list_members, MemberView};
+use crate::routes::warnings::get_policy;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::response::Response;
+use maud::{html, Markup};
+use tenure_domain::{Permission, Role, WarningPolicy, WarningRule};
+use tenure_report::{Locale, Words};
+
+const ROLES: [Role; 4] = [Role::Owner, Role::Hr, Role::Manager, Role::Auditor];
+
+pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+    let locale = viewer.locale;
+    let w = |words: Words| words.in_(locale);
+    let caller = &viewer.caller;
+    let error = |e: ApiError| PageError::new(e, locale);
+    let members = if caller.may(Permission::ManageMembers) {
+        Some(
+            list_members(State(state.clone()), caller.clone())
+                .await
+                .map_err(error)?
+                .0,
+        )
+    } else {
+        None
+    };
+    let configure = caller.may(Permission::ConfigureAlerts);
+    let (policy, webhooks, email) = if configure {
+        (
+            Some(
+                get_policy(State(state.clone()), caller.clone())
+                    .await
+                    .map_err(error)?
+                    .0,
+            ),
+            Some(
+                list_webhooks(State(state.clone()), caller.clone())
+                    .await
+                    .map_err(error)?
+                    .0,
+            ),
+            get_email(State(state.clone()), caller.clone())
+                .await
+                .map_err(error)?
+                .0,
+        )
+    } else {
+        (None, None, None)
+    };
+    let plan = caller.org.membership.as_ref().map(PlanView::of);
+    let body = html! {
+        h1 { (w(Words::Settings)) }
+        @if caller.may(Permission::ReadPlan) {
+            @if let Some(plan) = &plan { (plan_section(plan, locale)) }
+        }
+        @if let Some(members) = &members { (members_section(members, viewer.caller.user_id, locale)) }
+        @if let Some(policy) = &policy { (policy_section(policy, locale)) }
+        @if let Some(webhooks) = &webhooks { (webhooks_section(webhooks, locale)) }
+        @if configure { (email_section(email.as_ref(), locale)) }
+    };
+    Ok(ok(layout_page(
+        &viewer,
+        w(Words::Settings),
+        Section::Settings,
+        body,
+    )))
+}
+
+fn plan_section(plan: &PlanView, locale: Locale) -> Markup {
+    let w = |words: Words| words.in_(locale);
+    let expires = chrono::NaiveDate::parse_from_str(&plan.expires_on, "%Y-%m-%d")
+        .map(|d| locale.date(d))
+        .unwrap_or_else(|_| plan.expires_on.clone());
+    html! {
+        section.card #plan {
+            h2 { (w(Words::Plan)) }
+            dl.pairs {
+                dt { (w(Words::Plan)) } dd { (plan.plan) }
+                dt { (w(Words::Expires)) } dd { (expires) @if !plan.active { " — " strong.flagged { (w(Words::Expired)) } } }
+            }
+        }
+    }
+}
+
+fn members_section(members: &[MemberView], me: i64, locale: Locale) -> Markup {
+    let w = |words: Words| words.in_(locale);
+    html! {
+        section #members {
+            h2 { (w(Words::Members)) }
+            table {
+                thead { tr {
+                    th scope="col" { (w(Words::YourName)) }
+                    th scope="col" { (w(Words::Email)) }
+                    th scope="col" { (w(Words::Role)) }
+                    th scope="col" { span.visually-hidden { (w(Words::Remove)) } }
+                } }
+                tbody {
+                    @for m in members {
+                        tr {
+                            th scope="row" { (m.display_name) }
+                            td { (m.email) }
+                            td {
+                                form.inline data-api={"/api/v1/members/" (m.user_id)} data-method="PATCH" {
+                                    label.visually-hidden for={"role-" (m.user_id)} { (w(Words::Role)) }
+                                    select id={"role-" (m.user_id)} name="role" data-submit-on-change disabled[m.user_id == me] {
+                                        @for role in ROLES {
+                                            option value=(role.key()) selected[role == m.role] { (role_word(role, locale)) }
+                                        }
+                                    }
+                                    span.status role="status" {}
+                                }
+                            }
+                            td {
+                                @if m.user_id != me {
+                                    form.inline data-api={"/api/v1/members/" (m.user_id)} data-method="DELETE" {
+                                        button type="submit" { (w(Words::Remove)) }
+                                        span.status role="status" {}
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            form.card #invite data-api="/api/v1/invitations" data-show="token" data-show-prefix="/invitation?token=" {
+                p.help { (w(Words::InvitationLink)) }
+                h3 { (w(Words::Invite)) }
+                label for="invite-email" { (w(Words::Email)) }
+                input #invite-email type="email" name="email" required;
+                label for="invite-role" { (w(Words::Role)) }
+                select #invite-role name="role" {
+                    @for role in ROLES { option value=(role.key()) selected[role == Role::Hr] { (role_word(role, locale)) } }
+                }
+                label for="invite-manager" { (w(Words::ManagerKey)) }
+                input #invite-manager type="text" name="manager_key";
+                p.status role="status" aria-live="polite" {}
+                output.shown {}
+                button.primary type="submit" { (w(Words::Invite)) }
+            }
+        }
+    }
+}
+
+fn policy_section(policy: &WarningPolicy, locale: Locale) -> Markup {
+    let w = |words: Words| words.in_(locale);
+    let enters_high = policy
+        .rules
+        .iter()
+        .any(|r| matches!(r, WarningRule::EntersHigh));
+    let rises = policy.rules.iter().find_map(|r| match r {
+        WarningRule::RisesBy { points, days } => Some((*points, *days)),
+        _ => None,
+    });
+    let team = policy.rules.iter().find_map(|r| match r {
+        WarningRule::TeamExpectedLeavers { leavers } => Some(*leavers),
+        _ => None,
+    });
+    html! {
+        section.card #policy {
+            h2 { (w(Words::WarningRules)) }
+            form data-policy="/api/v1/warning-policy" {
+                label.check { input #rule-high type="checkbox" name="enters_high" checked[enters_high]; " " (w(Words::RuleEntersHigh)) }
+                label for="rule-points" { (w(Words::RuleRisesPoints)) }
+                input #rule-points type="number" name="points" min="1" max="100" step="1" value=[rises.map(|(p, _)| (p * 100.0).round())];
+                label for="rule-days" { (w(Words::RuleRisesDays)) }
+                input #rule-days type="number" name="days" min="1" max="365" step="1" value=[rises.map(|(_, d)| d)];
+                label for="rule-team" { (w(Words::RuleTeamLeavers)) }
+                input #rule-team type="number" name="leavers" min="0.5" step="0.5" value=[team];
+                label for="rule-cooldown" { (w(Words::Cooldown)) }
+                input #rule-cooldown type="number" name="cooldown_days" min="0" max="365" step="1" value=(policy.cooldown_days) required;
+                p.status role="status" aria-live="polite" {}
+                button.primary type="submit" { (w(Words::Save)) }
+            }
+        }
+    }
+}
+
+fn webhooks_section(webhooks: &[WebhookView], locale: Locale) -> Markup {
+    let w = |words: Words| words.in_(locale);
+    html! {
+        section #webhooks {
+            h2 { (w(Words::Webhooks)) }
+            p.help { (w(Words::WebhooksHelp)) }
+            @if !webhooks.is_empty() {
+                table {
+                    thead { tr { th scope="col" { "URL" } th scope="col" { (w(Words::TestDelivery)) } th scope="col" { (w(Words::Remove)) } } }
+                    tbody {
+                        @for hook in webhooks {
+                            tr {
+                                th scope="row" { code { (hook.url) } }
+                                td {
+                                    form.inline data-api={"/api/v1/webhooks/" (hook.id) "/test"} data-show="delivery_id" data-show-label=(w(Words::TestSent)) {
+                                        button type="submit" { (w(Words::TestDelivery)) }
+                                        span.status role="status" {}
+                                        output.shown {}
+                                    }
+                                }
+                                td {
+                                    form.inline data-api={"/api/v1/webhooks/" (hook.id)} data-method="DELETE" {
+                                        button type="submit" { (w(Words::Remove)) }
+                                        span.status role="status" {}
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            form.card #add-webhook data-api="/api/v1/webhooks" data-show="secret" data-show-label=(w(Words::WebhookSecret)) {
+                label for="webhook-url" { (w(Words::WebhookUrl)) }
+                input #webhook-url type="url" name="url" required placeholder="https://";
+                p.status role="status" aria-live="polite" {}
+                output.shown {}
+                button.primary type="submit" { (w(Words::AddWebhook)) }
+            }
+        }
+    }
+}
+
+fn email_section(email: Option<&serde_json::Value>, locale: Locale) -> Markup {
+    let w = |words: Words| words.in_(locale);
+    let text = |key: &str| email.and_then(|e| e[key].as_str()).map(str::to_owned);
+    let to = email.and_then(|e| e["to"].as_array()).map(|a| {
+        a.iter()
+            .filter_map(|v| v.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    let security = text("security").unwrap_or_else(|| "starttls".into());
+    let mode = text("mode").unwrap_or_else(|| "immediate".into());
+    html! {
+        section.card #email {
+            h2 { (w(Words::EmailDelivery)) }
+            p.help { (w(Words::EmailHelp)) }
+            form data-api="/api/v1/email-settings" data-method="PUT" {
+                label for="smtp-host" { (w(Words::SmtpHost)) }
+                input #smtp-host type="text" name="smtp_host" required value=[text("smtp_host")];
+                label for="smtp-port" { (w(Words::SmtpPort)) }
+                input #smtp-port type="number" name="smtp_port" data-type="number" min="1" max="65535" required value=(email.and_then(|e| e["smtp_port"].as_u64()).unwrap_or(587));
+                label for="smtp-security" { (w(Words::SmtpSecurity)) }
+                select #smtp-security name="security" {
+                    @for option in ["starttls", "tls", "none"] { option value=(option) selected[security == option] { (option) } }
+                }
+                label for="smtp-username" { (w(Words::SmtpUsername)) }
+                input #smtp-username type="text" name="username" autocomplete="off" value=[text("username")];
+                label for="smtp-password" { (w(Words::Password)) }
+                input #smtp-password type="password" name="password" autocomplete="new-password";
+                label for="smtp-from" { (w(Words::EmailFrom)) }
+                input #smtp-from type="email" name="from" required value=[text("from")];
+                label for="smtp-to" { (w(Words::EmailTo)) }
+                input #smtp-to type="text" name="to" data-type="list" required value=[to];
+                label for="smtp-mode" { (w(Words::EmailMode)) }
+                select #smtp-mode name="mode" {
+                    option value="immediate" selected[mode == "immediate"] { (w(Words::EmailImmediate)) }
+                    option value="daily_digest" selected[mode == "daily_digest"] { (w(Words::EmailDigest)) }
+                }
+                p.status role="status" aria-live="polite" {}
+                button.primary type="submit" { (w(Words::Save)) }
+            }
+        }
+    }
+}
+
+fn role_word(role: Role, locale: Locale) -> &'static str {
+    match role {
+        Role::Owner => Words::RoleOwner,
+        Role::Hr => Words::RoleHr,
+        Role::Manager => Words::RoleManager,
+        Role::Auditor => Words::RoleAuditor,
+    }
+    .in_(locale)
+}

@@ -1,0 +1,178 @@
+//! Teams: a heatmap of department × level — people, expected leavers and the share at high
+//! risk in each cell — over the people in the viewer's reach (a manager's own reporting line,
+//! unit-bound HR's units). Cells under the organization's smallest group are hidden, and so is
+//! any cell that would let a hidden one be worked out from the totals. HR roles drill down to
+//! a department's people.
+
+use super::layout::{page as layout_page, Section};
+use super::{ok, percent_encode, PageError, Viewer};
+use crate::error::ApiError;
+use crate::routes::scores::reach_scores;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::response::Response;
+use maud::{html, Markup};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use tenure_domain::{Entitlement, Permission, RiskBand, Value};
+use tenure_report::{Locale, Words};
+
+/// One cell's people: their probabilities and how many are at high risk.
+#[derive(Default)]
+struct Cell {
+    probabilities: Vec<f64>,
+    people: usize,
+    high: usize,
+}
+
+pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+    let locale = viewer.locale;
+    let w = |words: Words| words.in_(locale);
+    let caller = &viewer.caller;
+    let error = |e: ApiError| PageError::new(e, locale);
+    caller
+        .require_entitlement(Entitlement::Reports)
+        .map_err(error)?;
+    let (_, scores) = reach_scores(&state, caller).await.map_err(error)?;
+    let org = caller.org.id;
+    let level_column = state
+        .store
+        .latest_mapping(org)
+        .await
+        .map_err(|e| error(e.into()))?
+        .and_then(|toml| {
+            tenure_data::Mapping::from_toml_str(&toml, std::path::Path::new("stored mapping")).ok()
+        })
+        .and_then(|m| m.roles.level);
+    let keys: Vec<String> = scores.iter().map(|s| s.score.person.clone()).collect();
+    let levels: HashMap<String, String> = match &level_column {
+        Some(column) => state
+            .store
+            .latest_snapshots_of(org, &keys)
+            .await
+            .map_err(|e| error(e.into()))?
+            .into_iter()
+            .filter_map(|s| {
+                let level = s
+                    .snapshot
+                    .values
+                    .get(column)
+                    .filter(|v| !matches!(v, Value::Missing))?
+                    .to_string();
+                Some((s.snapshot.person.to_string(), level))
+            })
+            .collect(),
+        None => HashMap::new(),
+    };
+    let unknown = "—".to_owned();
+    let mut cells: BTreeMap<(String, String), Cell> = BTreeMap::new();
+    for s in &scores {
+        let department = s
+            .score
+            .groups
+            .department
+            .clone()
+            .unwrap_or_else(|| unknown.clone());
+        let level = levels
+            .get(&s.score.person)
+            .cloned()
+            .unwrap_or_else(|| unknown.clone());
+        let cell = cells.entry((department, level)).or_default();
+        cell.people += 1;
+        cell.high += usize::from(s.score.band == RiskBand::High);
+        cell.probabilities.extend(s.score.probability);
+    }
+    let sizes: Vec<usize> = cells.values().map(|c| c.people).collect();
+    let hidden: Vec<bool> = tenure_domain::hidden_groups(&sizes, caller.org.min_group_size);
+    let shown: HashMap<(String, String), bool> = cells
+        .keys()
+        .cloned()
+        .zip(hidden.iter().map(|h| !h))
+        .collect();
+    let departments: BTreeSet<&String> = cells.keys().map(|(d, _)| d).collect();
+    let mut level_list: Vec<&String> = cells
+        .keys()
+        .map(|(_, l)| l)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    level_list.sort_by(|a, b| match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => x.total_cmp(&y),
+        _ => a.cmp(b),
+    });
+    let drill = caller.may(Permission::ReadIndividualScores);
+    let body = html! {
+        h1 { (w(Words::Teams)) }
+        p.help { (w(Words::HeatmapHelp)) " " (w(Words::HiddenHelp)) }
+        @if scores.len() < caller.org.min_group_size {
+            p { (w(Words::HiddenHelp)) }
+        } @else {
+            div.scroll {
+                table.heatmap #heatmap {
+                    caption { (w(Words::HeatmapCaption)) }
+                    thead { tr {
+                        th scope="col" { (w(Words::Departments)) " \\ " (level_column.clone().unwrap_or_default()) }
+                        @for level in &level_list { th scope="col" { (level) } }
+                    } }
+                    tbody {
+                        @for department in &departments {
+                            tr {
+                                th scope="row" {
+                                    @if drill && department.as_str() != unknown {
+                                        a href={"/people?department=" (percent_encode(department))} { (department) }
+                                    } @else { (department) }
+                                }
+                                @for level in &level_list {
+                                    @let key = ((*department).clone(), (*level).clone());
+                                    (cell(cells.get(&key), shown.get(&key).copied().unwrap_or(false), locale))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            p.legend {
+                @for (tone, words) in [("t0", Words::HeatLow), ("t1", Words::HeatSome), ("t2", Words::HeatMore), ("t3", Words::HeatMost)] {
+                    span.{"swatch " (tone)} { (w(words)) }
+                }
+            }
+        }
+    };
+    Ok(ok(layout_page(
+        &viewer,
+        w(Words::Teams),
+        Section::Teams,
+        body,
+    )))
+}
+
+fn cell(cell: Option<&Cell>, shown: bool, locale: Locale) -> Markup {
+    let w = |words: Words| words.in_(locale);
+    match cell {
+        None => html! { td.empty {} },
+        Some(_) if !shown => {
+            html! { td.hidden title=(w(Words::HiddenHelp)) { (w(Words::Hidden)) } }
+        }
+        Some(c) => {
+            let expected: f64 = c.probabilities.iter().sum();
+            let mean = if c.probabilities.is_empty() {
+                0.0
+            } else {
+                expected / c.probabilities.len() as f64
+            };
+            // Four tones by the cell's mean risk; the figures are always written out too.
+            let tone = match mean {
+                m if m >= 0.30 => "t3",
+                m if m >= 0.20 => "t2",
+                m if m >= 0.10 => "t1",
+                _ => "t0",
+            };
+            html! {
+                td.{(tone)} {
+                    strong { (locale.percent(mean, 0)) }
+                    br;
+                    span { (locale.count(c.people)) " · " (w(Words::High)) " " (c.high) " · ≈" (locale.number(expected, 1)) }
+                }
+            }
+        }
+    }
+}
