@@ -141,10 +141,41 @@ pub fn forecast_snapshots(
     request: &ForecastRequest,
     progress: &dyn Progress,
 ) -> Result<ForecastReport, MonitorError> {
+    let outlooks = fit_outlooks(snapshots, shape, roles, &request.training, progress)?;
+    Ok(forecast_from(&outlooks, roles, request))
+}
+
+/// Everyone employed now with their survival curve, from one fitted hazard model: grouped
+/// as many ways as wanted without fitting again.
+pub struct Outlooks<'s> {
+    fitted: Fitted<'s>,
+    curves: Vec<Outlook>,
+    training_seconds: f64,
+    forecast_seconds: f64,
+}
+
+impl Outlooks<'_> {
+    /// Each person's chance of still being here after 1, 2, … months.
+    pub fn survival_by_person(&self) -> impl Iterator<Item = (&str, &[f64])> {
+        self.fitted
+            .current
+            .iter()
+            .zip(&self.curves)
+            .map(|((snapshot, _), outlook)| (snapshot.person.as_str(), outlook.survival.as_slice()))
+    }
+}
+
+pub fn fit_outlooks<'s>(
+    snapshots: &'s [Snapshot],
+    shape: Shape,
+    roles: &RoleColumns,
+    training: &TrainingSettings,
+    progress: &dyn Progress,
+) -> Result<Outlooks<'s>, MonitorError> {
     let started = Instant::now();
     let fitted = match shape {
-        Shape::Panel => fit_panel(snapshots, roles, &request.training, progress)?,
-        Shape::TimeToEvent => fit_time_to_event(snapshots, &request.training, progress)?,
+        Shape::Panel => fit_panel(snapshots, roles, training, progress)?,
+        Shape::TimeToEvent => fit_time_to_event(snapshots, training, progress)?,
         Shape::CrossSection => return Err(MonitorError::NothingToForecastOver),
     };
     let training_seconds = started.elapsed().as_secs_f64();
@@ -156,16 +187,32 @@ pub fn forecast_snapshots(
         Some(as_of) => landmark_outlooks(&fitted.model, &rows, as_of, OUTLOOK_MONTHS)?,
         None => outlooks(&fitted.model, &rows, OUTLOOK_MONTHS)?,
     };
+    Ok(Outlooks {
+        fitted,
+        curves,
+        training_seconds,
+        forecast_seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// The forecast for the organization and each group of `request.grouping`.
+pub fn forecast_from(
+    outlooks: &Outlooks,
+    roles: &RoleColumns,
+    request: &ForecastRequest,
+) -> ForecastReport {
+    let started = Instant::now();
+    let fitted = &outlooks.fitted;
     let column = request.grouping.column(roles);
     let people: Vec<ForecastPerson> = fitted
         .current
         .iter()
-        .zip(curves)
-        .map(|((snapshot, _), outlook)| person(snapshot, outlook, column, roles, request))
+        .zip(&outlooks.curves)
+        .map(|((snapshot, _), outlook)| person(snapshot, outlook.clone(), column, roles, request))
         .collect();
     let level_sd = fitted.level_sd;
     let (organization, groups) = forecast(&people, level_sd);
-    Ok(ForecastReport {
+    ForecastReport {
         as_of: fitted.as_of,
         grouping: request.grouping,
         grouping_column: column.cloned(),
@@ -174,11 +221,11 @@ pub fn forecast_snapshots(
         model: fitted.model.describe(),
         trained_on: fitted.trained_on,
         recent_leavers: fitted.recent_leavers,
-        out_of_time: fitted.out_of_time,
+        out_of_time: fitted.out_of_time.clone(),
         level_sd,
-        training_seconds,
-        forecast_seconds: started.elapsed().as_secs_f64(),
-    })
+        training_seconds: outlooks.training_seconds,
+        forecast_seconds: outlooks.forecast_seconds + started.elapsed().as_secs_f64(),
+    }
 }
 
 /// A trained hazard model and the people it forecasts, each with their inputs now.

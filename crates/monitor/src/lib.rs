@@ -31,10 +31,11 @@ pub use delivery::{
 };
 pub use events::{apply_events, rescore_people, EventRefused, EventsApplied, RescoreReport};
 pub use forecast::{
-    cut_at, forecast_organization, forecast_snapshots, ForecastReport, ForecastRequest, Grouping,
+    cut_at, fit_outlooks, forecast_from, forecast_organization, forecast_snapshots, ForecastReport,
+    ForecastRequest, Grouping, Outlooks,
 };
 pub use oversight::{delete_departed_organizations, recheck_accuracy, upkeep, UpkeepReport};
-pub use report::{attrition_report, ReportRequest};
+pub use report::{attrition_report, ReportFigures, ReportRequest};
 pub use score::{score_organization, ScoreReport, ScoreRequest, ScoredPerson};
 pub use survival::{
     survival_by_group, survival_of_snapshots, GroupCurve, SurvivalReport, CURVE_CONFIDENCE,

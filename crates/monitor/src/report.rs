@@ -3,11 +3,11 @@
 //! forecast by department and by manager (expected leavers, intervals, cost) and the monthly
 //! trend of voluntary exits. The `report` crate writes them out; this module only gathers.
 
-use crate::forecast::{forecast_snapshots, ForecastRequest, Grouping};
+use crate::forecast::{fit_outlooks, forecast_from, ForecastRequest, Grouping};
 use crate::train::load;
 use crate::{MonitorError, Progress};
 use chrono::{Datelike, NaiveDate};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use tenure_domain::{OrgId, RiskBand, Shape, Snapshot};
 use tenure_model::evaluate::TrainingSettings;
 use tenure_model::explain::{Explanation, Factor};
@@ -43,13 +43,21 @@ impl ReportRequest {
     }
 }
 
+/// The report, and what the same forecast says of each person: their chance of still being
+/// here after 1, 2, … months (for the person's page, never for the report itself).
+#[derive(Debug, Clone, Default)]
+pub struct ReportFigures {
+    pub report: AttritionReport,
+    pub survival: HashMap<String, Vec<f64>>,
+}
+
 /// The organization-wide attrition report.
 pub async fn attrition_report(
     store: &Store,
     slug: &str,
     request: &ReportRequest,
     progress: &dyn Progress,
-) -> Result<AttritionReport, MonitorError> {
+) -> Result<ReportFigures, MonitorError> {
     let org = request.org;
     let organization = store
         .organization(slug)
@@ -88,15 +96,23 @@ pub async fn attrition_report(
     let data = load(store, org, slug).await?;
     report.as_of = data.snapshots.iter().filter_map(|s| s.as_of).max();
     report.trend = monthly_trend(&data.snapshots, request.trend_months);
+    let mut survival = HashMap::new();
     if data.shape == Shape::Panel {
+        progress.step("fitting the forecast");
+        let outlooks = fit_outlooks(
+            &data.snapshots,
+            data.shape,
+            &data.roles,
+            &request.training,
+            progress,
+        )?;
+        survival = outlooks
+            .survival_by_person()
+            .map(|(person, curve)| (person.to_owned(), curve.to_vec()))
+            .collect();
         for grouping in [Grouping::Department, Grouping::Manager] {
-            progress.step(match grouping {
-                Grouping::Department => "forecasting by department",
-                _ => "forecasting by manager",
-            });
-            let forecast = forecast_snapshots(
-                &data.snapshots,
-                data.shape,
+            let forecast = forecast_from(
+                &outlooks,
                 &data.roles,
                 &ForecastRequest {
                     org,
@@ -106,15 +122,14 @@ pub async fn attrition_report(
                     pay_periods_per_year: request.pay_periods_per_year,
                     training: request.training,
                 },
-                progress,
-            )?;
+            );
             if report.forecast.is_empty() {
                 report.forecast = horizons(&forecast.organization);
             }
-            let rows = forecast.groups.iter().map(group_row).collect();
             if forecast.grouping_column.is_none() {
                 continue;
             }
+            let rows = forecast.groups.iter().map(group_row).collect();
             match grouping {
                 Grouping::Department => report.departments = rows,
                 _ => report.managers = rows,
@@ -125,7 +140,7 @@ pub async fn attrition_report(
             "Forecasts over time need monthly snapshots; this data has one row per person.".into(),
         );
     }
-    Ok(report)
+    Ok(ReportFigures { report, survival })
 }
 
 /// A stored score's factors (raising and holding down) back as an explanation.

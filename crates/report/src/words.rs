@@ -206,6 +206,10 @@ pub enum Words {
     RoleAuditor,
     TestSent,
     WebhookSecret,
+    SurvivalCurve,
+    SurvivalHelp,
+    LeaveWithin,
+    StillHere,
 }
 
 impl Words {
@@ -448,6 +452,10 @@ impl Words {
             RoleAuditor => ("auditor", "审计人员"),
             TestSent => ("Test message queued, delivery #", "测试消息已排队，投递编号 #"),
             WebhookSecret => ("Signing secret (shown once; keep it with the receiver): ", "签名密钥（仅显示一次，请保存在接收端）："),
+            SurvivalCurve => ("Chance of still being here", "留任概率"),
+            SurvivalHelp => ("From the organization's monthly hazard model: the chance this person is still here after each month from now (voluntary exits only).", "基于组织的月度风险模型：从现在起每个月后该员工仍在职的概率（仅计主动离职）。"),
+            LeaveWithin => ("Leaves within", "离职概率："),
+            StillHere => ("still here", "仍在职"),
         }
     }
 }

@@ -71,7 +71,7 @@ pub async fn run(args: ReportArgs) -> anyhow::Result<()> {
     let report = attrition_report(&store, &org.slug, &request, &bars).await;
     bars.finish();
     store.close().await;
-    let report = report?;
+    let report = report?.report;
     let bytes = match format {
         Format::Html => report.to_html(locale).into_bytes(),
         Format::Pdf => report.to_pdf(),

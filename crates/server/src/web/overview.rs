@@ -3,7 +3,7 @@
 //! the model is doing. Managers and unit-bound HR see their own reach's figures only.
 
 use super::layout::{page as layout_page, svg, Section};
-use super::reports::{organization_report, sees_organization};
+use super::reports::{organization_figures, sees_organization};
 use super::{ok, PageError, Viewer};
 use crate::routes::scores::{summary, Summary};
 use crate::state::AppState;
@@ -19,10 +19,10 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     let w = |words: Words| words.in_(locale);
     let page_error = |e| PageError::new(e, locale);
     let body = if sees_organization(&viewer.caller) {
-        match organization_report(&state, &viewer.caller).await {
-            Ok(report) => {
+        match organization_figures(&state, &viewer.caller).await {
+            Ok(figures) => {
                 let freshness = freshness(&state, &viewer).await.map_err(page_error)?;
-                organization(&report, locale, freshness)
+                organization(&figures.report, locale, freshness)
             }
             Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => html! {
                 h1 { (w(Words::Overview)) }

@@ -139,6 +139,16 @@ pub async fn person(
         })
         .map(|m| m.roles)
         .unwrap_or_default();
+    // The hazard forecast's curve for the person, where the viewer may see the organization's
+    // forecast it comes from (fitted once for the report, kept with it).
+    let survival = if super::reports::sees_organization(&viewer.caller) {
+        super::reports::organization_figures(&state, &viewer.caller)
+            .await
+            .ok()
+            .and_then(|f| f.survival.get(&key).cloned())
+    } else {
+        None
+    };
     let points: Vec<Point> = history
         .iter()
         .map(|p| Point {
@@ -165,6 +175,7 @@ pub async fn person(
                 (svg(chart::lines(w(Words::RiskHistory), w(Words::RiskHistoryHelp), &[(w(Words::Risk), Tone::High, &points)], Scale::Share, false)))
             }
         }
+        @if let Some(curve) = &survival { (survival_section(curve, locale)) }
         div.grid {
             section.card {
                 h2 { (w(Words::RaisingRisk)) }
@@ -212,6 +223,35 @@ fn factor_list(
                     }
                 }
             }
+        }
+    }
+}
+
+fn survival_section(curve: &[f64], locale: Locale) -> Markup {
+    let w = |words: Words| words.in_(locale);
+    let months = curve.len().min(24);
+    let points: Vec<Point> = std::iter::once(Point {
+        label: "0".into(),
+        value: Some(1.0),
+    })
+    .chain(curve.iter().take(months).enumerate().map(|(i, s)| Point {
+        label: (i + 1).to_string(),
+        value: Some(*s),
+    }))
+    .collect();
+    let leave_within = |m: usize| curve.get(m - 1).map(|s| 1.0 - s);
+    html! {
+        section #survival {
+            h2 { (w(Words::SurvivalCurve)) }
+            p.help { (w(Words::SurvivalHelp)) }
+            dl.figures {
+                @for m in [3, 6, 12] {
+                    @if let Some(p) = leave_within(m) {
+                        div { dt { (w(Words::LeaveWithin)) " " (m) " " (w(Words::Months)) } dd { (locale.percent(p, 0)) } }
+                    }
+                }
+            }
+            (svg(chart::lines(w(Words::SurvivalCurve), w(Words::SurvivalHelp), &[(w(Words::StillHere), Tone::Low, &points)], Scale::Share, true)))
         }
     }
 }

@@ -14,12 +14,13 @@ use maud::html;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tenure_domain::{Entitlement, OrgId, Permission, Role};
-use tenure_report::{AttritionReport, Words};
+use tenure_monitor::ReportFigures;
+use tenure_report::Words;
 
 /// Reports by organization, each with the (import, model) it was computed from.
 #[derive(Default)]
 pub struct ReportCache {
-    reports: Mutex<HashMap<OrgId, ((i64, Option<i64>), Arc<AttritionReport>)>>,
+    reports: Mutex<HashMap<OrgId, ((i64, Option<i64>), Arc<ReportFigures>)>>,
     /// One report computed at a time: it fits models, and the machine's cores are few.
     computing: tokio::sync::Mutex<()>,
 }
@@ -34,11 +35,12 @@ pub fn sees_organization(caller: &Caller) -> bool {
         }
 }
 
-/// The organization's report, computed now or taken from the cache.
-pub async fn organization_report(
+/// The organization's report and each person's survival curve from the same forecast,
+/// computed now or taken from the cache.
+pub async fn organization_figures(
     state: &AppState,
     caller: &Caller,
-) -> Result<Arc<AttritionReport>, ApiError> {
+) -> Result<Arc<ReportFigures>, ApiError> {
     caller.require_entitlement(Entitlement::Reports)?;
     if !sees_organization(caller) {
         return Err(ApiError::forbidden(
@@ -102,7 +104,7 @@ pub async fn organization_report(
 pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     let locale = viewer.locale;
     let w = |words: Words| words.in_(locale);
-    let report = organization_report(&state, &viewer.caller)
+    let figures = organization_figures(&state, &viewer.caller)
         .await
         .map_err(|e| PageError::new(e, locale))?;
     Ok(ok(layout_page(
@@ -117,13 +119,13 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
                 " "
                 a.button #export-pdf href="/reports/attrition.pdf" download { (w(Words::ExportPdf)) }
             }
-            div.report { (maud::PreEscaped(report.body(locale))) }
+            div.report { (maud::PreEscaped(figures.report.body(locale))) }
         },
     )))
 }
 
 pub async fn html(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
-    let report = organization_report(&state, &viewer.caller)
+    let figures = organization_figures(&state, &viewer.caller)
         .await
         .map_err(|e| PageError::new(e, viewer.locale))?;
     Ok((
@@ -131,13 +133,13 @@ pub async fn html(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
             (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
             (header::CONTENT_DISPOSITION, disposition(&viewer, "html")),
         ],
-        report.to_html(viewer.locale),
+        figures.report.to_html(viewer.locale),
     )
         .into_response())
 }
 
 pub async fn pdf(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
-    let report = organization_report(&state, &viewer.caller)
+    let figures = organization_figures(&state, &viewer.caller)
         .await
         .map_err(|e| PageError::new(e, viewer.locale))?;
     Ok((
@@ -145,7 +147,7 @@ pub async fn pdf(State(state): State<AppState>, viewer: Viewer) -> Result<Respon
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
             (header::CONTENT_DISPOSITION, disposition(&viewer, "pdf")),
         ],
-        report.to_pdf(),
+        figures.report.to_pdf(),
     )
         .into_response())
 }

@@ -512,6 +512,8 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
         .for_element(Locator::Id("what-if"))
         .await
         .unwrap();
+    let survival = text_of(&browser, "#survival").await;
+    assert!(survival.contains("Leaves within 12 months"), "{survival}");
     let person = browser
         .current_url()
         .await
