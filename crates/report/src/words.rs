@@ -210,6 +210,15 @@ pub enum Words {
     SurvivalHelp,
     LeaveWithin,
     StillHere,
+    Precision,
+    Recall,
+    Lift,
+    WarnedPeopleSince,
+    OutcomeLeft,
+    OutcomeStayed,
+    OutcomeUnknown,
+    AccuracyChecks,
+    NoAccuracyChecks,
 }
 
 impl Words {
@@ -456,6 +465,15 @@ impl Words {
             SurvivalHelp => ("From the organization's monthly hazard model: the chance this person is still here after each month from now (voluntary exits only).", "基于组织的月度风险模型：从现在起每个月后该员工仍在职的概率（仅计主动离职）。"),
             LeaveWithin => ("Leaves within", "离职概率："),
             StillHere => ("still here", "仍在职"),
+            Precision => ("Warnings that were right (precision)", "预警准确率（精确率）"),
+            Recall => ("Leavers warned about (recall)", "被预警的离职者占比（召回率）"),
+            Lift => ("Better than chance", "优于随机"),
+            WarnedPeopleSince => ("What became of the people warned about", "被预警员工的后续情况"),
+            OutcomeLeft => ("Left", "已离职"),
+            OutcomeStayed => ("Stayed", "留任"),
+            OutcomeUnknown => ("Not yet known", "尚未可知"),
+            AccuracyChecks => ("Monthly re-checks against what happened", "每月与实际结果的复核"),
+            NoAccuracyChecks => ("No re-check yet: the first comes once stored scores' horizons have passed.", "尚无复核：已存评分的预测期结束后将进行首次复核。"),
         }
     }
 }

@@ -7,6 +7,7 @@ use super::layout::{page as layout_page, Section};
 use super::{ok, PageError, Viewer};
 use crate::routes::data::{list_imports, list_jobs, ImportView, JobView};
 use crate::routes::models::{list_models, ModelView};
+use crate::routes::trust::{accuracy_checks, AccuracyCheckView};
 use crate::routes::{PageQuery, Query};
 use crate::state::AppState;
 use axum::extract::State;
@@ -58,12 +59,27 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     } else {
         None
     };
+    let accuracy = if caller.may(Permission::ReadModels) {
+        let checks = accuracy_checks(State(state.clone()), caller.clone())
+            .await
+            .map_err(error)?
+            .0;
+        let outcomes = warning_outcomes(&state, caller.org.id)
+            .await
+            .map_err(|e| error(e.into()))?;
+        Some((checks, outcomes))
+    } else {
+        None
+    };
     let body = html! {
         h1 { (w(Words::DataAndModels)) }
         @if caller.may(Permission::UploadData) { (upload_form(locale)) }
         @if let Some(imports) = imports { (imports_table(&imports, locale)) }
         @if caller.may(Permission::TrainModels) { (train_form(locale)) }
         @if let Some(jobs) = jobs { (jobs_table(&jobs, locale)) }
+        @if let (Some(models), Some((checks, outcomes))) = (&models, &accuracy) {
+            (past_warnings(models.first(), checks, *outcomes, locale))
+        }
         @if let Some(models) = models { (models_list(&models, locale)) }
     };
     Ok(ok(layout_page(
@@ -170,7 +186,7 @@ fn jobs_table(jobs: &[JobView], locale: Locale) -> Markup {
                     } }
                     tbody {
                         @for job in jobs {
-                            tr data-job=(job.id) data-status=(job.status) {
+                            tr data-job=(job.id) data-kind=(job.kind) data-status=(job.status) {
                                 td.num { (job.id) }
                                 td { (job.kind) }
                                 td {
@@ -238,6 +254,83 @@ fn models_list(models: &[ModelView], locale: Locale) -> Markup {
                         ul { @for u in texts(card, "out_of_scope_uses") { li { (u) } } }
                         h4 { (w(Words::KnownLimits)) }
                         ul { @for u in texts(card, "known_limits") { li { (u) } } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Closed and open warnings by what became of the person: (left, stayed, not yet known).
+async fn warning_outcomes(
+    state: &AppState,
+    org: tenure_domain::OrgId,
+) -> Result<(usize, usize, usize), tenure_store::StoreError> {
+    let warnings = state.store.warnings(org, 100_000).await?;
+    let person = warnings.iter().filter(|w| w.warning.person.is_some());
+    let (mut left, mut stayed, mut unknown) = (0, 0, 0);
+    for w in person {
+        match w.outcome.as_deref() {
+            Some("left") => left += 1,
+            Some("stayed") => stayed += 1,
+            _ => unknown += 1,
+        }
+    }
+    Ok((left, stayed, unknown))
+}
+
+/// Backtest figures of the newest model at its warning threshold, the monthly re-checks of
+/// stored scores against what happened, and what became of the people warned about.
+fn past_warnings(
+    latest: Option<&ModelView>,
+    checks: &[AccuracyCheckView],
+    (left, stayed, unknown): (usize, usize, usize),
+    locale: Locale,
+) -> Markup {
+    let w = |words: Words| words.in_(locale);
+    let at = latest.map(|m| &m.card["evaluation"]["at_warning_threshold"]);
+    let share = |v: Option<f64>| v.map_or("—".to_owned(), |v| locale.percent(v, 0));
+    let figure = |v: Option<f64>| v.map_or("—".to_owned(), |v| locale.number(v, 3));
+    html! {
+        section #past-warnings {
+            h2 { (w(Words::PastWarnings)) }
+            p.help { (w(Words::PastWarningsHelp)) }
+            @if let Some(at) = at {
+                dl.figures {
+                    div { dt { (w(Words::Precision)) } dd { (share(at["precision"].as_f64())) } }
+                    div { dt { (w(Words::Recall)) } dd { (share(at["recall"].as_f64())) } }
+                    div { dt { (w(Words::Lift)) } dd { (at["lift"].as_f64().map_or("—".to_owned(), |v| format!("×{}", locale.number(v, 1)))) } }
+                }
+            }
+            h3 { (w(Words::WarnedPeopleSince)) }
+            dl.figures {
+                div { dt { (w(Words::OutcomeLeft)) } dd #warned-left { (locale.count(left)) } }
+                div { dt { (w(Words::OutcomeStayed)) } dd { (locale.count(stayed)) } }
+                div { dt { (w(Words::OutcomeUnknown)) } dd { (locale.count(unknown)) } }
+            }
+            h3 { (w(Words::AccuracyChecks)) }
+            @if checks.is_empty() { p { (w(Words::NoAccuracyChecks)) } }
+            @else {
+                table {
+                    thead { tr {
+                        th scope="col" { (w(Words::When)) }
+                        th scope="col" { (w(Words::ModelVersion)) }
+                        th scope="col" { (w(Words::People)) }
+                        th scope="col" { (w(Words::OutcomeLeft)) }
+                        th scope="col" { (w(Words::RocAuc)) }
+                        th scope="col" { (w(Words::CalibrationError)) }
+                    } }
+                    tbody {
+                        @for c in checks {
+                            tr.flagged[c.below_declared] {
+                                td { (moment(&c.checked_at, locale)) }
+                                td { (c.model_version.map_or("—".to_owned(), |v| v.to_string())) }
+                                td.num { (c.scores) }
+                                td.num { (c.leavers) }
+                                td.num { (figure(c.roc_auc)) }
+                                td.num { (figure(c.calibration_error)) }
+                            }
+                        }
                     }
                 }
             }

@@ -482,7 +482,9 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
         tokio::time::sleep(Duration::from_millis(500)).await;
         browser.refresh().await.unwrap();
         let jobs = browser
-            .find_all(Locator::Css("#jobs tr[data-status='succeeded']"))
+            .find_all(Locator::Css(
+                "#jobs tr[data-kind='train'][data-status='succeeded']",
+            ))
             .await
             .unwrap();
         let models = browser
@@ -668,11 +670,8 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
         .for_element(Locator::Css("#invite output[data-value]"))
         .await
         .unwrap();
-    assert!(link
-        .text()
-        .await
-        .unwrap()
-        .starts_with(&server.url("/invitation?token=")));
+    let invitation = link.text().await.unwrap();
+    assert!(invitation.starts_with(&server.url("/invitation?token=")));
     look_at(&browser, "18-settings-filled").await;
 
     // A pay cut raises a warning, which is worked through its lifecycle in the inbox.
@@ -754,6 +753,71 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
         "{history}"
     );
     look_at(&browser, "16-warning-closed").await;
+
+    // How right past warnings were: the person warned about is still here, so not yet known.
+    browser.goto(&server.url("/data")).await.unwrap();
+    let past = text_of(&browser, "#past-warnings").await;
+    assert!(
+        past.contains("Not yet known") && past.contains("Warnings that were right"),
+        "{past}"
+    );
+    look_at(&browser, "19-data-past-warnings").await;
+
+    // The invitation: signed out, the invitee sets a name and password, then signs in as HR.
+    browser
+        .find(Locator::Css("form[data-api='/api/v1/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(&browser, "/signin").await;
+    browser.goto(&invitation).await.unwrap();
+    look_at(&browser, "20-invitation").await;
+    browser
+        .find(Locator::Id("display_name"))
+        .await
+        .unwrap()
+        .send_keys("HR Partner")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(&browser, "/signin").await;
+    sign_in(&browser, &server, "partner@flows.example").await;
+    let nav = text_of(&browser, "nav").await;
+    assert!(nav.contains("People") && nav.contains("Warnings"), "{nav}");
+
+    // On a tablet the pages fit the screen's width.
+    browser.set_window_size(768, 1024).await.unwrap();
+    for path in ["/", "/teams", "/warnings"] {
+        browser.goto(&server.url(path)).await.unwrap();
+        let overflow = browser
+            .execute(
+                "return document.documentElement.scrollWidth - window.innerWidth;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(
+            overflow.as_i64().unwrap() <= 0,
+            "{path} is wider than a tablet: {overflow}"
+        );
+    }
+    browser.goto(&server.url("/")).await.unwrap();
+    look_at(&browser, "21-overview-tablet").await;
     browser.close().await.unwrap();
     server.stop().await;
 }
