@@ -142,7 +142,21 @@ async fn record_refusal(
     table: &Table,
     errors: &str,
 ) -> Result<(), StoreError> {
-    let errors: Vec<String> = errors.lines().map(str::to_owned).collect();
+    // The record names the file as its import does (by its name): a folder, such as a
+    // worker's temporary copy of an upload, says nothing to the reader.
+    let folder = request
+        .path
+        .parent()
+        .map(|p| p.display().to_string())
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("{p}{}", std::path::MAIN_SEPARATOR));
+    let errors: Vec<String> = errors
+        .lines()
+        .map(|line| match &folder {
+            Some(folder) => line.replace(folder.as_str(), ""),
+            None => line.to_owned(),
+        })
+        .collect();
     store
         .record_failed_import(
             request.org,

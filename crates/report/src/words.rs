@@ -157,7 +157,6 @@ pub enum Words {
     PayChangePercent,
     Promotion,
     NewManager,
-    OvertimeHours,
     TryIt,
     RiskNow,
     RiskWithChanges,
@@ -219,6 +218,8 @@ pub enum Words {
     OutcomeUnknown,
     AccuracyChecks,
     NoAccuracyChecks,
+    SetFigure,
+    NewFigure,
 }
 
 impl Words {
@@ -412,7 +413,6 @@ impl Words {
             PayChangePercent => ("Pay change (%)", "薪酬调整（%）"),
             Promotion => ("Promotion (one level up)", "晋升（上调一级）"),
             NewManager => ("A new manager", "更换经理"),
-            OvertimeHours => ("Overtime hours per month", "每月加班小时数"),
             TryIt => ("Show the risk", "查看风险"),
             RiskNow => ("Risk now", "当前风险"),
             RiskWithChanges => ("With the changes", "调整后"),
@@ -474,6 +474,8 @@ impl Words {
             OutcomeUnknown => ("Not yet known", "尚未可知"),
             AccuracyChecks => ("Monthly re-checks against what happened", "每月与实际结果的复核"),
             NoAccuracyChecks => ("No re-check yet: the first comes once stored scores' horizons have passed.", "尚无复核：已存评分的预测期结束后将进行首次复核。"),
+            SetFigure => ("Set a figure (overtime, absence…)", "设定数值（加班、缺勤等）"),
+            NewFigure => ("New figure", "新数值"),
         }
     }
 }

@@ -149,6 +149,17 @@ pub async fn person(
     } else {
         None
     };
+    let figures: Vec<String> = state
+        .store
+        .column_kinds(viewer.caller.org.id)
+        .await
+        .map_err(|e| PageError::new(e.into(), locale))?
+        .into_iter()
+        .filter(|(column, kind)| {
+            *kind == tenure_domain::ColumnKind::Number && !roles.columns().any(|(_, c)| c == column)
+        })
+        .map(|(column, _)| column)
+        .collect();
     let points: Vec<Point> = history
         .iter()
         .map(|p| Point {
@@ -186,7 +197,7 @@ pub async fn person(
                 (factor_list(&score, "holding_down", &roles, locale, false))
             }
         }
-        (what_if_form(&score, locale))
+        (what_if_form(&score, &figures, locale))
     };
     Ok(ok(layout_page(
         &viewer,
@@ -256,7 +267,9 @@ fn survival_section(curve: &[f64], locale: Locale) -> Markup {
     }
 }
 
-fn what_if_form(score: &PersonScoreView, locale: Locale) -> Markup {
+/// `figures`: the organization's numeric columns without a role (overtime, absence…), which
+/// the what-if may set to new values.
+fn what_if_form(score: &PersonScoreView, figures: &[String], locale: Locale) -> Markup {
     let w = |words: Words| words.in_(locale);
     html! {
         section.card #what-if {
@@ -267,12 +280,19 @@ fn what_if_form(score: &PersonScoreView, locale: Locale) -> Markup {
                 input #pay_change_percent type="number" name="pay_change_percent" data-type="number" min="-50" max="100" step="1";
                 label.check { input #promotion type="checkbox" name="promotion"; " " (w(Words::Promotion)) }
                 label.check { input #new_manager type="checkbox" name="new_manager"; " " (w(Words::NewManager)) }
-                label for="overtime" { (w(Words::OvertimeHours)) }
-                input #overtime type="number" name="set.overtime_hours" data-type="number" min="0" max="200" step="1";
+                @if !figures.is_empty() {
+                    label for="set_column" { (w(Words::SetFigure)) }
+                    select #set_column name="set_column" {
+                        option value="" { "—" }
+                        @for column in figures { option value=(column) { (column) } }
+                    }
+                    label for="set_value" { (w(Words::NewFigure)) }
+                    input #set_value type="number" name="set_value" data-type="number" step="any";
+                }
                 p.status role="status" aria-live="polite" {}
                 button.primary type="submit" { (w(Words::TryIt)) }
             }
-            output #what-if-result for="pay_change_percent promotion new_manager overtime" {}
+            output #what-if-result for="pay_change_percent promotion new_manager" {}
         }
     }
 }

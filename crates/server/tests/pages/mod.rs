@@ -457,6 +457,10 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
             .contains("broken.csv:5:9 (column \"annual_pay\"): expected a number, found \"lots\""),
         "{errors}"
     );
+    assert!(
+        !errors.contains("/tmp"),
+        "the server's own folders are not shown: {errors}"
+    );
     look_at(&browser, "10-data-import-errors").await;
     // The good file lands, and training starts from the page.
     upload(&browser, &files.panel, &mapping).await;
@@ -555,7 +559,9 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
         .unwrap();
     let shown = result.text().await.unwrap();
     assert!(
-        shown.contains("With the changes") && shown.contains("annual_pay"),
+        shown.contains("With the changes")
+            && shown.contains("annual_pay")
+            && shown.contains("job_level"),
         "{shown}"
     );
     let after: f64 = result
@@ -569,6 +575,54 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
     assert!(
         after < before,
         "a raise and a promotion lower the risk: {before} → {after}"
+    );
+    // Another try: only a figure without a role set anew (overtime), the rest as it is.
+    browser
+        .find(Locator::Id("pay_change_percent"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("promotion"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("set_column"))
+        .await
+        .unwrap()
+        .select_by_value("overtime_hours")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("set_value"))
+        .await
+        .unwrap()
+        .send_keys("0")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#what-if button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let mut shown = String::new();
+    for _ in 0..100 {
+        shown = text_of(&browser, "#what-if-result").await;
+        if shown.contains("overtime_hours: ") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        shown.contains("overtime_hours: ") && !shown.contains("annual_pay"),
+        "{shown}"
     );
     look_at(&browser, "13-person-what-if").await;
     let stored_after = owner
@@ -615,6 +669,9 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(saved, wanted);
+    // The page reloads itself after saving; load it again so nothing below finds a page
+    // on its way out.
+    browser.goto(&server.url("/settings")).await.unwrap();
     let receiver = crate::support::receivers::WebhookReceiver::start(0).await;
     browser
         .find(Locator::Id("webhook-url"))

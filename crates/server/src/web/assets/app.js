@@ -157,9 +157,9 @@ document.addEventListener("submit", async (event) => {
   const fields = fieldsOf(form);
   const body = { set: {} };
   for (const [name, value] of Object.entries(fields)) {
-    if (name.startsWith("set.")) body.set[name.slice(4)] = value;
-    else body[name] = value;
+    if (name !== "set_column" && name !== "set_value") body[name] = value;
   }
+  if (fields.set_column && fields.set_value !== undefined) body.set[fields.set_column] = fields.set_value;
   status.textContent = "";
   const response = await fetch(form.dataset.whatIf, {
     method: "POST",
