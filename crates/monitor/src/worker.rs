@@ -213,6 +213,7 @@ pub fn worker_name(prefix: &str) -> String {
 const DEPARTED_SWEEP: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// One worker: a loop of claim, run, record.
+#[derive(Clone)]
 pub struct Worker {
     pub store: Store,
     pub settings: WorkerSettings,
@@ -381,11 +382,23 @@ impl Worker {
             Err(e) => JobEnd::Done(Err(e.clone())),
         };
         renewal.abort();
+        self.finish(&job, spec.as_ref().ok(), end, clock).await
+    }
+
+    /// Records a run's end: its outcome, or the job put back for a retry after its wait.
+    async fn finish(
+        &self,
+        job: &ClaimedJob,
+        spec: Option<&JobSpec>,
+        end: JobEnd,
+        clock: std::time::Instant,
+    ) -> Result<(), StoreError> {
+        let name = &self.settings.name;
         let outcome = match end {
             JobEnd::Done(outcome) => outcome,
             JobEnd::RetryAfter(wait, error) => {
                 let wait = Duration::from_std(wait).unwrap_or(Duration::seconds(30));
-                if let Err(lost) = self.store.retry_job_later(&job, name, &error, wait).await? {
+                if let Err(lost) = self.store.retry_job_later(job, name, &error, wait).await? {
                     tracing::warn!(job = job.id, worker = %name, "{lost}: its retry is dropped");
                 } else {
                     tracing::info!(job = job.id, kind = %job.kind, attempt = job.attempt, worker = %name, wait_ms = wait.num_milliseconds(), "job put back for a retry");
@@ -393,7 +406,7 @@ impl Worker {
                 return Ok(());
             }
         };
-        self.record(&job, spec.as_ref().ok(), &outcome, clock).await
+        self.record(job, spec, &outcome, clock).await
     }
 
     async fn execute(&self, job: &ClaimedJob, spec: &JobSpec) -> JobEnd {
@@ -458,14 +471,42 @@ impl Worker {
                 ..spec.to_job(None)
             };
             let id = self.store.enqueue_job(org, &job).await?;
-            if let JobSpec::Deliver { delivery } = *spec {
-                let (store, settings) = (self.store.clone(), settings.clone());
-                tokio::spawn(async move {
-                    first_attempt(&store, org, delivery, id, &settings).await;
-                });
+            if immediate {
+                let worker = self.clone();
+                tokio::spawn(async move { worker.first_attempt(org, id).await });
             }
         }
         Ok(())
+    }
+
+    /// A delivery's first attempt, made as soon as its warning is raised: this worker claims
+    /// the delivery's queued job first, so no other worker can send it at the same moment,
+    /// and records how it went as any run of the job — done, or put back for its retry.
+    async fn first_attempt(&self, org: OrgId, job: i64) {
+        let name = &self.settings.name;
+        match self
+            .store
+            .claim_queued_job(org, job, name, lease(&self.settings))
+            .await
+        {
+            Ok(Some(claimed)) => {
+                let clock = std::time::Instant::now();
+                let spec = serde_json::from_value::<JobSpec>(claimed.payload.clone()).ok();
+                let Some(JobSpec::Deliver { delivery }) = spec else {
+                    return;
+                };
+                let end = self.deliver(&claimed, delivery).await;
+                let spec = JobSpec::Deliver { delivery };
+                if let Err(error) = self.finish(&claimed, Some(&spec), end, clock).await {
+                    tracing::warn!(job, %error, "first delivery attempt not recorded; its lease runs out and it is retried");
+                }
+            }
+            // Already claimed by a worker (it was due): that run delivers it.
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(job, %error, "first delivery attempt not made; its job will be")
+            }
+        }
     }
 
     async fn deliver(&self, job: &ClaimedJob, delivery: i64) -> JobEnd {
@@ -535,30 +576,6 @@ impl Worker {
         };
         reporter.abort();
         outcome
-    }
-}
-
-/// A delivery's first attempt, made as soon as its warning is raised; on success its queued
-/// job is settled without running, otherwise the job retries after its wait.
-async fn first_attempt(
-    store: &Store,
-    org: OrgId,
-    delivery: i64,
-    job: i64,
-    settings: &DeliverySettings,
-) {
-    match attempt_delivery(store, org, delivery, settings).await {
-        Ok(Attempt::Delivered) => {
-            let result = json!({"delivery": delivery, "delivered": true, "at_first_attempt": true});
-            if let Err(error) = store.settle_queued_job(org, job, &result).await {
-                tracing::warn!(job, %error, "delivered, but its queued job stays to find that out");
-            }
-        }
-        // Suspended: the queued job waits with the organization's other jobs.
-        Ok(Attempt::Suspended) => {}
-        Ok(Attempt::Failed { error, .. }) | Err(error) => {
-            tracing::info!(delivery, %error, "first delivery attempt failed; its job retries")
-        }
     }
 }
 
