@@ -148,14 +148,7 @@ pub async fn rescore_people(
     progress: &dyn Progress,
 ) -> Result<RescoreReport, MonitorError> {
     crate::ensure_scoring_allowed(store, org, slug).await?;
-    let version = store
-        .latest_model_version(org)
-        .await?
-        .ok_or_else(|| MonitorError::NoModel {
-            org: slug.to_owned(),
-            version: None,
-        })?;
-    let model = cached_model(store, org, version, slug).await?;
+    let (version, model) = latest_model(store, org, slug).await?;
     let mapping = load_mapping(store, org, slug).await?;
     let shape = mapping
         .resolved_shape()
@@ -318,7 +311,23 @@ thread_local! {
         std::cell::RefCell::new(HashMap::new());
 }
 
-pub(crate) async fn cached_model(
+/// The organization's newest active model and its version, read from the cache.
+pub(crate) async fn latest_model(
+    store: &Store,
+    org: OrgId,
+    slug: &str,
+) -> Result<(i64, Rc<CachedModel>), MonitorError> {
+    let version = store
+        .latest_model_version(org)
+        .await?
+        .ok_or_else(|| MonitorError::NoModel {
+            org: slug.to_owned(),
+            version: None,
+        })?;
+    Ok((version, cached_model(store, org, version, slug).await?))
+}
+
+async fn cached_model(
     store: &Store,
     org: OrgId,
     version: i64,

@@ -2,7 +2,7 @@
 //! manager, a column set to a new figure (overtime, say) — scored from the same slice of data
 //! an event's re-scoring reads, with the change applied in memory only. Nothing is stored.
 
-use crate::events::{cached_model, latest_rows, rescoring_slice};
+use crate::events::{latest_model, latest_rows, rescoring_slice};
 use crate::train::load_mapping;
 use crate::MonitorError;
 use std::collections::{BTreeMap, HashSet};
@@ -43,14 +43,7 @@ pub async fn what_if(
     person: &str,
     changes: &WhatIfChanges,
 ) -> Result<WhatIfOutcome, MonitorError> {
-    let version = store
-        .latest_model_version(org)
-        .await?
-        .ok_or_else(|| MonitorError::NoModel {
-            org: slug.to_owned(),
-            version: None,
-        })?;
-    let model = cached_model(store, org, version, slug).await?;
+    let (version, model) = latest_model(store, org, slug).await?;
     let mapping = load_mapping(store, org, slug).await?;
     if mapping.resolved_shape() != Some(Shape::Panel) {
         return Err(MonitorError::UnsupportedShape(

@@ -78,6 +78,21 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// A monitor's refusal as an answer: the store's own mapping, 400 for input the caller can
+    /// fix, otherwise a 500 with the cause logged as `failed` (what did not happen).
+    pub fn from_monitor(error: tenure_monitor::MonitorError, failed: &str) -> ApiError {
+        match error {
+            tenure_monitor::MonitorError::Store(e) => ApiError::from(e),
+            e if e.is_bad_input() => ApiError::bad_request(e.to_string()),
+            e => {
+                tracing::error!(error = %e, "{failed}");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
         match error {

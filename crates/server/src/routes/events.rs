@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 use tenure_domain::{Entitlement, HrEvent, Permission};
-use tenure_monitor::{JobSpec, MonitorError};
+use tenure_monitor::JobSpec;
 use utoipa::ToSchema;
 
 /// At most this many events in one batch.
@@ -109,14 +109,7 @@ async fn accept(
         Some(caller.user_id),
     )
     .await
-    .map_err(|e| match e {
-        MonitorError::Store(e) => ApiError::from(e),
-        e if e.is_bad_input() => ApiError::bad_request(e.to_string()),
-        e => {
-            tracing::error!(error = %e, "events not applied");
-            ApiError::internal()
-        }
-    })?;
+    .map_err(|e| ApiError::from_monitor(e, "events not applied"))?;
     state.metrics.events_received.inc_by(events.len() as u64);
     let job_id = if applied.affected.is_empty() {
         None

@@ -373,7 +373,7 @@ pub async fn drivers(
     }
     let explanations: Vec<Explanation> = scores
         .iter()
-        .map(|s| stored_explanation(&s.score.drivers))
+        .map(|s| tenure_monitor::report::stored_explanation(&s.score.drivers))
         .collect();
     let drivers = tenure_model::explain::drivers(&explanations)
         .into_iter()
@@ -390,17 +390,6 @@ pub async fn drivers(
         people: Some(scores.len()),
         drivers,
     }))
-}
-
-/// A stored score's factors (raising and holding down) back as an explanation.
-fn stored_explanation(drivers: &serde_json::Value) -> Explanation {
-    let factors = ["raising", "holding_down"]
-        .iter()
-        .filter_map(|side| drivers[side].as_array())
-        .flatten()
-        .filter_map(|f| serde_json::from_value::<Factor>(f.clone()).ok())
-        .collect();
-    Explanation { factors }
 }
 
 fn group_by_team(scores: Vec<&StoredScore>) -> BTreeMap<&str, Vec<&StoredScore>> {
@@ -589,14 +578,7 @@ pub async fn what_if(
     })
     .await
     .map_err(|_| ApiError::internal())?
-    .map_err(|e| match e {
-        tenure_monitor::MonitorError::Store(e) => ApiError::from(e),
-        e if e.is_bad_input() => ApiError::bad_request(e.to_string()),
-        e => {
-            tracing::error!(error = %e, "what-if failed");
-            ApiError::internal()
-        }
-    })?;
+    .map_err(|e| ApiError::from_monitor(e, "what-if failed"))?;
     audit(&state, &caller, "score.what_if", std::iter::once(person)).await?;
     Ok(Json(WhatIfView {
         model_version: outcome.model_version,
