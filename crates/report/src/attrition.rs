@@ -38,6 +38,33 @@ impl BandCounts {
     pub fn total(&self) -> usize {
         self.high + self.medium + self.low + self.not_enough_data
     }
+
+    /// The bands as bars, each with its count and share written beside it.
+    pub fn chart(&self, locale: Locale) -> String {
+        let w = |words: Words| words.in_(locale);
+        let total = self.total().max(1) as f64;
+        let bar = |label: Words, n: usize, tone: Tone| Bar {
+            label: w(label).to_owned(),
+            value: n as f64,
+            interval: None,
+            shown: format!(
+                "{} ({})",
+                locale.count(n),
+                locale.percent(n as f64 / total, 0)
+            ),
+            tone,
+        };
+        chart::bars(
+            w(Words::RiskDistribution),
+            w(Words::RiskDistributionHelp),
+            &[
+                bar(Words::High, self.high, Tone::High),
+                bar(Words::Medium, self.medium, Tone::Medium),
+                bar(Words::Low, self.low, Tone::Low),
+                bar(Words::NotEnoughData, self.not_enough_data, Tone::Neutral),
+            ],
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -156,28 +183,7 @@ impl AttritionReport {
         let Some(bands) = self.bands else {
             return format!("<section><p>{}</p></section>", w(Words::NoScoresYet));
         };
-        let total = bands.total().max(1) as f64;
-        let bar = |label: Words, n: usize, tone: Tone| Bar {
-            label: w(label).to_owned(),
-            value: n as f64,
-            interval: None,
-            shown: format!(
-                "{} ({})",
-                locale.count(n),
-                locale.percent(n as f64 / total, 0)
-            ),
-            tone,
-        };
-        let svg = chart::bars(
-            w(Words::RiskDistribution),
-            w(Words::RiskDistributionHelp),
-            &[
-                bar(Words::High, bands.high, Tone::High),
-                bar(Words::Medium, bands.medium, Tone::Medium),
-                bar(Words::Low, bands.low, Tone::Low),
-                bar(Words::NotEnoughData, bands.not_enough_data, Tone::Neutral),
-            ],
-        );
+        let svg = bands.chart(locale);
         format!(
             "<section><h2>{}</h2><p class=\"help\">{} {}: {}.</p>{svg}</section>",
             w(Words::RiskDistribution),

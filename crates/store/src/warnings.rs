@@ -239,6 +239,38 @@ impl Store {
         Ok(ids)
     }
 
+    /// Warnings raised from `since` on (an ISO date or instant, compared as text), and how
+    /// many of them are still open.
+    pub async fn warnings_raised_since(
+        &self,
+        org: OrgId,
+        since: &str,
+    ) -> Result<(usize, usize), StoreError> {
+        let row = sqlx::query("SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END), 0) FROM warnings WHERE org_id = $1 AND raised_at >= $2")
+            .bind(org.0)
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((row.get::<i64, _>(0) as usize, row.get::<i64, _>(1) as usize))
+    }
+
+    /// Warnings about people by what became of them: (left, stayed, not yet known).
+    pub async fn warning_outcome_counts(
+        &self,
+        org: OrgId,
+    ) -> Result<(usize, usize, usize), StoreError> {
+        let row = sqlx::query("SELECT COALESCE(SUM(CASE WHEN outcome = 'left' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN outcome = 'stayed' THEN 1 ELSE 0 END), 0), COUNT(*) FROM warnings WHERE org_id = $1 AND person_key IS NOT NULL")
+            .bind(org.0)
+            .fetch_one(&self.pool)
+            .await?;
+        let (left, stayed, all) = (
+            row.get::<i64, _>(0) as usize,
+            row.get::<i64, _>(1) as usize,
+            row.get::<i64, _>(2) as usize,
+        );
+        Ok((left, stayed, all - left - stayed))
+    }
+
     /// The organization's warnings, newest first.
     pub async fn warnings(&self, org: OrgId, limit: i64) -> Result<Vec<WarningRecord>, StoreError> {
         self.warnings_where(

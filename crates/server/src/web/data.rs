@@ -4,7 +4,7 @@
 //! audit flagged it.
 
 use super::layout::{page as layout_page, Section};
-use super::{ok, PageError, Viewer};
+use super::{moment, ok, PageError, Viewer};
 use crate::routes::data::{list_imports, list_jobs, ImportView, JobView};
 use crate::routes::models::{list_models, ModelView};
 use crate::routes::trust::{accuracy_checks, AccuracyCheckView};
@@ -64,7 +64,9 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
             .await
             .map_err(error)?
             .0;
-        let outcomes = warning_outcomes(&state, caller.org.id)
+        let outcomes = state
+            .store
+            .warning_outcome_counts(caller.org.id)
             .await
             .map_err(|e| error(e.into()))?;
         Some((checks, outcomes))
@@ -261,24 +263,6 @@ fn models_list(models: &[ModelView], locale: Locale) -> Markup {
     }
 }
 
-/// Closed and open warnings by what became of the person: (left, stayed, not yet known).
-async fn warning_outcomes(
-    state: &AppState,
-    org: tenure_domain::OrgId,
-) -> Result<(usize, usize, usize), tenure_store::StoreError> {
-    let warnings = state.store.warnings(org, 100_000).await?;
-    let person = warnings.iter().filter(|w| w.warning.person.is_some());
-    let (mut left, mut stayed, mut unknown) = (0, 0, 0);
-    for w in person {
-        match w.outcome.as_deref() {
-            Some("left") => left += 1,
-            Some("stayed") => stayed += 1,
-            _ => unknown += 1,
-        }
-    }
-    Ok((left, stayed, unknown))
-}
-
 /// Backtest figures of the newest model at its warning threshold, the monthly re-checks of
 /// stored scores against what happened, and what became of the people warned about.
 fn past_warnings(
@@ -346,10 +330,4 @@ fn status_word(status: &str, locale: Locale) -> &'static str {
         _ => Words::StatusQueued,
     };
     word.in_(locale)
-}
-
-fn moment(text: &str, locale: Locale) -> String {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .map(|t| locale.moment(t.to_utc()))
-        .unwrap_or_else(|_| text.to_owned())
 }

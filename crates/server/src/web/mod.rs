@@ -166,6 +166,30 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// A stored instant (RFC 3339) as the viewer's language writes it; anything else as it is.
+pub fn moment(text: &str, locale: Locale) -> String {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| locale.moment(t.to_utc()))
+        .unwrap_or_else(|_| text.to_owned())
+}
+
+/// The roles (pay, level, team…) the organization's latest mapping names; none before any
+/// import.
+pub async fn roles_of(
+    state: &AppState,
+    org: tenure_domain::OrgId,
+) -> Result<tenure_domain::RoleColumns, tenure_store::StoreError> {
+    Ok(state
+        .store
+        .latest_mapping(org)
+        .await?
+        .and_then(|toml| {
+            tenure_data::Mapping::from_toml_str(&toml, std::path::Path::new("stored mapping")).ok()
+        })
+        .map(|m| m.roles)
+        .unwrap_or_default())
+}
+
 /// The status an HTML answer takes for a page that exists.
 pub fn ok(markup: maud::Markup) -> Response {
     (StatusCode::OK, Html(markup.into_string())).into_response()

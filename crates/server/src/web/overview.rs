@@ -12,6 +12,7 @@ use axum::response::Response;
 use maud::{html, Markup};
 use tenure_domain::Permission;
 use tenure_report::attrition::AttritionReport;
+use tenure_report::BandCounts;
 use tenure_report::{Locale, Words};
 
 pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
@@ -80,17 +81,7 @@ async fn freshness(state: &AppState, viewer: &Viewer) -> Result<Freshness, crate
         .map(|m| m.created_at.clone());
     let warnings = if viewer.caller.may(Permission::ReadIndividualScores) {
         let month = chrono::Utc::now().format("%Y-%m").to_string();
-        let raised: Vec<_> = store
-            .warnings(org, 10_000)
-            .await?
-            .into_iter()
-            .filter(|w| w.raised_at.starts_with(&month))
-            .collect();
-        let open = raised
-            .iter()
-            .filter(|w| w.status == tenure_domain::WarningStatus::Open)
-            .count();
-        Some((raised.len(), open))
+        Some(store.warnings_raised_since(org, &month).await?)
     } else {
         None
     };
@@ -106,8 +97,7 @@ fn organization(report: &AttritionReport, locale: Locale, freshness: Freshness) 
     let w = |words: Words| words.in_(locale);
     let moment = |text: &Option<String>| {
         text.as_deref()
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map_or_else(|| w(Words::Never).to_owned(), |t| locale.moment(t.to_utc()))
+            .map_or_else(|| w(Words::Never).to_owned(), |t| super::moment(t, locale))
     };
     let headcount = report.bands.map(|b| b.total());
     html! {
@@ -177,31 +167,6 @@ fn overview_sections(report: &AttritionReport, locale: Locale) -> String {
 fn reach(figures: &Summary, locale: Locale) -> Markup {
     let w = |words: Words| words.in_(locale);
     let f = &figures.figures;
-    let bars = |high: usize, medium: usize, low: usize, none: usize| {
-        let total = (high + medium + low + none).max(1) as f64;
-        let bar = |words: Words, n: usize, tone| tenure_report::chart::Bar {
-            label: w(words).to_owned(),
-            value: n as f64,
-            interval: None,
-            shown: format!(
-                "{} ({})",
-                locale.count(n),
-                locale.percent(n as f64 / total, 0)
-            ),
-            tone,
-        };
-        use tenure_report::chart::Tone;
-        tenure_report::chart::bars(
-            w(Words::RiskDistribution),
-            w(Words::RiskDistributionHelp),
-            &[
-                bar(Words::High, high, Tone::High),
-                bar(Words::Medium, medium, Tone::Medium),
-                bar(Words::Low, low, Tone::Low),
-                bar(Words::NotEnoughData, none, Tone::Neutral),
-            ],
-        )
-    };
     html! {
         h1 { (w(Words::Overview)) }
         p.help { (w(Words::YourReach)) ". " (w(Words::NotForYourRole)) }
@@ -214,7 +179,7 @@ fn reach(figures: &Summary, locale: Locale) -> Markup {
                         div { dt { (w(Words::ExpectedLeavers)) ", " (months) " " (w(Words::Months)) } dd { (locale.number(expected, 1)) } }
                     }
                 }
-                section { h2 { (w(Words::RiskDistribution)) } (svg(bars(high, medium, low, none))) }
+                section { h2 { (w(Words::RiskDistribution)) } (svg(BandCounts { high, medium, low, not_enough_data: none }.chart(locale))) }
             }
             _ => p { (w(Words::HiddenHelp)) }
         }

@@ -128,17 +128,9 @@ pub async fn person(
         .map_err(|e| PageError::new(e.into(), locale))?
         .remove(&key)
         .unwrap_or_default();
-    let roles = state
-        .store
-        .latest_mapping(viewer.caller.org.id)
+    let roles = super::roles_of(&state, viewer.caller.org.id)
         .await
-        .ok()
-        .flatten()
-        .and_then(|toml| {
-            tenure_data::Mapping::from_toml_str(&toml, std::path::Path::new("stored mapping")).ok()
-        })
-        .map(|m| m.roles)
-        .unwrap_or_default();
+        .map_err(|e| PageError::new(e.into(), locale))?;
     // The hazard forecast's curve for the person, where the viewer may see the organization's
     // forecast it comes from (fitted once for the report, kept with it).
     let survival = if super::reports::sees_organization(&viewer.caller) {

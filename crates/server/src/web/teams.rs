@@ -34,15 +34,10 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         .map_err(error)?;
     let (_, scores) = reach_scores(&state, caller).await.map_err(error)?;
     let org = caller.org.id;
-    let level_column = state
-        .store
-        .latest_mapping(org)
+    let level_column = super::roles_of(&state, org)
         .await
         .map_err(|e| error(e.into()))?
-        .and_then(|toml| {
-            tenure_data::Mapping::from_toml_str(&toml, std::path::Path::new("stored mapping")).ok()
-        })
-        .and_then(|m| m.roles.level);
+        .level;
     let keys: Vec<String> = scores.iter().map(|s| s.score.person.clone()).collect();
     let levels: HashMap<String, String> = match &level_column {
         Some(column) => state

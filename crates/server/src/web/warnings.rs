@@ -4,7 +4,7 @@
 //! decision and reason, or dismiss. Every warning shown is an audited read, as in the API.
 
 use super::layout::{page as layout_page, Section};
-use super::{ok, PageError, Viewer};
+use super::{moment, ok, PageError, Viewer};
 use crate::routes::warnings::{get_warning, list, WarningQuery, WarningView};
 use crate::routes::Query;
 use crate::state::AppState;
@@ -233,10 +233,4 @@ fn status_word(status: &str, locale: Locale) -> &'static str {
         _ => Words::StatusDismissed,
     };
     word.in_(locale)
-}
-
-fn moment(text: &str, locale: Locale) -> String {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .map(|t| locale.moment(t.to_utc()))
-        .unwrap_or_else(|_| text.to_owned())
 }
