@@ -149,6 +149,28 @@ async fn text_of(browser: &Browser, css: &str) -> String {
         .unwrap()
 }
 
+/// Clicks the element `css` selects.
+async fn click(browser: &Browser, css: &str) {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Types `text` into the field with id `id`.
+async fn type_into(browser: &Browser, id: &str, text: &str) {
+    browser
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"))
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
 /// What the browser gets from a link, fetched with its own session.
 async fn fetch_in_browser(browser: &Browser, link_id: &str) -> Value {
     let href = browser
@@ -191,21 +213,9 @@ async fn in_a_real_browser_the_owner_signs_in_reads_the_overview_switches_langua
     browser.goto(&server.url("/reports")).await.unwrap();
     wait_for_path(&browser, "/signin").await;
     look_at(&browser, "01-sign-in").await;
-    let field = |id: &'static str| browser.find(Locator::Id(id));
-    field("email")
-        .await
-        .unwrap()
-        .send_keys("owner@browser.example")
-        .await
-        .unwrap();
-    field("password")
-        .await
-        .unwrap()
-        .send_keys("not the password")
-        .await
-        .unwrap();
-    let submit = Locator::Css("button[type=submit]");
-    browser.find(submit).await.unwrap().click().await.unwrap();
+    type_into(&browser, "email", "owner@browser.example").await;
+    type_into(&browser, "password", "not the password").await;
+    click(&browser, "button[type=submit]").await;
     let status = browser
         .wait()
         .for_element(Locator::XPath(
@@ -221,10 +231,15 @@ async fn in_a_real_browser_the_owner_signs_in_reads_the_overview_switches_langua
             .contains("e-mail address or password"),
         "a wrong password is said plainly"
     );
-    let password = field("password").await.unwrap();
-    password.clear().await.unwrap();
-    password.send_keys(PASSWORD).await.unwrap();
-    browser.find(submit).await.unwrap().click().await.unwrap();
+    browser
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    type_into(&browser, "password", PASSWORD).await;
+    click(&browser, "button[type=submit]").await;
     wait_for_path(&browser, "/reports").await;
     assert_eq!(text_of(&browser, "main h1").await, "Attrition report");
     look_at(&browser, "02-reports").await;
@@ -264,13 +279,7 @@ async fn in_a_real_browser_the_owner_signs_in_reads_the_overview_switches_langua
         .unwrap();
     assert!(rows.len() >= 3, "one row per department");
     look_at(&browser, "03b-teams").await;
-    browser
-        .find(Locator::Css("#heatmap tbody th a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "#heatmap tbody th a").await;
     wait_for_path(&browser, "/people").await;
     let listed = browser
         .find_all(Locator::Css("#people tbody tr"))
@@ -319,13 +328,7 @@ async fn in_a_real_browser_the_owner_signs_in_reads_the_overview_switches_langua
     look_at(&browser, "05-reports-zh-CN").await;
 
     // Signing out ends the session: pages lead back to the sign-in form.
-    browser
-        .find(Locator::Css("form[data-api='/api/v1/logout'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "form[data-api='/api/v1/logout'] button").await;
     wait_for_path(&browser, "/signin").await;
     browser.goto(&server.url("/")).await.unwrap();
     wait_for_path(&browser, "/signin").await;
@@ -336,27 +339,9 @@ async fn in_a_real_browser_the_owner_signs_in_reads_the_overview_switches_langua
 /// Signs in through the form as the owner of `slug`.
 async fn sign_in(browser: &Browser, server: &TestServer, email: &str) {
     browser.goto(&server.url("/signin")).await.unwrap();
-    browser
-        .find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys(email)
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&browser, "email", email).await;
+    type_into(&browser, "password", PASSWORD).await;
+    click(&browser, "button[type=submit]").await;
     wait_for_path(browser, "/").await;
 }
 
@@ -380,27 +365,9 @@ async fn upload(browser: &Browser, file: &std::path::Path, mapping: &str) {
         .await
         .unwrap();
     assert_eq!(marker, true);
-    browser
-        .find(Locator::Id("file"))
-        .await
-        .unwrap()
-        .send_keys(&file.display().to_string())
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("mapping"))
-        .await
-        .unwrap()
-        .send_keys(mapping)
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("#upload button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&browser, "file", &file.display().to_string()).await;
+    type_into(&browser, "mapping", mapping).await;
+    click(&browser, "#upload button[type=submit]").await;
     // The reload after the job forgets the marker.
     for _ in 0..600 {
         let still = browser
@@ -480,13 +447,7 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
         .select_by_value("logistic")
         .await
         .unwrap();
-    browser
-        .find(Locator::Css("#train button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "#train button[type=submit]").await;
     let mut trained = false;
     for _ in 0..240 {
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -512,13 +473,7 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
     // People, highest risk first; a person's page, and a what-if that saves nothing.
     browser.goto(&server.url("/people")).await.unwrap();
     look_at(&browser, "12-people").await;
-    browser
-        .find(Locator::Css("#people tbody a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "#people tbody a").await;
     browser
         .wait()
         .for_element(Locator::Id("what-if"))
@@ -537,27 +492,9 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
         .get(&format!("/api/v1/people/{person}/score"))
         .await
         .expect(200);
-    browser
-        .find(Locator::Id("pay_change_percent"))
-        .await
-        .unwrap()
-        .send_keys("30")
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("promotion"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("#what-if button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&browser, "pay_change_percent", "30").await;
+    click(&browser, "#promotion").await;
+    click(&browser, "#what-if button[type=submit]").await;
     let result = browser
         .wait()
         .for_element(Locator::Css("#what-if-result[data-after]"))
@@ -590,13 +527,7 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
         .clear()
         .await
         .unwrap();
-    browser
-        .find(Locator::Id("promotion"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "#promotion").await;
     browser
         .find(Locator::Id("set_column"))
         .await
@@ -604,20 +535,8 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
         .select_by_value("overtime_hours")
         .await
         .unwrap();
-    browser
-        .find(Locator::Id("set_value"))
-        .await
-        .unwrap()
-        .send_keys("0")
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("#what-if button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&browser, "set_value", "0").await;
+    click(&browser, "#what-if button[type=submit]").await;
     let mut shown = String::new();
     for _ in 0..100 {
         shown = text_of(&browser, "#what-if-result").await;
@@ -657,13 +576,7 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
         field.clear().await.unwrap();
         field.send_keys(value).await.unwrap();
     }
-    browser
-        .find(Locator::Css("#policy button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "#policy button[type=submit]").await;
     let wanted =
         json!({"rules": [{"rule": "rises_by", "points": 0.02, "days": 90}], "cooldown_days": 30});
     let mut saved = Value::Null;
@@ -679,20 +592,8 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
     // on its way out.
     browser.goto(&server.url("/settings")).await.unwrap();
     let receiver = crate::support::receivers::WebhookReceiver::start(0).await;
-    browser
-        .find(Locator::Id("webhook-url"))
-        .await
-        .unwrap()
-        .send_keys(&receiver.url)
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("#add-webhook button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&browser, "webhook-url", &receiver.url).await;
+    click(&browser, "#add-webhook button[type=submit]").await;
     let shown = browser
         .wait()
         .for_element(Locator::Css("#add-webhook output[data-value]"))
@@ -700,34 +601,14 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
         .unwrap();
     let secret = shown.attr("data-value").await.unwrap().unwrap();
     browser.refresh().await.unwrap();
-    browser
-        .find(Locator::Css(
-            "#webhooks form[data-show='delivery_id'] button",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "#webhooks form[data-show='delivery_id'] button").await;
     let sent = receiver.wait_for(1, 20).await;
     assert_eq!(sent.len(), 1);
     assert!(crate::support::receivers::signature_is_valid(
         &sent[0], &secret
     ));
-    browser
-        .find(Locator::Id("invite-email"))
-        .await
-        .unwrap()
-        .send_keys("partner@flows.example")
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("#invite button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&browser, "invite-email", "partner@flows.example").await;
+    click(&browser, "#invite button[type=submit]").await;
     let link = browser
         .wait()
         .for_element(Locator::Css("#invite output[data-value]"))
@@ -746,13 +627,7 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
     assert_eq!(job["result"]["warnings_raised"], 1, "{job}");
     browser.goto(&server.url("/warnings")).await.unwrap();
     look_at(&browser, "14-warnings").await;
-    browser
-        .find(Locator::Css("#warnings tbody a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "#warnings tbody a").await;
     browser
         .wait()
         .for_element(Locator::Id("acknowledge"))
@@ -764,22 +639,10 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
             let browser = browser.clone();
             async move {
                 for (id, text) in fields {
-                    browser
-                        .find(Locator::Id(id))
-                        .await
-                        .unwrap()
-                        .send_keys(text)
-                        .await
-                        .unwrap();
+                    type_into(&browser, id, text).await;
                 }
                 let button = format!("#{form} button[type=submit]");
-                browser
-                    .find(Locator::Css(&button))
-                    .await
-                    .unwrap()
-                    .click()
-                    .await
-                    .unwrap();
+                click(&browser, &button).await;
                 for _ in 0..100 {
                     tokio::time::sleep(Duration::from_millis(100)).await;
                     if let Ok(shown) = browser.find(Locator::Id("warning-status")).await {
@@ -827,37 +690,13 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
     look_at(&browser, "19-data-past-warnings").await;
 
     // The invitation: signed out, the invitee sets a name and password, then signs in as HR.
-    browser
-        .find(Locator::Css("form[data-api='/api/v1/logout'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "form[data-api='/api/v1/logout'] button").await;
     wait_for_path(&browser, "/signin").await;
     browser.goto(&invitation).await.unwrap();
     look_at(&browser, "20-invitation").await;
-    browser
-        .find(Locator::Id("display_name"))
-        .await
-        .unwrap()
-        .send_keys("HR Partner")
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&browser, "display_name", "HR Partner").await;
+    type_into(&browser, "password", PASSWORD).await;
+    click(&browser, "button[type=submit]").await;
     wait_for_path(&browser, "/signin").await;
     sign_in(&browser, &server, "partner@flows.example").await;
     let nav = text_of(&browser, "nav").await;
