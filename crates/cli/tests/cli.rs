@@ -669,6 +669,25 @@ mod simulate_and_demo {
             "{}",
             stderr(&wrong)
         );
+        let out = dir.path().join("r.html");
+        let wrong = tenure(&[
+            "report",
+            "--db",
+            db,
+            "--org",
+            "demo",
+            "--out",
+            out.to_str().unwrap(),
+            "--lang",
+            "fr",
+        ]);
+        assert_eq!(wrong.status.code(), Some(1));
+        assert!(
+            stderr(&wrong).contains("--lang fr: expected en or zh-CN"),
+            "{}",
+            stderr(&wrong)
+        );
+        assert!(!out.exists(), "nothing written");
     }
 
     /// `tenure demo` ends serving the dashboard on the demo organization: it prints the address

@@ -2440,6 +2440,55 @@ async fn the_dashboard_shows_real_figures_in_the_viewers_language_and_exports_th
     assert_eq!(pdf.content_type, "application/pdf");
     assert!(pdf.body.starts_with(b"%PDF-"));
 
+    // What-if: changes the caller can get wrong are refused plainly, and nothing is saved.
+    let person = owner.get("/api/v1/scores?per_page=1").await.expect(200)["items"][0]["person"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/people/{person}/what-if");
+    let stored = owner
+        .get(&format!("/api/v1/people/{person}/score"))
+        .await
+        .expect(200);
+    let refused = owner
+        .post(&path, json!({"set": {"no_such_column": 1}}))
+        .await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no_such_column is not a numeric column without a role"),
+        "{}",
+        refused.body
+    );
+    let refused = owner.post(&path, json!({"set": {"annual_pay": 1}})).await;
+    assert_eq!(
+        refused.status, 400,
+        "a role's column goes through its own change"
+    );
+    let refused = owner.post(&path, json!({})).await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no change given"));
+    let tried = owner
+        .post(
+            &path,
+            json!({"pay_change_percent": 10, "set": {"overtime_hours": 5}}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(tried["before"], stored["probability"]);
+    assert_eq!(tried["applied"].as_array().unwrap().len(), 2, "{tried}");
+    let after = owner
+        .get(&format!("/api/v1/people/{person}/score"))
+        .await
+        .expect(200);
+    assert_eq!(after["probability"], stored["probability"], "nothing saved");
+    assert_eq!(after["input_hash"], stored["input_hash"]);
+
     // The owner chooses Chinese: every later page is in Chinese.
     assert_eq!(
         owner
