@@ -390,7 +390,7 @@ impl Store {
 }
 
 async fn insert_user(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     email: &str,
     display_name: &str,
     password_hash: &str,
@@ -400,7 +400,7 @@ async fn insert_user(
         .bind(display_name)
         .bind(password_hash)
         .bind(now())
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *tx)
         .await?
         .get(0))
 }

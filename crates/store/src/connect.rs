@@ -19,6 +19,10 @@ pub struct Store {
     backend: Backend,
     /// One audit-chain writer at a time in this process (see `append_audit`).
     pub(crate) audit_writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: this process's writers take turns here, in order, instead of in SQLite's busy
+    /// handler — which sleeps 1, 2, 5, 10… ms between tries, the tail of every burst of
+    /// events. Other processes sharing the file still meet the busy timeout.
+    writes: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Seals secrets stored in the database (see `sealing.rs`).
     pub(crate) sealer: crate::sealing::Sealer,
 }
@@ -56,6 +60,7 @@ impl Store {
             pool,
             backend,
             audit_writer: Default::default(),
+            writes: Default::default(),
             sealer,
         })
     }
@@ -74,12 +79,22 @@ impl Store {
     /// write lock only at the first write, and if another connection committed since this one
     /// first read, that upgrade fails at once with "database is locked" — the busy timeout is
     /// not consulted. `BEGIN IMMEDIATE` takes the lock up front, where the timeout does wait.
-    pub(crate) async fn begin_write(
-        &self,
-    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    /// On SQLite the transaction holds this process's turn to write until it ends.
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        let turn = self.write_turn().await;
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(WriteTx { tx, _turn: turn })
+    }
+
+    /// This process's turn to write (SQLite only), for a write outside a transaction. Held
+    /// while the statement runs; never taken while already holding one.
+    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Sqlite => Some(self.writes.clone().lock_owned().await),
+            Backend::Postgres => None,
         }
     }
 
@@ -98,6 +113,37 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// A write transaction, holding (on SQLite) this process's turn to write until it commits
+/// or is dropped. Statements run on it as on the connection it wraps.
+pub(crate) struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
     }
 }
 

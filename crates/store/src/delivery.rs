@@ -152,6 +152,7 @@ impl Store {
         channel: Channel,
         body: &serde_json::Value,
     ) -> Result<i64, StoreError> {
+        let _turn = self.write_turn().await;
         let (name, webhook) = match channel {
             Channel::Webhook(id) => ("webhook", Some(id)),
             Channel::Email => ("email", None),
@@ -208,6 +209,7 @@ impl Store {
         id: i64,
         outcome: Result<(), (&str, bool)>,
     ) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
         let (status, error, delivered_at) = match outcome {
             Ok(()) => ("delivered", None, Some(now())),
             Err((error, dead)) => (if dead { "dead" } else { "pending" }, Some(error), None),

@@ -82,7 +82,7 @@ const ORGANIZATION_TABLES: &[&str] = &[
     "memberships",
 ];
 
-type Tx = sqlx::Transaction<'static, sqlx::Any>;
+type Tx = crate::connect::WriteTx;
 
 impl Store {
     /// Everything held about `person`; `None` if the organization holds nothing about them.

@@ -72,6 +72,7 @@ fn later(by: Duration) -> String {
 
 impl Store {
     pub async fn enqueue_job(&self, org: OrgId, job: &NewJob) -> Result<i64, StoreError> {
+        let _turn = self.write_turn().await;
         Ok(sqlx::query("INSERT INTO jobs (org_id, kind, status, created_by, created_at, payload, max_attempts, run_after, priority) VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8) RETURNING id")
             .bind(org.0)
             .bind(&job.kind)
@@ -94,6 +95,7 @@ impl Store {
         id: i64,
         result: &serde_json::Value,
     ) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await;
         let done = sqlx::query("UPDATE jobs SET status = 'succeeded', result = $1, finished_at = $2 WHERE org_id = $3 AND id = $4 AND status = 'queued'")
             .bind(result.to_string())
             .bind(now())
@@ -123,6 +125,7 @@ impl Store {
         worker: &str,
         lease: Duration,
     ) -> Result<Option<ClaimedJob>, StoreError> {
+        let _turn = self.write_turn().await;
         let now = now();
         sqlx::query("UPDATE jobs SET status = 'failed', finished_at = $1, stage = '', lease_until = NULL, error = 'its worker stopped while running it on every attempt' WHERE status = 'running' AND lease_until < $1 AND attempts >= max_attempts")
             .bind(&now)
@@ -177,6 +180,7 @@ impl Store {
         worker: &str,
         lease: Duration,
     ) -> Result<Option<ClaimedJob>, StoreError> {
+        let _turn = self.write_turn().await;
         let sql = format!("{CLAIM} WHERE id = $4 AND org_id = $5 AND status = 'queued' {CLAIMED}");
         let row = sqlx::query(&sql)
             .bind(worker)
@@ -200,6 +204,7 @@ impl Store {
         lease: Duration,
         limit: i64,
     ) -> Result<Vec<ClaimedJob>, StoreError> {
+        let _turn = self.write_turn().await;
         let now = now();
         let skip_locked = match self.backend() {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
@@ -230,6 +235,7 @@ impl Store {
         worker: &str,
         lease: Duration,
     ) -> Result<Result<(), LeaseLost>, StoreError> {
+        let _turn = self.write_turn().await;
         let done = sqlx::query(
             "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND worker = $3 AND status = 'running'",
         )
@@ -248,6 +254,7 @@ impl Store {
         worker: &str,
         outcome: Result<serde_json::Value, String>,
     ) -> Result<Result<(), LeaseLost>, StoreError> {
+        let _turn = self.write_turn().await;
         let (status, result, error) = match outcome {
             Ok(result) => ("succeeded", Some(result.to_string()), None),
             Err(error) => ("failed", None, Some(error)),
@@ -276,6 +283,7 @@ impl Store {
         if job.attempt >= job.max_attempts {
             return self.complete_job(job, worker, Err(error.to_owned())).await;
         }
+        let _turn = self.write_turn().await;
         let done = sqlx::query("UPDATE jobs SET status = 'queued', error = $1, run_after = $2, stage = '', lease_until = NULL WHERE id = $3 AND worker = $4 AND status = 'running'")
             .bind(error)
             .bind(later(after))
