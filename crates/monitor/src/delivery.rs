@@ -4,7 +4,6 @@
 //! Each delivery is a queued job; a failure is retried with exponential backoff, and one that
 //! used up its attempts is dead (the dead-letter list) until someone replays it.
 
-use crate::worker::JobSpec;
 use chrono::{DateTime, Timelike, Utc};
 use hmac::{Hmac, Mac};
 use lettre::message::header::ContentType;
@@ -17,7 +16,7 @@ use sha2::Sha256;
 use std::sync::OnceLock;
 use std::time::Duration;
 use tenure_domain::OrgId;
-use tenure_store::{Channel, DeliveryRecord, RaisedWarning, Store, StoreError};
+use tenure_store::{Channel, DeliveryRecord, NewDelivery, RaisedWarning, Store, StoreError};
 
 /// Where links in deliveries point, and how hard to try.
 #[derive(Debug, Clone)]
@@ -164,48 +163,55 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
     format!("v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// Records a delivery for each webhook (and each e-mail, when sent at once) of every raised
-/// warning, and returns the jobs that make them; a daily digest is scheduled instead when the
-/// organization asked for one.
+/// What warnings just raised become: a delivery for each destination (every webhook, and
+/// e-mail when the organization wants each warning at once), and the time of the daily
+/// digest's job when the organization wants digests and none is queued yet.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FanOut {
+    pub deliveries: Vec<NewDelivery>,
+    pub digest_at: Option<DateTime<Utc>>,
+}
+
+/// Plans the deliveries of warnings just raised (see [`FanOut`]); nothing is written.
 pub async fn fan_out(
     store: &Store,
     org: OrgId,
     raised: &[RaisedWarning],
     settings: &DeliverySettings,
-) -> Result<Vec<(JobSpec, Option<DateTime<Utc>>)>, StoreError> {
+) -> Result<FanOut, StoreError> {
     if raised.is_empty() {
-        return Ok(Vec::new());
+        return Ok(FanOut::default());
     }
     let webhooks = store.webhooks(org).await?;
     let email = email_settings(store, org).await?;
-    let mut jobs = Vec::new();
+    let immediate_email = email
+        .as_ref()
+        .is_some_and(|e| e.mode == EmailMode::Immediate);
+    let mut deliveries = Vec::new();
     for warning in raised {
         let body = warning_body(&warning.public_id, settings);
-        for hook in &webhooks {
-            let id = store
-                .create_delivery(org, Some(warning.id), Channel::Webhook(hook.id), &body)
-                .await?;
-            jobs.push((JobSpec::Deliver { delivery: id }, None));
-        }
-        if email
-            .as_ref()
-            .is_some_and(|e| e.mode == EmailMode::Immediate)
-        {
-            let id = store
-                .create_delivery(org, Some(warning.id), Channel::Email, &body)
-                .await?;
-            jobs.push((JobSpec::Deliver { delivery: id }, None));
+        let channels = webhooks
+            .iter()
+            .map(|hook| Channel::Webhook(hook.id))
+            .chain(immediate_email.then_some(Channel::Email));
+        for channel in channels {
+            deliveries.push(NewDelivery {
+                warning_id: Some(warning.id),
+                channel,
+                body: body.clone(),
+            });
         }
     }
+    let mut digest_at = None;
     if let Some(email) = email.filter(|e| e.mode == EmailMode::DailyDigest) {
         if !store.has_queued_job(org, "digest").await? {
-            jobs.push((
-                JobSpec::Digest,
-                Some(next_digest(Utc::now(), email.digest_hour_utc)),
-            ));
+            digest_at = Some(next_digest(Utc::now(), email.digest_hour_utc));
         }
     }
-    Ok(jobs)
+    Ok(FanOut {
+        deliveries,
+        digest_at,
+    })
 }
 
 async fn email_settings(store: &Store, org: OrgId) -> Result<Option<EmailSettings>, StoreError> {

@@ -10,6 +10,7 @@
 
 use crate::score::{latest_groups, new_score, ScoredPerson};
 use crate::train::load_mapping;
+use crate::worker::JobSpec;
 use crate::{MonitorError, Progress};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
@@ -25,6 +26,18 @@ pub struct EventsApplied {
     pub applied: Vec<AppliedEvent>,
     /// Everyone whose features the events may have changed, to re-score.
     pub affected: Vec<String>,
+    /// The job re-scoring them, when one was queued with the events.
+    pub rescoring_job: Option<i64>,
+}
+
+/// Who re-scores the people a batch of events touches.
+#[derive(Clone, Copy)]
+pub enum Rescoring<'a> {
+    /// A job queued in the events' own transaction (they never land without it); this
+    /// process's workers are woken for it.
+    Queued { wake: &'a tokio::sync::Notify },
+    /// The caller, at once, with [`rescore_people`].
+    ByCaller,
 }
 
 /// A bad event in a batch: which one (0-based) and why.
@@ -43,6 +56,7 @@ pub async fn apply_events(
     slug: &str,
     events: &[HrEvent],
     created_by: Option<i64>,
+    rescoring: Rescoring<'_>,
 ) -> Result<EventsApplied, MonitorError> {
     let mapping = load_mapping(store, org, slug).await?;
     let kinds = store.column_kinds(org).await?;
@@ -65,25 +79,60 @@ pub async fn apply_events(
             created_by,
         });
     }
-    let applied = store
-        .apply_events(org, &checked)
+    let affected = affected_by(store, org, &checked, &mapping.roles).await?;
+    let job = match rescoring {
+        Rescoring::Queued { .. } if !affected.is_empty() => Some(
+            JobSpec::Rescore {
+                people: affected.clone(),
+            }
+            .to_job(created_by),
+        ),
+        _ => None,
+    };
+    let (applied, rescoring_job) = store
+        .apply_events_then_queue(org, &checked, job.as_ref())
         .await
         .map_err(|e| refused_by_store(e, &checked))?;
-    let team_column = mapping
-        .roles
+    if let (Rescoring::Queued { wake }, Some(_)) = (rescoring, rescoring_job) {
+        wake.notify_one();
+    }
+    if checked
+        .iter()
+        .any(|c| matches!(c.effect, tenure_domain::EventEffect::Exit { .. }))
+    {
+        // Warnings about people who have now left have their outcome.
+        store.settle_warning_outcomes(org, i32::MAX).await?;
+    }
+    Ok(EventsApplied {
+        applied,
+        affected,
+        rescoring_job,
+    })
+}
+
+/// Everyone whose features the events change: each event's person, or a leaver's teammates
+/// (read before the events land, so their re-scoring is queued with them) — never someone
+/// who leaves in the batch.
+async fn affected_by(
+    store: &Store,
+    org: OrgId,
+    events: &[NewEvent],
+    roles: &tenure_domain::RoleColumns,
+) -> Result<Vec<String>, MonitorError> {
+    let team_column = roles
         .team
         .as_deref()
-        .or(mapping.roles.manager.as_deref())
-        .or(mapping.roles.department.as_deref());
+        .or(roles.manager.as_deref())
+        .or(roles.department.as_deref());
     let mut affected: Vec<String> = Vec::new();
     let mut seen = HashSet::new();
-    for (event, done) in checked.iter().zip(&applied) {
+    for event in events {
         let touched = match (&event.effect, team_column) {
             (tenure_domain::EventEffect::Exit { .. }, Some(column)) => {
-                store.teammates(org, column, &done.person).await?
+                store.teammates(org, column, &event.person).await?
             }
             (tenure_domain::EventEffect::Exit { .. }, None) => Vec::new(),
-            _ => vec![done.person.clone()],
+            _ => vec![event.person.clone()],
         };
         for person in touched {
             if seen.insert(person.clone()) {
@@ -91,18 +140,13 @@ pub async fn apply_events(
             }
         }
     }
-    // Someone who left in this batch is no longer scored.
-    let left: HashSet<&str> = checked
+    let left: HashSet<&str> = events
         .iter()
         .filter(|c| matches!(c.effect, tenure_domain::EventEffect::Exit { .. }))
         .map(|c| c.person.as_str())
         .collect();
     affected.retain(|p| !left.contains(p.as_str()));
-    if !left.is_empty() {
-        // Warnings about people who have now left have their outcome.
-        store.settle_warning_outcomes(org, i32::MAX).await?;
-    }
-    Ok(EventsApplied { applied, affected })
+    Ok(affected)
 }
 
 /// A store refusal that is about one event (an unknown person, someone who has left) names
@@ -430,7 +474,7 @@ mod tests {
             exit_kind: None,
             voluntary: None,
         };
-        let applied = apply_events(&store, org.id, "acme", &[cut], None)
+        let applied = apply_events(&store, org.id, "acme", &[cut], None, Rescoring::ByCaller)
             .await
             .unwrap();
         assert_eq!(applied.affected, std::slice::from_ref(&person));

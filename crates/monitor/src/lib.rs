@@ -29,7 +29,9 @@ pub use delivery::{
     signature, warning_body, DeliverySettings, EmailMode, EmailSettings, EmailSettingsError,
     SmtpSecurity,
 };
-pub use events::{apply_events, rescore_people, EventRefused, EventsApplied, RescoreReport};
+pub use events::{
+    apply_events, rescore_people, EventRefused, EventsApplied, RescoreReport, Rescoring,
+};
 pub use forecast::{
     cut_at, fit_outlooks, forecast_from, forecast_organization, forecast_snapshots, ForecastReport,
     ForecastRequest, Grouping, Outlooks,

@@ -122,7 +122,8 @@ pub async fn enqueue(
     wake: &Notify,
 ) -> Result<i64, StoreError> {
     let id = store.enqueue_job(org, &spec.to_job(created_by)).await?;
-    wake.notify_waiters();
+    // One job wakes one idle worker: waking them all sends the rest to claim nothing.
+    wake.notify_one();
     Ok(id)
 }
 
@@ -258,28 +259,22 @@ impl Worker {
     }
 
     async fn step(&self, until_idle: bool) -> Result<Step, StoreError> {
-        if let Some(job) = self
+        let mut jobs = self
             .store
-            .claim_job(&self.settings.name, lease(&self.settings))
+            .claim_jobs(
+                &self.settings.name,
+                lease(&self.settings),
+                Some(("rescore", RESCORES_PER_PASS)),
+            )
             .await?
-        {
-            if job.kind == "rescore" {
-                let more = self
-                    .store
-                    .claim_more(
-                        job.org,
-                        "rescore",
-                        &self.settings.name,
-                        lease(&self.settings),
-                        RESCORES_PER_PASS,
-                    )
-                    .await?;
-                if !more.is_empty() {
-                    self.run_together(job, more).await?;
-                    return Ok(Step::Worked);
-                }
+            .into_iter();
+        if let Some(job) = jobs.next() {
+            let more: Vec<ClaimedJob> = jobs.collect();
+            if more.is_empty() {
+                self.run_one(job).await?;
+            } else {
+                self.run_together(job, more).await?;
             }
-            self.run_one(job).await?;
             return Ok(Step::Worked);
         }
         if until_idle && self.store.unfinished_jobs().await? == 0 {
@@ -325,10 +320,7 @@ impl Worker {
             result["jobs_in_pass"] = jobs.len().into();
             result
         });
-        for job in &jobs {
-            self.record(job, Some(&spec), &outcome, clock).await?;
-        }
-        Ok(())
+        self.record_all(&jobs, Some(&spec), &outcome, clock).await
     }
 
     /// Records how a job ended, if this worker still holds it, and tells the observer.
@@ -339,20 +331,39 @@ impl Worker {
         outcome: &Result<serde_json::Value, String>,
         clock: std::time::Instant,
     ) -> Result<(), StoreError> {
+        self.record_all(std::slice::from_ref(job), spec, outcome, clock)
+            .await
+    }
+
+    /// Records one outcome for jobs run together, on those this worker still holds, and tells
+    /// the observer of each.
+    async fn record_all(
+        &self,
+        jobs: &[ClaimedJob],
+        spec: Option<&JobSpec>,
+        outcome: &Result<serde_json::Value, String>,
+        clock: std::time::Instant,
+    ) -> Result<(), StoreError> {
         let name = &self.settings.name;
-        match self.store.complete_job(job, name, outcome.clone()).await? {
-            Ok(()) => {
-                let status = if outcome.is_ok() {
-                    "succeeded"
-                } else {
-                    "failed"
-                };
-                let elapsed_ms = clock.elapsed().as_secs_f64() * 1e3;
-                tracing::info!(job = job.id, kind = %job.kind, status, worker = %name, elapsed_ms, "job finished");
-                self.observer.finished(job, spec, outcome);
-            }
-            Err(lost) => {
-                tracing::warn!(job = job.id, worker = %name, "{lost}: its outcome is dropped")
+        let ends = self
+            .store
+            .complete_jobs(jobs, name, outcome.clone())
+            .await?;
+        let status = if outcome.is_ok() {
+            "succeeded"
+        } else {
+            "failed"
+        };
+        let elapsed_ms = clock.elapsed().as_secs_f64() * 1e3;
+        for (job, end) in jobs.iter().zip(ends) {
+            match end {
+                Ok(()) => {
+                    tracing::info!(job = job.id, kind = %job.kind, status, worker = %name, elapsed_ms, "job finished");
+                    self.observer.finished(job, spec, outcome);
+                }
+                Err(lost) => {
+                    tracing::warn!(job = job.id, worker = %name, "{lost}: its outcome is dropped")
+                }
             }
         }
         Ok(())
@@ -456,56 +467,48 @@ impl Worker {
         Ok(())
     }
 
-    /// Queues a delivery job for every destination of the warnings just raised, and makes
-    /// each delivery's first attempt at once, beside the queue: the queued job waits one retry
-    /// interval and is settled unrun when the first attempt got through, so a crash before
-    /// then still leaves the delivery to its job.
+    /// Records a delivery for every destination of the warnings just raised, with its job held
+    /// by this worker, and makes each first attempt at once, beside the queue. One
+    /// transaction for them all; should this worker die before an attempt is recorded, its
+    /// job's lease lapses and another worker makes it.
     async fn fan_out(&self, org: OrgId, raised: &[RaisedWarning]) -> Result<(), StoreError> {
-        let settings = &self.settings.delivery;
-        let jobs = fan_out(&self.store, org, raised, settings).await?;
-        let first_retry = Duration::from_std(settings.retry_base).unwrap_or(Duration::seconds(30));
-        for (spec, run_after) in &jobs {
-            let immediate = matches!(spec, JobSpec::Deliver { .. });
+        let planned = fan_out(&self.store, org, raised, &self.settings.delivery).await?;
+        if let Some(at) = planned.digest_at {
             let job = NewJob {
-                run_after: run_after.or(immediate.then(|| chrono::Utc::now() + first_retry)),
-                ..spec.to_job(None)
+                run_after: Some(at),
+                ..JobSpec::Digest.to_job(None)
             };
-            let id = self.store.enqueue_job(org, &job).await?;
-            if immediate {
-                let worker = self.clone();
-                tokio::spawn(async move { worker.first_attempt(org, id).await });
-            }
+            self.store.enqueue_job(org, &job).await?;
+        }
+        let held = self
+            .store
+            .create_deliveries(
+                org,
+                &planned.deliveries,
+                |delivery| JobSpec::Deliver { delivery }.to_job(None),
+                &self.settings.name,
+                lease(&self.settings),
+            )
+            .await?;
+        for job in held {
+            let worker = self.clone();
+            tokio::spawn(async move { worker.first_attempt(job).await });
         }
         Ok(())
     }
 
-    /// A delivery's first attempt, made as soon as its warning is raised: this worker claims
-    /// the delivery's queued job first, so no other worker can send it at the same moment,
-    /// and records how it went as any run of the job — done, or put back for its retry.
-    async fn first_attempt(&self, org: OrgId, job: i64) {
-        let name = &self.settings.name;
-        match self
-            .store
-            .claim_queued_job(org, job, name, lease(&self.settings))
-            .await
-        {
-            Ok(Some(claimed)) => {
-                let clock = std::time::Instant::now();
-                let spec = serde_json::from_value::<JobSpec>(claimed.payload.clone()).ok();
-                let Some(JobSpec::Deliver { delivery }) = spec else {
-                    return;
-                };
-                let end = self.deliver(&claimed, delivery).await;
-                let spec = JobSpec::Deliver { delivery };
-                if let Err(error) = self.finish(&claimed, Some(&spec), end, clock).await {
-                    tracing::warn!(job, %error, "first delivery attempt not recorded; its lease runs out and it is retried");
-                }
-            }
-            // Already claimed by a worker (it was due): that run delivers it.
-            Ok(None) => {}
-            Err(error) => {
-                tracing::warn!(job, %error, "first delivery attempt not made; its job will be")
-            }
+    /// A delivery's first attempt, made as soon as its warning is raised, on the job this
+    /// worker holds for it; recorded as any run of the job — done, or put back for its retry.
+    async fn first_attempt(&self, job: ClaimedJob) {
+        let clock = std::time::Instant::now();
+        let spec = serde_json::from_value::<JobSpec>(job.payload.clone()).ok();
+        let Some(JobSpec::Deliver { delivery }) = spec else {
+            return;
+        };
+        let end = self.deliver(&job, delivery).await;
+        let spec = JobSpec::Deliver { delivery };
+        if let Err(error) = self.finish(&job, Some(&spec), end, clock).await {
+            tracing::warn!(job = job.id, %error, "first delivery attempt not recorded; its lease runs out and it is retried");
         }
     }
 

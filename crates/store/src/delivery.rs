@@ -5,6 +5,7 @@
 
 use crate::connect::Store;
 use crate::error::StoreError;
+use crate::queue::{ClaimedJob, NewJob};
 use crate::sql::now;
 use sqlx::Row;
 use tenure_domain::OrgId;
@@ -21,6 +22,36 @@ pub struct Webhook {
 pub enum Channel {
     Webhook(i64),
     Email,
+}
+
+/// A delivery to make: of which warning (none for a test message), by which channel, with
+/// exactly what is sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDelivery {
+    pub warning_id: Option<i64>,
+    pub channel: Channel,
+    pub body: serde_json::Value,
+}
+
+async fn insert_delivery(
+    conn: &mut sqlx::AnyConnection,
+    org: OrgId,
+    delivery: &NewDelivery,
+) -> Result<i64, StoreError> {
+    let (name, webhook) = match delivery.channel {
+        Channel::Webhook(id) => ("webhook", Some(id)),
+        Channel::Email => ("email", None),
+    };
+    Ok(sqlx::query("INSERT INTO deliveries (org_id, warning_id, channel, webhook_id, body, status, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id")
+        .bind(org.0)
+        .bind(delivery.warning_id)
+        .bind(name)
+        .bind(webhook)
+        .bind(delivery.body.to_string())
+        .bind(now())
+        .fetch_one(conn)
+        .await?
+        .get(0))
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -144,6 +175,31 @@ impl Store {
         Ok(())
     }
 
+    /// Records deliveries to make and a job for each (`job_for` makes it from the delivery's
+    /// id), all in one transaction, every job already held by `worker` for `lease`: the
+    /// caller makes the first attempts at once, and should it die before recording them, the
+    /// lapsed leases hand them to any worker. Returns the held jobs, in `deliveries`' order.
+    pub async fn create_deliveries(
+        &self,
+        org: OrgId,
+        deliveries: &[NewDelivery],
+        job_for: impl Fn(i64) -> NewJob,
+        worker: &str,
+        lease: chrono::Duration,
+    ) -> Result<Vec<ClaimedJob>, StoreError> {
+        if deliveries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.begin_write().await?;
+        let mut jobs = Vec::with_capacity(deliveries.len());
+        for delivery in deliveries {
+            let id = insert_delivery(&mut tx, org, delivery).await?;
+            jobs.push(Store::insert_held_job(&mut tx, org, &job_for(id), worker, lease).await?);
+        }
+        tx.commit().await?;
+        Ok(jobs)
+    }
+
     /// Records a delivery to make; returns its id.
     pub async fn create_delivery(
         &self,
@@ -152,21 +208,15 @@ impl Store {
         channel: Channel,
         body: &serde_json::Value,
     ) -> Result<i64, StoreError> {
-        let _turn = self.write_turn().await;
-        let (name, webhook) = match channel {
-            Channel::Webhook(id) => ("webhook", Some(id)),
-            Channel::Email => ("email", None),
+        let mut tx = self.begin_write().await?;
+        let delivery = NewDelivery {
+            warning_id,
+            channel,
+            body: body.clone(),
         };
-        Ok(sqlx::query("INSERT INTO deliveries (org_id, warning_id, channel, webhook_id, body, status, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id")
-            .bind(org.0)
-            .bind(warning_id)
-            .bind(name)
-            .bind(webhook)
-            .bind(body.to_string())
-            .bind(now())
-            .fetch_one(&self.pool)
-            .await?
-            .get(0))
+        let id = insert_delivery(&mut tx, org, &delivery).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     pub async fn delivery(

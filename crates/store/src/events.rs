@@ -6,6 +6,7 @@
 
 use crate::connect::Store;
 use crate::error::StoreError;
+use crate::queue::NewJob;
 use crate::snapshots::StoredSnapshot;
 use crate::sql::now;
 use chrono::NaiveDate;
@@ -74,14 +75,29 @@ impl Store {
         org: OrgId,
         events: &[NewEvent],
     ) -> Result<Vec<AppliedEvent>, StoreError> {
+        Ok(self.apply_events_then_queue(org, events, None).await?.0)
+    }
+
+    /// [`Store::apply_events`], queueing `job` (the re-scoring the events call for) in the same
+    /// transaction: the events never land without it. Returns the job's id too.
+    pub async fn apply_events_then_queue(
+        &self,
+        org: OrgId,
+        events: &[NewEvent],
+        job: Option<&NewJob>,
+    ) -> Result<(Vec<AppliedEvent>, Option<i64>), StoreError> {
         let mut tx = self.begin_write().await?;
         let received_at = now();
         let mut applied = Vec::with_capacity(events.len());
         for event in events {
             applied.push(apply(&mut tx, org, event, &received_at).await?);
         }
+        let job_id = match job {
+            Some(job) => Some(Store::insert_job(&mut tx, org, job).await?),
+            None => None,
+        };
         tx.commit().await?;
-        Ok(applied)
+        Ok((applied, job_id))
     }
 
     /// The organization's events, newest first.

@@ -72,7 +72,18 @@ fn later(by: Duration) -> String {
 
 impl Store {
     pub async fn enqueue_job(&self, org: OrgId, job: &NewJob) -> Result<i64, StoreError> {
-        let _turn = self.write_turn().await;
+        let mut tx = self.begin_write().await?;
+        let id = Store::insert_job(&mut tx, org, job).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Adds a queued job inside the caller's transaction.
+    pub(crate) async fn insert_job(
+        conn: &mut sqlx::AnyConnection,
+        org: OrgId,
+        job: &NewJob,
+    ) -> Result<i64, StoreError> {
         Ok(sqlx::query("INSERT INTO jobs (org_id, kind, status, created_by, created_at, payload, max_attempts, run_after, priority) VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8) RETURNING id")
             .bind(org.0)
             .bind(&job.kind)
@@ -82,28 +93,35 @@ impl Store {
             .bind(job.max_attempts)
             .bind(job.run_after.map(timestamp).unwrap_or_default())
             .bind(job.priority)
-            .fetch_one(&self.pool)
+            .fetch_one(conn)
             .await?
             .get(0))
     }
 
-    /// Marks a queued job done without running it (its work was done another way); false if
-    /// a worker had already claimed it.
-    pub async fn settle_queued_job(
-        &self,
+    /// Adds a job already held by `worker` for `lease`, inside the caller's transaction: work
+    /// the caller starts at once, and that any worker takes over should the caller die.
+    pub(crate) async fn insert_held_job(
+        conn: &mut sqlx::AnyConnection,
         org: OrgId,
-        id: i64,
-        result: &serde_json::Value,
-    ) -> Result<bool, StoreError> {
-        let _turn = self.write_turn().await;
-        let done = sqlx::query("UPDATE jobs SET status = 'succeeded', result = $1, finished_at = $2 WHERE org_id = $3 AND id = $4 AND status = 'queued'")
-            .bind(result.to_string())
-            .bind(now())
+        job: &NewJob,
+        worker: &str,
+        lease: Duration,
+    ) -> Result<ClaimedJob, StoreError> {
+        let now = now();
+        let sql = format!("INSERT INTO jobs (org_id, kind, status, created_by, created_at, payload, max_attempts, run_after, priority, worker, lease_until, attempts, started_at, stage) VALUES ($1, $2, 'running', $3, $4, $5, $6, $4, $7, $8, $9, 1, $4, '') {CLAIMED}");
+        let row = sqlx::query(&sql)
             .bind(org.0)
-            .bind(id)
-            .execute(&self.pool)
+            .bind(&job.kind)
+            .bind(job.created_by)
+            .bind(&now)
+            .bind(job.payload.to_string())
+            .bind(job.max_attempts)
+            .bind(job.priority)
+            .bind(worker)
+            .bind(later(lease))
+            .fetch_one(conn)
             .await?;
-        Ok(done.rows_affected() == 1)
+        claimed(&row)
     }
 
     /// Whether a job of `kind` waits in the organization's queue.
@@ -125,107 +143,101 @@ impl Store {
         worker: &str,
         lease: Duration,
     ) -> Result<Option<ClaimedJob>, StoreError> {
-        let _turn = self.write_turn().await;
+        Ok(self
+            .claim_jobs(worker, lease, None)
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// Claims the oldest runnable job as [`Store::claim_job`] does and, when it is of the
+    /// `together` kind, up to that many more queued jobs of its kind and organization, oldest
+    /// first: a worker that found one small job (a re-score after an event) takes the others
+    /// waiting with it and does them in one pass. One transaction: under a stream of events
+    /// the claim is the queue's most frequent write. Empty when there is nothing to do.
+    pub async fn claim_jobs(
+        &self,
+        worker: &str,
+        lease: Duration,
+        together: Option<(&str, i64)>,
+    ) -> Result<Vec<ClaimedJob>, StoreError> {
+        let mut tx = self.begin_write().await?;
         let now = now();
         sqlx::query("UPDATE jobs SET status = 'failed', finished_at = $1, stage = '', lease_until = NULL, error = 'its worker stopped while running it on every attempt' WHERE status = 'running' AND lease_until < $1 AND attempts >= max_attempts")
             .bind(&now)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         // A job whose worker died comes first; then the waiting, by priority and age. Two
         // statements rather than one with OR, so each candidate search walks an index
         // instead of the whole (ever longer) jobs table.
         let orphaned = "j.status = 'running' AND j.lease_until < $3 ORDER BY j.id";
-        if let Some(job) = self.claim_where(worker, lease, &now, orphaned).await? {
-            return Ok(Some(job));
-        }
         let waiting = "j.status = 'queued' AND j.run_after <= $3 ORDER BY j.priority DESC, j.id";
-        self.claim_where(worker, lease, &now, waiting).await
+        let mut jobs = Vec::new();
+        for candidates in [orphaned, waiting] {
+            let sql = self.claim_sql(candidates);
+            let row = sqlx::query(&sql)
+                .bind(worker)
+                .bind(later(lease))
+                .bind(&now)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(row) = row {
+                jobs.push(claimed(&row)?);
+                break;
+            }
+        }
+        if let (Some(first), Some((kind, limit))) = (jobs.first(), together) {
+            if first.kind == kind {
+                let org = first.org;
+                let more = self.claim_sql_of_kind();
+                let rows = sqlx::query(&more)
+                    .bind(worker)
+                    .bind(later(lease))
+                    .bind(&now)
+                    .bind(org.0)
+                    .bind(kind)
+                    .bind(limit)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let mut others: Vec<ClaimedJob> =
+                    rows.iter().map(claimed).collect::<Result<_, _>>()?;
+                others.sort_by_key(|j| j.id);
+                jobs.extend(others);
+            }
+        }
+        tx.commit().await?;
+        Ok(jobs)
     }
 
-    async fn claim_where(
-        &self,
-        worker: &str,
-        lease: Duration,
-        now: &str,
-        candidates: &str,
-    ) -> Result<Option<ClaimedJob>, StoreError> {
-        let skip_locked = match self.backend() {
-            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+    /// The claim of the first job among `candidates` (a condition, then its ORDER BY).
+    fn claim_sql(&self, candidates: &str) -> String {
         let (condition, order) = candidates
             .split_once(" ORDER BY ")
             .expect("a condition and an order");
-        let sql = format!(
+        format!(
             "{CLAIM} WHERE id = (SELECT j.id FROM jobs j WHERE {condition} \
                  AND NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = j.org_id AND o.suspended_at IS NOT NULL) \
-                 ORDER BY {order} LIMIT 1 {skip_locked}) {CLAIMED}"
-        );
-        let row = sqlx::query(&sql)
-            .bind(worker)
-            .bind(later(lease))
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(claimed).transpose()
+                 ORDER BY {order} LIMIT 1 {}) {CLAIMED}",
+            self.skip_locked()
+        )
     }
 
-    /// Claims one queued job by its id before its time has come: a delivery's first attempt,
-    /// made at once beside the queue, holds its own job while it tries, so no worker can run
-    /// the same delivery at the same moment. `None` if the job is no longer queued.
-    pub async fn claim_queued_job(
-        &self,
-        org: OrgId,
-        id: i64,
-        worker: &str,
-        lease: Duration,
-    ) -> Result<Option<ClaimedJob>, StoreError> {
-        let _turn = self.write_turn().await;
-        let sql = format!("{CLAIM} WHERE id = $4 AND org_id = $5 AND status = 'queued' {CLAIMED}");
-        let row = sqlx::query(&sql)
-            .bind(worker)
-            .bind(later(lease))
-            .bind(now())
-            .bind(id)
-            .bind(org.0)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(claimed).transpose()
+    /// The claim of up to `$6` queued jobs of organization `$4` and kind `$5`.
+    fn claim_sql_of_kind(&self) -> String {
+        format!(
+            "{CLAIM} WHERE id IN (SELECT j.id FROM jobs j WHERE j.org_id = $4 AND j.kind = $5 AND j.status = 'queued' AND j.run_after <= $3 \
+                 ORDER BY j.id LIMIT $6 {}) {CLAIMED}",
+            self.skip_locked()
+        )
     }
 
-    /// Claims up to `limit` more queued jobs of `kind` for the same organization, oldest first:
-    /// a worker that found one small job (a re-score after an event) takes the others waiting
-    /// with it and does them in one pass.
-    pub async fn claim_more(
-        &self,
-        org: OrgId,
-        kind: &str,
-        worker: &str,
-        lease: Duration,
-        limit: i64,
-    ) -> Result<Vec<ClaimedJob>, StoreError> {
-        let _turn = self.write_turn().await;
-        let now = now();
-        let skip_locked = match self.backend() {
+    /// PostgreSQL's claims skip rows another worker is claiming, so workers never wait on
+    /// each other; SQLite has one writer at a time anyway.
+    fn skip_locked(&self) -> &'static str {
+        match self.backend() {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
-        };
-        let sql = format!(
-            "{CLAIM} WHERE id IN (SELECT j.id FROM jobs j WHERE j.org_id = $4 AND j.kind = $5 AND j.status = 'queued' AND j.run_after <= $3 \
-                 ORDER BY j.id LIMIT $6 {skip_locked}) {CLAIMED}"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(worker)
-            .bind(later(lease))
-            .bind(&now)
-            .bind(org.0)
-            .bind(kind)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        let mut jobs: Vec<ClaimedJob> = rows.iter().map(claimed).collect::<Result<_, _>>()?;
-        jobs.sort_by_key(|j| j.id);
-        Ok(jobs)
+        }
     }
 
     /// Extends the worker's hold on a job it is still running.
@@ -254,21 +266,41 @@ impl Store {
         worker: &str,
         outcome: Result<serde_json::Value, String>,
     ) -> Result<Result<(), LeaseLost>, StoreError> {
-        let _turn = self.write_turn().await;
+        let mut ends = self
+            .complete_jobs(std::slice::from_ref(job), worker, outcome)
+            .await?;
+        Ok(ends.pop().expect("one end for one job"))
+    }
+
+    /// Records one outcome for jobs done together (a pass of re-scores), in one transaction:
+    /// for each, in order, whether the worker still held it.
+    pub async fn complete_jobs(
+        &self,
+        jobs: &[ClaimedJob],
+        worker: &str,
+        outcome: Result<serde_json::Value, String>,
+    ) -> Result<Vec<Result<(), LeaseLost>>, StoreError> {
         let (status, result, error) = match outcome {
             Ok(result) => ("succeeded", Some(result.to_string()), None),
             Err(error) => ("failed", None, Some(error)),
         };
-        let done = sqlx::query("UPDATE jobs SET status = $1, result = $2, error = $3, finished_at = $4, stage = '', lease_until = NULL WHERE id = $5 AND worker = $6 AND status = 'running'")
-            .bind(status)
-            .bind(result)
-            .bind(error)
-            .bind(now())
-            .bind(job.id)
-            .bind(worker)
-            .execute(&self.pool)
-            .await?;
-        Ok(held(done.rows_affected(), job.id))
+        let finished_at = now();
+        let mut tx = self.begin_write().await?;
+        let mut ends = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let done = sqlx::query("UPDATE jobs SET status = $1, result = $2, error = $3, finished_at = $4, stage = '', lease_until = NULL WHERE id = $5 AND worker = $6 AND status = 'running'")
+                .bind(status)
+                .bind(&result)
+                .bind(&error)
+                .bind(&finished_at)
+                .bind(job.id)
+                .bind(worker)
+                .execute(&mut *tx)
+                .await?;
+            ends.push(held(done.rows_affected(), job.id));
+        }
+        tx.commit().await?;
+        Ok(ends)
     }
 
     /// Puts a job that failed for a passing reason back in the queue, to run no sooner than

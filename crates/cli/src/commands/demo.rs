@@ -19,8 +19,8 @@ use tenure_domain::HrEvent;
 use tenure_ingest::{import_file, ImportRequest, Progress};
 use tenure_model::evaluate::{LearnerChoice, TrainingSettings};
 use tenure_monitor::{
-    apply_events, rescore_people, score_organization, train_organization, Quiet, ScoreRequest,
-    TrainRequest,
+    apply_events, rescore_people, score_organization, train_organization, Quiet, Rescoring,
+    ScoreRequest, TrainRequest,
 };
 use tenure_store::{OrgId, Store};
 
@@ -225,7 +225,8 @@ streaming the last months as HR events (each re-scores the people it touches):"
     }
     for (month, batch) in &months {
         let started = Instant::now();
-        let applied = apply_events(store, org.id, &org.slug, batch, None).await?;
+        let applied =
+            apply_events(store, org.id, &org.slug, batch, None, Rescoring::ByCaller).await?;
         let report = rescore_people(store, org.id, &org.slug, &applied.affected, &Quiet).await?;
         let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
         for event in batch {

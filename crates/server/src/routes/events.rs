@@ -4,7 +4,6 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::jobs::enqueue;
 use crate::routes::Body;
 use crate::state::AppState;
 use axum::extract::State;
@@ -12,7 +11,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 use tenure_domain::{Entitlement, HrEvent, Permission};
-use tenure_monitor::JobSpec;
+use tenure_monitor::Rescoring;
 use utoipa::ToSchema;
 
 /// At most this many events in one batch.
@@ -107,24 +106,19 @@ async fn accept(
         &caller.org.slug,
         &events,
         Some(caller.user_id),
+        Rescoring::Queued {
+            wake: &state.job_wakeup,
+        },
     )
     .await
     .map_err(|e| ApiError::from_monitor(e, "events not applied"))?;
     state.metrics.events_received.inc_by(events.len() as u64);
-    let job_id = if applied.affected.is_empty() {
-        None
-    } else {
-        let spec = JobSpec::Rescore {
-            people: applied.affected.clone(),
-        };
-        Some(enqueue(state, &caller.org, caller.user_id, &spec).await?)
-    };
     Ok((
         StatusCode::ACCEPTED,
         Json(EventsAccepted {
             event_ids: applied.applied.iter().map(|a| a.id).collect(),
             people_rescored: applied.affected.len(),
-            job_id,
+            job_id: applied.rescoring_job,
         }),
     ))
 }
