@@ -240,18 +240,15 @@ pub async fn rescore_people(
         .map(|p| new_score(p, groups.get(&p.score.person).cloned().unwrap_or_default()))
         .collect();
     progress.step("storing the scores");
-    store.save_scores(org, version, &rows).await?;
-    let warnings = crate::warnings::raise_after_scoring(
-        store,
-        org,
+    let run = crate::warnings::ScoringRun {
         version,
-        &history,
+        history: &history,
         baseline,
-        &scored,
-        &groups,
-        &mapping.roles,
-    )
-    .await?;
+        people: &scored,
+        groups: &groups,
+        roles: &mapping.roles,
+    };
+    let (_, warnings) = crate::warnings::store_scores_and_warn(store, org, &run, &rows).await?;
     tracing::debug!(
         people = people.len(),
         snapshots = snapshots.len(),

@@ -103,21 +103,16 @@ pub async fn score_organization(
         .iter()
         .map(|p| new_score(p, groups.get(&p.score.person).cloned().unwrap_or_default()))
         .collect();
-    let outcome = store
-        .save_scores(request.org, stored.version, &rows)
-        .await?;
-    progress.step("raising warnings");
-    let warnings = crate::warnings::raise_after_scoring(
-        store,
-        request.org,
-        stored.version,
-        &history,
-        history.is_empty(),
-        &people,
-        &groups,
-        &data.roles,
-    )
-    .await?;
+    let judged = crate::warnings::ScoringRun {
+        version: stored.version,
+        history: &history,
+        baseline: history.is_empty(),
+        people: &people,
+        groups: &groups,
+        roles: &data.roles,
+    };
+    let (outcome, warnings) =
+        crate::warnings::store_scores_and_warn(store, request.org, &judged, &rows).await?;
     store
         .settle_warning_outcomes(request.org, stored.horizon_months.unwrap_or(6))
         .await?;

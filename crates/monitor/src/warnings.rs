@@ -12,30 +12,60 @@ use std::collections::HashMap;
 use tenure_domain::{
     OrgId, PastScore, PersonKey, RoleColumns, SupportiveAction, WarningPolicy, CONDUCT,
 };
-use tenure_store::{NewWarning, RaisedWarning, ScoreGroups, Store, StoreError};
+use tenure_store::{
+    NewScore, NewWarning, RaisedWarning, ScoreGroups, ScoreOutcome, Store, StoreError,
+};
 
 /// Drivers a warning names.
 const DRIVERS_PER_WARNING: usize = 3;
 
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn raise_after_scoring(
+/// A scoring run's results, and what its warnings are judged against.
+pub(crate) struct ScoringRun<'a> {
+    pub version: i64,
+    /// The people's earlier scores, read before this run's are stored.
+    pub history: &'a HashMap<String, Vec<PastScore>>,
+    /// The organization's first scoring run: nothing to rise from, nobody warned.
+    pub baseline: bool,
+    pub people: &'a [ScoredPerson],
+    pub groups: &'a HashMap<PersonKey, ScoreGroups>,
+    pub roles: &'a RoleColumns,
+}
+
+/// Stores a run's scores (`rows`) and raises the warnings they trip: the people's in the
+/// scores' own transaction, then the teams' (whose rule reads the stored scores).
+pub(crate) async fn store_scores_and_warn(
     store: &Store,
     org: OrgId,
-    version: i64,
-    history: &HashMap<String, Vec<PastScore>>,
-    baseline: bool,
-    people: &[ScoredPerson],
-    groups: &HashMap<PersonKey, ScoreGroups>,
-    roles: &RoleColumns,
-) -> Result<Vec<RaisedWarning>, StoreError> {
-    if baseline {
-        return Ok(Vec::new());
+    run: &ScoringRun<'_>,
+    rows: &[NewScore],
+) -> Result<(ScoreOutcome, Vec<RaisedWarning>), StoreError> {
+    if run.baseline {
+        let outcome = store.save_scores(org, run.version, rows).await?;
+        return Ok((outcome, Vec::new()));
     }
     let policy = store.warning_policy(org).await?;
+    let warnings = person_warnings(store, org, run, &policy).await?;
+    let (outcome, mut raised) = store
+        .save_scores_and_raise_warnings(org, run.version, rows, &warnings)
+        .await?;
+    if policy.has_team_rule() {
+        let teams = team_warnings(store, org, run.version, &policy, run.people, run.groups).await?;
+        raised.extend(store.raise_warnings(org, &teams).await?);
+    }
+    Ok((outcome, raised))
+}
+
+/// The warnings the people's new scores trip, but for those already in a warning episode.
+async fn person_warnings(
+    store: &Store,
+    org: OrgId,
+    run: &ScoringRun<'_>,
+    policy: &WarningPolicy,
+) -> Result<Vec<NewWarning>, StoreError> {
     // A few people re-scored after an event are looked up one by one; a full run reads the
     // organization's episodes at once.
-    let in_episode = if people.len() <= 64 {
-        let keys: Vec<&str> = people.iter().map(|p| p.score.person.as_str()).collect();
+    let in_episode = if run.people.len() <= 64 {
+        let keys: Vec<&str> = run.people.iter().map(|p| p.score.person.as_str()).collect();
         store
             .in_warning_episode(org, &keys, policy.cooldown_days)
             .await?
@@ -45,7 +75,8 @@ pub(crate) async fn raise_after_scoring(
             .await?
     };
     let today = Utc::now().date_naive();
-    let warnings: Vec<NewWarning> = people
+    Ok(run
+        .people
         .iter()
         .filter(|p| !in_episode.contains(p.score.person.as_str()))
         .filter_map(|p| {
@@ -54,7 +85,8 @@ pub(crate) async fn raise_after_scoring(
                 probability: p.score.probability?,
                 band: p.band,
             };
-            let earlier = history
+            let earlier = run
+                .history
                 .get(p.score.person.as_str())
                 .map_or(&[][..], Vec::as_slice);
             let triggers = policy.tripped(earlier, &now);
@@ -63,23 +95,17 @@ pub(crate) async fn raise_after_scoring(
             }
             Some(NewWarning {
                 person: Some(p.score.person.to_string()),
-                model_version: version,
+                model_version: run.version,
                 triggers: json!({
                     "what_changed": triggers.iter().map(|t| t.words()).collect::<Vec<_>>(),
                     "rules": triggers,
                     "conduct": CONDUCT,
                 }),
-                drivers: drivers(p, roles),
-                groups: groups.get(&p.score.person).cloned().unwrap_or_default(),
+                drivers: drivers(p, run.roles),
+                groups: run.groups.get(&p.score.person).cloned().unwrap_or_default(),
             })
         })
-        .collect();
-    let mut raised = store.raise_warnings(org, &warnings).await?;
-    if policy.has_team_rule() {
-        let teams = team_warnings(store, org, version, &policy, people, groups).await?;
-        raised.extend(store.raise_warnings(org, &teams).await?);
-    }
-    Ok(raised)
+        .collect())
 }
 
 /// Warnings for the teams of the people just scored whose expected leavers reached the

@@ -4,6 +4,7 @@
 use crate::connect::Store;
 use crate::error::StoreError;
 use crate::sql::{batch_rows, now, values_list};
+use crate::warnings::{NewWarning, RaisedWarning};
 use sqlx::Row;
 use tenure_domain::{OrgId, RiskBand, RiskThresholds};
 
@@ -168,9 +169,40 @@ impl Store {
         model_version: i64,
         scores: &[NewScore],
     ) -> Result<ScoreOutcome, StoreError> {
+        Ok(self
+            .save_scores_and_raise_warnings(org, model_version, scores, &[])
+            .await?
+            .0)
+    }
+
+    /// Stores scores and the warnings they tripped in one transaction: a warning never
+    /// stands without the score it was raised on, and a re-score after an event takes the
+    /// write lock once, not twice.
+    pub async fn save_scores_and_raise_warnings(
+        &self,
+        org: OrgId,
+        model_version: i64,
+        scores: &[NewScore],
+        warnings: &[NewWarning],
+    ) -> Result<(ScoreOutcome, Vec<RaisedWarning>), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let outcome = self
+            .insert_scores(&mut tx, org, model_version, scores)
+            .await?;
+        let raised = Store::insert_warnings(&mut tx, org, warnings).await?;
+        tx.commit().await?;
+        Ok((outcome, raised))
+    }
+
+    async fn insert_scores(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        org: OrgId,
+        model_version: i64,
+        scores: &[NewScore],
+    ) -> Result<ScoreOutcome, StoreError> {
         const COLUMNS: usize = 13;
         let scored_at = now();
-        let mut tx = self.begin_write().await?;
         let mut outcome = ScoreOutcome::default();
         for batch in scores.chunks(batch_rows(COLUMNS)) {
             let sql = format!(
@@ -199,11 +231,10 @@ impl Store {
                     .bind(&s.groups.department)
                     .bind(&s.groups.manager);
             }
-            let written = query.execute(&mut *tx).await?.rows_affected();
+            let written = query.execute(&mut *conn).await?.rows_affected();
             outcome.written += written;
             outcome.unchanged += batch.len() as u64 - written;
         }
-        tx.commit().await?;
         Ok(outcome)
     }
 

@@ -212,8 +212,18 @@ impl Store {
         org: OrgId,
         warnings: &[NewWarning],
     ) -> Result<Vec<RaisedWarning>, StoreError> {
-        let raised_at = now();
         let mut tx = self.begin_write().await?;
+        let raised = Store::insert_warnings(&mut tx, org, warnings).await?;
+        tx.commit().await?;
+        Ok(raised)
+    }
+
+    pub(crate) async fn insert_warnings(
+        conn: &mut sqlx::AnyConnection,
+        org: OrgId,
+        warnings: &[NewWarning],
+    ) -> Result<Vec<RaisedWarning>, StoreError> {
+        let raised_at = now();
         let mut ids = Vec::with_capacity(warnings.len());
         for w in warnings {
             let public_id = public_id();
@@ -230,12 +240,11 @@ impl Store {
                 .bind(&w.groups.manager)
                 .bind(&public_id)
                 .bind(subject)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut *conn)
                 .await?
                 .get(0);
             ids.push(RaisedWarning { id, public_id });
         }
-        tx.commit().await?;
         Ok(ids)
     }
 
