@@ -429,6 +429,75 @@ async fn workers_claim_each_job_once_and_a_lapsed_lease_passes_it_on() {
     .await;
 }
 
+/// A claim takes the waiting jobs of its first job's kind and organization with it (never
+/// another organization's, never another kind), and deliveries are written with their jobs
+/// already held: a holder that dies passes them on when the lease lapses.
+#[tokio::test]
+async fn a_claim_takes_its_kind_together_and_held_delivery_jobs_pass_on_when_their_lease_lapses() {
+    each_backend(
+        "a_claim_takes_its_kind_together_and_held_delivery_jobs_pass_on_when_their_lease_lapses",
+        |store| async move {
+            let (acme, other) = two_organizations(&store).await;
+            let rescore = |n: i64| tenure_store::NewJob {
+                kind: "rescore".into(),
+                ..job(n)
+            };
+            let mut acme_jobs = Vec::new();
+            for n in 0..3 {
+                acme_jobs.push(store.enqueue_job(acme, &rescore(n)).await.unwrap());
+            }
+            let other_job = store.enqueue_job(other, &rescore(3)).await.unwrap();
+            let ping = store.enqueue_job(acme, &job(4)).await.unwrap();
+            let lease = chrono::Duration::seconds(60);
+            let together = Some(("rescore", 10));
+            let ids = |jobs: Vec<tenure_store::ClaimedJob>| -> Vec<i64> {
+                jobs.into_iter().map(|j| j.id).collect()
+            };
+            let first = store.claim_jobs("w", lease, together).await.unwrap();
+            assert_eq!(ids(first), acme_jobs);
+            let second = store.claim_jobs("w", lease, together).await.unwrap();
+            assert_eq!(ids(second), vec![other_job]);
+            let third = store.claim_jobs("w", lease, together).await.unwrap();
+            assert_eq!(ids(third), vec![ping], "another kind is claimed alone");
+            assert!(store
+                .claim_jobs("w", lease, together)
+                .await
+                .unwrap()
+                .is_empty());
+
+            let deliveries: Vec<tenure_store::NewDelivery> = (0..2)
+                .map(|n| tenure_store::NewDelivery {
+                    warning_id: None,
+                    channel: tenure_store::Channel::Email,
+                    body: serde_json::json!({ "n": n }),
+                })
+                .collect();
+            let gone = chrono::Duration::milliseconds(-1);
+            let held = store
+                .create_deliveries(acme, &deliveries, job, "dies", gone)
+                .await
+                .unwrap();
+            assert_eq!(held.len(), 2);
+            assert!(held.iter().all(|j| j.attempt == 1 && j.org == acme));
+            let recorded = store.deliveries(acme, Some("pending"), 10).await.unwrap();
+            assert_eq!(recorded.len(), 2);
+            for held in &held {
+                let taken = store.claim_job("next", lease).await.unwrap().unwrap();
+                assert_eq!((taken.id, taken.attempt), (held.id, 2));
+                assert_eq!(
+                    store
+                        .complete_job(held, "dies", Ok(serde_json::json!({})))
+                        .await
+                        .unwrap(),
+                    Err(tenure_store::LeaseLost(held.id)),
+                    "the holder that lost it cannot finish it"
+                );
+            }
+        },
+    )
+    .await;
+}
+
 /// A job put back for later waits until then, and fails for good after its last attempt.
 #[tokio::test]
 async fn a_retried_job_waits_its_turn_and_fails_after_its_last_attempt() {
