@@ -3,9 +3,9 @@
 //! putting back for a later retry — only while the lease is still the caller's.
 //!
 //! A job is runnable when it is queued and its `run_after` has passed, or when it is running
-//! under a lease that has lapsed (its worker died). Claiming is one statement; on PostgreSQL
-//! its inner SELECT takes `FOR UPDATE SKIP LOCKED`, so workers never wait on each other's
-//! rows and never claim the same one; SQLite runs one writer at a time anyway. Every later
+//! under a lease that has lapsed (its worker died). Claiming is one transaction; on PostgreSQL
+//! each claim's inner SELECT takes `FOR UPDATE SKIP LOCKED`, so workers never wait on each
+//! other's rows and never claim the same one; SQLite runs one writer at a time anyway. Every later
 //! write names the worker, so a worker that lost its lease cannot finish a job twice.
 //! A suspended organization's jobs (the kill switch) wait unclaimed until it is resumed.
 
