@@ -157,38 +157,233 @@ pub fn person_months_of(
     horizon_months: i32,
     only: Option<&std::collections::HashSet<&str>>,
 ) -> Vec<PersonMonth> {
+    let rows = Rows {
+        only,
+        latest_only: false,
+        compared: &[],
+    };
+    build_person_months(snapshots, roles, horizon_months, rows)
+}
+
+/// Each of `people`'s latest dated person-month: the row they are scored on now. The same rows
+/// [`person_months_of`] gives them for those months, without building the earlier months —
+/// which, with a history of years, were nearly all the work of re-scoring after an event.
+///
+/// `snapshots` may hold only the people's own histories when `compared` gives the figures of
+/// their latest months (see [`MonthComparisons`]); otherwise it must hold everyone they are
+/// compared with too.
+pub fn latest_person_months_of(
+    snapshots: &[Snapshot],
+    roles: &RoleColumns,
+    horizon_months: i32,
+    people: &std::collections::HashSet<&str>,
+    compared: &[MonthComparisons],
+) -> Vec<PersonMonth> {
+    let rows = Rows {
+        only: Some(people),
+        latest_only: true,
+        compared,
+    };
+    build_person_months(snapshots, roles, horizon_months, rows)
+}
+
+/// Which person-months to build, and what they are compared with.
+struct Rows<'a> {
+    only: Option<&'a std::collections::HashSet<&'a str>>,
+    latest_only: bool,
+    /// Figures of months worked out beforehand; other months' come from the snapshots.
+    compared: &'a [MonthComparisons],
+}
+
+/// One month's figures that people are compared with: the medians of numeric columns by
+/// peer group and by team, the teams' voluntary leavers, and which columns the month holds.
+/// Worked out from the snapshots sharing a peer group or a team with the people to build
+/// (see [`comparison_groups`]): their month's snapshots and recent leavers' last ones. With
+/// them, those people's latest months need only their own histories.
+#[derive(Debug, Clone, Default)]
+pub struct MonthComparisons {
+    month: i32,
+    numeric: Vec<String>,
+    categorical: Vec<String>,
+    dates: Vec<String>,
+    /// Peer group → column → median.
+    peers: HashMap<String, HashMap<String, f64>>,
+    /// Team → column → median.
+    teams: HashMap<String, HashMap<String, f64>>,
+    /// Team → (exit date, person) of its voluntary leavers.
+    exits: HashMap<String, Vec<(NaiveDate, String)>>,
+}
+
+impl MonthComparisons {
+    /// The figures of month `as_of` for the groups of `people` (their snapshots that month),
+    /// from the snapshots they are compared with, each with its [`comparison_groups`]
+    /// (snapshots of other months count only as leavers).
+    pub fn of<'s>(
+        as_of: NaiveDate,
+        people: &[&Snapshot],
+        compared_with: impl IntoIterator<Item = (&'s Snapshot, &'s [Option<String>; 2])>,
+        roles: &RoleColumns,
+    ) -> MonthComparisons {
+        let month = month_index(as_of);
+        let wanted: [std::collections::HashSet<String>; 2] = [
+            people.iter().filter_map(|s| peer_group(s, roles)).collect(),
+            people.iter().filter_map(|s| team_of(s, roles)).collect(),
+        ];
+        let mut exits: HashMap<String, Vec<(NaiveDate, String)>> = HashMap::new();
+        let mut values: [HashMap<String, HashMap<&str, Vec<f64>>>; 2] = Default::default();
+        let mut kinds: [std::collections::HashSet<&str>; 3] = Default::default();
+        for (snapshot, [peer, team]) in compared_with {
+            if let (Some(exit), Some(team)) = (snapshot.exit.as_ref(), team) {
+                if exit.voluntary {
+                    let person = snapshot.person.to_string();
+                    exits
+                        .entry(team.clone())
+                        .or_default()
+                        .push((exit.date, person));
+                }
+            }
+            for (column, value) in &snapshot.values {
+                match value {
+                    Value::Number(_) => kinds[0].insert(column),
+                    Value::Category(_) => kinds[1].insert(column),
+                    Value::Date(_) => kinds[2].insert(column),
+                    _ => false,
+                };
+            }
+            if snapshot.as_of.map(month_index) != Some(month) {
+                continue;
+            }
+            for ((by_group, group), wanted) in values.iter_mut().zip([peer, team]).zip(&wanted) {
+                let Some(group) = group.as_ref().filter(|g| wanted.contains(*g)) else {
+                    continue;
+                };
+                let columns = by_group.entry(group.clone()).or_default();
+                for (column, value) in &snapshot.values {
+                    if let Value::Number(x) = value {
+                        columns.entry(column.as_str()).or_default().push(*x);
+                    }
+                }
+            }
+        }
+        let [peers, teams] = values.map(|by_group| {
+            by_group
+                .into_iter()
+                .map(|(group, columns)| {
+                    let medians = columns
+                        .into_iter()
+                        .map(|(column, xs)| (column.to_owned(), median(xs)))
+                        .collect();
+                    (group, medians)
+                })
+                .collect()
+        });
+        let [numeric, categorical, dates] = kinds.map(|k| {
+            let sorted: std::collections::BTreeSet<&str> = k.into_iter().collect();
+            sorted.into_iter().map(str::to_owned).collect()
+        });
+        MonthComparisons {
+            month,
+            numeric,
+            categorical,
+            dates,
+            peers,
+            teams,
+            exits,
+        }
+    }
+}
+
+/// The upper median, as the panel's group medians take it.
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+/// Sorted union of column names.
+fn union_of(columns: Vec<String>, more: impl IntoIterator<Item = String>) -> Vec<String> {
+    let all: std::collections::BTreeSet<String> = columns.into_iter().chain(more).collect();
+    all.into_iter().collect()
+}
+
+fn build_person_months(
+    snapshots: &[Snapshot],
+    roles: &RoleColumns,
+    horizon_months: i32,
+    rows: Rows<'_>,
+) -> Vec<PersonMonth> {
+    let Rows {
+        only,
+        latest_only,
+        compared,
+    } = rows;
     let histories = histories(snapshots);
     let data_end = snapshots
         .iter()
-        .filter_map(|s| s.as_of)
+        .filter_map(|s| s.as_of.map(month_index))
+        .chain(compared.iter().map(|c| c.month))
         .max()
-        .map_or(0, month_index);
-    let numeric = numeric_columns(snapshots);
-    let categorical = categorical_columns(snapshots);
+        .unwrap_or(0);
+    let numeric = union_of(
+        numeric_columns(snapshots),
+        compared.iter().flat_map(|c| c.numeric.iter().cloned()),
+    );
+    let categorical = union_of(
+        categorical_columns(snapshots),
+        compared.iter().flat_map(|c| c.categorical.iter().cloned()),
+    );
     // The hire date becomes tenure; other dates (a last promotion) become months since.
-    let dates: Vec<String> = columns_holding(snapshots, |v| matches!(v, Value::Date(_)))
-        .into_iter()
-        .filter(|c| Some(c) != roles.hire_date.as_ref())
-        .collect();
+    let dates: Vec<String> = union_of(
+        columns_holding(snapshots, |v| matches!(v, Value::Date(_))),
+        compared.iter().flat_map(|c| c.dates.iter().cloned()),
+    )
+    .into_iter()
+    .filter(|c| Some(c) != roles.hire_date.as_ref())
+    .collect();
     // Group keys once per snapshot, interned: formatting them per column was most of the cost.
     let peer_of = Groups::of(snapshots, |s| peer_group(s, roles));
     let team_of_row = Groups::of(snapshots, |s| team_of(s, roles));
-    let peers = group_medians(snapshots, &numeric, &peer_of);
+    // Only the months of the rows built need their groups' medians.
+    let months_built: Option<std::collections::HashSet<i32>> = latest_only.then(|| {
+        histories
+            .iter()
+            .filter(|(person, _)| only.is_none_or(|only| only.contains(*person)))
+            .filter_map(|(_, history)| history.rows.last())
+            .filter_map(|&index| snapshots[index].as_of.map(month_index))
+            .filter(|month| compared.iter().all(|c| c.month != *month))
+            .collect()
+    });
+    let peers = group_medians(snapshots, &numeric, &peer_of, months_built.as_ref());
     // The team's typical values that month: how a manager's team fares shows in them.
-    let teams = group_medians(snapshots, &numeric, &team_of_row);
+    let teams = group_medians(snapshots, &numeric, &team_of_row, months_built.as_ref());
     let names = DerivedNames::new(&numeric, &categorical, &dates);
-    let team_exits = team_exits(snapshots, &histories, roles);
+    let mut team_exits = team_exits(snapshots, &histories, roles);
+    for (team, exits) in compared.iter().flat_map(|c| &c.exits) {
+        let known = team_exits.entry(team.clone()).or_default();
+        for exit in exits {
+            if !known.iter().any(|(_, person)| *person == exit.1) {
+                known.push(exit.clone());
+            }
+        }
+    }
     let mut out = Vec::with_capacity(snapshots.len());
     for (person, history) in &histories {
         if only.is_some_and(|only| !only.contains(person)) {
             continue;
         }
-        for (position, &index) in history.rows.iter().enumerate() {
+        // Rows are in time order, undated ones first.
+        let first = if latest_only {
+            history.rows.len().saturating_sub(1)
+        } else {
+            0
+        };
+        for (position, &index) in history.rows.iter().enumerate().skip(first) {
             let snapshot = &snapshots[index];
             let Some(as_of) = snapshot.as_of else {
                 continue;
             };
             let now = month_index(as_of);
+            let figures = compared.iter().find(|c| c.month == now);
+            let groups = figures.map(|_| [peer_group(snapshot, roles), team_of(snapshot, roles)]);
             let mut values = snapshot.values.clone();
             for (c, column) in numeric.iter().enumerate() {
                 let column_names = &names.numeric[c];
@@ -201,19 +396,32 @@ pub fn person_months_of(
                     position,
                     now,
                 );
+                let (peer_median, team_median) = match (figures, &groups) {
+                    (Some(figures), Some([peer, team])) => {
+                        let median = |by_group: &HashMap<String, HashMap<String, f64>>,
+                                      group: &Option<String>| {
+                            group
+                                .as_ref()
+                                .and_then(|g| by_group.get(g))
+                                .and_then(|columns| columns.get(column))
+                                .copied()
+                        };
+                        (median(&figures.peers, peer), median(&figures.teams, team))
+                    }
+                    _ => (
+                        peer_of.ids[index].and_then(|group| peers.get(&(now, group, c)).copied()),
+                        team_of_row.ids[index].and_then(|team| teams.get(&(now, team, c)).copied()),
+                    ),
+                };
                 // The level against its own level's peers is always 1.
                 let is_level = Some(column) == roles.level.as_ref();
-                if let (Some(x), Some(group), false) =
-                    (number(snapshot, column), peer_of.ids[index], is_level)
+                if let (Some(x), Some(median), false) =
+                    (number(snapshot, column), peer_median, is_level)
                 {
-                    if let Some(&median) = peers.get(&(now, group, c)) {
-                        let ratio = if median > 0.0 { x / median } else { x - median };
-                        values.insert(column_names.vs_peers.clone(), Value::Number(ratio));
-                    }
+                    let ratio = if median > 0.0 { x / median } else { x - median };
+                    values.insert(column_names.vs_peers.clone(), Value::Number(ratio));
                 }
-                if let Some(&median) =
-                    team_of_row.ids[index].and_then(|team| teams.get(&(now, team, c)))
-                {
+                if let Some(median) = team_median {
                     values.insert(column_names.team_median.clone(), Value::Number(median));
                 }
             }
@@ -493,22 +701,25 @@ impl DerivedNames {
 }
 
 /// Medians of each numeric column by month and group (as `group_of` assigns people).
+/// Each group's median of each numeric column, by month (only `months`, when given).
 fn group_medians(
     snapshots: &[Snapshot],
     numeric: &[String],
     groups_of: &Groups,
+    months: Option<&std::collections::HashSet<i32>>,
 ) -> HashMap<GroupKey, f64> {
     let mut groups: HashMap<GroupKey, Vec<f64>> = HashMap::new();
     for (index, snapshot) in snapshots.iter().enumerate() {
         let (Some(as_of), Some(group)) = (snapshot.as_of, groups_of.ids[index]) else {
             continue;
         };
+        let month = month_index(as_of);
+        if months.is_some_and(|months| !months.contains(&month)) {
+            continue;
+        }
         for (c, column) in numeric.iter().enumerate() {
             if let Some(x) = number(snapshot, column) {
-                groups
-                    .entry((month_index(as_of), group, c))
-                    .or_default()
-                    .push(x);
+                groups.entry((month, group, c)).or_default().push(x);
             }
         }
     }
@@ -861,6 +1072,68 @@ mod tests {
             .collect();
         assert!(!some.is_empty());
         assert_eq!(some.iter().collect::<Vec<_>>(), theirs);
+    }
+
+    #[test]
+    fn the_latest_months_of_some_people_are_their_last_rows_of_the_whole_panel() {
+        let snapshots = panel();
+        let all = person_months(&snapshots, &roles(), 6);
+        let people: std::collections::HashSet<&str> = ["1", "3"].into_iter().collect();
+        let latest = latest_person_months_of(&snapshots, &roles(), 6, &people, &[]);
+        for person in ["1", "3"] {
+            let last = all
+                .iter()
+                .filter(|m| snapshots[m.snapshot].person.as_str() == person)
+                .max_by_key(|m| m.as_of)
+                .expect("a person of the panel has months");
+            let theirs: Vec<&PersonMonth> = latest
+                .iter()
+                .filter(|m| snapshots[m.snapshot].person.as_str() == person)
+                .collect();
+            assert_eq!(theirs, vec![last], "person {person}");
+        }
+        assert_eq!(latest.len(), 2);
+    }
+
+    #[test]
+    fn latest_months_from_own_histories_and_month_figures_match_the_whole_panel() {
+        // Month 9: person 2 (person 1's teammate at first) left in month 8, inside the window.
+        let snapshots: Vec<Snapshot> = panel()
+            .into_iter()
+            .filter(|s| s.as_of.unwrap() <= month(9))
+            .collect();
+        let people: std::collections::HashSet<&str> = ["1"].into_iter().collect();
+        let whole = latest_person_months_of(&snapshots, &roles(), 6, &people, &[]);
+        let own: Vec<Snapshot> = snapshots
+            .iter()
+            .filter(|s| s.person.as_str() == "1")
+            .cloned()
+            .collect();
+        let compared_with: Vec<(&Snapshot, [Option<String>; 2])> = snapshots
+            .iter()
+            .filter(|s| s.as_of == Some(month(9)) || s.exit.is_some())
+            .map(|s| (s, comparison_groups(s, &roles())))
+            .collect();
+        let latest = own.iter().find(|s| s.as_of == Some(month(9))).unwrap();
+        let figures = MonthComparisons::of(
+            month(9),
+            &[latest],
+            compared_with.iter().map(|(s, groups)| (*s, groups)),
+            &roles(),
+        );
+        let alone = latest_person_months_of(&own, &roles(), 6, &people, &[figures]);
+        assert_eq!(whole.len(), 1);
+        assert_eq!(alone.len(), 1);
+        let (whole, alone) = (&whole[0], &alone[0]);
+        assert_eq!(alone.as_of, whole.as_of);
+        assert_eq!(alone.values, whole.values);
+        assert_eq!(alone.label, whole.label);
+        assert_eq!(alone.evidence, whole.evidence);
+        assert_eq!(
+            alone.values.get(&Derived::TeammatesLeft.name()),
+            Some(&Value::Number(1.0)),
+            "the teammate who left is counted from the month's figures"
+        );
     }
 
     #[test]

@@ -1,14 +1,15 @@
 //! Each month's comparisons, kept in memory: everyone's snapshot that month (peers' and
 //! teams' medians) and recent leavers' last snapshots (teammates' exits), decoded once per
 //! process and patched with just the people events changed since. Re-scoring one person then
-//! reads their own history and the few dozen people they are compared with, not the whole
-//! organization's month. Stamped with the latest import and event it reflects, so workers in
-//! other processes' changes are picked up too.
+//! reads only their own history: the figures they are compared with are worked out here, in
+//! place. Stamped with the latest import and event it reflects, so workers in other
+//! processes' changes are picked up too.
 
+use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 use tenure_domain::{OrgId, RoleColumns, Snapshot};
-use tenure_model::panel::comparison_groups;
+use tenure_model::panel::{comparison_groups, MonthComparisons};
 use tenure_store::{Store, StoreError};
 
 /// Months of teammates' exits a person's features look back over.
@@ -37,6 +38,44 @@ pub(crate) async fn comparisons(
     people: &[&Snapshot],
     roles: &RoleColumns,
 ) -> Result<Vec<Snapshot>, StoreError> {
+    refresh(store, org, as_of, roles).await?;
+    Ok(with_compared(org, as_of, people, roles, |compared| {
+        compared.map(|(s, _)| s.clone()).collect()
+    }))
+}
+
+/// The figures of month `as_of` that `people` (their snapshots that month) are compared with,
+/// brought up to date with the store first: worked out in place, nothing copied.
+pub(crate) async fn month_figures(
+    store: &Store,
+    org: OrgId,
+    as_of: NaiveDate,
+    people: &[&Snapshot],
+    roles: &RoleColumns,
+) -> Result<MonthComparisons, StoreError> {
+    let month = as_of.to_string();
+    let clock = std::time::Instant::now();
+    refresh(store, org, &month, roles).await?;
+    let refresh_ms = clock.elapsed().as_secs_f64() * 1e3;
+    let figures = with_compared(org, &month, people, roles, |compared| {
+        MonthComparisons::of(as_of, people, compared, roles)
+    });
+    tracing::debug!(
+        refresh_ms,
+        figures_ms = clock.elapsed().as_secs_f64() * 1e3 - refresh_ms,
+        "a month's figures worked out"
+    );
+    Ok(figures)
+}
+
+/// Brings month `as_of`'s context up to date with the store: read whole when new or after an
+/// import, patched with the people events changed since otherwise.
+async fn refresh(
+    store: &Store,
+    org: OrgId,
+    as_of: &str,
+    roles: &RoleColumns,
+) -> Result<(), StoreError> {
     let grouped = |snapshots: Vec<Snapshot>| -> Vec<(Snapshot, [Option<String>; 2])> {
         snapshots
             .into_iter()
@@ -54,7 +93,8 @@ pub(crate) async fn comparisons(
         .get(&key)
         .map(|c| (c.import, c.event));
     match known {
-        Some((i, e)) if i == import && e == event => {}
+        // Another worker may have brought the context past the stamp read here: still fresh.
+        Some((i, e)) if i == import && e >= event => {}
         Some((i, e)) if i == import && e < event => {
             let changed = store.people_changed_since(org, e).await?;
             let fresh = grouped(
@@ -72,6 +112,7 @@ pub(crate) async fn comparisons(
             }
         }
         _ => {
+            tracing::debug!(org = org.0, as_of, "a month's comparisons read whole");
             let snapshots = grouped(
                 store
                     .month_context(org, as_of, TEAM_WINDOW_MONTHS)
@@ -86,7 +127,7 @@ pub(crate) async fn comparisons(
                 all.clear();
             }
             all.insert(
-                key.clone(),
+                key,
                 MonthContext {
                     import,
                     event,
@@ -95,6 +136,20 @@ pub(crate) async fn comparisons(
             );
         }
     }
+    Ok(())
+}
+
+/// Hands `use_them` the snapshots of month `as_of`'s context that share a peer group or a team
+/// with any of `people`.
+fn with_compared<T>(
+    org: OrgId,
+    as_of: &str,
+    people: &[&Snapshot],
+    roles: &RoleColumns,
+    use_them: impl for<'c> FnOnce(
+        &mut dyn Iterator<Item = (&'c Snapshot, &'c [Option<String>; 2])>,
+    ) -> T,
+) -> T {
     let wanted: Vec<[Option<String>; 2]> =
         people.iter().map(|s| comparison_groups(s, roles)).collect();
     let shares = |groups: &[Option<String>; 2]| {
@@ -103,16 +158,14 @@ pub(crate) async fn comparisons(
             .any(|w| (w[0].is_some() && w[0] == groups[0]) || (w[1].is_some() && w[1] == groups[1]))
     };
     let all = contexts().lock().expect("month contexts");
-    Ok(all
-        .get(&key)
-        .map(|c| {
-            c.snapshots
-                .iter()
-                .filter(|(_, groups)| shares(groups))
-                .map(|(s, _)| s.clone())
-                .collect()
-        })
-        .unwrap_or_default())
+    let snapshots = all
+        .get(&(org, as_of.to_owned()))
+        .map_or(&[][..], |c| &c.snapshots[..]);
+    let mut compared = snapshots
+        .iter()
+        .filter(|(_, groups)| shares(groups))
+        .map(|(s, groups)| (s, groups));
+    use_them(&mut compared)
 }
 
 /// Replaces the changed people's rows with their fresh latest snapshots (those still dated

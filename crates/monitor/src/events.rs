@@ -15,7 +15,7 @@ use crate::{MonitorError, Progress};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 use tenure_domain::{HrEvent, OrgId, RiskBand, Shape, Snapshot};
-use tenure_model::panel::{person_months_of, PersonMonth};
+use tenure_model::panel::{latest_person_months_of, MonthComparisons, PersonMonth};
 use tenure_model::scoring::{current_cross_section_rows, score, ScoreInput};
 use tenure_model::trained::TrainedModel;
 use tenure_store::{AppliedEvent, NewEvent, RaisedWarning, Store};
@@ -199,12 +199,14 @@ pub async fn rescore_people(
         .ok_or_else(|| MonitorError::Mapping("the mapping names no shape".into()))?;
     progress.step("reading the people's data");
     let clock = std::time::Instant::now();
-    let snapshots = rescoring_slice(store, org, people, &mapping.roles).await?;
+    let (snapshots, compared) = rescoring_inputs(store, org, people, &mapping.roles).await?;
     let read_ms = clock.elapsed().as_secs_f64() * 1e3;
     let wanted: HashSet<&str> = people.iter().map(String::as_str).collect();
     let horizon = model.horizon_months;
     let months = match shape {
-        Shape::Panel => person_months_of(&snapshots, &mapping.roles, horizon, Some(&wanted)),
+        Shape::Panel => {
+            latest_person_months_of(&snapshots, &mapping.roles, horizon, &wanted, &compared)
+        }
         Shape::CrossSection => Vec::new(),
         Shape::TimeToEvent => return Err(MonitorError::UnsupportedShape("time-to-event".into())),
     };
@@ -265,8 +267,54 @@ pub async fn rescore_people(
     })
 }
 
-/// The people's whole histories and, for each month they are scored at, the snapshots of
-/// those they are compared with.
+/// What re-scoring `people` reads: their own histories, and the figures of their latest months
+/// (what they are compared with).
+async fn rescoring_inputs(
+    store: &Store,
+    org: OrgId,
+    people: &[String],
+    roles: &tenure_domain::RoleColumns,
+) -> Result<(Vec<Snapshot>, Vec<MonthComparisons>), MonitorError> {
+    let clock = std::time::Instant::now();
+    let snapshots: Vec<Snapshot> = store
+        .histories_of(org, people)
+        .await?
+        .into_iter()
+        .map(|s| s.snapshot)
+        .collect();
+    tracing::debug!(
+        histories_ms = clock.elapsed().as_secs_f64() * 1e3,
+        "histories read"
+    );
+    let mut compared = Vec::new();
+    for (as_of, people) in latest_by_month(&snapshots) {
+        compared.push(crate::context::month_figures(store, org, as_of, &people, roles).await?);
+    }
+    Ok((snapshots, compared))
+}
+
+/// Each person's latest dated snapshot, by month.
+fn latest_by_month(snapshots: &[Snapshot]) -> BTreeMap<chrono::NaiveDate, Vec<&Snapshot>> {
+    let mut latest: HashMap<&str, &Snapshot> = HashMap::new();
+    for s in snapshots {
+        if latest
+            .get(s.person.as_str())
+            .is_none_or(|seen| seen.as_of < s.as_of)
+        {
+            latest.insert(s.person.as_str(), s);
+        }
+    }
+    let mut by_month: BTreeMap<chrono::NaiveDate, Vec<&Snapshot>> = BTreeMap::new();
+    for s in latest.into_values() {
+        if let Some(as_of) = s.as_of {
+            by_month.entry(as_of).or_default().push(s);
+        }
+    }
+    by_month
+}
+
+/// `people`'s histories and everyone they are compared with in their latest months: the
+/// slice of the panel that gives their latest rows (what-if changes a row of it).
 pub(crate) async fn rescoring_slice(
     store: &Store,
     org: OrgId,
@@ -279,24 +327,10 @@ pub(crate) async fn rescoring_slice(
         .into_iter()
         .map(|s| s.snapshot)
         .collect();
-    let mut latest: HashMap<&str, &Snapshot> = HashMap::new();
-    for s in &snapshots {
-        if latest
-            .get(s.person.as_str())
-            .is_none_or(|seen| seen.as_of < s.as_of)
-        {
-            latest.insert(s.person.as_str(), s);
-        }
-    }
-    let mut by_month: BTreeMap<String, Vec<&Snapshot>> = BTreeMap::new();
-    for s in latest.into_values() {
-        if let Some(as_of) = s.as_of {
-            by_month.entry(as_of.to_string()).or_default().push(s);
-        }
-    }
     let mut context = Vec::new();
-    for (as_of, people) in &by_month {
-        context.extend(crate::context::comparisons(store, org, as_of, people, roles).await?);
+    for (as_of, people) in latest_by_month(&snapshots) {
+        let as_of = as_of.to_string();
+        context.extend(crate::context::comparisons(store, org, &as_of, &people, roles).await?);
     }
     let mut seen: HashSet<(String, Option<chrono::NaiveDate>)> = snapshots
         .iter()

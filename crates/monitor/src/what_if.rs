@@ -8,7 +8,7 @@ use crate::MonitorError;
 use std::collections::{BTreeMap, HashSet};
 use tenure_domain::{OrgId, RoleColumns, Shape, Snapshot, Value};
 use tenure_model::explain::Factor;
-use tenure_model::panel::person_months_of;
+use tenure_model::panel::latest_person_months_of;
 use tenure_model::scoring::score;
 
 /// The changes to try; none of them is saved.
@@ -71,7 +71,7 @@ pub async fn what_if(
     let applied = apply(&mut changed[latest], changes, roles, &levels)?;
     let probability = |snapshots: &[Snapshot]| -> Result<(Option<f64>, Vec<Factor>), MonitorError> {
         let wanted: HashSet<&str> = [person].into_iter().collect();
-        let months = person_months_of(snapshots, roles, model.horizon_months, Some(&wanted));
+        let months = latest_person_months_of(snapshots, roles, model.horizon_months, &wanted, &[]);
         let inputs = latest_rows(snapshots, &months);
         let run = score(&model.model, &inputs, roles, 5)?;
         let scored = run.scores.into_iter().find(|s| s.person.as_str() == person);

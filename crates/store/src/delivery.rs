@@ -190,7 +190,7 @@ impl Store {
         if deliveries.is_empty() {
             return Ok(Vec::new());
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_redoable_write().await?;
         let mut jobs = Vec::with_capacity(deliveries.len());
         for delivery in deliveries {
             let id = insert_delivery(&mut tx, org, delivery).await?;
@@ -259,7 +259,7 @@ impl Store {
         id: i64,
         outcome: Result<(), (&str, bool)>,
     ) -> Result<(), StoreError> {
-        let _turn = self.write_turn().await;
+        let mut tx = self.begin_redoable_write().await?;
         let (status, error, delivered_at) = match outcome {
             Ok(()) => ("delivered", None, Some(now())),
             Err((error, dead)) => (if dead { "dead" } else { "pending" }, Some(error), None),
@@ -270,8 +270,9 @@ impl Store {
             .bind(delivered_at)
             .bind(org.0)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 

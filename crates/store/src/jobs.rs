@@ -100,13 +100,14 @@ impl Store {
     }
 
     pub async fn set_job_stage(&self, org: OrgId, id: i64, stage: &str) -> Result<(), StoreError> {
-        let _turn = self.write_turn().await;
+        let mut tx = self.begin_redoable_write().await?;
         sqlx::query("UPDATE jobs SET stage = $1 WHERE org_id = $2 AND id = $3")
             .bind(stage)
             .bind(org.0)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 }

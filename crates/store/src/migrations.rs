@@ -45,6 +45,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "preferences",
         include_str!("../migrations/sqlite/0008_preferences.sql"),
     ),
+    (
+        9,
+        "open warning lookup",
+        include_str!("../migrations/sqlite/0009_open_warning_lookup.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -86,6 +91,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         8,
         "preferences",
         include_str!("../migrations/postgres/0008_preferences.sql"),
+    ),
+    (
+        9,
+        "open warning lookup",
+        include_str!("../migrations/postgres/0009_open_warning_lookup.sql"),
     ),
 ];
 

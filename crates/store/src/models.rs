@@ -185,7 +185,7 @@ impl Store {
         scores: &[NewScore],
         warnings: &[NewWarning],
     ) -> Result<(ScoreOutcome, Vec<RaisedWarning>), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_redoable_write().await?;
         let outcome = self
             .insert_scores(&mut tx, org, model_version, scores)
             .await?;

@@ -161,7 +161,7 @@ impl Store {
         lease: Duration,
         together: Option<(&str, i64)>,
     ) -> Result<Vec<ClaimedJob>, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_redoable_write().await?;
         let now = now();
         sqlx::query("UPDATE jobs SET status = 'failed', finished_at = $1, stage = '', lease_until = NULL, error = 'its worker stopped while running it on every attempt' WHERE status = 'running' AND lease_until < $1 AND attempts >= max_attempts")
             .bind(&now)
@@ -247,15 +247,16 @@ impl Store {
         worker: &str,
         lease: Duration,
     ) -> Result<Result<(), LeaseLost>, StoreError> {
-        let _turn = self.write_turn().await;
+        let mut tx = self.begin_redoable_write().await?;
         let done = sqlx::query(
             "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND worker = $3 AND status = 'running'",
         )
         .bind(later(lease))
         .bind(job.id)
         .bind(worker)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(held(done.rows_affected(), job.id))
     }
 
@@ -285,7 +286,7 @@ impl Store {
             Err(error) => ("failed", None, Some(error)),
         };
         let finished_at = now();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_redoable_write().await?;
         let mut ends = Vec::with_capacity(jobs.len());
         for job in jobs {
             let done = sqlx::query("UPDATE jobs SET status = $1, result = $2, error = $3, finished_at = $4, stage = '', lease_until = NULL WHERE id = $5 AND worker = $6 AND status = 'running'")
@@ -315,14 +316,15 @@ impl Store {
         if job.attempt >= job.max_attempts {
             return self.complete_job(job, worker, Err(error.to_owned())).await;
         }
-        let _turn = self.write_turn().await;
+        let mut tx = self.begin_redoable_write().await?;
         let done = sqlx::query("UPDATE jobs SET status = 'queued', error = $1, run_after = $2, stage = '', lease_until = NULL WHERE id = $3 AND worker = $4 AND status = 'running'")
             .bind(error)
             .bind(later(after))
             .bind(job.id)
             .bind(worker)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(held(done.rows_affected(), job.id))
     }
 

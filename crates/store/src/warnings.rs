@@ -206,13 +206,14 @@ impl Store {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
-    /// Raises warnings in one transaction; returns their ids.
+    /// Raises warnings in one transaction; returns their ids. The commit is redoable: the
+    /// job that raises them raises them again if a power cut takes it back.
     pub async fn raise_warnings(
         &self,
         org: OrgId,
         warnings: &[NewWarning],
     ) -> Result<Vec<RaisedWarning>, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_redoable_write().await?;
         let raised = Store::insert_warnings(&mut tx, org, warnings).await?;
         tx.commit().await?;
         Ok(raised)
