@@ -22,7 +22,8 @@ struct MonthContext {
     snapshots: Vec<(Snapshot, [Option<String>; 2])>,
 }
 
-type Contexts = Mutex<HashMap<(OrgId, String), MonthContext>>;
+/// By store, organization and month.
+type Contexts = Mutex<HashMap<(u64, OrgId, String), MonthContext>>;
 
 fn contexts() -> &'static Contexts {
     static CONTEXTS: OnceLock<Contexts> = OnceLock::new();
@@ -39,9 +40,14 @@ pub(crate) async fn comparisons(
     roles: &RoleColumns,
 ) -> Result<Vec<Snapshot>, StoreError> {
     refresh(store, org, as_of, roles).await?;
-    Ok(with_compared(org, as_of, people, roles, |compared| {
-        compared.map(|(s, _)| s.clone()).collect()
-    }))
+    Ok(with_compared(
+        store,
+        org,
+        as_of,
+        people,
+        roles,
+        |compared| compared.map(|(s, _)| s.clone()).collect(),
+    ))
 }
 
 /// The figures of month `as_of` that `people` (their snapshots that month) are compared with,
@@ -57,7 +63,7 @@ pub(crate) async fn month_figures(
     let clock = std::time::Instant::now();
     refresh(store, org, &month, roles).await?;
     let refresh_ms = clock.elapsed().as_secs_f64() * 1e3;
-    let figures = with_compared(org, &month, people, roles, |compared| {
+    let figures = with_compared(store, org, &month, people, roles, |compared| {
         MonthComparisons::of(as_of, people, compared, roles)
     });
     tracing::debug!(
@@ -86,7 +92,7 @@ async fn refresh(
             .collect()
     };
     let (import, event) = store.data_stamp(org).await?;
-    let key = (org, as_of.to_owned());
+    let key = (store.id(), org, as_of.to_owned());
     let known = contexts()
         .lock()
         .expect("month contexts")
@@ -142,6 +148,7 @@ async fn refresh(
 /// Hands `use_them` the snapshots of month `as_of`'s context that share a peer group or a team
 /// with any of `people`.
 fn with_compared<T>(
+    store: &Store,
     org: OrgId,
     as_of: &str,
     people: &[&Snapshot],
@@ -159,7 +166,7 @@ fn with_compared<T>(
     };
     let all = contexts().lock().expect("month contexts");
     let snapshots = all
-        .get(&(org, as_of.to_owned()))
+        .get(&(store.id(), org, as_of.to_owned()))
         .map_or(&[][..], |c| &c.snapshots[..]);
     let mut compared = snapshots
         .iter()

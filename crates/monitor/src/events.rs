@@ -382,7 +382,7 @@ pub(crate) struct CachedModel {
 }
 
 thread_local! {
-    static MODELS: std::cell::RefCell<HashMap<(OrgId, i64), Rc<CachedModel>>> =
+    static MODELS: std::cell::RefCell<HashMap<(u64, OrgId, i64), Rc<CachedModel>>> =
         std::cell::RefCell::new(HashMap::new());
 }
 
@@ -408,7 +408,7 @@ async fn cached_model(
     version: i64,
     slug: &str,
 ) -> Result<Rc<CachedModel>, MonitorError> {
-    if let Some(found) = MODELS.with(|m| m.borrow().get(&(org, version)).cloned()) {
+    if let Some(found) = MODELS.with(|m| m.borrow().get(&(store.id(), org, version)).cloned()) {
         return Ok(found);
     }
     let stored = store
@@ -428,7 +428,7 @@ async fn cached_model(
         if models.len() >= 16 {
             models.clear();
         }
-        models.insert((org, version), model.clone());
+        models.insert((store.id(), org, version), model.clone());
     });
     Ok(model)
 }

@@ -22,6 +22,8 @@ pub struct Store {
     /// Other processes sharing the file still meet the busy timeout. PostgreSQL: the pool.
     writer: AnyPool,
     backend: Backend,
+    /// Tells this store from others opened in the same process (see [`Store::id`]).
+    id: u64,
     /// One audit-chain writer at a time in this process (see `append_audit`).
     pub(crate) audit_writer: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Seals secrets stored in the database (see `sealing.rs`).
@@ -74,10 +76,12 @@ impl Store {
             }
             Backend::Postgres => pool.clone(),
         };
+        static OPENED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Ok(Store {
             pool,
             writer,
             backend,
+            id: OPENED.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             audit_writer: Default::default(),
             sealer,
         })
@@ -91,6 +95,13 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Different for every store opened in this process (clones share it): what a
+    /// process-wide cache of stored data keys on besides the organization, whose ids two
+    /// databases both start at 1.
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// Begins a transaction that will write, committed durably. SQLite's default (deferred)
