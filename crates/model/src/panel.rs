@@ -293,7 +293,7 @@ impl MonthComparisons {
     }
 }
 
-/// The upper median, as the panel's group medians take it.
+/// The upper median: what a group's typical value is taken to be.
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
     xs[xs.len() / 2]
@@ -700,8 +700,8 @@ impl DerivedNames {
     }
 }
 
-/// Medians of each numeric column by month and group (as `group_of` assigns people).
-/// Each group's median of each numeric column, by month (only `months`, when given).
+/// Medians of each numeric column by month and group (as `group_of` assigns people); only
+/// of `months`, when given.
 fn group_medians(
     snapshots: &[Snapshot],
     numeric: &[String],
@@ -725,10 +725,7 @@ fn group_medians(
     }
     groups
         .into_iter()
-        .map(|(key, mut xs)| {
-            xs.sort_by(f64::total_cmp);
-            (key, xs[xs.len() / 2])
-        })
+        .map(|(key, xs)| (key, median(xs)))
         .collect()
 }
 

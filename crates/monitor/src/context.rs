@@ -60,18 +60,15 @@ pub(crate) async fn month_figures(
     roles: &RoleColumns,
 ) -> Result<MonthComparisons, StoreError> {
     let month = as_of.to_string();
-    let clock = std::time::Instant::now();
     refresh(store, org, &month, roles).await?;
-    let refresh_ms = clock.elapsed().as_secs_f64() * 1e3;
-    let figures = with_compared(store, org, &month, people, roles, |compared| {
-        MonthComparisons::of(as_of, people, compared, roles)
-    });
-    tracing::debug!(
-        refresh_ms,
-        figures_ms = clock.elapsed().as_secs_f64() * 1e3 - refresh_ms,
-        "a month's figures worked out"
-    );
-    Ok(figures)
+    Ok(with_compared(
+        store,
+        org,
+        &month,
+        people,
+        roles,
+        |compared| MonthComparisons::of(as_of, people, compared, roles),
+    ))
 }
 
 /// Brings month `as_of`'s context up to date with the store: read whole when new or after an

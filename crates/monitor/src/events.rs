@@ -275,22 +275,26 @@ async fn rescoring_inputs(
     people: &[String],
     roles: &tenure_domain::RoleColumns,
 ) -> Result<(Vec<Snapshot>, Vec<MonthComparisons>), MonitorError> {
-    let clock = std::time::Instant::now();
-    let snapshots: Vec<Snapshot> = store
-        .histories_of(org, people)
-        .await?
-        .into_iter()
-        .map(|s| s.snapshot)
-        .collect();
-    tracing::debug!(
-        histories_ms = clock.elapsed().as_secs_f64() * 1e3,
-        "histories read"
-    );
+    let snapshots = own_histories(store, org, people).await?;
     let mut compared = Vec::new();
     for (as_of, people) in latest_by_month(&snapshots) {
         compared.push(crate::context::month_figures(store, org, as_of, &people, roles).await?);
     }
     Ok((snapshots, compared))
+}
+
+/// Every snapshot of `people`.
+async fn own_histories(
+    store: &Store,
+    org: OrgId,
+    people: &[String],
+) -> Result<Vec<Snapshot>, MonitorError> {
+    Ok(store
+        .histories_of(org, people)
+        .await?
+        .into_iter()
+        .map(|s| s.snapshot)
+        .collect())
 }
 
 /// Each person's latest dated snapshot, by month.
@@ -321,12 +325,7 @@ pub(crate) async fn rescoring_slice(
     people: &[String],
     roles: &tenure_domain::RoleColumns,
 ) -> Result<Vec<Snapshot>, MonitorError> {
-    let mut snapshots: Vec<Snapshot> = store
-        .histories_of(org, people)
-        .await?
-        .into_iter()
-        .map(|s| s.snapshot)
-        .collect();
+    let mut snapshots = own_histories(store, org, people).await?;
     let mut context = Vec::new();
     for (as_of, people) in latest_by_month(&snapshots) {
         let as_of = as_of.to_string();

@@ -120,6 +120,17 @@ impl Store {
         self.begin_writing(Commit::Redoable).await
     }
 
+    /// Runs one redoable write statement in a transaction of its own.
+    pub(crate) async fn execute_redoably<'q>(
+        &self,
+        statement: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
+        let mut tx = self.begin_redoable_write().await?;
+        let done = statement.execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
     async fn begin_writing(&self, commit: Commit) -> Result<WriteTx, sqlx::Error> {
         match self.backend {
             // The level is set on every transaction: the writer connection serves both kinds.

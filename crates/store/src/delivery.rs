@@ -259,20 +259,17 @@ impl Store {
         id: i64,
         outcome: Result<(), (&str, bool)>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_redoable_write().await?;
         let (status, error, delivered_at) = match outcome {
             Ok(()) => ("delivered", None, Some(now())),
             Err((error, dead)) => (if dead { "dead" } else { "pending" }, Some(error), None),
         };
-        sqlx::query("UPDATE deliveries SET status = $1, attempts = attempts + 1, last_error = COALESCE($2, last_error), delivered_at = $3 WHERE org_id = $4 AND id = $5")
+        let attempt = sqlx::query("UPDATE deliveries SET status = $1, attempts = attempts + 1, last_error = COALESCE($2, last_error), delivered_at = $3 WHERE org_id = $4 AND id = $5")
             .bind(status)
             .bind(error)
             .bind(delivered_at)
             .bind(org.0)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+            .bind(id);
+        self.execute_redoably(attempt).await?;
         Ok(())
     }
 

@@ -100,14 +100,11 @@ impl Store {
     }
 
     pub async fn set_job_stage(&self, org: OrgId, id: i64, stage: &str) -> Result<(), StoreError> {
-        let mut tx = self.begin_redoable_write().await?;
-        sqlx::query("UPDATE jobs SET stage = $1 WHERE org_id = $2 AND id = $3")
+        let stage = sqlx::query("UPDATE jobs SET stage = $1 WHERE org_id = $2 AND id = $3")
             .bind(stage)
             .bind(org.0)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+            .bind(id);
+        self.execute_redoably(stage).await?;
         Ok(())
     }
 }

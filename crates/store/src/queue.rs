@@ -247,16 +247,13 @@ impl Store {
         worker: &str,
         lease: Duration,
     ) -> Result<Result<(), LeaseLost>, StoreError> {
-        let mut tx = self.begin_redoable_write().await?;
-        let done = sqlx::query(
+        let renewal = sqlx::query(
             "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND worker = $3 AND status = 'running'",
         )
         .bind(later(lease))
         .bind(job.id)
-        .bind(worker)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
+        .bind(worker);
+        let done = self.execute_redoably(renewal).await?;
         Ok(held(done.rows_affected(), job.id))
     }
 
@@ -316,15 +313,12 @@ impl Store {
         if job.attempt >= job.max_attempts {
             return self.complete_job(job, worker, Err(error.to_owned())).await;
         }
-        let mut tx = self.begin_redoable_write().await?;
-        let done = sqlx::query("UPDATE jobs SET status = 'queued', error = $1, run_after = $2, stage = '', lease_until = NULL WHERE id = $3 AND worker = $4 AND status = 'running'")
+        let put_back = sqlx::query("UPDATE jobs SET status = 'queued', error = $1, run_after = $2, stage = '', lease_until = NULL WHERE id = $3 AND worker = $4 AND status = 'running'")
             .bind(error)
             .bind(later(after))
             .bind(job.id)
-            .bind(worker)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+            .bind(worker);
+        let done = self.execute_redoably(put_back).await?;
         Ok(held(done.rows_affected(), job.id))
     }
 
