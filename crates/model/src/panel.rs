@@ -17,6 +17,9 @@ use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, HashMap};
 use tenure_domain::{RoleColumns, Snapshot, Value};
 
+mod comparisons;
+pub use comparisons::{MonthComparisons, MonthFigures};
+
 /// What a panel feature is: one of the user's columns as it stands, or something derived
 /// from the history. Names are made and read back here only, so explanations can always say
 /// which of the user's columns a feature came from.
@@ -193,104 +196,6 @@ struct Rows<'a> {
     latest_only: bool,
     /// Figures of months worked out beforehand; other months' come from the snapshots.
     compared: &'a [MonthComparisons],
-}
-
-/// One month's figures that people are compared with: the medians of numeric columns by
-/// peer group and by team, the teams' voluntary leavers, and which columns the month holds.
-/// Worked out from the snapshots sharing a peer group or a team with the people to build
-/// (see [`comparison_groups`]): their month's snapshots and recent leavers' last ones. With
-/// them, those people's latest months need only their own histories.
-#[derive(Debug, Clone, Default)]
-pub struct MonthComparisons {
-    month: i32,
-    numeric: Vec<String>,
-    categorical: Vec<String>,
-    dates: Vec<String>,
-    /// Peer group → column → median.
-    peers: HashMap<String, HashMap<String, f64>>,
-    /// Team → column → median.
-    teams: HashMap<String, HashMap<String, f64>>,
-    /// Team → (exit date, person) of its voluntary leavers.
-    exits: HashMap<String, Vec<(NaiveDate, String)>>,
-}
-
-impl MonthComparisons {
-    /// The figures of month `as_of` for the groups of `people` (their snapshots that month),
-    /// from the snapshots they are compared with, each with its [`comparison_groups`]
-    /// (snapshots of other months count only as leavers).
-    pub fn of<'s>(
-        as_of: NaiveDate,
-        people: &[&Snapshot],
-        compared_with: impl IntoIterator<Item = (&'s Snapshot, &'s [Option<String>; 2])>,
-        roles: &RoleColumns,
-    ) -> MonthComparisons {
-        let month = month_index(as_of);
-        let wanted: [std::collections::HashSet<String>; 2] = [
-            people.iter().filter_map(|s| peer_group(s, roles)).collect(),
-            people.iter().filter_map(|s| team_of(s, roles)).collect(),
-        ];
-        let mut exits: HashMap<String, Vec<(NaiveDate, String)>> = HashMap::new();
-        let mut values: [HashMap<String, HashMap<&str, Vec<f64>>>; 2] = Default::default();
-        let mut kinds: [std::collections::HashSet<&str>; 3] = Default::default();
-        for (snapshot, [peer, team]) in compared_with {
-            if let (Some(exit), Some(team)) = (snapshot.exit.as_ref(), team) {
-                if exit.voluntary {
-                    let person = snapshot.person.to_string();
-                    exits
-                        .entry(team.clone())
-                        .or_default()
-                        .push((exit.date, person));
-                }
-            }
-            for (column, value) in &snapshot.values {
-                match value {
-                    Value::Number(_) => kinds[0].insert(column),
-                    Value::Category(_) => kinds[1].insert(column),
-                    Value::Date(_) => kinds[2].insert(column),
-                    _ => false,
-                };
-            }
-            if snapshot.as_of.map(month_index) != Some(month) {
-                continue;
-            }
-            for ((by_group, group), wanted) in values.iter_mut().zip([peer, team]).zip(&wanted) {
-                let Some(group) = group.as_ref().filter(|g| wanted.contains(*g)) else {
-                    continue;
-                };
-                let columns = by_group.entry(group.clone()).or_default();
-                for (column, value) in &snapshot.values {
-                    if let Value::Number(x) = value {
-                        columns.entry(column.as_str()).or_default().push(*x);
-                    }
-                }
-            }
-        }
-        let [peers, teams] = values.map(|by_group| {
-            by_group
-                .into_iter()
-                .map(|(group, columns)| {
-                    let medians = columns
-                        .into_iter()
-                        .map(|(column, xs)| (column.to_owned(), median(xs)))
-                        .collect();
-                    (group, medians)
-                })
-                .collect()
-        });
-        let [numeric, categorical, dates] = kinds.map(|k| {
-            let sorted: std::collections::BTreeSet<&str> = k.into_iter().collect();
-            sorted.into_iter().map(str::to_owned).collect()
-        });
-        MonthComparisons {
-            month,
-            numeric,
-            categorical,
-            dates,
-            peers,
-            teams,
-            exits,
-        }
-    }
 }
 
 /// The upper median: what a group's typical value is taken to be.
@@ -1112,12 +1017,11 @@ mod tests {
             .map(|s| (s, comparison_groups(s, &roles())))
             .collect();
         let latest = own.iter().find(|s| s.as_of == Some(month(9))).unwrap();
-        let figures = MonthComparisons::of(
+        let figures = MonthFigures::new(
             month(9),
-            &[latest],
             compared_with.iter().map(|(s, groups)| (*s, groups)),
-            &roles(),
-        );
+        )
+        .comparisons(&[latest], &roles());
         let alone = latest_person_months_of(&own, &roles(), 6, &people, &[figures]);
         assert_eq!(whole.len(), 1);
         assert_eq!(alone.len(), 1);

@@ -9,7 +9,6 @@
 //! what a warning should be raised on within the second.
 
 use crate::score::{latest_groups, new_score, ScoredPerson};
-use crate::train::load_mapping;
 use crate::worker::JobSpec;
 use crate::{MonitorError, Progress};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -58,8 +57,8 @@ pub async fn apply_events(
     created_by: Option<i64>,
     rescoring: Rescoring<'_>,
 ) -> Result<EventsApplied, MonitorError> {
-    let mapping = load_mapping(store, org, slug).await?;
-    let kinds = store.column_kinds(org).await?;
+    let columns = crate::columns::latest_columns(store, org, slug).await?;
+    let (mapping, kinds) = (&columns.mapping, &columns.kinds);
     let today = chrono::Utc::now().date_naive();
     let mut checked = Vec::with_capacity(events.len());
     for (index, event) in events.iter().enumerate() {
@@ -69,7 +68,7 @@ pub async fn apply_events(
             reason,
         };
         let effect = event
-            .effect(&mapping.roles, &kinds)
+            .effect(&mapping.roles, kinds)
             .map_err(|e| refused(e.to_string()))?;
         checked.push(NewEvent {
             person: event.person.trim().to_owned(),
@@ -191,15 +190,24 @@ pub async fn rescore_people(
     people: &[String],
     progress: &dyn Progress,
 ) -> Result<RescoreReport, MonitorError> {
-    crate::ensure_scoring_allowed(store, org, slug).await?;
-    let (version, model) = latest_model(store, org, slug).await?;
-    let mapping = load_mapping(store, org, slug).await?;
+    let state = store.rescoring_state(org).await?;
+    crate::scoring_allowed(state.block, slug)?;
+    let no_data = || MonitorError::NoData(slug.to_owned());
+    let version = state.model_version.ok_or_else(|| MonitorError::NoModel {
+        org: slug.to_owned(),
+        version: None,
+    })?;
+    let model = cached_model(store, org, version, slug).await?;
+    let import = state.latest_import.ok_or_else(no_data)?;
+    let columns = crate::columns::columns_of_import(store, org, slug, import).await?;
+    let mapping = &columns.mapping;
     let shape = mapping
         .resolved_shape()
         .ok_or_else(|| MonitorError::Mapping("the mapping names no shape".into()))?;
     progress.step("reading the people's data");
     let clock = std::time::Instant::now();
-    let (snapshots, compared) = rescoring_inputs(store, org, people, &mapping.roles).await?;
+    let (snapshots, compared) =
+        rescoring_inputs(store, org, people, &mapping.roles, state.data_stamp).await?;
     let read_ms = clock.elapsed().as_secs_f64() * 1e3;
     let wanted: HashSet<&str> = people.iter().map(String::as_str).collect();
     let horizon = model.horizon_months;
@@ -221,7 +229,7 @@ pub async fn rescore_people(
     progress.step("scoring");
     let run = score(&model.model, &inputs, &mapping.roles, 5)?;
     let scored_ms = clock.elapsed().as_secs_f64() * 1e3;
-    let thresholds = store.risk_thresholds(org).await?;
+    let thresholds = state.thresholds;
     let scored: Vec<ScoredPerson> = run
         .scores
         .into_iter()
@@ -235,7 +243,7 @@ pub async fn rescore_people(
     // Read before these scores join them: warnings compare each person with their past, and
     // an organization never scored before has no past to rise from.
     let history = store.score_history_of(org, people).await?;
-    let baseline = !store.has_scores(org).await?;
+    let baseline = !state.has_scores;
     let groups = latest_groups(&snapshots, &mapping.roles);
     let rows: Vec<_> = scored
         .iter()
@@ -246,6 +254,7 @@ pub async fn rescore_people(
         version,
         history: &history,
         baseline,
+        policy: &state.policy,
         people: &scored,
         groups: &groups,
         roles: &mapping.roles,
@@ -274,11 +283,14 @@ async fn rescoring_inputs(
     org: OrgId,
     people: &[String],
     roles: &tenure_domain::RoleColumns,
+    data_stamp: (i64, i64),
 ) -> Result<(Vec<Snapshot>, Vec<MonthComparisons>), MonitorError> {
     let snapshots = own_histories(store, org, people).await?;
     let mut compared = Vec::new();
     for (as_of, people) in latest_by_month(&snapshots) {
-        compared.push(crate::context::month_figures(store, org, as_of, &people, roles).await?);
+        let figures =
+            crate::context::month_figures(store, org, as_of, &people, roles, data_stamp).await?;
+        compared.push(figures);
     }
     Ok((snapshots, compared))
 }
@@ -328,8 +340,7 @@ pub(crate) async fn rescoring_slice(
     let mut snapshots = own_histories(store, org, people).await?;
     let mut context = Vec::new();
     for (as_of, people) in latest_by_month(&snapshots) {
-        let as_of = as_of.to_string();
-        context.extend(crate::context::comparisons(store, org, &as_of, &people, roles).await?);
+        context.extend(crate::context::comparisons(store, org, as_of, &people, roles).await?);
     }
     let mut seen: HashSet<(String, Option<chrono::NaiveDate>)> = snapshots
         .iter()

@@ -9,6 +9,7 @@
 //! scoring run raises the warnings the organization's policy calls for, and delivery takes
 //! them out — signed webhooks and e-mail, with retries and a dead-letter list.
 
+mod columns;
 mod context;
 mod delivery;
 mod events;
@@ -112,7 +113,15 @@ pub(crate) async fn ensure_scoring_allowed(
     org: tenure_domain::OrgId,
     slug: &str,
 ) -> Result<(), MonitorError> {
-    match store.scoring_block(org).await? {
+    scoring_allowed(store.scoring_block(org).await?, slug)
+}
+
+/// [`ensure_scoring_allowed`] with the organization's block already read.
+pub(crate) fn scoring_allowed(
+    block: Option<tenure_store::ScoringBlock>,
+    slug: &str,
+) -> Result<(), MonitorError> {
+    match block {
         None => Ok(()),
         Some(tenure_store::ScoringBlock::Suspended { since }) => Err(MonitorError::Suspended {
             org: slug.to_owned(),

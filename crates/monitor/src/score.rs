@@ -103,10 +103,12 @@ pub async fn score_organization(
         .iter()
         .map(|p| new_score(p, groups.get(&p.score.person).cloned().unwrap_or_default()))
         .collect();
+    let policy = store.warning_policy(request.org).await?;
     let judged = crate::warnings::ScoringRun {
         version: stored.version,
         history: &history,
         baseline: history.is_empty(),
+        policy: &policy,
         people: &people,
         groups: &groups,
         roles: &data.roles,

@@ -26,6 +26,8 @@ pub(crate) struct ScoringRun<'a> {
     pub history: &'a HashMap<String, Vec<PastScore>>,
     /// The organization's first scoring run: nothing to rise from, nobody warned.
     pub baseline: bool,
+    /// The organization's warning policy.
+    pub policy: &'a WarningPolicy,
     pub people: &'a [ScoredPerson],
     pub groups: &'a HashMap<PersonKey, ScoreGroups>,
     pub roles: &'a RoleColumns,
@@ -43,13 +45,13 @@ pub(crate) async fn store_scores_and_warn(
         let outcome = store.save_scores(org, run.version, rows).await?;
         return Ok((outcome, Vec::new()));
     }
-    let policy = store.warning_policy(org).await?;
-    let warnings = person_warnings(store, org, run, &policy).await?;
+    let policy = run.policy;
+    let warnings = person_warnings(store, org, run, policy).await?;
     let (outcome, mut raised) = store
         .save_scores_and_raise_warnings(org, run.version, rows, &warnings)
         .await?;
     if policy.has_team_rule() {
-        let teams = team_warnings(store, org, run.version, &policy, run.people, run.groups).await?;
+        let teams = team_warnings(store, org, run.version, policy, run.people, run.groups).await?;
         raised.extend(store.raise_warnings(org, &teams).await?);
     }
     Ok((outcome, raised))

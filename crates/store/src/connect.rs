@@ -28,6 +28,8 @@ pub struct Store {
     pub(crate) audit_writer: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Seals secrets stored in the database (see `sealing.rs`).
     pub(crate) sealer: crate::sealing::Sealer,
+    /// Imports' column kinds, read once each (see `Store::typed_snapshots`).
+    pub(crate) import_kinds: std::sync::Arc<std::sync::Mutex<crate::snapshots::ImportKinds>>,
 }
 
 /// How a write transaction's commit is kept when the machine loses power just after it.
@@ -84,6 +86,7 @@ impl Store {
             id: OPENED.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             audit_writer: Default::default(),
             sealer,
+            import_kinds: Default::default(),
         })
     }
 

@@ -187,14 +187,11 @@ impl Store {
         org: OrgId,
         people: &[String],
     ) -> Result<Vec<StoredSnapshot>, StoreError> {
-        let kinds = self.value_kinds(org).await?;
-        let mut snapshots = Vec::new();
+        let mut rows = Vec::new();
         for person in people {
-            for r in self.snapshot_rows(org, "s.person_key = $2", person).await? {
-                snapshots.push(crate::snapshots::stored_snapshot(&r, &kinds)?);
-            }
+            rows.extend(self.snapshot_rows(org, "s.person_key = $2", person).await?);
         }
-        Ok(snapshots)
+        self.typed_snapshots(org, &rows).await
     }
 
     /// Everyone's snapshot dated `as_of`, and the last snapshot of everyone who left
@@ -213,15 +210,9 @@ impl Store {
             let leavers = "s.person_key IN (SELECT person_key FROM people WHERE org_id = $1 AND exit_voluntary = 1 AND exit_date >= $2) AND s.as_of = (SELECT MAX(l.as_of) FROM snapshots l WHERE l.org_id = s.org_id AND l.person_key = s.person_key)";
             rows.extend(self.snapshot_rows(org, leavers, &since.to_string()).await?);
         }
-        let kinds = self.value_kinds(org).await?;
         let mut seen = HashSet::new();
-        let mut snapshots = Vec::new();
-        for r in &rows {
-            if seen.insert((r.get::<String, _>(0), r.get::<String, _>(1))) {
-                snapshots.push(crate::snapshots::stored_snapshot(r, &kinds)?);
-            }
-        }
-        Ok(snapshots)
+        rows.retain(|r| seen.insert((r.get::<String, _>(0), r.get::<String, _>(1))));
+        self.typed_snapshots(org, &rows).await
     }
 
     /// The latest snapshot of each of these people.
@@ -230,15 +221,12 @@ impl Store {
         org: OrgId,
         people: &[String],
     ) -> Result<Vec<StoredSnapshot>, StoreError> {
-        let kinds = self.value_kinds(org).await?;
-        let mut snapshots = Vec::new();
+        let latest = "s.person_key = $2 AND s.as_of = (SELECT MAX(l.as_of) FROM snapshots l WHERE l.org_id = s.org_id AND l.person_key = s.person_key)";
+        let mut rows = Vec::new();
         for person in people {
-            let latest = "s.person_key = $2 AND s.as_of = (SELECT MAX(l.as_of) FROM snapshots l WHERE l.org_id = s.org_id AND l.person_key = s.person_key)";
-            for r in self.snapshot_rows(org, latest, person).await? {
-                snapshots.push(crate::snapshots::stored_snapshot(&r, &kinds)?);
-            }
+            rows.extend(self.snapshot_rows(org, latest, person).await?);
         }
-        Ok(snapshots)
+        self.typed_snapshots(org, &rows).await
     }
 
     async fn snapshot_rows(

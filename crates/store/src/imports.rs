@@ -156,6 +156,33 @@ impl Store {
         Ok(row.map(|r| r.get(0)))
     }
 
+    /// The mapping (TOML) of one complete import.
+    pub async fn import_mapping(
+        &self,
+        org: OrgId,
+        import: i64,
+    ) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT mapping FROM imports WHERE org_id = $1 AND id = $2 AND status = 'complete'",
+        )
+        .bind(org.0)
+        .bind(import)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    /// The organization's latest complete import.
+    pub async fn latest_import(&self, org: OrgId) -> Result<Option<i64>, StoreError> {
+        Ok(
+            sqlx::query("SELECT MAX(id) FROM imports WHERE org_id = $1 AND status = 'complete'")
+                .bind(org.0)
+                .fetch_one(&self.pool)
+                .await?
+                .get(0),
+        )
+    }
+
     pub async fn imports(&self, org: OrgId) -> Result<Vec<ImportRecord>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, file_name, file_sha256, shape, status, errors, rows_read, rows_added, rows_replaced, rows_unchanged, people_added, started_at, finished_at

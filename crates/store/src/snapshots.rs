@@ -6,7 +6,8 @@ use crate::error::StoreError;
 use chrono::NaiveDate;
 use serde_json::{Map, Value as Json};
 use sqlx::Row;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use tenure_domain::{ColumnKind, Exit, OrgId, Outcome, PersonKey, Snapshot, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -75,18 +76,50 @@ impl Store {
     /// Every snapshot of the organization, typed by the kinds its import recorded, in person
     /// and date order. Protected attributes are not read here.
     pub async fn snapshots(&self, org: OrgId) -> Result<Vec<StoredSnapshot>, StoreError> {
-        let kinds = self.value_kinds(org).await?;
         let sql = format!(
             "SELECT {SNAPSHOT_COLUMNS} FROM snapshots s WHERE org_id = $1 ORDER BY person_key, as_of"
         );
         let rows = sqlx::query(&sql).bind(org.0).fetch_all(&self.pool).await?;
+        self.typed_snapshots(org, &rows).await
+    }
+
+    /// Snapshot rows (read as [`SNAPSHOT_COLUMNS`]) typed by the kinds their imports recorded.
+    pub(crate) async fn typed_snapshots(
+        &self,
+        org: OrgId,
+        rows: &[sqlx::any::AnyRow],
+    ) -> Result<Vec<StoredSnapshot>, StoreError> {
+        let kinds = self.kinds_of_imports(org, rows).await?;
         rows.iter().map(|r| stored_snapshot(r, &kinds)).collect()
     }
 
-    pub(crate) async fn value_kinds(
+    /// The kinds of the imports `rows` came from. An import's kinds are written once, with the
+    /// import, so each is read once per store and kept: re-scoring after an event reads a few
+    /// snapshots, and reading the organization's imports each time was a statement more.
+    async fn kinds_of_imports(
         &self,
         org: OrgId,
-    ) -> Result<HashMap<i64, BTreeMap<String, ColumnKind>>, StoreError> {
+        rows: &[sqlx::any::AnyRow],
+    ) -> Result<ImportKinds, StoreError> {
+        let wanted: HashSet<i64> = rows.iter().map(|r| r.get(2)).collect();
+        let known: ImportKinds = {
+            let cache = self.import_kinds.lock().expect("import kinds");
+            wanted
+                .iter()
+                .filter_map(|id| cache.get(id).map(|kinds| (*id, kinds.clone())))
+                .collect()
+        };
+        if known.len() == wanted.len() {
+            return Ok(known);
+        }
+        let read = self.value_kinds(org).await?;
+        let mut cache = self.import_kinds.lock().expect("import kinds");
+        cache.extend(read.iter().map(|(id, kinds)| (*id, kinds.clone())));
+        Ok(read)
+    }
+
+    /// The kinds of every complete import of the organization, by import id.
+    async fn value_kinds(&self, org: OrgId) -> Result<ImportKinds, StoreError> {
         let rows = sqlx::query(
             "SELECT id, value_kinds FROM imports WHERE org_id = $1 AND status = 'complete'",
         )
@@ -97,7 +130,7 @@ impl Store {
             .map(|r| {
                 let kinds = serde_json::from_str(&r.get::<String, _>(1))
                     .map_err(|e| StoreError::Corrupt(format!("import kinds: {e}")))?;
-                Ok((r.get(0), kinds))
+                Ok((r.get(0), Arc::new(kinds)))
             })
             .collect()
     }
@@ -158,9 +191,12 @@ impl Store {
 /// The columns [`stored_snapshot`] reads, in its order (`s` is the snapshots table).
 pub(crate) const SNAPSHOT_COLUMNS: &str = "s.person_key, s.as_of, s.import_id, s.inputs, s.exit_date, s.exit_kind, s.exit_voluntary, s.target_left, s.duration, s.event";
 
-pub(crate) fn stored_snapshot(
+/// Each import's column kinds, by import id.
+pub(crate) type ImportKinds = HashMap<i64, Arc<BTreeMap<String, ColumnKind>>>;
+
+fn stored_snapshot(
     r: &sqlx::any::AnyRow,
-    kinds: &HashMap<i64, BTreeMap<String, ColumnKind>>,
+    kinds: &ImportKinds,
 ) -> Result<StoredSnapshot, StoreError> {
     let corrupt = |what: &str| StoreError::Corrupt(what.to_owned());
     let import_id: i64 = r.get(2);

@@ -853,3 +853,58 @@ async fn webhook_secrets_and_smtp_passwords_are_sealed_at_rest() {
     })
     .await;
 }
+
+/// Re-scoring's one statement reads what the separate readers read, before and after each
+/// thing it reads changes.
+#[tokio::test]
+async fn the_rescoring_state_agrees_with_each_separate_read() {
+    use tenure_domain::{EventEffect, RiskThresholds, WarningPolicy, WarningRule};
+    each_backend("the_rescoring_state_agrees", |store| async move {
+        let (acme, _) = two_organizations(&store).await;
+        let agrees = |state: tenure_store::RescoringState| {
+            let store = store.clone();
+            async move {
+                assert_eq!(state.block, store.scoring_block(acme).await.unwrap());
+                assert_eq!(
+                    state.model_version,
+                    store.latest_model_version(acme).await.unwrap()
+                );
+                assert_eq!(state.data_stamp, store.data_stamp(acme).await.unwrap());
+                assert_eq!(state.thresholds, store.risk_thresholds(acme).await.unwrap());
+                assert_eq!(state.policy, store.warning_policy(acme).await.unwrap());
+                assert_eq!(state.has_scores, store.has_scores(acme).await.unwrap());
+            }
+        };
+        let empty = store.rescoring_state(acme).await.unwrap();
+        assert_eq!((empty.latest_import, empty.has_scores), (None, false));
+        assert_eq!(empty.block, Some(tenure_store::ScoringBlock::NoGovernance));
+        agrees(empty.clone()).await;
+
+        write(&store, acme, &[snapshot("7", 1, 100.0, false)], REFUSE)
+            .await
+            .unwrap();
+        let policy = WarningPolicy {
+            rules: vec![WarningRule::EntersHigh],
+            cooldown_days: 9,
+        };
+        store.set_warning_policy(acme, &policy).await.unwrap();
+        store
+            .set_risk_thresholds(acme, RiskThresholds::new(0.4, 0.2).unwrap())
+            .await
+            .unwrap();
+        let event = tenure_store::NewEvent {
+            person: "7".into(),
+            kind: "pay_change",
+            effective: NaiveDate::from_ymd_opt(2024, 1, 20).unwrap(),
+            effect: EventEffect::Values(BTreeMap::from([("pay".into(), Value::Number(90.0))])),
+            created_by: None,
+        };
+        store.apply_events(acme, &[event]).await.unwrap();
+        let changed = store.rescoring_state(acme).await.unwrap();
+        assert_eq!(changed.policy, policy);
+        assert!(changed.latest_import.is_some());
+        assert_ne!(changed.data_stamp, empty.data_stamp);
+        agrees(changed).await;
+    })
+    .await;
+}

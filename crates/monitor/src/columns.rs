@@ -1,0 +1,69 @@
+//! What an organization's stored columns mean — the latest import's mapping (roles, shape)
+//! and every column's kind — read once per import and kept for the process: each HR event
+//! and each re-score needs them, they change only with a new import, and parsing the mapping
+//! every time was a measurable share of an event's work.
+
+use crate::MonitorError;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
+use tenure_data::Mapping;
+use tenure_domain::{ColumnKind, OrgId};
+use tenure_store::Store;
+
+/// The meaning of an organization's columns as of one import.
+pub(crate) struct Columns {
+    pub mapping: Mapping,
+    /// Each column's kind (the latest import's wins where imports disagree).
+    pub kinds: BTreeMap<String, ColumnKind>,
+}
+
+/// By store and organization: the import read, and what it says.
+type Known = Mutex<HashMap<(u64, OrgId), (i64, Arc<Columns>)>>;
+
+fn known() -> &'static Known {
+    static KNOWN: OnceLock<Known> = OnceLock::new();
+    KNOWN.get_or_init(Default::default)
+}
+
+/// The organization's columns as of its latest complete import.
+pub(crate) async fn latest_columns(
+    store: &Store,
+    org: OrgId,
+    slug: &str,
+) -> Result<Arc<Columns>, MonitorError> {
+    let import = store
+        .latest_import(org)
+        .await?
+        .ok_or_else(|| MonitorError::NoData(slug.to_owned()))?;
+    columns_of_import(store, org, slug, import).await
+}
+
+/// The organization's columns as of `import` (its latest complete import, read by the caller).
+pub(crate) async fn columns_of_import(
+    store: &Store,
+    org: OrgId,
+    slug: &str,
+    import: i64,
+) -> Result<Arc<Columns>, MonitorError> {
+    let key = (store.id(), org);
+    if let Some((read, columns)) = known().lock().expect("known columns").get(&key) {
+        if *read == import {
+            return Ok(columns.clone());
+        }
+    }
+    let toml = store
+        .import_mapping(org, import)
+        .await?
+        .ok_or_else(|| MonitorError::NoData(slug.to_owned()))?;
+    let mapping = Mapping::from_toml_str(&toml, std::path::Path::new("stored mapping"))
+        .map_err(|e| MonitorError::Mapping(e.to_string()))?;
+    let kinds = store.column_kinds(org).await?;
+    let columns = Arc::new(Columns { mapping, kinds });
+    let mut all = known().lock().expect("known columns");
+    // A process serving many organizations keeps those it served most recently.
+    if all.len() >= 256 {
+        all.clear();
+    }
+    all.insert(key, (import, columns.clone()));
+    Ok(columns)
+}
