@@ -16,7 +16,7 @@ use sha2::Sha256;
 use std::sync::OnceLock;
 use std::time::Duration;
 use tenure_domain::OrgId;
-use tenure_store::{Channel, DeliveryRecord, NewDelivery, RaisedWarning, Store, StoreError};
+use tenure_store::{Channel, NewDelivery, RaisedWarning, Store, StoreError, Webhook};
 
 /// Where links in deliveries point, and how hard to try.
 #[derive(Debug, Clone)]
@@ -170,6 +170,30 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
 pub struct FanOut {
     pub deliveries: Vec<NewDelivery>,
     pub digest_at: Option<DateTime<Utc>>,
+    /// The destinations read to plan them: first attempts go there without reading them again.
+    pub webhooks: Vec<Webhook>,
+    pub email: Option<EmailSettings>,
+}
+
+impl FanOut {
+    /// Where a planned delivery goes, as read when it was planned.
+    pub fn destination(&self, delivery: &NewDelivery) -> Option<Destination<'_>> {
+        match delivery.channel {
+            Channel::Webhook(id) => self
+                .webhooks
+                .iter()
+                .find(|hook| hook.id == id)
+                .map(Destination::Webhook),
+            Channel::Email => self.email.as_ref().map(Destination::Email),
+        }
+    }
+}
+
+/// Where a delivery goes, when the caller has already read it.
+#[derive(Debug, Clone, Copy)]
+pub enum Destination<'a> {
+    Webhook(&'a Webhook),
+    Email(&'a EmailSettings),
 }
 
 /// Plans the deliveries of warnings just raised (see [`FanOut`]); nothing is written.
@@ -203,7 +227,7 @@ pub async fn fan_out(
         }
     }
     let mut digest_at = None;
-    if let Some(email) = email.filter(|e| e.mode == EmailMode::DailyDigest) {
+    if let Some(email) = email.as_ref().filter(|e| e.mode == EmailMode::DailyDigest) {
         if !store.has_queued_job(org, "digest").await? {
             digest_at = Some(next_digest(Utc::now(), email.digest_hour_utc));
         }
@@ -211,6 +235,8 @@ pub async fn fan_out(
     Ok(FanOut {
         deliveries,
         digest_at,
+        webhooks,
+        email,
     })
 }
 
@@ -270,6 +296,44 @@ pub async fn attempt_delivery(
     if record.status == "delivered" {
         return Ok(Attempt::Delivered);
     }
+    let planned = NewDelivery {
+        warning_id: record.warning_id,
+        channel: record.channel,
+        body: record.body,
+    };
+    attempt(
+        store,
+        org,
+        (delivery, &planned),
+        record.attempts,
+        None,
+        settings,
+    )
+    .await
+}
+
+/// A delivery's first attempt, just after it was planned: to the destination read then.
+pub async fn attempt_first_delivery(
+    store: &Store,
+    org: OrgId,
+    delivery: (i64, &NewDelivery),
+    destination: Option<Destination<'_>>,
+    settings: &DeliverySettings,
+) -> Result<Attempt, String> {
+    attempt(store, org, delivery, 0, destination, settings).await
+}
+
+/// One attempt at delivery `id` after `attempts` earlier ones, to `destination` (read here
+/// when not given), recorded on the delivery.
+async fn attempt(
+    store: &Store,
+    org: OrgId,
+    (id, delivery): (i64, &NewDelivery),
+    attempts: i64,
+    destination: Option<Destination<'_>>,
+    settings: &DeliverySettings,
+) -> Result<Attempt, String> {
+    // Read at the last moment, every time: the kill switch stops what is already queued.
     if store
         .suspended_since(org)
         .await
@@ -278,15 +342,15 @@ pub async fn attempt_delivery(
     {
         return Ok(Attempt::Suspended);
     }
-    let sent = send(store, org, &record, settings).await;
-    let attempt = record.attempts + 1;
+    let sent = send(store, org, (id, delivery), destination, settings).await;
+    let attempt = attempts + 1;
     let dead = attempt >= settings.attempts;
     let outcome = match &sent {
         Ok(()) => Ok(()),
         Err(error) => Err((error.as_str(), dead)),
     };
     store
-        .record_delivery_attempt(org, delivery, outcome)
+        .record_delivery_attempt(org, id, outcome)
         .await
         .map_err(|e| e.to_string())?;
     Ok(match sent {
@@ -302,27 +366,66 @@ pub async fn attempt_delivery(
 async fn send(
     store: &Store,
     org: OrgId,
-    record: &DeliveryRecord,
+    (id, delivery): (i64, &NewDelivery),
+    destination: Option<Destination<'_>>,
     settings: &DeliverySettings,
 ) -> Result<(), String> {
-    match record.channel {
-        Channel::Webhook(id) => {
-            let hook = store
+    let read;
+    let destination = match destination {
+        Some(known) => known,
+        None => {
+            read = read_destination(store, org, delivery.channel).await?;
+            read.as_destination()
+        }
+    };
+    match destination {
+        Destination::Webhook(hook) => {
+            post_webhook(&hook.url, &hook.secret, id, &delivery.body, settings).await
+        }
+        Destination::Email(email) => {
+            let (subject, text) = email_text(&delivery.body);
+            send_email(email, &subject, &text, settings).await
+        }
+    }
+}
+
+/// A destination as read from the store.
+enum ReadDestination {
+    Webhook(Webhook),
+    Email(EmailSettings),
+}
+
+impl ReadDestination {
+    fn as_destination(&self) -> Destination<'_> {
+        match self {
+            ReadDestination::Webhook(hook) => Destination::Webhook(hook),
+            ReadDestination::Email(email) => Destination::Email(email),
+        }
+    }
+}
+
+/// Where a delivery on `channel` goes now: its webhook (even if removed since, so a dead
+/// delivery can be replayed), or the organization's e-mail settings.
+async fn read_destination(
+    store: &Store,
+    org: OrgId,
+    channel: Channel,
+) -> Result<ReadDestination, String> {
+    Ok(match channel {
+        Channel::Webhook(id) => ReadDestination::Webhook(
+            store
                 .webhook(org, id)
                 .await
                 .map_err(|e| e.to_string())?
-                .ok_or("the webhook is gone")?;
-            post_webhook(&hook.url, &hook.secret, record.id, &record.body, settings).await
-        }
-        Channel::Email => {
-            let email = email_settings(store, org)
+                .ok_or("the webhook is gone")?,
+        ),
+        Channel::Email => ReadDestination::Email(
+            email_settings(store, org)
                 .await
                 .map_err(|e| e.to_string())?
-                .ok_or("e-mail is no longer set up for the organization")?;
-            let (subject, text) = email_text(&record.body);
-            send_email(&email, &subject, &text, settings).await
-        }
-    }
+                .ok_or("e-mail is no longer set up for the organization")?,
+        ),
+    })
 }
 
 async fn post_webhook(

@@ -5,7 +5,10 @@
 //! inside `tenure serve`, share one database; a job whose worker dies is claimed again once
 //! its lease lapses, and a failed delivery is put back with a growing wait.
 
-use crate::delivery::{attempt_delivery, fan_out, send_digest, Attempt, DeliverySettings};
+use crate::delivery::{
+    attempt_delivery, attempt_first_delivery, fan_out, send_digest, Attempt, DeliverySettings,
+    FanOut,
+};
 use crate::{
     rescore_people, score_organization, train_organization, Progress, ScoreRequest, TrainRequest,
 };
@@ -490,22 +493,36 @@ impl Worker {
                 lease(&self.settings),
             )
             .await?;
-        for job in held {
-            let worker = self.clone();
-            tokio::spawn(async move { worker.first_attempt(job).await });
+        let planned = Arc::new(planned);
+        for (index, job) in held.into_iter().enumerate() {
+            let (worker, planned) = (self.clone(), planned.clone());
+            tokio::spawn(async move { worker.first_attempt(job, &planned, index).await });
         }
         Ok(())
     }
 
-    /// A delivery's first attempt, made as soon as its warning is raised, on the job this
-    /// worker holds for it; recorded as any run of the job — done, or put back for its retry.
-    async fn first_attempt(&self, job: ClaimedJob) {
+    /// A delivery's first attempt (the `index`th `planned`), made as soon as its warning is
+    /// raised, on the job this worker holds for it; recorded as any run of the job — done, or
+    /// put back for its retry.
+    async fn first_attempt(&self, job: ClaimedJob, planned: &FanOut, index: usize) {
         let clock = std::time::Instant::now();
         let spec = serde_json::from_value::<JobSpec>(job.payload.clone()).ok();
-        let Some(JobSpec::Deliver { delivery }) = spec else {
+        let (Some(JobSpec::Deliver { delivery }), Some(planned_delivery)) =
+            (spec, planned.deliveries.get(index))
+        else {
             return;
         };
-        let end = self.deliver(&job, delivery).await;
+        let destination = planned.destination(planned_delivery);
+        let settings = &self.settings.delivery;
+        let attempt = attempt_first_delivery(
+            &self.store,
+            job.org,
+            (delivery, planned_delivery),
+            destination,
+            settings,
+        )
+        .await;
+        let end = self.delivery_end(&job, delivery, attempt);
         let spec = JobSpec::Deliver { delivery };
         if let Err(error) = self.finish(&job, Some(&spec), end, clock).await {
             tracing::warn!(job = job.id, %error, "first delivery attempt not recorded; its lease runs out and it is retried");
@@ -514,7 +531,19 @@ impl Worker {
 
     async fn deliver(&self, job: &ClaimedJob, delivery: i64) -> JobEnd {
         let settings = &self.settings.delivery;
-        match attempt_delivery(&self.store, job.org, delivery, settings).await {
+        let attempt = attempt_delivery(&self.store, job.org, delivery, settings).await;
+        self.delivery_end(job, delivery, attempt)
+    }
+
+    /// How a delivery job ends after an attempt: done, dead, or put back for its retry.
+    fn delivery_end(
+        &self,
+        job: &ClaimedJob,
+        delivery: i64,
+        attempt: Result<Attempt, String>,
+    ) -> JobEnd {
+        let settings = &self.settings.delivery;
+        match attempt {
             Ok(Attempt::Delivered) => {
                 JobEnd::Done(Ok(json!({"delivery": delivery, "delivered": true})))
             }

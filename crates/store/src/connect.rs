@@ -182,6 +182,11 @@ pub(crate) type WriteTx = sqlx::Transaction<'static, sqlx::Any>;
 /// Pool options whose SQLite connections are set up for tenure: WAL, durable commits by
 /// default, foreign keys, a busy timeout, and pages mapped and cached.
 fn sqlite_tuned(options: AnyPoolOptions, backend: Backend) -> AnyPoolOptions {
+    // A SQLite connection is a file opened in this process: nothing can break it between
+    // uses, so the pool's ping before each use — a round trip to the connection's thread,
+    // a third of every statement's hand-offs — checks nothing. A server's connections can
+    // drop, so PostgreSQL keeps it.
+    let options = options.test_before_acquire(backend != Backend::Sqlite);
     options.after_connect(move |conn, _| {
         Box::pin(async move {
             if backend == Backend::Sqlite {
