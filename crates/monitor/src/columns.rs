@@ -55,8 +55,7 @@ pub(crate) async fn columns_of_import(
         .import_mapping(org, import)
         .await?
         .ok_or_else(|| MonitorError::NoData(slug.to_owned()))?;
-    let mapping = Mapping::from_toml_str(&toml, std::path::Path::new("stored mapping"))
-        .map_err(|e| MonitorError::Mapping(e.to_string()))?;
+    let mapping = crate::train::stored_mapping(&toml)?;
     let kinds = store.column_kinds(org).await?;
     let columns = Arc::new(Columns { mapping, kinds });
     let mut all = known().lock().expect("known columns");

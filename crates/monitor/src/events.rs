@@ -192,13 +192,14 @@ pub async fn rescore_people(
 ) -> Result<RescoreReport, MonitorError> {
     let state = store.rescoring_state(org).await?;
     crate::scoring_allowed(state.block, slug)?;
-    let no_data = || MonitorError::NoData(slug.to_owned());
     let version = state.model_version.ok_or_else(|| MonitorError::NoModel {
         org: slug.to_owned(),
         version: None,
     })?;
     let model = cached_model(store, org, version, slug).await?;
-    let import = state.latest_import.ok_or_else(no_data)?;
+    let import = state
+        .latest_import
+        .ok_or_else(|| MonitorError::NoData(slug.to_owned()))?;
     let columns = crate::columns::columns_of_import(store, org, slug, import).await?;
     let mapping = &columns.mapping;
     let shape = mapping

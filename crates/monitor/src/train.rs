@@ -83,7 +83,12 @@ pub(crate) async fn load_mapping(
         .latest_mapping(org)
         .await?
         .ok_or_else(|| MonitorError::NoData(slug.to_owned()))?;
-    Mapping::from_toml_str(&toml, std::path::Path::new("stored mapping"))
+    stored_mapping(&toml)
+}
+
+/// A mapping as an import stored it (TOML).
+pub(crate) fn stored_mapping(toml: &str) -> Result<Mapping, MonitorError> {
+    Mapping::from_toml_str(toml, std::path::Path::new("stored mapping"))
         .map_err(|e| MonitorError::Mapping(e.to_string()))
 }
 
