@@ -265,10 +265,13 @@ fn next_digest(now: DateTime<Utc>, hour: u32) -> DateTime<Utc> {
     }
 }
 
-/// How one attempt went.
+/// How one attempt went. The caller records it on the delivery (see [`Attempt::recorded`]),
+/// together with its job's end.
 #[derive(Debug)]
 pub enum Attempt {
     Delivered,
+    /// No attempt made: an earlier one had delivered it.
+    AlreadyDelivered,
     /// Not attempted: the organization is suspended (the kill switch), so nothing leaves.
     Suspended,
     /// Failed; `dead` when it was the last attempt; `attempt` counts from 1.
@@ -279,9 +282,21 @@ pub enum Attempt {
     },
 }
 
-/// Makes one attempt at a delivery and records it. Attempts are counted on the delivery, so
-/// the first one (made at once by the worker that raised the warning) and the retries of its
-/// queued job add up to the same limit.
+impl Attempt {
+    /// What the attempt is recorded as on its delivery: delivered, or failed (for good when
+    /// dead); `None` when no attempt was made.
+    pub fn recorded(&self) -> Option<Result<(), (&str, bool)>> {
+        match self {
+            Attempt::Delivered => Some(Ok(())),
+            Attempt::Failed { error, dead, .. } => Some(Err((error.as_str(), *dead))),
+            Attempt::AlreadyDelivered | Attempt::Suspended => None,
+        }
+    }
+}
+
+/// Makes one attempt at a delivery. Attempts are counted on the delivery, so the first one
+/// (made at once by the worker that raised the warning) and the retries of its queued job add
+/// up to the same limit.
 pub async fn attempt_delivery(
     store: &Store,
     org: OrgId,
@@ -294,7 +309,7 @@ pub async fn attempt_delivery(
         .map_err(|e| e.to_string())?
         .ok_or("the delivery is gone")?;
     if record.status == "delivered" {
-        return Ok(Attempt::Delivered);
+        return Ok(Attempt::AlreadyDelivered);
     }
     let planned = NewDelivery {
         warning_id: record.warning_id,
@@ -324,7 +339,7 @@ pub async fn attempt_first_delivery(
 }
 
 /// One attempt at delivery `id` after `attempts` earlier ones, to `destination` (read here
-/// when not given), recorded on the delivery.
+/// when not given).
 async fn attempt(
     store: &Store,
     org: OrgId,
@@ -345,14 +360,6 @@ async fn attempt(
     let sent = send(store, org, (id, delivery), destination, settings).await;
     let attempt = attempts + 1;
     let dead = attempt >= settings.attempts;
-    let outcome = match &sent {
-        Ok(()) => Ok(()),
-        Err(error) => Err((error.as_str(), dead)),
-    };
-    store
-        .record_delivery_attempt(org, id, outcome)
-        .await
-        .map_err(|e| e.to_string())?;
     Ok(match sent {
         Ok(()) => Attempt::Delivered,
         Err(error) => Attempt::Failed {

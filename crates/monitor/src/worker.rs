@@ -20,7 +20,7 @@ use tenure_data::Mapping;
 use tenure_domain::OrgId;
 use tenure_ingest::{import_file, ImportRequest};
 use tenure_model::evaluate::{LearnerChoice, TrainingSettings};
-use tenure_store::{ClaimedJob, NewJob, RaisedWarning, Store, StoreError};
+use tenure_store::{ClaimedJob, JobEnd, LeaseLost, NewJob, RaisedWarning, Store, StoreError};
 use tokio::sync::{Notify, Semaphore};
 
 /// What a queued job does, as stored in its payload.
@@ -154,13 +154,6 @@ impl JobObserver for NoObserver {
 
 /// Re-scoring jobs one worker takes together when they have piled up.
 const RESCORES_PER_PASS: i64 = 31;
-
-/// How a job ended.
-enum JobEnd {
-    Done(Result<serde_json::Value, String>),
-    /// Failed for a passing reason: back to the queue, to run again after the wait.
-    RetryAfter(std::time::Duration, String),
-}
 
 /// What a job produced: its result, and the warnings it raised (to fan out).
 struct Done {
@@ -326,18 +319,6 @@ impl Worker {
         self.record_all(&jobs, Some(&spec), &outcome, clock).await
     }
 
-    /// Records how a job ended, if this worker still holds it, and tells the observer.
-    async fn record(
-        &self,
-        job: &ClaimedJob,
-        spec: Option<&JobSpec>,
-        outcome: &Result<serde_json::Value, String>,
-        clock: std::time::Instant,
-    ) -> Result<(), StoreError> {
-        self.record_all(std::slice::from_ref(job), spec, outcome, clock)
-            .await
-    }
-
     /// Records one outcome for jobs run together, on those this worker still holds, and tells
     /// the observer of each.
     async fn record_all(
@@ -347,27 +328,12 @@ impl Worker {
         outcome: &Result<serde_json::Value, String>,
         clock: std::time::Instant,
     ) -> Result<(), StoreError> {
-        let name = &self.settings.name;
         let ends = self
             .store
-            .complete_jobs(jobs, name, outcome.clone())
+            .complete_jobs(jobs, &self.settings.name, outcome.clone())
             .await?;
-        let status = if outcome.is_ok() {
-            "succeeded"
-        } else {
-            "failed"
-        };
-        let elapsed_ms = clock.elapsed().as_secs_f64() * 1e3;
-        for (job, end) in jobs.iter().zip(ends) {
-            match end {
-                Ok(()) => {
-                    tracing::info!(job = job.id, kind = %job.kind, status, worker = %name, elapsed_ms, "job finished");
-                    self.observer.finished(job, spec, outcome);
-                }
-                Err(lost) => {
-                    tracing::warn!(job = job.id, worker = %name, "{lost}: its outcome is dropped")
-                }
-            }
+        for (job, held) in jobs.iter().zip(ends) {
+            self.ended(job, spec, JobEnd::Done(outcome.clone()), held, clock);
         }
         Ok(())
     }
@@ -385,6 +351,12 @@ impl Worker {
             self.settings.clone(),
         ));
         let end = match &spec {
+            Ok(JobSpec::Deliver { delivery }) => {
+                let settings = &self.settings.delivery;
+                let attempt = attempt_delivery(&self.store, job.org, *delivery, settings).await;
+                renewal.abort();
+                return self.settle_delivery(&job, *delivery, attempt, clock).await;
+            }
             Ok(spec) => {
                 let _turn = if spec.is_heavy() {
                     Some(self.heavy.clone().acquire_owned().await)
@@ -407,27 +379,68 @@ impl Worker {
         end: JobEnd,
         clock: std::time::Instant,
     ) -> Result<(), StoreError> {
+        let held = self.store.end_job(job, &self.settings.name, &end).await?;
+        self.ended(job, spec, end, held, clock);
+        Ok(())
+    }
+
+    /// Records a delivery job's attempt and its end in one write, then as [`Worker::finish`].
+    async fn settle_delivery(
+        &self,
+        job: &ClaimedJob,
+        delivery: i64,
+        attempt: Result<Attempt, String>,
+        clock: std::time::Instant,
+    ) -> Result<(), StoreError> {
+        let end = self.delivery_end(job, delivery, &attempt);
+        let made = attempt
+            .as_ref()
+            .ok()
+            .and_then(Attempt::recorded)
+            .map(|outcome| (delivery, outcome));
+        let held = self
+            .store
+            .record_delivery_attempt_and_end_job(made, job, &self.settings.name, &end)
+            .await?;
+        self.ended(job, Some(&JobSpec::Deliver { delivery }), end, held, clock);
+        Ok(())
+    }
+
+    /// Logs how a recorded run ended, and tells the observer of a job that finished.
+    fn ended(
+        &self,
+        job: &ClaimedJob,
+        spec: Option<&JobSpec>,
+        end: JobEnd,
+        held: Result<(), LeaseLost>,
+        clock: std::time::Instant,
+    ) {
         let name = &self.settings.name;
-        let outcome = match end {
-            JobEnd::Done(outcome) => outcome,
-            JobEnd::RetryAfter(wait, error) => {
-                let wait = Duration::from_std(wait).unwrap_or(Duration::seconds(30));
-                if let Err(lost) = self.store.retry_job_later(job, name, &error, wait).await? {
-                    tracing::warn!(job = job.id, worker = %name, "{lost}: its retry is dropped");
-                } else {
-                    tracing::info!(job = job.id, kind = %job.kind, attempt = job.attempt, worker = %name, wait_ms = wait.num_milliseconds(), "job put back for a retry");
-                }
-                return Ok(());
+        let outcome = match (end, held) {
+            (_, Err(lost)) => {
+                tracing::warn!(job = job.id, worker = %name, "{lost}: its outcome is dropped");
+                return;
             }
+            (JobEnd::RetryAfter(wait, _), Ok(())) if job.attempt < job.max_attempts => {
+                tracing::info!(job = job.id, kind = %job.kind, attempt = job.attempt, worker = %name, wait_ms = wait.num_milliseconds(), "job put back for a retry");
+                return;
+            }
+            (JobEnd::RetryAfter(_, error), Ok(())) => Err(error),
+            (JobEnd::Done(outcome), Ok(())) => outcome,
         };
-        self.record(job, spec, &outcome, clock).await
+        let status = if outcome.is_ok() {
+            "succeeded"
+        } else {
+            "failed"
+        };
+        let elapsed_ms = clock.elapsed().as_secs_f64() * 1e3;
+        tracing::info!(job = job.id, kind = %job.kind, status, worker = %name, elapsed_ms, "job finished");
+        self.observer.finished(job, spec, &outcome);
     }
 
     async fn execute(&self, job: &ClaimedJob, spec: &JobSpec) -> JobEnd {
-        match spec {
-            JobSpec::Deliver { delivery } => return self.deliver(job, *delivery).await,
-            JobSpec::Digest => return self.digest(job).await,
-            _ => {}
+        if let JobSpec::Digest = spec {
+            return self.digest(job).await;
         }
         let done = match self.compute(job, spec).await {
             Ok(done) => done,
@@ -522,17 +535,9 @@ impl Worker {
             settings,
         )
         .await;
-        let end = self.delivery_end(&job, delivery, attempt);
-        let spec = JobSpec::Deliver { delivery };
-        if let Err(error) = self.finish(&job, Some(&spec), end, clock).await {
+        if let Err(error) = self.settle_delivery(&job, delivery, attempt, clock).await {
             tracing::warn!(job = job.id, %error, "first delivery attempt not recorded; its lease runs out and it is retried");
         }
-    }
-
-    async fn deliver(&self, job: &ClaimedJob, delivery: i64) -> JobEnd {
-        let settings = &self.settings.delivery;
-        let attempt = attempt_delivery(&self.store, job.org, delivery, settings).await;
-        self.delivery_end(job, delivery, attempt)
     }
 
     /// How a delivery job ends after an attempt: done, dead, or put back for its retry.
@@ -540,15 +545,15 @@ impl Worker {
         &self,
         job: &ClaimedJob,
         delivery: i64,
-        attempt: Result<Attempt, String>,
+        attempt: &Result<Attempt, String>,
     ) -> JobEnd {
         let settings = &self.settings.delivery;
         match attempt {
-            Ok(Attempt::Delivered) => {
+            Ok(Attempt::Delivered | Attempt::AlreadyDelivered) => {
                 JobEnd::Done(Ok(json!({"delivery": delivery, "delivered": true})))
             }
             Ok(Attempt::Suspended) => {
-                JobEnd::RetryAfter(settings.retry_base, "the organization is suspended".into())
+                retry_after(settings.retry_base, "the organization is suspended".into())
             }
             Ok(Attempt::Failed {
                 error,
@@ -561,8 +566,8 @@ impl Worker {
                 error,
                 dead: false,
                 attempt,
-            }) => JobEnd::RetryAfter(settings.backoff(attempt), error),
-            Err(error) => JobEnd::RetryAfter(settings.backoff(job.attempt), error),
+            }) => retry_after(settings.backoff(*attempt), error.clone()),
+            Err(error) => retry_after(settings.backoff(job.attempt), error.clone()),
         }
     }
 
@@ -571,7 +576,7 @@ impl Worker {
         match send_digest(&self.store, job.org, settings).await {
             Ok(count) => JobEnd::Done(Ok(json!({"warnings": count}))),
             Err(error) if job.attempt < settings.attempts => {
-                JobEnd::RetryAfter(settings.backoff(job.attempt), error)
+                retry_after(settings.backoff(job.attempt), error)
             }
             Err(error) => JobEnd::Done(Err(error)),
         }
@@ -609,6 +614,14 @@ impl Worker {
         reporter.abort();
         outcome
     }
+}
+
+/// A run that failed for a passing reason: to run again after `wait`.
+fn retry_after(wait: std::time::Duration, error: String) -> JobEnd {
+    JobEnd::RetryAfter(
+        Duration::from_std(wait).unwrap_or(Duration::seconds(30)),
+        error,
+    )
 }
 
 fn lease(settings: &WorkerSettings) -> Duration {

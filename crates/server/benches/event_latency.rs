@@ -30,10 +30,12 @@ fn env(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
+/// When each warning's webhook arrived, by its public id: on the monotonic clock (the
+/// latency) and the wall clock (to place it among the store's timestamps).
+type Arrivals = Arc<Mutex<HashMap<String, (Instant, chrono::DateTime<chrono::Utc>)>>>;
 
 async fn receive(State(arrivals): State<Arrivals>, body: Bytes) -> &'static str {
-    let now = Instant::now();
+    let now = (Instant::now(), chrono::Utc::now());
     let body: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     if let Some(id) = body["warning"].as_str() {
         arrivals.lock().unwrap().insert(id.to_owned(), now);
@@ -224,11 +226,13 @@ async fn main() {
     );
     let measured: std::collections::HashSet<String> =
         targets[warm_up..].iter().map(|(p, _)| p.clone()).collect();
-    let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    type Sent = HashMap<String, (Instant, chrono::DateTime<chrono::Utc>)>;
+    let sent: Arc<Mutex<Sent>> = Arc::default();
     let answers: Arc<Mutex<Vec<f64>>> = Arc::default();
     let mut tasks = Vec::new();
     let mut ticker = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
     let run_started = Instant::now();
+    let work_before = ProcessWork::now();
     for (index, (person, pay)) in targets.into_iter().enumerate() {
         ticker.tick().await;
         let counted = index >= warm_up;
@@ -242,7 +246,7 @@ async fn main() {
         tasks.push(tokio::spawn(async move {
             let event = json!({"person": person, "kind": "pay_change", "values": {"pay": (pay * 0.6).round()}});
             let at = Instant::now();
-            sent.lock().unwrap().insert(person, at);
+            sent.lock().unwrap().insert(person, (at, chrono::Utc::now()));
             let answer = http
                 .post(format!("{base}/api/v1/events"))
                 .bearer_auth(token)
@@ -260,6 +264,7 @@ async fn main() {
         task.await.unwrap();
     }
     let sending = run_started.elapsed().as_secs_f64() - 2.0;
+    let work = ProcessWork::now().since(&work_before);
     // Let the last warnings arrive.
     let mut quiet_for = 0;
     let mut seen = 0;
@@ -271,20 +276,35 @@ async fn main() {
     }
     let arrivals = arrivals.lock().unwrap().clone();
     let sent = sent.lock().unwrap().clone();
+    let planned_at: HashMap<i64, String> = store
+        .deliveries(org.id, None, i64::MAX)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|d| Some((d.warning_id?, d.created_at)))
+        .collect();
     let mut latencies = Vec::new();
+    let mut stages = Stages::default();
     let mut windows: std::collections::BTreeMap<u64, Vec<f64>> = Default::default();
-    for (public_id, arrived) in &arrivals {
+    for (public_id, (arrived, arrived_at)) in &arrivals {
         let warning = store
             .warning_by_public_id(org.id, public_id)
             .await
             .unwrap()
             .expect("a warning the webhook named");
-        let person = warning.warning.person.filter(|p| measured.contains(p));
-        if let Some(at) = person.and_then(|p| sent.get(&p).copied()) {
+        let person = warning
+            .warning
+            .person
+            .as_ref()
+            .filter(|p| measured.contains(*p));
+        if let Some((at, sent_at)) = person.and_then(|p| sent.get(p).copied()) {
             let ms = arrived.duration_since(at).as_secs_f64() * 1000.0;
             latencies.push(ms);
             let window = at.duration_since(run_started).as_secs() / 10 * 10;
             windows.entry(window).or_default().push(ms);
+            let raised = parse_time(&warning.raised_at);
+            let planned = planned_at.get(&warning.id).map(|t| parse_time(t));
+            stages.add(sent_at, raised, planned.unwrap_or(raised), *arrived_at);
         }
     }
     latencies.sort_by(f64::total_cmp);
@@ -298,6 +318,17 @@ async fn main() {
             percentile(&window, 99.0)
         );
     }
+    stages.print();
+    let all_events = (warm_up + measured.len()) as f64;
+    println!(
+        "  the whole process, per event sent: {:.2} ms of CPU, {:.0} context switches (threads alive at the end)",
+        work.cpu_seconds * 1e3 / all_events,
+        work.context_switches as f64 / all_events
+    );
+    println!(
+        "  CPU time the hypervisor gave to other guests while sending (steal): {:.1}% of the machine's",
+        100.0 * work.stolen_ticks as f64 / work.machine_ticks.max(1) as f64
+    );
     let mut answers = answers.lock().unwrap().clone();
     answers.sort_by(f64::total_cmp);
     println!(
@@ -326,6 +357,124 @@ async fn main() {
     }
     let _ = stop.send(());
     server.await.unwrap();
+}
+
+/// CPU time and context switches of this process so far (Linux's /proc; zeros elsewhere).
+/// Context switches are summed over the threads alive now: every thread of the server's
+/// runtime and its SQLite connections lives through the run.
+struct ProcessWork {
+    cpu_seconds: f64,
+    context_switches: u64,
+    /// The machine's CPU time, all of it and what the hypervisor gave other guests (steal),
+    /// in ticks: a run in a stolen spell is slow for reasons outside the process.
+    machine_ticks: u64,
+    stolen_ticks: u64,
+}
+
+impl ProcessWork {
+    fn now() -> ProcessWork {
+        let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+        // Fields after the command name (which may hold spaces) start at the state, field 3.
+        let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|f| f.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        // utime and stime are fields 14 and 15 (11 and 12 after the state); USER_HZ is 100.
+        let cpu_seconds = (ticks(11) + ticks(12)) / 100.0;
+        let mut context_switches = 0;
+        if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
+            for task in tasks.flatten() {
+                let status =
+                    std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+                context_switches += status
+                    .lines()
+                    .filter(|l| l.contains("ctxt_switches"))
+                    .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                    .sum::<u64>();
+            }
+        }
+        // /proc/stat's first line: user nice system idle iowait irq softirq steal …
+        let machine = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+        let ticks: Vec<u64> = machine
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .skip(1)
+            .take(8)
+            .filter_map(|t| t.parse().ok())
+            .collect();
+        ProcessWork {
+            cpu_seconds,
+            context_switches,
+            machine_ticks: ticks.iter().sum(),
+            stolen_ticks: ticks.get(7).copied().unwrap_or(0),
+        }
+    }
+
+    fn since(&self, before: &ProcessWork) -> ProcessWork {
+        ProcessWork {
+            cpu_seconds: self.cpu_seconds - before.cpu_seconds,
+            context_switches: self
+                .context_switches
+                .saturating_sub(before.context_switches),
+            machine_ticks: self.machine_ticks.saturating_sub(before.machine_ticks),
+            stolen_ticks: self.stolen_ticks.saturating_sub(before.stolen_ticks),
+        }
+    }
+}
+
+fn parse_time(text: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .expect("the store writes RFC 3339 times")
+        .to_utc()
+}
+
+/// Where each warning's latency went, from the store's millisecond timestamps: the POST to the
+/// warning being raised (queue wait and the re-scoring pass), raised to its delivery being
+/// planned (fan-out), planned to the webhook's arrival (the attempt and its HTTP request).
+#[derive(Default)]
+struct Stages {
+    raised: Vec<f64>,
+    planned: Vec<f64>,
+    arrived: Vec<f64>,
+}
+
+impl Stages {
+    fn add(
+        &mut self,
+        sent: chrono::DateTime<chrono::Utc>,
+        raised: chrono::DateTime<chrono::Utc>,
+        planned: chrono::DateTime<chrono::Utc>,
+        arrived: chrono::DateTime<chrono::Utc>,
+    ) {
+        let ms = |from: chrono::DateTime<chrono::Utc>, to: chrono::DateTime<chrono::Utc>| {
+            (to - from).num_microseconds().unwrap_or(0) as f64 / 1000.0
+        };
+        self.raised.push(ms(sent, raised));
+        self.planned.push(ms(raised, planned));
+        self.arrived.push(ms(planned, arrived));
+    }
+
+    fn print(mut self) {
+        for (name, stage) in [
+            ("event → warning raised", &mut self.raised),
+            ("raised → delivery planned", &mut self.planned),
+            ("planned → webhook arrived", &mut self.arrived),
+        ] {
+            stage.sort_by(f64::total_cmp);
+            println!(
+                "  {name}: p50 {:.0} ms, p90 {:.0} ms, p99 {:.0} ms (store times, to the millisecond)",
+                percentile(stage, 50.0),
+                percentile(stage, 90.0),
+                percentile(stage, 99.0)
+            );
+        }
+    }
 }
 
 fn simulation_key(simulation: &tenure_data::simulate::Simulation, person: usize) -> String {

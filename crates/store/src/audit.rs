@@ -165,7 +165,7 @@ impl Store {
             .bind(after_seq)
             .bind(limit)
             .bind(subject)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.reader().await?)
             .await?;
         Ok(rows.iter().map(audit_record).collect())
     }

@@ -2,6 +2,9 @@
 
 use crate::error::StoreError;
 use crate::migrations::migrator;
+use crate::readers::{ReadConnection, SqliteReaders};
+use crate::writer::SqliteWriter;
+pub(crate) use crate::writer::WriteTx;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 use std::str::FromStr;
@@ -15,12 +18,16 @@ pub enum Backend {
 /// A connection pool to tenure's database.
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// Migrations, checkpoints and checks; on PostgreSQL every read too.
     pub(crate) pool: AnyPool,
-    /// Where write transactions run. SQLite: a pool of one connection, so this process's
-    /// writers queue for it in order instead of in SQLite's busy handler (which sleeps 1, 2,
-    /// 5, 10… ms between tries), and a writer never waits for a connection readers hold.
-    /// Other processes sharing the file still meet the busy timeout. PostgreSQL: the pool.
-    writer: AnyPool,
+    /// Where SQLite's reads run (see `readers.rs`); `None` on PostgreSQL.
+    sqlite_readers: Option<SqliteReaders>,
+    /// Where SQLite's write transactions run: one connection, so this process's writers
+    /// queue for it in order instead of in SQLite's busy handler (which sleeps 1, 2, 5, 10… ms
+    /// between tries), and a writer never waits for a connection readers hold. Other
+    /// processes sharing the file still meet the busy timeout. PostgreSQL writes through the
+    /// pool: `None`.
+    sqlite_writer: Option<SqliteWriter>,
     backend: Backend,
     /// Tells this store from others opened in the same process (see [`Store::id`]).
     id: u64,
@@ -62,26 +69,29 @@ impl Store {
                 std::time::Duration::from_secs(60),
             );
         let pool = sqlite_tuned(AnyPoolOptions::new(), backend)
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
+            .max_connections(if backend == Backend::Sqlite { 2 } else { 8 })
             .connect_with(options.clone())
             .await?;
         migrator(backend).run(&pool).await?;
-        let writer = match backend {
-            // An import holds the writer for as long as it takes to land; the writers behind
-            // it wait their turn rather than fail.
+        let (sqlite_readers, sqlite_writer) = match backend {
             Backend::Sqlite => {
-                sqlite_tuned(AnyPoolOptions::new(), backend)
-                    .max_connections(1)
-                    .acquire_timeout(std::time::Duration::from_secs(600))
-                    .connect_with(options)
-                    .await?
+                let mut readers = Vec::with_capacity(SQLITE_READERS);
+                for _ in 0..SQLITE_READERS {
+                    readers.push(open_sqlite(&options).await?);
+                }
+                let writer = open_sqlite(&options).await?;
+                (
+                    Some(SqliteReaders::new(readers)),
+                    Some(SqliteWriter::new(writer)),
+                )
             }
-            Backend::Postgres => pool.clone(),
+            Backend::Postgres => (None, None),
         };
         static OPENED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Ok(Store {
             pool,
-            writer,
+            sqlite_readers,
+            sqlite_writer,
             backend,
             id: OPENED.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             audit_writer: Default::default(),
@@ -135,23 +145,23 @@ impl Store {
     }
 
     async fn begin_writing(&self, commit: Commit) -> Result<WriteTx, sqlx::Error> {
-        match self.backend {
+        match &self.sqlite_writer {
             // The level is set on every transaction: the writer connection serves both kinds.
-            Backend::Sqlite => {
+            Some(writer) => {
                 let begin = match commit {
                     Commit::Durable => "PRAGMA synchronous = FULL; BEGIN IMMEDIATE",
                     Commit::Redoable => "PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE",
                 };
-                self.writer.begin_with(begin).await
+                writer.begin(begin).await
             }
-            Backend::Postgres => {
-                let mut tx = self.writer.begin().await?;
+            None => {
+                let mut tx = self.pool.begin().await?;
                 if commit == Commit::Redoable {
                     (&mut *tx)
                         .execute("SET LOCAL synchronous_commit TO OFF")
                         .await?;
                 }
-                Ok(tx)
+                Ok(WriteTx::pooled(tx))
             }
         }
     }
@@ -169,15 +179,24 @@ impl Store {
         Ok(())
     }
 
+    /// A connection to read with (or to write outside a transaction), held until dropped.
+    pub(crate) async fn reader(&self) -> Result<ReadConnection, sqlx::Error> {
+        match &self.sqlite_readers {
+            Some(readers) => readers.lend().await,
+            None => ReadConnection::pooled(&self.pool).await,
+        }
+    }
+
     pub async fn close(&self) {
-        self.writer.close().await;
+        if let Some(writer) = &self.sqlite_writer {
+            writer.close().await;
+        }
+        if let Some(readers) = &self.sqlite_readers {
+            readers.close().await;
+        }
         self.pool.close().await;
     }
 }
-
-/// A write transaction; on SQLite it holds the process's one writer connection until it
-/// commits or is dropped.
-pub(crate) type WriteTx = sqlx::Transaction<'static, sqlx::Any>;
 
 /// Pool options whose SQLite connections are set up for tenure: WAL, durable commits by
 /// default, foreign keys, a busy timeout, and pages mapped and cached.
@@ -190,19 +209,34 @@ fn sqlite_tuned(options: AnyPoolOptions, backend: Backend) -> AnyPoolOptions {
     options.after_connect(move |conn, _| {
         Box::pin(async move {
             if backend == Backend::Sqlite {
-                // WAL: readers never block the writer and a crash never loses a commit.
-                // FULL sync keeps that promise across power loss too.
-                conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;").await?;
-                // A person's history is spread over one page per month: with SQLite's
-                // 2 MB default cache, re-scoring after each event read most of them
-                // from the OS again. Pages are mapped instead of copied, and each
-                // connection keeps more of them.
-                conn.execute("PRAGMA mmap_size = 268435456; PRAGMA cache_size = -32768;")
-                    .await?;
+                set_up_sqlite(conn).await?;
             }
             Ok(())
         })
     })
+}
+
+/// SQLite connections reading at once: a re-scoring pass, an event and a page view or two.
+const SQLITE_READERS: usize = 4;
+
+/// Opens a SQLite connection outside the pool, set up as the pool's are.
+async fn open_sqlite(options: &AnyConnectOptions) -> Result<sqlx::AnyConnection, sqlx::Error> {
+    let mut connection = options.connect().await?;
+    set_up_sqlite(&mut connection).await?;
+    Ok(connection)
+}
+
+/// How every SQLite connection of tenure's is set up.
+async fn set_up_sqlite(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    // WAL: readers never block the writer and a crash never loses a commit. FULL sync keeps
+    // that promise across power loss too.
+    conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;").await?;
+    // A person's history is spread over one page per month: with SQLite's 2 MB default cache,
+    // re-scoring after each event read most of them from the OS again. Pages are mapped
+    // instead of copied, and each connection keeps more of them.
+    conn.execute("PRAGMA mmap_size = 268435456; PRAGMA cache_size = -32768;")
+        .await?;
+    Ok(())
 }
 
 fn resolve(location: &str) -> Result<(Backend, String), StoreError> {

@@ -5,7 +5,7 @@
 
 use crate::connect::Store;
 use crate::error::StoreError;
-use crate::queue::{ClaimedJob, NewJob};
+use crate::queue::{end_job_in, ClaimedJob, JobEnd, LeaseLost, NewJob};
 use crate::sql::now;
 use sqlx::Row;
 use tenure_domain::OrgId;
@@ -90,7 +90,7 @@ impl Store {
             .bind(self.sealer.seal(&secret))
             .bind(&created_at)
             .bind(created_by)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.reader().await?)
             .await?
             .get(0);
         Ok(Webhook {
@@ -105,7 +105,7 @@ impl Store {
     pub async fn webhooks(&self, org: OrgId) -> Result<Vec<Webhook>, StoreError> {
         let rows = sqlx::query("SELECT id, url, secret, created_at FROM webhooks WHERE org_id = $1 AND removed_at IS NULL ORDER BY id")
             .bind(org.0)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.reader().await?)
             .await?;
         rows.iter().map(|r| self.webhook_from_row(r)).collect()
     }
@@ -117,7 +117,7 @@ impl Store {
         )
         .bind(org.0)
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.reader().await?)
         .await?;
         row.as_ref().map(|r| self.webhook_from_row(r)).transpose()
     }
@@ -128,7 +128,7 @@ impl Store {
             .bind(now())
             .bind(org.0)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.reader().await?)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -140,7 +140,7 @@ impl Store {
     ) -> Result<Option<serde_json::Value>, StoreError> {
         let row = sqlx::query("SELECT settings FROM email_settings WHERE org_id = $1")
             .bind(org.0)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.reader().await?)
             .await?;
         row.map(|r| {
             let text = self.sealer.open(&r.get::<String, _>(0))?;
@@ -162,13 +162,13 @@ impl Store {
                     // The SMTP password is in there: sealed at rest.
                     .bind(self.sealer.seal(&settings.to_string()))
                     .bind(now())
-                    .execute(&self.pool)
+                    .execute(&mut *self.reader().await?)
                     .await?;
             }
             None => {
                 sqlx::query("DELETE FROM email_settings WHERE org_id = $1")
                     .bind(org.0)
-                    .execute(&self.pool)
+                    .execute(&mut *self.reader().await?)
                     .await?;
             }
         }
@@ -229,7 +229,7 @@ impl Store {
         let row = sqlx::query(&sql)
             .bind(org.0)
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.reader().await?)
             .await?;
         row.as_ref().map(delivery_from_row).transpose()
     }
@@ -247,7 +247,7 @@ impl Store {
             .bind(org.0)
             .bind(status.unwrap_or_default())
             .bind(limit.max(1))
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.reader().await?)
             .await?;
         rows.iter().map(delivery_from_row).collect()
     }
@@ -259,18 +259,28 @@ impl Store {
         id: i64,
         outcome: Result<(), (&str, bool)>,
     ) -> Result<(), StoreError> {
-        let (status, error, delivered_at) = match outcome {
-            Ok(()) => ("delivered", None, Some(now())),
-            Err((error, dead)) => (if dead { "dead" } else { "pending" }, Some(error), None),
-        };
-        let attempt = sqlx::query("UPDATE deliveries SET status = $1, attempts = attempts + 1, last_error = COALESCE($2, last_error), delivered_at = $3 WHERE org_id = $4 AND id = $5")
-            .bind(status)
-            .bind(error)
-            .bind(delivered_at)
-            .bind(org.0)
-            .bind(id);
-        self.execute_redoably(attempt).await?;
+        let mut tx = self.begin_redoable_write().await?;
+        record_attempt_in(&mut tx, org, id, outcome).await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// Records a delivery job's attempt (`None`: none was made) and how the job's run ended,
+    /// in one transaction; the end only if `worker` still holds the job.
+    pub async fn record_delivery_attempt_and_end_job(
+        &self,
+        attempt: Option<(i64, Result<(), (&str, bool)>)>,
+        job: &ClaimedJob,
+        worker: &str,
+        end: &JobEnd,
+    ) -> Result<Result<(), LeaseLost>, StoreError> {
+        let mut tx = self.begin_redoable_write().await?;
+        if let Some((delivery, outcome)) = attempt {
+            record_attempt_in(&mut tx, job.org, delivery, outcome).await?;
+        }
+        let ended = end_job_in(&mut tx, job, worker, end).await?;
+        tx.commit().await?;
+        Ok(ended)
     }
 
     /// Puts a dead delivery back to pending, with fresh attempts, for a replay; false if it
@@ -279,7 +289,7 @@ impl Store {
         let done = sqlx::query("UPDATE deliveries SET status = 'pending', attempts = 0 WHERE org_id = $1 AND id = $2 AND status = 'dead'")
             .bind(org.0)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.reader().await?)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -288,7 +298,7 @@ impl Store {
     pub async fn warnings_not_emailed(&self, org: OrgId) -> Result<Vec<(i64, String)>, StoreError> {
         let rows = sqlx::query("SELECT w.id, w.public_id FROM warnings w WHERE w.org_id = $1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.org_id = w.org_id AND d.channel = 'email' AND (d.warning_id = w.id OR d.body LIKE '%' || w.public_id || '%')) ORDER BY w.id")
             .bind(org.0)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.reader().await?)
             .await?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
@@ -324,4 +334,26 @@ fn delivery_from_row(r: &sqlx::any::AnyRow) -> Result<DeliveryRecord, StoreError
         created_at: r.get(8),
         delivered_at: r.get(9),
     })
+}
+
+/// Records, in `tx`, one attempt at delivery `id`: delivered, or failed (for good when dead).
+async fn record_attempt_in(
+    tx: &mut sqlx::AnyConnection,
+    org: OrgId,
+    id: i64,
+    outcome: Result<(), (&str, bool)>,
+) -> Result<(), StoreError> {
+    let (status, error, delivered_at) = match outcome {
+        Ok(()) => ("delivered", None, Some(now())),
+        Err((error, dead)) => (if dead { "dead" } else { "pending" }, Some(error), None),
+    };
+    sqlx::query("UPDATE deliveries SET status = $1, attempts = attempts + 1, last_error = COALESCE($2, last_error), delivered_at = $3 WHERE org_id = $4 AND id = $5")
+        .bind(status)
+        .bind(error)
+        .bind(delivered_at)
+        .bind(org.0)
+        .bind(id)
+        .execute(tx)
+        .await?;
+    Ok(())
 }

@@ -16,6 +16,7 @@ mod migrations;
 mod models;
 mod organizations;
 mod queue;
+mod readers;
 mod rescoring;
 mod sealing;
 mod sessions;
@@ -25,6 +26,7 @@ mod sql;
 pub mod testing;
 mod trust;
 mod warnings;
+mod writer;
 
 pub use accounts::{
     normalize_email, Acceptance, Invitation, Member, MemberScope, NewInvitation, SignUp, User,
@@ -42,7 +44,7 @@ pub use imports::{
 pub use jobs::{JobRecord, JobStatus};
 pub use models::{NewModel, NewScore, ScoreGroups, ScoreOutcome, StoredModel, StoredScore};
 pub use organizations::Organization;
-pub use queue::{ClaimedJob, LeaseLost, NewJob};
+pub use queue::{ClaimedJob, JobEnd, LeaseLost, NewJob};
 pub use rescoring::RescoringState;
 pub use sessions::{ApiTokenRecord, Credential, NewApiToken, SessionRecord};
 pub use snapshots::{DepartmentAttrition, OrgCounts, StoredSnapshot};

@@ -131,7 +131,7 @@ impl Store {
         )
         .bind(org.0)
         .bind(kind)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.reader().await?)
         .await?
         .is_some())
     }
@@ -278,24 +278,11 @@ impl Store {
         worker: &str,
         outcome: Result<serde_json::Value, String>,
     ) -> Result<Vec<Result<(), LeaseLost>>, StoreError> {
-        let (status, result, error) = match outcome {
-            Ok(result) => ("succeeded", Some(result.to_string()), None),
-            Err(error) => ("failed", None, Some(error)),
-        };
-        let finished_at = now();
+        let end = JobEnd::Done(outcome);
         let mut tx = self.begin_redoable_write().await?;
         let mut ends = Vec::with_capacity(jobs.len());
         for job in jobs {
-            let done = sqlx::query("UPDATE jobs SET status = $1, result = $2, error = $3, finished_at = $4, stage = '', lease_until = NULL WHERE id = $5 AND worker = $6 AND status = 'running'")
-                .bind(status)
-                .bind(&result)
-                .bind(&error)
-                .bind(&finished_at)
-                .bind(job.id)
-                .bind(worker)
-                .execute(&mut *tx)
-                .await?;
-            ends.push(held(done.rows_affected(), job.id));
+            ends.push(end_job_in(&mut tx, job, worker, &end).await?);
         }
         tx.commit().await?;
         Ok(ends)
@@ -310,16 +297,21 @@ impl Store {
         error: &str,
         after: Duration,
     ) -> Result<Result<(), LeaseLost>, StoreError> {
-        if job.attempt >= job.max_attempts {
-            return self.complete_job(job, worker, Err(error.to_owned())).await;
-        }
-        let put_back = sqlx::query("UPDATE jobs SET status = 'queued', error = $1, run_after = $2, stage = '', lease_until = NULL WHERE id = $3 AND worker = $4 AND status = 'running'")
-            .bind(error)
-            .bind(later(after))
-            .bind(job.id)
-            .bind(worker);
-        let done = self.execute_redoably(put_back).await?;
-        Ok(held(done.rows_affected(), job.id))
+        self.end_job(job, worker, &JobEnd::RetryAfter(after, error.to_owned()))
+            .await
+    }
+
+    /// Records how a run of the job ended, if the worker still holds it.
+    pub async fn end_job(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        end: &JobEnd,
+    ) -> Result<Result<(), LeaseLost>, StoreError> {
+        let mut tx = self.begin_redoable_write().await?;
+        let ended = end_job_in(&mut tx, job, worker, end).await?;
+        tx.commit().await?;
+        Ok(ended)
     }
 
     /// The kill switch: while an organization is suspended its jobs wait unclaimed — no
@@ -328,7 +320,7 @@ impl Store {
         sqlx::query("UPDATE organizations SET suspended_at = $1 WHERE id = $2")
             .bind(suspended.then(now))
             .bind(org.0)
-            .execute(&self.pool)
+            .execute(&mut *self.reader().await?)
             .await?;
         Ok(())
     }
@@ -337,7 +329,7 @@ impl Store {
     pub async fn suspended_since(&self, org: OrgId) -> Result<Option<String>, StoreError> {
         let row = sqlx::query("SELECT suspended_at FROM organizations WHERE id = $1")
             .bind(org.0)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.reader().await?)
             .await?;
         Ok(row.and_then(|r| r.get(0)))
     }
@@ -347,7 +339,7 @@ impl Store {
     pub async fn unfinished_jobs(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query("SELECT COUNT(*) FROM jobs j JOIN organizations o ON o.id = j.org_id WHERE j.status IN ('queued', 'running') AND o.suspended_at IS NULL AND NOT (j.status = 'queued' AND j.kind IN ('upkeep', 'digest') AND j.run_after > $1)")
             .bind(now())
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.reader().await?)
             .await?
             .get(0))
     }
@@ -364,7 +356,7 @@ impl Store {
             .bind(name)
             .bind(content)
             .bind(now())
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.reader().await?)
             .await?
             .get(0))
     }
@@ -378,7 +370,7 @@ impl Store {
         let row = sqlx::query("SELECT name, content FROM uploads WHERE org_id = $1 AND id = $2")
             .bind(org.0)
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.reader().await?)
             .await?;
         Ok(row.map(|r| (r.get(0), r.get(1))))
     }
@@ -388,7 +380,7 @@ impl Store {
         Ok(
             sqlx::query("SELECT COUNT(*) FROM uploads WHERE org_id = $1")
                 .bind(org.0)
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *self.reader().await?)
                 .await?
                 .get(0),
         )
@@ -398,10 +390,70 @@ impl Store {
         sqlx::query("DELETE FROM uploads WHERE org_id = $1 AND id = $2")
             .bind(org.0)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.reader().await?)
             .await?;
         Ok(())
     }
+}
+
+/// How a run of a job ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobEnd {
+    /// Finished: its result, or why it failed for good.
+    Done(Result<serde_json::Value, String>),
+    /// Failed for a passing reason: back to the queue to run again after the wait — or failed
+    /// for good when that was its last attempt.
+    RetryAfter(Duration, String),
+}
+
+/// Records, in `tx`, how a run of `job` ended, if `worker` still holds it.
+pub(crate) async fn end_job_in(
+    tx: &mut sqlx::AnyConnection,
+    job: &ClaimedJob,
+    worker: &str,
+    end: &JobEnd,
+) -> Result<Result<(), LeaseLost>, StoreError> {
+    let done = match end {
+        JobEnd::RetryAfter(after, error) if job.attempt < job.max_attempts => {
+            sqlx::query("UPDATE jobs SET status = 'queued', error = $1, run_after = $2, stage = '', lease_until = NULL WHERE id = $3 AND worker = $4 AND status = 'running'")
+                .bind(error)
+                .bind(later(*after))
+                .bind(job.id)
+                .bind(worker)
+                .execute(&mut *tx)
+                .await?
+        }
+        JobEnd::RetryAfter(_, error) => finish_job(tx, job, worker, None, Some(error)).await?,
+        JobEnd::Done(Ok(result)) => {
+            finish_job(tx, job, worker, Some(result.to_string()), None).await?
+        }
+        JobEnd::Done(Err(error)) => finish_job(tx, job, worker, None, Some(error)).await?,
+    };
+    Ok(held(done.rows_affected(), job.id))
+}
+
+/// Marks the job succeeded (with its `result`) or failed (with its `error`).
+async fn finish_job(
+    tx: &mut sqlx::AnyConnection,
+    job: &ClaimedJob,
+    worker: &str,
+    result: Option<String>,
+    error: Option<&String>,
+) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
+    let status = if error.is_none() {
+        "succeeded"
+    } else {
+        "failed"
+    };
+    sqlx::query("UPDATE jobs SET status = $1, result = $2, error = $3, finished_at = $4, stage = '', lease_until = NULL WHERE id = $5 AND worker = $6 AND status = 'running'")
+        .bind(status)
+        .bind(result)
+        .bind(error)
+        .bind(now())
+        .bind(job.id)
+        .bind(worker)
+        .execute(tx)
+        .await
 }
 
 fn held(rows: u64, id: i64) -> Result<(), LeaseLost> {

@@ -47,7 +47,7 @@ impl Store {
                     (SELECT COUNT(*) FROM imports WHERE org_id = $1)",
         )
         .bind(org.0)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.reader().await?)
         .await?;
         Ok(OrgCounts {
             people: row.get(0),
@@ -65,7 +65,7 @@ impl Store {
              WHERE org_id = $1 AND exit_date IS NOT NULL GROUP BY COALESCE(exit_kind, ''), exit_voluntary ORDER BY 3 DESC",
         )
         .bind(org.0)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.reader().await?)
         .await?;
         Ok(rows
             .iter()
@@ -79,7 +79,10 @@ impl Store {
         let sql = format!(
             "SELECT {SNAPSHOT_COLUMNS} FROM snapshots s WHERE org_id = $1 ORDER BY person_key, as_of"
         );
-        let rows = sqlx::query(&sql).bind(org.0).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&sql)
+            .bind(org.0)
+            .fetch_all(&mut *self.reader().await?)
+            .await?;
         self.typed_snapshots(org, &rows).await
     }
 
@@ -124,7 +127,7 @@ impl Store {
             "SELECT id, value_kinds FROM imports WHERE org_id = $1 AND status = 'complete'",
         )
         .bind(org.0)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.reader().await?)
         .await?;
         rows.iter()
             .map(|r| {
@@ -145,7 +148,7 @@ impl Store {
             "SELECT s.person_key, s.inputs, s.exit_voluntary, s.target_left FROM snapshots s WHERE s.org_id = $1 ORDER BY s.person_key, s.as_of",
         )
         .bind(org.0)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.reader().await?)
         .await?;
         let mut latest: HashMap<String, (String, u64, bool)> = HashMap::new();
         let mut dated = false;
@@ -274,7 +277,9 @@ impl Store {
                 "SELECT table_name::TEXT, column_name::TEXT FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
             }
         };
-        let rows = sqlx::query(sql).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(sql)
+            .fetch_all(&mut *self.reader().await?)
+            .await?;
         let mut tables: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for r in rows {
             tables.entry(r.get(0)).or_default().push(r.get(1));
