@@ -174,7 +174,7 @@ impl Store {
             "SELECT id, email, display_name, password_hash FROM users WHERE email = $1",
         )
         .bind(normalize_email(email))
-        .fetch_optional(&mut *self.reader().await?)
+        .fetch_optional(&mut *self.connection().await?)
         .await?;
         Ok(row.map(|r| User {
             id: r.get(0),
@@ -189,7 +189,7 @@ impl Store {
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(user_id)
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(())
     }
@@ -198,7 +198,7 @@ impl Store {
     pub async fn user_locale(&self, user_id: i64) -> Result<Option<String>, StoreError> {
         let row = sqlx::query("SELECT locale FROM users WHERE id = $1")
             .bind(user_id)
-            .fetch_optional(&mut *self.reader().await?)
+            .fetch_optional(&mut *self.connection().await?)
             .await?;
         Ok(row.and_then(|r| r.get(0)))
     }
@@ -208,7 +208,7 @@ impl Store {
         sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
             .bind(locale)
             .bind(user_id)
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(())
     }
@@ -223,7 +223,7 @@ impl Store {
         );
         let rows = sqlx::query(&sql)
             .bind(user_id)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         rows.iter()
             .map(|r| {
@@ -240,7 +240,7 @@ impl Store {
         let row = sqlx::query(&sql)
             .bind(org.0)
             .bind(user_id)
-            .fetch_optional(&mut *self.reader().await?)
+            .fetch_optional(&mut *self.connection().await?)
             .await?;
         row.as_ref().map(member_from_row).transpose()
     }
@@ -249,7 +249,7 @@ impl Store {
         let sql = format!("SELECT {MEMBER_COLUMNS} FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY m.user_id");
         let rows = sqlx::query(&sql)
             .bind(org.0)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         rows.iter().map(member_from_row).collect()
     }
@@ -268,7 +268,7 @@ impl Store {
             .bind(&scope.manager_key)
             .bind(org.0)
             .bind(user_id)
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -295,7 +295,7 @@ impl Store {
         Ok(
             sqlx::query("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'owner'")
                 .bind(org.0)
-                .fetch_one(&mut *self.reader().await?)
+                .fetch_one(&mut *self.connection().await?)
                 .await?
                 .get(0),
         )
@@ -316,7 +316,7 @@ impl Store {
             .bind(invitation.invited_by)
             .bind(now())
             .bind(timestamp(invitation.expires_at))
-            .fetch_one(&mut *self.reader().await?)
+            .fetch_one(&mut *self.connection().await?)
             .await?
             .get(0);
         Ok(id)
@@ -327,7 +327,7 @@ impl Store {
             format!("SELECT {INVITATION_COLUMNS} FROM invitations WHERE org_id = $1 ORDER BY id");
         let rows = sqlx::query(&sql)
             .bind(org.0)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         rows.iter().map(invitation_from_row).collect()
     }
@@ -338,7 +338,7 @@ impl Store {
             .bind(now())
             .bind(org.0)
             .bind(id)
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(done.rows_affected() == 1)
     }

@@ -165,7 +165,7 @@ impl Store {
             .bind(after_seq)
             .bind(limit)
             .bind(subject)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         Ok(rows.iter().map(audit_record).collect())
     }

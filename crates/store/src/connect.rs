@@ -2,7 +2,7 @@
 
 use crate::error::StoreError;
 use crate::migrations::migrator;
-use crate::readers::{ReadConnection, SqliteReaders};
+use crate::readers::{LentConnection, SqliteReaders};
 use crate::writer::SqliteWriter;
 pub(crate) use crate::writer::WriteTx;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -20,7 +20,8 @@ pub enum Backend {
 pub struct Store {
     /// Migrations, checkpoints and checks; on PostgreSQL every read too.
     pub(crate) pool: AnyPool,
-    /// Where SQLite's reads run (see `readers.rs`); `None` on PostgreSQL.
+    /// Where SQLite's statements outside write transactions run (see `readers.rs`); `None`
+    /// on PostgreSQL.
     sqlite_readers: Option<SqliteReaders>,
     /// Where SQLite's write transactions run: one connection, so this process's writers
     /// queue for it in order instead of in SQLite's busy handler (which sleeps 1, 2, 5, 10… ms
@@ -179,11 +180,12 @@ impl Store {
         Ok(())
     }
 
-    /// A connection to read with (or to write outside a transaction), held until dropped.
-    pub(crate) async fn reader(&self) -> Result<ReadConnection, sqlx::Error> {
+    /// A connection for statements outside a write transaction — reads, and the few
+    /// one-statement writes that need no turn at the writer — held until dropped.
+    pub(crate) async fn connection(&self) -> Result<LentConnection, sqlx::Error> {
         match &self.sqlite_readers {
             Some(readers) => readers.lend().await,
-            None => ReadConnection::pooled(&self.pool).await,
+            None => LentConnection::pooled(&self.pool).await,
         }
     }
 

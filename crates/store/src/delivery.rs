@@ -90,7 +90,7 @@ impl Store {
             .bind(self.sealer.seal(&secret))
             .bind(&created_at)
             .bind(created_by)
-            .fetch_one(&mut *self.reader().await?)
+            .fetch_one(&mut *self.connection().await?)
             .await?
             .get(0);
         Ok(Webhook {
@@ -105,7 +105,7 @@ impl Store {
     pub async fn webhooks(&self, org: OrgId) -> Result<Vec<Webhook>, StoreError> {
         let rows = sqlx::query("SELECT id, url, secret, created_at FROM webhooks WHERE org_id = $1 AND removed_at IS NULL ORDER BY id")
             .bind(org.0)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         rows.iter().map(|r| self.webhook_from_row(r)).collect()
     }
@@ -117,7 +117,7 @@ impl Store {
         )
         .bind(org.0)
         .bind(id)
-        .fetch_optional(&mut *self.reader().await?)
+        .fetch_optional(&mut *self.connection().await?)
         .await?;
         row.as_ref().map(|r| self.webhook_from_row(r)).transpose()
     }
@@ -128,7 +128,7 @@ impl Store {
             .bind(now())
             .bind(org.0)
             .bind(id)
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -140,7 +140,7 @@ impl Store {
     ) -> Result<Option<serde_json::Value>, StoreError> {
         let row = sqlx::query("SELECT settings FROM email_settings WHERE org_id = $1")
             .bind(org.0)
-            .fetch_optional(&mut *self.reader().await?)
+            .fetch_optional(&mut *self.connection().await?)
             .await?;
         row.map(|r| {
             let text = self.sealer.open(&r.get::<String, _>(0))?;
@@ -162,13 +162,13 @@ impl Store {
                     // The SMTP password is in there: sealed at rest.
                     .bind(self.sealer.seal(&settings.to_string()))
                     .bind(now())
-                    .execute(&mut *self.reader().await?)
+                    .execute(&mut *self.connection().await?)
                     .await?;
             }
             None => {
                 sqlx::query("DELETE FROM email_settings WHERE org_id = $1")
                     .bind(org.0)
-                    .execute(&mut *self.reader().await?)
+                    .execute(&mut *self.connection().await?)
                     .await?;
             }
         }
@@ -229,7 +229,7 @@ impl Store {
         let row = sqlx::query(&sql)
             .bind(org.0)
             .bind(id)
-            .fetch_optional(&mut *self.reader().await?)
+            .fetch_optional(&mut *self.connection().await?)
             .await?;
         row.as_ref().map(delivery_from_row).transpose()
     }
@@ -247,7 +247,7 @@ impl Store {
             .bind(org.0)
             .bind(status.unwrap_or_default())
             .bind(limit.max(1))
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         rows.iter().map(delivery_from_row).collect()
     }
@@ -289,7 +289,7 @@ impl Store {
         let done = sqlx::query("UPDATE deliveries SET status = 'pending', attempts = 0 WHERE org_id = $1 AND id = $2 AND status = 'dead'")
             .bind(org.0)
             .bind(id)
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -298,7 +298,7 @@ impl Store {
     pub async fn warnings_not_emailed(&self, org: OrgId) -> Result<Vec<(i64, String)>, StoreError> {
         let rows = sqlx::query("SELECT w.id, w.public_id FROM warnings w WHERE w.org_id = $1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.org_id = w.org_id AND d.channel = 'email' AND (d.warning_id = w.id OR d.body LIKE '%' || w.public_id || '%')) ORDER BY w.id")
             .bind(org.0)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }

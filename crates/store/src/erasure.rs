@@ -94,7 +94,7 @@ impl Store {
         let Some(row) = sqlx::query("SELECT first_as_of, last_as_of, exit_date, exit_kind FROM people WHERE org_id = $1 AND person_key = $2")
             .bind(org.0)
             .bind(person)
-            .fetch_optional(&mut *self.reader().await?)
+            .fetch_optional(&mut *self.connection().await?)
             .await?
         else {
             return Ok(None);
@@ -104,7 +104,7 @@ impl Store {
             let rows = sqlx::query(sql)
                 .bind(org.0)
                 .bind(person)
-                .fetch_all(&mut *self.reader().await?)
+                .fetch_all(&mut *self.connection().await?)
                 .await?;
             Ok::<_, StoreError>(rows)
         };
@@ -259,7 +259,7 @@ impl Store {
             .bind(&at)
             .bind(crate::accounts::timestamp(purge_after))
             .bind(org.0)
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(())
     }
@@ -271,7 +271,7 @@ impl Store {
     ) -> Result<Vec<OrgId>, StoreError> {
         let rows = sqlx::query("SELECT id FROM organizations WHERE purge_after IS NOT NULL AND purge_after <= $1 ORDER BY id")
             .bind(crate::accounts::timestamp(now_at))
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         Ok(rows.iter().map(|r| OrgId(r.get(0))).collect())
     }
@@ -331,7 +331,7 @@ impl Store {
         let rows = sqlx::query("SELECT seq, at, actor, action, subject, request_id, prev_hash, hash FROM audit_log WHERE org_id = $1 AND subject = $2 ORDER BY seq")
             .bind(org.0)
             .bind(pseudonym)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         Ok(rows.iter().map(crate::audit::audit_record).collect())
     }

@@ -58,7 +58,7 @@ impl Store {
             "SELECT value_kinds FROM imports WHERE org_id = $1 AND status = 'complete' ORDER BY id",
         )
         .bind(org.0)
-        .fetch_all(&mut *self.reader().await?)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         let mut kinds = BTreeMap::new();
         for r in rows {
@@ -105,7 +105,7 @@ impl Store {
         let rows = sqlx::query("SELECT id, person_key, kind, effective, changes, applied_as_of, received_at FROM events WHERE org_id = $1 ORDER BY id DESC LIMIT $2")
             .bind(org.0)
             .bind(limit)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         rows.iter()
             .map(|r| {
@@ -131,7 +131,7 @@ impl Store {
         team_column: &str,
         except: &str,
     ) -> Result<Vec<String>, StoreError> {
-        let Some((as_of, inputs)) = latest_row(&mut *self.reader().await?, org, except).await?
+        let Some((as_of, inputs)) = latest_row(&mut *self.connection().await?, org, except).await?
         else {
             return Ok(Vec::new());
         };
@@ -142,7 +142,7 @@ impl Store {
             .bind(org.0)
             .bind(&as_of)
             .bind(except)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         let mut mates = Vec::new();
         for r in rows {
@@ -162,7 +162,7 @@ impl Store {
         // either does.
         let row = sqlx::query("SELECT COALESCE((SELECT MAX(id) FROM imports WHERE org_id = $1 AND status = 'complete'), 0) + COALESCE((SELECT data_epoch FROM organizations WHERE id = $1), 0), COALESCE((SELECT MAX(id) FROM events WHERE org_id = $1), 0)")
             .bind(org.0)
-            .fetch_one(&mut *self.reader().await?)
+            .fetch_one(&mut *self.connection().await?)
             .await?;
         Ok((row.get(0), row.get(1)))
     }
@@ -177,7 +177,7 @@ impl Store {
             sqlx::query("SELECT DISTINCT person_key FROM events WHERE org_id = $1 AND id > $2")
                 .bind(org.0)
                 .bind(after)
-                .fetch_all(&mut *self.reader().await?)
+                .fetch_all(&mut *self.connection().await?)
                 .await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
@@ -243,7 +243,7 @@ impl Store {
         Ok(sqlx::query(&sql)
             .bind(org.0)
             .bind(bind)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?)
     }
 }

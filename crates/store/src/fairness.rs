@@ -22,7 +22,7 @@ impl Store {
     ) -> Result<HashMap<String, Vec<ProtectedAsOf>>, StoreError> {
         let rows = sqlx::query("SELECT person_key, as_of, attributes FROM protected_attributes WHERE org_id = $1 ORDER BY person_key, as_of")
             .bind(org.0)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         let mut by_person: HashMap<String, Vec<ProtectedAsOf>> = HashMap::new();
         for r in rows {

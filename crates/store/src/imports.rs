@@ -146,13 +146,13 @@ impl Store {
         import: &NewImport,
         errors: &[String],
     ) -> Result<i64, StoreError> {
-        let mut conn = self.reader().await?;
+        let mut conn = self.connection().await?;
         insert_import(&mut conn, org, import, ImportStatus::Failed, errors, &now()).await
     }
 
     /// The mapping (TOML) of the latest complete import: what the stored columns mean.
     pub async fn latest_mapping(&self, org: OrgId) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT mapping FROM imports WHERE org_id = $1 AND status = 'complete' ORDER BY id DESC LIMIT 1").bind(org.0).fetch_optional(&mut *self.reader().await?).await?;
+        let row = sqlx::query("SELECT mapping FROM imports WHERE org_id = $1 AND status = 'complete' ORDER BY id DESC LIMIT 1").bind(org.0).fetch_optional(&mut *self.connection().await?).await?;
         Ok(row.map(|r| r.get(0)))
     }
 
@@ -167,7 +167,7 @@ impl Store {
         )
         .bind(org.0)
         .bind(import)
-        .fetch_optional(&mut *self.reader().await?)
+        .fetch_optional(&mut *self.connection().await?)
         .await?;
         Ok(row.map(|r| r.get(0)))
     }
@@ -177,7 +177,7 @@ impl Store {
         Ok(
             sqlx::query("SELECT MAX(id) FROM imports WHERE org_id = $1 AND status = 'complete'")
                 .bind(org.0)
-                .fetch_one(&mut *self.reader().await?)
+                .fetch_one(&mut *self.connection().await?)
                 .await?
                 .get(0),
         )
@@ -189,7 +189,7 @@ impl Store {
              FROM imports WHERE org_id = $1 ORDER BY id",
         )
         .bind(org.0)
-        .fetch_all(&mut *self.reader().await?)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         rows.iter().map(import_record).collect()
     }

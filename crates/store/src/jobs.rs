@@ -63,7 +63,7 @@ impl Store {
         let row = sqlx::query(&sql)
             .bind(org.0)
             .bind(id)
-            .fetch_optional(&mut *self.reader().await?)
+            .fetch_optional(&mut *self.connection().await?)
             .await?;
         row.as_ref().map(job_from_row).transpose()
     }
@@ -75,7 +75,7 @@ impl Store {
         let rows = sqlx::query(&sql)
             .bind(org.0)
             .bind(limit)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         rows.iter().map(job_from_row).collect()
     }
@@ -90,7 +90,7 @@ impl Store {
             .bind(org.0)
             .bind(first)
             .bind(last)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
         rows.iter()

@@ -122,11 +122,11 @@ impl Store {
         version: Option<i64>,
     ) -> Result<Option<StoredModel>, StoreError> {
         let row = match version {
-            Some(v) => sqlx::query("SELECT version, created_at, shape, horizon_months, description, card, held_reason, artifact FROM models WHERE org_id = $1 AND version = $2").bind(org.0).bind(v).fetch_optional(&mut *self.reader().await?).await?,
+            Some(v) => sqlx::query("SELECT version, created_at, shape, horizon_months, description, card, held_reason, artifact FROM models WHERE org_id = $1 AND version = $2").bind(org.0).bind(v).fetch_optional(&mut *self.connection().await?).await?,
             None => {
                 sqlx::query("SELECT version, created_at, shape, horizon_months, description, card, held_reason, artifact FROM models WHERE org_id = $1 AND active = 1 ORDER BY version DESC LIMIT 1")
                     .bind(org.0)
-                    .fetch_optional(&mut *self.reader().await?)
+                    .fetch_optional(&mut *self.connection().await?)
                     .await?
             }
         };
@@ -135,14 +135,14 @@ impl Store {
 
     /// Every model of the organization, newest first, without artifacts.
     pub async fn models(&self, org: OrgId) -> Result<Vec<StoredModel>, StoreError> {
-        let rows = sqlx::query("SELECT version, created_at, shape, horizon_months, description, card, held_reason FROM models WHERE org_id = $1 ORDER BY version DESC").bind(org.0).fetch_all(&mut *self.reader().await?).await?;
+        let rows = sqlx::query("SELECT version, created_at, shape, horizon_months, description, card, held_reason FROM models WHERE org_id = $1 ORDER BY version DESC").bind(org.0).fetch_all(&mut *self.connection().await?).await?;
         rows.iter().map(|r| stored_model(r, false)).collect()
     }
 
     pub async fn risk_thresholds(&self, org: OrgId) -> Result<RiskThresholds, StoreError> {
         let row = sqlx::query("SELECT risk_high, risk_medium FROM organizations WHERE id = $1")
             .bind(org.0)
-            .fetch_one(&mut *self.reader().await?)
+            .fetch_one(&mut *self.connection().await?)
             .await?;
         RiskThresholds::new(row.get(0), row.get(1)).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
@@ -156,7 +156,7 @@ impl Store {
             .bind(thresholds.high)
             .bind(thresholds.medium)
             .bind(org.0)
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(())
     }
@@ -251,7 +251,7 @@ impl Store {
         let rows = sqlx::query(&sql)
             .bind(org.0)
             .bind(model_version)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         rows.iter().map(stored_score).collect()
     }
@@ -265,7 +265,7 @@ impl Store {
         Ok(
             sqlx::query("SELECT MAX(version) FROM models WHERE org_id = $1 AND active = 1")
                 .bind(org.0)
-                .fetch_one(&mut *self.reader().await?)
+                .fetch_one(&mut *self.connection().await?)
                 .await?
                 .get(0),
         )
@@ -287,7 +287,7 @@ impl Store {
         .bind(org.0)
         .bind(model_version)
         .bind(team)
-        .fetch_one(&mut *self.reader().await?)
+        .fetch_one(&mut *self.connection().await?)
         .await?;
         Ok((row.get::<i64, _>(0) as usize, row.get(1)))
     }
@@ -306,7 +306,7 @@ impl Store {
         let rows = sqlx::query(&sql)
             .bind(org.0)
             .bind(model_version)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         rows.iter().map(stored_score).collect()
     }

@@ -56,7 +56,7 @@ impl Store {
             .bind(name)
             .bind(now())
             .bind(crate::trust::new_pseudonym_key())
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?;
         self.organization(slug)
             .await?
@@ -67,7 +67,7 @@ impl Store {
         let sql = format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations o WHERE o.slug = $1");
         let row = sqlx::query(&sql)
             .bind(slug)
-            .fetch_optional(&mut *self.reader().await?)
+            .fetch_optional(&mut *self.connection().await?)
             .await?;
         row.as_ref().map(organization_from_row).transpose()
     }
@@ -76,7 +76,7 @@ impl Store {
         let sql = format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations o WHERE o.id = $1");
         let row = sqlx::query(&sql)
             .bind(org.0)
-            .fetch_optional(&mut *self.reader().await?)
+            .fetch_optional(&mut *self.connection().await?)
             .await?;
         row.as_ref().map(organization_from_row).transpose()
     }
@@ -85,7 +85,7 @@ impl Store {
     pub async fn organizations(&self) -> Result<Vec<Organization>, StoreError> {
         let sql = format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations o ORDER BY o.slug");
         let rows = sqlx::query(&sql)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         rows.iter().map(organization_from_row).collect()
     }
@@ -100,7 +100,7 @@ impl Store {
             .bind(membership.plan.key())
             .bind(membership.expires_on.to_string())
             .bind(org.0)
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(())
     }

@@ -131,7 +131,7 @@ impl Store {
         )
         .bind(org.0)
         .bind(kind)
-        .fetch_optional(&mut *self.reader().await?)
+        .fetch_optional(&mut *self.connection().await?)
         .await?
         .is_some())
     }
@@ -320,7 +320,7 @@ impl Store {
         sqlx::query("UPDATE organizations SET suspended_at = $1 WHERE id = $2")
             .bind(suspended.then(now))
             .bind(org.0)
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(())
     }
@@ -329,7 +329,7 @@ impl Store {
     pub async fn suspended_since(&self, org: OrgId) -> Result<Option<String>, StoreError> {
         let row = sqlx::query("SELECT suspended_at FROM organizations WHERE id = $1")
             .bind(org.0)
-            .fetch_optional(&mut *self.reader().await?)
+            .fetch_optional(&mut *self.connection().await?)
             .await?;
         Ok(row.and_then(|r| r.get(0)))
     }
@@ -339,7 +339,7 @@ impl Store {
     pub async fn unfinished_jobs(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query("SELECT COUNT(*) FROM jobs j JOIN organizations o ON o.id = j.org_id WHERE j.status IN ('queued', 'running') AND o.suspended_at IS NULL AND NOT (j.status = 'queued' AND j.kind IN ('upkeep', 'digest') AND j.run_after > $1)")
             .bind(now())
-            .fetch_one(&mut *self.reader().await?)
+            .fetch_one(&mut *self.connection().await?)
             .await?
             .get(0))
     }
@@ -356,7 +356,7 @@ impl Store {
             .bind(name)
             .bind(content)
             .bind(now())
-            .fetch_one(&mut *self.reader().await?)
+            .fetch_one(&mut *self.connection().await?)
             .await?
             .get(0))
     }
@@ -370,7 +370,7 @@ impl Store {
         let row = sqlx::query("SELECT name, content FROM uploads WHERE org_id = $1 AND id = $2")
             .bind(org.0)
             .bind(id)
-            .fetch_optional(&mut *self.reader().await?)
+            .fetch_optional(&mut *self.connection().await?)
             .await?;
         Ok(row.map(|r| (r.get(0), r.get(1))))
     }
@@ -380,7 +380,7 @@ impl Store {
         Ok(
             sqlx::query("SELECT COUNT(*) FROM uploads WHERE org_id = $1")
                 .bind(org.0)
-                .fetch_one(&mut *self.reader().await?)
+                .fetch_one(&mut *self.connection().await?)
                 .await?
                 .get(0),
         )
@@ -390,7 +390,7 @@ impl Store {
         sqlx::query("DELETE FROM uploads WHERE org_id = $1 AND id = $2")
             .bind(org.0)
             .bind(id)
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(())
     }

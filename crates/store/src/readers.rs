@@ -37,7 +37,7 @@ impl SqliteReaders {
     }
 
     /// Waits for a free connection.
-    pub(crate) async fn lend(&self) -> Result<ReadConnection, sqlx::Error> {
+    pub(crate) async fn lend(&self) -> Result<LentConnection, sqlx::Error> {
         let permit = self
             .0
             .permits
@@ -52,7 +52,7 @@ impl SqliteReaders {
             .expect("the idle list is never left half-changed")
             .pop()
             .expect("a permit always finds an idle connection");
-        Ok(ReadConnection(Lent::Sqlite {
+        Ok(LentConnection(Lent::Sqlite {
             connection: Some(connection),
             readers: self.0.clone(),
             _permit: permit,
@@ -79,8 +79,8 @@ impl SqliteReaders {
     }
 }
 
-/// A connection lent for reading (or a write outside a transaction).
-pub(crate) struct ReadConnection(Lent);
+/// A connection lent for statements outside a write transaction.
+pub(crate) struct LentConnection(Lent);
 
 enum Lent {
     Pooled(PoolConnection<Any>),
@@ -92,13 +92,13 @@ enum Lent {
     },
 }
 
-impl ReadConnection {
-    pub(crate) async fn pooled(pool: &AnyPool) -> Result<ReadConnection, sqlx::Error> {
-        Ok(ReadConnection(Lent::Pooled(pool.acquire().await?)))
+impl LentConnection {
+    pub(crate) async fn pooled(pool: &AnyPool) -> Result<LentConnection, sqlx::Error> {
+        Ok(LentConnection(Lent::Pooled(pool.acquire().await?)))
     }
 }
 
-impl Drop for ReadConnection {
+impl Drop for LentConnection {
     fn drop(&mut self) {
         if let Lent::Sqlite {
             connection,
@@ -118,7 +118,7 @@ impl Drop for ReadConnection {
     }
 }
 
-impl Deref for ReadConnection {
+impl Deref for LentConnection {
     type Target = AnyConnection;
 
     fn deref(&self) -> &AnyConnection {
@@ -129,7 +129,7 @@ impl Deref for ReadConnection {
     }
 }
 
-impl DerefMut for ReadConnection {
+impl DerefMut for LentConnection {
     fn deref_mut(&mut self) -> &mut AnyConnection {
         match &mut self.0 {
             Lent::Pooled(connection) => connection,

@@ -41,7 +41,7 @@ impl Store {
              FROM organizations o WHERE o.id = $1",
         )
         .bind(org.0)
-        .fetch_optional(&mut *self.reader().await?)
+        .fetch_optional(&mut *self.connection().await?)
         .await?
         .ok_or_else(|| StoreError::UnknownOrganization(org.0.to_string()))?;
         let block = match (row.get::<Option<String>, _>(0), row.get::<i64, _>(1)) {

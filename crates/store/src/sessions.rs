@@ -71,7 +71,7 @@ impl Store {
         );
         let Some(r) = sqlx::query(&sql)
             .bind(id_hash)
-            .fetch_optional(&mut *self.reader().await?)
+            .fetch_optional(&mut *self.connection().await?)
             .await?
         else {
             return Ok(None);
@@ -106,7 +106,7 @@ impl Store {
         );
         let Some(r) = sqlx::query(&sql)
             .bind(token_hash)
-            .fetch_optional(&mut *self.reader().await?)
+            .fetch_optional(&mut *self.connection().await?)
             .await?
         else {
             return Ok(None);
@@ -134,7 +134,7 @@ impl Store {
             .bind(user_id)
             .bind(csrf_token)
             .bind(&at)
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(())
     }
@@ -143,7 +143,7 @@ impl Store {
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
             .bind(timestamp(at))
             .bind(id_hash)
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(())
     }
@@ -152,7 +152,7 @@ impl Store {
         sqlx::query("UPDATE sessions SET ended_at = $1 WHERE id_hash = $2 AND ended_at IS NULL")
             .bind(now())
             .bind(id_hash)
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(())
     }
@@ -171,7 +171,7 @@ impl Store {
             .bind(token.created_by)
             .bind(now())
             .bind(timestamp(token.expires_at))
-            .fetch_one(&mut *self.reader().await?)
+            .fetch_one(&mut *self.connection().await?)
             .await?
             .get(0))
     }
@@ -180,7 +180,7 @@ impl Store {
         let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE org_id = $1 ORDER BY id");
         let rows = sqlx::query(&sql)
             .bind(org.0)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         rows.iter().map(token_from_row).collect()
     }
@@ -191,7 +191,7 @@ impl Store {
             .bind(now())
             .bind(org.0)
             .bind(id)
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?;
         if done.rows_affected() == 1 {
             return Ok(true);
@@ -199,7 +199,7 @@ impl Store {
         let exists = sqlx::query("SELECT 1 FROM api_tokens WHERE org_id = $1 AND id = $2")
             .bind(org.0)
             .bind(id)
-            .fetch_optional(&mut *self.reader().await?)
+            .fetch_optional(&mut *self.connection().await?)
             .await?;
         Ok(exists.is_some())
     }
@@ -211,7 +211,7 @@ impl Store {
             sqlx::query("INSERT INTO login_failures (throttle_key, at) VALUES ($1, $2)")
                 .bind(*key)
                 .bind(&at)
-                .execute(&mut *self.reader().await?)
+                .execute(&mut *self.connection().await?)
                 .await?;
         }
         Ok(())
@@ -228,7 +228,7 @@ impl Store {
         )
         .bind(key)
         .bind(timestamp(since))
-        .fetch_one(&mut *self.reader().await?)
+        .fetch_one(&mut *self.connection().await?)
         .await?;
         let oldest: Option<String> = row.get(1);
         Ok((
@@ -240,7 +240,7 @@ impl Store {
     pub async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM login_failures WHERE throttle_key = $1")
             .bind(key)
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(())
     }

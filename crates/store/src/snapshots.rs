@@ -47,7 +47,7 @@ impl Store {
                     (SELECT COUNT(*) FROM imports WHERE org_id = $1)",
         )
         .bind(org.0)
-        .fetch_one(&mut *self.reader().await?)
+        .fetch_one(&mut *self.connection().await?)
         .await?;
         Ok(OrgCounts {
             people: row.get(0),
@@ -65,7 +65,7 @@ impl Store {
              WHERE org_id = $1 AND exit_date IS NOT NULL GROUP BY COALESCE(exit_kind, ''), exit_voluntary ORDER BY 3 DESC",
         )
         .bind(org.0)
-        .fetch_all(&mut *self.reader().await?)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         Ok(rows
             .iter()
@@ -81,7 +81,7 @@ impl Store {
         );
         let rows = sqlx::query(&sql)
             .bind(org.0)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         self.typed_snapshots(org, &rows).await
     }
@@ -127,7 +127,7 @@ impl Store {
             "SELECT id, value_kinds FROM imports WHERE org_id = $1 AND status = 'complete'",
         )
         .bind(org.0)
-        .fetch_all(&mut *self.reader().await?)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         rows.iter()
             .map(|r| {
@@ -148,7 +148,7 @@ impl Store {
             "SELECT s.person_key, s.inputs, s.exit_voluntary, s.target_left FROM snapshots s WHERE s.org_id = $1 ORDER BY s.person_key, s.as_of",
         )
         .bind(org.0)
-        .fetch_all(&mut *self.reader().await?)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         let mut latest: HashMap<String, (String, u64, bool)> = HashMap::new();
         let mut dated = false;
@@ -278,7 +278,7 @@ impl Store {
             }
         };
         let rows = sqlx::query(sql)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         let mut tables: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for r in rows {

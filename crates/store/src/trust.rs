@@ -131,7 +131,7 @@ impl Store {
     pub async fn scoring_block(&self, org: OrgId) -> Result<Option<ScoringBlock>, StoreError> {
         let row = sqlx::query("SELECT o.suspended_at, (SELECT COUNT(*) FROM governance g WHERE g.org_id = o.id) FROM organizations o WHERE o.id = $1")
             .bind(org.0)
-            .fetch_optional(&mut *self.reader().await?)
+            .fetch_optional(&mut *self.connection().await?)
             .await?
             .ok_or_else(|| StoreError::UnknownOrganization(org.0.to_string()))?;
         Ok(
@@ -176,7 +176,7 @@ impl Store {
     pub async fn governance(&self, org: OrgId) -> Result<Option<Governance>, StoreError> {
         let row = sqlx::query("SELECT legal_basis, impact_assessment, workers_informed_on, declared_min_roc_auc, declared_max_calibration_error, recorded_by, recorded_at FROM governance WHERE org_id = $1")
             .bind(org.0)
-            .fetch_optional(&mut *self.reader().await?)
+            .fetch_optional(&mut *self.connection().await?)
             .await?;
         row.map(|r| {
             let informed: String = r.get(2);
@@ -199,7 +199,7 @@ impl Store {
             "SELECT retention_months, fairness_gate, min_group_size FROM organizations WHERE id = $1",
         )
         .bind(org.0)
-        .fetch_one(&mut *self.reader().await?)
+        .fetch_one(&mut *self.connection().await?)
         .await?;
         Ok(TrustSettings {
             retention_months: r.get::<Option<i64>, _>(0).map(|m| m as u32),
@@ -231,7 +231,7 @@ impl Store {
             .bind(i64::from(settings.fairness_gate))
             .bind(i64::from(settings.min_group_size))
             .bind(org.0)
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(())
     }
@@ -244,7 +244,7 @@ impl Store {
     pub(crate) async fn pseudonym_key(&self, org: OrgId) -> Result<String, StoreError> {
         let key: String = sqlx::query("SELECT pseudonym_key FROM organizations WHERE id = $1")
             .bind(org.0)
-            .fetch_optional(&mut *self.reader().await?)
+            .fetch_optional(&mut *self.connection().await?)
             .await?
             .ok_or_else(|| StoreError::UnknownOrganization(org.0.to_string()))?
             .get(0);
@@ -272,7 +272,7 @@ impl Store {
               ORDER BY s.as_of, s.person_key",
         )
         .bind(org.0)
-        .fetch_all(&mut *self.reader().await?)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         let mut known = Vec::new();
         for r in rows {
@@ -308,7 +308,7 @@ impl Store {
     pub async fn data_reaches(&self, org: OrgId) -> Result<Option<NaiveDate>, StoreError> {
         let row = sqlx::query("SELECT (SELECT MAX(as_of) FROM snapshots WHERE org_id = $1 AND as_of <> ''), (SELECT MAX(exit_date) FROM people WHERE org_id = $1)")
             .bind(org.0)
-            .fetch_one(&mut *self.reader().await?)
+            .fetch_one(&mut *self.connection().await?)
             .await?;
         let day = |i: usize| {
             row.get::<Option<String>, _>(i)
@@ -335,7 +335,7 @@ impl Store {
             .bind(check.brier)
             .bind(i64::from(check.below_declared))
             .bind(&check.detail)
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(())
     }
@@ -344,7 +344,7 @@ impl Store {
     pub async fn accuracy_checks(&self, org: OrgId) -> Result<Vec<AccuracyCheck>, StoreError> {
         let rows = sqlx::query("SELECT checked_at, model_version, scored_from, scored_to, scores, leavers, roc_auc, calibration_error, brier, below_declared, detail FROM accuracy_checks WHERE org_id = $1 ORDER BY id DESC")
             .bind(org.0)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         Ok(rows
             .iter()
@@ -377,7 +377,7 @@ impl Store {
         .bind(now())
         .bind(kind)
         .bind(message)
-        .execute(&mut *self.reader().await?)
+        .execute(&mut *self.connection().await?)
         .await?;
         Ok(())
     }
@@ -385,7 +385,7 @@ impl Store {
     /// Alerts not yet acknowledged, for every organization, oldest first.
     pub async fn operator_alerts(&self) -> Result<Vec<OperatorAlert>, StoreError> {
         let rows = sqlx::query("SELECT id, org_id, at, kind, message FROM operator_alerts WHERE acknowledged_at IS NULL ORDER BY id")
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         Ok(rows
             .iter()
@@ -403,7 +403,7 @@ impl Store {
         let done = sqlx::query("UPDATE operator_alerts SET acknowledged_at = $1 WHERE id = $2 AND acknowledged_at IS NULL")
             .bind(now())
             .bind(id)
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(done.rows_affected() == 1)
     }

@@ -77,7 +77,7 @@ impl Store {
     pub async fn warning_policy(&self, org: OrgId) -> Result<WarningPolicy, StoreError> {
         let row = sqlx::query("SELECT policy FROM warning_policies WHERE org_id = $1")
             .bind(org.0)
-            .fetch_optional(&mut *self.reader().await?)
+            .fetch_optional(&mut *self.connection().await?)
             .await?;
         match row {
             None => Ok(WarningPolicy::default()),
@@ -96,7 +96,7 @@ impl Store {
             .bind(org.0)
             .bind(text)
             .bind(now())
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(())
     }
@@ -109,7 +109,7 @@ impl Store {
     ) -> Result<HashMap<String, Vec<PastScore>>, StoreError> {
         let rows = sqlx::query("SELECT person_key, as_of, scored_at, probability, band FROM scores WHERE org_id = $1 AND probability IS NOT NULL")
             .bind(org.0)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         let mut by_person: HashMap<String, Vec<sqlx::any::AnyRow>> = HashMap::new();
         for r in rows {
@@ -133,7 +133,7 @@ impl Store {
             let rows = sqlx::query("SELECT person_key, as_of, scored_at, probability, band FROM scores WHERE org_id = $1 AND person_key = $2 AND probability IS NOT NULL")
                 .bind(org.0)
                 .bind(person)
-                .fetch_all(&mut *self.reader().await?)
+                .fetch_all(&mut *self.connection().await?)
                 .await?;
             if !rows.is_empty() {
                 history.insert(person.clone(), past_scores(&rows)?);
@@ -147,7 +147,7 @@ impl Store {
         Ok(
             sqlx::query("SELECT 1 FROM scores WHERE org_id = $1 LIMIT 1")
                 .bind(org.0)
-                .fetch_optional(&mut *self.reader().await?)
+                .fetch_optional(&mut *self.connection().await?)
                 .await?
                 .is_some(),
         )
@@ -163,7 +163,7 @@ impl Store {
         let rows = sqlx::query("SELECT DISTINCT team FROM warnings WHERE org_id = $1 AND subject = 'team' AND team IS NOT NULL AND (closed_at IS NULL OR closed_at >= $2)")
             .bind(org.0)
             .bind(since)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
@@ -182,7 +182,7 @@ impl Store {
                 .bind(org.0)
                 .bind(*person)
                 .bind(&since)
-                .fetch_optional(&mut *self.reader().await?)
+                .fetch_optional(&mut *self.connection().await?)
                 .await?;
             if row.is_some() {
                 busy.insert((*person).to_owned());
@@ -201,7 +201,7 @@ impl Store {
         let rows = sqlx::query("SELECT DISTINCT person_key FROM warnings WHERE org_id = $1 AND subject = 'person' AND (closed_at IS NULL OR closed_at >= $2)")
             .bind(org.0)
             .bind(since)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
@@ -259,7 +259,7 @@ impl Store {
         let row = sqlx::query("SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END), 0) FROM warnings WHERE org_id = $1 AND raised_at >= $2")
             .bind(org.0)
             .bind(since)
-            .fetch_one(&mut *self.reader().await?)
+            .fetch_one(&mut *self.connection().await?)
             .await?;
         Ok((row.get::<i64, _>(0) as usize, row.get::<i64, _>(1) as usize))
     }
@@ -271,7 +271,7 @@ impl Store {
     ) -> Result<(usize, usize, usize), StoreError> {
         let row = sqlx::query("SELECT COALESCE(SUM(CASE WHEN outcome = 'left' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN outcome = 'stayed' THEN 1 ELSE 0 END), 0), COUNT(*) FROM warnings WHERE org_id = $1 AND person_key IS NOT NULL")
             .bind(org.0)
-            .fetch_one(&mut *self.reader().await?)
+            .fetch_one(&mut *self.connection().await?)
             .await?;
         let (left, stayed, all) = (
             row.get::<i64, _>(0) as usize,
@@ -310,7 +310,7 @@ impl Store {
             .bind(filter.after_id.unwrap_or(0))
             .bind(filter.team.clone().unwrap_or_default())
             .bind(filter.limit.max(1))
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         rows.iter().map(warning_from_row).collect()
     }
@@ -321,7 +321,7 @@ impl Store {
         let row = sqlx::query(&sql)
             .bind(org.0)
             .bind(id)
-            .fetch_optional(&mut *self.reader().await?)
+            .fetch_optional(&mut *self.connection().await?)
             .await?;
         row.as_ref().map(warning_from_row).transpose()
     }
@@ -337,7 +337,7 @@ impl Store {
         let row = sqlx::query(&sql)
             .bind(org.0)
             .bind(public_id)
-            .fetch_optional(&mut *self.reader().await?)
+            .fetch_optional(&mut *self.connection().await?)
             .await?;
         row.as_ref().map(warning_from_row).transpose()
     }
@@ -402,7 +402,7 @@ impl Store {
         let rows = sqlx::query("SELECT step, by_user, at, detail FROM warning_steps WHERE org_id = $1 AND warning_id = $2 ORDER BY id")
             .bind(org.0)
             .bind(id)
-            .fetch_all(&mut *self.reader().await?)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         rows.iter()
             .map(|r| {
@@ -429,7 +429,7 @@ impl Store {
         let left = sqlx::query("UPDATE warnings SET outcome = 'left', outcome_at = $1 WHERE org_id = $2 AND subject = 'person' AND outcome IS NULL AND person_key IN (SELECT p.person_key FROM people p WHERE p.org_id = $2 AND p.exit_date IS NOT NULL)")
             .bind(&at)
             .bind(org.0)
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?
             .rows_affected();
         let horizon_ago = timestamp(
@@ -440,7 +440,7 @@ impl Store {
             .bind(&at)
             .bind(org.0)
             .bind(horizon_ago)
-            .execute(&mut *self.reader().await?)
+            .execute(&mut *self.connection().await?)
             .await?
             .rows_affected();
         Ok(left + stayed)
