@@ -416,12 +416,13 @@ impl Worker {
         clock: std::time::Instant,
     ) {
         let name = &self.settings.name;
+        let puts_back = end.puts_back(job);
         let outcome = match (end, held) {
             (_, Err(lost)) => {
                 tracing::warn!(job = job.id, worker = %name, "{lost}: its outcome is dropped");
                 return;
             }
-            (JobEnd::RetryAfter(wait, _), Ok(())) if job.attempt < job.max_attempts => {
+            (JobEnd::RetryAfter(wait, _), Ok(())) if puts_back => {
                 tracing::info!(job = job.id, kind = %job.kind, attempt = job.attempt, worker = %name, wait_ms = wait.num_milliseconds(), "job put back for a retry");
                 return;
             }

@@ -406,6 +406,13 @@ pub enum JobEnd {
     RetryAfter(Duration, String),
 }
 
+impl JobEnd {
+    /// Whether this end puts `job` back in the queue: a retry, with attempts left.
+    pub fn puts_back(&self, job: &ClaimedJob) -> bool {
+        matches!(self, JobEnd::RetryAfter(..)) && job.attempt < job.max_attempts
+    }
+}
+
 /// Records, in `tx`, how a run of `job` ended, if `worker` still holds it.
 pub(crate) async fn end_job_in(
     tx: &mut sqlx::AnyConnection,
@@ -414,7 +421,7 @@ pub(crate) async fn end_job_in(
     end: &JobEnd,
 ) -> Result<Result<(), LeaseLost>, StoreError> {
     let done = match end {
-        JobEnd::RetryAfter(after, error) if job.attempt < job.max_attempts => {
+        JobEnd::RetryAfter(after, error) if end.puts_back(job) => {
             sqlx::query("UPDATE jobs SET status = 'queued', error = $1, run_after = $2, stage = '', lease_until = NULL WHERE id = $3 AND worker = $4 AND status = 'running'")
                 .bind(error)
                 .bind(later(*after))
@@ -438,7 +445,7 @@ async fn finish_job(
     job: &ClaimedJob,
     worker: &str,
     result: Option<String>,
-    error: Option<&String>,
+    error: Option<&str>,
 ) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
     let status = if error.is_none() {
         "succeeded"

@@ -1,5 +1,6 @@
-//! Read connections: on SQLite, a few connections opened once, lent out one caller at a time
-//! and taken back as they are; on PostgreSQL, the pool's.
+//! Connections for statements outside write transactions — reads, and the few one-statement
+//! writes that need no turn at the writer: on SQLite, a few connections opened once, lent out
+//! one caller at a time and taken back as they are; on PostgreSQL, the pool's.
 //!
 //! Why SQLite's are not sqlx's pool: sqlx 0.8 takes every connection back from a task of its
 //! own, after a ping — a round trip to the connection's thread. For a file opened in-process
@@ -13,7 +14,8 @@ use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// SQLite's read connections, shared by a store's clones.
+/// SQLite's connections for statements outside write transactions, shared by a store's
+/// clones.
 #[derive(Debug, Clone)]
 pub(crate) struct SqliteReaders(Arc<Readers>);
 
