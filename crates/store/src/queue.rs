@@ -3,10 +3,11 @@
 //! putting back for a later retry — only while the lease is still the caller's.
 //!
 //! A job is runnable when it is queued and its `run_after` has passed, or when it is running
-//! under a lease that has lapsed (its worker died). Claiming is one transaction; on PostgreSQL
-//! each claim's inner SELECT takes `FOR UPDATE SKIP LOCKED`, so workers never wait on each
-//! other's rows and never claim the same one; SQLite runs one writer at a time anyway. Every later
-//! write names the worker, so a worker that lost its lease cannot finish a job twice.
+//! under a lease that has lapsed (its worker died). A claim first reads whether anything is
+//! runnable, then takes it in one transaction; on PostgreSQL each claim's inner SELECT takes
+//! `FOR UPDATE SKIP LOCKED`, so workers never wait on each other's rows and never claim the
+//! same one; SQLite runs one writer at a time anyway. Every later write names the worker, so
+//! a worker that lost its lease cannot finish a job twice.
 //! A suspended organization's jobs (the kill switch) wait unclaimed until it is resumed.
 
 use crate::accounts::timestamp;
@@ -64,6 +65,14 @@ fn claimed(r: &sqlx::any::AnyRow) -> Result<ClaimedJob, StoreError> {
         attempt: r.get(4),
         max_attempts: r.get(5),
     })
+}
+
+/// Which of a claim's searches can find a job.
+struct RunnableJobs {
+    /// A running job's lease has lapsed: its worker died.
+    lapsed: bool,
+    /// A queued job of an organization not suspended is due.
+    waiting: bool,
 }
 
 fn later(by: Duration) -> String {
@@ -161,19 +170,26 @@ impl Store {
         lease: Duration,
         together: Option<(&str, i64)>,
     ) -> Result<Vec<ClaimedJob>, StoreError> {
-        let mut tx = self.begin_redoable_write().await?;
         let now = now();
-        sqlx::query("UPDATE jobs SET status = 'failed', finished_at = $1, stage = '', lease_until = NULL, error = 'its worker stopped while running it on every attempt' WHERE status = 'running' AND lease_until < $1 AND attempts >= max_attempts")
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
+        let runnable = self.runnable_jobs(&now).await?;
+        if !runnable.lapsed && !runnable.waiting {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.begin_redoable_write().await?;
+        if runnable.lapsed {
+            sqlx::query("UPDATE jobs SET status = 'failed', finished_at = $1, stage = '', lease_until = NULL, error = 'its worker stopped while running it on every attempt' WHERE status = 'running' AND lease_until < $1 AND attempts >= max_attempts")
+                .bind(&now)
+                .execute(&mut *tx)
+                .await?;
+        }
         // A job whose worker died comes first; then the waiting, by priority and age. Two
         // statements rather than one with OR, so each candidate search walks an index
         // instead of the whole (ever longer) jobs table.
         let orphaned = "j.status = 'running' AND j.lease_until < $3 ORDER BY j.id";
         let waiting = "j.status = 'queued' AND j.run_after <= $3 ORDER BY j.priority DESC, j.id";
+        let searches = [(runnable.lapsed, orphaned), (runnable.waiting, waiting)];
         let mut jobs = Vec::new();
-        for candidates in [orphaned, waiting] {
+        for candidates in searches.into_iter().filter_map(|(any, c)| any.then_some(c)) {
             let sql = self.claim_sql(candidates);
             let row = sqlx::query(&sql)
                 .bind(worker)
@@ -207,6 +223,25 @@ impl Store {
         }
         tx.commit().await?;
         Ok(jobs)
+    }
+
+    /// What a claim at `now` could find, read without the writer: a worker that finds the
+    /// queue empty — as every worker does after its last job — neither waits its turn at the
+    /// writer nor makes an empty write, and a claim skips the searches that cannot succeed.
+    /// A job queued after this read wakes the workers (or is found at their next poll).
+    async fn runnable_jobs(&self, now: &str) -> Result<RunnableJobs, StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM jobs j WHERE j.status = 'running' AND j.lease_until < $1 LIMIT 1) lapsed),
+                    (SELECT COUNT(*) FROM (SELECT 1 FROM jobs j WHERE j.status = 'queued' AND j.run_after <= $1
+                        AND NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = j.org_id AND o.suspended_at IS NOT NULL) LIMIT 1) waiting)",
+        )
+        .bind(now)
+        .fetch_one(&mut *self.connection().await?)
+        .await?;
+        Ok(RunnableJobs {
+            lapsed: row.get::<i64, _>(0) > 0,
+            waiting: row.get::<i64, _>(1) > 0,
+        })
     }
 
     /// The claim of the first job among `candidates` (a condition, then its ORDER BY).

@@ -600,6 +600,37 @@ async fn a_suspended_organizations_jobs_wait_until_it_is_resumed() {
     .await;
 }
 
+/// A worker looking at an empty queue only reads it: while another writer holds the database
+/// (an import's long transaction), its claim answers "nothing to do" at once instead of
+/// queueing behind the writer. Once a job is queued, the claim takes it.
+#[tokio::test]
+async fn a_claim_on_an_empty_queue_does_not_wait_for_the_writer() {
+    each_backend(
+        "a_claim_on_an_empty_queue_does_not_wait_for_the_writer",
+        |store| async move {
+            let org = store.ensure_organization("acme", "Acme").await.unwrap().id;
+            let lease = chrono::Duration::seconds(60);
+            let mut writer = store.pool_for_tests().begin().await.unwrap();
+            let hold = match store.backend() {
+                tenure_store::Backend::Sqlite => "UPDATE organizations SET name = name",
+                tenure_store::Backend::Postgres => "LOCK TABLE jobs IN EXCLUSIVE MODE",
+            };
+            sqlx::query(hold).execute(&mut *writer).await.unwrap();
+            let claim = store.claim_jobs("w", lease, Some(("rescore", 8)));
+            let claimed = tokio::time::timeout(std::time::Duration::from_secs(3), claim)
+                .await
+                .expect("an empty queue's claim waited for the writer")
+                .unwrap();
+            assert!(claimed.is_empty());
+            writer.rollback().await.unwrap();
+            let id = store.enqueue_job(org, &job(1)).await.unwrap();
+            assert_eq!(store.claim_job("w", lease).await.unwrap().unwrap().id, id);
+            assert!(store.claim_job("w", lease).await.unwrap().is_none());
+        },
+    )
+    .await;
+}
+
 /// A policy reads back as set (the default before); warnings land whole, list newest first,
 /// and an open warning keeps its person in the episode.
 #[tokio::test]
