@@ -109,8 +109,8 @@ async fn refresh(
         // Another worker may have brought the context past the stamp read here: still fresh.
         Some((i, e)) if i == import && e >= event => {}
         Some((i, e)) if i == import && e < event => {
-            let changed = store.people_changed_since(org, e).await?;
-            let fresh = grouped(store.latest_snapshots_of(org, &changed).await?);
+            let fresh = grouped(store.latest_snapshots_changed_since(org, e).await?);
+            let changed: Vec<String> = fresh.iter().map(|(s, _)| s.person.to_string()).collect();
             let mut all = contexts().lock().expect("month contexts");
             if let Some(context) = all.get_mut(&key) {
                 patch(context, &changed, fresh, as_of);

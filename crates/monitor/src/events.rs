@@ -186,11 +186,11 @@ pub struct RescoreReport {
 pub async fn rescore_people(
     store: &Store,
     org: OrgId,
-    slug: &str,
     people: &[String],
     progress: &dyn Progress,
 ) -> Result<RescoreReport, MonitorError> {
     let state = store.rescoring_state(org).await?;
+    let slug = state.slug.as_str();
     crate::scoring_allowed(state.block, slug)?;
     let version = state.model_version.ok_or_else(|| MonitorError::NoModel {
         org: slug.to_owned(),
@@ -520,7 +520,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(applied.affected, std::slice::from_ref(&person));
-        let rescored = rescore_people(&store, org.id, "acme", &applied.affected, &Quiet)
+        let rescored = rescore_people(&store, org.id, &applied.affected, &Quiet)
             .await
             .unwrap();
         let after_all = score_organization(&store, "acme", &everyone, &Quiet)

@@ -704,15 +704,19 @@ async fn work(
     threads: usize,
     stage: &Stage,
 ) -> Result<Done, String> {
-    if let JobSpec::Import {
-        upload,
-        mapping,
-        replace,
-    } = spec
-    {
-        return import(store, org, upload, &mapping, replace, stage)
-            .await
-            .map(Done::from);
+    match spec {
+        JobSpec::Import {
+            upload,
+            mapping,
+            replace,
+        } => {
+            return import(store, org, upload, &mapping, replace, stage)
+                .await
+                .map(Done::from)
+        }
+        // The most frequent job reads its organization with the rest of its state.
+        JobSpec::Rescore { people } => return rescore(store, org, &people, stage).await,
+        _ => {}
     }
     let slug = store
         .organization_by_id(org)
@@ -811,21 +815,27 @@ async fn work(
             })
             .into())
         }
-        JobSpec::Rescore { people } => {
-            let report = rescore_people(store, org, &slug, &people, stage)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(Done {
-                result: json!({
-                    "model_version": report.version,
-                    "people_scored": report.people.len(),
-                    "warnings_raised": report.warnings.len(),
-                }),
-                raised: report.warnings,
-            })
-        }
         other => Err(format!("{} is not a model job", other.kind())),
     }
+}
+
+async fn rescore(
+    store: &Store,
+    org: OrgId,
+    people: &[String],
+    stage: &Stage,
+) -> Result<Done, String> {
+    let report = rescore_people(store, org, people, stage)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Done {
+        result: json!({
+            "model_version": report.version,
+            "people_scored": report.people.len(),
+            "warnings_raised": report.warnings.len(),
+        }),
+        raised: report.warnings,
+    })
 }
 
 /// Renews the lease every third of its length until aborted (or lost).

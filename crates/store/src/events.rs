@@ -167,21 +167,6 @@ impl Store {
         Ok((row.get(0), row.get(1)))
     }
 
-    /// People whose data events changed after event `after`.
-    pub async fn people_changed_since(
-        &self,
-        org: OrgId,
-        after: i64,
-    ) -> Result<Vec<String>, StoreError> {
-        let rows =
-            sqlx::query("SELECT DISTINCT person_key FROM events WHERE org_id = $1 AND id > $2")
-                .bind(org.0)
-                .bind(after)
-                .fetch_all(&mut *self.connection().await?)
-                .await?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
-    }
-
     /// Every snapshot of these people.
     pub async fn histories_of(
         &self,
@@ -227,6 +212,28 @@ impl Store {
         for person in people {
             rows.extend(self.snapshot_rows(org, latest, person).await?);
         }
+        self.typed_snapshots(org, &rows).await
+    }
+
+    /// The latest snapshot of everyone whose data events changed after event `after`, in one
+    /// statement: what keeps a month's comparisons in step with the events. (Events only land
+    /// on people with snapshots; an erasure moves the data stamp's other half.)
+    pub async fn latest_snapshots_changed_since(
+        &self,
+        org: OrgId,
+        after: i64,
+    ) -> Result<Vec<StoredSnapshot>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM snapshots s WHERE s.org_id = $1 \
+             AND s.person_key IN (SELECT e.person_key FROM events e WHERE e.org_id = $1 AND e.id > $2) \
+             AND s.as_of = (SELECT MAX(l.as_of) FROM snapshots l WHERE l.org_id = s.org_id AND l.person_key = s.person_key)",
+            crate::snapshots::SNAPSHOT_COLUMNS
+        );
+        let rows = sqlx::query(&sql)
+            .bind(org.0)
+            .bind(after)
+            .fetch_all(&mut *self.connection().await?)
+            .await?;
         self.typed_snapshots(org, &rows).await
     }
 

@@ -11,6 +11,8 @@ use tenure_domain::{OrgId, RiskThresholds, WarningPolicy};
 /// An organization's state as re-scoring reads it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RescoringState {
+    /// The organization's slug, for what is said about it.
+    pub slug: String,
     /// What keeps it from being scored, if anything (see [`Store::scoring_block`]).
     pub block: Option<ScoringBlock>,
     /// Its newest active model.
@@ -37,7 +39,8 @@ impl Store {
                 COALESCE((SELECT MAX(id) FROM events e WHERE e.org_id = o.id), 0),
                 o.risk_high, o.risk_medium,
                 (SELECT policy FROM warning_policies w WHERE w.org_id = o.id),
-                (SELECT COUNT(*) FROM (SELECT 1 FROM scores s WHERE s.org_id = o.id LIMIT 1) one)
+                (SELECT COUNT(*) FROM (SELECT 1 FROM scores s WHERE s.org_id = o.id LIMIT 1) one),
+                o.slug
              FROM organizations o WHERE o.id = $1",
         )
         .bind(org.0)
@@ -59,6 +62,7 @@ impl Store {
                 .map_err(|e| StoreError::Corrupt(format!("warning policy: {e}")))?,
         };
         Ok(RescoringState {
+            slug: row.get(10),
             block,
             model_version: row.get(2),
             latest_import,

@@ -763,7 +763,23 @@ async fn events_land_whole_and_exits_settle_warning_outcomes() {
             "history before it is untouched"
         );
         assert_eq!(store.data_stamp(acme).await.unwrap().1, applied[0].id);
-        assert_eq!(store.people_changed_since(acme, 0).await.unwrap(), ["7"]);
+        let changed = store.latest_snapshots_changed_since(acme, 0).await.unwrap();
+        let changed: Vec<_> = changed
+            .iter()
+            .map(|s| {
+                (
+                    s.snapshot.person.to_string(),
+                    s.snapshot.values["pay"].as_number(),
+                )
+            })
+            .collect();
+        assert_eq!(changed, [("7".to_string(), Some(80.0))], "the latest only");
+        let after = applied[0].id;
+        assert!(store
+            .latest_snapshots_changed_since(acme, after)
+            .await
+            .unwrap()
+            .is_empty());
 
         let raised = store
             .raise_warnings(

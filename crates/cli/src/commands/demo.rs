@@ -227,7 +227,7 @@ streaming the last months as HR events (each re-scores the people it touches):"
         let started = Instant::now();
         let applied =
             apply_events(store, org.id, &org.slug, batch, None, Rescoring::ByCaller).await?;
-        let report = rescore_people(store, org.id, &org.slug, &applied.affected, &Quiet).await?;
+        let report = rescore_people(store, org.id, &applied.affected, &Quiet).await?;
         let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
         for event in batch {
             *kinds.entry(event.kind.key()).or_default() += 1;
