@@ -302,16 +302,13 @@ impl Worker {
             }
         }
         let spec = JobSpec::Rescore { people };
-        let renewal = tokio::spawn(renew(
-            self.store.clone(),
-            jobs[0].clone(),
-            self.settings.clone(),
-        ));
-        let outcome = match self.execute(&jobs[0], &spec).await {
+        let outcome = match self
+            .under_lease(&jobs[0], self.execute(&jobs[0], &spec))
+            .await
+        {
             JobEnd::Done(outcome) => outcome,
             JobEnd::RetryAfter(_, error) => Err(error),
         };
-        renewal.abort();
         let outcome = outcome.map(|mut result| {
             result["jobs_in_pass"] = jobs.len().into();
             result
@@ -345,16 +342,11 @@ impl Worker {
         tracing::info!(job = job.id, kind = %job.kind, attempt = job.attempt, worker = %name, "job claimed");
         let spec: Result<JobSpec, String> = serde_json::from_value(job.payload.clone())
             .map_err(|e| format!("the job's payload cannot be read: {e}"));
-        let renewal = tokio::spawn(renew(
-            self.store.clone(),
-            job.clone(),
-            self.settings.clone(),
-        ));
         let end = match &spec {
             Ok(JobSpec::Deliver { delivery }) => {
                 let settings = &self.settings.delivery;
-                let attempt = attempt_delivery(&self.store, job.org, *delivery, settings).await;
-                renewal.abort();
+                let attempt = attempt_delivery(&self.store, job.org, *delivery, settings);
+                let attempt = self.under_lease(&job, attempt).await;
                 return self.settle_delivery(&job, *delivery, attempt, clock).await;
             }
             Ok(spec) => {
@@ -363,12 +355,30 @@ impl Worker {
                 } else {
                     None
                 };
-                self.execute(&job, spec).await
+                self.under_lease(&job, self.execute(&job, spec)).await
             }
             Err(e) => JobEnd::Done(Err(e.clone())),
         };
-        renewal.abort();
         self.finish(&job, spec.as_ref().ok(), end, clock).await
+    }
+
+    /// Runs `work` while renewing `job`'s lease beside it, in this task: a renewal spawned as
+    /// a task of its own costs a hand-off between threads for every job, and most jobs (a
+    /// re-score, a delivery) end long before their first renewal is due.
+    async fn under_lease<T>(
+        &self,
+        job: &ClaimedJob,
+        work: impl std::future::Future<Output = T>,
+    ) -> T {
+        let renewal = renew(&self.store, job, &self.settings);
+        tokio::pin!(work, renewal);
+        tokio::select! {
+            biased;
+            done = &mut work => return done,
+            // The lease is lost: the job's end will not be recorded, but it runs to its end.
+            () = &mut renewal => {}
+        }
+        work.await
     }
 
     /// Records a run's end: its outcome, or the job put back for a retry after its wait.
@@ -585,35 +595,35 @@ impl Worker {
 
     async fn compute(&self, job: &ClaimedJob, spec: &JobSpec) -> Result<Done, String> {
         let stage = Stage::default();
-        let reporter = tokio::spawn(report_stage(
-            self.store.clone(),
-            job.org,
-            job.id,
-            stage.clone(),
-        ));
-        let outcome = match spec.clone() {
-            JobSpec::Ping { pause_ms } => {
-                tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
-                Ok(json!({"worker": self.settings.name}).into())
-            }
-            spec => {
-                // Imports, training and scoring are CPU work: off the runtime's threads, so
-                // leases keep being renewed, requests answered and other workers claiming.
-                let store = self.store.clone();
-                let threads = self.settings.training_threads;
-                let org = job.org;
-                let handle = tokio::runtime::Handle::current();
-                let stage = stage.clone();
-                tokio::task::spawn_blocking(move || {
-                    handle.block_on(work(&store, org, spec, threads, &stage))
-                })
-                .await
-                // Not `?`: the stage reporter below must stop even when the job panicked.
-                .unwrap_or_else(|e| Err(format!("the job stopped: {e}")))
+        let computed = async {
+            match spec.clone() {
+                JobSpec::Ping { pause_ms } => {
+                    tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
+                    Ok(json!({"worker": self.settings.name}).into())
+                }
+                spec => {
+                    // Imports, training and scoring are CPU work: off the runtime's threads, so
+                    // leases keep being renewed, requests answered and other workers claiming.
+                    let store = self.store.clone();
+                    let threads = self.settings.training_threads;
+                    let org = job.org;
+                    let handle = tokio::runtime::Handle::current();
+                    let stage = stage.clone();
+                    tokio::task::spawn_blocking(move || {
+                        handle.block_on(work(&store, org, spec, threads, &stage))
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(format!("the job stopped: {e}")))
+                }
             }
         };
-        reporter.abort();
-        outcome
+        // Beside the work in this task, not spawned: no hand-off for the many short jobs.
+        let reporter = report_stage(&self.store, job.org, job.id, &stage);
+        tokio::select! {
+            biased;
+            outcome = computed => outcome,
+            never = reporter => match never {},
+        }
     }
 }
 
@@ -839,11 +849,11 @@ async fn rescore(
 }
 
 /// Renews the lease every third of its length until aborted (or lost).
-async fn renew(store: Store, job: ClaimedJob, settings: WorkerSettings) {
+async fn renew(store: &Store, job: &ClaimedJob, settings: &WorkerSettings) {
     loop {
         tokio::time::sleep(settings.lease / 3).await;
         match store
-            .renew_lease(&job, &settings.name, lease(&settings))
+            .renew_lease(job, &settings.name, lease(settings))
             .await
         {
             Ok(Ok(())) => {}
@@ -884,7 +894,12 @@ impl Progress for Stage {
     }
 }
 
-async fn report_stage(store: Store, org: OrgId, id: i64, stage: Stage) {
+async fn report_stage(
+    store: &Store,
+    org: OrgId,
+    id: i64,
+    stage: &Stage,
+) -> std::convert::Infallible {
     let mut written = String::new();
     loop {
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
