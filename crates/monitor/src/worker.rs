@@ -350,12 +350,17 @@ impl Worker {
                 return self.settle_delivery(&job, *delivery, attempt, clock).await;
             }
             Ok(spec) => {
-                let _turn = if spec.is_heavy() {
-                    Some(self.heavy.clone().acquire_owned().await)
-                } else {
-                    None
+                // Waiting for the heavy turn is under the lease too: a training job may wait
+                // for minutes, and a lapsed lease would hand it to another worker.
+                let run = async {
+                    let _turn = if spec.is_heavy() {
+                        Some(self.heavy.clone().acquire_owned().await)
+                    } else {
+                        None
+                    };
+                    self.execute(&job, spec).await
                 };
-                self.under_lease(&job, self.execute(&job, spec)).await
+                self.under_lease(&job, run).await
             }
             Err(e) => JobEnd::Done(Err(e.clone())),
         };
@@ -829,6 +834,7 @@ async fn work(
     }
 }
 
+/// Re-scores people after events: a job whose organization is read with its state.
 async fn rescore(
     store: &Store,
     org: OrgId,
@@ -848,7 +854,7 @@ async fn rescore(
     })
 }
 
-/// Renews the lease every third of its length until aborted (or lost).
+/// Renews the lease every third of its length until dropped (or lost).
 async fn renew(store: &Store, job: &ClaimedJob, settings: &WorkerSettings) {
     loop {
         tokio::time::sleep(settings.lease / 3).await;
@@ -908,5 +914,60 @@ async fn report_stage(
             let _ = store.set_job_stage(org, id, &now).await;
             written = now;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tenure_store::testing::TestDatabase;
+    use tenure_store::JobStatus;
+
+    /// A heavy job claimed while another holds the heavy turn keeps its lease renewed as it
+    /// waits: no other worker can take it over, and it runs once the turn is free.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_heavy_job_waiting_for_its_turn_keeps_its_lease() {
+        let database = TestDatabase::sqlite();
+        let store = database.store().await;
+        let org = store.ensure_organization("acme", "Acme").await.unwrap().id;
+        let heavy = Arc::new(Semaphore::new(1));
+        let training_elsewhere = heavy.clone().acquire_owned().await.unwrap();
+        let spec = JobSpec::Score {
+            version: None,
+            factors: 5,
+        };
+        let id = store.enqueue_job(org, &spec.to_job(None)).await.unwrap();
+        let mut settings = WorkerSettings::new("first".into(), 1, 1);
+        settings.lease = std::time::Duration::from_millis(300);
+        let worker = Worker {
+            store: store.clone(),
+            settings: settings.clone(),
+            observer: Arc::new(NoObserver),
+            wake: Arc::default(),
+            heavy,
+        };
+        let job = store
+            .claim_job("first", lease(&settings))
+            .await
+            .unwrap()
+            .unwrap();
+        let running = tokio::spawn(async move { worker.run_one(job).await });
+        tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+        let taken = store
+            .claim_job("second", Duration::seconds(60))
+            .await
+            .unwrap();
+        assert_eq!(taken, None, "the waiting job's lease lapsed");
+        drop(training_elsewhere);
+        running.await.unwrap().unwrap();
+        let record = store.job(org, id).await.unwrap().unwrap();
+        // Never governed, the organization cannot be scored: the job ran, once, and failed.
+        assert_eq!(record.status, JobStatus::Failed);
+        assert_eq!(
+            (record.attempts, record.worker.as_deref()),
+            (1, Some("first"))
+        );
+        store.close().await;
+        database.remove().await;
     }
 }
