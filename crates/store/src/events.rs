@@ -273,32 +273,45 @@ async fn latest_row(
     .transpose()
 }
 
+/// A person's latest snapshot (its date and inputs), the row an event changes: one statement,
+/// inside the event's transaction. Refused for someone unknown or who has left.
+async fn current_row(
+    tx: &mut sqlx::AnyConnection,
+    org: OrgId,
+    person: &str,
+) -> Result<(String, Map<String, Json>), StoreError> {
+    let row = sqlx::query(
+        "SELECT p.exit_date, s.as_of, s.inputs FROM people p
+         LEFT JOIN snapshots s ON s.org_id = p.org_id AND s.person_key = p.person_key
+           AND s.as_of = (SELECT MAX(l.as_of) FROM snapshots l WHERE l.org_id = p.org_id AND l.person_key = p.person_key)
+         WHERE p.org_id = $1 AND p.person_key = $2",
+    )
+    .bind(org.0)
+    .bind(person)
+    .fetch_optional(tx)
+    .await?;
+    let unknown = || StoreError::UnknownPerson(person.to_owned());
+    let row = row.ok_or_else(unknown)?;
+    if let Some(on) = row.get::<Option<String>, _>(0) {
+        return Err(StoreError::PersonLeft {
+            person: person.to_owned(),
+            on,
+        });
+    }
+    let (Some(as_of), Some(inputs)) = (row.get(1), row.get::<Option<String>, _>(2)) else {
+        return Err(unknown());
+    };
+    let inputs = serde_json::from_str(&inputs).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok((as_of, inputs))
+}
+
 async fn apply(
     tx: &mut sqlx::AnyConnection,
     org: OrgId,
     event: &NewEvent,
     received_at: &str,
 ) -> Result<AppliedEvent, StoreError> {
-    let left: Option<Option<String>> =
-        sqlx::query("SELECT exit_date FROM people WHERE org_id = $1 AND person_key = $2")
-            .bind(org.0)
-            .bind(&event.person)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| r.get(0));
-    match left {
-        None => return Err(StoreError::UnknownPerson(event.person.clone())),
-        Some(Some(on)) => {
-            return Err(StoreError::PersonLeft {
-                person: event.person.clone(),
-                on,
-            })
-        }
-        Some(None) => {}
-    }
-    let (as_of, mut inputs) = latest_row(&mut *tx, org, &event.person)
-        .await?
-        .ok_or_else(|| StoreError::UnknownPerson(event.person.clone()))?;
+    let (as_of, mut inputs) = current_row(tx, org, &event.person).await?;
     let changes = match &event.effect {
         EventEffect::Values(values) => {
             let mut changes = Map::new();
