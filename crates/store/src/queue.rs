@@ -75,6 +75,21 @@ struct RunnableJobs {
     waiting: bool,
 }
 
+/// Jobs `j` whose worker died: running under a lease that lapsed before time parameter `at`.
+/// The claim and its look ahead ([`Store::runnable_jobs`]) share these conditions.
+fn lapsed(at: &str) -> String {
+    format!("j.status = 'running' AND j.lease_until < {at}")
+}
+
+/// Jobs `j` queued to run by time parameter `at`.
+fn due(at: &str) -> String {
+    format!("j.status = 'queued' AND j.run_after <= {at}")
+}
+
+/// Job `j`'s organization is not suspended (the kill switch).
+const NOT_SUSPENDED: &str =
+    "NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = j.org_id AND o.suspended_at IS NOT NULL)";
+
 fn later(by: Duration) -> String {
     timestamp(Utc::now() + by)
 }
@@ -185,12 +200,12 @@ impl Store {
         // A job whose worker died comes first; then the waiting, by priority and age. Two
         // statements rather than one with OR, so each candidate search walks an index
         // instead of the whole (ever longer) jobs table.
-        let orphaned = "j.status = 'running' AND j.lease_until < $3 ORDER BY j.id";
-        let waiting = "j.status = 'queued' AND j.run_after <= $3 ORDER BY j.priority DESC, j.id";
+        let orphaned = (lapsed("$3"), "j.id");
+        let waiting = (due("$3"), "j.priority DESC, j.id");
         let searches = [(runnable.lapsed, orphaned), (runnable.waiting, waiting)];
         let mut jobs = Vec::new();
-        for candidates in searches.into_iter().filter_map(|(any, c)| any.then_some(c)) {
-            let sql = self.claim_sql(candidates);
+        for (condition, order) in searches.into_iter().filter_map(|(any, c)| any.then_some(c)) {
+            let sql = self.claim_sql(&condition, order);
             let row = sqlx::query(&sql)
                 .bind(worker)
                 .bind(later(lease))
@@ -230,28 +245,27 @@ impl Store {
     /// writer nor makes an empty write, and a claim skips the searches that cannot succeed.
     /// A job queued after this read wakes the workers (or is found at their next poll).
     async fn runnable_jobs(&self, now: &str) -> Result<RunnableJobs, StoreError> {
-        let row = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM jobs j WHERE j.status = 'running' AND j.lease_until < $1 LIMIT 1) lapsed),
-                    (SELECT COUNT(*) FROM (SELECT 1 FROM jobs j WHERE j.status = 'queued' AND j.run_after <= $1
-                        AND NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = j.org_id AND o.suspended_at IS NOT NULL) LIMIT 1) waiting)",
-        )
-        .bind(now)
-        .fetch_one(&mut *self.connection().await?)
-        .await?;
+        let sql = format!(
+            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM jobs j WHERE {} LIMIT 1) lapsed),
+                    (SELECT COUNT(*) FROM (SELECT 1 FROM jobs j WHERE {} AND {NOT_SUSPENDED} LIMIT 1) waiting)",
+            lapsed("$1"),
+            due("$1")
+        );
+        let row = sqlx::query(&sql)
+            .bind(now)
+            .fetch_one(&mut *self.connection().await?)
+            .await?;
         Ok(RunnableJobs {
             lapsed: row.get::<i64, _>(0) > 0,
             waiting: row.get::<i64, _>(1) > 0,
         })
     }
 
-    /// The claim of the first job among `candidates` (a condition, then its ORDER BY).
-    fn claim_sql(&self, candidates: &str) -> String {
-        let (condition, order) = candidates
-            .split_once(" ORDER BY ")
-            .expect("a condition and an order");
+    /// The claim of the first job meeting `condition`, in `order`.
+    fn claim_sql(&self, condition: &str, order: &str) -> String {
         format!(
             "{CLAIM} WHERE id = (SELECT j.id FROM jobs j WHERE {condition} \
-                 AND NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = j.org_id AND o.suspended_at IS NOT NULL) \
+                 AND {NOT_SUSPENDED} \
                  ORDER BY {order} LIMIT 1 {}) {CLAIMED}",
             self.skip_locked()
         )
@@ -260,8 +274,9 @@ impl Store {
     /// The claim of up to `$6` queued jobs of organization `$4` and kind `$5`.
     fn claim_sql_of_kind(&self) -> String {
         format!(
-            "{CLAIM} WHERE id IN (SELECT j.id FROM jobs j WHERE j.org_id = $4 AND j.kind = $5 AND j.status = 'queued' AND j.run_after <= $3 \
+            "{CLAIM} WHERE id IN (SELECT j.id FROM jobs j WHERE j.org_id = $4 AND j.kind = $5 AND {} \
                  ORDER BY j.id LIMIT $6 {}) {CLAIMED}",
+            due("$3"),
             self.skip_locked()
         )
     }
