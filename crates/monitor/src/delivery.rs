@@ -285,7 +285,7 @@ pub enum Attempt {
 impl Attempt {
     /// What the attempt is recorded as on its delivery: delivered, or failed (for good when
     /// dead); `None` when no attempt was made.
-    pub fn recorded(&self) -> Option<Result<(), (&str, bool)>> {
+    pub fn recorded(&self) -> Option<tenure_store::AttemptOutcome<'_>> {
         match self {
             Attempt::Delivered => Some(Ok(())),
             Attempt::Failed { error, dead, .. } => Some(Err((error.as_str(), *dead))),

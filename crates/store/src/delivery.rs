@@ -257,7 +257,7 @@ impl Store {
         &self,
         org: OrgId,
         id: i64,
-        outcome: Result<(), (&str, bool)>,
+        outcome: AttemptOutcome<'_>,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_redoable_write().await?;
         record_attempt_in(&mut tx, org, id, outcome).await?;
@@ -269,7 +269,7 @@ impl Store {
     /// in one transaction; the end only if `worker` still holds the job.
     pub async fn record_delivery_attempt_and_end_job(
         &self,
-        attempt: Option<(i64, Result<(), (&str, bool)>)>,
+        attempt: Option<(i64, AttemptOutcome<'_>)>,
         job: &ClaimedJob,
         worker: &str,
         end: &JobEnd,
@@ -337,11 +337,15 @@ fn delivery_from_row(r: &sqlx::any::AnyRow) -> Result<DeliveryRecord, StoreError
 }
 
 /// Records, in `tx`, one attempt at delivery `id`: delivered, or failed (for good when dead).
+/// How one delivery attempt went: delivered, or failed with its error and whether the
+/// delivery is now dead (out of attempts).
+pub type AttemptOutcome<'a> = Result<(), (&'a str, bool)>;
+
 async fn record_attempt_in(
     tx: &mut sqlx::AnyConnection,
     org: OrgId,
     id: i64,
-    outcome: Result<(), (&str, bool)>,
+    outcome: AttemptOutcome<'_>,
 ) -> Result<(), StoreError> {
     let (status, error, delivered_at) = match outcome {
         Ok(()) => ("delivered", None, Some(now())),

@@ -33,7 +33,7 @@ pub use accounts::{
 };
 pub use audit::{AuditEntry, AuditRecord, AuditVerdict, GENESIS_HASH};
 pub use connect::{Backend, Store};
-pub use delivery::{Channel, DeliveryRecord, NewDelivery, Webhook};
+pub use delivery::{AttemptOutcome, Channel, DeliveryRecord, NewDelivery, Webhook};
 pub use erasure::{PersonRecord, Removed};
 pub use error::{Conflict, StoreError};
 pub use events::{AppliedEvent, EventRecord, NewEvent};
