@@ -16,7 +16,7 @@ use sha2::Sha256;
 use std::sync::OnceLock;
 use std::time::Duration;
 use tenure_domain::OrgId;
-use tenure_store::{Channel, NewDelivery, RaisedWarning, Store, StoreError, Webhook};
+use tenure_store::{Channel, Destinations, NewDelivery, RaisedWarning, Store, StoreError, Webhook};
 
 /// Where links in deliveries point, and how hard to try.
 #[derive(Debug, Clone)]
@@ -206,8 +206,8 @@ pub async fn fan_out(
     if raised.is_empty() {
         return Ok(FanOut::default());
     }
-    let webhooks = store.webhooks(org).await?;
-    let email = email_settings(store, org).await?;
+    let Destinations { webhooks, email } = store.destinations(org).await?;
+    let email = email.map(email_settings_from).transpose()?;
     let immediate_email = email
         .as_ref()
         .is_some_and(|e| e.mode == EmailMode::Immediate);
@@ -244,11 +244,12 @@ async fn email_settings(store: &Store, org: OrgId) -> Result<Option<EmailSetting
     store
         .email_settings(org)
         .await?
-        .map(|v| {
-            serde_json::from_value(v)
-                .map_err(|e| StoreError::Corrupt(format!("e-mail settings: {e}")))
-        })
+        .map(email_settings_from)
         .transpose()
+}
+
+fn email_settings_from(stored: serde_json::Value) -> Result<EmailSettings, StoreError> {
+    serde_json::from_value(stored).map_err(|e| StoreError::Corrupt(format!("e-mail settings: {e}")))
 }
 
 /// The next time the digest hour comes round.

@@ -17,7 +17,7 @@ use tenure_domain::{HrEvent, OrgId, RiskBand, Shape, Snapshot};
 use tenure_model::panel::{latest_person_months_of, MonthComparisons, PersonMonth};
 use tenure_model::scoring::{current_cross_section_rows, score, ScoreInput};
 use tenure_model::trained::TrainedModel;
-use tenure_store::{AppliedEvent, NewEvent, RaisedWarning, Store};
+use tenure_store::{AppliedEvent, NewEvent, RaisedWarning, ScoringWrite, Store};
 
 /// What a batch of events did.
 #[derive(Debug, Clone, PartialEq)]
@@ -189,6 +189,18 @@ pub async fn rescore_people(
     people: &[String],
     progress: &dyn Progress,
 ) -> Result<RescoreReport, MonitorError> {
+    let (report, write) = rescore_people_written(store, org, people, progress).await?;
+    write.commit().await?;
+    Ok(report)
+}
+
+/// As [`rescore_people`], with the write left open for the caller to add to and commit.
+pub(crate) async fn rescore_people_written(
+    store: &Store,
+    org: OrgId,
+    people: &[String],
+    progress: &dyn Progress,
+) -> Result<(RescoreReport, ScoringWrite), MonitorError> {
     let state = store.rescoring_state(org).await?;
     let slug = state.slug.as_str();
     crate::scoring_allowed(state.block, slug)?;
@@ -260,7 +272,7 @@ pub async fn rescore_people(
         groups: &groups,
         roles: &mapping.roles,
     };
-    let (_, warnings) = crate::warnings::store_scores_and_warn(store, org, &run, &rows).await?;
+    let written = crate::warnings::write_scores_and_warn(store, org, &run, &rows).await?;
     tracing::debug!(
         people = people.len(),
         snapshots = snapshots.len(),
@@ -270,11 +282,12 @@ pub async fn rescore_people(
         total_ms = clock.elapsed().as_secs_f64() * 1e3,
         "re-scored after events"
     );
-    Ok(RescoreReport {
+    let report = RescoreReport {
         version,
         people: scored,
-        warnings,
-    })
+        warnings: written.raised,
+    };
+    Ok((report, written.write))
 }
 
 /// What re-scoring `people` reads: their own histories, and the figures of their latest months

@@ -10,7 +10,7 @@ use tenure_model::explain::Driver;
 use tenure_model::panel::person_months;
 use tenure_model::scoring::{current_cross_section_rows, current_panel_rows, score, PersonScore};
 use tenure_model::trained::TrainedModel;
-use tenure_store::{NewScore, RaisedWarning, ScoreGroups, ScoreOutcome, Store};
+use tenure_store::{NewScore, RaisedWarning, ScoreGroups, ScoreOutcome, ScoringWrite, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScoreRequest {
@@ -49,6 +49,18 @@ pub async fn score_organization(
     request: &ScoreRequest,
     progress: &dyn Progress,
 ) -> Result<ScoreReport, MonitorError> {
+    let (report, write) = score_organization_written(store, slug, request, progress).await?;
+    write.commit().await?;
+    Ok(report)
+}
+
+/// As [`score_organization`], with the write left open for the caller to add to and commit.
+pub(crate) async fn score_organization_written(
+    store: &Store,
+    slug: &str,
+    request: &ScoreRequest,
+    progress: &dyn Progress,
+) -> Result<(ScoreReport, ScoringWrite), MonitorError> {
     crate::ensure_scoring_allowed(store, request.org, slug).await?;
     let stored = store
         .model(request.org, request.version)
@@ -113,21 +125,23 @@ pub async fn score_organization(
         groups: &groups,
         roles: &data.roles,
     };
-    let (outcome, warnings) =
-        crate::warnings::store_scores_and_warn(store, request.org, &judged, &rows).await?;
-    store
-        .settle_warning_outcomes(request.org, stored.horizon_months.unwrap_or(6))
+    let mut written =
+        crate::warnings::write_scores_and_warn(store, request.org, &judged, &rows).await?;
+    written
+        .write
+        .settle_warning_outcomes(stored.horizon_months.unwrap_or(6))
         .await?;
-    Ok(ScoreReport {
+    let report = ScoreReport {
         version: stored.version,
         horizon_months: stored.horizon_months,
         thresholds,
         people,
         drivers: run.drivers,
-        stored: outcome,
-        warnings,
+        stored: written.outcome,
+        warnings: written.raised,
         scoring_seconds,
-    })
+    };
+    Ok((report, written.write))
 }
 
 /// Each person's team, department and manager in their latest snapshot.

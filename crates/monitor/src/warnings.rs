@@ -8,12 +8,12 @@
 use crate::score::ScoredPerson;
 use chrono::Utc;
 use serde_json::json;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tenure_domain::{
     OrgId, PastScore, PersonKey, RoleColumns, SupportiveAction, WarningPolicy, CONDUCT,
 };
 use tenure_store::{
-    NewScore, NewWarning, RaisedWarning, ScoreGroups, ScoreOutcome, Store, StoreError,
+    NewScore, NewWarning, RaisedWarning, ScoreGroups, ScoreOutcome, ScoringWrite, Store, StoreError,
 };
 
 /// Drivers a warning names.
@@ -33,28 +33,53 @@ pub(crate) struct ScoringRun<'a> {
     pub roles: &'a RoleColumns,
 }
 
-/// Stores a run's scores (`rows`) and raises the warnings they trip: the people's in the
-/// scores' own transaction, then the teams' (whose rule reads the stored scores).
-pub(crate) async fn store_scores_and_warn(
+/// A scoring run's scores and the warnings they raised, written but not yet committed: the
+/// caller adds to the write (the warnings' deliveries, the end of the job) and commits it.
+pub(crate) struct WrittenRun {
+    pub write: ScoringWrite,
+    pub outcome: ScoreOutcome,
+    pub raised: Vec<RaisedWarning>,
+}
+
+/// Writes a run's scores (`rows`) and raises the warnings they trip: the people's, then the
+/// teams' (whose rule reads the scores just written). What the warnings are judged against is
+/// read before the write begins, which on SQLite holds the one writer.
+pub(crate) async fn write_scores_and_warn(
     store: &Store,
     org: OrgId,
     run: &ScoringRun<'_>,
     rows: &[NewScore],
-) -> Result<(ScoreOutcome, Vec<RaisedWarning>), StoreError> {
-    if run.baseline {
-        let outcome = store.save_scores(org, run.version, rows).await?;
-        return Ok((outcome, Vec::new()));
-    }
+) -> Result<WrittenRun, StoreError> {
     let policy = run.policy;
-    let warnings = person_warnings(store, org, run, policy).await?;
-    let (outcome, mut raised) = store
-        .save_scores_and_raise_warnings(org, run.version, rows, &warnings)
-        .await?;
-    if policy.has_team_rule() {
-        let teams = team_warnings(store, org, run.version, policy, run.people, run.groups).await?;
-        raised.extend(store.raise_warnings(org, &teams).await?);
+    let (warnings, teams_in_episode) = if run.baseline {
+        (Vec::new(), None)
+    } else {
+        let teams_in_episode = if policy.has_team_rule() {
+            Some(
+                store
+                    .teams_in_warning_episode(org, policy.cooldown_days)
+                    .await?,
+            )
+        } else {
+            None
+        };
+        (
+            person_warnings(store, org, run, policy).await?,
+            teams_in_episode,
+        )
+    };
+    let mut write = store.begin_scoring_write(org).await?;
+    let outcome = write.save_scores(run.version, rows).await?;
+    let mut raised = write.raise_warnings(&warnings).await?;
+    if let Some(in_episode) = teams_in_episode {
+        let teams = team_warnings(&mut write, run, &in_episode).await?;
+        raised.extend(write.raise_warnings(&teams).await?);
     }
-    Ok((outcome, raised))
+    Ok(WrittenRun {
+        write,
+        outcome,
+        raised,
+    })
 }
 
 /// The warnings the people's new scores trip, but for those already in a warning episode.
@@ -110,22 +135,18 @@ async fn person_warnings(
         .collect())
 }
 
-/// Warnings for the teams of the people just scored whose expected leavers reached the
-/// policy's threshold, unless the team is already in a warning episode.
+/// Warnings for the teams of the people just scored whose expected leavers, counting the
+/// scores in `write`, reached the policy's threshold, unless the team is already in a warning
+/// episode.
 async fn team_warnings(
-    store: &Store,
-    org: OrgId,
-    version: i64,
-    policy: &WarningPolicy,
-    people: &[ScoredPerson],
-    groups: &HashMap<PersonKey, ScoreGroups>,
+    write: &mut ScoringWrite,
+    run: &ScoringRun<'_>,
+    in_episode: &HashSet<String>,
 ) -> Result<Vec<NewWarning>, StoreError> {
-    let in_episode = store
-        .teams_in_warning_episode(org, policy.cooldown_days)
-        .await?;
-    let mut teams: Vec<&ScoreGroups> = people
+    let mut teams: Vec<&ScoreGroups> = run
+        .people
         .iter()
-        .filter_map(|p| groups.get(&p.score.person))
+        .filter_map(|p| run.groups.get(&p.score.person))
         .filter(|g| g.team.as_ref().is_some_and(|t| !in_episode.contains(t)))
         .collect();
     teams.sort_by(|a, b| a.team.cmp(&b.team));
@@ -133,11 +154,11 @@ async fn team_warnings(
     let mut warnings = Vec::new();
     for team in teams {
         let name = team.team.as_deref().expect("filtered to named teams");
-        let (size, expected) = store.team_risk(org, version, name).await?;
-        if let Some(trigger) = policy.team_tripped(expected, size) {
+        let (size, expected) = write.team_risk(run.version, name).await?;
+        if let Some(trigger) = run.policy.team_tripped(expected, size) {
             warnings.push(NewWarning {
                 person: None,
-                model_version: version,
+                model_version: run.version,
                 triggers: json!({
                     "what_changed": [trigger.words()],
                     "rules": [trigger],

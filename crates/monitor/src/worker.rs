@@ -1,7 +1,9 @@
 //! Workers: each claims the oldest runnable job from the store's queue, runs it — an import,
 //! a training run, a scoring run, re-scoring after events, a delivery, a digest, a ping —
-//! renews its lease while it runs, and records the outcome. Warnings a job raises are fanned
-//! out into delivery jobs at once. Any number of workers, in `tenure worker` processes or
+//! renews its lease while it runs, and records the outcome. A scoring job's scores, the
+//! warnings they raise, a delivery job for each destination of each warning and the job's own
+//! end are one write: all land, or — should the worker die or lose the lease first — none
+//! does and the job runs again. Any number of workers, in `tenure worker` processes or
 //! inside `tenure serve`, share one database; a job whose worker dies is claimed again once
 //! its lease lapses, and a failed delivery is put back with a growing wait.
 
@@ -9,9 +11,9 @@ use crate::delivery::{
     attempt_delivery, attempt_first_delivery, fan_out, send_digest, Attempt, DeliverySettings,
     FanOut,
 };
-use crate::{
-    rescore_people, score_organization, train_organization, Progress, ScoreRequest, TrainRequest,
-};
+use crate::events::rescore_people_written;
+use crate::score::score_organization_written;
+use crate::{train_organization, Progress, ScoreRequest, TrainRequest};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -20,7 +22,9 @@ use tenure_data::Mapping;
 use tenure_domain::OrgId;
 use tenure_ingest::{import_file, ImportRequest};
 use tenure_model::evaluate::{LearnerChoice, TrainingSettings};
-use tenure_store::{ClaimedJob, JobEnd, LeaseLost, NewJob, RaisedWarning, Store, StoreError};
+use tenure_store::{
+    ClaimedJob, JobEnd, LeaseLost, NewJob, RaisedWarning, ScoringWrite, Store, StoreError,
+};
 use tokio::sync::{Notify, Semaphore};
 
 /// What a queued job does, as stored in its payload.
@@ -155,19 +159,47 @@ impl JobObserver for NoObserver {
 /// Re-scoring jobs one worker takes together when they have piled up.
 const RESCORES_PER_PASS: i64 = 31;
 
-/// What a job produced: its result, and the warnings it raised (to fan out).
+/// What a job produced: its result, and a scoring run's write, still open (to add the
+/// warnings' deliveries and the job's end to).
 struct Done {
     result: serde_json::Value,
-    raised: Vec<RaisedWarning>,
+    written: Option<OpenWrite>,
 }
 
 impl From<serde_json::Value> for Done {
     fn from(result: serde_json::Value) -> Done {
         Done {
             result,
-            raised: Vec::new(),
+            written: None,
         }
     }
+}
+
+/// A scoring run's open write and the warnings it raised.
+struct OpenWrite {
+    write: ScoringWrite,
+    raised: Vec<RaisedWarning>,
+}
+
+/// How a run ended, and what it wrote that lands only with that end.
+struct Ran {
+    end: JobEnd,
+    pending: Option<PendingWrite>,
+}
+
+impl From<JobEnd> for Ran {
+    fn from(end: JobEnd) -> Ran {
+        Ran { end, pending: None }
+    }
+}
+
+/// A scoring run's open write with the deliveries of its warnings added: their jobs (`held`)
+/// are this worker's, for the first attempts once the write commits.
+struct PendingWrite {
+    write: ScoringWrite,
+    raised: Vec<RaisedWarning>,
+    held: Vec<ClaimedJob>,
+    planned: FanOut,
 }
 
 #[derive(Clone)]
@@ -302,37 +334,17 @@ impl Worker {
             }
         }
         let spec = JobSpec::Rescore { people };
-        let outcome = match self
+        let mut ran = self
             .under_lease(&jobs[0], self.execute(&jobs[0], &spec))
-            .await
-        {
-            JobEnd::Done(outcome) => outcome,
-            JobEnd::RetryAfter(_, error) => Err(error),
+            .await;
+        ran.end = match ran.end {
+            JobEnd::Done(Ok(mut result)) => {
+                result["jobs_in_pass"] = jobs.len().into();
+                JobEnd::Done(Ok(result))
+            }
+            JobEnd::Done(Err(error)) | JobEnd::RetryAfter(_, error) => JobEnd::Done(Err(error)),
         };
-        let outcome = outcome.map(|mut result| {
-            result["jobs_in_pass"] = jobs.len().into();
-            result
-        });
-        self.record_all(&jobs, Some(&spec), &outcome, clock).await
-    }
-
-    /// Records one outcome for jobs run together, on those this worker still holds, and tells
-    /// the observer of each.
-    async fn record_all(
-        &self,
-        jobs: &[ClaimedJob],
-        spec: Option<&JobSpec>,
-        outcome: &Result<serde_json::Value, String>,
-        clock: std::time::Instant,
-    ) -> Result<(), StoreError> {
-        let ends = self
-            .store
-            .complete_jobs(jobs, &self.settings.name, outcome.clone())
-            .await?;
-        for (job, held) in jobs.iter().zip(ends) {
-            self.ended(job, spec, JobEnd::Done(outcome.clone()), held, clock);
-        }
-        Ok(())
+        self.finish(&jobs, Some(&spec), ran, clock).await
     }
 
     /// Runs a claimed job under its lease and records how it ended.
@@ -342,7 +354,7 @@ impl Worker {
         tracing::info!(job = job.id, kind = %job.kind, attempt = job.attempt, worker = %name, "job claimed");
         let spec: Result<JobSpec, String> = serde_json::from_value(job.payload.clone())
             .map_err(|e| format!("the job's payload cannot be read: {e}"));
-        let end = match &spec {
+        let ran = match &spec {
             Ok(JobSpec::Deliver { delivery }) => {
                 let settings = &self.settings.delivery;
                 let attempt = attempt_delivery(&self.store, job.org, *delivery, settings);
@@ -362,9 +374,10 @@ impl Worker {
                 };
                 self.under_lease(&job, run).await
             }
-            Err(e) => JobEnd::Done(Err(e.clone())),
+            Err(e) => JobEnd::Done(Err(e.clone())).into(),
         };
-        self.finish(&job, spec.as_ref().ok(), end, clock).await
+        self.finish(std::slice::from_ref(&job), spec.as_ref().ok(), ran, clock)
+            .await
     }
 
     /// Runs `work` while renewing `job`'s lease beside it, in this task: a renewal spawned as
@@ -386,16 +399,54 @@ impl Worker {
         work.await
     }
 
-    /// Records a run's end: its outcome, or the job put back for a retry after its wait.
+    /// Records how a run of `jobs` ended (its outcome, or the jobs put back for a retry after
+    /// the wait), in its pending write when it made one, and commits it — unless this worker
+    /// lost a job's lease: the worker now running that job writes it all again.
     async fn finish(
         &self,
-        job: &ClaimedJob,
+        jobs: &[ClaimedJob],
         spec: Option<&JobSpec>,
-        end: JobEnd,
+        ran: Ran,
         clock: std::time::Instant,
     ) -> Result<(), StoreError> {
-        let held = self.store.end_job(job, &self.settings.name, &end).await?;
-        self.ended(job, spec, end, held, clock);
+        let name = &self.settings.name;
+        let Some(mut pending) = ran.pending else {
+            let ends = self.store.end_jobs(jobs, name, &ran.end).await?;
+            return self.finished(jobs, spec, ran.end, ends, clock).await;
+        };
+        let ends = pending.write.end_jobs(jobs, name, &ran.end).await?;
+        if let Some(lost) = ends.iter().find_map(|end| end.as_ref().err()) {
+            tracing::warn!(jobs = jobs.len(), worker = %name, "{lost}: the run's writes are let go");
+            return pending.write.roll_back().await;
+        }
+        pending.write.commit().await?;
+        let org = jobs[0].org;
+        self.observer.warnings_raised(org, &pending.raised);
+        self.first_attempts(pending.held, pending.planned);
+        self.finished(jobs, spec, ran.end, ends, clock).await
+    }
+
+    /// Tells of each recorded end, then checkpoints after the runs that write much.
+    async fn finished(
+        &self,
+        jobs: &[ClaimedJob],
+        spec: Option<&JobSpec>,
+        end: JobEnd,
+        ends: Vec<Result<(), LeaseLost>>,
+        clock: std::time::Instant,
+    ) -> Result<(), StoreError> {
+        for (job, held) in jobs.iter().zip(ends) {
+            self.ended(job, spec, end.clone(), held, clock);
+        }
+        if matches!(
+            spec,
+            Some(JobSpec::Import { .. } | JobSpec::Train { .. } | JobSpec::Score { .. })
+        ) {
+            // Big writes leave a long write-ahead log that slows every later read.
+            if let Err(error) = self.store.checkpoint().await {
+                tracing::warn!(%error, "the write-ahead log was not checkpointed");
+            }
+        }
         Ok(())
     }
 
@@ -454,36 +505,33 @@ impl Worker {
         self.observer.finished(job, spec, &outcome);
     }
 
-    async fn execute(&self, job: &ClaimedJob, spec: &JobSpec) -> JobEnd {
+    async fn execute(&self, job: &ClaimedJob, spec: &JobSpec) -> Ran {
         if let JobSpec::Digest = spec {
-            return self.digest(job).await;
+            return self.digest(job).await.into();
         }
         let done = match self.compute(job, spec).await {
             Ok(done) => done,
-            Err(error) => return JobEnd::Done(Err(error)),
+            Err(error) => return JobEnd::Done(Err(error)).into(),
         };
-        if matches!(
-            spec,
-            JobSpec::Import { .. } | JobSpec::Train { .. } | JobSpec::Score { .. }
-        ) {
-            // Big writes leave a long write-ahead log that slows every later read.
-            if let Err(error) = self.store.checkpoint().await {
-                tracing::warn!(%error, "the write-ahead log was not checkpointed");
-            }
-        }
         if let JobSpec::Import { .. } = spec {
             if let Err(error) = self.rescore_after_import(job.org).await {
                 tracing::error!(job = job.id, %error, "imported, but the organization's re-scoring could not be queued");
             }
         }
-        if !done.raised.is_empty() {
-            self.observer.warnings_raised(job.org, &done.raised);
-            if let Err(error) = self.fan_out(job.org, &done.raised).await {
-                // The warnings stand and show in the app; only their delivery is missing.
-                tracing::error!(job = job.id, %error, "warnings raised but their deliveries could not be queued");
-            }
+        let pending = match done.written {
+            Some(written) => match self.add_deliveries(job.org, written).await {
+                Ok(pending) => Some(pending),
+                Err(error) => {
+                    let error = format!("the warnings' deliveries could not be planned: {error}");
+                    return JobEnd::Done(Err(error)).into();
+                }
+            },
+            None => None,
+        };
+        Ran {
+            end: JobEnd::Done(Ok(done.result)),
+            pending,
         }
-        JobEnd::Done(Ok(done.result))
     }
 
     /// A new import changes everyone's inputs: once a model exists, the whole organization is
@@ -499,35 +547,48 @@ impl Worker {
         Ok(())
     }
 
-    /// Records a delivery for every destination of the warnings just raised, with its job held
-    /// by this worker, and makes each first attempt at once, beside the queue. One
-    /// transaction for them all; should this worker die before an attempt is recorded, its
-    /// job's lease lapses and another worker makes it.
-    async fn fan_out(&self, org: OrgId, raised: &[RaisedWarning]) -> Result<(), StoreError> {
-        let planned = fan_out(&self.store, org, raised, &self.settings.delivery).await?;
+    /// Adds to a run's write a delivery for every destination of the warnings it raised, each
+    /// with its job held by this worker, and the digest's job when one is due: should this
+    /// worker die before an attempt is recorded, its job's lease lapses and another worker
+    /// makes it.
+    async fn add_deliveries(
+        &self,
+        org: OrgId,
+        written: OpenWrite,
+    ) -> Result<PendingWrite, StoreError> {
+        let OpenWrite { mut write, raised } = written;
+        let planned = fan_out(&self.store, org, &raised, &self.settings.delivery).await?;
         if let Some(at) = planned.digest_at {
             let job = NewJob {
                 run_after: Some(at),
                 ..JobSpec::Digest.to_job(None)
             };
-            self.store.enqueue_job(org, &job).await?;
+            write.enqueue_job(&job).await?;
         }
-        let held = self
-            .store
+        let held = write
             .create_deliveries(
-                org,
                 &planned.deliveries,
                 |delivery| JobSpec::Deliver { delivery }.to_job(None),
                 &self.settings.name,
                 lease(&self.settings),
             )
             .await?;
+        Ok(PendingWrite {
+            write,
+            raised,
+            held,
+            planned,
+        })
+    }
+
+    /// Makes the first attempt of each delivery whose job this worker holds, as soon as its
+    /// warning is raised, beside the queue.
+    fn first_attempts(&self, held: Vec<ClaimedJob>, planned: FanOut) {
         let planned = Arc::new(planned);
         for (index, job) in held.into_iter().enumerate() {
             let (worker, planned) = (self.clone(), planned.clone());
             tokio::spawn(async move { worker.first_attempt(job, &planned, index).await });
         }
-        Ok(())
     }
 
     /// A delivery's first attempt (the `index`th `planned`), made as soon as its warning is
@@ -766,26 +827,26 @@ async fn work(
                 .await
                 .map_err(|e| e.to_string())?;
             if let Some(reason) = trained.held_reason {
-                return Ok(Done {
-                    result: json!({"model_version": trained.version, "people_scored": 0, "held": reason}),
-                    raised: Vec::new(),
-                });
+                return Ok(
+                    json!({"model_version": trained.version, "people_scored": 0, "held": reason})
+                        .into(),
+                );
             }
             let scoring = ScoreRequest {
                 org,
                 version: Some(trained.version),
                 factors: 5,
             };
-            match score_organization(store, &slug, &scoring, stage).await {
-                Ok(scored) => Ok(Done {
+            match score_organization_written(store, &slug, &scoring, stage).await {
+                Ok((scored, write)) => Ok(Done {
                     result: json!({"model_version": trained.version, "people_scored": scored.people.len(), "warnings_raised": scored.warnings.len()}),
-                    raised: scored.warnings,
+                    written: Some(OpenWrite {
+                        write,
+                        raised: scored.warnings,
+                    }),
                 }),
                 // A model may be trained and measured before scoring is switched on.
-                Err(e @ crate::MonitorError::NoGovernance(_)) => Ok(Done {
-                    result: json!({"model_version": trained.version, "people_scored": 0, "not_scored": e.to_string()}),
-                    raised: Vec::new(),
-                }),
+                Err(e @ crate::MonitorError::NoGovernance(_)) => Ok(json!({"model_version": trained.version, "people_scored": 0, "not_scored": e.to_string()}).into()),
                 Err(e) => Err(e.to_string()),
             }
         }
@@ -795,7 +856,7 @@ async fn work(
                 version,
                 factors,
             };
-            let scored = score_organization(store, &slug, &request, stage)
+            let (scored, write) = score_organization_written(store, &slug, &request, stage)
                 .await
                 .map_err(|e| e.to_string())?;
             Ok(Done {
@@ -806,7 +867,10 @@ async fn work(
                     "scores_unchanged": scored.stored.unchanged,
                     "warnings_raised": scored.warnings.len(),
                 }),
-                raised: scored.warnings,
+                written: Some(OpenWrite {
+                    write,
+                    raised: scored.warnings,
+                }),
             })
         }
         JobSpec::Upkeep => {
@@ -841,7 +905,7 @@ async fn rescore(
     people: &[String],
     stage: &Stage,
 ) -> Result<Done, String> {
-    let report = rescore_people(store, org, people, stage)
+    let (report, write) = rescore_people_written(store, org, people, stage)
         .await
         .map_err(|e| e.to_string())?;
     Ok(Done {
@@ -850,7 +914,10 @@ async fn rescore(
             "people_scored": report.people.len(),
             "warnings_raised": report.warnings.len(),
         }),
-        raised: report.warnings,
+        written: Some(OpenWrite {
+            write,
+            raised: report.warnings,
+        }),
     })
 }
 
@@ -966,6 +1033,106 @@ mod tests {
         assert_eq!(
             (record.attempts, record.worker.as_deref()),
             (1, Some("first"))
+        );
+        store.close().await;
+        database.remove().await;
+    }
+
+    /// A worker that lost a re-scoring job's lease before recording its end leaves nothing
+    /// behind: no score, warning or delivery of its run lands. The worker now holding the job
+    /// raises the warning once, with its delivery, in the same write as the job's end.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_worker_that_lost_its_lease_leaves_no_warning_behind() {
+        let database = TestDatabase::sqlite();
+        let store = database.store().await;
+        let dir = tempfile::tempdir().unwrap();
+        let simulation = tenure_data::simulate::simulate(crate::testing::small(150, 30, 3));
+        let org = crate::testing::import_simulation(&store, &simulation, dir.path(), None)
+            .await
+            .id;
+        store
+            .record_governance(org, &crate::testing::governance())
+            .await
+            .unwrap();
+        let training = TrainRequest {
+            org,
+            training: TrainingSettings {
+                learner: LearnerChoice::Logistic,
+                seed: 1,
+                threads: 1,
+            },
+            horizon_months: 6,
+            origins: 2,
+            step: 3,
+            folds: 5,
+        };
+        train_organization(&store, "acme", &training, &crate::Quiet)
+            .await
+            .unwrap();
+        let everyone = ScoreRequest {
+            org,
+            version: None,
+            factors: 5,
+        };
+        let baseline = crate::score_organization(&store, "acme", &everyone, &crate::Quiet)
+            .await
+            .unwrap();
+        // Everyone is High from now on: whoever is re-scored enters it.
+        let everyone_high = tenure_domain::RiskThresholds::new(1e-6, 1e-7).unwrap();
+        store.set_risk_thresholds(org, everyone_high).await.unwrap();
+        // Nothing listens there: the first attempt fails, and the delivery waits for a retry.
+        store
+            .add_webhook(org, "http://127.0.0.1:9/hook", None)
+            .await
+            .unwrap();
+        let person = baseline.people[0].score.person.to_string();
+        let spec = JobSpec::Rescore {
+            people: vec![person.clone()],
+        };
+        let id = store.enqueue_job(org, &spec.to_job(None)).await.unwrap();
+        let worker = |name: &str| {
+            let mut settings = WorkerSettings::new(name.into(), 60, 1);
+            settings.lease = std::time::Duration::from_millis(200);
+            Worker {
+                store: store.clone(),
+                settings,
+                observer: Arc::new(NoObserver),
+                wake: Arc::default(),
+                heavy: Arc::new(Semaphore::new(1)),
+            }
+        };
+        let (first, second) = (worker("first"), worker("second"));
+        let job = store
+            .claim_job("first", lease(&first.settings))
+            .await
+            .unwrap()
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        let taken = store
+            .claim_job("second", Duration::seconds(60))
+            .await
+            .unwrap()
+            .expect("the lapsed job is taken over");
+        first.run_one(job).await.unwrap();
+        assert!(store.warnings(org, 10).await.unwrap().is_empty());
+        assert!(store.deliveries(org, None, 10).await.unwrap().is_empty());
+        let record = store.job(org, id).await.unwrap().unwrap();
+        assert_eq!(
+            (record.status, record.worker.as_deref()),
+            (JobStatus::Running, Some("second"))
+        );
+
+        second.run_one(taken).await.unwrap();
+        let warnings = store.warnings(org, 10).await.unwrap();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(warnings[0].warning.person.as_deref(), Some(person.as_str()));
+        let deliveries = store.deliveries(org, None, 10).await.unwrap();
+        assert_eq!(deliveries.len(), 1, "{deliveries:?}");
+        assert_eq!(deliveries[0].warning_id, Some(warnings[0].id));
+        let record = store.job(org, id).await.unwrap().unwrap();
+        assert_eq!(
+            (record.status, record.worker.as_deref()),
+            (JobStatus::Succeeded, Some("second"))
         );
         store.close().await;
         database.remove().await;

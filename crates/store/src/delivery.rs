@@ -5,7 +5,7 @@
 
 use crate::connect::Store;
 use crate::error::StoreError;
-use crate::queue::{end_job_in, ClaimedJob, JobEnd, LeaseLost, NewJob};
+use crate::queue::{end_job_in, ClaimedJob, JobEnd, LeaseLost};
 use crate::sql::now;
 use sqlx::Row;
 use tenure_domain::OrgId;
@@ -16,6 +16,15 @@ pub struct Webhook {
     pub url: String,
     pub secret: String,
     pub created_at: String,
+}
+
+/// Where an organization's warnings go (see [`Store::destinations`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Destinations {
+    /// Its webhooks still in use, oldest first.
+    pub webhooks: Vec<Webhook>,
+    /// Its e-mail settings (as the monitor's delivery reads them), if set.
+    pub email: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +42,7 @@ pub struct NewDelivery {
     pub body: serde_json::Value,
 }
 
-async fn insert_delivery(
+pub(crate) async fn insert_delivery(
     conn: &mut sqlx::AnyConnection,
     org: OrgId,
     delivery: &NewDelivery,
@@ -110,6 +119,28 @@ impl Store {
         rows.iter().map(|r| self.webhook_from_row(r)).collect()
     }
 
+    /// Where the organization's warnings go: its webhooks still in use, and its e-mail
+    /// settings if set — in one statement, as planning a warning's deliveries reads them.
+    pub async fn destinations(&self, org: OrgId) -> Result<Destinations, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, url, secret, created_at FROM webhooks WHERE org_id = $1 AND removed_at IS NULL
+             UNION ALL
+             SELECT NULL, NULL, settings, NULL FROM email_settings WHERE org_id = $1
+             ORDER BY 1",
+        )
+        .bind(org.0)
+        .fetch_all(&mut *self.connection().await?)
+        .await?;
+        let mut destinations = Destinations::default();
+        for row in &rows {
+            match row.get::<Option<i64>, _>(0) {
+                Some(_) => destinations.webhooks.push(self.webhook_from_row(row)?),
+                None => destinations.email = Some(self.email_settings_from(row.get(2))?),
+            }
+        }
+        Ok(destinations)
+    }
+
     /// A webhook by id, removed or not (a delivery to it can still be replayed).
     pub async fn webhook(&self, org: OrgId, id: i64) -> Result<Option<Webhook>, StoreError> {
         let row = sqlx::query(
@@ -142,12 +173,7 @@ impl Store {
             .bind(org.0)
             .fetch_optional(&mut *self.connection().await?)
             .await?;
-        row.map(|r| {
-            let text = self.sealer.open(&r.get::<String, _>(0))?;
-            serde_json::from_str(&text)
-                .map_err(|e| StoreError::Corrupt(format!("e-mail settings: {e}")))
-        })
-        .transpose()
+        row.map(|r| self.email_settings_from(r.get(0))).transpose()
     }
 
     pub async fn set_email_settings(
@@ -173,31 +199,6 @@ impl Store {
             }
         }
         Ok(())
-    }
-
-    /// Records deliveries to make and a job for each (`job_for` makes it from the delivery's
-    /// id), all in one transaction, every job already held by `worker` for `lease`: the
-    /// caller makes the first attempts at once, and should it die before recording them, the
-    /// lapsed leases hand them to any worker. Returns the held jobs, in `deliveries`' order.
-    pub async fn create_deliveries(
-        &self,
-        org: OrgId,
-        deliveries: &[NewDelivery],
-        job_for: impl Fn(i64) -> NewJob,
-        worker: &str,
-        lease: chrono::Duration,
-    ) -> Result<Vec<ClaimedJob>, StoreError> {
-        if deliveries.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut tx = self.begin_redoable_write().await?;
-        let mut jobs = Vec::with_capacity(deliveries.len());
-        for delivery in deliveries {
-            let id = insert_delivery(&mut tx, org, delivery).await?;
-            jobs.push(Store::insert_held_job(&mut tx, org, &job_for(id), worker, lease).await?);
-        }
-        tx.commit().await?;
-        Ok(jobs)
     }
 
     /// Records a delivery to make; returns its id.
@@ -305,6 +306,12 @@ impl Store {
 }
 
 impl Store {
+    fn email_settings_from(&self, sealed: String) -> Result<serde_json::Value, StoreError> {
+        let text = self.sealer.open(&sealed)?;
+        serde_json::from_str(&text)
+            .map_err(|e| StoreError::Corrupt(format!("e-mail settings: {e}")))
+    }
+
     fn webhook_from_row(&self, r: &sqlx::any::AnyRow) -> Result<Webhook, StoreError> {
         Ok(Webhook {
             id: r.get(0),

@@ -18,6 +18,7 @@ mod organizations;
 mod queue;
 mod readers;
 mod rescoring;
+mod scoring_write;
 mod sealing;
 mod sessions;
 mod snapshots;
@@ -33,7 +34,7 @@ pub use accounts::{
 };
 pub use audit::{AuditEntry, AuditRecord, AuditVerdict, GENESIS_HASH};
 pub use connect::{Backend, Store};
-pub use delivery::{AttemptOutcome, Channel, DeliveryRecord, NewDelivery, Webhook};
+pub use delivery::{AttemptOutcome, Channel, DeliveryRecord, Destinations, NewDelivery, Webhook};
 pub use erasure::{PersonRecord, Removed};
 pub use error::{Conflict, StoreError};
 pub use events::{AppliedEvent, EventRecord, NewEvent};
@@ -46,6 +47,7 @@ pub use models::{NewModel, NewScore, ScoreGroups, ScoreOutcome, StoredModel, Sto
 pub use organizations::Organization;
 pub use queue::{ClaimedJob, JobEnd, LeaseLost, NewJob};
 pub use rescoring::RescoringState;
+pub use scoring_write::ScoringWrite;
 pub use sessions::{ApiTokenRecord, Credential, NewApiToken, SessionRecord};
 pub use snapshots::{DepartmentAttrition, OrgCounts, StoredSnapshot};
 pub use tenure_domain::OrgId;

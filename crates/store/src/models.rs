@@ -1,10 +1,9 @@
 //! Trained models and their scores: versioned model rows (artifact and model card), the
 //! scores each model gave, and the organization's risk thresholds.
 
-use crate::connect::Store;
+use crate::connect::{Backend, Store};
 use crate::error::StoreError;
 use crate::sql::{batch_rows, now, values_list};
-use crate::warnings::{NewWarning, RaisedWarning};
 use sqlx::Row;
 use tenure_domain::{OrgId, RiskBand, RiskThresholds};
 
@@ -169,72 +168,9 @@ impl Store {
         model_version: i64,
         scores: &[NewScore],
     ) -> Result<ScoreOutcome, StoreError> {
-        Ok(self
-            .save_scores_and_raise_warnings(org, model_version, scores, &[])
-            .await?
-            .0)
-    }
-
-    /// Stores scores and the warnings they tripped in one transaction: a warning never
-    /// stands without the score it was raised on, and a re-score after an event takes the
-    /// write lock once, not twice.
-    pub async fn save_scores_and_raise_warnings(
-        &self,
-        org: OrgId,
-        model_version: i64,
-        scores: &[NewScore],
-        warnings: &[NewWarning],
-    ) -> Result<(ScoreOutcome, Vec<RaisedWarning>), StoreError> {
-        let mut tx = self.begin_redoable_write().await?;
-        let outcome = self
-            .insert_scores(&mut tx, org, model_version, scores)
-            .await?;
-        let raised = Store::insert_warnings(&mut tx, org, warnings).await?;
-        tx.commit().await?;
-        Ok((outcome, raised))
-    }
-
-    async fn insert_scores(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        org: OrgId,
-        model_version: i64,
-        scores: &[NewScore],
-    ) -> Result<ScoreOutcome, StoreError> {
-        const COLUMNS: usize = 13;
-        let scored_at = now();
-        let mut outcome = ScoreOutcome::default();
-        for batch in scores.chunks(batch_rows(COLUMNS)) {
-            let sql = format!(
-                "INSERT INTO scores (org_id, model_version, person_key, as_of, probability, band, abstained, drivers, input_hash, scored_at, team, department, manager) VALUES {}
-                 ON CONFLICT (org_id, model_version, person_key, as_of) DO UPDATE SET
-                   probability = excluded.probability, band = excluded.band, abstained = excluded.abstained,
-                   drivers = excluded.drivers, input_hash = excluded.input_hash, scored_at = excluded.scored_at,
-                   team = excluded.team, department = excluded.department, manager = excluded.manager
-                 WHERE scores.input_hash <> excluded.input_hash",
-                values_list(self.backend(), batch.len(), COLUMNS)
-            );
-            let mut query = sqlx::query(&sql);
-            for s in batch {
-                query = query
-                    .bind(org.0)
-                    .bind(model_version)
-                    .bind(&s.person)
-                    .bind(&s.as_of)
-                    .bind(s.probability)
-                    .bind(s.band.key())
-                    .bind(&s.abstained)
-                    .bind(s.drivers.to_string())
-                    .bind(&s.input_hash)
-                    .bind(&scored_at)
-                    .bind(&s.groups.team)
-                    .bind(&s.groups.department)
-                    .bind(&s.groups.manager);
-            }
-            let written = query.execute(&mut *conn).await?.rows_affected();
-            outcome.written += written;
-            outcome.unchanged += batch.len() as u64 - written;
-        }
+        let mut write = self.begin_scoring_write(org).await?;
+        let outcome = write.save_scores(model_version, scores).await?;
+        write.commit().await?;
         Ok(outcome)
     }
 
@@ -279,17 +215,7 @@ impl Store {
         model_version: i64,
         team: &str,
     ) -> Result<(usize, f64), StoreError> {
-        let row = sqlx::query(
-            "SELECT COUNT(*), COALESCE(SUM(probability), 0.0) FROM scores s WHERE s.org_id = $1 AND s.model_version = $2 AND s.team = $3 AND s.probability IS NOT NULL
-               AND s.as_of = (SELECT MAX(l.as_of) FROM scores l WHERE l.org_id = s.org_id AND l.model_version = s.model_version AND l.person_key = s.person_key)
-               AND s.person_key IN (SELECT p.person_key FROM people p WHERE p.org_id = $1 AND p.exit_date IS NULL)",
-        )
-        .bind(org.0)
-        .bind(model_version)
-        .bind(team)
-        .fetch_one(&mut *self.connection().await?)
-        .await?;
-        Ok((row.get::<i64, _>(0) as usize, row.get(1)))
+        team_risk_in(&mut *self.connection().await?, org, model_version, team).await
     }
 
     /// Each person's most recent score from a model, highest probability first.
@@ -350,4 +276,69 @@ fn stored_score(r: &sqlx::any::AnyRow) -> Result<StoredScore, StoreError> {
         },
         scored_at: r.get(8),
     })
+}
+
+/// Stores scores inside the caller's transaction (see [`Store::save_scores`]).
+pub(crate) async fn insert_scores(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    org: OrgId,
+    model_version: i64,
+    scores: &[NewScore],
+) -> Result<ScoreOutcome, StoreError> {
+    const COLUMNS: usize = 13;
+    let scored_at = now();
+    let mut outcome = ScoreOutcome::default();
+    for batch in scores.chunks(batch_rows(COLUMNS)) {
+        let sql = format!(
+            "INSERT INTO scores (org_id, model_version, person_key, as_of, probability, band, abstained, drivers, input_hash, scored_at, team, department, manager) VALUES {}
+             ON CONFLICT (org_id, model_version, person_key, as_of) DO UPDATE SET
+               probability = excluded.probability, band = excluded.band, abstained = excluded.abstained,
+               drivers = excluded.drivers, input_hash = excluded.input_hash, scored_at = excluded.scored_at,
+               team = excluded.team, department = excluded.department, manager = excluded.manager
+             WHERE scores.input_hash <> excluded.input_hash",
+            values_list(backend, batch.len(), COLUMNS)
+        );
+        let mut query = sqlx::query(&sql);
+        for s in batch {
+            query = query
+                .bind(org.0)
+                .bind(model_version)
+                .bind(&s.person)
+                .bind(&s.as_of)
+                .bind(s.probability)
+                .bind(s.band.key())
+                .bind(&s.abstained)
+                .bind(s.drivers.to_string())
+                .bind(&s.input_hash)
+                .bind(&scored_at)
+                .bind(&s.groups.team)
+                .bind(&s.groups.department)
+                .bind(&s.groups.manager);
+        }
+        let written = query.execute(&mut *conn).await?.rows_affected();
+        outcome.written += written;
+        outcome.unchanged += batch.len() as u64 - written;
+    }
+    Ok(outcome)
+}
+
+/// As [`Store::team_risk`], inside the caller's transaction or on its connection.
+pub(crate) async fn team_risk_in(
+    conn: &mut sqlx::AnyConnection,
+    org: OrgId,
+    model_version: i64,
+    team: &str,
+) -> Result<(usize, f64), StoreError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*), COALESCE(SUM(probability), 0.0) FROM scores s WHERE s.org_id = $1 AND s.model_version = $2 AND s.team = $3 AND s.probability IS NOT NULL
+           AND s.as_of = (SELECT MAX(l.as_of) FROM scores l WHERE l.org_id = s.org_id AND l.model_version = s.model_version AND l.person_key = s.person_key)
+           AND s.person_key IN (SELECT p.person_key FROM people p WHERE p.org_id = $1 AND p.exit_date IS NULL)",
+    )
+    .bind(org.0)
+    .bind(model_version)
+    .bind(team)
+    .fetch_one(conn)
+    .await?;
+    Ok((row.get::<i64, _>(0) as usize, row.get(1)))
 }

@@ -314,25 +314,21 @@ impl Store {
         worker: &str,
         outcome: Result<serde_json::Value, String>,
     ) -> Result<Result<(), LeaseLost>, StoreError> {
-        let mut ends = self
-            .complete_jobs(std::slice::from_ref(job), worker, outcome)
-            .await?;
-        Ok(ends.pop().expect("one end for one job"))
+        self.end_job(job, worker, &JobEnd::Done(outcome)).await
     }
 
-    /// Records one outcome for jobs done together (a pass of re-scores), in one transaction:
-    /// for each, in order, whether the worker still held it.
-    pub async fn complete_jobs(
+    /// Records one end for jobs run together (a pass of re-scores), in one transaction: for
+    /// each, in order, whether the worker still held it.
+    pub async fn end_jobs(
         &self,
         jobs: &[ClaimedJob],
         worker: &str,
-        outcome: Result<serde_json::Value, String>,
+        end: &JobEnd,
     ) -> Result<Vec<Result<(), LeaseLost>>, StoreError> {
-        let end = JobEnd::Done(outcome);
         let mut tx = self.begin_redoable_write().await?;
         let mut ends = Vec::with_capacity(jobs.len());
         for job in jobs {
-            ends.push(end_job_in(&mut tx, job, worker, &end).await?);
+            ends.push(end_job_in(&mut tx, job, worker, end).await?);
         }
         tx.commit().await?;
         Ok(ends)

@@ -425,26 +425,37 @@ impl Store {
         org: OrgId,
         horizon_months: i32,
     ) -> Result<u64, StoreError> {
-        let at = now();
-        let left = sqlx::query("UPDATE warnings SET outcome = 'left', outcome_at = $1 WHERE org_id = $2 AND subject = 'person' AND outcome IS NULL AND person_key IN (SELECT p.person_key FROM people p WHERE p.org_id = $2 AND p.exit_date IS NOT NULL)")
-            .bind(&at)
-            .bind(org.0)
-            .execute(&mut *self.connection().await?)
-            .await?
-            .rows_affected();
-        let horizon_ago = timestamp(
-            chrono::Utc::now()
-                - chrono::Duration::days(i64::from(horizon_months.clamp(1, 1200)) * 30),
-        );
-        let stayed = sqlx::query("UPDATE warnings SET outcome = 'stayed', outcome_at = $1 WHERE org_id = $2 AND subject = 'person' AND outcome IS NULL AND raised_at < $3")
-            .bind(&at)
-            .bind(org.0)
-            .bind(horizon_ago)
-            .execute(&mut *self.connection().await?)
-            .await?
-            .rows_affected();
-        Ok(left + stayed)
+        let mut tx = self.begin_redoable_write().await?;
+        let settled = settle_outcomes_in(&mut tx, org, horizon_months).await?;
+        tx.commit().await?;
+        Ok(settled)
     }
+}
+
+/// As [`Store::settle_warning_outcomes`], inside the caller's transaction.
+pub(crate) async fn settle_outcomes_in(
+    conn: &mut sqlx::AnyConnection,
+    org: OrgId,
+    horizon_months: i32,
+) -> Result<u64, StoreError> {
+    let at = now();
+    let left = sqlx::query("UPDATE warnings SET outcome = 'left', outcome_at = $1 WHERE org_id = $2 AND subject = 'person' AND outcome IS NULL AND person_key IN (SELECT p.person_key FROM people p WHERE p.org_id = $2 AND p.exit_date IS NOT NULL)")
+        .bind(&at)
+        .bind(org.0)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    let horizon_ago = timestamp(
+        chrono::Utc::now() - chrono::Duration::days(i64::from(horizon_months.clamp(1, 1200)) * 30),
+    );
+    let stayed = sqlx::query("UPDATE warnings SET outcome = 'stayed', outcome_at = $1 WHERE org_id = $2 AND subject = 'person' AND outcome IS NULL AND raised_at < $3")
+        .bind(&at)
+        .bind(org.0)
+        .bind(horizon_ago)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    Ok(left + stayed)
 }
 
 /// 96 random bits as hex: unguessable, and says nothing about whom or when.

@@ -5,7 +5,9 @@ use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use tenure_domain::{ColumnKind, Exit, OrgId, PersonKey, Shape, Snapshot, Value};
 use tenure_store::testing::TestDatabase;
-use tenure_store::{ImportMode, ImportStatus, NewImport, SnapshotToWrite, Store, StoreError};
+use tenure_store::{
+    Destinations, ImportMode, ImportStatus, NewImport, SnapshotToWrite, Store, StoreError,
+};
 
 fn snapshot(person: &str, month: u32, pay: f64, exit: bool) -> Snapshot {
     let as_of = NaiveDate::from_ymd_opt(2024, month, 1).unwrap();
@@ -473,10 +475,12 @@ async fn a_claim_takes_its_kind_together_and_held_delivery_jobs_pass_on_when_the
                 })
                 .collect();
             let gone = chrono::Duration::milliseconds(-1);
-            let held = store
-                .create_deliveries(acme, &deliveries, job, "dies", gone)
+            let mut write = store.begin_scoring_write(acme).await.unwrap();
+            let held = write
+                .create_deliveries(&deliveries, job, "dies", gone)
                 .await
                 .unwrap();
+            write.commit().await.unwrap();
             assert_eq!(held.len(), 2);
             assert!(held.iter().all(|j| j.attempt == 1 && j.org == acme));
             let recorded = store.deliveries(acme, Some("pending"), 10).await.unwrap();
@@ -493,6 +497,87 @@ async fn a_claim_takes_its_kind_together_and_held_delivery_jobs_pass_on_when_the
                     "the holder that lost it cannot finish it"
                 );
             }
+        },
+    )
+    .await;
+}
+
+/// A scoring write lands whole or not at all: rolled back, none of its warnings, deliveries,
+/// queued jobs or job ends stand; committed, all do. A job it ends under a lost lease is
+/// reported, not ended.
+#[tokio::test]
+async fn a_scoring_write_lands_whole_or_not_at_all() {
+    each_backend(
+        "a_scoring_write_lands_whole_or_not_at_all",
+        |store| async move {
+            let (acme, _) = two_organizations(&store).await;
+            write(&store, acme, &[snapshot("7", 1, 100.0, false)], REFUSE)
+                .await
+                .unwrap();
+            let lease = chrono::Duration::seconds(60);
+            store.enqueue_job(acme, &job(1)).await.unwrap();
+            let ran = store.claim_job("w", lease).await.unwrap().unwrap();
+            let warning = tenure_store::NewWarning {
+                person: Some("7".into()),
+                model_version: 1,
+                triggers: serde_json::json!({}),
+                drivers: serde_json::json!([]),
+                groups: Default::default(),
+            };
+            let written = |store: Store| {
+                let (ran, warning) = (ran.clone(), warning.clone());
+                async move {
+                    let mut write = store.begin_scoring_write(acme).await.unwrap();
+                    let raised = write.raise_warnings(&[warning]).await.unwrap();
+                    let delivery = tenure_store::NewDelivery {
+                        warning_id: Some(raised[0].id),
+                        channel: tenure_store::Channel::Email,
+                        body: serde_json::json!({ "warning": raised[0].public_id }),
+                    };
+                    write
+                        .create_deliveries(&[delivery], job, "w", lease)
+                        .await
+                        .unwrap();
+                    write.enqueue_job(&job(2)).await.unwrap();
+                    let done = tenure_store::JobEnd::Done(Ok(serde_json::json!({})));
+                    let ends = write.end_jobs(&[ran], "w", &done).await.unwrap();
+                    assert_eq!(ends, vec![Ok(())]);
+                    write
+                }
+            };
+            let jobs = |store: Store| async move {
+                let mut statuses: Vec<String> = store
+                    .jobs(acme, 10)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|j| format!("{}:{:?}", j.id, j.status))
+                    .collect();
+                statuses.sort();
+                statuses
+            };
+            let before = jobs(store.clone()).await;
+            written(store.clone()).await.roll_back().await.unwrap();
+            assert!(store.warnings(acme, 10).await.unwrap().is_empty());
+            assert!(store.deliveries(acme, None, 10).await.unwrap().is_empty());
+            assert_eq!(jobs(store.clone()).await, before, "no job queued or ended");
+
+            written(store.clone()).await.commit().await.unwrap();
+            assert_eq!(store.warnings(acme, 10).await.unwrap().len(), 1);
+            assert_eq!(store.deliveries(acme, None, 10).await.unwrap().len(), 1);
+            let after = jobs(store.clone()).await;
+            assert_eq!(after.len(), before.len() + 2, "{after:?}");
+            let ended = store.job(acme, ran.id).await.unwrap().unwrap();
+            assert_eq!(ended.status, tenure_store::JobStatus::Succeeded);
+
+            let mut late = store.begin_scoring_write(acme).await.unwrap();
+            let done = tenure_store::JobEnd::Done(Ok(serde_json::json!({})));
+            let ends = late
+                .end_jobs(std::slice::from_ref(&ran), "w", &done)
+                .await
+                .unwrap();
+            assert_eq!(ends, vec![Err(tenure_store::LeaseLost(ran.id))]);
+            late.roll_back().await.unwrap();
         },
     )
     .await;
@@ -897,6 +982,55 @@ async fn webhook_secrets_and_smtp_passwords_are_sealed_at_rest() {
         );
         assert_eq!(store.webhooks(org).await.unwrap()[0].secret, hook.secret);
         assert_eq!(store.email_settings(org).await.unwrap(), Some(settings));
+    })
+    .await;
+}
+
+/// Delivery planning's one statement reads what the separate readers read: the webhooks
+/// still in use, in order, with their secrets opened, and the e-mail settings — of its own
+/// organization only.
+#[tokio::test]
+async fn the_destinations_agree_with_each_separate_read() {
+    each_backend("the_destinations_agree", |store| async move {
+        let (acme, globex) = two_organizations(&store).await;
+        assert_eq!(
+            store.destinations(acme).await.unwrap(),
+            Destinations::default()
+        );
+        let agrees = |store: Store, org| async move {
+            let destinations = store.destinations(org).await.unwrap();
+            assert_eq!(destinations.webhooks, store.webhooks(org).await.unwrap());
+            assert_eq!(destinations.email, store.email_settings(org).await.unwrap());
+            destinations
+        };
+        let first = store
+            .add_webhook(acme, "https://a.example/1", None)
+            .await
+            .unwrap();
+        let second = store
+            .add_webhook(acme, "https://a.example/2", None)
+            .await
+            .unwrap();
+        store
+            .add_webhook(globex, "https://g.example/1", None)
+            .await
+            .unwrap();
+        let found = agrees(store.clone(), acme).await;
+        assert_eq!(found.webhooks, vec![first.clone(), second.clone()]);
+        assert_eq!(found.email, None);
+        let settings = serde_json::json!({"smtp_host": "mail.example", "to": ["hr@a.example"]});
+        store
+            .set_email_settings(acme, Some(&settings))
+            .await
+            .unwrap();
+        assert!(store.remove_webhook(acme, first.id).await.unwrap());
+        let found = agrees(store.clone(), acme).await;
+        assert_eq!(
+            (found.webhooks, found.email),
+            (vec![second], Some(settings))
+        );
+        let theirs = agrees(store.clone(), globex).await;
+        assert_eq!((theirs.webhooks.len(), theirs.email), (1, None));
     })
     .await;
 }

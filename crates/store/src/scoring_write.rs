@@ -1,0 +1,122 @@
+//! One scoring run's writes as one transaction: the scores, the warnings they trip, the
+//! deliveries of those warnings with the jobs that make them, and the end of the job that ran
+//! the run. The caller decides what to write between the steps (a team's warning reads the
+//! team's scores just written), and nothing lands unless all of it does: a crash leaves no
+//! warning without its deliveries, and a worker that lost its job's lease leaves nothing the
+//! worker now running the job will write again.
+
+use crate::connect::{Backend, Store};
+use crate::delivery::{insert_delivery, NewDelivery};
+use crate::error::StoreError;
+use crate::models::{insert_scores, team_risk_in, NewScore, ScoreOutcome};
+use crate::queue::{end_job_in, ClaimedJob, JobEnd, LeaseLost, NewJob};
+use crate::warnings::{settle_outcomes_in, NewWarning, RaisedWarning};
+use crate::writer::WriteTx;
+use tenure_domain::OrgId;
+
+/// An open scoring write of one organization (see the module's note). Dropped without
+/// [`ScoringWrite::commit`], it rolls back.
+pub struct ScoringWrite {
+    tx: WriteTx,
+    org: OrgId,
+    backend: Backend,
+}
+
+impl Store {
+    /// Begins a scoring run's write. On SQLite it holds the process's one writer until it
+    /// commits or is dropped: read what the run needs first.
+    ///
+    /// The commit is redoable (it does not wait for the disk): a power cut that takes it back
+    /// takes back the job's end with it, so the job runs again and writes it all again.
+    pub async fn begin_scoring_write(&self, org: OrgId) -> Result<ScoringWrite, StoreError> {
+        Ok(ScoringWrite {
+            tx: self.begin_redoable_write().await?,
+            org,
+            backend: self.backend(),
+        })
+    }
+}
+
+impl ScoringWrite {
+    /// Stores scores: one already stored for the same model, person and date is left alone
+    /// when its inputs are the same, replaced when they changed.
+    pub async fn save_scores(
+        &mut self,
+        model_version: i64,
+        scores: &[NewScore],
+    ) -> Result<ScoreOutcome, StoreError> {
+        insert_scores(&mut self.tx, self.backend, self.org, model_version, scores).await
+    }
+
+    pub async fn raise_warnings(
+        &mut self,
+        warnings: &[NewWarning],
+    ) -> Result<Vec<RaisedWarning>, StoreError> {
+        Store::insert_warnings(&mut self.tx, self.org, warnings).await
+    }
+
+    /// A team's size and expected leavers under a model, counting the scores written so far.
+    pub async fn team_risk(
+        &mut self,
+        model_version: i64,
+        team: &str,
+    ) -> Result<(usize, f64), StoreError> {
+        team_risk_in(&mut self.tx, self.org, model_version, team).await
+    }
+
+    /// As [`Store::settle_warning_outcomes`].
+    pub async fn settle_warning_outcomes(
+        &mut self,
+        horizon_months: i32,
+    ) -> Result<u64, StoreError> {
+        settle_outcomes_in(&mut self.tx, self.org, horizon_months).await
+    }
+
+    /// Records deliveries and a job for each (`job_for` makes it from the delivery's id),
+    /// every job held by `worker` for `lease` from now: the caller makes the first attempts
+    /// once this commits, and should it die first, the lapsed leases hand them to any worker.
+    /// Returns the held jobs, in `deliveries`' order.
+    pub async fn create_deliveries(
+        &mut self,
+        deliveries: &[NewDelivery],
+        job_for: impl Fn(i64) -> NewJob,
+        worker: &str,
+        lease: chrono::Duration,
+    ) -> Result<Vec<ClaimedJob>, StoreError> {
+        let mut jobs = Vec::with_capacity(deliveries.len());
+        for delivery in deliveries {
+            let id = insert_delivery(&mut self.tx, self.org, delivery).await?;
+            let job = job_for(id);
+            jobs.push(Store::insert_held_job(&mut self.tx, self.org, &job, worker, lease).await?);
+        }
+        Ok(jobs)
+    }
+
+    /// Queues a job of the organization.
+    pub async fn enqueue_job(&mut self, job: &NewJob) -> Result<i64, StoreError> {
+        Store::insert_job(&mut self.tx, self.org, job).await
+    }
+
+    /// Records how the run of each of `jobs` ended, for those `worker` still holds.
+    pub async fn end_jobs(
+        &mut self,
+        jobs: &[ClaimedJob],
+        worker: &str,
+        end: &JobEnd,
+    ) -> Result<Vec<Result<(), LeaseLost>>, StoreError> {
+        let mut ends = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            ends.push(end_job_in(&mut self.tx, job, worker, end).await?);
+        }
+        Ok(ends)
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        Ok(self.tx.commit().await?)
+    }
+
+    /// Lets it all go (as dropping it does, but waiting until the writer is free again).
+    pub async fn roll_back(self) -> Result<(), StoreError> {
+        Ok(self.tx.rollback().await?)
+    }
+}
