@@ -221,7 +221,7 @@ pub fn forecast_from(
         model: fitted.model.describe(),
         trained_on: fitted.trained_on,
         recent_leavers: fitted.recent_leavers,
-        out_of_time: fitted.out_of_time.clone(),
+        out_of_time: fitted.out_of_time,
         level_sd,
         training_seconds: outlooks.training_seconds,
         forecast_seconds: outlooks.forecast_seconds + started.elapsed().as_secs_f64(),

@@ -79,7 +79,7 @@ impl Store {
         let at = now();
         let mut rows = Vec::with_capacity(entries.len());
         for entry in entries {
-            if !heads.contains_key(&entry.org) {
+            if let std::collections::hash_map::Entry::Vacant(vacant) = heads.entry(entry.org) {
                 let r = sqlx::query(
                     "SELECT o.pseudonym_key, h.seq, h.hash FROM organizations o
                        LEFT JOIN (SELECT seq, hash FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT 1) h ON 1 = 1
@@ -91,14 +91,11 @@ impl Store {
                 .ok_or_else(|| StoreError::UnknownOrganization(entry.org.0.to_string()))?;
                 let seq: Option<i64> = r.get(1);
                 let hash: Option<String> = r.get(2);
-                heads.insert(
-                    entry.org,
-                    (
-                        seq.unwrap_or(0),
-                        hash.unwrap_or_else(|| GENESIS_HASH.to_owned()),
-                        r.get(0),
-                    ),
-                );
+                vacant.insert((
+                    seq.unwrap_or(0),
+                    hash.unwrap_or_else(|| GENESIS_HASH.to_owned()),
+                    r.get(0),
+                ));
             }
             // The row names the person only by pseudonym: erasing them later leaves it true.
             let entry = AuditEntry {

@@ -277,6 +277,20 @@ fn with_param(url: &str, param: &str) -> String {
     format!("{url}{separator}{param}")
 }
 
+impl Store {
+    /// SQLite's own consistency check ("ok" when every page and index is sound); PostgreSQL
+    /// keeps its own and always answers true here.
+    pub async fn is_intact(&self) -> Result<bool, StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Ok(true);
+        }
+        let verdict: (String,) = sqlx::query_as("PRAGMA integrity_check")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(verdict.0 == "ok")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,19 +306,5 @@ mod tests {
             resolve("mysql://h/db"),
             Err(StoreError::UnsupportedUrl(_))
         ));
-    }
-}
-
-impl Store {
-    /// SQLite's own consistency check ("ok" when every page and index is sound); PostgreSQL
-    /// keeps its own and always answers true here.
-    pub async fn is_intact(&self) -> Result<bool, StoreError> {
-        if self.backend != Backend::Sqlite {
-            return Ok(true);
-        }
-        let verdict: (String,) = sqlx::query_as("PRAGMA integrity_check")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(verdict.0 == "ok")
     }
 }

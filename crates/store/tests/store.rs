@@ -928,7 +928,10 @@ async fn events_land_whole_and_exits_settle_warning_outcomes() {
             },
             created_by: None,
         };
-        store.apply_events(acme, &[exit.clone()]).await.unwrap();
+        store
+            .apply_events(acme, std::slice::from_ref(&exit))
+            .await
+            .unwrap();
         assert!(matches!(
             store.apply_events(acme, &[pay("7", 90.0)]).await,
             Err(StoreError::PersonLeft { .. })
