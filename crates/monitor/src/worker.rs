@@ -156,6 +156,10 @@ impl JobObserver for NoObserver {
     }
 }
 
+/// The wait before a scoring run whose deliveries could not be planned (the store did not
+/// answer) runs again.
+const PLANNING_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Re-scoring jobs one worker takes together when they have piled up.
 const RESCORES_PER_PASS: i64 = 31;
 
@@ -337,13 +341,9 @@ impl Worker {
         let mut ran = self
             .under_lease(&jobs[0], self.execute(&jobs[0], &spec))
             .await;
-        ran.end = match ran.end {
-            JobEnd::Done(Ok(mut result)) => {
-                result["jobs_in_pass"] = jobs.len().into();
-                JobEnd::Done(Ok(result))
-            }
-            JobEnd::Done(Err(error)) | JobEnd::RetryAfter(_, error) => JobEnd::Done(Err(error)),
-        };
+        if let JobEnd::Done(Ok(result)) = &mut ran.end {
+            result["jobs_in_pass"] = jobs.len().into();
+        }
         self.finish(&jobs, Some(&spec), ran, clock).await
     }
 
@@ -401,7 +401,8 @@ impl Worker {
 
     /// Records how a run of `jobs` ended (its outcome, or the jobs put back for a retry after
     /// the wait), in its pending write when it made one, and commits it — unless this worker
-    /// lost a job's lease: the worker now running that job writes it all again.
+    /// lost a job's lease: then nothing lands, the worker now running that job writes it all
+    /// again, and the pass's other jobs run again once their leases lapse.
     async fn finish(
         &self,
         jobs: &[ClaimedJob],
@@ -521,9 +522,10 @@ impl Worker {
         let pending = match done.written {
             Some(written) => match self.add_deliveries(job.org, written).await {
                 Ok(pending) => Some(pending),
+                // Nothing of the run lands: it runs again, its writes and deliveries together.
                 Err(error) => {
                     let error = format!("the warnings' deliveries could not be planned: {error}");
-                    return JobEnd::Done(Err(error)).into();
+                    return retry_after(PLANNING_RETRY, error).into();
                 }
             },
             None => None,
