@@ -460,12 +460,11 @@ async fn cached_model(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{score_organization, train_organization, Quiet, ScoreRequest, TrainRequest};
+    use crate::{score_organization, train_organization, Quiet, ScoreRequest};
     use tenure_data::simulate::{simulate, SimulationConfig};
     use tenure_data::Mapping;
     use tenure_domain::{EventKind, EventValue};
     use tenure_ingest::{import_file, ImportRequest, Silent};
-    use tenure_model::evaluate::{LearnerChoice, TrainingSettings};
     use tenure_store::testing::TestDatabase;
 
     /// Re-scoring a person from the slice of data an event touches gives exactly the score a
@@ -494,18 +493,7 @@ mod tests {
             .record_governance(org.id, &crate::testing::governance())
             .await
             .unwrap();
-        let training = TrainRequest {
-            org: org.id,
-            training: TrainingSettings {
-                learner: LearnerChoice::Logistic,
-                seed: 1,
-                threads: 1,
-            },
-            horizon_months: 6,
-            origins: 2,
-            step: 3,
-            folds: 5,
-        };
+        let training = crate::testing::logistic_training(org.id, 2);
         train_organization(&store, "acme", &training, &Quiet)
             .await
             .unwrap();

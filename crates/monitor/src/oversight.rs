@@ -159,29 +159,13 @@ pub async fn delete_departed_organizations(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{governance, import_simulation, small};
-    use crate::{score_organization, train_organization, Quiet, ScoreRequest, TrainRequest};
+    use crate::testing::{governance, import_simulation, logistic_training as training, small};
+    use crate::{score_organization, train_organization, Quiet, ScoreRequest};
     use sqlx::Row;
     use tenure_data::simulate::{simulate, simulate_with_female_pay_gap};
     use tenure_domain::RiskThresholds;
-    use tenure_model::evaluate::{LearnerChoice, TrainingSettings};
     use tenure_store::testing::TestDatabase;
     use tenure_store::TrustSettings;
-
-    fn training(org: OrgId, origins: usize) -> TrainRequest {
-        TrainRequest {
-            org,
-            training: TrainingSettings {
-                learner: LearnerChoice::Logistic,
-                seed: 1,
-                threads: 1,
-            },
-            horizon_months: 6,
-            origins,
-            step: 3,
-            folds: 5,
-        }
-    }
 
     fn at(day: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(&format!("{day}T12:00:00Z"))

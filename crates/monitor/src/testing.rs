@@ -1,10 +1,14 @@
-//! What this crate's tests share: a governance record, and a simulated organization
-//! imported into a fresh store.
+//! What this crate's tests share: a governance record, a simulated organization imported
+//! into a fresh store, and a quick training request.
 
 use tenure_data::simulate::{Simulation, SimulationConfig};
 use tenure_data::Mapping;
+use tenure_domain::OrgId;
 use tenure_ingest::{import_file, ImportRequest, Silent};
+use tenure_model::evaluate::{LearnerChoice, TrainingSettings};
 use tenure_store::{Governance, Organization, Store};
+
+use crate::TrainRequest;
 
 /// A governance record that switches scoring on.
 pub fn governance() -> Governance {
@@ -56,5 +60,22 @@ pub fn small(people: usize, months: u32, seed: u64) -> SimulationConfig {
         people,
         months,
         seed,
+    }
+}
+
+/// Training a logistic model (quick, and the same on every run) over `origins` backtest
+/// origins, for a six-month horizon.
+pub fn logistic_training(org: OrgId, origins: usize) -> TrainRequest {
+    TrainRequest {
+        org,
+        training: TrainingSettings {
+            learner: LearnerChoice::Logistic,
+            seed: 1,
+            threads: 1,
+        },
+        horizon_months: 6,
+        origins,
+        step: 3,
+        folds: 5,
     }
 }

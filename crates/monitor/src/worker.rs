@@ -179,6 +179,16 @@ impl From<serde_json::Value> for Done {
     }
 }
 
+impl Done {
+    /// A scoring run's result, with its open write and the warnings it raised.
+    fn scored(result: serde_json::Value, write: ScoringWrite, raised: Vec<RaisedWarning>) -> Done {
+        Done {
+            result,
+            written: Some(OpenWrite { write, raised }),
+        }
+    }
+}
+
 /// A scoring run's open write and the warnings it raised.
 struct OpenWrite {
     write: ScoringWrite,
@@ -840,13 +850,11 @@ async fn work(
                 factors: 5,
             };
             match score_organization_written(store, &slug, &scoring, stage).await {
-                Ok((scored, write)) => Ok(Done {
-                    result: json!({"model_version": trained.version, "people_scored": scored.people.len(), "warnings_raised": scored.warnings.len()}),
-                    written: Some(OpenWrite {
-                        write,
-                        raised: scored.warnings,
-                    }),
-                }),
+                Ok((scored, write)) => Ok(Done::scored(
+                    json!({"model_version": trained.version, "people_scored": scored.people.len(), "warnings_raised": scored.warnings.len()}),
+                    write,
+                    scored.warnings,
+                )),
                 // A model may be trained and measured before scoring is switched on.
                 Err(e @ crate::MonitorError::NoGovernance(_)) => Ok(json!({"model_version": trained.version, "people_scored": 0, "not_scored": e.to_string()}).into()),
                 Err(e) => Err(e.to_string()),
@@ -861,19 +869,14 @@ async fn work(
             let (scored, write) = score_organization_written(store, &slug, &request, stage)
                 .await
                 .map_err(|e| e.to_string())?;
-            Ok(Done {
-                result: json!({
-                    "model_version": scored.version,
-                    "people_scored": scored.people.len(),
-                    "scores_written": scored.stored.written,
-                    "scores_unchanged": scored.stored.unchanged,
-                    "warnings_raised": scored.warnings.len(),
-                }),
-                written: Some(OpenWrite {
-                    write,
-                    raised: scored.warnings,
-                }),
-            })
+            let result = json!({
+                "model_version": scored.version,
+                "people_scored": scored.people.len(),
+                "scores_written": scored.stored.written,
+                "scores_unchanged": scored.stored.unchanged,
+                "warnings_raised": scored.warnings.len(),
+            });
+            Ok(Done::scored(result, write, scored.warnings))
         }
         JobSpec::Upkeep => {
             let now = chrono::Utc::now();
@@ -910,17 +913,12 @@ async fn rescore(
     let (report, write) = rescore_people_written(store, org, people, stage)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(Done {
-        result: json!({
-            "model_version": report.version,
-            "people_scored": report.people.len(),
-            "warnings_raised": report.warnings.len(),
-        }),
-        written: Some(OpenWrite {
-            write,
-            raised: report.warnings,
-        }),
-    })
+    let result = json!({
+        "model_version": report.version,
+        "people_scored": report.people.len(),
+        "warnings_raised": report.warnings.len(),
+    });
+    Ok(Done::scored(result, write, report.warnings))
 }
 
 /// Renews the lease every third of its length until dropped (or lost).
@@ -1056,18 +1054,7 @@ mod tests {
             .record_governance(org, &crate::testing::governance())
             .await
             .unwrap();
-        let training = TrainRequest {
-            org,
-            training: TrainingSettings {
-                learner: LearnerChoice::Logistic,
-                seed: 1,
-                threads: 1,
-            },
-            horizon_months: 6,
-            origins: 2,
-            step: 3,
-            folds: 5,
-        };
+        let training = crate::testing::logistic_training(org, 2);
         train_organization(&store, "acme", &training, &crate::Quiet)
             .await
             .unwrap();

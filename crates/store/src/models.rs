@@ -207,17 +207,6 @@ impl Store {
         )
     }
 
-    /// A team's people still employed with a current score from a model, and the sum of their
-    /// probabilities: the leavers to expect within the model's horizon.
-    pub async fn team_risk(
-        &self,
-        org: OrgId,
-        model_version: i64,
-        team: &str,
-    ) -> Result<(usize, f64), StoreError> {
-        team_risk_in(&mut *self.connection().await?, org, model_version, team).await
-    }
-
     /// Each person's most recent score from a model, highest probability first.
     pub async fn current_scores(
         &self,
@@ -323,7 +312,9 @@ pub(crate) async fn insert_scores(
     Ok(outcome)
 }
 
-/// As [`Store::team_risk`], inside the caller's transaction or on its connection.
+/// A team's people still employed with a current score from a model, and the sum of their
+/// probabilities (the leavers to expect within the model's horizon), inside the caller's
+/// transaction.
 pub(crate) async fn team_risk_in(
     conn: &mut sqlx::AnyConnection,
     org: OrgId,

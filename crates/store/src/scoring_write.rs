@@ -55,7 +55,8 @@ impl ScoringWrite {
         Store::insert_warnings(&mut self.tx, self.org, warnings).await
     }
 
-    /// A team's size and expected leavers under a model, counting the scores written so far.
+    /// A team's people still employed with a current score from a model, and the leavers to
+    /// expect among them, counting the scores written so far.
     pub async fn team_risk(
         &mut self,
         model_version: i64,
