@@ -5,19 +5,17 @@
 
 use crate::calibration::{choose, sigmoid, Calibrator};
 use crate::evaluate::{
-    average, best_candidate, candidates, encode, raw_log_loss, refit, Example, LearnerChoice,
+    average, best_candidate, candidates, encode, raw_log_loss, refit, LearnerChoice, Training,
     TrainingSettings, LAMBDAS,
 };
 use crate::gbm::{GbmError, GbmModel, GbmSettings};
 use crate::logistic::fit_logistic_from;
 use crate::metrics::{roc_auc, Summary};
-use crate::panel::{person_months, PersonMonth};
+use crate::panel::{panel_features, MonthRow, PanelFeatures};
 use crate::trained::TrainedModel;
 use chrono::NaiveDate;
-use std::collections::BTreeMap;
 use std::time::Instant;
-use tenure_domain::RoleColumns;
-use tenure_domain::{Snapshot, Value};
+use tenure_domain::{RoleColumns, Snapshot};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BacktestError {
@@ -57,6 +55,8 @@ pub struct Backtest {
 /// A backtest's prediction for one person-month and what then happened.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ScoredMonth {
+    /// The row of the person-month in the panel's features.
+    pub row: usize,
     /// Index of the snapshot in the input.
     pub snapshot: usize,
     pub probability: f64,
@@ -80,8 +80,8 @@ pub fn rolling_backtest(
     settings: &TrainingSettings,
 ) -> Result<Backtest, BacktestError> {
     let started = Instant::now();
-    let months_data = person_months(snapshots, roles, horizon);
-    let backtest = backtest_person_months(&months_data, horizon, origins, step, settings)?;
+    let features = panel_features(snapshots, roles, horizon);
+    let backtest = backtest_person_months(&features, horizon, origins, step, settings)?;
     Ok(Backtest {
         fit_seconds: started.elapsed().as_secs_f64(),
         ..backtest
@@ -91,13 +91,14 @@ pub fn rolling_backtest(
 /// [`rolling_backtest`] over person-months already derived (with labels for `horizon`), so a
 /// caller that also trains on them derives them once.
 pub fn backtest_person_months(
-    months_data: &[PersonMonth],
+    features: &PanelFeatures,
     horizon: i32,
     origins: usize,
     step: usize,
     settings: &TrainingSettings,
 ) -> Result<Backtest, BacktestError> {
     let started = Instant::now();
+    let months_data = &features.months;
     let months = distinct_months(months_data);
     let h = horizon as usize;
     // The last origin must have a known outcome; the first must leave room to train and validate.
@@ -116,14 +117,18 @@ pub fn backtest_person_months(
     for position in origin_positions {
         let origin = months[position];
         let train = known_at(months_data, &months, position, h);
-        let test: Vec<&PersonMonth> = months_data
-            .iter()
-            .filter(|m| m.as_of == origin && m.label.is_some())
+        let test: Vec<u32> = (0..months_data.len() as u32)
+            .filter(|&r| {
+                let m = &months_data[r as usize];
+                m.as_of == origin && m.label.is_some()
+            })
             .collect();
-        let (model, _) = train_panel(&train, &months, position, h, settings, choose)?;
-        let rows: Vec<&BTreeMap<String, Value>> = test.iter().map(|m| &m.values).collect();
-        let probabilities = model.probabilities(&rows)?;
-        let origin_labels: Vec<bool> = test.iter().map(|m| m.label == Some(true)).collect();
+        let (model, _) = train_panel(features, &train, &months, position, h, settings, choose)?;
+        let probabilities = model.probabilities_of(&features.table, &test)?;
+        let origin_labels: Vec<bool> = test
+            .iter()
+            .map(|&r| months_data[r as usize].label == Some(true))
+            .collect();
         results.push(OriginResult {
             as_of: origin,
             trained_on: train.len(),
@@ -133,8 +138,9 @@ pub fn backtest_person_months(
             model: model.describe(),
         });
         scored.extend(test.iter().zip(probabilities).zip(&origin_labels).map(
-            |((m, probability), &left)| ScoredMonth {
-                snapshot: m.snapshot,
+            |((&r, probability), &left)| ScoredMonth {
+                row: r as usize,
+                snapshot: months_data[r as usize].snapshot,
                 probability,
                 left,
             },
@@ -157,12 +163,12 @@ pub fn backtest_person_months(
 /// backtest origin was. Returns the model and the person-months it was trained on, and how
 /// many of them were followed by a voluntary exit.
 pub fn train_latest(
-    months_data: &[PersonMonth],
+    features: &PanelFeatures,
     horizon: i32,
     settings: &TrainingSettings,
 ) -> Result<(TrainedModel, usize, usize), BacktestError> {
     let (model, trained_on, leavers, _) =
-        train_latest_calibrated(months_data, horizon, settings, choose)?;
+        train_latest_calibrated(features, horizon, settings, choose)?;
     Ok((model, trained_on, leavers))
 }
 
@@ -172,11 +178,11 @@ pub fn train_latest(
 /// on an autumn stretched the spring peak of one simulated organization by a fifth, while
 /// log-loss fitting over every month already matches the observed level on average.
 pub fn train_latest_hazards(
-    months_data: &[PersonMonth],
+    features: &PanelFeatures,
     settings: &TrainingSettings,
 ) -> Result<LatestHazards, BacktestError> {
     let (model, trained_on, _, out_of_time) =
-        train_latest_calibrated(months_data, 1, settings, |_, _| Calibrator::Identity)?;
+        train_latest_calibrated(features, 1, settings, |_, _| Calibrator::Identity)?;
     Ok(LatestHazards {
         model,
         trained_on,
@@ -208,11 +214,12 @@ impl OutOfTimeLevel {
 }
 
 fn train_latest_calibrated(
-    months_data: &[PersonMonth],
+    features: &PanelFeatures,
     horizon: i32,
     settings: &TrainingSettings,
     calibrate: fn(&[f64], &[bool]) -> Calibrator,
 ) -> Result<(TrainedModel, usize, usize, OutOfTimeLevel), BacktestError> {
+    let months_data = &features.months;
     let months = distinct_months(months_data);
     let h = horizon as usize;
     let needed = MIN_TRAINING_MONTHS + VALIDATION_MONTHS + 2 * h;
@@ -225,28 +232,28 @@ fn train_latest_calibrated(
     }
     let origin = months.len() - 1;
     let train = known_at(months_data, &months, origin, h);
-    let (model, out_of_time) = train_panel(&train, &months, origin, h, settings, calibrate)?;
-    let leavers = train.iter().filter(|m| m.label == Some(true)).count();
+    let (model, out_of_time) =
+        train_panel(features, &train, &months, origin, h, settings, calibrate)?;
+    let leavers = train
+        .iter()
+        .filter(|&&r| months_data[r as usize].label == Some(true))
+        .count();
     Ok((model, train.len(), leavers, out_of_time))
 }
 
 /// The as-of months of person-months sorted by date, each once.
-fn distinct_months(months_data: &[PersonMonth]) -> Vec<NaiveDate> {
+fn distinct_months(months_data: &[MonthRow]) -> Vec<NaiveDate> {
     let mut months: Vec<NaiveDate> = months_data.iter().map(|m| m.as_of).collect();
     months.dedup();
     months
 }
 
-/// Person-months whose outcome was known at the month in `position`: their horizon closed by then.
-fn known_at<'m>(
-    months_data: &'m [PersonMonth],
-    months: &[NaiveDate],
-    position: usize,
-    h: usize,
-) -> Vec<&'m PersonMonth> {
-    months_data
-        .iter()
-        .filter(|m| {
+/// The rows of person-months whose outcome was known at the month in `position`: their
+/// horizon closed by then.
+fn known_at(months_data: &[MonthRow], months: &[NaiveDate], position: usize, h: usize) -> Vec<u32> {
+    (0..months_data.len() as u32)
+        .filter(|&r| {
+            let m = &months_data[r as usize];
             m.label.is_some()
                 && months
                     .binary_search(&m.as_of)
@@ -264,7 +271,8 @@ fn known_at<'m>(
 /// position `2h + VALIDATION_MONTHS + MIN_TRAINING_MONTHS - 1` or later: the `needed` counts
 /// of [`backtest_person_months`] and [`train_latest`] follow from this.
 fn train_panel(
-    train: &[&PersonMonth],
+    features: &PanelFeatures,
+    train: &[u32],
     months: &[NaiveDate],
     origin: usize,
     h: usize,
@@ -273,28 +281,24 @@ fn train_panel(
 ) -> Result<(TrainedModel, OutOfTimeLevel), GbmError> {
     let window_end = origin - h; // last trainable month position
     let validation_start = window_end + 1 - VALIDATION_MONTHS.min(window_end);
-    let position = |m: &PersonMonth| months.binary_search(&m.as_of).unwrap_or(0);
-    fn example<'m>(m: &&'m PersonMonth) -> Example<'m> {
-        Example {
-            values: &m.values,
-            left: m.label == Some(true),
-        }
-    }
-    let fit_examples: Vec<Example> = train
+    let month_of = |r: u32| &features.months[r as usize];
+    let position = |r: u32| months.binary_search(&month_of(r).as_of).unwrap_or(0);
+    let left = |r: &u32| month_of(*r).label == Some(true);
+    let fit_rows: Vec<u32> = train
         .iter()
-        .filter(|m| position(m) + h < validation_start)
-        .map(example)
+        .copied()
+        .filter(|&r| position(r) + h < validation_start)
         .collect();
-    let check_examples: Vec<Example> = train
+    let check_rows: Vec<u32> = train
         .iter()
-        .filter(|m| position(m) >= validation_start)
-        .map(example)
+        .copied()
+        .filter(|&r| position(r) >= validation_start)
         .collect();
-    let check_labels: Vec<bool> = check_examples.iter().map(|e| e.left).collect();
-    let fit_labels: Vec<bool> = fit_examples.iter().map(|e| e.left).collect();
+    let check_labels: Vec<bool> = check_rows.iter().map(left).collect();
+    let fit_labels: Vec<bool> = fit_rows.iter().map(left).collect();
 
-    let (design, x) = encode(&fit_examples);
-    let check_x = design.encode_all(&check_examples.iter().map(|e| e.values).collect::<Vec<_>>());
+    let (design, x) = encode(&features.table, &fit_rows);
+    let check_x = design.encode_table(&features.table, &check_rows);
     let width = design.width();
     let (mut logistic, mut gbm) = (Vec::new(), Vec::new());
     let mut best_lambda = LAMBDAS[1];
@@ -337,7 +341,14 @@ fn train_panel(
         observed: check_labels.iter().filter(|&&l| l).count(),
     };
     let calibrator = calibrate(raw, &check_labels);
-    let all: Vec<Example> = train.iter().map(example).collect();
-    let model = refit(&all, chosen, best_lambda, iterations, calibrator, settings)?;
+    // The matrices of the choice are dropped before the refit builds its own.
+    drop((x, check_x));
+    let labels: Vec<bool> = train.iter().map(left).collect();
+    let all = Training {
+        table: &features.table,
+        rows: train,
+        labels: &labels,
+    };
+    let model = refit(all, chosen, best_lambda, iterations, calibrator, settings)?;
     Ok((model, out_of_time))
 }

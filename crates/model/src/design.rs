@@ -2,7 +2,8 @@
 //! training rows only (means, spreads, category levels), then applied to any row, so nothing
 //! about the rows being scored leaks into the encoding.
 
-use std::collections::{BTreeMap, HashMap};
+use crate::table::{FeatureColumn, FeatureTable, MISSING_CODE};
+use std::collections::BTreeMap;
 use tenure_domain::Value;
 
 /// Categories seen fewer times than this in training share one "other" indicator: a level
@@ -50,15 +51,19 @@ impl Design {
     /// Learns the encoding from training rows. Columns are taken in name order; only
     /// `Number` and `Category` values are encoded (dates arrive as derived numbers).
     pub fn fit(rows: &[&BTreeMap<String, Value>]) -> Design {
-        // Inserted row by row: collecting every row's keys and sorting them compared
-        // millions of strings on a panel.
-        let mut names: std::collections::BTreeSet<&String> = std::collections::BTreeSet::new();
-        for row in rows {
-            names.extend(row.keys());
-        }
-        let columns: Vec<ColumnEncoding> = names
-            .into_iter()
-            .filter_map(|name| encoding(name, rows))
+        let table = FeatureTable::from_maps(rows);
+        let all: Vec<u32> = (0..table.len() as u32).collect();
+        Design::fit_table(&table, &all)
+    }
+
+    /// Learns the encoding from the rows `rows` of `table` alone (what the other rows hold
+    /// never shapes it), column by column.
+    pub fn fit_table(table: &FeatureTable, rows: &[u32]) -> Design {
+        let columns: Vec<ColumnEncoding> = table
+            .names()
+            .iter()
+            .zip(table.columns())
+            .filter_map(|(name, column)| encoding(name, column, rows))
             .collect();
         let mut design = Design {
             columns,
@@ -80,16 +85,26 @@ impl Design {
 
     /// Appends one row's features to `out`.
     pub fn encode_into(&self, values: &BTreeMap<String, Value>, out: &mut Vec<f64>) {
-        for column in &self.columns {
-            column.encode_into(values, out);
-        }
+        out.extend(self.encode_all(&[values]));
     }
 
     /// Row-major matrix of many rows.
     pub fn encode_all(&self, rows: &[&BTreeMap<String, Value>]) -> Vec<f64> {
-        let mut out = Vec::with_capacity(rows.len() * self.width());
-        for row in rows {
-            self.encode_into(row, &mut out);
+        let table = FeatureTable::from_maps(rows);
+        let all: Vec<u32> = (0..table.len() as u32).collect();
+        self.encode_table(&table, &all)
+    }
+
+    /// Row-major matrix of the rows `rows` of `table`, filled column by column. A column the
+    /// table lacks reads as missing.
+    pub fn encode_table(&self, table: &FeatureTable, rows: &[u32]) -> Vec<f64> {
+        let width = self.width();
+        let mut out = vec![0.0; rows.len() * width];
+        let mut offset = 0;
+        for column in &self.columns {
+            let features = column.width();
+            column.encode_column(table.column(column.name()), rows, &mut out, offset, width);
+            offset += features;
         }
         out
     }
@@ -139,8 +154,29 @@ impl ColumnEncoding {
         }
     }
 
-    fn encode_into(&self, values: &BTreeMap<String, Value>, out: &mut Vec<f64>) {
-        let value = values.get(self.name()).unwrap_or(&Value::Missing);
+    /// How many features the column becomes.
+    fn width(&self) -> usize {
+        match self {
+            ColumnEncoding::Numeric {
+                with_missing_indicator,
+                log_scale,
+                levels,
+                ..
+            } => 1 + usize::from(*with_missing_indicator) + usize::from(log_scale.is_some()) + levels.len(),
+            ColumnEncoding::Categorical { levels, .. } => levels.len() + 2,
+        }
+    }
+
+    /// Writes this column's features of every row into the row-major `out` (`width` wide),
+    /// starting at feature `offset`.
+    fn encode_column(
+        &self,
+        cells: Option<&FeatureColumn>,
+        rows: &[u32],
+        out: &mut [f64],
+        offset: usize,
+        width: usize,
+    ) {
         match self {
             ColumnEncoding::Numeric {
                 mean,
@@ -150,30 +186,66 @@ impl ColumnEncoding {
                 levels,
                 ..
             } => {
-                let x = value.as_number();
-                out.push(x.map_or(0.0, |x| (x - mean) / sd));
-                if *with_missing_indicator {
-                    out.push(f64::from(u8::from(x.is_none())));
+                let numbers = match cells {
+                    Some(FeatureColumn::Numbers(xs)) => Some(xs.as_slice()),
+                    _ => None, // absent, or no longer numeric: missing
+                };
+                for (r, &row) in rows.iter().enumerate() {
+                    let x = numbers
+                        .map(|xs| xs[row as usize])
+                        .filter(|x| !x.is_nan())
+                        .map(f64::from);
+                    let cell = &mut out[r * width + offset..];
+                    cell[0] = x.map_or(0.0, |x| (x - mean) / sd);
+                    let mut k = 1;
+                    if *with_missing_indicator {
+                        cell[k] = f64::from(u8::from(x.is_none()));
+                        k += 1;
+                    }
+                    if let Some((log_mean, log_sd)) = log_scale {
+                        cell[k] = x.map_or(0.0, |x| (x.max(0.0).ln_1p() - log_mean) / log_sd);
+                        k += 1;
+                    }
+                    for (l, level) in levels.iter().enumerate() {
+                        cell[k + l] = f64::from(u8::from(x == Some(*level)));
+                    }
                 }
-                if let Some((log_mean, log_sd)) = log_scale {
-                    out.push(x.map_or(0.0, |x| (x.max(0.0).ln_1p() - log_mean) / log_sd));
-                }
-                out.extend(levels.iter().map(|l| f64::from(u8::from(x == Some(*l)))));
             }
             ColumnEncoding::Categorical { levels, .. } => {
-                let start = out.len();
-                out.resize(start + levels.len() + 2, 0.0);
-                // Levels are sorted: a binary search, and no allocation for text values.
-                let slot = match value {
-                    Value::Missing => levels.len() + 1,
-                    Value::Category(text) => levels
+                let other = levels.len();
+                let missing = levels.len() + 1;
+                // Levels are sorted: each dictionary entry is looked up once, not each row.
+                let slot_of = |text: &str| {
+                    levels
                         .binary_search_by(|l| l.as_str().cmp(text))
-                        .unwrap_or(levels.len()),
-                    other => levels
-                        .binary_search(&other.to_string())
-                        .unwrap_or(levels.len()),
+                        .unwrap_or(other)
                 };
-                out[start + slot] = 1.0;
+                match cells {
+                    Some(FeatureColumn::Categories { codes, dictionary }) => {
+                        let slots: Vec<usize> = dictionary.iter().map(|d| slot_of(d)).collect();
+                        for (r, &row) in rows.iter().enumerate() {
+                            let slot = match codes[row as usize] {
+                                MISSING_CODE => missing,
+                                code => slots[code as usize],
+                            };
+                            out[r * width + offset + slot] = 1.0;
+                        }
+                    }
+                    Some(column) => {
+                        for (r, &row) in rows.iter().enumerate() {
+                            let slot = match column.value(row as usize) {
+                                Value::Missing => missing,
+                                value => slot_of(&value.to_string()),
+                            };
+                            out[r * width + offset + slot] = 1.0;
+                        }
+                    }
+                    None => {
+                        for r in 0..rows.len() {
+                            out[r * width + offset + missing] = 1.0;
+                        }
+                    }
+                }
             }
         }
     }
@@ -185,64 +257,73 @@ impl ColumnEncoding {
     }
 }
 
-fn encoding(name: &str, rows: &[&BTreeMap<String, Value>]) -> Option<ColumnEncoding> {
-    let values: Vec<&Value> = rows
-        .iter()
-        .map(|r| r.get(name).unwrap_or(&Value::Missing))
-        .collect();
-    let numbers: Vec<f64> = values.iter().filter_map(|v| v.as_number()).collect();
-    let categories = values
-        .iter()
-        .filter(|v| matches!(v, Value::Category(_)))
-        .count();
-    let missing = values.iter().filter(|v| v.is_missing()).count();
-    if categories > 0 {
-        let mut counts: HashMap<String, usize> = HashMap::new();
-        for v in &values {
-            if let Value::Category(s) = v {
-                *counts.entry(s.clone()).or_default() += 1;
+/// How a column is encoded, learnt from its cells in `rows`; `None` when it is a date column,
+/// always missing there, or an identifier.
+fn encoding(name: &str, column: &FeatureColumn, rows: &[u32]) -> Option<ColumnEncoding> {
+    match column {
+        FeatureColumn::Dates(_) => None,
+        FeatureColumn::Categories { codes, dictionary } => {
+            let mut counts = vec![0usize; dictionary.len()];
+            for &row in rows {
+                if let Some(count) = counts.get_mut(codes[row as usize] as usize) {
+                    *count += 1;
+                }
             }
+            let seen = counts.iter().filter(|&&n| n > 0).count();
+            if seen == 0 {
+                return None;
+            }
+            if seen > MAX_DISTINCT_LEVELS {
+                return None; // an identifier (team, manager): it speaks through derived features
+            }
+            let mut frequent: Vec<(&String, usize)> = dictionary
+                .iter()
+                .zip(counts)
+                .filter(|(_, n)| *n >= MIN_LEVEL_COUNT)
+                .collect();
+            frequent.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+            let mut levels: Vec<String> = frequent
+                .into_iter()
+                .take(MAX_CATEGORY_LEVELS)
+                .map(|(l, _)| l.clone())
+                .collect();
+            levels.sort();
+            Some(ColumnEncoding::Categorical {
+                name: name.to_owned(),
+                levels,
+            })
         }
-        if counts.len() > MAX_DISTINCT_LEVELS {
-            return None; // an identifier (team, manager): it speaks through derived features
+        FeatureColumn::Numbers(xs) => {
+            let numbers: Vec<f64> = rows
+                .iter()
+                .map(|&r| xs[r as usize])
+                .filter(|x| !x.is_nan())
+                .map(f64::from)
+                .collect();
+            if numbers.is_empty() {
+                return None;
+            }
+            let missing = rows.len() - numbers.len();
+            let (mean, sd) = mean_sd(&numbers);
+            let skewness = numbers
+                .iter()
+                .map(|x| ((x - mean) / sd).powi(3))
+                .sum::<f64>()
+                / numbers.len() as f64;
+            let log_scale = (skewness > SKEWED && numbers.iter().all(|&x| x >= 0.0)).then(|| {
+                let logs: Vec<f64> = numbers.iter().map(|x| x.ln_1p()).collect();
+                mean_sd(&logs)
+            });
+            Some(ColumnEncoding::Numeric {
+                name: name.to_owned(),
+                mean,
+                sd,
+                with_missing_indicator: missing > 0,
+                log_scale,
+                levels: small_integer_levels(&numbers),
+            })
         }
-        let mut frequent: Vec<(String, usize)> = counts
-            .into_iter()
-            .filter(|(_, n)| *n >= MIN_LEVEL_COUNT)
-            .collect();
-        frequent.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let mut levels: Vec<String> = frequent
-            .into_iter()
-            .take(MAX_CATEGORY_LEVELS)
-            .map(|(l, _)| l)
-            .collect();
-        levels.sort();
-        return Some(ColumnEncoding::Categorical {
-            name: name.to_owned(),
-            levels,
-        });
     }
-    if numbers.is_empty() {
-        return None;
-    }
-    let (mean, sd) = mean_sd(&numbers);
-    let skewness = numbers
-        .iter()
-        .map(|x| ((x - mean) / sd).powi(3))
-        .sum::<f64>()
-        / numbers.len() as f64;
-    let log_scale = (skewness > SKEWED && numbers.iter().all(|&x| x >= 0.0)).then(|| {
-        let logs: Vec<f64> = numbers.iter().map(|x| x.ln_1p()).collect();
-        mean_sd(&logs)
-    });
-    Some(ColumnEncoding::Numeric {
-        name: name.to_owned(),
-        mean,
-        sd,
-        with_missing_indicator: missing > 0,
-        log_scale,
-        levels: small_integer_levels(&numbers),
-    })
 }
 
 /// Skewness above which a non-negative column also gets a log-scale feature.

@@ -7,6 +7,7 @@ use crate::design::Design;
 use crate::gbm::{GbmError, GbmModel, GbmSettings};
 use crate::logistic::{fit_logistic, fit_logistic_from};
 use crate::metrics::{log_loss, roc_auc, Summary};
+use crate::table::FeatureTable;
 use crate::trained::{FittedLearner, TrainedModel};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -166,26 +167,26 @@ pub(crate) fn best_candidate<'s>(
         .expect("a candidate")
 }
 
-/// Fits the chosen learner on every training example, with the penalty and tree count the
+/// Fits the chosen learner on every training row, with the penalty and tree count the
 /// held-out rows settled on.
 pub(crate) fn refit(
-    examples: &[Example<'_>],
+    training: Training<'_>,
     chosen: Candidate,
     lambda: f64,
     iterations: usize,
     calibrator: Calibrator,
     settings: &TrainingSettings,
 ) -> Result<TrainedModel, GbmError> {
-    let (design, x) = encode(examples);
-    let labels: Vec<bool> = examples.iter().map(|e| e.left).collect();
-    let gbm = || GbmModel::fit(&x, design.width(), &labels, &settings.gbm(iterations), None);
+    let (design, x) = encode(training.table, training.rows);
+    let labels = training.labels;
+    let gbm = || GbmModel::fit(&x, design.width(), labels, &settings.gbm(iterations), None);
     let learner = match chosen {
         Candidate::Logistic => {
-            FittedLearner::Logistic(fit_logistic(&x, design.width(), &labels, lambda))
+            FittedLearner::Logistic(fit_logistic(&x, design.width(), labels, lambda))
         }
         Candidate::Gbm => FittedLearner::Gbm(gbm()?),
         Candidate::Blend => {
-            FittedLearner::Blend(fit_logistic(&x, design.width(), &labels, lambda), gbm()?)
+            FittedLearner::Blend(fit_logistic(&x, design.width(), labels, lambda), gbm()?)
         }
     };
     let feature_means = column_means(&x, design.width());
@@ -196,6 +197,26 @@ pub(crate) fn refit(
         calibrator,
         feature_means,
     })
+}
+
+/// Rows of a feature table to train on, and whether each was followed by an exit.
+#[derive(Debug, Clone, Copy)]
+pub struct Training<'t> {
+    pub table: &'t FeatureTable,
+    pub rows: &'t [u32],
+    /// One per row.
+    pub labels: &'t [bool],
+}
+
+impl Training<'_> {
+    /// The examples' rows (in order) as a table, with their labels.
+    fn table_of(examples: &[Example<'_>]) -> (FeatureTable, Vec<u32>, Vec<bool>) {
+        let maps: Vec<&BTreeMap<String, Value>> = examples.iter().map(|e| e.values).collect();
+        let table = FeatureTable::from_maps(&maps);
+        let rows = (0..examples.len() as u32).collect();
+        let labels = examples.iter().map(|e| e.left).collect();
+        (table, rows, labels)
+    }
 }
 
 fn column_means(x: &[f64], width: usize) -> Vec<f64> {
@@ -225,26 +246,30 @@ pub fn cross_validate(
 ) -> Result<Evaluation, EvaluationError> {
     let folds = stratified_folds(examples, settings.folds, settings.training.seed)?;
     let started = Instant::now();
+    let (table, _, labels) = Training::table_of(examples);
     let mut probabilities = vec![0.0; examples.len()];
     let mut models_by_fold = Vec::new();
     let mut by_fold = Vec::new();
     for held_out in &folds {
-        let train: Vec<Example> = (0..examples.len())
-            .filter(|i| held_out.binary_search(i).is_err())
-            .map(|i| examples[i])
+        let train: Vec<u32> = (0..examples.len() as u32)
+            .filter(|&i| held_out.binary_search(&(i as usize)).is_err())
             .collect();
-        let model = train_cross_section(&train, &settings.training)?;
+        let train_labels: Vec<bool> = train.iter().map(|&i| labels[i as usize]).collect();
+        let training = Training {
+            table: &table,
+            rows: &train,
+            labels: &train_labels,
+        };
+        let model = train_rows(training, &settings.training)?;
         models_by_fold.push(model.describe());
-        let labels: Vec<bool> = held_out.iter().map(|&i| examples[i].left).collect();
-        let rows: Vec<&BTreeMap<String, Value>> =
-            held_out.iter().map(|&i| examples[i].values).collect();
-        let scores = model.probabilities(&rows)?;
-        by_fold.push(roc_auc(&labels, &scores).unwrap_or(0.5));
+        let held_labels: Vec<bool> = held_out.iter().map(|&i| labels[i]).collect();
+        let held: Vec<u32> = held_out.iter().map(|&i| i as u32).collect();
+        let scores = model.probabilities_of(&table, &held)?;
+        by_fold.push(roc_auc(&held_labels, &scores).unwrap_or(0.5));
         for (&i, p) in held_out.iter().zip(scores) {
             probabilities[i] = p;
         }
     }
-    let labels: Vec<bool> = examples.iter().map(|e| e.left).collect();
     Ok(Evaluation {
         pooled: Summary::of(&labels, &probabilities),
         roc_auc: by_fold.iter().sum::<f64>() / by_fold.len() as f64,
@@ -272,9 +297,23 @@ pub fn train_cross_section(
     examples: &[Example<'_>],
     settings: &TrainingSettings,
 ) -> Result<TrainedModel, EvaluationError> {
-    let inner =
-        stratified_folds(examples, INNER_FOLDS, settings.seed.wrapping_add(1)).unwrap_or_default();
-    train_with_inner_folds(examples, &inner, settings, choose)
+    let (table, rows, labels) = Training::table_of(examples);
+    let training = Training {
+        table: &table,
+        rows: &rows,
+        labels: &labels,
+    };
+    train_rows(training, settings)
+}
+
+/// [`train_cross_section`] of rows of a table.
+pub fn train_rows(
+    training: Training<'_>,
+    settings: &TrainingSettings,
+) -> Result<TrainedModel, EvaluationError> {
+    let inner = stratified_label_folds(training.labels, INNER_FOLDS, settings.seed.wrapping_add(1))
+        .unwrap_or_default();
+    train_with_inner_folds(training, &inner, settings, choose)
 }
 
 /// [`train_cross_section`] for rows that come in groups — a person's months — which must not
@@ -282,26 +321,21 @@ pub fn train_cross_section(
 /// for monthly hazards, so calibration is strictly increasing (see [`choose_smooth`]).
 /// `groups[i]` is row i's group number (0..number of groups).
 pub fn train_grouped(
-    examples: &[Example<'_>],
+    training: Training<'_>,
     groups: &[usize],
     settings: &TrainingSettings,
 ) -> Result<TrainedModel, EvaluationError> {
-    let inner = grouped_folds(examples, groups, INNER_FOLDS, settings.seed.wrapping_add(1));
-    train_with_inner_folds(examples, &inner, settings, choose_smooth)
+    let inner = grouped_folds(training.labels, groups, INNER_FOLDS, settings.seed.wrapping_add(1));
+    train_with_inner_folds(training, &inner, settings, choose_smooth)
 }
 
 /// Inner folds that keep each group whole, stratified by whether the group has a positive row.
 /// Empty (no inner folds) when there are too few groups of either kind.
-fn grouped_folds(
-    examples: &[Example<'_>],
-    groups: &[usize],
-    folds: usize,
-    seed: u64,
-) -> Vec<Vec<usize>> {
+fn grouped_folds(labels: &[bool], groups: &[usize], folds: usize, seed: u64) -> Vec<Vec<usize>> {
     let count = groups.iter().max().map_or(0, |g| g + 1);
     let mut positive = vec![false; count];
-    for (e, &g) in examples.iter().zip(groups) {
-        positive[g] |= e.left;
+    for (&left, &g) in labels.iter().zip(groups) {
+        positive[g] |= left;
     }
     let Ok(group_folds) = stratified_label_folds(&positive, folds, seed) else {
         return Vec::new();
@@ -320,35 +354,35 @@ fn grouped_folds(
 }
 
 fn train_with_inner_folds(
-    examples: &[Example<'_>],
+    training: Training<'_>,
     inner: &[Vec<usize>],
     settings: &TrainingSettings,
     calibrate: fn(&[f64], &[bool]) -> Calibrator,
 ) -> Result<TrainedModel, EvaluationError> {
     let choice = settings.learner;
-    let labels: Vec<bool> = examples.iter().map(|e| e.left).collect();
-    let scores = inner_scores(examples, inner, settings)?;
+    let labels = training.labels;
+    let scores = inner_scores(training, inner, settings)?;
     let best_lambda = (0..LAMBDAS.len())
         .min_by(|&a, &b| {
-            raw_log_loss(&labels, &scores.logistic[a])
-                .total_cmp(&raw_log_loss(&labels, &scores.logistic[b]))
+            raw_log_loss(labels, &scores.logistic[a])
+                .total_cmp(&raw_log_loss(labels, &scores.logistic[b]))
         })
         .filter(|_| !inner.is_empty())
         .unwrap_or(1);
     let blend = average(&scores.logistic[best_lambda], &scores.gbm);
     let (chosen, out_of_fold) = best_candidate(
-        &labels,
+        labels,
         candidates(choice, &scores.logistic[best_lambda], &scores.gbm, &blend),
     );
     let calibrator = if inner.is_empty() {
         Calibrator::Identity
     } else {
-        calibrate(out_of_fold, &labels)
+        calibrate(out_of_fold, labels)
     };
     let iterations =
         (scores.gbm_iterations.iter().sum::<usize>() / scores.gbm_iterations.len().max(1)).max(10);
     Ok(refit(
-        examples,
+        training,
         chosen,
         LAMBDAS[best_lambda],
         iterations,
@@ -358,27 +392,26 @@ fn train_with_inner_folds(
 }
 
 fn inner_scores(
-    examples: &[Example<'_>],
+    training: Training<'_>,
     inner: &[Vec<usize>],
     settings: &TrainingSettings,
 ) -> Result<InnerScores, GbmError> {
     let choice = settings.learner;
-    let n = examples.len();
+    let n = training.rows.len();
     let mut scores = InnerScores {
         logistic: vec![vec![0.0; n]; LAMBDAS.len()],
         gbm: vec![0.0; n],
         gbm_iterations: Vec::new(),
     };
     for held_out in inner {
-        let train_rows: Vec<usize> = (0..n)
+        let train_at: Vec<usize> = (0..n)
             .filter(|i| held_out.binary_search(i).is_err())
             .collect();
-        let train: Vec<Example> = train_rows.iter().map(|&i| examples[i]).collect();
-        let (design, x) = encode(&train);
-        let labels: Vec<bool> = train.iter().map(|e| e.left).collect();
-        let held: Vec<&BTreeMap<String, Value>> =
-            held_out.iter().map(|&i| examples[i].values).collect();
-        let held_x = design.encode_all(&held);
+        let train_rows: Vec<u32> = train_at.iter().map(|&i| training.rows[i]).collect();
+        let labels: Vec<bool> = train_at.iter().map(|&i| training.labels[i]).collect();
+        let (design, x) = encode(training.table, &train_rows);
+        let held: Vec<u32> = held_out.iter().map(|&i| training.rows[i]).collect();
+        let held_x = design.encode_table(training.table, &held);
         if choice != LearnerChoice::Gbm {
             // Strongest penalty first: each fit starts from the last, saving Newton steps.
             let mut previous = None;
@@ -429,10 +462,10 @@ fn fit_gbm_with_early_stopping(
     )
 }
 
-pub(crate) fn encode(examples: &[Example<'_>]) -> (Design, Vec<f64>) {
-    let rows: Vec<&BTreeMap<String, Value>> = examples.iter().map(|e| e.values).collect();
-    let design = Design::fit(&rows);
-    let x = design.encode_all(&rows);
+/// The design fitted on `rows` of `table`, and those rows encoded.
+pub(crate) fn encode(table: &FeatureTable, rows: &[u32]) -> (Design, Vec<f64>) {
+    let design = Design::fit_table(table, rows);
+    let x = design.encode_table(table, rows);
     (design, x)
 }
 
@@ -567,7 +600,8 @@ mod tests {
         };
         let snapshots = vec![snapshot; 20];
         let examples = Example::from_snapshots(&snapshots);
-        let (design, _) = encode(&examples);
+        let (table, rows, _) = Training::table_of(&examples);
+        let (design, _) = encode(&table, &rows);
         assert_eq!(design.feature_names, ["pay"]);
     }
 

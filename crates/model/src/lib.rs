@@ -18,4 +18,5 @@ pub mod metrics;
 pub mod panel;
 pub mod scoring;
 pub mod survival;
+pub mod table;
 pub mod trained;

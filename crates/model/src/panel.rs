@@ -13,6 +13,7 @@
 //! - teammates' voluntary exits in the last 6 months; tenure; month of year.
 
 use crate::abstention::Evidence;
+use crate::table::{ColumnKind, FeatureTable, TableBuilder};
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, HashMap};
 use tenure_domain::{RoleColumns, Snapshot, Value};
@@ -216,6 +217,100 @@ fn build_person_months(
     horizon_months: i32,
     rows: Rows<'_>,
 ) -> Vec<PersonMonth> {
+    build_panel_features(snapshots, roles, horizon_months, rows).into_person_months()
+}
+
+/// Every dated snapshot's person-month, as one feature table: what training, backtests and
+/// forecasts read. [`person_months`] gives the same rows as named values.
+pub fn panel_features(
+    snapshots: &[Snapshot],
+    roles: &RoleColumns,
+    horizon_months: i32,
+) -> PanelFeatures {
+    let rows = Rows {
+        only: None,
+        latest_only: false,
+        compared: &[],
+    };
+    build_panel_features(snapshots, roles, horizon_months, rows)
+}
+
+/// Person-months as a table: row `i` of `table` is the person-month `months[i]`, in date
+/// order (then snapshot order).
+#[derive(Debug, Clone, Default)]
+pub struct PanelFeatures {
+    pub table: FeatureTable,
+    pub months: Vec<MonthRow>,
+}
+
+/// What a person-month is, besides its inputs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MonthRow {
+    /// Index of the snapshot in the input.
+    pub snapshot: usize,
+    pub as_of: NaiveDate,
+    /// `None` while the horizon has not fully passed (and the person has not left).
+    pub label: Option<bool>,
+    pub evidence: Evidence,
+}
+
+impl PanelFeatures {
+    /// The rows as person-months with named values (for the few rows of a re-score).
+    pub fn into_person_months(self) -> Vec<PersonMonth> {
+        let table = self.table;
+        self.months
+            .into_iter()
+            .enumerate()
+            .map(|(row, m)| PersonMonth {
+                snapshot: m.snapshot,
+                as_of: m.as_of,
+                values: table.values(row),
+                label: m.label,
+                evidence: m.evidence,
+            })
+            .collect()
+    }
+}
+
+/// The feature table's columns: the snapshots' own, then the derived ones, by name. A column
+/// holding any category is categorical, else any number numeric, else any date a date.
+fn feature_columns(
+    snapshots: &[Snapshot],
+    numeric: &[String],
+    categorical: &[String],
+    dates: &[String],
+) -> Vec<(String, ColumnKind)> {
+    let mut kinds: BTreeMap<String, ColumnKind> = BTreeMap::new();
+    for column in numeric {
+        kinds.insert(column.clone(), ColumnKind::Number);
+    }
+    for column in columns_holding(snapshots, |v| matches!(v, Value::Date(_))) {
+        kinds.entry(column).or_insert(ColumnKind::Date);
+    }
+    for column in categorical {
+        kinds.insert(column.clone(), ColumnKind::Category);
+    }
+    // Columns only ever missing still appear, as the maps they came from had them.
+    for snapshot in snapshots {
+        for name in snapshot.values.keys() {
+            if !kinds.contains_key(name) {
+                kinds.insert(name.clone(), ColumnKind::Number);
+            }
+        }
+    }
+    let derived = DerivedNames::new(numeric, categorical, dates);
+    for name in derived.all() {
+        kinds.entry(name).or_insert(ColumnKind::Number);
+    }
+    kinds.into_iter().collect()
+}
+
+fn build_panel_features(
+    snapshots: &[Snapshot],
+    roles: &RoleColumns,
+    horizon_months: i32,
+    rows: Rows<'_>,
+) -> PanelFeatures {
     let Rows {
         only,
         latest_only,
@@ -247,30 +342,8 @@ fn build_person_months(
     // Group keys once per snapshot, interned: formatting them per column was most of the cost.
     let peer_of = Groups::of(snapshots, |s| peer_group(s, roles));
     let team_of_row = Groups::of(snapshots, |s| team_of(s, roles));
-    // Only the months of the rows built need their groups' medians.
-    let months_built: Option<std::collections::HashSet<i32>> = latest_only.then(|| {
-        histories
-            .iter()
-            .filter(|(person, _)| only.is_none_or(|only| only.contains(*person)))
-            .filter_map(|(_, history)| history.rows.last())
-            .filter_map(|&index| snapshots[index].as_of.map(month_index))
-            .filter(|month| compared.iter().all(|c| c.month != *month))
-            .collect()
-    });
-    let peers = group_medians(snapshots, &numeric, &peer_of, months_built.as_ref());
-    // The team's typical values that month: how a manager's team fares shows in them.
-    let teams = group_medians(snapshots, &numeric, &team_of_row, months_built.as_ref());
-    let names = DerivedNames::new(&numeric, &categorical, &dates);
-    let mut team_exits = team_exits(snapshots, &histories, roles);
-    for (team, exits) in compared.iter().flat_map(|c| &c.exits) {
-        let known = team_exits.entry(team.clone()).or_default();
-        for exit in exits {
-            if !known.iter().any(|(_, person)| *person == exit.1) {
-                known.push(exit.clone());
-            }
-        }
-    }
-    let mut out = Vec::with_capacity(snapshots.len());
+    // The rows to build, in the order they are returned: by date, then snapshot.
+    let mut built: Vec<(NaiveDate, usize, &History, usize)> = Vec::new();
     for (person, history) in &histories {
         if only.is_some_and(|only| !only.contains(person)) {
             continue;
@@ -282,111 +355,128 @@ fn build_person_months(
             0
         };
         for (position, &index) in history.rows.iter().enumerate().skip(first) {
-            let snapshot = &snapshots[index];
-            let Some(as_of) = snapshot.as_of else {
-                continue;
-            };
-            let now = month_index(as_of);
-            let figures = compared.iter().find(|c| c.month == now);
-            let groups = figures.map(|_| [peer_group(snapshot, roles), team_of(snapshot, roles)]);
-            let mut values = snapshot.values.clone();
-            for (c, column) in numeric.iter().enumerate() {
-                let column_names = &names.numeric[c];
-                numeric_history(
-                    &mut values,
-                    column,
-                    column_names,
-                    snapshots,
-                    history,
-                    position,
-                    now,
-                );
-                let (peer_median, team_median) = match (figures, &groups) {
-                    (Some(figures), Some([peer, team])) => {
-                        let median = |by_group: &HashMap<String, HashMap<String, f64>>,
-                                      group: &Option<String>| {
-                            group
-                                .as_ref()
-                                .and_then(|g| by_group.get(g))
-                                .and_then(|columns| columns.get(column))
-                                .copied()
-                        };
-                        (median(&figures.peers, peer), median(&figures.teams, team))
-                    }
-                    _ => (
-                        peer_of.ids[index].and_then(|group| peers.get(&(now, group, c)).copied()),
-                        team_of_row.ids[index].and_then(|team| teams.get(&(now, team, c)).copied()),
-                    ),
-                };
-                // The level against its own level's peers is always 1.
-                let is_level = Some(column) == roles.level.as_ref();
-                if let (Some(x), Some(median), false) =
-                    (number(snapshot, column), peer_median, is_level)
-                {
-                    let ratio = if median > 0.0 { x / median } else { x - median };
-                    values.insert(column_names.vs_peers.clone(), Value::Number(ratio));
-                }
-                if let Some(median) = team_median {
-                    values.insert(column_names.team_median.clone(), Value::Number(median));
-                }
+            if let Some(as_of) = snapshots[index].as_of {
+                built.push((as_of, index, history, position));
             }
-            for (c, column) in categorical.iter().enumerate() {
-                let column_names = &names.categorical[c];
-                categorical_history(
-                    &mut values,
-                    column,
-                    column_names,
-                    snapshots,
-                    history,
-                    position,
-                    now,
-                );
-            }
-            for (c, column) in dates.iter().enumerate() {
-                values.insert(
-                    names.dates[c].clone(),
-                    months_since_date(snapshot, column, as_of),
-                );
-            }
-            values.insert(
-                Derived::TeammatesLeft.name(),
-                Value::Number(teammates_left(snapshot, roles, &team_exits, as_of) as f64),
-            );
-            values.insert(
-                Derived::Tenure.name(),
-                Value::Number(tenure_months(snapshot, roles, snapshots, history, as_of)),
-            );
-            values.insert(
-                Derived::MonthOfYear.name(),
-                Value::Number(as_of.month() as f64),
-            );
-            let label = label(history, as_of, now, horizon_months, data_end);
-            // Tenure tells "new" from "unknown" only when a hire date gives it.
-            let hired = roles
-                .hire_date
-                .as_deref()
-                .and_then(|c| snapshot.values.get(c))
-                .is_some_and(|v| matches!(v, Value::Date(_)));
-            let tenure = values
-                .get(&Derived::Tenure.name())
-                .and_then(Value::as_number)
-                .filter(|_| hired);
-            let evidence = Evidence {
-                months_on_record: Some(position as u32 + 1),
-                tenure_months: tenure,
-                ..Evidence::of_inputs(&snapshot.values)
-            };
-            out.push(PersonMonth {
-                snapshot: index,
-                as_of,
-                values,
-                label,
-                evidence,
-            });
         }
     }
-    out.sort_by_key(|m| (m.as_of, m.snapshot));
-    out
+    built.sort_by_key(|&(as_of, index, ..)| (as_of, index));
+    // Only the months of the rows built need their groups' medians.
+    let months_built: Option<std::collections::HashSet<i32>> = latest_only.then(|| {
+        built
+            .iter()
+            .map(|&(as_of, ..)| month_index(as_of))
+            .filter(|month| compared.iter().all(|c| c.month != *month))
+            .collect()
+    });
+    let peers = group_medians(snapshots, &numeric, &peer_of, months_built.as_ref());
+    // The team's typical values that month: how a manager's team fares shows in them.
+    let teams = group_medians(snapshots, &numeric, &team_of_row, months_built.as_ref());
+    let mut table = TableBuilder::new(
+        feature_columns(snapshots, &numeric, &categorical, &dates),
+        built.len(),
+    );
+    let own_columns: HashMap<&str, usize> = snapshots
+        .iter()
+        .flat_map(|s| s.values.keys())
+        .map(|name| (name.as_str(), table.index(name).expect("a column of the table")))
+        .collect();
+    let at = DerivedColumns::new(&DerivedNames::new(&numeric, &categorical, &dates), &table);
+    let mut team_exits = team_exits(snapshots, &histories, roles);
+    for (team, exits) in compared.iter().flat_map(|c| &c.exits) {
+        let known = team_exits.entry(team.clone()).or_default();
+        for exit in exits {
+            if !known.iter().any(|(_, person)| *person == exit.1) {
+                known.push(exit.clone());
+            }
+        }
+    }
+    let mut months = Vec::with_capacity(built.len());
+    for (as_of, index, history, position) in built {
+        let snapshot = &snapshots[index];
+        let now = month_index(as_of);
+        let figures = compared.iter().find(|c| c.month == now);
+        let groups = figures.map(|_| [peer_group(snapshot, roles), team_of(snapshot, roles)]);
+        table.start_row();
+        for (name, value) in &snapshot.values {
+            table.set(own_columns[name.as_str()], value);
+        }
+        for (c, column) in numeric.iter().enumerate() {
+            let columns = &at.numeric[c];
+            numeric_history(&mut table, column, columns, snapshots, history, position, now);
+            let (peer_median, team_median) = match (figures, &groups) {
+                (Some(figures), Some([peer, team])) => {
+                    let median = |by_group: &HashMap<String, HashMap<String, f64>>,
+                                  group: &Option<String>| {
+                        group
+                            .as_ref()
+                            .and_then(|g| by_group.get(g))
+                            .and_then(|columns| columns.get(column))
+                            .copied()
+                    };
+                    (median(&figures.peers, peer), median(&figures.teams, team))
+                }
+                _ => (
+                    peer_of.ids[index].and_then(|group| peers.get(&(now, group, c)).copied()),
+                    team_of_row.ids[index].and_then(|team| teams.get(&(now, team, c)).copied()),
+                ),
+            };
+            // The level against its own level's peers is always 1.
+            let is_level = Some(column) == roles.level.as_ref();
+            if let (Some(x), Some(median), false) =
+                (number(snapshot, column), peer_median, is_level)
+            {
+                let ratio = if median > 0.0 { x / median } else { x - median };
+                table.set_number(columns.vs_peers, ratio);
+            }
+            if let Some(median) = team_median {
+                table.set_number(columns.team_median, median);
+            }
+        }
+        for (c, column) in categorical.iter().enumerate() {
+            categorical_history(
+                &mut table,
+                column,
+                &at.categorical[c],
+                snapshots,
+                history,
+                position,
+                now,
+            );
+        }
+        for (c, column) in dates.iter().enumerate() {
+            if let Some(months) = months_since_date(snapshot, column, as_of) {
+                table.set_number(at.dates[c], months);
+            }
+        }
+        let teammates = teammates_left(snapshot, roles, &team_exits, as_of);
+        table.set_number(at.teammates_left, teammates as f64);
+        let tenure = tenure_months(snapshot, roles, snapshots, history, as_of);
+        table.set_number(at.tenure, tenure);
+        table.set_number(at.month_of_year, as_of.month() as f64);
+        let label = label(history, as_of, now, horizon_months, data_end);
+        // Tenure tells "new" from "unknown" only when a hire date gives it.
+        let hired = roles
+            .hire_date
+            .as_deref()
+            .and_then(|c| snapshot.values.get(c))
+            .is_some_and(|v| matches!(v, Value::Date(_)));
+        let evidence = Evidence {
+            months_on_record: Some(position as u32 + 1),
+            tenure_months: hired.then_some(f64::from(tenure as f32)),
+            ..Evidence::of_inputs(&snapshot.values)
+        };
+        months.push(MonthRow {
+            snapshot: index,
+            as_of,
+            label,
+            evidence,
+        });
+    }
+    PanelFeatures {
+        table: table.finish(),
+        months,
+    }
 }
 
 fn histories(snapshots: &[Snapshot]) -> BTreeMap<&str, History> {
@@ -455,9 +545,9 @@ fn text<'s>(snapshot: &'s Snapshot, column: &str) -> Option<&'s str> {
 
 /// Changes over 3/6/12 months and months since the value last rose, from earlier rows only.
 fn numeric_history(
-    values: &mut BTreeMap<String, Value>,
+    table: &mut TableBuilder,
     column: &str,
-    names: &NumericNames,
+    at: &NumericColumns,
     snapshots: &[Snapshot],
     history: &History,
     position: usize,
@@ -469,13 +559,11 @@ fn numeric_history(
             .by_month
             .get(&(now - window))
             .and_then(|&i| number(&snapshots[i], column));
-        let change = current
-            .zip(before)
-            .map_or(Value::Missing, |(c, b)| Value::Number(c - b));
-        values.insert(names.changes[w].clone(), change);
+        if let Some((c, b)) = current.zip(before) {
+            table.set_number(at.changes[w], c - b);
+        }
     }
     // Walk back from now: the latest step up (a later row above the row before it).
-    let mut months_since_rise = Value::Missing;
     for step in (1..=position).rev() {
         let (later, earlier) = (
             &snapshots[history.rows[step]],
@@ -483,27 +571,26 @@ fn numeric_history(
         );
         if let (Some(l), Some(e)) = (number(later, column), number(earlier, column)) {
             if l > e {
-                months_since_rise =
-                    Value::Number((now - later.as_of.map_or(now, month_index)) as f64);
+                let since = now - later.as_of.map_or(now, month_index);
+                table.set_number(at.months_since_rise, since as f64);
                 break;
             }
         }
     }
-    values.insert(names.months_since_rise.clone(), months_since_rise);
 }
 
 /// Months since the value last changed and how often it changed in the last 12 months.
 fn categorical_history(
-    values: &mut BTreeMap<String, Value>,
+    table: &mut TableBuilder,
     column: &str,
-    names: &CategoricalNames,
+    at: &CategoricalColumns,
     snapshots: &[Snapshot],
     history: &History,
     position: usize,
     now: i32,
 ) {
     let mut changes_12m = 0;
-    let mut since_change = Value::Missing;
+    let mut since_change = None;
     for step in (1..=position).rev() {
         let (later, earlier) = (
             &snapshots[history.rows[step]],
@@ -511,25 +598,25 @@ fn categorical_history(
         );
         if text(later, column) != text(earlier, column) {
             let at = later.as_of.map_or(now, month_index);
-            if since_change == Value::Missing {
-                since_change = Value::Number((now - at) as f64);
-            }
+            since_change.get_or_insert(now - at);
             if now - at < 12 {
                 changes_12m += 1;
             }
         }
     }
-    values.insert(names.months_since_changed.clone(), since_change);
-    values.insert(names.changes_12m.clone(), Value::Number(changes_12m as f64));
+    if let Some(since) = since_change {
+        table.set_number(at.months_since_changed, since as f64);
+    }
+    table.set_number(at.changes_12m, changes_12m as f64);
 }
 
 /// Whole months from the column's date to the as-of date; a date after it is not known yet.
-fn months_since_date(snapshot: &Snapshot, column: &str, as_of: NaiveDate) -> Value {
+fn months_since_date(snapshot: &Snapshot, column: &str, as_of: NaiveDate) -> Option<f64> {
     match snapshot.values.get(column) {
-        Some(Value::Date(date)) if *date <= as_of => Value::Number(
+        Some(Value::Date(date)) if *date <= as_of => Some(
             (month_index(as_of) - month_index(*date) - i32::from(as_of.day() < date.day())) as f64,
         ),
-        _ => Value::Missing,
+        _ => None,
     }
 }
 
@@ -601,6 +688,77 @@ impl DerivedNames {
                 .iter()
                 .map(|c| Derived::MonthsSinceDate(c.clone()).name())
                 .collect(),
+        }
+    }
+
+    /// Every derived feature's name.
+    fn all(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for n in &self.numeric {
+            names.extend(n.changes.iter().cloned());
+            names.extend([
+                n.months_since_rise.clone(),
+                n.vs_peers.clone(),
+                n.team_median.clone(),
+            ]);
+        }
+        for c in &self.categorical {
+            names.extend([c.months_since_changed.clone(), c.changes_12m.clone()]);
+        }
+        names.extend(self.dates.iter().cloned());
+        names.extend([Derived::TeammatesLeft, Derived::Tenure, Derived::MonthOfYear].map(|d| d.name()));
+        names
+    }
+}
+
+/// Where each derived feature sits in the table being built.
+struct DerivedColumns {
+    numeric: Vec<NumericColumns>,
+    categorical: Vec<CategoricalColumns>,
+    dates: Vec<usize>,
+    teammates_left: usize,
+    tenure: usize,
+    month_of_year: usize,
+}
+
+struct NumericColumns {
+    changes: [usize; 3],
+    months_since_rise: usize,
+    vs_peers: usize,
+    team_median: usize,
+}
+
+struct CategoricalColumns {
+    months_since_changed: usize,
+    changes_12m: usize,
+}
+
+impl DerivedColumns {
+    fn new(names: &DerivedNames, table: &TableBuilder) -> DerivedColumns {
+        let at = |name: &str| table.index(name).expect("a derived column of the table");
+        DerivedColumns {
+            numeric: names
+                .numeric
+                .iter()
+                .map(|n| NumericColumns {
+                    changes: [at(&n.changes[0]), at(&n.changes[1]), at(&n.changes[2])],
+                    months_since_rise: at(&n.months_since_rise),
+                    vs_peers: at(&n.vs_peers),
+                    team_median: at(&n.team_median),
+                })
+                .collect(),
+            categorical: names
+                .categorical
+                .iter()
+                .map(|c| CategoricalColumns {
+                    months_since_changed: at(&c.months_since_changed),
+                    changes_12m: at(&c.changes_12m),
+                })
+                .collect(),
+            dates: names.dates.iter().map(|d| at(d)).collect(),
+            teammates_left: at(&Derived::TeammatesLeft.name()),
+            tenure: at(&Derived::Tenure.name()),
+            month_of_year: at(&Derived::MonthOfYear.name()),
         }
     }
 }

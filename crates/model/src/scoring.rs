@@ -6,7 +6,7 @@
 use crate::abstention::{abstention, Evidence};
 use crate::explain::{drivers, Driver, Explanation};
 use crate::gbm::GbmError;
-use crate::panel::PersonMonth;
+use crate::panel::{MonthRow, PersonMonth};
 use crate::trained::TrainedModel;
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
@@ -55,6 +55,24 @@ pub fn current_panel_rows<'a>(
             as_of: Some(m.as_of),
             values: &m.values,
             evidence: m.evidence,
+        })
+        .collect()
+}
+
+/// The rows of the panel's people still employed at its latest month, at that month.
+pub fn current_panel_months(snapshots: &[Snapshot], months: &[MonthRow]) -> Vec<u32> {
+    let Some(latest) = months.iter().map(|m| m.as_of).max() else {
+        return Vec::new();
+    };
+    let gone: HashSet<&str> = snapshots
+        .iter()
+        .filter(|s| s.exit.is_some())
+        .map(|s| s.person.as_str())
+        .collect();
+    (0..months.len() as u32)
+        .filter(|&r| {
+            let m = &months[r as usize];
+            m.as_of == latest && !gone.contains(snapshots[m.snapshot].person.as_str())
         })
         .collect()
 }

@@ -8,6 +8,7 @@ use crate::evaluate::average;
 use crate::explain::{explain_row, Explanation};
 use crate::gbm::{GbmError, GbmModel};
 use crate::logistic::LogisticModel;
+use crate::table::FeatureTable;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tenure_domain::{RoleColumns, Value};
@@ -98,6 +99,14 @@ pub enum ArtifactError {
     Gbm(#[from] GbmError),
 }
 
+/// Rows explained at once: their contributions are `width` numbers each.
+const EXPLAIN_CHUNK: usize = 4096;
+
+/// Every row of `table`, in order.
+pub(crate) fn all_rows(table: &FeatureTable) -> Vec<u32> {
+    (0..table.len() as u32).collect()
+}
+
 /// Bumped whenever the artifact's layout changes.
 pub const ARTIFACT_FORMAT: u32 = 1;
 
@@ -130,13 +139,23 @@ enum LearnerArtifact {
 impl TrainedModel {
     /// Calibrated probabilities of many people.
     pub fn probabilities(&self, rows: &[&BTreeMap<String, Value>]) -> Result<Vec<f64>, GbmError> {
-        let x = self.design.encode_all(rows);
+        let table = FeatureTable::from_maps(rows);
+        self.probabilities_of(&table, &all_rows(&table))
+    }
+
+    /// Calibrated probabilities of the rows `rows` of `table`.
+    pub fn probabilities_of(&self, table: &FeatureTable, rows: &[u32]) -> Result<Vec<f64>, GbmError> {
         Ok(self
-            .learner
-            .raw_scores(&x, self.design.width())?
+            .raw_scores_of(table, rows)?
             .into_iter()
             .map(|z| self.calibrator.apply(z))
             .collect())
+    }
+
+    /// The learner's log-odds (before calibration) of the rows `rows` of `table`.
+    pub fn raw_scores_of(&self, table: &FeatureTable, rows: &[u32]) -> Result<Vec<f64>, GbmError> {
+        let x = self.design.encode_table(table, rows);
+        self.learner.raw_scores(&x, self.design.width())
     }
 
     /// Every row's factors, in plain words, from the learner's exact contributions summed
@@ -147,21 +166,34 @@ impl TrainedModel {
         rows: &[&BTreeMap<String, Value>],
         roles: &RoleColumns,
     ) -> Result<Vec<Explanation>, GbmError> {
+        let table = FeatureTable::from_maps(rows);
+        self.explain_of(&table, &all_rows(&table), roles)
+    }
+
+    /// [`TrainedModel::explain`] of the rows `rows` of `table`, in chunks, so the
+    /// contributions of a whole organization's rows are never all held at once.
+    pub fn explain_of(
+        &self,
+        table: &FeatureTable,
+        rows: &[u32],
+        roles: &RoleColumns,
+    ) -> Result<Vec<Explanation>, GbmError> {
         let width = self.design.width();
-        let x = self.design.encode_all(rows);
-        let contributions = self.learner.contributions(&x, width, &self.feature_means)?;
         let columns = self.design.columns.len();
-        Ok(contributions
-            .chunks_exact(width.max(1))
-            .zip(rows)
-            .map(|(row, values)| {
+        let mut explanations = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(EXPLAIN_CHUNK) {
+            let x = self.design.encode_table(table, chunk);
+            let contributions = self.learner.contributions(&x, width, &self.feature_means)?;
+            for (row, &at) in contributions.chunks_exact(width.max(1)).zip(chunk) {
                 let mut by_column = vec![0.0; columns];
                 for (feature, c) in row.iter().enumerate() {
                     by_column[self.design.feature_column[feature]] += c;
                 }
-                explain_row(&self.design, &by_column, values, roles)
-            })
-            .collect())
+                let values = table.values(at as usize);
+                explanations.push(explain_row(&self.design, &by_column, &values, roles));
+            }
+        }
+        Ok(explanations)
     }
 
     /// What the model is, in a few words ("gbm 180 trees, calibration isotonic").

@@ -8,15 +8,17 @@ use std::collections::{BTreeMap, HashMap};
 use tenure_domain::{looks_protected, ProtectedCategory, RoleColumns, Snapshot, Value};
 use tenure_model::fairness::{age_band, audit, AuditedPrediction, FairnessAudit, FairnessSettings};
 use tenure_model::gbm::GbmError;
+use tenure_model::table::FeatureTable;
 use tenure_model::trained::TrainedModel;
 use tenure_store::ProtectedAsOf;
 
-/// One held-out prediction: which snapshot it was about, and its inputs.
-pub(crate) struct HeldOut<'a> {
+/// One held-out prediction: which snapshot it was about, and the row of its inputs in the
+/// feature table the audit is given.
+pub(crate) struct HeldOut {
     pub snapshot: usize,
     pub probability: f64,
     pub left: bool,
-    pub values: &'a BTreeMap<String, Value>,
+    pub row: u32,
 }
 
 /// The audit of `held_out`, or `None` when nobody has a protected attribute on record.
@@ -25,14 +27,15 @@ pub(crate) fn fairness_audit(
     roles: &RoleColumns,
     model: &TrainedModel,
     held_out: &[HeldOut],
+    inputs: &FeatureTable,
     protected: &HashMap<String, Vec<ProtectedAsOf>>,
     settings: &FairnessSettings,
 ) -> Result<Option<FairnessAudit>, GbmError> {
     if protected.is_empty() || held_out.is_empty() {
         return Ok(None);
     }
-    let rows: Vec<&BTreeMap<String, Value>> = held_out.iter().map(|h| h.values).collect();
-    let explanations = model.explain(&rows, roles)?;
+    let rows: Vec<u32> = held_out.iter().map(|h| h.row).collect();
+    let explanations = model.explain_of(inputs, &rows, roles)?;
     let predictions: Vec<AuditedPrediction> = held_out
         .iter()
         .zip(explanations)

@@ -7,13 +7,14 @@
 use crate::train::load;
 use crate::{text_of, MonitorError, Progress};
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::Instant;
 use tenure_domain::{OrgId, Outcome, RoleColumns, Shape, Snapshot, Value};
 use tenure_model::backtest::{train_latest_hazards, OutOfTimeLevel};
 use tenure_model::evaluate::TrainingSettings;
-use tenure_model::panel::person_months;
-use tenure_model::scoring::current_panel_rows;
+use tenure_model::panel::panel_features;
+use tenure_model::scoring::current_panel_months;
+use tenure_model::table::FeatureTable;
 use tenure_model::survival::forecast::{
     forecast, level_uncertainty, level_uncertainty_checked, ForecastPerson, GroupForecast,
     ReplacementCost,
@@ -161,7 +162,7 @@ impl Outlooks<'_> {
             .current
             .iter()
             .zip(&self.curves)
-            .map(|((snapshot, _), outlook)| (snapshot.person.as_str(), outlook.survival.as_slice()))
+            .map(|(snapshot, outlook)| (snapshot.person.as_str(), outlook.survival.as_slice()))
     }
 }
 
@@ -181,11 +182,23 @@ pub fn fit_outlooks<'s>(
     let training_seconds = started.elapsed().as_secs_f64();
     progress.step("forecasting");
     let started = Instant::now();
-    let rows: Vec<&BTreeMap<String, Value>> =
-        fitted.current.iter().map(|(_, values)| values).collect();
     let curves = match fitted.as_of {
-        Some(as_of) => landmark_outlooks(&fitted.model, &rows, as_of, OUTLOOK_MONTHS)?,
-        None => outlooks(&fitted.model, &rows, OUTLOOK_MONTHS)?,
+        Some(as_of) => landmark_outlooks(
+            &fitted.model,
+            &fitted.inputs,
+            &fitted.input_rows,
+            as_of,
+            OUTLOOK_MONTHS,
+        )?,
+        None => {
+            let rows: Vec<BTreeMap<String, Value>> = fitted
+                .input_rows
+                .iter()
+                .map(|&r| fitted.inputs.values(r as usize))
+                .collect();
+            let refs: Vec<&BTreeMap<String, Value>> = rows.iter().collect();
+            outlooks(&fitted.model, &refs, OUTLOOK_MONTHS)?
+        }
     };
     Ok(Outlooks {
         fitted,
@@ -208,7 +221,7 @@ pub fn forecast_from(
         .current
         .iter()
         .zip(&outlooks.curves)
-        .map(|((snapshot, _), outlook)| person(snapshot, outlook.clone(), column, roles, request))
+        .map(|(snapshot, outlook)| person(snapshot, outlook.clone(), column, roles, request))
         .collect();
     let level_sd = fitted.level_sd;
     let (organization, groups) = forecast(&people, level_sd);
@@ -237,7 +250,10 @@ struct Fitted<'s> {
     out_of_time: Option<OutOfTimeLevel>,
     trained_on: usize,
     as_of: Option<NaiveDate>,
-    current: Vec<(&'s Snapshot, BTreeMap<String, Value>)>,
+    /// Everyone forecast, with their inputs now: row `input_rows[i]` of `inputs`.
+    current: Vec<&'s Snapshot>,
+    inputs: FeatureTable,
+    input_rows: Vec<u32>,
 }
 
 fn fit_panel<'s>(
@@ -247,26 +263,17 @@ fn fit_panel<'s>(
     progress: &dyn Progress,
 ) -> Result<Fitted<'s>, MonitorError> {
     progress.step("deriving monthly features");
-    let months = person_months(snapshots, roles, 1);
-    let landmarks = landmark_months(snapshots, &months, OUTLOOK_MONTHS);
+    let features = panel_features(snapshots, roles, 1);
+    let landmarks = landmark_months(snapshots, &features, OUTLOOK_MONTHS);
     progress.step("training the monthly hazard model");
     let hazards = train_latest_hazards(&landmarks, training)?;
-    let current = current_panel_rows(snapshots, &months);
-    let as_of = current.first().and_then(|c| c.as_of);
-    // The snapshot behind each current row, for its group, pay and level.
-    let latest: HashMap<&str, &Snapshot> = snapshots
-        .iter()
-        .filter(|s| s.as_of == as_of)
-        .map(|s| (s.person.as_str(), s))
-        .collect();
-    let current = current
+    drop(landmarks);
+    let current = current_panel_months(snapshots, &features.months);
+    let as_of = current.first().map(|&r| features.months[r as usize].as_of);
+    let (current, input_rows): (Vec<&Snapshot>, Vec<u32>) = current
         .into_iter()
-        .filter_map(|c| {
-            latest
-                .get(c.person.as_str())
-                .map(|s| (*s, c.values.clone()))
-        })
-        .collect();
+        .map(|r| (&snapshots[features.months[r as usize].snapshot], r))
+        .unzip();
     let recent_leavers = as_of.map_or(0, |d| voluntary_exits_in_year_before(snapshots, d));
     let check = hazards.out_of_time;
     Ok(Fitted {
@@ -277,6 +284,8 @@ fn fit_panel<'s>(
         trained_on: hazards.trained_on,
         as_of,
         current,
+        inputs: features.table,
+        input_rows,
     })
 }
 
@@ -319,11 +328,14 @@ fn fit_time_to_event<'s>(
     let model = train_time_to_event(&people, training)?;
     let trained_on = people.iter().map(FollowUp::months).sum();
     // Still employed: followed so far without leaving; their next month is the one after.
-    let current = follow_ups
+    let (current, rows): (Vec<&Snapshot>, Vec<BTreeMap<String, Value>>) = follow_ups
         .iter()
         .filter(|(_, f)| !f.event)
         .map(|(s, f)| (*s, at_month(f.values, f.months() + 1)))
-        .collect();
+        .unzip();
+    let refs: Vec<&BTreeMap<String, Value>> = rows.iter().collect();
+    let inputs = FeatureTable::from_maps(&refs);
+    let input_rows = (0..rows.len() as u32).collect();
     let recent_leavers = people.iter().filter(|p| p.event).count();
     Ok(Fitted {
         model,
@@ -333,6 +345,8 @@ fn fit_time_to_event<'s>(
         trained_on,
         as_of: None,
         current,
+        inputs,
+        input_rows,
     })
 }
 

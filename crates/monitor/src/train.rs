@@ -14,7 +14,8 @@ use tenure_model::evaluate::{
     cross_validate, train_cross_section, CrossValidation, Example, TrainingSettings,
 };
 use tenure_model::fairness::{FairnessAudit, FairnessSettings};
-use tenure_model::panel::person_months;
+use tenure_model::panel::panel_features;
+use tenure_model::table::FeatureTable;
 use tenure_model::trained::TrainedModel;
 use tenure_store::{NewModel, Store};
 
@@ -53,12 +54,14 @@ impl AuditInputs {
         data: &OrgData,
         model: &TrainedModel,
         held_out: &[HeldOut],
+        inputs: &FeatureTable,
     ) -> Result<Option<FairnessAudit>, tenure_model::gbm::GbmError> {
         fairness_audit(
             &data.snapshots,
             &data.roles,
             model,
             held_out,
+            inputs,
             &self.protected,
             &self.settings,
         )
@@ -183,14 +186,12 @@ fn train_panel(
         request.origins
     ));
     // Derived once, for the backtest and the final model alike.
-    let months = person_months(&data.snapshots, &data.roles, h);
+    let features = panel_features(&data.snapshots, &data.roles, h);
     let backtest =
-        backtest_person_months(&months, h, request.origins, request.step, &request.training)?;
+        backtest_person_months(&features, h, request.origins, request.step, &request.training)?;
     progress.step("training on every known outcome");
-    let (model, trained_on, leavers) = train_latest(&months, h, &request.training)?;
+    let (model, trained_on, leavers) = train_latest(&features, h, &request.training)?;
     progress.step("auditing fairness on the backtest's predictions");
-    let by_snapshot: HashMap<usize, &tenure_model::panel::PersonMonth> =
-        months.iter().map(|m| (m.snapshot, m)).collect();
     let held_out: Vec<HeldOut> = backtest
         .scored
         .iter()
@@ -198,10 +199,10 @@ fn train_panel(
             snapshot: s.snapshot,
             probability: s.probability,
             left: s.left,
-            values: &by_snapshot[&s.snapshot].values,
+            row: s.row as u32,
         })
         .collect();
-    let fairness = inputs.audit(data, &model, &held_out)?;
+    let fairness = inputs.audit(data, &model, &held_out, &features.table)?;
     let card = model_card(
         data,
         &model,
@@ -252,14 +253,17 @@ fn train_cross(
     let held_out: Vec<HeldOut> = with_outcome
         .zip(&examples)
         .zip(&evaluation.probabilities)
-        .map(|(((index, snapshot), example), &probability)| HeldOut {
+        .enumerate()
+        .map(|(row, (((index, _), example), &probability))| HeldOut {
             snapshot: index,
             probability,
             left: example.left,
-            values: &snapshot.values,
+            row: row as u32,
         })
         .collect();
-    let fairness = inputs.audit(data, &model, &held_out)?;
+    let values: Vec<&std::collections::BTreeMap<String, tenure_domain::Value>> =
+        examples.iter().map(|e| e.values).collect();
+    let fairness = inputs.audit(data, &model, &held_out, &FeatureTable::from_maps(&values))?;
     let card = model_card(
         data,
         &model,

@@ -12,9 +12,10 @@
 use super::evaluate::{censoring_curve, integrated_brier};
 use super::kaplan_meier::Observation;
 use crate::evaluate::{
-    stratified_label_folds, train_grouped, EvaluationError, Example, LearnerChoice,
+    stratified_label_folds, train_grouped, EvaluationError, LearnerChoice, Training,
     TrainingSettings,
 };
+use crate::table::FeatureTable;
 use crate::gbm::GbmError;
 use crate::panel::Derived;
 use crate::trained::TrainedModel;
@@ -190,14 +191,16 @@ fn train_with(
     settings: &TrainingSettings,
 ) -> Result<TrainedModel, EvaluationError> {
     let (rows, groups) = person_periods(people);
-    let examples: Vec<Example> = rows
-        .iter()
-        .map(|(values, left)| Example {
-            values,
-            left: *left,
-        })
-        .collect();
-    train_grouped(&examples, &groups, settings)
+    let maps: Vec<&BTreeMap<String, Value>> = rows.iter().map(|(values, _)| values).collect();
+    let table = FeatureTable::from_maps(&maps);
+    let labels: Vec<bool> = rows.iter().map(|(_, left)| *left).collect();
+    let all: Vec<u32> = (0..rows.len() as u32).collect();
+    let training = Training {
+        table: &table,
+        rows: &all,
+        labels: &labels,
+    };
+    train_grouped(training, &groups, settings)
 }
 
 /// Folds of people used to choose the learner.
@@ -238,7 +241,7 @@ pub fn outlooks(
 /// People whose month-by-month inputs are built and scored together: each person asks
 /// `months` questions of a couple of hundred inputs, so all of 100,000 people at once would
 /// hold over a million copies of their inputs.
-const PEOPLE_PER_BATCH: usize = 2_048;
+pub(crate) const PEOPLE_PER_BATCH: usize = 2_048;
 
 /// Every person's outlook, where `ahead(values, k)` gives the inputs that ask about the month
 /// k months from now: one call to the model per batch of people, all their months together.
@@ -262,7 +265,7 @@ pub fn outlooks_with(
 }
 
 /// Survival curves from consecutive monthly hazards, `months` per person.
-fn curves(hazards: &[f64], months: usize) -> Vec<Outlook> {
+pub(crate) fn curves(hazards: &[f64], months: usize) -> Vec<Outlook> {
     hazards
         .chunks_exact(months.max(1))
         .map(|monthly| Outlook {

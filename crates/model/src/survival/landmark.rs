@@ -6,7 +6,8 @@
 //! model learnt. Trained on (person-month, k) pairs, the model learns how risk unfolds after
 //! an as-of date — including the calendar month it unfolds into — from what really followed.
 
-use crate::panel::PersonMonth;
+use crate::panel::{Derived, MonthRow, PanelFeatures};
+use crate::table::{FeatureColumn, FeatureTable};
 use chrono::{Datelike, Months, NaiveDate};
 use std::collections::{BTreeMap, HashMap};
 use tenure_domain::{Snapshot, Value};
@@ -46,14 +47,17 @@ pub fn looking_ahead(
 /// The (person-month, k) pairs whose outcome is known, for k = 0..`max_ahead`, as
 /// person-months dated at the predicted month (so time-sliced training treats them by when
 /// their outcome became known). A pair counts only while the person is still employed at the
-/// start of the predicted month; its label is a voluntary exit within that month.
+/// start of the predicted month; its label is a voluntary exit within that month. Built
+/// column by column from the panel's features: each pair's inputs are its person-month's,
+/// with the clocks moved on and the two landmark columns added.
 pub fn landmark_months(
     snapshots: &[Snapshot],
-    months: &[PersonMonth],
+    features: &PanelFeatures,
     max_ahead: usize,
-) -> Vec<PersonMonth> {
+) -> PanelFeatures {
+    let months = &features.months;
     let Some(data_end) = months.iter().map(|m| m.as_of).max() else {
-        return Vec::new();
+        return PanelFeatures::default();
     };
     let exits: HashMap<&str, (NaiveDate, bool)> = snapshots
         .iter()
@@ -71,8 +75,12 @@ pub fn landmark_months(
         .step_by(LANDMARK_EVERY)
         .copied()
         .collect();
-    let mut out = Vec::new();
-    for m in months.iter().filter(|m| landmarks.contains(&m.as_of)) {
+    // (predicted month, snapshot, row of the person-month, months ahead, label)
+    let mut pairs: Vec<(NaiveDate, usize, u32, usize, bool)> = Vec::new();
+    for (row, m) in months.iter().enumerate() {
+        if !landmarks.contains(&m.as_of) {
+            continue;
+        }
         let exit = exits.get(snapshots[m.snapshot].person.as_str()).copied();
         for ahead in 0..max_ahead {
             let start = m.as_of + Months::new(ahead as u32);
@@ -85,35 +93,72 @@ pub fn landmark_months(
             }
             let left =
                 exit.is_some_and(|(date, voluntary)| voluntary && date > start && date <= end);
-            out.push(PersonMonth {
-                snapshot: m.snapshot,
-                as_of: start,
-                values: looking_ahead(&m.values, m.as_of, ahead),
-                label: Some(left),
-                evidence: m.evidence,
-            });
+            pairs.push((start, m.snapshot, row as u32, ahead, left));
         }
     }
-    out.sort_by_key(|m| (m.as_of, m.snapshot));
-    out
+    pairs.sort_by_key(|&(start, snapshot, ..)| (start, snapshot));
+    let rows: Vec<u32> = pairs.iter().map(|p| p.2).collect();
+    let ahead: Vec<usize> = pairs.iter().map(|p| p.3).collect();
+    let table = looking_ahead_table(&features.table, &rows, &ahead, |r| months[r as usize].as_of);
+    let months = pairs
+        .iter()
+        .map(|&(start, snapshot, row, _, left)| MonthRow {
+            snapshot,
+            as_of: start,
+            label: Some(left),
+            evidence: months[row as usize].evidence,
+        })
+        .collect();
+    PanelFeatures { table, months }
 }
 
-/// Each person's outlook from the inputs they have at `as_of`, with a landmark model.
+/// The rows `rows` of `table`, each asked about the month `ahead[i]` after its as-of date
+/// (`as_of(row)`): clocks moved on, and the months ahead and the calendar month predicted
+/// as two more columns — [`looking_ahead`] for many rows at once.
+pub fn looking_ahead_table(
+    table: &FeatureTable,
+    rows: &[u32],
+    ahead: &[usize],
+    as_of: impl Fn(u32) -> NaiveDate,
+) -> FeatureTable {
+    let mut asked = table.gather(rows);
+    let moved: Vec<f32> = ahead.iter().map(|&k| k as f32).collect();
+    asked.add_to_numbers(Derived::is_clock, &moved);
+    asked.set_column(MONTHS_AHEAD, FeatureColumn::Numbers(moved));
+    let dictionary: Vec<String> = (1..=12).map(|m| format!("month {m}")).collect();
+    let codes = rows
+        .iter()
+        .zip(ahead)
+        .map(|(&r, &k)| (as_of(r) + Months::new(k as u32)).month0())
+        .collect();
+    asked.set_column(TARGET_MONTH, FeatureColumn::Categories { codes, dictionary });
+    asked
+}
+
+/// Each person's outlook from the rows `rows` of `table` (their inputs at `as_of`), with a
+/// landmark model.
 pub fn landmark_outlooks(
     model: &crate::trained::TrainedModel,
-    rows: &[&BTreeMap<String, Value>],
+    table: &FeatureTable,
+    rows: &[u32],
     as_of: NaiveDate,
     months: usize,
 ) -> Result<Vec<super::hazard::Outlook>, crate::gbm::GbmError> {
-    super::hazard::outlooks_with(model, rows, months, |values, k| {
-        looking_ahead(values, as_of, k)
-    })
+    let mut outlooks = Vec::with_capacity(rows.len());
+    for batch in rows.chunks(super::hazard::PEOPLE_PER_BATCH) {
+        let asked: Vec<u32> = batch.iter().flat_map(|&r| std::iter::repeat_n(r, months)).collect();
+        let ahead: Vec<usize> = (0..batch.len()).flat_map(|_| 0..months).collect();
+        let all: Vec<u32> = (0..asked.len() as u32).collect();
+        let questions = looking_ahead_table(table, &asked, &ahead, |_| as_of);
+        let hazards = model.probabilities_of(&questions, &all)?;
+        outlooks.extend(super::hazard::curves(&hazards, months));
+    }
+    Ok(outlooks)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::abstention::Evidence;
     use tenure_domain::{Exit, PersonKey};
 
     fn month(m: u32) -> NaiveDate {
@@ -167,19 +212,9 @@ mod tests {
             (0..=4).map(|m| snapshot("1", m, Some((4, true)))).collect();
         snapshots.extend((0..=1).map(|m| snapshot("2", m, Some((1, false)))));
         snapshots.extend((0..=6).map(|m| snapshot("3", m, None)));
-        let mut months: Vec<PersonMonth> = snapshots
-            .iter()
-            .enumerate()
-            .map(|(i, s)| PersonMonth {
-                snapshot: i,
-                as_of: s.as_of.unwrap(),
-                values: BTreeMap::new(),
-                label: None,
-                evidence: Evidence::of_inputs(&BTreeMap::new()),
-            })
-            .collect();
-        months.sort_by_key(|m| (m.as_of, m.snapshot));
-        let pairs = landmark_months(&snapshots, &months, 12);
+        let features = crate::panel::panel_features(&snapshots, &Default::default(), 1);
+        let landmarks = landmark_months(&snapshots, &features, 12);
+        let pairs = landmarks.clone().into_person_months();
         let of = |i: usize| -> Vec<(u32, f64, bool)> {
             let mut v: Vec<(u32, f64, bool)> = pairs
                 .iter()
