@@ -5,7 +5,7 @@
 use crate::calibration::{choose, choose_smooth, Calibrator};
 use crate::design::Design;
 use crate::gbm::{GbmError, GbmModel, GbmSettings};
-use crate::logistic::{fit_logistic, fit_logistic_from};
+use crate::logistic::{fit_logistic_from, fit_weighted_logistic};
 use crate::metrics::{log_loss, roc_auc, Summary};
 use crate::table::FeatureTable;
 use crate::trained::{FittedLearner, TrainedModel};
@@ -178,18 +178,15 @@ pub(crate) fn refit(
     settings: &TrainingSettings,
 ) -> Result<TrainedModel, GbmError> {
     let (design, x) = encode(training.table, training.rows);
-    let labels = training.labels;
-    let gbm = || GbmModel::fit(&x, design.width(), labels, &settings.gbm(iterations), None);
+    let (labels, weights, width) = (training.labels, training.weights, design.width());
+    let gbm = || GbmModel::fit_weighted(&x, width, labels, weights, &settings.gbm(iterations), None);
+    let logistic = || fit_weighted_logistic(&x, width, labels, weights, lambda, None);
     let learner = match chosen {
-        Candidate::Logistic => {
-            FittedLearner::Logistic(fit_logistic(&x, design.width(), labels, lambda))
-        }
+        Candidate::Logistic => FittedLearner::Logistic(logistic()),
         Candidate::Gbm => FittedLearner::Gbm(gbm()?),
-        Candidate::Blend => {
-            FittedLearner::Blend(fit_logistic(&x, design.width(), labels, lambda), gbm()?)
-        }
+        Candidate::Blend => FittedLearner::Blend(logistic(), gbm()?),
     };
-    let feature_means = column_means(&x, design.width());
+    let feature_means = column_means(&x, width);
     Ok(TrainedModel {
         design,
         learner,
@@ -206,6 +203,8 @@ pub struct Training<'t> {
     pub rows: &'t [u32],
     /// One per row.
     pub labels: &'t [bool],
+    /// How many rows each row stands for, when they were sampled (one per row).
+    pub weights: Option<&'t [f32]>,
 }
 
 impl Training<'_> {
@@ -259,6 +258,7 @@ pub fn cross_validate(
             table: &table,
             rows: &train,
             labels: &train_labels,
+            weights: None,
         };
         let model = train_rows(training, &settings.training)?;
         models_by_fold.push(model.describe());
@@ -302,6 +302,7 @@ pub fn train_cross_section(
         table: &table,
         rows: &rows,
         labels: &labels,
+        weights: None,
     };
     train_rows(training, settings)
 }

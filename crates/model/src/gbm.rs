@@ -78,7 +78,22 @@ impl GbmModel {
         settings: &GbmSettings,
         valid: Option<(&[f64], &[bool])>,
     ) -> Result<GbmModel, GbmError> {
-        let train = Dataset::from_slice(x, &labels_f32(labels), width as i32, true)?;
+        GbmModel::fit_weighted(x, width, labels, None, settings, valid)
+    }
+
+    /// As [`GbmModel::fit`], each training row counting `weights[i]` times.
+    pub fn fit_weighted(
+        x: &[f64],
+        width: usize,
+        labels: &[bool],
+        weights: Option<&[f32]>,
+        settings: &GbmSettings,
+        valid: Option<(&[f64], &[bool])>,
+    ) -> Result<GbmModel, GbmError> {
+        let mut train = Dataset::from_slice(x, &labels_f32(labels), width as i32, true)?;
+        if let Some(weights) = weights {
+            train.set_weights(weights)?;
+        }
         let valid = match valid {
             Some((vx, vy)) => Some(Dataset::from_slice_with_reference(
                 vx,

@@ -199,6 +199,7 @@ fn train_with(
         table: &table,
         rows: &all,
         labels: &labels,
+        weights: None,
     };
     train_grouped(training, &groups, settings)
 }
