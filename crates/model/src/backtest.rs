@@ -445,11 +445,22 @@ mod sample_tests {
         let sample = Sample::within(&rows, &labels, 7, 2_000);
         let weights = sample.weights.as_ref().expect("sampled");
         assert_eq!(sample.labels.iter().filter(|&&l| l).count(), 200);
-        assert!((1_800..=2_200).contains(&sample.rows.len()), "{}", sample.rows.len());
+        assert!(
+            (1_800..=2_200).contains(&sample.rows.len()),
+            "{}",
+            sample.rows.len()
+        );
         let standing_for: f64 = weights.iter().map(|&w| f64::from(w)).sum();
         assert!((standing_for - 10_000.0).abs() < 1.0, "{standing_for}");
-        assert!(sample.rows.windows(2).all(|w| w[0] < w[1]), "in the order given");
-        assert_eq!(sample, Sample::within(&rows, &labels, 7, 2_000), "the same every run");
+        assert!(
+            sample.rows.windows(2).all(|w| w[0] < w[1]),
+            "in the order given"
+        );
+        assert_eq!(
+            sample,
+            Sample::within(&rows, &labels, 7, 2_000),
+            "the same every run"
+        );
         let small = Sample::within(&rows[..100], &labels[..100], 7, 2_000);
         assert_eq!(small.weights, None, "within the budget nothing is dropped");
     }

@@ -162,7 +162,11 @@ impl ColumnEncoding {
                 log_scale,
                 levels,
                 ..
-            } => 1 + usize::from(*with_missing_indicator) + usize::from(log_scale.is_some()) + levels.len(),
+            } => {
+                1 + usize::from(*with_missing_indicator)
+                    + usize::from(log_scale.is_some())
+                    + levels.len()
+            }
             ColumnEncoding::Categorical { levels, .. } => levels.len() + 2,
         }
     }

@@ -179,7 +179,8 @@ pub(crate) fn refit(
 ) -> Result<TrainedModel, GbmError> {
     let (design, x) = encode(training.table, training.rows);
     let (labels, weights, width) = (training.labels, training.weights, design.width());
-    let gbm = || GbmModel::fit_weighted(&x, width, labels, weights, &settings.gbm(iterations), None);
+    let gbm =
+        || GbmModel::fit_weighted(&x, width, labels, weights, &settings.gbm(iterations), None);
     let logistic = || fit_weighted_logistic(&x, width, labels, weights, lambda, None);
     let learner = match chosen {
         Candidate::Logistic => FittedLearner::Logistic(logistic()),
@@ -326,7 +327,12 @@ pub fn train_grouped(
     groups: &[usize],
     settings: &TrainingSettings,
 ) -> Result<TrainedModel, EvaluationError> {
-    let inner = grouped_folds(training.labels, groups, INNER_FOLDS, settings.seed.wrapping_add(1));
+    let inner = grouped_folds(
+        training.labels,
+        groups,
+        INNER_FOLDS,
+        settings.seed.wrapping_add(1),
+    );
     train_with_inner_folds(training, &inner, settings, choose_smooth)
 }
 

@@ -331,8 +331,14 @@ mod tests {
     fn a_row_weighted_twice_counts_as_two_rows() {
         let x = vec![1.0, -1.0, 0.5, -0.5, 0.2];
         let labels = [true, false, true, false, false];
-        let twice = fit_weighted_logistic(&x, 1, &labels, Some(&[2.0, 1.0, 1.0, 1.0, 1.0]), 0.5, None);
-        let repeated = fit_logistic(&[1.0, 1.0, -1.0, 0.5, -0.5, 0.2], 1, &[true, true, false, true, false, false], 0.5);
+        let twice =
+            fit_weighted_logistic(&x, 1, &labels, Some(&[2.0, 1.0, 1.0, 1.0, 1.0]), 0.5, None);
+        let repeated = fit_logistic(
+            &[1.0, 1.0, -1.0, 0.5, -0.5, 0.2],
+            1,
+            &[true, true, false, true, false, false],
+            0.5,
+        );
         assert!((twice.weights[0] - repeated.weights[0]).abs() < 1e-9);
         assert!((twice.intercept - repeated.intercept).abs() < 1e-9);
     }

@@ -379,7 +379,12 @@ fn build_panel_features(
     let own_columns: HashMap<&str, usize> = snapshots
         .iter()
         .flat_map(|s| s.values.keys())
-        .map(|name| (name.as_str(), table.index(name).expect("a column of the table")))
+        .map(|name| {
+            (
+                name.as_str(),
+                table.index(name).expect("a column of the table"),
+            )
+        })
         .collect();
     let at = DerivedColumns::new(&DerivedNames::new(&numeric, &categorical, &dates), &table);
     let mut team_exits = team_exits(snapshots, &histories, roles);
@@ -403,7 +408,9 @@ fn build_panel_features(
         }
         for (c, column) in numeric.iter().enumerate() {
             let columns = &at.numeric[c];
-            numeric_history(&mut table, column, columns, snapshots, history, position, now);
+            numeric_history(
+                &mut table, column, columns, snapshots, history, position, now,
+            );
             let (peer_median, team_median) = match (figures, &groups) {
                 (Some(figures), Some([peer, team])) => {
                     let median = |by_group: &HashMap<String, HashMap<String, f64>>,
@@ -706,7 +713,14 @@ impl DerivedNames {
             names.extend([c.months_since_changed.clone(), c.changes_12m.clone()]);
         }
         names.extend(self.dates.iter().cloned());
-        names.extend([Derived::TeammatesLeft, Derived::Tenure, Derived::MonthOfYear].map(|d| d.name()));
+        names.extend(
+            [
+                Derived::TeammatesLeft,
+                Derived::Tenure,
+                Derived::MonthOfYear,
+            ]
+            .map(|d| d.name()),
+        );
         names
     }
 }

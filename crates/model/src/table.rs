@@ -53,7 +53,9 @@ impl FeatureColumn {
             },
             FeatureColumn::Dates(days) => match days[row] {
                 MISSING_DAY => Value::Missing,
-                day => NaiveDate::from_num_days_from_ce_opt(day).map_or(Value::Missing, Value::Date),
+                day => {
+                    NaiveDate::from_num_days_from_ce_opt(day).map_or(Value::Missing, Value::Date)
+                }
             },
         }
     }
@@ -113,7 +115,9 @@ impl FeatureTable {
             }
         }
         let mut builder = TableBuilder::new(
-            kinds.iter().map(|(name, kind)| ((*name).to_owned(), kind.column())),
+            kinds
+                .iter()
+                .map(|(name, kind)| ((*name).to_owned(), kind.column())),
             rows.len(),
         );
         let index: HashMap<&str, usize> = kinds.keys().enumerate().map(|(i, n)| (*n, i)).collect();
@@ -295,7 +299,10 @@ impl TableBuilder {
                 (name, column)
             })
             .unzip();
-        debug_assert!(names.windows(2).all(|w| w[0] < w[1]), "columns in name order");
+        debug_assert!(
+            names.windows(2).all(|w| w[0] < w[1]),
+            "columns in name order"
+        );
         TableBuilder {
             names,
             columns,
@@ -379,7 +386,10 @@ mod tests {
     use super::*;
 
     fn map(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
     }
 
     #[test]

@@ -144,7 +144,11 @@ impl TrainedModel {
     }
 
     /// Calibrated probabilities of the rows `rows` of `table`.
-    pub fn probabilities_of(&self, table: &FeatureTable, rows: &[u32]) -> Result<Vec<f64>, GbmError> {
+    pub fn probabilities_of(
+        &self,
+        table: &FeatureTable,
+        rows: &[u32],
+    ) -> Result<Vec<f64>, GbmError> {
         Ok(self
             .raw_scores_of(table, rows)?
             .into_iter()

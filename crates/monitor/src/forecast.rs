@@ -7,14 +7,13 @@
 use crate::train::load;
 use crate::{text_of, MonitorError, Progress};
 use chrono::NaiveDate;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 use tenure_domain::{OrgId, Outcome, RoleColumns, Shape, Snapshot, Value};
 use tenure_model::backtest::{train_latest_hazards, OutOfTimeLevel};
 use tenure_model::evaluate::TrainingSettings;
 use tenure_model::panel::panel_features;
 use tenure_model::scoring::current_panel_months;
-use tenure_model::table::FeatureTable;
 use tenure_model::survival::forecast::{
     forecast, level_uncertainty, level_uncertainty_checked, ForecastPerson, GroupForecast,
     ReplacementCost,
@@ -23,6 +22,7 @@ use tenure_model::survival::hazard::{
     at_month, outlooks, train_time_to_event, FollowUp, Outlook, OUTLOOK_MONTHS,
 };
 use tenure_model::survival::landmark::{landmark_months, landmark_outlooks};
+use tenure_model::table::FeatureTable;
 use tenure_model::trained::TrainedModel;
 
 /// Which column groups people in the forecast.
@@ -110,9 +110,12 @@ pub async fn forecast_organization(
     progress: &dyn Progress,
 ) -> Result<ForecastReport, MonitorError> {
     let mut data = load(store, request.org, slug).await?;
-    if let Some(until) = request.until {
-        data.snapshots = cut_at(data.snapshots, until);
-    }
+    let Some(until) = request.until else {
+        let outlooks =
+            current_outlooks(store, request.org, &data, &request.training, progress).await?;
+        return Ok(forecast_from(&outlooks, &data.roles, request));
+    };
+    data.snapshots = cut_at(data.snapshots, until);
     if data.snapshots.is_empty() {
         return Err(MonitorError::NoData(slug.to_owned()));
     }
@@ -147,22 +150,92 @@ pub fn forecast_snapshots(
 }
 
 /// Everyone employed now with their survival curve, from one fitted hazard model: grouped
-/// as many ways as wanted without fitting again.
+/// as many ways as wanted without fitting again. Fitted when a model is trained and stored
+/// with it ([`Outlooks::to_stored`]), then read back ([`Outlooks::from_stored`]).
 pub struct Outlooks<'s> {
-    fitted: Fitted<'s>,
+    summary: OutlookSummary,
+    current: Vec<&'s Snapshot>,
     curves: Vec<Outlook>,
     training_seconds: f64,
     forecast_seconds: f64,
 }
 
+/// What a forecast says besides each person's curve: the month it is made at, the hazard
+/// model that made it, and how sure its overall level is.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct OutlookSummary {
+    as_of: Option<NaiveDate>,
+    model: String,
+    trained_on: usize,
+    recent_leavers: usize,
+    /// The out-of-time check: expected and observed exits.
+    out_of_time: Option<(f64, usize)>,
+    level_sd: f64,
+}
+
 impl Outlooks<'_> {
     /// Each person's chance of still being here after 1, 2, … months.
     pub fn survival_by_person(&self) -> impl Iterator<Item = (&str, &[f64])> {
-        self.fitted
-            .current
+        self.current
             .iter()
             .zip(&self.curves)
             .map(|(snapshot, outlook)| (snapshot.person.as_str(), outlook.survival.as_slice()))
+    }
+
+    /// The month the forecast is made at (panels).
+    pub fn as_of(&self) -> Option<NaiveDate> {
+        self.summary.as_of
+    }
+
+    /// The forecast as the store keeps it (panels only: a forecast of time-to-event data has
+    /// no month to be read back at).
+    pub fn to_stored(&self) -> Option<tenure_store::NewForecast> {
+        let as_of = self.summary.as_of?;
+        Some(tenure_store::NewForecast {
+            as_of: as_of.to_string(),
+            summary: serde_json::to_string(&self.summary).expect("a summary serialises"),
+            curves: self
+                .survival_by_person()
+                .map(|(person, curve)| {
+                    (person.to_owned(), curve.iter().map(|&s| s as f32).collect())
+                })
+                .collect(),
+        })
+    }
+
+    /// A stored forecast, for the people of `snapshots` it has a curve of, at its month;
+    /// `None` when it was made at another month than `snapshots`' latest (newer data came in).
+    pub fn from_stored<'s>(
+        summary: &str,
+        curves: Vec<(String, Vec<f32>)>,
+        snapshots: &'s [Snapshot],
+    ) -> Result<Option<Outlooks<'s>>, MonitorError> {
+        let summary: OutlookSummary = serde_json::from_str(summary)
+            .map_err(|e| MonitorError::Mapping(format!("a stored forecast: {e}")))?;
+        let latest = snapshots.iter().filter_map(|s| s.as_of).max();
+        if summary.as_of.is_none() || summary.as_of != latest {
+            return Ok(None);
+        }
+        let at_month: HashMap<&str, &Snapshot> = snapshots
+            .iter()
+            .filter(|s| s.as_of == summary.as_of)
+            .map(|s| (s.person.as_str(), s))
+            .collect();
+        let (current, curves) = curves
+            .into_iter()
+            .filter_map(|(person, curve)| {
+                let snapshot = at_month.get(person.as_str())?;
+                let survival = curve.into_iter().map(f64::from).collect();
+                Some((*snapshot, Outlook { survival }))
+            })
+            .unzip();
+        Ok(Some(Outlooks {
+            summary,
+            current,
+            curves,
+            training_seconds: 0.0,
+            forecast_seconds: 0.0,
+        }))
     }
 }
 
@@ -200,12 +273,41 @@ pub fn fit_outlooks<'s>(
             outlooks(&fitted.model, &refs, OUTLOOK_MONTHS)?
         }
     };
+    let summary = OutlookSummary {
+        as_of: fitted.as_of,
+        model: fitted.model.describe(),
+        trained_on: fitted.trained_on,
+        recent_leavers: fitted.recent_leavers,
+        out_of_time: fitted.out_of_time.map(|c| (c.expected, c.observed)),
+        level_sd: fitted.level_sd,
+    };
     Ok(Outlooks {
-        fitted,
+        summary,
+        current: fitted.current,
         curves,
         training_seconds,
         forecast_seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// The organization's outlooks: the forecast stored with its latest model when it was made
+/// at the data's latest month, else fitted now.
+pub(crate) async fn current_outlooks<'s>(
+    store: &tenure_store::Store,
+    org: OrgId,
+    data: &'s crate::train::OrgData,
+    training: &TrainingSettings,
+    progress: &dyn Progress,
+) -> Result<Outlooks<'s>, MonitorError> {
+    if let Some(version) = store.latest_model_version(org).await? {
+        if let Some((_, summary)) = store.forecast_summary(org, version).await? {
+            let curves = store.forecast_curves(org, version).await?;
+            if let Some(stored) = Outlooks::from_stored(&summary, curves, &data.snapshots)? {
+                return Ok(stored);
+            }
+        }
+    }
+    fit_outlooks(&data.snapshots, data.shape, &data.roles, training, progress)
 }
 
 /// The forecast for the organization and each group of `request.grouping`.
@@ -215,26 +317,28 @@ pub fn forecast_from(
     request: &ForecastRequest,
 ) -> ForecastReport {
     let started = Instant::now();
-    let fitted = &outlooks.fitted;
+    let summary = &outlooks.summary;
     let column = request.grouping.column(roles);
-    let people: Vec<ForecastPerson> = fitted
+    let people: Vec<ForecastPerson> = outlooks
         .current
         .iter()
         .zip(&outlooks.curves)
         .map(|(snapshot, outlook)| person(snapshot, outlook.clone(), column, roles, request))
         .collect();
-    let level_sd = fitted.level_sd;
+    let level_sd = summary.level_sd;
     let (organization, groups) = forecast(&people, level_sd);
     ForecastReport {
-        as_of: fitted.as_of,
+        as_of: summary.as_of,
         grouping: request.grouping,
         grouping_column: column.cloned(),
         organization,
         groups,
-        model: fitted.model.describe(),
-        trained_on: fitted.trained_on,
-        recent_leavers: fitted.recent_leavers,
-        out_of_time: fitted.out_of_time,
+        model: summary.model.clone(),
+        trained_on: summary.trained_on,
+        recent_leavers: summary.recent_leavers,
+        out_of_time: summary
+            .out_of_time
+            .map(|(expected, observed)| OutOfTimeLevel { expected, observed }),
         level_sd,
         training_seconds: outlooks.training_seconds,
         forecast_seconds: outlooks.forecast_seconds + started.elapsed().as_secs_f64(),
@@ -404,5 +508,140 @@ mod tests {
         assert!(cut.iter().all(|s| s.exit.is_none()));
         let kept = cut_at(vec![snapshot(1, Some(2))], month(3));
         assert!(kept[0].exit.is_some());
+    }
+}
+
+#[cfg(test)]
+mod stored_tests {
+    use super::*;
+    use crate::testing::{import_simulation, logistic_training, small};
+    use crate::{train_organization, Quiet};
+    use tenure_data::simulate::simulate;
+    use tenure_store::testing::TestDatabase;
+
+    fn request(org: OrgId, until: Option<NaiveDate>) -> ForecastRequest {
+        ForecastRequest {
+            org,
+            until,
+            grouping: Grouping::Department,
+            cost: ReplacementCost::default(),
+            pay_periods_per_year: 1.0,
+            training: logistic_training(org, 2).training,
+        }
+    }
+
+    /// Training stores the forecast with the model; `tenure forecast` then reads it without
+    /// fitting, and says what a fresh fit on the same data says.
+    #[tokio::test]
+    async fn the_forecast_is_fitted_with_the_model_and_read_back_without_fitting() {
+        let database = TestDatabase::sqlite();
+        let store = database.store().await;
+        let dir = tempfile::tempdir().unwrap();
+        let org = import_simulation(&store, &simulate(small(400, 30, 3)), dir.path(), None).await;
+        let trained = train_organization(&store, "acme", &logistic_training(org.id, 2), &Quiet)
+            .await
+            .unwrap();
+        let (as_of, _) = store
+            .forecast_summary(org.id, trained.version)
+            .await
+            .unwrap()
+            .expect("a forecast stored with the model");
+        let curves = store
+            .forecast_curves(org.id, trained.version)
+            .await
+            .unwrap();
+        assert!(curves.len() > 300, "{} curves", curves.len());
+        assert!(curves
+            .iter()
+            .all(|(_, c)| c.len() == OUTLOOK_MONTHS && c.windows(2).all(|w| w[1] <= w[0])));
+
+        let stored = forecast_organization(&store, "acme", &request(org.id, None), &Quiet)
+            .await
+            .unwrap();
+        assert_eq!(stored.training_seconds, 0.0, "read, not fitted");
+        assert_eq!(stored.as_of.map(|d| d.to_string()), Some(as_of));
+        let data = load(&store, org.id, "acme").await.unwrap();
+        let fresh = forecast_snapshots(
+            &data.snapshots,
+            data.shape,
+            &data.roles,
+            &request(org.id, None),
+            &Quiet,
+        )
+        .unwrap();
+        assert!(fresh.training_seconds > 0.0);
+        let expected = |r: &ForecastReport| {
+            r.organization.horizons.as_ref().unwrap()[2]
+                .leavers
+                .expected
+        };
+        assert!(
+            (expected(&stored) - expected(&fresh)).abs() < 0.01,
+            "{} stored, {} fitted",
+            expected(&stored),
+            expected(&fresh)
+        );
+        assert_eq!(stored.groups.len(), fresh.groups.len());
+
+        // A forecast "as of" a past month is fitted on the data of then.
+        let past = forecast_organization(
+            &store,
+            "acme",
+            &request(org.id, NaiveDate::from_ymd_opt(2024, 12, 31)),
+            &Quiet,
+        )
+        .await
+        .unwrap();
+        assert!(past.training_seconds > 0.0);
+        assert!(past.as_of < stored.as_of);
+    }
+
+    /// A stored forecast made before newer data came in is not read as today's; one of the
+    /// latest month covers the people employed then who have a curve.
+    #[test]
+    fn a_forecast_of_an_earlier_month_is_not_read_as_the_current_one() {
+        let month = |m| NaiveDate::from_ymd_opt(2024, m, 1).unwrap();
+        let snapshot = |person: &str, m| Snapshot {
+            person: tenure_domain::PersonKey::parse(person).unwrap(),
+            as_of: Some(month(m)),
+            values: Default::default(),
+            protected: Default::default(),
+            exit: None,
+            outcome: None,
+        };
+        let snapshots = vec![snapshot("1", 1), snapshot("1", 2), snapshot("2", 2)];
+        let summary = |m| {
+            serde_json::to_string(&OutlookSummary {
+                as_of: Some(month(m)),
+                model: "logistic".into(),
+                trained_on: 10,
+                recent_leavers: 1,
+                out_of_time: Some((1.5, 2)),
+                level_sd: 0.1,
+            })
+            .unwrap()
+        };
+        let curves = || {
+            vec![
+                ("1".to_string(), vec![0.9f32, 0.8]),
+                ("9".to_string(), vec![0.5f32, 0.4]),
+            ]
+        };
+        let stale = Outlooks::from_stored(&summary(1), curves(), &snapshots).unwrap();
+        assert!(stale.is_none());
+        let current = Outlooks::from_stored(&summary(2), curves(), &snapshots)
+            .unwrap()
+            .expect("made at the latest month");
+        let people: Vec<(&str, &[f64])> = current.survival_by_person().collect();
+        assert_eq!(
+            people.len(),
+            1,
+            "person 9 is not employed, person 2 has no curve"
+        );
+        assert_eq!(people[0].0, "1");
+        assert!((people[0].1[1] - 0.8).abs() < 1e-6);
+        let stored = current.to_stored().unwrap();
+        assert_eq!(stored.as_of, "2024-02-01");
+        assert_eq!(stored.curves, vec![("1".to_string(), vec![0.9f32, 0.8])]);
     }
 }

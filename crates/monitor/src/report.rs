@@ -3,7 +3,7 @@
 //! forecast by department and by manager (expected leavers, intervals, cost) and the monthly
 //! trend of voluntary exits. The `report` crate writes them out; this module only gathers.
 
-use crate::forecast::{fit_outlooks, forecast_from, ForecastRequest, Grouping};
+use crate::forecast::{current_outlooks, forecast_from, ForecastRequest, Grouping};
 use crate::train::load;
 use crate::{MonitorError, Progress};
 use chrono::{Datelike, NaiveDate};
@@ -98,14 +98,8 @@ pub async fn attrition_report(
     report.trend = monthly_trend(&data.snapshots, request.trend_months);
     let mut survival = HashMap::new();
     if data.shape == Shape::Panel {
-        progress.step("fitting the forecast");
-        let outlooks = fit_outlooks(
-            &data.snapshots,
-            data.shape,
-            &data.roles,
-            &request.training,
-            progress,
-        )?;
+        progress.step("reading the forecast");
+        let outlooks = current_outlooks(store, org, &data, &request.training, progress).await?;
         survival = outlooks
             .survival_by_person()
             .map(|(person, curve)| (person.to_owned(), curve.to_vec()))

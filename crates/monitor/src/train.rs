@@ -1,6 +1,7 @@
 //! Training an organization's model from its stored data: measure, fit, describe, store.
 
 use crate::fairness::{fairness_audit, HeldOut};
+use crate::forecast::fit_outlooks;
 use crate::{MonitorError, Progress};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -140,6 +141,22 @@ pub async fn train_organization(
         Shape::CrossSection => train_cross(&data, request, &inputs, progress)?,
         Shape::TimeToEvent => return Err(MonitorError::UnsupportedShape("time-to-event".into())),
     };
+    // The forecast is fitted once, with the model, and stored beside it: pages, reports and
+    // `tenure forecast` read it instead of fitting on every request.
+    let forecast = match data.shape {
+        Shape::Panel => {
+            progress.step("fitting the forecast (monthly hazards)");
+            let outlooks = fit_outlooks(
+                &data.snapshots,
+                data.shape,
+                &data.roles,
+                &request.training,
+                progress,
+            )?;
+            outlooks.to_stored()
+        }
+        _ => None,
+    };
     let card = ModelCard {
         training_seconds: started.elapsed().as_secs_f64(),
         ..card
@@ -155,6 +172,9 @@ pub async fn train_organization(
         held_reason: held_reason.clone(),
     };
     let version = store.save_model(request.org, &new).await?;
+    if let Some(forecast) = &forecast {
+        store.save_forecast(request.org, version, forecast).await?;
+    }
     if let Some(reason) = &held_reason {
         tracing::warn!(org = request.org.0, version, %reason, "model held back by the fairness gate");
     }
@@ -187,8 +207,13 @@ fn train_panel(
     ));
     // Derived once, for the backtest and the final model alike.
     let features = panel_features(&data.snapshots, &data.roles, h);
-    let backtest =
-        backtest_person_months(&features, h, request.origins, request.step, &request.training)?;
+    let backtest = backtest_person_months(
+        &features,
+        h,
+        request.origins,
+        request.step,
+        &request.training,
+    )?;
     progress.step("training on every known outcome");
     let (model, trained_on, leavers) = train_latest(&features, h, &request.training)?;
     progress.step("auditing fairness on the backtest's predictions");

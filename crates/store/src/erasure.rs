@@ -69,6 +69,8 @@ const ORGANIZATION_TABLES: &[&str] = &[
     "email_settings",
     "events",
     "scores",
+    "forecast_curves",
+    "forecasts",
     "models",
     "protected_attributes",
     "snapshots",
@@ -374,6 +376,10 @@ async fn erase_in(
         (
             "scores",
             "DELETE FROM scores WHERE org_id = $1 AND person_key = $2".to_owned(),
+        ),
+        (
+            "forecast_curves",
+            "DELETE FROM forecast_curves WHERE org_id = $1 AND person_key = $2".to_owned(),
         ),
         (
             "events",

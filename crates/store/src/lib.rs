@@ -10,6 +10,7 @@ mod erasure;
 mod error;
 mod events;
 mod fairness;
+mod forecasts;
 mod imports;
 mod jobs;
 mod migrations;
@@ -39,6 +40,7 @@ pub use erasure::{PersonRecord, Removed};
 pub use error::{Conflict, StoreError};
 pub use events::{AppliedEvent, EventRecord, NewEvent};
 pub use fairness::ProtectedAsOf;
+pub use forecasts::NewForecast;
 pub use imports::{
     ImportMode, ImportOutcome, ImportRecord, ImportStatus, NewImport, SnapshotToWrite,
 };

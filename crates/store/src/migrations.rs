@@ -50,6 +50,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "open warning lookup",
         include_str!("../migrations/sqlite/0009_open_warning_lookup.sql"),
     ),
+    (
+        10,
+        "stored forecasts",
+        include_str!("../migrations/sqlite/0010_stored_forecasts.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -96,6 +101,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         9,
         "open warning lookup",
         include_str!("../migrations/postgres/0009_open_warning_lookup.sql"),
+    ),
+    (
+        10,
+        "stored forecasts",
+        include_str!("../migrations/postgres/0010_stored_forecasts.sql"),
     ),
 ];
 

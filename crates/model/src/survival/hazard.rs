@@ -15,9 +15,9 @@ use crate::evaluate::{
     stratified_label_folds, train_grouped, EvaluationError, LearnerChoice, Training,
     TrainingSettings,
 };
-use crate::table::FeatureTable;
 use crate::gbm::GbmError;
 use crate::panel::Derived;
+use crate::table::FeatureTable;
 use crate::trained::TrainedModel;
 use std::collections::BTreeMap;
 use tenure_domain::Value;

@@ -131,7 +131,10 @@ pub fn looking_ahead_table(
         .zip(ahead)
         .map(|(&r, &k)| (as_of(r) + Months::new(k as u32)).month0())
         .collect();
-    asked.set_column(TARGET_MONTH, FeatureColumn::Categories { codes, dictionary });
+    asked.set_column(
+        TARGET_MONTH,
+        FeatureColumn::Categories { codes, dictionary },
+    );
     asked
 }
 
@@ -146,7 +149,10 @@ pub fn landmark_outlooks(
 ) -> Result<Vec<super::hazard::Outlook>, crate::gbm::GbmError> {
     let mut outlooks = Vec::with_capacity(rows.len());
     for batch in rows.chunks(super::hazard::PEOPLE_PER_BATCH) {
-        let asked: Vec<u32> = batch.iter().flat_map(|&r| std::iter::repeat_n(r, months)).collect();
+        let asked: Vec<u32> = batch
+            .iter()
+            .flat_map(|&r| std::iter::repeat_n(r, months))
+            .collect();
         let ahead: Vec<usize> = (0..batch.len()).flat_map(|_| 0..months).collect();
         let all: Vec<u32> = (0..asked.len() as u32).collect();
         let questions = looking_ahead_table(table, &asked, &ahead, |_| as_of);
