@@ -30,6 +30,9 @@ pub struct PersonRecord {
     pub protected_attributes: Vec<Json>,
     /// Every score, with its model version, drivers and input hash.
     pub scores: Vec<Json>,
+    /// Their survival curve in each stored forecast (chance of still being here after 1, 2, …
+    /// months), with the model version and the month it was made at.
+    pub forecasts: Vec<Json>,
     pub events: Vec<Json>,
     pub warnings: Vec<Json>,
     /// Who read their score or drivers, and when.
@@ -136,6 +139,17 @@ impl Store {
                 })
             })
             .collect();
+        let forecasts = json_rows("SELECT c.model_version, f.as_of, c.survival FROM forecast_curves c JOIN forecasts f ON f.org_id = c.org_id AND f.model_version = c.model_version WHERE c.org_id = $1 AND c.person_key = $2 ORDER BY c.model_version")
+            .await?
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "model_version": r.get::<i64, _>(0),
+                    "as_of": r.get::<String, _>(1),
+                    "survival": parse(r.get(2)),
+                })
+            })
+            .collect();
         let events = json_rows("SELECT kind, effective, changes, received_at FROM events WHERE org_id = $1 AND person_key = $2 ORDER BY id")
             .await?
             .iter()
@@ -173,6 +187,7 @@ impl Store {
             snapshots,
             protected_attributes,
             scores,
+            forecasts,
             events,
             warnings,
             viewed_by,
