@@ -53,12 +53,24 @@ for size in $SIZES; do
   measure "$size" import "$TENURE" import "$dir/sim/panel.csv" --mapping "$dir/sim/mapping.toml" --db "$db" --org sim
   note "$rows person-months"
   measure "$size" train "$TENURE" train --db "$db" --org sim --threads 2 --json
-  note "$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["card"]; e=c["evaluation"]; print(f"backtest ROC AUC {e["roc_auc"]:.4f}, calibration error {e["expected_calibration_error"]:.4f}; {c["model"]}; forecast stored")' "$OUT/$size-train.out")"
+  note "$(python3 - "$OUT/$size-train.out" <<'PY'
+import json, sys
+card = json.load(open(sys.argv[1]))["card"]
+e = card["evaluation"]
+print(f"backtest ROC AUC {e['roc_auc']:.4f}, calibration error {e['expected_calibration_error']:.4f}; {card['model']}; forecast stored")
+PY
+)"
   "$TENURE" governance --db "$db" --org sim --legal-basis "benchmark" --impact-assessment "bench" --workers-informed 2026-01-01 > /dev/null
   measure "$size" score "$TENURE" score --db "$db" --org sim --top 1
   note "everyone still employed, with their drivers"
   measure "$size" forecast "$TENURE" forecast --db "$db" --org sim --json
-  note "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); h=d["organization"]["horizons"][1]; print(f"6 months: {h["expected_leavers"]:.0f} expected leavers [{h["interval_lower"]}, {h["interval_upper"]}]; fitting {d["training_seconds"]:.1f} s")' "$OUT/$size-forecast.out")"
+  note "$(python3 - "$OUT/$size-forecast.out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+h = d["organization"]["horizons"][1]
+print(f"6 months: {h['expected_leavers']:.0f} expected leavers [{h['interval_lower']}, {h['interval_upper']}]; fitting {d['training_seconds']:.1f} s")
+PY
+)"
 done
 
 if [ -n "$DEMO" ]; then

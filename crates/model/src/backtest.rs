@@ -296,7 +296,7 @@ fn train_panel(
         .collect();
     let check_labels: Vec<bool> = check_rows.iter().map(left).collect();
     let fit_labels: Vec<bool> = fit_rows.iter().map(left).collect();
-    let fit = Sample::within_budget(&fit_rows, &fit_labels, settings.seed);
+    let fit = Sample::of(features, &fit_rows, &fit_labels, settings.seed);
     let (fit_rows, fit_labels, fit_weights) = (fit.rows, fit.labels, fit.weights);
     let fit_weights = fit_weights.as_deref();
 
@@ -355,7 +355,7 @@ fn train_panel(
     // The matrices of the choice are dropped before the refit builds its own.
     drop((x, check_x));
     let labels: Vec<bool> = train.iter().map(left).collect();
-    let sample = Sample::within_budget(train, &labels, settings.seed);
+    let sample = Sample::of(features, train, &labels, settings.seed);
     let all = Training {
         table: &features.table,
         rows: &sample.rows,
@@ -383,8 +383,24 @@ pub(crate) struct Sample {
 }
 
 impl Sample {
-    pub(crate) fn within_budget(rows: &[u32], labels: &[bool], seed: u64) -> Sample {
-        Sample::within(rows, labels, seed, ROW_BUDGET)
+    /// A sample of `rows` of `features` (their labels given), each row's weight its own
+    /// times its sampling's.
+    pub(crate) fn of(features: &PanelFeatures, rows: &[u32], labels: &[bool], seed: u64) -> Sample {
+        let mut sample = Sample::within(rows, labels, seed, ROW_BUDGET);
+        let prior = |r: u32| features.months[r as usize].weight;
+        if sample.weights.is_none() && sample.rows.iter().all(|&r| prior(r) == 1.0) {
+            return sample;
+        }
+        let weights = match sample.weights.take() {
+            Some(w) => w
+                .into_iter()
+                .zip(&sample.rows)
+                .map(|(w, &r)| w * prior(r))
+                .collect(),
+            None => sample.rows.iter().map(|&r| prior(r)).collect(),
+        };
+        sample.weights = Some(weights);
+        sample
     }
 
     /// Every positive row, and negatives kept at one rate chosen so the whole fits in
@@ -427,7 +443,7 @@ impl Sample {
 }
 
 /// SplitMix64's finaliser: a well-spread hash of a row number.
-fn mix(mut z: u64) -> u64 {
+pub(crate) fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);

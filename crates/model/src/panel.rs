@@ -252,6 +252,8 @@ pub struct MonthRow {
     /// `None` while the horizon has not fully passed (and the person has not left).
     pub label: Option<bool>,
     pub evidence: Evidence,
+    /// How many person-months this row stands for: 1, or more for a row kept from a sample.
+    pub weight: f32,
 }
 
 impl PanelFeatures {
@@ -478,6 +480,7 @@ fn build_panel_features(
             as_of,
             label,
             evidence,
+            weight: 1.0,
         });
     }
     PanelFeatures {

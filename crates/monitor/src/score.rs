@@ -7,8 +7,10 @@ use std::collections::HashMap;
 use tenure_domain::{OrgId, RiskBand, RiskThresholds, Shape};
 use tenure_domain::{PersonKey, RoleColumns, Snapshot};
 use tenure_model::explain::Driver;
-use tenure_model::panel::person_months;
-use tenure_model::scoring::{current_cross_section_rows, current_panel_rows, score, PersonScore};
+use tenure_model::panel::{panel_features, PersonMonth};
+use tenure_model::scoring::{
+    current_cross_section_rows, current_panel_months, current_panel_rows, score, PersonScore,
+};
 use tenure_model::trained::TrainedModel;
 use tenure_store::{NewScore, RaisedWarning, ScoreGroups, ScoreOutcome, ScoringWrite, Store};
 
@@ -73,7 +75,7 @@ pub(crate) async fn score_organization_written(
     let data = load(store, request.org, slug).await?;
     progress.step("deriving features");
     let months = match data.shape {
-        Shape::Panel => person_months(
+        Shape::Panel => latest_months(
             &data.snapshots,
             &data.roles,
             stored.horizon_months.unwrap_or(6),
@@ -195,4 +197,24 @@ pub(crate) fn new_score(p: &ScoredPerson, groups: ScoreGroups) -> NewScore {
         input_hash: p.score.input_hash.clone(),
         groups,
     }
+}
+
+/// The person-months of the people employed at the panel's latest month, at that month: the
+/// features of every month are derived as one table (the history is what they are computed
+/// from), and only the scored rows become named values.
+fn latest_months(snapshots: &[Snapshot], roles: &RoleColumns, horizon: i32) -> Vec<PersonMonth> {
+    let features = panel_features(snapshots, roles, horizon);
+    current_panel_months(snapshots, &features.months)
+        .into_iter()
+        .map(|row| {
+            let month = features.months[row as usize];
+            PersonMonth {
+                snapshot: month.snapshot,
+                as_of: month.as_of,
+                values: features.table.values(row as usize),
+                label: month.label,
+                evidence: month.evidence,
+            }
+        })
+        .collect()
 }

@@ -4,6 +4,7 @@
 use crate::connect::Store;
 use crate::error::StoreError;
 use chrono::NaiveDate;
+use futures_util::TryStreamExt;
 use serde_json::{Map, Value as Json};
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -79,11 +80,15 @@ impl Store {
         let sql = format!(
             "SELECT {SNAPSHOT_COLUMNS} FROM snapshots s WHERE org_id = $1 ORDER BY person_key, as_of"
         );
-        let rows = sqlx::query(&sql)
-            .bind(org.0)
-            .fetch_all(&mut *self.connection().await?)
-            .await?;
-        self.typed_snapshots(org, &rows).await
+        // Typed as they arrive: holding every row first took more memory than the snapshots.
+        let kinds = self.value_kinds(org).await?;
+        let mut connection = self.connection().await?;
+        let mut rows = sqlx::query(&sql).bind(org.0).fetch(&mut *connection);
+        let mut snapshots = Vec::new();
+        while let Some(row) = rows.try_next().await? {
+            snapshots.push(stored_snapshot(&row, &kinds)?);
+        }
+        Ok(snapshots)
     }
 
     /// Snapshot rows (read as [`SNAPSHOT_COLUMNS`]) typed by the kinds their imports recorded.

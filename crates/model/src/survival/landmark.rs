@@ -97,20 +97,61 @@ pub fn landmark_months(
         }
     }
     pairs.sort_by_key(|&(start, snapshot, ..)| (start, snapshot));
+    let weights = sample_pairs(&mut pairs, data_end);
     let rows: Vec<u32> = pairs.iter().map(|p| p.2).collect();
     let ahead: Vec<usize> = pairs.iter().map(|p| p.3).collect();
     let table = looking_ahead_table(&features.table, &rows, &ahead, |r| months[r as usize].as_of);
     let months = pairs
         .iter()
-        .map(|&(start, snapshot, row, _, left)| MonthRow {
+        .zip(weights)
+        .map(|(&(start, snapshot, row, _, left), weight)| MonthRow {
             snapshot,
             as_of: start,
             label: Some(left),
             evidence: months[row as usize].evidence,
+            weight,
         })
         .collect();
     PanelFeatures { table, months }
 }
+
+/// Landmark pairs of a large panel (past [`PAIR_BUDGET`]) are sampled before their inputs
+/// are copied: every pair that ended in an exit and every pair of the last
+/// [`WHOLE_MONTHS`] (the months training validates on) is kept, and the other pairs at one
+/// rate, each standing for the pairs it was drawn from. Returns each kept pair's weight.
+fn sample_pairs(
+    pairs: &mut Vec<(NaiveDate, usize, u32, usize, bool)>,
+    data_end: NaiveDate,
+) -> Vec<f32> {
+    let recent = data_end - Months::new(WHOLE_MONTHS);
+    let sampled = |p: &(NaiveDate, usize, u32, usize, bool)| !p.4 && p.0 < recent;
+    let candidates = pairs.iter().filter(|p| sampled(p)).count();
+    let kept_whole = pairs.len() - candidates;
+    if pairs.len() <= PAIR_BUDGET || candidates == 0 {
+        return vec![1.0; pairs.len()];
+    }
+    let wanted = PAIR_BUDGET.saturating_sub(kept_whole).max(PAIR_BUDGET / 10);
+    let rate = (wanted as f64 / candidates as f64).min(1.0);
+    let threshold = (rate * u64::MAX as f64) as u64;
+    let keep = |p: &(NaiveDate, usize, u32, usize, bool)| {
+        !sampled(p) || crate::backtest::mix(((p.2 as u64) << 8) ^ p.3 as u64) < threshold
+    };
+    let kept = pairs.iter().filter(|p| sampled(p) && keep(p)).count();
+    let weight = candidates as f32 / kept.max(1) as f32;
+    pairs.retain(keep);
+    pairs
+        .iter()
+        .map(|p| if sampled(p) { weight } else { 1.0 })
+        .collect()
+}
+
+/// Landmark pairs kept whole, at most (see [`sample_pairs`]): the hazard model is fitted on a
+/// sample of [`crate::backtest::ROW_BUDGET`] of them anyway, so copying the inputs of millions
+/// would only cost memory.
+const PAIR_BUDGET: usize = 3 * crate::backtest::ROW_BUDGET;
+/// The last months of pairs never sampled: the hazard model's validation months (and the
+/// out-of-time check of its level) read them all.
+const WHOLE_MONTHS: u32 = 6;
 
 /// The rows `rows` of `table`, each asked about the month `ahead[i]` after its as-of date
 /// (`as_of(row)`): clocks moved on, and the months ahead and the calendar month predicted
@@ -255,6 +296,56 @@ mod tests {
         assert_eq!(
             first.values[TARGET_MONTH],
             Value::Category("month 1".into())
+        );
+    }
+
+    #[test]
+    fn many_pairs_are_sampled_keeping_exits_and_the_last_months_whole() {
+        let end = month(24);
+        let mut pairs: Vec<(NaiveDate, usize, u32, usize, bool)> = Vec::new();
+        for m in 0..24 {
+            for person in 0..(PAIR_BUDGET / 10) {
+                pairs.push((
+                    month(m),
+                    person,
+                    (m as usize * 100_000 + person) as u32,
+                    0,
+                    person % 97 == 0,
+                ));
+            }
+        }
+        let before = pairs.clone();
+        let weights = sample_pairs(&mut pairs, end);
+        assert_eq!(weights.len(), pairs.len());
+        assert!(
+            pairs.len() < before.len() / 2,
+            "{} of {}",
+            pairs.len(),
+            before.len()
+        );
+        let exits = |ps: &[(NaiveDate, usize, u32, usize, bool)]| ps.iter().filter(|p| p.4).count();
+        assert_eq!(exits(&pairs), exits(&before), "every exit kept");
+        let recent = |ps: &[(NaiveDate, usize, u32, usize, bool)]| {
+            ps.iter()
+                .filter(|p| p.0 >= end - Months::new(WHOLE_MONTHS))
+                .count()
+        };
+        assert_eq!(
+            recent(&pairs),
+            recent(&before),
+            "the validation months kept whole"
+        );
+        let standing_for: f64 = weights.iter().map(|&w| f64::from(w)).sum();
+        assert!(
+            (standing_for - before.len() as f64).abs() < 0.01 * before.len() as f64,
+            "{standing_for} for {}",
+            before.len()
+        );
+        let mut few = before[..1000].to_vec();
+        assert_eq!(
+            sample_pairs(&mut few, end),
+            vec![1.0; 1000],
+            "within the budget: all kept"
         );
     }
 }
