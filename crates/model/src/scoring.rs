@@ -39,7 +39,35 @@ pub fn current_panel_rows<'a>(
     snapshots: &'a [Snapshot],
     months: &'a [PersonMonth],
 ) -> Vec<ScoreInput<'a>> {
-    let Some(latest) = months.iter().map(|m| m.as_of).max() else {
+    current(snapshots, months.iter().map(|m| (m.snapshot, m.as_of)))
+        .into_iter()
+        .map(|i| {
+            let m = &months[i];
+            ScoreInput {
+                person: &snapshots[m.snapshot].person,
+                as_of: Some(m.as_of),
+                values: &m.values,
+                evidence: m.evidence,
+            }
+        })
+        .collect()
+}
+
+/// The rows of the panel's people still employed at its latest month, at that month.
+pub fn current_panel_months(snapshots: &[Snapshot], months: &[MonthRow]) -> Vec<u32> {
+    current(snapshots, months.iter().map(|m| (m.snapshot, m.as_of)))
+        .into_iter()
+        .map(|i| i as u32)
+        .collect()
+}
+
+/// Which of the person-months (each its snapshot and as-of date) are at the latest month and
+/// of people who have not left.
+fn current(
+    snapshots: &[Snapshot],
+    months: impl Iterator<Item = (usize, NaiveDate)> + Clone,
+) -> Vec<usize> {
+    let Some(latest) = months.clone().map(|(_, as_of)| as_of).max() else {
         return Vec::new();
     };
     let gone: HashSet<&str> = snapshots
@@ -48,32 +76,11 @@ pub fn current_panel_rows<'a>(
         .map(|s| s.person.as_str())
         .collect();
     months
-        .iter()
-        .filter(|m| m.as_of == latest && !gone.contains(snapshots[m.snapshot].person.as_str()))
-        .map(|m| ScoreInput {
-            person: &snapshots[m.snapshot].person,
-            as_of: Some(m.as_of),
-            values: &m.values,
-            evidence: m.evidence,
+        .enumerate()
+        .filter(|(_, (snapshot, as_of))| {
+            *as_of == latest && !gone.contains(snapshots[*snapshot].person.as_str())
         })
-        .collect()
-}
-
-/// The rows of the panel's people still employed at its latest month, at that month.
-pub fn current_panel_months(snapshots: &[Snapshot], months: &[MonthRow]) -> Vec<u32> {
-    let Some(latest) = months.iter().map(|m| m.as_of).max() else {
-        return Vec::new();
-    };
-    let gone: HashSet<&str> = snapshots
-        .iter()
-        .filter(|s| s.exit.is_some())
-        .map(|s| s.person.as_str())
-        .collect();
-    (0..months.len() as u32)
-        .filter(|&r| {
-            let m = &months[r as usize];
-            m.as_of == latest && !gone.contains(snapshots[m.snapshot].person.as_str())
-        })
+        .map(|(i, _)| i)
         .collect()
 }
 
