@@ -405,7 +405,8 @@ impl Sample {
     }
 
     /// Every positive row, and negatives kept at one rate chosen so the whole fits in
-    /// `budget`, each picked by a hash of its row and the seed (the same rows on every run).
+    /// `budget` (or, when the positives alone pass it, so that they are half as many as the
+    /// positives), each picked by a hash of its row and the seed (the same rows on every run).
     fn within(rows: &[u32], labels: &[bool], seed: u64, budget: usize) -> Sample {
         let positives = labels.iter().filter(|&&l| l).count();
         let negatives = rows.len() - positives;
@@ -416,7 +417,12 @@ impl Sample {
                 weights: None,
             };
         }
-        let wanted = budget.saturating_sub(positives).max(budget / 10);
+        // With exits alone past the budget (a large organization over years), negatives are
+        // still kept at half their number: fewer, each weighted heavier, made the fit noisy.
+        let wanted = budget
+            .saturating_sub(positives)
+            .max(positives / 2)
+            .max(budget / 10);
         let rate = wanted as f64 / negatives as f64;
         let threshold = (rate * u64::MAX as f64) as u64;
         let keep: Vec<bool> = rows
@@ -477,6 +483,13 @@ mod sample_tests {
             sample,
             Sample::within(&rows, &labels, 7, 2_000),
             "the same every run"
+        );
+        let many_exits: Vec<bool> = rows.iter().map(|r| r % 4 == 0).collect();
+        let sample = Sample::within(&rows, &many_exits, 7, 2_000);
+        let kept_negatives = sample.labels.iter().filter(|&&l| !l).count();
+        assert!(
+            (1_100..=1_400).contains(&kept_negatives),
+            "2,500 exits pass the budget: half as many others kept, {kept_negatives}"
         );
         let small = Sample::within(&rows[..100], &labels[..100], 7, 2_000);
         assert_eq!(small.weights, None, "within the budget nothing is dropped");
