@@ -6,15 +6,13 @@
 //! cost for the organization and 1,000 teams. The people are the organization's current
 //! employees repeated, which costs the model exactly what as many different people would.
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 use tenure_data::simulate::{simulate, SimulationConfig};
 use tenure_data::Mapping;
-use tenure_domain::Value;
 use tenure_model::backtest::train_latest_hazards;
 use tenure_model::evaluate::{LearnerChoice, TrainingSettings};
-use tenure_model::panel::person_months;
-use tenure_model::scoring::current_panel_rows;
+use tenure_model::panel::panel_features;
+use tenure_model::scoring::current_panel_months;
 use tenure_model::survival::forecast::{forecast, level_uncertainty, ForecastPerson};
 use tenure_model::survival::hazard::OUTLOOK_MONTHS;
 use tenure_model::survival::landmark::{landmark_months, landmark_outlooks};
@@ -36,8 +34,8 @@ fn main() {
     let snapshots: Vec<_> = parsed.rows.into_iter().map(|r| r.snapshot).collect();
 
     let started = Instant::now();
-    let months = person_months(&snapshots, &mapping.roles, 1);
-    let landmarks = landmark_months(&snapshots, &months, OUTLOOK_MONTHS);
+    let features = panel_features(&snapshots, &mapping.roles, 1);
+    let landmarks = landmark_months(&snapshots, &features, OUTLOOK_MONTHS);
     let settings = TrainingSettings {
         learner: LearnerChoice::Auto,
         seed: 1,
@@ -47,13 +45,12 @@ fn main() {
     let (model, trained_on) = (hazards.model, hazards.trained_on);
     let training = started.elapsed().as_secs_f64();
 
-    let current = current_panel_rows(&snapshots, &months);
-    let as_of = current[0].as_of.expect("a panel row is dated");
-    let rows: Vec<&BTreeMap<String, Value>> = (0..PEOPLE)
-        .map(|i| current[i % current.len()].values)
-        .collect();
+    let current = current_panel_months(&snapshots, &features.months);
+    let as_of = features.months[current[0] as usize].as_of;
+    let rows: Vec<u32> = (0..PEOPLE).map(|i| current[i % current.len()]).collect();
     let started = Instant::now();
-    let curves = landmark_outlooks(&model, &rows, as_of, OUTLOOK_MONTHS).expect("curves");
+    let curves =
+        landmark_outlooks(&model, &features.table, &rows, as_of, OUTLOOK_MONTHS).expect("curves");
     let curved = started.elapsed().as_secs_f64();
     let people: Vec<ForecastPerson> = curves
         .into_iter()
