@@ -274,10 +274,18 @@ impl PanelFeatures {
     }
 }
 
+/// The snapshots' own columns: all of them, and those holding dates.
+#[derive(Clone, Copy)]
+struct OwnColumns<'c> {
+    all: &'c [String],
+    dates: &'c [String],
+}
+
 /// The feature table's columns: the snapshots' own, then the derived ones, by name. A column
-/// holding any category is categorical, else any number numeric, else any date a date.
+/// holding any category is categorical, else any number numeric, else any date a date; one
+/// only ever missing is numeric.
 fn feature_columns(
-    snapshots: &[Snapshot],
+    own: OwnColumns<'_>,
     numeric: &[String],
     categorical: &[String],
     dates: &[String],
@@ -286,22 +294,14 @@ fn feature_columns(
     for column in numeric {
         kinds.insert(column.clone(), ColumnKind::Number);
     }
-    for column in columns_holding(snapshots, |v| matches!(v, Value::Date(_))) {
-        kinds.entry(column).or_insert(ColumnKind::Date);
+    for column in own.dates {
+        kinds.entry(column.clone()).or_insert(ColumnKind::Date);
     }
     for column in categorical {
         kinds.insert(column.clone(), ColumnKind::Category);
     }
-    // Columns only ever missing still appear, as the maps they came from had them.
-    for snapshot in snapshots {
-        for name in snapshot.values.keys() {
-            if !kinds.contains_key(name) {
-                kinds.insert(name.clone(), ColumnKind::Number);
-            }
-        }
-    }
-    let derived = DerivedNames::new(numeric, categorical, dates);
-    for name in derived.all() {
+    let derived = DerivedNames::new(numeric, categorical, dates).all();
+    for name in own.all.iter().cloned().chain(derived) {
         kinds.entry(name).or_insert(ColumnKind::Number);
     }
     kinds.into_iter().collect()
@@ -334,8 +334,11 @@ fn build_panel_features(
         compared.iter().flat_map(|c| c.categorical.iter().cloned()),
     );
     // The hire date becomes tenure; other dates (a last promotion) become months since.
+    // Every column of the snapshots, and those holding dates, read once for the table too.
+    let own: Vec<String> = columns_holding(snapshots, |_| true);
+    let date_columns = columns_holding(snapshots, |v| matches!(v, Value::Date(_)));
     let dates: Vec<String> = union_of(
-        columns_holding(snapshots, |v| matches!(v, Value::Date(_))),
+        date_columns.clone(),
         compared.iter().flat_map(|c| c.dates.iter().cloned()),
     )
     .into_iter()
@@ -374,13 +377,16 @@ fn build_panel_features(
     let peers = group_medians(snapshots, &numeric, &peer_of, months_built.as_ref());
     // The team's typical values that month: how a manager's team fares shows in them.
     let teams = group_medians(snapshots, &numeric, &team_of_row, months_built.as_ref());
+    let columns = OwnColumns {
+        all: &own,
+        dates: &date_columns,
+    };
     let mut table = TableBuilder::new(
-        feature_columns(snapshots, &numeric, &categorical, &dates),
+        feature_columns(columns, &numeric, &categorical, &dates),
         built.len(),
     );
-    let own_columns: HashMap<&str, usize> = snapshots
+    let own_columns: HashMap<&str, usize> = own
         .iter()
-        .flat_map(|s| s.values.keys())
         .map(|name| {
             (
                 name.as_str(),
@@ -472,7 +478,7 @@ fn build_panel_features(
             .is_some_and(|v| matches!(v, Value::Date(_)));
         let evidence = Evidence {
             months_on_record: Some(position as u32 + 1),
-            tenure_months: hired.then_some(f64::from(tenure as f32)),
+            tenure_months: hired.then_some(tenure),
             ..Evidence::of_inputs(&snapshot.values)
         };
         months.push(MonthRow {
