@@ -1,5 +1,7 @@
-"""Runs the tools a data scientist would reach for on the IBM attrition data, over the folds
-tenure used (bench/compare_ibm.sh passes them), and prints one JSON line per tool.
+"""Runs the tools a data scientist would reach for on the IBM attrition data (or another
+one-row-per-person export: its target, positive value and columns to drop given after the
+thread count), over the folds tenure used (bench/compare_ibm.sh passes them), and prints one
+JSON line per tool.
 
 Each tool: default settings, every column but the id, the constants and the protected
 attributes as features, plain fit-and-predict per fold; wall time includes loading the CSV.
@@ -14,12 +16,15 @@ import pandas as pd
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 data_path, folds_path, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
-DROP = ["EmployeeNumber", "EmployeeCount", "Over18", "StandardHours", "Gender", "Age", "MaritalStatus", "Attrition"]
+TARGET, POSITIVE = (sys.argv[4], sys.argv[5]) if len(sys.argv) > 5 else ("Attrition", "Yes")
+DROP = sys.argv[6].split(",") if len(sys.argv) > 6 else [
+    "EmployeeNumber", "EmployeeCount", "Over18", "StandardHours", "Gender", "Age", "MaritalStatus"]
+DROP = DROP + [TARGET]
 
 
 def load():
     frame = pd.read_csv(data_path)
-    y = (frame["Attrition"] == "Yes").to_numpy().astype(int)
+    y = (frame[TARGET].astype(str) == POSITIVE).to_numpy().astype(int)
     x = frame.drop(columns=DROP)
     folds = pd.read_csv(folds_path).sort_values("row")["fold"].to_numpy()
     return x, y, folds

@@ -5,7 +5,7 @@
 use crate::calibration::{choose, choose_smooth, Calibrator};
 use crate::design::Design;
 use crate::gbm::{GbmError, GbmModel, GbmSettings};
-use crate::logistic::{fit_logistic_from, fit_weighted_logistic};
+use crate::logistic::fit_weighted_logistic;
 use crate::metrics::{log_loss, roc_auc, Summary};
 use crate::table::FeatureTable;
 use crate::trained::{FittedLearner, TrainedModel};
@@ -100,7 +100,7 @@ pub struct Evaluation {
     pub folds: Vec<Vec<usize>>,
 }
 
-/// Which learner to train. `Auto` lets the inner folds choose between the two, or their blend.
+/// Which learner to train. `Auto` lets held-back rows choose between the two, or their blend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LearnerChoice {
     Auto,
@@ -234,10 +234,11 @@ pub(crate) fn average(a: &[f64], b: &[f64]) -> Vec<f64> {
     a.iter().zip(b).map(|(a, b)| (a + b) / 2.0).collect()
 }
 
-/// Penalties tried by the inner folds (λ = 1/C in scikit-learn's terms).
+/// Penalties tried on the validation rows (λ = 1/C in scikit-learn's terms).
 pub(crate) const LAMBDAS: [f64; 5] = [0.3, 1.0, 3.0, 10.0, 30.0];
-const INNER_FOLDS: usize = 4;
-/// Share of an inner training set held back to stop the trees early.
+/// One row (or group of rows) in this many is held back to choose the learner.
+const VALIDATION_SHARE: usize = 4;
+/// Share of a fit's rows held back to stop the trees early.
 const EARLY_STOPPING_SHARE: usize = 7; // one row in seven
 
 pub fn cross_validate(
@@ -283,17 +284,18 @@ pub fn cross_validate(
     })
 }
 
-/// Out-of-fold log-odds of the candidate learners over the training examples.
-struct InnerScores {
+/// Log-odds of the candidate learners over the validation rows, fitted without them.
+struct ValidationScores {
     /// One column per penalty in [`LAMBDAS`].
     logistic: Vec<Vec<f64>>,
     gbm: Vec<f64>,
-    gbm_iterations: Vec<usize>,
+    /// Where early stopping stopped the trees, when they ran.
+    gbm_iterations: Option<usize>,
 }
 
-/// Trains on `examples` alone. Inner folds give every candidate out-of-fold scores: the
-/// penalty is chosen by their log-loss, then the learner (logistic, trees or their blend)
-/// by log-loss, then the calibration by held-out Brier score.
+/// Trains on `examples` alone. A stratified quarter of them, held back, gives every candidate
+/// validation scores: the penalty is chosen by their log-loss, then the learner (logistic,
+/// trees or their blend) by log-loss, then the calibration by held-out Brier score.
 pub fn train_cross_section(
     examples: &[Example<'_>],
     settings: &TrainingSettings,
@@ -313,31 +315,41 @@ pub fn train_rows(
     training: Training<'_>,
     settings: &TrainingSettings,
 ) -> Result<TrainedModel, EvaluationError> {
-    let inner = stratified_label_folds(training.labels, INNER_FOLDS, settings.seed.wrapping_add(1))
-        .unwrap_or_default();
-    train_with_inner_folds(training, &inner, settings, choose)
+    let validation = stratified_label_folds(
+        training.labels,
+        VALIDATION_SHARE,
+        settings.seed.wrapping_add(1),
+    )
+    .map(first_fold)
+    .unwrap_or_default();
+    train_with_validation(training, &validation, settings, choose)
 }
 
 /// [`train_cross_section`] for rows that come in groups — a person's months — which must not
-/// be split across inner folds, or the choice would be made on rows it had half seen. Meant
-/// for monthly hazards, so calibration is strictly increasing (see [`choose_smooth`]).
-/// `groups[i]` is row i's group number (0..number of groups).
+/// be split between the fit and the validation rows, or the choice would be made on rows it
+/// had half seen. Meant for monthly hazards, so calibration is strictly increasing (see
+/// [`choose_smooth`]). `groups[i]` is row i's group number (0..number of groups).
 pub fn train_grouped(
     training: Training<'_>,
     groups: &[usize],
     settings: &TrainingSettings,
 ) -> Result<TrainedModel, EvaluationError> {
-    let inner = grouped_folds(
+    let validation = first_fold(grouped_folds(
         training.labels,
         groups,
-        INNER_FOLDS,
+        VALIDATION_SHARE,
         settings.seed.wrapping_add(1),
-    );
-    train_with_inner_folds(training, &inner, settings, choose_smooth)
+    ));
+    train_with_validation(training, &validation, settings, choose_smooth)
 }
 
-/// Inner folds that keep each group whole, stratified by whether the group has a positive row.
-/// Empty (no inner folds) when there are too few groups of either kind.
+/// The first of some folds (none when there are none).
+fn first_fold(folds: Vec<Vec<usize>>) -> Vec<usize> {
+    folds.into_iter().next().unwrap_or_default()
+}
+
+/// Folds that keep each group whole, stratified by whether the group has a positive row.
+/// Empty (no folds) when there are too few groups of either kind.
 fn grouped_folds(labels: &[bool], groups: &[usize], folds: usize, seed: u64) -> Vec<Vec<usize>> {
     let count = groups.iter().max().map_or(0, |g| g + 1);
     let mut positive = vec![false; count];
@@ -360,34 +372,41 @@ fn grouped_folds(labels: &[bool], groups: &[usize], folds: usize, seed: u64) -> 
     dealt
 }
 
-fn train_with_inner_folds(
+/// Fits every candidate once on the rows outside `validation` (positions in
+/// `training.rows`, sorted), chooses the penalty, the learner and the calibration by the
+/// validation rows' scores, and refits the choice on every row. One split rather than inner
+/// folds: the choice costs about one fit more than the model itself. With no validation rows
+/// the defaults stand (the middle penalty, no calibration).
+fn train_with_validation(
     training: Training<'_>,
-    inner: &[Vec<usize>],
+    validation: &[usize],
     settings: &TrainingSettings,
     calibrate: fn(&[f64], &[bool]) -> Calibrator,
 ) -> Result<TrainedModel, EvaluationError> {
     let choice = settings.learner;
-    let labels = training.labels;
-    let scores = inner_scores(training, inner, settings)?;
+    let labels: Vec<bool> = validation.iter().map(|&i| training.labels[i]).collect();
+    let scores = validation_scores(training, validation, settings)?;
     let best_lambda = (0..LAMBDAS.len())
         .min_by(|&a, &b| {
-            raw_log_loss(labels, &scores.logistic[a])
-                .total_cmp(&raw_log_loss(labels, &scores.logistic[b]))
+            raw_log_loss(&labels, &scores.logistic[a])
+                .total_cmp(&raw_log_loss(&labels, &scores.logistic[b]))
         })
-        .filter(|_| !inner.is_empty())
+        .filter(|_| !validation.is_empty())
         .unwrap_or(1);
     let blend = average(&scores.logistic[best_lambda], &scores.gbm);
-    let (chosen, out_of_fold) = best_candidate(
-        labels,
+    let (chosen, held_out) = best_candidate(
+        &labels,
         candidates(choice, &scores.logistic[best_lambda], &scores.gbm, &blend),
     );
-    let calibrator = if inner.is_empty() {
+    let calibrator = if validation.is_empty() {
         Calibrator::Identity
     } else {
-        calibrate(out_of_fold, labels)
+        calibrate(held_out, &labels)
     };
-    let iterations =
-        (scores.gbm_iterations.iter().sum::<usize>() / scores.gbm_iterations.len().max(1)).max(10);
+    // The refit sees a third more rows than the fit that stopped: a few more trees.
+    let iterations = scores
+        .gbm_iterations
+        .map_or(10, |i| (i + i / VALIDATION_SHARE).max(10));
     Ok(refit(
         training,
         chosen,
@@ -398,46 +417,58 @@ fn train_with_inner_folds(
     )?)
 }
 
-fn inner_scores(
+fn validation_scores(
     training: Training<'_>,
-    inner: &[Vec<usize>],
+    validation: &[usize],
     settings: &TrainingSettings,
-) -> Result<InnerScores, GbmError> {
+) -> Result<ValidationScores, GbmError> {
     let choice = settings.learner;
-    let n = training.rows.len();
-    let mut scores = InnerScores {
+    let n = validation.len();
+    let mut scores = ValidationScores {
         logistic: vec![vec![0.0; n]; LAMBDAS.len()],
         gbm: vec![0.0; n],
-        gbm_iterations: Vec::new(),
+        gbm_iterations: None,
     };
-    for held_out in inner {
-        let train_at: Vec<usize> = (0..n)
-            .filter(|i| held_out.binary_search(i).is_err())
-            .collect();
-        let train_rows: Vec<u32> = train_at.iter().map(|&i| training.rows[i]).collect();
-        let labels: Vec<bool> = train_at.iter().map(|&i| training.labels[i]).collect();
-        let (design, x) = encode(training.table, &train_rows);
-        let held: Vec<u32> = held_out.iter().map(|&i| training.rows[i]).collect();
-        let held_x = design.encode_table(training.table, &held);
-        if choice != LearnerChoice::Gbm {
-            // Strongest penalty first: each fit starts from the last, saving Newton steps.
-            let mut previous = None;
-            for (l, &lambda) in LAMBDAS.iter().enumerate().rev() {
-                let model =
-                    fit_logistic_from(&x, design.width(), &labels, lambda, previous.as_ref());
-                for (row, &i) in held_x.chunks_exact(design.width().max(1)).zip(held_out) {
-                    scores.logistic[l][i] = model.raw_score(row);
-                }
-                previous = Some(model);
+    if validation.is_empty() {
+        return Ok(scores);
+    }
+    let fit_at: Vec<usize> = (0..training.rows.len())
+        .filter(|i| validation.binary_search(i).is_err())
+        .collect();
+    let fit_rows: Vec<u32> = fit_at.iter().map(|&i| training.rows[i]).collect();
+    let labels: Vec<bool> = fit_at.iter().map(|&i| training.labels[i]).collect();
+    let weights: Option<Vec<f32>> = training
+        .weights
+        .map(|w| fit_at.iter().map(|&i| w[i]).collect());
+    let (design, x) = encode(training.table, &fit_rows);
+    let held: Vec<u32> = validation.iter().map(|&i| training.rows[i]).collect();
+    let held_x = design.encode_table(training.table, &held);
+    let width = design.width();
+    if choice != LearnerChoice::Gbm {
+        // Strongest penalty first: each fit starts from the last, saving Newton steps.
+        let mut previous = None;
+        for (l, &lambda) in LAMBDAS.iter().enumerate().rev() {
+            let model = fit_weighted_logistic(
+                &x,
+                width,
+                &labels,
+                weights.as_deref(),
+                lambda,
+                previous.as_ref(),
+            );
+            for (score, row) in scores.logistic[l]
+                .iter_mut()
+                .zip(held_x.chunks_exact(width.max(1)))
+            {
+                *score = model.raw_score(row);
             }
+            previous = Some(model);
         }
-        if choice != LearnerChoice::Logistic {
-            let model = fit_gbm_with_early_stopping(&x, design.width(), &labels, settings)?;
-            scores.gbm_iterations.push(model.iterations());
-            for (score, &i) in model.raw_scores(&held_x)?.into_iter().zip(held_out) {
-                scores.gbm[i] = score;
-            }
-        }
+    }
+    if choice != LearnerChoice::Logistic {
+        let model = fit_gbm_with_early_stopping(&x, width, &labels, weights.as_deref(), settings)?;
+        scores.gbm_iterations = Some(model.iterations());
+        scores.gbm = model.raw_scores(&held_x)?;
     }
     Ok(scores)
 }
@@ -447,10 +478,11 @@ fn fit_gbm_with_early_stopping(
     x: &[f64],
     width: usize,
     labels: &[bool],
+    weights: Option<&[f32]>,
     settings: &TrainingSettings,
 ) -> Result<GbmModel, GbmError> {
-    let (mut fit_x, mut fit_y, mut stop_x, mut stop_y) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut fit_x, mut fit_y, mut fit_w, mut stop_x, mut stop_y) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (i, (row, &y)) in x.chunks_exact(width.max(1)).zip(labels).enumerate() {
         if i % EARLY_STOPPING_SHARE == EARLY_STOPPING_SHARE - 1 {
             stop_x.extend_from_slice(row);
@@ -458,12 +490,16 @@ fn fit_gbm_with_early_stopping(
         } else {
             fit_x.extend_from_slice(row);
             fit_y.push(y);
+            if let Some(w) = weights {
+                fit_w.push(w[i]);
+            }
         }
     }
-    GbmModel::fit(
+    GbmModel::fit_weighted(
         &fit_x,
         width,
         &fit_y,
+        weights.map(|_| fit_w.as_slice()),
         &settings.gbm(GbmSettings::default().max_iterations),
         Some((&stop_x, &stop_y)),
     )

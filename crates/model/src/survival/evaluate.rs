@@ -115,47 +115,73 @@ pub fn integrated_brier(
     curves: &[Outlook],
     censoring: &SurvivalCurve,
 ) -> f64 {
-    let horizon = curves.first().map_or(0, |c| c.survival.len());
-    let times: Vec<usize> = (1..horizon).collect();
-    if times.len() < 2 {
+    let people = brier_by_person(observed, curves, censoring);
+    if people.is_empty() || people[0].is_nan() {
         return f64::NAN;
     }
-    let scores: Vec<f64> = times
-        .iter()
-        .map(|&t| brier_at(observed, curves, censoring, t))
-        .collect();
-    let area: f64 = scores.windows(2).map(|w| (w[0] + w[1]) / 2.0).sum();
-    area / (times.len() - 1) as f64
+    people.iter().sum::<f64>() / people.len() as f64
 }
 
-fn brier_at(
+/// Each person's share of [`integrated_brier`] (their mean is the score): the integral is a
+/// sum, so it splits by person, and two learners can be compared person by person.
+pub fn brier_by_person(
     observed: &[Observation],
     curves: &[Outlook],
     censoring: &SurvivalCurve,
-    t: usize,
-) -> f64 {
-    let t_value = t as f64;
-    let still_followed = censoring.survival_at(t_value);
-    let total: f64 = observed
+) -> Vec<f64> {
+    let horizon = curves.first().map_or(0, |c| c.survival.len());
+    let times: Vec<usize> = (1..horizon).collect();
+    if times.len() < 2 {
+        return vec![f64::NAN; observed.len()];
+    }
+    let following: Vec<f64> = times
+        .iter()
+        .map(|&t| censoring.survival_at(t as f64))
+        .collect();
+    let span = (times.len() - 1) as f64;
+    observed
         .iter()
         .zip(curves)
         .map(|(o, curve)| {
-            let survival = curve.survival[t - 1];
-            if o.time <= t_value && o.event {
-                let weight = censoring.survival_at(o.time);
-                if weight > 0.0 {
-                    survival * survival / weight
-                } else {
-                    0.0
-                }
-            } else if o.time > t_value && still_followed > 0.0 {
-                (1.0 - survival).powi(2) / still_followed
-            } else {
-                0.0
-            }
+            let weight_at_exit = censoring.survival_at(o.time);
+            let scores: Vec<f64> = times
+                .iter()
+                .zip(&following)
+                .map(|(&t, &still_followed)| {
+                    brier_term(
+                        o,
+                        curve.survival[t - 1],
+                        t as f64,
+                        weight_at_exit,
+                        still_followed,
+                    )
+                })
+                .collect();
+            scores.windows(2).map(|w| (w[0] + w[1]) / 2.0).sum::<f64>() / span
         })
-        .sum();
-    total / observed.len() as f64
+        .collect()
+}
+
+/// One person's weighted squared error at month `t`: a leaver by then should have survival
+/// 0, someone still followed survival 1; someone censored before `t` says nothing.
+fn brier_term(
+    o: &Observation,
+    survival: f64,
+    t: f64,
+    weight_at_exit: f64,
+    still_followed: f64,
+) -> f64 {
+    if o.time <= t && o.event {
+        if weight_at_exit > 0.0 {
+            survival * survival / weight_at_exit
+        } else {
+            0.0
+        }
+    } else if o.time > t && still_followed > 0.0 {
+        (1.0 - survival).powi(2) / still_followed
+    } else {
+        0.0
+    }
 }
 
 #[cfg(test)]
@@ -185,6 +211,63 @@ mod tests {
         let predicted = [1.5, 2.5, 1.0, 4.0, 3.0, 3.0, 6.0];
         let c = concordance_index(&observed, &predicted);
         assert!((c - 0.71875).abs() < 1e-12, "{c}");
+    }
+
+    #[test]
+    fn the_brier_score_by_person_averages_to_the_score_month_by_month() {
+        // Month by month as Graf et al. write it: at each t the weighted squared errors of
+        // everyone, averaged; then the trapezoid over t = 1..horizon − 1.
+        let observed = obs(&[
+            (1.0, true),
+            (2.0, false),
+            (3.0, true),
+            (4.0, false),
+            (4.0, true),
+        ]);
+        let curves: Vec<Outlook> = [0.9, 0.8, 0.95, 0.7, 0.85]
+            .iter()
+            .map(|&h: &f64| Outlook {
+                survival: (1..=5).map(|k| h.powi(k)).collect(),
+            })
+            .collect();
+        let censoring = censoring_curve(&observed);
+        let by_month: Vec<f64> = (1..5)
+            .map(|t| {
+                let t_value = t as f64;
+                let total: f64 = observed
+                    .iter()
+                    .zip(&curves)
+                    .map(|(o, c)| {
+                        let s = c.survival[t - 1];
+                        if o.time <= t_value && o.event {
+                            let g = censoring.survival_at(o.time);
+                            if g > 0.0 {
+                                s * s / g
+                            } else {
+                                0.0
+                            }
+                        } else if o.time > t_value && censoring.survival_at(t_value) > 0.0 {
+                            (1.0 - s).powi(2) / censoring.survival_at(t_value)
+                        } else {
+                            0.0
+                        }
+                    })
+                    .sum();
+                total / observed.len() as f64
+            })
+            .collect();
+        let expected = by_month
+            .windows(2)
+            .map(|w| (w[0] + w[1]) / 2.0)
+            .sum::<f64>()
+            / 3.0;
+        let people = brier_by_person(&observed, &curves, &censoring);
+        assert_eq!(people.len(), 5);
+        let score = integrated_brier(&observed, &curves, &censoring);
+        assert!(
+            (score - expected).abs() < 1e-12,
+            "{score} against {expected}"
+        );
     }
 
     #[test]

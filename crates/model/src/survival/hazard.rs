@@ -9,7 +9,7 @@
 //! nothing else that moves. Panels forecast through landmark hazards instead (`landmark`),
 //! which learn from what really followed each as-of date rather than assume inputs stand still.
 
-use super::evaluate::{censoring_curve, integrated_brier};
+use super::evaluate::{brier_by_person, censoring_curve};
 use super::kaplan_meier::Observation;
 use crate::evaluate::{
     stratified_label_folds, train_grouped, EvaluationError, LearnerChoice, Training,
@@ -133,57 +133,73 @@ pub fn person_periods(
     (rows, groups)
 }
 
-/// Trains the monthly hazard on time-to-event data. `auto` picks the learner whose survival
-/// curves score the lower integrated Brier score on inner folds of people — the measure of
+/// Trains the monthly hazard on time-to-event data. `auto` compares the learners' survival
+/// curves by integrated Brier score on a held-back quarter of the people — the measure of
 /// whole curves, where the person-month log-loss would favour whoever models the months of
-/// the longest-followed people best. Inner folds keep each person's months together.
+/// the longest-followed people best — and takes the trees only when they beat the logistic
+/// hazard by more than a standard error of the difference: on a quarter of a small
+/// organization the two are often within noise, and the smoother curves then rank better.
 pub fn train_time_to_event(
     people: &[FollowUp<'_>],
     settings: &TrainingSettings,
 ) -> Result<TrainedModel, EvaluationError> {
-    if settings.learner != LearnerChoice::Auto {
-        return train_with(people, settings);
-    }
-    let Ok(folds) = person_folds(people, INNER_FOLDS, settings.seed.wrapping_add(2)) else {
-        return train_with(people, settings);
+    let chosen = match settings.learner {
+        LearnerChoice::Auto => choose_learner(people, settings)?,
+        fixed => fixed,
     };
+    train_with(
+        people,
+        &TrainingSettings {
+            learner: chosen,
+            ..*settings
+        },
+    )
+}
+
+/// The learner `auto` settles on for these people (see [`train_time_to_event`]).
+fn choose_learner(
+    people: &[FollowUp<'_>],
+    settings: &TrainingSettings,
+) -> Result<LearnerChoice, EvaluationError> {
+    let Ok(folds) = person_folds(people, VALIDATION_SHARE, settings.seed.wrapping_add(2)) else {
+        return Ok(LearnerChoice::Logistic);
+    };
+    let (train, test) = split(people, &folds[0]);
     let horizon = horizon_of(people);
-    let observed: Vec<Observation> = people.iter().map(FollowUp::observation).collect();
-    let censoring = censoring_curve(&observed);
-    let mut best = (f64::INFINITY, LearnerChoice::Logistic);
+    let observed: Vec<Observation> = test.iter().map(FollowUp::observation).collect();
+    let everyone: Vec<Observation> = people.iter().map(FollowUp::observation).collect();
+    let censoring = censoring_curve(&everyone);
+    let mut scores = Vec::new();
     for learner in [LearnerChoice::Logistic, LearnerChoice::Gbm] {
         let fixed = TrainingSettings {
             learner,
             ..*settings
         };
-        let mut curves = vec![
-            Outlook {
-                survival: Vec::new()
-            };
-            people.len()
-        ];
-        for held_out in &folds {
-            let (train, test) = split(people, held_out);
-            let model = train_with(&train, &fixed)?;
-            for (&i, curve) in held_out
-                .iter()
-                .zip(outlooks_from_start(&model, &test, horizon)?)
-            {
-                curves[i] = curve;
-            }
-        }
-        let score = integrated_brier(&observed, &curves, &censoring);
-        if score < best.0 {
-            best = (score, learner);
-        }
+        let model = train_with(&train, &fixed)?;
+        let curves = outlooks_from_start(&model, &test, horizon)?;
+        scores.push(brier_by_person(&observed, &curves, &censoring));
     }
-    train_with(
-        people,
-        &TrainingSettings {
-            learner: best.1,
-            ..*settings
-        },
-    )
+    let gain: Vec<f64> = scores[0]
+        .iter()
+        .zip(&scores[1])
+        .map(|(l, g)| l - g)
+        .collect();
+    Ok(if clearly_positive(&gain) {
+        LearnerChoice::Gbm
+    } else {
+        LearnerChoice::Logistic
+    })
+}
+
+/// Whether the mean of `xs` exceeds one standard error of it (false when it cannot be told).
+fn clearly_positive(xs: &[f64]) -> bool {
+    let n = xs.len() as f64;
+    if xs.len() < 2 || xs.iter().any(|x| x.is_nan()) {
+        return false;
+    }
+    let mean = xs.iter().sum::<f64>() / n;
+    let variance = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    mean > (variance / n).sqrt()
 }
 
 fn train_with(
@@ -204,8 +220,8 @@ fn train_with(
     train_grouped(training, &groups, settings)
 }
 
-/// Folds of people used to choose the learner.
-const INNER_FOLDS: usize = 4;
+/// One person in this many is held back to choose the learner.
+const VALIDATION_SHARE: usize = 4;
 
 /// One person's outlook: the survival curve over the next months.
 #[derive(Debug, Clone, PartialEq)]
@@ -359,6 +375,15 @@ mod tests {
             .map(|r| r.0["tenure months"].as_number().unwrap())
             .collect();
         assert_eq!(tenure, [0.0, 1.0, 2.0, 0.0, 1.0, 0.0]);
+    }
+
+    #[test]
+    fn the_trees_are_taken_only_when_clearly_better() {
+        assert!(clearly_positive(&[0.02, 0.03, 0.025, 0.01]));
+        assert!(!clearly_positive(&[0.5, -0.45, 0.4, -0.4]), "within noise");
+        assert!(!clearly_positive(&[-0.02, -0.03]), "worse");
+        assert!(!clearly_positive(&[0.1]), "one person tells nothing");
+        assert!(!clearly_positive(&[0.1, f64::NAN]), "no score, no change");
     }
 
     #[test]
