@@ -19,8 +19,9 @@ pub struct AuditedPrediction {
     pub left: bool,
     /// Protected attribute → the person's group ("sex" → "F", "age band" → "30–39").
     pub groups: BTreeMap<String, String>,
-    /// Factor → contribution to the log-odds (from the model's explanation).
-    pub factors: BTreeMap<String, f64>,
+    /// Factor → contribution to the log-odds (from the model's explanation), for the
+    /// predictions explained: a large audit explains a sample of them (see [`driver_gap`]).
+    pub factors: Option<BTreeMap<String, f64>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -308,16 +309,19 @@ fn finding(
     }
 }
 
-/// The factor raising the most-warned group's risk most above the other group's.
+/// The factor raising the most-warned group's risk most above the other group's, by the
+/// mean contributions of each group's explained predictions.
 fn driver_gap(most: &[&AuditedPrediction], other: &[&AuditedPrediction]) -> Option<DriverGap> {
     let means = |members: &[&AuditedPrediction]| {
         let mut sums: BTreeMap<&str, f64> = BTreeMap::new();
-        for p in members {
-            for (factor, c) in &p.factors {
+        let mut explained = 0;
+        for factors in members.iter().filter_map(|p| p.factors.as_ref()) {
+            explained += 1;
+            for (factor, c) in factors {
                 *sums.entry(factor).or_default() += c;
             }
         }
-        let n = members.len().max(1) as f64;
+        let n = f64::from(explained).max(1.0);
         sums.into_iter()
             .map(|(f, s)| (f.to_owned(), s / n))
             .collect::<BTreeMap<String, f64>>()
@@ -409,7 +413,10 @@ mod tests {
             probability,
             left,
             groups: BTreeMap::from([("sex".to_string(), group.to_string())]),
-            factors: BTreeMap::from([("annual_pay".to_string(), pay), ("tenure".to_string(), 0.1)]),
+            factors: Some(BTreeMap::from([
+                ("annual_pay".to_string(), pay),
+                ("tenure".to_string(), 0.1),
+            ])),
         }
     }
 
@@ -448,6 +455,30 @@ mod tests {
             audit.findings[0].contains("annual_pay"),
             "{:?}",
             audit.findings
+        );
+
+        // Explaining one prediction in three gives the same driver and the same means.
+        let sampled: Vec<AuditedPrediction> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, p)| AuditedPrediction {
+                factors: p.factors.clone().filter(|_| i % 3 == 0),
+                ..p.clone()
+            })
+            .collect();
+        let from_sample = super::audit(&sampled, &FairnessSettings::new(0.25, 5));
+        let driver = from_sample.attributes[0]
+            .finding
+            .as_ref()
+            .unwrap()
+            .driver
+            .clone()
+            .unwrap();
+        assert_eq!(driver.factor, "annual_pay");
+        assert!(
+            (driver.most_warned_log_odds - 0.6).abs() < 1e-9
+                && (driver.flagged_group_log_odds + 0.1).abs() < 1e-9,
+            "the unexplained ones count for nothing: {driver:?}"
         );
     }
 
@@ -500,7 +531,7 @@ mod tests {
                         if i % 3 == 0 { "under 30" } else { "30–39" }.into(),
                     ),
                 ]),
-                factors: BTreeMap::new(),
+                factors: None,
             })
             .collect();
         let audit = audit(&rows, &FairnessSettings::new(0.25, 5));

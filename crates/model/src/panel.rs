@@ -142,6 +142,32 @@ struct History {
     exit: Option<NaiveDate>,
 }
 
+impl History {
+    fn exits(&self) -> Exits {
+        Exits {
+            voluntary: self.voluntary_exit,
+            any: self.exit,
+        }
+    }
+}
+
+/// A person's exits as their snapshots record them: the voluntary one (the last such
+/// record) and the latest of any kind.
+#[derive(Debug, Clone, Copy, Default)]
+struct Exits {
+    voluntary: Option<NaiveDate>,
+    any: Option<NaiveDate>,
+}
+
+impl Exits {
+    fn record(&mut self, exit: &tenure_domain::Exit) {
+        self.any = Some(self.any.map_or(exit.date, |d| d.max(exit.date)));
+        if exit.voluntary {
+            self.voluntary = Some(exit.date);
+        }
+    }
+}
+
 /// Builds every dated snapshot's person-month. `horizon_months` is the label's horizon;
 /// `data_end` the last as-of date of the whole panel (outcomes after it are unknown).
 pub fn person_months(
@@ -257,6 +283,28 @@ pub struct MonthRow {
 }
 
 impl PanelFeatures {
+    /// Labels the person-months of [`panel_features`]`(snapshots, …)` for another horizon:
+    /// their inputs do not depend on it, so training and the monthly hazards share one build.
+    pub fn relabel(&mut self, snapshots: &[Snapshot], horizon_months: i32) {
+        let mut exits: HashMap<&str, Exits> = HashMap::new();
+        for snapshot in snapshots {
+            let person = exits.entry(snapshot.person.as_str()).or_default();
+            if let Some(exit) = &snapshot.exit {
+                person.record(exit);
+            }
+        }
+        let data_end = snapshots
+            .iter()
+            .filter_map(|s| s.as_of.map(month_index))
+            .max()
+            .unwrap_or(0);
+        for month in &mut self.months {
+            let person = snapshots[month.snapshot].person.as_str();
+            let now = month_index(month.as_of);
+            month.label = label(exits[person], month.as_of, now, horizon_months, data_end);
+        }
+    }
+
     /// The rows as person-months with named values (for the few rows of a re-score).
     pub fn into_person_months(self) -> Vec<PersonMonth> {
         let table = self.table;
@@ -469,7 +517,7 @@ fn build_panel_features(
         let tenure = tenure_months(snapshot, roles, snapshots, history, as_of);
         table.set_number(at.tenure, tenure);
         table.set_number(at.month_of_year, as_of.month() as f64);
-        let label = label(history, as_of, now, horizon_months, data_end);
+        let label = label(history.exits(), as_of, now, horizon_months, data_end);
         // Tenure tells "new" from "unknown" only when a hire date gives it.
         let hired = roles
             .hire_date
@@ -508,10 +556,9 @@ fn histories(snapshots: &[Snapshot]) -> BTreeMap<&str, History> {
             });
         history.rows.push(index);
         if let Some(exit) = &snapshot.exit {
-            history.exit = Some(history.exit.map_or(exit.date, |d| d.max(exit.date)));
-            if exit.voluntary {
-                history.voluntary_exit = Some(exit.date);
-            }
+            let mut exits = history.exits();
+            exits.record(exit);
+            (history.voluntary_exit, history.exit) = (exits.voluntary, exits.any);
         }
     }
     for history in histories.values_mut() {
@@ -913,20 +960,14 @@ fn tenure_months(
 
 /// Did a voluntary exit happen in (as_of, as_of + horizon]? Unknown while that window is not
 /// over and the person is still there.
-fn label(
-    history: &History,
-    as_of: NaiveDate,
-    now: i32,
-    horizon: i32,
-    data_end: i32,
-) -> Option<bool> {
+fn label(exits: Exits, as_of: NaiveDate, now: i32, horizon: i32, data_end: i32) -> Option<bool> {
     let window_end = as_of + chrono::Months::new(horizon as u32);
-    if let Some(exit) = history.voluntary_exit {
+    if let Some(exit) = exits.voluntary {
         if exit > as_of && exit <= window_end {
             return Some(true);
         }
     }
-    if history.exit.is_some_and(|d| d > as_of) {
+    if exits.any.is_some_and(|d| d > as_of) {
         return Some(false); // left later than the window, or within it but not voluntarily
     }
     (now + horizon <= data_end).then_some(false)
@@ -1005,6 +1046,28 @@ mod tests {
             .get(name)
             .cloned()
             .unwrap_or_else(|| panic!("no feature {name}: {:?}", found.values.keys()))
+    }
+
+    #[test]
+    fn relabelling_for_another_horizon_matches_building_for_it() {
+        let mut snapshots = panel();
+        // An involuntary exit, and a voluntary one recorded on the last row only.
+        snapshots.push(row("4", 0, 50.0, "M1", "T"));
+        snapshots.push(row("4", 1, 50.0, "M1", "T"));
+        let last = snapshots.len() - 1;
+        snapshots[last].exit = Some(Exit {
+            date: month(3),
+            kind: Some("dismissal".into()),
+            voluntary: false,
+        });
+        let labels = |f: &PanelFeatures| f.months.iter().map(|m| m.label).collect::<Vec<_>>();
+        for (built, wanted) in [(6, 1), (1, 6), (3, 12)] {
+            let mut features = panel_features(&snapshots, &roles(), built);
+            features.relabel(&snapshots, wanted);
+            let direct = panel_features(&snapshots, &roles(), wanted);
+            assert_eq!(labels(&features), labels(&direct), "{built} → {wanted}");
+            assert!(labels(&direct).contains(&Some(true)) && labels(&direct).contains(&None));
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::time::Instant;
 use tenure_domain::{OrgId, Outcome, RoleColumns, Shape, Snapshot, Value};
 use tenure_model::backtest::{train_latest_hazards, OutOfTimeLevel};
 use tenure_model::evaluate::TrainingSettings;
-use tenure_model::panel::panel_features;
+use tenure_model::panel::{panel_features, PanelFeatures};
 use tenure_model::scoring::current_panel_months;
 use tenure_model::survival::forecast::{
     forecast, level_uncertainty, level_uncertainty_checked, ForecastPerson, GroupForecast,
@@ -247,11 +247,40 @@ pub fn fit_outlooks<'s>(
     progress: &dyn Progress,
 ) -> Result<Outlooks<'s>, MonitorError> {
     let started = Instant::now();
-    let fitted = match shape {
-        Shape::Panel => fit_panel(snapshots, roles, training, progress)?,
-        Shape::TimeToEvent => fit_time_to_event(snapshots, training, progress)?,
-        Shape::CrossSection => return Err(MonitorError::NothingToForecastOver),
-    };
+    match shape {
+        Shape::Panel => {
+            progress.step("deriving monthly features");
+            let features = panel_features(snapshots, roles, 1);
+            fit_panel_outlooks(snapshots, features, training, progress, started)
+        }
+        Shape::TimeToEvent => {
+            let fitted = fit_time_to_event(snapshots, training, progress)?;
+            outlooks_of(fitted, started, progress)
+        }
+        Shape::CrossSection => Err(MonitorError::NothingToForecastOver),
+    }
+}
+
+/// [`fit_outlooks`] of a panel whose person-months are already built (`features`, from
+/// `panel_features(snapshots, …)`, relabelled here for the monthly hazard).
+pub fn fit_panel_outlooks<'s>(
+    snapshots: &'s [Snapshot],
+    mut features: PanelFeatures,
+    training: &TrainingSettings,
+    progress: &dyn Progress,
+    started: Instant,
+) -> Result<Outlooks<'s>, MonitorError> {
+    features.relabel(snapshots, 1);
+    let fitted = fit_panel(snapshots, features, training, progress)?;
+    outlooks_of(fitted, started, progress)
+}
+
+/// Everyone's curves from the fitted hazards (`started`: when fitting began).
+fn outlooks_of<'s>(
+    fitted: Fitted<'s>,
+    started: Instant,
+    progress: &dyn Progress,
+) -> Result<Outlooks<'s>, MonitorError> {
     let training_seconds = started.elapsed().as_secs_f64();
     progress.step("forecasting");
     let started = Instant::now();
@@ -362,12 +391,10 @@ struct Fitted<'s> {
 
 fn fit_panel<'s>(
     snapshots: &'s [Snapshot],
-    roles: &RoleColumns,
+    features: PanelFeatures,
     training: &TrainingSettings,
     progress: &dyn Progress,
 ) -> Result<Fitted<'s>, MonitorError> {
-    progress.step("deriving monthly features");
-    let features = panel_features(snapshots, roles, 1);
     let landmarks = landmark_months(snapshots, &features, OUTLOOK_MONTHS);
     progress.step("training the monthly hazard model");
     let hazards = train_latest_hazards(&landmarks, training)?;

@@ -1,7 +1,7 @@
 //! Training an organization's model from its stored data: measure, fit, describe, store.
 
 use crate::fairness::{fairness_audit, HeldOut};
-use crate::forecast::fit_outlooks;
+use crate::forecast::fit_panel_outlooks;
 use crate::{MonitorError, Progress};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -15,7 +15,7 @@ use tenure_model::evaluate::{
     cross_validate, train_cross_section, CrossValidation, Example, TrainingSettings,
 };
 use tenure_model::fairness::{FairnessAudit, FairnessSettings};
-use tenure_model::panel::panel_features;
+use tenure_model::panel::{panel_features, PanelFeatures};
 use tenure_model::table::FeatureTable;
 use tenure_model::trained::TrainedModel;
 use tenure_store::{NewModel, Store};
@@ -136,26 +136,28 @@ pub async fn train_organization(
         ),
     };
     let started = Instant::now();
-    let (model, card) = match data.shape {
-        Shape::Panel => train_panel(&data, request, &inputs, progress)?,
-        Shape::CrossSection => train_cross(&data, request, &inputs, progress)?,
-        Shape::TimeToEvent => return Err(MonitorError::UnsupportedShape("time-to-event".into())),
-    };
-    // The forecast is fitted once, with the model, and stored beside it: pages, reports and
-    // `tenure forecast` read it instead of fitting on every request.
-    let forecast = match data.shape {
+    let (model, card, forecast) = match data.shape {
         Shape::Panel => {
+            // Derived once, for the backtest, the final model and the monthly hazards alike.
+            let features = panel_features(&data.snapshots, &data.roles, request.horizon_months);
+            let (model, card) = train_panel(&data, &features, request, &inputs, progress)?;
+            // The forecast is fitted once, with the model, and stored beside it: pages,
+            // reports and `tenure forecast` read it instead of fitting on every request.
             progress.step("fitting the forecast (monthly hazards)");
-            let outlooks = fit_outlooks(
+            let outlooks = fit_panel_outlooks(
                 &data.snapshots,
-                data.shape,
-                &data.roles,
+                features,
                 &request.training,
                 progress,
+                Instant::now(),
             )?;
-            outlooks.to_stored()
+            (model, card, outlooks.to_stored())
         }
-        _ => None,
+        Shape::CrossSection => {
+            let (model, card) = train_cross(&data, request, &inputs, progress)?;
+            (model, card, None)
+        }
+        Shape::TimeToEvent => return Err(MonitorError::UnsupportedShape("time-to-event".into())),
     };
     let card = ModelCard {
         training_seconds: started.elapsed().as_secs_f64(),
@@ -196,6 +198,7 @@ fn held_by_gate(gate: bool, audit: Option<&FairnessAudit>) -> Option<String> {
 
 fn train_panel(
     data: &OrgData,
+    features: &PanelFeatures,
     request: &TrainRequest,
     inputs: &AuditInputs,
     progress: &dyn Progress,
@@ -205,17 +208,15 @@ fn train_panel(
         "backtesting {} origins (horizon {h} months)",
         request.origins
     ));
-    // Derived once, for the backtest and the final model alike.
-    let features = panel_features(&data.snapshots, &data.roles, h);
     let backtest = backtest_person_months(
-        &features,
+        features,
         h,
         request.origins,
         request.step,
         &request.training,
     )?;
     progress.step("training on every known outcome");
-    let (model, trained_on, leavers) = train_latest(&features, h, &request.training)?;
+    let (model, trained_on, leavers) = train_latest(features, h, &request.training)?;
     progress.step("auditing fairness on the backtest's predictions");
     let held_out: Vec<HeldOut> = backtest
         .scored
