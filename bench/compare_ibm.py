@@ -32,6 +32,7 @@ def load():
 
 def logistic():
     from sklearn.compose import make_column_transformer
+    from sklearn.impute import SimpleImputer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -39,7 +40,9 @@ def logistic():
     def build(x):
         categorical = [c for c in x.columns if not pd.api.types.is_numeric_dtype(x[c])]
         numeric = [c for c in x.columns if c not in categorical]
-        encode = make_column_transformer((OneHotEncoder(handle_unknown="ignore"), categorical), (StandardScaler(), numeric))
+        # Missing numbers (a rating not yet given) take the median, as a data scientist would.
+        scale = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+        encode = make_column_transformer((OneHotEncoder(handle_unknown="ignore"), categorical), (scale, numeric))
         return make_pipeline(encode, LogisticRegression(max_iter=5000))
 
     return build
@@ -70,6 +73,9 @@ def run(name, factory):
         for c in x.columns:
             if not pd.api.types.is_numeric_dtype(x[c]):
                 x[c] = x[c].astype("category")
+                # scikit-learn's trees take at most 255 categories: more become their codes.
+                if name == "sklearn_hist_gradient_boosting" and len(x[c].cat.categories) > 255:
+                    x[c] = x[c].cat.codes
     build = factory()
     aucs, briers = [], []
     for fold in sorted(set(folds)):

@@ -112,7 +112,7 @@ impl GbmModel {
             "min_data_in_leaf": settings.min_data_in_leaf,
             "feature_fraction": settings.feature_fraction,
             "lambda_l2": settings.lambda_l2,
-            "num_threads": settings.threads,
+            "num_threads": threads_for(labels.len(), settings.threads),
             "seed": settings.seed,
             "deterministic": true,
             "force_row_wise": true,
@@ -157,9 +157,29 @@ impl GbmModel {
     }
 }
 
+/// Below this many rows trees are grown on one thread: splitting a few thousand rows'
+/// histograms between two costs more in OpenMP's hand-overs (and its spinning) than it saves.
+const ROWS_PER_EXTRA_THREAD: usize = 10_000;
+
+/// The threads a fit of `rows` rows uses, of the `allowed`.
+fn threads_for(rows: usize, allowed: usize) -> usize {
+    if rows < ROWS_PER_EXTRA_THREAD {
+        1
+    } else {
+        allowed.max(1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_fits_grow_their_trees_on_one_thread() {
+        assert_eq!(threads_for(1_176, 2), 1);
+        assert_eq!(threads_for(300_000, 2), 2);
+        assert_eq!(threads_for(300_000, 0), 1, "never no thread");
+    }
     use crate::metrics::roc_auc;
 
     /// Leaving is likely only when x0 > 0.5 and x1 < 0.3 (an interaction a linear model
