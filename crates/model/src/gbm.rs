@@ -173,6 +173,7 @@ fn threads_for(rows: usize, allowed: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::roc_auc;
 
     #[test]
     fn small_fits_grow_their_trees_on_one_thread() {
@@ -180,7 +181,6 @@ mod tests {
         assert_eq!(threads_for(300_000, 2), 2);
         assert_eq!(threads_for(300_000, 0), 1, "never no thread");
     }
-    use crate::metrics::roc_auc;
 
     /// Leaving is likely only when x0 > 0.5 and x1 < 0.3 (an interaction a linear model
     /// misses); x2 is noise. The best possible ROC AUC is about 0.91.

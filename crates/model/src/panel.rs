@@ -137,18 +137,7 @@ const CHANGE_WINDOWS: [i32; 3] = [3, 6, 12];
 struct History {
     rows: Vec<usize>,
     by_month: HashMap<i32, usize>,
-    /// Voluntary exit date, if the person left voluntarily.
-    voluntary_exit: Option<NaiveDate>,
-    exit: Option<NaiveDate>,
-}
-
-impl History {
-    fn exits(&self) -> Exits {
-        Exits {
-            voluntary: self.voluntary_exit,
-            any: self.exit,
-        }
-    }
+    exits: Exits,
 }
 
 /// A person's exits as their snapshots record them: the voluntary one (the last such
@@ -517,7 +506,7 @@ fn build_panel_features(
         let tenure = tenure_months(snapshot, roles, snapshots, history, as_of);
         table.set_number(at.tenure, tenure);
         table.set_number(at.month_of_year, as_of.month() as f64);
-        let label = label(history.exits(), as_of, now, horizon_months, data_end);
+        let label = label(history.exits, as_of, now, horizon_months, data_end);
         // Tenure tells "new" from "unknown" only when a hire date gives it.
         let hired = roles
             .hire_date
@@ -551,14 +540,11 @@ fn histories(snapshots: &[Snapshot]) -> BTreeMap<&str, History> {
             .or_insert_with(|| History {
                 rows: Vec::new(),
                 by_month: HashMap::new(),
-                voluntary_exit: None,
-                exit: None,
+                exits: Exits::default(),
             });
         history.rows.push(index);
         if let Some(exit) = &snapshot.exit {
-            let mut exits = history.exits();
-            exits.record(exit);
-            (history.voluntary_exit, history.exit) = (exits.voluntary, exits.any);
+            history.exits.record(exit);
         }
     }
     for history in histories.values_mut() {
@@ -893,7 +879,7 @@ fn team_exits(
 ) -> HashMap<String, Vec<(NaiveDate, String)>> {
     let mut exits: HashMap<String, Vec<(NaiveDate, String)>> = HashMap::new();
     for (person, history) in histories {
-        let Some(date) = history.voluntary_exit else {
+        let Some(date) = history.exits.voluntary else {
             continue;
         };
         let last = &snapshots[*history.rows.last().expect("a history has rows")];

@@ -250,8 +250,10 @@ pub fn fit_outlooks<'s>(
     match shape {
         Shape::Panel => {
             progress.step("deriving monthly features");
+            // Built for the monthly hazard's horizon: nothing to relabel.
             let features = panel_features(snapshots, roles, 1);
-            fit_panel_outlooks(snapshots, features, training, progress, started)
+            let fitted = fit_panel(snapshots, features, training, progress)?;
+            outlooks_of(fitted, started, progress)
         }
         Shape::TimeToEvent => {
             let fitted = fit_time_to_event(snapshots, training, progress)?;
