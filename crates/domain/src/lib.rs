@@ -7,6 +7,7 @@
 
 mod access;
 mod event;
+mod frame;
 mod ids;
 mod protected;
 mod risk;
@@ -18,6 +19,7 @@ mod warning;
 
 pub use access::{Entitlement, Membership, Permission, Plan, Role};
 pub use event::{EventEffect, EventError, EventKind, EventValue, HrEvent};
+pub use frame::{Cell, FrameBuilder, FrameColumn, RowInputs, SnapshotFrame};
 pub use ids::{DomainError, OrgId, PersonKey};
 pub use protected::{looks_protected, ProtectedCategory};
 pub use risk::{RiskBand, RiskThresholds, ThresholdError};

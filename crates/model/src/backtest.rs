@@ -15,7 +15,7 @@ use crate::panel::{panel_features, MonthRow, PanelFeatures};
 use crate::trained::TrainedModel;
 use chrono::NaiveDate;
 use std::time::Instant;
-use tenure_domain::{RoleColumns, Snapshot};
+use tenure_domain::{RoleColumns, SnapshotFrame};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BacktestError {
@@ -72,7 +72,7 @@ const MIN_TRAINING_MONTHS: usize = 3;
 /// Runs `origins` backtests, the last at the latest month whose outcome is known, spaced
 /// `step` months apart. Its `fit_seconds` include deriving the features.
 pub fn rolling_backtest(
-    snapshots: &[Snapshot],
+    frame: &SnapshotFrame,
     roles: &RoleColumns,
     horizon: i32,
     origins: usize,
@@ -80,7 +80,7 @@ pub fn rolling_backtest(
     settings: &TrainingSettings,
 ) -> Result<Backtest, BacktestError> {
     let started = Instant::now();
-    let features = panel_features(snapshots, roles, horizon);
+    let features = panel_features(frame, roles, horizon);
     let backtest = backtest_person_months(&features, horizon, origins, step, settings)?;
     Ok(Backtest {
         fit_seconds: started.elapsed().as_secs_f64(),

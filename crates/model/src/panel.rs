@@ -16,7 +16,7 @@ use crate::abstention::Evidence;
 use crate::table::{ColumnKind, FeatureTable, TableBuilder};
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, HashMap};
-use tenure_domain::{RoleColumns, Snapshot, Value};
+use tenure_domain::{FrameColumn, RoleColumns, Snapshot, SnapshotFrame, Value};
 
 mod comparisons;
 pub use comparisons::{MonthComparisons, MonthFigures};
@@ -133,11 +133,21 @@ fn month_index(date: NaiveDate) -> i32 {
 pub const TEAM_WINDOW_MONTHS: i32 = 6;
 const CHANGE_WINDOWS: [i32; 3] = [3, 6, 12];
 
-/// A person's snapshot indices in time order.
+/// A person's rows in time order, and their exits.
 struct History {
     rows: Vec<usize>,
-    by_month: HashMap<i32, usize>,
     exits: Exits,
+}
+
+impl History {
+    /// The row of month `month`, if the person has one.
+    fn at_month(&self, frame: &SnapshotFrame, month: i32) -> Option<usize> {
+        let i = self
+            .rows
+            .binary_search_by_key(&Some(month), |&r| frame.as_of(r).map(month_index))
+            .ok()?;
+        Some(self.rows[i])
+    }
 }
 
 /// A person's exits as their snapshots record them: the voluntary one (the last such
@@ -232,13 +242,14 @@ fn build_person_months(
     horizon_months: i32,
     rows: Rows<'_>,
 ) -> Vec<PersonMonth> {
-    build_panel_features(snapshots, roles, horizon_months, rows).into_person_months()
+    let frame = SnapshotFrame::from_snapshots(snapshots);
+    build_panel_features(&frame, roles, horizon_months, rows).into_person_months()
 }
 
-/// Every dated snapshot's person-month, as one feature table: what training, backtests and
+/// Every dated row's person-month, as one feature table: what training, backtests and
 /// forecasts read. [`person_months`] gives the same rows as named values.
 pub fn panel_features(
-    snapshots: &[Snapshot],
+    frame: &SnapshotFrame,
     roles: &RoleColumns,
     horizon_months: i32,
 ) -> PanelFeatures {
@@ -247,7 +258,7 @@ pub fn panel_features(
         latest_only: false,
         compared: &[],
     };
-    build_panel_features(snapshots, roles, horizon_months, rows)
+    build_panel_features(frame, roles, horizon_months, rows)
 }
 
 /// Person-months as a table: row `i` of `table` is the person-month `months[i]`, in date
@@ -261,7 +272,7 @@ pub struct PanelFeatures {
 /// What a person-month is, besides its inputs.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MonthRow {
-    /// Index of the snapshot in the input.
+    /// Index of the snapshot in the input (the frame's row).
     pub snapshot: usize,
     pub as_of: NaiveDate,
     /// `None` while the horizon has not fully passed (and the person has not left).
@@ -272,23 +283,16 @@ pub struct MonthRow {
 }
 
 impl PanelFeatures {
-    /// Labels the person-months of [`panel_features`]`(snapshots, …)` for another horizon:
+    /// Labels the person-months of [`panel_features`]`(frame, …)` for another horizon:
     /// their inputs do not depend on it, so training and the monthly hazards share one build.
-    pub fn relabel(&mut self, snapshots: &[Snapshot], horizon_months: i32) {
-        let mut exits: HashMap<&str, Exits> = HashMap::new();
-        for snapshot in snapshots {
-            let person = exits.entry(snapshot.person.as_str()).or_default();
-            if let Some(exit) = &snapshot.exit {
-                person.record(exit);
-            }
+    pub fn relabel(&mut self, frame: &SnapshotFrame, horizon_months: i32) {
+        let mut exits = vec![Exits::default(); frame.people().len()];
+        for (row, exit) in frame.exits() {
+            exits[frame.person_id(row) as usize].record(exit);
         }
-        let data_end = snapshots
-            .iter()
-            .filter_map(|s| s.as_of.map(month_index))
-            .max()
-            .unwrap_or(0);
+        let data_end = last_month(frame);
         for month in &mut self.months {
-            let person = snapshots[month.snapshot].person.as_str();
+            let person = frame.person_id(month.snapshot) as usize;
             let now = month_index(month.as_of);
             month.label = label(exits[person], month.as_of, now, horizon_months, data_end);
         }
@@ -311,18 +315,21 @@ impl PanelFeatures {
     }
 }
 
-/// The snapshots' own columns: all of them, and those holding dates.
-#[derive(Clone, Copy)]
-struct OwnColumns<'c> {
-    all: &'c [String],
-    dates: &'c [String],
+/// The month index of the frame's latest as-of date (0 when none is dated).
+fn last_month(frame: &SnapshotFrame) -> i32 {
+    frame
+        .as_of_dates()
+        .iter()
+        .filter_map(|d| d.map(month_index))
+        .max()
+        .unwrap_or(0)
 }
 
 /// The feature table's columns: the snapshots' own, then the derived ones, by name. A column
 /// holding any category is categorical, else any number numeric, else any date a date; one
 /// only ever missing is numeric.
 fn feature_columns(
-    own: OwnColumns<'_>,
+    own: &PanelColumns,
     numeric: &[String],
     categorical: &[String],
     dates: &[String],
@@ -331,7 +338,7 @@ fn feature_columns(
     for column in numeric {
         kinds.insert(column.clone(), ColumnKind::Number);
     }
-    for column in own.dates {
+    for column in &own.dates {
         kinds.entry(column.clone()).or_insert(ColumnKind::Date);
     }
     for column in categorical {
@@ -344,8 +351,81 @@ fn feature_columns(
     kinds.into_iter().collect()
 }
 
+/// The frame's own columns by the kind they hold.
+struct PanelColumns {
+    all: Vec<String>,
+    numeric: Vec<String>,
+    categorical: Vec<String>,
+    dates: Vec<String>,
+}
+
+impl PanelColumns {
+    fn of(frame: &SnapshotFrame) -> PanelColumns {
+        let named = |wanted: fn(&FrameColumn) -> bool| -> Vec<String> {
+            frame
+                .names()
+                .iter()
+                .enumerate()
+                .filter(|&(c, _)| wanted(frame.column(c)))
+                .map(|(_, name)| name.clone())
+                .collect()
+        };
+        PanelColumns {
+            all: frame.names().to_vec(),
+            numeric: named(|c| matches!(c, FrameColumn::Numbers(_))),
+            categorical: named(|c| matches!(c, FrameColumn::Categories { .. })),
+            dates: named(|c| matches!(c, FrameColumn::Dates(_))),
+        }
+    }
+}
+
+/// Where the mapping's roles sit in the frame.
+struct RoleIndex {
+    department: Option<usize>,
+    level: Option<usize>,
+    /// The team role, else manager, else department: whose exits are a person's teammates'.
+    team: Option<usize>,
+    hire_date: Option<usize>,
+}
+
+impl RoleIndex {
+    fn of(frame: &SnapshotFrame, roles: &RoleColumns) -> RoleIndex {
+        let at = |column: &Option<String>| column.as_deref().and_then(|c| frame.column_index(c));
+        let team = roles
+            .team
+            .as_deref()
+            .or(roles.manager.as_deref())
+            .or(roles.department.as_deref());
+        RoleIndex {
+            department: at(&roles.department),
+            level: at(&roles.level),
+            team: team.and_then(|c| frame.column_index(c)),
+            hire_date: at(&roles.hire_date),
+        }
+    }
+
+    /// Row `row`'s peer group: see [`peer_group`].
+    fn peer_group(&self, frame: &SnapshotFrame, row: usize) -> Option<String> {
+        let part = |column: Option<usize>| column.and_then(|c| frame.cell_text(row, c));
+        match (part(self.department), part(self.level)) {
+            (Some(d), Some(l)) => Some(format!("{d}\u{1f}{l}")),
+            (d, l) => l.or(d),
+        }
+    }
+
+    /// Row `row`'s team: see [`team_of`].
+    fn team<'f>(&self, frame: &'f SnapshotFrame, row: usize) -> Option<&'f str> {
+        frame.text(row, self.team?)
+    }
+}
+
+/// A frame column by name, where the name may be of a column only compared months hold.
+fn frame_column(frame: &SnapshotFrame, name: &str) -> Option<usize> {
+    frame.column_index(name)
+}
+
 fn build_panel_features(
-    snapshots: &[Snapshot],
+    frame: &SnapshotFrame,
     roles: &RoleColumns,
     horizon_months: i32,
     rows: Rows<'_>,
@@ -355,39 +435,45 @@ fn build_panel_features(
         latest_only,
         compared,
     } = rows;
-    let histories = histories(snapshots);
-    let data_end = snapshots
-        .iter()
-        .filter_map(|s| s.as_of.map(month_index))
-        .chain(compared.iter().map(|c| c.month))
-        .max()
-        .unwrap_or(0);
+    let histories = histories(frame);
+    let data_end = last_month(frame).max(compared.iter().map(|c| c.month).max().unwrap_or(0));
+    let own = PanelColumns::of(frame);
     let numeric = union_of(
-        numeric_columns(snapshots),
+        own.numeric.clone(),
         compared.iter().flat_map(|c| c.numeric.iter().cloned()),
     );
     let categorical = union_of(
-        categorical_columns(snapshots),
+        own.categorical.clone(),
         compared.iter().flat_map(|c| c.categorical.iter().cloned()),
     );
     // The hire date becomes tenure; other dates (a last promotion) become months since.
-    // Every column of the snapshots, and those holding dates, read once for the table too.
-    let own: Vec<String> = columns_holding(snapshots, |_| true);
-    let date_columns = columns_holding(snapshots, |v| matches!(v, Value::Date(_)));
     let dates: Vec<String> = union_of(
-        date_columns.clone(),
+        own.dates.clone(),
         compared.iter().flat_map(|c| c.dates.iter().cloned()),
     )
     .into_iter()
     .filter(|c| Some(c) != roles.hire_date.as_ref())
     .collect();
-    // Group keys once per snapshot, interned: formatting them per column was most of the cost.
-    let peer_of = Groups::of(snapshots, |s| peer_group(s, roles));
-    let team_of_row = Groups::of(snapshots, |s| team_of(s, roles));
-    // The rows to build, in the order they are returned: by date, then snapshot.
+    let at_frame = |names: &[String]| -> Vec<Option<usize>> {
+        names.iter().map(|n| frame_column(frame, n)).collect()
+    };
+    let (numeric_at, categorical_at, dates_at) =
+        (at_frame(&numeric), at_frame(&categorical), at_frame(&dates));
+    let role_at = RoleIndex::of(frame, roles);
+    let level_at = roles
+        .level
+        .as_deref()
+        .and_then(|l| numeric.iter().position(|n| n == l));
+    // Group keys once per row, interned: formatting them per column was most of the cost.
+    let peer_of = Groups::of(frame, |row| role_at.peer_group(frame, row));
+    let team_of_row = Groups::of(frame, |row| role_at.team(frame, row).map(str::to_owned));
+    // The rows to build, in the order they are returned: by date, then row.
     let mut built: Vec<(NaiveDate, usize, &History, usize)> = Vec::new();
-    for (person, history) in &histories {
-        if only.is_some_and(|only| !only.contains(person)) {
+    for history in &histories {
+        let Some(&first_row) = history.rows.first() else {
+            continue;
+        };
+        if only.is_some_and(|only| !only.contains(frame.person(first_row).as_str())) {
             continue;
         }
         // Rows are in time order, undated ones first.
@@ -397,7 +483,7 @@ fn build_panel_features(
             0
         };
         for (position, &index) in history.rows.iter().enumerate().skip(first) {
-            if let Some(as_of) = snapshots[index].as_of {
+            if let Some(as_of) = frame.as_of(index) {
                 built.push((as_of, index, history, position));
             }
         }
@@ -411,28 +497,20 @@ fn build_panel_features(
             .filter(|month| compared.iter().all(|c| c.month != *month))
             .collect()
     });
-    let peers = group_medians(snapshots, &numeric, &peer_of, months_built.as_ref());
+    let peers = group_medians(frame, &numeric_at, &peer_of, months_built.as_ref());
     // The team's typical values that month: how a manager's team fares shows in them.
-    let teams = group_medians(snapshots, &numeric, &team_of_row, months_built.as_ref());
-    let columns = OwnColumns {
-        all: &own,
-        dates: &date_columns,
-    };
+    let teams = group_medians(frame, &numeric_at, &team_of_row, months_built.as_ref());
     let mut table = TableBuilder::new(
-        feature_columns(columns, &numeric, &categorical, &dates),
+        feature_columns(&own, &numeric, &categorical, &dates),
         built.len(),
     );
-    let own_columns: HashMap<&str, usize> = own
+    let own_columns: Vec<usize> = own
+        .all
         .iter()
-        .map(|name| {
-            (
-                name.as_str(),
-                table.index(name).expect("a column of the table"),
-            )
-        })
+        .map(|name| table.index(name).expect("a column of the table"))
         .collect();
     let at = DerivedColumns::new(&DerivedNames::new(&numeric, &categorical, &dates), &table);
-    let mut team_exits = team_exits(snapshots, &histories, roles);
+    let mut team_exits = team_exits(frame, &histories, &role_at);
     for (team, exits) in compared.iter().flat_map(|c| &c.exits) {
         let known = team_exits.entry(team.clone()).or_default();
         for exit in exits {
@@ -443,19 +521,22 @@ fn build_panel_features(
     }
     let mut months = Vec::with_capacity(built.len());
     for (as_of, index, history, position) in built {
-        let snapshot = &snapshots[index];
         let now = month_index(as_of);
         let figures = compared.iter().find(|c| c.month == now);
-        let groups = figures.map(|_| [peer_group(snapshot, roles), team_of(snapshot, roles)]);
+        let groups = figures.map(|_| {
+            [
+                role_at.peer_group(frame, index),
+                role_at.team(frame, index).map(str::to_owned),
+            ]
+        });
         table.start_row();
-        for (name, value) in &snapshot.values {
-            table.set(own_columns[name.as_str()], value);
+        for (c, &column) in own_columns.iter().enumerate() {
+            table.set_cell(column, frame.cell(index, c));
         }
         for (c, column) in numeric.iter().enumerate() {
             let columns = &at.numeric[c];
-            numeric_history(
-                &mut table, column, columns, snapshots, history, position, now,
-            );
+            let in_frame = numeric_at[c];
+            numeric_history(&mut table, in_frame, columns, frame, history, position, now);
             let (peer_median, team_median) = match (figures, &groups) {
                 (Some(figures), Some([peer, team])) => {
                     let median = |by_group: &HashMap<String, HashMap<String, f64>>,
@@ -474,9 +555,9 @@ fn build_panel_features(
                 ),
             };
             // The level against its own level's peers is always 1.
-            let is_level = Some(column) == roles.level.as_ref();
+            let is_level = level_at == Some(c);
             if let (Some(x), Some(median), false) =
-                (number(snapshot, column), peer_median, is_level)
+                (number(frame, index, in_frame), peer_median, is_level)
             {
                 let ratio = if median > 0.0 { x / median } else { x - median };
                 table.set_number(columns.vs_peers, ratio);
@@ -485,38 +566,38 @@ fn build_panel_features(
                 table.set_number(columns.team_median, median);
             }
         }
-        for (c, column) in categorical.iter().enumerate() {
+        for (c, &in_frame) in categorical_at.iter().enumerate() {
             categorical_history(
                 &mut table,
-                column,
+                in_frame,
                 &at.categorical[c],
-                snapshots,
+                frame,
                 history,
                 position,
                 now,
             );
         }
-        for (c, column) in dates.iter().enumerate() {
-            if let Some(months) = months_since_date(snapshot, column, as_of) {
+        for (c, &in_frame) in dates_at.iter().enumerate() {
+            if let Some(months) = months_since_date(frame, index, in_frame, as_of) {
                 table.set_number(at.dates[c], months);
             }
         }
-        let teammates = teammates_left(snapshot, roles, &team_exits, as_of);
+        let teammates = teammates_left(frame, index, &role_at, &team_exits, as_of);
         table.set_number(at.teammates_left, teammates as f64);
-        let tenure = tenure_months(snapshot, roles, snapshots, history, as_of);
+        let tenure = tenure_months(frame, index, &role_at, history, as_of);
         table.set_number(at.tenure, tenure);
         table.set_number(at.month_of_year, as_of.month() as f64);
         let label = label(history.exits, as_of, now, horizon_months, data_end);
         // Tenure tells "new" from "unknown" only when a hire date gives it.
-        let hired = roles
+        let hired = role_at
             .hire_date
-            .as_deref()
-            .and_then(|c| snapshot.values.get(c))
-            .is_some_and(|v| matches!(v, Value::Date(_)));
+            .is_some_and(|c| frame.date(index, c).is_some());
+        let (inputs, missing_inputs) = frame.input_counts(index);
         let evidence = Evidence {
+            missing_inputs,
+            inputs,
             months_on_record: Some(position as u32 + 1),
             tenure_months: hired.then_some(tenure),
-            ..Evidence::of_inputs(&snapshot.values)
         };
         months.push(MonthRow {
             snapshot: index,
@@ -532,57 +613,29 @@ fn build_panel_features(
     }
 }
 
-fn histories(snapshots: &[Snapshot]) -> BTreeMap<&str, History> {
-    let mut histories: BTreeMap<&str, History> = BTreeMap::new();
-    for (index, snapshot) in snapshots.iter().enumerate() {
-        let history = histories
-            .entry(snapshot.person.as_str())
-            .or_insert_with(|| History {
-                rows: Vec::new(),
-                by_month: HashMap::new(),
-                exits: Exits::default(),
-            });
-        history.rows.push(index);
-        if let Some(exit) = &snapshot.exit {
-            history.exits.record(exit);
-        }
+/// Each person's rows in time order, by person id.
+fn histories(frame: &SnapshotFrame) -> Vec<History> {
+    let mut histories: Vec<History> = (0..frame.people().len())
+        .map(|_| History {
+            rows: Vec::new(),
+            exits: Exits::default(),
+        })
+        .collect();
+    for row in 0..frame.len() {
+        histories[frame.person_id(row) as usize].rows.push(row);
     }
-    for history in histories.values_mut() {
-        history.rows.sort_by_key(|&i| snapshots[i].as_of);
-        history.by_month = history
-            .rows
-            .iter()
-            .filter_map(|&i| snapshots[i].as_of.map(|d| (month_index(d), i)))
-            .collect();
+    for (row, exit) in frame.exits() {
+        histories[frame.person_id(row) as usize].exits.record(exit);
+    }
+    for history in &mut histories {
+        // Stable: rows of one date keep their order.
+        history.rows.sort_by_key(|&i| frame.as_of(i));
     }
     histories
 }
 
-fn numeric_columns(snapshots: &[Snapshot]) -> Vec<String> {
-    columns_holding(snapshots, |v| matches!(v, Value::Number(_)))
-}
-
-fn categorical_columns(snapshots: &[Snapshot]) -> Vec<String> {
-    columns_holding(snapshots, |v| matches!(v, Value::Category(_)))
-}
-
-/// Names of the columns with at least one value of the wanted kind, sorted.
-fn columns_holding(snapshots: &[Snapshot], wanted: fn(&Value) -> bool) -> Vec<String> {
-    let mut columns: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
-    for snapshot in snapshots {
-        columns.extend(
-            snapshot
-                .values
-                .iter()
-                .filter(|(_, v)| wanted(v))
-                .map(|(k, _)| k.as_str()),
-        );
-    }
-    columns.into_iter().map(str::to_owned).collect()
-}
-
-fn number(snapshot: &Snapshot, column: &str) -> Option<f64> {
-    snapshot.values.get(column).and_then(Value::as_number)
+fn number(frame: &SnapshotFrame, row: usize, column: Option<usize>) -> Option<f64> {
+    frame.number(row, column?)
 }
 
 fn text<'s>(snapshot: &'s Snapshot, column: &str) -> Option<&'s str> {
@@ -595,32 +648,31 @@ fn text<'s>(snapshot: &'s Snapshot, column: &str) -> Option<&'s str> {
 /// Changes over 3/6/12 months and months since the value last rose, from earlier rows only.
 fn numeric_history(
     table: &mut TableBuilder,
-    column: &str,
+    column: Option<usize>,
     at: &NumericColumns,
-    snapshots: &[Snapshot],
+    frame: &SnapshotFrame,
     history: &History,
     position: usize,
     now: i32,
 ) {
-    let current = number(&snapshots[history.rows[position]], column);
+    let Some(column) = column else {
+        return; // a column only the compared months hold: no history here
+    };
+    let current = frame.number(history.rows[position], column);
     for (w, window) in CHANGE_WINDOWS.into_iter().enumerate() {
         let before = history
-            .by_month
-            .get(&(now - window))
-            .and_then(|&i| number(&snapshots[i], column));
+            .at_month(frame, now - window)
+            .and_then(|i| frame.number(i, column));
         if let Some((c, b)) = current.zip(before) {
             table.set_number(at.changes[w], c - b);
         }
     }
     // Walk back from now: the latest step up (a later row above the row before it).
     for step in (1..=position).rev() {
-        let (later, earlier) = (
-            &snapshots[history.rows[step]],
-            &snapshots[history.rows[step - 1]],
-        );
-        if let (Some(l), Some(e)) = (number(later, column), number(earlier, column)) {
+        let (later, earlier) = (history.rows[step], history.rows[step - 1]);
+        if let (Some(l), Some(e)) = (frame.number(later, column), frame.number(earlier, column)) {
             if l > e {
-                let since = now - later.as_of.map_or(now, month_index);
+                let since = now - frame.as_of(later).map_or(now, month_index);
                 table.set_number(at.months_since_rise, since as f64);
                 break;
             }
@@ -631,25 +683,25 @@ fn numeric_history(
 /// Months since the value last changed and how often it changed in the last 12 months.
 fn categorical_history(
     table: &mut TableBuilder,
-    column: &str,
+    column: Option<usize>,
     at: &CategoricalColumns,
-    snapshots: &[Snapshot],
+    frame: &SnapshotFrame,
     history: &History,
     position: usize,
     now: i32,
 ) {
     let mut changes_12m = 0;
     let mut since_change = None;
-    for step in (1..=position).rev() {
-        let (later, earlier) = (
-            &snapshots[history.rows[step]],
-            &snapshots[history.rows[step - 1]],
-        );
-        if text(later, column) != text(earlier, column) {
-            let at = later.as_of.map_or(now, month_index);
-            since_change.get_or_insert(now - at);
-            if now - at < 12 {
-                changes_12m += 1;
+    if let Some(column) = column {
+        for step in (1..=position).rev() {
+            let (later, earlier) = (history.rows[step], history.rows[step - 1]);
+            // Equal codes of one column are equal texts.
+            if frame.code(later, column) != frame.code(earlier, column) {
+                let at = frame.as_of(later).map_or(now, month_index);
+                since_change.get_or_insert(now - at);
+                if now - at < 12 {
+                    changes_12m += 1;
+                }
             }
         }
     }
@@ -660,30 +712,32 @@ fn categorical_history(
 }
 
 /// Whole months from the column's date to the as-of date; a date after it is not known yet.
-fn months_since_date(snapshot: &Snapshot, column: &str, as_of: NaiveDate) -> Option<f64> {
-    match snapshot.values.get(column) {
-        Some(Value::Date(date)) if *date <= as_of => Some(
-            (month_index(as_of) - month_index(*date) - i32::from(as_of.day() < date.day())) as f64,
-        ),
-        _ => None,
-    }
+fn months_since_date(
+    frame: &SnapshotFrame,
+    row: usize,
+    column: Option<usize>,
+    as_of: NaiveDate,
+) -> Option<f64> {
+    let date = frame.date(row, column?)?;
+    (date <= as_of).then(|| {
+        (month_index(as_of) - month_index(date) - i32::from(as_of.day() < date.day())) as f64
+    })
 }
 
 /// Month, group id, numeric column index.
 type GroupKey = (i32, u32, usize);
 
-/// Each snapshot's group (peer group or team) as a small id.
+/// Each row's group (peer group or team) as a small id.
 struct Groups {
     ids: Vec<Option<u32>>,
 }
 
 impl Groups {
-    fn of(snapshots: &[Snapshot], group_of: impl Fn(&Snapshot) -> Option<String>) -> Groups {
+    fn of(frame: &SnapshotFrame, group_of: impl Fn(usize) -> Option<String>) -> Groups {
         let mut interned: HashMap<String, u32> = HashMap::new();
-        let ids = snapshots
-            .iter()
-            .map(|s| {
-                let group = group_of(s)?;
+        let ids = (0..frame.len())
+            .map(|row| {
+                let group = group_of(row)?;
                 let next = interned.len() as u32;
                 Some(*interned.entry(group).or_insert(next))
             })
@@ -819,25 +873,25 @@ impl DerivedColumns {
     }
 }
 
-/// Medians of each numeric column by month and group (as `group_of` assigns people); only
+/// Medians of each numeric column by month and group (as `groups_of` assigns rows); only
 /// of `months`, when given.
 fn group_medians(
-    snapshots: &[Snapshot],
-    numeric: &[String],
+    frame: &SnapshotFrame,
+    numeric: &[Option<usize>],
     groups_of: &Groups,
     months: Option<&std::collections::HashSet<i32>>,
 ) -> HashMap<GroupKey, f64> {
     let mut groups: HashMap<GroupKey, Vec<f64>> = HashMap::new();
-    for (index, snapshot) in snapshots.iter().enumerate() {
-        let (Some(as_of), Some(group)) = (snapshot.as_of, groups_of.ids[index]) else {
+    for row in 0..frame.len() {
+        let (Some(as_of), Some(group)) = (frame.as_of(row), groups_of.ids[row]) else {
             continue;
         };
         let month = month_index(as_of);
         if months.is_some_and(|months| !months.contains(&month)) {
             continue;
         }
-        for (c, column) in numeric.iter().enumerate() {
-            if let Some(x) = number(snapshot, column) {
+        for (c, &column) in numeric.iter().enumerate() {
+            if let Some(x) = number(frame, row, column) {
                 groups.entry((month, group, c)).or_default().push(x);
             }
         }
@@ -871,28 +925,29 @@ fn peer_group(snapshot: &Snapshot, roles: &RoleColumns) -> Option<String> {
     }
 }
 
-/// Voluntary exit dates by team (the team role, else manager, else department).
+/// Voluntary exit dates by team (the team role, else manager, else department), each with
+/// the person who left.
 fn team_exits(
-    snapshots: &[Snapshot],
-    histories: &BTreeMap<&str, History>,
-    roles: &RoleColumns,
+    frame: &SnapshotFrame,
+    histories: &[History],
+    roles: &RoleIndex,
 ) -> HashMap<String, Vec<(NaiveDate, String)>> {
     let mut exits: HashMap<String, Vec<(NaiveDate, String)>> = HashMap::new();
-    for (person, history) in histories {
-        let Some(date) = history.exits.voluntary else {
+    for history in histories {
+        let (Some(date), Some(&last)) = (history.exits.voluntary, history.rows.last()) else {
             continue;
         };
-        let last = &snapshots[*history.rows.last().expect("a history has rows")];
-        if let Some(team) = team_of(last, roles) {
+        if let Some(team) = roles.team(frame, last) {
             exits
-                .entry(team)
+                .entry(team.to_owned())
                 .or_default()
-                .push((date, person.to_string()));
+                .push((date, frame.person(last).to_string()));
         }
     }
     exits
 }
 
+/// The team (the team role, else manager, else department) a snapshot's person is in.
 fn team_of(snapshot: &Snapshot, roles: &RoleColumns) -> Option<String> {
     let column = roles
         .team
@@ -904,40 +959,35 @@ fn team_of(snapshot: &Snapshot, roles: &RoleColumns) -> Option<String> {
 
 /// Teammates (not the person) who left voluntarily in the 6 months up to `as_of`.
 fn teammates_left(
-    snapshot: &Snapshot,
-    roles: &RoleColumns,
+    frame: &SnapshotFrame,
+    row: usize,
+    roles: &RoleIndex,
     exits: &HashMap<String, Vec<(NaiveDate, String)>>,
     as_of: NaiveDate,
 ) -> usize {
-    let Some(team) = team_of(snapshot, roles) else {
+    let Some(team) = roles.team(frame, row) else {
         return 0;
     };
+    let person = frame.person(row).as_str();
     let since = as_of - chrono::Months::new(TEAM_WINDOW_MONTHS as u32);
-    exits.get(&team).map_or(0, |list| {
+    exits.get(team).map_or(0, |list| {
         list.iter()
-            .filter(|(date, person)| {
-                *date > since && *date <= as_of && person != snapshot.person.as_str()
-            })
+            .filter(|(date, leaver)| *date > since && *date <= as_of && leaver != person)
             .count()
     })
 }
 
+/// Whole months from the hire date (else the first snapshot) to `as_of`.
 fn tenure_months(
-    snapshot: &Snapshot,
-    roles: &RoleColumns,
-    snapshots: &[Snapshot],
+    frame: &SnapshotFrame,
+    row: usize,
+    roles: &RoleIndex,
     history: &History,
     as_of: NaiveDate,
 ) -> f64 {
-    let hired = roles
-        .hire_date
-        .as_deref()
-        .and_then(|c| match snapshot.values.get(c) {
-            Some(Value::Date(d)) => Some(*d),
-            _ => None,
-        });
+    let hired = roles.hire_date.and_then(|c| frame.date(row, c));
     let start = hired
-        .or_else(|| snapshots[history.rows[0]].as_of)
+        .or_else(|| frame.as_of(history.rows[0]))
         .unwrap_or(as_of);
     let whole_months =
         month_index(as_of) - month_index(start) - i32::from(as_of.day() < start.day());
@@ -1047,10 +1097,11 @@ mod tests {
             voluntary: false,
         });
         let labels = |f: &PanelFeatures| f.months.iter().map(|m| m.label).collect::<Vec<_>>();
+        let frame = SnapshotFrame::from_snapshots(&snapshots);
         for (built, wanted) in [(6, 1), (1, 6), (3, 12)] {
-            let mut features = panel_features(&snapshots, &roles(), built);
-            features.relabel(&snapshots, wanted);
-            let direct = panel_features(&snapshots, &roles(), wanted);
+            let mut features = panel_features(&frame, &roles(), built);
+            features.relabel(&frame, wanted);
+            let direct = panel_features(&frame, &roles(), wanted);
             assert_eq!(labels(&features), labels(&direct), "{built} → {wanted}");
             assert!(labels(&direct).contains(&Some(true)) && labels(&direct).contains(&None));
         }

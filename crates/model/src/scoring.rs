@@ -11,7 +11,7 @@ use crate::trained::TrainedModel;
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
-use tenure_domain::{Outcome, PersonKey, RoleColumns, Snapshot, Value};
+use tenure_domain::{Outcome, PersonKey, RoleColumns, Snapshot, SnapshotFrame, Value};
 
 /// One person to score: their inputs (derived ones included) at one date.
 #[derive(Debug, Clone)]
@@ -36,15 +36,15 @@ pub struct PersonScore {
 
 /// The panel's people still employed at its latest month, at that month.
 pub fn current_panel_rows<'a>(
-    snapshots: &'a [Snapshot],
+    frame: &'a SnapshotFrame,
     months: &'a [PersonMonth],
 ) -> Vec<ScoreInput<'a>> {
-    current(snapshots, months.iter().map(|m| (m.snapshot, m.as_of)))
+    current(frame, months.iter().map(|m| (m.snapshot, m.as_of)))
         .into_iter()
         .map(|i| {
             let m = &months[i];
             ScoreInput {
-                person: &snapshots[m.snapshot].person,
+                person: frame.person(m.snapshot),
                 as_of: Some(m.as_of),
                 values: &m.values,
                 evidence: m.evidence,
@@ -54,8 +54,8 @@ pub fn current_panel_rows<'a>(
 }
 
 /// The rows of the panel's people still employed at its latest month, at that month.
-pub fn current_panel_months(snapshots: &[Snapshot], months: &[MonthRow]) -> Vec<u32> {
-    current(snapshots, months.iter().map(|m| (m.snapshot, m.as_of)))
+pub fn current_panel_months(frame: &SnapshotFrame, months: &[MonthRow]) -> Vec<u32> {
+    current(frame, months.iter().map(|m| (m.snapshot, m.as_of)))
         .into_iter()
         .map(|i| i as u32)
         .collect()
@@ -64,22 +64,16 @@ pub fn current_panel_months(snapshots: &[Snapshot], months: &[MonthRow]) -> Vec<
 /// Which of the person-months (each its snapshot and as-of date) are at the latest month and
 /// of people who have not left.
 fn current(
-    snapshots: &[Snapshot],
+    frame: &SnapshotFrame,
     months: impl Iterator<Item = (usize, NaiveDate)> + Clone,
 ) -> Vec<usize> {
     let Some(latest) = months.clone().map(|(_, as_of)| as_of).max() else {
         return Vec::new();
     };
-    let gone: HashSet<&str> = snapshots
-        .iter()
-        .filter(|s| s.exit.is_some())
-        .map(|s| s.person.as_str())
-        .collect();
+    let gone: HashSet<u32> = frame.exits().map(|(row, _)| frame.person_id(row)).collect();
     months
         .enumerate()
-        .filter(|(_, (snapshot, as_of))| {
-            *as_of == latest && !gone.contains(snapshots[*snapshot].person.as_str())
-        })
+        .filter(|(_, (row, as_of))| *as_of == latest && !gone.contains(&frame.person_id(*row)))
         .map(|(i, _)| i)
         .collect()
 }

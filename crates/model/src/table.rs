@@ -13,7 +13,7 @@
 
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, HashMap};
-use tenure_domain::Value;
+use tenure_domain::{Cell, Value};
 
 /// The code of a missing category.
 pub const MISSING_CODE: u32 = u32::MAX;
@@ -342,19 +342,28 @@ impl TableBuilder {
     /// category column is its text; a value of another kind in a numeric or date column
     /// stays missing (the design would read it as missing anyway).
     pub fn set(&mut self, column: usize, value: &Value) {
-        match (&mut self.columns[column], value) {
-            (BuildingColumn::Numbers(xs), Value::Number(x)) => {
-                *xs.last_mut().expect("a row was started") = *x as f32;
+        self.set_cell(column, value.into());
+    }
+
+    /// [`TableBuilder::set`] from a borrowed cell (a snapshot frame's).
+    pub fn set_cell(&mut self, column: usize, cell: Cell<'_>) {
+        match (&mut self.columns[column], cell) {
+            (BuildingColumn::Numbers(xs), Cell::Number(x)) => {
+                *xs.last_mut().expect("a row was started") = x as f32;
             }
-            (BuildingColumn::Categories(c), Value::Category(text)) => {
+            (BuildingColumn::Categories(c), Cell::Text(text)) => {
                 let code = c.code(text);
                 *c.codes.last_mut().expect("a row was started") = code;
             }
-            (BuildingColumn::Categories(c), Value::Number(_) | Value::Date(_)) => {
-                let code = c.code(&value.to_string());
+            (BuildingColumn::Categories(c), Cell::Number(x)) => {
+                let code = c.code(&Value::Number(x).to_string());
                 *c.codes.last_mut().expect("a row was started") = code;
             }
-            (BuildingColumn::Dates(days), Value::Date(d)) => {
+            (BuildingColumn::Categories(c), Cell::Date(d)) => {
+                let code = c.code(&Value::Date(d).to_string());
+                *c.codes.last_mut().expect("a row was started") = code;
+            }
+            (BuildingColumn::Dates(days), Cell::Date(d)) => {
                 *days.last_mut().expect("a row was started") = d.num_days_from_ce();
             }
             _ => {}

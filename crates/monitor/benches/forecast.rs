@@ -32,10 +32,11 @@ fn main() {
     let mapping = Mapping::from_toml_file(&files.mapping).expect("the simulated mapping");
     let parsed = tenure_ingest::load_file(&files.panel, &mapping, 20).expect("the simulated panel");
     let snapshots: Vec<_> = parsed.rows.into_iter().map(|r| r.snapshot).collect();
+    let frame = tenure_domain::SnapshotFrame::from_snapshots(&snapshots);
 
     let started = Instant::now();
-    let features = panel_features(&snapshots, &mapping.roles, 1);
-    let landmarks = landmark_months(&snapshots, &features, OUTLOOK_MONTHS);
+    let features = panel_features(&frame, &mapping.roles, 1);
+    let landmarks = landmark_months(&frame, &features, OUTLOOK_MONTHS);
     let settings = TrainingSettings {
         learner: LearnerChoice::Auto,
         seed: 1,
@@ -45,7 +46,7 @@ fn main() {
     let (model, trained_on) = (hazards.model, hazards.trained_on);
     let training = started.elapsed().as_secs_f64();
 
-    let current = current_panel_months(&snapshots, &features.months);
+    let current = current_panel_months(&frame, &features.months);
     let as_of = features.months[current[0] as usize].as_of;
     let rows: Vec<u32> = (0..PEOPLE).map(|i| current[i % current.len()]).collect();
     let started = Instant::now();

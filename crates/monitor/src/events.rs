@@ -13,7 +13,7 @@ use crate::worker::JobSpec;
 use crate::{MonitorError, Progress};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
-use tenure_domain::{HrEvent, OrgId, RiskBand, Shape, Snapshot};
+use tenure_domain::{HrEvent, OrgId, RiskBand, Shape, Snapshot, SnapshotFrame};
 use tenure_model::panel::{latest_person_months_of, MonthComparisons, PersonMonth};
 use tenure_model::scoring::{current_cross_section_rows, score, ScoreInput};
 use tenure_model::trained::TrainedModel;
@@ -257,7 +257,7 @@ pub(crate) async fn rescore_people_written(
     // an organization never scored before has no past to rise from.
     let history = store.score_history_of(org, people).await?;
     let baseline = !state.has_scores;
-    let groups = latest_groups(&snapshots, &mapping.roles);
+    let groups = latest_groups(&SnapshotFrame::from_snapshots(&snapshots), &mapping.roles);
     let rows: Vec<_> = scored
         .iter()
         .map(|p| new_score(p, groups.get(&p.score.person).cloned().unwrap_or_default()))

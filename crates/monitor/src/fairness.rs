@@ -5,14 +5,14 @@
 
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, HashMap};
-use tenure_domain::{looks_protected, ProtectedCategory, RoleColumns, Snapshot, Value};
+use tenure_domain::{looks_protected, ProtectedCategory, RoleColumns, SnapshotFrame, Value};
 use tenure_model::fairness::{age_band, audit, AuditedPrediction, FairnessAudit, FairnessSettings};
 use tenure_model::gbm::GbmError;
 use tenure_model::table::FeatureTable;
 use tenure_model::trained::TrainedModel;
 use tenure_store::ProtectedAsOf;
 
-/// One held-out prediction: which snapshot it was about, and the row of its inputs in the
+/// One held-out prediction: which snapshot (the frame's row) it was about, and the row of its inputs in the
 /// feature table the audit is given.
 pub(crate) struct HeldOut {
     pub snapshot: usize,
@@ -26,7 +26,7 @@ const EXPLAINED_PREDICTIONS: usize = 10_000;
 
 /// The audit of `held_out`, or `None` when nobody has a protected attribute on record.
 pub(crate) fn fairness_audit(
-    snapshots: &[Snapshot],
+    frame: &SnapshotFrame,
     roles: &RoleColumns,
     model: &TrainedModel,
     held_out: &[HeldOut],
@@ -47,12 +47,12 @@ pub(crate) fn fairness_audit(
         .iter()
         .enumerate()
         .map(|(i, h)| {
-            let snapshot = &snapshots[h.snapshot];
+            let person = frame.person(h.snapshot).as_str();
             let explanation = (i % every == 0).then(|| explanations.next()).flatten();
             AuditedPrediction {
                 probability: h.probability,
                 left: h.left,
-                groups: groups_of(protected.get(snapshot.person.as_str()), snapshot.as_of),
+                groups: groups_of(protected.get(person), frame.as_of(h.snapshot)),
                 factors: explanation.map(|e| {
                     e.factors
                         .into_iter()

@@ -7,9 +7,10 @@
 use crate::train::load;
 use crate::{text_of, MonitorError, Progress};
 use chrono::NaiveDate;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
-use tenure_domain::{OrgId, Outcome, RoleColumns, Shape, Snapshot, Value};
+use tenure_domain::{OrgId, Outcome, RoleColumns, Shape, Snapshot, SnapshotFrame, Value};
 use tenure_model::backtest::{train_latest_hazards, OutOfTimeLevel};
 use tenure_model::evaluate::TrainingSettings;
 use tenure_model::panel::{panel_features, PanelFeatures};
@@ -154,7 +155,8 @@ pub fn forecast_snapshots(
 /// with it ([`Outlooks::to_stored`]), then read back ([`Outlooks::from_stored`]).
 pub struct Outlooks<'s> {
     summary: OutlookSummary,
-    current: Vec<&'s Snapshot>,
+    /// Borrowed from the snapshots in memory, or made from a frame's rows.
+    current: Vec<Cow<'s, Snapshot>>,
     curves: Vec<Outlook>,
     training_seconds: f64,
     forecast_seconds: f64,
@@ -226,7 +228,7 @@ impl Outlooks<'_> {
             .filter_map(|(person, curve)| {
                 let snapshot = at_month.get(person.as_str())?;
                 let survival = curve.into_iter().map(f64::from).collect();
-                Some((*snapshot, Outlook { survival }))
+                Some((Cow::Borrowed(*snapshot), Outlook { survival }))
             })
             .unzip();
         Ok(Some(Outlooks {
@@ -251,8 +253,9 @@ pub fn fit_outlooks<'s>(
         Shape::Panel => {
             progress.step("deriving monthly features");
             // Built for the monthly hazard's horizon: nothing to relabel.
-            let features = panel_features(snapshots, roles, 1);
-            let fitted = fit_panel(snapshots, features, training, progress)?;
+            let frame = SnapshotFrame::from_snapshots(snapshots);
+            let features = panel_features(&frame, roles, 1);
+            let fitted = fit_panel(&frame, Some(snapshots), features, training, progress)?;
             outlooks_of(fitted, started, progress)
         }
         Shape::TimeToEvent => {
@@ -264,16 +267,16 @@ pub fn fit_outlooks<'s>(
 }
 
 /// [`fit_outlooks`] of a panel whose person-months are already built (`features`, from
-/// `panel_features(snapshots, …)`, relabelled here for the monthly hazard).
-pub fn fit_panel_outlooks<'s>(
-    snapshots: &'s [Snapshot],
+/// `panel_features(frame, …)`, relabelled here for the monthly hazard).
+pub fn fit_panel_outlooks(
+    frame: &SnapshotFrame,
     mut features: PanelFeatures,
     training: &TrainingSettings,
     progress: &dyn Progress,
     started: Instant,
-) -> Result<Outlooks<'s>, MonitorError> {
-    features.relabel(snapshots, 1);
-    let fitted = fit_panel(snapshots, features, training, progress)?;
+) -> Result<Outlooks<'static>, MonitorError> {
+    features.relabel(frame, 1);
+    let fitted = fit_panel(frame, None, features, training, progress)?;
     outlooks_of(fitted, started, progress)
 }
 
@@ -386,28 +389,36 @@ struct Fitted<'s> {
     trained_on: usize,
     as_of: Option<NaiveDate>,
     /// Everyone forecast, with their inputs now: row `input_rows[i]` of `inputs`.
-    current: Vec<&'s Snapshot>,
+    current: Vec<Cow<'s, Snapshot>>,
     inputs: FeatureTable,
     input_rows: Vec<u32>,
 }
 
+/// The hazards of a panel and everyone's inputs now. `snapshots`, when given, are the
+/// frame's rows in memory, which the current people are borrowed from; otherwise their
+/// snapshots are made from the frame.
 fn fit_panel<'s>(
-    snapshots: &'s [Snapshot],
+    frame: &SnapshotFrame,
+    snapshots: Option<&'s [Snapshot]>,
     features: PanelFeatures,
     training: &TrainingSettings,
     progress: &dyn Progress,
 ) -> Result<Fitted<'s>, MonitorError> {
-    let landmarks = landmark_months(snapshots, &features, OUTLOOK_MONTHS);
+    let landmarks = landmark_months(frame, &features, OUTLOOK_MONTHS);
     progress.step("training the monthly hazard model");
     let hazards = train_latest_hazards(&landmarks, training)?;
     drop(landmarks);
-    let current = current_panel_months(snapshots, &features.months);
+    let current = current_panel_months(frame, &features.months);
     let as_of = current.first().map(|&r| features.months[r as usize].as_of);
-    let (current, input_rows): (Vec<&Snapshot>, Vec<u32>) = current
+    let snapshot = |row: usize| match snapshots {
+        Some(snapshots) => Cow::Borrowed(&snapshots[row]),
+        None => Cow::Owned(frame.snapshot(row)),
+    };
+    let (current, input_rows): (Vec<Cow<'s, Snapshot>>, Vec<u32>) = current
         .into_iter()
-        .map(|r| (&snapshots[features.months[r as usize].snapshot], r))
+        .map(|r| (snapshot(features.months[r as usize].snapshot), r))
         .unzip();
-    let recent_leavers = as_of.map_or(0, |d| voluntary_exits_in_year_before(snapshots, d));
+    let recent_leavers = as_of.map_or(0, |d| voluntary_exits_in_year_before(frame, d));
     let check = hazards.out_of_time;
     Ok(Fitted {
         model: hazards.model,
@@ -423,16 +434,12 @@ fn fit_panel<'s>(
 }
 
 /// People who left voluntarily in the twelve months up to `as_of`.
-fn voluntary_exits_in_year_before(snapshots: &[Snapshot], as_of: NaiveDate) -> usize {
+fn voluntary_exits_in_year_before(frame: &SnapshotFrame, as_of: NaiveDate) -> usize {
     let year_before = as_of - chrono::Months::new(12);
-    let leavers: std::collections::HashSet<&str> = snapshots
-        .iter()
-        .filter(|s| {
-            s.exit
-                .as_ref()
-                .is_some_and(|e| e.voluntary && e.date > year_before && e.date <= as_of)
-        })
-        .map(|s| s.person.as_str())
+    let leavers: std::collections::HashSet<u32> = frame
+        .exits()
+        .filter(|(_, e)| e.voluntary && e.date > year_before && e.date <= as_of)
+        .map(|(row, _)| frame.person_id(row))
         .collect();
     leavers.len()
 }
@@ -461,10 +468,10 @@ fn fit_time_to_event<'s>(
     let model = train_time_to_event(&people, training)?;
     let trained_on = people.iter().map(FollowUp::months).sum();
     // Still employed: followed so far without leaving; their next month is the one after.
-    let (current, rows): (Vec<&Snapshot>, Vec<BTreeMap<String, Value>>) = follow_ups
+    let (current, rows): (Vec<Cow<'s, Snapshot>>, Vec<BTreeMap<String, Value>>) = follow_ups
         .iter()
         .filter(|(_, f)| !f.event)
-        .map(|(s, f)| (*s, at_month(f.values, f.months() + 1)))
+        .map(|(s, f)| (Cow::Borrowed(*s), at_month(f.values, f.months() + 1)))
         .unzip();
     let refs: Vec<&BTreeMap<String, Value>> = rows.iter().collect();
     let inputs = FeatureTable::from_maps(&refs);

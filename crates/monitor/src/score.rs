@@ -1,11 +1,11 @@
 //! Scoring everyone an organization still employs with a stored model, and storing the scores.
 
-use crate::train::load;
-use crate::{text_of, MonitorError, Progress};
+use crate::train::load_frame;
+use crate::{MonitorError, Progress};
 use serde_json::json;
 use std::collections::HashMap;
 use tenure_domain::{OrgId, RiskBand, RiskThresholds, Shape};
-use tenure_domain::{PersonKey, RoleColumns, Snapshot};
+use tenure_domain::{PersonKey, RoleColumns, SnapshotFrame};
 use tenure_model::explain::Driver;
 use tenure_model::panel::{panel_features, PersonMonth};
 use tenure_model::scoring::{
@@ -72,20 +72,21 @@ pub(crate) async fn score_organization_written(
             version: request.version,
         })?;
     let model = TrainedModel::from_artifact(stored.artifact.as_deref().unwrap_or_default())?;
-    let data = load(store, request.org, slug).await?;
+    let data = load_frame(store, request.org, slug).await?;
     progress.step("deriving features");
     let months = match data.shape {
-        Shape::Panel => latest_months(
-            &data.snapshots,
-            &data.roles,
-            stored.horizon_months.unwrap_or(6),
-        ),
+        Shape::Panel => latest_months(&data.frame, &data.roles, stored.horizon_months.unwrap_or(6)),
         Shape::CrossSection => Vec::new(),
         Shape::TimeToEvent => return Err(MonitorError::UnsupportedShape("time-to-event".into())),
     };
+    // A cross-section has one row per person: small enough to hold as snapshots.
+    let cross_section = match data.shape {
+        Shape::Panel => Vec::new(),
+        _ => data.frame.to_snapshots(),
+    };
     let inputs = match data.shape {
-        Shape::Panel => current_panel_rows(&data.snapshots, &months),
-        _ => current_cross_section_rows(&data.snapshots),
+        Shape::Panel => current_panel_rows(&data.frame, &months),
+        _ => current_cross_section_rows(&cross_section),
     };
     progress.step("scoring");
     let started = std::time::Instant::now();
@@ -112,7 +113,7 @@ pub(crate) async fn score_organization_written(
     progress.step("storing the scores");
     // Read before this run's scores join it: warnings compare each person with their past.
     let history = store.score_history(request.org).await?;
-    let groups = latest_groups(&data.snapshots, &data.roles);
+    let groups = latest_groups(&data.frame, &data.roles);
     let rows: Vec<NewScore> = people
         .iter()
         .map(|p| new_score(p, groups.get(&p.score.person).cloned().unwrap_or_default()))
@@ -148,30 +149,31 @@ pub(crate) async fn score_organization_written(
 
 /// Each person's team, department and manager in their latest snapshot.
 pub(crate) fn latest_groups(
-    snapshots: &[Snapshot],
+    frame: &SnapshotFrame,
     roles: &RoleColumns,
 ) -> HashMap<PersonKey, ScoreGroups> {
-    let mut latest: HashMap<&PersonKey, &Snapshot> = HashMap::new();
-    for snapshot in snapshots {
-        let newer = latest
-            .get(&snapshot.person)
-            .is_none_or(|seen| seen.as_of <= snapshot.as_of);
-        if newer {
-            latest.insert(&snapshot.person, snapshot);
+    // Each person's latest row (the last of equal dates), by person id.
+    let mut latest: Vec<Option<usize>> = vec![None; frame.people().len()];
+    for row in 0..frame.len() {
+        let seen = &mut latest[frame.person_id(row) as usize];
+        if seen.is_none_or(|seen| frame.as_of(seen) <= frame.as_of(row)) {
+            *seen = Some(row);
         }
     }
-    let value_of = |snapshot: &Snapshot, column: &Option<String>| {
-        column.as_deref().and_then(|c| text_of(snapshot, c))
+    let value_of = |row: usize, column: &Option<String>| {
+        let column = frame.column_index(column.as_deref()?)?;
+        frame.cell_text(row, column)
     };
     latest
         .into_iter()
-        .map(|(person, snapshot)| {
+        .flatten()
+        .map(|row| {
             let groups = ScoreGroups {
-                team: value_of(snapshot, &roles.team),
-                department: value_of(snapshot, &roles.department),
-                manager: value_of(snapshot, &roles.manager),
+                team: value_of(row, &roles.team),
+                department: value_of(row, &roles.department),
+                manager: value_of(row, &roles.manager),
             };
-            (person.clone(), groups)
+            (frame.person(row).clone(), groups)
         })
         .collect()
 }
@@ -202,9 +204,9 @@ pub(crate) fn new_score(p: &ScoredPerson, groups: ScoreGroups) -> NewScore {
 /// The person-months of the people employed at the panel's latest month, at that month: the
 /// features of every month are derived as one table (the history is what they are computed
 /// from), and only the scored rows become named values.
-fn latest_months(snapshots: &[Snapshot], roles: &RoleColumns, horizon: i32) -> Vec<PersonMonth> {
-    let features = panel_features(snapshots, roles, horizon);
-    current_panel_months(snapshots, &features.months)
+fn latest_months(frame: &SnapshotFrame, roles: &RoleColumns, horizon: i32) -> Vec<PersonMonth> {
+    let features = panel_features(frame, roles, horizon);
+    current_panel_months(frame, &features.months)
         .into_iter()
         .map(|row| {
             let month = features.months[row as usize];

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::collections::HashMap;
 use std::time::Instant;
 use tenure_data::Mapping;
-use tenure_domain::{OrgId, RoleColumns, Shape, Snapshot};
+use tenure_domain::{OrgId, RoleColumns, Shape, Snapshot, SnapshotFrame};
 use tenure_model::backtest::{backtest_person_months, train_latest};
 use tenure_model::card::{self, DataWindow, ModelCard};
 use tenure_model::evaluate::{
@@ -52,13 +52,13 @@ impl AuditInputs {
     /// The fairness audit of a model's held-out predictions on the organization's data.
     fn audit(
         &self,
-        data: &OrgData,
+        data: &OrgFrame,
         model: &TrainedModel,
         held_out: &[HeldOut],
         inputs: &FeatureTable,
     ) -> Result<Option<FairnessAudit>, tenure_model::gbm::GbmError> {
         fairness_audit(
-            &data.snapshots,
+            &data.frame,
             &data.roles,
             model,
             held_out,
@@ -74,7 +74,6 @@ pub(crate) struct OrgData {
     pub snapshots: Vec<Snapshot>,
     pub shape: Shape,
     pub roles: RoleColumns,
-    pub protected: Vec<String>,
 }
 
 /// The mapping of the organization's latest import.
@@ -107,15 +106,47 @@ pub(crate) async fn load(store: &Store, org: OrgId, slug: &str) -> Result<OrgDat
     if snapshots.is_empty() {
         return Err(MonitorError::NoData(slug.to_owned()));
     }
-    let shape = mapping
-        .resolved_shape()
-        .ok_or_else(|| MonitorError::Mapping("the mapping names no shape".into()))?;
+    let (shape, mapping) = shape_of(mapping)?;
     Ok(OrgData {
         snapshots,
         shape,
         roles: mapping.roles,
+    })
+}
+
+/// What an organization's stored data is and means, its snapshots as one frame: what
+/// training and scoring everyone read (a few hundred bytes a person-month, not kilobytes).
+pub(crate) struct OrgFrame {
+    pub frame: SnapshotFrame,
+    pub shape: Shape,
+    pub roles: RoleColumns,
+    pub protected: Vec<String>,
+}
+
+pub(crate) async fn load_frame(
+    store: &Store,
+    org: OrgId,
+    slug: &str,
+) -> Result<OrgFrame, MonitorError> {
+    let mapping = load_mapping(store, org, slug).await?;
+    let frame = store.snapshot_frame(org).await?;
+    if frame.is_empty() {
+        return Err(MonitorError::NoData(slug.to_owned()));
+    }
+    let (shape, mapping) = shape_of(mapping)?;
+    Ok(OrgFrame {
+        frame,
+        shape,
+        roles: mapping.roles,
         protected: mapping.protected,
     })
+}
+
+fn shape_of(mapping: Mapping) -> Result<(Shape, Mapping), MonitorError> {
+    let shape = mapping
+        .resolved_shape()
+        .ok_or_else(|| MonitorError::Mapping("the mapping names no shape".into()))?;
+    Ok((shape, mapping))
 }
 
 pub async fn train_organization(
@@ -124,7 +155,7 @@ pub async fn train_organization(
     request: &TrainRequest,
     progress: &dyn Progress,
 ) -> Result<TrainReport, MonitorError> {
-    let data = load(store, request.org, slug).await?;
+    let data = load_frame(store, request.org, slug).await?;
     let trust = store.trust_settings(request.org).await?;
     let inputs = AuditInputs {
         protected: store
@@ -139,13 +170,13 @@ pub async fn train_organization(
     let (model, card, forecast) = match data.shape {
         Shape::Panel => {
             // Derived once, for the backtest, the final model and the monthly hazards alike.
-            let features = panel_features(&data.snapshots, &data.roles, request.horizon_months);
+            let features = panel_features(&data.frame, &data.roles, request.horizon_months);
             let (model, card) = train_panel(&data, &features, request, &inputs, progress)?;
             // The forecast is fitted once, with the model, and stored beside it: pages,
             // reports and `tenure forecast` read it instead of fitting on every request.
             progress.step("fitting the forecast (monthly hazards)");
             let outlooks = fit_panel_outlooks(
-                &data.snapshots,
+                &data.frame,
                 features,
                 &request.training,
                 progress,
@@ -197,7 +228,7 @@ fn held_by_gate(gate: bool, audit: Option<&FairnessAudit>) -> Option<String> {
 }
 
 fn train_panel(
-    data: &OrgData,
+    data: &OrgFrame,
     features: &PanelFeatures,
     request: &TrainRequest,
     inputs: &AuditInputs,
@@ -248,12 +279,14 @@ fn train_panel(
 }
 
 fn train_cross(
-    data: &OrgData,
+    data: &OrgFrame,
     request: &TrainRequest,
     inputs: &AuditInputs,
     progress: &dyn Progress,
 ) -> Result<(TrainedModel, ModelCard), MonitorError> {
-    let examples = Example::from_snapshots(&data.snapshots);
+    // One row per person: small enough to hold as snapshots.
+    let snapshots = data.frame.to_snapshots();
+    let examples = Example::from_snapshots(&snapshots);
     progress.step(&format!("cross-validating ({} folds)", request.folds));
     let evaluation = cross_validate(
         &examples,
@@ -271,8 +304,7 @@ fn train_cross(
     );
     progress.step("auditing fairness on the cross-validation's predictions");
     // The examples are the snapshots with an outcome, in order.
-    let with_outcome = data
-        .snapshots
+    let with_outcome = snapshots
         .iter()
         .enumerate()
         .filter(|(_, s)| matches!(s.outcome, Some(tenure_domain::Outcome::Left(_))));
@@ -307,7 +339,7 @@ fn train_cross(
 
 #[allow(clippy::too_many_arguments)]
 fn model_card(
-    data: &OrgData,
+    data: &OrgFrame,
     model: &TrainedModel,
     shape: &str,
     predicts: String,
@@ -318,18 +350,10 @@ fn model_card(
     training_leavers: usize,
     fairness: Option<FairnessAudit>,
 ) -> ModelCard {
-    let dates: BTreeSet<String> = data
-        .snapshots
-        .iter()
-        .filter_map(|s| s.as_of)
-        .map(|d| d.to_string())
-        .collect();
-    let people: BTreeSet<&str> = data.snapshots.iter().map(|s| s.person.as_str()).collect();
-    let inputs: BTreeSet<&String> = data
-        .snapshots
-        .iter()
-        .flat_map(|s| s.values.keys())
-        .collect();
+    let frame = &data.frame;
+    let dates: BTreeSet<chrono::NaiveDate> =
+        frame.as_of_dates().iter().flatten().copied().collect();
+    let dates: Vec<String> = dates.iter().map(|d| d.to_string()).collect();
     ModelCard {
         created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         tenure_version: env!("CARGO_PKG_VERSION").into(),
@@ -342,12 +366,12 @@ fn model_card(
         data: DataWindow {
             first_as_of: dates.first().cloned(),
             last_as_of: dates.last().cloned(),
-            people: people.len(),
+            people: frame.people().len(),
             training_rows,
             training_leavers,
-            data_sha256: data_hash(&data.snapshots),
+            data_sha256: data_hash(frame),
         },
-        inputs: inputs.into_iter().cloned().collect(),
+        inputs: frame.names().to_vec(),
         features: model.design.width(),
         protected_excluded: data.protected.clone(),
         evaluation_protocol,
@@ -360,22 +384,18 @@ fn model_card(
     }
 }
 
-/// SHA-256 over every snapshot's person, date and inputs, in stored order.
-fn data_hash(snapshots: &[Snapshot]) -> String {
+/// SHA-256 over every snapshot's person, date and inputs (as a JSON object), in stored order.
+fn data_hash(frame: &SnapshotFrame) -> String {
     let mut hasher = Sha256::new();
-    for s in snapshots {
-        hasher.update(s.person.as_str().as_bytes());
-        hasher.update(
-            s.as_of
-                .map(|d| d.to_string())
-                .unwrap_or_default()
-                .as_bytes(),
-        );
-        hasher.update(
-            serde_json::to_string(&s.values)
-                .expect("values serialise")
-                .as_bytes(),
-        );
+    let mut json = Vec::new();
+    for row in 0..frame.len() {
+        hasher.update(frame.person(row).as_str().as_bytes());
+        if let Some(as_of) = frame.as_of(row) {
+            hasher.update(as_of.to_string().as_bytes());
+        }
+        json.clear();
+        serde_json::to_writer(&mut json, &frame.inputs_json(row)).expect("values serialise");
+        hasher.update(&json);
     }
     hex::encode(hasher.finalize())
 }

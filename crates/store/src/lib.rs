@@ -11,6 +11,7 @@ mod error;
 mod events;
 mod fairness;
 mod forecasts;
+mod frames;
 mod imports;
 mod jobs;
 mod migrations;

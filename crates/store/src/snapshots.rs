@@ -127,7 +127,7 @@ impl Store {
     }
 
     /// The kinds of every complete import of the organization, by import id.
-    async fn value_kinds(&self, org: OrgId) -> Result<ImportKinds, StoreError> {
+    pub(crate) async fn value_kinds(&self, org: OrgId) -> Result<ImportKinds, StoreError> {
         let rows = sqlx::query(
             "SELECT id, value_kinds FROM imports WHERE org_id = $1 AND status = 'complete'",
         )

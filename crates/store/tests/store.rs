@@ -134,6 +134,48 @@ async fn an_import_lands_and_reads_back_typed() {
 }
 
 #[tokio::test]
+async fn the_snapshot_frame_reads_back_every_row_as_the_snapshots_do() {
+    each_backend(
+        "the_snapshot_frame_reads_back_every_row_as_the_snapshots_do",
+        |store| async move {
+            let org = store.ensure_organization("acme", "Acme").await.unwrap().id;
+            let mut quoted = snapshot("9", 1, 75.25, false);
+            // Text with escapes cannot be borrowed from the row's JSON: it is copied.
+            quoted
+                .values
+                .insert("dept".into(), Value::Category("R&D \"Labs\"\n".into()));
+            let rows = vec![
+                snapshot("7", 1, 100.0, false),
+                snapshot("7", 2, 101.5, true),
+                snapshot("8", 1, 90.5, false),
+                quoted,
+            ];
+            write(&store, org, &rows, REFUSE).await.unwrap();
+            let stored: Vec<Snapshot> = store
+                .snapshots(org)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|s| s.snapshot)
+                .collect();
+            let frame = store.snapshot_frame(org).await.unwrap();
+            assert_eq!(frame.to_snapshots(), stored);
+            assert_eq!(frame.people().len(), 3);
+            let dept = frame.column_index("dept").unwrap();
+            assert_eq!(frame.text(3, dept), Some("R&D \"Labs\"\n"));
+            let hired = frame.column_index("hired").unwrap();
+            assert_eq!(frame.date(0, hired), NaiveDate::from_ymd_opt(2020, 5, 4));
+            assert_eq!(
+                frame.input_counts(0),
+                (4, 1),
+                "four inputs, the rating missing"
+            );
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn importing_the_same_rows_twice_adds_nothing() {
     each_backend(
         "importing_the_same_rows_twice_adds_nothing",

@@ -128,7 +128,7 @@ fn backtest(
     let snapshots: Vec<tenure_domain::Snapshot> =
         parsed.rows.iter().map(|r| r.snapshot.clone()).collect();
     let result = rolling_backtest(
-        &snapshots,
+        &tenure_domain::SnapshotFrame::from_snapshots(&snapshots),
         &parsed.plan.mapping.roles,
         args.horizon,
         args.origins,

@@ -10,7 +10,7 @@ use crate::panel::{Derived, MonthRow, PanelFeatures};
 use crate::table::{FeatureColumn, FeatureTable};
 use chrono::{Datelike, Months, NaiveDate};
 use std::collections::{BTreeMap, HashMap};
-use tenure_domain::{Snapshot, Value};
+use tenure_domain::{SnapshotFrame, Value};
 
 /// Feature: months between the as-of date and the month whose exits are predicted.
 pub const MONTHS_AHEAD: &str = "months ahead";
@@ -51,7 +51,7 @@ pub fn looking_ahead(
 /// column by column from the panel's features: each pair's inputs are its person-month's,
 /// with the clocks moved on and the two landmark columns added.
 pub fn landmark_months(
-    snapshots: &[Snapshot],
+    frame: &SnapshotFrame,
     features: &PanelFeatures,
     max_ahead: usize,
 ) -> PanelFeatures {
@@ -59,13 +59,9 @@ pub fn landmark_months(
     let Some(data_end) = months.iter().map(|m| m.as_of).max() else {
         return PanelFeatures::default();
     };
-    let exits: HashMap<&str, (NaiveDate, bool)> = snapshots
-        .iter()
-        .filter_map(|s| {
-            s.exit
-                .as_ref()
-                .map(|e| (s.person.as_str(), (e.date, e.voluntary)))
-        })
+    let exits: HashMap<u32, (NaiveDate, bool)> = frame
+        .exits()
+        .map(|(row, e)| (frame.person_id(row), (e.date, e.voluntary)))
         .collect();
     let mut as_of_months: Vec<NaiveDate> = months.iter().map(|m| m.as_of).collect();
     as_of_months.dedup();
@@ -81,7 +77,7 @@ pub fn landmark_months(
         if !landmarks.contains(&m.as_of) {
             continue;
         }
-        let exit = exits.get(snapshots[m.snapshot].person.as_str()).copied();
+        let exit = exits.get(&frame.person_id(m.snapshot)).copied();
         for ahead in 0..max_ahead {
             let start = m.as_of + Months::new(ahead as u32);
             let end = m.as_of + Months::new(ahead as u32 + 1);
@@ -206,7 +202,7 @@ pub fn landmark_outlooks(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tenure_domain::{Exit, PersonKey};
+    use tenure_domain::{Exit, PersonKey, Snapshot};
 
     fn month(m: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + Months::new(m)
@@ -259,8 +255,9 @@ mod tests {
             (0..=4).map(|m| snapshot("1", m, Some((4, true)))).collect();
         snapshots.extend((0..=1).map(|m| snapshot("2", m, Some((1, false)))));
         snapshots.extend((0..=6).map(|m| snapshot("3", m, None)));
-        let features = crate::panel::panel_features(&snapshots, &Default::default(), 1);
-        let landmarks = landmark_months(&snapshots, &features, 12);
+        let frame = SnapshotFrame::from_snapshots(&snapshots);
+        let features = crate::panel::panel_features(&frame, &Default::default(), 1);
+        let landmarks = landmark_months(&frame, &features, 12);
         let pairs = landmarks.clone().into_person_months();
         let of = |i: usize| -> Vec<(u32, f64, bool)> {
             let mut v: Vec<(u32, f64, bool)> = pairs
