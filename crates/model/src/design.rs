@@ -84,12 +84,12 @@ impl Design {
     }
 
     /// Appends one row's features to `out`.
-    pub fn encode_into(&self, values: &BTreeMap<String, Value>, out: &mut Vec<f64>) {
+    pub fn encode_into(&self, values: &BTreeMap<String, Value>, out: &mut Vec<f32>) {
         out.extend(self.encode_all(&[values]));
     }
 
     /// Row-major matrix of many rows.
-    pub fn encode_all(&self, rows: &[&BTreeMap<String, Value>]) -> Vec<f64> {
+    pub fn encode_all(&self, rows: &[&BTreeMap<String, Value>]) -> Vec<f32> {
         let table = FeatureTable::from_maps(rows);
         let all: Vec<u32> = (0..table.len() as u32).collect();
         self.encode_table(&table, &all)
@@ -97,7 +97,7 @@ impl Design {
 
     /// Row-major matrix of the rows `rows` of `table`, filled column by column. A column the
     /// table lacks reads as missing.
-    pub fn encode_table(&self, table: &FeatureTable, rows: &[u32]) -> Vec<f64> {
+    pub fn encode_table(&self, table: &FeatureTable, rows: &[u32]) -> Vec<f32> {
         let width = self.width();
         let mut out = vec![0.0; rows.len() * width];
         let mut offset = 0;
@@ -177,7 +177,7 @@ impl ColumnEncoding {
         &self,
         cells: Option<&FeatureColumn>,
         rows: &[u32],
-        out: &mut [f64],
+        out: &mut [f32],
         offset: usize,
         width: usize,
     ) {
@@ -200,18 +200,19 @@ impl ColumnEncoding {
                         .filter(|x| !x.is_nan())
                         .map(f64::from);
                     let cell = &mut out[r * width + offset..];
-                    cell[0] = x.map_or(0.0, |x| (x - mean) / sd);
+                    cell[0] = x.map_or(0.0, |x| ((x - mean) / sd) as f32);
                     let mut k = 1;
                     if *with_missing_indicator {
-                        cell[k] = f64::from(u8::from(x.is_none()));
+                        cell[k] = f32::from(u8::from(x.is_none()));
                         k += 1;
                     }
                     if let Some((log_mean, log_sd)) = log_scale {
-                        cell[k] = x.map_or(0.0, |x| (x.max(0.0).ln_1p() - log_mean) / log_sd);
+                        cell[k] =
+                            x.map_or(0.0, |x| ((x.max(0.0).ln_1p() - log_mean) / log_sd) as f32);
                         k += 1;
                     }
                     for (l, level) in levels.iter().enumerate() {
-                        cell[k + l] = f64::from(u8::from(x == Some(*level)));
+                        cell[k + l] = f32::from(u8::from(x == Some(*level)));
                     }
                 }
             }

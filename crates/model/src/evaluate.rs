@@ -219,12 +219,12 @@ impl Training<'_> {
     }
 }
 
-fn column_means(x: &[f64], width: usize) -> Vec<f64> {
+fn column_means(x: &[f32], width: usize) -> Vec<f64> {
     let mut sums = vec![0.0; width];
     let rows = x.len() / width.max(1);
     for row in x.chunks_exact(width.max(1)) {
-        for (sum, v) in sums.iter_mut().zip(row) {
-            *sum += v;
+        for (sum, &v) in sums.iter_mut().zip(row) {
+            *sum += f64::from(v);
         }
     }
     sums.into_iter().map(|s| s / rows.max(1) as f64).collect()
@@ -475,7 +475,7 @@ fn validation_scores(
 
 /// Trees stopped early on every seventh training row, which they do not train on.
 fn fit_gbm_with_early_stopping(
-    x: &[f64],
+    x: &[f32],
     width: usize,
     labels: &[bool],
     weights: Option<&[f32]>,
@@ -506,7 +506,7 @@ fn fit_gbm_with_early_stopping(
 }
 
 /// The design fitted on `rows` of `table`, and those rows encoded.
-pub(crate) fn encode(table: &FeatureTable, rows: &[u32]) -> (Design, Vec<f64>) {
+pub(crate) fn encode(table: &FeatureTable, rows: &[u32]) -> (Design, Vec<f32>) {
     let design = Design::fit_table(table, rows);
     let x = design.encode_table(table, rows);
     (design, x)

@@ -72,23 +72,23 @@ impl GbmModel {
     /// Fits on row-major `x`; with `valid` rows, stops early at the best validation log-loss,
     /// otherwise runs exactly `settings.max_iterations` rounds.
     pub fn fit(
-        x: &[f64],
+        x: &[f32],
         width: usize,
         labels: &[bool],
         settings: &GbmSettings,
-        valid: Option<(&[f64], &[bool])>,
+        valid: Option<(&[f32], &[bool])>,
     ) -> Result<GbmModel, GbmError> {
         GbmModel::fit_weighted(x, width, labels, None, settings, valid)
     }
 
     /// As [`GbmModel::fit`], each training row counting `weights[i]` times.
     pub fn fit_weighted(
-        x: &[f64],
+        x: &[f32],
         width: usize,
         labels: &[bool],
         weights: Option<&[f32]>,
         settings: &GbmSettings,
-        valid: Option<(&[f64], &[bool])>,
+        valid: Option<(&[f32], &[bool])>,
     ) -> Result<GbmModel, GbmError> {
         let mut train = Dataset::from_slice(x, &labels_f32(labels), width as i32, true)?;
         if let Some(weights) = weights {
@@ -131,7 +131,7 @@ impl GbmModel {
     }
 
     /// Log-odds of each row.
-    pub fn raw_scores(&self, x: &[f64]) -> Result<Vec<f64>, GbmError> {
+    pub fn raw_scores(&self, x: &[f32]) -> Result<Vec<f64>, GbmError> {
         if x.is_empty() {
             return Ok(Vec::new());
         }
@@ -140,7 +140,7 @@ impl GbmModel {
 
     /// Exact TreeSHAP: for each row, `width` feature contributions then the expected value;
     /// they sum to the row's raw score.
-    pub fn contributions(&self, x: &[f64]) -> Result<Vec<f64>, GbmError> {
+    pub fn contributions(&self, x: &[f32]) -> Result<Vec<f64>, GbmError> {
         Ok(self.booster.predict_contrib(x, self.width as i32, true)?)
     }
 
@@ -184,13 +184,13 @@ mod tests {
 
     /// Leaving is likely only when x0 > 0.5 and x1 < 0.3 (an interaction a linear model
     /// misses); x2 is noise. The best possible ROC AUC is about 0.91.
-    fn interaction_data(n: usize) -> (Vec<f64>, Vec<bool>) {
+    fn interaction_data(n: usize) -> (Vec<f32>, Vec<bool>) {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         let mut x = Vec::with_capacity(n * 3);
         let mut y = Vec::with_capacity(n);
         for _ in 0..n {
-            let (a, b, c): (f64, f64, f64) = (rng.gen(), rng.gen(), rng.gen());
+            let (a, b, c): (f32, f32, f32) = (rng.gen(), rng.gen(), rng.gen());
             x.extend([a, b, c]);
             let p = if a > 0.5 && b < 0.3 { 0.9 } else { 0.03 };
             y.push(rng.gen::<f64>() < p);

@@ -13,32 +13,36 @@ pub struct LogisticModel {
 
 impl LogisticModel {
     /// Log-odds of one row.
-    pub fn raw_score(&self, row: &[f64]) -> f64 {
+    pub fn raw_score(&self, row: &[f32]) -> f64 {
         self.intercept
             + self
                 .weights
                 .iter()
                 .zip(row)
-                .map(|(w, x)| w * x)
+                .map(|(w, &x)| w * f64::from(x))
                 .sum::<f64>()
     }
 
     /// Each feature's term in the log-odds: the linear model's exact explanation.
-    pub fn contributions(&self, row: &[f64]) -> Vec<f64> {
-        self.weights.iter().zip(row).map(|(w, x)| w * x).collect()
+    pub fn contributions(&self, row: &[f32]) -> Vec<f64> {
+        self.weights
+            .iter()
+            .zip(row)
+            .map(|(w, &x)| w * f64::from(x))
+            .collect()
     }
 }
 
 /// Minimises Σ log-loss + (λ/2)·‖w‖² over a row-major matrix `x` of `width` columns; the
 /// intercept is not penalised (as scikit-learn's `LogisticRegression(C = 1/λ)`).
-pub fn fit_logistic(x: &[f64], width: usize, labels: &[bool], lambda: f64) -> LogisticModel {
+pub fn fit_logistic(x: &[f32], width: usize, labels: &[bool], lambda: f64) -> LogisticModel {
     fit_logistic_from(x, width, labels, lambda, None)
 }
 
 /// As [`fit_logistic`], starting from `start` (the fit at a nearby penalty saves most of the
 /// Newton steps when a path of penalties is tried on large panels).
 pub fn fit_logistic_from(
-    x: &[f64],
+    x: &[f32],
     width: usize,
     labels: &[bool],
     lambda: f64,
@@ -56,7 +60,7 @@ const HESSIAN_ROWS: usize = 40_000;
 /// As [`fit_logistic_from`], each row counting `weights[i]` times (all once when `None`):
 /// rows sampled at a known rate count for the rows they stand for.
 pub fn fit_weighted_logistic(
-    x: &[f64],
+    x: &[f32],
     width: usize,
     labels: &[bool],
     weights: Option<&[f32]>,
@@ -110,14 +114,14 @@ pub fn fit_weighted_logistic(
 
 /// The rows a fit reads.
 struct Rows<'a> {
-    x: &'a [f64],
+    x: &'a [f32],
     width: usize,
     labels: &'a [bool],
     weights: Option<&'a [f32]>,
 }
 
 impl Rows<'_> {
-    fn row(&self, i: usize) -> &[f64] {
+    fn row(&self, i: usize) -> &[f32] {
         &self.x[i * self.width..(i + 1) * self.width]
     }
 
@@ -126,12 +130,12 @@ impl Rows<'_> {
     }
 }
 
-fn linear(row: &[f64], beta: &[f64], width: usize) -> f64 {
+fn linear(row: &[f32], beta: &[f64], width: usize) -> f64 {
     beta[width]
         + row
             .iter()
             .zip(&beta[..width])
-            .map(|(x, b)| x * b)
+            .map(|(&x, b)| f64::from(x) * b)
             .sum::<f64>()
 }
 
@@ -163,8 +167,8 @@ fn gradient_and_loss(data: &Rows<'_>, lambda: f64, beta: &[f64]) -> (Vec<f64>, f
         let z = linear(row, beta, width);
         loss += w * log_loss_term(z, y);
         let residual = w * (sigmoid(z) - f64::from(u8::from(y)));
-        for (g, x) in gradient.iter_mut().zip(row) {
-            *g += residual * x;
+        for (g, &x) in gradient.iter_mut().zip(row) {
+            *g += residual * f64::from(x);
         }
         gradient[width] += residual;
     }
@@ -193,7 +197,9 @@ fn hessian(data: &Rows<'_>, lambda: f64, beta: &[f64]) -> Vec<f64> {
             let row = data.row(i);
             let p = sigmoid(linear(row, beta, width));
             let weight = scale * data.weight(i) * (p * (1.0 - p)).max(1e-12);
-            extended[..width].copy_from_slice(row);
+            for (e, &x) in extended[..width].iter_mut().zip(row) {
+                *e = f64::from(x);
+            }
             extended[width] = 1.0;
             for k in 0..dim {
                 let xk = extended[k];
@@ -272,7 +278,7 @@ mod tests {
                 let (x1, x2) = (-1.5 + 3.0 * i as f64 / 59.0, -1.5 + 3.0 * j as f64 / 59.0);
                 let p = sigmoid(0.5 + 2.0 * x1 - x2);
                 for k in 0..20 {
-                    x.extend([x1, x2]);
+                    x.extend([x1 as f32, x2 as f32]);
                     labels.push((k as f64 + 0.5) / 20.0 < p);
                 }
             }
@@ -287,7 +293,7 @@ mod tests {
 
     #[test]
     fn the_penalty_shrinks_weights_but_not_the_intercept() {
-        let x = vec![1.0, -1.0, 1.0, -1.0];
+        let x: Vec<f32> = vec![1.0, -1.0, 1.0, -1.0];
         let labels = [true, false, true, true];
         let loose = fit_logistic(&x, 1, &labels, 1e-6);
         let tight = fit_logistic(&x, 1, &labels, 100.0);
@@ -307,7 +313,7 @@ mod tests {
             let x1 = ((i * 7919) % 1000) as f64 / 500.0 - 1.0;
             let x2 = ((i * 104729) % 997) as f64 / 498.5 - 1.0;
             let u = ((i * 15485863) % 1009) as f64 / 1009.0;
-            x.extend([x1, x2]);
+            x.extend([x1 as f32, x2 as f32]);
             labels.push(u < sigmoid(-1.0 + 1.5 * x1 - 0.5 * x2));
         }
         let model = fit_logistic(&x, 2, &labels, 1.0);

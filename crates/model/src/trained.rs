@@ -32,7 +32,7 @@ impl FittedLearner {
     }
 
     /// Log-odds of many row-major rows.
-    pub fn raw_scores(&self, x: &[f64], width: usize) -> Result<Vec<f64>, GbmError> {
+    pub fn raw_scores(&self, x: &[f32], width: usize) -> Result<Vec<f64>, GbmError> {
         let linear = |m: &LogisticModel| {
             x.chunks_exact(width.max(1))
                 .map(|row| m.raw_score(row))
@@ -50,7 +50,7 @@ impl FittedLearner {
     /// a contribution says how far this person's value moves them from the typical person.
     fn contributions(
         &self,
-        x: &[f64],
+        x: &[f32],
         width: usize,
         feature_means: &[f64],
     ) -> Result<Vec<f64>, GbmError> {
@@ -60,7 +60,7 @@ impl FittedLearner {
                     row.iter()
                         .zip(&m.weights)
                         .zip(feature_means)
-                        .map(|((x, w), mean)| w * (x - mean))
+                        .map(|((&x, w), mean)| w * (f64::from(x) - mean))
                 })
                 .collect()
         };

@@ -405,19 +405,24 @@ fn fit_panel<'s>(
     progress: &dyn Progress,
 ) -> Result<Fitted<'s>, MonitorError> {
     let landmarks = landmark_months(frame, &features, OUTLOOK_MONTHS);
-    progress.step("training the monthly hazard model");
-    let hazards = train_latest_hazards(&landmarks, training)?;
-    drop(landmarks);
     let current = current_panel_months(frame, &features.months);
     let as_of = current.first().map(|&r| features.months[r as usize].as_of);
     let snapshot = |row: usize| match snapshots {
         Some(snapshots) => Cow::Borrowed(&snapshots[row]),
         None => Cow::Owned(frame.snapshot(row)),
     };
-    let (current, input_rows): (Vec<Cow<'s, Snapshot>>, Vec<u32>) = current
-        .into_iter()
-        .map(|r| (snapshot(features.months[r as usize].snapshot), r))
-        .unzip();
+    let current_people: Vec<Cow<'s, Snapshot>> = current
+        .iter()
+        .map(|&r| snapshot(features.months[r as usize].snapshot))
+        .collect();
+    // Only the current rows of the panel's table are read after this: the rest is dropped
+    // before the hazards are fitted, the most memory training needs.
+    let inputs = features.table.gather(&current);
+    let input_rows = (0..current.len() as u32).collect();
+    drop(features);
+    progress.step("training the monthly hazard model");
+    let hazards = train_latest_hazards(&landmarks, training)?;
+    drop(landmarks);
     let recent_leavers = as_of.map_or(0, |d| voluntary_exits_in_year_before(frame, d));
     let check = hazards.out_of_time;
     Ok(Fitted {
@@ -427,8 +432,8 @@ fn fit_panel<'s>(
         recent_leavers,
         trained_on: hazards.trained_on,
         as_of,
-        current,
-        inputs: features.table,
+        current: current_people,
+        inputs,
         input_rows,
     })
 }
