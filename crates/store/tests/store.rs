@@ -176,6 +176,43 @@ async fn the_snapshot_frame_reads_back_every_row_as_the_snapshots_do() {
 }
 
 #[tokio::test]
+async fn protected_attributes_are_read_once_per_change() {
+    each_backend(
+        "protected_attributes_are_read_once_per_change",
+        |store| async move {
+            let org = store.ensure_organization("acme", "Acme").await.unwrap().id;
+            let mut changed = snapshot("8", 3, 90.0, false);
+            changed
+                .protected
+                .insert("sex".into(), Value::Category("M".into()));
+            let rows = vec![
+                snapshot("7", 1, 100.0, false),
+                snapshot("7", 2, 100.0, false),
+                snapshot("7", 3, 100.0, false),
+                snapshot("8", 1, 90.0, false),
+                snapshot("8", 2, 90.0, false),
+                changed,
+            ];
+            write(&store, org, &rows, REFUSE).await.unwrap();
+            let protected = store
+                .protected_attributes_for_fairness_audit(org)
+                .await
+                .unwrap();
+            let months = |person: &str| -> Vec<u32> {
+                protected[person]
+                    .iter()
+                    .map(|(day, _)| chrono::Datelike::month(&day.unwrap()))
+                    .collect()
+            };
+            assert_eq!(months("7"), [1], "three equal months are one record");
+            assert_eq!(months("8"), [1, 3], "a change is a record of its own");
+            assert_eq!(protected["8"][1].1["sex"], Value::Category("M".into()));
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn importing_the_same_rows_twice_adds_nothing() {
     each_backend(
         "importing_the_same_rows_twice_adds_nothing",
