@@ -4,10 +4,9 @@
 //! and cost. Data after `until` is ignored, so a forecast can be made "as of" a past month and
 //! checked against what then happened (`bench/forecast_coverage.sh`).
 
-use crate::train::load;
+use crate::train::{load, load_frame, OrgFrame};
 use crate::{text_of, MonitorError, Progress};
 use chrono::NaiveDate;
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 use tenure_domain::{OrgId, Outcome, RoleColumns, Shape, Snapshot, SnapshotFrame, Value};
@@ -110,12 +109,13 @@ pub async fn forecast_organization(
     request: &ForecastRequest,
     progress: &dyn Progress,
 ) -> Result<ForecastReport, MonitorError> {
-    let mut data = load(store, request.org, slug).await?;
     let Some(until) = request.until else {
+        let data = load_frame(store, request.org, slug).await?;
         let outlooks =
             current_outlooks(store, request.org, &data, &request.training, progress).await?;
         return Ok(forecast_from(&outlooks, &data.roles, request));
     };
+    let mut data = load(store, request.org, slug).await?;
     data.snapshots = cut_at(data.snapshots, until);
     if data.snapshots.is_empty() {
         return Err(MonitorError::NoData(slug.to_owned()));
@@ -153,10 +153,10 @@ pub fn forecast_snapshots(
 /// Everyone employed now with their survival curve, from one fitted hazard model: grouped
 /// as many ways as wanted without fitting again. Fitted when a model is trained and stored
 /// with it ([`Outlooks::to_stored`]), then read back ([`Outlooks::from_stored`]).
-pub struct Outlooks<'s> {
+pub struct Outlooks {
     summary: OutlookSummary,
-    /// Borrowed from the snapshots in memory, or made from a frame's rows.
-    current: Vec<Cow<'s, Snapshot>>,
+    /// Everyone forecast, as of the forecast's month.
+    current: Vec<Snapshot>,
     curves: Vec<Outlook>,
     training_seconds: f64,
     forecast_seconds: f64,
@@ -175,7 +175,7 @@ struct OutlookSummary {
     level_sd: f64,
 }
 
-impl Outlooks<'_> {
+impl Outlooks {
     /// Each person's chance of still being here after 1, 2, … months.
     pub fn survival_by_person(&self) -> impl Iterator<Item = (&str, &[f64])> {
         self.current
@@ -205,30 +205,29 @@ impl Outlooks<'_> {
         })
     }
 
-    /// A stored forecast, for the people of `snapshots` it has a curve of, at its month;
-    /// `None` when it was made at another month than `snapshots`' latest (newer data came in).
-    pub fn from_stored<'s>(
+    /// A stored forecast, for the people of `frame` it has a curve of, at its month; `None`
+    /// when it was made at another month than the frame's latest (newer data came in).
+    pub fn from_stored(
         summary: &str,
         curves: Vec<(String, Vec<f32>)>,
-        snapshots: &'s [Snapshot],
-    ) -> Result<Option<Outlooks<'s>>, MonitorError> {
+        frame: &SnapshotFrame,
+    ) -> Result<Option<Outlooks>, MonitorError> {
         let summary: OutlookSummary = serde_json::from_str(summary)
             .map_err(|e| MonitorError::Mapping(format!("a stored forecast: {e}")))?;
-        let latest = snapshots.iter().filter_map(|s| s.as_of).max();
+        let latest = frame.as_of_dates().iter().flatten().max().copied();
         if summary.as_of.is_none() || summary.as_of != latest {
             return Ok(None);
         }
-        let at_month: HashMap<&str, &Snapshot> = snapshots
-            .iter()
-            .filter(|s| s.as_of == summary.as_of)
-            .map(|s| (s.person.as_str(), s))
+        let at_month: HashMap<&str, usize> = (0..frame.len())
+            .filter(|&row| frame.as_of(row) == summary.as_of)
+            .map(|row| (frame.person(row).as_str(), row))
             .collect();
         let (current, curves) = curves
             .into_iter()
             .filter_map(|(person, curve)| {
-                let snapshot = at_month.get(person.as_str())?;
+                let row = *at_month.get(person.as_str())?;
                 let survival = curve.into_iter().map(f64::from).collect();
-                Some((Cow::Borrowed(*snapshot), Outlook { survival }))
+                Some((frame.snapshot(row), Outlook { survival }))
             })
             .unzip();
         Ok(Some(Outlooks {
@@ -241,25 +240,42 @@ impl Outlooks<'_> {
     }
 }
 
-pub fn fit_outlooks<'s>(
-    snapshots: &'s [Snapshot],
+pub fn fit_outlooks(
+    snapshots: &[Snapshot],
     shape: Shape,
     roles: &RoleColumns,
     training: &TrainingSettings,
     progress: &dyn Progress,
-) -> Result<Outlooks<'s>, MonitorError> {
+) -> Result<Outlooks, MonitorError> {
+    fit_frame_outlooks(
+        &SnapshotFrame::from_snapshots(snapshots),
+        shape,
+        roles,
+        training,
+        progress,
+    )
+}
+
+/// [`fit_outlooks`] of the snapshots of a frame.
+fn fit_frame_outlooks(
+    frame: &SnapshotFrame,
+    shape: Shape,
+    roles: &RoleColumns,
+    training: &TrainingSettings,
+    progress: &dyn Progress,
+) -> Result<Outlooks, MonitorError> {
     let started = Instant::now();
     match shape {
         Shape::Panel => {
             progress.step("deriving monthly features");
             // Built for the monthly hazard's horizon: nothing to relabel.
-            let frame = SnapshotFrame::from_snapshots(snapshots);
-            let features = panel_features(&frame, roles, 1);
-            let fitted = fit_panel(&frame, Some(snapshots), features, training, progress)?;
+            let features = panel_features(frame, roles, 1);
+            let fitted = fit_panel(frame, features, training, progress)?;
             outlooks_of(fitted, started, progress)
         }
         Shape::TimeToEvent => {
-            let fitted = fit_time_to_event(snapshots, training, progress)?;
+            // One row per person: small enough to hold as snapshots.
+            let fitted = fit_time_to_event(&frame.to_snapshots(), training, progress)?;
             outlooks_of(fitted, started, progress)
         }
         Shape::CrossSection => Err(MonitorError::NothingToForecastOver),
@@ -274,18 +290,18 @@ pub fn fit_panel_outlooks(
     training: &TrainingSettings,
     progress: &dyn Progress,
     started: Instant,
-) -> Result<Outlooks<'static>, MonitorError> {
+) -> Result<Outlooks, MonitorError> {
     features.relabel(frame, 1);
-    let fitted = fit_panel(frame, None, features, training, progress)?;
+    let fitted = fit_panel(frame, features, training, progress)?;
     outlooks_of(fitted, started, progress)
 }
 
 /// Everyone's curves from the fitted hazards (`started`: when fitting began).
-fn outlooks_of<'s>(
-    fitted: Fitted<'s>,
+fn outlooks_of(
+    fitted: Fitted,
     started: Instant,
     progress: &dyn Progress,
-) -> Result<Outlooks<'s>, MonitorError> {
+) -> Result<Outlooks, MonitorError> {
     let training_seconds = started.elapsed().as_secs_f64();
     progress.step("forecasting");
     let started = Instant::now();
@@ -326,22 +342,22 @@ fn outlooks_of<'s>(
 
 /// The organization's outlooks: the forecast stored with its latest model when it was made
 /// at the data's latest month, else fitted now.
-pub(crate) async fn current_outlooks<'s>(
+pub(crate) async fn current_outlooks(
     store: &tenure_store::Store,
     org: OrgId,
-    data: &'s crate::train::OrgData,
+    data: &OrgFrame,
     training: &TrainingSettings,
     progress: &dyn Progress,
-) -> Result<Outlooks<'s>, MonitorError> {
+) -> Result<Outlooks, MonitorError> {
     if let Some(version) = store.latest_model_version(org).await? {
         if let Some((_, summary)) = store.forecast_summary(org, version).await? {
             let curves = store.forecast_curves(org, version).await?;
-            if let Some(stored) = Outlooks::from_stored(&summary, curves, &data.snapshots)? {
+            if let Some(stored) = Outlooks::from_stored(&summary, curves, &data.frame)? {
                 return Ok(stored);
             }
         }
     }
-    fit_outlooks(&data.snapshots, data.shape, &data.roles, training, progress)
+    fit_frame_outlooks(&data.frame, data.shape, &data.roles, training, progress)
 }
 
 /// The forecast for the organization and each group of `request.grouping`.
@@ -380,7 +396,7 @@ pub fn forecast_from(
 }
 
 /// A trained hazard model and the people it forecasts, each with their inputs now.
-struct Fitted<'s> {
+struct Fitted {
     model: TrainedModel,
     recent_leavers: usize,
     /// How sure the overall level is (log scale).
@@ -389,31 +405,24 @@ struct Fitted<'s> {
     trained_on: usize,
     as_of: Option<NaiveDate>,
     /// Everyone forecast, with their inputs now: row `input_rows[i]` of `inputs`.
-    current: Vec<Cow<'s, Snapshot>>,
+    current: Vec<Snapshot>,
     inputs: FeatureTable,
     input_rows: Vec<u32>,
 }
 
-/// The hazards of a panel and everyone's inputs now. `snapshots`, when given, are the
-/// frame's rows in memory, which the current people are borrowed from; otherwise their
-/// snapshots are made from the frame.
-fn fit_panel<'s>(
+/// The hazards of a panel and everyone's inputs now.
+fn fit_panel(
     frame: &SnapshotFrame,
-    snapshots: Option<&'s [Snapshot]>,
     features: PanelFeatures,
     training: &TrainingSettings,
     progress: &dyn Progress,
-) -> Result<Fitted<'s>, MonitorError> {
+) -> Result<Fitted, MonitorError> {
     let landmarks = landmark_months(frame, &features, OUTLOOK_MONTHS);
     let current = current_panel_months(frame, &features.months);
     let as_of = current.first().map(|&r| features.months[r as usize].as_of);
-    let snapshot = |row: usize| match snapshots {
-        Some(snapshots) => Cow::Borrowed(&snapshots[row]),
-        None => Cow::Owned(frame.snapshot(row)),
-    };
-    let current_people: Vec<Cow<'s, Snapshot>> = current
+    let current_people: Vec<Snapshot> = current
         .iter()
-        .map(|&r| snapshot(features.months[r as usize].snapshot))
+        .map(|&r| frame.snapshot(features.months[r as usize].snapshot))
         .collect();
     // Only the current rows of the panel's table are read after this: the rest is dropped
     // before the hazards are fitted, the most memory training needs.
@@ -449,11 +458,11 @@ fn voluntary_exits_in_year_before(frame: &SnapshotFrame, as_of: NaiveDate) -> us
     leavers.len()
 }
 
-fn fit_time_to_event<'s>(
-    snapshots: &'s [Snapshot],
+fn fit_time_to_event(
+    snapshots: &[Snapshot],
     training: &TrainingSettings,
     progress: &dyn Progress,
-) -> Result<Fitted<'s>, MonitorError> {
+) -> Result<Fitted, MonitorError> {
     let follow_ups: Vec<(&Snapshot, FollowUp)> = snapshots
         .iter()
         .filter_map(|s| match s.outcome {
@@ -473,10 +482,10 @@ fn fit_time_to_event<'s>(
     let model = train_time_to_event(&people, training)?;
     let trained_on = people.iter().map(FollowUp::months).sum();
     // Still employed: followed so far without leaving; their next month is the one after.
-    let (current, rows): (Vec<Cow<'s, Snapshot>>, Vec<BTreeMap<String, Value>>) = follow_ups
+    let (current, rows): (Vec<Snapshot>, Vec<BTreeMap<String, Value>>) = follow_ups
         .iter()
         .filter(|(_, f)| !f.event)
-        .map(|(s, f)| (Cow::Borrowed(*s), at_month(f.values, f.months() + 1)))
+        .map(|(s, f)| ((*s).clone(), at_month(f.values, f.months() + 1)))
         .unzip();
     let refs: Vec<&BTreeMap<String, Value>> = rows.iter().collect();
     let inputs = FeatureTable::from_maps(&refs);
@@ -668,9 +677,10 @@ mod stored_tests {
                 ("9".to_string(), vec![0.5f32, 0.4]),
             ]
         };
-        let stale = Outlooks::from_stored(&summary(1), curves(), &snapshots).unwrap();
+        let frame = SnapshotFrame::from_snapshots(&snapshots);
+        let stale = Outlooks::from_stored(&summary(1), curves(), &frame).unwrap();
         assert!(stale.is_none());
-        let current = Outlooks::from_stored(&summary(2), curves(), &snapshots)
+        let current = Outlooks::from_stored(&summary(2), curves(), &frame)
             .unwrap()
             .expect("made at the latest month");
         let people: Vec<(&str, &[f64])> = current.survival_by_person().collect();

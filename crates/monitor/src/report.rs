@@ -4,11 +4,11 @@
 //! trend of voluntary exits. The `report` crate writes them out; this module only gathers.
 
 use crate::forecast::{current_outlooks, forecast_from, ForecastRequest, Grouping};
-use crate::train::load;
+use crate::train::load_frame;
 use crate::{MonitorError, Progress};
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, HashMap};
-use tenure_domain::{OrgId, RiskBand, Shape, Snapshot};
+use tenure_domain::{OrgId, RiskBand, Shape, SnapshotFrame};
 use tenure_model::evaluate::TrainingSettings;
 use tenure_model::explain::{Explanation, Factor};
 use tenure_model::survival::forecast::{GroupForecast, ReplacementCost};
@@ -93,9 +93,9 @@ pub async fn attrition_report(
         }
     }
     progress.step("reading the history");
-    let data = load(store, org, slug).await?;
-    report.as_of = data.snapshots.iter().filter_map(|s| s.as_of).max();
-    report.trend = monthly_trend(&data.snapshots, request.trend_months);
+    let data = load_frame(store, org, slug).await?;
+    report.as_of = data.frame.as_of_dates().iter().flatten().max().copied();
+    report.trend = monthly_trend(&data.frame, request.trend_months);
     let mut survival = HashMap::new();
     if data.shape == Shape::Panel {
         progress.step("reading the forecast");
@@ -198,23 +198,23 @@ fn group_row(forecast: &GroupForecast) -> GroupRow {
 
 /// Each month's headcount (people with a snapshot that month) and voluntary leavers (exits
 /// dated in that month), the last `months` of them.
-pub fn monthly_trend(snapshots: &[Snapshot], months: usize) -> Vec<MonthRow> {
+pub fn monthly_trend(frame: &SnapshotFrame, months: usize) -> Vec<MonthRow> {
     let month_of = |d: NaiveDate| NaiveDate::from_ymd_opt(d.year(), d.month(), 1).unwrap_or(d);
-    let mut headcount: BTreeMap<NaiveDate, std::collections::HashSet<&str>> = BTreeMap::new();
-    let mut leavers: BTreeMap<NaiveDate, std::collections::HashSet<&str>> = BTreeMap::new();
-    for s in snapshots {
-        if let Some(as_of) = s.as_of {
+    let mut headcount: BTreeMap<NaiveDate, std::collections::HashSet<u32>> = BTreeMap::new();
+    let mut leavers: BTreeMap<NaiveDate, std::collections::HashSet<u32>> = BTreeMap::new();
+    for (row, as_of) in frame.as_of_dates().iter().enumerate() {
+        if let Some(as_of) = as_of {
             headcount
-                .entry(month_of(as_of))
+                .entry(month_of(*as_of))
                 .or_default()
-                .insert(s.person.as_str());
+                .insert(frame.person_id(row));
         }
-        if let Some(exit) = s.exit.as_ref().filter(|e| e.voluntary) {
-            leavers
-                .entry(month_of(exit.date))
-                .or_default()
-                .insert(s.person.as_str());
-        }
+    }
+    for (row, exit) in frame.exits().filter(|(_, e)| e.voluntary) {
+        leavers
+            .entry(month_of(exit.date))
+            .or_default()
+            .insert(frame.person_id(row));
     }
     let rows: Vec<MonthRow> = headcount
         .iter()
@@ -231,7 +231,7 @@ pub fn monthly_trend(snapshots: &[Snapshot], months: usize) -> Vec<MonthRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tenure_domain::{Exit, PersonKey};
+    use tenure_domain::{Exit, PersonKey, Snapshot};
 
     fn snapshot(person: &str, month: u32, exit: Option<(u32, bool)>) -> Snapshot {
         let day = |m| NaiveDate::from_ymd_opt(2026, m, 1).unwrap();
@@ -260,12 +260,13 @@ mod tests {
             snapshot("c", 2, None),
             snapshot("c", 3, None),
         ];
-        let trend = monthly_trend(&snapshots, 24);
+        let frame = SnapshotFrame::from_snapshots(&snapshots);
+        let trend = monthly_trend(&frame, 24);
         let figures: Vec<(u32, usize, usize)> = trend
             .iter()
             .map(|m| (m.month.month(), m.headcount, m.voluntary_leavers))
             .collect();
         assert_eq!(figures, vec![(1, 3, 0), (2, 3, 1), (3, 1, 0)]);
-        assert_eq!(monthly_trend(&snapshots, 2).len(), 2);
+        assert_eq!(monthly_trend(&frame, 2).len(), 2);
     }
 }

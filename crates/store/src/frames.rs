@@ -80,7 +80,9 @@ fn add_row(
         Some(date(&as_of)?)
     };
     let person: String = r.get(0);
-    builder.start_row(&person, as_of, exit, outcome);
+    builder
+        .start_row(&person, as_of, exit, outcome)
+        .map_err(|e| corrupt(format!("person key {person:?}: {e}")))?;
     let inputs: String = r.get(3);
     let mut json = serde_json::Deserializer::from_str(&inputs);
     RowInputs { builder, kinds }
