@@ -2,7 +2,9 @@
 //!
 //! An organization's HR data arrives as [`Snapshot`]s — one person as of one date — with the
 //! person's exit (if any) or, for exports that carry no history, a target or a duration.
-//! Protected attributes travel beside a snapshot's model inputs, never among them. Warning
+//! Protected attributes travel beside a snapshot's model inputs, never among them. Many
+//! snapshots at once — an organization's history, for training and scoring — are held as one
+//! [`SnapshotFrame`]: typed columns instead of a map per row. Warning
 //! policies say when a rise in risk becomes a warning, and what supportive steps it suggests.
 
 mod access;

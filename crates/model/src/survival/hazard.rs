@@ -116,21 +116,64 @@ pub fn at_month(values: &BTreeMap<String, Value>, month: usize) -> BTreeMap<Stri
     row
 }
 
-/// Person-months of time-to-event data: one row per month followed, labelled with whether the
-/// person left in that month, and the person each row belongs to.
-pub fn person_periods(
-    people: &[FollowUp<'_>],
-) -> (Vec<(BTreeMap<String, Value>, bool)>, Vec<usize>) {
-    let mut rows = Vec::new();
-    let mut groups = Vec::new();
+/// Person-months of time-to-event data, labelled with whether the person left in that
+/// month: what the monthly hazard is fitted on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonPeriods {
+    pub rows: Vec<(BTreeMap<String, Value>, bool)>,
+    /// The person (index into the follow-ups) each row belongs to.
+    pub groups: Vec<usize>,
+    /// How many months each row stands for (see [`person_periods`]).
+    pub weights: Vec<f32>,
+}
+
+/// Months of every follow-up kept one row each; later months are coarsened.
+const WHOLE_MONTHS: usize = 24;
+
+/// The months a row stands for, by how far into the follow-up it is: one row a quarter
+/// through the fifth year, a half-year through the tenth, a year after that.
+fn interval_months(month: usize) -> usize {
+    match month {
+        m if m <= WHOLE_MONTHS => 1,
+        m if m <= 60 => 3,
+        m if m <= 120 => 6,
+        _ => 12,
+    }
+}
+
+/// Person-months of time-to-event data: one row per month followed through the first two
+/// years, then one row per interval of 3, 6 and 12 months (its middle month's inputs, weighted
+/// by its months), so that the rows do not grow with the longest tenure: a follow-up of 15
+/// years is 52 rows, not 180. The month a person left is always a row of its own, weight 1.
+/// The hazard within an interval is taken as its middle month's; the learners count each
+/// row for the months it stands for, so the fit's totals are those of every month.
+pub fn person_periods(people: &[FollowUp<'_>]) -> PersonPeriods {
+    let mut periods = PersonPeriods {
+        rows: Vec::new(),
+        groups: Vec::new(),
+        weights: Vec::new(),
+    };
     for (person, p) in people.iter().enumerate() {
         let last = p.months();
-        for month in 1..=last {
-            rows.push((at_month(p.values, month), p.event && month == last));
-            groups.push(person);
+        // The months before the last, in intervals; then the last month alone.
+        let mut start = 1;
+        while start < last {
+            let months = interval_months(start).min(last - start);
+            let middle = start + (months - 1) / 2;
+            periods.push(person, at_month(p.values, middle), false, months);
+            start += months;
         }
+        periods.push(person, at_month(p.values, last), p.event, 1);
     }
-    (rows, groups)
+    periods
+}
+
+impl PersonPeriods {
+    fn push(&mut self, person: usize, values: BTreeMap<String, Value>, left: bool, months: usize) {
+        self.rows.push((values, left));
+        self.groups.push(person);
+        self.weights.push(months as f32);
+    }
 }
 
 /// Trains the monthly hazard on time-to-event data. `auto` compares the learners' survival
@@ -206,18 +249,21 @@ fn train_with(
     people: &[FollowUp<'_>],
     settings: &TrainingSettings,
 ) -> Result<TrainedModel, EvaluationError> {
-    let (rows, groups) = person_periods(people);
-    let maps: Vec<&BTreeMap<String, Value>> = rows.iter().map(|(values, _)| values).collect();
+    let periods = person_periods(people);
+    let maps: Vec<&BTreeMap<String, Value>> =
+        periods.rows.iter().map(|(values, _)| values).collect();
     let table = FeatureTable::from_maps(&maps);
-    let labels: Vec<bool> = rows.iter().map(|(_, left)| *left).collect();
-    let all: Vec<u32> = (0..rows.len() as u32).collect();
+    let labels: Vec<bool> = periods.rows.iter().map(|(_, left)| *left).collect();
+    let all: Vec<u32> = (0..periods.rows.len() as u32).collect();
+    // Every row stands for one month until follow-ups pass two years.
+    let coarsened = periods.weights.iter().any(|&w| w != 1.0);
     let training = Training {
         table: &table,
         rows: &all,
         labels: &labels,
-        weights: None,
+        weights: coarsened.then_some(periods.weights.as_slice()),
     };
-    train_grouped(training, &groups, settings)
+    train_grouped(training, &periods.groups, settings)
 }
 
 /// One person in this many is held back to choose the learner.
@@ -347,6 +393,47 @@ mod tests {
     }
 
     #[test]
+    fn long_follow_ups_are_coarsened_into_intervals_that_count_every_month() {
+        let v = values(&[("x", 1.0)]);
+        for (duration, event) in [(180.0, true), (180.0, false), (61.0, true), (25.0, false)] {
+            let person = [FollowUp {
+                values: &v,
+                duration,
+                event,
+            }];
+            let periods = person_periods(&person);
+            let months = duration as usize;
+            let total: f32 = periods.weights.iter().sum();
+            assert_eq!(
+                total as usize, months,
+                "{duration}: every month counted once"
+            );
+            let last = periods.rows.last().unwrap();
+            assert_eq!(last.1, event, "the last month is the exit's");
+            assert_eq!(*periods.weights.last().unwrap(), 1.0);
+            assert_eq!(
+                last.0["tenure months"],
+                Value::Number((months - 1) as f64),
+                "the last row is the last month"
+            );
+            assert_eq!(
+                periods.rows.iter().filter(|r| r.1).count(),
+                usize::from(event),
+                "only the last month is an exit"
+            );
+        }
+        let fifteen_years = [FollowUp {
+            values: &v,
+            duration: 180.0,
+            event: false,
+        }];
+        let periods = person_periods(&fifteen_years);
+        assert_eq!(periods.rows.len(), 24 + 12 + 10 + 5 + 1);
+        // Each interval's row is its middle month: months 25–27 read as month 26.
+        assert_eq!(periods.rows[24].0["tenure months"], Value::Number(25.0));
+    }
+
+    #[test]
     fn follow_ups_become_one_row_per_month_with_the_exit_in_the_last() {
         let v = values(&[("x", 1.0)]);
         let people = [
@@ -366,10 +453,18 @@ mod tests {
                 event: true,
             },
         ];
-        let (rows, groups) = person_periods(&people);
+        let PersonPeriods {
+            rows,
+            groups,
+            weights,
+        } = person_periods(&people);
         let labels: Vec<bool> = rows.iter().map(|r| r.1).collect();
         assert_eq!(labels, [false, false, true, false, false, true]);
         assert_eq!(groups, [0, 0, 0, 1, 1, 2]);
+        assert!(
+            weights.iter().all(|&w| w == 1.0),
+            "short follow-ups are not coarsened"
+        );
         let tenure: Vec<f64> = rows
             .iter()
             .map(|r| r.0["tenure months"].as_number().unwrap())
