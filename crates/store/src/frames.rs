@@ -7,7 +7,7 @@
 
 use crate::connect::Store;
 use crate::error::StoreError;
-use crate::snapshots::{ImportKinds, SNAPSHOT_COLUMNS};
+use crate::snapshots::{ImportKinds, RowFacts, SNAPSHOT_COLUMNS};
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
@@ -15,7 +15,7 @@ use sqlx::Row;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
-use tenure_domain::{Cell, ColumnKind, Exit, FrameBuilder, OrgId, Outcome, SnapshotFrame};
+use tenure_domain::{Cell, ColumnKind, FrameBuilder, OrgId, SnapshotFrame};
 
 impl Store {
     /// Every snapshot of the organization as one frame, in person and date order, typed by
@@ -39,10 +39,6 @@ fn corrupt(what: impl fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
 
-fn date(text: &str) -> Result<NaiveDate, StoreError> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| corrupt(format!("date {text:?}")))
-}
-
 /// One database row (read as [`SNAPSHOT_COLUMNS`]) into the frame.
 fn add_row(
     builder: &mut FrameBuilder,
@@ -53,32 +49,11 @@ fn add_row(
     let kinds = kinds
         .get(&import_id)
         .ok_or_else(|| corrupt("snapshot of an unknown import"))?;
-    let as_of: String = r.get(1);
-    let exit = match r.get::<Option<String>, _>(4) {
-        Some(d) => Some(Exit {
-            date: date(&d)?,
-            kind: r.get(5),
-            voluntary: r.get::<Option<i64>, _>(6) == Some(1),
-        }),
-        None => None,
-    };
-    let outcome = match (
-        r.get::<Option<i64>, _>(7),
-        r.get::<Option<f64>, _>(8),
-        r.get::<Option<i64>, _>(9),
-    ) {
-        (Some(left), _, _) => Some(Outcome::Left(left == 1)),
-        (None, Some(duration), Some(event)) => Some(Outcome::Duration {
-            duration,
-            event: event == 1,
-        }),
-        _ => None,
-    };
-    let as_of = if as_of.is_empty() {
-        None
-    } else {
-        Some(date(&as_of)?)
-    };
+    let RowFacts {
+        as_of,
+        exit,
+        outcome,
+    } = RowFacts::of(r)?;
     let person: String = r.get(0);
     builder
         .start_row(&person, as_of, exit, outcome)

@@ -220,44 +220,65 @@ fn stored_snapshot(
         );
         (name, value)
     });
-    let as_of: String = r.get(1);
-    let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| corrupt("date"));
-    let exit = match r.get::<Option<String>, _>(4) {
-        Some(d) => Some(Exit {
-            date: date(&d)?,
-            kind: r.get(5),
-            voluntary: r.get::<Option<i64>, _>(6) == Some(1),
-        }),
-        None => None,
-    };
-    let outcome = match (
-        r.get::<Option<i64>, _>(7),
-        r.get::<Option<f64>, _>(8),
-        r.get::<Option<i64>, _>(9),
-    ) {
-        (Some(left), _, _) => Some(Outcome::Left(left == 1)),
-        (None, Some(duration), Some(event)) => Some(Outcome::Duration {
-            duration,
-            event: event == 1,
-        }),
-        _ => None,
-    };
+    let facts = RowFacts::of(r)?;
     let snapshot = Snapshot {
         person: PersonKey::parse(&r.get::<String, _>(0)).map_err(|e| corrupt(&e.to_string()))?,
-        as_of: if as_of.is_empty() {
-            None
-        } else {
-            Some(date(&as_of)?)
-        },
+        as_of: facts.as_of,
         values: values.collect(),
         protected: BTreeMap::new(),
-        exit,
-        outcome,
+        exit: facts.exit,
+        outcome: facts.outcome,
     };
     Ok(StoredSnapshot {
         import_id,
         snapshot,
     })
+}
+
+/// What a snapshot row (read as [`SNAPSHOT_COLUMNS`]) says besides its person and inputs.
+pub(crate) struct RowFacts {
+    pub as_of: Option<NaiveDate>,
+    pub exit: Option<Exit>,
+    pub outcome: Option<Outcome>,
+}
+
+impl RowFacts {
+    pub(crate) fn of(r: &sqlx::any::AnyRow) -> Result<RowFacts, StoreError> {
+        let date = |s: &str| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| StoreError::Corrupt(format!("date {s:?}")))
+        };
+        let as_of: String = r.get(1);
+        let exit = match r.get::<Option<String>, _>(4) {
+            Some(d) => Some(Exit {
+                date: date(&d)?,
+                kind: r.get(5),
+                voluntary: r.get::<Option<i64>, _>(6) == Some(1),
+            }),
+            None => None,
+        };
+        let outcome = match (
+            r.get::<Option<i64>, _>(7),
+            r.get::<Option<f64>, _>(8),
+            r.get::<Option<i64>, _>(9),
+        ) {
+            (Some(left), _, _) => Some(Outcome::Left(left == 1)),
+            (None, Some(duration), Some(event)) => Some(Outcome::Duration {
+                duration,
+                event: event == 1,
+            }),
+            _ => None,
+        };
+        Ok(RowFacts {
+            as_of: if as_of.is_empty() {
+                None
+            } else {
+                Some(date(&as_of)?)
+            },
+            exit,
+            outcome,
+        })
+    }
 }
 
 fn decode_value(json: &Json, kind: ColumnKind) -> Value {

@@ -50,6 +50,17 @@ fn import() -> NewImport {
     }
 }
 
+/// The organization's snapshots as the store reads them back.
+async fn stored_snapshots(store: &Store, org: OrgId) -> Vec<Snapshot> {
+    store
+        .snapshots(org)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.snapshot)
+        .collect()
+}
+
 fn fingerprint(s: &Snapshot) -> String {
     format!("{:?}", s)
 }
@@ -113,13 +124,7 @@ async fn an_import_lands_and_reads_back_typed() {
             ),
             (2, 3, 3, 2)
         );
-        let back: Vec<Snapshot> = store
-            .snapshots(org)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|s| s.snapshot)
-            .collect();
+        let back: Vec<Snapshot> = stored_snapshots(&store, org).await;
         let without_protected = |s: &Snapshot| Snapshot {
             protected: BTreeMap::new(),
             ..s.clone()
@@ -151,13 +156,7 @@ async fn the_snapshot_frame_reads_back_every_row_as_the_snapshots_do() {
                 quoted,
             ];
             write(&store, org, &rows, REFUSE).await.unwrap();
-            let stored: Vec<Snapshot> = store
-                .snapshots(org)
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|s| s.snapshot)
-                .collect();
+            let stored: Vec<Snapshot> = stored_snapshots(&store, org).await;
             let frame = store.snapshot_frame(org).await.unwrap();
             assert_eq!(frame.to_snapshots(), stored);
             assert_eq!(frame.people().len(), 3);
