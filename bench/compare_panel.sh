@@ -38,6 +38,9 @@ python3 bench/oracle.py "$out/tenure_scores.csv" "$out/sim/ground_truth.csv" 6 >
 db="$out/tenure.db"
 $tenure import "$panel" --mapping "$mapping" --db "$db" --org bench > /dev/null
 $tenure train --db "$db" --org bench --origins 1 --threads "$threads" > "$out/train.txt"
+# Nobody is scored before the governance record exists (TRUST): a benchmark records one.
+$tenure governance --db "$db" --org bench --legal-basis "benchmark" --impact-assessment "bench" \
+  --workers-informed 2026-01-01 > /dev/null
 $tenure score --db "$db" --org bench --top 0 > "$out/score.txt"
 bench/.venv/bin/python bench/compare_panel.py --contrib "$out/features.csv" "$threads" > "$out/python_contrib.json"
 

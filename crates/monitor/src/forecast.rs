@@ -4,7 +4,7 @@
 //! and cost. Data after `until` is ignored, so a forecast can be made "as of" a past month and
 //! checked against what then happened (`bench/forecast_coverage.sh`).
 
-use crate::train::{load, load_frame, OrgFrame};
+use crate::train::{load, load_frame, load_meaning, OrgMeaning};
 use crate::{text_of, MonitorError, Progress};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
@@ -110,10 +110,17 @@ pub async fn forecast_organization(
     progress: &dyn Progress,
 ) -> Result<ForecastReport, MonitorError> {
     let Some(until) = request.until else {
-        let data = load_frame(store, request.org, slug).await?;
-        let outlooks =
-            current_outlooks(store, request.org, &data, &request.training, progress).await?;
-        return Ok(forecast_from(&outlooks, &data.roles, request));
+        let meaning = load_meaning(store, request.org, slug).await?;
+        let outlooks = current_outlooks(
+            store,
+            request.org,
+            slug,
+            &meaning,
+            &request.training,
+            progress,
+        )
+        .await?;
+        return Ok(forecast_from(&outlooks, &meaning.roles, request));
     };
     let mut data = load(store, request.org, slug).await?;
     data.snapshots = cut_at(data.snapshots, until);
@@ -342,22 +349,48 @@ fn outlooks_of(
 
 /// The organization's outlooks: the forecast stored with its latest model when it was made
 /// at the data's latest month, else fitted now.
+/// Reading a stored forecast reads only the snapshots of its month; fitting reads them all.
 pub(crate) async fn current_outlooks(
     store: &tenure_store::Store,
     org: OrgId,
-    data: &OrgFrame,
+    slug: &str,
+    meaning: &OrgMeaning,
     training: &TrainingSettings,
     progress: &dyn Progress,
 ) -> Result<Outlooks, MonitorError> {
-    if let Some(version) = store.latest_model_version(org).await? {
-        if let Some((_, summary)) = store.forecast_summary(org, version).await? {
-            let curves = store.forecast_curves(org, version).await?;
-            if let Some(stored) = Outlooks::from_stored(&summary, curves, &data.frame)? {
-                return Ok(stored);
-            }
-        }
+    if let Some(stored) = stored_outlooks(store, org).await? {
+        return Ok(stored);
     }
-    fit_frame_outlooks(&data.frame, data.shape, &data.roles, training, progress)
+    let data = load_frame(store, org, slug).await?;
+    fit_frame_outlooks(
+        &data.frame,
+        meaning.shape,
+        &meaning.roles,
+        training,
+        progress,
+    )
+}
+
+/// The forecast stored with the latest model, when it was made at the data's latest month.
+async fn stored_outlooks(
+    store: &tenure_store::Store,
+    org: OrgId,
+) -> Result<Option<Outlooks>, MonitorError> {
+    let Some(version) = store.latest_model_version(org).await? else {
+        return Ok(None);
+    };
+    let Some((as_of, summary)) = store.forecast_summary(org, version).await? else {
+        return Ok(None);
+    };
+    let Some(latest) = store.latest_as_of(org).await? else {
+        return Ok(None);
+    };
+    if as_of != latest.to_string() {
+        return Ok(None); // newer data came in since
+    }
+    let month = store.snapshot_frame_at(org, latest).await?;
+    let curves = store.forecast_curves(org, version).await?;
+    Outlooks::from_stored(&summary, curves, &month)
 }
 
 /// The forecast for the organization and each group of `request.grouping`.

@@ -4,17 +4,16 @@
 //! trend of voluntary exits. The `report` crate writes them out; this module only gathers.
 
 use crate::forecast::{current_outlooks, forecast_from, ForecastRequest, Grouping};
-use crate::train::load_frame;
+use crate::train::load_meaning;
 use crate::{MonitorError, Progress};
-use chrono::{Datelike, NaiveDate};
-use std::collections::{BTreeMap, HashMap};
-use tenure_domain::{OrgId, RiskBand, Shape, SnapshotFrame};
+use std::collections::HashMap;
+use tenure_domain::{OrgId, RiskBand, Shape};
 use tenure_model::evaluate::TrainingSettings;
 use tenure_model::explain::{Explanation, Factor};
 use tenure_model::survival::forecast::{GroupForecast, ReplacementCost};
 use tenure_report::attrition::Accuracy;
 use tenure_report::{AttritionReport, BandCounts, DriverRow, GroupRow, HorizonRow, MonthRow};
-use tenure_store::Store;
+use tenure_store::{MonthCount, Store};
 
 #[derive(Debug, Clone)]
 pub struct ReportRequest {
@@ -93,13 +92,14 @@ pub async fn attrition_report(
         }
     }
     progress.step("reading the history");
-    let data = load_frame(store, org, slug).await?;
-    report.as_of = data.frame.as_of_dates().iter().flatten().max().copied();
-    report.trend = monthly_trend(&data.frame, request.trend_months);
+    let data = load_meaning(store, org, slug).await?;
+    report.as_of = store.latest_as_of(org).await?;
+    report.trend = monthly_trend(&store.monthly_counts(org).await?, request.trend_months);
     let mut survival = HashMap::new();
     if data.shape == Shape::Panel {
         progress.step("reading the forecast");
-        let outlooks = current_outlooks(store, org, &data, &request.training, progress).await?;
+        let outlooks =
+            current_outlooks(store, org, slug, &data, &request.training, progress).await?;
         survival = outlooks
             .survival_by_person()
             .map(|(person, curve)| (person.to_owned(), curve.to_vec()))
@@ -196,77 +196,38 @@ fn group_row(forecast: &GroupForecast) -> GroupRow {
     }
 }
 
-/// Each month's headcount (people with a snapshot that month) and voluntary leavers (exits
-/// dated in that month), the last `months` of them.
-pub fn monthly_trend(frame: &SnapshotFrame, months: usize) -> Vec<MonthRow> {
-    let month_of = |d: NaiveDate| NaiveDate::from_ymd_opt(d.year(), d.month(), 1).unwrap_or(d);
-    let mut headcount: BTreeMap<NaiveDate, std::collections::HashSet<u32>> = BTreeMap::new();
-    let mut leavers: BTreeMap<NaiveDate, std::collections::HashSet<u32>> = BTreeMap::new();
-    for (row, as_of) in frame.as_of_dates().iter().enumerate() {
-        if let Some(as_of) = as_of {
-            headcount
-                .entry(month_of(*as_of))
-                .or_default()
-                .insert(frame.person_id(row));
-        }
-    }
-    for (row, exit) in frame.exits().filter(|(_, e)| e.voluntary) {
-        leavers
-            .entry(month_of(exit.date))
-            .or_default()
-            .insert(frame.person_id(row));
-    }
-    let rows: Vec<MonthRow> = headcount
+/// The last `months` of the monthly headcounts and voluntary leavers.
+pub fn monthly_trend(counts: &[MonthCount], months: usize) -> Vec<MonthRow> {
+    let skip = counts.len().saturating_sub(months);
+    counts[skip..]
         .iter()
-        .map(|(month, people)| MonthRow {
-            month: *month,
-            headcount: people.len(),
-            voluntary_leavers: leavers.get(month).map_or(0, |l| l.len()),
+        .map(|c| MonthRow {
+            month: c.month,
+            headcount: c.headcount as usize,
+            voluntary_leavers: c.voluntary_leavers as usize,
         })
-        .collect();
-    let skip = rows.len().saturating_sub(months);
-    rows.into_iter().skip(skip).collect()
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tenure_domain::{Exit, PersonKey, Snapshot};
-
-    fn snapshot(person: &str, month: u32, exit: Option<(u32, bool)>) -> Snapshot {
-        let day = |m| NaiveDate::from_ymd_opt(2026, m, 1).unwrap();
-        Snapshot {
-            person: PersonKey::parse(person).unwrap(),
-            as_of: Some(day(month)),
-            values: Default::default(),
-            protected: Default::default(),
-            exit: exit.map(|(m, voluntary)| Exit {
-                date: NaiveDate::from_ymd_opt(2026, m, 15).unwrap(),
-                kind: None,
-                voluntary,
-            }),
-            outcome: None,
-        }
-    }
+    use chrono::{Datelike, NaiveDate};
 
     #[test]
-    fn the_trend_counts_voluntary_exits_in_their_month_against_that_months_headcount() {
-        let snapshots = vec![
-            snapshot("a", 1, None),
-            snapshot("a", 2, Some((2, true))),
-            snapshot("b", 1, None),
-            snapshot("b", 2, Some((2, false))),
-            snapshot("c", 1, None),
-            snapshot("c", 2, None),
-            snapshot("c", 3, None),
-        ];
-        let frame = SnapshotFrame::from_snapshots(&snapshots);
-        let trend = monthly_trend(&frame, 24);
+    fn the_trend_is_the_last_months_of_the_counts() {
+        let count = |m: u32, headcount: u64, voluntary_leavers: u64| MonthCount {
+            month: NaiveDate::from_ymd_opt(2026, m, 1).unwrap(),
+            headcount,
+            voluntary_leavers,
+        };
+        let counts = [count(1, 3, 0), count(2, 3, 1), count(3, 1, 0)];
+        let trend = monthly_trend(&counts, 2);
         let figures: Vec<(u32, usize, usize)> = trend
             .iter()
             .map(|m| (m.month.month(), m.headcount, m.voluntary_leavers))
             .collect();
-        assert_eq!(figures, vec![(1, 3, 0), (2, 3, 1), (3, 1, 0)]);
-        assert_eq!(monthly_trend(&frame, 2).len(), 2);
+        assert_eq!(figures, vec![(2, 3, 1), (3, 1, 0)]);
+        assert_eq!(monthly_trend(&counts, 24).len(), 3);
     }
 }

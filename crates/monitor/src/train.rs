@@ -128,14 +128,33 @@ pub(crate) async fn load_frame(
     org: OrgId,
     slug: &str,
 ) -> Result<OrgFrame, MonitorError> {
-    let mapping = load_mapping(store, org, slug).await?;
+    let meaning = load_meaning(store, org, slug).await?;
     let frame = store.snapshot_frame(org).await?;
     if frame.is_empty() {
         return Err(MonitorError::NoData(slug.to_owned()));
     }
-    let (shape, mapping) = shape_of(mapping)?;
     Ok(OrgFrame {
         frame,
+        shape: meaning.shape,
+        roles: meaning.roles,
+        protected: meaning.protected,
+    })
+}
+
+/// What an organization's data is and means, read from its latest mapping without its rows.
+pub(crate) struct OrgMeaning {
+    pub shape: Shape,
+    pub roles: RoleColumns,
+    pub protected: Vec<String>,
+}
+
+pub(crate) async fn load_meaning(
+    store: &Store,
+    org: OrgId,
+    slug: &str,
+) -> Result<OrgMeaning, MonitorError> {
+    let (shape, mapping) = shape_of(load_mapping(store, org, slug).await?)?;
+    Ok(OrgMeaning {
         shape,
         roles: mapping.roles,
         protected: mapping.protected,

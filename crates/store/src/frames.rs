@@ -21,12 +21,55 @@ impl Store {
     /// Every snapshot of the organization as one frame, in person and date order, typed by
     /// the kinds its imports recorded. Protected attributes are not read here.
     pub async fn snapshot_frame(&self, org: OrgId) -> Result<SnapshotFrame, StoreError> {
+        self.frame_of(org, None).await
+    }
+
+    /// The snapshots dated `as_of` (one month of a panel) as a frame: what a stored
+    /// forecast's people are read from.
+    pub async fn snapshot_frame_at(
+        &self,
+        org: OrgId,
+        as_of: NaiveDate,
+    ) -> Result<SnapshotFrame, StoreError> {
+        self.frame_of(org, Some(as_of)).await
+    }
+
+    /// The organization's latest as-of date (`None` for undated data).
+    pub async fn latest_as_of(&self, org: OrgId) -> Result<Option<NaiveDate>, StoreError> {
+        let latest: Option<String> =
+            sqlx::query("SELECT MAX(as_of) FROM snapshots WHERE org_id = $1 AND as_of <> ''")
+                .bind(org.0)
+                .fetch_one(&mut *self.connection().await?)
+                .await?
+                .get(0);
+        latest
+            .map(|d| {
+                NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                    .map_err(|_| corrupt(format!("date {d:?}")))
+            })
+            .transpose()
+    }
+
+    async fn frame_of(
+        &self,
+        org: OrgId,
+        as_of: Option<NaiveDate>,
+    ) -> Result<SnapshotFrame, StoreError> {
+        let only_month = if as_of.is_some() {
+            " AND as_of = $2"
+        } else {
+            ""
+        };
         let sql = format!(
-            "SELECT {SNAPSHOT_COLUMNS} FROM snapshots s WHERE org_id = $1 ORDER BY person_key, as_of"
+            "SELECT {SNAPSHOT_COLUMNS} FROM snapshots s WHERE org_id = $1{only_month} ORDER BY person_key, as_of"
         );
         let kinds = self.value_kinds(org).await?;
         let mut connection = self.connection().await?;
-        let mut rows = sqlx::query(&sql).bind(org.0).fetch(&mut *connection);
+        let mut query = sqlx::query(&sql).bind(org.0);
+        if let Some(as_of) = as_of {
+            query = query.bind(as_of.to_string());
+        }
+        let mut rows = query.fetch(&mut *connection);
         let mut builder = FrameBuilder::default();
         while let Some(row) = rows.try_next().await? {
             add_row(&mut builder, &row, &kinds)?;

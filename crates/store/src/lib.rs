@@ -52,7 +52,7 @@ pub use queue::{ClaimedJob, JobEnd, LeaseLost, NewJob};
 pub use rescoring::RescoringState;
 pub use scoring_write::ScoringWrite;
 pub use sessions::{ApiTokenRecord, Credential, NewApiToken, SessionRecord};
-pub use snapshots::{DepartmentAttrition, OrgCounts, StoredSnapshot};
+pub use snapshots::{DepartmentAttrition, MonthCount, OrgCounts, StoredSnapshot};
 pub use tenure_domain::OrgId;
 pub use trust::{
     pseudonym_with, AccuracyCheck, Governance, OperatorAlert, ScoreWithOutcome, ScoringBlock,

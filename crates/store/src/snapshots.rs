@@ -27,6 +27,15 @@ pub struct StoredSnapshot {
     pub snapshot: Snapshot,
 }
 
+/// One month's headcount and voluntary leavers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MonthCount {
+    /// The month's first day.
+    pub month: NaiveDate,
+    pub headcount: u64,
+    pub voluntary_leavers: u64,
+}
+
 /// Voluntary attrition of one department (by each person's latest snapshot).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DepartmentAttrition {
@@ -141,6 +150,40 @@ impl Store {
                 Ok((r.get(0), Arc::new(kinds)))
             })
             .collect()
+    }
+
+    /// Each month's headcount (people with a snapshot dated in it) and voluntary leavers
+    /// (people whose voluntary exit is dated in it), months with a headcount only, in order:
+    /// counted by the database, without reading the snapshots.
+    pub async fn monthly_counts(&self, org: OrgId) -> Result<Vec<MonthCount>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT month, CAST(SUM(headcount) AS BIGINT), CAST(SUM(leavers) AS BIGINT) FROM (
+                SELECT substr(as_of, 1, 7) AS month, COUNT(DISTINCT person_key) AS headcount, 0 AS leavers
+                FROM snapshots WHERE org_id = $1 AND as_of <> '' GROUP BY substr(as_of, 1, 7)
+                UNION ALL
+                SELECT substr(exit_date, 1, 7), 0, COUNT(DISTINCT person_key)
+                FROM snapshots WHERE org_id = $1 AND exit_voluntary = 1 AND exit_date IS NOT NULL
+                GROUP BY substr(exit_date, 1, 7)
+             ) counted GROUP BY month ORDER BY month",
+        )
+        .bind(org.0)
+        .fetch_all(&mut *self.connection().await?)
+        .await?;
+        let mut months = Vec::with_capacity(rows.len());
+        for r in rows {
+            let month: String = r.get(0);
+            let first_day = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+                .map_err(|_| StoreError::Corrupt(format!("month {month:?}")))?;
+            let (headcount, leavers): (i64, i64) = (r.get(1), r.get(2));
+            if headcount > 0 {
+                months.push(MonthCount {
+                    month: first_day,
+                    headcount: headcount as u64,
+                    voluntary_leavers: leavers as u64,
+                });
+            }
+        }
+        Ok(months)
     }
 
     /// Voluntary attrition by the value of `column` in each person's latest snapshot.

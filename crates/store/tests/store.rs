@@ -175,6 +175,54 @@ async fn the_snapshot_frame_reads_back_every_row_as_the_snapshots_do() {
 }
 
 #[tokio::test]
+async fn the_history_is_summed_by_month_and_its_latest_month_read_alone() {
+    each_backend(
+        "the_history_is_summed_by_month_and_its_latest_month_read_alone",
+        |store| async move {
+            let org = store.ensure_organization("acme", "Acme").await.unwrap().id;
+            assert_eq!(store.latest_as_of(org).await.unwrap(), None);
+            let rows = vec![
+                snapshot("7", 1, 100.0, false),
+                snapshot("7", 2, 100.0, true),
+                snapshot("8", 1, 90.0, false),
+                snapshot("8", 2, 90.0, false),
+                snapshot("8", 3, 90.0, false),
+                snapshot("9", 3, 80.0, false),
+            ];
+            write(&store, org, &rows, REFUSE).await.unwrap();
+            let counts: Vec<(u32, u64, u64)> = store
+                .monthly_counts(org)
+                .await
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    (
+                        chrono::Datelike::month(&c.month),
+                        c.headcount,
+                        c.voluntary_leavers,
+                    )
+                })
+                .collect();
+            // Person 7 resigned on 11 February: a leaver of February, counted once.
+            assert_eq!(counts, [(1, 2, 0), (2, 2, 1), (3, 2, 0)]);
+            let march = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+            assert_eq!(store.latest_as_of(org).await.unwrap(), Some(march));
+            let month = store.snapshot_frame_at(org, march).await.unwrap();
+            let people: Vec<&str> = month.people().iter().map(|p| p.as_str()).collect();
+            assert_eq!(people, ["8", "9"]);
+            assert_eq!(
+                month.to_snapshots(),
+                [rows[4].clone(), rows[5].clone()].map(|s| Snapshot {
+                    protected: BTreeMap::new(),
+                    ..s
+                })
+            );
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn protected_attributes_are_read_once_per_change() {
     each_backend(
         "protected_attributes_are_read_once_per_change",
