@@ -40,6 +40,18 @@ impl<'a> From<&'a Value> for Cell<'a> {
     }
 }
 
+/// A cell as an owned value (a text copied).
+impl From<Cell<'_>> for Value {
+    fn from(cell: Cell<'_>) -> Value {
+        match cell {
+            Cell::Number(x) => Value::Number(x),
+            Cell::Text(text) => Value::Category(text.to_owned()),
+            Cell::Date(date) => Value::Date(date),
+            Cell::Missing => Value::Missing,
+        }
+    }
+}
+
 /// One column's cells. A column holds one kind: one that ever held text is categorical (its
 /// numbers and dates become their text, as [`Value`]'s display writes them).
 #[derive(Debug, Clone, PartialEq)]
@@ -218,22 +230,7 @@ impl SnapshotFrame {
 
     /// Row `row`'s cell in `column` as a value (missing where the row has no such input).
     pub fn value(&self, row: usize, column: usize) -> Value {
-        match &self.columns[column].cells {
-            FrameColumn::Empty => Value::Missing,
-            FrameColumn::Numbers(xs) => Some(xs[row])
-                .filter(|x| !x.is_nan())
-                .map_or(Value::Missing, Value::Number),
-            FrameColumn::Categories { .. } => self
-                .text(row, column)
-                .map_or(Value::Missing, |t| Value::Category(t.to_owned())),
-            FrameColumn::Dates(days) => day_date(days[row]).map_or(Value::Missing, Value::Date),
-        }
-    }
-
-    /// Row `row`'s value in the column called `name`, if the row has that input.
-    pub fn get(&self, row: usize, name: &str) -> Option<Value> {
-        let column = self.column_index(name)?;
-        self.has_input(row, column).then(|| self.value(row, column))
+        self.cell(row, column).into()
     }
 
     /// Whether row `row`'s snapshot had the input `column` (perhaps missing).
@@ -319,13 +316,10 @@ impl Serialize for RowInputs<'_> {
             if !frame.has_input(self.row, c) {
                 continue;
             }
+            // Texts are written borrowed; the other kinds as `Value` writes them.
             match frame.cell(self.row, c) {
-                Cell::Number(x) => map.serialize_entry(name, &x)?,
                 Cell::Text(text) => map.serialize_entry(name, text)?,
-                Cell::Date(date) => {
-                    map.serialize_entry(name, &date.format("%Y-%m-%d").to_string())?
-                }
-                Cell::Missing => map.serialize_entry(name, &())?,
+                other => map.serialize_entry(name, &Value::from(other))?,
             }
         }
         map.end()
@@ -538,11 +532,17 @@ impl FrameColumn {
         let cells: Vec<Option<String>> = match self {
             FrameColumn::Numbers(xs) => xs
                 .iter()
-                .map(|&x| (!x.is_nan()).then(|| Value::Number(x).to_string()))
+                .map(|&x| {
+                    cell_text(if x.is_nan() {
+                        Cell::Missing
+                    } else {
+                        Cell::Number(x)
+                    })
+                })
                 .collect(),
             FrameColumn::Dates(days) => days
                 .iter()
-                .map(|&d| day_date(d).map(|d| Value::Date(d).to_string()))
+                .map(|&d| cell_text(day_date(d).map_or(Cell::Missing, Cell::Date)))
                 .collect(),
             FrameColumn::Empty | FrameColumn::Categories { .. } => return,
         };
@@ -558,14 +558,10 @@ impl FrameColumn {
     }
 }
 
-/// The text a number or date becomes in a categorical column.
+/// A cell's text as [`Value`]'s display writes it (what a number or date becomes in a
+/// categorical column), unless missing.
 fn cell_text(cell: Cell<'_>) -> Option<String> {
-    match cell {
-        Cell::Number(x) => Some(Value::Number(x).to_string()),
-        Cell::Date(d) => Some(Value::Date(d).to_string()),
-        Cell::Text(t) => Some(t.to_owned()),
-        Cell::Missing => None,
-    }
+    (cell != Cell::Missing).then(|| Value::from(cell).to_string())
 }
 
 fn code_of(text: &str, dictionary: &mut Vec<String>, by_text: &mut HashMap<String, u32>) -> u32 {

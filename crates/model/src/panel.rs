@@ -390,38 +390,25 @@ struct RoleIndex {
 
 impl RoleIndex {
     fn of(frame: &SnapshotFrame, roles: &RoleColumns) -> RoleIndex {
-        let at = |column: &Option<String>| column.as_deref().and_then(|c| frame.column_index(c));
-        let team = roles
-            .team
-            .as_deref()
-            .or(roles.manager.as_deref())
-            .or(roles.department.as_deref());
+        let at = |column: Option<&str>| column.and_then(|c| frame.column_index(c));
         RoleIndex {
-            department: at(&roles.department),
-            level: at(&roles.level),
-            team: team.and_then(|c| frame.column_index(c)),
-            hire_date: at(&roles.hire_date),
+            department: at(roles.department.as_deref()),
+            level: at(roles.level.as_deref()),
+            team: at(team_column(roles)),
+            hire_date: at(roles.hire_date.as_deref()),
         }
     }
 
     /// Row `row`'s peer group: see [`peer_group`].
     fn peer_group(&self, frame: &SnapshotFrame, row: usize) -> Option<String> {
         let part = |column: Option<usize>| column.and_then(|c| frame.cell_text(row, c));
-        match (part(self.department), part(self.level)) {
-            (Some(d), Some(l)) => Some(format!("{d}\u{1f}{l}")),
-            (d, l) => l.or(d),
-        }
+        peer_key(part(self.department), part(self.level))
     }
 
     /// Row `row`'s team: see [`team_of`].
     fn team<'f>(&self, frame: &'f SnapshotFrame, row: usize) -> Option<&'f str> {
         frame.text(row, self.team?)
     }
-}
-
-/// A frame column by name, where the name may be of a column only compared months hold.
-fn frame_column(frame: &SnapshotFrame, name: &str) -> Option<usize> {
-    frame.column_index(name)
 }
 
 fn build_panel_features(
@@ -455,7 +442,7 @@ fn build_panel_features(
     .filter(|c| Some(c) != roles.hire_date.as_ref())
     .collect();
     let at_frame = |names: &[String]| -> Vec<Option<usize>> {
-        names.iter().map(|n| frame_column(frame, n)).collect()
+        names.iter().map(|n| frame.column_index(n)).collect()
     };
     let (numeric_at, categorical_at, dates_at) =
         (at_frame(&numeric), at_frame(&categorical), at_frame(&dates));
@@ -919,7 +906,12 @@ fn peer_group(snapshot: &Snapshot, roles: &RoleColumns) -> Option<String> {
             .filter(|v| !v.is_missing())
             .map(|v| v.to_string())
     };
-    match (part(&roles.department), part(&roles.level)) {
+    peer_key(part(&roles.department), part(&roles.level))
+}
+
+/// The peer group of a department and a level, each as its text, whichever are known.
+fn peer_key(department: Option<String>, level: Option<String>) -> Option<String> {
+    match (department, level) {
         (Some(d), Some(l)) => Some(format!("{d}\u{1f}{l}")),
         (d, l) => l.or(d),
     }
@@ -949,12 +941,16 @@ fn team_exits(
 
 /// The team (the team role, else manager, else department) a snapshot's person is in.
 fn team_of(snapshot: &Snapshot, roles: &RoleColumns) -> Option<String> {
-    let column = roles
+    text(snapshot, team_column(roles)?).map(str::to_owned)
+}
+
+/// The column that tells a person's team: the team role, else manager, else department.
+fn team_column(roles: &RoleColumns) -> Option<&str> {
+    roles
         .team
         .as_deref()
         .or(roles.manager.as_deref())
-        .or(roles.department.as_deref())?;
-    text(snapshot, column).map(str::to_owned)
+        .or(roles.department.as_deref())
 }
 
 /// Teammates (not the person) who left voluntarily in the 6 months up to `as_of`.

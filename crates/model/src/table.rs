@@ -355,12 +355,8 @@ impl TableBuilder {
                 let code = c.code(text);
                 *c.codes.last_mut().expect("a row was started") = code;
             }
-            (BuildingColumn::Categories(c), Cell::Number(x)) => {
-                let code = c.code(&Value::Number(x).to_string());
-                *c.codes.last_mut().expect("a row was started") = code;
-            }
-            (BuildingColumn::Categories(c), Cell::Date(d)) => {
-                let code = c.code(&Value::Date(d).to_string());
+            (BuildingColumn::Categories(c), Cell::Number(_) | Cell::Date(_)) => {
+                let code = c.code(&Value::from(cell).to_string());
                 *c.codes.last_mut().expect("a row was started") = code;
             }
             (BuildingColumn::Dates(days), Cell::Date(d)) => {

@@ -74,23 +74,27 @@ pub(crate) async fn score_organization_written(
     let model = TrainedModel::from_artifact(stored.artifact.as_deref().unwrap_or_default())?;
     let data = load_frame(store, request.org, slug).await?;
     progress.step("deriving features");
-    let months = match data.shape {
-        Shape::Panel => latest_months(&data.frame, &data.roles, stored.horizon_months.unwrap_or(6)),
+    let months = match data.meaning.shape {
+        Shape::Panel => latest_months(
+            &data.frame,
+            &data.meaning.roles,
+            stored.horizon_months.unwrap_or(6),
+        ),
         Shape::CrossSection => Vec::new(),
         Shape::TimeToEvent => return Err(MonitorError::UnsupportedShape("time-to-event".into())),
     };
     // A cross-section has one row per person: small enough to hold as snapshots.
-    let cross_section = match data.shape {
+    let cross_section = match data.meaning.shape {
         Shape::Panel => Vec::new(),
         _ => data.frame.to_snapshots(),
     };
-    let inputs = match data.shape {
+    let inputs = match data.meaning.shape {
         Shape::Panel => current_panel_rows(&data.frame, &months),
         _ => current_cross_section_rows(&cross_section),
     };
     progress.step("scoring");
     let started = std::time::Instant::now();
-    let run = score(&model, &inputs, &data.roles, request.factors)?;
+    let run = score(&model, &inputs, &data.meaning.roles, request.factors)?;
     let scoring_seconds = started.elapsed().as_secs_f64();
     let thresholds = store.risk_thresholds(request.org).await?;
     let mut people: Vec<ScoredPerson> = run
@@ -113,7 +117,7 @@ pub(crate) async fn score_organization_written(
     progress.step("storing the scores");
     // Read before this run's scores join it: warnings compare each person with their past.
     let history = store.score_history(request.org).await?;
-    let groups = latest_groups(&data.frame, &data.roles);
+    let groups = latest_groups(&data.frame, &data.meaning.roles);
     let rows: Vec<NewScore> = people
         .iter()
         .map(|p| new_score(p, groups.get(&p.score.person).cloned().unwrap_or_default()))
@@ -126,7 +130,7 @@ pub(crate) async fn score_organization_written(
         policy: &policy,
         people: &people,
         groups: &groups,
-        roles: &data.roles,
+        roles: &data.meaning.roles,
     };
     let mut written =
         crate::warnings::write_scores_and_warn(store, request.org, &judged, &rows).await?;

@@ -59,7 +59,7 @@ impl AuditInputs {
     ) -> Result<Option<FairnessAudit>, tenure_model::gbm::GbmError> {
         fairness_audit(
             &data.frame,
-            &data.roles,
+            &data.meaning.roles,
             model,
             held_out,
             inputs,
@@ -96,7 +96,7 @@ pub(crate) fn stored_mapping(toml: &str) -> Result<Mapping, MonitorError> {
 }
 
 pub(crate) async fn load(store: &Store, org: OrgId, slug: &str) -> Result<OrgData, MonitorError> {
-    let mapping = load_mapping(store, org, slug).await?;
+    let meaning = load_meaning(store, org, slug).await?;
     let snapshots: Vec<Snapshot> = store
         .snapshots(org)
         .await?
@@ -106,21 +106,18 @@ pub(crate) async fn load(store: &Store, org: OrgId, slug: &str) -> Result<OrgDat
     if snapshots.is_empty() {
         return Err(MonitorError::NoData(slug.to_owned()));
     }
-    let (shape, mapping) = shape_of(mapping)?;
     Ok(OrgData {
         snapshots,
-        shape,
-        roles: mapping.roles,
+        shape: meaning.shape,
+        roles: meaning.roles,
     })
 }
 
-/// What an organization's stored data is and means, its snapshots as one frame: what
-/// training and scoring everyone read (a few hundred bytes a person-month, not kilobytes).
+/// An organization's snapshots as one frame, and what they mean: what training and scoring
+/// everyone read (a few hundred bytes a person-month, not kilobytes).
 pub(crate) struct OrgFrame {
     pub frame: SnapshotFrame,
-    pub shape: Shape,
-    pub roles: RoleColumns,
-    pub protected: Vec<String>,
+    pub meaning: OrgMeaning,
 }
 
 pub(crate) async fn load_frame(
@@ -133,12 +130,7 @@ pub(crate) async fn load_frame(
     if frame.is_empty() {
         return Err(MonitorError::NoData(slug.to_owned()));
     }
-    Ok(OrgFrame {
-        frame,
-        shape: meaning.shape,
-        roles: meaning.roles,
-        protected: meaning.protected,
-    })
+    Ok(OrgFrame { frame, meaning })
 }
 
 /// What an organization's data is and means, read from its latest mapping without its rows.
@@ -153,19 +145,15 @@ pub(crate) async fn load_meaning(
     org: OrgId,
     slug: &str,
 ) -> Result<OrgMeaning, MonitorError> {
-    let (shape, mapping) = shape_of(load_mapping(store, org, slug).await?)?;
+    let mapping = load_mapping(store, org, slug).await?;
+    let shape = mapping
+        .resolved_shape()
+        .ok_or_else(|| MonitorError::Mapping("the mapping names no shape".into()))?;
     Ok(OrgMeaning {
         shape,
         roles: mapping.roles,
         protected: mapping.protected,
     })
-}
-
-fn shape_of(mapping: Mapping) -> Result<(Shape, Mapping), MonitorError> {
-    let shape = mapping
-        .resolved_shape()
-        .ok_or_else(|| MonitorError::Mapping("the mapping names no shape".into()))?;
-    Ok((shape, mapping))
 }
 
 pub async fn train_organization(
@@ -186,10 +174,10 @@ pub async fn train_organization(
         ),
     };
     let started = Instant::now();
-    let (model, card, forecast) = match data.shape {
+    let (model, card, forecast) = match data.meaning.shape {
         Shape::Panel => {
             // Derived once, for the backtest, the final model and the monthly hazards alike.
-            let features = panel_features(&data.frame, &data.roles, request.horizon_months);
+            let features = panel_features(&data.frame, &data.meaning.roles, request.horizon_months);
             let (model, card) = train_panel(&data, &features, request, &inputs, progress)?;
             // The forecast is fitted once, with the model, and stored beside it: pages,
             // reports and `tenure forecast` read it instead of fitting on every request.
@@ -392,7 +380,7 @@ fn model_card(
         },
         inputs: frame.names().to_vec(),
         features: model.design.width(),
-        protected_excluded: data.protected.clone(),
+        protected_excluded: data.meaning.protected.clone(),
         evaluation_protocol,
         known_limits: card::known_limits(&evaluation, fairness.as_ref()),
         evaluation,
