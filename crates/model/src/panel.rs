@@ -198,11 +198,11 @@ pub fn person_months_of(
 /// [`person_months_of`] gives them for those months, without building the earlier months —
 /// which, with a history of years, were nearly all the work of re-scoring after an event.
 ///
-/// `snapshots` may hold only the people's own histories when `compared` gives the figures of
+/// `frame` may hold only the people's own histories when `compared` gives the figures of
 /// their latest months (see [`MonthComparisons`]); otherwise it must hold everyone they are
 /// compared with too.
 pub fn latest_person_months_of(
-    snapshots: &[Snapshot],
+    frame: &SnapshotFrame,
     roles: &RoleColumns,
     horizon_months: i32,
     people: &std::collections::HashSet<&str>,
@@ -213,7 +213,7 @@ pub fn latest_person_months_of(
         latest_only: true,
         compared,
     };
-    build_person_months(snapshots, roles, horizon_months, rows)
+    build_panel_features(frame, roles, horizon_months, rows).into_person_months()
 }
 
 /// Which person-months to build, and what they are compared with.
@@ -1258,7 +1258,13 @@ mod tests {
         let snapshots = panel();
         let all = person_months(&snapshots, &roles(), 6);
         let people: std::collections::HashSet<&str> = ["1", "3"].into_iter().collect();
-        let latest = latest_person_months_of(&snapshots, &roles(), 6, &people, &[]);
+        let latest = latest_person_months_of(
+            &SnapshotFrame::from_snapshots(&snapshots),
+            &roles(),
+            6,
+            &people,
+            &[],
+        );
         for person in ["1", "3"] {
             let last = all
                 .iter()
@@ -1282,7 +1288,13 @@ mod tests {
             .filter(|s| s.as_of.unwrap() <= month(9))
             .collect();
         let people: std::collections::HashSet<&str> = ["1"].into_iter().collect();
-        let whole = latest_person_months_of(&snapshots, &roles(), 6, &people, &[]);
+        let whole = latest_person_months_of(
+            &SnapshotFrame::from_snapshots(&snapshots),
+            &roles(),
+            6,
+            &people,
+            &[],
+        );
         let own: Vec<Snapshot> = snapshots
             .iter()
             .filter(|s| s.person.as_str() == "1")
@@ -1299,7 +1311,13 @@ mod tests {
             compared_with.iter().map(|(s, groups)| (*s, groups)),
         )
         .comparisons(&[latest], &roles());
-        let alone = latest_person_months_of(&own, &roles(), 6, &people, &[figures]);
+        let alone = latest_person_months_of(
+            &SnapshotFrame::from_snapshots(&own),
+            &roles(),
+            6,
+            &people,
+            &[figures],
+        );
         assert_eq!(whole.len(), 1);
         assert_eq!(alone.len(), 1);
         let (whole, alone) = (&whole[0], &alone[0]);

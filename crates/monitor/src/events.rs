@@ -224,9 +224,11 @@ pub(crate) async fn rescore_people_written(
     let read_ms = clock.elapsed().as_secs_f64() * 1e3;
     let wanted: HashSet<&str> = people.iter().map(String::as_str).collect();
     let horizon = model.horizon_months;
+    // One frame of the slice, for the person-months and for the people's groups.
+    let frame = SnapshotFrame::from_snapshots(&snapshots);
     let months = match shape {
         Shape::Panel => {
-            latest_person_months_of(&snapshots, &mapping.roles, horizon, &wanted, &compared)
+            latest_person_months_of(&frame, &mapping.roles, horizon, &wanted, &compared)
         }
         Shape::CrossSection => Vec::new(),
         Shape::TimeToEvent => return Err(MonitorError::UnsupportedShape("time-to-event".into())),
@@ -257,7 +259,7 @@ pub(crate) async fn rescore_people_written(
     // an organization never scored before has no past to rise from.
     let history = store.score_history_of(org, people).await?;
     let baseline = !state.has_scores;
-    let groups = latest_groups(&SnapshotFrame::from_snapshots(&snapshots), &mapping.roles);
+    let groups = latest_groups(&frame, &mapping.roles);
     let rows: Vec<_> = scored
         .iter()
         .map(|p| new_score(p, groups.get(&p.score.person).cloned().unwrap_or_default()))

@@ -6,7 +6,7 @@ use crate::events::{latest_model, latest_rows, rescoring_slice};
 use crate::train::load_mapping;
 use crate::MonitorError;
 use std::collections::{BTreeMap, HashSet};
-use tenure_domain::{OrgId, RoleColumns, Shape, Snapshot, Value};
+use tenure_domain::{OrgId, RoleColumns, Shape, Snapshot, SnapshotFrame, Value};
 use tenure_model::explain::Factor;
 use tenure_model::panel::latest_person_months_of;
 use tenure_model::scoring::score;
@@ -71,7 +71,8 @@ pub async fn what_if(
     let applied = apply(&mut changed[latest], changes, roles, &levels)?;
     let probability = |snapshots: &[Snapshot]| -> Result<(Option<f64>, Vec<Factor>), MonitorError> {
         let wanted: HashSet<&str> = [person].into_iter().collect();
-        let months = latest_person_months_of(snapshots, roles, model.horizon_months, &wanted, &[]);
+        let frame = SnapshotFrame::from_snapshots(snapshots);
+        let months = latest_person_months_of(&frame, roles, model.horizon_months, &wanted, &[]);
         let inputs = latest_rows(snapshots, &months);
         let run = score(&model.model, &inputs, roles, 5)?;
         let scored = run.scores.into_iter().find(|s| s.person.as_str() == person);
