@@ -8,7 +8,9 @@ use crate::table::{Row, Table};
 use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
-use tenure_domain::{ColumnKind, Exit, Outcome, PersonKey, Snapshot, Value};
+use tenure_domain::{
+    Cell, ColumnKind, Exit, FrameBuilder, Outcome, PersonKey, Snapshot, SnapshotFrame, Value,
+};
 
 /// One validated row and where it came from.
 #[derive(Debug, Clone)]
@@ -62,6 +64,84 @@ pub fn parse_snapshots(
     }
 }
 
+/// A file that passed validation, as one columnar frame of its inputs: what evaluating and
+/// deriving features need, without a map per row. Protected columns are validated but not
+/// kept (they are never model inputs).
+#[derive(Debug, Clone)]
+pub struct ParsedFrame {
+    pub plan: ImportPlan,
+    pub frame: SnapshotFrame,
+    /// The file line of each of the frame's rows.
+    pub lines: Vec<u64>,
+    /// Rows repeated verbatim inside the file (same person, date and values), dropped.
+    pub repeated_rows: usize,
+}
+
+/// [`parse_snapshots`] streaming each valid row into a [`SnapshotFrame`]: the same checks and
+/// the same problems, in the same order, and the same rows kept.
+pub fn parse_frame(
+    table: &Table,
+    plan: ImportPlan,
+    max_errors: usize,
+) -> Result<ParsedFrame, DataError> {
+    let mut parser = RowParser::new(table, &plan, max_errors.max(1));
+    let inputs: Vec<(usize, &str)> = parser
+        .cell_columns
+        .iter()
+        .enumerate()
+        .filter(|&(_, &c)| plan.columns[c].usage == ColumnUse::Input)
+        .map(|(at, &c)| (at, plan.columns[c].name.as_str()))
+        .collect();
+    let id_column = plan.index_of(&ColumnUse::Id);
+    let mut builder = FrameBuilder::default();
+    let mut lines = Vec::with_capacity(table.rows.len());
+    // The first row of each person and date, by the id cell's text (the key it parses to).
+    let mut first: HashMap<(&str, Option<NaiveDate>), usize> = HashMap::new();
+    let mut conflicts = Vec::new();
+    let mut repeated_rows = 0;
+    for (at, row) in table.rows.iter().enumerate() {
+        if parser.is_full() {
+            break;
+        }
+        let Some(parsed) = parser.parse_row(row) else {
+            continue;
+        };
+        if let Some(id) = id_column {
+            let key = (row.cells[id].as_str(), parsed.head.as_of);
+            if let Some(&earlier) = first.get(&key) {
+                let earlier_row = &table.rows[earlier];
+                if parser.parse_row(earlier_row).as_ref() == Some(&parsed) {
+                    repeated_rows += 1;
+                } else {
+                    conflicts.push((row.line, earlier_row.line, parsed.head));
+                }
+                continue;
+            }
+            first.insert(key, at);
+        }
+        let head = &parsed.head;
+        builder.start_row_for(&head.person, head.as_of, head.exit.clone(), head.outcome);
+        for &(at, name) in &inputs {
+            builder.set(name, parsed.cells[at]);
+        }
+        lines.push(row.line);
+    }
+    for (line, earlier, head) in conflicts {
+        parser.conflict(line, earlier, &head.person, head.as_of);
+    }
+    if parser.problems.is_empty() {
+        Ok(ParsedFrame {
+            frame: builder.finish(),
+            plan,
+            lines,
+            repeated_rows,
+        })
+    } else {
+        let truncated = parser.is_full();
+        Err(DataError::invalid(parser.problems, truncated))
+    }
+}
+
 struct RowParser<'a> {
     table: &'a Table,
     plan: &'a ImportPlan,
@@ -69,6 +149,25 @@ struct RowParser<'a> {
     problems: Vec<Problem>,
     /// Distinct values seen in the target and event columns: a third one is a typo.
     outcome_values: BTreeMap<usize, Vec<String>>,
+    /// The plan's input and protected columns, in the file's order.
+    cell_columns: Vec<usize>,
+}
+
+/// A row's fields other than its inputs, validated.
+#[derive(Debug, Clone, PartialEq)]
+struct RowHead {
+    person: PersonKey,
+    as_of: Option<NaiveDate>,
+    exit: Option<Exit>,
+    outcome: Option<Outcome>,
+}
+
+/// A validated row: its fields, and its input and protected cells borrowed from the table.
+#[derive(Debug, Clone, PartialEq)]
+struct ParsedRow<'r> {
+    head: RowHead,
+    /// One per [`RowParser::cell_columns`].
+    cells: Vec<Cell<'r>>,
 }
 
 impl<'a> RowParser<'a> {
@@ -79,6 +178,13 @@ impl<'a> RowParser<'a> {
             max_errors,
             problems: Vec::new(),
             outcome_values: BTreeMap::new(),
+            cell_columns: plan
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| matches!(c.usage, ColumnUse::Input | ColumnUse::Protected))
+                .map(|(i, _)| i)
+                .collect(),
         }
     }
 
@@ -97,33 +203,53 @@ impl<'a> RowParser<'a> {
     }
 
     fn snapshot(&mut self, row: &Row) -> Option<Snapshot> {
+        let parsed = self.parse_row(row)?;
+        let mut values = BTreeMap::new();
+        let mut protected = BTreeMap::new();
+        for (&index, &cell) in self.cell_columns.iter().zip(&parsed.cells) {
+            let column = &self.plan.columns[index];
+            let target = match column.usage {
+                ColumnUse::Protected => &mut protected,
+                _ => &mut values,
+            };
+            target.insert(column.name.clone(), Value::from(cell));
+        }
+        let head = parsed.head;
+        Some(Snapshot {
+            person: head.person,
+            as_of: head.as_of,
+            values,
+            protected,
+            exit: head.exit,
+            outcome: head.outcome,
+        })
+    }
+
+    /// A row's fields and its input and protected cells, every problem of the row recorded
+    /// (none returned when there was one).
+    fn parse_row<'r>(&mut self, row: &'r Row) -> Option<ParsedRow<'r>> {
         let before = self.problems.len();
         let person = self.person(row);
         let as_of = self.dated(row, &ColumnUse::AsOf, true);
         let exit = self.exit(row);
         let outcome = self.outcome(row);
-        let mut values = BTreeMap::new();
-        let mut protected = BTreeMap::new();
-        for (index, column) in self.plan.columns.iter().enumerate() {
-            let target = match column.usage {
-                ColumnUse::Input => &mut values,
-                ColumnUse::Protected => &mut protected,
-                _ => continue,
-            };
-            if let Some(value) = self.value(row, index) {
-                target.insert(column.name.clone(), value);
+        let mut cells = Vec::with_capacity(self.cell_columns.len());
+        for i in 0..self.cell_columns.len() {
+            if let Some(cell) = self.cell(row, self.cell_columns[i]) {
+                cells.push(cell);
             }
         }
         if self.problems.len() > before {
             return None;
         }
-        Some(Snapshot {
-            person: person?,
-            as_of: as_of.flatten(),
-            values,
-            protected,
-            exit: exit?,
-            outcome: outcome?,
+        Some(ParsedRow {
+            head: RowHead {
+                person: person?,
+                as_of: as_of.flatten(),
+                exit: exit?,
+                outcome: outcome?,
+            },
+            cells,
         })
     }
 
@@ -278,15 +404,15 @@ impl<'a> RowParser<'a> {
         Some(cell == positive)
     }
 
-    fn value(&mut self, row: &Row, index: usize) -> Option<Value> {
+    fn cell<'r>(&mut self, row: &'r Row, index: usize) -> Option<Cell<'r>> {
         let cell = &row.cells[index];
         if is_missing(cell) {
-            return Some(Value::Missing);
+            return Some(Cell::Missing);
         }
         let column = &self.plan.columns[index];
         match column.kind {
-            ColumnKind::Category => Some(Value::Category(cell.clone())),
-            ColumnKind::Date => self.date(row, index).map(Value::Date),
+            ColumnKind::Category => Some(Cell::Text(cell)),
+            ColumnKind::Date => self.date(row, index).map(Cell::Date),
             ColumnKind::Number => {
                 let number = parse_number(cell);
                 if number.is_none() {
@@ -297,14 +423,13 @@ impl<'a> RowParser<'a> {
                     };
                     self.problem(row, Some(index), Some(cell), expected.into());
                 }
-                number.map(Value::Number)
+                number.map(Cell::Number)
             }
         }
     }
 
     /// Drops rows repeated verbatim and reports keys that appear twice with different values.
     fn drop_repeats(&mut self, rows: &mut Vec<ImportedRow>) -> usize {
-        let id_column = self.plan.index_of(&ColumnUse::Id);
         let mut first_line: HashMap<(PersonKey, Option<NaiveDate>), (u64, String)> =
             HashMap::with_capacity(rows.len());
         let before = rows.len();
@@ -324,15 +449,21 @@ impl<'a> RowParser<'a> {
             }
         });
         for (line, first, (person, as_of)) in conflicts {
-            let when = as_of.map(|d| format!(" as of {d}")).unwrap_or_default();
-            let expected = format!("one row per person and as-of date: person {person}{when} is already on line {first} with different values");
-            let row = Row {
-                line,
-                cells: Vec::new(),
-            };
-            self.problem(&row, id_column, Some(person.as_str()), expected);
+            self.conflict(line, first, &person, as_of);
         }
         before - rows.len()
+    }
+
+    /// Reports a person and date already on an earlier line with different values.
+    fn conflict(&mut self, line: u64, first: u64, person: &PersonKey, as_of: Option<NaiveDate>) {
+        let when = as_of.map(|d| format!(" as of {d}")).unwrap_or_default();
+        let expected = format!("one row per person and as-of date: person {person}{when} is already on line {first} with different values");
+        let row = Row {
+            line,
+            cells: Vec::new(),
+        };
+        let id_column = self.plan.index_of(&ColumnUse::Id);
+        self.problem(&row, id_column, Some(person.as_str()), expected);
     }
 }
 
@@ -523,5 +654,75 @@ mod tests {
         assert_eq!(fingerprint(&same), parsed.rows[0].fingerprint);
         same.values.insert("pay".into(), Value::Number(1.0000001));
         assert_ne!(fingerprint(&same), parsed.rows[0].fingerprint);
+    }
+
+    /// Both parsers of one table: the same problems, or the same rows kept.
+    fn assert_frame_matches_snapshots(t: &Table, mapping: &Mapping) {
+        let plan = ImportPlan::new(mapping, t).unwrap();
+        let by_rows = parse_snapshots(t, plan.clone(), 10);
+        let by_frame = parse_frame(t, plan, 10);
+        match (by_rows, by_frame) {
+            (Ok(rows), Ok(frame)) => {
+                // A frame holds no protected columns (they are never model inputs).
+                let inputs: Vec<Snapshot> = rows
+                    .rows
+                    .iter()
+                    .map(|r| Snapshot {
+                        protected: BTreeMap::new(),
+                        ..r.snapshot.clone()
+                    })
+                    .collect();
+                assert_eq!(frame.frame.to_snapshots(), inputs);
+                let lines: Vec<u64> = rows.rows.iter().map(|r| r.line).collect();
+                assert_eq!(frame.lines, lines);
+                assert_eq!(frame.repeated_rows, rows.repeated_rows);
+            }
+            (Err(DataError::Invalid { problems: a, .. }), Err(DataError::Invalid { problems: b, .. })) => {
+                let text = |p: &[Problem]| p.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+                assert_eq!(text(&a), text(&b));
+            }
+            (a, b) => panic!("the parsers disagree: {a:?} against {b:?}"),
+        }
+    }
+
+    #[test]
+    fn a_frame_keeps_the_rows_and_reports_the_problems_that_snapshots_do() {
+        let rows: &[&[&str]] = &[
+            &["7", "01/01/19", "1", ""],
+            &["7", "01/01/19", "1", ""],
+            &["8", "01/01/19", "", "15/02/19"],
+        ];
+        let t = table(&["id", "month", "pay", "left_on"], rows);
+        assert_frame_matches_snapshots(&t, &panel_mapping());
+        let parsed = parse_frame(&t, ImportPlan::new(&panel_mapping(), &t).unwrap(), 10).unwrap();
+        assert_eq!((parsed.frame.len(), parsed.repeated_rows), (2, 1));
+        assert_eq!(parsed.lines, [2, 4]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn frames_and_snapshots_agree_on_any_panel(
+            rows in proptest::collection::vec(
+                (0..3usize, 0..2usize, 0..4usize, 0..3usize, 0..3usize),
+                1..12,
+            )
+        ) {
+            let ids = ["7", "8", ""];
+            let months = ["01/01/19", "02/01/19"];
+            let pays = ["1", "2", "", "abc"];
+            let grades = ["A", "B", ""];
+            let exits = ["", "15/02/19", "2019"];
+            let cells: Vec<[&str; 5]> = rows
+                .iter()
+                .map(|&(i, m, p, g, e)| [ids[i], months[m], pays[p], grades[g], exits[e]])
+                .collect();
+            let refs: Vec<&[&str]> = cells.iter().map(|r| &r[..]).collect();
+            let t = table(&["id", "month", "pay", "grade", "left_on"], &refs);
+            let mut mapping = panel_mapping();
+            mapping.protected = vec!["grade".into()];
+            assert_frame_matches_snapshots(&t, &mapping);
+            mapping.protected.clear();
+            assert_frame_matches_snapshots(&t, &mapping);
+        }
     }
 }

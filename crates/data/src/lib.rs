@@ -14,7 +14,7 @@ pub mod simulate;
 mod table;
 
 pub use error::{DataError, Location, Problem};
-pub use import::{parse_snapshots, ImportedRow, ParsedImport};
+pub use import::{parse_frame, parse_snapshots, ImportedRow, ParsedFrame, ParsedImport};
 pub use inspect::{inspect, ColumnProfile, Inspection};
 pub use mapping::{ColumnUse, ImportPlan, Mapping, PlannedColumn};
 pub use table::{read_table, Table, MAX_CELL_BYTES};

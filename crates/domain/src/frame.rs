@@ -369,12 +369,27 @@ impl FrameBuilder {
     }
 
     /// [`FrameBuilder::start_row`] of a key already parsed.
-    fn start_row_of(&mut self, snapshot: &Snapshot) {
-        let id = match self.person_ids.get(snapshot.person.as_str()) {
+    pub fn start_row_for(
+        &mut self,
+        person: &PersonKey,
+        as_of: Option<NaiveDate>,
+        exit: Option<Exit>,
+        outcome: Option<Outcome>,
+    ) {
+        let id = match self.person_ids.get(person.as_str()) {
             Some(&id) => id,
-            None => self.add_person(snapshot.person.clone()),
+            None => self.add_person(person.clone()),
         };
-        self.push_row(id, snapshot.as_of, snapshot.exit.clone(), snapshot.outcome);
+        self.push_row(id, as_of, exit, outcome);
+    }
+
+    fn start_row_of(&mut self, snapshot: &Snapshot) {
+        self.start_row_for(
+            &snapshot.person,
+            snapshot.as_of,
+            snapshot.exit.clone(),
+            snapshot.outcome,
+        );
     }
 
     fn add_person(&mut self, key: PersonKey) -> u32 {

@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use tenure_data::{
-    parse_snapshots, read_table, DataError, ImportPlan, Mapping, ParsedImport, Table,
+    parse_frame, parse_snapshots, read_table, DataError, ImportPlan, Mapping, ParsedFrame,
+    ParsedImport, Table,
 };
 use tenure_domain::{ColumnKind, OrgId, Shape};
 use tenure_store::{ImportMode, ImportOutcome, NewImport, SnapshotToWrite, Store, StoreError};
@@ -74,9 +75,32 @@ pub fn load_file(
     mapping: &Mapping,
     max_errors: usize,
 ) -> Result<ParsedImport, DataError> {
+    let (table, plan) = read_planned(path, mapping, max_errors)?;
+    parse_snapshots(&table, plan, max_errors)
+}
+
+/// A file read and its mapping checked against it, its rows not yet validated: the caller
+/// chooses by the plan's shape how to parse them ([`parse_snapshots`] or, for a large
+/// panel, [`tenure_data::parse_frame`]).
+pub fn read_planned(
+    path: &Path,
+    mapping: &Mapping,
+    max_errors: usize,
+) -> Result<(Table, ImportPlan), DataError> {
     let table = read_table(path, max_errors)?;
     let plan = ImportPlan::new(mapping, &table)?;
-    parse_snapshots(&table, plan, max_errors)
+    Ok((table, plan))
+}
+
+/// [`load_file`] into one columnar frame: for evaluating and deriving features from a large
+/// file without a map per row.
+pub fn load_file_frame(
+    path: &Path,
+    mapping: &Mapping,
+    max_errors: usize,
+) -> Result<ParsedFrame, DataError> {
+    let (table, plan) = read_planned(path, mapping, max_errors)?;
+    parse_frame(&table, plan, max_errors)
 }
 
 pub async fn import_file(

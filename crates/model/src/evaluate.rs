@@ -51,15 +51,31 @@ pub struct TrainingSettings {
 }
 
 impl TrainingSettings {
-    pub(crate) fn gbm(&self, max_iterations: usize) -> GbmSettings {
+    /// Trees fitted on `rows` rows; a refit passes the rows of the fit that chose its number
+    /// of trees, so that both learn at the same rate.
+    pub(crate) fn gbm(&self, max_iterations: usize, rows: usize) -> GbmSettings {
+        let defaults = GbmSettings::default();
         GbmSettings {
             max_iterations,
+            learning_rate: if rows >= MANY_ROWS {
+                MANY_ROWS_LEARNING_RATE
+            } else {
+                defaults.learning_rate
+            },
             seed: self.seed,
             threads: self.threads.max(1),
-            ..Default::default()
+            ..defaults
         }
     }
 }
+
+/// Rows from which trees learn faster. A tree's split on tens of thousands of rows is
+/// seldom noise, so larger steps lose nothing, and a third of the trees cost a third of
+/// the time: at 1M simulated person-months (100,000 rows fitted per origin) the backtest's
+/// ROC AUC was 0.6880 at this rate against 0.6879 at the small-data rate, in 46 rather
+/// than 77 s (`bench/README.md`). Small files keep the slow rate, where it is worth it.
+const MANY_ROWS: usize = 50_000;
+const MANY_ROWS_LEARNING_RATE: f64 = 0.1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CrossValidation {
@@ -173,14 +189,12 @@ pub(crate) fn refit(
     training: Training<'_>,
     chosen: Candidate,
     lambda: f64,
-    iterations: usize,
+    trees: GbmSettings,
     calibrator: Calibrator,
-    settings: &TrainingSettings,
 ) -> Result<TrainedModel, GbmError> {
     let (design, x) = encode(training.table, training.rows);
     let (labels, weights, width) = (training.labels, training.weights, design.width());
-    let gbm =
-        || GbmModel::fit_weighted(&x, width, labels, weights, &settings.gbm(iterations), None);
+    let gbm = || GbmModel::fit_weighted(&x, width, labels, weights, &trees, None);
     let logistic = || fit_weighted_logistic(&x, width, labels, weights, lambda, None);
     let learner = match chosen {
         Candidate::Logistic => FittedLearner::Logistic(logistic()),
@@ -407,13 +421,13 @@ fn train_with_validation(
     let iterations = scores
         .gbm_iterations
         .map_or(10, |i| (i + i / VALIDATION_SHARE).max(10));
+    let fitted_on = training.rows.len() - validation.len();
     Ok(refit(
         training,
         chosen,
         LAMBDAS[best_lambda],
-        iterations,
+        settings.gbm(iterations, fitted_on),
         calibrator,
-        settings,
     )?)
 }
 
@@ -500,7 +514,7 @@ fn fit_gbm_with_early_stopping(
         width,
         &fit_y,
         weights.map(|_| fit_w.as_slice()),
-        &settings.gbm(GbmSettings::default().max_iterations),
+        &settings.gbm(GbmSettings::default().max_iterations, labels.len()),
         Some((&stop_x, &stop_y)),
     )
 }

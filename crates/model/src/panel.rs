@@ -136,6 +136,8 @@ const CHANGE_WINDOWS: [i32; 3] = [3, 6, 12];
 /// A person's rows in time order, and their exits.
 struct History {
     rows: Vec<usize>,
+    /// How many of the first rows have no date (they sort first).
+    undated: usize,
     exits: Exits,
 }
 
@@ -222,12 +224,6 @@ struct Rows<'a> {
     latest_only: bool,
     /// Figures of months worked out beforehand; other months' come from the snapshots.
     compared: &'a [MonthComparisons],
-}
-
-/// The upper median: what a group's typical value is taken to be.
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
 }
 
 /// Sorted union of column names.
@@ -484,9 +480,9 @@ fn build_panel_features(
             .filter(|month| compared.iter().all(|c| c.month != *month))
             .collect()
     });
-    let peers = group_medians(frame, &numeric_at, &peer_of, months_built.as_ref());
+    let peers = GroupMedians::of(frame, &numeric_at, &peer_of, months_built.as_ref());
     // The team's typical values that month: how a manager's team fares shows in them.
-    let teams = group_medians(frame, &numeric_at, &team_of_row, months_built.as_ref());
+    let teams = GroupMedians::of(frame, &numeric_at, &team_of_row, months_built.as_ref());
     let mut table = TableBuilder::new(
         feature_columns(&own, &numeric, &categorical, &dates),
         built.len(),
@@ -507,6 +503,9 @@ fn build_panel_features(
         }
     }
     let mut months = Vec::with_capacity(built.len());
+    let people = frame.people().len();
+    let mut rise_cursors = vec![Cursor::default(); people * numeric.len()];
+    let mut change_cursors = vec![Cursor::default(); people * categorical.len()];
     for (as_of, index, history, position) in built {
         let now = month_index(as_of);
         let figures = compared.iter().find(|c| c.month == now);
@@ -520,10 +519,14 @@ fn build_panel_features(
         for (c, &column) in own_columns.iter().enumerate() {
             table.set_cell(column, frame.cell(index, c));
         }
+        let peer_medians = peers.of_group(now, peer_of.ids[index]);
+        let team_medians = teams.of_group(now, team_of_row.ids[index]);
+        let person = frame.person_id(index) as usize;
         for (c, column) in numeric.iter().enumerate() {
             let columns = &at.numeric[c];
             let in_frame = numeric_at[c];
-            numeric_history(&mut table, in_frame, columns, frame, history, position, now);
+            let rises = &mut rise_cursors[person * numeric.len() + c];
+            numeric_history(&mut table, in_frame, columns, frame, history, position, now, rises);
             let (peer_median, team_median) = match (figures, &groups) {
                 (Some(figures), Some([peer, team])) => {
                     let median = |by_group: &HashMap<String, HashMap<String, f64>>,
@@ -536,10 +539,10 @@ fn build_panel_features(
                     };
                     (median(&figures.peers, peer), median(&figures.teams, team))
                 }
-                _ => (
-                    peer_of.ids[index].and_then(|group| peers.get(&(now, group, c)).copied()),
-                    team_of_row.ids[index].and_then(|team| teams.get(&(now, team, c)).copied()),
-                ),
+                _ => {
+                    let known = |medians: Option<&[f64]>| medians.map(|m| m[c]).filter(|x| !x.is_nan());
+                    (known(peer_medians), known(team_medians))
+                }
             };
             // The level against its own level's peers is always 1.
             let is_level = level_at == Some(c);
@@ -562,6 +565,7 @@ fn build_panel_features(
                 history,
                 position,
                 now,
+                &mut change_cursors[person * categorical.len() + c],
             );
         }
         for (c, &in_frame) in dates_at.iter().enumerate() {
@@ -605,6 +609,7 @@ fn histories(frame: &SnapshotFrame) -> Vec<History> {
     let mut histories: Vec<History> = (0..frame.people().len())
         .map(|_| History {
             rows: Vec::new(),
+            undated: 0,
             exits: Exits::default(),
         })
         .collect();
@@ -617,6 +622,11 @@ fn histories(frame: &SnapshotFrame) -> Vec<History> {
     for history in &mut histories {
         // Stable: rows of one date keep their order.
         history.rows.sort_by_key(|&i| frame.as_of(i));
+        history.undated = history
+            .rows
+            .iter()
+            .take_while(|&&i| frame.as_of(i).is_none())
+            .count();
     }
     histories
 }
@@ -632,7 +642,66 @@ fn text<'s>(snapshot: &'s Snapshot, column: &str) -> Option<&'s str> {
     }
 }
 
+/// The month of a step found so far in a person's history, walking forward: a later row's
+/// month; [`Step::Undated`] for a row without a date (counted as the month being built).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Step {
+    None,
+    Undated,
+    At(i32),
+}
+
+impl Step {
+    fn months_before(self, now: i32) -> Option<i32> {
+        match self {
+            Step::None => None,
+            Step::Undated => Some(0),
+            Step::At(month) => Some(now - month),
+        }
+    }
+}
+
+/// How far a person's history has been walked for one column, and the latest step found:
+/// rows are built in time order, so each step of a history is looked at once, not once per
+/// later month (which made the walk quadratic in the months on record).
+#[derive(Debug, Clone, Copy)]
+struct Cursor {
+    /// Steps 1..=walked (a row against the row before it) have been looked at.
+    walked: usize,
+    latest: Step,
+}
+
+impl Default for Cursor {
+    fn default() -> Self {
+        Cursor {
+            walked: 0,
+            latest: Step::None,
+        }
+    }
+}
+
+impl Cursor {
+    /// Walks on to `position`, noting each step (later row, earlier row) that `found` picks.
+    fn walk_to(
+        &mut self,
+        frame: &SnapshotFrame,
+        history: &History,
+        position: usize,
+        found: impl Fn(usize, usize) -> bool,
+    ) -> Step {
+        for step in self.walked + 1..=position {
+            let (later, earlier) = (history.rows[step], history.rows[step - 1]);
+            if found(later, earlier) {
+                self.latest = frame.as_of(later).map_or(Step::Undated, |d| Step::At(month_index(d)));
+            }
+        }
+        self.walked = self.walked.max(position);
+        self.latest
+    }
+}
+
 /// Changes over 3/6/12 months and months since the value last rose, from earlier rows only.
+#[allow(clippy::too_many_arguments)]
 fn numeric_history(
     table: &mut TableBuilder,
     column: Option<usize>,
@@ -641,6 +710,7 @@ fn numeric_history(
     history: &History,
     position: usize,
     now: i32,
+    rises: &mut Cursor,
 ) {
     let Some(column) = column else {
         return; // a column only the compared months hold: no history here
@@ -654,20 +724,18 @@ fn numeric_history(
             table.set_number(at.changes[w], c - b);
         }
     }
-    // Walk back from now: the latest step up (a later row above the row before it).
-    for step in (1..=position).rev() {
-        let (later, earlier) = (history.rows[step], history.rows[step - 1]);
-        if let (Some(l), Some(e)) = (frame.number(later, column), frame.number(earlier, column)) {
-            if l > e {
-                let since = now - frame.as_of(later).map_or(now, month_index);
-                table.set_number(at.months_since_rise, since as f64);
-                break;
-            }
-        }
+    // The latest step up: a row above the row before it, both holding a number.
+    let rose = |later, earlier| match (frame.number(later, column), frame.number(earlier, column)) {
+        (Some(l), Some(e)) => l > e,
+        _ => false,
+    };
+    if let Some(since) = rises.walk_to(frame, history, position, rose).months_before(now) {
+        table.set_number(at.months_since_rise, since as f64);
     }
 }
 
 /// Months since the value last changed and how often it changed in the last 12 months.
+#[allow(clippy::too_many_arguments)]
 fn categorical_history(
     table: &mut TableBuilder,
     column: Option<usize>,
@@ -676,24 +744,28 @@ fn categorical_history(
     history: &History,
     position: usize,
     now: i32,
+    changes: &mut Cursor,
 ) {
     let mut changes_12m = 0;
-    let mut since_change = None;
     if let Some(column) = column {
-        for step in (1..=position).rev() {
-            let (later, earlier) = (history.rows[step], history.rows[step - 1]);
-            // Equal codes of one column are equal texts.
-            if frame.code(later, column) != frame.code(earlier, column) {
-                let at = frame.as_of(later).map_or(now, month_index);
-                since_change.get_or_insert(now - at);
-                if now - at < 12 {
-                    changes_12m += 1;
-                }
-            }
+        // Equal codes of one column are equal texts.
+        let changed = |later, earlier| frame.code(later, column) != frame.code(earlier, column);
+        let latest = changes.walk_to(frame, history, position, changed);
+        if let Some(since) = latest.months_before(now) {
+            table.set_number(at.months_since_changed, since as f64);
         }
-    }
-    if let Some(since) = since_change {
-        table.set_number(at.months_since_changed, since as f64);
+        let rows = &history.rows;
+        for step in (history.undated.max(1)..=position).rev() {
+            let month = frame.as_of(rows[step]).map_or(now, month_index);
+            if now - month >= 12 {
+                break; // every earlier dated row is older still
+            }
+            changes_12m += usize::from(changed(rows[step], rows[step - 1]));
+        }
+        // Rows without a date count as this month's.
+        changes_12m += (1..history.undated.min(position + 1))
+            .filter(|&step| changed(rows[step], rows[step - 1]))
+            .count();
     }
     table.set_number(at.changes_12m, changes_12m as f64);
 }
@@ -710,9 +782,6 @@ fn months_since_date(
         (month_index(as_of) - month_index(date) - i32::from(as_of.day() < date.day())) as f64
     })
 }
-
-/// Month, group id, numeric column index.
-type GroupKey = (i32, u32, usize);
 
 /// Each row's group (peer group or team) as a small id.
 struct Groups {
@@ -860,33 +929,63 @@ impl DerivedColumns {
     }
 }
 
-/// Medians of each numeric column by month and group (as `groups_of` assigns rows); only
-/// of `months`, when given.
-fn group_medians(
-    frame: &SnapshotFrame,
-    numeric: &[Option<usize>],
-    groups_of: &Groups,
-    months: Option<&std::collections::HashSet<i32>>,
-) -> HashMap<GroupKey, f64> {
-    let mut groups: HashMap<GroupKey, Vec<f64>> = HashMap::new();
-    for row in 0..frame.len() {
-        let (Some(as_of), Some(group)) = (frame.as_of(row), groups_of.ids[row]) else {
-            continue;
-        };
-        let month = month_index(as_of);
-        if months.is_some_and(|months| !months.contains(&month)) {
-            continue;
-        }
+/// The median of each numeric column by group and month (the upper median: what a group's
+/// typical value is taken to be), in one dense block per group-month: looked up once per
+/// row rather than once per row and column.
+struct GroupMedians {
+    /// (month, group) → its block's number.
+    blocks: HashMap<(i32, u32), usize>,
+    columns: usize,
+    /// NaN where the group held no number that month.
+    medians: Vec<f64>,
+}
+
+impl GroupMedians {
+    /// Medians over every dated row with a group (of `months` only, when given).
+    fn of(
+        frame: &SnapshotFrame,
+        numeric: &[Option<usize>],
+        groups_of: &Groups,
+        months: Option<&std::collections::HashSet<i32>>,
+    ) -> GroupMedians {
+        let mut blocks = HashMap::new();
+        let block_of_row: Vec<Option<u32>> = (0..frame.len())
+            .map(|row| {
+                let (as_of, group) = (frame.as_of(row)?, groups_of.ids[row]?);
+                let month = month_index(as_of);
+                if months.is_some_and(|months| !months.contains(&month)) {
+                    return None;
+                }
+                let next = blocks.len();
+                Some(*blocks.entry((month, group)).or_insert(next) as u32)
+            })
+            .collect();
+        let columns = numeric.len();
+        let mut medians = vec![f64::NAN; blocks.len() * columns];
+        let mut values: Vec<(u32, f64)> = Vec::new();
         for (c, &column) in numeric.iter().enumerate() {
-            if let Some(x) = number(frame, row, column) {
-                groups.entry((month, group, c)).or_default().push(x);
+            let Some(column) = column else { continue };
+            values.clear();
+            values.extend(block_of_row.iter().enumerate().filter_map(|(row, &block)| {
+                Some((block?, frame.number(row, column)?))
+            }));
+            values.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+            for run in values.chunk_by(|a, b| a.0 == b.0) {
+                medians[run[0].0 as usize * columns + c] = run[run.len() / 2].1;
             }
         }
+        GroupMedians {
+            blocks,
+            columns,
+            medians,
+        }
     }
-    groups
-        .into_iter()
-        .map(|(key, xs)| (key, median(xs)))
-        .collect()
+
+    /// The medians of `group` in `month`, one per numeric column (NaN where none).
+    fn of_group(&self, month: i32, group: Option<u32>) -> Option<&[f64]> {
+        let block = *self.blocks.get(&(month, group?))?;
+        Some(&self.medians[block * self.columns..(block + 1) * self.columns])
+    }
 }
 
 /// The groups a snapshot's person is compared with in its month: peers (for "against peers")

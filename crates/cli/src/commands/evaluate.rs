@@ -92,13 +92,19 @@ impl From<Learner> for LearnerChoice {
 
 pub fn run(args: EvaluateArgs) -> anyhow::Result<()> {
     let mapping = args.mapping.resolve()?;
-    let parsed = tenure_ingest::load_file(&args.file, &mapping, args.max_errors)
-        .with_context(|| format!("reading {}", args.file.display()))?;
+    let reading = || format!("reading {}", args.file.display());
+    let (table, plan) =
+        tenure_ingest::read_planned(&args.file, &mapping, args.max_errors).with_context(reading)?;
     let training = args.training.settings();
-    match parsed.plan.shape {
-        Shape::CrossSection => {}
-        Shape::Panel => return backtest(&args, &parsed, &training),
-        Shape::TimeToEvent => return survival(&args, &parsed, &training),
+    if plan.shape == Shape::Panel {
+        let parsed = tenure_data::parse_frame(&table, plan, args.max_errors).with_context(reading)?;
+        drop(table);
+        return backtest(&args, &parsed, &training);
+    }
+    let parsed = tenure_data::parse_snapshots(&table, plan, args.max_errors).with_context(reading)?;
+    drop(table);
+    if parsed.plan.shape == Shape::TimeToEvent {
+        return survival(&args, &parsed, &training);
     }
     let examples = Example::from_snapshots(parsed.rows.iter().map(|r| &r.snapshot));
     let evaluation = cross_validate(
@@ -122,13 +128,11 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<()> {
 
 fn backtest(
     args: &EvaluateArgs,
-    parsed: &tenure_data::ParsedImport,
+    parsed: &tenure_data::ParsedFrame,
     training: &TrainingSettings,
 ) -> anyhow::Result<()> {
-    let snapshots: Vec<tenure_domain::Snapshot> =
-        parsed.rows.iter().map(|r| r.snapshot.clone()).collect();
     let result = rolling_backtest(
-        &tenure_domain::SnapshotFrame::from_snapshots(&snapshots),
+        &parsed.frame,
         &parsed.plan.mapping.roles,
         args.horizon,
         args.origins,
@@ -136,7 +140,7 @@ fn backtest(
         training,
     )?;
     if let Some(path) = &args.scores_out {
-        write_backtest_scores(path, &snapshots, &result.scored)
+        write_backtest_scores(path, &parsed.frame, &result.scored)
             .with_context(|| format!("writing {}", path.display()))?;
     }
     let origins: Vec<serde_json::Value> = result
@@ -240,16 +244,15 @@ fn write_folds(path: &std::path::Path, folds: &[Vec<usize>]) -> std::io::Result<
 
 fn write_backtest_scores(
     path: &std::path::Path,
-    snapshots: &[tenure_domain::Snapshot],
+    frame: &tenure_domain::SnapshotFrame,
     scored: &[ScoredMonth],
 ) -> std::io::Result<()> {
     let mut text = String::from("id,as_of,probability,left\n");
     for s in scored {
-        let snapshot = &snapshots[s.snapshot];
-        let as_of = snapshot.as_of.map(|d| d.to_string()).unwrap_or_default();
+        let as_of = frame.as_of(s.snapshot).map(|d| d.to_string()).unwrap_or_default();
         text.push_str(&format!(
             "{},{as_of},{:.6},{}\n",
-            snapshot.person,
+            frame.person(s.snapshot),
             s.probability,
             u8::from(s.left)
         ));
