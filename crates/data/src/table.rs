@@ -195,21 +195,22 @@ impl TableReader {
     }
 
     fn cell_text(&mut self, line: u64, index: usize, name: &str, raw: &[u8]) -> Option<String> {
-        let column = Some((index + 1, name.to_owned()));
+        // Named only when a problem is reported, not copied for every cell read.
+        let column = || Some((index + 1, name.to_owned()));
         if raw.len() > MAX_CELL_BYTES {
             let found = String::from_utf8_lossy(&raw[..200.min(raw.len())]).into_owned();
             let expected = format!(
                 "a cell of at most {MAX_CELL_BYTES} bytes (this one has {})",
                 raw.len()
             );
-            self.push_at(line, column, Some(&found), &expected);
+            self.push_at(line, column(), Some(&found), &expected);
             return None;
         }
         match std::str::from_utf8(raw) {
             Ok(text) => Some(text.trim().to_owned()),
             Err(_) => {
                 let found = String::from_utf8_lossy(raw).into_owned();
-                self.push_at(line, column, Some(&found), "UTF-8 text");
+                self.push_at(line, column(), Some(&found), "UTF-8 text");
                 None
             }
         }
