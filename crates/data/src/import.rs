@@ -52,16 +52,12 @@ pub fn parse_snapshots(
         }
     }
     let repeated_rows = parser.drop_repeats(&mut rows);
-    if parser.problems.is_empty() {
-        Ok(ParsedImport {
-            plan,
-            rows,
-            repeated_rows,
-        })
-    } else {
-        let truncated = parser.is_full();
-        Err(DataError::invalid(parser.problems, truncated))
-    }
+    parser.finish()?;
+    Ok(ParsedImport {
+        plan,
+        rows,
+        repeated_rows,
+    })
 }
 
 /// A file that passed validation, as one columnar frame of its inputs: what evaluating and
@@ -129,17 +125,13 @@ pub fn parse_frame(
     for (line, earlier, head) in conflicts {
         parser.conflict(line, earlier, &head.person, head.as_of);
     }
-    if parser.problems.is_empty() {
-        Ok(ParsedFrame {
-            frame: builder.finish(),
-            plan,
-            lines,
-            repeated_rows,
-        })
-    } else {
-        let truncated = parser.is_full();
-        Err(DataError::invalid(parser.problems, truncated))
-    }
+    parser.finish()?;
+    Ok(ParsedFrame {
+        frame: builder.finish(),
+        plan,
+        lines,
+        repeated_rows,
+    })
 }
 
 struct RowParser<'a> {
@@ -190,6 +182,15 @@ impl<'a> RowParser<'a> {
 
     fn is_full(&self) -> bool {
         self.problems.len() >= self.max_errors
+    }
+
+    /// Every problem found, if there was one: the file is refused whole.
+    fn finish(self) -> Result<(), DataError> {
+        if self.problems.is_empty() {
+            return Ok(());
+        }
+        let truncated = self.is_full();
+        Err(DataError::invalid(self.problems, truncated))
     }
 
     fn problem(&mut self, row: &Row, column: Option<usize>, found: Option<&str>, expected: String) {
@@ -677,7 +678,10 @@ mod tests {
                 assert_eq!(frame.lines, lines);
                 assert_eq!(frame.repeated_rows, rows.repeated_rows);
             }
-            (Err(DataError::Invalid { problems: a, .. }), Err(DataError::Invalid { problems: b, .. })) => {
+            (
+                Err(DataError::Invalid { problems: a, .. }),
+                Err(DataError::Invalid { problems: b, .. }),
+            ) => {
                 let text = |p: &[Problem]| p.iter().map(|p| p.to_string()).collect::<Vec<_>>();
                 assert_eq!(text(&a), text(&b));
             }

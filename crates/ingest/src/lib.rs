@@ -5,8 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use tenure_data::{
-    parse_frame, parse_snapshots, read_table, DataError, ImportPlan, Mapping, ParsedFrame,
-    ParsedImport, Table,
+    parse_snapshots, read_table, DataError, ImportPlan, Mapping, ParsedImport, Table,
 };
 use tenure_domain::{ColumnKind, OrgId, Shape};
 use tenure_store::{ImportMode, ImportOutcome, NewImport, SnapshotToWrite, Store, StoreError};
@@ -90,17 +89,6 @@ pub fn read_planned(
     let table = read_table(path, max_errors)?;
     let plan = ImportPlan::new(mapping, &table)?;
     Ok((table, plan))
-}
-
-/// [`load_file`] into one columnar frame: for evaluating and deriving features from a large
-/// file without a map per row.
-pub fn load_file_frame(
-    path: &Path,
-    mapping: &Mapping,
-    max_errors: usize,
-) -> Result<ParsedFrame, DataError> {
-    let (table, plan) = read_planned(path, mapping, max_errors)?;
-    parse_frame(&table, plan, max_errors)
 }
 
 pub async fn import_file(

@@ -298,7 +298,6 @@ fn train_panel(
     let fit_labels: Vec<bool> = fit_rows.iter().map(left).collect();
     let fit = Sample::of(features, &fit_rows, &fit_labels, settings.seed);
     let (fit_rows, fit_labels, fit_weights) = (fit.rows, fit.labels, fit.weights);
-    let fit_rows_count = fit_rows.len();
     let fit_weights = fit_weights.as_deref();
 
     let (design, x) = encode(&features.table, &fit_rows);
@@ -363,7 +362,7 @@ fn train_panel(
         labels: &sample.labels,
         weights: sample.weights.as_deref(),
     };
-    let trees = settings.gbm(iterations, fit_rows_count);
+    let trees = settings.gbm(iterations, fit_rows.len());
     let model = refit(all, chosen, best_lambda, trees, calibrator)?;
     Ok((model, out_of_time))
 }

@@ -100,10 +100,10 @@ pub fn fit_weighted_logistic(
         if steps_with_it >= HESSIAN_REUSE {
             curvature = None;
         }
-        let factor = curvature.get_or_insert_with(|| {
+        if curvature.is_none() {
             steps_with_it = 0;
-            cholesky(hessian(&data, lambda, &beta), dim)
-        });
+        }
+        let factor = curvature.get_or_insert_with(|| cholesky(hessian(&data, lambda, &beta), dim));
         let step = solve_factored(factor, dim, &gradient);
         steps_with_it += 1;
         let mut scale = 1.0;
@@ -175,20 +175,13 @@ fn log_loss_term(z: f64, y: bool) -> f64 {
 /// Gradient and penalised loss at `beta`, over every row; a large fit's rows split between
 /// two threads.
 fn gradient_and_loss(data: &Rows<'_>, lambda: f64, beta: &[f64]) -> (Vec<f64>, f64) {
-    let (n, width) = (data.labels.len(), data.width);
-    let (mut gradient, mut loss) = if n < PARALLEL_ROWS {
-        unpenalised_gradient_and_loss(data, beta, 0..n)
-    } else {
-        std::thread::scope(|scope| {
-            let other = scope.spawn(|| unpenalised_gradient_and_loss(data, beta, n / 2..n));
-            let (mut gradient, loss) = unpenalised_gradient_and_loss(data, beta, 0..n / 2);
-            let (theirs, their_loss) = other.join().expect("the gradient's other half");
-            for (g, t) in gradient.iter_mut().zip(theirs) {
-                *g += t;
-            }
-            (gradient, loss + their_loss)
-        })
-    };
+    let width = data.width;
+    let ((mut gradient, mut loss), (theirs, their_loss)) =
+        in_two_halves(data.labels.len(), |rows| {
+            unpenalised_gradient_and_loss(data, beta, rows)
+        });
+    add_into(&mut gradient, &theirs);
+    loss += their_loss;
     for i in 0..width {
         gradient[i] += lambda * beta[i];
         loss += 0.5 * lambda * beta[i] * beta[i];
@@ -198,6 +191,30 @@ fn gradient_and_loss(data: &Rows<'_>, lambda: f64, beta: &[f64]) -> (Vec<f64>, f
 
 /// Rows from which a pass over them is split between two threads.
 const PARALLEL_ROWS: usize = 20_000;
+
+/// `pass` over the first and the second half of `n` rows, on two threads once there are
+/// [`PARALLEL_ROWS`] of them; below that all rows in the first and none in the second.
+fn in_two_halves<T: Send>(n: usize, pass: impl Fn(std::ops::Range<usize>) -> T + Sync) -> (T, T) {
+    if n < PARALLEL_ROWS {
+        return (pass(0..n), pass(n..n));
+    }
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| pass(n / 2..n));
+        let mine = pass(0..n / 2);
+        (
+            mine,
+            other
+                .join()
+                .expect("a pass over the other half of the rows"),
+        )
+    })
+}
+
+fn add_into(sums: &mut [f64], more: &[f64]) {
+    for (sum, x) in sums.iter_mut().zip(more) {
+        *sum += x;
+    }
+}
 
 fn unpenalised_gradient_and_loss(
     data: &Rows<'_>,
@@ -226,19 +243,8 @@ fn unpenalised_gradient_and_loss(
 fn hessian(data: &Rows<'_>, lambda: f64, beta: &[f64]) -> Vec<f64> {
     let (n, width) = (data.labels.len(), data.width);
     let dim = width + 1;
-    let mut hessian = if n < PARALLEL_ROWS {
-        weighted_cross_products(data, beta, 0..n)
-    } else {
-        std::thread::scope(|scope| {
-            let other = scope.spawn(|| weighted_cross_products(data, beta, n / 2..n));
-            let mut mine = weighted_cross_products(data, beta, 0..n / 2);
-            let theirs = other.join().expect("the Hessian's other half");
-            for (a, b) in mine.iter_mut().zip(theirs) {
-                *a += b;
-            }
-            mine
-        })
-    };
+    let (mut hessian, theirs) = in_two_halves(n, |rows| weighted_cross_products(data, beta, rows));
+    add_into(&mut hessian, &theirs);
     for i in 0..width {
         hessian[i * dim + i] += lambda;
     }
@@ -436,7 +442,13 @@ mod tests {
         let width = 5;
         let n = 3 * BLOCK_ROWS + 41;
         let x: Vec<f32> = (0..n * width)
-            .map(|i| if i % 3 == 0 { 0.0 } else { ((i * 7919) % 101) as f32 / 50.0 - 1.0 })
+            .map(|i| {
+                if i % 3 == 0 {
+                    0.0
+                } else {
+                    ((i * 7919) % 101) as f32 / 50.0 - 1.0
+                }
+            })
             .collect();
         let labels: Vec<bool> = (0..n).map(|i| i % 4 == 0).collect();
         let weights: Vec<f32> = (0..n).map(|i| 1.0 + (i % 3) as f32).collect();

@@ -526,7 +526,9 @@ fn build_panel_features(
             let columns = &at.numeric[c];
             let in_frame = numeric_at[c];
             let rises = &mut rise_cursors[person * numeric.len() + c];
-            numeric_history(&mut table, in_frame, columns, frame, history, position, now, rises);
+            numeric_history(
+                &mut table, in_frame, columns, frame, history, position, now, rises,
+            );
             let (peer_median, team_median) = match (figures, &groups) {
                 (Some(figures), Some([peer, team])) => {
                     let median = |by_group: &HashMap<String, HashMap<String, f64>>,
@@ -540,7 +542,8 @@ fn build_panel_features(
                     (median(&figures.peers, peer), median(&figures.teams, team))
                 }
                 _ => {
-                    let known = |medians: Option<&[f64]>| medians.map(|m| m[c]).filter(|x| !x.is_nan());
+                    let known =
+                        |medians: Option<&[f64]>| medians.map(|m| m[c]).filter(|x| !x.is_nan());
                     (known(peer_medians), known(team_medians))
                 }
             };
@@ -644,8 +647,9 @@ fn text<'s>(snapshot: &'s Snapshot, column: &str) -> Option<&'s str> {
 
 /// The month of a step found so far in a person's history, walking forward: a later row's
 /// month; [`Step::Undated`] for a row without a date (counted as the month being built).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 enum Step {
+    #[default]
     None,
     Undated,
     At(i32),
@@ -664,20 +668,11 @@ impl Step {
 /// How far a person's history has been walked for one column, and the latest step found:
 /// rows are built in time order, so each step of a history is looked at once, not once per
 /// later month (which made the walk quadratic in the months on record).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Cursor {
     /// Steps 1..=walked (a row against the row before it) have been looked at.
     walked: usize,
     latest: Step,
-}
-
-impl Default for Cursor {
-    fn default() -> Self {
-        Cursor {
-            walked: 0,
-            latest: Step::None,
-        }
-    }
 }
 
 impl Cursor {
@@ -692,7 +687,9 @@ impl Cursor {
         for step in self.walked + 1..=position {
             let (later, earlier) = (history.rows[step], history.rows[step - 1]);
             if found(later, earlier) {
-                self.latest = frame.as_of(later).map_or(Step::Undated, |d| Step::At(month_index(d)));
+                self.latest = frame
+                    .as_of(later)
+                    .map_or(Step::Undated, |d| Step::At(month_index(d)));
             }
         }
         self.walked = self.walked.max(position);
@@ -729,7 +726,10 @@ fn numeric_history(
         (Some(l), Some(e)) => l > e,
         _ => false,
     };
-    if let Some(since) = rises.walk_to(frame, history, position, rose).months_before(now) {
+    if let Some(since) = rises
+        .walk_to(frame, history, position, rose)
+        .months_before(now)
+    {
         table.set_number(at.months_since_rise, since as f64);
     }
 }
@@ -966,9 +966,12 @@ impl GroupMedians {
         for (c, &column) in numeric.iter().enumerate() {
             let Some(column) = column else { continue };
             values.clear();
-            values.extend(block_of_row.iter().enumerate().filter_map(|(row, &block)| {
-                Some((block?, frame.number(row, column)?))
-            }));
+            values.extend(
+                block_of_row
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(row, &block)| Some((block?, frame.number(row, column)?))),
+            );
             values.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
             for run in values.chunk_by(|a, b| a.0 == b.0) {
                 medians[run[0].0 as usize * columns + c] = run[run.len() / 2].1;

@@ -97,11 +97,13 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<()> {
         tenure_ingest::read_planned(&args.file, &mapping, args.max_errors).with_context(reading)?;
     let training = args.training.settings();
     if plan.shape == Shape::Panel {
-        let parsed = tenure_data::parse_frame(&table, plan, args.max_errors).with_context(reading)?;
+        let parsed =
+            tenure_data::parse_frame(&table, plan, args.max_errors).with_context(reading)?;
         drop(table);
         return backtest(&args, &parsed, &training);
     }
-    let parsed = tenure_data::parse_snapshots(&table, plan, args.max_errors).with_context(reading)?;
+    let parsed =
+        tenure_data::parse_snapshots(&table, plan, args.max_errors).with_context(reading)?;
     drop(table);
     if parsed.plan.shape == Shape::TimeToEvent {
         return survival(&args, &parsed, &training);
@@ -249,7 +251,10 @@ fn write_backtest_scores(
 ) -> std::io::Result<()> {
     let mut text = String::from("id,as_of,probability,left\n");
     for s in scored {
-        let as_of = frame.as_of(s.snapshot).map(|d| d.to_string()).unwrap_or_default();
+        let as_of = frame
+            .as_of(s.snapshot)
+            .map(|d| d.to_string())
+            .unwrap_or_default();
         text.push_str(&format!(
             "{},{as_of},{:.6},{}\n",
             frame.person(s.snapshot),
