@@ -6,8 +6,10 @@
 //! A change to one person also moves, a little, the medians their peers and teammates are
 //! compared with; those people are re-scored by the next full run (after an import, or
 //! `tenure score`), not per event — a team's medians shifting by one member's pay is not
-//! what a warning should be raised on within the second.
+//! what a warning should be raised on within the second. The stored forecast's curves of the
+//! people re-scored are made again with its hazard model in the same write.
 
+use crate::forecast::{revised_curves, stored_forecast_month, RevisedCurves};
 use crate::score::{latest_groups, new_score, ScoredPerson};
 use crate::worker::JobSpec;
 use crate::{MonitorError, Progress};
@@ -243,6 +245,10 @@ pub(crate) async fn rescore_people_written(
     let features_ms = clock.elapsed().as_secs_f64() * 1e3 - read_ms;
     progress.step("scoring");
     let run = score(&model.model, &inputs, &mapping.roles, 5)?;
+    let forecast = match shape {
+        Shape::Panel => forecast_revision(store, org, version, &model, people, &inputs).await?,
+        _ => None,
+    };
     let scored_ms = clock.elapsed().as_secs_f64() * 1e3;
     let thresholds = state.thresholds;
     let scored: Vec<ScoredPerson> = run
@@ -274,7 +280,13 @@ pub(crate) async fn rescore_people_written(
         groups: &groups,
         roles: &mapping.roles,
     };
-    let written = crate::warnings::write_scores_and_warn(store, org, &run, &rows).await?;
+    let mut written = crate::warnings::write_scores_and_warn(store, org, &run, &rows).await?;
+    if let Some(forecast) = &forecast {
+        written
+            .write
+            .revise_forecast_curves(version, &forecast.as_of, &forecast.revised, &forecast.gone)
+            .await?;
+    }
     tracing::debug!(
         people = people.len(),
         snapshots = snapshots.len(),
@@ -290,6 +302,25 @@ pub(crate) async fn rescore_people_written(
         warnings: written.raised,
     };
     Ok((report, written.write))
+}
+
+/// The stored forecast's curves of `people` made again from their new inputs, when the
+/// forecast of `version` was stored with its hazard model.
+async fn forecast_revision(
+    store: &Store,
+    org: OrgId,
+    version: i64,
+    model: &CachedModel,
+    people: &[String],
+    inputs: &[ScoreInput<'_>],
+) -> Result<Option<RevisedCurves>, MonitorError> {
+    let Some(as_of) = stored_forecast_month(store, org, version).await? else {
+        return Ok(None);
+    };
+    let Some(hazard) = model.hazard(store, org, version).await? else {
+        return Ok(None);
+    };
+    Ok(Some(revised_curves(hazard, as_of, people, inputs)?))
 }
 
 /// What re-scoring `people` reads: their own histories, and the figures of their latest months
@@ -405,6 +436,27 @@ pub(crate) fn latest_rows<'a>(
 pub(crate) struct CachedModel {
     pub model: TrainedModel,
     pub horizon_months: i32,
+    /// The hazard model stored with the version's forecast, once it has been found (it is
+    /// stored just after the model, so a miss is asked again).
+    hazard: std::cell::OnceCell<TrainedModel>,
+}
+
+impl CachedModel {
+    async fn hazard(
+        &self,
+        store: &Store,
+        org: OrgId,
+        version: i64,
+    ) -> Result<Option<&TrainedModel>, MonitorError> {
+        if let Some(hazard) = self.hazard.get() {
+            return Ok(Some(hazard));
+        }
+        let Some(stored) = store.forecast_hazard(org, version).await? else {
+            return Ok(None);
+        };
+        let hazard = TrainedModel::from_artifact(&stored.artifact)?;
+        Ok(Some(self.hazard.get_or_init(|| hazard)))
+    }
 }
 
 thread_local! {
@@ -447,6 +499,7 @@ async fn cached_model(
     let model = Rc::new(CachedModel {
         model: TrainedModel::from_artifact(stored.artifact.as_deref().unwrap_or_default())?,
         horizon_months: stored.horizon_months.unwrap_or(6),
+        hazard: std::cell::OnceCell::new(),
     });
     MODELS.with(|m| {
         let mut models = m.borrow_mut();
@@ -550,6 +603,95 @@ mod tests {
         // it does rewrite are peers' and teammates' scores, whose medians the pay cut moved
         // (those wait for the next full run: see the module's note).
         assert!(after_all.stored.written < 60, "{:?}", after_all.stored);
+        store.close().await;
+        database.remove().await;
+    }
+
+    fn curve_of<'a>(curves: &'a [(String, Vec<f32>)], person: &str) -> Option<&'a Vec<f32>> {
+        curves.iter().find(|(p, _)| p == person).map(|(_, c)| c)
+    }
+
+    /// Re-scoring after an event revises the person's stored survival curve with the stored
+    /// hazard model, to what a full run makes of it, and leaves everyone else's alone.
+    #[tokio::test]
+    async fn an_event_revises_the_persons_forecast_and_a_leaver_leaves_it() {
+        let database = TestDatabase::sqlite();
+        let store = database.store().await;
+        let dir = tempfile::tempdir().unwrap();
+        let simulation = simulate(SimulationConfig {
+            people: 300,
+            months: 28,
+            seed: 5,
+        });
+        let org = crate::testing::import_simulation(&store, &simulation, dir.path(), None).await;
+        store
+            .record_governance(org.id, &crate::testing::governance())
+            .await
+            .unwrap();
+        let training = crate::testing::logistic_training(org.id, 2);
+        let version = train_organization(&store, "acme", &training, &Quiet)
+            .await
+            .unwrap()
+            .version;
+        let before = store.forecast_curves(org.id, version).await.unwrap();
+        let (person, leaver) = (before[10].0.clone(), before[20].0.clone());
+        let events = [
+            HrEvent {
+                person: person.clone(),
+                kind: EventKind::PayChange,
+                effective: None,
+                values: [("pay".to_string(), EventValue::Number(20_000.0))].into(),
+                exit_kind: None,
+                voluntary: None,
+            },
+            HrEvent {
+                person: leaver.clone(),
+                kind: EventKind::Exit,
+                effective: None,
+                values: Default::default(),
+                exit_kind: Some("resignation".into()),
+                voluntary: Some(true),
+            },
+        ];
+        let applied = apply_events(&store, org.id, "acme", &events, None, Rescoring::ByCaller)
+            .await
+            .unwrap();
+        rescore_people(&store, org.id, &applied.affected, &Quiet)
+            .await
+            .unwrap();
+        let after = store.forecast_curves(org.id, version).await.unwrap();
+        assert_ne!(curve_of(&after, &person), curve_of(&before, &person));
+        assert!(curve_of(&after, &person).is_some());
+        assert_eq!(curve_of(&after, &leaver), None, "a leaver has no outlook");
+        let untouched = |(p, _): &&(String, Vec<f32>)| !applied.affected.contains(p);
+        assert_eq!(
+            after.iter().filter(untouched).collect::<Vec<_>>(),
+            before
+                .iter()
+                .filter(untouched)
+                .filter(|(p, _)| p != &leaver)
+                .collect::<Vec<_>>()
+        );
+
+        // A full run at the same month makes the same curve of the person.
+        let everyone = ScoreRequest {
+            org: org.id,
+            version: None,
+            factors: 5,
+        };
+        score_organization(&store, "acme", &everyone, &Quiet)
+            .await
+            .unwrap();
+        let full = store.forecast_curves(org.id, version).await.unwrap();
+        let (a, b) = (
+            curve_of(&full, &person).unwrap(),
+            curve_of(&after, &person).unwrap(),
+        );
+        assert!(
+            a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-5),
+            "{a:?} from the full run, {b:?} from the event"
+        );
+        assert_eq!(curve_of(&full, &leaver), None);
         store.close().await;
         database.remove().await;
     }

@@ -3,17 +3,22 @@
 //! current employee's survival curve, and per-group expected counts with their 90% interval
 //! and cost. Data after `until` is ignored, so a forecast can be made "as of" a past month and
 //! checked against what then happened (`bench/forecast_coverage.sh`).
+//!
+//! The forecast is fitted once, when a model is trained, and stored with its hazard model; a
+//! scoring run at a newer month brings it forward with that hazard model ([`rolled_forward`]),
+//! and re-scoring after HR events revises the curves of the people touched
+//! ([`revised_curves`]). Nothing is refitted when a page or report reads it.
 
 use crate::train::{load, load_frame, load_meaning, OrgMeaning};
 use crate::{text_of, MonitorError, Progress};
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 use tenure_domain::{OrgId, Outcome, RoleColumns, Shape, Snapshot, SnapshotFrame, Value};
 use tenure_model::backtest::{train_latest_hazards, OutOfTimeLevel};
 use tenure_model::evaluate::TrainingSettings;
 use tenure_model::panel::{panel_features, PanelFeatures};
-use tenure_model::scoring::current_panel_months;
+use tenure_model::scoring::{current_panel_months, ScoreInput};
 use tenure_model::survival::forecast::{
     forecast, level_uncertainty, level_uncertainty_checked, ForecastPerson, GroupForecast,
     ReplacementCost,
@@ -165,6 +170,9 @@ pub struct Outlooks {
     /// Everyone forecast, as of the forecast's month.
     current: Vec<Snapshot>,
     curves: Vec<Outlook>,
+    /// The hazard model the curves came from (a model artifact; panels only), stored so later
+    /// months are forecast with it.
+    hazard_artifact: Option<String>,
     training_seconds: f64,
     forecast_seconds: f64,
 }
@@ -205,10 +213,9 @@ impl Outlooks {
             summary: serde_json::to_string(&self.summary).expect("a summary serialises"),
             curves: self
                 .survival_by_person()
-                .map(|(person, curve)| {
-                    (person.to_owned(), curve.iter().map(|&s| s as f32).collect())
-                })
+                .map(|(person, curve)| (person.to_owned(), as_stored(curve)))
                 .collect(),
+            hazard_artifact: self.hazard_artifact.clone(),
         })
     }
 
@@ -219,8 +226,7 @@ impl Outlooks {
         curves: Vec<(String, Vec<f32>)>,
         frame: &SnapshotFrame,
     ) -> Result<Option<Outlooks>, MonitorError> {
-        let summary: OutlookSummary = serde_json::from_str(summary)
-            .map_err(|e| MonitorError::Mapping(format!("a stored forecast: {e}")))?;
+        let summary = summary_of(summary)?;
         let latest = frame.as_of_dates().iter().flatten().max().copied();
         if summary.as_of.is_none() || summary.as_of != latest {
             return Ok(None);
@@ -241,6 +247,7 @@ impl Outlooks {
             summary,
             current,
             curves,
+            hazard_artifact: None,
             training_seconds: 0.0,
             forecast_seconds: 0.0,
         }))
@@ -330,6 +337,10 @@ fn outlooks_of(
             outlooks(&fitted.model, &refs, OUTLOOK_MONTHS)?
         }
     };
+    let hazard_artifact = match fitted.as_of {
+        Some(_) => Some(fitted.model.to_artifact()?),
+        None => None,
+    };
     let summary = OutlookSummary {
         as_of: fitted.as_of,
         model: fitted.model.describe(),
@@ -342,6 +353,7 @@ fn outlooks_of(
         summary,
         current: fitted.current,
         curves,
+        hazard_artifact,
         training_seconds,
         forecast_seconds: started.elapsed().as_secs_f64(),
     })
@@ -391,6 +403,160 @@ async fn stored_outlooks(
     let month = store.snapshot_frame_at(org, latest).await?;
     let curves = store.forecast_curves(org, version).await?;
     Outlooks::from_stored(&summary, curves, &month)
+}
+
+/// A stored forecast's hazard model with the figures of the forecast it made: what bringing
+/// the forecast to a newer month, or revising some people's curves, needs.
+pub(crate) struct StoredHazard {
+    pub model: TrainedModel,
+    summary: OutlookSummary,
+}
+
+impl StoredHazard {
+    /// The hazard model stored with the forecast of `version`; `None` without a forecast, or
+    /// for one stored before hazard models were kept (the next training stores one).
+    pub(crate) async fn read(
+        store: &tenure_store::Store,
+        org: OrgId,
+        version: i64,
+    ) -> Result<Option<StoredHazard>, MonitorError> {
+        let Some(stored) = store.forecast_hazard(org, version).await? else {
+            return Ok(None);
+        };
+        Ok(Some(StoredHazard {
+            model: TrainedModel::from_artifact(&stored.artifact)?,
+            summary: summary_of(&stored.summary)?,
+        }))
+    }
+}
+
+/// The month the stored forecast of `version` is made at, if it has one.
+pub(crate) async fn stored_forecast_month(
+    store: &tenure_store::Store,
+    org: OrgId,
+    version: i64,
+) -> Result<Option<NaiveDate>, MonitorError> {
+    match store.forecast_summary(org, version).await? {
+        Some((_, summary)) => Ok(summary_of(&summary)?.as_of),
+        None => Ok(None),
+    }
+}
+
+fn summary_of(text: &str) -> Result<OutlookSummary, MonitorError> {
+    serde_json::from_str(text).map_err(|e| MonitorError::Mapping(format!("a stored forecast: {e}")))
+}
+
+/// A forecast brought forward to a newer month, as the store keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RolledForecast {
+    pub as_of: String,
+    pub summary: String,
+    pub curves: Vec<(String, Vec<f32>)>,
+}
+
+/// The forecast of a panel at its latest month, made with the stored hazard model: the curves
+/// of the person-months `current` of `features` (everyone employed then, as
+/// [`current_panel_months`] finds them), and the figures of the stored forecast with the
+/// leavers of the year before the new month. `None` when there is nobody to forecast.
+pub(crate) fn rolled_forward(
+    hazard: &StoredHazard,
+    frame: &SnapshotFrame,
+    features: &PanelFeatures,
+    current: &[u32],
+) -> Result<Option<RolledForecast>, MonitorError> {
+    let Some(&first) = current.first() else {
+        return Ok(None);
+    };
+    let as_of = features.months[first as usize].as_of;
+    let outlooks = landmark_outlooks(
+        &hazard.model,
+        &features.table,
+        current,
+        as_of,
+        OUTLOOK_MONTHS,
+    )?;
+    let recent_leavers = voluntary_exits_in_year_before(frame, as_of);
+    let check = hazard.summary.out_of_time;
+    let level_sd = match check {
+        Some((expected, observed)) => {
+            let check = OutOfTimeLevel { expected, observed };
+            level_uncertainty_checked(recent_leavers, check.log_ratio(), observed)
+        }
+        None => level_uncertainty(recent_leavers),
+    };
+    let summary = OutlookSummary {
+        as_of: Some(as_of),
+        recent_leavers,
+        level_sd,
+        ..hazard.summary.clone()
+    };
+    let curves = current
+        .iter()
+        .zip(outlooks)
+        .map(|(&row, outlook)| {
+            let person = frame.person(features.months[row as usize].snapshot);
+            (person.to_string(), as_stored(&outlook.survival))
+        })
+        .collect();
+    Ok(Some(RolledForecast {
+        as_of: as_of.to_string(),
+        summary: serde_json::to_string(&summary).expect("a summary serialises"),
+        curves,
+    }))
+}
+
+/// Some people's curves revised after HR events changed their records.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RevisedCurves {
+    /// The forecast's month: the revision is only written while the forecast is still at it.
+    pub as_of: String,
+    /// People employed at that month, with their new curves.
+    pub revised: Vec<(String, Vec<f32>)>,
+    /// People asked about who are no longer employed at that month.
+    pub gone: Vec<String>,
+}
+
+/// The curves of `people` at the stored forecast's month `as_of`, from the hazard model it
+/// was made with and their re-derived inputs (`inputs`: each person still employed, at their
+/// latest month). People whose latest month is later than the forecast's are left alone: a
+/// scoring run at that month brings the whole forecast forward.
+pub(crate) fn revised_curves(
+    hazard: &TrainedModel,
+    as_of: NaiveDate,
+    people: &[String],
+    inputs: &[ScoreInput<'_>],
+) -> Result<RevisedCurves, MonitorError> {
+    let at_month: Vec<&ScoreInput> = inputs.iter().filter(|i| i.as_of == Some(as_of)).collect();
+    let later: HashSet<&str> = inputs
+        .iter()
+        .filter(|i| i.as_of.is_some_and(|d| d > as_of))
+        .map(|i| i.person.as_str())
+        .collect();
+    let rows: Vec<&BTreeMap<String, Value>> = at_month.iter().map(|i| i.values).collect();
+    let table = FeatureTable::from_maps(&rows);
+    let all: Vec<u32> = (0..rows.len() as u32).collect();
+    let outlooks = landmark_outlooks(hazard, &table, &all, as_of, OUTLOOK_MONTHS)?;
+    let revised: Vec<(String, Vec<f32>)> = at_month
+        .iter()
+        .zip(outlooks)
+        .map(|(input, outlook)| (input.person.to_string(), as_stored(&outlook.survival)))
+        .collect();
+    let kept: HashSet<&str> = revised.iter().map(|(p, _)| p.as_str()).collect();
+    let gone = people
+        .iter()
+        .filter(|p| !kept.contains(p.as_str()) && !later.contains(p.as_str()))
+        .cloned()
+        .collect();
+    Ok(RevisedCurves {
+        as_of: as_of.to_string(),
+        revised,
+        gone,
+    })
+}
+
+/// A survival curve as the store keeps it.
+fn as_stored(survival: &[f64]) -> Vec<f32> {
+    survival.iter().map(|&s| s as f32).collect()
 }
 
 /// The forecast for the organization and each group of `request.grouping`.
@@ -677,6 +843,95 @@ mod stored_tests {
         .unwrap();
         assert!(past.training_seconds > 0.0);
         assert!(past.as_of < stored.as_of);
+    }
+
+    /// A scoring run at a newer month brings the stored forecast forward with the stored
+    /// hazard model: `tenure forecast` then reads it at that month without fitting, leavers
+    /// of the new month have no curve, and its level agrees with a fresh fit on all the data.
+    #[tokio::test]
+    async fn a_scoring_run_at_a_newer_month_brings_the_forecast_forward() {
+        for database in TestDatabase::all("forecast_rolls_forward").await {
+            let store = database.store().await;
+            let dir = tempfile::tempdir().unwrap();
+            let simulation = simulate(small(400, 30, 3));
+            let org = import_simulation(&store, &simulation, dir.path(), Some("2025-05-31")).await;
+            store
+                .record_governance(org.id, &crate::testing::governance())
+                .await
+                .unwrap();
+            let trained = train_organization(&store, "acme", &logistic_training(org.id, 2), &Quiet)
+                .await
+                .unwrap();
+            let trained_at = store
+                .forecast_summary(org.id, trained.version)
+                .await
+                .unwrap();
+            assert_eq!(trained_at.unwrap().0, "2025-05-01");
+
+            import_simulation(&store, &simulation, dir.path(), None).await;
+            let score = crate::ScoreRequest {
+                org: org.id,
+                version: None,
+                factors: 3,
+            };
+            let scored = crate::score_organization(&store, "acme", &score, &Quiet)
+                .await
+                .unwrap();
+            let (as_of, _) = store
+                .forecast_summary(org.id, trained.version)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(as_of, "2025-06-01", "brought forward to the scored month");
+            let curves = store
+                .forecast_curves(org.id, trained.version)
+                .await
+                .unwrap();
+            let scored_people: Vec<String> = {
+                let mut people: Vec<String> = scored
+                    .people
+                    .iter()
+                    .map(|p| p.score.person.to_string())
+                    .collect();
+                people.sort();
+                people
+            };
+            let curve_people: Vec<String> = curves.iter().map(|(p, _)| p.clone()).collect();
+            assert_eq!(
+                curve_people, scored_people,
+                "a curve for everyone employed now"
+            );
+
+            let rolled = forecast_organization(&store, "acme", &request(org.id, None), &Quiet)
+                .await
+                .unwrap();
+            assert_eq!(rolled.training_seconds, 0.0, "read, not fitted");
+            assert_eq!(
+                rolled.as_of.map(|d| d.to_string()).as_deref(),
+                Some("2025-06-01")
+            );
+            let data = load(&store, org.id, "acme").await.unwrap();
+            let fresh = forecast_snapshots(
+                &data.snapshots,
+                data.shape,
+                &data.roles,
+                &request(org.id, None),
+                &Quiet,
+            )
+            .unwrap();
+            let expected = |r: &ForecastReport| {
+                r.organization.horizons.as_ref().unwrap()[2]
+                    .leavers
+                    .expected
+            };
+            let (rolled, fresh) = (expected(&rolled), expected(&fresh));
+            assert!(
+                (rolled - fresh).abs() <= 0.15 * fresh,
+                "{rolled} brought forward, {fresh} fitted afresh"
+            );
+            store.close().await;
+            database.remove().await;
+        }
     }
 
     /// A stored forecast made before newer data came in is not read as today's; one of the

@@ -1,5 +1,7 @@
-//! Scoring everyone an organization still employs with a stored model, and storing the scores.
+//! Scoring everyone an organization still employs with a stored model, and storing the scores
+//! (with the stored forecast brought forward to the scored month, in the same transaction).
 
+use crate::forecast::{rolled_forward, StoredHazard};
 use crate::train::load_frame;
 use crate::{MonitorError, Progress};
 use serde_json::json;
@@ -7,7 +9,7 @@ use std::collections::HashMap;
 use tenure_domain::{OrgId, RiskBand, RiskThresholds, Shape};
 use tenure_domain::{PersonKey, RoleColumns, SnapshotFrame};
 use tenure_model::explain::Driver;
-use tenure_model::panel::{panel_features, PersonMonth};
+use tenure_model::panel::{panel_features, PanelFeatures, PersonMonth};
 use tenure_model::scoring::{
     current_cross_section_rows, current_panel_months, current_panel_rows, score, PersonScore,
 };
@@ -74,13 +76,20 @@ pub(crate) async fn score_organization_written(
     let model = TrainedModel::from_artifact(stored.artifact.as_deref().unwrap_or_default())?;
     let data = load_frame(store, request.org, slug).await?;
     progress.step("deriving features");
-    let months = match data.meaning.shape {
-        Shape::Panel => latest_months(
-            &data.frame,
-            &data.meaning.roles,
-            stored.horizon_months.unwrap_or(6),
-        ),
-        Shape::CrossSection => Vec::new(),
+    let horizon = stored.horizon_months.unwrap_or(6);
+    let (months, forecast) = match data.meaning.shape {
+        Shape::Panel => {
+            let features = panel_features(&data.frame, &data.meaning.roles, horizon);
+            let current = current_panel_months(&data.frame, &features.months);
+            progress.step("bringing the forecast forward");
+            let hazard = StoredHazard::read(store, request.org, stored.version).await?;
+            let forecast = match &hazard {
+                Some(hazard) => rolled_forward(hazard, &data.frame, &features, &current)?,
+                None => None,
+            };
+            (person_months(&features, &current), forecast)
+        }
+        Shape::CrossSection => (Vec::new(), None),
         Shape::TimeToEvent => return Err(MonitorError::UnsupportedShape("time-to-event".into())),
     };
     // A cross-section has one row per person: small enough to hold as snapshots.
@@ -134,10 +143,18 @@ pub(crate) async fn score_organization_written(
     };
     let mut written =
         crate::warnings::write_scores_and_warn(store, request.org, &judged, &rows).await?;
-    written
-        .write
-        .settle_warning_outcomes(stored.horizon_months.unwrap_or(6))
-        .await?;
+    written.write.settle_warning_outcomes(horizon).await?;
+    if let Some(forecast) = &forecast {
+        written
+            .write
+            .roll_forecast(
+                stored.version,
+                &forecast.as_of,
+                &forecast.summary,
+                &forecast.curves,
+            )
+            .await?;
+    }
     let report = ScoreReport {
         version: stored.version,
         horizon_months: stored.horizon_months,
@@ -205,14 +222,13 @@ pub(crate) fn new_score(p: &ScoredPerson, groups: ScoreGroups) -> NewScore {
     }
 }
 
-/// The person-months of the people employed at the panel's latest month, at that month: the
-/// features of every month are derived as one table (the history is what they are computed
-/// from), and only the scored rows become named values.
-fn latest_months(frame: &SnapshotFrame, roles: &RoleColumns, horizon: i32) -> Vec<PersonMonth> {
-    let features = panel_features(frame, roles, horizon);
-    current_panel_months(frame, &features.months)
-        .into_iter()
-        .map(|row| {
+/// The person-months `current` of a panel's features (the people employed at its latest
+/// month, at that month) as named values: the features of every month are derived as one
+/// table (the history is what they are computed from), and only the scored rows are named.
+fn person_months(features: &PanelFeatures, current: &[u32]) -> Vec<PersonMonth> {
+    current
+        .iter()
+        .map(|&row| {
             let month = features.months[row as usize];
             PersonMonth {
                 snapshot: month.snapshot,

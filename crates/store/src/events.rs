@@ -347,6 +347,13 @@ async fn apply(
                     .execute(&mut *tx)
                     .await?;
             }
+            // A leaver has no outlook left to forecast: their stored curves go with the event,
+            // as a scoring run would leave them out.
+            sqlx::query("DELETE FROM forecast_curves WHERE org_id = $1 AND person_key = $2")
+                .bind(org.0)
+                .bind(&event.person)
+                .execute(&mut *tx)
+                .await?;
             json!({"exit_date": date, "exit_kind": kind, "voluntary": voluntary == 1})
         }
     };

@@ -1,10 +1,15 @@
 //! Stored forecasts: what a model version's monthly hazard model said when it was trained —
 //! its figures (as JSON the monitor writes and reads) and each person's survival curve — so
-//! pages, reports and `tenure forecast` read them rather than fit again.
+//! pages, reports and `tenure forecast` read them rather than fit again. A scoring run at a
+//! newer month brings the forecast forward to it, and an HR event revises the curves of the
+//! people it touches, both with the stored hazard model and in the run's own transaction.
 
+use crate::connect::Backend;
 use crate::connect::Store;
 use crate::error::StoreError;
+use crate::scoring_write::ScoringWrite;
 use crate::sql::{batch_rows, values_list};
+use crate::writer::WriteTx;
 use sqlx::Row;
 use tenure_domain::OrgId;
 
@@ -17,6 +22,17 @@ pub struct NewForecast {
     pub summary: String,
     /// Each person's chance of still being here after 1, 2, … months.
     pub curves: Vec<(String, Vec<f32>)>,
+    /// The monthly hazard model itself (a model artifact), kept so later months' curves are
+    /// made with it rather than by fitting again.
+    pub hazard_artifact: Option<String>,
+}
+
+/// A stored forecast's month, figures and hazard model: what bringing it forward needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecastHazard {
+    pub as_of: String,
+    pub summary: String,
+    pub artifact: String,
 }
 
 impl Store {
@@ -38,28 +54,42 @@ impl Store {
             .await?;
         }
         sqlx::query(
-            "INSERT INTO forecasts (org_id, model_version, as_of, summary) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO forecasts (org_id, model_version, as_of, summary, hazard_artifact) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(org.0)
         .bind(version)
         .bind(&forecast.as_of)
         .bind(&forecast.summary)
+        .bind(&forecast.hazard_artifact)
         .execute(&mut *tx)
         .await?;
-        for batch in forecast.curves.chunks(batch_rows(4)) {
-            let sql = format!(
-                "INSERT INTO forecast_curves (org_id, model_version, person_key, survival) VALUES {}",
-                values_list(self.backend(), batch.len(), 4)
-            );
-            let mut query = sqlx::query(&sql);
-            for (person, survival) in batch {
-                let survival = serde_json::to_string(survival).expect("numbers serialise");
-                query = query.bind(org.0).bind(version).bind(person).bind(survival);
-            }
-            query.execute(&mut *tx).await?;
-        }
+        insert_curves(&mut tx, self.backend(), org, version, &forecast.curves).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The hazard model the forecast of `version` was made with, with its month and figures;
+    /// `None` without a forecast, or for one stored before hazard models were kept.
+    pub async fn forecast_hazard(
+        &self,
+        org: OrgId,
+        version: i64,
+    ) -> Result<Option<ForecastHazard>, StoreError> {
+        let row = sqlx::query(
+            "SELECT as_of, summary, hazard_artifact FROM forecasts WHERE org_id = $1 AND model_version = $2",
+        )
+        .bind(org.0)
+        .bind(version)
+        .fetch_optional(&mut *self.connection().await?)
+        .await?;
+        Ok(row.and_then(|r| {
+            let artifact: Option<String> = r.get(2);
+            Some(ForecastHazard {
+                as_of: r.get(0),
+                summary: r.get(1),
+                artifact: artifact?,
+            })
+        }))
     }
 
     /// The forecast stored with `version`: its month and figures, without the curves.
@@ -100,4 +130,98 @@ impl Store {
             })
             .collect()
     }
+}
+
+impl ScoringWrite {
+    /// Brings the forecast of `version` forward to `as_of`: its figures and every curve
+    /// replaced. Nothing happens when the version has no forecast.
+    pub async fn roll_forecast(
+        &mut self,
+        version: i64,
+        as_of: &str,
+        summary: &str,
+        curves: &[(String, Vec<f32>)],
+    ) -> Result<bool, StoreError> {
+        let (org, backend) = (self.org(), self.backend());
+        let tx = self.tx();
+        let updated = sqlx::query(
+            "UPDATE forecasts SET as_of = $3, summary = $4 WHERE org_id = $1 AND model_version = $2",
+        )
+        .bind(org.0)
+        .bind(version)
+        .bind(as_of)
+        .bind(summary)
+        .execute(&mut **tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM forecast_curves WHERE org_id = $1 AND model_version = $2")
+            .bind(org.0)
+            .bind(version)
+            .execute(&mut **tx)
+            .await?;
+        insert_curves(tx, backend, org, version, curves).await?;
+        Ok(true)
+    }
+
+    /// Replaces the curves of some people in the forecast of `version` when it is still made
+    /// at `as_of`, and removes those of `gone` (no longer employed then). Returns whether the
+    /// forecast was at that month (a run at a newer month may have brought it forward first).
+    pub async fn revise_forecast_curves(
+        &mut self,
+        version: i64,
+        as_of: &str,
+        revised: &[(String, Vec<f32>)],
+        gone: &[String],
+    ) -> Result<bool, StoreError> {
+        let (org, backend) = (self.org(), self.backend());
+        let tx = self.tx();
+        let stored: Option<String> = sqlx::query_scalar(
+            "SELECT as_of FROM forecasts WHERE org_id = $1 AND model_version = $2",
+        )
+        .bind(org.0)
+        .bind(version)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if stored.as_deref() != Some(as_of) {
+            return Ok(false);
+        }
+        let people = revised.iter().map(|(person, _)| person).chain(gone);
+        for person in people {
+            sqlx::query(
+                "DELETE FROM forecast_curves WHERE org_id = $1 AND model_version = $2 AND person_key = $3",
+            )
+            .bind(org.0)
+            .bind(version)
+            .bind(person)
+            .execute(&mut **tx)
+            .await?;
+        }
+        insert_curves(tx, backend, org, version, revised).await?;
+        Ok(true)
+    }
+}
+
+/// Inserts survival curves of a forecast, in batches.
+async fn insert_curves(
+    tx: &mut WriteTx,
+    backend: Backend,
+    org: OrgId,
+    version: i64,
+    curves: &[(String, Vec<f32>)],
+) -> Result<(), StoreError> {
+    for batch in curves.chunks(batch_rows(4)) {
+        let sql = format!(
+            "INSERT INTO forecast_curves (org_id, model_version, person_key, survival) VALUES {}",
+            values_list(backend, batch.len(), 4)
+        );
+        let mut query = sqlx::query(&sql);
+        for (person, survival) in batch {
+            let survival = serde_json::to_string(survival).expect("numbers serialise");
+            query = query.bind(org.0).bind(version).bind(person).bind(survival);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
 }

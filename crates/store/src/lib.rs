@@ -41,7 +41,7 @@ pub use erasure::{PersonRecord, Removed};
 pub use error::{Conflict, StoreError};
 pub use events::{AppliedEvent, EventRecord, NewEvent};
 pub use fairness::ProtectedAsOf;
-pub use forecasts::NewForecast;
+pub use forecasts::{ForecastHazard, NewForecast};
 pub use imports::{
     ImportMode, ImportOutcome, ImportRecord, ImportStatus, NewImport, SnapshotToWrite,
 };

@@ -55,6 +55,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "stored forecasts",
         include_str!("../migrations/sqlite/0010_stored_forecasts.sql"),
     ),
+    (
+        11,
+        "forecast hazards",
+        include_str!("../migrations/sqlite/0011_forecast_hazards.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -106,6 +111,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         10,
         "stored forecasts",
         include_str!("../migrations/postgres/0010_stored_forecasts.sql"),
+    ),
+    (
+        11,
+        "forecast hazards",
+        include_str!("../migrations/postgres/0011_forecast_hazards.sql"),
     ),
 ];
 

@@ -112,6 +112,19 @@ impl ScoringWrite {
         Ok(ends)
     }
 
+    pub(crate) fn org(&self) -> OrgId {
+        self.org
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The open transaction, for the other modules' parts of a scoring run.
+    pub(crate) fn tx(&mut self) -> &mut WriteTx {
+        &mut self.tx
+    }
+
     pub async fn commit(self) -> Result<(), StoreError> {
         Ok(self.tx.commit().await?)
     }
