@@ -97,42 +97,79 @@ pub fn drivers(explanations: &[Explanation]) -> Vec<Driver> {
     drivers
 }
 
-/// Turns one row's contributions per design column into factors with words.
-pub(crate) fn explain_row(
-    design: &Design,
-    by_column: &[f64],
-    values: &BTreeMap<String, Value>,
-    roles: &RoleColumns,
-) -> Explanation {
-    // factor → (total, [(contribution, words)])
-    let mut factors: BTreeMap<String, (f64, Vec<(f64, String)>)> = BTreeMap::new();
-    for (column, &contribution) in by_column.iter().enumerate() {
-        let name = design.column_name(column);
-        let derived = Derived::parse(name);
-        let value = values.get(name).unwrap_or(&Value::Missing);
-        let entry = factors.entry(factor_of(&derived, roles)).or_default();
-        entry.0 += contribution;
-        entry.1.push((
-            contribution,
-            words(&derived, value, design.numeric_mean(column), roles),
-        ));
+/// What explaining the rows of one design needs, worked out once rather than per row: each
+/// design column's feature as a typed value, the factor it is told under (the user's column,
+/// or team, tenure, time of year), and each factor's columns in design order. Rows are then
+/// summed into factors by index, and only the words that are said are written.
+pub(crate) struct Explainer<'d> {
+    design: &'d Design,
+    roles: &'d RoleColumns,
+    features: Vec<Derived>,
+    /// Factor names, sorted (the order equal contributions keep).
+    factors: Vec<String>,
+    /// Each factor's design columns, in design order.
+    factor_columns: Vec<Vec<usize>>,
+}
+
+impl<'d> Explainer<'d> {
+    pub(crate) fn new(design: &'d Design, roles: &'d RoleColumns) -> Explainer<'d> {
+        let features: Vec<Derived> = (0..design.columns.len())
+            .map(|column| Derived::parse(design.column_name(column)))
+            .collect();
+        let factor_of_column: Vec<String> = features.iter().map(|f| factor_of(f, roles)).collect();
+        let mut factors = factor_of_column.clone();
+        factors.sort();
+        factors.dedup();
+        let mut factor_columns = vec![Vec::new(); factors.len()];
+        for (column, factor) in factor_of_column.iter().enumerate() {
+            let index = factors
+                .binary_search(factor)
+                .expect("every factor is listed");
+            factor_columns[index].push(column);
+        }
+        Explainer {
+            design,
+            roles,
+            features,
+            factors,
+            factor_columns,
+        }
     }
-    let mut factors: Vec<Factor> = factors
-        .into_iter()
-        .map(|(factor, (total, mut parts))| {
-            // Say what pushes the way the factor as a whole does, strongest first.
-            parts.retain(|(c, _)| c.signum() == total.signum());
-            parts.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
-            let words: Vec<String> = parts.into_iter().take(2).map(|(_, w)| w).collect();
-            Factor {
-                factor,
-                log_odds: total,
-                words: words.join("; "),
-            }
-        })
-        .collect();
-    factors.sort_by(|a, b| b.log_odds.total_cmp(&a.log_odds));
-    Explanation { factors }
+
+    /// One row's factors with words, from its contributions per design column; `value`
+    /// reads the row's value of a design column (asked only of the columns said in words).
+    pub(crate) fn explain(&self, by_column: &[f64], value: impl Fn(usize) -> Value) -> Explanation {
+        let mut factors: Vec<Factor> = self
+            .factors
+            .iter()
+            .zip(&self.factor_columns)
+            .map(|(factor, columns)| {
+                let total = columns.iter().fold(0.0, |sum, &c| sum + by_column[c]);
+                // Say what pushes the way the factor as a whole does, strongest first.
+                let mut parts: Vec<(f64, usize)> = columns
+                    .iter()
+                    .map(|&c| (by_column[c], c))
+                    .filter(|(c, _)| c.signum() == total.signum())
+                    .collect();
+                parts.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
+                let words: Vec<String> = parts
+                    .iter()
+                    .take(2)
+                    .map(|&(_, column)| {
+                        let mean = self.design.numeric_mean(column);
+                        words(&self.features[column], &value(column), mean, self.roles)
+                    })
+                    .collect();
+                Factor {
+                    factor: factor.clone(),
+                    log_odds: total,
+                    words: words.join("; "),
+                }
+            })
+            .collect();
+        factors.sort_by(|a, b| b.log_odds.total_cmp(&a.log_odds));
+        Explanation { factors }
+    }
 }
 
 /// The user's column a feature belongs to; team conditions and tenure get their own factor.
@@ -414,6 +451,67 @@ mod tests {
         );
         assert_eq!(factor_of(&Derived::parse("teammates left 6m"), &r), "team");
         assert_eq!(factor_of(&Derived::parse("tenure months"), &r), "tenure");
+    }
+
+    /// A row's contributions are summed into factors by the typed feature of each design
+    /// column, the words come from the two strongest parts pushing the factor's way, and
+    /// only those parts' values are read.
+    #[test]
+    fn the_explainer_sums_features_into_factors_and_says_the_strongest() {
+        let row: BTreeMap<String, Value> = [
+            ("salary", 50_000.0),
+            ("salary vs peers", 0.8),
+            ("months since salary rose", 30.0),
+            ("teammates left 6m", 2.0),
+            ("team median engagement", 3.0),
+        ]
+        .into_iter()
+        .map(|(name, x)| (name.to_owned(), Value::Number(x)))
+        .collect();
+        let design = Design::fit(&[&row]);
+        let r = roles();
+        let explainer = Explainer::new(&design, &r);
+        let column = |name: &str| {
+            (0..design.columns.len())
+                .find(|&c| design.column_name(c) == name)
+                .unwrap()
+        };
+        let mut by_column = vec![0.0; design.columns.len()];
+        by_column[column("salary")] = -0.1;
+        by_column[column("salary vs peers")] = 0.4;
+        by_column[column("months since salary rose")] = 0.3;
+        by_column[column("teammates left 6m")] = 0.2;
+        by_column[column("team median engagement")] = -0.05;
+        let read = std::cell::RefCell::new(Vec::new());
+        let explanation = explainer.explain(&by_column, |c| {
+            read.borrow_mut().push(design.column_name(c).to_owned());
+            row[design.column_name(c)].clone()
+        });
+        let factors: Vec<(&str, f64)> = explanation
+            .factors
+            .iter()
+            .map(|f| (f.factor.as_str(), (f.log_odds * 1e6).round() / 1e6))
+            .collect();
+        assert_eq!(factors, [("salary", 0.6), ("team", 0.15)]);
+        assert_eq!(
+            explanation.factors[0].words,
+            "pay 20% below the peer median; no pay rise in 30 months"
+        );
+        assert_eq!(
+            explanation.factors[1].words,
+            "2 teammates left in the last 6 months"
+        );
+        let mut read = read.into_inner();
+        read.sort();
+        assert_eq!(
+            read,
+            [
+                "months since salary rose",
+                "salary vs peers",
+                "teammates left 6m"
+            ],
+            "the salary itself and the team median hold the other way: not said, not read"
+        );
     }
 
     #[test]

@@ -5,10 +5,10 @@
 use crate::calibration::Calibrator;
 use crate::design::Design;
 use crate::evaluate::average;
-use crate::explain::{explain_row, Explanation};
+use crate::explain::{Explainer, Explanation};
 use crate::gbm::{GbmError, GbmModel};
 use crate::logistic::LogisticModel;
-use crate::table::FeatureTable;
+use crate::table::{FeatureColumn, FeatureTable};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tenure_domain::{RoleColumns, Value};
@@ -184,17 +184,24 @@ impl TrainedModel {
     ) -> Result<Vec<Explanation>, GbmError> {
         let width = self.design.width();
         let columns = self.design.columns.len();
+        let explainer = Explainer::new(&self.design, roles);
+        // Each design column's cells in the table, found once (a column it lacks is missing).
+        let cells: Vec<Option<&FeatureColumn>> = (0..columns)
+            .map(|c| table.column(self.design.column_name(c)))
+            .collect();
         let mut explanations = Vec::with_capacity(rows.len());
+        let mut by_column = vec![0.0; columns];
         for chunk in rows.chunks(EXPLAIN_CHUNK) {
             let x = self.design.encode_table(table, chunk);
             let contributions = self.learner.contributions(&x, width, &self.feature_means)?;
             for (row, &at) in contributions.chunks_exact(width.max(1)).zip(chunk) {
-                let mut by_column = vec![0.0; columns];
+                by_column.fill(0.0);
                 for (feature, c) in row.iter().enumerate() {
                     by_column[self.design.feature_column[feature]] += c;
                 }
-                let values = table.values(at as usize);
-                explanations.push(explain_row(&self.design, &by_column, &values, roles));
+                let value =
+                    |c: usize| cells[c].map_or(Value::Missing, |cells| cells.value(at as usize));
+                explanations.push(explainer.explain(&by_column, value));
             }
         }
         Ok(explanations)
