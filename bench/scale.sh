@@ -2,7 +2,7 @@
 # How tenure scales on this machine, in one go, release build: for a simulated organization of
 # 10,000 people × 36 months and one of 50,000 × 36, the wall time and peak resident memory of
 # import, `train --threads 2`, `score` and `forecast` (and the backtest's ROC AUC and
-# calibration error); for the demo organization (2,000 people), the overview page's first
+# calibration error), then of the next month's import, scoring and forecast; for the demo organization (2,000 people), the overview page's first
 # view after the demo, `tenure report`, and `tenure serve`'s resident memory after that view.
 # Prints one table at the end (also in bench/out/scale/results.md).
 #   bench/scale.sh [--sizes "10000x36 50000x36"] [--skip-demo] [--huge]
@@ -69,6 +69,25 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 h = d["organization"]["horizons"][1]
 print(f"6 months: {h['expected_leavers']:.0f} expected leavers [{h['interval_lower']}, {h['interval_upper']}]; fitting {d['training_seconds']:.1f} s")
+PY
+)"
+  # The next month arrives: its snapshot alone is imported and everyone scored, which brings
+  # the stored forecast forward with its hazard model; `forecast` then reads it at the new
+  # month without fitting. (The simulation's first months do not change when it runs longer.)
+  "$TENURE" simulate --people "$people" --months "$((months + 1))" --seed 1 --out "$dir/next" > /dev/null
+  next=$(tail -n +2 "$dir/next/panel.csv" | cut -d, -f2 | sort | tail -1)
+  awk -F, -v month="$next" 'NR == 1 || $2 == month' "$dir/next/panel.csv" > "$dir/next-month.csv"
+  rm -rf "$dir/next"
+  measure "$size" "next month: import" "$TENURE" import "$dir/next-month.csv" --mapping "$dir/sim/mapping.toml" --db "$db" --org sim
+  note "$(($(wc -l < "$dir/next-month.csv") - 1)) snapshots of $next"
+  measure "$size" "next month: score" "$TENURE" score --db "$db" --org sim --top 1
+  note "everyone, with their drivers; the forecast brought forward"
+  measure "$size" "next month: forecast" "$TENURE" forecast --db "$db" --org sim --json
+  note "$(python3 - "$OUT/$size-next month: forecast.out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+h = d["organization"]["horizons"][1]
+print(f"as of {d['as_of']}: 6 months {h['expected_leavers']:.0f} expected leavers [{h['interval_lower']}, {h['interval_upper']}]; fitting {d['training_seconds']:.1f} s")
 PY
 )"
 done

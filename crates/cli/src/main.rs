@@ -127,3 +127,54 @@ fn init_logging(server: bool) {
         logs.init();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Where the hand-written part of `docs/cli.md` ends and the generated reference begins.
+    const GENERATED: &str =
+        "<!-- generated reference: everything below is written by the test -->\n";
+
+    /// The reference of every subcommand (nested ones too), as Markdown: each command's long
+    /// help as clap prints it, at a fixed width so the file does not depend on a terminal.
+    fn reference() -> String {
+        let mut command = Cli::command().term_width(100);
+        command.build();
+        let mut out = String::new();
+        write_command(&mut out, &command, "tenure");
+        out
+    }
+
+    fn write_command(out: &mut String, command: &clap::Command, path: &str) {
+        let mut command = command.clone();
+        out.push_str(&format!(
+            "\n### `{path}`\n\n```text\n{}```\n",
+            command.render_long_help()
+        ));
+        for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+            write_command(out, sub, &format!("{path} {}", sub.get_name()));
+        }
+    }
+
+    /// `docs/cli.md` lists every flag of every command as the binary has them.
+    #[test]
+    fn cli_reference_in_the_docs_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/cli.md");
+        let text = std::fs::read_to_string(&path).expect("docs/cli.md");
+        let (written, _) = text
+            .split_once(GENERATED)
+            .expect("docs/cli.md marks where its generated reference begins");
+        let current = format!("{written}{GENERATED}{}", reference());
+        if std::env::var_os("TENURE_UPDATE_DOCS").is_some() {
+            std::fs::write(&path, &current).expect("docs/cli.md written");
+            return;
+        }
+        assert!(
+            text == current,
+            "docs/cli.md is behind the command's flags: run \
+             `TENURE_UPDATE_DOCS=1 cargo test -p tenure --bin tenure cli_reference`"
+        );
+    }
+}

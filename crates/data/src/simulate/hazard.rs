@@ -168,20 +168,20 @@ mod tests {
 #[cfg(test)]
 mod documentation {
     #[test]
-    fn the_readme_documents_every_cause() {
+    fn the_data_docs_document_every_cause() {
         let readme =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
-                .expect("README.md");
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/data.md"))
+                .expect("docs/data.md");
         for cause in super::CAUSES {
             assert!(
                 readme.contains(&format!("`{}`", cause.key)),
-                "README.md does not document the cause {}",
+                "docs/data.md does not document the cause {}",
                 cause.key
             );
         }
         assert!(
             readme.contains(&super::BASE_MONTHLY_HAZARD.to_string()),
-            "README.md states the base hazard"
+            "docs/data.md states the base hazard"
         );
     }
 }
