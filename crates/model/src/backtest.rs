@@ -331,9 +331,10 @@ fn train_panel(
     }
     let mut iterations = 100;
     if settings.learner != LearnerChoice::Logistic {
-        let model = GbmModel::fit_weighted(
+        let model = GbmModel::fit_reading(
             &x,
             width,
+            Some(&design.tree_features()),
             &fit_labels,
             fit_weights,
             &settings.gbm(GbmSettings::default().max_iterations, fit_rows.len()),

@@ -196,7 +196,8 @@ pub(crate) fn refit(
 ) -> Result<TrainedModel, GbmError> {
     let (design, x) = encode(training.table, training.rows);
     let (labels, weights, width) = (training.labels, training.weights, design.width());
-    let gbm = || GbmModel::fit_weighted(&x, width, labels, weights, &trees, None);
+    let reads = design.tree_features();
+    let gbm = || GbmModel::fit_reading(&x, width, Some(&reads), labels, weights, &trees, None);
     let logistic = || fit_weighted_logistic(&x, width, labels, weights, lambda, None);
     let learner = match chosen {
         Candidate::Logistic => FittedLearner::Logistic(logistic()),
@@ -482,7 +483,9 @@ fn validation_scores(
         }
     }
     if choice != LearnerChoice::Logistic {
-        let model = fit_gbm_with_early_stopping(&x, width, &labels, weights.as_deref(), settings)?;
+        let reads = design.tree_features();
+        let model =
+            fit_gbm_with_early_stopping(&x, width, &reads, &labels, weights.as_deref(), settings)?;
         scores.gbm_iterations = Some(model.iterations());
         scores.gbm = model.raw_scores(&held_x)?;
     }
@@ -493,6 +496,7 @@ fn validation_scores(
 fn fit_gbm_with_early_stopping(
     x: &[f32],
     width: usize,
+    reads: &[usize],
     labels: &[bool],
     weights: Option<&[f32]>,
     settings: &TrainingSettings,
@@ -511,9 +515,10 @@ fn fit_gbm_with_early_stopping(
             }
         }
     }
-    GbmModel::fit_weighted(
+    GbmModel::fit_reading(
         &fit_x,
         width,
+        Some(reads),
         &fit_y,
         weights.map(|_| fit_w.as_slice()),
         &settings.gbm(GbmSettings::default().max_iterations, labels.len()),

@@ -3,6 +3,7 @@
 
 use lightgbm3::{Booster, Dataset};
 use serde_json::json;
+use std::borrow::Cow;
 
 #[derive(Debug, thiserror::Error)]
 #[error("LightGBM: {0}")]
@@ -47,10 +48,12 @@ impl Default for GbmSettings {
     }
 }
 
-/// A trained booster and the width of the rows it reads.
+/// A trained booster, the width of the design rows it is given, and which of their features it
+/// reads (`None`: all of them).
 pub struct GbmModel {
     booster: Booster,
     width: usize,
+    reads: Option<Vec<usize>>,
 }
 
 impl std::fmt::Debug for GbmModel {
@@ -90,15 +93,32 @@ impl GbmModel {
         settings: &GbmSettings,
         valid: Option<(&[f32], &[bool])>,
     ) -> Result<GbmModel, GbmError> {
-        let mut train = Dataset::from_slice(x, &labels_f32(labels), width as i32, true)?;
+        GbmModel::fit_reading(x, width, None, labels, weights, settings, valid)
+    }
+
+    /// As [`GbmModel::fit_weighted`], the trees reading only the features `reads` of each row
+    /// (of the validation rows too), as they will when scoring.
+    pub fn fit_reading(
+        x: &[f32],
+        width: usize,
+        reads: Option<&[usize]>,
+        labels: &[bool],
+        weights: Option<&[f32]>,
+        settings: &GbmSettings,
+        valid: Option<(&[f32], &[bool])>,
+    ) -> Result<GbmModel, GbmError> {
+        let read_width = reads.map_or(width, <[usize]>::len);
+        let x = selected(x, width, reads);
+        let mut train = Dataset::from_slice(&x, &labels_f32(labels), read_width as i32, true)?;
+        drop(x);
         if let Some(weights) = weights {
             train.set_weights(weights)?;
         }
         let valid = match valid {
             Some((vx, vy)) => Some(Dataset::from_slice_with_reference(
-                vx,
+                &selected(vx, width, reads),
                 &labels_f32(vy),
-                width as i32,
+                read_width as i32,
                 true,
                 Some(&train),
             )?),
@@ -123,7 +143,20 @@ impl GbmModel {
             params["early_stopping_rounds"] = json!(settings.early_stopping_rounds);
         }
         let booster = Booster::train_with_valid(train, valid, &params)?;
-        Ok(GbmModel { booster, width })
+        Ok(GbmModel {
+            booster,
+            width,
+            reads: reads.map(<[usize]>::to_vec),
+        })
+    }
+
+    /// Which features of the design rows the trees read (`None`: all).
+    pub fn reads(&self) -> Option<&[usize]> {
+        self.reads.as_deref()
+    }
+
+    fn read_width(&self) -> usize {
+        self.reads.as_ref().map_or(self.width, Vec::len)
     }
 
     pub fn iterations(&self) -> usize {
@@ -135,13 +168,34 @@ impl GbmModel {
         if x.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(self.booster.raw_scores(x, self.width as i32, true)?)
+        let x = selected(x, self.width, self.reads());
+        Ok(self
+            .booster
+            .raw_scores(&x, self.read_width() as i32, true)?)
     }
 
     /// Exact TreeSHAP: for each row, `width` feature contributions then the expected value;
-    /// they sum to the row's raw score.
+    /// they sum to the row's raw score. Features the trees do not read contribute nothing.
     pub fn contributions(&self, x: &[f32]) -> Result<Vec<f64>, GbmError> {
-        Ok(self.booster.predict_contrib(x, self.width as i32, true)?)
+        let read = self.booster.predict_contrib(
+            &selected(x, self.width, self.reads()),
+            self.read_width() as i32,
+            true,
+        )?;
+        let Some(reads) = self.reads() else {
+            return Ok(read);
+        };
+        let mut all = vec![0.0; read.len() / (reads.len() + 1) * (self.width + 1)];
+        for (row, out) in read
+            .chunks_exact(reads.len() + 1)
+            .zip(all.chunks_exact_mut(self.width + 1))
+        {
+            for (&feature, &c) in reads.iter().zip(row) {
+                out[feature] = c;
+            }
+            out[self.width] = row[reads.len()]; // the expected value
+        }
+        Ok(all)
     }
 
     /// The model as LightGBM's own text format (loadable by Python LightGBM).
@@ -149,12 +203,31 @@ impl GbmModel {
         Ok(self.booster.save_string()?)
     }
 
-    pub fn from_text(text: &str, width: usize) -> Result<GbmModel, GbmError> {
+    /// A model saved by [`GbmModel::to_text`], given rows `width` wide of which it reads
+    /// `reads`.
+    pub fn from_text(
+        text: &str,
+        width: usize,
+        reads: Option<Vec<usize>>,
+    ) -> Result<GbmModel, GbmError> {
         Ok(GbmModel {
             booster: Booster::from_string(text)?,
             width,
+            reads,
         })
     }
+}
+
+/// The features `reads` of each row of the row-major `x` (`width` wide), or `x` itself.
+fn selected<'x>(x: &'x [f32], width: usize, reads: Option<&[usize]>) -> Cow<'x, [f32]> {
+    let Some(reads) = reads else {
+        return Cow::Borrowed(x);
+    };
+    let mut out = Vec::with_capacity(x.len() / width.max(1) * reads.len());
+    for row in x.chunks_exact(width.max(1)) {
+        out.extend(reads.iter().map(|&f| row[f]));
+    }
+    Cow::Owned(out)
 }
 
 /// Below this many rows trees are grown on one thread: splitting a few thousand rows'
@@ -238,11 +311,43 @@ mod tests {
             None,
         )
         .unwrap();
-        let copy = GbmModel::from_text(&model.to_text().unwrap(), 3).unwrap();
+        let copy = GbmModel::from_text(&model.to_text().unwrap(), 3, None).unwrap();
         assert_eq!(
             model.raw_scores(&x[..30]).unwrap(),
             copy.raw_scores(&x[..30]).unwrap()
         );
+    }
+
+    /// Trees that read some of a row's features learn from those alone, give the unread ones
+    /// no contribution, and save and load with what they read.
+    #[test]
+    fn trees_reading_some_features_ignore_the_others_in_scores_and_contributions() {
+        let (x, y) = interaction_data(1000);
+        // Two noise features around the three real ones: rows 5 wide, the trees read 0, 2, 3.
+        let noisy: Vec<f32> = x
+            .chunks_exact(3)
+            .enumerate()
+            .flat_map(|(i, r)| [r[0], (i % 7) as f32, r[1], r[2], (i % 3) as f32])
+            .collect();
+        let reads = [0, 2, 3];
+        let settings = GbmSettings {
+            max_iterations: 30,
+            threads: 1,
+            ..Default::default()
+        };
+        let model =
+            GbmModel::fit_reading(&noisy, 5, Some(&reads), &y, None, &settings, None).unwrap();
+        let plain = GbmModel::fit(&x, 3, &y, &settings, None).unwrap();
+        let raw = model.raw_scores(&noisy[..150]).unwrap();
+        assert_eq!(raw, plain.raw_scores(&x[..90]).unwrap(), "the same trees");
+        let contributions = model.contributions(&noisy[..150]).unwrap();
+        assert_eq!(contributions.len(), 30 * 6);
+        for (row, score) in contributions.chunks_exact(6).zip(&raw) {
+            assert_eq!((row[1], row[4]), (0.0, 0.0), "unread features");
+            assert!((row.iter().sum::<f64>() - score).abs() < 1e-9);
+        }
+        let copy = GbmModel::from_text(&model.to_text().unwrap(), 5, Some(reads.to_vec())).unwrap();
+        assert_eq!(copy.raw_scores(&noisy[..150]).unwrap(), raw);
     }
 
     #[test]

@@ -129,10 +129,16 @@ enum LearnerArtifact {
     },
     Gbm {
         lightgbm: String,
+        /// The design features the trees read; absent in artifacts saved before trees read
+        /// fewer features than the design has (they read them all).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reads: Option<Vec<usize>>,
     },
     Blend {
         logistic: LogisticModel,
         lightgbm: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reads: Option<Vec<usize>>,
     },
 }
 
@@ -229,10 +235,12 @@ impl TrainedModel {
             },
             FittedLearner::Gbm(g) => LearnerArtifact::Gbm {
                 lightgbm: g.to_text()?,
+                reads: g.reads().map(<[usize]>::to_vec),
             },
             FittedLearner::Blend(m, g) => LearnerArtifact::Blend {
                 logistic: m.clone(),
                 lightgbm: g.to_text()?,
+                reads: g.reads().map(<[usize]>::to_vec),
             },
         };
         let artifact = Artifact {
@@ -259,12 +267,14 @@ impl TrainedModel {
         let width = artifact.design.width();
         let learner = match artifact.learner {
             LearnerArtifact::Logistic { logistic } => FittedLearner::Logistic(logistic),
-            LearnerArtifact::Gbm { lightgbm } => {
-                FittedLearner::Gbm(GbmModel::from_text(&lightgbm, width)?)
+            LearnerArtifact::Gbm { lightgbm, reads } => {
+                FittedLearner::Gbm(GbmModel::from_text(&lightgbm, width, reads)?)
             }
-            LearnerArtifact::Blend { logistic, lightgbm } => {
-                FittedLearner::Blend(logistic, GbmModel::from_text(&lightgbm, width)?)
-            }
+            LearnerArtifact::Blend {
+                logistic,
+                lightgbm,
+                reads,
+            } => FittedLearner::Blend(logistic, GbmModel::from_text(&lightgbm, width, reads)?),
         };
         Ok(TrainedModel {
             design: artifact.design,
