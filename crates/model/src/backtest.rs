@@ -9,7 +9,7 @@ use crate::evaluate::{
     TrainingSettings, LAMBDAS,
 };
 use crate::gbm::{GbmError, GbmModel, GbmSettings};
-use crate::logistic::fit_weighted_logistic;
+use crate::logistic::fit_weighted_logistic_path;
 use crate::metrics::{roc_auc, Summary};
 use crate::panel::{panel_features, MonthRow, PanelFeatures};
 use crate::trained::TrainedModel;
@@ -307,27 +307,24 @@ fn train_panel(
     let mut best_lambda = LAMBDAS[1];
     if settings.learner != LearnerChoice::Gbm {
         let mut best_loss = f64::INFINITY;
-        let mut previous = None;
-        // Strongest penalty first: each fit starts from the last, saving Newton steps.
-        for &lambda in LAMBDAS[1..4].iter().rev() {
-            let model = fit_weighted_logistic(
-                &x,
-                width,
-                &fit_labels,
-                fit_weights,
-                lambda,
-                previous.as_ref(),
-            );
+        // Strongest penalty first, each fit warm from the last, until the later months' loss
+        // rises.
+        let path: Vec<f64> = LAMBDAS[1..4].iter().rev().copied().collect();
+        let mut fitted = 0;
+        fit_weighted_logistic_path(&x, width, &fit_labels, fit_weights, &path, |model| {
             let raw: Vec<f64> = check_x
                 .chunks_exact(width.max(1))
                 .map(|r| model.raw_score(r))
                 .collect();
             let loss = raw_log_loss(&check_labels, &raw);
-            if loss < best_loss {
+            let lambda = path[fitted];
+            fitted += 1;
+            let improved = loss < best_loss;
+            if improved {
                 (best_loss, best_lambda, logistic) = (loss, lambda, raw);
             }
-            previous = Some(model);
-        }
+            improved
+        });
     }
     let mut iterations = 100;
     if settings.learner != LearnerChoice::Logistic {

@@ -5,7 +5,7 @@
 use crate::calibration::{choose, choose_smooth, Calibrator};
 use crate::design::Design;
 use crate::gbm::{GbmError, GbmModel, GbmSettings};
-use crate::logistic::fit_weighted_logistic;
+use crate::logistic::{fit_weighted_logistic, fit_weighted_logistic_path};
 use crate::metrics::{log_loss, roc_auc, Summary};
 use crate::table::FeatureTable;
 use crate::trained::{FittedLearner, TrainedModel};
@@ -303,8 +303,9 @@ pub fn cross_validate(
 
 /// Log-odds of the candidate learners over the validation rows, fitted without them.
 struct ValidationScores {
-    /// One column per penalty in [`LAMBDAS`].
-    logistic: Vec<Vec<f64>>,
+    /// One column per penalty in [`LAMBDAS`]; `None` for those not fitted (weaker than one
+    /// whose held-out loss was already worse than a stronger one's).
+    logistic: Vec<Option<Vec<f64>>>,
     gbm: Vec<f64>,
     /// Where early stopping stopped the trees, when they ran.
     gbm_iterations: Option<usize>,
@@ -403,17 +404,19 @@ fn train_with_validation(
     let choice = settings.learner;
     let labels: Vec<bool> = validation.iter().map(|&i| training.labels[i]).collect();
     let scores = validation_scores(training, validation, settings)?;
+    let untried = vec![0.0; validation.len()];
+    let logistic = |l: usize| scores.logistic[l].as_deref().unwrap_or(&untried);
     let best_lambda = (0..LAMBDAS.len())
+        .filter(|&l| scores.logistic[l].is_some())
         .min_by(|&a, &b| {
-            raw_log_loss(&labels, &scores.logistic[a])
-                .total_cmp(&raw_log_loss(&labels, &scores.logistic[b]))
+            raw_log_loss(&labels, logistic(a)).total_cmp(&raw_log_loss(&labels, logistic(b)))
         })
         .filter(|_| !validation.is_empty())
         .unwrap_or(1);
-    let blend = average(&scores.logistic[best_lambda], &scores.gbm);
+    let blend = average(logistic(best_lambda), &scores.gbm);
     let (chosen, held_out) = best_candidate(
         &labels,
-        candidates(choice, &scores.logistic[best_lambda], &scores.gbm, &blend),
+        candidates(choice, logistic(best_lambda), &scores.gbm, &blend),
     );
     let calibrator = if validation.is_empty() {
         Calibrator::Identity
@@ -442,7 +445,7 @@ fn validation_scores(
     let choice = settings.learner;
     let n = validation.len();
     let mut scores = ValidationScores {
-        logistic: vec![vec![0.0; n]; LAMBDAS.len()],
+        logistic: vec![None; LAMBDAS.len()],
         gbm: vec![0.0; n],
         gbm_iterations: None,
     };
@@ -462,25 +465,24 @@ fn validation_scores(
     let held_x = design.encode_table(training.table, &held);
     let width = design.width();
     if choice != LearnerChoice::Gbm {
-        // Strongest penalty first: each fit starts from the last, saving Newton steps.
-        let mut previous = None;
-        for (l, &lambda) in LAMBDAS.iter().enumerate().rev() {
-            let model = fit_weighted_logistic(
-                &x,
-                width,
-                &labels,
-                weights.as_deref(),
-                lambda,
-                previous.as_ref(),
-            );
-            for (score, row) in scores.logistic[l]
-                .iter_mut()
-                .zip(held_x.chunks_exact(width.max(1)))
-            {
-                *score = model.raw_score(row);
-            }
-            previous = Some(model);
-        }
+        // Strongest penalty first, each fit warm from the last; once the held-out loss rises,
+        // weaker penalties (which fit the training rows ever more closely) are not tried.
+        let path: Vec<f64> = LAMBDAS.iter().rev().copied().collect();
+        let held_labels: Vec<bool> = validation.iter().map(|&i| training.labels[i]).collect();
+        let mut best_loss = f64::INFINITY;
+        let mut fitted = 0;
+        fit_weighted_logistic_path(&x, width, &labels, weights.as_deref(), &path, |model| {
+            let raw: Vec<f64> = held_x
+                .chunks_exact(width.max(1))
+                .map(|row| model.raw_score(row))
+                .collect();
+            let loss = raw_log_loss(&held_labels, &raw);
+            scores.logistic[LAMBDAS.len() - 1 - fitted] = Some(raw);
+            fitted += 1;
+            let improved = loss < best_loss;
+            best_loss = best_loss.min(loss);
+            improved
+        });
     }
     if choice != LearnerChoice::Logistic {
         let reads = design.tree_features();

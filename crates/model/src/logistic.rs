@@ -73,45 +73,112 @@ pub fn fit_weighted_logistic(
     lambda: f64,
     start: Option<&LogisticModel>,
 ) -> LogisticModel {
-    let n = labels.len();
-    let dim = width + 1; // intercept last
-    let mut beta = vec![0.0; dim];
-    let weight = |i: usize| weights.map_or(1.0, |w| f64::from(w[i]));
-    let (positives, total) = (0..n).fold((0.0, 0.0), |(p, t), i| {
-        (p + if labels[i] { weight(i) } else { 0.0 }, t + weight(i))
-    });
-    beta[width] = ((positives + 0.5) / (total - positives + 0.5)).ln();
-    if let Some(start) = start.filter(|s| s.weights.len() == width) {
-        beta[..width].copy_from_slice(&start.weights);
-        beta[width] = start.intercept;
-    }
     let data = Rows {
         x,
         width,
         labels,
         weights,
     };
-    // The Cholesky factor of the curvature in use, and the steps taken with it.
-    let mut curvature: Option<Vec<f64>> = None;
+    let start = start.filter(|s| s.weights.len() == width).map(|s| Warm {
+        model: s,
+        curvature: None,
+    });
+    fit_rows(&data, lambda, start).0
+}
+
+/// Fits along the penalties `lambdas`, strongest first, each fit starting where the last
+/// ended: from its coefficients and from the curvature it last measured (the data's part,
+/// Xᵀ·W·X, carries over; only the penalty on its diagonal changes), which saves most fits a
+/// Hessian. After each fit `go_on` says whether the next, weaker penalty is worth fitting —
+/// a caller watching held-out loss stops once it rises. Returns the fits made, in order.
+pub fn fit_weighted_logistic_path(
+    x: &[f32],
+    width: usize,
+    labels: &[bool],
+    weights: Option<&[f32]>,
+    lambdas: &[f64],
+    mut go_on: impl FnMut(&LogisticModel) -> bool,
+) -> Vec<LogisticModel> {
+    let data = Rows {
+        x,
+        width,
+        labels,
+        weights,
+    };
+    let mut fits: Vec<LogisticModel> = Vec::with_capacity(lambdas.len());
+    let mut curvature = None;
+    for &lambda in lambdas {
+        let start = fits.last().map(|model| Warm {
+            model,
+            curvature: curvature.take(),
+        });
+        let (model, measured) = fit_rows(&data, lambda, start);
+        curvature = measured;
+        let more = go_on(&model);
+        fits.push(model);
+        if !more {
+            break;
+        }
+    }
+    fits
+}
+
+/// Where a fit starts: a fit at a nearby penalty, and the data's curvature it last measured.
+struct Warm<'m> {
+    model: &'m LogisticModel,
+    curvature: Option<Vec<f64>>,
+}
+
+/// Newton's method with a reused curvature (see [`HESSIAN_REUSE`]); returns the model and the
+/// data's curvature (Xᵀ·W·X, without the penalty) last measured.
+fn fit_rows(
+    data: &Rows<'_>,
+    lambda: f64,
+    start: Option<Warm<'_>>,
+) -> (LogisticModel, Option<Vec<f64>>) {
+    let (n, width) = (data.labels.len(), data.width);
+    let dim = width + 1; // intercept last
+    let mut beta = vec![0.0; dim];
+    let weight = |i: usize| data.weights.map_or(1.0, |w| f64::from(w[i]));
+    let (positives, total) = (0..n).fold((0.0, 0.0), |(p, t), i| {
+        (
+            p + if data.labels[i] { weight(i) } else { 0.0 },
+            t + weight(i),
+        )
+    });
+    beta[width] = ((positives + 0.5) / (total - positives + 0.5)).ln();
+    // The data's curvature last measured, and the Cholesky factor of it with the penalty.
+    let mut measured: Option<Vec<f64>> = None;
+    let mut factor: Option<Vec<f64>> = None;
+    if let Some(start) = start {
+        beta[..width].copy_from_slice(&start.model.weights);
+        beta[width] = start.model.intercept;
+        if let Some(curvature) = start.curvature {
+            factor = Some(cholesky(penalised(&curvature, lambda, width), dim));
+            measured = Some(curvature);
+        }
+    }
     let mut steps_with_it = 0;
-    let (mut gradient, mut loss) = gradient_and_loss(&data, lambda, &beta);
+    let (mut gradient, mut loss) = gradient_and_loss(data, lambda, &beta);
     let mut previous_decrease = f64::INFINITY;
     for _ in 0..MAX_ITERATIONS {
         if steps_with_it >= HESSIAN_REUSE {
-            curvature = None;
+            factor = None;
         }
-        if curvature.is_none() {
+        if factor.is_none() {
             steps_with_it = 0;
+            let curvature = data_hessian(data, &beta);
+            factor = Some(cholesky(penalised(&curvature, lambda, width), dim));
+            measured = Some(curvature);
         }
-        let factor = curvature.get_or_insert_with(|| cholesky(hessian(&data, lambda, &beta), dim));
-        let step = solve_factored(factor, dim, &gradient);
+        let step = solve_factored(factor.as_ref().expect("a factor"), dim, &gradient);
         steps_with_it += 1;
         let mut scale = 1.0;
         // Backtrack if a full step would increase the penalised loss. The gradient is worked
         // out in the same pass as the loss: an accepted step's is the next step's.
         let (next_beta, next_gradient, next_loss) = loop {
             let candidate: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b - scale * s).collect();
-            let (g, l) = gradient_and_loss(&data, lambda, &candidate);
+            let (g, l) = gradient_and_loss(data, lambda, &candidate);
             if l <= loss + 1e-12 || scale < 1e-6 {
                 break (candidate, g, l);
             }
@@ -121,7 +188,7 @@ pub fn fit_weighted_logistic(
         if scale < 1.0 || decrease > SLOW_PROGRESS * previous_decrease {
             // The curvature in use overshot, or steers no better than a gradient would:
             // measure it afresh where the fit now is.
-            curvature = None;
+            factor = None;
         }
         (beta, gradient, loss, previous_decrease) = (next_beta, next_gradient, next_loss, decrease);
         if decrease.abs() < 1e-10 * (1.0 + loss.abs()) {
@@ -129,10 +196,11 @@ pub fn fit_weighted_logistic(
         }
     }
     let intercept = beta.pop().expect("intercept");
-    LogisticModel {
+    let model = LogisticModel {
         intercept,
         weights: beta,
-    }
+    };
+    (model, measured)
 }
 
 /// The rows a fit reads.
@@ -237,22 +305,31 @@ fn unpenalised_gradient_and_loss(
     (gradient, loss)
 }
 
-/// The Hessian (dense, row-major) of the penalised loss at `beta`, over every row: Xᵀ·W·X
+/// The curvature of the data's loss (dense, row-major) at `beta`, over every row: Xᵀ·W·X
 /// as matrix products of blocks of rows (each row scaled by the square root of its weight),
 /// a large fit's blocks split between two threads.
-fn hessian(data: &Rows<'_>, lambda: f64, beta: &[f64]) -> Vec<f64> {
-    let (n, width) = (data.labels.len(), data.width);
-    let dim = width + 1;
-    let (mut hessian, theirs) = in_two_halves(n, |rows| weighted_cross_products(data, beta, rows));
+fn data_hessian(data: &Rows<'_>, beta: &[f64]) -> Vec<f64> {
+    let dim = data.width + 1;
+    let (mut hessian, theirs) = in_two_halves(data.labels.len(), |rows| {
+        weighted_cross_products(data, beta, rows)
+    });
     add_into(&mut hessian, &theirs);
-    for i in 0..width {
-        hessian[i * dim + i] += lambda;
-    }
-    // Mirror the lower triangle and steady a singular intercept-only corner.
+    // Mirror the lower triangle.
     for i in 0..dim {
         for j in 0..i {
             hessian[j * dim + i] = hessian[i * dim + j];
         }
+    }
+    hessian
+}
+
+/// The data's curvature with the penalty's: λ on the weights' diagonal, and a touch on the
+/// intercept's corner to steady it when the data alone leave it singular.
+fn penalised(data_hessian: &[f64], lambda: f64, width: usize) -> Vec<f64> {
+    let dim = width + 1;
+    let mut hessian = data_hessian.to_vec();
+    for i in 0..width {
+        hessian[i * dim + i] += lambda;
     }
     hessian[dim * dim - 1] += 1e-9;
     hessian
@@ -435,6 +512,42 @@ mod tests {
         let labels = [false, false, true, true];
         let model = fit_logistic(&x, 1, &labels, 1.0);
         assert!(model.weights[0].is_finite() && model.weights[0] > 0.5);
+    }
+
+    /// A path of penalties, each fit starting from the last one's coefficients and
+    /// curvature, ends where each penalty fitted alone ends, and stops when told to.
+    #[test]
+    fn a_warm_path_reaches_each_penalty_s_own_optimum_and_stops_when_told() {
+        let width = 4;
+        let n = 2000;
+        let x: Vec<f32> = (0..n * width)
+            .map(|i| ((i * 7919 + 13) % 211) as f32 / 100.0 - 1.0)
+            .collect();
+        let labels: Vec<bool> = x
+            .chunks_exact(width)
+            .enumerate()
+            .map(|(i, r)| r[0] - 0.5 * r[1] + 0.3 * ((i % 5) as f32 - 2.0) > 0.2)
+            .collect();
+        let lambdas = [30.0, 10.0, 3.0, 1.0];
+        let path = fit_weighted_logistic_path(&x, width, &labels, None, &lambdas, |_| true);
+        assert_eq!(path.len(), 4);
+        for (fit, &lambda) in path.iter().zip(&lambdas) {
+            let alone = fit_logistic(&x, width, &labels, lambda);
+            for (a, b) in fit.weights.iter().zip(&alone.weights) {
+                assert!(
+                    (a - b).abs() < 1e-5,
+                    "λ={lambda}: {a} on the path, {b} alone"
+                );
+            }
+            assert!((fit.intercept - alone.intercept).abs() < 1e-5);
+        }
+        let mut seen = 0;
+        let stopped = fit_weighted_logistic_path(&x, width, &labels, None, &lambdas, |_| {
+            seen += 1;
+            seen < 2
+        });
+        assert_eq!(stopped.len(), 2);
+        assert_eq!(stopped[1], path[1]);
     }
 
     #[test]

@@ -443,10 +443,11 @@ async fn post_webhook(
     body: &serde_json::Value,
     settings: &DeliverySettings,
 ) -> Result<(), String> {
+    // One client (and its connection pool) for the process; the timeout is each request's
+    // own, so callers with different settings each get theirs.
     static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
     let client = CLIENT.get_or_init(|| {
         reqwest::Client::builder()
-            .timeout(settings.timeout)
             .user_agent(concat!("tenure/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("an HTTP client with rustls")
@@ -455,6 +456,7 @@ async fn post_webhook(
     let timestamp = Utc::now().timestamp();
     let response = client
         .post(url)
+        .timeout(settings.timeout)
         .header("content-type", "application/json")
         .header("tenure-delivery", delivery.to_string())
         .header("tenure-timestamp", timestamp.to_string())
@@ -595,6 +597,56 @@ mod tests {
         );
         assert_ne!(signed, signature("other", 1_700_000_000, b"{}"));
         assert_ne!(signed, signature("key", 1_700_000_001, b"{}"));
+    }
+
+    /// Each delivery waits as long as its own settings say, whoever posted first: the client
+    /// once took the first caller's timeout for every later one.
+    #[tokio::test]
+    async fn each_webhook_post_keeps_its_own_timeout() {
+        let answering = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (answering_url, silent_url) = (
+            format!("http://{}/", answering.local_addr().unwrap()),
+            format!("http://{}/", silent.local_addr().unwrap()),
+        );
+        tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            while let Ok((mut socket, _)) = answering.accept().await {
+                let mut request = vec![0; 4096];
+                let _ = socket.read(&mut request).await;
+                let _ = socket
+                    .write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n")
+                    .await;
+            }
+        });
+        // Accepts and never answers (the connection is held open).
+        let held = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = silent.accept().await {
+                held.push(socket);
+            }
+        });
+        let patient = DeliverySettings {
+            timeout: Duration::from_secs(120),
+            ..DeliverySettings::default()
+        };
+        let body = json!({"type": "test"});
+        post_webhook(&answering_url, "secret", 1, &body, &patient)
+            .await
+            .unwrap();
+        let hasty = DeliverySettings {
+            timeout: Duration::from_millis(300),
+            ..DeliverySettings::default()
+        };
+        let started = std::time::Instant::now();
+        let refused = post_webhook(&silent_url, "secret", 2, &body, &hasty).await;
+        assert!(refused.is_err());
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "gave up after {:?}",
+            started.elapsed()
+        );
+        held.abort();
     }
 
     #[test]

@@ -73,7 +73,7 @@ pub enum MonitorError {
     NoModel { org: String, version: Option<i64> },
     #[error("organization {org} is suspended (since {since}): nothing is scored or delivered until `tenure admin resume --org {org}`")]
     Suspended { org: String, since: String },
-    #[error("scoring is not switched on for organization {0}: record its legal basis, impact-assessment reference and the date workers were informed first (`tenure admin governance --org {0} …`, or PUT /api/v1/governance)")]
+    #[error("scoring is not switched on for organization {0}: record its legal basis, impact-assessment reference and the date workers were informed first (`tenure governance --org {0} …`, or PUT /api/v1/governance)")]
     NoGovernance(String),
     #[error(transparent)]
     Event(EventRefused),
