@@ -328,13 +328,14 @@ fn train_panel(
     }
     let mut iterations = 100;
     if settings.learner != LearnerChoice::Logistic {
+        let trees = settings.gbm(GbmSettings::default().max_iterations, fit_rows.len());
         let model = GbmModel::fit_reading(
             &x,
             width,
-            Some(&design.tree_features()),
+            trees.narrow.then(|| design.tree_features()).as_deref(),
             &fit_labels,
             fit_weights,
-            &settings.gbm(GbmSettings::default().max_iterations, fit_rows.len()),
+            &trees,
             Some((&check_x, &check_labels)),
         )?;
         iterations = model.iterations().max(10);

@@ -64,6 +64,7 @@ impl TrainingSettings {
             },
             seed: self.seed,
             threads: self.threads.max(1),
+            narrow: rows >= MANY_ROWS,
             ..defaults
         }
     }
@@ -196,8 +197,8 @@ pub(crate) fn refit(
 ) -> Result<TrainedModel, GbmError> {
     let (design, x) = encode(training.table, training.rows);
     let (labels, weights, width) = (training.labels, training.weights, design.width());
-    let reads = design.tree_features();
-    let gbm = || GbmModel::fit_reading(&x, width, Some(&reads), labels, weights, &trees, None);
+    let reads = trees.narrow.then(|| design.tree_features());
+    let gbm = || GbmModel::fit_reading(&x, width, reads.as_deref(), labels, weights, &trees, None);
     let logistic = || fit_weighted_logistic(&x, width, labels, weights, lambda, None);
     let learner = match chosen {
         Candidate::Logistic => FittedLearner::Logistic(logistic()),
@@ -485,9 +486,8 @@ fn validation_scores(
         });
     }
     if choice != LearnerChoice::Logistic {
-        let reads = design.tree_features();
         let model =
-            fit_gbm_with_early_stopping(&x, width, &reads, &labels, weights.as_deref(), settings)?;
+            fit_gbm_with_early_stopping(&x, &design, &labels, weights.as_deref(), settings)?;
         scores.gbm_iterations = Some(model.iterations());
         scores.gbm = model.raw_scores(&held_x)?;
     }
@@ -497,12 +497,12 @@ fn validation_scores(
 /// Trees stopped early on every seventh training row, which they do not train on.
 fn fit_gbm_with_early_stopping(
     x: &[f32],
-    width: usize,
-    reads: &[usize],
+    design: &Design,
     labels: &[bool],
     weights: Option<&[f32]>,
     settings: &TrainingSettings,
 ) -> Result<GbmModel, GbmError> {
+    let width = design.width();
     let (mut fit_x, mut fit_y, mut fit_w, mut stop_x, mut stop_y) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (i, (row, &y)) in x.chunks_exact(width.max(1)).zip(labels).enumerate() {
@@ -517,13 +517,14 @@ fn fit_gbm_with_early_stopping(
             }
         }
     }
+    let trees = settings.gbm(GbmSettings::default().max_iterations, labels.len());
     GbmModel::fit_reading(
         &fit_x,
         width,
-        Some(reads),
+        trees.narrow.then(|| design.tree_features()).as_deref(),
         &fit_y,
         weights.map(|_| fit_w.as_slice()),
-        &settings.gbm(GbmSettings::default().max_iterations, labels.len()),
+        &trees,
         Some((&stop_x, &stop_y)),
     )
 }

@@ -30,6 +30,11 @@ pub struct GbmSettings {
     pub seed: u64,
     /// Rounds without improvement on the validation rows before stopping.
     pub early_stopping_rounds: usize,
+    /// Read only the design's tree features ([`crate::design::Design::tree_features`]), not
+    /// its log scales and per-value indicators: a third of the work on large fits. Small fits
+    /// read everything: on the Ola panel (about 20,000 rows a fit) the narrow trees lost 0.0015
+    /// of ROC AUC and 0.008 of calibration.
+    pub narrow: bool,
 }
 
 impl Default for GbmSettings {
@@ -44,6 +49,7 @@ impl Default for GbmSettings {
             threads: 2,
             seed: 1,
             early_stopping_rounds: 50,
+            narrow: false,
         }
     }
 }
