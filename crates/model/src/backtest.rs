@@ -5,8 +5,8 @@
 
 use crate::calibration::{choose, sigmoid, Calibrator};
 use crate::evaluate::{
-    average, best_candidate, candidates, encode, raw_log_loss, refit, LearnerChoice, Training,
-    TrainingSettings, LAMBDAS,
+    average, best_candidate, candidates, encode, raw_log_loss, refit, tree_reads, LearnerChoice,
+    Training, TrainingSettings, LAMBDAS,
 };
 use crate::gbm::{GbmError, GbmModel, GbmSettings};
 use crate::logistic::fit_weighted_logistic_path;
@@ -310,18 +310,15 @@ fn train_panel(
         // Strongest penalty first, each fit warm from the last, until the later months' loss
         // rises.
         let path: Vec<f64> = LAMBDAS[1..4].iter().rev().copied().collect();
-        let mut fitted = 0;
-        fit_weighted_logistic_path(&x, width, &fit_labels, fit_weights, &path, |model| {
+        fit_weighted_logistic_path(&x, width, &fit_labels, fit_weights, &path, |at, model| {
             let raw: Vec<f64> = check_x
                 .chunks_exact(width.max(1))
                 .map(|r| model.raw_score(r))
                 .collect();
             let loss = raw_log_loss(&check_labels, &raw);
-            let lambda = path[fitted];
-            fitted += 1;
             let improved = loss < best_loss;
             if improved {
-                (best_loss, best_lambda, logistic) = (loss, lambda, raw);
+                (best_loss, best_lambda, logistic) = (loss, path[at], raw);
             }
             improved
         });
@@ -332,7 +329,7 @@ fn train_panel(
         let model = GbmModel::fit_reading(
             &x,
             width,
-            trees.narrow.then(|| design.tree_features()).as_deref(),
+            tree_reads(&design, &trees).as_deref(),
             &fit_labels,
             fit_weights,
             &trees,

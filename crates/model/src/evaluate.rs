@@ -197,7 +197,7 @@ pub(crate) fn refit(
 ) -> Result<TrainedModel, GbmError> {
     let (design, x) = encode(training.table, training.rows);
     let (labels, weights, width) = (training.labels, training.weights, design.width());
-    let reads = trees.narrow.then(|| design.tree_features());
+    let reads = tree_reads(&design, &trees);
     let gbm = || GbmModel::fit_reading(&x, width, reads.as_deref(), labels, weights, &trees, None);
     let logistic = || fit_weighted_logistic(&x, width, labels, weights, lambda, None);
     let learner = match chosen {
@@ -471,19 +471,24 @@ fn validation_scores(
         let path: Vec<f64> = LAMBDAS.iter().rev().copied().collect();
         let held_labels: Vec<bool> = validation.iter().map(|&i| training.labels[i]).collect();
         let mut best_loss = f64::INFINITY;
-        let mut fitted = 0;
-        fit_weighted_logistic_path(&x, width, &labels, weights.as_deref(), &path, |model| {
-            let raw: Vec<f64> = held_x
-                .chunks_exact(width.max(1))
-                .map(|row| model.raw_score(row))
-                .collect();
-            let loss = raw_log_loss(&held_labels, &raw);
-            scores.logistic[LAMBDAS.len() - 1 - fitted] = Some(raw);
-            fitted += 1;
-            let improved = loss < best_loss;
-            best_loss = best_loss.min(loss);
-            improved
-        });
+        fit_weighted_logistic_path(
+            &x,
+            width,
+            &labels,
+            weights.as_deref(),
+            &path,
+            |at, model| {
+                let raw: Vec<f64> = held_x
+                    .chunks_exact(width.max(1))
+                    .map(|row| model.raw_score(row))
+                    .collect();
+                let loss = raw_log_loss(&held_labels, &raw);
+                scores.logistic[LAMBDAS.len() - 1 - at] = Some(raw);
+                let improved = loss < best_loss;
+                best_loss = best_loss.min(loss);
+                improved
+            },
+        );
     }
     if choice != LearnerChoice::Logistic {
         let model =
@@ -521,12 +526,18 @@ fn fit_gbm_with_early_stopping(
     GbmModel::fit_reading(
         &fit_x,
         width,
-        trees.narrow.then(|| design.tree_features()).as_deref(),
+        tree_reads(design, &trees).as_deref(),
         &fit_y,
         weights.map(|_| fit_w.as_slice()),
         &trees,
         Some((&stop_x, &stop_y)),
     )
+}
+
+/// The design features trees fitted with `trees` read: the narrow set on large fits, all of
+/// them (`None`) on small ones.
+pub(crate) fn tree_reads(design: &Design, trees: &GbmSettings) -> Option<Vec<usize>> {
+    trees.narrow.then(|| design.tree_features())
 }
 
 /// The design fitted on `rows` of `table`, and those rows encoded.

@@ -89,15 +89,16 @@ pub fn fit_weighted_logistic(
 /// Fits along the penalties `lambdas`, strongest first, each fit starting where the last
 /// ended: from its coefficients and from the curvature it last measured (the data's part,
 /// Xᵀ·W·X, carries over; only the penalty on its diagonal changes), which saves most fits a
-/// Hessian. After each fit `go_on` says whether the next, weaker penalty is worth fitting —
-/// a caller watching held-out loss stops once it rises. Returns the fits made, in order.
+/// Hessian. After each fit `go_on` (given its position in `lambdas`) says whether the next,
+/// weaker penalty is worth fitting — a caller watching held-out loss stops once it rises.
+/// Returns the fits made, in order.
 pub fn fit_weighted_logistic_path(
     x: &[f32],
     width: usize,
     labels: &[bool],
     weights: Option<&[f32]>,
     lambdas: &[f64],
-    mut go_on: impl FnMut(&LogisticModel) -> bool,
+    mut go_on: impl FnMut(usize, &LogisticModel) -> bool,
 ) -> Vec<LogisticModel> {
     let data = Rows {
         x,
@@ -107,14 +108,14 @@ pub fn fit_weighted_logistic_path(
     };
     let mut fits: Vec<LogisticModel> = Vec::with_capacity(lambdas.len());
     let mut curvature = None;
-    for &lambda in lambdas {
+    for (at, &lambda) in lambdas.iter().enumerate() {
         let start = fits.last().map(|model| Warm {
             model,
             curvature: curvature.take(),
         });
         let (model, measured) = fit_rows(&data, lambda, start);
         curvature = measured;
-        let more = go_on(&model);
+        let more = go_on(at, &model);
         fits.push(model);
         if !more {
             break;
@@ -529,7 +530,7 @@ mod tests {
             .map(|(i, r)| r[0] - 0.5 * r[1] + 0.3 * ((i % 5) as f32 - 2.0) > 0.2)
             .collect();
         let lambdas = [30.0, 10.0, 3.0, 1.0];
-        let path = fit_weighted_logistic_path(&x, width, &labels, None, &lambdas, |_| true);
+        let path = fit_weighted_logistic_path(&x, width, &labels, None, &lambdas, |_, _| true);
         assert_eq!(path.len(), 4);
         for (fit, &lambda) in path.iter().zip(&lambdas) {
             let alone = fit_logistic(&x, width, &labels, lambda);
@@ -541,11 +542,8 @@ mod tests {
             }
             assert!((fit.intercept - alone.intercept).abs() < 1e-5);
         }
-        let mut seen = 0;
-        let stopped = fit_weighted_logistic_path(&x, width, &labels, None, &lambdas, |_| {
-            seen += 1;
-            seen < 2
-        });
+        let stopped =
+            fit_weighted_logistic_path(&x, width, &labels, None, &lambdas, |at, _| at < 1);
         assert_eq!(stopped.len(), 2);
         assert_eq!(stopped[1], path[1]);
     }

@@ -517,10 +517,9 @@ mod tests {
     use super::*;
     use crate::{score_organization, train_organization, Quiet, ScoreRequest};
     use tenure_data::simulate::{simulate, SimulationConfig};
-    use tenure_data::Mapping;
     use tenure_domain::{EventKind, EventValue};
-    use tenure_ingest::{import_file, ImportRequest, Silent};
     use tenure_store::testing::TestDatabase;
+    use tenure_store::Organization;
 
     /// Re-scoring a person from the slice of data an event touches gives exactly the score a
     /// run over the whole organization gives them: same inputs, same hash, same probability.
@@ -529,34 +528,8 @@ mod tests {
         let database = TestDatabase::sqlite();
         let store = database.store().await;
         let dir = tempfile::tempdir().unwrap();
-        let simulation = simulate(SimulationConfig {
-            people: 300,
-            months: 28,
-            seed: 5,
-        });
-        let files = simulation.write(dir.path()).unwrap();
-        let org = store.ensure_organization("acme", "Acme").await.unwrap();
-        let request = ImportRequest {
-            path: &files.panel,
-            mapping: Mapping::from_toml_file(&files.mapping).unwrap(),
-            org: org.id,
-            max_errors: 5,
-            replace: false,
-        };
-        import_file(&store, request, &Silent).await.unwrap();
-        store
-            .record_governance(org.id, &crate::testing::governance())
-            .await
-            .unwrap();
-        let training = crate::testing::logistic_training(org.id, 2);
-        train_organization(&store, "acme", &training, &Quiet)
-            .await
-            .unwrap();
-        let everyone = ScoreRequest {
-            org: org.id,
-            version: None,
-            factors: 5,
-        };
+        let (org, _) = trained_acme(&store, dir.path()).await;
+        let everyone = everyone(org.id);
         let first = score_organization(&store, "acme", &everyone, &Quiet)
             .await
             .unwrap();
@@ -564,14 +537,7 @@ mod tests {
             .score
             .person
             .to_string();
-        let cut = HrEvent {
-            person: person.clone(),
-            kind: EventKind::PayChange,
-            effective: None,
-            values: [("pay".to_string(), EventValue::Number(20_000.0))].into(),
-            exit_kind: None,
-            voluntary: None,
-        };
+        let cut = pay_cut(&person);
         let applied = apply_events(&store, org.id, "acme", &[cut], None, Rescoring::ByCaller)
             .await
             .unwrap();
@@ -607,6 +573,49 @@ mod tests {
         database.remove().await;
     }
 
+    /// A simulated organization of 300 people over 28 months imported as "acme", its scoring
+    /// switched on and a logistic model trained (with its forecast): the organization and the
+    /// model's version.
+    async fn trained_acme(store: &Store, dir: &std::path::Path) -> (Organization, i64) {
+        let simulation = simulate(SimulationConfig {
+            people: 300,
+            months: 28,
+            seed: 5,
+        });
+        let org = crate::testing::import_simulation(store, &simulation, dir, None).await;
+        store
+            .record_governance(org.id, &crate::testing::governance())
+            .await
+            .unwrap();
+        let training = crate::testing::logistic_training(org.id, 2);
+        let version = train_organization(store, "acme", &training, &Quiet)
+            .await
+            .unwrap()
+            .version;
+        (org, version)
+    }
+
+    /// Scoring everyone with the latest model.
+    fn everyone(org: OrgId) -> ScoreRequest {
+        ScoreRequest {
+            org,
+            version: None,
+            factors: 5,
+        }
+    }
+
+    /// A pay cut to 20,000 for `person`.
+    fn pay_cut(person: &str) -> HrEvent {
+        HrEvent {
+            person: person.to_owned(),
+            kind: EventKind::PayChange,
+            effective: None,
+            values: [("pay".to_string(), EventValue::Number(20_000.0))].into(),
+            exit_kind: None,
+            voluntary: None,
+        }
+    }
+
     fn curve_of<'a>(curves: &'a [(String, Vec<f32>)], person: &str) -> Option<&'a Vec<f32>> {
         curves.iter().find(|(p, _)| p == person).map(|(_, c)| c)
     }
@@ -618,32 +627,11 @@ mod tests {
         let database = TestDatabase::sqlite();
         let store = database.store().await;
         let dir = tempfile::tempdir().unwrap();
-        let simulation = simulate(SimulationConfig {
-            people: 300,
-            months: 28,
-            seed: 5,
-        });
-        let org = crate::testing::import_simulation(&store, &simulation, dir.path(), None).await;
-        store
-            .record_governance(org.id, &crate::testing::governance())
-            .await
-            .unwrap();
-        let training = crate::testing::logistic_training(org.id, 2);
-        let version = train_organization(&store, "acme", &training, &Quiet)
-            .await
-            .unwrap()
-            .version;
+        let (org, version) = trained_acme(&store, dir.path()).await;
         let before = store.forecast_curves(org.id, version).await.unwrap();
         let (person, leaver) = (before[10].0.clone(), before[20].0.clone());
         let events = [
-            HrEvent {
-                person: person.clone(),
-                kind: EventKind::PayChange,
-                effective: None,
-                values: [("pay".to_string(), EventValue::Number(20_000.0))].into(),
-                exit_kind: None,
-                voluntary: None,
-            },
+            pay_cut(&person),
             HrEvent {
                 person: leaver.clone(),
                 kind: EventKind::Exit,
@@ -674,12 +662,7 @@ mod tests {
         );
 
         // A full run at the same month makes the same curve of the person.
-        let everyone = ScoreRequest {
-            org: org.id,
-            version: None,
-            factors: 5,
-        };
-        score_organization(&store, "acme", &everyone, &Quiet)
+        score_organization(&store, "acme", &everyone(org.id), &Quiet)
             .await
             .unwrap();
         let full = store.forecast_curves(org.id, version).await.unwrap();

@@ -476,18 +476,14 @@ pub(crate) fn rolled_forward(
         OUTLOOK_MONTHS,
     )?;
     let recent_leavers = voluntary_exits_in_year_before(frame, as_of);
-    let check = hazard.summary.out_of_time;
-    let level_sd = match check {
-        Some((expected, observed)) => {
-            let check = OutOfTimeLevel { expected, observed };
-            level_uncertainty_checked(recent_leavers, check.log_ratio(), observed)
-        }
-        None => level_uncertainty(recent_leavers),
-    };
+    let check = hazard
+        .summary
+        .out_of_time
+        .map(|(expected, observed)| OutOfTimeLevel { expected, observed });
     let summary = OutlookSummary {
         as_of: Some(as_of),
         recent_leavers,
-        level_sd,
+        level_sd: level_sd_of(recent_leavers, check),
         ..hazard.summary.clone()
     };
     let curves = current
@@ -635,7 +631,7 @@ fn fit_panel(
     let check = hazards.out_of_time;
     Ok(Fitted {
         model: hazards.model,
-        level_sd: level_uncertainty_checked(recent_leavers, check.log_ratio(), check.observed),
+        level_sd: level_sd_of(recent_leavers, Some(check)),
         out_of_time: Some(check),
         recent_leavers,
         trained_on: hazards.trained_on,
@@ -644,6 +640,15 @@ fn fit_panel(
         inputs,
         input_rows,
     })
+}
+
+/// How sure a forecast's overall level is (log scale): from the voluntary leavers of the year
+/// before it, widened by the error its out-of-time check saw, when it had one.
+fn level_sd_of(recent_leavers: usize, check: Option<OutOfTimeLevel>) -> f64 {
+    match check {
+        Some(check) => level_uncertainty_checked(recent_leavers, check.log_ratio(), check.observed),
+        None => level_uncertainty(recent_leavers),
+    }
 }
 
 /// People who left voluntarily in the twelve months up to `as_of`.
@@ -692,7 +697,7 @@ fn fit_time_to_event(
     let recent_leavers = people.iter().filter(|p| p.event).count();
     Ok(Fitted {
         model,
-        level_sd: level_uncertainty(recent_leavers),
+        level_sd: level_sd_of(recent_leavers, None),
         out_of_time: None,
         recent_leavers,
         trained_on,
@@ -779,6 +784,26 @@ mod stored_tests {
         }
     }
 
+    /// The organization's forecast fitted afresh on everything the store holds.
+    async fn fitted_afresh(store: &tenure_store::Store, org: OrgId) -> ForecastReport {
+        let data = load(store, org, "acme").await.unwrap();
+        forecast_snapshots(
+            &data.snapshots,
+            data.shape,
+            &data.roles,
+            &request(org, None),
+            &Quiet,
+        )
+        .unwrap()
+    }
+
+    /// The voluntary leavers a forecast expects over its third horizon (12 months).
+    fn expected(report: &ForecastReport) -> f64 {
+        report.organization.horizons.as_ref().unwrap()[2]
+            .leavers
+            .expected
+    }
+
     /// Training stores the forecast with the model; `tenure forecast` then reads it without
     /// fitting, and says what a fresh fit on the same data says.
     #[tokio::test]
@@ -809,21 +834,8 @@ mod stored_tests {
             .unwrap();
         assert_eq!(stored.training_seconds, 0.0, "read, not fitted");
         assert_eq!(stored.as_of.map(|d| d.to_string()), Some(as_of));
-        let data = load(&store, org.id, "acme").await.unwrap();
-        let fresh = forecast_snapshots(
-            &data.snapshots,
-            data.shape,
-            &data.roles,
-            &request(org.id, None),
-            &Quiet,
-        )
-        .unwrap();
+        let fresh = fitted_afresh(&store, org.id).await;
         assert!(fresh.training_seconds > 0.0);
-        let expected = |r: &ForecastReport| {
-            r.organization.horizons.as_ref().unwrap()[2]
-                .leavers
-                .expected
-        };
         assert!(
             (expected(&stored) - expected(&fresh)).abs() < 0.01,
             "{} stored, {} fitted",
@@ -910,20 +922,7 @@ mod stored_tests {
                 rolled.as_of.map(|d| d.to_string()).as_deref(),
                 Some("2025-06-01")
             );
-            let data = load(&store, org.id, "acme").await.unwrap();
-            let fresh = forecast_snapshots(
-                &data.snapshots,
-                data.shape,
-                &data.roles,
-                &request(org.id, None),
-                &Quiet,
-            )
-            .unwrap();
-            let expected = |r: &ForecastReport| {
-                r.organization.horizons.as_ref().unwrap()[2]
-                    .leavers
-                    .expected
-            };
+            let fresh = fitted_afresh(&store, org.id).await;
             let (rolled, fresh) = (expected(&rolled), expected(&fresh));
             assert!(
                 (rolled - fresh).abs() <= 0.15 * fresh,

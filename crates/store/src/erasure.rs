@@ -436,8 +436,9 @@ async fn erase_in(
         removed.add(table, done.rows_affected());
     }
     // Drivers said in words ("manager_id: E00044"), and models (a forecast's hazard model
-    // too) that learnt the name as a category level: the name becomes the pseudonym wherever it stands as a whole word, so
-    // an encoded level keeps its place and others' scores keep their meaning.
+    // too) that learnt the name as a category level: the name becomes the pseudonym wherever
+    // it stands as a whole word, so an encoded level keeps its place and others' scores keep
+    // their meaning.
     for (table, column, keys) in [
         ("scores", "drivers", "model_version, person_key, as_of"),
         ("warnings", "drivers", "id"),

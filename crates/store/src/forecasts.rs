@@ -27,10 +27,9 @@ pub struct NewForecast {
     pub hazard_artifact: Option<String>,
 }
 
-/// A stored forecast's month, figures and hazard model: what bringing it forward needs.
+/// A stored forecast's figures and hazard model: what bringing it forward needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForecastHazard {
-    pub as_of: String,
     pub summary: String,
     pub artifact: String,
 }
@@ -68,7 +67,7 @@ impl Store {
         Ok(())
     }
 
-    /// The hazard model the forecast of `version` was made with, with its month and figures;
+    /// The hazard model the forecast of `version` was made with, with its figures;
     /// `None` without a forecast, or for one stored before hazard models were kept.
     pub async fn forecast_hazard(
         &self,
@@ -76,17 +75,16 @@ impl Store {
         version: i64,
     ) -> Result<Option<ForecastHazard>, StoreError> {
         let row = sqlx::query(
-            "SELECT as_of, summary, hazard_artifact FROM forecasts WHERE org_id = $1 AND model_version = $2",
+            "SELECT summary, hazard_artifact FROM forecasts WHERE org_id = $1 AND model_version = $2",
         )
         .bind(org.0)
         .bind(version)
         .fetch_optional(&mut *self.connection().await?)
         .await?;
         Ok(row.and_then(|r| {
-            let artifact: Option<String> = r.get(2);
+            let artifact: Option<String> = r.get(1);
             Some(ForecastHazard {
-                as_of: r.get(0),
-                summary: r.get(1),
+                summary: r.get(0),
                 artifact: artifact?,
             })
         }))
