@@ -102,7 +102,8 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            let remedy = commands::remedy(&error).unwrap_or_default();
+            eprintln!("error: {error:#}{remedy}");
             ExitCode::from(if commands::is_bad_input(&error) {
                 BAD_INPUT
             } else {

@@ -8,6 +8,7 @@
 //! policies say when a rise in risk becomes a warning, and what supportive steps it suggests.
 
 mod access;
+mod clock;
 mod event;
 mod frame;
 mod ids;
@@ -20,6 +21,7 @@ mod value;
 mod warning;
 
 pub use access::{Entitlement, Membership, Permission, Plan, Role};
+pub use clock::Clock;
 pub use event::{EventEffect, EventError, EventKind, EventValue, HrEvent};
 pub use frame::{Cell, FrameBuilder, FrameColumn, RowInputs, SnapshotFrame};
 pub use ids::{DomainError, OrgId, PersonKey};

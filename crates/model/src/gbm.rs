@@ -62,6 +62,14 @@ pub struct GbmModel {
     reads: Option<Vec<usize>>,
 }
 
+// SAFETY: a booster is a handle on LightGBM's C++ `Booster`, which has no tie to the thread
+// that made it, and whose predictions (`LGBM_BoosterPredictForMat`, with or without
+// contributions) take the booster's own shared lock: one fitted model may be moved between
+// threads and predicted from several at once. Nothing here changes a booster after its fit
+// (the `&mut self` methods of `lightgbm3::Booster` are never called on a stored model).
+unsafe impl Send for GbmModel {}
+unsafe impl Sync for GbmModel {}
+
 impl std::fmt::Debug for GbmModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(

@@ -1,16 +1,17 @@
 //! Each month's comparisons, kept in memory: everyone's snapshot that month and recent
-//! leavers' last snapshots (teammates' exits), decoded once per process, with the running
+//! leavers' last snapshots (teammates' exits), decoded once and kept by the [`Monitor`] handle, with the running
 //! figures of every peer group and team ([`MonthFigures`]); patched with just the people
 //! events changed since. Re-scoring one person then reads only their own history and takes
 //! their groups' figures as they stand. Stamped with the latest import and event it reflects,
 //! so workers in other processes' changes are picked up too.
 
+use crate::Monitor;
 use chrono::NaiveDate;
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 use tenure_domain::{OrgId, RoleColumns, Snapshot};
 use tenure_model::panel::{comparison_groups, MonthComparisons, MonthFigures};
-use tenure_store::{Store, StoreError};
+use tenure_store::StoreError;
 
 /// Months of teammates' exits a person's features look back over.
 pub(crate) const TEAM_WINDOW_MONTHS: u32 = 6;
@@ -26,25 +27,25 @@ struct MonthContext {
     figures: MonthFigures,
 }
 
-/// By store, organization and month.
-type Contexts = Mutex<HashMap<(u64, OrgId, NaiveDate), MonthContext>>;
+/// By organization and month; a process serving many organizations keeps the months it
+/// used most recently (at most [`MONTHS_KEPT`]).
+#[derive(Default)]
+pub(crate) struct MonthContexts(Mutex<HashMap<(OrgId, NaiveDate), MonthContext>>);
 
-fn contexts() -> &'static Contexts {
-    static CONTEXTS: OnceLock<Contexts> = OnceLock::new();
-    CONTEXTS.get_or_init(Default::default)
-}
+/// Months kept in memory at once, over all organizations.
+const MONTHS_KEPT: usize = 64;
 
 /// The snapshots of month `as_of` that share a peer group or a team with any of `people`
 /// (their snapshots that month), brought up to date with the store first.
 pub(crate) async fn comparisons(
-    store: &Store,
+    monitor: &Monitor,
     org: OrgId,
     as_of: NaiveDate,
     people: &[&Snapshot],
     roles: &RoleColumns,
 ) -> Result<Vec<Snapshot>, StoreError> {
-    let stamp = store.data_stamp(org).await?;
-    refresh(store, org, as_of, roles, stamp).await?;
+    let stamp = monitor.store().data_stamp(org).await?;
+    refresh(monitor, org, as_of, roles, stamp).await?;
     let wanted: Vec<[Option<String>; 2]> =
         people.iter().map(|s| comparison_groups(s, roles)).collect();
     let shares = |groups: &[Option<String>; 2]| {
@@ -52,9 +53,9 @@ pub(crate) async fn comparisons(
             .iter()
             .any(|w| (w[0].is_some() && w[0] == groups[0]) || (w[1].is_some() && w[1] == groups[1]))
     };
-    let all = contexts().lock().expect("month contexts");
+    let all = monitor.months().0.lock().expect("month contexts");
     Ok(all
-        .get(&(store.id(), org, as_of))
+        .get(&(org, as_of))
         .into_iter()
         .flat_map(|c| c.snapshots.values().flatten())
         .filter(|(_, groups)| shares(groups))
@@ -65,26 +66,26 @@ pub(crate) async fn comparisons(
 /// The figures of month `as_of` that `people` (their snapshots that month) are compared with,
 /// brought up to date with the store's `data_stamp` first.
 pub(crate) async fn month_figures(
-    store: &Store,
+    monitor: &Monitor,
     org: OrgId,
     as_of: NaiveDate,
     people: &[&Snapshot],
     roles: &RoleColumns,
     data_stamp: (i64, i64),
 ) -> Result<MonthComparisons, StoreError> {
-    refresh(store, org, as_of, roles, data_stamp).await?;
-    let all = contexts().lock().expect("month contexts");
+    refresh(monitor, org, as_of, roles, data_stamp).await?;
+    let all = monitor.months().0.lock().expect("month contexts");
     Ok(all
-        .get(&(store.id(), org, as_of))
+        .get(&(org, as_of))
         .map(|c| c.figures.comparisons(people, roles))
         .unwrap_or_default())
 }
 
 /// Brings month `as_of`'s context up to date with the store as of `data_stamp` (see
-/// [`Store::data_stamp`]): read whole when new or after an import, patched with the people
+/// [`tenure_store::Store::data_stamp`]): read whole when new or after an import, patched with the people
 /// events changed since otherwise.
 async fn refresh(
-    store: &Store,
+    monitor: &Monitor,
     org: OrgId,
     as_of: NaiveDate,
     roles: &RoleColumns,
@@ -99,8 +100,9 @@ async fn refresh(
             })
             .collect()
     };
-    let key = (store.id(), org, as_of);
-    let known = contexts()
+    let (store, contexts) = (monitor.store(), &monitor.months().0);
+    let key = (org, as_of);
+    let known = contexts
         .lock()
         .expect("month contexts")
         .get(&key)
@@ -111,7 +113,7 @@ async fn refresh(
         Some((i, e)) if i == import && e < event => {
             let fresh = grouped(store.latest_snapshots_changed_since(org, e).await?);
             let changed: Vec<String> = fresh.iter().map(|(s, _)| s.person.to_string()).collect();
-            let mut all = contexts().lock().expect("month contexts");
+            let mut all = contexts.lock().expect("month contexts");
             if let Some(context) = all.get_mut(&key) {
                 patch(context, &changed, fresh, as_of);
                 context.event = context.event.max(event);
@@ -129,9 +131,8 @@ async fn refresh(
                     .or_default()
                     .push((snapshot, groups));
             }
-            let mut all = contexts().lock().expect("month contexts");
-            // A process serving many organizations keeps the months it uses most recently.
-            if all.len() >= 64 {
+            let mut all = contexts.lock().expect("month contexts");
+            if all.len() >= MONTHS_KEPT {
                 all.clear();
             }
             all.insert(

@@ -4,6 +4,7 @@
 //! Each delivery is a queued job; a failure is retried with exponential backoff, and one that
 //! used up its attempts is dead (the dead-letter list) until someone replays it.
 
+use crate::Monitor;
 use chrono::{DateTime, Timelike, Utc};
 use hmac::{Hmac, Mac};
 use lettre::message::header::ContentType;
@@ -13,7 +14,6 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::Sha256;
-use std::sync::OnceLock;
 use std::time::Duration;
 use tenure_domain::OrgId;
 use tenure_store::{Channel, Destinations, NewDelivery, RaisedWarning, Store, StoreError, Webhook};
@@ -198,7 +198,7 @@ pub enum Destination<'a> {
 
 /// Plans the deliveries of warnings just raised (see [`FanOut`]); nothing is written.
 pub async fn fan_out(
-    store: &Store,
+    monitor: &Monitor,
     org: OrgId,
     raised: &[RaisedWarning],
     settings: &DeliverySettings,
@@ -206,6 +206,7 @@ pub async fn fan_out(
     if raised.is_empty() {
         return Ok(FanOut::default());
     }
+    let store = monitor.store();
     let Destinations { webhooks, email } = store.destinations(org).await?;
     let email = email.map(email_settings_from).transpose()?;
     let immediate_email = email
@@ -229,7 +230,7 @@ pub async fn fan_out(
     let mut digest_at = None;
     if let Some(email) = email.as_ref().filter(|e| e.mode == EmailMode::DailyDigest) {
         if !store.has_queued_job(org, "digest").await? {
-            digest_at = Some(next_digest(Utc::now(), email.digest_hour_utc));
+            digest_at = Some(next_digest(monitor.clock().now(), email.digest_hour_utc));
         }
     }
     Ok(FanOut {
@@ -295,20 +296,47 @@ impl Attempt {
     }
 }
 
+/// Why a delivery or a digest could not be sent.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the delivery is gone")]
+    DeliveryGone,
+    #[error("the webhook is gone")]
+    WebhookGone,
+    #[error("e-mail is no longer set up for the organization")]
+    EmailNotSetUp,
+    /// Kept without the address: a webhook URL can itself be a secret (a chat service's hook),
+    /// and this text goes to logs and to the dead-letter list.
+    #[error("the receiver could not be reached: {0}")]
+    Unreachable(reqwest::Error),
+    #[error("the receiver answered {0}")]
+    ReceiverAnswered(reqwest::StatusCode),
+    #[error("{0}")]
+    Address(#[from] lettre::address::AddressError),
+    #[error("{0}")]
+    Message(#[from] lettre::error::Error),
+    #[error("{0}")]
+    Relay(lettre::transport::smtp::Error),
+    #[error("the mail server refused: {0}")]
+    MailRefused(lettre::transport::smtp::Error),
+}
+
 /// Makes one attempt at a delivery. Attempts are counted on the delivery, so the first one
 /// (made at once by the worker that raised the warning) and the retries of its queued job add
 /// up to the same limit.
 pub async fn attempt_delivery(
-    store: &Store,
+    monitor: &Monitor,
     org: OrgId,
     delivery: i64,
     settings: &DeliverySettings,
-) -> Result<Attempt, String> {
-    let record = store
+) -> Result<Attempt, DeliveryError> {
+    let record = monitor
+        .store()
         .delivery(org, delivery)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or("the delivery is gone")?;
+        .await?
+        .ok_or(DeliveryError::DeliveryGone)?;
     if record.status == "delivered" {
         return Ok(Attempt::AlreadyDelivered);
     }
@@ -318,7 +346,7 @@ pub async fn attempt_delivery(
         body: record.body,
     };
     attempt(
-        store,
+        monitor,
         org,
         (delivery, &planned),
         record.attempts,
@@ -330,41 +358,36 @@ pub async fn attempt_delivery(
 
 /// A delivery's first attempt, just after it was planned: to the destination read then.
 pub async fn attempt_first_delivery(
-    store: &Store,
+    monitor: &Monitor,
     org: OrgId,
     delivery: (i64, &NewDelivery),
     destination: Option<Destination<'_>>,
     settings: &DeliverySettings,
-) -> Result<Attempt, String> {
-    attempt(store, org, delivery, 0, destination, settings).await
+) -> Result<Attempt, DeliveryError> {
+    attempt(monitor, org, delivery, 0, destination, settings).await
 }
 
 /// One attempt at delivery `id` after `attempts` earlier ones, to `destination` (read here
 /// when not given).
 async fn attempt(
-    store: &Store,
+    monitor: &Monitor,
     org: OrgId,
     (id, delivery): (i64, &NewDelivery),
     attempts: i64,
     destination: Option<Destination<'_>>,
     settings: &DeliverySettings,
-) -> Result<Attempt, String> {
+) -> Result<Attempt, DeliveryError> {
     // Read at the last moment, every time: the kill switch stops what is already queued.
-    if store
-        .suspended_since(org)
-        .await
-        .map_err(|e| e.to_string())?
-        .is_some()
-    {
+    if monitor.store().suspended_since(org).await?.is_some() {
         return Ok(Attempt::Suspended);
     }
-    let sent = send(store, org, (id, delivery), destination, settings).await;
+    let sent = send(monitor, org, (id, delivery), destination, settings).await;
     let attempt = attempts + 1;
     let dead = attempt >= settings.attempts;
     Ok(match sent {
         Ok(()) => Attempt::Delivered,
         Err(error) => Attempt::Failed {
-            error,
+            error: error.to_string(),
             dead,
             attempt,
         },
@@ -372,23 +395,30 @@ async fn attempt(
 }
 
 async fn send(
-    store: &Store,
+    monitor: &Monitor,
     org: OrgId,
     (id, delivery): (i64, &NewDelivery),
     destination: Option<Destination<'_>>,
     settings: &DeliverySettings,
-) -> Result<(), String> {
+) -> Result<(), DeliveryError> {
     let read;
     let destination = match destination {
         Some(known) => known,
         None => {
-            read = read_destination(store, org, delivery.channel).await?;
+            read = read_destination(monitor.store(), org, delivery.channel).await?;
             read.as_destination()
         }
     };
     match destination {
         Destination::Webhook(hook) => {
-            post_webhook(&hook.url, &hook.secret, id, &delivery.body, settings).await
+            let signed_at = monitor.clock().now().timestamp();
+            let post = Post {
+                url: &hook.url,
+                secret: &hook.secret,
+                delivery: id,
+                signed_at,
+            };
+            post_webhook(monitor.webhooks(), post, &delivery.body, settings).await
         }
         Destination::Email(email) => {
             let (subject, text) = email_text(&delivery.body);
@@ -418,60 +448,76 @@ async fn read_destination(
     store: &Store,
     org: OrgId,
     channel: Channel,
-) -> Result<ReadDestination, String> {
+) -> Result<ReadDestination, DeliveryError> {
     Ok(match channel {
         Channel::Webhook(id) => ReadDestination::Webhook(
             store
                 .webhook(org, id)
-                .await
-                .map_err(|e| e.to_string())?
-                .ok_or("the webhook is gone")?,
+                .await?
+                .ok_or(DeliveryError::WebhookGone)?,
         ),
         Channel::Email => ReadDestination::Email(
             email_settings(store, org)
-                .await
-                .map_err(|e| e.to_string())?
-                .ok_or("e-mail is no longer set up for the organization")?,
+                .await?
+                .ok_or(DeliveryError::EmailNotSetUp)?,
         ),
     })
 }
 
-async fn post_webhook(
-    url: &str,
-    secret: &str,
+/// The HTTP client webhooks are posted with: one connection pool for the process (kept by the
+/// [`Monitor`] handle). Timeouts are set per request, from each caller's delivery settings.
+pub(crate) struct WebhookClient(reqwest::Client);
+
+impl WebhookClient {
+    pub(crate) fn new() -> WebhookClient {
+        WebhookClient(
+            reqwest::Client::builder()
+                .user_agent(concat!("tenure/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .expect("an HTTP client with rustls"),
+        )
+    }
+}
+
+/// Where a webhook post goes, signed with what, when.
+struct Post<'a> {
+    url: &'a str,
+    secret: &'a str,
     delivery: i64,
+    /// Seconds since the epoch: signed with the body, so receivers can refuse replays.
+    signed_at: i64,
+}
+
+/// Posts a delivery's body to a webhook, signed. The timeout is this request's own (from the
+/// caller's settings); the client, and its connection pool, are the process's.
+async fn post_webhook(
+    client: &WebhookClient,
+    post: Post<'_>,
     body: &serde_json::Value,
     settings: &DeliverySettings,
-) -> Result<(), String> {
-    // One client (and its connection pool) for the process; the timeout is each request's
-    // own, so callers with different settings each get theirs.
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    let client = CLIENT.get_or_init(|| {
-        reqwest::Client::builder()
-            .user_agent(concat!("tenure/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("an HTTP client with rustls")
-    });
+) -> Result<(), DeliveryError> {
     let bytes = body.to_string().into_bytes();
-    let timestamp = Utc::now().timestamp();
+    let timestamp = post.signed_at;
     let response = client
-        .post(url)
+        .0
+        .post(post.url)
         .timeout(settings.timeout)
         .header("content-type", "application/json")
-        .header("tenure-delivery", delivery.to_string())
+        .header("tenure-delivery", post.delivery.to_string())
         .header("tenure-timestamp", timestamp.to_string())
-        .header("tenure-signature", signature(secret, timestamp, &bytes))
+        .header(
+            "tenure-signature",
+            signature(post.secret, timestamp, &bytes),
+        )
         .body(bytes)
         .send()
         .await
-        // Without the address: a webhook URL can itself be a secret (a chat service's hook),
-        // and this text goes to logs and to the dead-letter list.
-        .map_err(|e| format!("the receiver could not be reached: {}", e.without_url()))?;
+        .map_err(|e| DeliveryError::Unreachable(e.without_url()))?;
     let status = response.status();
     if status.is_success() {
         Ok(())
     } else {
-        Err(format!("the receiver answered {status}"))
+        Err(DeliveryError::ReceiverAnswered(status))
     }
 }
 
@@ -511,25 +557,25 @@ async fn send_email(
     subject: &str,
     text: &str,
     settings: &DeliverySettings,
-) -> Result<(), String> {
+) -> Result<(), DeliveryError> {
     let mut message = Message::builder()
-        .from(email.from.parse::<Mailbox>().map_err(|e| e.to_string())?)
+        .from(email.from.parse::<Mailbox>()?)
         .subject(subject)
         .header(ContentType::TEXT_PLAIN);
     for to in &email.to {
-        message = message.to(to.parse::<Mailbox>().map_err(|e| e.to_string())?);
+        message = message.to(to.parse::<Mailbox>()?);
     }
-    let message = message.body(text.to_owned()).map_err(|e| e.to_string())?;
+    let message = message.body(text.to_owned())?;
     let builder = match email.security {
         SmtpSecurity::None => {
             AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&email.smtp_host)
         }
         SmtpSecurity::Starttls => {
             AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&email.smtp_host)
-                .map_err(|e| e.to_string())?
+                .map_err(DeliveryError::Relay)?
         }
         SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&email.smtp_host)
-            .map_err(|e| e.to_string())?,
+            .map_err(DeliveryError::Relay)?,
     };
     let mut builder = builder
         .port(email.smtp_port)
@@ -542,7 +588,7 @@ async fn send_email(
         .send(message)
         .await
         .map(|_| ())
-        .map_err(|e| format!("the mail server refused: {e}"))
+        .map_err(DeliveryError::MailRefused)
 }
 
 /// Sends the daily digest: every warning no e-mail has carried yet, as links.
@@ -550,15 +596,11 @@ pub async fn send_digest(
     store: &Store,
     org: OrgId,
     settings: &DeliverySettings,
-) -> Result<usize, String> {
+) -> Result<usize, DeliveryError> {
     let email = email_settings(store, org)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or("e-mail is no longer set up for the organization")?;
-    let waiting = store
-        .warnings_not_emailed(org)
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?
+        .ok_or(DeliveryError::EmailNotSetUp)?;
+    let waiting = store.warnings_not_emailed(org).await?;
     if waiting.is_empty() {
         return Ok(0);
     }
@@ -571,12 +613,8 @@ pub async fn send_digest(
     send_email(&email, &subject, &text, settings).await?;
     let id = store
         .create_delivery(org, None, Channel::Email, &body)
-        .await
-        .map_err(|e| e.to_string())?;
-    store
-        .record_delivery_attempt(org, id, Ok(()))
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
+    store.record_delivery_attempt(org, id, Ok(())).await?;
     Ok(waiting.len())
 }
 
@@ -631,7 +669,14 @@ mod tests {
             ..DeliverySettings::default()
         };
         let body = json!({"type": "test"});
-        post_webhook(&answering_url, "secret", 1, &body, &patient)
+        let client = WebhookClient::new();
+        let post = |url, delivery| Post {
+            url,
+            secret: "secret",
+            delivery,
+            signed_at: 1_700_000_000,
+        };
+        post_webhook(&client, post(&answering_url, 1), &body, &patient)
             .await
             .unwrap();
         let hasty = DeliverySettings {
@@ -639,7 +684,7 @@ mod tests {
             ..DeliverySettings::default()
         };
         let started = std::time::Instant::now();
-        let refused = post_webhook(&silent_url, "secret", 2, &body, &hasty).await;
+        let refused = post_webhook(&client, post(&silent_url, 2), &body, &hasty).await;
         assert!(refused.is_err());
         assert!(
             started.elapsed() < Duration::from_secs(10),

@@ -10,11 +10,11 @@
 //! people re-scored are made again with its hazard model in the same write.
 
 use crate::forecast::{revised_curves, stored_forecast_month, RevisedCurves};
+use crate::jobs::JobSpec;
 use crate::score::{latest_groups, new_score, ScoredPerson};
-use crate::worker::JobSpec;
-use crate::{MonitorError, Progress};
+use crate::{Monitor, MonitorError, Progress};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, OnceLock};
 use tenure_domain::{HrEvent, OrgId, RiskBand, Shape, Snapshot, SnapshotFrame};
 use tenure_model::panel::{latest_person_months_of, MonthComparisons, PersonMonth};
 use tenure_model::scoring::{current_cross_section_rows, score, ScoreInput};
@@ -52,16 +52,17 @@ pub struct EventRefused {
 
 /// Checks and applies a batch of events: all land or none does.
 pub async fn apply_events(
-    store: &Store,
+    monitor: &Monitor,
     org: OrgId,
     slug: &str,
     events: &[HrEvent],
     created_by: Option<i64>,
     rescoring: Rescoring<'_>,
 ) -> Result<EventsApplied, MonitorError> {
-    let columns = crate::columns::latest_columns(store, org, slug).await?;
+    let store = monitor.store();
+    let columns = crate::columns::latest_columns(monitor, org, slug).await?;
     let (mapping, kinds) = (&columns.mapping, &columns.kinds);
-    let today = chrono::Utc::now().date_naive();
+    let today = monitor.clock().now().date_naive();
     let mut checked = Vec::with_capacity(events.len());
     for (index, event) in events.iter().enumerate() {
         let refused = |reason: String| EventRefused {
@@ -186,23 +187,24 @@ pub struct RescoreReport {
 /// Re-scores `people` with the organization's latest model, stores their scores and raises
 /// the warnings the policy calls for.
 pub async fn rescore_people(
-    store: &Store,
+    monitor: &Monitor,
     org: OrgId,
     people: &[String],
     progress: &dyn Progress,
 ) -> Result<RescoreReport, MonitorError> {
-    let (report, write) = rescore_people_written(store, org, people, progress).await?;
+    let (report, write) = rescore_people_written(monitor, org, people, progress).await?;
     write.commit().await?;
     Ok(report)
 }
 
 /// As [`rescore_people`], with the write left open for the caller to add to and commit.
 pub(crate) async fn rescore_people_written(
-    store: &Store,
+    monitor: &Monitor,
     org: OrgId,
     people: &[String],
     progress: &dyn Progress,
 ) -> Result<(RescoreReport, ScoringWrite), MonitorError> {
+    let store = monitor.store();
     let state = store.rescoring_state(org).await?;
     let slug = state.slug.as_str();
     crate::scoring_allowed(state.block, slug)?;
@@ -210,11 +212,11 @@ pub(crate) async fn rescore_people_written(
         org: slug.to_owned(),
         version: None,
     })?;
-    let model = cached_model(store, org, version, slug).await?;
+    let model = cached_model(monitor, org, version, slug).await?;
     let import = state
         .latest_import
         .ok_or_else(|| MonitorError::NoData(slug.to_owned()))?;
-    let columns = crate::columns::columns_of_import(store, org, slug, import).await?;
+    let columns = crate::columns::columns_of_import(monitor, org, slug, import).await?;
     let mapping = &columns.mapping;
     let shape = mapping
         .resolved_shape()
@@ -222,7 +224,7 @@ pub(crate) async fn rescore_people_written(
     progress.step("reading the people's data");
     let clock = std::time::Instant::now();
     let (snapshots, compared) =
-        rescoring_inputs(store, org, people, &mapping.roles, state.data_stamp).await?;
+        rescoring_inputs(monitor, org, people, &mapping.roles, state.data_stamp).await?;
     let read_ms = clock.elapsed().as_secs_f64() * 1e3;
     let wanted: HashSet<&str> = people.iter().map(String::as_str).collect();
     let horizon = model.horizon_months;
@@ -326,17 +328,17 @@ async fn forecast_revision(
 /// What re-scoring `people` reads: their own histories, and the figures of their latest months
 /// (what they are compared with).
 async fn rescoring_inputs(
-    store: &Store,
+    monitor: &Monitor,
     org: OrgId,
     people: &[String],
     roles: &tenure_domain::RoleColumns,
     data_stamp: (i64, i64),
 ) -> Result<(Vec<Snapshot>, Vec<MonthComparisons>), MonitorError> {
-    let snapshots = own_histories(store, org, people).await?;
+    let snapshots = own_histories(monitor.store(), org, people).await?;
     let mut compared = Vec::new();
     for (as_of, people) in latest_by_month(&snapshots) {
         let figures =
-            crate::context::month_figures(store, org, as_of, &people, roles, data_stamp).await?;
+            crate::context::month_figures(monitor, org, as_of, &people, roles, data_stamp).await?;
         compared.push(figures);
     }
     Ok((snapshots, compared))
@@ -379,15 +381,15 @@ fn latest_by_month(snapshots: &[Snapshot]) -> BTreeMap<chrono::NaiveDate, Vec<&S
 /// `people`'s histories and everyone they are compared with in their latest months: the
 /// slice of the panel that gives their latest rows (what-if changes a row of it).
 pub(crate) async fn rescoring_slice(
-    store: &Store,
+    monitor: &Monitor,
     org: OrgId,
     people: &[String],
     roles: &tenure_domain::RoleColumns,
 ) -> Result<Vec<Snapshot>, MonitorError> {
-    let mut snapshots = own_histories(store, org, people).await?;
+    let mut snapshots = own_histories(monitor.store(), org, people).await?;
     let mut context = Vec::new();
     for (as_of, people) in latest_by_month(&snapshots) {
-        context.extend(crate::context::comparisons(store, org, as_of, &people, roles).await?);
+        context.extend(crate::context::comparisons(monitor, org, as_of, &people, roles).await?);
     }
     let mut seen: HashSet<(String, Option<chrono::NaiveDate>)> = snapshots
         .iter()
@@ -429,16 +431,15 @@ pub(crate) fn latest_rows<'a>(
     rows
 }
 
-/// A model read from its artifact once per thread: versions never change once stored, and
-/// parsing a boosted model for every event would cost more than scoring with it. Per thread
-/// because LightGBM's booster may not move between threads; workers run scoring on the
-/// runtime's blocking threads, which live on while there is work.
+/// A model read from its artifact once per process (kept by the [`Monitor`] handle): versions
+/// never change once stored, and parsing a boosted model for every event would cost more
+/// than scoring with it.
 pub(crate) struct CachedModel {
     pub model: TrainedModel,
     pub horizon_months: i32,
     /// The hazard model stored with the version's forecast, once it has been found (it is
     /// stored just after the model, so a miss is asked again).
-    hazard: std::cell::OnceCell<TrainedModel>,
+    hazard: OnceLock<TrainedModel>,
 }
 
 impl CachedModel {
@@ -459,56 +460,59 @@ impl CachedModel {
     }
 }
 
-thread_local! {
-    static MODELS: std::cell::RefCell<HashMap<(u64, OrgId, i64), Rc<CachedModel>>> =
-        std::cell::RefCell::new(HashMap::new());
-}
+/// Decoded models by organization and version: a handful of organizations' current models
+/// (at most [`MODELS_KEPT`]); older versions fall out.
+#[derive(Default)]
+pub(crate) struct ModelCache(Mutex<HashMap<(OrgId, i64), Arc<CachedModel>>>);
+
+/// Models kept decoded at once, over all organizations.
+const MODELS_KEPT: usize = 16;
 
 /// The organization's newest active model and its version, read from the cache.
 pub(crate) async fn latest_model(
-    store: &Store,
+    monitor: &Monitor,
     org: OrgId,
     slug: &str,
-) -> Result<(i64, Rc<CachedModel>), MonitorError> {
-    let version = store
+) -> Result<(i64, Arc<CachedModel>), MonitorError> {
+    let version = monitor
+        .store()
         .latest_model_version(org)
         .await?
         .ok_or_else(|| MonitorError::NoModel {
             org: slug.to_owned(),
             version: None,
         })?;
-    Ok((version, cached_model(store, org, version, slug).await?))
+    Ok((version, cached_model(monitor, org, version, slug).await?))
 }
 
 async fn cached_model(
-    store: &Store,
+    monitor: &Monitor,
     org: OrgId,
     version: i64,
     slug: &str,
-) -> Result<Rc<CachedModel>, MonitorError> {
-    if let Some(found) = MODELS.with(|m| m.borrow().get(&(store.id(), org, version)).cloned()) {
+) -> Result<Arc<CachedModel>, MonitorError> {
+    let cache = &monitor.models().0;
+    if let Some(found) = cache.lock().expect("models").get(&(org, version)).cloned() {
         return Ok(found);
     }
-    let stored = store
+    let stored = monitor
+        .store()
         .model(org, Some(version))
         .await?
         .ok_or_else(|| MonitorError::NoModel {
             org: slug.to_owned(),
             version: Some(version),
         })?;
-    let model = Rc::new(CachedModel {
+    let model = Arc::new(CachedModel {
         model: TrainedModel::from_artifact(stored.artifact.as_deref().unwrap_or_default())?,
         horizon_months: stored.horizon_months.unwrap_or(6),
-        hazard: std::cell::OnceCell::new(),
+        hazard: OnceLock::new(),
     });
-    MODELS.with(|m| {
-        let mut models = m.borrow_mut();
-        // A handful of organizations' current models; older versions fall out.
-        if models.len() >= 16 {
-            models.clear();
-        }
-        models.insert((store.id(), org, version), model.clone());
-    });
+    let mut models = cache.lock().expect("models");
+    if models.len() >= MODELS_KEPT {
+        models.clear();
+    }
+    models.insert((org, version), model.clone());
     Ok(model)
 }
 
@@ -517,7 +521,7 @@ mod tests {
     use super::*;
     use crate::{score_organization, train_organization, Quiet, ScoreRequest};
     use tenure_data::simulate::{simulate, SimulationConfig};
-    use tenure_domain::{EventKind, EventValue};
+    use tenure_domain::{Clock, EventKind, EventValue};
     use tenure_store::testing::TestDatabase;
     use tenure_store::Organization;
 
@@ -527,6 +531,7 @@ mod tests {
     async fn rescoring_after_an_event_equals_scoring_everyone() {
         let database = TestDatabase::sqlite();
         let store = database.store().await;
+        let monitor = Monitor::new(store.clone(), Clock::system());
         let dir = tempfile::tempdir().unwrap();
         let (org, _) = trained_acme(&store, dir.path()).await;
         let everyone = everyone(org.id);
@@ -538,11 +543,11 @@ mod tests {
             .person
             .to_string();
         let cut = pay_cut(&person);
-        let applied = apply_events(&store, org.id, "acme", &[cut], None, Rescoring::ByCaller)
+        let applied = apply_events(&monitor, org.id, "acme", &[cut], None, Rescoring::ByCaller)
             .await
             .unwrap();
         assert_eq!(applied.affected, std::slice::from_ref(&person));
-        let rescored = rescore_people(&store, org.id, &applied.affected, &Quiet)
+        let rescored = rescore_people(&monitor, org.id, &applied.affected, &Quiet)
             .await
             .unwrap();
         let after_all = score_organization(&store, "acme", &everyone, &Quiet)
@@ -626,6 +631,7 @@ mod tests {
     async fn an_event_revises_the_persons_forecast_and_a_leaver_leaves_it() {
         let database = TestDatabase::sqlite();
         let store = database.store().await;
+        let monitor = Monitor::new(store.clone(), Clock::system());
         let dir = tempfile::tempdir().unwrap();
         let (org, version) = trained_acme(&store, dir.path()).await;
         let before = store.forecast_curves(org.id, version).await.unwrap();
@@ -641,10 +647,10 @@ mod tests {
                 voluntary: Some(true),
             },
         ];
-        let applied = apply_events(&store, org.id, "acme", &events, None, Rescoring::ByCaller)
+        let applied = apply_events(&monitor, org.id, "acme", &events, None, Rescoring::ByCaller)
             .await
             .unwrap();
-        rescore_people(&store, org.id, &applied.affected, &Quiet)
+        rescore_people(&monitor, org.id, &applied.affected, &Quiet)
             .await
             .unwrap();
         let after = store.forecast_curves(org.id, version).await.unwrap();

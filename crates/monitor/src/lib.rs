@@ -15,6 +15,8 @@ mod delivery;
 mod events;
 mod fairness;
 mod forecast;
+mod handle;
+mod jobs;
 mod oversight;
 pub mod report;
 mod score;
@@ -27,8 +29,8 @@ mod what_if;
 mod worker;
 
 pub use delivery::{
-    signature, warning_body, DeliverySettings, EmailMode, EmailSettings, EmailSettingsError,
-    SmtpSecurity,
+    signature, warning_body, DeliveryError, DeliverySettings, EmailMode, EmailSettings,
+    EmailSettingsError, SmtpSecurity,
 };
 pub use events::{
     apply_events, rescore_people, EventRefused, EventsApplied, RescoreReport, Rescoring,
@@ -36,6 +38,11 @@ pub use events::{
 pub use forecast::{
     cut_at, fit_outlooks, forecast_from, forecast_organization, forecast_snapshots, ForecastReport,
     ForecastRequest, Grouping, Outlooks,
+};
+pub use handle::Monitor;
+pub use jobs::{
+    AccuracyChecked, Delivered, DigestSent, Imported, JobError, JobOutcome, JobSpec, Pong,
+    Rescored, Scored, Trained, UpkeepDone,
 };
 pub use oversight::{delete_departed_organizations, recheck_accuracy, upkeep, UpkeepReport};
 pub use report::{attrition_report, ReportFigures, ReportRequest};
@@ -46,7 +53,7 @@ pub use survival::{
 pub use train::{train_organization, TrainReport, TrainRequest};
 pub use what_if::{what_if, WhatIfChanges, WhatIfOutcome};
 pub use worker::{
-    enqueue, schedule_upkeep, worker_name, JobObserver, JobSpec, NoObserver, Worker, WorkerSettings,
+    enqueue, schedule_upkeep, worker_name, JobObserver, NoObserver, Worker, WorkerSettings,
 };
 
 use tenure_model::backtest::BacktestError;
@@ -55,6 +62,8 @@ use tenure_model::gbm::GbmError;
 use tenure_model::trained::ArtifactError;
 use tenure_store::StoreError;
 
+/// What can go wrong in the monitoring layer. Messages say what is wrong; what to do about it
+/// (which command, which request) is added where the user is — the CLI, the API.
 #[derive(Debug, thiserror::Error)]
 pub enum MonitorError {
     #[error(transparent)]
@@ -69,11 +78,11 @@ pub enum MonitorError {
     NothingToForecastOver,
     #[error("cannot group by `{0}`: name a mapped role (department, team, manager, level), hire-year or entry-tenure (both need a mapped hire date), or a column of the data")]
     UnknownGrouping(String),
-    #[error("organization {org} has no trained model{}: run `tenure train` first", .version.map(|v| format!(" version {v}")).unwrap_or_default())]
+    #[error("organization {org} has no trained model{}", .version.map(|v| format!(" version {v}")).unwrap_or_default())]
     NoModel { org: String, version: Option<i64> },
-    #[error("organization {org} is suspended (since {since}): nothing is scored or delivered until `tenure admin resume --org {org}`")]
+    #[error("organization {org} is suspended (since {since}): nothing is scored or delivered until it is resumed")]
     Suspended { org: String, since: String },
-    #[error("scoring is not switched on for organization {0}: record its legal basis, impact-assessment reference and the date workers were informed first (`tenure governance --org {0} …`, or PUT /api/v1/governance)")]
+    #[error("scoring is not switched on for organization {0}: record its legal basis, impact-assessment reference and the date workers were informed first")]
     NoGovernance(String),
     #[error(transparent)]
     Event(EventRefused),

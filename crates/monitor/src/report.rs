@@ -76,11 +76,7 @@ pub async fn attrition_report(
         let scores = store.current_scores(org, version).await?;
         if scores.len() >= organization.min_group_size {
             report.bands = Some(band_counts(scores.iter().map(|s| s.score.band)));
-            let explanations: Vec<Explanation> = scores
-                .iter()
-                .map(|s| stored_explanation(&s.score.drivers))
-                .collect();
-            report.drivers = tenure_model::explain::drivers(&explanations)
+            report.drivers = stored_drivers(scores.iter().map(|s| &s.score.drivers))
                 .into_iter()
                 .take(8)
                 .map(|d| DriverRow {
@@ -135,6 +131,15 @@ pub async fn attrition_report(
         );
     }
     Ok(ReportFigures { report, survival })
+}
+
+/// The drivers of a group's stored scores, strongest first: each score's stored factors,
+/// summed by factor.
+pub fn stored_drivers<'a>(
+    drivers: impl IntoIterator<Item = &'a serde_json::Value>,
+) -> Vec<tenure_model::explain::Driver> {
+    let explanations: Vec<Explanation> = drivers.into_iter().map(stored_explanation).collect();
+    tenure_model::explain::drivers(&explanations)
 }
 
 /// A stored score's factors (raising and holding down) back as an explanation.

@@ -37,14 +37,14 @@ pub struct WhatIfOutcome {
 }
 
 pub async fn what_if(
-    store: &tenure_store::Store,
+    monitor: &crate::Monitor,
     org: OrgId,
     slug: &str,
     person: &str,
     changes: &WhatIfChanges,
 ) -> Result<WhatIfOutcome, MonitorError> {
-    let (version, model) = latest_model(store, org, slug).await?;
-    let mapping = load_mapping(store, org, slug).await?;
+    let (version, model) = latest_model(monitor, org, slug).await?;
+    let mapping = load_mapping(monitor.store(), org, slug).await?;
     if mapping.resolved_shape() != Some(Shape::Panel) {
         return Err(MonitorError::UnsupportedShape(
             "what-if needs monthly snapshots".into(),
@@ -52,7 +52,7 @@ pub async fn what_if(
     }
     let roles = &mapping.roles;
     let people = [person.to_owned()];
-    let snapshots = rescoring_slice(store, org, &people, roles).await?;
+    let snapshots = rescoring_slice(monitor, org, &people, roles).await?;
     let latest = snapshots
         .iter()
         .enumerate()

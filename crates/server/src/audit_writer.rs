@@ -3,10 +3,23 @@
 //! answered only after its row is committed, yet a busy server pays one commit per batch
 //! rather than one per read.
 
-use tenure_store::{AuditEntry, Store};
+use tenure_store::{AuditEntry, Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
-type Batch = (Vec<AuditEntry>, oneshot::Sender<Result<(), String>>);
+type Batch = (
+    Vec<AuditEntry>,
+    oneshot::Sender<Result<(), AuditNotWritten>>,
+);
+
+/// Audit rows that were not committed: the read they record must not be answered.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AuditNotWritten {
+    #[error("the audit writer has stopped")]
+    WriterStopped,
+    /// The store's failure, shown in words safe to log.
+    #[error("{}", .0.safe_summary())]
+    Store(std::sync::Arc<StoreError>),
+}
 
 #[derive(Clone)]
 pub struct AuditWriter {
@@ -24,7 +37,7 @@ impl AuditWriter {
     }
 
     /// Returns once the rows are committed.
-    pub async fn record(&self, entries: Vec<AuditEntry>) -> Result<(), String> {
+    pub async fn record(&self, entries: Vec<AuditEntry>) -> Result<(), AuditNotWritten> {
         if entries.is_empty() {
             return Ok(());
         }
@@ -32,9 +45,8 @@ impl AuditWriter {
         self.queue
             .send((entries, done))
             .await
-            .map_err(|_| "the audit writer has stopped".to_owned())?;
-        wait.await
-            .map_err(|_| "the audit writer has stopped".to_owned())?
+            .map_err(|_| AuditNotWritten::WriterStopped)?;
+        wait.await.map_err(|_| AuditNotWritten::WriterStopped)?
     }
 }
 
@@ -54,7 +66,7 @@ async fn write_batches(store: Store, mut receiver: mpsc::Receiver<Batch>) {
         let outcome = store
             .append_audit(&rows)
             .await
-            .map_err(|e| crate::error::kind_of(&e));
+            .map_err(|e| AuditNotWritten::Store(std::sync::Arc::new(e)));
         if let Err(error) = &outcome {
             tracing::error!(%error, rows = rows.len(), "audit rows not written");
         }

@@ -148,7 +148,7 @@ async fn session_caller(
         }
     };
     let record = &credential.record;
-    let now = Utc::now();
+    let now = state.clock().now();
     let settings = &state.settings;
     let idle = now - record.last_seen_at > Duration::minutes(settings.session_idle_minutes);
     let too_old = now - record.created_at > Duration::hours(settings.session_absolute_hours);
@@ -220,7 +220,7 @@ async fn token_caller(
         }
     };
     let record = credential.record;
-    if record.revoked_at.is_some() || record.expires_at <= Utc::now() {
+    if record.revoked_at.is_some() || record.expires_at <= state.clock().now() {
         return Err(invalid());
     }
     let via = Via::Token {

@@ -4,9 +4,11 @@
 //! the affected entries at once; changes from elsewhere (another `serve` process, `tenure
 //! admin`) are seen within `cache_seconds`.
 
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tenure_domain::Clock;
 use tenure_domain::OrgId;
 use tenure_store::{ApiTokenRecord, Credential, SessionRecord, StoredScore};
 
@@ -55,8 +57,9 @@ impl OrgScores {
 
 pub struct Caches {
     ttl: Duration,
-    credentials: Mutex<HashMap<String, (Instant, CachedCredential)>>,
-    scores: Mutex<HashMap<OrgId, (Instant, Arc<OrgScores>)>>,
+    clock: Clock,
+    credentials: Mutex<HashMap<String, (DateTime<Utc>, CachedCredential)>>,
+    scores: Mutex<HashMap<OrgId, (DateTime<Utc>, Arc<OrgScores>)>>,
     /// One loader per organization at a time, so an expired entry is not reloaded by every
     /// request that notices it.
     loading: Mutex<HashMap<OrgId, Arc<tokio::sync::Mutex<()>>>>,
@@ -66,13 +69,19 @@ pub struct Caches {
 const MAX_ENTRIES: usize = 100_000;
 
 impl Caches {
-    pub fn new(ttl: Duration) -> Caches {
+    pub fn new(ttl: Duration, clock: Clock) -> Caches {
         Caches {
             ttl,
+            clock,
             credentials: Mutex::default(),
             scores: Mutex::default(),
             loading: Mutex::default(),
         }
+    }
+
+    /// Whether an entry remembered at `at` is younger than the cache period.
+    fn fresh(&self, at: DateTime<Utc>) -> bool {
+        (self.clock.now() - at).to_std().unwrap_or_default() < self.ttl
     }
 
     pub fn enabled(&self) -> bool {
@@ -83,7 +92,7 @@ impl Caches {
         let entries = self.credentials.lock().expect("cache lock");
         entries
             .get(secret_hash)
-            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .filter(|(at, _)| self.fresh(*at))
             .map(|(_, c)| c.clone())
     }
 
@@ -95,7 +104,7 @@ impl Caches {
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
-        entries.insert(secret_hash.to_owned(), (Instant::now(), credential));
+        entries.insert(secret_hash.to_owned(), (self.clock.now(), credential));
     }
 
     pub fn forget_credential(&self, secret_hash: &str) {
@@ -112,7 +121,7 @@ impl Caches {
         let entries = self.scores.lock().expect("cache lock");
         entries
             .get(&org)
-            .map(|(at, s)| (s.clone(), at.elapsed() < self.ttl))
+            .map(|(at, s)| (s.clone(), self.fresh(*at)))
     }
 
     pub fn remember_scores(&self, org: OrgId, scores: Arc<OrgScores>) {
@@ -123,7 +132,7 @@ impl Caches {
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
-        entries.insert(org, (Instant::now(), scores));
+        entries.insert(org, (self.clock.now(), scores));
     }
 
     pub fn loader(&self, org: OrgId) -> Arc<tokio::sync::Mutex<()>> {

@@ -4,7 +4,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use tenure_store::StoreError;
+use tenure_store::{StoreError, StoreErrorKind};
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -82,9 +82,15 @@ impl ApiError {
     /// A monitor's refusal as an answer: the store's own mapping, 400 for input the caller can
     /// fix, otherwise a 500 with the cause logged as `failed` (what did not happen).
     pub fn from_monitor(error: tenure_monitor::MonitorError, failed: &str) -> ApiError {
+        use tenure_monitor::MonitorError;
+        let remedy = match &error {
+            MonitorError::NoModel { .. } => " (train one first: POST /api/v1/models)",
+            MonitorError::NoGovernance(_) => " (PUT /api/v1/governance)",
+            _ => "",
+        };
         match error {
-            tenure_monitor::MonitorError::Store(e) => ApiError::from(e),
-            e if e.is_bad_input() => ApiError::bad_request(e.to_string()),
+            MonitorError::Store(e) => ApiError::from(e),
+            e if e.is_bad_input() => ApiError::bad_request(format!("{e}{remedy}")),
             e => {
                 tracing::error!(error = %e, "{failed}");
                 ApiError::internal()
@@ -99,39 +105,14 @@ impl From<StoreError> for ApiError {
             StoreError::Taken(what, _) => {
                 ApiError::conflict(format!("that {what} is already registered"))
             }
-            other if other.is_bad_input() => ApiError::bad_request(other.to_string()),
+            other if other.kind() == StoreErrorKind::BadInput => {
+                ApiError::bad_request(other.to_string())
+            }
             other => {
-                tracing::error!(kind = %kind_of(&other), "store error");
+                tracing::error!(kind = %other.safe_summary(), "store error");
                 ApiError::internal()
             }
         }
-    }
-}
-
-/// What went wrong in words safe to log: a database's own message can quote the row it
-/// refused (PostgreSQL's "Key (email)=(…) already exists"), so only its code is kept.
-pub fn kind_of(error: &StoreError) -> String {
-    match error {
-        StoreError::Database(sqlx::Error::Database(e)) => {
-            format!("database error {}", e.code().unwrap_or_default())
-        }
-        StoreError::Database(e) => format!("database error: {}", sqlx_kind(e)),
-        StoreError::Migration(_) => "migration failed".into(),
-        StoreError::Corrupt(what) => format!(
-            "corrupt stored data ({})",
-            what.split(':').next().unwrap_or("")
-        ),
-        other => other.to_string(),
-    }
-}
-
-fn sqlx_kind(error: &sqlx::Error) -> &'static str {
-    match error {
-        sqlx::Error::PoolTimedOut => "pool timed out",
-        sqlx::Error::PoolClosed => "pool closed",
-        sqlx::Error::Io(_) => "i/o",
-        sqlx::Error::RowNotFound => "row not found",
-        _ => "other",
     }
 }
 

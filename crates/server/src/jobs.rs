@@ -8,7 +8,7 @@ use crate::metrics::JobLabels;
 use crate::state::AppState;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tenure_monitor::{JobObserver, JobSpec};
+use tenure_monitor::{JobError, JobObserver, JobOutcome, JobSpec};
 use tenure_store::{ClaimedJob, Organization};
 
 /// An uploaded file on its way into the store; the folder goes with it.
@@ -77,7 +77,7 @@ impl JobObserver for ServerObserver {
         &self,
         job: &ClaimedJob,
         spec: Option<&JobSpec>,
-        outcome: &Result<serde_json::Value, String>,
+        outcome: Result<&JobOutcome, &JobError>,
     ) {
         let state = &self.0;
         let status = if outcome.is_ok() {
@@ -95,11 +95,13 @@ impl JobObserver for ServerObserver {
             .inc();
         if let (
             Some(JobSpec::Train { .. } | JobSpec::Score { .. } | JobSpec::Rescore { .. }),
-            Ok(result),
+            Ok(done),
         ) = (spec, outcome)
         {
-            let scored = result["people_scored"].as_u64().unwrap_or(0);
-            state.metrics.scores_written.inc_by(scored);
+            state
+                .metrics
+                .scores_written
+                .inc_by(done.people_scored() as u64);
             state.caches.forget_organization(job.org);
         }
     }

@@ -192,7 +192,7 @@ fn start_workers(
             );
             settings.delivery = state.settings.delivery();
             let worker = tenure_monitor::Worker {
-                store: state.store.clone(),
+                monitor: state.monitor.clone(),
                 settings,
                 observer: jobs::ServerObserver::shared(state),
                 wake: state.job_wakeup.clone(),

@@ -1,5 +1,5 @@
-//! What every handler shares: the store, the settings, metrics, the audit writer, the read
-//! caches, the gate that keeps CPU-heavy jobs (training, scoring) to one at a time in this
+//! What every handler shares: the store and the monitoring layer's handle (with the clock),
+//! the settings, metrics, the audit writer, the read caches, the gate that keeps CPU-heavy jobs (training, scoring) to one at a time in this
 //! process, and the bell that wakes this process's workers when a job is queued.
 
 use crate::audit_writer::AuditWriter;
@@ -7,12 +7,16 @@ use crate::cache::Caches;
 use crate::metrics::Metrics;
 use crate::settings::Settings;
 use std::sync::Arc;
+use tenure_domain::Clock;
+use tenure_monitor::Monitor;
 use tenure_store::Store;
 use tokio::sync::{Notify, Semaphore};
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// The monitoring layer's handle on the same store: its caches, webhook client and clock.
+    pub monitor: Monitor,
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
     pub audit: AuditWriter,
@@ -33,9 +37,15 @@ pub struct AppState {
 impl AppState {
     /// Must be called inside a Tokio runtime (it starts the audit writer).
     pub fn new(store: Store, settings: Settings) -> AppState {
+        AppState::with_clock(store, settings, Clock::system())
+    }
+
+    /// As [`AppState::new`], reading the time from `clock` (tests move a fake one on).
+    pub fn with_clock(store: Store, settings: Settings, clock: Clock) -> AppState {
         let ttl = std::time::Duration::from_secs(settings.cache_seconds);
         AppState {
-            caches: Arc::new(Caches::new(ttl)),
+            caches: Arc::new(Caches::new(ttl, clock.clone())),
+            monitor: Monitor::new(store.clone(), clock),
             reports: Arc::default(),
             audit: AuditWriter::start(store.clone()),
             store,
@@ -46,6 +56,10 @@ impl AppState {
             warnings_feed: tokio::sync::broadcast::channel(256).0,
             stopping: tokio::sync::watch::channel(false).0,
         }
+    }
+
+    pub fn clock(&self) -> &Clock {
+        self.monitor.clock()
     }
 
     /// Drops what this process caches about an organization, after a change made elsewhere

@@ -63,7 +63,7 @@ impl Store {
         let mut attempts = 0;
         loop {
             match self.try_append_audit(entries).await {
-                Err(StoreError::Database(e)) if is_unique_violation(&e) && attempts < 5 => {
+                Err(StoreError::Database(e)) if is_unique_violation(&e.0) && attempts < 5 => {
                     attempts += 1
                 }
                 other => return other,

@@ -30,12 +30,34 @@ impl fmt::Display for Conflict {
     }
 }
 
+/// The database library's error, kept inside the store: callers read its [`StoreErrorKind`].
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct DatabaseError(pub(crate) sqlx::Error);
+
+/// A migration's failure, kept inside the store.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct MigrationError(sqlx::migrate::MigrateError);
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> StoreError {
+        StoreError::Database(DatabaseError(error))
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(error: sqlx::migrate::MigrateError) -> StoreError {
+        StoreError::Migration(MigrationError(error))
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(DatabaseError),
     #[error("database migration failed: {0}")]
-    Migration(#[from] sqlx::migrate::MigrateError),
+    Migration(MigrationError),
     #[error("unsupported database URL {0:?}: use a file path, sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
     #[error("no organization {0:?}")]
@@ -55,7 +77,55 @@ pub enum StoreError {
     Refused(String),
 }
 
+/// What sort of failure a [`StoreError`] is, for callers that answer differently to each
+/// (an HTTP status, a retry) without knowing the database library underneath.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreErrorKind {
+    /// The caller's input is at fault: say so and let them fix it.
+    BadInput,
+    /// A name (an organization's slug, an e-mail address) is already taken.
+    Taken,
+    /// The database could not be reached or had no connection free: trying again later can
+    /// help.
+    Unavailable,
+    /// The database refused or failed the statement.
+    Database,
+    /// What is stored cannot be read back.
+    Corrupt,
+}
+
 impl StoreError {
+    /// What sort of failure this is.
+    pub fn kind(&self) -> StoreErrorKind {
+        match self {
+            StoreError::Taken(..) => StoreErrorKind::Taken,
+            e if e.is_bad_input() => StoreErrorKind::BadInput,
+            StoreError::Database(DatabaseError(
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_),
+            )) => StoreErrorKind::Unavailable,
+            StoreError::Corrupt(_) => StoreErrorKind::Corrupt,
+            _ => StoreErrorKind::Database,
+        }
+    }
+
+    /// What went wrong in words safe to log: a database's own message can quote the row it
+    /// refused (PostgreSQL's "Key (email)=(…) already exists"), so only its code is kept.
+    pub fn safe_summary(&self) -> String {
+        match self {
+            StoreError::Database(DatabaseError(sqlx::Error::Database(e))) => {
+                format!("database error {}", e.code().unwrap_or_default())
+            }
+            StoreError::Database(DatabaseError(e)) => format!("database error: {}", sqlx_kind(e)),
+            StoreError::Migration(_) => "migration failed".into(),
+            StoreError::Corrupt(what) => format!(
+                "corrupt stored data ({})",
+                what.split(':').next().unwrap_or("")
+            ),
+            other => other.to_string(),
+        }
+    }
+
     /// True when the input, not the database, is at fault.
     pub fn is_bad_input(&self) -> bool {
         matches!(
@@ -68,5 +138,15 @@ impl StoreError {
                 | StoreError::PersonLeft { .. }
                 | StoreError::Refused(_)
         )
+    }
+}
+
+fn sqlx_kind(error: &sqlx::Error) -> &'static str {
+    match error {
+        sqlx::Error::PoolTimedOut => "pool timed out",
+        sqlx::Error::PoolClosed => "pool closed",
+        sqlx::Error::Io(_) => "i/o",
+        sqlx::Error::RowNotFound => "row not found",
+        _ => "other",
     }
 }

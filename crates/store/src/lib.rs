@@ -38,7 +38,7 @@ pub use audit::{AuditEntry, AuditRecord, AuditVerdict, GENESIS_HASH};
 pub use connect::{Backend, Store};
 pub use delivery::{AttemptOutcome, Channel, DeliveryRecord, Destinations, NewDelivery, Webhook};
 pub use erasure::{PersonRecord, Removed};
-pub use error::{Conflict, StoreError};
+pub use error::{Conflict, DatabaseError, MigrationError, StoreError, StoreErrorKind};
 pub use events::{AppliedEvent, EventRecord, NewEvent};
 pub use fairness::ProtectedAsOf;
 pub use forecasts::{ForecastHazard, NewForecast};

@@ -307,14 +307,14 @@ impl Store {
         Ok(held(done.rows_affected(), job.id))
     }
 
-    /// Records how the job ended, if the worker still holds it.
+    /// Records that the job succeeded with `result`, if the worker still holds it.
     pub async fn complete_job(
         &self,
         job: &ClaimedJob,
         worker: &str,
-        outcome: Result<serde_json::Value, String>,
+        result: serde_json::Value,
     ) -> Result<Result<(), LeaseLost>, StoreError> {
-        self.end_job(job, worker, &JobEnd::Done(outcome)).await
+        self.end_job(job, worker, &JobEnd::Succeeded(result)).await
     }
 
     /// Records one end for jobs run together (a pass of re-scores), in one transaction: for
@@ -442,11 +442,13 @@ impl Store {
     }
 }
 
-/// How a run of a job ended.
+/// How a run of a job ended, as the queue records it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobEnd {
-    /// Finished: its result, or why it failed for good.
-    Done(Result<serde_json::Value, String>),
+    /// Finished: what it did, kept as the job's result.
+    Succeeded(serde_json::Value),
+    /// Failed for good: why, in words for the people who queued it.
+    Failed(String),
     /// Failed for a passing reason: back to the queue to run again after the wait — or failed
     /// for good when that was its last attempt.
     RetryAfter(Duration, String),
@@ -477,10 +479,10 @@ pub(crate) async fn end_job_in(
                 .await?
         }
         JobEnd::RetryAfter(_, error) => finish_job(tx, job, worker, None, Some(error)).await?,
-        JobEnd::Done(Ok(result)) => {
+        JobEnd::Succeeded(result) => {
             finish_job(tx, job, worker, Some(result.to_string()), None).await?
         }
-        JobEnd::Done(Err(error)) => finish_job(tx, job, worker, None, Some(error)).await?,
+        JobEnd::Failed(error) => finish_job(tx, job, worker, None, Some(error)).await?,
     };
     Ok(held(done.rows_affected(), job.id))
 }

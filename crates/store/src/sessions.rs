@@ -120,14 +120,16 @@ impl Store {
         }))
     }
 
+    /// A session begun at `at`.
     pub async fn create_session(
         &self,
         id_hash: &str,
         org: OrgId,
         user_id: i64,
         csrf_token: &str,
+        at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let at = now();
+        let at = timestamp(at);
         sqlx::query("INSERT INTO sessions (id_hash, org_id, user_id, csrf_token, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $5)")
             .bind(id_hash)
             .bind(org.0)
@@ -204,9 +206,13 @@ impl Store {
         Ok(exists.is_some())
     }
 
-    /// Notes a failed login under each key (an account, an address).
-    pub async fn record_login_failure(&self, keys: &[&str]) -> Result<(), StoreError> {
-        let at = now();
+    /// Notes a failed login at `at` under each key (an account, an address).
+    pub async fn record_login_failure(
+        &self,
+        keys: &[&str],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let at = timestamp(at);
         for key in keys {
             sqlx::query("INSERT INTO login_failures (throttle_key, at) VALUES ($1, $2)")
                 .bind(*key)

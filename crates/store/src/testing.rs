@@ -134,3 +134,47 @@ mod tests {
         );
     }
 }
+
+/// Raw SQL for tests that look past the store's API — at what is really on disk, or at what
+/// an attacker with full database access could do — without depending on the database
+/// library themselves.
+pub mod raw {
+    use crate::{Store, StoreError};
+    use sqlx::Row;
+
+    /// Runs one statement as it is.
+    pub async fn execute(store: &Store, sql: &str) -> Result<(), StoreError> {
+        sqlx::query(sql).execute(store.pool_for_tests()).await?;
+        Ok(())
+    }
+
+    /// The first column of every row `sql` selects, as text.
+    pub async fn strings(store: &Store, sql: &str) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(sql).fetch_all(store.pool_for_tests()).await?;
+        Ok(rows.iter().map(|r| r.get::<String, _>(0)).collect())
+    }
+
+    /// Every non-null cell of every table (but the migrations' own), as text:
+    /// `(table, column, value)`.
+    pub async fn every_cell(store: &Store) -> Result<Vec<(String, String, String)>, StoreError> {
+        let mut cells = Vec::new();
+        for (table, columns) in store.tables_and_columns().await? {
+            if table.starts_with("_sqlx") {
+                continue;
+            }
+            let read: Vec<String> = columns
+                .iter()
+                .map(|c| format!("CAST({c} AS TEXT)"))
+                .collect();
+            let sql = format!("SELECT {} FROM {table}", read.join(", "));
+            for row in sqlx::query(&sql).fetch_all(store.pool_for_tests()).await? {
+                for (i, column) in columns.iter().enumerate() {
+                    if let Some(value) = row.get::<Option<String>, _>(i) {
+                        cells.push((table.clone(), column.clone(), value));
+                    }
+                }
+            }
+        }
+        Ok(cells)
+    }
+}

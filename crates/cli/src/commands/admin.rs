@@ -93,8 +93,8 @@ enum MemberCommand {
     },
 }
 
-fn parse_role(text: &str) -> Result<Role, String> {
-    Role::parse(text).ok_or_else(|| "expected owner, hr, manager or auditor".into())
+fn parse_role(text: &str) -> anyhow::Result<Role> {
+    Role::parse(text).ok_or_else(|| anyhow::anyhow!("expected owner, hr, manager or auditor"))
 }
 
 #[derive(Subcommand)]
@@ -117,8 +117,8 @@ enum PlanCommand {
     },
 }
 
-fn parse_plan(text: &str) -> Result<Plan, String> {
-    Plan::parse(text).ok_or_else(|| "expected basic or member".into())
+fn parse_plan(text: &str) -> anyhow::Result<Plan> {
+    Plan::parse(text).ok_or_else(|| anyhow::anyhow!("expected basic or member"))
 }
 
 pub async fn run(args: AdminArgs) -> anyhow::Result<()> {

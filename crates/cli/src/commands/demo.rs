@@ -15,12 +15,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 use tenure_data::simulate::simulate;
 use tenure_data::Mapping;
-use tenure_domain::HrEvent;
+use tenure_domain::{Clock, HrEvent};
 use tenure_ingest::{import_file, ImportRequest, Progress};
 use tenure_model::evaluate::{LearnerChoice, TrainingSettings};
 use tenure_monitor::{
-    apply_events, rescore_people, score_organization, train_organization, Quiet, Rescoring,
-    ScoreRequest, TrainRequest,
+    apply_events, rescore_people, score_organization, train_organization, Monitor, Quiet,
+    Rescoring, ScoreRequest, TrainRequest,
 };
 use tenure_store::{OrgId, Store};
 
@@ -223,11 +223,19 @@ streaming the last months as HR events (each re-scores the people it touches):"
             .or_default()
             .push(event.clone());
     }
+    let monitor = Monitor::new(store.clone(), Clock::system());
     for (month, batch) in &months {
         let started = Instant::now();
-        let applied =
-            apply_events(store, org.id, &org.slug, batch, None, Rescoring::ByCaller).await?;
-        let report = rescore_people(store, org.id, &applied.affected, &Quiet).await?;
+        let applied = apply_events(
+            &monitor,
+            org.id,
+            &org.slug,
+            batch,
+            None,
+            Rescoring::ByCaller,
+        )
+        .await?;
+        let report = rescore_people(&monitor, org.id, &applied.affected, &Quiet).await?;
         let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
         for event in batch {
             *kinds.entry(event.kind.key()).or_default() += 1;

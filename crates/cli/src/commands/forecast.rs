@@ -60,15 +60,15 @@ impl From<By> for Grouping {
     }
 }
 
-fn level_share(text: &str) -> Result<(String, f64), String> {
-    let (level, share) = text
-        .rsplit_once('=')
-        .ok_or_else(|| format!("expected LEVEL=SHARE, e.g. Executive=2.13; got `{text}`"))?;
+fn level_share(text: &str) -> anyhow::Result<(String, f64)> {
+    let (level, share) = text.rsplit_once('=').ok_or_else(|| {
+        anyhow::anyhow!("expected LEVEL=SHARE, e.g. Executive=2.13; got `{text}`")
+    })?;
     let share: f64 = share
         .parse()
         .ok()
         .filter(|s: &f64| s.is_finite() && *s >= 0.0)
-        .ok_or_else(|| format!("expected a share ≥ 0 after `=`; got `{share}`"))?;
+        .ok_or_else(|| anyhow::anyhow!("expected a share ≥ 0 after `=`; got `{share}`"))?;
     Ok((level.to_owned(), share))
 }
 

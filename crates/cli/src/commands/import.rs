@@ -111,12 +111,12 @@ pub struct MappingArgs {
     pub ignore: Vec<String>,
 }
 
-fn parse_shape(text: &str) -> Result<Shape, String> {
+fn parse_shape(text: &str) -> anyhow::Result<Shape> {
     match text {
         "panel" => Ok(Shape::Panel),
         "cross-section" => Ok(Shape::CrossSection),
         "time-to-event" => Ok(Shape::TimeToEvent),
-        _ => Err("expected panel, cross-section or time-to-event".into()),
+        _ => anyhow::bail!("expected panel, cross-section or time-to-event"),
     }
 }
 

@@ -51,6 +51,25 @@ pub fn is_bad_input(error: &anyhow::Error) -> bool {
     })
 }
 
+/// What the user can do about a monitoring error, in this CLI's commands, to follow its
+/// message: the monitoring layer says what is wrong, not which command fixes it.
+pub fn remedy(error: &anyhow::Error) -> Option<String> {
+    use tenure_monitor::MonitorError;
+    error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<MonitorError>())
+        .and_then(|error| match error {
+            MonitorError::NoModel { .. } => Some(": run `tenure train` first".into()),
+            MonitorError::Suspended { org, .. } => {
+                Some(format!(" (`tenure admin resume --org {org}`)"))
+            }
+            MonitorError::NoGovernance(org) => {
+                Some(format!(" (`tenure governance --org {org} …`)"))
+            }
+            _ => None,
+        })
+}
+
 /// 1234567 → "1,234,567".
 pub fn thousands(n: impl Into<u64>) -> String {
     let digits = n.into().to_string();

@@ -5,7 +5,8 @@
 use anyhow::Context;
 use clap::Args;
 use std::sync::Arc;
-use tenure_monitor::{worker_name, DeliverySettings, NoObserver, Worker, WorkerSettings};
+use tenure_domain::Clock;
+use tenure_monitor::{worker_name, DeliverySettings, Monitor, NoObserver, Worker, WorkerSettings};
 use tenure_store::Store;
 
 #[derive(Args)]
@@ -56,7 +57,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     );
     tracing::info!(worker = %settings.name, backend = ?store.backend(), "working");
     let worker = Worker {
-        store: store.clone(),
+        monitor: Monitor::new(store.clone(), Clock::system()),
         settings,
         observer: Arc::new(NoObserver),
         wake: Arc::new(tokio::sync::Notify::new()),

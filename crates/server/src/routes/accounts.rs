@@ -193,7 +193,7 @@ pub async fn login(
     let Some(user) = user.filter(|_| verified) else {
         state
             .store
-            .record_login_failure(&[&account_key, &address_key])
+            .record_login_failure(&[&account_key, &address_key], state.clock().now())
             .await?;
         return Err(refused());
     };
@@ -228,7 +228,7 @@ pub async fn login(
 
 async fn throttle(state: &AppState, key: &str, limit: i64) -> Result<(), ApiError> {
     let window = Duration::seconds(state.settings.login_window_seconds);
-    let now = Utc::now();
+    let now = state.clock().now();
     let (failures, oldest) = state.store.login_failures_since(key, now - window).await?;
     if failures < limit {
         return Ok(());
@@ -253,7 +253,7 @@ async fn start_session(
     let csrf = new_secret("");
     state
         .store
-        .create_session(&hash_secret(&id), org, user_id, &csrf)
+        .create_session(&hash_secret(&id), org, user_id, &csrf, state.clock().now())
         .await?;
     let member = state
         .store

@@ -101,7 +101,7 @@ async fn accept(
         })
         .collect::<Result<_, _>>()?;
     let applied = tenure_monitor::apply_events(
-        &state.store,
+        &state.monitor,
         caller.org.id,
         &caller.org.slug,
         &events,

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use tenure_domain::{Entitlement, Permission, RiskBand, Role};
-use tenure_model::explain::{Explanation, Factor};
+use tenure_model::explain::Factor;
 use tenure_store::{AuditEntry, StoredScore};
 use utoipa::{IntoParams, ToSchema};
 
@@ -371,11 +371,7 @@ pub async fn drivers(
             drivers: Vec::new(),
         }));
     }
-    let explanations: Vec<Explanation> = scores
-        .iter()
-        .map(|s| tenure_monitor::report::stored_explanation(&s.score.drivers))
-        .collect();
-    let drivers = tenure_model::explain::drivers(&explanations)
+    let drivers = tenure_monitor::report::stored_drivers(scores.iter().map(|s| &s.score.drivers))
         .into_iter()
         .take(10)
         .map(|d| DriverView {
@@ -564,17 +560,18 @@ pub async fn what_if(
         new_manager: request.new_manager,
         set: request.set,
     };
-    // Scoring holds the thread's cached model across awaits (LightGBM's booster may not move
-    // between threads): it runs on a blocking thread, as the workers' scoring does.
-    let (store, org, slug, key) = (
-        state.store.clone(),
+    // Scoring is CPU work: on a blocking thread, as the workers' scoring is.
+    let (monitor, org, slug, key) = (
+        state.monitor.clone(),
         caller.org.id,
         caller.org.slug.clone(),
         person.clone(),
     );
     let handle = tokio::runtime::Handle::current();
     let outcome = tokio::task::spawn_blocking(move || {
-        handle.block_on(tenure_monitor::what_if(&store, org, &slug, &key, &changes))
+        handle.block_on(tenure_monitor::what_if(
+            &monitor, org, &slug, &key, &changes,
+        ))
     })
     .await
     .map_err(|_| ApiError::internal())?

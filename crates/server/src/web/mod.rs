@@ -178,16 +178,12 @@ pub fn moment(text: &str, locale: Locale) -> String {
 pub async fn roles_of(
     state: &AppState,
     org: tenure_domain::OrgId,
-) -> Result<tenure_domain::RoleColumns, tenure_store::StoreError> {
-    Ok(state
-        .store
-        .latest_mapping(org)
-        .await?
-        .and_then(|toml| {
-            tenure_data::Mapping::from_toml_str(&toml, std::path::Path::new("stored mapping")).ok()
-        })
-        .map(|m| m.roles)
-        .unwrap_or_default())
+) -> Result<tenure_domain::RoleColumns, ApiError> {
+    state
+        .monitor
+        .roles(org)
+        .await
+        .map_err(|e| ApiError::from_monitor(e, "the mapping's roles not read"))
 }
 
 /// The status an HTML answer takes for a page that exists.

@@ -130,7 +130,7 @@ pub async fn person(
         .unwrap_or_default();
     let roles = super::roles_of(&state, viewer.caller.org.id)
         .await
-        .map_err(|e| PageError::new(e.into(), locale))?;
+        .map_err(|e| PageError::new(e, locale))?;
     // The hazard forecast's curve for the person, where the viewer may see the organization's
     // forecast it comes from (fitted once for the report, kept with it).
     let survival = if super::reports::sees_organization(&viewer.caller) {

@@ -34,10 +34,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         .map_err(error)?;
     let (_, scores) = reach_scores(&state, caller).await.map_err(error)?;
     let org = caller.org.id;
-    let level_column = super::roles_of(&state, org)
-        .await
-        .map_err(|e| error(e.into()))?
-        .level;
+    let level_column = super::roles_of(&state, org).await.map_err(error)?.level;
     let keys: Vec<String> = scores.iter().map(|s| s.score.person.clone()).collect();
     let levels: HashMap<String, String> = match &level_column {
         Some(column) => state

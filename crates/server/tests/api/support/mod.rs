@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod receivers;
+pub mod scenarios;
 
 use chrono::{Duration, Utc};
 use reqwest::Method;
@@ -11,12 +12,13 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use tenure_data::Mapping;
-use tenure_domain::{Membership, OrgId, Permission, Plan, RiskThresholds};
+use tenure_domain::{Clock, Membership, OrgId, Permission, Plan, RiskThresholds};
 use tenure_ingest::{import_file, ImportRequest, Silent};
 use tenure_server::secrets::{hash_secret, new_secret};
 use tenure_server::{AppState, Settings};
+use tenure_store::testing::raw;
 pub use tenure_store::testing::TestDatabase;
-use tenure_store::{Backend, NewApiToken, NewModel, NewScore, ScoreGroups, Store};
+use tenure_store::{Backend, NewApiToken, NewModel, NewScore, ScoreGroups, Store, StoreError};
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -39,8 +41,18 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(database: TestDatabase, settings: Settings) -> TestServer {
+        TestServer::start_with_clock(database, settings, Clock::system()).await
+    }
+
+    /// A server reading the time from `clock`: a test moves a fake one on (`server.clock()`)
+    /// instead of sleeping through a window.
+    pub async fn start_with_clock(
+        database: TestDatabase,
+        settings: Settings,
+        clock: Clock,
+    ) -> TestServer {
         let store = database.store().await;
-        let state = AppState::new(store.clone(), settings);
+        let state = AppState::with_clock(store.clone(), settings, clock);
         let served = state.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -65,6 +77,54 @@ impl TestServer {
                 .build()
                 .unwrap(),
         }
+    }
+
+    /// Waits (up to ten seconds) until no delivery of `org` is still pending.
+    pub async fn wait_for_deliveries(&self, org: OrgId) {
+        for _ in 0..200 {
+            let pending = self
+                .store
+                .deliveries(org, Some("pending"), 1)
+                .await
+                .unwrap();
+            if pending.is_empty() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("deliveries still pending after ten seconds");
+    }
+
+    /// Queues a ping for an organization of its own and waits (up to ten seconds) until a
+    /// worker has run it: workers take the oldest runnable job first, so any job queued before
+    /// it that still waits was passed over, not merely not reached yet.
+    pub async fn a_later_job_runs(&self) {
+        let bystander = self
+            .store
+            .ensure_organization("bystander", "Bystander")
+            .await
+            .unwrap()
+            .id;
+        let ping = tenure_monitor::JobSpec::Ping { pause_ms: 0 }.to_job(None);
+        let id = self.store.enqueue_job(bystander, &ping).await.unwrap();
+        self.state.job_wakeup.notify_one();
+        for _ in 0..200 {
+            let job = self
+                .store
+                .job(bystander, id)
+                .await
+                .unwrap()
+                .expect("the ping");
+            if job.status == tenure_store::JobStatus::Succeeded {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("a ping queued for another organization did not run within ten seconds");
+    }
+
+    pub fn clock(&self) -> &Clock {
+        self.state.clock()
     }
 
     /// Graceful shutdown, then the database goes.
@@ -269,30 +329,13 @@ impl TestServer {
     /// Everything an organization holds, as text, to compare before and after.
     /// Every cell of every table that names `needle` as a whole word: "table.column = value".
     pub async fn rows_mentioning(&self, needle: &str) -> Vec<String> {
-        let mut found = Vec::new();
-        for (table, columns) in self.store.tables_and_columns().await.unwrap() {
-            if table.starts_with("_sqlx") {
-                continue;
-            }
-            let cells: Vec<String> = columns
-                .iter()
-                .map(|c| format!("CAST({c} AS TEXT)"))
-                .collect();
-            let sql = format!("SELECT {} FROM {table}", cells.join(", "));
-            for row in sqlx::query(&sql)
-                .fetch_all(self.store.pool_for_tests())
-                .await
-                .unwrap()
-            {
-                for (i, column) in columns.iter().enumerate() {
-                    let value: Option<String> = sqlx::Row::get(&row, i);
-                    if value.as_deref().is_some_and(|v| names_word(v, needle)) {
-                        found.push(format!("{table}.{column} = {}", value.unwrap()));
-                    }
-                }
-            }
-        }
-        found
+        raw::every_cell(&self.store)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|(_, _, value)| names_word(value, needle))
+            .map(|(table, column, value)| format!("{table}.{column} = {value}"))
+            .collect()
     }
 
     pub async fn organization_state(&self, slug: &str) -> String {
@@ -315,20 +358,12 @@ impl TestServer {
         )
     }
 
-    pub async fn raw_execute(&self, sql: &str) -> Result<(), sqlx::Error> {
-        sqlx::query(sql)
-            .execute(self.store.pool_for_tests())
-            .await
-            .map(|_| ())
+    pub async fn raw_execute(&self, sql: &str) -> Result<(), StoreError> {
+        raw::execute(&self.store, sql).await
     }
 
     pub async fn raw_strings(&self, sql: &str) -> Vec<String> {
-        use sqlx::Row;
-        let rows = sqlx::query(sql)
-            .fetch_all(self.store.pool_for_tests())
-            .await
-            .unwrap();
-        rows.iter().map(|r| r.get::<String, _>(0)).collect()
+        raw::strings(&self.store, sql).await.unwrap()
     }
 
     /// Removes the database's append-only guard, as an attacker with full access could.

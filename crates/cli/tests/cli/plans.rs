@@ -1,0 +1,115 @@
+//! The operator grants, renews and shows plans (`tenure admin plan`).
+
+use crate::support::*;
+use std::process::Command;
+
+#[test]
+fn the_operator_grants_renews_and_shows_plans() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = &database_with_acme(dir.path());
+    let shown = tenure(&["admin", "--db", db, "plan", "show"]);
+    assert_eq!(stdout(&shown).trim(), "acme: no plan granted");
+    let granted = tenure(&[
+        "admin",
+        "--db",
+        db,
+        "plan",
+        "grant",
+        "--org",
+        "acme",
+        "--plan",
+        "member",
+        "--until",
+        "2099-01-31",
+    ]);
+    assert_eq!(
+        stdout(&granted).trim(),
+        "acme: member through 2099-01-31 (active)",
+        "{}",
+        stderr(&granted)
+    );
+    let lapsed = tenure(&[
+        "admin",
+        "--db",
+        db,
+        "plan",
+        "grant",
+        "--org",
+        "acme",
+        "--plan",
+        "basic",
+        "--until",
+        "2020-01-31",
+    ]);
+    assert!(stdout(&lapsed).contains("expired: entitlements off, data kept"));
+    let unknown = tenure(&[
+        "admin",
+        "--db",
+        db,
+        "plan",
+        "grant",
+        "--org",
+        "nobody",
+        "--plan",
+        "basic",
+        "--until",
+        "2030-01-01",
+    ]);
+    assert!(!unknown.status.success() && stderr(&unknown).contains("no organization \"nobody\""));
+    let added = Command::new(TENURE)
+        .args([
+            "admin",
+            "--db",
+            db,
+            "member",
+            "add",
+            "--org",
+            "acme",
+            "--email",
+            "Boss@Acme.example",
+            "--role",
+            "owner",
+        ])
+        .env("TENURE_PASSWORD", "a long enough password")
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&added).trim(),
+        "acme: boss@acme.example is owner",
+        "{}",
+        stderr(&added)
+    );
+    let weak = Command::new(TENURE)
+        .args([
+            "admin",
+            "--db",
+            db,
+            "member",
+            "add",
+            "--org",
+            "acme",
+            "--email",
+            "x@acme.example",
+            "--role",
+            "hr",
+        ])
+        .env("TENURE_PASSWORD", "short")
+        .output()
+        .unwrap();
+    assert!(!weak.status.success() && stderr(&weak).contains("at least 12 characters"));
+    let bad_plan = tenure(&[
+        "admin",
+        "--db",
+        db,
+        "plan",
+        "grant",
+        "--org",
+        "acme",
+        "--plan",
+        "gold",
+        "--until",
+        "2030-01-01",
+    ]);
+    assert_eq!(bad_plan.status.code(), Some(2));
+    assert!(stderr(&bad_plan).contains("expected basic or member"));
+}

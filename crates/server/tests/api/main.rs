@@ -1,0 +1,20 @@
+//! The service end to end, by topic: the real server on a random port against a fresh
+//! database (SQLite always, PostgreSQL when `TENURE_TEST_DATABASE_URL` is set), driven over
+//! HTTP; and the pages in a real headless Chromium (`pages`). One test binary for the crate.
+
+mod pages;
+mod support;
+
+mod audit;
+mod dashboard;
+mod delivery;
+mod erasure;
+mod openapi;
+mod plans;
+mod requests;
+mod roles;
+mod scoring;
+mod sessions;
+mod tenancy;
+mod tokens;
+mod warnings;

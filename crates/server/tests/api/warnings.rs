@@ -1,0 +1,316 @@
+//! Warnings: raised once when an event raises a person's risk, delivered by webhook, e-mail and the live feed (never while the organization is suspended), then worked through to a close.
+
+use crate::support::receivers::{signature_is_valid, SmtpServer, WebhookReceiver};
+use crate::support::scenarios::*;
+use crate::support::*;
+use serde_json::{json, Value};
+
+/// Issue 6: a pay cut posted as an event re-scores the person at once and its warning arrives
+/// exactly once at a webhook receiver (signature checked with the receiver's own HMAC), at an
+/// SMTP server and on the live feed — the first two with an opaque id and a link only. While
+/// the organization is suspended (TRUST.md 14) nothing is scored and nothing delivered; once
+/// resumed, the waiting work runs.
+#[tokio::test]
+async fn a_pay_cut_warns_once_by_webhook_email_and_live_feed_and_not_while_suspended() {
+    for database in TestDatabase::all("a_pay_cut_warns_once").await {
+        let server = TestServer::start(database, delivery_settings(3)).await;
+        let owner = ibm_trained(&server, "ibm").await;
+        let receiver = WebhookReceiver::start(0).await;
+        let smtp = SmtpServer::start().await;
+        let hook = owner
+            .post("/api/v1/webhooks", json!({"url": receiver.url}))
+            .await
+            .expect(201);
+        let secret = hook["secret"].as_str().unwrap().to_owned();
+        assert!(owner.get("/api/v1/webhooks").await.expect(200)[0]["secret"].is_null());
+        let email = json!({
+            "smtp_host": "127.0.0.1", "smtp_port": smtp.port, "security": "none",
+            "from": "tenure@ibm.example", "to": ["hr@ibm.example"], "mode": "immediate",
+        });
+        assert_eq!(owner.put("/api/v1/email-settings", email).await.status, 204);
+        let policy = json!({"rules": [{"rule": "rises_by", "points": 0.02, "days": 90}], "cooldown_days": 30});
+        owner
+            .put("/api/v1/warning-policy", policy.clone())
+            .await
+            .expect(200);
+        assert_eq!(
+            owner.get("/api/v1/warning-policy").await.expect(200),
+            policy
+        );
+        let mut feed = owner.open_stream("/api/v1/warnings/stream").await;
+
+        let people = well_paid_people_at_moderate_risk(&owner, 2).await;
+        let (person, before) = people[0].clone();
+        let accepted = owner
+            .post("/api/v1/events", pay_cut(&person))
+            .await
+            .expect(202);
+        assert_eq!(accepted["people_rescored"], 1);
+        let job = owner
+            .wait_for_job(accepted["job_id"].as_i64().unwrap())
+            .await;
+        assert_eq!(job["status"], "succeeded", "{job}");
+        assert_eq!(job["result"]["warnings_raised"], 1, "{job}");
+        let after = owner
+            .get(&format!("/api/v1/people/{person}/score"))
+            .await
+            .expect(200)["probability"]
+            .as_f64()
+            .unwrap();
+        assert!(
+            after >= before + 0.02,
+            "the pay cut raised the risk: {before} → {after}"
+        );
+
+        let event = feed
+            .next(10)
+            .await
+            .expect("the live feed carries the warning");
+        assert_eq!(event.event, "warning");
+        let shown: Value = serde_json::from_str(&event.data).unwrap();
+        assert_eq!(shown["person"], person.as_str());
+        assert!(shown["what_changed"][0]
+            .as_str()
+            .unwrap()
+            .contains("risk rose"));
+        let actions: Vec<&str> = shown["drivers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["action"].as_str().unwrap())
+            .collect();
+        assert!(actions.contains(&"pay_review"), "{shown}");
+        let public_id = shown["id"].as_str().unwrap().to_owned();
+
+        let hooks = receiver.wait_for(1, 10).await;
+        let mails = smtp.wait_for(1, 10).await;
+        // Every delivery made: nothing more is on its way.
+        server.wait_for_deliveries(server.org("ibm").await).await;
+        assert_eq!(receiver.received().len(), 1, "exactly one webhook delivery");
+        assert_eq!(smtp.mails().len(), 1, "exactly one e-mail");
+        assert!(signature_is_valid(&hooks[0], &secret));
+        assert!(!signature_is_valid(&hooks[0], "whsec_wrong"));
+        let body: Value = serde_json::from_slice(&hooks[0].body).unwrap();
+        assert_eq!(
+            body,
+            json!({"type": "warning.raised", "warning": public_id, "link": format!("https://tenure.test/warnings/{public_id}")})
+        );
+        let mail = &mails[0];
+        assert_eq!(mail.to, ["<hr@ibm.example>"]);
+        assert!(mail
+            .data
+            .contains(&format!("https://tenure.test/warnings/{public_id}")));
+        for (what, text) in [
+            (
+                "webhook",
+                String::from_utf8_lossy(&hooks[0].body).into_owned(),
+            ),
+            ("e-mail", mail.data.clone()),
+        ] {
+            assert!(!text.contains(&person), "the {what} names nobody: {text}");
+            for score in [
+                after.to_string(),
+                format!("{:.0}%", after * 100.0),
+                "probability".into(),
+                "band".into(),
+            ] {
+                assert!(
+                    !text.contains(&score),
+                    "the {what} carries no score ({score}): {text}"
+                );
+            }
+        }
+        assert!(feed.next(1).await.is_none(), "one warning, one event");
+
+        // The kill switch: events still land, but nothing is scored or delivered.
+        let org = server.org("ibm").await;
+        server.store.set_suspended(org, true).await.unwrap();
+        let (second, _) = people[1].clone();
+        let accepted = owner
+            .post("/api/v1/events", pay_cut(&second))
+            .await
+            .expect(202);
+        let job_id = accepted["job_id"].as_i64().unwrap();
+        // A job queued after it, for another organization, runs: the queue is taken oldest
+        // first, so this one was passed over.
+        server.a_later_job_runs().await;
+        let waiting = owner
+            .get(&format!("/api/v1/jobs/{job_id}"))
+            .await
+            .expect(200);
+        assert_eq!(waiting["status"], "queued", "{waiting}");
+        assert_eq!(receiver.received().len(), 1);
+        assert_eq!(smtp.mails().len(), 1);
+        server.store.set_suspended(org, false).await.unwrap();
+        let done = owner.wait_for_job(job_id).await;
+        assert_eq!(done["result"]["warnings_raised"], 1, "{done}");
+        assert_eq!(receiver.wait_for(2, 10).await.len(), 2);
+        assert_eq!(smtp.wait_for(2, 10).await.len(), 2);
+        server.stop().await;
+    }
+}
+
+/// Issue 6 and TRUST.md 13: a warning goes open → acknowledged → action recorded → closed by
+/// a named reviewer with a decision and a reason; nothing moves a closed warning; dismissing
+/// is always there until then; each step is kept with who and when.
+#[tokio::test]
+async fn a_warning_is_acknowledged_acted_on_and_closed_with_a_reviewer_and_reason() {
+    for database in TestDatabase::all("a_warning_lifecycle").await {
+        let server = TestServer::start(database, delivery_settings(3)).await;
+        let owner = ibm_trained(&server, "ibm").await;
+        let hr = server
+            .join_as(&owner, "hr@ibm.example", json!({"role": "hr"}))
+            .await;
+        let policy = json!({"rules": [{"rule": "rises_by", "points": 0.02, "days": 90}], "cooldown_days": 30});
+        owner
+            .put("/api/v1/warning-policy", policy)
+            .await
+            .expect(200);
+        let people = well_paid_people_at_moderate_risk(&owner, 2).await;
+        let batch: Vec<Value> = people.iter().map(|(p, _)| pay_cut(p)).collect();
+        let accepted = hr
+            .post("/api/v1/events/batch", json!({"events": batch}))
+            .await
+            .expect(202);
+        assert_eq!(accepted["event_ids"].as_array().unwrap().len(), 2);
+        let job = hr.wait_for_job(accepted["job_id"].as_i64().unwrap()).await;
+        assert_eq!(job["result"]["warnings_raised"], 2, "{job}");
+        let open = hr.get("/api/v1/warnings?status=open").await.expect(200);
+        let ids: Vec<String> = open
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(ids.len(), 2);
+        let path = |id: &str, step: &str| format!("/api/v1/warnings/{id}/{step}");
+
+        // Closing needs a decision and a reason.
+        assert_eq!(
+            hr.post(
+                &path(&ids[0], "close"),
+                json!({"decision": "", "reason": "x"})
+            )
+            .await
+            .status,
+            400
+        );
+        let acked = hr
+            .post(&path(&ids[0], "acknowledge"), json!({}))
+            .await
+            .expect(200);
+        assert_eq!(acked["status"], "acknowledged");
+        assert_eq!(
+            hr.post(&path(&ids[0], "acknowledge"), json!({}))
+                .await
+                .status,
+            409
+        );
+        let acted = hr
+            .post(&path(&ids[0], "actions"), json!({"what": "stay conversation held", "who": "HR partner", "when": "2026-11-20"}))
+            .await
+            .expect(200);
+        assert_eq!(acted["status"], "action_recorded");
+        let closed = hr
+            .post(&path(&ids[0], "close"), json!({"decision": "pay review booked", "reason": "pay fell well below band after the cut"}))
+            .await
+            .expect(200);
+        assert_eq!(closed["status"], "closed");
+        assert_eq!(closed["closed_by"], hr.user_id);
+        assert_eq!(closed["decision"], "pay review booked");
+        let steps: Vec<&str> = closed["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["step"].as_str().unwrap())
+            .collect();
+        assert_eq!(steps, ["acknowledge", "record_action", "close"]);
+        assert_eq!(closed["steps"][1]["detail"]["when"], "2026-11-20");
+        for (step, body) in [
+            ("acknowledge", json!({})),
+            ("dismiss", json!({"reason": "late"})),
+        ] {
+            let answer = hr.post(&path(&ids[0], step), body).await;
+            assert_eq!(
+                answer.status, 409,
+                "{step} on a closed warning: {}",
+                answer.body
+            );
+        }
+        // Dismissing (an override) straight from open, with a reason.
+        let dismissed = hr
+            .post(
+                &path(&ids[1], "dismiss"),
+                json!({"reason": "the pay change was a data error"}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(dismissed["status"], "dismissed");
+        assert_eq!(dismissed["reason"], "the pay change was a data error");
+        // A manager never sees or moves a warning; each read by HR was audited.
+        let manager = server
+            .join_as(
+                &owner,
+                "manager@ibm.example",
+                json!({"role": "manager", "manager_key": "1"}),
+            )
+            .await;
+        assert_eq!(manager.get("/api/v1/warnings").await.status, 403);
+        assert_eq!(
+            manager
+                .post(&path(&ids[1], "acknowledge"), json!({}))
+                .await
+                .status,
+            403
+        );
+        let mut warning_reads = 0;
+        let mut after = 0;
+        loop {
+            let page = owner
+                .get(&format!("/api/v1/audit?limit=1000&after={after}"))
+                .await
+                .expect(200);
+            warning_reads += page["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["action"] == "warning.read")
+                .count();
+            match page["next_after"].as_i64() {
+                Some(next) => after = next,
+                None => break,
+            }
+        }
+        assert!(warning_reads >= 6, "{warning_reads} warning reads audited");
+        // Events about unknown people, or columns the data lacks, are refused whole.
+        let bad = hr
+            .post(
+                "/api/v1/events/batch",
+                json!({"events": [pay_cut(&people[0].0), pay_cut("no-such-person")]}),
+            )
+            .await;
+        assert_eq!(bad.status, 400, "{}", bad.body);
+        assert!(
+            bad.body["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("no-such-person")
+                || bad.body.to_string().contains("no-such-person"),
+            "{}",
+            bad.body
+        );
+        let wrong = hr
+            .post(
+                "/api/v1/events",
+                json!({"person": people[0].0, "kind": "pay_change", "values": {"pay": "a lot"}}),
+            )
+            .await;
+        assert_eq!(wrong.status, 400);
+        assert!(
+            wrong.body.to_string().contains("MonthlyIncome"),
+            "{}",
+            wrong.body
+        );
+        server.stop().await;
+    }
+}
