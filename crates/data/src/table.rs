@@ -352,7 +352,7 @@ mod tests {
     #[test]
     fn overlong_cell_is_refused_with_its_size() {
         let mut text = b"a,b\n1,".to_vec();
-        text.extend(std::iter::repeat(b'x').take(MAX_CELL_BYTES + 1));
+        text.extend(std::iter::repeat_n(b'x', MAX_CELL_BYTES + 1));
         let problem = first_problem(&text);
         assert_eq!(problem.location.line, 2);
         assert_eq!(problem.location.column, Some((2, "b".into())));

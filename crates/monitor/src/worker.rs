@@ -386,8 +386,8 @@ impl Worker {
     async fn add_deliveries(
         &self,
         org: OrgId,
-        mut run: ScoringRun,
-    ) -> Result<ScoringRun, StoreError> {
+        mut run: Box<ScoringRun>,
+    ) -> Result<Box<ScoringRun>, StoreError> {
         let planned = fan_out(&self.monitor, org, &run.raised, &self.settings.delivery).await?;
         if let Some(at) = planned.digest_at {
             let job = NewJob {

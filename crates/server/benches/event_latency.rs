@@ -21,7 +21,7 @@ use tenure_model::evaluate::{LearnerChoice, TrainingSettings};
 use tenure_monitor::{score_organization, train_organization, Quiet, ScoreRequest, TrainRequest};
 use tenure_server::secrets::{hash_secret, new_secret};
 use tenure_server::{AppState, Settings};
-use tenure_store::{NewApiToken, Store};
+use tenure_store::{NewApiToken, SealingKey, Store};
 
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -76,7 +76,8 @@ async fn main() {
         seed: 3,
     });
     let files = simulation.write(dir.path()).unwrap();
-    let store = Store::connect(&dir.path().join("bench.db").display().to_string())
+    let db = dir.path().join("bench.db").display().to_string();
+    let store = Store::connect(&db, &SealingKey::default_for(&db, None))
         .await
         .unwrap();
     let settings = Settings {

@@ -55,11 +55,14 @@ impl OrgScores {
     }
 }
 
+/// A cached value and when it was remembered.
+type Remembered<T> = (DateTime<Utc>, T);
+
 pub struct Caches {
     ttl: Duration,
     clock: Clock,
-    credentials: Mutex<HashMap<String, (DateTime<Utc>, CachedCredential)>>,
-    scores: Mutex<HashMap<OrgId, (DateTime<Utc>, Arc<OrgScores>)>>,
+    credentials: Mutex<HashMap<String, Remembered<CachedCredential>>>,
+    scores: Mutex<HashMap<OrgId, Remembered<Arc<OrgScores>>>>,
     /// One loader per organization at a time, so an expired entry is not reloaded by every
     /// request that notices it.
     loading: Mutex<HashMap<OrgId, Arc<tokio::sync::Mutex<()>>>>,

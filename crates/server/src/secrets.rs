@@ -64,10 +64,16 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
 }
 
 /// A hash to verify against when the account does not exist, so the answer takes as long
-/// as for a real account and timing does not tell which addresses are registered.
-pub fn decoy_hash() -> &'static str {
-    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| hash_password("decoy password that matches nothing"))
+/// as for a real account and timing does not tell which addresses are registered. Made once
+/// per process, when first needed (the server's state keeps it).
+#[derive(Clone, Default)]
+pub struct DecoyHash(std::sync::Arc<std::sync::OnceLock<String>>);
+
+impl DecoyHash {
+    pub fn get(&self) -> &str {
+        self.0
+            .get_or_init(|| hash_password("decoy password that matches nothing"))
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use tenure_store::SealingKey;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -43,6 +44,23 @@ pub struct Settings {
     pub delivery_retry_ms: u64,
     /// Attempts before a delivery is dead (the dead-letter list).
     pub delivery_attempts: i64,
+    /// The key that seals secrets at rest (webhook secrets, the SMTP password), as 64 hex
+    /// digits (`TENURE_SECRET_KEY`); or
+    pub secret_key: Option<SecretText>,
+    /// the file holding it (`TENURE_SECRET_KEY_FILE`). Neither: the default key file, beside
+    /// a SQLite database or `~/.config/tenure/secret.key` for PostgreSQL.
+    pub secret_key_file: Option<PathBuf>,
+}
+
+/// A secret setting: kept out of `Debug` output (and so out of logs).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecretText(pub String);
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretText(…)")
+    }
 }
 
 impl Default for Settings {
@@ -67,13 +85,15 @@ impl Default for Settings {
             public_url: "http://127.0.0.1:8080".into(),
             delivery_retry_ms: 30_000,
             delivery_attempts: 6,
+            secret_key: None,
+            secret_key_file: None,
         }
     }
 }
 
 impl Settings {
     /// Defaults, overridden by `file` (when given) and then by `TENURE_*` variables.
-    pub fn load(file: Option<&Path>) -> Result<Settings, figment::Error> {
+    pub fn load(file: Option<&Path>) -> Result<Settings, Box<figment::Error>> {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         if let Some(file) = file {
             figment = figment.merge(Toml::file_exact(file));
@@ -81,6 +101,7 @@ impl Settings {
         figment
             .merge(Env::prefixed("TENURE_").only(&Settings::field_names()))
             .extract()
+            .map_err(Box::new)
     }
 
     /// Only the variables that name a setting are read, so `TENURE_TEST_DATABASE_URL` and
@@ -106,7 +127,19 @@ impl Settings {
             "public_url",
             "delivery_retry_ms",
             "delivery_attempts",
+            "secret_key",
+            "secret_key_file",
         ]
+    }
+
+    /// Where the key sealing the database's secrets comes from; `home` is the user's folder
+    /// (for PostgreSQL's default key file).
+    pub fn sealing_key(&self, home: Option<&Path>) -> SealingKey {
+        match (&self.secret_key, &self.secret_key_file) {
+            (Some(hex), _) => SealingKey::Hex(hex.0.clone()),
+            (None, Some(file)) => SealingKey::File(file.clone()),
+            (None, None) => SealingKey::default_for(&self.database_url, home),
+        }
     }
 
     /// How this process's workers deliver warnings.

@@ -32,6 +32,8 @@ pub struct AppState {
     /// Set when the server begins to shut down: live streams end, so shutdown is not kept
     /// waiting by connections that never finish on their own.
     pub stopping: tokio::sync::watch::Sender<bool>,
+    /// What a sign-in for an unknown address is checked against (see [`crate::secrets::DecoyHash`]).
+    pub decoy: crate::secrets::DecoyHash,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             job_wakeup: Arc::new(Notify::new()),
             warnings_feed: tokio::sync::broadcast::channel(256).0,
             stopping: tokio::sync::watch::channel(false).0,
+            decoy: Default::default(),
         }
     }
 

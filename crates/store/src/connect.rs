@@ -3,6 +3,7 @@
 use crate::error::StoreError;
 use crate::migrations::migrator;
 use crate::readers::{LentConnection, SqliteReaders};
+use crate::sealing::SealingKey;
 use crate::writer::SqliteWriter;
 pub(crate) use crate::writer::WriteTx;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -30,8 +31,6 @@ pub struct Store {
     /// pool: `None`.
     sqlite_writer: Option<SqliteWriter>,
     backend: Backend,
-    /// Tells this store from others opened in the same process (see [`Store::id`]).
-    id: u64,
     /// One audit-chain writer at a time in this process (see `append_audit`).
     pub(crate) audit_writer: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Seals secrets stored in the database (see `sealing.rs`).
@@ -57,11 +56,12 @@ enum Commit {
 
 impl Store {
     /// Opens (creating if needed) and migrates the database. `location` is a PostgreSQL URL,
-    /// a `sqlite:` URL, or a plain path to a SQLite file.
-    pub async fn connect(location: &str) -> Result<Store, StoreError> {
+    /// a `sqlite:` URL, or a plain path to a SQLite file; secrets stored in it are sealed
+    /// with `key`.
+    pub async fn connect(location: &str, key: &SealingKey) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let (backend, url) = resolve(location)?;
-        let sealer = crate::sealing::Sealer::load(sqlite_file(location).as_deref())?;
+        let sealer = crate::sealing::Sealer::load(key)?;
         // Statements carry HR data in their parameters and can be long: never log them.
         let options = AnyConnectOptions::from_str(&url)?
             .log_statements(tracing::log::LevelFilter::Off)
@@ -88,13 +88,11 @@ impl Store {
             }
             Backend::Postgres => (None, None),
         };
-        static OPENED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Ok(Store {
             pool,
             sqlite_readers,
             sqlite_writer,
             backend,
-            id: OPENED.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             audit_writer: Default::default(),
             sealer,
             import_kinds: Default::default(),
@@ -109,13 +107,6 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
-    }
-
-    /// Different for every store opened in this process (clones share it): what a
-    /// process-wide cache of stored data keys on besides the organization, whose ids two
-    /// databases both start at 1.
-    pub fn id(&self) -> u64 {
-        self.id
     }
 
     /// Begins a transaction that will write, committed durably. SQLite's default (deferred)
@@ -260,7 +251,7 @@ fn resolve(location: &str) -> Result<(Backend, String), StoreError> {
 }
 
 /// The file a SQLite location names (`None` for PostgreSQL and in-memory databases).
-fn sqlite_file(location: &str) -> Option<std::path::PathBuf> {
+pub(crate) fn sqlite_file(location: &str) -> Option<std::path::PathBuf> {
     if location.contains("://") && !location.starts_with("sqlite:") {
         return None;
     }

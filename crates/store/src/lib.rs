@@ -22,6 +22,7 @@ mod readers;
 mod rescoring;
 mod scoring_write;
 mod sealing;
+pub use sealing::SealingKey;
 mod sessions;
 mod snapshots;
 mod sql;

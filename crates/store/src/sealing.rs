@@ -1,16 +1,49 @@
 //! Secrets at rest: webhook signing secrets and e-mail settings (with the SMTP password) are
-//! stored sealed with ChaCha20-Poly1305 under a key kept outside the database —
-//! `TENURE_SECRET_KEY` (64 hex digits), or a key file (`TENURE_SECRET_KEY_FILE`; by default
-//! `<database file>.key` beside a SQLite file, `~/.config/tenure/secret.key` for PostgreSQL),
-//! created readable by its owner only on first use. A copy of the database alone reveals no
-//! secret.
+//! stored sealed with ChaCha20-Poly1305 under a key kept outside the database — given as 64
+//! hex digits, or in a key file created readable by its owner only on first use (by default
+//! `<database file>.key` beside a SQLite file, `~/.config/tenure/secret.key` for PostgreSQL).
+//! The caller says which ([`SealingKey`]: the binaries take it from `TENURE_SECRET_KEY` or
+//! `TENURE_SECRET_KEY_FILE`). A copy of the database alone reveals no secret.
 
+use crate::connect::sqlite_file;
 use crate::error::StoreError;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use std::path::{Path, PathBuf};
 
 const PREFIX: &str = "sealed:v1:";
+
+/// Where the key that seals secrets at rest comes from.
+#[derive(Clone, PartialEq, Eq)]
+pub enum SealingKey {
+    /// The key itself: 64 hex digits.
+    Hex(String),
+    /// A file holding it, created (readable by its owner only) when missing.
+    File(PathBuf),
+}
+
+impl std::fmt::Debug for SealingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SealingKey::Hex(_) => f.write_str("SealingKey::Hex(…)"),
+            SealingKey::File(path) => write!(f, "SealingKey::File({})", path.display()),
+        }
+    }
+}
+
+impl SealingKey {
+    /// The key file used unless one is named: `<file>.key` beside a SQLite database, or
+    /// `.config/tenure/secret.key` under the user's `home` for PostgreSQL.
+    pub fn default_for(location: &str, home: Option<&Path>) -> SealingKey {
+        SealingKey::File(match sqlite_file(location) {
+            Some(file) => PathBuf::from(format!("{}.key", file.display())),
+            None => home.map_or_else(
+                || PathBuf::from("tenure-secret.key"),
+                |home| home.join(".config/tenure/secret.key"),
+            ),
+        })
+    }
+}
 
 /// The key secrets are sealed with.
 #[derive(Clone)]
@@ -25,22 +58,21 @@ impl std::fmt::Debug for Sealer {
 }
 
 impl Sealer {
-    /// The key from the environment or its key file (created when missing).
-    pub(crate) fn load(sqlite_file: Option<&Path>) -> Result<Sealer, StoreError> {
-        if let Ok(hex_key) = std::env::var("TENURE_SECRET_KEY") {
-            return Sealer::from_hex(&hex_key).ok_or_else(|| {
-                StoreError::Refused("TENURE_SECRET_KEY must be 64 hex digits".into())
-            });
-        }
-        let path = std::env::var_os("TENURE_SECRET_KEY_FILE")
-            .map(PathBuf::from)
-            .or_else(|| sqlite_file.map(|f| PathBuf::from(format!("{}.key", f.display()))))
-            .unwrap_or_else(default_key_file);
-        match std::fs::read_to_string(&path) {
+    /// The key as given, or read from its key file (created when missing).
+    pub(crate) fn load(key: &SealingKey) -> Result<Sealer, StoreError> {
+        let path = match key {
+            SealingKey::Hex(hex_key) => {
+                return Sealer::from_hex(hex_key).ok_or_else(|| {
+                    StoreError::Refused("the secret key must be 64 hex digits".into())
+                })
+            }
+            SealingKey::File(path) => path,
+        };
+        match std::fs::read_to_string(path) {
             Ok(text) => Sealer::from_hex(text.trim()).ok_or_else(|| {
                 StoreError::Refused(format!("{}: expected 64 hex digits", path.display()))
             }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_key_file(&path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_key_file(path),
             Err(e) => Err(StoreError::Refused(format!(
                 "the secret key file {} can't be read: {e}",
                 path.display()
@@ -87,14 +119,6 @@ impl Sealer {
             .map_err(|_| wrong())?;
         String::from_utf8(plain).map_err(|_| wrong())
     }
-}
-
-/// Where a PostgreSQL deployment's key lives unless told: the user's configuration folder.
-fn default_key_file() -> PathBuf {
-    std::env::var_os("HOME").map_or_else(
-        || PathBuf::from("tenure-secret.key"),
-        |home| PathBuf::from(home).join(".config/tenure/secret.key"),
-    )
 }
 
 /// Writes a fresh key to `path` whole or not at all: written beside it first, then linked

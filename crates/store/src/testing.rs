@@ -64,8 +64,13 @@ impl TestDatabase {
         databases
     }
 
+    /// The database opened with the key tenure's commands would use for it (no
+    /// `TENURE_SECRET_KEY*` is set in tests): the key file beside a SQLite file, or the
+    /// user's for PostgreSQL.
     pub async fn store(&self) -> Store {
-        Store::connect(&self.url)
+        let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+        let key = crate::SealingKey::default_for(&self.url, home.as_deref());
+        Store::connect(&self.url, &key)
             .await
             .expect("open the test database")
     }

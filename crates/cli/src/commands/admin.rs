@@ -122,9 +122,7 @@ fn parse_plan(text: &str) -> anyhow::Result<Plan> {
 }
 
 pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
-    let store = Store::connect(&args.db)
-        .await
-        .with_context(|| format!("opening the database {}", args.db))?;
+    let store = super::open_store(&args.db).await?;
     let outcome = match args.command {
         AdminCommand::Plan(command) => plan(&store, command).await,
         AdminCommand::Member(command) => add_member(&store, command).await,

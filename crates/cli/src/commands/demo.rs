@@ -92,9 +92,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .db
         .clone()
         .unwrap_or_else(|| args.dir.join("tenure.db").display().to_string());
-    let store = Store::connect(&db)
-        .await
-        .with_context(|| format!("opening the database {db}"))?;
+    let store = super::open_store(&db).await?;
     let org = store
         .ensure_organization(DEMO_ORG, "Demo organization")
         .await?;

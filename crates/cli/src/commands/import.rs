@@ -23,9 +23,7 @@ pub struct DatabaseArgs {
 
 impl DatabaseArgs {
     pub async fn open(&self) -> anyhow::Result<Store> {
-        Store::connect(&self.db)
-            .await
-            .with_context(|| format!("opening the database {}", self.db))
+        super::open_store(&self.db).await
     }
 
     /// The database and the organization, created if it does not exist yet.

@@ -75,9 +75,7 @@ pub fn describe(report: &ScoreReport, top: usize) -> String {
         thousands(report.stored.unchanged),
         report.warnings.len(),
     );
-    text.push_str(&format!(
-        "\nhighest risks (a prompt for a supportive conversation, never a verdict):\n"
-    ));
+    text.push_str("\nhighest risks (a prompt for a supportive conversation, never a verdict):\n");
     for p in report
         .people
         .iter()

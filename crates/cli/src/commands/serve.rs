@@ -28,7 +28,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(listen) = args.listen {
         settings.listen = listen;
     }
-    let store = Store::connect(&settings.database_url)
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let key = settings.sealing_key(home.as_deref());
+    let store = Store::connect(&settings.database_url, &key)
         .await
         .with_context(|| format!("opening the database {}", settings.database_url))?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)

@@ -2,12 +2,10 @@
 //! deliveries, digests, pings) from the database until Ctrl-C or SIGTERM, finishing the job under way first. Run as many as the machine
 //! has room for: on PostgreSQL they share the queue, each job claimed by exactly one.
 
-use anyhow::Context;
 use clap::Args;
 use std::sync::Arc;
 use tenure_domain::Clock;
 use tenure_monitor::{worker_name, DeliverySettings, Monitor, NoObserver, Worker, WorkerSettings};
-use tenure_store::Store;
 
 #[derive(Args)]
 pub struct WorkerArgs {
@@ -42,9 +40,7 @@ pub struct WorkerArgs {
 }
 
 pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
-    let store = Store::connect(&args.db)
-        .await
-        .with_context(|| format!("opening the database {}", args.db))?;
+    let store = super::open_store(&args.db).await?;
     let mut settings = WorkerSettings::new(
         args.name.unwrap_or_else(|| worker_name("worker")),
         args.lease_seconds,

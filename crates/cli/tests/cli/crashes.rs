@@ -3,7 +3,6 @@
 use crate::support::*;
 use std::process::Command;
 use std::time::{Duration, Instant};
-use tenure_store::Store;
 
 #[tokio::test]
 async fn a_sigkilled_import_leaves_a_clean_database_without_any_of_its_rows() {
@@ -38,7 +37,7 @@ async fn a_sigkilled_import_leaves_a_clean_database_without_any_of_its_rows() {
     }
     child.kill().unwrap(); // SIGKILL on Unix
     child.wait().unwrap();
-    let store = Store::connect(db.to_str().unwrap()).await.unwrap();
+    let store = open_store(db.to_str().unwrap()).await;
     assert!(
         store.is_intact().await.unwrap(),
         "integrity_check after the crash"

@@ -86,7 +86,7 @@ pub fn database_with_acme(dir: &Path) -> String {
 }
 
 pub async fn org_counts(db: &str, org: &str) -> (i64, i64, i64, Vec<ImportStatus>) {
-    let store = Store::connect(db).await.unwrap();
+    let store = open_store(db).await;
     let Some(org) = store.organization(org).await.unwrap() else {
         return (0, 0, 0, vec![]);
     };
@@ -117,4 +117,12 @@ pub fn imported(file: &str, mapping: &str, db: &str, org: Option<&str>) -> Outpu
     let output = tenure(&args);
     assert!(output.status.success(), "{}", stderr(&output));
     output
+}
+
+/// The database at `db`, opened with the key the `tenure` binary uses for it (no
+/// `TENURE_SECRET_KEY*` is set in tests).
+pub async fn open_store(db: &str) -> Store {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let key = tenure_store::SealingKey::default_for(db, home.as_deref());
+    Store::connect(db, &key).await.unwrap()
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 use std::process::{Child, Stdio};
 use tenure_store::testing::TestDatabase;
-use tenure_store::{JobStatus, Store};
+use tenure_store::JobStatus;
 
 fn worker(db: &str, name: &str, logs: &Path) -> Child {
     Command::new(TENURE)
@@ -60,7 +60,7 @@ async fn two_workers_finish_every_job_exactly_once_though_one_is_killed() {
             .spawn()
             .unwrap();
 
-        let store = Store::connect(db).await.unwrap();
+        let store = open_store(db).await;
         let org = store.organization("acme").await.unwrap().unwrap().id;
         let held_by_a = loop {
             let jobs = store.jobs(org, 2000).await.unwrap();
@@ -78,8 +78,8 @@ async fn two_workers_finish_every_job_exactly_once_though_one_is_killed() {
                 done < 1000,
                 "all done before a had finished 200: a took {done_by_a}"
             );
-            if done_by_a >= 200 && held.is_some() {
-                break held.unwrap().id;
+            if let Some(held) = held.filter(|_| done_by_a >= 200) {
+                break held.id;
             }
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         };
@@ -173,7 +173,7 @@ async fn an_offboarded_organizations_rows_are_all_deleted_by_the_workers() {
                 .unwrap();
             assert!(member.status.success(), "{}", stderr(&member));
         }
-        let store = Store::connect(db).await.unwrap();
+        let store = open_store(db).await;
         let gone = store.organization("gone").await.unwrap().unwrap().id;
         let stays = store.organization("stays").await.unwrap().unwrap().id;
         assert!(

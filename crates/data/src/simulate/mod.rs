@@ -146,7 +146,7 @@ impl World {
             self.people[head].manages = Some(leadership);
             self.heads.push(head);
             let mut remaining = headcount - 1;
-            while remaining >= MIN_TEAM + 1 {
+            while remaining > MIN_TEAM {
                 let size = self.rng.gen_range(MIN_TEAM..=MAX_TEAM).min(remaining - 1);
                 let team = self.new_team(d, false, size);
                 self.add_manager(team, 0, true);
@@ -311,7 +311,7 @@ impl World {
         self.yearly_events(month, calendar);
         self.fill_vacancies(month);
         self.grow(month);
-        if calendar % 3 == 0 {
+        if calendar.is_multiple_of(3) {
             self.survey();
         }
         self.drift();

@@ -326,7 +326,7 @@ pub(crate) enum Verdict {
 pub(crate) enum LandsWith {
     Nothing,
     /// A scoring run's scores and warnings, still open.
-    Scoring(ScoringRun),
+    Scoring(Box<ScoringRun>),
     /// A delivery's attempt, recorded on the delivery.
     Attempt {
         delivery: i64,
@@ -408,12 +408,12 @@ impl<T: Into<JobOutcome>> From<Result<ScoredRun<T>, JobError>> for Ending {
         match result {
             Ok(run) => Ending {
                 verdict: Verdict::Succeeded(run.outcome.into()),
-                lands_with: LandsWith::Scoring(ScoringRun {
+                lands_with: LandsWith::Scoring(Box::new(ScoringRun {
                     write: run.write,
                     raised: run.raised,
                     held: Vec::new(),
                     planned: FanOut::default(),
-                }),
+                })),
             },
             Err(error) => Ending::failed(error),
         }

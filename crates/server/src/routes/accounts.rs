@@ -3,9 +3,7 @@
 use crate::auth::{cleared_cookie_header, session_cookie, session_cookie_header, Caller, Via};
 use crate::error::{ApiError, ErrorBody};
 use crate::routes::Body;
-use crate::secrets::{
-    decoy_hash, hash_password, hash_secret, new_secret, password_problem, verify_password,
-};
+use crate::secrets::{hash_password, hash_secret, new_secret, password_problem, verify_password};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::{header, request::Parts, StatusCode};
@@ -136,7 +134,7 @@ pub async fn sign_up(
     let hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .map_err(|_| ApiError::internal())?;
-    let expires_on = Utc::now().date_naive() + Duration::days(state.settings.trial_days);
+    let expires_on = state.clock().now().date_naive() + Duration::days(state.settings.trial_days);
     let (org, user_id) = state
         .store
         .sign_up(&SignUp {
@@ -178,7 +176,7 @@ pub async fn login(
     let user = state.store.user_by_email(&request.email).await?;
     let stored = user
         .as_ref()
-        .map_or_else(|| decoy_hash().to_owned(), |u| u.password_hash.clone());
+        .map_or_else(|| state.decoy.get().to_owned(), |u| u.password_hash.clone());
     let password = request.password.clone();
     let verified = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
         .await

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use tenure_domain::{Permission, Role};
 use tenure_store::{Invitation, Member, MemberScope, NewInvitation};
@@ -234,7 +234,7 @@ pub async fn invite(
                 scope,
                 token_hash: &hash_secret(&token),
                 invited_by: caller.user_id,
-                expires_at: Utc::now() + Duration::days(state.settings.invitation_days),
+                expires_at: state.clock().now() + Duration::days(state.settings.invitation_days),
             },
         )
         .await?;

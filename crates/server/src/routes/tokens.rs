@@ -9,7 +9,7 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use tenure_domain::{Entitlement, Permission};
 use tenure_store::{ApiTokenRecord, NewApiToken};
@@ -97,7 +97,7 @@ pub async fn create_token(
                 token_hash: &hash_secret(&token),
                 scopes: &scopes,
                 created_by: caller.user_id,
-                expires_at: Utc::now() + Duration::days(request.expires_in_days),
+                expires_at: state.clock().now() + Duration::days(request.expires_in_days),
             },
         )
         .await?;

@@ -325,7 +325,7 @@ pub async fn record_action(
 ) -> Result<Json<WarningView>, ApiError> {
     let what = required(&request.what, "what", 500)?;
     let when = match request.when.as_deref() {
-        None => chrono::Utc::now().date_naive(),
+        None => state.clock().now().date_naive(),
         Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
             .map_err(|_| ApiError::bad_request(format!("when {d:?}: expected YYYY-MM-DD")))?,
     };

@@ -80,7 +80,7 @@ async fn freshness(state: &AppState, viewer: &Viewer) -> Result<Freshness, crate
         .first()
         .map(|m| m.created_at.clone());
     let warnings = if viewer.caller.may(Permission::ReadIndividualScores) {
-        let month = chrono::Utc::now().format("%Y-%m").to_string();
+        let month = state.clock().now().format("%Y-%m").to_string();
         Some(store.warnings_raised_since(org, &month).await?)
     } else {
         None

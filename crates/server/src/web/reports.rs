@@ -17,10 +17,13 @@ use tenure_domain::{Entitlement, OrgId, Permission, Role};
 use tenure_monitor::ReportFigures;
 use tenure_report::Words;
 
-/// Reports by organization, each with the (import, model) it was computed from.
+/// The (import, model) a report was computed from: it stands until either changes.
+type ComputedFrom = (i64, Option<i64>);
+
+/// Reports by organization, each with what it was computed from.
 #[derive(Default)]
 pub struct ReportCache {
-    reports: Mutex<HashMap<OrgId, ((i64, Option<i64>), Arc<ReportFigures>)>>,
+    reports: Mutex<HashMap<OrgId, (ComputedFrom, Arc<ReportFigures>)>>,
     /// One report computed at a time: it fits models, and the machine's cores are few.
     computing: tokio::sync::Mutex<()>,
 }

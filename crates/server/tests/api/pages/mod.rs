@@ -335,9 +335,9 @@ async fn in_a_real_browser_the_owner_signs_in_reads_the_overview_switches_langua
 /// Signs in through the form as the owner of `slug`.
 async fn sign_in(browser: &Browser, server: &TestServer, email: &str) {
     browser.goto(&server.url("/signin")).await.unwrap();
-    type_into(&browser, "email", email).await;
-    type_into(&browser, "password", PASSWORD).await;
-    click(&browser, "button[type=submit]").await;
+    type_into(browser, "email", email).await;
+    type_into(browser, "password", PASSWORD).await;
+    click(browser, "button[type=submit]").await;
     wait_for_path(browser, "/").await;
 }
 
@@ -346,13 +346,13 @@ async fn sign_in(browser: &Browser, server: &TestServer, email: &str) {
 async fn upload(browser: &Browser, file: &std::path::Path, mapping: &str) {
     browser
         .goto(
-            &browser
+            browser
                 .current_url()
                 .await
                 .unwrap()
                 .join("/data")
                 .unwrap()
-                .to_string(),
+                .as_ref(),
         )
         .await
         .unwrap();
@@ -361,9 +361,9 @@ async fn upload(browser: &Browser, file: &std::path::Path, mapping: &str) {
         .await
         .unwrap();
     assert_eq!(marker, true);
-    type_into(&browser, "file", &file.display().to_string()).await;
-    type_into(&browser, "mapping", mapping).await;
-    click(&browser, "#upload button[type=submit]").await;
+    type_into(browser, "file", &file.display().to_string()).await;
+    type_into(browser, "mapping", mapping).await;
+    click(browser, "#upload button[type=submit]").await;
     // The reload after the job forgets the marker.
     for _ in 0..600 {
         let still = browser
