@@ -36,11 +36,9 @@ pub async fn upkeep(
         tracing::info!(org = org.0, rows = purged.total(), "expired data purged");
     }
     let last = store.accuracy_checks(org).await?.into_iter().next();
-    let due = last.as_ref().is_none_or(|c| {
-        DateTime::parse_from_rfc3339(&c.checked_at).map_or(true, |at| {
-            now - at.with_timezone(&Utc) >= Duration::days(RECHECK_EVERY_DAYS)
-        })
-    });
+    let due = last
+        .as_ref()
+        .is_none_or(|c| now - c.checked_at >= Duration::days(RECHECK_EVERY_DAYS));
     let check = if due {
         Some(recheck_accuracy(store, org, slug, now).await?)
     } else {
@@ -98,7 +96,8 @@ pub async fn recheck_accuracy(
         (true, Some(_), false) => shortfalls.join("; "),
     };
     let check = AccuracyCheck {
-        checked_at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        // As stored: to the millisecond.
+        checked_at: chrono::SubsecRound::trunc_subsecs(now, 3),
         model_version: known.iter().map(|s| s.model_version).max(),
         scored_from: known.first().map(|s| s.as_of.clone()),
         scored_to: known.last().map(|s| s.as_of.clone()),

@@ -19,7 +19,7 @@ pub fn governance() -> Governance {
         declared_min_roc_auc: 0.6,
         declared_max_calibration_error: 0.1,
         recorded_by: "test".into(),
-        recorded_at: String::new(),
+        recorded_at: chrono::DateTime::UNIX_EPOCH,
     }
 }
 

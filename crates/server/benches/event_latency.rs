@@ -277,7 +277,7 @@ async fn main() {
     }
     let arrivals = arrivals.lock().unwrap().clone();
     let sent = sent.lock().unwrap().clone();
-    let planned_at: HashMap<i64, String> = store
+    let planned_at: HashMap<i64, chrono::DateTime<chrono::Utc>> = store
         .deliveries(org.id, None, i64::MAX)
         .await
         .unwrap()
@@ -303,8 +303,8 @@ async fn main() {
             latencies.push(ms);
             let window = at.duration_since(run_started).as_secs() / 10 * 10;
             windows.entry(window).or_default().push(ms);
-            let raised = parse_time(&warning.raised_at);
-            let planned = planned_at.get(&warning.id).map(|t| parse_time(t));
+            let raised = warning.raised_at;
+            let planned = planned_at.get(&warning.id).copied();
             stages.add(sent_at, raised, planned.unwrap_or(raised), *arrived_at);
         }
     }
@@ -427,12 +427,6 @@ impl ProcessWork {
             stolen_ticks: self.stolen_ticks.saturating_sub(before.stolen_ticks),
         }
     }
-}
-
-fn parse_time(text: &str) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .expect("the store writes RFC 3339 times")
-        .to_utc()
 }
 
 /// Where each warning's latency went, from the store's millisecond timestamps: the POST to the

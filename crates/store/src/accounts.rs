@@ -31,7 +31,7 @@ pub struct Member {
     pub units: Vec<String>,
     /// Whose reporting line a manager sees.
     pub manager_key: Option<String>,
-    pub created_at: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// What a member may see beyond their role: units for hr, a reporting line for managers.
@@ -71,9 +71,9 @@ pub struct Invitation {
     pub units: Vec<String>,
     pub manager_key: Option<String>,
     pub invited_by: i64,
-    pub created_at: String,
-    pub expires_at: String,
-    pub accepted_at: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
 }
 
 /// How accepting an invitation went.
@@ -363,7 +363,7 @@ impl Store {
         };
         let invitation = invitation_from_row(&row)?;
         let org = OrgId(row.get(9));
-        let expired = parse_timestamp(&invitation.expires_at)? <= Utc::now();
+        let expired = invitation.expires_at <= Utc::now();
         if invitation.accepted_at.is_some() || expired {
             return Ok(Acceptance::Invalid);
         }
@@ -446,7 +446,7 @@ fn member_from_row(r: &sqlx::any::AnyRow) -> Result<Member, StoreError> {
         role: parse_role(&r.get::<String, _>(3))?,
         units: parse_units(&r.get::<String, _>(4))?,
         manager_key: r.get(5),
-        created_at: r.get(6),
+        created_at: crate::sql::stamp(r, 6)?,
     })
 }
 
@@ -458,8 +458,8 @@ fn invitation_from_row(r: &sqlx::any::AnyRow) -> Result<Invitation, StoreError> 
         units: parse_units(&r.get::<String, _>(3))?,
         manager_key: r.get(4),
         invited_by: r.get(5),
-        created_at: r.get(6),
-        expires_at: r.get(7),
-        accepted_at: r.get(8),
+        created_at: crate::sql::stamp(r, 6)?,
+        expires_at: crate::sql::stamp(r, 7)?,
+        accepted_at: crate::sql::stamp_opt(r, 8)?,
     })
 }

@@ -7,6 +7,7 @@ use crate::connect::Store;
 use crate::error::StoreError;
 use crate::queue::{end_job_in, ClaimedJob, JobEnd, LeaseLost};
 use crate::sql::now;
+use chrono::{DateTime, Utc};
 use sqlx::Row;
 use tenure_domain::OrgId;
 
@@ -15,7 +16,7 @@ pub struct Webhook {
     pub id: i64,
     pub url: String,
     pub secret: String,
-    pub created_at: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// Where an organization's warnings go (see [`Store::destinations`]).
@@ -74,8 +75,8 @@ pub struct DeliveryRecord {
     pub status: String,
     pub attempts: i64,
     pub last_error: Option<String>,
-    pub created_at: String,
-    pub delivered_at: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
 }
 
 const DELIVERY_COLUMNS: &str =
@@ -106,7 +107,7 @@ impl Store {
             id,
             url: url.to_owned(),
             secret,
-            created_at,
+            created_at: crate::accounts::parse_timestamp(&created_at)?,
         })
     }
 
@@ -317,7 +318,7 @@ impl Store {
             id: r.get(0),
             url: r.get(1),
             secret: self.sealer.open(&r.get::<String, _>(2))?,
-            created_at: r.get(3),
+            created_at: crate::sql::stamp(r, 3)?,
         })
     }
 }
@@ -338,8 +339,8 @@ fn delivery_from_row(r: &sqlx::any::AnyRow) -> Result<DeliveryRecord, StoreError
         status: r.get(5),
         attempts: r.get(6),
         last_error: r.get(7),
-        created_at: r.get(8),
-        delivered_at: r.get(9),
+        created_at: crate::sql::stamp(r, 8)?,
+        delivered_at: crate::sql::stamp_opt(r, 9)?,
     })
 }
 

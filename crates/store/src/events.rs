@@ -9,7 +9,7 @@ use crate::error::StoreError;
 use crate::queue::NewJob;
 use crate::snapshots::StoredSnapshot;
 use crate::sql::now;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{json, Map, Value as Json};
 use sqlx::Row;
 use std::collections::{BTreeMap, HashSet};
@@ -44,7 +44,7 @@ pub struct EventRecord {
     pub effective: String,
     pub changes: Json,
     pub as_of: String,
-    pub received_at: String,
+    pub received_at: DateTime<Utc>,
 }
 
 impl Store {
@@ -117,7 +117,7 @@ impl Store {
                     changes: serde_json::from_str(&r.get::<String, _>(4))
                         .map_err(|e| StoreError::Corrupt(format!("event changes: {e}")))?,
                     as_of: r.get(5),
-                    received_at: r.get(6),
+                    received_at: crate::sql::stamp(r, 6)?,
                 })
             })
             .collect()

@@ -5,6 +5,7 @@
 use crate::connect::{Backend, Store};
 use crate::error::{Conflict, StoreError};
 use crate::sql::{batch_rows, now, values_list};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value as Json};
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
@@ -70,8 +71,8 @@ pub struct ImportRecord {
     pub rows_replaced: i64,
     pub rows_unchanged: i64,
     pub people_added: i64,
-    pub started_at: String,
-    pub finished_at: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
 }
 
 type Key = (String, String);
@@ -214,8 +215,8 @@ fn import_record(r: &sqlx::any::AnyRow) -> Result<ImportRecord, StoreError> {
         rows_replaced: r.get(8),
         rows_unchanged: r.get(9),
         people_added: r.get(10),
-        started_at: r.get(11),
-        finished_at: r.get(12),
+        started_at: crate::sql::stamp(r, 11)?,
+        finished_at: crate::sql::stamp(r, 12)?,
     })
 }
 

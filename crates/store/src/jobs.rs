@@ -3,6 +3,7 @@
 
 use crate::connect::Store;
 use crate::error::StoreError;
+use chrono::{DateTime, Utc};
 use sqlx::Row;
 use tenure_domain::OrgId;
 
@@ -46,9 +47,9 @@ pub struct JobRecord {
     pub error: Option<String>,
     pub result: Option<serde_json::Value>,
     pub created_by: Option<i64>,
-    pub created_at: String,
-    pub started_at: Option<String>,
-    pub finished_at: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
     /// Times a worker claimed it (more than one: a worker died under it, or it was retried).
     pub attempts: i64,
     /// The worker holding it, or that held it last.
@@ -126,9 +127,9 @@ fn job_from_row(r: &sqlx::any::AnyRow) -> Result<JobRecord, StoreError> {
             })
             .transpose()?,
         created_by: r.get(6),
-        created_at: r.get(7),
-        started_at: r.get(8),
-        finished_at: r.get(9),
+        created_at: crate::sql::stamp(r, 7)?,
+        started_at: crate::sql::stamp_opt(r, 8)?,
+        finished_at: crate::sql::stamp_opt(r, 9)?,
         attempts: r.get(10),
         worker: r.get(11),
     })

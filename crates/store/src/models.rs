@@ -4,6 +4,7 @@
 use crate::connect::{Backend, Store};
 use crate::error::StoreError;
 use crate::sql::{batch_rows, now, values_list};
+use chrono::{DateTime, Utc};
 use sqlx::Row;
 use tenure_domain::{OrgId, RiskBand, RiskThresholds};
 
@@ -25,7 +26,7 @@ pub struct NewModel {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredModel {
     pub version: i64,
-    pub created_at: String,
+    pub created_at: DateTime<Utc>,
     pub shape: String,
     pub horizon_months: Option<i32>,
     pub description: String,
@@ -63,7 +64,7 @@ pub struct ScoreGroups {
 pub struct StoredScore {
     pub model_version: i64,
     pub score: NewScore,
-    pub scored_at: String,
+    pub scored_at: DateTime<Utc>,
 }
 
 /// What saving a scoring run did.
@@ -231,7 +232,7 @@ fn stored_model(r: &sqlx::any::AnyRow, with_artifact: bool) -> Result<StoredMode
     let card: String = r.get(5);
     Ok(StoredModel {
         version: r.get(0),
-        created_at: r.get(1),
+        created_at: crate::sql::stamp(r, 1)?,
         shape: r.get(2),
         horizon_months: r.get::<Option<i64>, _>(3).map(|h| h as i32),
         description: r.get(4),
@@ -263,7 +264,7 @@ fn stored_score(r: &sqlx::any::AnyRow) -> Result<StoredScore, StoreError> {
                 manager: r.get(11),
             },
         },
-        scored_at: r.get(8),
+        scored_at: crate::sql::stamp(r, 8)?,
     })
 }
 

@@ -35,9 +35,9 @@ pub struct ApiTokenRecord {
     pub name: String,
     pub scopes: Vec<Permission>,
     pub created_by: i64,
-    pub created_at: String,
+    pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
-    pub revoked_at: Option<String>,
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 const TOKEN_COLUMNS: &str =
@@ -263,7 +263,7 @@ fn caller_parts(r: &sqlx::any::AnyRow) -> Result<(Organization, Member), StoreEr
         units: serde_json::from_str(&r.get::<String, _>(at(4)))
             .map_err(|e| StoreError::Corrupt(format!("member units: {e}")))?,
         manager_key: r.get(at(5)),
-        created_at: r.get(at(6)),
+        created_at: crate::sql::stamp(r, at(6))?,
     };
     Ok((organization, member))
 }
@@ -290,8 +290,8 @@ fn token_from_columns(r: &sqlx::any::AnyRow, first: usize) -> Result<ApiTokenRec
             })
             .collect::<Result<_, _>>()?,
         created_by: r.get(c(4)),
-        created_at: r.get(c(5)),
+        created_at: crate::sql::stamp(r, c(5))?,
         expires_at: parse_timestamp(&r.get::<String, _>(c(6)))?,
-        revoked_at: r.get(c(7)),
+        revoked_at: crate::sql::stamp_opt(r, c(7))?,
     })
 }

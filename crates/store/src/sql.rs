@@ -38,6 +38,27 @@ pub fn now() -> String {
     crate::accounts::timestamp(chrono::Utc::now())
 }
 
+/// The timestamp stored (as RFC 3339 text) in column `i` of `row`.
+pub(crate) fn stamp(
+    row: &sqlx::any::AnyRow,
+    i: usize,
+) -> Result<chrono::DateTime<chrono::Utc>, crate::StoreError> {
+    use sqlx::Row;
+    crate::accounts::parse_timestamp(&row.get::<String, _>(i))
+}
+
+/// The timestamp stored in column `i` of `row`, if any.
+pub(crate) fn stamp_opt(
+    row: &sqlx::any::AnyRow,
+    i: usize,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, crate::StoreError> {
+    use sqlx::Row;
+    row.get::<Option<String>, _>(i)
+        .as_deref()
+        .map(crate::accounts::parse_timestamp)
+        .transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::Backend;

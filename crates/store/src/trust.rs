@@ -6,7 +6,7 @@
 use crate::connect::Store;
 use crate::error::StoreError;
 use crate::sql::now;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use sqlx::Row;
@@ -25,7 +25,7 @@ pub struct Governance {
     pub declared_max_calibration_error: f64,
     pub recorded_by: String,
     /// Filled in by the store.
-    pub recorded_at: String,
+    pub recorded_at: DateTime<Utc>,
 }
 
 impl Governance {
@@ -38,7 +38,8 @@ impl Governance {
             declared_min_roc_auc: 0.65,
             declared_max_calibration_error: 0.10,
             recorded_by: recorded_by.to_owned(),
-            recorded_at: String::new(),
+            // Set when recorded.
+            recorded_at: DateTime::UNIX_EPOCH,
         }
     }
 }
@@ -68,7 +69,7 @@ impl Default for TrustSettings {
 /// A monthly comparison of stored scores with what then happened.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccuracyCheck {
-    pub checked_at: String,
+    pub checked_at: DateTime<Utc>,
     pub model_version: Option<i64>,
     pub scored_from: Option<String>,
     pub scored_to: Option<String>,
@@ -167,7 +168,7 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(Governance {
-            recorded_at,
+            recorded_at: crate::accounts::parse_timestamp(&recorded_at)?,
             ..record.clone()
         })
     }
@@ -188,7 +189,7 @@ impl Store {
                 declared_min_roc_auc: r.get(3),
                 declared_max_calibration_error: r.get(4),
                 recorded_by: r.get(5),
-                recorded_at: r.get(6),
+                recorded_at: crate::sql::stamp(&r, 6)?,
             })
         })
         .transpose()
@@ -324,7 +325,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO accuracy_checks (org_id, checked_at, model_version, scored_from, scored_to, scores, leavers, roc_auc, calibration_error, brier, below_declared, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
             .bind(org.0)
-            .bind(&check.checked_at)
+            .bind(crate::accounts::timestamp(check.checked_at))
             .bind(check.model_version)
             .bind(&check.scored_from)
             .bind(&check.scored_to)
@@ -346,22 +347,23 @@ impl Store {
             .bind(org.0)
             .fetch_all(&mut *self.connection().await?)
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| AccuracyCheck {
-                checked_at: r.get(0),
-                model_version: r.get(1),
-                scored_from: r.get(2),
-                scored_to: r.get(3),
-                scores: r.get(4),
-                leavers: r.get(5),
-                roc_auc: r.get(6),
-                calibration_error: r.get(7),
-                brier: r.get(8),
-                below_declared: r.get::<i64, _>(9) != 0,
-                detail: r.get(10),
+        rows.iter()
+            .map(|r| {
+                Ok(AccuracyCheck {
+                    checked_at: crate::sql::stamp(r, 0)?,
+                    model_version: r.get(1),
+                    scored_from: r.get(2),
+                    scored_to: r.get(3),
+                    scores: r.get(4),
+                    leavers: r.get(5),
+                    roc_auc: r.get(6),
+                    calibration_error: r.get(7),
+                    brier: r.get(8),
+                    below_declared: r.get::<i64, _>(9) != 0,
+                    detail: r.get(10),
+                })
             })
-            .collect())
+            .collect()
     }
 
     pub async fn raise_operator_alert(

@@ -9,7 +9,7 @@ use crate::connect::Store;
 use crate::error::StoreError;
 use crate::models::ScoreGroups;
 use crate::sql::now;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 use tenure_domain::{LifecycleStep, OrgId, PastScore, RiskBand, WarningPolicy, WarningStatus};
@@ -33,11 +33,11 @@ pub struct WarningRecord {
     /// The id known outside the app (webhooks, e-mail, links): it says nothing.
     pub public_id: String,
     pub warning: NewWarning,
-    pub raised_at: String,
+    pub raised_at: DateTime<Utc>,
     pub status: WarningStatus,
     /// `stayed` or `left`, once known.
     pub outcome: Option<String>,
-    pub closed_at: Option<String>,
+    pub closed_at: Option<DateTime<Utc>>,
     /// The reviewer who closed or dismissed it.
     pub closed_by: Option<i64>,
     pub decision: Option<String>,
@@ -504,11 +504,11 @@ fn warning_from_row(r: &sqlx::any::AnyRow) -> Result<WarningRecord, StoreError> 
                 manager: r.get(9),
             },
         },
-        raised_at: r.get(3),
+        raised_at: crate::sql::stamp(r, 3)?,
         status: WarningStatus::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("warning status {status:?}")))?,
         outcome: r.get(12),
-        closed_at: r.get(10),
+        closed_at: crate::sql::stamp_opt(r, 10)?,
         closed_by: r.get(13),
         decision: r.get(14),
         reason: r.get(15),

@@ -51,7 +51,8 @@ pub async fn governance(args: GovernanceArgs) -> anyhow::Result<()> {
             declared_min_roc_auc: args.min_roc_auc,
             declared_max_calibration_error: args.max_calibration_error,
             recorded_by: format!("cli:{}", whoami()),
-            recorded_at: String::new(),
+            // Set when recorded.
+            recorded_at: chrono::DateTime::UNIX_EPOCH,
         };
         store.record_governance(org.id, &record).await?;
         tenure_monitor::schedule_upkeep(&store, org.id, None).await?;
@@ -65,7 +66,7 @@ pub async fn governance(args: GovernanceArgs) -> anyhow::Result<()> {
         ),
         Some(g) => println!(
             "organization \"{}\": scoring switched on by {} at {}\n  legal basis: {}\n  impact assessment: {}\n  workers informed on: {}\n  declared accuracy: ROC AUC ≥ {:.2}, calibration error ≤ {:.2}",
-            org.slug, g.recorded_by, g.recorded_at, g.legal_basis, g.impact_assessment,
+            org.slug, g.recorded_by, g.recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true), g.legal_basis, g.impact_assessment,
             g.workers_informed_on, g.declared_min_roc_auc, g.declared_max_calibration_error
         ),
     }

@@ -41,7 +41,7 @@ fn to_json(w: &WarningRecord) -> serde_json::Value {
         "person": w.warning.person,
         "status": w.status.key(),
         "outcome": w.outcome,
-        "raised_at": w.raised_at,
+        "raised_at": w.raised_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         "model_version": w.warning.model_version,
         "what_changed": w.warning.triggers["what_changed"],
         "rules": w.warning.triggers["rules"],
@@ -79,7 +79,7 @@ pub fn describe(warnings: &[WarningRecord]) -> String {
             w.public_id,
             w.status.key(),
             changed.join("; "),
-            w.raised_at.get(..10).unwrap_or(&w.raised_at)
+            w.raised_at.date_naive()
         ));
         for d in w.warning.drivers.as_array().into_iter().flatten() {
             out.push_str(&format!(

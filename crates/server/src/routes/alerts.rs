@@ -2,6 +2,7 @@
 //! its deliveries are signed with, shown once), a test delivery, e-mail settings, and the
 //! deliveries themselves — the dead-letter list and replays.
 
+use super::Shown;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::jobs::enqueue;
@@ -38,7 +39,7 @@ impl WebhookView {
         WebhookView {
             id: hook.id,
             url: hook.url,
-            created_at: hook.created_at,
+            created_at: hook.created_at.shown(),
             secret: with_secret.then_some(hook.secret),
         }
     }
@@ -193,8 +194,8 @@ impl From<DeliveryRecord> for DeliveryView {
             status: d.status,
             attempts: d.attempts,
             last_error: d.last_error,
-            created_at: d.created_at,
-            delivered_at: d.delivered_at,
+            created_at: d.created_at.shown(),
+            delivered_at: d.delivered_at.shown(),
         }
     }
 }

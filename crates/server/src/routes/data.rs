@@ -1,6 +1,7 @@
 //! Uploads (imported in the background, with the CLI's exact errors), the import history,
 //! jobs, and the organization's plan.
 
+use super::Shown;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::jobs::{start_import, Upload};
@@ -52,8 +53,8 @@ impl From<ImportRecord> for ImportView {
             rows_replaced: r.rows_replaced,
             rows_unchanged: r.rows_unchanged,
             people_added: r.people_added,
-            started_at: r.started_at,
-            finished_at: r.finished_at,
+            started_at: r.started_at.shown(),
+            finished_at: r.finished_at.shown(),
         }
     }
 }
@@ -85,9 +86,9 @@ impl From<JobRecord> for JobView {
             stage: j.stage,
             error: j.error,
             result: j.result,
-            created_at: j.created_at,
-            started_at: j.started_at,
-            finished_at: j.finished_at,
+            created_at: j.created_at.shown(),
+            started_at: j.started_at.shown(),
+            finished_at: j.finished_at.shown(),
         }
     }
 }

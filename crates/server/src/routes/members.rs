@@ -1,5 +1,6 @@
 //! Members of the caller's organization, their roles and scopes, and invitations.
 
+use super::Shown;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::routes::accounts::check_email;
@@ -37,7 +38,7 @@ impl From<Member> for MemberView {
             role: m.role,
             units: m.units,
             manager_key: m.manager_key,
-            joined_at: m.created_at,
+            joined_at: m.created_at.shown(),
         }
     }
 }
@@ -110,9 +111,9 @@ impl From<Invitation> for InvitationView {
             role: i.role,
             units: i.units,
             manager_key: i.manager_key,
-            created_at: i.created_at,
-            expires_at: i.expires_at,
-            accepted_at: i.accepted_at,
+            created_at: i.created_at.shown(),
+            expires_at: i.expires_at.shown(),
+            accepted_at: i.accepted_at.shown(),
         }
     }
 }

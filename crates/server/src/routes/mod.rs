@@ -97,3 +97,23 @@ pub struct Page<T> {
 pub fn parse_id(text: &str, what: &str) -> Result<i64, ApiError> {
     text.parse().map_err(|_| ApiError::not_found(what))
 }
+
+/// Stored times as the API shows them: RFC 3339 in UTC, to the millisecond (as stored).
+pub(crate) trait Shown {
+    type Text;
+    fn shown(&self) -> Self::Text;
+}
+
+impl Shown for chrono::DateTime<chrono::Utc> {
+    type Text = String;
+    fn shown(&self) -> String {
+        self.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    }
+}
+
+impl Shown for Option<chrono::DateTime<chrono::Utc>> {
+    type Text = Option<String>;
+    fn shown(&self) -> Option<String> {
+        self.as_ref().map(Shown::shown)
+    }
+}

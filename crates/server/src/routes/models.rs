@@ -1,6 +1,7 @@
 //! Models: training (a background job that also scores everyone), scoring runs, and the
 //! versioned models with their model cards.
 
+use super::Shown;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::jobs::enqueue;
@@ -57,7 +58,7 @@ impl ModelView {
         }
         ModelView {
             version: m.version,
-            created_at: m.created_at,
+            created_at: m.created_at.shown(),
             shape: m.shape,
             horizon_months: m.horizon_months,
             description: m.description,

@@ -2,6 +2,7 @@
 //! aggregates — organization and teams — for everyone allowed aggregates, within their reach
 //! (an hr member's units, a manager's reporting line) and never for groups under five people.
 
+use super::Shown;
 use crate::auth::Caller;
 use crate::cache::OrgScores;
 use crate::error::{ApiError, ErrorBody};
@@ -62,7 +63,7 @@ impl From<StoredScore> for PersonScoreView {
             drivers: s.score.drivers,
             model_version: s.model_version,
             input_hash: s.score.input_hash,
-            scored_at: s.scored_at,
+            scored_at: s.scored_at.shown(),
             team: s.score.groups.team,
             department: s.score.groups.department,
         }

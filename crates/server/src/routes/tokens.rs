@@ -1,6 +1,7 @@
 //! API tokens for integrations: scoped to permissions the creator's role has, expiring,
 //! revocable, shown once and stored only hashed. The organization's plan must include API access.
 
+use super::Shown;
 use crate::auth::{Caller, TOKEN_PREFIX};
 use crate::error::{ApiError, ErrorBody};
 use crate::routes::{parse_id, Body};
@@ -42,9 +43,9 @@ impl From<ApiTokenRecord> for TokenView {
             name: t.name,
             scopes: t.scopes.iter().map(|p| p.scope().to_owned()).collect(),
             created_by: t.created_by,
-            created_at: t.created_at,
+            created_at: t.created_at.shown(),
             expires_at: t.expires_at.to_rfc3339(),
-            revoked_at: t.revoked_at,
+            revoked_at: t.revoked_at.shown(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! settings (retention, fairness release gate, smallest group shown), each model's fairness
 //! audit (auditors only), the monthly accuracy re-checks, and a person's export and erasure.
 
+use super::Shown;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::routes::scores::audit;
@@ -44,7 +45,7 @@ impl From<Governance> for GovernanceRecord {
             declared_min_roc_auc: Some(g.declared_min_roc_auc),
             declared_max_calibration_error: Some(g.declared_max_calibration_error),
             recorded_by: g.recorded_by,
-            recorded_at: g.recorded_at,
+            recorded_at: g.recorded_at.shown(),
         }
     }
 }
@@ -86,7 +87,8 @@ fn governance_of(record: GovernanceRecord, by: String) -> Result<Governance, Api
         declared_min_roc_auc: auc,
         declared_max_calibration_error: ece,
         recorded_by: by,
-        recorded_at: String::new(),
+        // Set when recorded.
+        recorded_at: chrono::DateTime::UNIX_EPOCH,
     })
 }
 
@@ -230,7 +232,7 @@ pub struct AccuracyCheckView {
 impl From<AccuracyCheck> for AccuracyCheckView {
     fn from(c: AccuracyCheck) -> AccuracyCheckView {
         AccuracyCheckView {
-            checked_at: c.checked_at,
+            checked_at: c.checked_at.shown(),
             model_version: c.model_version,
             scored_from: c.scored_from,
             scored_to: c.scored_to,

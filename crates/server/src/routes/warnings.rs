@@ -3,6 +3,7 @@
 //! the steps themselves (acknowledge, record an action, close with a named reviewer and a
 //! reason, dismiss), and the organization's warning policy.
 
+use super::Shown;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::routes::scores::audit;
@@ -76,7 +77,7 @@ impl From<WarningRecord> for WarningView {
             person: w.warning.person,
             team: w.warning.groups.team,
             department: w.warning.groups.department,
-            raised_at: w.raised_at,
+            raised_at: w.raised_at.shown(),
             status: w.status.key().into(),
             outcome: w.outcome,
             what_changed: triggers["what_changed"]
@@ -89,7 +90,7 @@ impl From<WarningRecord> for WarningView {
             triggers: triggers["rules"].clone(),
             drivers: w.warning.drivers,
             model_version: w.warning.model_version,
-            closed_at: w.closed_at,
+            closed_at: w.closed_at.shown(),
             closed_by: w.closed_by,
             decision: w.decision,
             reason: w.reason,

@@ -4,7 +4,7 @@
 //! audit flagged it.
 
 use super::layout::{page as layout_page, Section};
-use super::{moment, ok, PageError, Viewer};
+use super::{moment_text, ok, PageError, Viewer};
 use crate::routes::data::{list_imports, list_jobs, ImportView, JobView};
 use crate::routes::models::{list_models, ModelView};
 use crate::routes::trust::{accuracy_checks, AccuracyCheckView};
@@ -132,7 +132,7 @@ fn imports_table(imports: &[ImportView], locale: Locale) -> Markup {
                                 th scope="row" { (import.file_name) }
                                 td { (status_word(&import.status, locale)) }
                                 td.num { (locale.count(import.rows_read.max(0) as usize)) }
-                                td { (moment(&import.finished_at, locale)) }
+                                td { (moment_text(&import.finished_at, locale)) }
                             }
                             @if !import.errors.is_empty() {
                                 tr.errors {
@@ -196,7 +196,7 @@ fn jobs_table(jobs: &[JobView], locale: Locale) -> Markup {
                                     @if !job.stage.is_empty() && job.status == "running" { " — " (job.stage) }
                                     @if let Some(error) = &job.error { div.error { (error) } }
                                 }
-                                td { (moment(&job.created_at, locale)) }
+                                td { (moment_text(&job.created_at, locale)) }
                             }
                         }
                     }
@@ -233,7 +233,7 @@ fn models_list(models: &[ModelView], locale: Locale) -> Markup {
                     h3 { (w(Words::ModelVersion)) " " (model.version) }
                     @if let Some(reason) = &model.held_reason { p.notice { (reason) } }
                     dl.pairs {
-                        dt { (w(Words::Trained)) } dd { (moment(&model.created_at, locale)) }
+                        dt { (w(Words::Trained)) } dd { (moment_text(&model.created_at, locale)) }
                         dt { (w(Words::Learner)) } dd { (card["learner"].as_str().unwrap_or("—")) }
                         @if let Some(h) = model.horizon_months { dt { (w(Words::Horizon)) } dd { (h) " " (w(Words::Months)) } }
                         dt { (w(Words::RocAuc)) } dd { (figure(card, "roc_auc")) }
@@ -307,7 +307,7 @@ fn past_warnings(
                     tbody {
                         @for c in checks {
                             tr.flagged[c.below_declared] {
-                                td { (moment(&c.checked_at, locale)) }
+                                td { (moment_text(&c.checked_at, locale)) }
                                 td { (c.model_version.map_or("—".to_owned(), |v| v.to_string())) }
                                 td.num { (c.scores) }
                                 td.num { (c.leavers) }

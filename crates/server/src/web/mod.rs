@@ -167,10 +167,15 @@ pub fn safe_next(next: Option<&str>) -> String {
 }
 
 /// A stored instant (RFC 3339) as the viewer's language writes it; anything else as it is.
-pub fn moment(text: &str, locale: Locale) -> String {
+pub fn moment_text(text: &str, locale: Locale) -> String {
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|t| locale.moment(t.to_utc()))
         .unwrap_or_else(|_| text.to_owned())
+}
+
+/// A stored time, as the viewer's locale writes it.
+pub fn moment(at: &chrono::DateTime<chrono::Utc>, locale: Locale) -> String {
+    locale.moment(*at)
 }
 
 /// The roles (pay, level, team…) the organization's latest mapping names; none before any

@@ -51,9 +51,9 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
 
 /// What the overview says about the data and warnings, beside the report's figures.
 struct Freshness {
-    last_import: Option<String>,
-    last_event: Option<String>,
-    model_trained: Option<String>,
+    last_import: Option<chrono::DateTime<chrono::Utc>>,
+    last_event: Option<chrono::DateTime<chrono::Utc>>,
+    model_trained: Option<chrono::DateTime<chrono::Utc>>,
     /// Raised this month, and of those still open; None when the viewer may not see warnings.
     warnings: Option<(usize, usize)>,
 }
@@ -74,11 +74,7 @@ async fn freshness(state: &AppState, viewer: &Viewer) -> Result<Freshness, crate
         .into_iter()
         .next()
         .map(|e| e.received_at);
-    let model_trained = store
-        .models(org)
-        .await?
-        .first()
-        .map(|m| m.created_at.clone());
+    let model_trained = store.models(org).await?.first().map(|m| m.created_at);
     let warnings = if viewer.caller.may(Permission::ReadIndividualScores) {
         let month = state.clock().now().format("%Y-%m").to_string();
         Some(store.warnings_raised_since(org, &month).await?)
@@ -95,8 +91,8 @@ async fn freshness(state: &AppState, viewer: &Viewer) -> Result<Freshness, crate
 
 fn organization(report: &AttritionReport, locale: Locale, freshness: Freshness) -> Markup {
     let w = |words: Words| words.in_(locale);
-    let moment = |text: &Option<String>| {
-        text.as_deref()
+    let moment = |at: &Option<chrono::DateTime<chrono::Utc>>| {
+        at.as_ref()
             .map_or_else(|| w(Words::Never).to_owned(), |t| super::moment(t, locale))
     };
     let headcount = report.bands.map(|b| b.total());

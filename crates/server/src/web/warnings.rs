@@ -4,7 +4,7 @@
 //! decision and reason, or dismiss. Every warning shown is an audited read, as in the API.
 
 use super::layout::{page as layout_page, Section};
-use super::{moment, ok, PageError, Viewer};
+use super::{moment_text, ok, PageError, Viewer};
 use crate::routes::warnings::{get_warning, list, WarningQuery, WarningView};
 use crate::routes::Query;
 use crate::state::AppState;
@@ -75,7 +75,7 @@ pub async fn inbox(
                             th scope="row" { a href={"/warnings/" (warning.id)} { (subject(warning, locale)) } }
                             td { (warning.what_changed.join("; ")) }
                             td { (status_word(&warning.status, locale)) }
-                            td { (moment(&warning.raised_at, locale)) }
+                            td { (moment_text(&warning.raised_at, locale)) }
                         }
                     }
                 }
@@ -108,7 +108,7 @@ pub async fn detail(
         p.notice { (warning.conduct) }
         dl.pairs {
             dt { (w(Words::Status)) } dd #warning-status { (status_word(&warning.status, locale)) }
-            dt { (w(Words::When)) } dd { (moment(&warning.raised_at, locale)) }
+            dt { (w(Words::When)) } dd { (moment_text(&warning.raised_at, locale)) }
             dt { (w(Words::ModelVersion)) } dd { (warning.model_version) }
             @if let Some(outcome) = &warning.outcome { dt { (w(Words::Outcome)) } dd { (outcome) } }
             @if let Some(decision) = &warning.decision { dt { (w(Words::Decision)) } dd { (decision) } }
@@ -134,7 +134,7 @@ pub async fn detail(
             h2 { (w(Words::History)) }
             ol.steps {
                 @for step in steps {
-                    li { strong { (step.step) } " — " (moment(&step.at, locale)) (step_detail(&step.detail)) }
+                    li { strong { (step.step) } " — " (moment_text(&step.at, locale)) (step_detail(&step.detail)) }
                 }
             }
         }
