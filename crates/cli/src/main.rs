@@ -99,6 +99,9 @@ fn main() -> ExitCode {
             Command::Trust(args) => commands::trust::trust(args).await,
         }
     });
+    // A long job a stopping worker handed back may still be computing on a blocking thread:
+    // it is let go with the process, not waited for (its work is redone by another worker).
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

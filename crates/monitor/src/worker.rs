@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use tenure_domain::OrgId;
 use tenure_store::{ClaimedJob, LeaseLost, NewJob, RaisedWarning, Store, StoreError};
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{watch, Notify, Semaphore};
 
 /// Queues the organization's upkeep (at `run_after`, or now) unless one is already waiting.
 pub async fn schedule_upkeep(
@@ -130,10 +130,27 @@ impl Worker {
     /// Works until `stop` resolves (a job under way is finished first), or — with
     /// `until_idle` — until no job is queued or running anywhere.
     /// A database that cannot be reached is waited out, not a reason to stop.
+    /// Once `stop` resolves, no job is claimed any more: a short job under way is finished,
+    /// a long one (training, a full scoring run, an import) is handed back to the queue at
+    /// once for another worker, and this returns.
     pub async fn run(&self, until_idle: bool, stop: impl std::future::Future<Output = ()>) {
-        tokio::pin!(stop);
+        let (stop_now, stopping) = watch::channel(false);
+        let work = self.work(until_idle, stopping);
+        tokio::pin!(stop, work);
+        tokio::select! {
+            () = &mut work => return,
+            () = &mut stop => {}
+        }
+        tracing::info!(worker = %self.settings.name, "stopping: no more jobs are claimed");
+        let _ = stop_now.send(true);
+        work.await;
+    }
+
+    /// Claims and runs jobs until `stopping` turns true (or, with `until_idle`, until no job
+    /// is left anywhere).
+    async fn work(&self, until_idle: bool, mut stopping: watch::Receiver<bool>) {
         let mut last_sweep: Option<Instant> = None;
-        loop {
+        while !*stopping.borrow() {
             if last_sweep.is_none_or(|at| at.elapsed() >= DEPARTED_SWEEP) {
                 last_sweep = Some(Instant::now());
                 if let Err(error) = crate::oversight::delete_departed_organizations(
@@ -145,7 +162,7 @@ impl Worker {
                     tracing::warn!(%error, "offboarded organizations not deleted; trying again later");
                 }
             }
-            match self.step(until_idle).await {
+            match self.step(until_idle, &stopping).await {
                 Ok(Step::Worked) => continue,
                 Ok(Step::Idle) => {}
                 Ok(Step::AllDone) => return,
@@ -154,14 +171,18 @@ impl Worker {
                 }
             }
             tokio::select! {
-                _ = &mut stop => return,
+                _ = stopping.changed() => {}
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(self.settings.poll) => {}
             }
         }
     }
 
-    async fn step(&self, until_idle: bool) -> Result<Step, StoreError> {
+    async fn step(
+        &self,
+        until_idle: bool,
+        stopping: &watch::Receiver<bool>,
+    ) -> Result<Step, StoreError> {
         let mut jobs = self
             .monitor
             .store()
@@ -175,7 +196,7 @@ impl Worker {
         if let Some(job) = jobs.next() {
             let more: Vec<ClaimedJob> = jobs.collect();
             if more.is_empty() {
-                self.run_one(job).await?;
+                self.run_claimed(job, stopping.clone()).await?;
             } else {
                 self.run_together(job, more).await?;
             }
@@ -219,19 +240,51 @@ impl Worker {
 
     /// Runs a claimed job under its lease and records how it ended.
     pub async fn run_one(&self, job: ClaimedJob) -> Result<(), StoreError> {
+        // Never told to stop.
+        let (_keep, stopping) = watch::channel(false);
+        self.run_claimed(job, stopping).await
+    }
+
+    /// As [`Worker::run_one`]; should `stopping` turn true while a long job runs, the job is
+    /// handed back to the queue at once instead (its work so far is let go: nothing of a
+    /// long job is written before it ends, and its thread ends with the process).
+    async fn run_claimed(
+        &self,
+        job: ClaimedJob,
+        mut stopping: watch::Receiver<bool>,
+    ) -> Result<(), StoreError> {
         let started = Instant::now();
         tracing::info!(job = job.id, kind = %job.kind, attempt = job.attempt, worker = %self.settings.name, "job claimed");
         let (spec, ending) = match JobSpec::of(&job) {
             Ok(spec) => {
-                let ending = self
-                    .under_lease(&job, self.execute(&job, spec.clone()))
-                    .await;
-                (Some(spec), ending)
+                let long = spec.outlasts_a_stop();
+                let run = self.under_lease(&job, self.execute(&job, spec.clone()));
+                let stop = async {
+                    if !long || stopping.wait_for(|stop| *stop).await.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                };
+                tokio::select! {
+                    ending = run => (Some(spec), ending),
+                    () = stop => return self.hand_back(&job).await,
+                }
             }
             Err(error) => (None, Verdict::Failed(error).into()),
         };
         self.finish(std::slice::from_ref(&job), spec.as_ref(), ending, started)
             .await
+    }
+
+    /// Gives a long job back to the queue as its worker stops.
+    async fn hand_back(&self, job: &ClaimedJob) -> Result<(), StoreError> {
+        let name = &self.settings.name;
+        match self.monitor.store().hand_back_job(job, name).await? {
+            Ok(()) => {
+                tracing::info!(job = job.id, kind = %job.kind, worker = %name, "job handed back to the queue: this worker is stopping")
+            }
+            Err(lost) => tracing::warn!(job = job.id, worker = %name, "{lost}"),
+        }
+        Ok(())
     }
 
     /// What a job claimed by this worker runs with.

@@ -290,6 +290,22 @@ impl Store {
         }
     }
 
+    /// Gives a running job back to the queue untouched, if the worker still holds it: its
+    /// worker is stopping and the job would outlast the wait (a training or full scoring
+    /// run, an import). The claim does not count as one of its attempts, and any worker may
+    /// take it at once.
+    pub async fn hand_back_job(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+    ) -> Result<Result<(), LeaseLost>, StoreError> {
+        let hand_back = sqlx::query("UPDATE jobs SET status = 'queued', worker = NULL, lease_until = NULL, stage = '', attempts = attempts - 1 WHERE id = $1 AND worker = $2 AND status = 'running'")
+            .bind(job.id)
+            .bind(worker);
+        let done = self.execute_redoably(hand_back).await?;
+        Ok(held(done.rows_affected(), job.id))
+    }
+
     /// Extends the worker's hold on a job it is still running.
     pub async fn renew_lease(
         &self,

@@ -21,6 +21,7 @@ pub struct ServeArgs {
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let stop = shutdown_signal();
     let mut settings = Settings::load(args.config.as_deref()).context("reading the settings")?;
     if let Some(db) = args.db {
         settings.database_url = db;
@@ -41,29 +42,71 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     println!("tenure listening on http://{address}");
     tracing::info!(%address, backend = ?store.backend(), "serving");
     let state = AppState::new(store.clone(), settings);
-    tenure_server::serve(listener, state, shutdown_signal()).await?;
-    store.close().await;
+    tenure_server::serve(listener, state, stop).await?;
+    close(store).await;
     tracing::info!("stopped");
     Ok(())
 }
 
-pub(crate) async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves at the first Ctrl-C or SIGTERM after the call (the handlers are in place from
+/// the call on, so a signal during start-up is not lost), so the process stops gracefully —
+/// bounded: long jobs are handed back, not waited for. A second signal ends the process at
+/// once, with exit code 130.
+pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    let mut signals = StopSignals::listen();
+    async move {
+        signals.next().await;
+        tracing::info!("stopping; a second signal ends the process at once");
+        tokio::spawn(async move {
+            signals.next().await;
+            eprintln!("stopped at once by a second signal");
+            std::process::exit(130);
+        });
+    }
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM, listened for from the moment this is made.
+struct StopSignals {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    #[cfg(unix)]
+    fn listen() -> StopSignals {
+        use tokio::signal::unix::{signal, SignalKind};
+        StopSignals {
+            interrupt: signal(SignalKind::interrupt()).expect("a SIGINT handler"),
+            terminate: signal(SignalKind::terminate()).expect("a SIGTERM handler"),
         }
-    };
+    }
+
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
+    fn listen() -> StopSignals {
+        StopSignals {}
+    }
+
+    /// The next signal.
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {},
+            _ = self.terminate.recv() => {},
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Closes the database's connections, waiting at most two seconds for them to come back: a
+/// long job handed back on the way down may still hold one on its thread.
+pub(crate) async fn close(store: tenure_store::Store) {
+    if tokio::time::timeout(std::time::Duration::from_secs(2), store.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("the database's connections were not all back within 2 s; exiting anyway");
     }
 }

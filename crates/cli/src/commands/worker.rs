@@ -62,7 +62,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     worker
         .run(args.until_idle, super::serve::shutdown_signal())
         .await;
-    store.close().await;
+    super::serve::close(store).await;
     tracing::info!("stopped");
     Ok(())
 }

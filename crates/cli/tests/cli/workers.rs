@@ -418,3 +418,152 @@ fn a_new_month_of_data_warns_each_rising_person_once() {
     let text = tenure(&["warnings", "--db", &db]);
     assert!(stdout(&text).contains("newest first"), "{}", stdout(&text));
 }
+
+/// Sends SIGTERM to `child` (`tenure` handles it as a request to stop).
+fn terminate(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Waits (up to `seconds`) for `child` to exit; its exit code and how long it took.
+fn exited_within(child: &mut Child, seconds: u64) -> (Option<i32>, std::time::Duration) {
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(seconds) {
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status.code(), started.elapsed());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    panic!("still running {seconds} s after being told to stop");
+}
+
+/// Waits (up to a minute) until job `id` of `org` is running.
+async fn running(store: &tenure_store::Store, org: tenure_domain::OrgId, id: i64) {
+    for _ in 0..3000 {
+        let job = store.job(org, id).await.unwrap().unwrap();
+        if job.status == JobStatus::Running {
+            return;
+        }
+        assert_eq!(job.status, JobStatus::Queued, "{job:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("job {id} never started");
+}
+
+/// A stopped worker lets a short job finish, then exits; a second signal ends it at once
+/// (exit code 130), without waiting for the job it holds.
+#[tokio::test]
+async fn a_stopped_worker_finishes_a_short_job_and_a_second_signal_ends_it_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = &database_with_acme(dir.path());
+    let store = open_store(db).await;
+    let org = store.organization("acme").await.unwrap().unwrap().id;
+    let ping = |pause_ms| tenure_monitor::JobSpec::Ping { pause_ms }.to_job(None);
+
+    let short = store.enqueue_job(org, &ping(1_500)).await.unwrap();
+    let mut worker_a = worker(db, "a", &dir.path().join("a.log"));
+    running(&store, org, short).await;
+    terminate(&worker_a);
+    let (code, _) = exited_within(&mut worker_a, 10);
+    assert_eq!(code, Some(0));
+    let record = store.job(org, short).await.unwrap().unwrap();
+    assert_eq!(
+        record.status,
+        JobStatus::Succeeded,
+        "the short job was finished"
+    );
+
+    let long_ping = store.enqueue_job(org, &ping(60_000)).await.unwrap();
+    let mut worker_b = worker(db, "b", &dir.path().join("b.log"));
+    running(&store, org, long_ping).await;
+    terminate(&worker_b);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(worker_b.try_wait().unwrap().is_none(), "waits for the ping");
+    terminate(&worker_b);
+    let (code, took) = exited_within(&mut worker_b, 10);
+    assert_eq!(code, Some(130));
+    assert!(took < std::time::Duration::from_secs(2), "took {took:?}");
+    store.close().await;
+}
+
+/// A stopped worker — in `tenure worker` or inside `tenure serve` — hands a training job back
+/// to the queue at once and exits within 10 s; the job did not use up an attempt, and
+/// another worker runs it to completion.
+#[tokio::test]
+async fn a_stopped_worker_hands_a_long_job_back_and_another_finishes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("sim");
+    simulate(&sim, "300", "36", "5");
+    let db = dir.path().join("tenure.db");
+    let db = db.to_str().unwrap();
+    imported(
+        sim.join("panel.csv").to_str().unwrap(),
+        sim.join("mapping.toml").to_str().unwrap(),
+        db,
+        Some("acme"),
+    );
+    switch_on_scoring(db, Some("acme"));
+    let store = open_store(db).await;
+    let org = store.organization("acme").await.unwrap().unwrap().id;
+    let training = tenure_monitor::JobSpec::Train {
+        learner: "logistic".into(),
+        seed: 1,
+        horizon_months: 6,
+        origins: 4,
+        step: 3,
+        folds: 5,
+    };
+    let id = store
+        .enqueue_job(org, &training.to_job(None))
+        .await
+        .unwrap();
+
+    // A `tenure worker`, then the workers inside `tenure serve`: each is stopped while it
+    // trains, and each hands the job back.
+    let serve = || {
+        Command::new(TENURE)
+            .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
+            .env_remove("TENURE_DATABASE_URL")
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("serve.log")).unwrap())
+            .spawn()
+            .unwrap()
+    };
+    let first_worker = || worker(db, "first", &dir.path().join("first.log"));
+    let starts: [&dyn Fn() -> Child; 2] = [&first_worker, &serve];
+    for start in starts {
+        let mut first = start();
+        running(&store, org, id).await;
+        terminate(&first);
+        let (code, took) = exited_within(&mut first, 10);
+        assert_eq!(code, Some(0));
+        assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
+        let handed_back = store.job(org, id).await.unwrap().unwrap();
+        assert_eq!(
+            (handed_back.status, handed_back.attempts, handed_back.worker),
+            (JobStatus::Queued, 0, None),
+            "handed back untouched; serve's log: {}",
+            std::fs::read_to_string(dir.path().join("serve.log")).unwrap_or_default()
+        );
+    }
+
+    let second = Command::new(TENURE)
+        .args(["worker", "--db", db, "--name", "second", "--until-idle"])
+        .env_remove("TENURE_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(second.status.success(), "{}", stderr(&second));
+    let done = store.job(org, id).await.unwrap().unwrap();
+    assert_eq!(
+        (done.status, done.attempts, done.worker.as_deref()),
+        (JobStatus::Succeeded, 1, Some("second")),
+        "{:?}",
+        done.error
+    );
+    store.close().await;
+}

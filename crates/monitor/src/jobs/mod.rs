@@ -91,6 +91,17 @@ impl JobSpec {
         serde_json::from_value(job.payload.clone()).map_err(JobError::Payload)
     }
 
+    /// Whether the job may run for minutes: a stopping worker hands it back to the queue
+    /// rather than keep the process waiting for it. At worst the rerun repeats work: an
+    /// import or a scoring run writes in one transaction as it ends, and a training run may
+    /// already have stored its model (the rerun trains the next version).
+    pub(crate) fn outlasts_a_stop(&self) -> bool {
+        matches!(
+            self,
+            JobSpec::Import { .. } | JobSpec::Train { .. } | JobSpec::Score { .. }
+        )
+    }
+
     /// Whether the job writes much: the write-ahead log is checkpointed after it.
     pub(crate) fn writes_much(&self) -> bool {
         matches!(
