@@ -7,6 +7,7 @@ mod audit_writer;
 pub mod auth;
 mod cache;
 pub mod error;
+mod headers;
 mod jobs;
 mod metrics;
 mod routes;
@@ -141,6 +142,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::observe,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            headers::OverTls(state.settings.secure_cookies),
+            headers::security_headers,
         ))
         .with_state(state)
 }

@@ -13,7 +13,8 @@ pub struct Settings {
     /// A SQLite file path or a postgres:// URL.
     pub database_url: String,
     pub listen: String,
-    /// Mark cookies Secure: set whenever tenure is reached over TLS.
+    /// Set whenever tenure is reached over TLS: cookies are marked Secure, and answers carry
+    /// Strict-Transport-Security.
     pub secure_cookies: bool,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,

@@ -135,6 +135,10 @@ pub async fn html(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
             (header::CONTENT_DISPOSITION, disposition(&viewer, "html")),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                crate::headers::REPORT_POLICY.to_owned(),
+            ),
         ],
         figures.report.to_html(viewer.locale),
     )

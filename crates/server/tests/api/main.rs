@@ -9,6 +9,7 @@ mod audit;
 mod dashboard;
 mod delivery;
 mod erasure;
+mod headers;
 mod openapi;
 mod plans;
 mod requests;

@@ -467,6 +467,8 @@ pub struct PageAnswer {
     pub content_type: String,
     pub location: Option<String>,
     pub disposition: Option<String>,
+    /// The Content-Security-Policy it came with.
+    pub policy: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -565,16 +567,18 @@ impl Client {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
-        let (content_type, location, disposition) = (
+        let (content_type, location, disposition, policy) = (
             header("content-type").unwrap_or_default(),
             header("location"),
             header("content-disposition"),
+            header("content-security-policy"),
         );
         PageAnswer {
             status: response.status().as_u16(),
             content_type,
             location,
             disposition,
+            policy,
             body: response.bytes().await.unwrap().to_vec(),
         }
     }
