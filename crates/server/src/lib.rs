@@ -158,11 +158,41 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// Serves until `shutdown` resolves, then finishes the requests in flight and the jobs this
-/// process's workers are running.
+/// process's workers are running (a long one is handed back to the queue).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_on(listener, state, shutdown, None).await
+}
+
+/// The certificate chain and private key HTTPS is served with, as PEM files.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: std::path::PathBuf,
+    pub key: std::path::PathBuf,
+}
+
+/// As [`serve`], over HTTPS (rustls) with the certificate and key in `tls`.
+pub async fn serve_tls(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    tls: &TlsFiles,
+) -> std::io::Result<()> {
+    let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key).await?;
+    serve_on(listener, state, shutdown, Some(config)).await
+}
+
+/// How long requests in flight may take to finish once the server is told to stop.
+const GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn serve_on(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
 ) -> std::io::Result<()> {
     let (stop_workers, stopped) = tokio::sync::watch::channel(false);
     let workers = start_workers(&state, stopped);
@@ -171,12 +201,26 @@ pub async fn serve(
         shutdown.await;
         let _ = stopping.send(true);
     };
-    let served = axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let served = match tls {
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        Some(config) => {
+            let handle = axum_server::Handle::new();
+            let stop = handle.clone();
+            tokio::spawn(async move {
+                shutdown.await;
+                stop.graceful_shutdown(Some(GRACE));
+            });
+            axum_server::from_tcp_rustls(listener.into_std()?, config)?
+                .handle(handle)
+                .serve(app)
+                .await
+        }
+    };
     let _ = stop_workers.send(true);
     for worker in workers {
         let _ = worker.await;

@@ -51,7 +51,17 @@ pub struct Settings {
     /// the file holding it (`TENURE_SECRET_KEY_FILE`). Neither: the default key file, beside
     /// a SQLite database or `~/.config/tenure/secret.key` for PostgreSQL.
     pub secret_key_file: Option<PathBuf>,
+    /// HTTPS of tenure's own: the certificate chain (`TENURE_TLS_CERT`) and its private key
+    /// (`TENURE_TLS_KEY`), PEM files; both or neither. With them, cookies are Secure and
+    /// answers carry Strict-Transport-Security.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
+
+/// Only one of the TLS settings was given.
+#[derive(Debug, thiserror::Error)]
+#[error("HTTPS needs both a certificate and its key: set tls_cert and tls_key (or --tls-cert and --tls-key) together")]
+pub struct HalfTls;
 
 /// A secret setting: kept out of `Debug` output (and so out of logs).
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
@@ -88,6 +98,8 @@ impl Default for Settings {
             delivery_attempts: 6,
             secret_key: None,
             secret_key_file: None,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -130,7 +142,21 @@ impl Settings {
             "delivery_attempts",
             "secret_key",
             "secret_key_file",
+            "tls_cert",
+            "tls_key",
         ]
+    }
+
+    /// The certificate and key to serve HTTPS with, if set.
+    pub fn tls_files(&self) -> Result<Option<crate::TlsFiles>, HalfTls> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Ok(Some(crate::TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            })),
+            (None, None) => Ok(None),
+            _ => Err(HalfTls),
+        }
     }
 
     /// Where the key sealing the database's secrets comes from; `home` is the user's folder

@@ -18,6 +18,13 @@ pub struct ServeArgs {
     /// The address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free one).
     #[arg(long)]
     listen: Option<String>,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key. Cookies are then
+    /// Secure and answers carry Strict-Transport-Security.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -29,6 +36,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(listen) = args.listen {
         settings.listen = listen;
     }
+    if let (Some(cert), Some(key)) = (args.tls_cert, args.tls_key) {
+        (settings.tls_cert, settings.tls_key) = (Some(cert), Some(key));
+    }
+    let tls = settings.tls_files()?;
+    if tls.is_some() {
+        settings.secure_cookies = true;
+    }
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let key = settings.sealing_key(home.as_deref());
     let store = Store::connect(&settings.database_url, &key)
@@ -39,10 +53,22 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", settings.listen))?;
     let address = listener.local_addr()?;
     // Scripts and tests read this line to find the port.
-    println!("tenure listening on http://{address}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("tenure listening on {scheme}://{address}");
     tracing::info!(%address, backend = ?store.backend(), "serving");
     let state = AppState::new(store.clone(), settings);
-    tenure_server::serve(listener, state, stop).await?;
+    match &tls {
+        Some(files) => tenure_server::serve_tls(listener, state, stop, files)
+            .await
+            .with_context(|| {
+                format!(
+                    "serving HTTPS with {} and {}",
+                    files.cert.display(),
+                    files.key.display()
+                )
+            })?,
+        None => tenure_server::serve(listener, state, stop).await?,
+    }
     close(store).await;
     tracing::info!("stopped");
     Ok(())

@@ -89,3 +89,67 @@ async fn the_report_download_has_a_policy_for_its_inline_styles_only() {
     assert!(!page.policy.unwrap().contains("unsafe-inline"));
     server.stop().await;
 }
+
+/// `serve_tls` answers HTTPS with the certificate it is given (a client trusting only that
+/// certificate connects), with Strict-Transport-Security; plain HTTP on its port gets no
+/// answer.
+#[tokio::test]
+async fn https_is_served_with_the_given_certificate() {
+    let certified = rcgen::generate_simple_self_signed(vec!["tenure.test".into()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let files = tenure_server::TlsFiles {
+        cert: dir.path().join("cert.pem"),
+        key: dir.path().join("key.pem"),
+    };
+    std::fs::write(&files.cert, certified.cert.pem()).unwrap();
+    std::fs::write(&files.key, certified.key_pair.serialize_pem()).unwrap();
+    let database = TestDatabase::sqlite();
+    let store = database.store().await;
+    let settings = Settings {
+        secure_cookies: true,
+        workers: 0,
+        ..Settings::default()
+    };
+    let state = tenure_server::AppState::new(store.clone(), settings);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let stopped = async {
+            let _ = stopped.await;
+        };
+        tenure_server::serve_tls(listener, state, stopped, &files).await
+    });
+
+    let trusted = reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(trusted)
+        .resolve("tenure.test", address)
+        .build()
+        .unwrap();
+    let url = format!("https://tenure.test:{}/healthz", address.port());
+    let answer = client.get(&url).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(
+        answer.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+    let plain = reqwest::get(format!("http://{address}/healthz")).await;
+    assert!(
+        plain.as_ref().map_or(true, |a| !a.status().is_success()),
+        "{plain:?}"
+    );
+    // A client that does not trust the certificate is refused.
+    assert!(reqwest::Client::builder()
+        .resolve("tenure.test", address)
+        .build()
+        .unwrap()
+        .get(&url)
+        .send()
+        .await
+        .is_err());
+
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+    store.close().await;
+}
