@@ -4,6 +4,7 @@
 
 mod accounts;
 mod audit;
+mod backup;
 mod connect;
 mod delivery;
 mod erasure;
@@ -36,6 +37,7 @@ pub use accounts::{
     normalize_email, Acceptance, Invitation, Member, MemberScope, NewInvitation, SignUp, User,
 };
 pub use audit::{AuditEntry, AuditRecord, AuditVerdict, GENESIS_HASH};
+pub use backup::Verification;
 pub use connect::{Backend, Store};
 pub use delivery::{AttemptOutcome, Channel, DeliveryRecord, Destinations, NewDelivery, Webhook};
 pub use erasure::{PersonRecord, Removed};

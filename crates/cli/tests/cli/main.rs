@@ -5,6 +5,7 @@
 
 mod support;
 
+mod backups;
 mod broken_files;
 mod crashes;
 mod evaluation;

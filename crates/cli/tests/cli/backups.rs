@@ -1,0 +1,102 @@
+//! Backups: an online copy of a SQLite database restores into a new database whose audit
+//! chains verify and whose scores read as they did; neither command overwrites anything.
+
+use crate::support::*;
+use tenure_store::AuditEntry;
+
+#[tokio::test]
+async fn a_backup_restores_into_a_database_that_verifies_and_reads_the_same_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("sim");
+    simulate(&sim, "200", "36", "3");
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let (db, copy, restored) = (path("tenure.db"), path("backup.db"), path("restored.db"));
+    imported(
+        sim.join("panel.csv").to_str().unwrap(),
+        sim.join("mapping.toml").to_str().unwrap(),
+        &db,
+        Some("acme"),
+    );
+    switch_on_scoring(&db, Some("acme"));
+    let trained = tenure(&["train", "--db", &db, "--org", "acme"]);
+    assert!(trained.status.success(), "{}", stderr(&trained));
+    let scored = tenure(&["score", "--db", &db, "--org", "acme"]);
+    assert!(scored.status.success(), "{}", stderr(&scored));
+    let store = open_store(&db).await;
+    let org = store.organization("acme").await.unwrap().unwrap().id;
+    let reads: Vec<AuditEntry> = ["p-001", "p-002", "p-003"]
+        .iter()
+        .map(|person| AuditEntry {
+            org,
+            actor: "user:1".into(),
+            action: "score.read".into(),
+            subject: (*person).into(),
+            request_id: "backup-test".into(),
+        })
+        .collect();
+    store.append_audit(&reads).await.unwrap();
+
+    let admin = |db: &str, args: &[&str]| {
+        let mut all = vec!["admin", "--db", db];
+        all.extend(args);
+        tenure(&all)
+    };
+    let backed_up = admin(&db, &["backup", "--out", &copy]);
+    assert!(backed_up.status.success(), "{}", stderr(&backed_up));
+    assert!(stdout(&backed_up).contains("every audit chain intact"));
+    let again = admin(&db, &["backup", "--out", &copy]);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+
+    let restoring = admin(&restored, &["restore", "--from", &copy]);
+    assert!(restoring.status.success(), "{}", stderr(&restoring));
+    let onto_a_database = admin(&restored, &["restore", "--from", &copy]);
+    assert!(!onto_a_database.status.success());
+    assert!(stderr(&onto_a_database).contains("already exists"));
+
+    let verified = admin(&restored, &["verify"]);
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    let report: serde_json::Value = serde_json::from_slice(&verified.stdout).unwrap();
+    assert_eq!(report["passed"], true, "{report}");
+    let acme = report["organizations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["org"] == "acme")
+        .unwrap();
+    assert_eq!(
+        (&acme["audit_chain"], &acme["rows"]),
+        (&"intact".into(), &3.into())
+    );
+
+    // A file that is no database restores into nothing: the half-made database is removed.
+    let (junk, nowhere) = (path("junk.db"), path("nowhere.db"));
+    std::fs::write(
+        &junk,
+        "not a database, but long enough to be read as one's first page",
+    )
+    .unwrap();
+    let refused = admin(&nowhere, &["restore", "--from", &junk]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("is not a SQLite database"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(
+        !std::path::Path::new(&nowhere).exists(),
+        "nothing left behind"
+    );
+
+    let from_backup = open_store(&restored).await;
+    let version = store.latest_model_version(org).await.unwrap().unwrap();
+    let scores = store.scores(org, version).await.unwrap();
+    assert!(scores.len() > 100, "{} scores", scores.len());
+    assert_eq!(from_backup.scores(org, version).await.unwrap(), scores);
+    from_backup.close().await;
+    store.close().await;
+}
