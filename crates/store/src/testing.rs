@@ -183,3 +183,32 @@ pub mod raw {
         Ok(cells)
     }
 }
+
+/// A new SQLite database at `path` with only the first `versions` migrations applied: the
+/// schema an older release left, for tests that migrate it forward.
+pub async fn sqlite_at_migration(path: &std::path::Path, versions: usize) {
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    sqlx::any::install_default_drivers();
+    let pool = AnyPool::connect(&url).await.expect("a new SQLite file");
+    let mut migrator = crate::migrations::migrator(crate::Backend::Sqlite);
+    migrator.migrations = migrator.migrations[..versions].to_vec().into();
+    migrator.run(&pool).await.expect("the first migrations");
+    pool.close().await;
+}
+
+/// Runs `statements`, in order, on one raw connection to the SQLite file at `path` (so an
+/// `ATTACH` holds for the statements after it), outside the store and its migrations.
+pub async fn raw_sqlite(path: &std::path::Path, statements: &[&str]) {
+    use sqlx::Connection;
+    let url = format!("sqlite://{}", path.display());
+    let mut connection = sqlx::AnyConnection::connect(&url)
+        .await
+        .expect("the SQLite file");
+    for statement in statements {
+        sqlx::query(statement)
+            .execute(&mut connection)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+    connection.close().await.expect("closed");
+}

@@ -2,7 +2,7 @@
 
 use crate::support::*;
 use tenure_store::testing::TestDatabase;
-use tenure_store::Store;
+use tenure_store::{SealingKey, Store};
 
 #[tokio::test]
 async fn reopening_a_database_keeps_its_data_and_schema() {
@@ -72,4 +72,66 @@ async fn concurrent_writers_all_land() {
         assert_eq!(store.audit_log(org, 0, 100).await.unwrap().len(), 30);
     })
     .await;
+}
+
+/// A database an older release made — the first migration's schema, holding an import's
+/// organization, people, snapshots and protected attributes — migrates to the latest schema
+/// with every row read back as it was.
+#[tokio::test]
+async fn a_database_from_the_first_release_migrates_forward_with_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let current = dir.path().join("current.db");
+    let key = SealingKey::default_for(&current.display().to_string(), None);
+    let store = Store::connect(&current.display().to_string(), &key)
+        .await
+        .unwrap();
+    let org = store.ensure_organization("acme", "Acme").await.unwrap().id;
+    let rows = vec![
+        snapshot("7", 1, 100.0, false),
+        snapshot("7", 2, 100.0, true),
+        snapshot("8", 1, 90.5, false),
+        snapshot("8", 2, 91.0, false),
+    ];
+    write(&store, org, &rows, REFUSE).await.unwrap();
+    let (snapshots, counts, imports) = (
+        stored_snapshots(&store, org).await,
+        store.counts(org).await.unwrap(),
+        store.imports(org).await.unwrap(),
+    );
+    store.close().await;
+
+    // The same rows in the first release's schema: its columns only, copied across.
+    let old = dir.path().join("old.db");
+    tenure_store::testing::sqlite_at_migration(&old, 1).await;
+    let copy = |table: &str, columns: &str| {
+        format!("INSERT INTO main.{table} ({columns}) SELECT {columns} FROM current.{table}")
+    };
+    let old_url = old.display().to_string();
+    // Opening it with the store would migrate it at once: the rows go in over a raw
+    // connection first.
+    let attach = format!("ATTACH DATABASE '{}' AS current", current.display());
+    let statements = [
+        attach.as_str(),
+        &copy("organizations", "id, slug, name, created_at"),
+        &copy("imports", "id, org_id, file_name, file_sha256, shape, mapping, value_kinds, status, errors, rows_read, rows_added, rows_replaced, rows_unchanged, people_added, started_at, finished_at"),
+        &copy("people", "org_id, person_key, first_as_of, last_as_of, exit_date, exit_kind, exit_voluntary"),
+        &copy("snapshots", "org_id, person_key, as_of, import_id, fingerprint, inputs, exit_date, exit_kind, exit_voluntary, target_left, duration, event"),
+        &copy("protected_attributes", "org_id, person_key, as_of, import_id, attributes"),
+    ];
+    tenure_store::testing::raw_sqlite(&old, &statements).await;
+
+    let migrated = Store::connect(&old_url, &SealingKey::default_for(&old_url, None))
+        .await
+        .unwrap();
+    let organization = migrated.organization("acme").await.unwrap().unwrap();
+    assert_eq!(
+        organization.min_group_size, 5,
+        "later columns take their defaults"
+    );
+    let org = organization.id;
+    assert_eq!(stored_snapshots(&migrated, org).await, snapshots);
+    assert_eq!(migrated.counts(org).await.unwrap(), counts);
+    assert_eq!(migrated.imports(org).await.unwrap(), imports);
+    assert!(migrated.verify().await.unwrap().passed());
+    migrated.close().await;
 }
