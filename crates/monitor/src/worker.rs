@@ -9,8 +9,8 @@
 
 use crate::delivery::{attempt_first_delivery, fan_out, FanOut};
 use crate::jobs::{
-    delivery_ending, report_stage, Ending, JobContext, JobError, JobOutcome, JobSpec, LandsWith,
-    ScoringRun, Stage, Verdict, PASSING_FAILURE_WAIT,
+    delivery_ending, queue_duration, report_stage, Ending, JobContext, JobError, JobOutcome,
+    JobSpec, LandsWith, ScoringRun, Stage, Verdict, PASSING_FAILURE_WAIT,
 };
 use crate::{DeliverySettings, Monitor};
 use chrono::Duration;
@@ -127,12 +127,11 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Works until `stop` resolves (a job under way is finished first), or — with
-    /// `until_idle` — until no job is queued or running anywhere.
-    /// A database that cannot be reached is waited out, not a reason to stop.
-    /// Once `stop` resolves, no job is claimed any more: a short job under way is finished,
-    /// a long one (training, a full scoring run, an import) is handed back to the queue at
-    /// once for another worker, and this returns.
+    /// Works until `stop` resolves, or — with `until_idle` — until no job is queued or
+    /// running anywhere. A database that cannot be reached is waited out, not a reason to
+    /// stop. Once `stop` resolves, no job is claimed any more: a short job under way is
+    /// finished, a long one (training, a full scoring run, an import) is handed back to the
+    /// queue at once for another worker, and this returns.
     pub async fn run(&self, until_idle: bool, stop: impl std::future::Future<Output = ()>) {
         let (stop_now, stopping) = watch::channel(false);
         let work = self.work(until_idle, stopping);
@@ -246,8 +245,8 @@ impl Worker {
     }
 
     /// As [`Worker::run_one`]; should `stopping` turn true while a long job runs, the job is
-    /// handed back to the queue at once instead (its work so far is let go: nothing of a
-    /// long job is written before it ends, and its thread ends with the process).
+    /// handed back to the queue at once instead (its work so far is let go, and its thread
+    /// ends with the process; see [`JobSpec::is_long`] for what a rerun repeats).
     async fn run_claimed(
         &self,
         job: ClaimedJob,
@@ -257,7 +256,7 @@ impl Worker {
         tracing::info!(job = job.id, kind = %job.kind, attempt = job.attempt, worker = %self.settings.name, "job claimed");
         let (spec, ending) = match JobSpec::of(&job) {
             Ok(spec) => {
-                let long = spec.outlasts_a_stop();
+                let long = spec.is_long();
                 let run = self.under_lease(&job, self.execute(&job, spec.clone()));
                 let stop = async {
                     if !long || stopping.wait_for(|stop| *stop).await.is_err() {
@@ -291,7 +290,6 @@ impl Worker {
     fn context(&self, job: &ClaimedJob) -> JobContext {
         JobContext {
             monitor: self.monitor.clone(),
-            store: self.monitor.store().clone(),
             org: job.org,
             job: job.clone(),
             worker: self.settings.name.clone(),
@@ -375,7 +373,7 @@ impl Worker {
         for (job, held) in jobs.iter().zip(ends) {
             self.ended(job, spec, &ending.verdict, held, started);
         }
-        if spec.is_some_and(JobSpec::writes_much) {
+        if spec.is_some_and(JobSpec::is_long) {
             // Big writes leave a long write-ahead log that slows every later read.
             if let Err(error) = self.monitor.store().checkpoint().await {
                 tracing::warn!(%error, "the write-ahead log was not checkpointed");
@@ -501,7 +499,7 @@ impl Worker {
 }
 
 fn lease(settings: &WorkerSettings) -> Duration {
-    Duration::from_std(settings.lease).unwrap_or(Duration::seconds(30))
+    queue_duration(settings.lease)
 }
 
 enum Step {

@@ -183,6 +183,32 @@ impl Settings {
 mod tests {
     use super::*;
 
+    /// HTTPS needs both files; either alone is refused in words saying so.
+    #[test]
+    fn tls_takes_a_certificate_and_its_key_together() {
+        let plain = Settings::default();
+        assert!(plain.tls_files().unwrap().is_none());
+        let both = Settings {
+            tls_cert: Some("cert.pem".into()),
+            tls_key: Some("key.pem".into()),
+            ..Settings::default()
+        };
+        let files = both.tls_files().unwrap().unwrap();
+        assert_eq!(
+            (files.cert, files.key),
+            ("cert.pem".into(), "key.pem".into())
+        );
+        let half = Settings {
+            tls_key: Some("key.pem".into()),
+            ..Settings::default()
+        };
+        let refused = half.tls_files().unwrap_err().to_string();
+        assert!(
+            refused.contains("both a certificate and its key"),
+            "{refused}"
+        );
+    }
+
     #[test]
     fn a_file_overrides_defaults_and_unknown_keys_are_refused() {
         let dir = tempfile::tempdir().unwrap();

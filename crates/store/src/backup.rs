@@ -17,6 +17,27 @@ pub struct Verification {
     pub chains: Vec<(String, AuditVerdict)>,
 }
 
+/// What failed, in words: the integrity check, and each broken chain with where it breaks.
+impl std::fmt::Display for Verification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut problems = Vec::new();
+        if !self.intact {
+            problems.push("the storage engine's integrity check failed".to_owned());
+        }
+        for (org, verdict) in &self.chains {
+            if let AuditVerdict::Broken { seq, reason } = verdict {
+                problems.push(format!(
+                    "organization {org}'s audit chain breaks at row {seq}: {reason}"
+                ));
+            }
+        }
+        if problems.is_empty() {
+            problems.push("intact, every audit chain unbroken".to_owned());
+        }
+        f.write_str(&problems.join("; "))
+    }
+}
+
 impl Verification {
     /// Whether the database can be trusted: intact, and every chain unbroken.
     pub fn passed(&self) -> bool {

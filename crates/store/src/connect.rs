@@ -251,7 +251,9 @@ fn resolve(location: &str) -> Result<(Backend, String), StoreError> {
 }
 
 /// The file a SQLite location names (`None` for PostgreSQL and in-memory databases).
-pub(crate) fn sqlite_file(location: &str) -> Option<std::path::PathBuf> {
+/// The SQLite file a database location names (a path, or a `sqlite:` URL); `None` for a
+/// PostgreSQL URL or an in-memory database.
+pub fn sqlite_file(location: &str) -> Option<std::path::PathBuf> {
     if location.contains("://") && !location.starts_with("sqlite:") {
         return None;
     }

@@ -38,7 +38,7 @@ pub use accounts::{
 };
 pub use audit::{AuditEntry, AuditRecord, AuditVerdict, GENESIS_HASH};
 pub use backup::Verification;
-pub use connect::{Backend, Store};
+pub use connect::{sqlite_file, Backend, Store};
 pub use delivery::{AttemptOutcome, Channel, DeliveryRecord, Destinations, NewDelivery, Webhook};
 pub use erasure::{PersonRecord, Removed};
 pub use error::{Conflict, DatabaseError, MigrationError, StoreError, StoreErrorKind};

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use tenure_domain::{Membership, Plan, Role};
 use tenure_monitor::JobSpec;
 use tenure_server::secrets::{hash_password, password_problem};
-use tenure_store::{normalize_email, AuditVerdict, JobStatus, Organization, Store};
+use tenure_store::{normalize_email, AuditVerdict, JobStatus, Organization, SealingKey, Store};
 
 #[derive(Args)]
 pub struct AdminArgs {
@@ -180,7 +180,7 @@ async fn back_up(store: &Store, out: &Path) -> anyhow::Result<()> {
     copy.close().await;
     anyhow::ensure!(
         verification.passed(),
-        "the copy at {} does not verify: {verification:?}",
+        "the copy at {} does not verify: {verification}",
         out.display()
     );
     println!(
@@ -194,11 +194,9 @@ async fn back_up(store: &Store, out: &Path) -> anyhow::Result<()> {
 /// Copies the backup `from` into place as the new SQLite database `db`, opens it (bringing
 /// its schema up to this version) and verifies it; removes it again when anything fails.
 async fn restore(from: &Path, db: &str) -> anyhow::Result<()> {
-    let target = Path::new(db);
-    anyhow::ensure!(
-        !db.contains("://") || db.starts_with("sqlite:"),
-        "restore makes a SQLite database; restore a PostgreSQL dump with pg_restore, then run `tenure admin verify`"
-    );
+    let target = tenure_store::sqlite_file(db).context(
+        "restore makes a SQLite database; restore a PostgreSQL dump with pg_restore, then run `tenure admin verify`",
+    )?;
     anyhow::ensure!(
         !target.exists(),
         "{db} already exists: restore into a new file (move the old database away first)"
@@ -208,16 +206,22 @@ async fn restore(from: &Path, db: &str) -> anyhow::Result<()> {
         "{} is not a SQLite database: restore from a file `tenure admin backup` wrote",
         from.display()
     );
-    let key_file = PathBuf::from(format!("{db}.key"));
-    let key_was_there = key_file.exists();
-    std::fs::copy(from, target).with_context(|| format!("copying {} to {db}", from.display()))?;
+    let key = super::sealing_key(db, |name| std::env::var_os(name));
+    // A key file opening the database makes is removed with it should the restore fail.
+    let new_key_file = match &key {
+        SealingKey::File(path) if !path.exists() => Some(path.clone()),
+        _ => None,
+    };
+    std::fs::copy(from, &target).with_context(|| format!("copying {} to {db}", from.display()))?;
     let restored = async {
-        let store = super::open_store(db).await?;
+        let store = Store::connect(db, &key)
+            .await
+            .with_context(|| format!("opening the database {db}"))?;
         let verification = store.verify().await?;
         store.close().await;
         anyhow::ensure!(
             verification.passed(),
-            "the restored database does not verify: {verification:?}"
+            "the restored database does not verify: {verification}"
         );
         Ok(verification)
     }
@@ -233,10 +237,10 @@ async fn restore(from: &Path, db: &str) -> anyhow::Result<()> {
         }
         Err(error) => {
             for made in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{db}{made}"));
+                let _ = std::fs::remove_file(format!("{}{made}", target.display()));
             }
-            if !key_was_there {
-                let _ = std::fs::remove_file(&key_file);
+            if let Some(path) = new_key_file {
+                let _ = std::fs::remove_file(path);
             }
             Err(error)
         }

@@ -11,7 +11,7 @@ impl Job for DigestJob {
     type Output = DigestSent;
 
     async fn run(self, context: &JobContext) -> Result<DigestSent, JobError> {
-        let warnings = send_digest(&context.store, context.org, &context.delivery).await?;
+        let warnings = send_digest(context.store(), context.org, &context.delivery).await?;
         Ok(DigestSent { warnings })
     }
 }

@@ -22,7 +22,7 @@ impl Job for ImportJob {
     async fn run(self, context: &JobContext) -> Result<Imported, JobError> {
         let outcome = self.import(context).await;
         context
-            .store
+            .store()
             .delete_upload(context.org, self.upload)
             .await?;
         let imported = outcome?;
@@ -35,7 +35,7 @@ impl Job for ImportJob {
 
 impl ImportJob {
     async fn import(&self, context: &JobContext) -> Result<Imported, JobError> {
-        let (store, org) = (&context.store, context.org);
+        let (store, org) = (context.store(), context.org);
         let mapping = Mapping::from_toml_str(&self.mapping, Path::new("mapping"))
             .map_err(JobError::Mapping)?;
         let (name, content) = store
@@ -75,7 +75,7 @@ impl ImportJob {
 /// A new import changes everyone's inputs: once a model exists, the whole organization is
 /// scored again (and warned about) with it.
 async fn rescore_everyone(context: &JobContext) -> Result<(), tenure_store::StoreError> {
-    let (store, org) = (&context.store, context.org);
+    let (store, org) = (context.store(), context.org);
     if store.latest_model_version(org).await?.is_some() {
         let spec = JobSpec::Score {
             version: None,

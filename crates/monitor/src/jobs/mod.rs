@@ -91,19 +91,13 @@ impl JobSpec {
         serde_json::from_value(job.payload.clone()).map_err(JobError::Payload)
     }
 
-    /// Whether the job may run for minutes: a stopping worker hands it back to the queue
-    /// rather than keep the process waiting for it. At worst the rerun repeats work: an
-    /// import or a scoring run writes in one transaction as it ends, and a training run may
-    /// already have stored its model (the rerun trains the next version).
-    pub(crate) fn outlasts_a_stop(&self) -> bool {
-        matches!(
-            self,
-            JobSpec::Import { .. } | JobSpec::Train { .. } | JobSpec::Score { .. }
-        )
-    }
-
-    /// Whether the job writes much: the write-ahead log is checkpointed after it.
-    pub(crate) fn writes_much(&self) -> bool {
+    /// Whether the job is a long one — an import, a training or a full scoring run: it may
+    /// run for minutes and writes much. A stopping worker hands it back to the queue rather
+    /// than keep the process waiting for it (at worst the rerun repeats work: an import or a
+    /// scoring run writes in one transaction as it ends, and a training run may already have
+    /// stored its model, so the rerun trains the next version); and the write-ahead log is
+    /// checkpointed after it.
+    pub(crate) fn is_long(&self) -> bool {
         matches!(
             self,
             JobSpec::Import { .. } | JobSpec::Train { .. } | JobSpec::Score { .. }
@@ -234,8 +228,6 @@ async fn off_the_runtime<J: Job>(job: J, context: JobContext) -> Result<J::Outpu
 #[derive(Clone)]
 pub(crate) struct JobContext {
     pub monitor: Monitor,
-    /// The monitor's store.
-    pub store: Store,
     pub org: OrgId,
     /// The claim the job runs under.
     pub job: ClaimedJob,
@@ -250,6 +242,12 @@ pub(crate) struct JobContext {
     pub wake: Arc<Notify>,
     /// Held while a heavy job runs.
     pub heavy: Arc<tokio::sync::Semaphore>,
+}
+
+impl JobContext {
+    pub fn store(&self) -> &Store {
+        self.monitor.store()
+    }
 }
 
 /// Why a job failed.
@@ -375,14 +373,11 @@ impl Ending {
 
     /// What the queue stores of this end.
     pub fn recorded(&self) -> JobEnd {
-        let lease_like = |wait: &Duration| {
-            chrono::Duration::from_std(*wait).unwrap_or(chrono::Duration::seconds(30))
-        };
         match &self.verdict {
             Verdict::Succeeded(outcome) => JobEnd::Succeeded(outcome.to_json()),
             Verdict::Failed(error) => JobEnd::Failed(error.to_string()),
             Verdict::RetryAfter(wait, error) => {
-                JobEnd::RetryAfter(lease_like(wait), error.to_string())
+                JobEnd::RetryAfter(queue_duration(*wait), error.to_string())
             }
         }
     }
@@ -447,10 +442,15 @@ impl From<Result<TrainedRun, JobError>> for Ending {
     }
 }
 
+/// A wait or a lease as the queue takes it (30 s for one too long to say).
+pub(crate) fn queue_duration(wait: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(30))
+}
+
 /// The slug of the job's organization, which the monitor's errors name.
 async fn organization_slug(context: &JobContext) -> Result<String, JobError> {
     Ok(context
-        .store
+        .store()
         .organization_by_id(context.org)
         .await?
         .ok_or(JobError::OrganizationGone)?

@@ -22,7 +22,7 @@ impl Job for ScoreJob {
             factors: self.factors,
         };
         let (scored, write) =
-            score_organization_written(&context.store, &slug, &request, &context.stage).await?;
+            score_organization_written(context.store(), &slug, &request, &context.stage).await?;
         Ok(ScoredRun {
             outcome: Scored {
                 model_version: scored.version,

@@ -21,7 +21,7 @@ impl Job for TrainJob {
     type Output = TrainedRun;
 
     async fn run(self, context: &JobContext) -> Result<TrainedRun, JobError> {
-        let (store, org, stage) = (&context.store, context.org, &context.stage);
+        let (store, org, stage) = (context.store(), context.org, &context.stage);
         let slug = organization_slug(context).await?;
         let learner = LearnerChoice::parse(&self.learner)
             .ok_or_else(|| JobError::UnknownLearner(self.learner.clone()))?;

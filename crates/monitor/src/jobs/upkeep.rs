@@ -11,7 +11,7 @@ impl Job for UpkeepJob {
     type Output = UpkeepDone;
 
     async fn run(self, context: &JobContext) -> Result<UpkeepDone, JobError> {
-        let (store, org) = (&context.store, context.org);
+        let (store, org) = (context.store(), context.org);
         let slug = organization_slug(context).await?;
         let now = context.monitor.clock().now();
         let report = crate::oversight::upkeep(store, org, &slug, now).await?;

@@ -1,8 +1,9 @@
 //! Durability: a reopened database keeps its data and schema, and concurrent writers all land.
 
 use crate::support::*;
+use tenure_store::testing::raw;
 use tenure_store::testing::TestDatabase;
-use tenure_store::{SealingKey, Store};
+use tenure_store::{Backend, SealingKey, Store};
 
 #[tokio::test]
 async fn reopening_a_database_keeps_its_data_and_schema() {
@@ -134,4 +135,58 @@ async fn a_database_from_the_first_release_migrates_forward_with_its_data() {
     assert_eq!(migrated.imports(org).await.unwrap(), imports);
     assert!(migrated.verify().await.unwrap().passed());
     migrated.close().await;
+}
+
+/// A backup goes only to a new SQLite file (PostgreSQL is told to use pg_dump); `verify`
+/// passes an untouched database and names the organization and row where a tampered audit
+/// chain breaks.
+#[tokio::test]
+async fn backups_go_to_new_files_and_verify_names_a_broken_chain() {
+    each_backend("backups_and_verify", |store| async move {
+        let org = store.ensure_organization("acme", "Acme").await.unwrap().id;
+        let read = |subject: &str| tenure_store::AuditEntry {
+            org,
+            actor: "user:1".into(),
+            action: "score.read".into(),
+            subject: subject.into(),
+            request_id: "verify-test".into(),
+        };
+        store
+            .append_audit(&[read("p-1"), read("p-2")])
+            .await
+            .unwrap();
+        assert!(store.verify().await.unwrap().passed());
+
+        let dir = tempfile::tempdir().unwrap();
+        let taken = dir.path().join("taken.db");
+        std::fs::write(&taken, "").unwrap();
+        let refused = store.back_up_to(&taken).await.unwrap_err().to_string();
+        match store.backend() {
+            Backend::Sqlite => assert!(refused.contains("already exists"), "{refused}"),
+            Backend::Postgres => assert!(refused.contains("pg_dump"), "{refused}"),
+        }
+
+        let unguard: &[&str] = match store.backend() {
+            Backend::Sqlite => &["DROP TRIGGER audit_log_no_update"],
+            Backend::Postgres => &["DROP TRIGGER audit_log_no_change ON audit_log"],
+        };
+        for statement in unguard {
+            raw::execute(&store, statement).await.unwrap();
+        }
+        raw::execute(
+            &store,
+            "UPDATE audit_log SET subject = 'someone else' WHERE seq = 2",
+        )
+        .await
+        .unwrap();
+        let verification = store.verify().await.unwrap();
+        assert!(!verification.passed());
+        assert!(
+            verification
+                .to_string()
+                .starts_with("organization acme's audit chain breaks at row 2"),
+            "{verification}"
+        );
+    })
+    .await;
 }
