@@ -68,9 +68,7 @@ impl TestDatabase {
     /// `TENURE_SECRET_KEY*` is set in tests): the key file beside a SQLite file, or the
     /// user's for PostgreSQL.
     pub async fn store(&self) -> Store {
-        let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
-        let key = crate::SealingKey::default_for(&self.url, home.as_deref());
-        Store::connect(&self.url, &key)
+        Store::connect(&self.url, &commands_key(&self.url))
             .await
             .expect("open the test database")
     }
@@ -138,6 +136,13 @@ mod tests {
             "postgres://u@h:5432/x"
         );
     }
+}
+
+/// The key tenure's commands seal the database at `location` with when no
+/// `TENURE_SECRET_KEY*` is set (as in tests): its default key file.
+pub fn commands_key(location: &str) -> crate::SealingKey {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    crate::SealingKey::default_for(location, home.as_deref())
 }
 
 /// Raw SQL for tests that look past the store's API — at what is really on disk, or at what

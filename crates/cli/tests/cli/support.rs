@@ -122,7 +122,6 @@ pub fn imported(file: &str, mapping: &str, db: &str, org: Option<&str>) -> Outpu
 /// The database at `db`, opened with the key the `tenure` binary uses for it (no
 /// `TENURE_SECRET_KEY*` is set in tests).
 pub async fn open_store(db: &str) -> Store {
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let key = tenure_store::SealingKey::default_for(db, home.as_deref());
+    let key = tenure_store::testing::commands_key(db);
     Store::connect(db, &key).await.unwrap()
 }
