@@ -114,6 +114,36 @@ pub fn worker_name(prefix: &str) -> String {
 /// How often each worker looks for offboarded organizations whose data is due for deletion.
 const DEPARTED_SWEEP: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// The longest a worker waits between tries while the job queue cannot be read.
+const LONGEST_BACKOFF: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Failures to read the job queue in a row: while the database is out of reach, a worker
+/// waits twice as long after each (from its poll interval up to [`LONGEST_BACKOFF`]) rather
+/// than hammering a server that is restarting, and ignores wake-ups, which would undo that.
+#[derive(Debug, Default)]
+struct Outage {
+    failures: u32,
+}
+
+impl Outage {
+    /// Counts a failure; returns how long to wait before the next try.
+    fn failed(&mut self, poll: std::time::Duration) -> std::time::Duration {
+        self.failures = self.failures.saturating_add(1);
+        let doubled = poll.saturating_mul(1 << (self.failures - 1).min(16));
+        doubled.min(LONGEST_BACKOFF)
+    }
+
+    /// Ends the outage, if there was one: how many failures it lasted.
+    fn ended(&mut self) -> Option<u32> {
+        let lasted = std::mem::take(&mut self.failures);
+        (lasted > 0).then_some(lasted)
+    }
+
+    fn is_over(&self) -> bool {
+        self.failures == 0
+    }
+}
+
 /// One worker: a loop of claim, run, record.
 #[derive(Clone)]
 pub struct Worker {
@@ -149,6 +179,7 @@ impl Worker {
     /// is left anywhere).
     async fn work(&self, until_idle: bool, mut stopping: watch::Receiver<bool>) {
         let mut last_sweep: Option<Instant> = None;
+        let mut outage = Outage::default();
         while !*stopping.borrow() {
             if last_sweep.is_none_or(|at| at.elapsed() >= DEPARTED_SWEEP) {
                 last_sweep = Some(Instant::now());
@@ -161,18 +192,27 @@ impl Worker {
                     tracing::warn!(%error, "offboarded organizations not deleted; trying again later");
                 }
             }
-            match self.step(until_idle, &stopping).await {
-                Ok(Step::Worked) => continue,
-                Ok(Step::Idle) => {}
-                Ok(Step::AllDone) => return,
-                Err(error) => {
-                    tracing::warn!(%error, worker = %self.settings.name, "the job queue cannot be read; trying again")
+            let wait = match self.step(until_idle, &stopping).await {
+                Ok(step) => {
+                    if let Some(lasted) = outage.ended() {
+                        tracing::info!(worker = %self.settings.name, failures = lasted, "the job queue answers again; resuming");
+                    }
+                    match step {
+                        Step::Worked => continue,
+                        Step::Idle => self.settings.poll,
+                        Step::AllDone => return,
+                    }
                 }
-            }
+                Err(error) => {
+                    let wait = outage.failed(self.settings.poll);
+                    tracing::warn!(error = %error.safe_summary(), worker = %self.settings.name, wait_ms = wait.as_millis() as u64, "the job queue cannot be read; backing off");
+                    wait
+                }
+            };
             tokio::select! {
                 _ = stopping.changed() => {}
-                _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(self.settings.poll) => {}
+                _ = self.wake.notified(), if outage.is_over() => {}
+                _ = tokio::time::sleep(wait) => {}
             }
         }
     }
@@ -529,6 +569,26 @@ async fn renew(store: &Store, job: &ClaimedJob, settings: &WorkerSettings) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_worker_backs_off_twice_as_long_after_each_failure_up_to_a_ceiling() {
+        let poll = std::time::Duration::from_millis(200);
+        let mut outage = super::Outage::default();
+        let waits: Vec<u128> = (0..10).map(|_| outage.failed(poll).as_millis()).collect();
+        assert_eq!(
+            waits,
+            [200, 400, 800, 1600, 3200, 6400, 12800, 15000, 15000, 15000]
+        );
+        assert!(!outage.is_over());
+        assert_eq!(outage.ended(), Some(10));
+        assert!(outage.is_over());
+        assert_eq!(outage.ended(), None);
+        assert_eq!(
+            outage.failed(poll).as_millis(),
+            200,
+            "a new outage starts from the poll"
+        );
+    }
+
     use super::*;
     use crate::{train_organization, ScoreRequest};
     use tenure_domain::Clock;

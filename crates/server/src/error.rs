@@ -7,6 +7,9 @@ use serde::Serialize;
 use tenure_store::{StoreError, StoreErrorKind};
 use utoipa::ToSchema;
 
+/// Seconds a 503 asks a client to wait while the database is out of reach.
+const RETRY_WHEN_UNAVAILABLE: u64 = 2;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{status} {code}: {message}")]
 pub struct ApiError {
@@ -14,7 +17,7 @@ pub struct ApiError {
     /// Stable, machine-readable: `not_found`, `forbidden`, `csrf`, `plan_required`, …
     pub code: &'static str,
     pub message: String,
-    /// Seconds to wait, for 429 answers.
+    /// Seconds to wait, for 429 and 503 answers.
     pub retry_after: Option<u64>,
 }
 
@@ -47,6 +50,19 @@ impl ApiError {
             "not_found",
             format!("no such {what}"),
         )
+    }
+
+    /// The database is out of reach for now: answered at once, with when to try again, so
+    /// clients and load balancers back off instead of piling up requests.
+    pub fn unavailable() -> ApiError {
+        ApiError {
+            retry_after: Some(RETRY_WHEN_UNAVAILABLE),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the database cannot be reached just now; nothing was changed — try again shortly",
+            )
+        }
     }
 
     pub fn bad_request(message: impl Into<String>) -> ApiError {
@@ -107,6 +123,18 @@ impl From<StoreError> for ApiError {
             }
             other if other.kind() == StoreErrorKind::BadInput => {
                 ApiError::bad_request(other.to_string())
+            }
+            other if other.kind() == StoreErrorKind::Unavailable => {
+                tracing::warn!(kind = %other.safe_summary(), "database out of reach");
+                ApiError::unavailable()
+            }
+            other if other.kind() == StoreErrorKind::Full => {
+                tracing::error!("the database's disk is full");
+                ApiError::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "disk_full",
+                    other.to_string(),
+                )
             }
             other => {
                 tracing::error!(kind = %other.safe_summary(), "store error");

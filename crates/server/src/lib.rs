@@ -1,6 +1,6 @@
 //! tenure's HTTP service: the web dashboard, the JSON API under `/api/v1` with its OpenAPI document, sign-in by
 //! session cookie or API token, roles and plans, the audit of every read of a person's score,
-//! background jobs, `/healthz` and Prometheus `/metrics`. Handlers never run SQL: every
+//! background jobs, health (`/livez`, `/readyz`, `/healthz`) and Prometheus `/metrics`. Handlers never run SQL: every
 //! query goes through the store, scoped to the caller's organization.
 
 mod audit_writer;
@@ -8,6 +8,7 @@ pub mod auth;
 mod cache;
 pub mod error;
 mod headers;
+mod health;
 mod jobs;
 mod metrics;
 mod routes;
@@ -19,9 +20,6 @@ mod web;
 pub use settings::Settings;
 pub use state::AppState;
 
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use routes::{
@@ -131,7 +129,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(web::routes())
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(health::healthz))
+        .route("/livez", get(health::livez))
+        .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))
         .route(
             "/api/v1/openapi.json",
@@ -148,13 +148,6 @@ pub fn router(state: AppState) -> Router {
             headers::security_headers,
         ))
         .with_state(state)
-}
-
-async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.store.is_intact().await {
-        Ok(true) => (StatusCode::OK, "ok"),
-        _ => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
-    }
 }
 
 /// Serves until `shutdown` resolves, then finishes the requests in flight and the jobs this

@@ -71,6 +71,7 @@ impl Store {
             );
         let pool = sqlite_tuned(AnyPoolOptions::new(), backend)
             .max_connections(if backend == Backend::Sqlite { 2 } else { 8 })
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options.clone())
             .await?;
         migrator(backend).run(&pool).await?;
@@ -209,6 +210,12 @@ fn sqlite_tuned(options: AnyPoolOptions, backend: Backend) -> AnyPoolOptions {
     })
 }
 
+/// How long a statement waits for a connection before failing as unavailable. The pool
+/// retries a refused connection until then, so this is how long a request takes to say
+/// "the database is out of reach" (503) while PostgreSQL is down or restarting; a busy
+/// pool under load hands a connection over in milliseconds.
+const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// SQLite connections reading at once: a re-scoring pass, an event and a page view or two.
 const SQLITE_READERS: usize = 4;
 
@@ -271,6 +278,15 @@ fn with_param(url: &str, param: &str) -> String {
 }
 
 impl Store {
+    /// Whether the database answers a trivial statement now: readiness, cheap enough to ask
+    /// every few seconds (unlike [`Store::is_intact`], which reads every page).
+    pub async fn answers(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .fetch_one(&mut *self.connection().await?)
+            .await?;
+        Ok(())
+    }
+
     /// SQLite's own consistency check ("ok" when every page and index is sound); PostgreSQL
     /// keeps its own and always answers true here.
     pub async fn is_intact(&self) -> Result<bool, StoreError> {

@@ -42,7 +42,38 @@ pub struct MigrationError(sqlx::migrate::MigrateError);
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> StoreError {
+        if is_disk_full(&error) {
+            return StoreError::DiskFull;
+        }
         StoreError::Database(DatabaseError(error))
+    }
+}
+
+/// SQLite's SQLITE_FULL (13, or 13 with an extended code's high bits: its journal or its
+/// log could not grow), PostgreSQL's `disk_full` (53100), or the operating system's ENOSPC.
+fn is_disk_full(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(e) => match e.code().as_deref() {
+            Some("53100") => true,
+            // PostgreSQL's codes are five characters; SQLite's are at most four digits.
+            Some(code) if code.len() < 5 => code.parse::<i32>().is_ok_and(|c| c & 0xff == 13),
+            Some(_) => false,
+            None => false,
+        },
+        sqlx::Error::Io(e) => e.raw_os_error() == Some(28),
+        _ => false,
+    }
+}
+
+/// PostgreSQL's codes for a server that is out of reach for now: connection exceptions
+/// (class 08), a server shutting down or starting up (57P01–57P03), too many connections.
+fn is_passing_outage(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(e) => e
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P") || c == "53300"),
+        _ => false,
     }
 }
 
@@ -75,6 +106,8 @@ pub enum StoreError {
     /// A request the rules forbid (a group floor under five, …), said in words.
     #[error("{0}")]
     Refused(String),
+    #[error("the disk holding the database is full: nothing of this was written, and what was stored before is intact; free some space (or give the database a larger disk) and try again")]
+    DiskFull,
 }
 
 /// What sort of failure a [`StoreError`] is, for callers that answer differently to each
@@ -93,6 +126,8 @@ pub enum StoreErrorKind {
     Database,
     /// What is stored cannot be read back.
     Corrupt,
+    /// The disk holding the database has no room for the write; nothing of it landed.
+    Full,
 }
 
 impl StoreError {
@@ -101,9 +136,10 @@ impl StoreError {
         match self {
             StoreError::Taken(..) => StoreErrorKind::Taken,
             e if e.is_bad_input() => StoreErrorKind::BadInput,
-            StoreError::Database(DatabaseError(
-                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_),
-            )) => StoreErrorKind::Unavailable,
+            StoreError::Database(DatabaseError(e)) if is_passing_outage(e) => {
+                StoreErrorKind::Unavailable
+            }
+            StoreError::DiskFull => StoreErrorKind::Full,
             StoreError::Corrupt(_) => StoreErrorKind::Corrupt,
             _ => StoreErrorKind::Database,
         }

@@ -494,7 +494,14 @@ pub(crate) async fn audit(
     let count = entries.len() as u64;
     state.audit.record(entries).await.map_err(|error| {
         tracing::error!(%error, "audit write failed; scores withheld");
-        crate::error::ApiError::internal()
+        match &error {
+            crate::audit_writer::AuditNotWritten::Store(e)
+                if e.kind() == tenure_store::StoreErrorKind::Unavailable =>
+            {
+                crate::error::ApiError::unavailable()
+            }
+            _ => crate::error::ApiError::internal(),
+        }
     })?;
     state.metrics.scores_read.inc_by(count);
     Ok(())

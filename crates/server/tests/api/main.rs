@@ -11,6 +11,7 @@ mod delivery;
 mod erasure;
 mod headers;
 mod openapi;
+mod outages;
 mod plans;
 mod requests;
 mod roles;

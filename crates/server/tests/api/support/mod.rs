@@ -458,6 +458,7 @@ pub struct Answer {
     pub body: Value,
     pub set_cookie: Option<String>,
     pub request_id: Option<String>,
+    pub retry_after: Option<String>,
 }
 
 /// A page's answer: status, the headers pages care about, and the bytes.
@@ -712,6 +713,7 @@ async fn answer(response: reqwest::Response) -> Answer {
     };
     let set_cookie = header("set-cookie");
     let request_id = header("x-request-id");
+    let retry_after = header("retry-after");
     let text = response.text().await.unwrap();
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
     Answer {
@@ -719,6 +721,7 @@ async fn answer(response: reqwest::Response) -> Answer {
         body,
         set_cookie,
         request_id,
+        retry_after,
     }
 }
 
