@@ -106,7 +106,7 @@ pub enum StoreError {
     /// A request the rules forbid (a group floor under five, …), said in words.
     #[error("{0}")]
     Refused(String),
-    #[error("the disk holding the database is full: nothing of this was written, and what was stored before is intact; free some space (or give the database a larger disk) and try again")]
+    #[error("the disk holding the database is full; what was stored before is intact — free some space (or give the database a larger disk) and try again")]
     DiskFull,
 }
 

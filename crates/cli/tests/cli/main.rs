@@ -8,6 +8,7 @@ mod support;
 mod backups;
 mod broken_files;
 mod crashes;
+mod disk_full;
 mod evaluation;
 mod forecasting;
 mod plans;
