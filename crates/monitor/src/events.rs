@@ -19,7 +19,10 @@ use tenure_domain::{HrEvent, OrgId, RiskBand, Shape, Snapshot, SnapshotFrame};
 use tenure_model::panel::{latest_person_months_of, MonthComparisons, PersonMonth};
 use tenure_model::scoring::{current_cross_section_rows, score, ScoreInput};
 use tenure_model::trained::TrainedModel;
-use tenure_store::{AppliedEvent, NewEvent, RaisedWarning, ScoringWrite, Store};
+use tenure_store::{
+    AppliedEvent, EventsLanding, IdempotencyKey, NewEvent, RaisedWarning, RememberedEvents,
+    ScoringWrite, Store,
+};
 
 /// What a batch of events did.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +62,49 @@ pub async fn apply_events(
     created_by: Option<i64>,
     rescoring: Rescoring<'_>,
 ) -> Result<EventsApplied, MonitorError> {
+    let batch = EventBatch {
+        org,
+        slug,
+        events,
+        created_by,
+    };
+    match apply_events_once(monitor, batch, rescoring, None).await? {
+        EventsOutcome::Applied(applied) => Ok(applied),
+        EventsOutcome::Replayed(_) => unreachable!("no key, no replay"),
+    }
+}
+
+/// A batch of events for one organization, and who sent it.
+#[derive(Clone, Copy)]
+pub struct EventBatch<'a> {
+    pub org: OrgId,
+    pub slug: &'a str,
+    pub events: &'a [HrEvent],
+    pub created_by: Option<i64>,
+}
+
+/// What an events request under an idempotency key did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventsOutcome {
+    Applied(EventsApplied),
+    /// The key's first request applied them; this answer is that one's, and nothing changed.
+    Replayed(RememberedEvents),
+}
+
+/// [`apply_events`] under the client's idempotency `key`: a request sent again (its answer
+/// lost) gets its first answer back instead of applying the events twice.
+pub async fn apply_events_once(
+    monitor: &Monitor,
+    batch: EventBatch<'_>,
+    rescoring: Rescoring<'_>,
+    key: Option<IdempotencyKey>,
+) -> Result<EventsOutcome, MonitorError> {
+    let EventBatch {
+        org,
+        slug,
+        events,
+        created_by,
+    } = batch;
     let store = monitor.store();
     let columns = crate::columns::latest_columns(monitor, org, slug).await?;
     let (mapping, kinds) = (&columns.mapping, &columns.kinds);
@@ -91,10 +137,18 @@ pub async fn apply_events(
         ),
         _ => None,
     };
-    let (applied, rescoring_job) = store
-        .apply_events_then_queue(org, &checked, job.as_ref())
+    let key = key.map(|key| IdempotencyKey {
+        people_rescored: affected.len(),
+        ..key
+    });
+    let landing = store
+        .apply_events_once(org, &checked, job.as_ref(), key.as_ref())
         .await
         .map_err(|e| refused_by_store(e, &checked))?;
+    let (applied, rescoring_job) = match landing {
+        EventsLanding::Applied { applied, job_id } => (applied, job_id),
+        EventsLanding::Replayed(answer) => return Ok(EventsOutcome::Replayed(answer)),
+    };
     if let (Rescoring::Queued { wake }, Some(_)) = (rescoring, rescoring_job) {
         wake.notify_one();
     }
@@ -105,11 +159,11 @@ pub async fn apply_events(
         // Warnings about people who have now left have their outcome.
         store.settle_warning_outcomes(org, i32::MAX).await?;
     }
-    Ok(EventsApplied {
+    Ok(EventsOutcome::Applied(EventsApplied {
         applied,
         affected,
         rescoring_job,
-    })
+    }))
 }
 
 /// Everyone whose features the events change: each event's person, or a leaver's teammates

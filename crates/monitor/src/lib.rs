@@ -33,7 +33,8 @@ pub use delivery::{
     EmailSettingsError, SmtpSecurity,
 };
 pub use events::{
-    apply_events, rescore_people, EventRefused, EventsApplied, RescoreReport, Rescoring,
+    apply_events, apply_events_once, rescore_people, EventBatch, EventRefused, EventsApplied,
+    EventsOutcome, RescoreReport, Rescoring,
 };
 pub use forecast::{
     cut_at, fit_outlooks, forecast_from, forecast_organization, forecast_snapshots, ForecastReport,

@@ -61,6 +61,7 @@ impl Removed {
 /// order never breaks a foreign key. The offboarding test checks no table is missing.
 const ORGANIZATION_TABLES: &[&str] = &[
     "audit_log",
+    "idempotency_keys",
     "operator_alerts",
     "accuracy_checks",
     "governance",

@@ -36,6 +36,107 @@ pub struct AppliedEvent {
     pub changes: Json,
 }
 
+/// A client's key for one events request, so that sending it again does not apply its
+/// events twice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdempotencyKey {
+    /// As the client sent it (checked at the boundary: 1–255 visible ASCII characters).
+    pub key: String,
+    /// A hash of the request's body: a key reused for another body is refused.
+    pub fingerprint: String,
+    /// How many people the request has re-scored, remembered for the answer (filled in by
+    /// whoever works out who the events touch).
+    pub people_rescored: usize,
+}
+
+impl IdempotencyKey {
+    pub fn new(key: String, fingerprint: String) -> IdempotencyKey {
+        IdempotencyKey {
+            key,
+            fingerprint,
+            people_rescored: 0,
+        }
+    }
+}
+
+/// The answer an idempotency key's first request got.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RememberedEvents {
+    pub event_ids: Vec<i64>,
+    pub people_rescored: usize,
+    pub job_id: Option<i64>,
+}
+
+/// How an events request landed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventsLanding {
+    /// Applied now, with the re-scoring job queued with them.
+    Applied {
+        applied: Vec<AppliedEvent>,
+        job_id: Option<i64>,
+    },
+    /// Applied before under the same key: nothing changed now.
+    Replayed(RememberedEvents),
+}
+
+/// How long an idempotency key is remembered: a client retries within minutes, not days.
+const KEYS_KEPT_FOR: chrono::Duration = chrono::Duration::hours(24);
+
+/// The answer remembered for `key`, if its first request landed; refused when the key came
+/// with another body.
+async fn remembered(
+    tx: &mut sqlx::AnyConnection,
+    org: OrgId,
+    key: &IdempotencyKey,
+) -> Result<Option<RememberedEvents>, StoreError> {
+    let Some(row) = sqlx::query(
+        "SELECT fingerprint, answer FROM idempotency_keys WHERE org_id = $1 AND idempotency_key = $2",
+    )
+    .bind(org.0)
+    .bind(&key.key)
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    if row.get::<String, _>(0) != key.fingerprint {
+        return Err(StoreError::Refused(format!(
+            "Idempotency-Key {:?} was used for a different request: send a new key with each new request, and the same key only when retrying the same request",
+            key.key
+        )));
+    }
+    serde_json::from_str(&row.get::<String, _>(1))
+        .map(Some)
+        .map_err(|e| StoreError::Corrupt(format!("remembered answer: {e}")))
+}
+
+/// Remembers `answer` under `key`, and forgets the organization's keys older than a day.
+async fn remember(
+    tx: &mut sqlx::AnyConnection,
+    org: OrgId,
+    key: &IdempotencyKey,
+    answer: &RememberedEvents,
+    received_at: &str,
+) -> Result<(), StoreError> {
+    let stale_before = crate::accounts::timestamp(Utc::now() - KEYS_KEPT_FOR);
+    sqlx::query("DELETE FROM idempotency_keys WHERE org_id = $1 AND created_at < $2")
+        .bind(org.0)
+        .bind(stale_before)
+        .execute(&mut *tx)
+        .await?;
+    let answer = serde_json::to_string(answer)
+        .map_err(|e| StoreError::Corrupt(format!("answer to remember: {e}")))?;
+    sqlx::query("INSERT INTO idempotency_keys (org_id, idempotency_key, fingerprint, answer, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(org.0)
+        .bind(&key.key)
+        .bind(&key.fingerprint)
+        .bind(answer)
+        .bind(received_at)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventRecord {
     pub id: i64,
@@ -86,8 +187,31 @@ impl Store {
         events: &[NewEvent],
         job: Option<&NewJob>,
     ) -> Result<(Vec<AppliedEvent>, Option<i64>), StoreError> {
+        match self.apply_events_once(org, events, job, None).await? {
+            EventsLanding::Applied { applied, job_id } => Ok((applied, job_id)),
+            EventsLanding::Replayed(_) => unreachable!("no key, no replay"),
+        }
+    }
+
+    /// [`Store::apply_events_then_queue`] under a client's idempotency key: the first request
+    /// with the key applies its events and remembers its answer in the same transaction; a
+    /// repeat with the same body gets that answer back and changes nothing; a repeat with
+    /// another body is refused.
+    pub async fn apply_events_once(
+        &self,
+        org: OrgId,
+        events: &[NewEvent],
+        job: Option<&NewJob>,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<EventsLanding, StoreError> {
         let mut tx = self.begin_write().await?;
         let received_at = now();
+        if let Some(key) = key {
+            if let Some(remembered) = remembered(&mut tx, org, key).await? {
+                tx.rollback().await?;
+                return Ok(EventsLanding::Replayed(remembered));
+            }
+        }
         let mut applied = Vec::with_capacity(events.len());
         for event in events {
             applied.push(apply(&mut tx, org, event, &received_at).await?);
@@ -96,8 +220,35 @@ impl Store {
             Some(job) => Some(Store::insert_job(&mut tx, org, job).await?),
             None => None,
         };
+        if let Some(key) = key {
+            let answer = RememberedEvents {
+                event_ids: applied.iter().map(|a| a.id).collect(),
+                people_rescored: key.people_rescored,
+                job_id,
+            };
+            if let Err(error) = remember(&mut tx, org, key, &answer, &received_at).await {
+                // PostgreSQL: a request with the same key committed while this one ran (it
+                // waited on the key's index entry): answer as that one did.
+                let _ = tx.rollback().await;
+                return match self.remembered_answer(org, key).await? {
+                    Some(remembered) => Ok(EventsLanding::Replayed(remembered)),
+                    None => Err(error),
+                };
+            }
+        }
         tx.commit().await?;
-        Ok((applied, job_id))
+        Ok(EventsLanding::Applied { applied, job_id })
+    }
+
+    async fn remembered_answer(
+        &self,
+        org: OrgId,
+        key: &IdempotencyKey,
+    ) -> Result<Option<RememberedEvents>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let remembered = remembered(&mut tx, org, key).await?;
+        tx.rollback().await?;
+        Ok(remembered)
     }
 
     /// The organization's events, newest first.

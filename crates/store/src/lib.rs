@@ -42,7 +42,9 @@ pub use connect::{sqlite_file, Backend, Store};
 pub use delivery::{AttemptOutcome, Channel, DeliveryRecord, Destinations, NewDelivery, Webhook};
 pub use erasure::{PersonRecord, Removed};
 pub use error::{Conflict, DatabaseError, MigrationError, StoreError, StoreErrorKind};
-pub use events::{AppliedEvent, EventRecord, NewEvent};
+pub use events::{
+    AppliedEvent, EventRecord, EventsLanding, IdempotencyKey, NewEvent, RememberedEvents,
+};
 pub use fairness::ProtectedAsOf;
 pub use forecasts::{ForecastHazard, NewForecast};
 pub use imports::{

@@ -60,6 +60,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "forecast hazards",
         include_str!("../migrations/sqlite/0011_forecast_hazards.sql"),
     ),
+    (
+        12,
+        "idempotency keys",
+        include_str!("../migrations/sqlite/0012_idempotency_keys.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -116,6 +121,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         11,
         "forecast hazards",
         include_str!("../migrations/postgres/0011_forecast_hazards.sql"),
+    ),
+    (
+        12,
+        "idempotency keys",
+        include_str!("../migrations/postgres/0012_idempotency_keys.sql"),
     ),
 ];
 

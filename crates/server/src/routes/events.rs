@@ -1,18 +1,22 @@
 //! HR events: pay changes, promotions, new managers, ratings, survey answers, leave, exits and
 //! transfers, one at a time or in batches. Each batch is checked whole, lands whole, and the
-//! people it touches are re-scored at once by a queued job.
+//! people it touches are re-scored at once by a queued job. A request with an
+//! `Idempotency-Key` lands once however often it is sent.
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::routes::Body;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use tenure_domain::{Entitlement, HrEvent, Permission};
-use tenure_monitor::Rescoring;
-use utoipa::ToSchema;
+use tenure_monitor::{EventsOutcome, Rescoring};
+use tenure_store::IdempotencyKey;
+use utoipa::{IntoParams, ToSchema};
 
 /// At most this many events in one batch.
 const MAX_BATCH: usize = 1_000;
@@ -55,37 +59,78 @@ pub struct EventsAccepted {
     pub job_id: Option<i64>,
 }
 
-#[utoipa::path(post, path = "/api/v1/events", tag = "events", request_body = EventBody,
-    responses((status = 202, description = "Applied; the people it touches are being re-scored", body = EventsAccepted),
+/// The `Idempotency-Key` header: a request sent again with the same key and body (its
+/// answer lost to a timeout or a dropped connection) is answered as the first was, with
+/// `Idempotent-Replayed: true`, and its events are not applied twice.
+#[allow(dead_code)] // documents the header; `accept` reads it from the request's headers
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IdempotencyHeader {
+    /// A new random value (a UUID) per request, the same one when retrying it: 1–255 visible
+    /// ASCII characters. Remembered for 24 hours. Reusing a key with a different body is
+    /// refused (400).
+    #[param(rename = "Idempotency-Key", min_length = 1, max_length = 255)]
+    pub idempotency_key: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/events", tag = "events", request_body = EventBody, params(IdempotencyHeader),
+    responses((status = 202, description = "Applied; the people it touches are being re-scored (or, with `Idempotent-Replayed: true`, applied by an earlier request with the same key)", body = EventsAccepted),
               (status = 400, body = ErrorBody), (status = 402, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn post_event(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     Body(event): Body<serde_json::Value>,
-) -> Result<(StatusCode, Json<EventsAccepted>), ApiError> {
-    accept(&state, &caller, vec![event]).await
+) -> Result<Response, ApiError> {
+    accept(&state, &caller, &headers, vec![event]).await
 }
 
-#[utoipa::path(post, path = "/api/v1/events/batch", tag = "events", request_body = EventBatch,
-    responses((status = 202, description = "All applied (or none, with the first bad event named)", body = EventsAccepted),
+#[utoipa::path(post, path = "/api/v1/events/batch", tag = "events", request_body = EventBatch, params(IdempotencyHeader),
+    responses((status = 202, description = "All applied (or none, with the first bad event named); with `Idempotent-Replayed: true`, applied by an earlier request with the same key", body = EventsAccepted),
               (status = 400, body = ErrorBody), (status = 402, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn post_batch(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     Body(batch): Body<serde_json::Value>,
-) -> Result<(StatusCode, Json<EventsAccepted>), ApiError> {
+) -> Result<Response, ApiError> {
     let events = match batch.get("events") {
         Some(serde_json::Value::Array(events)) => events.clone(),
         _ => return Err(ApiError::bad_request("expected {\"events\": [...]}")),
     };
-    accept(&state, &caller, events).await
+    accept(&state, &caller, &headers, events).await
 }
+
+/// The request's idempotency key, checked, with a hash of the events it came with.
+fn idempotency_key(
+    headers: &HeaderMap,
+    raw: &[serde_json::Value],
+) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "the Idempotency-Key header takes 1 to 255 visible ASCII characters (a UUID, say)",
+            )
+        })?;
+    let body = serde_json::to_vec(raw).map_err(|_| ApiError::internal())?;
+    let fingerprint = hex::encode(Sha256::digest(&body));
+    Ok(Some(IdempotencyKey::new(key.to_owned(), fingerprint)))
+}
+
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 async fn accept(
     state: &AppState,
     caller: &Caller,
+    headers: &HeaderMap,
     raw: Vec<serde_json::Value>,
-) -> Result<(StatusCode, Json<EventsAccepted>), ApiError> {
+) -> Result<Response, ApiError> {
     caller.require(Permission::UploadData)?;
     caller.require_entitlement(Entitlement::ContinuousMonitoring)?;
     if raw.is_empty() || raw.len() > MAX_BATCH {
@@ -93,6 +138,7 @@ async fn accept(
             "send 1 to {MAX_BATCH} events at a time"
         )));
     }
+    let key = idempotency_key(headers, &raw)?;
     let events: Vec<HrEvent> = raw
         .into_iter()
         .enumerate()
@@ -100,25 +146,43 @@ async fn accept(
             serde_json::from_value(e).map_err(|e| ApiError::bad_request(format!("event {i}: {e}")))
         })
         .collect::<Result<_, _>>()?;
-    let applied = tenure_monitor::apply_events(
-        &state.monitor,
-        caller.org.id,
-        &caller.org.slug,
-        &events,
-        Some(caller.user_id),
-        Rescoring::Queued {
-            wake: &state.job_wakeup,
-        },
-    )
-    .await
-    .map_err(|e| ApiError::from_monitor(e, "events not applied"))?;
-    state.metrics.events_received.inc_by(events.len() as u64);
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(EventsAccepted {
-            event_ids: applied.applied.iter().map(|a| a.id).collect(),
-            people_rescored: applied.affected.len(),
-            job_id: applied.rescoring_job,
-        }),
-    ))
+    let batch = tenure_monitor::EventBatch {
+        org: caller.org.id,
+        slug: &caller.org.slug,
+        events: &events,
+        created_by: Some(caller.user_id),
+    };
+    let rescoring = Rescoring::Queued {
+        wake: &state.job_wakeup,
+    };
+    let outcome = tenure_monitor::apply_events_once(&state.monitor, batch, rescoring, key)
+        .await
+        .map_err(|e| ApiError::from_monitor(e, "events not applied"))?;
+    let (accepted, replayed) = match outcome {
+        EventsOutcome::Applied(applied) => {
+            state.metrics.events_received.inc_by(events.len() as u64);
+            let accepted = EventsAccepted {
+                event_ids: applied.applied.iter().map(|a| a.id).collect(),
+                people_rescored: applied.affected.len(),
+                job_id: applied.rescoring_job,
+            };
+            (accepted, false)
+        }
+        EventsOutcome::Replayed(answer) => {
+            let accepted = EventsAccepted {
+                event_ids: answer.event_ids,
+                people_rescored: answer.people_rescored,
+                job_id: answer.job_id,
+            };
+            (accepted, true)
+        }
+    };
+    let mut response = (StatusCode::ACCEPTED, Json(accepted)).into_response();
+    if replayed {
+        response.headers_mut().insert(
+            "idempotent-replayed",
+            axum::http::HeaderValue::from_static("true"),
+        );
+    }
+    Ok(response)
 }

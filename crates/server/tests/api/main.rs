@@ -9,6 +9,7 @@ mod audit;
 mod dashboard;
 mod delivery;
 mod erasure;
+mod events;
 mod headers;
 mod openapi;
 mod outages;

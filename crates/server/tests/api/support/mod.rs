@@ -459,6 +459,7 @@ pub struct Answer {
     pub set_cookie: Option<String>,
     pub request_id: Option<String>,
     pub retry_after: Option<String>,
+    pub headers: reqwest::header::HeaderMap,
 }
 
 /// A page's answer: status, the headers pages care about, and the bytes.
@@ -508,6 +509,15 @@ impl Client {
         if let Some(body) = body {
             request = request.json(&body);
         }
+        answer(request.send().await.unwrap()).await
+    }
+
+    /// A POST of `body` with one more header.
+    pub async fn post_with_header(&self, path: &str, body: Value, header: (&str, &str)) -> Answer {
+        let request = self
+            .request(Method::POST, path)
+            .header(header.0, header.1)
+            .json(&body);
         answer(request.send().await.unwrap()).await
     }
 
@@ -714,6 +724,7 @@ async fn answer(response: reqwest::Response) -> Answer {
     let set_cookie = header("set-cookie");
     let request_id = header("x-request-id");
     let retry_after = header("retry-after");
+    let headers = response.headers().clone();
     let text = response.text().await.unwrap();
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
     Answer {
@@ -722,6 +733,7 @@ async fn answer(response: reqwest::Response) -> Answer {
         set_cookie,
         request_id,
         retry_after,
+        headers,
     }
 }
 
