@@ -233,6 +233,31 @@ class Generator:
         with self.lock:
             self.given_up.append(marker)
 
+    def read_scores(self, stop, rate):
+        """Audited reads of people's scores alongside the events: every one answered must have
+        its audit row."""
+        rng = random.Random(11)
+        self.reads_answered = 0
+        self.reads_failed = 0
+        turn = 0
+        while not stop.is_set():
+            person = rng.choice(self.people)
+            turn += 1
+            try:
+                connection = http.client.HTTPConnection(
+                    "127.0.0.1", self.ports[turn % len(self.ports)], timeout=10)
+                connection.request("GET", f"/api/v1/people/{person}/score",
+                                   headers={"authorization": f"Bearer {self.token}"})
+                response = connection.getresponse()
+                response.read()
+                if response.status == 200:
+                    self.reads_answered += 1
+                else:
+                    self.reads_failed += 1
+            except OSError:
+                self.reads_failed += 1
+            time.sleep(1 / rate)
+
     def run(self):
         rng = random.Random(7)
         total = self.rate * self.seconds
@@ -296,7 +321,7 @@ def main():
 
     me = api("POST", "/api/v1/login", {"email": args.email, "password": args.password})
     session["csrf"] = me["csrf_token"]
-    token = api("POST", "/api/v1/tokens", {"name": "chaos run", "scopes": ["data:write"],
+    token = api("POST", "/api/v1/tokens", {"name": "chaos run", "scopes": ["data:write", "scores:read"],
                                            "expires_in_days": 1})["token"]
     api("POST", "/api/v1/webhooks", {"url": f"http://127.0.0.1:{receiver_port}/hook"})
     api("PUT", "/api/v1/warning-policy",
@@ -307,13 +332,17 @@ def main():
     first_event = int(psql(args.db, "SELECT COALESCE(MAX(id), 0) FROM events")[0])
     first_warning = int(psql(args.db, "SELECT COALESCE(MAX(id), 0) FROM warnings")[0])
     first_job = int(psql(args.db, "SELECT COALESCE(MAX(id), 0) FROM jobs")[0])
+    first_audit = int(psql(args.db, f"SELECT COUNT(*) FROM audit_log WHERE org_id = {org_id} AND action = 'score.read'")[0])
     print(f"== {len(people)} people; 2 servers on {server_ports}, 3 workers; "
           f"{args.rate} events/s for {args.seconds} s", flush=True)
 
     generator = Generator(server_ports, token, people, args.rate, args.seconds, patience=120)
     generating = threading.Thread(target=generator.run)
+    stop_reading = threading.Event()
+    reading = threading.Thread(target=generator.read_scores, args=(stop_reading, 5))
     started = time.time()
     generating.start()
+    reading.start()
     pg_restarted_at = None
     next_worker_kill, next_server_kill, server_turn = 20, 60, 0
     while generating.is_alive():
@@ -334,6 +363,8 @@ def main():
         fleet.revive()
         time.sleep(0.5)
     generating.join()
+    stop_reading.set()
+    reading.join()
     load_seconds = time.time() - started
     print(f"== load over after {load_seconds:.0f} s; draining", flush=True)
 
@@ -371,6 +402,7 @@ def main():
     stuck_jobs = int(psql(args.db, f"SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')")[0])
     failed_jobs = int(psql(args.db, f"SELECT COUNT(*) FROM jobs WHERE status = 'failed' AND id > {first_job}")[0])
     jobs_run = int(psql(args.db, f"SELECT COUNT(*) FROM jobs WHERE id > {first_job}")[0])
+    audit_rows = int(psql(args.db, f"SELECT COUNT(*) FROM audit_log WHERE org_id = {org_id} AND action = 'score.read'")[0]) - first_audit
     verify = subprocess.run([args.tenure, "admin", "--db", args.db, "verify"], capture_output=True, text=True, env=env)
     try:
         verdict = json.loads(verify.stdout)
@@ -397,6 +429,10 @@ def main():
                      "dead_deliveries": dead,
                      "receiver_refused_on_purpose": receiver.refused},
         "jobs": {"queued_during_the_run": jobs_run, "stuck": stuck_jobs, "failed": failed_jobs},
+        "audited_reads": {"answered": generator.reads_answered,
+                          "not_answered": generator.reads_failed,
+                          "audit_rows": audit_rows,
+                          "answered_without_an_audit_row": max(0, generator.reads_answered - audit_rows)},
         "audit_chain_verified": verify.returncode == 0,
         "verification": verdict,
     }
@@ -406,7 +442,8 @@ def main():
     if generator.refused:
         print("refused events (first 3):", list(generator.refused.items())[:3], file=sys.stderr)
     ok = (lost == 0 and result["warnings"]["never_delivered"] == 0 and stuck_jobs == 0
-          and verify.returncode == 0 and duplicated == 0)
+          and verify.returncode == 0 and duplicated == 0
+          and result["audited_reads"]["answered_without_an_audit_row"] == 0)
     sys.exit(0 if ok else 1)
 
 

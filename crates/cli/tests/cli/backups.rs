@@ -100,3 +100,88 @@ async fn a_backup_restores_into_a_database_that_verifies_and_reads_the_same_scor
     from_backup.close().await;
     store.close().await;
 }
+
+/// PostgreSQL's backup is the documented `pg_dump` / `pg_restore`, then `tenure admin verify`:
+/// this runs exactly that, so the documentation cannot drift from what works.
+#[tokio::test]
+async fn the_documented_postgresql_backup_restores_into_a_database_that_verifies() {
+    let Some(original) = tenure_store::testing::TestDatabase::postgres("pg_backup").await else {
+        return;
+    };
+    let Some(restored) = tenure_store::testing::TestDatabase::postgres("pg_restore").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("sim");
+    simulate(&sim, "200", "36", "3");
+    let db = original.url.as_str();
+    imported(
+        sim.join("panel.csv").to_str().unwrap(),
+        sim.join("mapping.toml").to_str().unwrap(),
+        db,
+        Some("acme"),
+    );
+    switch_on_scoring(db, Some("acme"));
+    let trained = tenure(&["train", "--db", db, "--org", "acme"]);
+    assert!(trained.status.success(), "{}", stderr(&trained));
+    let scored = tenure(&["score", "--db", db, "--org", "acme"]);
+    assert!(scored.status.success(), "{}", stderr(&scored));
+    let store = open_store(db).await;
+    let org = store.organization("acme").await.unwrap().unwrap().id;
+    let read = AuditEntry {
+        org,
+        actor: "user:1".into(),
+        action: "score.read".into(),
+        subject: "p-001".into(),
+        request_id: "pg-backup-test".into(),
+    };
+    store.append_audit(&[read.clone(), read]).await.unwrap();
+
+    let dump = dir.path().join("tenure.dump");
+    let dumped = std::process::Command::new("pg_dump")
+        .args(["--format=custom", "--file"])
+        .arg(&dump)
+        .arg(db)
+        .output()
+        .expect("pg_dump (Debian's postgresql-client)");
+    assert!(
+        dumped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dumped.stderr)
+    );
+    let loaded = std::process::Command::new("pg_restore")
+        .args(["--dbname", &restored.url])
+        .arg(&dump)
+        .output()
+        .unwrap();
+    assert!(
+        loaded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&loaded.stderr)
+    );
+
+    let verified = tenure(&["admin", "--db", &restored.url, "verify"]);
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    let report: serde_json::Value = serde_json::from_slice(&verified.stdout).unwrap();
+    let acme = report["organizations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["org"] == "acme")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (&acme["audit_chain"], &acme["rows"]),
+        (&"intact".into(), &2.into())
+    );
+
+    let from_backup = open_store(&restored.url).await;
+    let version = store.latest_model_version(org).await.unwrap().unwrap();
+    let scores = store.scores(org, version).await.unwrap();
+    assert!(scores.len() > 100, "{} scores", scores.len());
+    assert_eq!(from_backup.scores(org, version).await.unwrap(), scores);
+    from_backup.close().await;
+    store.close().await;
+    original.remove().await;
+    restored.remove().await;
+}
