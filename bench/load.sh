@@ -34,7 +34,7 @@ if [ -n "$REUSE" ] && [ -f "$OUT/demo.txt" ]; then
 else
   rm -rf "$OUT" && mkdir -p "$OUT"
   echo "== a 5,000-person organization: simulate, import, train and score (tenure demo)"
-  TENURE_THREADS=2 $TENURE demo --dir "$OUT/demo" --people 5000 --months 36 --db "$DB" --top 1 > "$OUT/demo.txt"
+  TENURE_THREADS=2 $TENURE demo --dir "$OUT/demo" --people 5000 --months 36 --db "$DB" --top 1 --no-serve > "$OUT/demo.txt"
   grep -E "scored|people" "$OUT/demo.txt" | head -3
 fi
 $TENURE admin --db "$DB" plan grant --org demo --plan member --until 2099-12-31

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tenure_domain::Clock;
 use tenure_domain::OrgId;
-use tenure_store::{ApiTokenRecord, Credential, SessionRecord, StoredScore};
+use tenure_store::{ApiTokenRecord, Credential, ScoresStamp, SessionRecord, StoredScore};
 
 #[derive(Clone)]
 pub enum CachedCredential {
@@ -31,13 +31,16 @@ impl CachedCredential {
 pub struct OrgScores {
     /// `None` when no model is trained yet.
     pub version: Option<i64>,
+    /// What the scores were read at: a reload first compares it, and reads them all again
+    /// only when it changed.
+    pub stamp: ScoresStamp,
     /// Highest probability first, abstentions last.
     pub ordered: Vec<StoredScore>,
     index: HashMap<String, usize>,
 }
 
 impl OrgScores {
-    pub fn new(version: Option<i64>, ordered: Vec<StoredScore>) -> OrgScores {
+    pub fn new(version: Option<i64>, stamp: ScoresStamp, ordered: Vec<StoredScore>) -> OrgScores {
         let index = ordered
             .iter()
             .enumerate()
@@ -45,6 +48,7 @@ impl OrgScores {
             .collect();
         OrgScores {
             version,
+            stamp,
             ordered,
             index,
         }

@@ -59,59 +59,59 @@ impl Store {
         if entries.is_empty() {
             return Ok(());
         }
-        let _writer = self.audit_writer.lock().await;
+        let mut heads = self.audit_heads.lock().await;
         let mut attempts = 0;
         loop {
-            match self.try_append_audit(entries).await {
+            match self.try_append_audit(entries, &mut heads).await {
                 Err(StoreError::Database(e)) if is_unique_violation(&e.0) && attempts < 5 => {
+                    // Another process appended: read the heads again.
+                    heads.clear();
                     attempts += 1
                 }
-                other => return other,
+                Err(error) => {
+                    heads.clear();
+                    return Err(error);
+                }
+                Ok(()) => return Ok(()),
             }
         }
     }
 
-    async fn try_append_audit(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+    /// Appends in one transaction, starting each organization's rows from its head as this
+    /// process last wrote it (`known`), or as read now; `known` moves on only once the rows
+    /// are committed.
+    async fn try_append_audit(
+        &self,
+        entries: &[AuditEntry],
+        known: &mut HashMap<OrgId, ChainHead>,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        // Per organization: its chain's head and the key its pseudonyms are made with, read
-        // together (one round trip on the path of every audited read).
-        let mut heads: HashMap<OrgId, (i64, String, String)> = HashMap::new();
+        let mut heads: HashMap<OrgId, ChainHead> = HashMap::new();
         let at = now();
         let mut rows = Vec::with_capacity(entries.len());
         for entry in entries {
             if let std::collections::hash_map::Entry::Vacant(vacant) = heads.entry(entry.org) {
-                let r = sqlx::query(
-                    "SELECT o.pseudonym_key, h.seq, h.hash FROM organizations o
-                       LEFT JOIN (SELECT seq, hash FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT 1) h ON 1 = 1
-                      WHERE o.id = $1",
-                )
-                .bind(entry.org.0)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| StoreError::UnknownOrganization(entry.org.0.to_string()))?;
-                let seq: Option<i64> = r.get(1);
-                let hash: Option<String> = r.get(2);
-                vacant.insert((
-                    seq.unwrap_or(0),
-                    hash.unwrap_or_else(|| GENESIS_HASH.to_owned()),
-                    r.get(0),
-                ));
+                let head = match known.get(&entry.org) {
+                    Some(head) => head.clone(),
+                    None => read_head(&mut tx, entry.org).await?,
+                };
+                vacant.insert(head);
             }
+            let head = heads.get_mut(&entry.org).expect("inserted above");
             // The row names the person only by pseudonym: erasing them later leaves it true.
             let entry = AuditEntry {
-                subject: pseudonym_with(&heads[&entry.org].2, &entry.subject),
+                subject: pseudonym_with(&head.pseudonym_key, &entry.subject),
                 ..entry.clone()
             };
-            let head = heads.get_mut(&entry.org).expect("inserted above");
-            let seq = head.0 + 1;
-            let hash = chain_hash(&head.1, entry.org, seq, &at, &entry);
+            let seq = head.seq + 1;
+            let hash = chain_hash(&head.hash, entry.org, seq, &at, &entry);
             rows.push((
                 entry,
                 seq,
-                std::mem::replace(&mut head.1, hash.clone()),
+                std::mem::replace(&mut head.hash, hash.clone()),
                 hash,
             ));
-            head.0 = seq;
+            head.seq = seq;
         }
         // Multi-row inserts: a busy server hands over hundreds of rows at once.
         const COLUMNS: usize = 9;
@@ -136,6 +136,7 @@ impl Store {
             query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
+        known.extend(heads);
         Ok(())
     }
 
@@ -245,6 +246,35 @@ fn chain_hash(prev: &str, org: OrgId, seq: i64, at: &str, entry: &AuditEntry) ->
         hasher.update(field.as_bytes());
     }
     hex::encode(hasher.finalize())
+}
+
+/// The last row of an organization's chain, and the key its pseudonyms are made with (set
+/// when the organization is made, never changed).
+#[derive(Debug, Clone)]
+pub(crate) struct ChainHead {
+    seq: i64,
+    hash: String,
+    pseudonym_key: String,
+}
+
+/// An organization's chain head as stored, read with its pseudonym key in one round trip.
+async fn read_head(tx: &mut sqlx::AnyConnection, org: OrgId) -> Result<ChainHead, StoreError> {
+    let r = sqlx::query(
+        "SELECT o.pseudonym_key, h.seq, h.hash FROM organizations o
+           LEFT JOIN (SELECT seq, hash FROM audit_log WHERE org_id = $1 ORDER BY seq DESC LIMIT 1) h ON 1 = 1
+          WHERE o.id = $1",
+    )
+    .bind(org.0)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| StoreError::UnknownOrganization(org.0.to_string()))?;
+    let seq: Option<i64> = r.get(1);
+    let hash: Option<String> = r.get(2);
+    Ok(ChainHead {
+        seq: seq.unwrap_or(0),
+        hash: hash.unwrap_or_else(|| GENESIS_HASH.to_owned()),
+        pseudonym_key: r.get(0),
+    })
 }
 
 fn is_unique_violation(error: &sqlx::Error) -> bool {

@@ -31,8 +31,15 @@ pub struct Store {
     /// pool: `None`.
     sqlite_writer: Option<SqliteWriter>,
     backend: Backend,
-    /// One audit-chain writer at a time in this process (see `append_audit`).
-    pub(crate) audit_writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// One audit-chain writer at a time in this process, holding each organization's chain
+    /// head as this process last committed it, so appending costs no read of it (see
+    /// `append_audit`; another process's rows show as a collision, and the heads are read
+    /// again).
+    pub(crate) audit_heads: std::sync::Arc<
+        tokio::sync::Mutex<
+            std::collections::HashMap<tenure_domain::OrgId, crate::audit::ChainHead>,
+        >,
+    >,
     /// Seals secrets stored in the database (see `sealing.rs`).
     pub(crate) sealer: crate::sealing::Sealer,
     /// Imports' column kinds, read once each (see `Store::typed_snapshots`).
@@ -94,7 +101,7 @@ impl Store {
             sqlite_readers,
             sqlite_writer,
             backend,
-            audit_writer: Default::default(),
+            audit_heads: Default::default(),
             sealer,
             import_kinds: Default::default(),
         })
@@ -197,9 +204,14 @@ impl Store {
 fn sqlite_tuned(options: AnyPoolOptions, backend: Backend) -> AnyPoolOptions {
     // A SQLite connection is a file opened in this process: nothing can break it between
     // uses, so the pool's ping before each use — a round trip to the connection's thread,
-    // a third of every statement's hand-offs — checks nothing. A server's connections can
-    // drop, so PostgreSQL keeps it.
-    let options = options.test_before_acquire(backend != Backend::Sqlite);
+    // a third of every statement's hand-offs — checks nothing.
+    //
+    // On PostgreSQL sqlx also pings every connection as it goes back to the pool, so one
+    // that broke in use is dropped there; pinging again before each use would add a round
+    // trip to every statement (a quarter of an audit batch's) to catch only a connection that
+    // broke while idle — after a database restart, at most one failed statement per pooled
+    // connection, answered as unavailable (503) and retried.
+    let options = options.test_before_acquire(false);
     options.after_connect(move |conn, _| {
         Box::pin(async move {
             if backend == Backend::Sqlite {

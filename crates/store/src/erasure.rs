@@ -338,6 +338,7 @@ impl Store {
             .await?;
         removed.add("organizations", done.rows_affected());
         tx.commit().await?;
+        self.audit_heads.lock().await.remove(&org);
         Ok(removed)
     }
 

@@ -51,7 +51,9 @@ pub use imports::{
     ImportMode, ImportOutcome, ImportRecord, ImportStatus, NewImport, SnapshotToWrite,
 };
 pub use jobs::{JobRecord, JobStatus};
-pub use models::{NewModel, NewScore, ScoreGroups, ScoreOutcome, StoredModel, StoredScore};
+pub use models::{
+    NewModel, NewScore, ScoreGroups, ScoreOutcome, ScoresStamp, StoredModel, StoredScore,
+};
 pub use organizations::Organization;
 pub use queue::{ClaimedJob, JobEnd, LeaseLost, NewJob};
 pub use rescoring::RescoringState;

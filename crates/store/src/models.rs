@@ -208,6 +208,27 @@ impl Store {
         )
     }
 
+    /// What changes whenever a model's stored scores do — their number and the latest time
+    /// one was written (a re-score that changes a score writes its time; an erasure lowers
+    /// the number) — so a cache of them can tell, with one small query, whether to reload.
+    pub async fn scores_stamp(
+        &self,
+        org: OrgId,
+        model_version: i64,
+    ) -> Result<ScoresStamp, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*), MAX(scored_at) FROM scores WHERE org_id = $1 AND model_version = $2",
+        )
+        .bind(org.0)
+        .bind(model_version)
+        .fetch_one(&mut *self.connection().await?)
+        .await?;
+        Ok(ScoresStamp {
+            rows: row.get(0),
+            last_written: row.get(1),
+        })
+    }
+
     /// Each person's most recent score from a model, highest probability first.
     pub async fn current_scores(
         &self,
@@ -226,6 +247,13 @@ impl Store {
             .await?;
         rows.iter().map(stored_score).collect()
     }
+}
+
+/// See [`Store::scores_stamp`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ScoresStamp {
+    rows: i64,
+    last_written: Option<String>,
 }
 
 fn stored_model(r: &sqlx::any::AnyRow, with_artifact: bool) -> Result<StoredModel, StoreError> {
