@@ -4,7 +4,7 @@
 # with wrk (Debian's package). Prints requests/s and p50/p90/p99 latency.
 #   bench/load.sh [--connections 32] [--seconds 20] [--db postgres://…] [--reuse]
 # --reuse keeps the organization the previous run built in the same database and skips
-# building it again.
+# building it again; otherwise a PostgreSQL database named by --db is dropped and made afresh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/prerequisites.sh
@@ -26,6 +26,16 @@ while [ $# -gt 0 ]; do
   esac
 done
 DB="${DB:-$OUT/tenure.db}"
+case "$DB" in
+  postgres://*|postgresql://*)
+    # The database is made afresh (kept with --reuse, made if missing).
+    NAME="${DB##*/}"; NAME="${NAME%%\?*}"
+    if [ -z "$REUSE" ]; then
+      psql "${DB%/*}/postgres" -qX -c "DROP DATABASE IF EXISTS $NAME WITH (FORCE)" -c "CREATE DATABASE $NAME"
+    elif ! psql "${DB%/*}/postgres" -tAXc "SELECT 1 FROM pg_database WHERE datname = '$NAME'" | grep -q 1; then
+      psql "${DB%/*}/postgres" -qXc "CREATE DATABASE $NAME"
+    fi ;;
+esac
 cargo build --release --locked -q
 TENURE=./target/release/tenure
 
