@@ -21,9 +21,23 @@ pub fn parse_number(cell: &str) -> Option<f64> {
 /// A date in the given chrono format, within the years an HR record can speak of. The range
 /// check matters: chrono reads "19" under `%Y` as the year 19, which is a wrong format, not a date.
 pub fn parse_date(cell: &str, format: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(cell, format)
-        .ok()
-        .filter(|d| (1900..=2100).contains(&d.year()))
+    let parsed = if names_a_day(format) {
+        NaiveDate::parse_from_str(cell, format)
+    } else {
+        // A layout without a day (`%Y%m` for 202301, `%Y-%m`, `%b-%y`): monthly exports
+        // name the month, read as its first day — before any exit later in that month.
+        NaiveDate::parse_from_str(&format!("{cell}\u{1f}01"), &format!("{format}\u{1f}%d"))
+    };
+    parsed.ok().filter(|d| (1900..=2100).contains(&d.year()))
+}
+
+/// Whether a date layout says the day (of the month or of the year, or a whole date).
+fn names_a_day(format: &str) -> bool {
+    [
+        "%d", "%e", "%j", "%F", "%D", "%x", "%c", "%+", "%s", "%-d", "%-e", "%-j",
+    ]
+    .iter()
+    .any(|day| format.contains(day))
 }
 
 /// Date layouts tried when proposing a mapping, most common in HR exports first.
@@ -69,6 +83,26 @@ mod tests {
             None,
             "year 19 is a wrong format"
         );
+    }
+
+    #[test]
+    fn a_layout_without_a_day_reads_the_first_of_the_month() {
+        let first_of_january = NaiveDate::from_ymd_opt(2023, 1, 1);
+        assert_eq!(parse_date("202301", "%Y%m"), first_of_january);
+        assert_eq!(parse_date("2023-01", "%Y-%m"), first_of_january);
+        assert_eq!(parse_date("Jan-23", "%b-%y"), first_of_january);
+        assert_eq!(parse_date("01/2023", "%m/%Y"), first_of_january);
+        assert_eq!(parse_date("202313", "%Y%m"), None, "no 13th month");
+        assert_eq!(
+            parse_date("20230115", "%Y%m"),
+            None,
+            "a day the layout does not have"
+        );
+        assert_eq!(
+            parse_date("2023-01-15", "%Y-%m-%d"),
+            NaiveDate::from_ymd_opt(2023, 1, 15)
+        );
+        assert_eq!(date_example("%Y%m"), "202403");
     }
 
     #[test]

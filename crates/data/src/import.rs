@@ -390,19 +390,20 @@ impl<'a> RowParser<'a> {
             );
             return None;
         }
+        let is_positive = same_outcome(&cell, positive);
         let seen = self.outcome_values.entry(index).or_default();
-        if !seen.contains(&cell) {
-            if seen.len() == 2 || (seen.len() == 1 && seen[0] != positive && cell != positive) {
-                let expected = format!(
-                    "one of two outcome values: \"{positive}\" or {:?}",
-                    seen.iter().find(|v| *v != positive)
-                );
+        if !seen.iter().any(|v| same_outcome(v, &cell)) {
+            let negative_seen = seen.iter().find(|v| !same_outcome(v, positive)).cloned();
+            if seen.len() == 2 || (negative_seen.is_some() && !is_positive) {
+                let other =
+                    negative_seen.map_or_else(|| "the other value".into(), |v| format!("\"{v}\""));
+                let expected = format!("one of two outcome values: \"{positive}\" or {other}");
                 self.problem(row, Some(index), Some(&cell), expected);
                 return None;
             }
             seen.push(cell.clone());
         }
-        Some(cell == positive)
+        Some(is_positive)
     }
 
     fn cell<'r>(&mut self, row: &'r Row, index: usize) -> Option<Cell<'r>> {
@@ -497,6 +498,16 @@ pub fn fingerprint(snapshot: &Snapshot) -> String {
         put(b'o', format!("{outcome:?}").as_bytes());
     }
     hex::encode(&hasher.finalize()[..16])
+}
+
+/// Whether two outcome cells say the same: equal text, or equal numbers however written
+/// (`1`, `1.0`, `1.00`), as exports from statistics tools write flags.
+fn same_outcome(a: &str, b: &str) -> bool {
+    a == b
+        || match (parse_number(a), parse_number(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => false,
+        }
 }
 
 #[cfg(test)]
@@ -615,6 +626,67 @@ mod tests {
             ..Default::default()
         };
         assert!(problems(&t, &mapping)[0].starts_with("t.csv:4:2"));
+    }
+
+    #[test]
+    fn a_flag_written_as_decimals_matches_its_positive_value_written_plainly() {
+        let t = table(
+            &["id", "left"],
+            &[
+                &["1", "0.0"],
+                &["2", "1.0"],
+                &["3", "1"],
+                &["4", "0"],
+                &["5", "2.0"],
+            ],
+        );
+        let mapping = Mapping {
+            id: Some("id".into()),
+            target: Some("left".into()),
+            positive: Some("1".into()),
+            ..Default::default()
+        };
+        let found = problems(&t, &mapping);
+        assert_eq!(
+            found,
+            ["t.csv:6:2 (column \"left\"): expected one of two outcome values: \"1\" or \"0.0\", found \"2.0\""],
+            "only the third value is refused, in words (no debug text)"
+        );
+        let t = table(
+            &["id", "left"],
+            &[&["1", "0.0"], &["2", "1.0"], &["3", "1"]],
+        );
+        let parsed = parse(&t, &mapping).unwrap();
+        let left: Vec<_> = parsed
+            .rows
+            .iter()
+            .map(|r| r.snapshot.outcome.clone())
+            .collect();
+        assert_eq!(
+            left,
+            [
+                Some(Outcome::Left(false)),
+                Some(Outcome::Left(true)),
+                Some(Outcome::Left(true))
+            ]
+        );
+    }
+
+    #[test]
+    fn a_monthly_panel_dated_by_year_and_month_reads_each_month_as_its_first_day() {
+        let t = table(
+            &["id", "month", "pay", "left_on"],
+            &[&["7", "202301", "100", ""], &["7", "202302", "100", ""]],
+        );
+        let mapping = Mapping {
+            as_of_format: Some("%Y%m".into()),
+            ..panel_mapping()
+        };
+        let parsed = parse(&t, &mapping).unwrap();
+        assert_eq!(
+            parsed.rows[1].snapshot.as_of,
+            NaiveDate::from_ymd_opt(2023, 2, 1)
+        );
     }
 
     #[test]
