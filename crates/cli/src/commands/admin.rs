@@ -13,8 +13,13 @@ use tenure_store::{normalize_email, AuditVerdict, JobStatus, Organization, Seali
 
 #[derive(Args)]
 pub struct AdminArgs {
-    /// A SQLite file path or a postgres:// URL.
-    #[arg(long, env = "TENURE_DATABASE_URL", default_value = "tenure.db")]
+    /// A SQLite file path or a postgres:// URL (before or after the admin command).
+    #[arg(
+        long,
+        env = "TENURE_DATABASE_URL",
+        default_value = "tenure.db",
+        global = true
+    )]
     db: String,
     #[command(subcommand)]
     command: AdminCommand,

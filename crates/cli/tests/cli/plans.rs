@@ -42,6 +42,26 @@ fn the_operator_grants_renews_and_shows_plans() {
         "2020-01-31",
     ]);
     assert!(stdout(&lapsed).contains("expired: entitlements off, data kept"));
+    // --db is taken after the admin command too, as every other command takes it.
+    let renewed = tenure(&[
+        "admin",
+        "plan",
+        "grant",
+        "--db",
+        db,
+        "--org",
+        "acme",
+        "--plan",
+        "member",
+        "--until",
+        "2099-02-28",
+    ]);
+    assert_eq!(
+        stdout(&renewed).trim(),
+        "acme: member through 2099-02-28 (active)",
+        "{}",
+        stderr(&renewed)
+    );
     let unknown = tenure(&[
         "admin",
         "--db",
