@@ -51,6 +51,24 @@ pub async fn enqueue(
     Ok(id)
 }
 
+/// [`enqueue`], unless the same job is already queued or running for the organization
+/// (then that one's id, and nobody is woken).
+pub async fn enqueue_once(
+    store: &Store,
+    org: OrgId,
+    spec: &JobSpec,
+    created_by: Option<i64>,
+    wake: &Notify,
+) -> Result<tenure_store::Enqueued, StoreError> {
+    let enqueued = store
+        .enqueue_job_once(org, &spec.to_job(created_by))
+        .await?;
+    if let tenure_store::Enqueued::New(_) = enqueued {
+        wake.notify_one();
+    }
+    Ok(enqueued)
+}
+
 /// What a process wants to hear of the jobs its workers finish (the server counts them, drops
 /// its cached scores, and tells live feeds of new warnings).
 pub trait JobObserver: Send + Sync {

@@ -55,7 +55,7 @@ pub use models::{
     NewModel, NewScore, ScoreGroups, ScoreOutcome, ScoresStamp, StoredModel, StoredScore,
 };
 pub use organizations::Organization;
-pub use queue::{ClaimedJob, JobEnd, LeaseLost, NewJob};
+pub use queue::{ClaimedJob, Enqueued, JobEnd, LeaseLost, NewJob};
 pub use rescoring::RescoringState;
 pub use scoring_write::ScoringWrite;
 pub use sessions::{ApiTokenRecord, Credential, NewApiToken, SessionRecord};

@@ -87,6 +87,14 @@ fn due(at: &str) -> String {
 }
 
 /// Job `j`'s organization is not suspended (the kill switch).
+/// What [`Store::enqueue_job_once`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enqueued {
+    New(i64),
+    /// The same job was already queued or running: this one.
+    AlreadyPending(i64),
+}
+
 const NOT_SUSPENDED: &str =
     "NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = j.org_id AND o.suspended_at IS NOT NULL)";
 
@@ -100,6 +108,26 @@ impl Store {
         let id = Store::insert_job(&mut tx, org, job).await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Queues `job` unless the same job (kind and payload) is already queued or running for
+    /// the organization: a button pressed twice, or a client retrying, runs it once.
+    pub async fn enqueue_job_once(&self, org: OrgId, job: &NewJob) -> Result<Enqueued, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let pending: Option<i64> = sqlx::query("SELECT id FROM jobs WHERE org_id = $1 AND kind = $2 AND payload = $3 AND status IN ('queued', 'running') ORDER BY id LIMIT 1")
+            .bind(org.0)
+            .bind(&job.kind)
+            .bind(job.payload.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.get(0));
+        if let Some(id) = pending {
+            tx.rollback().await?;
+            return Ok(Enqueued::AlreadyPending(id));
+        }
+        let id = Store::insert_job(&mut tx, org, job).await?;
+        tx.commit().await?;
+        Ok(Enqueued::New(id))
     }
 
     /// Adds a queued job inside the caller's transaction.

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tenure_domain::{Entitlement, Permission};
 use tenure_model::evaluate::LearnerChoice;
 use tenure_monitor::JobSpec;
-use tenure_store::StoredModel;
+use tenure_store::{Enqueued, StoredModel};
 use utoipa::ToSchema;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -122,7 +122,8 @@ pub async fn get_model(
 
 #[utoipa::path(post, path = "/api/v1/models", tag = "models", request_body = TrainingRequest,
     responses((status = 202, description = "Training started; it scores everyone when done", body = JobStarted),
-              (status = 400, body = ErrorBody), (status = 402, body = ErrorBody), (status = 403, body = ErrorBody)))]
+              (status = 400, body = ErrorBody), (status = 402, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 409, description = "The same training run is already queued or running (`already_pending`; the message names its job)", body = ErrorBody)))]
 pub async fn train(
     State(state): State<AppState>,
     caller: Caller,
@@ -149,8 +150,24 @@ pub async fn train(
         step: 3,
         folds: 5,
     };
-    let job_id = enqueue(&state, &caller.org, caller.user_id, &training).await?;
-    Ok((StatusCode::ACCEPTED, Json(JobStarted { job_id })))
+    let enqueued = tenure_monitor::enqueue_once(
+        &state.store,
+        caller.org.id,
+        &training,
+        Some(caller.user_id),
+        &state.job_wakeup,
+    )
+    .await?;
+    match enqueued {
+        Enqueued::New(job_id) => Ok((StatusCode::ACCEPTED, Json(JobStarted { job_id }))),
+        // Training takes a minute or more and uses the data as it is when it starts: a second
+        // identical request would only redo it.
+        Enqueued::AlreadyPending(job) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "already_pending",
+            format!("a training run with these settings is already queued or running (job {job}): follow it at GET /api/v1/jobs/{job}"),
+        )),
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/scoring-runs", tag = "models", request_body = ScoringRequest,

@@ -220,3 +220,37 @@ fn mentions(text: &str, secret: &str) -> bool {
             && !after.is_some_and(|b| b.is_ascii_digit())
     })
 }
+
+#[tokio::test]
+async fn the_same_training_run_asked_for_twice_is_queued_once() {
+    // No workers: what is queued stays queued while the test asks again.
+    let settings = Settings {
+        workers: 0,
+        ..Settings::default()
+    };
+    let server = TestServer::start(TestDatabase::sqlite(), settings).await;
+    let owner = member_organization(&server, "twice").await;
+    let first = owner
+        .post("/api/v1/models", json!({"seed": 1, "learner": "logistic"}))
+        .await
+        .expect(202)["job_id"]
+        .as_i64()
+        .unwrap();
+    let again = owner
+        .post("/api/v1/models", json!({"seed": 1, "learner": "logistic"}))
+        .await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert_eq!(again.body["error"]["code"], "already_pending");
+    assert!(again.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("GET /api/v1/jobs/{first}")));
+    // Other settings are another run.
+    owner
+        .post("/api/v1/models", json!({"seed": 2, "learner": "logistic"}))
+        .await
+        .expect(202);
+    let queued = owner.get("/api/v1/jobs").await.expect(200);
+    assert_eq!(queued["total"], 2, "{queued}");
+    server.stop().await;
+}
