@@ -1,5 +1,8 @@
 //! Reading a CSV export into memory as text cells with their line numbers, refusing what is
-//! not a readable table (binary data, broken UTF-8, ragged rows, absurd cells) with the exact place.
+//! not a readable table (binary data, undecodable text, ragged rows, absurd cells) with the
+//! exact place. Exports come as HR systems write them: UTF-8 or UTF-16 with a byte-order
+//! mark, or a legacy encoding (Windows-1252, GBK, …) recognised by its bytes; separated by
+//! commas, semicolons, tabs or bars; with decimal commas where fields are semicolon-separated.
 
 use crate::error::{DataError, Location, Problem};
 use sha2::{Digest, Sha256};
@@ -19,6 +22,10 @@ pub struct Table {
     pub rows: Vec<Row>,
     /// SHA-256 of the file's bytes, so an import record says exactly which file it was.
     pub sha256: String,
+    /// The encoding the file was read in (`UTF-8`, `windows-1252`, `GBK`, `UTF-16LE`, …).
+    pub encoding: &'static str,
+    /// The field separator found in the header line.
+    pub delimiter: u8,
 }
 
 #[derive(Debug, Clone)]
@@ -67,8 +74,9 @@ impl TableReader {
         }
     }
 
-    fn read(mut self, bytes: &[u8]) -> Result<Table, DataError> {
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    fn read(mut self, raw: &[u8]) -> Result<Table, DataError> {
+        let (decoded, encoding) = decode(raw);
+        let bytes: &[u8] = &decoded;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             let column = Some((1, "(empty file)".to_owned()));
             return Err(self.fatal(
@@ -96,9 +104,12 @@ impl TableReader {
         } else {
             bytes
         };
+        let delimiter = sniff_delimiter(bytes);
+        let decimal_comma = delimiter == b';';
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
+            .delimiter(delimiter)
             .from_reader(bytes);
         let mut records = reader.byte_records();
         let header = match records.next() {
@@ -116,7 +127,10 @@ impl TableReader {
             }
             match record {
                 Ok(record) => {
-                    if let Some(row) = self.row(&record, &header) {
+                    if let Some(mut row) = self.row(&record, &header) {
+                        if decimal_comma {
+                            row.cells.iter_mut().for_each(point_the_decimal_comma);
+                        }
                         rows.push(row);
                     }
                 }
@@ -136,6 +150,8 @@ impl TableReader {
             header,
             rows,
             sha256: String::new(),
+            encoding: encoding.name(),
+            delimiter,
         })
     }
 
@@ -263,6 +279,79 @@ pub(crate) fn test_table(header: &[&str], rows: &[&[&str]]) -> Table {
             })
             .collect(),
         sha256: String::new(),
+        encoding: "UTF-8",
+        delimiter: b',',
+    }
+}
+
+/// The file's text as UTF-8, and the encoding it was written in: by its byte-order mark
+/// (UTF-8, UTF-16LE/BE, removed); UTF-8 when it is valid UTF-8; otherwise the legacy encoding
+/// its bytes point to (chardetng, as Firefox guesses an unlabelled page's). Bytes no decoder
+/// takes cleanly are left as they are, for the cells to report where they are.
+fn decode(raw: &[u8]) -> (std::borrow::Cow<'_, [u8]>, &'static encoding_rs::Encoding) {
+    use std::borrow::Cow;
+    if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(raw) {
+        let (text, _) = encoding.decode_without_bom_handling(&raw[bom..]);
+        return (Cow::Owned(text.into_owned().into_bytes()), encoding);
+    }
+    // Valid UTF-8 — or broken UTF-8: text that is UTF-8 in places (a damaged file, two files
+    // pasted together) is reported where it breaks, not re-read in another encoding.
+    if std::str::from_utf8(raw).is_ok() || has_utf8_beyond_ascii(raw) {
+        return (Cow::Borrowed(raw), encoding_rs::UTF_8);
+    }
+    let mut detector = chardetng::EncodingDetector::new();
+    detector.feed(raw, true);
+    let (encoding, confident) = detector.guess_assess(None, true);
+    match encoding.decode_without_bom_handling_and_without_replacement(raw) {
+        Some(text) if confident => (Cow::Owned(text.into_owned().into_bytes()), encoding),
+        _ => (Cow::Borrowed(raw), encoding_rs::UTF_8),
+    }
+}
+
+/// Whether the file reads mostly as UTF-8 beyond ASCII: more of its non-ASCII bytes form
+/// UTF-8 characters than do not. (A legacy encoding's bytes form a UTF-8 character now and
+/// then by chance; a damaged UTF-8 file is the other way round.)
+fn has_utf8_beyond_ascii(raw: &[u8]) -> bool {
+    let (mut utf8, mut invalid) = (0usize, 0usize);
+    for chunk in raw.utf8_chunks() {
+        utf8 += chunk.valid().bytes().filter(|b| !b.is_ascii()).count();
+        invalid += chunk.invalid().len();
+    }
+    utf8 > invalid
+}
+
+/// The separator the header line uses most outside quotes: `,` `;` tab or `|` (`,` when
+/// none; the earlier in that list on a tie).
+fn sniff_delimiter(bytes: &[u8]) -> u8 {
+    let header = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0), (b'|', 0)];
+    let mut quoted = false;
+    for &b in header {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            if let Some(count) = counts.iter_mut().find(|(d, _)| *d == b) {
+                count.1 += 1;
+            }
+        }
+    }
+    let best = counts.iter().map(|(_, n)| *n).max().unwrap_or(0);
+    counts
+        .iter()
+        .find(|(_, n)| *n == best && best > 0)
+        .map_or(b',', |(d, _)| *d)
+}
+
+/// `1,5` → `1.5` (a number with one decimal comma, as semicolon-separated exports write them);
+/// anything else is left alone.
+fn point_the_decimal_comma(cell: &mut String) {
+    let digits = cell.strip_prefix('-').unwrap_or(cell);
+    let Some((whole, fraction)) = digits.split_once(',') else {
+        return;
+    };
+    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if all_digits(whole) && all_digits(fraction) {
+        *cell = cell.replacen(',', ".", 1);
     }
 }
 
@@ -319,6 +408,58 @@ mod tests {
     }
 
     #[test]
+    fn a_windows_1252_export_with_semicolons_and_decimal_commas_reads_as_numbers() {
+        let text = "Personalnummer;Gehalt;Abteilung;Stunden\n7;3900,50;Vertrieb;38,5\n8;4100;Geschäftsführung;40\n";
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(text);
+        assert!(std::str::from_utf8(&bytes).is_err(), "the ä is one byte");
+        let table = read(&bytes).unwrap();
+        assert_eq!(table.encoding, "windows-1252");
+        assert_eq!(table.delimiter, b';');
+        assert_eq!(
+            table.header,
+            ["Personalnummer", "Gehalt", "Abteilung", "Stunden"]
+        );
+        assert_eq!(table.rows[0].cells, ["7", "3900.50", "Vertrieb", "38.5"]);
+        assert_eq!(table.rows[1].cells[2], "Geschäftsführung");
+    }
+
+    #[test]
+    fn a_gbk_export_with_chinese_headers_reads_in_its_own_characters() {
+        let text = "工号,部门,职级,薪资,入职日期,离职日期,离职原因\n\
+                    1001,研发部,P5,18000,2019-03-01,,\n\
+                    1002,销售部,P4,12000,2020-07-15,2023-02-28,主动离职\n\
+                    1003,人力资源部,P6,21000,2018-11-20,2022-09-30,辞职\n";
+        let (bytes, _, _) = encoding_rs::GBK.encode(text);
+        let table = read(&bytes).unwrap();
+        assert_eq!(table.encoding, "GBK");
+        assert_eq!(table.header[0], "工号");
+        assert_eq!(table.header[6], "离职原因");
+        assert_eq!(table.rows[1].cells[6], "主动离职");
+        assert_eq!(table.rows[2].cells[1], "人力资源部");
+    }
+
+    #[test]
+    fn a_utf16_export_with_its_byte_order_mark_and_tabs_reads() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in "id\tpay\n7\t3900\n".encode_utf16() {
+            bytes.extend(unit.to_le_bytes());
+        }
+        let table = read(&bytes).unwrap();
+        assert_eq!(table.encoding, "UTF-16LE");
+        assert_eq!(table.delimiter, b'\t');
+        assert_eq!(table.rows[0].cells, ["7", "3900"]);
+    }
+
+    #[test]
+    fn commas_stay_the_separator_and_decimal_commas_are_only_read_with_semicolons() {
+        let table = read(b"id,name\n7,\"1,5\"\n").unwrap();
+        assert_eq!(table.delimiter, b',');
+        assert_eq!(table.rows[0].cells, ["7", "1,5"]);
+        let table = read(b"id;note;pay\n7;a,b;-2,25\n").unwrap();
+        assert_eq!(table.rows[0].cells, ["7", "a,b", "-2.25"]);
+    }
+
+    #[test]
     fn ragged_row_names_its_line() {
         let problem = first_problem(b"a,b\n1,2\n3\n");
         assert_eq!(problem.location.line, 3);
@@ -332,7 +473,8 @@ mod tests {
 
     #[test]
     fn invalid_utf8_names_line_and_column() {
-        let problem = first_problem(b"a,b\n1,2\n3,\xff\xfe\n");
+        // UTF-8 text ("café crème") with one damaged byte: reported where it breaks.
+        let problem = first_problem(b"a,b\n1,caf\xc3\xa9 cr\xc3\xa8me\n3,\xff\n");
         assert_eq!(problem.location.line, 3);
         assert_eq!(problem.location.column, Some((2, "b".into())));
     }

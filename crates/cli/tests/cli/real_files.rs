@@ -150,3 +150,89 @@ fn mapping_flags_work_without_a_mapping_file() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stdout(&output).contains("1,470 added"));
 }
+
+/// Exports as HR systems write them, imported with flags and no hand-editing: a GBK file
+/// with Chinese headers and a 0.0/1.0 flag, and a Windows-1252 file separated by semicolons
+/// with decimal commas.
+#[tokio::test]
+async fn gbk_and_windows_1252_exports_import_in_their_own_characters_and_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db").display().to_string();
+    let mut chinese = String::from("工号,部门,职级,薪资,是否离职\n");
+    let mut german = String::from("Personalnummer;Abteilung;Gehalt;Ausgeschieden\n");
+    for i in 0..40 {
+        let department = ["研发部", "销售部", "人力资源部"][i % 3];
+        chinese.push_str(&format!(
+            "{},{department},P{},{},{}.0\n",
+            1000 + i,
+            3 + i % 4,
+            9000 + 250 * i,
+            i % 5 / 4
+        ));
+        let abteilung = ["Vertrieb", "Geschäftsführung", "Lager"][i % 3];
+        german.push_str(&format!(
+            "{};{abteilung};{},50;{}\n",
+            2000 + i,
+            3000 + 40 * i,
+            ["nein", "ja"][i % 4 / 3]
+        ));
+    }
+    let gbk = dir.path().join("员工.csv");
+    std::fs::write(&gbk, encoding_rs::GBK.encode(&chinese).0).unwrap();
+    let cp1252 = dir.path().join("personal.csv");
+    std::fs::write(&cp1252, encoding_rs::WINDOWS_1252.encode(&german).0).unwrap();
+
+    let imported = tenure(&[
+        "import",
+        gbk.to_str().unwrap(),
+        "--db",
+        &db,
+        "--org",
+        "cn",
+        "--id",
+        "工号",
+        "--target",
+        "是否离职",
+        "--positive",
+        "1",
+    ]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    assert!(
+        stdout(&imported).contains("40 added"),
+        "{}",
+        stdout(&imported)
+    );
+    let imported = tenure(&[
+        "import",
+        cp1252.to_str().unwrap(),
+        "--db",
+        &db,
+        "--org",
+        "de",
+        "--id",
+        "Personalnummer",
+        "--target",
+        "Ausgeschieden",
+        "--positive",
+        "ja",
+    ]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+
+    let store = open_store(&db).await;
+    let cn = store.organization("cn").await.unwrap().unwrap().id;
+    let kinds = store.column_kinds(cn).await.unwrap();
+    assert_eq!(
+        kinds["薪资"],
+        tenure_domain::ColumnKind::Number,
+        "{kinds:?}"
+    );
+    assert_eq!(kinds["部门"], tenure_domain::ColumnKind::Category);
+    let de = store.organization("de").await.unwrap().unwrap().id;
+    let kinds = store.column_kinds(de).await.unwrap();
+    assert_eq!(
+        kinds["Gehalt"],
+        tenure_domain::ColumnKind::Number,
+        "decimal commas read as numbers: {kinds:?}"
+    );
+    store.close().await;
+}
