@@ -1,4 +1,4 @@
-//! Bringing an organization's HR export in: reading CSV files, mapping their columns onto
+//! Bringing an organization's HR export in: reading CSV files and workbooks, mapping their columns onto
 //! tenure's meanings, validating every cell, proposing a mapping for an unknown file, and
 //! generating a synthetic organization to demo, test and benchmark on.
 //!
@@ -12,6 +12,7 @@ mod inspect;
 mod mapping;
 pub mod simulate;
 mod table;
+mod workbook;
 
 pub use error::{DataError, Location, Problem};
 pub use import::{parse_frame, parse_snapshots, ImportedRow, ParsedFrame, ParsedImport};

@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 /// file that is not a table, and is reported instead of swallowing the rest of the file.
 pub const MAX_CELL_BYTES: usize = 64 * 1024;
 
-/// A CSV file as read: header names and rows of trimmed text, each with its 1-based line.
+/// A CSV file (or a workbook's sheet) as read: header names and rows of trimmed text, each
+/// with its 1-based line.
 #[derive(Debug, Clone)]
 pub struct Table {
     pub path: PathBuf,
@@ -22,7 +23,8 @@ pub struct Table {
     pub rows: Vec<Row>,
     /// SHA-256 of the file's bytes, so an import record says exactly which file it was.
     pub sha256: String,
-    /// The encoding the file was read in (`UTF-8`, `windows-1252`, `GBK`, `UTF-16LE`, …).
+    /// The encoding the file was read in (`UTF-8`, `windows-1252`, `GBK`, `UTF-16LE`, …), or
+    /// `workbook` for an Excel or OpenDocument file.
     pub encoding: &'static str,
     /// The field separator found in the header line.
     pub delimiter: u8,
@@ -54,7 +56,11 @@ pub fn read_table(path: &Path, max_errors: usize) -> Result<Table, DataError> {
         path: path.to_owned(),
         source,
     })?;
-    let mut table = TableReader::new(path, max_errors).read(&bytes)?;
+    let mut table = if crate::workbook::is_workbook(&bytes) {
+        crate::workbook::read_workbook(path, &bytes)?
+    } else {
+        TableReader::new(path, max_errors).read(&bytes)?
+    };
     table.sha256 = hex::encode(Sha256::digest(&bytes));
     Ok(table)
 }

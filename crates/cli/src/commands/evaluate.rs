@@ -18,7 +18,7 @@ use tenure_model::survival::hazard::FollowUp;
 
 #[derive(Args)]
 pub struct EvaluateArgs {
-    /// The CSV file to evaluate on.
+    /// The CSV file or workbook (.xlsx, .xls, .ods) to evaluate on.
     file: PathBuf,
     #[command(flatten)]
     mapping: MappingArgs,

@@ -46,7 +46,7 @@ impl DatabaseArgs {
 
 #[derive(Args)]
 pub struct ImportArgs {
-    /// The CSV file to import.
+    /// The CSV file or workbook (.xlsx, .xls, .ods) to import.
     file: PathBuf,
     #[command(flatten)]
     database: DatabaseArgs,

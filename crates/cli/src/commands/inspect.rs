@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct InspectArgs {
-    /// The CSV file to inspect.
+    /// The CSV file or workbook (.xlsx, .xls, .ods) to inspect.
     file: PathBuf,
     /// `text` for a readable profile, `toml` for a mapping file to edit.
     #[arg(long, value_enum, default_value = "text")]

@@ -236,3 +236,91 @@ async fn gbk_and_windows_1252_exports_import_in_their_own_characters_and_numbers
     );
     store.close().await;
 }
+
+/// An Excel export, imported as its CSV would be: found by its bytes, the data sheet read,
+/// dates, numbers and text each as themselves.
+#[tokio::test]
+async fn an_excel_workbook_imports_as_its_csv_would() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db").display().to_string();
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let date = Format::new().set_num_format("dd.mm.yyyy");
+    for (column, name) in ["EmployeeID", "HireDate", "Salary", "Dept", "Left"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, column as u16, *name).unwrap();
+    }
+    for i in 0..40u32 {
+        let row = i + 1;
+        sheet.write_number(row, 0, 1000.0 + f64::from(i)).unwrap();
+        let hired = ExcelDateTime::from_ymd(
+            2015 + (i % 8) as u16,
+            1 + (i % 12) as u8,
+            1 + (i % 28) as u8,
+        )
+        .unwrap();
+        sheet
+            .write_datetime_with_format(row, 1, &hired, &date)
+            .unwrap();
+        sheet
+            .write_number(row, 2, 3000.0 + 37.5 * f64::from(i))
+            .unwrap();
+        sheet
+            .write_string(row, 3, ["Sales", "R&D", "HR"][(i % 3) as usize])
+            .unwrap();
+        sheet
+            .write_string(row, 4, if i % 4 == 0 { "Yes" } else { "No" })
+            .unwrap();
+    }
+    let workbook = dir.path().join("staff.xlsx");
+    book.save(&workbook).unwrap();
+
+    let proposed = tenure(&["inspect", workbook.to_str().unwrap(), "--format", "toml"]);
+    assert!(proposed.status.success(), "{}", stderr(&proposed));
+    let mapping = dir.path().join("mapping.toml");
+    std::fs::write(&mapping, &proposed.stdout).unwrap();
+    let imported = tenure(&[
+        "import",
+        workbook.to_str().unwrap(),
+        "--db",
+        &db,
+        "--org",
+        "xl",
+        "--mapping",
+        mapping.to_str().unwrap(),
+        "--id",
+        "EmployeeID",
+        "--target",
+        "Left",
+        "--positive",
+        "Yes",
+    ]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    assert!(
+        stdout(&imported).contains("40 added"),
+        "{}",
+        stdout(&imported)
+    );
+    let store = open_store(&db).await;
+    let xl = store.organization("xl").await.unwrap().unwrap().id;
+    let kinds = store.column_kinds(xl).await.unwrap();
+    assert_eq!(
+        kinds["Salary"],
+        tenure_domain::ColumnKind::Number,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds["HireDate"],
+        tenure_domain::ColumnKind::Date,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds["Dept"],
+        tenure_domain::ColumnKind::Category,
+        "{kinds:?}"
+    );
+    store.close().await;
+}

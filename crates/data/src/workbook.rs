@@ -1,0 +1,219 @@
+//! Reading an Excel (.xlsx, .xlsm, .xlsb, .xls) or OpenDocument (.ods) workbook as a table:
+//! the first worksheet holding data, its first row naming the columns. Cells become the text
+//! a CSV export of the sheet would hold — numbers as written without a trailing `.0`, dates
+//! as `YYYY-MM-DD` (`YYYY-MM-DD HH:MM:SS` with a time), Excel's error values as themselves
+//! (`#N/A` reads as missing) — so everything after reading treats both alike. A problem's
+//! "line" is the sheet's row number.
+
+use crate::error::{DataError, Location, Problem};
+use crate::table::{Row, Table};
+use calamine::{Data, DataType, Range, Reader};
+use std::path::Path;
+
+/// Whether these bytes are a workbook: a ZIP container (.xlsx, .xlsm, .xlsb, .ods) or an
+/// OLE compound file (.xls).
+pub(crate) fn is_workbook(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")
+}
+
+/// The first worksheet with data in the workbook `bytes`, as a table.
+pub(crate) fn read_workbook(path: &Path, bytes: &[u8]) -> Result<Table, DataError> {
+    let problem = |line: u64, found: Option<&str>, expected: &str| {
+        let location = Location {
+            file: path.to_owned(),
+            line,
+            column: None,
+        };
+        DataError::invalid(vec![Problem::new(location, found, expected)], false)
+    };
+    let mut workbook = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| {
+            problem(
+                1,
+                Some(&e.to_string()),
+                "a workbook Excel or LibreOffice can open (.xlsx, .xlsm, .xlsb, .xls, .ods), or a CSV file",
+            )
+        })?;
+    let sheet = workbook
+        .worksheets()
+        .into_iter()
+        .find(|(_, range)| range.rows().any(|row| row.iter().any(|c| !c.is_empty())))
+        .map(|(_, range)| range)
+        .ok_or_else(|| {
+            problem(
+                1,
+                None,
+                "a worksheet with a header row and data (every sheet is empty)",
+            )
+        })?;
+    table_of(path, &sheet)
+}
+
+fn table_of(path: &Path, sheet: &Range<Data>) -> Result<Table, DataError> {
+    let first_row = sheet.start().map_or(0, |(row, _)| row as u64);
+    let mut rows = sheet
+        .rows()
+        .enumerate()
+        .map(|(i, cells)| (first_row + i as u64 + 1, cells));
+    let Some((header_line, header_cells)) =
+        rows.find(|(_, cells)| cells.iter().any(|c| !c.is_empty()))
+    else {
+        unreachable!("a sheet with data has a row with data");
+    };
+    let header: Vec<String> = header_cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match text_of(c) {
+            name if name.is_empty() => format!("column_{}", i + 1),
+            name => name,
+        })
+        .collect();
+    let mut problems = Vec::new();
+    for (index, name) in header.iter().enumerate() {
+        if header[..index].contains(name) {
+            let location = Location {
+                file: path.to_owned(),
+                line: header_line,
+                column: Some((index + 1, name.clone())),
+            };
+            problems.push(Problem::new(location, Some(name), "unique column names"));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(DataError::invalid(problems, false));
+    }
+    let rows: Vec<Row> = rows
+        .filter(|(_, cells)| cells.iter().any(|c| !c.is_empty()))
+        .map(|(line, cells)| Row {
+            line,
+            cells: cells.iter().map(text_of).collect(),
+        })
+        .collect();
+    if rows.is_empty() {
+        let location = Location {
+            file: path.to_owned(),
+            line: header_line + 1,
+            column: None,
+        };
+        let problem = Problem::new(location, None, "at least one data row after the header");
+        return Err(DataError::invalid(vec![problem], false));
+    }
+    Ok(Table {
+        path: path.to_owned(),
+        header,
+        rows,
+        sha256: String::new(),
+        encoding: "workbook",
+        delimiter: b',',
+    })
+}
+
+/// A cell as a CSV export of the sheet would write it.
+fn text_of(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(text) | Data::DateTimeIso(text) | Data::DurationIso(text) => {
+            text.trim().to_owned()
+        }
+        Data::Int(n) => n.to_string(),
+        Data::Float(x) => number_text(*x),
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
+        Data::DateTime(when) => match when.as_datetime() {
+            Some(at) if when.is_datetime() => {
+                if at.time() == chrono::NaiveTime::MIN {
+                    at.date().format("%Y-%m-%d").to_string()
+                } else {
+                    at.format("%Y-%m-%d %H:%M:%S").to_string()
+                }
+            }
+            _ => number_text(when.as_f64()),
+        },
+        Data::Error(error) => error.to_string(),
+    }
+}
+
+/// `3900` for 3900.0 (Excel stores every number as a float), the shortest exact text
+/// otherwise.
+fn number_text(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+
+    /// A workbook as an HR system exports one: a title sheet left empty, then the data with
+    /// numbers, dates, text, an empty cell and an Excel error.
+    fn export() -> Vec<u8> {
+        let mut book = Workbook::new();
+        book.add_worksheet().set_name("Notes").unwrap();
+        let sheet = book.add_worksheet();
+        let date = Format::new().set_num_format("yyyy-mm-dd");
+        for (column, name) in ["EmployeeID", "HireDate", "Salary", "Dept", "Rating"]
+            .iter()
+            .enumerate()
+        {
+            sheet.write_string(0, column as u16, *name).unwrap();
+        }
+        let people = [
+            (1001.0, "2019-03-01", 3900.0, "Sales"),
+            (1002.0, "2021-11-15", 4250.5, "R&D"),
+        ];
+        for (i, (id, hired, pay, dept)) in people.iter().enumerate() {
+            let row = i as u32 + 1;
+            sheet.write_number(row, 0, *id).unwrap();
+            let hired = ExcelDateTime::parse_from_str(hired).unwrap();
+            sheet
+                .write_datetime_with_format(row, 1, &hired, &date)
+                .unwrap();
+            sheet.write_number(row, 2, *pay).unwrap();
+            sheet.write_string(row, 3, *dept).unwrap();
+        }
+        sheet.write_number(1, 4, 3.0).unwrap();
+        book.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn an_excel_export_reads_as_the_csv_of_its_data_sheet_would() {
+        let bytes = export();
+        assert!(is_workbook(&bytes));
+        let table = read_workbook(Path::new("staff.xlsx"), &bytes).unwrap();
+        assert_eq!(
+            table.header,
+            ["EmployeeID", "HireDate", "Salary", "Dept", "Rating"]
+        );
+        assert_eq!(
+            table.rows[0].cells,
+            ["1001", "2019-03-01", "3900", "Sales", "3"]
+        );
+        assert_eq!(
+            table.rows[1].cells,
+            ["1002", "2021-11-15", "4250.5", "R&D", ""]
+        );
+        assert_eq!(
+            (table.rows[0].line, table.rows[1].line),
+            (2, 3),
+            "sheet rows"
+        );
+        assert_eq!(table.encoding, "workbook");
+    }
+
+    #[test]
+    fn a_file_that_only_looks_like_a_workbook_is_refused_plainly() {
+        let junk = b"PK\x03\x04 not really a zip file";
+        assert!(is_workbook(junk));
+        let error = read_workbook(Path::new("staff.xlsx"), junk)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("staff.xlsx:1"), "{error}");
+        assert!(
+            error.contains("a workbook Excel or LibreOffice can open"),
+            "{error}"
+        );
+    }
+}
