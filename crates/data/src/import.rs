@@ -657,11 +657,7 @@ mod tests {
             &[&["1", "0.0"], &["2", "1.0"], &["3", "1"]],
         );
         let parsed = parse(&t, &mapping).unwrap();
-        let left: Vec<_> = parsed
-            .rows
-            .iter()
-            .map(|r| r.snapshot.outcome.clone())
-            .collect();
+        let left: Vec<_> = parsed.rows.iter().map(|r| r.snapshot.outcome).collect();
         assert_eq!(
             left,
             [
