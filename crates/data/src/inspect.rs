@@ -97,10 +97,12 @@ fn infer_kind(present: &[&str]) -> (ColumnKind, Option<String>) {
 /// The date format every cell parses under. Where day and month are ambiguous (all days
 /// ≤ 12), the reading with fewer distinct days wins: snapshot dates fall on one day of the month.
 fn date_format(present: &[&str]) -> Option<String> {
-    if !present
-        .iter()
-        .all(|c| c.contains(['/', '-', '.']) || c.len() == 8)
-    {
+    // Separators, or the digits of `20230131` or `202301`.
+    let shaped_like_a_date = |c: &&str| {
+        c.contains(['/', '-', '.', ' '])
+            || ((c.len() == 8 || c.len() == 6) && c.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if !present.iter().all(shaped_like_a_date) {
         return None;
     }
     let parses: Vec<(&str, usize)> = CANDIDATE_DATE_FORMATS
@@ -128,6 +130,56 @@ fn named_like(name: &str, stems: &[&str]) -> bool {
     stems.iter().any(|s| w.contains(s))
 }
 
+/// Column names that hold who someone is — never a model input. Exact names for a person's
+/// name (so "DepartmentName" stays a department), stems for contact details and identity
+/// numbers.
+const PERSON_NAMES: &[&str] = &[
+    "name",
+    "fullname",
+    "firstname",
+    "lastname",
+    "surname",
+    "givenname",
+    "familyname",
+    "employeename",
+    "staffname",
+    "姓名",
+    "名字",
+    "员工姓名",
+];
+const IDENTIFIER_STEMS: &[&str] = &[
+    "email",
+    "mail",
+    "phone",
+    "mobile",
+    "telephone",
+    "ssn",
+    "socialsecurity",
+    "nationalid",
+    "passport",
+    "taxid",
+    "iban",
+    "address",
+    "邮箱",
+    "电话",
+    "手机",
+    "身份证",
+    "证件",
+    "地址",
+];
+
+/// Values that say an exit was the person's own choice, in English and Chinese.
+const VOLUNTARY_WORDS: &[&str] = &[
+    "resign",
+    "voluntary",
+    "quit",
+    "personal",
+    "better",
+    "主动",
+    "辞职",
+    "个人原因",
+];
+
 struct Proposal<'a> {
     table: &'a Table,
     columns: &'a mut [ColumnProfile],
@@ -143,6 +195,7 @@ fn propose(table: &Table, columns: &mut [ColumnProfile]) -> Mapping {
         used: HashSet::new(),
     };
     proposal.ignorable();
+    proposal.identifiers();
     proposal.protected();
     proposal.identity_and_dates();
     proposal.outcome();
@@ -171,6 +224,29 @@ impl Proposal<'_> {
             if let Some(reason) = reason {
                 self.mapping.ignore.push(column.name.clone());
                 self.note(index, reason);
+            }
+        }
+    }
+
+    /// Names, contact details and identity numbers: proposed as `ignore`, whatever else the
+    /// column looks like.
+    fn identifiers(&mut self) {
+        for index in 0..self.columns.len() {
+            if !self.free(index) {
+                continue;
+            }
+            let name = &self.columns[index].name;
+            let looks_like_email = cells(self.table, index)
+                .filter(|c| !c.is_empty())
+                .take(20)
+                .all(|c| c.contains('@') && c.contains('.'))
+                && cells(self.table, index).any(|c| !c.is_empty());
+            if PERSON_NAMES.contains(&words(name).as_str())
+                || named_like(name, IDENTIFIER_STEMS)
+                || looks_like_email
+            {
+                self.mapping.ignore.push(name.clone());
+                self.note(index, "direct identifier (a name, contact or id number): ignore — never a model input");
             }
         }
     }
@@ -209,7 +285,9 @@ impl Proposal<'_> {
             .filter(|&i| {
                 named_like(
                     &self.columns[i].name,
-                    &["id", "number", "empno", "employee", "code"],
+                    &[
+                        "id", "number", "empno", "employee", "code", "工号", "编号", "员工",
+                    ],
                 )
             })
             .max_by_key(|&i| self.columns[i].distinct);
@@ -247,6 +325,7 @@ impl Proposal<'_> {
                         "lastworking",
                         "separation",
                         "end",
+                        "离职",
                     ],
                 )
         });
@@ -254,7 +333,55 @@ impl Proposal<'_> {
             self.mapping.exit_date = Some(self.columns[exit].name.clone());
             self.mapping.exit_date_format = self.columns[exit].date_format.clone();
             self.note(exit, "exit date");
+            self.exit_kind();
         }
+    }
+
+    /// The kind of exit: a text column filled only on leavers' rows, named for a reason or
+    /// kind of leaving; its voluntary values by the words for one's own choice.
+    fn exit_kind(&mut self) {
+        let kind = (0..self.columns.len()).find(|&i| {
+            let c = &self.columns[i];
+            self.free(i)
+                && c.kind == ColumnKind::Category
+                && c.missing > 0
+                && named_like(
+                    &c.name,
+                    &["reason", "kind", "type", "category", "原因", "类型", "方式"],
+                )
+                && named_like(
+                    &c.name,
+                    &[
+                        "exit",
+                        "leav",
+                        "termin",
+                        "separation",
+                        "离职",
+                        "reason",
+                        "原因",
+                    ],
+                )
+        });
+        let Some(kind) = kind else { return };
+        let values: BTreeSet<&str> = cells(self.table, kind).filter(|c| !c.is_empty()).collect();
+        let voluntary: Vec<String> = values
+            .iter()
+            .filter(|v| {
+                let v = v.to_lowercase();
+                !v.contains("invol")
+                    && !v.contains("被")
+                    && VOLUNTARY_WORDS.iter().any(|w| v.contains(w))
+            })
+            .map(|v| v.to_string())
+            .collect();
+        self.mapping.exit_kind = Some(self.columns[kind].name.clone());
+        let note = if voluntary.is_empty() {
+            "exit kind: name its voluntary values (none recognised)".to_owned()
+        } else {
+            format!("exit kind; voluntary: {}", voluntary.join(", "))
+        };
+        self.mapping.voluntary = voluntary;
+        self.note(kind, &note);
     }
 
     fn outcome(&mut self) {
@@ -278,6 +405,8 @@ impl Proposal<'_> {
                         "turnover",
                         "target",
                         "leaver",
+                        "离职",
+                        "流失",
                     ],
                 )
         });
@@ -331,7 +460,15 @@ impl Proposal<'_> {
                 pick(
                     self,
                     Number,
-                    &["income", "salary", "pay", "wage", "compensation"],
+                    &[
+                        "income",
+                        "salary",
+                        "pay",
+                        "wage",
+                        "compensation",
+                        "薪",
+                        "工资",
+                    ],
                     &["hike", "rate", "raise"],
                 ),
             ),
@@ -340,37 +477,52 @@ impl Proposal<'_> {
                 pick(
                     self,
                     Number,
-                    &["level", "grade", "band"],
+                    &["level", "grade", "band", "职级", "级别"],
                     &["satisfaction", "education", "stock", "involvement"],
                 )
-                .or_else(|| pick(self, Category, &["level", "grade", "band"], &["education"])),
+                .or_else(|| {
+                    pick(
+                        self,
+                        Category,
+                        &["level", "grade", "band", "职级", "级别"],
+                        &["education"],
+                    )
+                }),
             ),
             (
                 "department",
                 pick(
                     self,
                     Category,
-                    &["department", "dept", "division", "function"],
+                    &["department", "dept", "division", "function", "部门"],
                     &[],
                 ),
             ),
-            ("team", pick(self, Category, &["team", "unit"], &[])),
+            (
+                "team",
+                pick(self, Category, &["team", "unit", "团队", "小组"], &[]),
+            ),
             (
                 "manager",
                 pick(
                     self,
                     Category,
-                    &["manager", "supervisor"],
+                    &["manager", "supervisor", "上级", "经理", "主管"],
                     &["years", "months"],
                 ),
             ),
             (
                 "rating",
-                pick(self, Number, &["rating", "performance"], &["satisfaction"]),
+                pick(
+                    self,
+                    Number,
+                    &["rating", "performance", "绩效"],
+                    &["satisfaction"],
+                ),
             ),
             (
                 "hire_date",
-                pick(self, Date, &["join", "hire", "start"], &[]),
+                pick(self, Date, &["join", "hire", "start", "入职"], &[]),
             ),
         ];
         for (role, index) in found {
@@ -473,6 +625,9 @@ fn positive_value(table: &Table, index: usize) -> String {
         "leaver",
         "exited",
         "terminated",
+        "是",
+        "已离职",
+        "离职",
     ];
     values
         .iter()
@@ -624,6 +779,100 @@ mod tests {
         assert_eq!(m.ignore, ["EmployeeCount"]);
         assert_eq!(m.roles.pay.as_deref(), Some("MonthlyIncome"));
         assert_eq!(m.columns.get("MonthlyIncome"), Some(&ColumnKind::Number));
+    }
+
+    #[test]
+    fn a_chinese_monthly_export_is_understood_without_editing() {
+        let rows: &[&[&str]] = &[
+            &["1001", "张伟", "202301", "研发部", "18000", "", ""],
+            &[
+                "1001",
+                "张伟",
+                "202302",
+                "研发部",
+                "18000",
+                "2023-02-20",
+                "主动离职",
+            ],
+            &["1002", "李娜", "202301", "销售部", "12000", "", ""],
+            &["1002", "李娜", "202302", "销售部", "12500", "", ""],
+            &["1003", "王芳", "202301", "财务部", "15000", "", ""],
+            &[
+                "1003",
+                "王芳",
+                "202302",
+                "财务部",
+                "15000",
+                "2023-02-10",
+                "被动离职",
+            ],
+        ];
+        let t = table(
+            &[
+                "工号",
+                "姓名",
+                "统计月份",
+                "部门",
+                "薪资",
+                "离职日期",
+                "离职原因",
+            ],
+            rows,
+        );
+        let m = inspect(&t).proposed;
+        assert_eq!(m.id.as_deref(), Some("工号"));
+        assert!(
+            m.ignore.contains(&"姓名".to_owned()),
+            "a name is never an input: {:?}",
+            m.ignore
+        );
+        assert_eq!(
+            (m.as_of.as_deref(), m.as_of_format.as_deref()),
+            (Some("统计月份"), Some("%Y%m"))
+        );
+        assert_eq!(m.exit_date.as_deref(), Some("离职日期"));
+        assert_eq!(m.exit_kind.as_deref(), Some("离职原因"));
+        assert_eq!(m.voluntary, ["主动离职"]);
+        assert_eq!(m.roles.department.as_deref(), Some("部门"));
+        assert_eq!(m.roles.pay.as_deref(), Some("薪资"));
+    }
+
+    #[test]
+    fn names_emails_and_phone_numbers_are_proposed_as_ignored() {
+        let rows: &[&[&str]] = &[
+            &[
+                "1",
+                "Ann Lee",
+                "ann@example.org",
+                "+44 20 7946 0000",
+                "Sales",
+                "No",
+            ],
+            &[
+                "2",
+                "Bo Chan",
+                "bo@example.org",
+                "+44 20 7946 0001",
+                "R&D",
+                "Yes",
+            ],
+        ];
+        let t = table(
+            &[
+                "EmployeeID",
+                "Full Name",
+                "Contact",
+                "Mobile",
+                "DepartmentName",
+                "Attrition",
+            ],
+            rows,
+        );
+        let m = inspect(&t).proposed;
+        assert_eq!(m.id.as_deref(), Some("EmployeeID"));
+        assert_eq!(m.ignore, ["Full Name", "Contact", "Mobile"]);
+        assert_eq!(m.roles.department.as_deref(), Some("DepartmentName"));
+        assert_eq!(m.target.as_deref(), Some("Attrition"));
     }
 
     #[test]
