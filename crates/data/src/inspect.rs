@@ -297,12 +297,14 @@ impl Proposal<'_> {
         if self.columns[id].distinct == self.table.rows.len() {
             return;
         }
-        // Ids repeat: a panel. Its as-of date is the complete date column with fewest values.
+        // Ids repeat: a panel. Its as-of date is a complete date column that tells a person's
+        // rows apart (a hire date repeats on every row of theirs), the one with fewest values.
         let as_of = (0..self.columns.len())
             .filter(|&i| {
                 self.free(i)
                     && self.columns[i].kind == ColumnKind::Date
                     && complete(&self.columns[i])
+                    && tells_rows_apart(self.table, id, i)
             })
             .min_by_key(|&i| self.columns[i].distinct);
         if let Some(as_of) = as_of {
@@ -572,6 +574,8 @@ impl Proposal<'_> {
                 &self.mapping.id,
                 &self.mapping.as_of,
                 &self.mapping.exit_date,
+                // How someone left is known only once they have: never an input.
+                &self.mapping.exit_kind,
                 &self.mapping.target,
                 &self.mapping.duration,
                 &self.mapping.event,
@@ -591,6 +595,15 @@ impl Proposal<'_> {
             }
         }
     }
+}
+
+/// Whether no two rows share both the id (column `id`) and the value of column `date`.
+fn tells_rows_apart(table: &Table, id: usize, date: usize) -> bool {
+    let mut seen = HashSet::with_capacity(table.rows.len());
+    table
+        .rows
+        .iter()
+        .all(|row| seen.insert((&row.cells[id], &row.cells[date])))
 }
 
 /// 0,1,2,… or 1,2,3,… down the file: a row counter, typically pandas' unnamed index.
@@ -833,6 +846,11 @@ mod tests {
         assert_eq!(m.exit_date.as_deref(), Some("离职日期"));
         assert_eq!(m.exit_kind.as_deref(), Some("离职原因"));
         assert_eq!(m.voluntary, ["主动离职"]);
+        assert!(
+            !m.columns.contains_key("离职原因"),
+            "the exit kind leaks the outcome: {:?}",
+            m.columns
+        );
         assert_eq!(m.roles.department.as_deref(), Some("部门"));
         assert_eq!(m.roles.pay.as_deref(), Some("薪资"));
     }

@@ -324,3 +324,75 @@ async fn an_excel_workbook_imports_as_its_csv_would() {
     );
     store.close().await;
 }
+
+/// A Chinese HRIS's monthly export in GBK — staff number, name, period written 202301,
+/// department, grade, pay, hire date, leave date and leave reason — is understood by
+/// `tenure inspect` and imported with its proposal unedited.
+#[tokio::test]
+async fn a_chinese_monthly_export_imports_with_the_proposed_mapping_unedited() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db").display().to_string();
+    let mut export = String::from("工号,姓名,统计月份,部门,职级,薪资,入职日期,离职日期,离职原因\n");
+    let reasons = ["主动离职", "辞职", "被动离职", "退休"];
+    for person in 0..30u32 {
+        let department = ["研发部", "销售部", "财务部"][(person % 3) as usize];
+        let leaves_in = (person % 5 == 0).then_some(3 + person % 9);
+        for month in 1..=12u32 {
+            let (left_on, reason) = match leaves_in {
+                Some(m) if m == month => (
+                    format!("2023-{month:02}-20"),
+                    reasons[(person % 4) as usize],
+                ),
+                _ => (String::new(), ""),
+            };
+            export.push_str(&format!(
+                "{},员工{person},2023{month:02},{department},P{},{},2019-0{}-15,{left_on},{reason}\n",
+                1000 + person,
+                3 + person % 4,
+                9000 + 300 * person,
+                1 + person % 9,
+            ));
+            if leaves_in == Some(month) {
+                break;
+            }
+        }
+    }
+    let file = dir.path().join("花名册.csv");
+    std::fs::write(&file, encoding_rs::GBK.encode(&export).0).unwrap();
+
+    let proposed = tenure(&["inspect", file.to_str().unwrap(), "--format", "toml"]);
+    assert!(proposed.status.success(), "{}", stderr(&proposed));
+    let mapping_text = String::from_utf8(proposed.stdout.clone()).unwrap();
+    for line in [
+        "id = \"工号\"",
+        "as_of_format = \"%Y%m\"",
+        "exit_kind = \"离职原因\"",
+        "voluntary = [\"主动离职\", \"辞职\"]",
+        "ignore = [\"姓名\"]",
+    ] {
+        assert!(mapping_text.contains(line), "{line} in:\n{mapping_text}");
+    }
+    let mapping = dir.path().join("mapping.toml");
+    std::fs::write(&mapping, &proposed.stdout).unwrap();
+    let imported = tenure(&[
+        "import",
+        file.to_str().unwrap(),
+        "--mapping",
+        mapping.to_str().unwrap(),
+        "--db",
+        &db,
+        "--org",
+        "cn",
+    ]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    assert!(
+        stdout(&imported).contains("(panel)"),
+        "{}",
+        stdout(&imported)
+    );
+    assert!(
+        stdout(&imported).contains("30 people"),
+        "{}",
+        stdout(&imported)
+    );
+}
