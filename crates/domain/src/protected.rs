@@ -50,6 +50,11 @@ const STEMS: &[(&str, ProtectedCategory)] = &[
     ("ethnicity", ProtectedCategory::Ethnicity),
     ("ethnic", ProtectedCategory::Ethnicity),
     ("race", ProtectedCategory::Ethnicity),
+    // Proxies exports carry under other names (HispanicLatino, RaceDesc, CitizenDesc).
+    ("hispanic", ProtectedCategory::Ethnicity),
+    ("latino", ProtectedCategory::Ethnicity),
+    ("latinx", ProtectedCategory::Ethnicity),
+    ("citizen", ProtectedCategory::Nationality),
     ("religion", ProtectedCategory::Religion),
     ("religious", ProtectedCategory::Religion),
     ("faith", ProtectedCategory::Religion),
@@ -66,11 +71,39 @@ const STEMS: &[(&str, ProtectedCategory)] = &[
     ("orientation", ProtectedCategory::SexualOrientation),
 ];
 
+/// Chinese names, matched within the name (Chinese is not written in separate words).
+const CHINESE_STEMS: &[(&str, ProtectedCategory)] = &[
+    ("性别", ProtectedCategory::Sex),
+    ("年龄", ProtectedCategory::Age),
+    ("出生", ProtectedCategory::Age),
+    ("生日", ProtectedCategory::Age),
+    ("婚姻", ProtectedCategory::MaritalStatus),
+    ("婚否", ProtectedCategory::MaritalStatus),
+    ("民族", ProtectedCategory::Ethnicity),
+    ("宗教", ProtectedCategory::Religion),
+    ("信仰", ProtectedCategory::Religion),
+    ("国籍", ProtectedCategory::Nationality),
+    ("户籍", ProtectedCategory::Nationality),
+    ("籍贯", ProtectedCategory::Nationality),
+    ("健康", ProtectedCategory::Health),
+    ("残疾", ProtectedCategory::Health),
+    ("工会", ProtectedCategory::Union),
+    ("怀孕", ProtectedCategory::Pregnancy),
+    ("孕", ProtectedCategory::Pregnancy),
+    ("生育", ProtectedCategory::Pregnancy),
+];
+
 /// The protected ground a column name suggests, if any.
 pub fn looks_protected(column_name: &str) -> Option<ProtectedCategory> {
     name_words(column_name)
         .iter()
         .find_map(|word| STEMS.iter().find(|(stem, _)| stem == word).map(|(_, c)| *c))
+        .or_else(|| {
+            CHINESE_STEMS
+                .iter()
+                .find(|(stem, _)| column_name.contains(stem))
+                .map(|(_, c)| *c)
+        })
 }
 
 /// Splits `MaritalStatus`, `marital_status`, `Marital Status` and `AGE-BAND` into lower-case words.
@@ -114,6 +147,14 @@ mod tests {
             "Ethnic Group",
             "UNION_MEMBER",
             "sex",
+            "HispanicLatino",
+            "RaceDesc",
+            "CitizenDesc",
+            "DateofBirth",
+            "性别",
+            "出生日期",
+            "民族",
+            "婚姻状况",
         ] {
             assert!(
                 looks_protected(name).is_some(),
@@ -131,6 +172,9 @@ mod tests {
             "Average_Rating",
             "Department",
             "Reunion",
+            "部门",
+            "离职日期",
+            "工号",
         ] {
             assert_eq!(
                 looks_protected(name),
