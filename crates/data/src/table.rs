@@ -164,23 +164,11 @@ impl TableReader {
     fn header(&mut self, record: &csv::ByteRecord) -> Option<Vec<String>> {
         let mut names = Vec::with_capacity(record.len());
         for (index, raw) in record.iter().enumerate() {
-            let name = self.cell_text(1, index, &format!("column_{}", index + 1), raw)?;
-            names.push(if name.is_empty() {
-                format!("column_{}", index + 1)
-            } else {
-                name
-            });
+            let name = self.cell_text(1, index, &column_name(index, ""), raw)?;
+            names.push(column_name(index, &name));
         }
-        for (index, name) in names.iter().enumerate() {
-            if names[..index].contains(name) {
-                let found = name.clone();
-                self.push_at(
-                    1,
-                    Some((index + 1, found.clone())),
-                    Some(&found),
-                    "unique column names",
-                );
-            }
+        for (index, name) in repeated_names(&names) {
+            self.push_at(1, Some((index + 1, name.clone())), Some(name), UNIQUE_NAMES);
         }
         self.problems.is_empty().then_some(names)
     }
@@ -288,6 +276,26 @@ pub(crate) fn test_table(header: &[&str], rows: &[&[&str]]) -> Table {
         encoding: "UTF-8",
         delimiter: b',',
     }
+}
+
+/// A header cell's column name: as written, or `column_N` (1-based) when it is empty.
+pub(crate) fn column_name(index: usize, written: &str) -> String {
+    if written.is_empty() {
+        format!("column_{}", index + 1)
+    } else {
+        written.to_owned()
+    }
+}
+
+/// What a header with a name twice is refused for.
+pub(crate) const UNIQUE_NAMES: &str = "unique column names";
+
+/// Each column (0-based) whose name an earlier column already has.
+pub(crate) fn repeated_names(names: &[String]) -> impl Iterator<Item = (usize, &String)> {
+    names
+        .iter()
+        .enumerate()
+        .filter(|(index, name)| names[..*index].contains(name))
 }
 
 /// The file's text as UTF-8, and the encoding it was written in: by its byte-order mark

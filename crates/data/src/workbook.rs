@@ -6,7 +6,7 @@
 //! "line" is the sheet's row number.
 
 use crate::error::{DataError, Location, Problem};
-use crate::table::{Row, Table};
+use crate::table::{column_name, repeated_names, Row, Table, UNIQUE_NAMES};
 use calamine::{Data, DataType, Range, Reader};
 use std::path::Path;
 
@@ -63,22 +63,18 @@ fn table_of(path: &Path, sheet: &Range<Data>) -> Result<Table, DataError> {
     let header: Vec<String> = header_cells
         .iter()
         .enumerate()
-        .map(|(i, c)| match text_of(c) {
-            name if name.is_empty() => format!("column_{}", i + 1),
-            name => name,
-        })
+        .map(|(i, c)| column_name(i, &text_of(c)))
         .collect();
-    let mut problems = Vec::new();
-    for (index, name) in header.iter().enumerate() {
-        if header[..index].contains(name) {
+    let problems: Vec<Problem> = repeated_names(&header)
+        .map(|(index, name)| {
             let location = Location {
                 file: path.to_owned(),
                 line: header_line,
                 column: Some((index + 1, name.clone())),
             };
-            problems.push(Problem::new(location, Some(name), "unique column names"));
-        }
-    }
+            Problem::new(location, Some(name), UNIQUE_NAMES)
+        })
+        .collect();
     if !problems.is_empty() {
         return Err(DataError::invalid(problems, false));
     }

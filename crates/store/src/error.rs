@@ -57,8 +57,7 @@ fn is_disk_full(error: &sqlx::Error) -> bool {
             Some("53100") => true,
             // PostgreSQL's codes are five characters; SQLite's are at most four digits.
             Some(code) if code.len() < 5 => code.parse::<i32>().is_ok_and(|c| c & 0xff == 13),
-            Some(_) => false,
-            None => false,
+            _ => false,
         },
         sqlx::Error::Io(e) => e.raw_os_error() == Some(28),
         _ => false,

@@ -240,15 +240,13 @@ impl Store {
         Ok(EventsLanding::Applied { applied, job_id })
     }
 
+    /// The answer remembered for `key` as committed (a read: no turn at the writer).
     async fn remembered_answer(
         &self,
         org: OrgId,
         key: &IdempotencyKey,
     ) -> Result<Option<RememberedEvents>, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let remembered = remembered(&mut tx, org, key).await?;
-        tx.rollback().await?;
-        Ok(remembered)
+        remembered(&mut *self.connection().await?, org, key).await
     }
 
     /// The organization's events, newest first.

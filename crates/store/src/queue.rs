@@ -86,7 +86,6 @@ fn due(at: &str) -> String {
     format!("j.status = 'queued' AND j.run_after <= {at}")
 }
 
-/// Job `j`'s organization is not suspended (the kill switch).
 /// What [`Store::enqueue_job_once`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Enqueued {
@@ -95,6 +94,7 @@ pub enum Enqueued {
     AlreadyPending(i64),
 }
 
+/// Job `j`'s organization is not suspended (the kill switch).
 const NOT_SUSPENDED: &str =
     "NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = j.org_id AND o.suspended_at IS NOT NULL)";
 

@@ -2,29 +2,28 @@
 //! chains verify and whose scores read as they did; neither command overwrites anything.
 
 use crate::support::*;
-use tenure_store::AuditEntry;
+use tenure_domain::OrgId;
+use tenure_store::{AuditEntry, Store};
 
-#[tokio::test]
-async fn a_backup_restores_into_a_database_that_verifies_and_reads_the_same_scores() {
-    let dir = tempfile::tempdir().unwrap();
-    let sim = dir.path().join("sim");
+/// acme simulated (200 people), imported into `db`, trained and scored, with an audited
+/// score read of each of `read`: its store and id.
+async fn scored_acme(dir: &std::path::Path, db: &str, read: &[&str]) -> (Store, OrgId) {
+    let sim = dir.join("sim");
     simulate(&sim, "200", "36", "3");
-    let path = |name: &str| dir.path().join(name).display().to_string();
-    let (db, copy, restored) = (path("tenure.db"), path("backup.db"), path("restored.db"));
     imported(
         sim.join("panel.csv").to_str().unwrap(),
         sim.join("mapping.toml").to_str().unwrap(),
-        &db,
+        db,
         Some("acme"),
     );
-    switch_on_scoring(&db, Some("acme"));
-    let trained = tenure(&["train", "--db", &db, "--org", "acme"]);
+    switch_on_scoring(db, Some("acme"));
+    let trained = tenure(&["train", "--db", db, "--org", "acme"]);
     assert!(trained.status.success(), "{}", stderr(&trained));
-    let scored = tenure(&["score", "--db", &db, "--org", "acme"]);
+    let scored = tenure(&["score", "--db", db, "--org", "acme"]);
     assert!(scored.status.success(), "{}", stderr(&scored));
-    let store = open_store(&db).await;
+    let store = open_store(db).await;
     let org = store.organization("acme").await.unwrap().unwrap().id;
-    let reads: Vec<AuditEntry> = ["p-001", "p-002", "p-003"]
+    let reads: Vec<AuditEntry> = read
         .iter()
         .map(|person| AuditEntry {
             org,
@@ -35,6 +34,40 @@ async fn a_backup_restores_into_a_database_that_verifies_and_reads_the_same_scor
         })
         .collect();
     store.append_audit(&reads).await.unwrap();
+    (store, org)
+}
+
+/// `tenure admin verify` on `db`, which must pass: acme's audit chain verdict and rows.
+fn acme_chain_verified(db: &str) -> (serde_json::Value, serde_json::Value) {
+    let verified = tenure(&["admin", "--db", db, "verify"]);
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    let report: serde_json::Value = serde_json::from_slice(&verified.stdout).unwrap();
+    assert_eq!(report["passed"], true, "{report}");
+    let acme = report["organizations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["org"] == "acme")
+        .unwrap();
+    (acme["audit_chain"].clone(), acme["rows"].clone())
+}
+
+/// The database at `restored` reads acme's latest scores as `original` does.
+async fn reads_the_same_scores(original: &Store, org: OrgId, restored: &str) {
+    let from_backup = open_store(restored).await;
+    let version = original.latest_model_version(org).await.unwrap().unwrap();
+    let scores = original.scores(org, version).await.unwrap();
+    assert!(scores.len() > 100, "{} scores", scores.len());
+    assert_eq!(from_backup.scores(org, version).await.unwrap(), scores);
+    from_backup.close().await;
+}
+
+#[tokio::test]
+async fn a_backup_restores_into_a_database_that_verifies_and_reads_the_same_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let (db, copy, restored) = (path("tenure.db"), path("backup.db"), path("restored.db"));
+    let (store, org) = scored_acme(dir.path(), &db, &["p-001", "p-002", "p-003"]).await;
 
     let admin = |db: &str, args: &[&str]| {
         let mut all = vec!["admin", "--db", db];
@@ -58,20 +91,7 @@ async fn a_backup_restores_into_a_database_that_verifies_and_reads_the_same_scor
     assert!(!onto_a_database.status.success());
     assert!(stderr(&onto_a_database).contains("already exists"));
 
-    let verified = admin(&restored, &["verify"]);
-    assert!(verified.status.success(), "{}", stderr(&verified));
-    let report: serde_json::Value = serde_json::from_slice(&verified.stdout).unwrap();
-    assert_eq!(report["passed"], true, "{report}");
-    let acme = report["organizations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["org"] == "acme")
-        .unwrap();
-    assert_eq!(
-        (&acme["audit_chain"], &acme["rows"]),
-        (&"intact".into(), &3.into())
-    );
+    assert_eq!(acme_chain_verified(&restored), ("intact".into(), 3.into()));
 
     // A file that is no database restores into nothing: the half-made database is removed.
     let (junk, nowhere) = (path("junk.db"), path("nowhere.db"));
@@ -92,12 +112,7 @@ async fn a_backup_restores_into_a_database_that_verifies_and_reads_the_same_scor
         "nothing left behind"
     );
 
-    let from_backup = open_store(&restored).await;
-    let version = store.latest_model_version(org).await.unwrap().unwrap();
-    let scores = store.scores(org, version).await.unwrap();
-    assert!(scores.len() > 100, "{} scores", scores.len());
-    assert_eq!(from_backup.scores(org, version).await.unwrap(), scores);
-    from_backup.close().await;
+    reads_the_same_scores(&store, org, &restored).await;
     store.close().await;
 }
 
@@ -112,30 +127,8 @@ async fn the_documented_postgresql_backup_restores_into_a_database_that_verifies
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let sim = dir.path().join("sim");
-    simulate(&sim, "200", "36", "3");
     let db = original.url.as_str();
-    imported(
-        sim.join("panel.csv").to_str().unwrap(),
-        sim.join("mapping.toml").to_str().unwrap(),
-        db,
-        Some("acme"),
-    );
-    switch_on_scoring(db, Some("acme"));
-    let trained = tenure(&["train", "--db", db, "--org", "acme"]);
-    assert!(trained.status.success(), "{}", stderr(&trained));
-    let scored = tenure(&["score", "--db", db, "--org", "acme"]);
-    assert!(scored.status.success(), "{}", stderr(&scored));
-    let store = open_store(db).await;
-    let org = store.organization("acme").await.unwrap().unwrap().id;
-    let read = AuditEntry {
-        org,
-        actor: "user:1".into(),
-        action: "score.read".into(),
-        subject: "p-001".into(),
-        request_id: "pg-backup-test".into(),
-    };
-    store.append_audit(&[read.clone(), read]).await.unwrap();
+    let (store, org) = scored_acme(dir.path(), db, &["p-001", "p-002"]).await;
 
     let dump = dir.path().join("tenure.dump");
     let dumped = std::process::Command::new("pg_dump")
@@ -160,27 +153,11 @@ async fn the_documented_postgresql_backup_restores_into_a_database_that_verifies
         String::from_utf8_lossy(&loaded.stderr)
     );
 
-    let verified = tenure(&["admin", "--db", &restored.url, "verify"]);
-    assert!(verified.status.success(), "{}", stderr(&verified));
-    let report: serde_json::Value = serde_json::from_slice(&verified.stdout).unwrap();
-    let acme = report["organizations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["org"] == "acme")
-        .unwrap()
-        .clone();
     assert_eq!(
-        (&acme["audit_chain"], &acme["rows"]),
-        (&"intact".into(), &2.into())
+        acme_chain_verified(&restored.url),
+        ("intact".into(), 2.into())
     );
-
-    let from_backup = open_store(&restored.url).await;
-    let version = store.latest_model_version(org).await.unwrap().unwrap();
-    let scores = store.scores(org, version).await.unwrap();
-    assert!(scores.len() > 100, "{} scores", scores.len());
-    assert_eq!(from_backup.scores(org, version).await.unwrap(), scores);
-    from_backup.close().await;
+    reads_the_same_scores(&store, org, &restored.url).await;
     store.close().await;
     original.remove().await;
     restored.remove().await;

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use tenure_domain::{Entitlement, Permission, RiskBand, Role};
 use tenure_model::explain::Factor;
-use tenure_store::{AuditEntry, StoredScore};
+use tenure_store::{AuditEntry, ScoresStamp, StoredScore};
 use utoipa::{IntoParams, ToSchema};
 
 /// Each team's figures, hiding small teams and — so no hidden team can be worked out by
@@ -228,17 +228,8 @@ async fn load_scores(
     state: &AppState,
     org: tenure_domain::OrgId,
 ) -> Result<Arc<OrgScores>, ApiError> {
-    let version = state.store.latest_model_version(org).await?;
-    let (stamp, ordered) = match version {
-        Some(v) => {
-            let stamp = state.store.scores_stamp(org, v).await?;
-            (stamp, state.store.current_scores(org, v).await?)
-        }
-        None => Default::default(),
-    };
-    let scores = Arc::new(OrgScores::new(version, stamp, ordered));
-    state.caches.remember_scores(org, scores.clone());
-    Ok(scores)
+    let (version, stamp) = scores_now(state, org).await?;
+    read_scores(state, org, version, stamp).await
 }
 
 /// Reloads stale cached scores only if they changed since they were read: reading and
@@ -249,14 +240,41 @@ async fn reload_scores(
     org: tenure_domain::OrgId,
     cached: Arc<OrgScores>,
 ) -> Result<Arc<OrgScores>, ApiError> {
-    let version = state.store.latest_model_version(org).await?;
-    if let (Some(v), true) = (version, version == cached.version) {
-        if state.store.scores_stamp(org, v).await? == cached.stamp {
-            state.caches.remember_scores(org, cached.clone());
-            return Ok(cached);
-        }
+    let (version, stamp) = scores_now(state, org).await?;
+    if version == cached.version && stamp == cached.stamp {
+        state.caches.remember_scores(org, cached.clone());
+        return Ok(cached);
     }
-    load_scores(state, org).await
+    read_scores(state, org, version, stamp).await
+}
+
+/// The organization's latest model version and its scores' stamp, as stored now.
+async fn scores_now(
+    state: &AppState,
+    org: tenure_domain::OrgId,
+) -> Result<(Option<i64>, ScoresStamp), ApiError> {
+    let version = state.store.latest_model_version(org).await?;
+    let stamp = match version {
+        Some(v) => state.store.scores_stamp(org, v).await?,
+        None => ScoresStamp::default(),
+    };
+    Ok((version, stamp))
+}
+
+/// Reads model `version`'s current scores (read at `stamp`) into the cache.
+async fn read_scores(
+    state: &AppState,
+    org: tenure_domain::OrgId,
+    version: Option<i64>,
+    stamp: ScoresStamp,
+) -> Result<Arc<OrgScores>, ApiError> {
+    let ordered = match version {
+        Some(v) => state.store.current_scores(org, v).await?,
+        None => Vec::new(),
+    };
+    let scores = Arc::new(OrgScores::new(version, stamp, ordered));
+    state.caches.remember_scores(org, scores.clone());
+    Ok(scores)
 }
 
 fn reporting_line_of(caller: &Caller, scores: &[StoredScore]) -> Option<HashSet<String>> {
