@@ -502,7 +502,7 @@ pub fn fingerprint(snapshot: &Snapshot) -> String {
 
 /// Whether two outcome cells say the same: equal text, or equal numbers however written
 /// (`1`, `1.0`, `1.00`), as exports from statistics tools write flags.
-fn same_outcome(a: &str, b: &str) -> bool {
+pub(crate) fn same_outcome(a: &str, b: &str) -> bool {
     a == b
         || match (parse_number(a), parse_number(b)) {
             (Some(x), Some(y)) => x == y,

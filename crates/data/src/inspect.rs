@@ -2,6 +2,8 @@
 //! the likely id, dates, target and roles, and the columns that look protected.
 
 use crate::cells::{is_missing, parse_date, parse_number, CANDIDATE_DATE_FORMATS};
+use crate::import::same_outcome;
+use crate::leakage::{self, Leak};
 use crate::mapping::Mapping;
 use crate::table::Table;
 use chrono::Datelike;
@@ -199,6 +201,7 @@ fn propose(table: &Table, columns: &mut [ColumnProfile]) -> Mapping {
     proposal.protected();
     proposal.identity_and_dates();
     proposal.outcome();
+    proposal.leakage();
     proposal.roles();
     proposal.kinds();
     proposal.mapping
@@ -403,7 +406,9 @@ impl Proposal<'_> {
                         "churn",
                         "exit",
                         "termin",
+                        "termd",
                         "quit",
+                        "resigned",
                         "turnover",
                         "target",
                         "leaver",
@@ -412,7 +417,9 @@ impl Proposal<'_> {
                     ],
                 )
         });
-        let Some(target) = target else { return };
+        let Some(target) = target.or_else(|| self.status_as_outcome()) else {
+            return;
+        };
         let positive = positive_value(self.table, target);
         let duration = (0..self.columns.len()).find(|&i| {
             let c = &self.columns[i];
@@ -443,6 +450,111 @@ impl Proposal<'_> {
             self.mapping.positive = Some(positive);
             self.note(target, "target (cross-section)");
         }
+    }
+
+    /// Without a named outcome, an employment status of two values, one of them "active", is
+    /// the outcome itself.
+    fn status_as_outcome(&self) -> Option<usize> {
+        (0..self.columns.len()).find(|&i| {
+            let c = &self.columns[i];
+            let values: BTreeSet<String> = cells(self.table, i).map(str::to_lowercase).collect();
+            self.free(i)
+                && c.distinct == 2
+                && c.missing == 0
+                && named_like(&c.name, &["status", "状态"])
+                && values
+                    .iter()
+                    .any(|v| ["active", "employed", "在职"].contains(&v.as_str()))
+        })
+    }
+
+    /// Whether each row is a leaver's, by the outcome the proposal found: the target's positive
+    /// value, the event, or (panels) a person with an exit date on any row.
+    fn leavers_rows(&self) -> Option<Vec<bool>> {
+        let m = &self.mapping;
+        let index = |name: &Option<String>| {
+            let name = name.as_deref()?;
+            self.columns.iter().position(|c| c.name == name)
+        };
+        if let (Some(target), Some(positive)) = (index(&m.target), &m.positive) {
+            return Some(
+                cells(self.table, target)
+                    .map(|c| same_outcome(c, positive))
+                    .collect(),
+            );
+        }
+        if let Some(event) = index(&m.event) {
+            let value = m
+                .event_value
+                .as_deref()
+                .unwrap_or(crate::mapping::DEFAULT_EVENT_VALUE);
+            return Some(
+                cells(self.table, event)
+                    .map(|c| same_outcome(c, value))
+                    .collect(),
+            );
+        }
+        let (id, exit) = (index(&m.id)?, index(&m.exit_date)?);
+        let leavers: HashSet<&str> = self
+            .table
+            .rows
+            .iter()
+            .filter(|r| !is_missing(&r.cells[exit]))
+            .map(|r| r.cells[id].as_str())
+            .collect();
+        Some(
+            self.table
+                .rows
+                .iter()
+                .map(|r| leavers.contains(r.cells[id].as_str()))
+                .collect(),
+        )
+    }
+
+    /// Columns that give the outcome away are proposed as `ignore`: a model that learns from
+    /// them is right in the backtest and blind on everyone who has not left yet.
+    fn leakage(&mut self) {
+        let Some(left) = self.leavers_rows() else {
+            return;
+        };
+        let panel = self.mapping.as_of.is_some();
+        let exit = self
+            .mapping
+            .exit_date
+            .as_deref()
+            .and_then(|name| self.columns.iter().position(|c| c.name == name));
+        for index in 0..self.columns.len() {
+            if !self.free(index) {
+                continue;
+            }
+            let column = &self.columns[index];
+            let found = leakage::filled_only_for_leavers(cells(self.table, index), &left)
+                .or_else(|| {
+                    let (format, exit) = (column.date_format.as_deref()?, exit?);
+                    leakage::recorded_at_or_after_exit(
+                        cells(self.table, index),
+                        format,
+                        cells(self.table, exit),
+                        self.columns[exit].date_format.as_deref()?,
+                    )
+                })
+                .or_else(|| {
+                    (!panel)
+                        .then(|| leakage::predicts_alone(cells(self.table, index), &left))
+                        .flatten()
+                });
+            if let Some(leak) = found {
+                self.flag_leak(index, &leak);
+            }
+        }
+    }
+
+    fn flag_leak(&mut self, index: usize, leak: &Leak) {
+        self.mapping.ignore.push(self.columns[index].name.clone());
+        self.note(
+            index,
+            &format!("{leak}: ignore — known only once someone has left, never an input"),
+        );
     }
 
     fn roles(&mut self) {
@@ -638,6 +750,8 @@ fn positive_value(table: &Table, index: usize) -> String {
         "leaver",
         "exited",
         "terminated",
+        "inactive",
+        "former",
         "是",
         "已离职",
         "离职",
@@ -904,5 +1018,104 @@ mod tests {
         );
         assert_eq!(m.protected, ["gender"]);
         assert_eq!(m.roles.survey, ["sentiment"]);
+    }
+
+    /// A cross-section as HR datasets are shared: the target beside the termination date, the
+    /// termination reason, the employment status and the person's name.
+    #[test]
+    fn columns_that_give_the_outcome_away_are_ignored_and_a_name_is_never_an_input() {
+        let header = [
+            "EmpID",
+            "Employee_Name",
+            "Termd",
+            "DateofTermination",
+            "TermReason",
+            "EmploymentStatus",
+            "Salary",
+            "Department",
+            "LastReviewDate",
+        ];
+        let rows: Vec<Vec<String>> = (0..60)
+            .map(|i| {
+                let left = i % 4 == 0;
+                let cell = |s: &str| s.to_owned();
+                vec![
+                    (10000 + i).to_string(),
+                    format!("Person {i}"),
+                    cell(if left { "1" } else { "0" }),
+                    cell(if left { "4/15/2018" } else { "" }),
+                    cell(if left {
+                        "Another position"
+                    } else {
+                        "N/A - still employed"
+                    }),
+                    cell(if left {
+                        "Voluntarily Terminated"
+                    } else {
+                        "Active"
+                    }),
+                    (50000 + 700 * i).to_string(),
+                    cell(["Sales", "IT/IS", "Production"][i as usize % 3]),
+                    format!("{}/1/2019", 1 + i % 7),
+                ]
+            })
+            .collect();
+        let rows: Vec<Vec<&str>> = rows
+            .iter()
+            .map(|r| r.iter().map(String::as_str).collect())
+            .collect();
+        let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+        let inspection = inspect(&table(&header, &rows));
+        let m = &inspection.proposed;
+        assert_eq!(
+            (m.target.as_deref(), m.positive.as_deref()),
+            (Some("Termd"), Some("1"))
+        );
+        for leaking in ["DateofTermination", "TermReason", "EmploymentStatus"] {
+            assert!(
+                m.ignore.iter().any(|i| i == leaking),
+                "{leaking} leaks: {:?}",
+                m.ignore
+            );
+            assert!(!m.columns.contains_key(leaking), "{leaking} is no input");
+        }
+        assert!(
+            m.ignore.iter().any(|i| i == "Employee_Name"),
+            "{:?}",
+            m.ignore
+        );
+        for honest in ["Salary", "Department", "LastReviewDate"] {
+            assert!(
+                m.columns.contains_key(honest),
+                "{honest} is an input: {:?}",
+                m.ignore
+            );
+        }
+        let notes = inspection.render_toml();
+        assert!(notes.contains("DateofTermination: leaks the outcome: filled only for leavers (15 of its 15 values)"), "{notes}");
+        assert!(notes.contains("EmploymentStatus: leaks the outcome: predicts it almost perfectly on its own (100.0% of 60 rows)"), "{notes}");
+    }
+
+    #[test]
+    fn an_employment_status_of_active_or_terminated_is_the_outcome() {
+        let rows: Vec<[String; 3]> = (0..20)
+            .map(|i| {
+                [
+                    i.to_string(),
+                    (if i % 5 == 0 { "Terminated" } else { "Active" }).into(),
+                    (40 + i).to_string(),
+                ]
+            })
+            .collect();
+        let rows: Vec<Vec<&str>> = rows
+            .iter()
+            .map(|r| r.iter().map(String::as_str).collect())
+            .collect();
+        let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+        let m = inspect(&table(&["EmployeeID", "Status", "Age_band"], &rows)).proposed;
+        assert_eq!(
+            (m.target.as_deref(), m.positive.as_deref()),
+            (Some("Status"), Some("Terminated"))
+        );
     }
 }

@@ -9,6 +9,7 @@ mod cells;
 mod error;
 mod import;
 mod inspect;
+mod leakage;
 mod mapping;
 pub mod simulate;
 mod table;
