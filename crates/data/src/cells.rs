@@ -12,10 +12,61 @@ pub fn is_missing(cell: &str) -> bool {
     MISSING_TOKENS.contains(&cell)
 }
 
-/// A finite number. Thousands separators and currency signs are refused, not guessed: "1,234"
-/// is 1234 in one locale and 1.234 in another.
+/// A finite number as HR systems write one: plain (`57387`, `-0.5`), with comma thousands
+/// in strict groups of three (`62,000.00`), a currency sign or code before or after
+/// (`$62,000`, `52000 EUR`, `¥12,000`, `12000元`), or a percent sign (`12%` reads as 12, the
+/// number written). Decimal commas are turned into points when the file is read (they come
+/// with `;`-separated files), so here a comma is only ever a thousands separator.
 pub fn parse_number(cell: &str) -> Option<f64> {
-    cell.parse::<f64>().ok().filter(|x| x.is_finite())
+    match cell.parse::<f64>() {
+        Ok(x) => Some(x).filter(|x| x.is_finite()),
+        Err(_) => written_number(cell),
+    }
+}
+
+/// Currency signs and codes that may stand before or after an amount.
+const CURRENCIES: &[&str] = &[
+    "US$", "$", "€", "£", "¥", "￥", "₹", "元", "USD", "EUR", "GBP", "CNY", "RMB", "JPY", "CHF",
+    "INR", "CAD", "AUD",
+];
+
+/// The slow path of [`parse_number`]: signs, separators and currencies taken off.
+fn written_number(cell: &str) -> Option<f64> {
+    let strip_currency = |text: &str| -> String {
+        let mut text = text.trim();
+        for currency in CURRENCIES {
+            text = text.strip_prefix(currency).unwrap_or(text).trim();
+            text = text.strip_suffix(currency).unwrap_or(text).trim();
+        }
+        text.to_owned()
+    };
+    let text = strip_currency(cell);
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(rest) => (true, strip_currency(rest)),
+        None => (false, text),
+    };
+    let text = text.strip_suffix('%').map_or(text.as_str(), str::trim_end);
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if !grouped_by_thousands(whole) || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let plain = format!(
+        "{}{}.{fraction}0",
+        if negative { "-" } else { "" },
+        whole.replace(',', "")
+    );
+    plain.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// `7`, `62000`, or `62,000` / `1,234,567`: digits, with commas only between groups of three.
+fn grouped_by_thousands(whole: &str) -> bool {
+    let mut groups = whole.split(',');
+    let first = groups.next().unwrap_or_default();
+    let digits = |g: &str| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit());
+    if !whole.contains(',') {
+        return digits(first);
+    }
+    digits(first) && first.len() <= 3 && groups.all(|g| g.len() == 3 && digits(g))
 }
 
 /// A date in the given chrono format, within the years an HR record can speak of. The range
@@ -62,10 +113,35 @@ mod tests {
     fn numbers_refuse_text_separators_and_non_finite_values() {
         assert_eq!(parse_number("57387"), Some(57387.0));
         assert_eq!(parse_number("-665480"), Some(-665480.0));
-        assert_eq!(parse_number("1,234"), None);
+        assert_eq!(parse_number("1,23"), None);
+        assert_eq!(parse_number("12,34,567"), None);
+        assert_eq!(parse_number("2023-01"), None);
+        assert_eq!(parse_number("+44 20 7946 0000"), None);
         assert_eq!(parse_number("inf"), None);
         assert_eq!(parse_number("NaN"), None);
         assert_eq!(parse_number("abc"), None);
+    }
+
+    #[test]
+    fn numbers_as_hr_systems_write_them() {
+        for (written, value) in [
+            ("1,234", 1234.0),
+            ("62,000.00", 62000.0),
+            ("$62,000.00", 62000.0),
+            ("-$1,500", -1500.0),
+            ("$-1,500", -1500.0),
+            ("52000.50 EUR", 52000.5),
+            ("¥12,000", 12000.0),
+            ("12000元", 12000.0),
+            ("12%", 12.0),
+            ("4.5 %", 4.5),
+            ("1,234,567", 1234567.0),
+        ] {
+            assert_eq!(parse_number(written), Some(value), "{written}");
+        }
+        for refused in ["$", "%", "-", "USD", "1.2.3", "$1,2", "12%%"] {
+            assert_eq!(parse_number(refused), None, "{refused}");
+        }
     }
 
     #[test]

@@ -18,6 +18,12 @@ pub struct Mapping {
     /// panel, cross-section or time-to-event; inferred from the other fields when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shape: Option<Shape>,
+    /// The file's encoding when detection guesses wrong (`windows-1252`, `GBK`, `Shift_JIS`…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    /// The worksheet to read from a workbook; the first with data when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
     /// The person id column; without one, the row number is the id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,

@@ -50,19 +50,70 @@ impl Table {
     }
 }
 
-/// Reads a whole CSV file, stopping after `max_errors` problems.
-pub fn read_table(path: &Path, max_errors: usize) -> Result<Table, DataError> {
+/// How to read a file where detection is not enough.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Stop after this many problems.
+    pub max_errors: usize,
+    /// An encoding label (`windows-1252`, `GBK`, `Shift_JIS`, `UTF-16LE`…) that overrides
+    /// detection, for the rare file whose bytes fit several encodings.
+    pub encoding: Option<String>,
+    /// The worksheet of a workbook to read, by name; the first with data when absent.
+    pub sheet: Option<String>,
+}
+
+impl ReadOptions {
+    pub fn new(max_errors: usize) -> Self {
+        ReadOptions {
+            max_errors,
+            ..Default::default()
+        }
+    }
+
+    /// The encoding and sheet a mapping names for its files.
+    pub fn for_mapping(mapping: &crate::Mapping, max_errors: usize) -> Self {
+        ReadOptions {
+            max_errors,
+            encoding: mapping.encoding.clone(),
+            sheet: mapping.sheet.clone(),
+        }
+    }
+}
+
+/// Reads a whole CSV file, workbook or Parquet file, stopping after `max_errors` problems.
+pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table, DataError> {
     let bytes = std::fs::read(path).map_err(|source| DataError::Io {
         path: path.to_owned(),
         source,
     })?;
+    let sha256 = hex::encode(Sha256::digest(&bytes));
     let mut table = if crate::workbook::is_workbook(&bytes) {
-        crate::workbook::read_workbook(path, &bytes)?
+        crate::workbook::read_workbook(path, &bytes, options.sheet.as_deref())?
+    } else if crate::parquet_file::is_parquet(&bytes) {
+        crate::parquet_file::read_parquet(path, bytes)?
     } else {
-        TableReader::new(path, max_errors).read(&bytes)?
+        let encoding = options
+            .encoding
+            .as_deref()
+            .map(|label| encoding_named(path, label))
+            .transpose()?;
+        TableReader::new(path, options.max_errors).read(&bytes, encoding)?
     };
-    table.sha256 = hex::encode(Sha256::digest(&bytes));
+    table.sha256 = sha256;
     Ok(table)
+}
+
+/// The encoding a label names, or a problem listing common ones.
+fn encoding_named(path: &Path, label: &str) -> Result<&'static encoding_rs::Encoding, DataError> {
+    encoding_rs::Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
+        let location = Location {
+            file: path.to_owned(),
+            line: 1,
+            column: None,
+        };
+        let expected = "an encoding name such as UTF-8, UTF-16LE, windows-1252, GBK, GB18030, Shift_JIS or windows-1251";
+        DataError::invalid(vec![Problem::new(location, Some(label), expected)], false)
+    })
 }
 
 struct TableReader {
@@ -80,8 +131,15 @@ impl TableReader {
         }
     }
 
-    fn read(mut self, raw: &[u8]) -> Result<Table, DataError> {
-        let (decoded, encoding) = decode(raw);
+    fn read(
+        mut self,
+        raw: &[u8],
+        forced: Option<&'static encoding_rs::Encoding>,
+    ) -> Result<Table, DataError> {
+        let (decoded, encoding) = match forced {
+            Some(encoding) => (self.decode_as(raw, encoding)?, encoding),
+            None => decode(raw),
+        };
         let bytes: &[u8] = &decoded;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             let column = Some((1, "(empty file)".to_owned()));
@@ -302,6 +360,28 @@ pub(crate) fn repeated_names(names: &[String]) -> impl Iterator<Item = (usize, &
 /// (UTF-8, UTF-16LE/BE, removed); UTF-8 when it is valid UTF-8; otherwise the legacy encoding
 /// its bytes point to (chardetng, as Firefox guesses an unlabelled page's). Bytes no decoder
 /// takes cleanly are left as they are, for the cells to report where they are.
+impl TableReader {
+    /// The file decoded in the encoding the user named, or where it is not that encoding.
+    fn decode_as<'r>(
+        &mut self,
+        raw: &'r [u8],
+        encoding: &'static encoding_rs::Encoding,
+    ) -> Result<std::borrow::Cow<'r, [u8]>, DataError> {
+        let (text, had_errors) = encoding.decode_with_bom_removal(raw);
+        if had_errors {
+            let line = 1 + text
+                .find('\u{FFFD}')
+                .map_or(0, |at| text[..at].matches('\n').count()) as u64;
+            let expected = format!(
+                "text in {} (the encoding given): this line has bytes that are not; leave the encoding out to detect it, or name the right one",
+                encoding.name()
+            );
+            return Err(self.fatal(line, None, None, &expected));
+        }
+        Ok(std::borrow::Cow::Owned(text.into_owned().into_bytes()))
+    }
+}
+
 fn decode(raw: &[u8]) -> (std::borrow::Cow<'_, [u8]>, &'static encoding_rs::Encoding) {
     use std::borrow::Cow;
     if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(raw) {
@@ -359,13 +439,27 @@ fn sniff_delimiter(bytes: &[u8]) -> u8 {
 /// `1,5` → `1.5` (a number with one decimal comma, as semicolon-separated exports write them);
 /// anything else is left alone.
 fn point_the_decimal_comma(cell: &mut String) {
-    let digits = cell.strip_prefix('-').unwrap_or(cell);
-    let Some((whole, fraction)) = digits.split_once(',') else {
+    // The number sits between any currency sign or code and the end: `52.000,00 €`.
+    let Some(start) = cell.find(|c: char| c.is_ascii_digit()) else {
+        return;
+    };
+    let end = cell
+        .rfind(|c: char| c.is_ascii_digit())
+        .map_or(0, |i| i + 1);
+    let number = &cell[start..end];
+    let Some((whole, fraction)) = number.split_once(',') else {
         return;
     };
     let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
-    if all_digits(whole) && all_digits(fraction) {
-        *cell = cell.replacen(',', ".", 1);
+    // `52.000,00`: points group thousands where the comma marks decimals.
+    let mut groups = whole.split('.');
+    let first = groups.next().unwrap_or_default();
+    let grouped = all_digits(first)
+        && (!whole.contains('.') || first.len() <= 3)
+        && groups.all(|g| g.len() == 3 && all_digits(g));
+    if grouped && all_digits(fraction) {
+        let pointed = format!("{}.{fraction}", whole.replace('.', ""));
+        *cell = format!("{}{pointed}{}", &cell[..start], &cell[end..]);
     }
 }
 
@@ -400,7 +494,7 @@ mod tests {
     use super::*;
 
     fn read(text: &[u8]) -> Result<Table, DataError> {
-        TableReader::new(Path::new("t.csv"), 10).read(text)
+        TableReader::new(Path::new("t.csv"), 10).read(text, None)
     }
 
     fn first_problem(text: &[u8]) -> Problem {
@@ -471,6 +565,12 @@ mod tests {
         assert_eq!(table.rows[0].cells, ["7", "1,5"]);
         let table = read(b"id;note;pay\n7;a,b;-2,25\n").unwrap();
         assert_eq!(table.rows[0].cells, ["7", "a,b", "-2.25"]);
+        let table =
+            read("id;pay;bonus;date\n7;52.000,00 €;-1.234.567,5;31.01.2023\n".as_bytes()).unwrap();
+        assert_eq!(
+            table.rows[0].cells,
+            ["7", "52000.00 €", "-1234567.5", "31.01.2023"]
+        );
     }
 
     #[test]

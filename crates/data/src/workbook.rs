@@ -16,8 +16,12 @@ pub(crate) fn is_workbook(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")
 }
 
-/// The first worksheet with data in the workbook `bytes`, as a table.
-pub(crate) fn read_workbook(path: &Path, bytes: &[u8]) -> Result<Table, DataError> {
+/// The worksheet named `sheet` (or the first with data) in the workbook `bytes`, as a table.
+pub(crate) fn read_workbook(
+    path: &Path,
+    bytes: &[u8],
+    sheet: Option<&str>,
+) -> Result<Table, DataError> {
     let problem = |line: u64, found: Option<&str>, expected: &str| {
         let location = Location {
             file: path.to_owned(),
@@ -34,19 +38,49 @@ pub(crate) fn read_workbook(path: &Path, bytes: &[u8]) -> Result<Table, DataErro
                 "a workbook Excel or LibreOffice can open (.xlsx, .xlsm, .xlsb, .xls, .ods), or a CSV file",
             )
         })?;
-    let sheet = workbook
-        .worksheets()
-        .into_iter()
-        .find(|(_, range)| range.rows().any(|row| row.iter().any(|c| !c.is_empty())))
-        .map(|(_, range)| range)
-        .ok_or_else(|| {
-            problem(
-                1,
-                None,
-                "a worksheet with a header row and data (every sheet is empty)",
-            )
-        })?;
-    table_of(path, &sheet)
+    let sheets = workbook.worksheets();
+    let has_data = |range: &Range<Data>| range.rows().any(|row| row.iter().any(|c| !c.is_empty()));
+    let chosen = match sheet {
+        Some(wanted) => sheets
+            .iter()
+            .find(|(name, _)| name == wanted)
+            .ok_or_else(|| {
+                let names: Vec<&str> = sheets.iter().map(|(name, _)| name.as_str()).collect();
+                problem(
+                    1,
+                    Some(wanted),
+                    &format!(
+                        "the name of one of the workbook's sheets: {}",
+                        names.join(", ")
+                    ),
+                )
+            })?,
+        None => sheets
+            .iter()
+            .find(|(_, range)| has_data(range))
+            .ok_or_else(|| {
+                problem(
+                    1,
+                    None,
+                    "a worksheet with a header row and data (every sheet is empty)",
+                )
+            })?,
+    };
+    if !has_data(&chosen.1) {
+        return Err(problem(
+            1,
+            Some(&chosen.0),
+            "a worksheet with a header row and data (this sheet is empty)",
+        ));
+    }
+    table_of(path, &chosen.1)
+}
+
+/// Report titles and export dates often sit above the header: the header is the first row
+/// filled at least half as wide as the widest row.
+fn is_header_row(cells: &[Data], widest: usize) -> bool {
+    let filled = cells.iter().filter(|c| !c.is_empty()).count();
+    filled > 0 && 2 * filled >= widest
 }
 
 fn table_of(path: &Path, sheet: &Range<Data>) -> Result<Table, DataError> {
@@ -55,8 +89,12 @@ fn table_of(path: &Path, sheet: &Range<Data>) -> Result<Table, DataError> {
         .rows()
         .enumerate()
         .map(|(i, cells)| (first_row + i as u64 + 1, cells));
-    let Some((header_line, header_cells)) =
-        rows.find(|(_, cells)| cells.iter().any(|c| !c.is_empty()))
+    let widest = sheet
+        .rows()
+        .map(|cells| cells.iter().filter(|c| !c.is_empty()).count())
+        .max()
+        .unwrap_or(0);
+    let Some((header_line, header_cells)) = rows.find(|(_, cells)| is_header_row(cells, widest))
     else {
         unreachable!("a sheet with data has a row with data");
     };
@@ -178,7 +216,7 @@ mod tests {
     fn an_excel_export_reads_as_the_csv_of_its_data_sheet_would() {
         let bytes = export();
         assert!(is_workbook(&bytes));
-        let table = read_workbook(Path::new("staff.xlsx"), &bytes).unwrap();
+        let table = read_workbook(Path::new("staff.xlsx"), &bytes, None).unwrap();
         assert_eq!(
             table.header,
             ["EmployeeID", "HireDate", "Salary", "Dept", "Rating"]
@@ -203,12 +241,51 @@ mod tests {
     fn a_file_that_only_looks_like_a_workbook_is_refused_plainly() {
         let junk = b"PK\x03\x04 not really a zip file";
         assert!(is_workbook(junk));
-        let error = read_workbook(Path::new("staff.xlsx"), junk)
+        let error = read_workbook(Path::new("staff.xlsx"), junk, None)
             .unwrap_err()
             .to_string();
         assert!(error.contains("staff.xlsx:1"), "{error}");
         assert!(
             error.contains("a workbook Excel or LibreOffice can open"),
+            "{error}"
+        );
+    }
+
+    /// A report sheet with its title and export date above the header, beside another sheet.
+    fn report_with_a_title() -> Vec<u8> {
+        let mut book = Workbook::new();
+        let other = book.add_worksheet().set_name("Leavers").unwrap();
+        other.write_string(0, 0, "id").unwrap();
+        other.write_string(1, 0, "7").unwrap();
+        let sheet = book.add_worksheet().set_name("Headcount").unwrap();
+        sheet.write_string(0, 0, "Headcount report").unwrap();
+        sheet
+            .write_string(1, 0, "Exported 2023-12-31 by HR")
+            .unwrap();
+        for (column, name) in ["工号", "部门", "薪资"].iter().enumerate() {
+            sheet.write_string(3, column as u16, *name).unwrap();
+        }
+        sheet.write_number(4, 0, 1001.0).unwrap();
+        sheet.write_string(4, 1, "研发部").unwrap();
+        sheet.write_number(4, 2, 18000.0).unwrap();
+        book.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn a_sheet_is_chosen_by_name_and_its_header_found_below_a_title() {
+        let bytes = report_with_a_title();
+        let table = read_workbook(Path::new("hr.xlsx"), &bytes, Some("Headcount")).unwrap();
+        assert_eq!(table.header, ["工号", "部门", "薪资"]);
+        assert_eq!(table.rows.len(), 1);
+        assert_eq!(table.rows[0].line, 5, "sheet row of the one person");
+        assert_eq!(table.rows[0].cells, ["1001", "研发部", "18000"]);
+        let first = read_workbook(Path::new("hr.xlsx"), &bytes, None).unwrap();
+        assert_eq!(first.header, ["id"], "the first sheet with data by default");
+        let error = read_workbook(Path::new("hr.xlsx"), &bytes, Some("Staff"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("the name of one of the workbook's sheets: Leavers, Headcount"),
             "{error}"
         );
     }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use tenure_data::{
-    parse_snapshots, read_table, DataError, ImportPlan, Mapping, ParsedImport, Table,
+    parse_snapshots, read_table, DataError, ImportPlan, Mapping, ParsedImport, ReadOptions, Table,
 };
 use tenure_domain::{ColumnKind, OrgId, Shape};
 use tenure_store::{ImportMode, ImportOutcome, NewImport, SnapshotToWrite, Store, StoreError};
@@ -86,7 +86,7 @@ pub fn read_planned(
     mapping: &Mapping,
     max_errors: usize,
 ) -> Result<(Table, ImportPlan), DataError> {
-    let table = read_table(path, max_errors)?;
+    let table = read_table(path, &ReadOptions::for_mapping(mapping, max_errors))?;
     let plan = ImportPlan::new(mapping, &table)?;
     Ok((table, plan))
 }
@@ -98,7 +98,10 @@ pub async fn import_file(
 ) -> Result<ImportReport, IngestError> {
     let clock = std::time::Instant::now();
     progress.stage("reading", 0);
-    let table = read_table(request.path, request.max_errors)?;
+    let table = read_table(
+        request.path,
+        &ReadOptions::for_mapping(&request.mapping, request.max_errors),
+    )?;
     progress.finish();
     tracing::info!(
         rows = table.rows.len(),

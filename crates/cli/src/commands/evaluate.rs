@@ -18,7 +18,7 @@ use tenure_model::survival::hazard::FollowUp;
 
 #[derive(Args)]
 pub struct EvaluateArgs {
-    /// The CSV file or workbook (.xlsx, .xls, .ods) to evaluate on.
+    /// The CSV file, workbook (.xlsx, .xls, .ods) or Parquet file to evaluate on.
     file: PathBuf,
     #[command(flatten)]
     mapping: MappingArgs,

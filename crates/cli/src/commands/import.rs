@@ -46,7 +46,7 @@ impl DatabaseArgs {
 
 #[derive(Args)]
 pub struct ImportArgs {
-    /// The CSV file or workbook (.xlsx, .xls, .ods) to import.
+    /// The CSV file, workbook (.xlsx, .xls, .ods) or Parquet file to import.
     file: PathBuf,
     #[command(flatten)]
     database: DatabaseArgs,
@@ -107,6 +107,21 @@ pub struct MappingArgs {
     /// Columns to leave out, comma-separated.
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
+    #[command(flatten)]
+    pub reading: ReadingArgs,
+}
+
+/// How to read a file where detection is not enough: shared by `inspect`, `import` and
+/// `evaluate`.
+#[derive(Args, Clone, Default)]
+pub struct ReadingArgs {
+    /// The file's encoding when detection guesses wrong: UTF-8, UTF-16LE, windows-1252, GBK,
+    /// GB18030, Shift_JIS, windows-1251…
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// The worksheet of a workbook to read (default: the first with data).
+    #[arg(long)]
+    pub sheet: Option<String>,
 }
 
 fn parse_shape(text: &str) -> anyhow::Result<Shape> {
@@ -136,6 +151,8 @@ impl MappingArgs {
             (&mut mapping.duration, &self.duration),
             (&mut mapping.event, &self.event),
             (&mut mapping.event_value, &self.event_value),
+            (&mut mapping.encoding, &self.reading.encoding),
+            (&mut mapping.sheet, &self.reading.sheet),
         ];
         for (field, flag) in overrides {
             if flag.is_some() {
