@@ -94,7 +94,8 @@ fn names_a_day(format: &str) -> bool {
 /// Date layouts tried when proposing a mapping, most common in HR exports first.
 pub const CANDIDATE_DATE_FORMATS: &[&str] = &[
     "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d/%m/%y", "%m/%d/%y", "%Y/%m/%d", "%d.%m.%Y", "%d-%m-%Y",
-    "%Y%m%d", // Monthly exports name the month alone (read as its first day).
+    "%Y%m%d", "%d-%b-%Y",
+    "%d-%b-%y", // Monthly exports name the month alone (read as its first day).
     "%Y-%m", "%Y/%m", "%Y%m", "%m/%Y", "%b-%y", "%b %Y",
 ];
 

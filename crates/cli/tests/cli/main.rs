@@ -11,6 +11,7 @@ mod crashes;
 mod disk_full;
 mod evaluation;
 mod forecasting;
+mod hris_exports;
 mod plans;
 mod read_from_the_source;
 mod real_files;
