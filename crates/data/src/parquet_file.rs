@@ -15,7 +15,24 @@ pub(crate) fn is_parquet(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1")
 }
 
+/// The Parquet file `bytes` as a table. The parquet crate's row reader panics on some damaged
+/// files (an index out of bounds in its RLE decoder, found by `bench/fuzz.sh`); a damaged
+/// upload must be refused like any other bad file, not take a worker down, so its panic is
+/// caught here and reported as the file's fault.
 pub(crate) fn read_parquet(path: &Path, bytes: Vec<u8>) -> Result<Table, DataError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_rows(path, bytes)))
+        .unwrap_or_else(|_| {
+            let location = Location {
+                file: path.to_owned(),
+                line: 1,
+                column: None,
+            };
+            let expected = "a Parquet file pandas, Spark or DuckDB can read back (this one is damaged: its pages do not decode)";
+            Err(DataError::invalid(vec![Problem::new(location, None, expected)], false))
+        })
+}
+
+fn read_rows(path: &Path, bytes: Vec<u8>) -> Result<Table, DataError> {
     let problem = |line: u64, found: String, expected: &str| {
         let location = Location {
             file: path.to_owned(),
