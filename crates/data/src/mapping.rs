@@ -126,6 +126,24 @@ pub enum ColumnUse {
     Input,
 }
 
+impl ColumnUse {
+    /// The use in words, for messages: "the person id", "an ignored column".
+    pub fn described(&self) -> &'static str {
+        match self {
+            ColumnUse::Id => "the person id",
+            ColumnUse::AsOf => "the as-of date",
+            ColumnUse::ExitDate => "the exit date",
+            ColumnUse::ExitKind => "the exit kind",
+            ColumnUse::Target => "the target",
+            ColumnUse::Duration => "the duration",
+            ColumnUse::Event => "the event",
+            ColumnUse::Protected => "a protected column",
+            ColumnUse::Ignored => "an ignored column",
+            ColumnUse::Input => "a model input",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedColumn {
     pub name: String,
@@ -403,9 +421,9 @@ impl PlanChecker<'_> {
                     Some(index),
                     None,
                     format!(
-                        "role `{}` to name a model input, not a {:?} column",
+                        "role `{}` to name a model input, not {}",
                         role.key(),
-                        column.usage
+                        column.usage.described()
                     ),
                 );
             } else if wanted.is_some_and(|w| w != column.kind) {

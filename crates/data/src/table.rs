@@ -30,6 +30,16 @@ pub struct Table {
     pub delimiter: u8,
 }
 
+impl Table {
+    /// A hash of the column names, sorted: files with the same columns share it, whatever
+    /// their order, rows or format — the key under which a mapping is offered again.
+    pub fn header_signature(&self) -> String {
+        let mut names: Vec<&str> = self.header.iter().map(String::as_str).collect();
+        names.sort_unstable();
+        hex::encode(Sha256::digest(names.join("\n").as_bytes()))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Row {
     pub line: u64,

@@ -65,6 +65,25 @@ pub struct RoleColumns {
 }
 
 impl RoleColumns {
+    /// Keeps only the roles whose column `keep` accepts (a column that became protected or
+    /// ignored can no longer fill a role).
+    pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        for slot in [
+            &mut self.pay,
+            &mut self.level,
+            &mut self.department,
+            &mut self.team,
+            &mut self.manager,
+            &mut self.rating,
+            &mut self.hire_date,
+        ] {
+            if slot.as_deref().is_some_and(|name| !keep(name)) {
+                *slot = None;
+            }
+        }
+        self.survey.retain(|name| keep(name));
+    }
+
     pub fn is_empty(&self) -> bool {
         self.columns().next().is_none()
     }

@@ -146,6 +146,7 @@ fn new_import(
         file_sha256: table.sha256.clone(),
         shape: request.mapping.resolved_shape(),
         mapping_toml: request.mapping.to_toml(),
+        header_signature: table.header_signature(),
         value_kinds,
         rows_read: table.rows.len() as u64,
     }

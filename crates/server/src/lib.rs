@@ -23,7 +23,8 @@ pub use state::AppState;
 use axum::routing::get;
 use axum::{Json, Router};
 use routes::{
-    accounts, alerts, audit, data, events, members, models, scores, tokens, trust, warnings,
+    accounts, alerts, audit, data, events, members, models, preview, scores, tokens, trust,
+    warnings,
 };
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
@@ -68,6 +69,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::revoke_token))
         .routes(routes!(data::plan))
         .routes(routes!(data::list_imports, data::upload))
+        .routes(routes!(preview::preview))
         .routes(routes!(data::list_jobs))
         .routes(routes!(data::get_job))
         .routes(routes!(models::list_models, models::train))

@@ -21,6 +21,8 @@ pub struct NewImport {
     /// Unknown when the mapping itself was unusable.
     pub shape: Option<Shape>,
     pub mapping_toml: String,
+    /// A hash of the file's sorted column names: which later uploads share its shape.
+    pub header_signature: String,
     /// The kinds of the stored values, so rows can be read back typed.
     pub value_kinds: BTreeMap<String, ColumnKind>,
     pub rows_read: u64,
@@ -157,6 +159,21 @@ impl Store {
         Ok(row.map(|r| r.get(0)))
     }
 
+    /// The mapping (TOML) of the latest complete import of a file with these columns (its
+    /// header signature): what to offer the next upload of the same shape.
+    pub async fn mapping_for_header(
+        &self,
+        org: OrgId,
+        header_signature: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT mapping FROM imports WHERE org_id = $1 AND header_signature = $2 AND status = 'complete' ORDER BY id DESC LIMIT 1")
+            .bind(org.0)
+            .bind(header_signature)
+            .fetch_optional(&mut *self.connection().await?)
+            .await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
     /// The mapping (TOML) of one complete import.
     pub async fn import_mapping(
         &self,
@@ -233,8 +250,8 @@ async fn insert_import(
         ImportStatus::Failed => "failed",
     };
     let row = sqlx::query(
-        "INSERT INTO imports (org_id, file_name, file_sha256, shape, mapping, value_kinds, status, errors, rows_read, started_at, finished_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        "INSERT INTO imports (org_id, file_name, file_sha256, shape, mapping, value_kinds, status, errors, rows_read, started_at, finished_at, header_signature)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(org.0)
     .bind(&import.file_name)
@@ -247,6 +264,7 @@ async fn insert_import(
     .bind(import.rows_read as i64)
     .bind(started_at)
     .bind(now())
+    .bind(&import.header_signature)
     .fetch_one(&mut *conn)
     .await?;
     Ok(row.get(0))

@@ -65,6 +65,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "idempotency keys",
         include_str!("../migrations/sqlite/0012_idempotency_keys.sql"),
     ),
+    (
+        13,
+        "import header signature",
+        include_str!("../migrations/sqlite/0013_import_header_signature.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -126,6 +131,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         12,
         "idempotency keys",
         include_str!("../migrations/postgres/0012_idempotency_keys.sql"),
+    ),
+    (
+        13,
+        "import header signature",
+        include_str!("../migrations/postgres/0013_import_header_signature.sql"),
     ),
 ];
 

@@ -6,13 +6,13 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::jobs::{start_import, Upload};
 use crate::routes::accounts::PlanView;
+use crate::routes::preview::UploadedForm;
 use crate::routes::{parse_id, PageQuery, Query};
 use crate::state::AppState;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use tenure_data::Mapping;
 use tenure_domain::{Entitlement, Permission};
 use tenure_store::{ImportRecord, ImportStatus, JobRecord};
@@ -112,7 +112,7 @@ pub struct UploadQuery {
 pub struct UploadForm {
     /// The mapping, as the TOML `tenure inspect FILE --format toml` proposes.
     mapping: String,
-    /// The CSV file.
+    /// The file: CSV (any common separator and encoding), a workbook or a Parquet file.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
 }
@@ -125,51 +125,23 @@ pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,
     Query(query): Query<UploadQuery>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<(StatusCode, Json<JobStarted>), ApiError> {
     caller.require(Permission::UploadData)?;
     caller.require_entitlement(Entitlement::BatchScoring)?;
-    let folder = tempfile::tempdir().map_err(|_| ApiError::internal())?;
-    let mut mapping_text = None;
-    let mut path = None;
-    while let Some(mut field) = form
-        .next_field()
-        .await
-        .map_err(|e| ApiError::bad_request(e.body_text()))?
-    {
-        match field.name() {
-            Some("mapping") => {
-                mapping_text = Some(
-                    field
-                        .text()
-                        .await
-                        .map_err(|e| ApiError::bad_request(e.body_text()))?,
-                )
-            }
-            Some("file") => {
-                let target = folder.path().join(safe_file_name(field.file_name()));
-                let mut file = std::fs::File::create(&target).map_err(|_| ApiError::internal())?;
-                while let Some(chunk) = field
-                    .chunk()
-                    .await
-                    .map_err(|e| ApiError::bad_request(e.body_text()))?
-                {
-                    file.write_all(&chunk).map_err(|_| ApiError::internal())?;
-                }
-                file.sync_all().map_err(|_| ApiError::internal())?;
-                path = Some(target);
-            }
-            _ => {}
-        }
-    }
-    let path =
-        path.ok_or_else(|| ApiError::bad_request("the form needs a `file` part with the CSV"))?;
-    let mapping_text = mapping_text
+    let mut form = UploadedForm::read(form).await?;
+    let path = form.file()?.to_owned();
+    let mapping_text = form
+        .fields
+        .remove("mapping")
         .ok_or_else(|| ApiError::bad_request("the form needs a `mapping` part (TOML)"))?;
     // Read now, so a mapping mistake is answered at once rather than by a failed job.
     Mapping::from_toml_str(&mapping_text, std::path::Path::new("mapping"))
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let upload = Upload { folder, path };
+    let upload = Upload {
+        folder: form.folder,
+        path,
+    };
     let job_id = start_import(
         &state,
         &caller.org,
@@ -180,21 +152,6 @@ pub async fn upload(
     )
     .await?;
     Ok((StatusCode::ACCEPTED, Json(JobStarted { job_id })))
-}
-
-/// The uploaded name without any folders, so errors name the file the user sent.
-fn safe_file_name(name: Option<&str>) -> String {
-    let base = name.unwrap_or("").rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' '))
-        .collect();
-    let cleaned = cleaned.trim_start_matches('.').trim().to_owned();
-    if cleaned.is_empty() {
-        "upload.csv".into()
-    } else {
-        cleaned
-    }
 }
 
 #[utoipa::path(get, path = "/api/v1/imports", tag = "data", params(PageQuery),

@@ -8,6 +8,7 @@ pub mod data;
 pub mod events;
 pub mod members;
 pub mod models;
+pub mod preview;
 pub mod scores;
 pub mod tokens;
 pub mod trust;

@@ -92,21 +92,98 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     )))
 }
 
+/// The import wizard: choose a file; the server reads it and proposes (or recalls) its
+/// mapping, shown as a form with the first rows and a dry run's problems; import on confirm.
+/// The TOML stays available under "edit as text" (app.js keeps it in step with the form).
 fn upload_form(locale: Locale) -> Markup {
     let w = |words: Words| words.in_(locale);
+    let column_select = |choice: &str, words: Words| {
+        let id = format!("choice-{choice}");
+        html! {
+            div.field {
+                label for=(id) { (w(words)) }
+                select id=(id) data-choice=(choice) { option value="" { (w(Words::NoColumn)) } }
+            }
+        }
+    };
+    let text_input = |choice: &str, words: Words| {
+        let id = format!("choice-{choice}");
+        html! {
+            div.field {
+                label for=(id) { (w(words)) }
+                input id=(id) type="text" data-choice=(choice) spellcheck="false";
+            }
+        }
+    };
     html! {
         section.card #upload {
             h2 { (w(Words::UploadData)) }
             p.help { (w(Words::UploadHelp)) }
-            form data-upload="/api/v1/imports" {
-                label for="file" { (w(Words::CsvFile)) }
-                input #file type="file" name="file" accept=".csv,text/csv" required;
-                label for="mapping" { (w(Words::Mapping)) }
-                textarea #mapping name="mapping" rows="8" spellcheck="false" required {}
+            form data-upload="/api/v1/imports" data-preview="/api/v1/imports/preview" {
+                label for="file" { (w(Words::WizardFile)) }
+                input #file type="file" name="file" required
+                    accept=".csv,.tsv,.txt,.xlsx,.xlsm,.xlsb,.xls,.ods,.parquet";
+                div #wizard hidden
+                    data-source-stored=(w(Words::MappingStored))
+                    data-source-proposed=(w(Words::MappingProposed))
+                    data-source-edited=(w(Words::MappingEdited))
+                    data-reading=(w(Words::ReadingFile))
+                    data-clean=(w(Words::DryRunClean)) {
+                    p #wizard-source {}
+                    fieldset #wizard-core {
+                        legend { (w(Words::WizardCore)) }
+                        (column_select("id", Words::PersonIdColumn))
+                        (column_select("as_of", Words::AsOfColumn))
+                        (text_input("as_of_format", Words::ItsDateFormat))
+                        (column_select("exit_date", Words::ExitDateColumn))
+                        (text_input("exit_date_format", Words::ItsDateFormat))
+                        (column_select("exit_kind", Words::ExitKindColumn))
+                        (text_input("voluntary", Words::VoluntaryValues))
+                        (column_select("target", Words::TargetColumn))
+                        (text_input("positive", Words::LeftValue))
+                        (column_select("duration", Words::DurationColumn))
+                        (column_select("event", Words::EventColumn))
+                        (text_input("event_value", Words::LeftValue))
+                    }
+                    h3 { (w(Words::WizardColumns)) }
+                    div.scroll tabindex="0" role="region" aria-label=(w(Words::WizardColumns)) { table #wizard-columns {
+                        thead { tr {
+                            th scope="col" { (w(Words::ColumnName)) }
+                            th scope="col" { (w(Words::Examples)) }
+                            th scope="col" { (w(Words::ColumnUseWord)) }
+                            th scope="col" { (w(Words::Kind)) }
+                            th scope="col" { (w(Words::DetectionNotes)) }
+                        } }
+                        tbody {}
+                    } }
+                    template #usage-options {
+                        option value="input" { (w(Words::UseInput)) }
+                        option value="protected" { (w(Words::UseProtected)) }
+                        option value="ignore" { (w(Words::UseIgnore)) }
+                        option value="core" disabled { (w(Words::UseCore)) }
+                    }
+                    template #kind-options {
+                        option value="number" { (w(Words::KindNumber)) }
+                        option value="category" { (w(Words::KindCategory)) }
+                        option value="date" { (w(Words::KindDate)) }
+                    }
+                    h3 { (w(Words::FirstRows)) }
+                    div.scroll tabindex="0" role="region" aria-label=(w(Words::FirstRows)) { table #wizard-sample { thead { tr {} } tbody {} } }
+                    div #wizard-errors role="alert" hidden {
+                        h3 { (w(Words::DryRunProblems)) }
+                        ul {}
+                    }
+                    p #wizard-clean hidden {}
+                }
+                details #as-text {
+                    summary { (w(Words::MappingAsText)) }
+                    label for="mapping" { (w(Words::Mapping)) }
+                    textarea #mapping name="mapping" rows="10" spellcheck="false" {}
+                }
                 label.check { input #replace type="checkbox" name="replace"; " " (w(Words::ReplaceChanged)) }
                 progress #upload-progress max="100" value="0" hidden {}
                 p.status role="status" aria-live="polite" {}
-                button.primary type="submit" { (w(Words::Upload)) }
+                button.primary type="submit" { (w(Words::ImportFile)) }
             }
         }
     }

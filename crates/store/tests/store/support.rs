@@ -39,6 +39,7 @@ pub fn import() -> NewImport {
         file_sha256: "abc".into(),
         shape: Some(Shape::Panel),
         mapping_toml: "id = \"id\"".into(),
+        header_signature: "h".into(),
         value_kinds: BTreeMap::from([
             ("pay".to_string(), ColumnKind::Number),
             ("dept".to_string(), ColumnKind::Category),

@@ -140,6 +140,166 @@ async function followJob(id, status) {
   }
 }
 
+// The import wizard: a chosen file is read by the server, which proposes (or recalls) its
+// mapping; the form shows it, the first rows and a dry run's problems. Every change to the form
+// is checked again by the server, which answers with the mapping as TOML: the textarea under
+// "edit as text" holds it, and is what the import sends. Typing in the textarea takes over.
+let previewTurn = 0;
+
+async function preview(form, withChoices) {
+  const wizard = form.querySelector("#wizard");
+  const status = form.querySelector("[role=status]");
+  const text = form.elements.mapping;
+  const file = form.elements.file.files[0];
+  if (!file) return;
+  const data = new FormData();
+  data.append("file", file);
+  if (withChoices) {
+    data.append("mapping", text.value);
+    data.append("choices", JSON.stringify(choicesOf(form)));
+  } else if (text.dataset.edited === "1" && text.value.trim() !== "") {
+    data.append("mapping", text.value);
+  }
+  const turn = ++previewTurn;
+  status.textContent = wizard.dataset.reading;
+  const response = await fetch(form.dataset.preview, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "x-csrf-token": csrfToken() },
+    body: data,
+  });
+  if (turn !== previewTurn) return; // a later change has been sent since
+  if (!response.ok) {
+    wizard.hidden = true;
+    status.textContent = await messageOf(response);
+    return;
+  }
+  status.textContent = "";
+  showPreview(form, await response.json());
+}
+
+function choicesOf(form) {
+  const value = (name) => form.querySelector(`[data-choice="${name}"]`).value.trim() || null;
+  const choices = {};
+  for (const name of ["id", "as_of", "as_of_format", "exit_date", "exit_date_format", "exit_kind",
+                      "target", "positive", "duration", "event", "event_value"]) {
+    choices[name] = value(name);
+  }
+  choices.voluntary = (value("voluntary") || "").split(",").map((v) => v.trim()).filter((v) => v);
+  choices.columns = [...form.querySelectorAll("#wizard-columns tbody tr")].map((row) => ({
+    name: row.dataset.column,
+    usage: row.querySelector("select[data-usage]").value,
+    kind: row.querySelector("select[data-kind]").value,
+    date_format: row.dataset.dateFormat || null,
+  }));
+  return choices;
+}
+
+function showPreview(form, answer) {
+  const wizard = form.querySelector("#wizard");
+  const text = form.elements.mapping;
+  wizard.hidden = false;
+  wizard.dataset.source = answer.mapping_source;
+  form.querySelector("#wizard-source").textContent = wizard.dataset["source" + answer.mapping_source[0].toUpperCase() + answer.mapping_source.slice(1)];
+  if (text.dataset.edited !== "1") text.value = answer.mapping_toml;
+  const names = answer.columns.map((c) => c.name);
+  for (const select of form.querySelectorAll("#wizard-core select[data-choice]")) {
+    const none = select.options[0];
+    select.replaceChildren(none, ...names.map((name) => new Option(name, name)));
+    select.value = answer.choices[select.dataset.choice] || "";
+  }
+  for (const input of form.querySelectorAll("#wizard-core input[data-choice]")) {
+    const chosen = answer.choices[input.dataset.choice];
+    input.value = Array.isArray(chosen) ? chosen.join(", ") : chosen || "";
+  }
+  const profiles = Object.fromEntries(answer.columns.map((c) => [c.name, c]));
+  const body = form.querySelector("#wizard-columns tbody");
+  body.replaceChildren(...answer.choices.columns.map((choice) => {
+    const profile = profiles[choice.name] || { examples: [], notes: [] };
+    const row = document.createElement("tr");
+    row.dataset.column = choice.name;
+    if (choice.date_format) row.dataset.dateFormat = choice.date_format;
+    const name = document.createElement("th");
+    name.scope = "row";
+    name.textContent = choice.name;
+    const examples = document.createElement("td");
+    examples.textContent = profile.examples.join(", ");
+    const usage = selectFrom("#usage-options", choice.usage, `${choice.name}: use`);
+    usage.dataset.usage = "";
+    usage.disabled = choice.usage === "core";
+    const kind = selectFrom("#kind-options", choice.kind, `${choice.name}: kind`);
+    kind.dataset.kind = "";
+    kind.disabled = choice.usage !== "input";
+    const notes = document.createElement("td");
+    notes.textContent = profile.notes.join("; ");
+    row.append(name, examples, cell(usage), cell(kind), notes);
+    return row;
+  }));
+  const sample = form.querySelector("#wizard-sample");
+  sample.tHead.rows[0].replaceChildren(...names.map((n) => header(n)));
+  sample.tBodies[0].replaceChildren(...answer.sample.map((r) => {
+    const row = document.createElement("tr");
+    row.dataset.line = r.line;
+    for (const value of r.cells) {
+      const td = document.createElement("td");
+      td.textContent = value;
+      row.append(td);
+    }
+    return row;
+  }));
+  const problems = form.querySelector("#wizard-errors");
+  problems.hidden = answer.errors.length === 0;
+  problems.querySelector("ul").replaceChildren(...answer.errors.map((e) => {
+    const item = document.createElement("li");
+    const code = document.createElement("code");
+    code.textContent = e;
+    item.append(code);
+    return item;
+  }));
+  const clean = form.querySelector("#wizard-clean");
+  clean.hidden = answer.people === null;
+  clean.textContent = answer.people === null ? "" : `${wizard.dataset.clean} ${answer.people} (${answer.shape})`;
+}
+
+function selectFrom(template, value, label) {
+  const select = document.createElement("select");
+  select.append(document.querySelector(template).content.cloneNode(true));
+  select.value = value;
+  select.setAttribute("aria-label", label);
+  return select;
+}
+
+function cell(child) {
+  const td = document.createElement("td");
+  td.append(child);
+  return td;
+}
+
+function header(text) {
+  const th = document.createElement("th");
+  th.scope = "col";
+  th.textContent = text;
+  return th;
+}
+
+document.addEventListener("change", (event) => {
+  const form = event.target.closest("form[data-preview]");
+  if (!form) return;
+  if (event.target.name === "file") {
+    form.elements.mapping.dataset.edited = "";
+    preview(form, false);
+  } else if (event.target.name === "mapping") {
+    preview(form, false);
+  } else if (event.target.closest("#wizard")) {
+    form.elements.mapping.dataset.edited = "";
+    preview(form, true);
+  }
+});
+
+document.addEventListener("input", (event) => {
+  if (event.target.matches("form[data-preview] textarea[name=mapping]")) event.target.dataset.edited = "1";
+});
+
 document.addEventListener("submit", (event) => {
   const form = event.target.closest("form[data-upload]");
   if (!form) return;

@@ -341,40 +341,231 @@ async fn sign_in(browser: &Browser, server: &TestServer, email: &str) {
     wait_for_path(browser, "/").await;
 }
 
-/// Fills the upload form with a file and its mapping and sends it; the page reloads once the
-/// import job has ended.
-async fn upload(browser: &Browser, file: &std::path::Path, mapping: &str) {
-    browser
-        .goto(
-            browser
-                .current_url()
-                .await
-                .unwrap()
-                .join("/data")
-                .unwrap()
-                .as_ref(),
-        )
-        .await
-        .unwrap();
+/// Opens the data page and chooses `file` in the import wizard; returns once the server's
+/// preview of it is shown.
+async fn choose_file(browser: &Browser, file: &std::path::Path) {
+    let data = browser.current_url().await.unwrap().join("/data").unwrap();
+    browser.goto(data.as_ref()).await.unwrap();
     let marker = browser
         .execute("window.__before_upload = true; return true;", vec![])
         .await
         .unwrap();
     assert_eq!(marker, true);
     type_into(browser, "file", &file.display().to_string()).await;
-    type_into(browser, "mapping", mapping).await;
-    click(browser, "#upload button[type=submit]").await;
-    // The reload after the job forgets the marker.
-    for _ in 0..600 {
-        let still = browser
-            .execute("return window.__before_upload === true;", vec![])
-            .await;
-        if matches!(still, Ok(Value::Bool(false))) {
+    wait_until(
+        browser,
+        "return !document.querySelector('#wizard').hidden && document.querySelector('#upload [role=status]').textContent === '';",
+        "the wizard's preview",
+    )
+    .await;
+}
+
+/// Polls the script `condition` (returning a boolean) for up to 30 s.
+async fn wait_until(browser: &Browser, condition: &str, what: &str) {
+    for _ in 0..300 {
+        if matches!(
+            browser.execute(condition, vec![]).await,
+            Ok(Value::Bool(true))
+        ) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the upload never finished");
+    panic!("never saw {what}");
+}
+
+/// Sends the wizard's import and returns once the page reloaded after the import job.
+async fn import_and_wait(browser: &Browser) {
+    click(browser, "#upload button[type=submit]").await;
+    // The reload after the job forgets the marker.
+    wait_until(
+        browser,
+        "return window.__before_upload !== true;",
+        "the import finish",
+    )
+    .await;
+}
+
+/// The power user's way: chooses the file, types the mapping as TOML under "edit as text"
+/// in place of the proposal, and imports.
+async fn upload(browser: &Browser, file: &std::path::Path, mapping: &str) {
+    choose_file(browser, file).await;
+    click(browser, "#as-text summary").await;
+    browser
+        .find(Locator::Id("mapping"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    type_into(browser, "mapping", mapping).await;
+    import_and_wait(browser).await;
+}
+
+/// The script value of the mapping the wizard would import (its TOML).
+async fn wizard_mapping(browser: &Browser) -> String {
+    browser
+        .execute("return document.querySelector('#mapping').value;", vec![])
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn ignores_supervisor(mapping: &str) -> bool {
+    mapping
+        .lines()
+        .any(|line| line.starts_with("ignore = [") && line.contains("\"Supervisor\""))
+}
+
+/// A file of the HR export fixtures, by its canonical path (Chromium takes no `..`).
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../data/tests/fixtures")
+        .join(name)
+        .canonicalize()
+        .unwrap()
+}
+
+/// The import wizard in Chromium, with no TOML typed: an XLSX with a title above its Chinese
+/// header imports with the proposal as it is; a `;`-separated Windows-1252 CSV with decimal
+/// commas imports after one choice changed in the form; a file of the same columns with a bad
+/// cell is offered that stored mapping, and its error shows in the page before anything is
+/// sent.
+#[tokio::test]
+async fn in_a_real_browser_the_import_wizard_maps_exports_without_typing_toml() {
+    let (_driver, browser) = browser().await;
+    let server = TestServer::start(TestDatabase::sqlite(), Settings::default()).await;
+    crate::support::scenarios::member_organization(&server, "wizard").await;
+    sign_in(&browser, &server, "owner@wizard.example").await;
+
+    choose_file(&browser, &fixture("chinese_hris_monthly.xlsx")).await;
+    assert_eq!(
+        browser
+            .find(Locator::Id("choice-id"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("工号")
+    );
+    assert_eq!(
+        browser
+            .find(Locator::Id("choice-as_of_format"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("%Y-%m")
+    );
+    let clean = text_of(&browser, "#wizard-clean").await;
+    assert!(clean.contains("110 (panel)"), "{clean}");
+    let sample = text_of(&browser, "#wizard-sample").await;
+    assert!(
+        sample.contains("统计月份") && sample.contains("2021-01"),
+        "{sample}"
+    );
+    look_at(&browser, "18-import-wizard").await;
+    import_and_wait(&browser).await;
+    let imports = text_of(&browser, "#imports tbody").await;
+    assert!(imports.contains("chinese_hris_monthly.xlsx"), "{imports}");
+    assert!(
+        browser
+            .find_all(Locator::Css("#imports tr.import-complete"))
+            .await
+            .unwrap()
+            .len()
+            == 1,
+        "{imports}"
+    );
+
+    // Personio's export: the supervisor is left out in the form, then imported.
+    let personio = fixture("personio_employees.csv");
+    choose_file(&browser, &personio).await;
+    assert_eq!(
+        text_of(&browser, "#wizard-source").await,
+        "Proposed from the file: check it before importing."
+    );
+    let supervisor = "#wizard-columns tr[data-column='Supervisor'] select[data-usage]";
+    browser
+        .find(Locator::Css(supervisor))
+        .await
+        .unwrap()
+        .select_by_value("ignore")
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if ignores_supervisor(&wizard_mapping(&browser).await) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mapping = wizard_mapping(&browser).await;
+    assert!(ignores_supervisor(&mapping), "{mapping}");
+    assert!(
+        !mapping.contains("manager = "),
+        "an ignored column fills no role: {mapping}"
+    );
+    let clean = text_of(&browser, "#wizard-clean").await;
+    assert!(clean.contains("320 (cross-section)"), "{clean}");
+    import_and_wait(&browser).await;
+    assert_eq!(
+        browser
+            .find_all(Locator::Css("#imports tr.import-complete"))
+            .await
+            .unwrap()
+            .len(),
+        2,
+        "{}",
+        text_of(&browser, "#imports tbody").await
+    );
+
+    // The same columns again, with a bad salary on line 5: the stored mapping is offered, and
+    // the problem shows before anything is imported.
+    let mut lines: Vec<Vec<u8>> = std::fs::read(&personio)
+        .unwrap()
+        .split(|&b| b == b'\n')
+        .map(<[u8]>::to_vec)
+        .collect();
+    let mut cells: Vec<Vec<u8>> = lines[4].split(|&b| b == b';').map(<[u8]>::to_vec).collect();
+    cells[9] = b"viel".to_vec();
+    lines[4] = cells.join(&b';');
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("personio_march.csv");
+    std::fs::write(&broken, lines.join(&b'\n')).unwrap();
+    choose_file(&browser, &broken).await;
+    assert_eq!(
+        text_of(&browser, "#wizard-source").await,
+        "The mapping of your last import of a file with these columns."
+    );
+    let usage = browser
+        .find(Locator::Css(supervisor))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(
+        usage.as_deref(),
+        Some("ignore"),
+        "the choice made last time"
+    );
+    let problems = text_of(&browser, "#wizard-errors").await;
+    assert!(
+        problems.contains(
+            "personio_march.csv:5:10 (column \"Salary\"): expected a number, found \"viel\""
+        ),
+        "{problems}"
+    );
+    assert!(!problems.contains("/tmp"), "{problems}");
+    look_at(&browser, "19-import-wizard-problem").await;
+    browser.close().await.unwrap();
+    server.stop().await;
 }
 
 #[tokio::test]
