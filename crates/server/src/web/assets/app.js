@@ -146,7 +146,9 @@ async function followJob(id, status) {
 // "edit as text" holds it, and is what the import sends. Typing in the textarea takes over.
 let previewTurn = 0;
 
-async function preview(form, withChoices) {
+// `withChoices`: the form changed, send it; `fromText`: the textarea changed, so its text is
+// the person's and is never replaced by the answer.
+async function preview(form, withChoices, fromText = false) {
   const wizard = form.querySelector("#wizard");
   const status = form.querySelector("[role=status]");
   const text = form.elements.mapping;
@@ -175,7 +177,7 @@ async function preview(form, withChoices) {
     return;
   }
   status.textContent = "";
-  showPreview(form, await response.json());
+  showPreview(form, await response.json(), fromText);
 }
 
 function choicesOf(form) {
@@ -195,13 +197,13 @@ function choicesOf(form) {
   return choices;
 }
 
-function showPreview(form, answer) {
+function showPreview(form, answer, fromText) {
   const wizard = form.querySelector("#wizard");
   const text = form.elements.mapping;
   wizard.hidden = false;
   wizard.dataset.source = answer.mapping_source;
   form.querySelector("#wizard-source").textContent = wizard.dataset["source" + answer.mapping_source[0].toUpperCase() + answer.mapping_source.slice(1)];
-  if (text.dataset.edited !== "1") text.value = answer.mapping_toml;
+  if (!fromText && text.dataset.edited !== "1") text.value = answer.mapping_toml;
   const names = answer.columns.map((c) => c.name);
   for (const select of form.querySelectorAll("#wizard-core select[data-choice]")) {
     const none = select.options[0];
@@ -289,7 +291,8 @@ document.addEventListener("change", (event) => {
     form.elements.mapping.dataset.edited = "";
     preview(form, false);
   } else if (event.target.name === "mapping") {
-    preview(form, false);
+    event.target.dataset.edited = "1";
+    preview(form, false, true);
   } else if (event.target.closest("#wizard")) {
     form.elements.mapping.dataset.edited = "";
     preview(form, true);

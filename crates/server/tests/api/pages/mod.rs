@@ -371,7 +371,13 @@ async fn wait_until(browser: &Browser, condition: &str, what: &str) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("never saw {what}");
+    let status = browser
+        .execute(
+            "const s = document.querySelector('#upload [role=status]'); return s ? s.textContent : '';",
+            vec![],
+        )
+        .await;
+    panic!("never saw {what} (the upload's status: {status:?})");
 }
 
 /// Sends the wizard's import and returns once the page reloaded after the import job.
