@@ -255,3 +255,33 @@ fn chinese_hris_monthly_workbook() {
         evaluated: "\"as_of\":\"2023-06-01\"",
     });
 }
+
+/// The leakage and identity guards on a data set shared for analysis: beside the target
+/// `Termd` sit the termination date (filled only for leavers), the termination reason and the
+/// employment status (each settling the outcome alone) and the person's full name. All four
+/// are proposed as `ignore`, the TOML saying why, and the model is trained without them.
+#[test]
+fn termination_columns_and_names_beside_the_target_are_kept_out() {
+    lands_whole(&Expected {
+        file: "shared_dataset_terminations.csv",
+        shape: "cross-section",
+        rows: "320",
+        people: "320",
+        mapping: &[
+            "id = \"EmpID\"",
+            "target = \"Termd\"\npositive = \"1\"",
+            "protected = [\"Sex\", \"RaceDesc\"]",
+            "#   DateofTermination: leaks the outcome: filled only for leavers (80 of its 80 values)",
+            "#   TermReason: leaks the outcome: predicts it almost perfectly on its own",
+            "#   EmploymentStatus: leaks the outcome: predicts it almost perfectly on its own",
+            "#   Employee_Name: many levels (196); direct identifier",
+        ],
+        never_inputs: &[
+            "Employee_Name",
+            "DateofTermination",
+            "TermReason",
+            "EmploymentStatus",
+        ],
+        evaluated: "\"n\":320",
+    });
+}
