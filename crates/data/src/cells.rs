@@ -72,6 +72,12 @@ fn grouped_by_thousands(whole: &str) -> bool {
 /// A date in the given chrono format, within the years an HR record can speak of. The range
 /// check matters: chrono reads "19" under `%Y` as the year 19, which is a wrong format, not a date.
 pub fn parse_date(cell: &str, format: &str) -> Option<NaiveDate> {
+    if format == EXCEL_SERIAL {
+        return excel_day(cell);
+    }
+    if format.contains("%q") {
+        return quarter_start(cell, format);
+    }
     let parsed = if names_a_day(format) {
         NaiveDate::parse_from_str(cell, format)
     } else {
@@ -80,6 +86,38 @@ pub fn parse_date(cell: &str, format: &str) -> Option<NaiveDate> {
         NaiveDate::parse_from_str(&format!("{cell}\u{1f}01"), &format!("{format}\u{1f}%d"))
     };
     parsed.ok().filter(|d| (1900..=2100).contains(&d.year()))
+}
+
+/// The "format" of a date written as Excel's day number (45292 for 2024-01-01), as a
+/// workbook's date cell becomes when it is exported to CSV without its number format.
+pub const EXCEL_SERIAL: &str = "excel";
+
+/// Excel's day number: days since 1899-12-30 (Excel counts a 29 February 1900 that never was,
+/// so counting from the 30th is right for every date after February 1900).
+fn excel_day(cell: &str) -> Option<NaiveDate> {
+    let days = cell
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|d| d.is_finite() && *d >= 1.0)?;
+    let epoch = NaiveDate::from_ymd_opt(1899, 12, 30)?;
+    epoch
+        .checked_add_signed(chrono::TimeDelta::days(days.floor() as i64))
+        .filter(|d| (1900..=2100).contains(&d.year()))
+}
+
+/// A year-quarter (`2023Q1`, `2023-Q1`, `Q1 2023` under `%YQ%q`, `%Y-Q%q`, `Q%q %Y`): the
+/// quarter's first day. chrono reads no quarters, so `Q<n>` becomes its first month.
+fn quarter_start(cell: &str, format: &str) -> Option<NaiveDate> {
+    let at = cell.find(['Q', 'q'])?;
+    let quarter = cell[at + 1..]
+        .chars()
+        .next()?
+        .to_digit(10)
+        .filter(|q| (1..=4).contains(q))?;
+    let month = format!("Q{:02}", (quarter - 1) * 3 + 1);
+    let cell = format!("{}{month}{}", &cell[..at], &cell[at + 2..]);
+    parse_date(&cell, &format.replace("%q", "%m"))
 }
 
 /// Whether a date layout says the day (of the month or of the year, or a whole date).
@@ -96,13 +134,23 @@ pub const CANDIDATE_DATE_FORMATS: &[&str] = &[
     "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d/%m/%y", "%m/%d/%y", "%Y/%m/%d", "%d.%m.%Y", "%d-%m-%Y",
     "%Y%m%d", "%d-%b-%Y",
     "%d-%b-%y", // Monthly exports name the month alone (read as its first day).
-    "%Y-%m", "%Y/%m", "%Y%m", "%m/%Y", "%b-%y", "%b %Y",
+    "%Y-%m", "%Y/%m", "%Y%m", "%m/%Y", "%b-%y", "%b %Y", // Quarterly ones, the quarter.
+    "%YQ%q", "%Y-Q%q", "%Y Q%q", "Q%q %Y", "Q%q-%Y",
 ];
 
 /// A human description of a date format, for "expected a date like …" messages.
 pub fn date_example(format: &str) -> String {
-    NaiveDate::from_ymd_opt(2024, 3, 31)
-        .map_or_else(|| format.to_owned(), |d| d.format(format).to_string())
+    use std::fmt::Write;
+    if format == EXCEL_SERIAL {
+        return "45382, Excel's day number".to_owned();
+    }
+    let shown = format.replace("%q", "\u{1}");
+    let mut example = String::new();
+    match NaiveDate::from_ymd_opt(2024, 3, 31) {
+        // A format chrono cannot write (a stray `%`) is shown as itself.
+        Some(d) if write!(example, "{}", d.format(&shown)).is_ok() => example.replace('\u{1}', "1"),
+        _ => format.to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -143,6 +191,27 @@ mod tests {
         for refused in ["$", "%", "-", "USD", "1.2.3", "$1,2", "12%%"] {
             assert_eq!(parse_number(refused), None, "{refused}");
         }
+    }
+
+    #[test]
+    fn quarters_and_excel_day_numbers_read_as_dates() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(parse_date("2023Q1", "%YQ%q"), day(2023, 1, 1));
+        assert_eq!(parse_date("2023-Q3", "%Y-Q%q"), day(2023, 7, 1));
+        assert_eq!(parse_date("Q4 2022", "Q%q %Y"), day(2022, 10, 1));
+        assert_eq!(parse_date("2023Q5", "%YQ%q"), None);
+        assert_eq!(parse_date("2023", "%YQ%q"), None);
+        assert_eq!(parse_date("45292", EXCEL_SERIAL), day(2024, 1, 1));
+        assert_eq!(parse_date("45292.75", EXCEL_SERIAL), day(2024, 1, 1));
+        assert_eq!(parse_date("0", EXCEL_SERIAL), None);
+        assert_eq!(parse_date("abc", EXCEL_SERIAL), None);
+        assert_eq!(date_example("%Y-Q%q"), "2024-Q1");
+        assert_eq!(date_example(EXCEL_SERIAL), "45382, Excel's day number");
+        assert_eq!(
+            date_example("%Y-%"),
+            "%Y-%",
+            "a broken format is shown as written"
+        );
     }
 
     #[test]
@@ -197,7 +266,7 @@ mod tests {
         #[test]
         fn any_date_round_trips_through_every_candidate_format(days in 0i64..50_000) {
             let date = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap() + chrono::Days::new(days as u64);
-            for format in CANDIDATE_DATE_FORMATS.iter().filter(|f| !f.contains("%y")) {
+            for format in CANDIDATE_DATE_FORMATS.iter().filter(|f| !f.contains("%y") && !f.contains("%q")) {
                 // A layout without a day keeps the month: its first day.
                 let expected = if names_a_day(format) { date } else { date.with_day(1).unwrap() };
                 prop_assert_eq!(parse_date(&date.format(format).to_string(), format), Some(expected));

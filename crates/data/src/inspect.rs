@@ -1,7 +1,7 @@
 //! Reading an unknown file and proposing how to map it: each column's kind, gaps and examples,
 //! the likely id, dates, target and roles, and the columns that look protected.
 
-use crate::cells::{is_missing, parse_date, parse_number, CANDIDATE_DATE_FORMATS};
+use crate::cells::{is_missing, parse_date, parse_number, CANDIDATE_DATE_FORMATS, EXCEL_SERIAL};
 use crate::import::same_outcome;
 use crate::leakage::{self, Leak};
 use crate::mapping::Mapping;
@@ -101,7 +101,7 @@ fn infer_kind(present: &[&str]) -> (ColumnKind, Option<String>) {
 fn date_format(present: &[&str]) -> Option<String> {
     // Separators, or the digits of `20230131` or `202301`.
     let shaped_like_a_date = |c: &&str| {
-        c.contains(['/', '-', '.', ' '])
+        c.contains(['/', '-', '.', ' ', 'Q'])
             || ((c.len() == 8 || c.len() == 6) && c.bytes().all(|b| b.is_ascii_digit()))
     };
     if !present.iter().all(shaped_like_a_date) {
@@ -319,6 +319,10 @@ impl Proposal<'_> {
             self.mapping.as_of = Some(self.columns[as_of].name.clone());
             self.mapping.as_of_format = self.columns[as_of].date_format.clone();
             self.note(as_of, "as-of date (panel)");
+        } else if let Some(as_of) = self.excel_day_as_of(id) {
+            self.mapping.as_of = Some(self.columns[as_of].name.clone());
+            self.mapping.as_of_format = Some(EXCEL_SERIAL.to_owned());
+            self.note(as_of, "as-of date written as Excel's day number (panel)");
         }
         let exit = (0..self.columns.len()).find(|&i| {
             let c = &self.columns[i];
@@ -345,6 +349,29 @@ impl Proposal<'_> {
             self.note(exit, "exit date");
             self.exit_kind();
         }
+    }
+
+    /// A date column exported from Excel without its number format holds day numbers
+    /// (45292 for 2024-01-01): a complete, date-named number column of whole days between
+    /// 1954 and 2099 that tells a person's rows apart.
+    fn excel_day_as_of(&self, id: usize) -> Option<usize> {
+        (0..self.columns.len()).find(|&i| {
+            let c = &self.columns[i];
+            self.free(i)
+                && c.kind == ColumnKind::Number
+                && c.missing == 0
+                && named_like(
+                    &c.name,
+                    &[
+                        "date", "month", "period", "snapshot", "asof", "日期", "月份", "期间",
+                    ],
+                )
+                && cells(self.table, i).all(|cell| {
+                    cell.parse::<u32>()
+                        .is_ok_and(|day| (20_000..=73_050).contains(&day))
+                })
+                && tells_rows_apart(self.table, id, i)
+        })
     }
 
     /// The kind of exit: a text column filled only on leavers' rows, named for a reason or
@@ -1121,6 +1148,30 @@ mod tests {
         assert_eq!(
             (m.target.as_deref(), m.positive.as_deref()),
             (Some("Status"), Some("Terminated"))
+        );
+    }
+
+    #[test]
+    fn periods_written_as_quarters_or_excel_day_numbers_are_as_of_dates() {
+        let quarters: &[&[&str]] = &[
+            &["1", "2023Q1", "10"],
+            &["1", "2023Q2", "11"],
+            &["2", "2023Q1", "9"],
+        ];
+        let m = inspect(&table(&["EmployeeID", "Quarter", "pay"], quarters)).proposed;
+        assert_eq!(
+            (m.as_of.as_deref(), m.as_of_format.as_deref()),
+            (Some("Quarter"), Some("%YQ%q"))
+        );
+        let days: &[&[&str]] = &[
+            &["1", "44957", "10"],
+            &["1", "44985", "11"],
+            &["2", "44957", "9"],
+        ];
+        let m = inspect(&table(&["EmployeeID", "SnapshotDate", "pay"], days)).proposed;
+        assert_eq!(
+            (m.as_of.as_deref(), m.as_of_format.as_deref()),
+            (Some("SnapshotDate"), Some("excel"))
         );
     }
 }
