@@ -390,11 +390,14 @@ impl PlanChecker<'_> {
         );
         for (field, column) in named {
             if self.table.column_index(column).is_none() {
-                let hint = closest(column, &self.table.header)
+                // Point at the header cell it most likely means, when there is one.
+                let nearest = closest(column, &self.table.header);
+                let hint = nearest
                     .map(|h| format!(" (did you mean \"{h}\"?)"))
                     .unwrap_or_default();
+                let at = nearest.and_then(|h| self.table.column_index(h));
                 self.header_problem(
-                    None,
+                    at,
                     Some(column),
                     format!("a column named as the mapping's `{field}` says{hint}"),
                 );

@@ -86,6 +86,14 @@ fn check_refusal(path: &Path, error: &DataError, lines: u64) {
             message.contains(&format!("{}:{}", path.display(), place.line)),
             "file and line in: {message}"
         );
+        // A data cell to blame is named by its column too.
+        if problem.found.is_some() && place.line > 1 && lines != u64::MAX {
+            assert!(
+                place.column.is_some(),
+                "a column for {:?}: {message}",
+                problem.found
+            );
+        }
         if let Some((position, name)) = &place.column {
             assert!(*position >= 1, "{message}");
             assert!(
