@@ -11,6 +11,7 @@ mod delivery;
 mod erasure;
 mod events;
 mod headers;
+mod imports;
 mod openapi;
 mod outages;
 mod plans;

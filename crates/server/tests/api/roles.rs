@@ -88,6 +88,12 @@ async fn each_role_gets_exactly_its_permissions_on_every_endpoint() {
                 json!("multipart without a file"),
                 [400, 400, 403, 403],
             ),
+            (
+                "post",
+                "/api/v1/imports/preview",
+                json!("multipart without a file"),
+                [400, 400, 403, 403],
+            ),
             ("get", "/api/v1/jobs", json!(null), [200, 200, 403, 403]),
             (
                 "get",
@@ -327,8 +333,8 @@ async fn each_role_gets_exactly_its_permissions_on_every_endpoint() {
         }
         for (method, path, body, expected) in &matrix {
             for (client, want) in [&owner, &hr, &manager, &auditor].into_iter().zip(expected) {
-                let answer = if *path == "/api/v1/imports" && *method == "post" {
-                    client.upload_form_without_file().await
+                let answer = if path.starts_with("/api/v1/imports") && *method == "post" {
+                    client.upload_form_without_file(path).await
                 } else if path.ends_with("/stream") {
                     let status = client.status_of_stream(path).await;
                     assert_eq!(status, *want, "{method} {path} as {}", client.label);

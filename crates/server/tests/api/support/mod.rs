@@ -638,10 +638,31 @@ impl Client {
         answer(response).await
     }
 
-    pub async fn upload_form_without_file(&self) -> Answer {
+    /// A form to `path` (an upload or its preview) with a mapping but no file.
+    /// Sends `parts` (name, file name for the file part, bytes) as a multipart form to `path`.
+    pub async fn multipart(&self, path: &str, parts: Vec<(&str, Option<&str>, Vec<u8>)>) -> Answer {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, file_name, bytes) in parts {
+            let mut part = reqwest::multipart::Part::bytes(bytes);
+            if let Some(file_name) = file_name {
+                part = part.file_name(file_name.to_owned());
+            }
+            form = form.part(name.to_owned(), part);
+        }
+        answer(
+            self.request(Method::POST, path)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn upload_form_without_file(&self, path: &str) -> Answer {
         let form = reqwest::multipart::Form::new().text("mapping", "id = \"id\"\n");
         answer(
-            self.request(Method::POST, "/api/v1/imports")
+            self.request(Method::POST, path)
                 .multipart(form)
                 .send()
                 .await

@@ -1,0 +1,137 @@
+//! The import wizard's preview over the API, on both backends: a workbook read with its
+//! proposed mapping and a clean dry run; the form's choices applied (an ignored column fills
+//! no role); a bad cell reported with its line and column; after an import, the next file of
+//! the same columns offered that import's mapping.
+
+use crate::support::*;
+use serde_json::{json, Value};
+use tenure_server::Settings;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../data/tests/fixtures")
+        .join(name);
+    std::fs::read(path).unwrap()
+}
+
+async fn preview(client: &Client, file: &str, bytes: Vec<u8>, extra: Vec<(&str, String)>) -> Value {
+    let mut parts = vec![("file", Some(file), bytes)];
+    parts.extend(
+        extra
+            .into_iter()
+            .map(|(name, text)| (name, None, text.into_bytes())),
+    );
+    client
+        .multipart("/api/v1/imports/preview", parts)
+        .await
+        .expect(200)
+}
+
+#[tokio::test]
+async fn a_workbook_is_previewed_mapped_in_the_form_checked_and_its_mapping_offered_again() {
+    for database in TestDatabase::all("import_preview").await {
+        let server = TestServer::start(database, Settings::default()).await;
+        let owner = scenarios::member_organization(&server, "preview").await;
+        let workbook = fixture("successfactors_employee_data.xlsx");
+
+        let proposed = preview(&owner, "employees.xlsx", workbook.clone(), vec![]).await;
+        assert_eq!(proposed["mapping_source"], "proposed");
+        assert_eq!(proposed["encoding"], "workbook");
+        assert_eq!(proposed["shape"], "cross-section");
+        assert_eq!(
+            (proposed["rows"].as_u64(), proposed["people"].as_u64()),
+            (Some(320), Some(320))
+        );
+        assert_eq!(proposed["errors"], json!([]));
+        assert_eq!(proposed["choices"]["id"], "userId");
+        assert_eq!(proposed["choices"]["target"], "employeeStatus");
+        assert_eq!(
+            proposed["sample"][0]["line"], 5,
+            "the header sits below the report's title"
+        );
+        let usage = |answer: &Value, column: &str| {
+            answer["choices"]["columns"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["name"] == column)
+                .map(|c| c["usage"].as_str().unwrap().to_owned())
+                .unwrap()
+        };
+        assert_eq!(usage(&proposed, "terminationDate"), "ignore");
+        assert_eq!(usage(&proposed, "gender"), "protected");
+        assert_eq!(usage(&proposed, "department"), "input");
+        let notes = proposed["columns"].to_string();
+        assert!(
+            notes.contains("leaks the outcome: filled only for leavers"),
+            "{notes}"
+        );
+
+        // The form's choices: the department left out, so it no longer fills a role.
+        let mut choices = proposed["choices"].clone();
+        for column in choices["columns"].as_array_mut().unwrap() {
+            if column["name"] == "department" {
+                column["usage"] = json!("ignore");
+            }
+        }
+        let edited = preview(
+            &owner,
+            "employees.xlsx",
+            workbook.clone(),
+            vec![
+                (
+                    "mapping",
+                    proposed["mapping_toml"].as_str().unwrap().to_owned(),
+                ),
+                ("choices", choices.to_string()),
+            ],
+        )
+        .await;
+        assert_eq!(edited["mapping_source"], "edited");
+        assert_eq!(usage(&edited, "department"), "ignore");
+        let toml = edited["mapping_toml"].as_str().unwrap();
+        assert!(!toml.contains("department = \"department\""), "{toml}");
+        assert_eq!(edited["errors"], json!([]));
+
+        // A kind that the cells contradict: the dry run names the line and column.
+        let mut wrong = edited["choices"].clone();
+        for column in wrong["columns"].as_array_mut().unwrap() {
+            if column["name"] == "payGrade" {
+                column["kind"] = json!("number");
+            }
+        }
+        let refused = preview(
+            &owner,
+            "employees.xlsx",
+            workbook.clone(),
+            vec![("mapping", toml.to_owned()), ("choices", wrong.to_string())],
+        )
+        .await;
+        let errors = refused["errors"].to_string();
+        assert!(
+            errors.contains("employees.xlsx:5:7 (column \\\"payGrade\\\"): expected a number"),
+            "{errors}"
+        );
+        assert!(!errors.contains("/tmp"), "{errors}");
+        assert!(refused["people"].is_null());
+
+        // Imported with the edited mapping; the same columns again are offered it.
+        let job = owner
+            .multipart(
+                "/api/v1/imports",
+                vec![
+                    ("mapping", None, toml.as_bytes().to_vec()),
+                    ("file", Some("employees.xlsx"), workbook.clone()),
+                ],
+            )
+            .await
+            .expect(202)["job_id"]
+            .as_i64()
+            .unwrap();
+        assert_eq!(owner.wait_for_job(job).await["status"], "succeeded");
+        let again = preview(&owner, "employees-january.xlsx", workbook, vec![]).await;
+        assert_eq!(again["mapping_source"], "stored");
+        assert_eq!(usage(&again, "department"), "ignore");
+        server.stop().await;
+    }
+}
