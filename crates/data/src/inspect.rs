@@ -209,6 +209,7 @@ fn propose(table: &Table, columns: &mut [ColumnProfile]) -> Mapping {
     proposal.leakage();
     proposal.roles();
     proposal.kinds();
+    proposal.labels();
     proposal.mapping
 }
 
@@ -710,6 +711,49 @@ impl Proposal<'_> {
         }
     }
 
+    /// Labels for the inputs whose names it knows (and readable English for the rest): roles
+    /// other than survey answers already have words of their own ("pay", "薪资").
+    fn labels(&mut self) {
+        // Survey answers keep their own names: "survey" says too little.
+        let role_columns: HashSet<String> = self
+            .mapping
+            .roles
+            .columns()
+            .filter(|(role, _)| *role != tenure_domain::ColumnRole::Survey)
+            .map(|(_, c)| c.to_owned())
+            .collect();
+        let inputs: Vec<String> = self
+            .mapping
+            .columns
+            .keys()
+            .filter(|c| !self.mapping.protected.contains(c))
+            .cloned()
+            .collect();
+        for name in inputs.iter().filter(|n| !role_columns.contains(*n)) {
+            let stem = words(name);
+            let known = LABEL_WORDS.iter().find(|(s, _, _)| stem.contains(s));
+            let chinese = name.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+            let en = match known {
+                Some((_, en, _)) if chinese => Some((*en).to_owned()),
+                _ if chinese => None,
+                _ => Some(humanized(name)).filter(|h| h != name),
+            };
+            let zh = match known {
+                Some((_, _, zh)) => Some((*zh).to_owned()),
+                None if chinese => Some(name.clone()),
+                None => None,
+            }
+            .filter(|zh| zh != name || en.is_some());
+            if en.is_none() && zh.is_none() {
+                continue;
+            }
+            self.mapping
+                .roles
+                .labels
+                .insert(name.clone(), tenure_domain::ColumnLabel { en, zh });
+        }
+    }
+
     /// Inputs get an explicit kind, so an import catches a stray text cell in a numeric column.
     fn kinds(&mut self) {
         let skip: HashSet<String> = self.mapping.ignore.iter().cloned().collect();
@@ -739,6 +783,97 @@ impl Proposal<'_> {
             }
         }
     }
+}
+
+/// HR words by the stem of a column name, in English and Chinese: the labels `inspect`
+/// proposes, so explanations say "satisfaction 2" / "满意度 2" rather than a column's name.
+/// Compound names come before their parts.
+const LABEL_WORDS: &[(&str, &str, &str)] = &[
+    (
+        "environmentsatisfaction",
+        "satisfaction with the work environment",
+        "工作环境满意度",
+    ),
+    (
+        "relationshipsatisfaction",
+        "satisfaction with relationships at work",
+        "工作关系满意度",
+    ),
+    ("jobsatisfaction", "job satisfaction", "工作满意度"),
+    ("worklifebalance", "work-life balance", "工作生活平衡"),
+    ("jobinvolvement", "job involvement", "工作投入度"),
+    (
+        "yearssincelastpromotion",
+        "years since the last promotion",
+        "距上次晋升年数",
+    ),
+    (
+        "yearsincurrentrole",
+        "years in the current role",
+        "现岗位年数",
+    ),
+    (
+        "yearswithcurrmanager",
+        "years with the current manager",
+        "与现任经理共事年数",
+    ),
+    ("yearsatcompany", "years with the organization", "司龄"),
+    ("totalworkingyears", "years of work experience", "工作年限"),
+    ("numcompaniesworked", "employers before", "曾就职公司数"),
+    ("distancefromhome", "commute distance", "通勤距离"),
+    (
+        "trainingtimeslastyear",
+        "trainings last year",
+        "去年培训次数",
+    ),
+    (
+        "percentsalaryhike",
+        "last pay rise (%)",
+        "上次加薪幅度（%）",
+    ),
+    ("stockoptionlevel", "stock options", "股票期权级别"),
+    ("businesstravel", "business travel", "出差频率"),
+    ("overtime", "overtime", "加班"),
+    ("satisfaction", "satisfaction", "满意度"),
+    ("engagement", "engagement", "敬业度"),
+    ("absen", "absences", "缺勤"),
+    ("hours", "working hours", "工时"),
+    ("educationfield", "field of study", "专业"),
+    ("education", "education", "学历"),
+    ("position", "job", "岗位"),
+    ("jobtitle", "job", "岗位"),
+    ("jobrole", "job", "岗位"),
+    ("location", "location", "工作地点"),
+    ("site", "location", "工作地点"),
+    ("加班", "overtime", "加班"),
+    ("满意度", "satisfaction", "满意度"),
+    ("绩效", "performance rating", "绩效"),
+    ("岗位", "job", "岗位"),
+    ("学历", "education", "学历"),
+    ("缺勤", "absences", "缺勤"),
+    ("工时", "working hours", "工时"),
+    ("司龄", "years with the organization", "司龄"),
+    ("地点", "location", "工作地点"),
+];
+
+/// A column name as words: `Annual_Base_Pay` → "annual base pay", `EmpSatisfaction` → "emp
+/// satisfaction".
+fn humanized(name: &str) -> String {
+    let mut words = String::new();
+    let mut previous: Option<char> = None;
+    for c in name.chars() {
+        if c == '_' || c == '-' || c == ' ' {
+            words.push(' ');
+        } else {
+            if c.is_uppercase() && previous.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit())
+            {
+                words.push(' ');
+            }
+            words.extend(c.to_lowercase());
+        }
+        previous = Some(c);
+    }
+    words.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Whether no two rows share both the id (column `id`) and the value of column `date`.

@@ -2,6 +2,7 @@
 //! "pay" or "manager" instead of a column name.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -27,6 +28,20 @@ impl ColumnRole {
         ColumnRole::Survey,
         ColumnRole::HireDate,
     ];
+
+    /// The role in words, English and Chinese.
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            ColumnRole::Pay => ("pay", "薪资"),
+            ColumnRole::Level => ("level", "职级"),
+            ColumnRole::Department => ("department", "部门"),
+            ColumnRole::Team => ("team", "团队"),
+            ColumnRole::Manager => ("manager", "经理"),
+            ColumnRole::Rating => ("rating", "绩效评分"),
+            ColumnRole::Survey => ("survey", "调查"),
+            ColumnRole::HireDate => ("hire date", "入职日期"),
+        }
+    }
 
     pub fn key(self) -> &'static str {
         match self {
@@ -62,6 +77,27 @@ pub struct RoleColumns {
     pub survey: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hire_date: Option<String>,
+    /// Display labels by column, in English and Chinese, for explanations, pages and reports
+    /// ("pay" for `Annual_Base_Pay`, "薪资" for `salary`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, ColumnLabel>,
+}
+
+/// How a column is called in people's words, per language.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnLabel {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub en: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zh: Option<String>,
+}
+
+/// The two languages tenure speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    English,
+    Chinese,
 }
 
 impl RoleColumns {
@@ -85,7 +121,31 @@ impl RoleColumns {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.columns().next().is_none()
+        self.columns().next().is_none() && self.labels.is_empty()
+    }
+
+    /// How `column` is called in `language`: the mapping's label, else the role's own word
+    /// ("pay", "薪资"), else (English) the column's name, else (Chinese) its English label.
+    pub fn label(&self, column: &str, language: Language) -> String {
+        let given = self.labels.get(column);
+        let role = self
+            .columns()
+            .find(|(_, c)| *c == column)
+            .map(|(role, _)| role)
+            .filter(|role| *role != ColumnRole::Survey);
+        let english = || {
+            given
+                .and_then(|l| l.en.clone())
+                .or_else(|| role.map(|r| r.words().0.to_owned()))
+                .unwrap_or_else(|| column.to_owned())
+        };
+        match language {
+            Language::English => english(),
+            Language::Chinese => given
+                .and_then(|l| l.zh.clone())
+                .or_else(|| role.map(|r| r.words().1.to_owned()))
+                .unwrap_or_else(english),
+        }
     }
 
     /// Every (role, column) pair, surveys once per column.

@@ -6,6 +6,7 @@
 
 use crate::design::Design;
 use crate::panel::Derived;
+use crate::wording::{say, Said};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tenure_domain::{RoleColumns, Value};
@@ -19,6 +20,19 @@ pub struct Factor {
     pub log_odds: f64,
     /// The person's situation in plain words.
     pub words: String,
+    /// The same in Chinese (empty in explanations stored before it was kept).
+    #[serde(default)]
+    pub words_zh: String,
+}
+
+impl Factor {
+    /// The words in `language` (English where no Chinese was stored).
+    pub fn words_in(&self, language: tenure_domain::Language) -> &str {
+        match language {
+            tenure_domain::Language::Chinese if !self.words_zh.is_empty() => &self.words_zh,
+            _ => &self.words,
+        }
+    }
 }
 
 /// Every factor of one score, the one raising the risk most first.
@@ -152,18 +166,33 @@ impl<'d> Explainer<'d> {
                     .filter(|(c, _)| c.signum() == total.signum())
                     .collect();
                 parts.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
-                let words: Vec<String> = parts
+                let said: Vec<Said> = parts
                     .iter()
                     .take(2)
                     .map(|&(_, column)| {
                         let mean = self.design.numeric_mean(column);
-                        words(&self.features[column], &value(column), mean, self.roles)
+                        say(
+                            &self.features[column],
+                            &value(column),
+                            mean,
+                            self.roles,
+                            total > 0.0,
+                        )
                     })
                     .collect();
                 Factor {
                     factor: factor.clone(),
                     log_odds: total,
-                    words: words.join("; "),
+                    words: said
+                        .iter()
+                        .map(|s| s.en.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    words_zh: said
+                        .iter()
+                        .map(|s| s.zh.as_str())
+                        .collect::<Vec<_>>()
+                        .join("；"),
                 }
             })
             .collect();
@@ -194,177 +223,6 @@ fn factor_of(derived: &Derived, roles: &RoleColumns) -> String {
     }
 }
 
-fn is(role: &Option<String>, column: &str) -> bool {
-    role.as_deref() == Some(column)
-}
-
-/// A feature's value in plain words.
-fn words(derived: &Derived, value: &Value, mean: Option<f64>, roles: &RoleColumns) -> String {
-    let x = match value {
-        Value::Number(x) => *x,
-        Value::Category(text) => return format!("{}: {text}", column_of(derived)),
-        Value::Date(date) => return format!("{}: {date}", column_of(derived)),
-        Value::Missing => return missing_words(derived, roles),
-    };
-    let average = |c: &str| match mean {
-        Some(m) => format!("{c} {} (average {})", number(x), number(m)),
-        None => format!("{c} {}", number(x)),
-    };
-    match derived {
-        Derived::Value(c) if is(&roles.rating, c) => format!("rating {}", number(x)),
-        Derived::Value(c) if is(&roles.pay, c) => format!("pay {}", number(x)),
-        Derived::Value(c) => average(c),
-        Derived::Change(c, months) => change_words(c, x, *months, roles),
-        Derived::MonthsSinceRose(c) if is(&roles.level, c) => match x as i64 {
-            0 => "promoted this month".into(),
-            m => format!("no promotion in {m} months"),
-        },
-        Derived::MonthsSinceRose(c) if is(&roles.pay, c) => {
-            format!("no pay rise in {} months", x as i64)
-        }
-        Derived::MonthsSinceRose(c) => format!("{c} last rose {} months ago", x as i64),
-        Derived::VsPeers(c) => {
-            let label = if is(&roles.pay, c) {
-                "pay".to_owned()
-            } else {
-                c.clone()
-            };
-            let percent = ((x - 1.0) * 100.0).round();
-            match percent {
-                p if p < 0.0 => format!("{label} {}% below the peer median", -p),
-                p if p > 0.0 => format!("{label} {p}% above the peer median"),
-                _ => format!("{label} at the peer median"),
-            }
-        }
-        Derived::TeamMedian(c) => match mean {
-            Some(m) => format!("team's median {c} {} (average {})", number(x), number(m)),
-            None => format!("team's median {c} {}", number(x)),
-        },
-        Derived::MonthsSinceChanged(c) if is(&roles.manager, c) => match x as i64 {
-            m if m <= 6 => format!("new manager {m} months ago"),
-            m => format!("same manager for {m} months"),
-        },
-        Derived::MonthsSinceChanged(c) if is(&roles.team, c) => {
-            format!("moved team {} months ago", x as i64)
-        }
-        Derived::MonthsSinceChanged(c) => format!("{c} changed {} months ago", x as i64),
-        Derived::Changes12m(c) if is(&roles.manager, c) => {
-            plural(x as i64, "manager change", "manager changes") + " in 12 months"
-        }
-        Derived::Changes12m(c) => format!(
-            "{c} changed {} in 12 months",
-            plural(x as i64, "time", "times")
-        ),
-        Derived::MonthsSinceDate(c) => format!("{c} {} ago", plural(x as i64, "month", "months")),
-        Derived::TeammatesLeft => match x as i64 {
-            0 => "no teammate left in the last 6 months".into(),
-            n => plural(n, "teammate", "teammates") + " left in the last 6 months",
-        },
-        Derived::Tenure if x >= 24.0 => format!("{:.1} years with the organization", x / 12.0),
-        Derived::Tenure => plural(x as i64, "month", "months") + " with the organization",
-        Derived::MonthOfYear => format!("the time of year ({})", month_name(x as u32)),
-    }
-}
-
-fn change_words(column: &str, x: f64, months: i32, roles: &RoleColumns) -> String {
-    if is(&roles.level, column) {
-        return if x > 0.0 {
-            format!("promoted in the last {months} months")
-        } else {
-            format!("no promotion in the last {months} months")
-        };
-    }
-    let label = if is(&roles.pay, column) {
-        "pay"
-    } else {
-        column
-    };
-    match x {
-        x if x > 0.0 => format!("{label} up {} in {months} months", number(x)),
-        x if x < 0.0 => format!("{label} down {} in {months} months", number(-x)),
-        _ => format!("{label} unchanged over {months} months"),
-    }
-}
-
-fn missing_words(derived: &Derived, roles: &RoleColumns) -> String {
-    match derived {
-        Derived::MonthsSinceRose(c) if is(&roles.level, c) => "no promotion on record".into(),
-        Derived::MonthsSinceRose(c) if is(&roles.pay, c) => "no pay rise on record".into(),
-        Derived::MonthsSinceRose(c) => format!("{c} never rose on record"),
-        Derived::MonthsSinceChanged(c) if is(&roles.manager, c) => {
-            "same manager throughout the records".into()
-        }
-        Derived::MonthsSinceChanged(c) => format!("{c} unchanged throughout the records"),
-        Derived::Change(c, months) => format!("no {c} {months} months ago to compare with"),
-        Derived::MonthsSinceDate(c) => format!("no {c} on record"),
-        other => format!("no {} on record", column_of(other)),
-    }
-}
-
-fn column_of(derived: &Derived) -> String {
-    match derived {
-        Derived::Value(c) => c.clone(),
-        other => other.name(),
-    }
-}
-
-fn plural(n: i64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// A number as a person would write it: whole numbers without decimals (thousands grouped),
-/// others to two significant decimals.
-fn number(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        let digits = (x.abs() as i64).to_string();
-        let mut grouped = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        return if x < 0.0 {
-            format!("-{grouped}")
-        } else {
-            grouped
-        };
-    }
-    let text = if x.abs() >= 100.0 {
-        format!("{x:.0}")
-    } else if x.abs() >= 1.0 {
-        format!("{x:.1}")
-    } else {
-        format!("{x:.2}")
-    };
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        text
-    }
-}
-
-fn month_name(month: u32) -> &'static str {
-    const NAMES: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    NAMES
-        .get(month.wrapping_sub(1) as usize)
-        .copied()
-        .unwrap_or("unknown month")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,7 +238,7 @@ mod tests {
     }
 
     fn say(name: &str, value: Value) -> String {
-        words(&Derived::parse(name), &value, Some(3.6), &roles())
+        crate::wording::say(&Derived::parse(name), &value, Some(3.6), &roles(), true).en
     }
 
     #[test]
@@ -520,6 +378,7 @@ mod tests {
             factor: name.into(),
             log_odds,
             words: String::new(),
+            words_zh: String::new(),
         };
         let explanation = Explanation {
             factors: vec![

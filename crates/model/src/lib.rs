@@ -20,3 +20,4 @@ pub mod scoring;
 pub mod survival;
 pub mod table;
 pub mod trained;
+mod wording;

@@ -207,7 +207,7 @@ pub(crate) fn new_score(p: &ScoredPerson, groups: ScoreGroups) -> NewScore {
             p.score.explanation.holding_down(usize::MAX)
         };
         list.iter()
-            .map(|f| json!({"factor": f.factor, "log_odds": f.log_odds, "words": f.words}))
+            .map(|f| json!({"factor": f.factor, "log_odds": f.log_odds, "words": f.words, "words_zh": f.words_zh}))
             .collect()
     };
     NewScore {

@@ -189,6 +189,7 @@ fn drivers(p: &ScoredPerson, roles: &RoleColumns) -> serde_json::Value {
             json!({
                 "factor": f.factor,
                 "words": f.words,
+                "words_zh": f.words_zh,
                 "action": action,
                 "action_words": action.words(),
             })

@@ -85,7 +85,7 @@ pub async fn list(
                         td.num { (person.probability.map_or("—".to_owned(), |p| locale.percent(p, 0))) }
                         td { (band_word(&person.band, locale)) }
                         td { (person.team.clone().unwrap_or_default()) }
-                        td { (person.drivers["raising"][0]["words"].as_str().unwrap_or("")) }
+                        td { (factor_words(&person.drivers["raising"][0], locale)) }
                     }
                 }
             }
@@ -219,7 +219,7 @@ fn factor_list(
             @for f in &factors {
                 @let factor = f["factor"].as_str().unwrap_or_default();
                 li {
-                    (f["words"].as_str().unwrap_or_default())
+                    (factor_words(f, locale))
                     @if actions {
                         br;
                         span.action { (Words::SuggestedAction.in_(locale)) ": " (SupportiveAction::for_driver(role_of(factor), factor).words()) }
@@ -297,4 +297,13 @@ fn band_word(band: &str, locale: Locale) -> &'static str {
         _ => Words::NotEnoughData,
     }
     .in_(locale)
+}
+
+/// A stored factor's words in the page's language (English where no Chinese was stored).
+pub(super) fn factor_words(factor: &serde_json::Value, locale: Locale) -> &str {
+    let chinese = factor["words_zh"].as_str().filter(|w| !w.is_empty());
+    match (locale, chinese) {
+        (Locale::ZhCn, Some(words)) => words,
+        _ => factor["words"].as_str().unwrap_or_default(),
+    }
 }

@@ -123,7 +123,7 @@ pub async fn detail(
                 tbody {
                     @for d in drivers {
                         tr {
-                            td { (d["words"].as_str().unwrap_or_default()) }
+                            td { (super::people::factor_words(d, locale)) }
                             td { (d["action_words"].as_str().unwrap_or_default()) }
                         }
                     }

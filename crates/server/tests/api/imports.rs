@@ -135,3 +135,80 @@ async fn a_workbook_is_previewed_mapped_in_the_form_checked_and_its_mapping_offe
         server.stop().await;
     }
 }
+
+/// A Chinese roster imported with the labels the preview proposed (加班 → "overtime",
+/// 满意度 → "satisfaction"): each score's factors are said in English in those labels, never
+/// in the raw Chinese column names, and in Chinese alongside.
+#[tokio::test]
+async fn the_proposed_labels_speak_in_the_explanations_in_both_languages() {
+    let settings = Settings {
+        training_threads: 1,
+        ..Settings::default()
+    };
+    let server = TestServer::start(TestDatabase::sqlite(), settings).await;
+    let owner = scenarios::member_organization(&server, "labels").await;
+    owner.switch_on_scoring().await;
+    let roster = fixture("chinese_hris_roster_gbk.csv");
+    let proposed = preview(&owner, "roster.csv", roster.clone(), vec![]).await;
+    let toml = proposed["mapping_toml"].as_str().unwrap().to_owned();
+    assert!(
+        toml.contains("[roles.labels.\"加班\"]\nen = \"overtime\""),
+        "{toml}"
+    );
+    let job = owner
+        .multipart(
+            "/api/v1/imports",
+            vec![
+                ("mapping", None, toml.into_bytes()),
+                ("file", Some("roster.csv"), roster),
+            ],
+        )
+        .await
+        .expect(202)["job_id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(owner.wait_for_job(job).await["status"], "succeeded");
+    owner
+        .trained(json!({"seed": 1, "learner": "logistic"}))
+        .await;
+    let scores = owner.get("/api/v1/scores?per_page=500").await.expect(200);
+    let factors: Vec<&Value> = scores["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| {
+            let drivers = &s["drivers"];
+            let raising = drivers["raising"].as_array().unwrap().iter();
+            raising.chain(drivers["holding_down"].as_array().unwrap().iter())
+        })
+        .collect();
+    assert!(factors.len() > 100, "{}", factors.len());
+    let english: Vec<&str> = factors
+        .iter()
+        .map(|f| f["words"].as_str().unwrap())
+        .collect();
+    let chinese: Vec<&str> = factors
+        .iter()
+        .map(|f| f["words_zh"].as_str().unwrap())
+        .collect();
+    for raw in ["加班", "满意度", "薪资", "职级"] {
+        assert!(
+            !english.iter().any(|w| w.contains(raw)),
+            "English words use labels, not `{raw}`"
+        );
+    }
+    assert!(
+        english.iter().any(|w| w.starts_with("overtime: ")),
+        "{english:?}"
+    );
+    assert!(
+        chinese.iter().any(|w| w.starts_with("加班：")),
+        "{chinese:?}"
+    );
+    assert!(
+        chinese
+            .iter()
+            .all(|w| w.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))),
+        "{chinese:?}"
+    );
+}
