@@ -14,7 +14,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf, MAIN_SEPARATOR};
 use tenure_data::{ColumnUse, ImportPlan, Mapping, ReadOptions, Table};
-use tenure_domain::{ColumnKind, Permission};
+use tenure_domain::{ColumnKind, ColumnLabel, Permission};
 use utoipa::ToSchema;
 
 /// How many problems a dry run reports, as an import would.
@@ -100,6 +100,11 @@ pub struct ColumnChoice {
     pub kind: ColumnKind,
     /// For date inputs: the chrono format, e.g. `%d.%m.%Y`.
     pub date_format: Option<String>,
+    /// How explanations and pages call the column, in English and in Chinese.
+    #[serde(default)]
+    pub label_en: Option<String>,
+    #[serde(default)]
+    pub label_zh: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -277,6 +282,17 @@ fn apply(base: &Mapping, choices: &WizardChoices) -> Mapping {
     }
     let inputs: BTreeSet<String> = mapping.columns.keys().cloned().collect();
     mapping.roles.retain(|name| inputs.contains(name));
+    for column in &choices.columns {
+        let label = ColumnLabel {
+            en: named(&column.label_en),
+            zh: named(&column.label_zh),
+        };
+        if label.en.is_some() || label.zh.is_some() {
+            mapping.roles.labels.insert(column.name.clone(), label);
+        } else {
+            mapping.roles.labels.remove(&column.name);
+        }
+    }
     mapping
 }
 
@@ -322,6 +338,8 @@ fn choices_of(
                     .get(name)
                     .cloned()
                     .or_else(|| profile.date_format.clone()),
+                label_en: mapping.roles.labels.get(name).and_then(|l| l.en.clone()),
+                label_zh: mapping.roles.labels.get(name).and_then(|l| l.zh.clone()),
             }
         })
         .collect();

@@ -152,6 +152,8 @@ fn upload_form(locale: Locale) -> Markup {
                             th scope="col" { (w(Words::Examples)) }
                             th scope="col" { (w(Words::ColumnUseWord)) }
                             th scope="col" { (w(Words::Kind)) }
+                            th scope="col" { (w(Words::LabelEnglish)) }
+                            th scope="col" { (w(Words::LabelChinese)) }
                             th scope="col" { (w(Words::DetectionNotes)) }
                         } }
                         tbody {}

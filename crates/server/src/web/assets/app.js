@@ -193,6 +193,8 @@ function choicesOf(form) {
     usage: row.querySelector("select[data-usage]").value,
     kind: row.querySelector("select[data-kind]").value,
     date_format: row.dataset.dateFormat || null,
+    label_en: row.querySelector("input[data-label=en]").value.trim() || null,
+    label_zh: row.querySelector("input[data-label=zh]").value.trim() || null,
   }));
   return choices;
 }
@@ -234,7 +236,15 @@ function showPreview(form, answer, fromText) {
     kind.disabled = choice.usage !== "input";
     const notes = document.createElement("td");
     notes.textContent = profile.notes.join("; ");
-    row.append(name, examples, cell(usage), cell(kind), notes);
+    const labels = ["en", "zh"].map((language) => {
+      const input = document.createElement("input");
+      input.type = "text";
+      input.dataset.label = language;
+      input.value = choice["label_" + language] || "";
+      input.setAttribute("aria-label", `${choice.name}: label (${language})`);
+      return cell(input);
+    });
+    row.append(name, examples, cell(usage), cell(kind), ...labels, notes);
     return row;
   }));
   const sample = form.querySelector("#wizard-sample");

@@ -497,6 +497,18 @@ async fn in_a_real_browser_the_import_wizard_maps_exports_without_typing_toml() 
         text_of(&browser, "#wizard-source").await,
         "Proposed from the file: check it before importing."
     );
+    // The proposed Chinese label of the weekly hours (工时) made exact, then the supervisor
+    // left out.
+    let hours = browser
+        .find(Locator::Css(
+            "#wizard-columns tr[data-column='Weekly hours'] input[data-label=zh]",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(hours.prop("value").await.unwrap().as_deref(), Some("工时"));
+    // Select all (Control+A, then the null key releasing it) and type over: a person's way,
+    // with no change event until the field is left.
+    hours.send_keys("\u{E009}a\u{E000}每周工时").await.unwrap();
     let supervisor = "#wizard-columns tr[data-column='Supervisor'] select[data-usage]";
     browser
         .find(Locator::Css(supervisor))
@@ -506,13 +518,19 @@ async fn in_a_real_browser_the_import_wizard_maps_exports_without_typing_toml() 
         .await
         .unwrap();
     for _ in 0..100 {
-        if ignores_supervisor(&wizard_mapping(&browser).await) {
+        let mapping = wizard_mapping(&browser).await;
+        if ignores_supervisor(&mapping) && mapping.contains("zh = \"每周工时\"") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let mapping = wizard_mapping(&browser).await;
     assert!(ignores_supervisor(&mapping), "{mapping}");
+    assert!(
+        mapping
+            .contains("[roles.labels.\"Weekly hours\"]\nen = \"weekly hours\"\nzh = \"每周工时\""),
+        "{mapping}"
+    );
     assert!(
         !mapping.contains("manager = "),
         "an ignored column fills no role: {mapping}"
