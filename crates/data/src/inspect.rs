@@ -68,6 +68,15 @@ fn profile(table: &Table, index: usize) -> ColumnProfile {
     let (kind, date_format) = infer_kind(&present);
     let name = table.header[index].clone();
     let mut notes = Vec::new();
+    if let Some(chosen) = &date_format {
+        let others = other_date_readings(&present, chosen);
+        if !others.is_empty() {
+            notes.push(format!(
+                "check the date format: {} fit as well; {chosen} chosen (its days repeat least, as snapshot dates do)",
+                others.join(", ")
+            ));
+        }
+    }
     if kind == ColumnKind::Category && distinct.len() > MANY_LEVELS {
         notes.push(format!("many levels ({})", distinct.len()));
     }
@@ -121,6 +130,29 @@ fn date_format(present: &[&str]) -> Option<String> {
         .iter()
         .min_by_key(|(_, days)| *days)
         .map(|(f, _)| f.to_string())
+}
+
+/// Other formats every cell reads under that give some cell another date (day and month
+/// swapped, say): an ambiguity a person should settle.
+fn other_date_readings(present: &[&str], chosen: &str) -> Vec<String> {
+    CANDIDATE_DATE_FORMATS
+        .iter()
+        .filter(|f| **f != chosen)
+        .filter(|f| {
+            let mut differs = false;
+            let all = present
+                .iter()
+                .all(|c| match (parse_date(c, f), parse_date(c, chosen)) {
+                    (Some(a), Some(b)) => {
+                        differs |= a != b;
+                        true
+                    }
+                    _ => false,
+                });
+            all && differs
+        })
+        .map(|f| f.to_string())
+        .collect()
 }
 
 fn words(name: &str) -> String {
@@ -479,9 +511,17 @@ impl Proposal<'_> {
             self.note(duration, "duration (time-to-event)");
             self.note(target, "event flag");
         } else {
+            let sure = is_leaving_word(&positive);
             self.mapping.target = Some(name);
+            self.note(
+                target,
+                &if sure {
+                    format!("target (cross-section); \"{positive}\" means left")
+                } else {
+                    format!("target (cross-section); check: \"{positive}\" taken to mean left (no word for leaving among its values)")
+                },
+            );
             self.mapping.positive = Some(positive);
-            self.note(target, "target (cross-section)");
         }
     }
 
@@ -905,31 +945,38 @@ fn is_row_number(table: &Table, index: usize) -> bool {
             .all(|(i, n)| *n == start + i as i64)
 }
 
+/// Whether an outcome value is one of the words exports use for "left".
+fn is_leaving_word(value: &str) -> bool {
+    LEAVING_WORDS.contains(&value.to_lowercase().as_str()) || parse_number(value) == Some(1.0)
+}
+
 /// The outcome value meaning "left", by the words exports use for it.
 fn positive_value(table: &Table, index: usize) -> String {
     let values: BTreeSet<&str> = cells(table, index).collect();
-    let positive = [
-        "yes",
-        "1",
-        "true",
-        "y",
-        "left",
-        "leaver",
-        "exited",
-        "terminated",
-        "inactive",
-        "former",
-        "是",
-        "已离职",
-        "离职",
-    ];
     values
         .iter()
-        .find(|v| positive.contains(&v.to_lowercase().as_str()))
+        .find(|v| is_leaving_word(v))
         .or_else(|| values.iter().next_back())
         .map(|v| v.to_string())
         .unwrap_or_default()
 }
+
+/// Outcome values that mean "left".
+const LEAVING_WORDS: &[&str] = &[
+    "yes",
+    "1",
+    "true",
+    "y",
+    "left",
+    "leaver",
+    "exited",
+    "terminated",
+    "inactive",
+    "former",
+    "是",
+    "已离职",
+    "离职",
+];
 
 impl Inspection {
     /// A readable table of the columns followed by the proposed mapping.

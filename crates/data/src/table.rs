@@ -556,6 +556,35 @@ mod tests {
         assert_eq!(table.rows[2].cells[1], "人力资源部");
     }
 
+    /// Japanese exports in Shift_JIS and Russian ones in Windows-1251 are recognised by their
+    /// bytes, and `--encoding` overrides the guess.
+    #[test]
+    fn shift_jis_and_windows_1251_exports_are_recognised_and_the_guess_can_be_overridden() {
+        let japanese = "社員番号,氏名,部署,給与,入社日,退職日,退職理由\n\
+                        1001,山田太郎,営業部,350000,2019-04-01,,\n\
+                        1002,佐藤花子,開発部,420000,2018-10-01,2023-03-31,自己都合退職\n\
+                        1003,鈴木一郎,人事部,380000,2020-07-01,,\n";
+        let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode(japanese);
+        let table = read(&bytes).unwrap();
+        assert_eq!(table.encoding, "Shift_JIS");
+        assert_eq!(table.header[2], "部署");
+        assert_eq!(table.rows[1].cells[6], "自己都合退職");
+        let russian = "Табельный номер;ФИО;Отдел;Оклад;Дата приёма;Дата увольнения\n\
+                       1;Иванов Иван Иванович;Продажи;85000,50;01.02.2019;\n\
+                       2;Петрова Анна Сергеевна;Разработка;120000;15.06.2020;31.03.2023\n";
+        let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(russian);
+        let table = read(&bytes).unwrap();
+        assert_eq!(table.encoding, "windows-1251");
+        assert_eq!(table.header[1], "ФИО");
+        assert_eq!(table.rows[0].cells[3], "85000.50");
+        // Read as Windows-1252 when told so: the same bytes, other letters, no error.
+        let table = TableReader::new(Path::new("t.csv"), 10)
+            .read(&bytes, Some(encoding_rs::WINDOWS_1252))
+            .unwrap();
+        assert_eq!(table.encoding, "windows-1252");
+        assert_ne!(table.header[1], "ФИО");
+    }
+
     #[test]
     fn a_utf16_export_with_its_byte_order_mark_and_tabs_reads() {
         let mut bytes = vec![0xFF, 0xFE];

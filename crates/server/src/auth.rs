@@ -223,6 +223,18 @@ async fn token_caller(
     if record.revoked_at.is_some() || record.expires_at <= state.clock().now() {
         return Err(invalid());
     }
+    if let Err(wait) = state.rate_limits.take(record.id, state.clock().now()) {
+        let mut error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!(
+                "this API token has used its {} requests a minute: wait {wait} s (Retry-After) and try again",
+                state.settings.token_requests_per_minute
+            ),
+        );
+        error.retry_after = Some(wait);
+        return Err(error);
+    }
     let via = Via::Token {
         id: record.id,
         scopes: record.scopes,

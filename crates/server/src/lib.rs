@@ -11,6 +11,7 @@ mod headers;
 mod health;
 mod jobs;
 mod metrics;
+mod rate_limit;
 mod routes;
 pub mod secrets;
 pub mod settings;

@@ -26,6 +26,9 @@ pub struct Settings {
     /// The basic plan a new organization gets at sign-up, in days.
     pub trial_days: i64,
     pub max_token_days: i64,
+    /// Requests a minute each API token may make (bursts up to a minute's worth); past it,
+    /// 429 with `Retry-After`. 0 switches the limit off. Kept per `serve` process.
+    pub token_requests_per_minute: u32,
     pub max_upload_megabytes: usize,
     /// Threads for training; never more than the cores left free.
     pub training_threads: usize,
@@ -88,6 +91,7 @@ impl Default for Settings {
             invitation_days: 7,
             trial_days: 30,
             max_token_days: 365,
+            token_requests_per_minute: 600,
             max_upload_megabytes: 200,
             training_threads: 2,
             workers: 2,
@@ -132,6 +136,7 @@ impl Settings {
             "invitation_days",
             "trial_days",
             "max_token_days",
+            "token_requests_per_minute",
             "max_upload_megabytes",
             "training_threads",
             "workers",

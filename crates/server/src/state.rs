@@ -34,6 +34,8 @@ pub struct AppState {
     pub stopping: tokio::sync::watch::Sender<bool>,
     /// What a sign-in for an unknown address is checked against (see [`crate::secrets::DecoyHash`]).
     pub decoy: crate::secrets::DecoyHash,
+    /// Each API token's budget of requests.
+    pub rate_limits: Arc<crate::rate_limit::TokenRateLimits>,
 }
 
 impl AppState {
@@ -46,6 +48,9 @@ impl AppState {
     pub fn with_clock(store: Store, settings: Settings, clock: Clock) -> AppState {
         let ttl = std::time::Duration::from_secs(settings.cache_seconds);
         AppState {
+            rate_limits: Arc::new(crate::rate_limit::TokenRateLimits::new(
+                settings.token_requests_per_minute,
+            )),
             caches: Arc::new(Caches::new(ttl, clock.clone())),
             monitor: Monitor::new(store.clone(), clock),
             reports: Arc::default(),

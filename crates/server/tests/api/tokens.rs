@@ -180,3 +180,57 @@ async fn cached_reads_see_changes_from_elsewhere_within_the_cache_period() {
     assert_eq!(bearer.get("/api/v1/people/c-004/score").await.status, 401);
     server.stop().await;
 }
+
+/// Fair use: each token has its own budget of requests a minute; past it, 429 with
+/// `Retry-After`, and the budget refills as the (fake) clock moves on. A session is not
+/// limited by a token's budget.
+#[tokio::test]
+async fn each_token_gets_a_budget_of_requests_and_429_with_retry_after_past_it() {
+    let settings = Settings {
+        token_requests_per_minute: 5,
+        ..Settings::default()
+    };
+    let clock = Clock::fake(chrono::Utc::now());
+    let server = TestServer::start_with_clock(TestDatabase::sqlite(), settings, clock).await;
+    let owner = member_organization(&server, "budget").await;
+    server.seed_scores("budget", "b", 10, 1).await;
+    let token = |name: &str| {
+        let owner = &owner;
+        let name = name.to_owned();
+        async move {
+            owner
+                .post(
+                    "/api/v1/tokens",
+                    json!({"name": name, "scopes": ["aggregates:read"], "expires_in_days": 30}),
+                )
+                .await
+                .expect(201)["token"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let first = server.bearer(&token("first").await);
+    let second = server.bearer(&token("second").await);
+    for _ in 0..5 {
+        first.get("/api/v1/summary").await.expect(200);
+    }
+    let refused = first.get("/api/v1/summary").await;
+    assert_eq!(
+        (refused.status, refused.body["error"]["code"].as_str()),
+        (429, Some("rate_limited"))
+    );
+    assert_eq!(
+        refused.retry_after.as_deref(),
+        Some("12"),
+        "one request a 12 s at 5 a minute"
+    );
+    second.get("/api/v1/summary").await.expect(200);
+    for _ in 0..10 {
+        owner.get("/api/v1/summary").await.expect(200);
+    }
+    server.clock().advance(chrono::Duration::seconds(12));
+    first.get("/api/v1/summary").await.expect(200);
+    assert_eq!(first.get("/api/v1/summary").await.status, 429);
+    server.stop().await;
+}
