@@ -54,8 +54,8 @@ pub use survival::{
 pub use train::{train_organization, TrainReport, TrainRequest};
 pub use what_if::{what_if, WhatIfChanges, WhatIfOutcome};
 pub use worker::{
-    enqueue, enqueue_once, schedule_upkeep, worker_name, JobObserver, NoObserver, Worker,
-    WorkerSettings,
+    enqueue, enqueue_once, enqueue_under_key, schedule_upkeep, worker_name, JobObserver,
+    NoObserver, Worker, WorkerSettings,
 };
 
 use tenure_model::backtest::BacktestError;

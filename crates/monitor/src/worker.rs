@@ -51,6 +51,28 @@ pub async fn enqueue(
     Ok(id)
 }
 
+/// [`enqueue`] under a client's idempotency key, with the uploaded file the job imports
+/// saved in the same transaction (`spec` gets its id): a retried request gets the first
+/// one's job back and queues nothing; a job without an upload is queued once (see
+/// [`Store::queue_job_under_key`]).
+pub async fn enqueue_under_key(
+    store: &Store,
+    org: OrgId,
+    upload: Option<(&str, &[u8])>,
+    spec: impl FnOnce(Option<i64>) -> JobSpec,
+    created_by: Option<i64>,
+    key: &tenure_store::IdempotencyKey,
+    wake: &Notify,
+) -> Result<tenure_store::KeyedJob, StoreError> {
+    let keyed = store
+        .queue_job_under_key(org, upload, |upload| spec(upload).to_job(created_by), key)
+        .await?;
+    if let tenure_store::KeyedJob::Queued(_) = keyed {
+        wake.notify_one();
+    }
+    Ok(keyed)
+}
+
 /// [`enqueue`], unless the same job is already queued or running for the organization
 /// (then that one's id, and nobody is woken).
 pub async fn enqueue_once(

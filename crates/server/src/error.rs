@@ -85,6 +85,15 @@ impl ApiError {
         ApiError::new(StatusCode::CONFLICT, "conflict", message)
     }
 
+    /// 409: the same job is already queued or running.
+    pub fn already_pending(job: i64) -> ApiError {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "already_pending",
+            format!("the same job is already queued or running (job {job}): follow it at GET /api/v1/jobs/{job}"),
+        )
+    }
+
     pub fn internal() -> ApiError {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,

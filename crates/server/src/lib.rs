@@ -9,6 +9,7 @@ mod cache;
 pub mod error;
 mod headers;
 mod health;
+mod idempotency;
 mod jobs;
 mod metrics;
 mod rate_limit;

@@ -67,6 +67,18 @@ pub struct RememberedEvents {
     pub job_id: Option<i64>,
 }
 
+/// How a job request under an idempotency key landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyedJob {
+    /// Queued now, with this id.
+    Queued(i64),
+    /// Queued before under the same key, with this id: nothing queued now.
+    Replayed(i64),
+    /// The same job is already queued or running (under another key or none): nothing
+    /// queued, nothing remembered.
+    AlreadyPending(i64),
+}
+
 /// How an events request landed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventsLanding {
@@ -238,6 +250,73 @@ impl Store {
         }
         tx.commit().await?;
         Ok(EventsLanding::Applied { applied, job_id })
+    }
+
+    /// Queues a job under a client's idempotency key: the first request with the key saves
+    /// its uploaded file (when it has one; `make_job` gets its id), queues the job and
+    /// remembers the job's id in one transaction; a repeat with the same body gets that id
+    /// back and queues nothing; a repeat with another body is refused.
+    ///
+    /// A job without an upload is queued once: while the same job (kind and payload) is
+    /// queued or running, that one is answered and the key is not remembered.
+    pub async fn queue_job_under_key(
+        &self,
+        org: OrgId,
+        upload: Option<(&str, &[u8])>,
+        make_job: impl FnOnce(Option<i64>) -> NewJob,
+        key: &IdempotencyKey,
+    ) -> Result<KeyedJob, StoreError> {
+        let replayed = |answer: RememberedEvents| {
+            answer
+                .job_id
+                .map(KeyedJob::Replayed)
+                .ok_or_else(|| StoreError::Refused(format!(
+                    "Idempotency-Key \"{}\" was used for a different request: send a new key with each new request",
+                    key.key
+                )))
+        };
+        let mut tx = self.begin_write().await?;
+        if let Some(answer) = remembered(&mut tx, org, key).await? {
+            tx.rollback().await?;
+            return replayed(answer);
+        }
+        let received_at = now();
+        let upload_id = match upload {
+            Some((name, content)) => Some(
+                sqlx::query("INSERT INTO uploads (org_id, name, content, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+                    .bind(org.0)
+                    .bind(name)
+                    .bind(content)
+                    .bind(&received_at)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .get::<i64, _>(0),
+            ),
+            None => None,
+        };
+        let job = make_job(upload_id);
+        if upload.is_none() {
+            if let Some(pending) = Store::pending_job(&mut tx, org, &job).await? {
+                tx.rollback().await?;
+                return Ok(KeyedJob::AlreadyPending(pending));
+            }
+        }
+        let job_id = Store::insert_job(&mut tx, org, &job).await?;
+        let answer = RememberedEvents {
+            event_ids: Vec::new(),
+            people_rescored: 0,
+            job_id: Some(job_id),
+        };
+        if let Err(error) = remember(&mut tx, org, key, &answer, &received_at).await {
+            // PostgreSQL: the same key committed while this request ran: answer as it did.
+            let _ = tx.rollback().await;
+            return match self.remembered_answer(org, key).await? {
+                Some(answer) => replayed(answer),
+                None => Err(error),
+            };
+        }
+        tx.commit().await?;
+        Ok(KeyedJob::Queued(job_id))
     }
 
     /// The answer remembered for `key` as committed (a read: no turn at the writer).

@@ -43,7 +43,7 @@ pub use delivery::{AttemptOutcome, Channel, DeliveryRecord, Destinations, NewDel
 pub use erasure::{PersonRecord, Removed};
 pub use error::{Conflict, DatabaseError, MigrationError, StoreError, StoreErrorKind};
 pub use events::{
-    AppliedEvent, EventRecord, EventsLanding, IdempotencyKey, NewEvent, RememberedEvents,
+    AppliedEvent, EventRecord, EventsLanding, IdempotencyKey, KeyedJob, NewEvent, RememberedEvents,
 };
 pub use fairness::ProtectedAsOf;
 pub use forecasts::{ForecastHazard, NewForecast};

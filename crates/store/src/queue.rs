@@ -114,20 +114,28 @@ impl Store {
     /// the organization: a button pressed twice, or a client retrying, runs it once.
     pub async fn enqueue_job_once(&self, org: OrgId, job: &NewJob) -> Result<Enqueued, StoreError> {
         let mut tx = self.begin_write().await?;
-        let pending: Option<i64> = sqlx::query("SELECT id FROM jobs WHERE org_id = $1 AND kind = $2 AND payload = $3 AND status IN ('queued', 'running') ORDER BY id LIMIT 1")
-            .bind(org.0)
-            .bind(&job.kind)
-            .bind(job.payload.to_string())
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| r.get(0));
-        if let Some(id) = pending {
+        if let Some(id) = Store::pending_job(&mut tx, org, job).await? {
             tx.rollback().await?;
             return Ok(Enqueued::AlreadyPending(id));
         }
         let id = Store::insert_job(&mut tx, org, job).await?;
         tx.commit().await?;
         Ok(Enqueued::New(id))
+    }
+
+    /// The same job (kind and payload) queued or running for the organization, if any.
+    pub(crate) async fn pending_job(
+        conn: &mut sqlx::AnyConnection,
+        org: OrgId,
+        job: &NewJob,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query("SELECT id FROM jobs WHERE org_id = $1 AND kind = $2 AND payload = $3 AND status IN ('queued', 'running') ORDER BY id LIMIT 1")
+            .bind(org.0)
+            .bind(&job.kind)
+            .bind(job.payload.to_string())
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| r.get(0)))
     }
 
     /// Adds a queued job inside the caller's transaction.

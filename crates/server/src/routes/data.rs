@@ -4,17 +4,21 @@
 use super::Shown;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
+use crate::idempotency;
 use crate::jobs::{start_import, Upload};
 use crate::routes::accounts::PlanView;
 use crate::routes::preview::UploadedForm;
 use crate::routes::{parse_id, PageQuery, Query};
 use crate::state::AppState;
 use axum::extract::{Multipart, Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use tenure_data::Mapping;
 use tenure_domain::{Entitlement, Permission};
+use tenure_monitor::JobSpec;
+use tenure_store::KeyedJob;
 use tenure_store::{ImportRecord, ImportStatus, JobRecord};
 use utoipa::{IntoParams, ToSchema};
 
@@ -117,7 +121,7 @@ pub struct UploadForm {
     file: Vec<u8>,
 }
 
-#[utoipa::path(post, path = "/api/v1/imports", tag = "data", params(UploadQuery),
+#[utoipa::path(post, path = "/api/v1/imports", tag = "data", params(UploadQuery, idempotency::IdempotencyHeader),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 202, description = "Import started", body = JobStarted), (status = 400, body = ErrorBody),
               (status = 402, body = ErrorBody), (status = 403, body = ErrorBody)))]
@@ -125,8 +129,9 @@ pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,
     Query(query): Query<UploadQuery>,
+    headers: HeaderMap,
     form: Multipart,
-) -> Result<(StatusCode, Json<JobStarted>), ApiError> {
+) -> Result<Response, ApiError> {
     caller.require(Permission::UploadData)?;
     caller.require_entitlement(Entitlement::BatchScoring)?;
     let mut form = UploadedForm::read(form).await?;
@@ -138,6 +143,31 @@ pub async fn upload(
     // Read now, so a mapping mistake is answered at once rather than by a failed job.
     Mapping::from_toml_str(&mapping_text, std::path::Path::new("mapping"))
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let replace = query.replace.unwrap_or(false);
+    if headers.contains_key(idempotency::HEADER) {
+        // Only a keyed request is read here: the key's fingerprint covers the file.
+        let content = tokio::fs::read(&path)
+            .await
+            .map_err(|_| ApiError::internal())?;
+        let replace_flag: &[u8] = if replace { b"replace" } else { b"keep" };
+        let parts: [&[u8]; 3] = [mapping_text.as_bytes(), replace_flag, &content];
+        let key = idempotency::key_of(&headers, &parts)?.expect("the header is there");
+        let keyed = tenure_monitor::enqueue_under_key(
+            &state.store,
+            caller.org.id,
+            Some((form.file_name.as_str(), &content)),
+            |upload| JobSpec::Import {
+                upload: upload.expect("the upload is saved with its job"),
+                mapping: mapping_text,
+                replace,
+            },
+            Some(caller.user_id),
+            &key,
+            &state.job_wakeup,
+        )
+        .await?;
+        return keyed_answer(keyed);
+    }
     let upload = Upload {
         folder: form.folder,
         path,
@@ -148,10 +178,25 @@ pub async fn upload(
         caller.user_id,
         upload,
         mapping_text,
-        query.replace.unwrap_or(false),
+        replace,
     )
     .await?;
-    Ok((StatusCode::ACCEPTED, Json(JobStarted { job_id })))
+    Ok((StatusCode::ACCEPTED, Json(JobStarted { job_id })).into_response())
+}
+
+/// 202 with the job queued now, or with the job a retried request queued the first time;
+/// 409 when the same job was already queued under another key.
+pub(crate) fn keyed_answer(keyed: KeyedJob) -> Result<Response, ApiError> {
+    let (job_id, replayed) = match keyed {
+        KeyedJob::Queued(id) => (id, false),
+        KeyedJob::Replayed(id) => (id, true),
+        KeyedJob::AlreadyPending(id) => return Err(ApiError::already_pending(id)),
+    };
+    let mut response = (StatusCode::ACCEPTED, Json(JobStarted { job_id })).into_response();
+    if replayed {
+        idempotency::mark_replayed(&mut response);
+    }
+    Ok(response)
 }
 
 #[utoipa::path(get, path = "/api/v1/imports", tag = "data", params(PageQuery),

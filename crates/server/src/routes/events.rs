@@ -5,6 +5,7 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
+use crate::idempotency;
 use crate::routes::Body;
 use crate::state::AppState;
 use axum::extract::State;
@@ -12,11 +13,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use tenure_domain::{Entitlement, HrEvent, Permission};
 use tenure_monitor::{EventsOutcome, Rescoring};
-use tenure_store::IdempotencyKey;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 /// At most this many events in one batch.
 const MAX_BATCH: usize = 1_000;
@@ -63,17 +62,7 @@ pub struct EventsAccepted {
 /// answer lost to a timeout or a dropped connection) is answered as the first was, with
 /// `Idempotent-Replayed: true`, and its events are not applied twice.
 #[allow(dead_code)] // documents the header; `accept` reads it from the request's headers
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Header)]
-pub struct IdempotencyHeader {
-    /// A new random value (a UUID) per request, the same one when retrying it: 1–255 visible
-    /// ASCII characters. Remembered for 24 hours. Reusing a key with a different body is
-    /// refused (400).
-    #[param(rename = "Idempotency-Key", min_length = 1, max_length = 255)]
-    pub idempotency_key: Option<String>,
-}
-
-#[utoipa::path(post, path = "/api/v1/events", tag = "events", request_body = EventBody, params(IdempotencyHeader),
+#[utoipa::path(post, path = "/api/v1/events", tag = "events", request_body = EventBody, params(idempotency::IdempotencyHeader),
     responses((status = 202, description = "Applied; the people it touches are being re-scored (or, with `Idempotent-Replayed: true`, applied by an earlier request with the same key)", body = EventsAccepted),
               (status = 400, body = ErrorBody), (status = 402, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn post_event(
@@ -85,7 +74,7 @@ pub async fn post_event(
     accept(&state, &caller, &headers, vec![event]).await
 }
 
-#[utoipa::path(post, path = "/api/v1/events/batch", tag = "events", request_body = EventBatch, params(IdempotencyHeader),
+#[utoipa::path(post, path = "/api/v1/events/batch", tag = "events", request_body = EventBatch, params(idempotency::IdempotencyHeader),
     responses((status = 202, description = "All applied (or none, with the first bad event named); with `Idempotent-Replayed: true`, applied by an earlier request with the same key", body = EventsAccepted),
               (status = 400, body = ErrorBody), (status = 402, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn post_batch(
@@ -101,30 +90,6 @@ pub async fn post_batch(
     accept(&state, &caller, &headers, events).await
 }
 
-/// The request's idempotency key, checked, with a hash of the events it came with.
-fn idempotency_key(
-    headers: &HeaderMap,
-    raw: &[serde_json::Value],
-) -> Result<Option<IdempotencyKey>, ApiError> {
-    let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
-        return Ok(None);
-    };
-    let key = value
-        .to_str()
-        .ok()
-        .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "the Idempotency-Key header takes 1 to 255 visible ASCII characters (a UUID, say)",
-            )
-        })?;
-    let body = serde_json::to_vec(raw).map_err(|_| ApiError::internal())?;
-    let fingerprint = hex::encode(Sha256::digest(&body));
-    Ok(Some(IdempotencyKey::new(key.to_owned(), fingerprint)))
-}
-
-const IDEMPOTENCY_KEY: &str = "idempotency-key";
-
 async fn accept(
     state: &AppState,
     caller: &Caller,
@@ -138,7 +103,8 @@ async fn accept(
             "send 1 to {MAX_BATCH} events at a time"
         )));
     }
-    let key = idempotency_key(headers, &raw)?;
+    let body = serde_json::to_vec(&raw).map_err(|_| ApiError::internal())?;
+    let key = idempotency::key_of(headers, &[&body])?;
     let events: Vec<HrEvent> = raw
         .into_iter()
         .enumerate()
@@ -179,10 +145,7 @@ async fn accept(
     };
     let mut response = (StatusCode::ACCEPTED, Json(accepted)).into_response();
     if replayed {
-        response.headers_mut().insert(
-            "idempotent-replayed",
-            axum::http::HeaderValue::from_static("true"),
-        );
+        idempotency::mark_replayed(&mut response);
     }
     Ok(response)
 }

@@ -4,12 +4,14 @@
 use super::Shown;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
+use crate::idempotency;
 use crate::jobs::enqueue;
-use crate::routes::data::JobStarted;
+use crate::routes::data::{keyed_answer, JobStarted};
 use crate::routes::{parse_id, Body};
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use tenure_domain::{Entitlement, Permission};
@@ -120,15 +122,16 @@ pub async fn get_model(
     Ok(Json(ModelView::for_caller(model, &caller)))
 }
 
-#[utoipa::path(post, path = "/api/v1/models", tag = "models", request_body = TrainingRequest,
+#[utoipa::path(post, path = "/api/v1/models", tag = "models", request_body = TrainingRequest, params(crate::idempotency::IdempotencyHeader),
     responses((status = 202, description = "Training started; it scores everyone when done", body = JobStarted),
               (status = 400, body = ErrorBody), (status = 402, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 409, description = "The same training run is already queued or running (`already_pending`; the message names its job)", body = ErrorBody)))]
 pub async fn train(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     Body(request): Body<TrainingRequest>,
-) -> Result<(StatusCode, Json<JobStarted>), ApiError> {
+) -> Result<Response, ApiError> {
     caller.require(Permission::TrainModels)?;
     caller.require_entitlement(Entitlement::BatchScoring)?;
     let learner = request.learner.as_deref().unwrap_or("auto");
@@ -150,6 +153,20 @@ pub async fn train(
         step: 3,
         folds: 5,
     };
+    let payload = training.to_job(None).payload.to_string();
+    if let Some(key) = idempotency::key_of(&headers, &[payload.as_bytes()])? {
+        let keyed = tenure_monitor::enqueue_under_key(
+            &state.store,
+            caller.org.id,
+            None,
+            |_| training,
+            Some(caller.user_id),
+            &key,
+            &state.job_wakeup,
+        )
+        .await?;
+        return keyed_answer(keyed);
+    }
     let enqueued = tenure_monitor::enqueue_once(
         &state.store,
         caller.org.id,
@@ -159,14 +176,12 @@ pub async fn train(
     )
     .await?;
     match enqueued {
-        Enqueued::New(job_id) => Ok((StatusCode::ACCEPTED, Json(JobStarted { job_id }))),
+        Enqueued::New(job_id) => {
+            Ok((StatusCode::ACCEPTED, Json(JobStarted { job_id })).into_response())
+        }
         // Training takes a minute or more and uses the data as it is when it starts: a second
         // identical request would only redo it.
-        Enqueued::AlreadyPending(job) => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "already_pending",
-            format!("a training run with these settings is already queued or running (job {job}): follow it at GET /api/v1/jobs/{job}"),
-        )),
+        Enqueued::AlreadyPending(job) => Err(ApiError::already_pending(job)),
     }
 }
 

@@ -212,3 +212,97 @@ async fn the_proposed_labels_speak_in_the_explanations_in_both_languages() {
         "{chinese:?}"
     );
 }
+
+/// Safe retries of imports and training, on both backends: the same request sent again with
+/// its Idempotency-Key gets the first answer (`Idempotent-Replayed: true`) and queues nothing;
+/// the key reused for another file is refused; a training run asked again under a new key
+/// while the first is pending joins it (409 naming its job).
+#[tokio::test]
+async fn imports_and_training_retried_with_their_idempotency_key_are_queued_once() {
+    for database in TestDatabase::all("keyed_jobs").await {
+        let settings = Settings {
+            workers: 0,
+            ..Settings::default()
+        };
+        let server = TestServer::start(database, settings).await;
+        let owner = scenarios::member_organization(&server, "keyed").await;
+        let workbook = fixture("successfactors_employee_data.xlsx");
+        let mapping = preview(&owner, "employees.xlsx", workbook.clone(), vec![]).await
+            ["mapping_toml"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let send = |key: &'static str, file: Vec<u8>| {
+            let (owner, mapping) = (&owner, mapping.clone());
+            async move {
+                owner
+                    .multipart_with_headers(
+                        "/api/v1/imports",
+                        vec![
+                            ("mapping", None, mapping.into_bytes()),
+                            ("file", Some("employees.xlsx"), file),
+                        ],
+                        &[("Idempotency-Key", key)],
+                    )
+                    .await
+            }
+        };
+        let first = send("import-1", workbook.clone()).await;
+        assert_eq!(first.status, 202, "{}", first.body);
+        assert!(first.headers.get("idempotent-replayed").is_none());
+        let again = send("import-1", workbook.clone()).await;
+        assert_eq!(again.status, 202, "{}", again.body);
+        assert_eq!(again.body["job_id"], first.body["job_id"]);
+        assert_eq!(again.headers["idempotent-replayed"], "true");
+        let mut other = workbook.clone();
+        other.extend_from_slice(b"\0");
+        let reused = send("import-1", other).await;
+        assert_eq!(reused.status, 400, "{}", reused.body);
+        assert!(reused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("different request"));
+
+        let train = |key: &'static str| {
+            let owner = &owner;
+            async move {
+                owner
+                    .post_with_header(
+                        "/api/v1/models",
+                        json!({"learner": "logistic", "seed": 3}),
+                        ("Idempotency-Key", key),
+                    )
+                    .await
+            }
+        };
+        let trained = train("train-1").await;
+        assert_eq!(trained.status, 202, "{}", trained.body);
+        let retried = train("train-1").await;
+        assert_eq!(retried.body["job_id"], trained.body["job_id"]);
+        assert_eq!(retried.headers["idempotent-replayed"], "true");
+        let joined = train("train-2").await;
+        assert_eq!(joined.status, 409, "{}", joined.body);
+        let job = trained.body["job_id"].as_i64().unwrap();
+        assert!(joined.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("job {job}")));
+
+        let jobs = owner.get("/api/v1/jobs?per_page=100").await.expect(200);
+        let kinds: Vec<&str> = jobs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            (
+                kinds.iter().filter(|k| **k == "import").count(),
+                kinds.iter().filter(|k| **k == "train").count()
+            ),
+            (1, 1),
+            "{kinds:?}"
+        );
+        server.stop().await;
+    }
+}

@@ -641,6 +641,16 @@ impl Client {
     /// A form to `path` (an upload or its preview) with a mapping but no file.
     /// Sends `parts` (name, file name for the file part, bytes) as a multipart form to `path`.
     pub async fn multipart(&self, path: &str, parts: Vec<(&str, Option<&str>, Vec<u8>)>) -> Answer {
+        self.multipart_with_headers(path, parts, &[]).await
+    }
+
+    /// [`Client::multipart`] with extra request headers.
+    pub async fn multipart_with_headers(
+        &self,
+        path: &str,
+        parts: Vec<(&str, Option<&str>, Vec<u8>)>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
         let mut form = reqwest::multipart::Form::new();
         for (name, file_name, bytes) in parts {
             let mut part = reqwest::multipart::Part::bytes(bytes);
@@ -649,16 +659,14 @@ impl Client {
             }
             form = form.part(name.to_owned(), part);
         }
-        answer(
-            self.request(Method::POST, path)
-                .multipart(form)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
+        let mut request = self.request(Method::POST, path).multipart(form);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        answer(request.send().await.unwrap()).await
     }
 
+    /// A form to `path` (an upload or its preview) with a mapping but no file.
     pub async fn upload_form_without_file(&self, path: &str) -> Answer {
         let form = reqwest::multipart::Form::new().text("mapping", "id = \"id\"\n");
         answer(
