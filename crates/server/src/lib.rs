@@ -122,7 +122,57 @@ fn api_routes() -> OpenApiRouter<AppState> {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut document) = api_routes().split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    document_common_answers(&mut document);
     document
+}
+
+/// Answers API operations can give whatever they do: 429 when an API token has used its
+/// budget (signed-in operations), 503 while the database is out of reach. Written once here rather than on
+/// each handler, so no operation can leave them out.
+fn document_common_answers(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    const PUBLIC: [&str; 4] = [
+        "/api/v1/signup",
+        "/api/v1/login",
+        "/api/v1/logout",
+        "/api/v1/invitations/accept",
+    ];
+    let answer = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build()
+    };
+    for (path, item) in document.paths.paths.iter_mut() {
+        // Health and metrics answer for themselves; every API operation reads the database.
+        if !path.starts_with("/api/v1/") {
+            continue;
+        }
+        let signed_in = !PUBLIC.contains(&path.as_str());
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let responses = &mut operation.responses.responses;
+            if signed_in {
+                responses.entry("429".into()).or_insert_with(|| {
+                    answer("This API token has used its requests for the minute (`rate_limited`): wait the seconds in Retry-After").into()
+                });
+            }
+            responses.entry("503".into()).or_insert_with(|| {
+                answer("The database is out of reach (`unavailable`): retry after the seconds in Retry-After").into()
+            });
+        }
+    }
 }
 
 /// The whole application: the API, health, metrics and the OpenAPI document.
