@@ -44,6 +44,10 @@ pub struct ModelCard {
     /// `evaluation`; `None` when the data names no protected attribute.
     #[serde(default)]
     pub fairness: Option<FairnessAudit>,
+    /// The warning policy re-run over the backtest (panels): precision, recall and lift at
+    /// the capacity HR can hold, and warnings a month.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<crate::policy::PolicyBacktest>,
 }
 
 /// The uses every tenure model is meant for.

@@ -16,6 +16,7 @@ pub mod gbm;
 pub mod logistic;
 pub mod metrics;
 pub mod panel;
+pub mod policy;
 pub mod scoring;
 pub mod survival;
 pub mod table;

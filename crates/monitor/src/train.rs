@@ -16,6 +16,7 @@ use tenure_model::evaluate::{
 };
 use tenure_model::fairness::{FairnessAudit, FairnessSettings};
 use tenure_model::panel::{panel_features, PanelFeatures};
+use tenure_model::policy::{capacity_backtest, PolicyRow, DEFAULT_CAPACITY};
 use tenure_model::table::FeatureTable;
 use tenure_model::trained::TrainedModel;
 use tenure_store::{NewModel, Store};
@@ -267,6 +268,19 @@ fn train_panel(
         })
         .collect();
     let fairness = inputs.audit(data, &model, &held_out, &features.table)?;
+    let policy_rows: Vec<PolicyRow> = backtest
+        .scored
+        .iter()
+        .filter_map(|s| {
+            Some(PolicyRow {
+                origin: data.frame.as_of(s.snapshot)?,
+                person: data.frame.person(s.snapshot).as_str(),
+                probability: s.probability,
+                left: s.left,
+            })
+        })
+        .collect();
+    let policy = capacity_backtest(&policy_rows, DEFAULT_CAPACITY, request.step, h);
     let card = model_card(
         data,
         &model,
@@ -282,6 +296,10 @@ fn train_panel(
         leavers,
         fairness,
     );
+    let card = ModelCard {
+        policy: Some(policy),
+        ..card
+    };
     Ok((model, card))
 }
 
@@ -388,6 +406,7 @@ fn model_card(
         intended_uses: card::intended_uses(),
         out_of_scope_uses: card::out_of_scope_uses(),
         fairness,
+        policy: None,
     }
 }
 

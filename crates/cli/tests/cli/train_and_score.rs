@@ -265,3 +265,51 @@ fn scoring_waits_for_the_governance_record_and_then_for_a_model() {
         stderr(&output)
     );
 }
+
+/// A panel's model card carries the warning policy re-run over the backtest: at the default
+/// capacity (2.75% of the people a month), the warnings a month it would have raised, and
+/// their precision, recall and lift against the base rate.
+#[test]
+fn a_panels_card_reports_the_policy_at_its_capacity() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db").display().to_string();
+    let sim = dir.path().join("sim");
+    simulate(&sim, "400", "36", "5");
+    imported(
+        sim.join("panel.csv").to_str().unwrap(),
+        sim.join("mapping.toml").to_str().unwrap(),
+        &db,
+        Some("policy"),
+    );
+    let trained = tenure(&["train", "--db", &db, "--org", "policy", "--json"]);
+    assert!(trained.status.success(), "{}", stderr(&trained));
+    let card: serde_json::Value = serde_json::from_slice(&trained.stdout).unwrap();
+    let policy = &card["card"]["policy"];
+    assert!(
+        policy["policy"]
+            .as_str()
+            .unwrap()
+            .contains("within 2.8% of the people a month"),
+        "{policy}"
+    );
+    let share = |field: &str| policy[field].as_f64().unwrap();
+    for field in ["policy_precision", "policy_recall", "base_rate"] {
+        assert!((0.0..=1.0).contains(&share(field)), "{field}: {policy}");
+    }
+    let (warned, who_left) = (share("warned"), share("warned_who_left"));
+    let (leavers, caught) = (share("leavers"), share("leavers_warned"));
+    assert!(
+        who_left <= warned && caught <= leavers && leavers > 0.0,
+        "{policy}"
+    );
+    assert!((share("policy_precision") - who_left / warned).abs() < 1e-9);
+    assert!((share("policy_recall") - caught / leavers).abs() < 1e-9);
+    assert!((share("policy_lift") - share("policy_precision") / share("base_rate")).abs() < 1e-9);
+    // About 2.75% of some 350 people still employed, a month.
+    let per_month = share("policy_warned_per_month");
+    assert!((6.0..=12.0).contains(&per_month), "{per_month}: {policy}");
+    assert!(
+        share("policy_lift") > 1.0,
+        "better than warning at random: {policy}"
+    );
+}
