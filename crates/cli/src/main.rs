@@ -1,9 +1,10 @@
 //! The `tenure` command: parses flags and hands each subcommand to the library crates.
 
 mod commands;
+mod examples;
 mod progress;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -64,8 +65,14 @@ enum Command {
 /// Exit code for input the user has to fix (a bad file or mapping), as opposed to a failure.
 const BAD_INPUT: u8 = 2;
 
+/// The command line, with every command's examples under its `--help`.
+fn parse() -> Cli {
+    let matches = examples::with_examples(Cli::command()).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     init_logging(matches!(
         cli.command,
         Command::Serve(_) | Command::Worker(_)
@@ -135,7 +142,7 @@ fn init_logging(server: bool) {
 #[cfg(test)]
 mod tests {
     use super::Cli;
-    use clap::CommandFactory;
+    use clap::{CommandFactory, Parser};
 
     /// Where the hand-written part of `docs/cli.md` ends and the generated reference begins.
     const GENERATED: &str =
@@ -144,7 +151,7 @@ mod tests {
     /// The reference of every subcommand (nested ones too), as Markdown: each command's long
     /// help as clap prints it, at a fixed width so the file does not depend on a terminal.
     fn reference() -> String {
-        let mut command = Cli::command().term_width(100);
+        let mut command = crate::examples::with_examples(Cli::command()).term_width(100);
         command.build();
         let mut out = String::new();
         write_command(&mut out, &command, "tenure");
@@ -160,6 +167,80 @@ mod tests {
         for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
             write_command(out, sub, &format!("{path} {}", sub.get_name()));
         }
+    }
+
+    /// Every command has examples under its `--help`, and each example parses as written:
+    /// flags renamed or removed break this test, not a reader's first try.
+    #[test]
+    fn every_command_has_examples_that_parse() {
+        let command = Cli::command();
+        let mut paths = Vec::new();
+        command_paths(&command, "", &mut paths);
+        for path in &paths {
+            let examples = crate::examples::EXAMPLES
+                .iter()
+                .find(|(p, _)| p == path)
+                .unwrap_or_else(|| panic!("`tenure {path}` has no examples"));
+            assert!(!examples.1.is_empty(), "`tenure {path}`");
+            for example in examples.1 {
+                let words = shell_words(example);
+                let parsed = Cli::try_parse_from(&words);
+                assert!(parsed.is_ok(), "{example}: {}", parsed.err().unwrap());
+                let top = path.split(' ').next().unwrap_or_default();
+                assert!(
+                    example.contains(&format!("tenure {top}")),
+                    "`{example}` shows `tenure {path}`"
+                );
+            }
+        }
+        let help = crate::examples::with_examples(Cli::command())
+            .find_subcommand_mut("import")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        assert!(
+            help.contains(
+                "Examples:\n  tenure import export.csv --mapping mapping.toml --org acme"
+            ),
+            "{help}"
+        );
+    }
+
+    fn command_paths(command: &clap::Command, path: &str, out: &mut Vec<String>) {
+        out.push(path.to_owned());
+        for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+            let sub_path = if path.is_empty() {
+                sub.get_name().to_owned()
+            } else {
+                format!("{path} {}", sub.get_name())
+            };
+            command_paths(sub, &sub_path, out);
+        }
+    }
+
+    /// An example split as a shell would: quotes kept together, a leading `VAR=…` and what
+    /// follows `>` dropped.
+    fn shell_words(example: &str) -> Vec<String> {
+        let mut words = Vec::new();
+        let mut word = String::new();
+        let mut quoted = false;
+        for c in example.chars() {
+            match c {
+                '"' => quoted = !quoted,
+                ' ' if !quoted => {
+                    if !word.is_empty() {
+                        words.push(std::mem::take(&mut word));
+                    }
+                }
+                c => word.push(c),
+            }
+        }
+        if !word.is_empty() {
+            words.push(word);
+        }
+        let start = words.iter().position(|w| w == "tenure").unwrap_or(0);
+        let end = words.iter().position(|w| w == ">").unwrap_or(words.len());
+        words[start..end].to_vec()
     }
 
     /// `docs/cli.md` lists every flag of every command as the binary has them.
