@@ -199,7 +199,25 @@ function choicesOf(form) {
   return choices;
 }
 
+// Where the keyboard was in the column table (its row and field), to go back there after the
+// table is drawn again with the server's answer.
+function focusedField(form) {
+  const active = document.activeElement;
+  const row = active && active.closest("#wizard-columns tr[data-column]");
+  if (!row || !form.contains(row)) return null;
+  const field = active.matches("[data-usage]") ? "[data-usage]" : active.matches("[data-kind]") ? "[data-kind]" : `[data-label="${active.dataset.label}"]`;
+  return { column: row.dataset.column, field };
+}
+
+function refocus(form, place) {
+  if (!place) return;
+  const row = [...form.querySelectorAll("#wizard-columns tr[data-column]")].find((r) => r.dataset.column === place.column);
+  const field = row && row.querySelector(place.field);
+  if (field) field.focus();
+}
+
 function showPreview(form, answer, fromText) {
+  const place = focusedField(form);
   const wizard = form.querySelector("#wizard");
   const text = form.elements.mapping;
   wizard.hidden = false;
@@ -271,6 +289,7 @@ function showPreview(form, answer, fromText) {
   const clean = form.querySelector("#wizard-clean");
   clean.hidden = answer.people === null;
   clean.textContent = answer.people === null ? "" : `${wizard.dataset.clean} ${answer.people} (${answer.shape})`;
+  refocus(form, place);
 }
 
 function selectFrom(template, value, label) {

@@ -526,6 +526,19 @@ async fn in_a_real_browser_the_import_wizard_maps_exports_without_typing_toml() 
     }
     let mapping = wizard_mapping(&browser).await;
     assert!(ignores_supervisor(&mapping), "{mapping}");
+    // The table was drawn again with the answer; the keyboard is still on the same field.
+    let focused = browser
+        .execute(
+            "const a = document.activeElement; return a.matches('[data-usage]') ? a.closest('tr').dataset.column : a.tagName;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        focused,
+        json!("Supervisor"),
+        "the keyboard stays where it was"
+    );
     assert!(
         mapping
             .contains("[roles.labels.\"Weekly hours\"]\nen = \"weekly hours\"\nzh = \"每周工时\""),
