@@ -143,7 +143,21 @@ struct RowParser<'a> {
     outcome_values: BTreeMap<usize, Vec<String>>,
     /// The plan's input and protected columns, in the file's order.
     cell_columns: Vec<usize>,
+    /// A roster's time-to-event counted from dates: the hire-date column and its format, and
+    /// the day stayers are followed until.
+    dated_durations: Option<DatedDurations>,
 }
+
+/// How a roster's durations are counted from its dates.
+#[derive(Debug, Clone)]
+struct DatedDurations {
+    hire: usize,
+    hire_format: String,
+    until: Option<NaiveDate>,
+}
+
+/// Days in an average month, for durations counted from dates.
+const DAYS_A_MONTH: f64 = 30.4375;
 
 /// A row's fields other than its inputs, validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -170,6 +184,7 @@ impl<'a> RowParser<'a> {
             max_errors,
             problems: Vec::new(),
             outcome_values: BTreeMap::new(),
+            dated_durations: dated_durations(table, plan),
             cell_columns: plan
                 .columns
                 .iter()
@@ -233,7 +248,10 @@ impl<'a> RowParser<'a> {
         let person = self.person(row);
         let as_of = self.dated(row, &ColumnUse::AsOf, true);
         let exit = self.exit(row);
-        let outcome = self.outcome(row);
+        let outcome = match (&self.dated_durations, &exit) {
+            (Some(dated), Some(exit)) => self.dated_outcome(row, &dated.clone(), exit.as_ref()),
+            _ => self.outcome(row),
+        };
         let mut cells = Vec::with_capacity(self.cell_columns.len());
         for i in 0..self.cell_columns.len() {
             if let Some(cell) = self.cell(row, self.cell_columns[i]) {
@@ -377,6 +395,42 @@ impl<'a> RowParser<'a> {
         }))
     }
 
+    /// A roster row's time-to-event: months from the hire date to the exit (a voluntary one
+    /// is the event) or, for someone still employed, to the day the export was taken.
+    fn dated_outcome(
+        &mut self,
+        row: &Row,
+        dated: &DatedDurations,
+        exit: Option<&Exit>,
+    ) -> Option<Option<Outcome>> {
+        let cell = &row.cells[dated.hire];
+        let Some(hired) = parse_date(cell, &dated.hire_format) else {
+            let expected = format!(
+                "a hire date written {} (like {}): how long someone stayed is counted from it",
+                dated.hire_format,
+                date_example(&dated.hire_format)
+            );
+            self.problem(row, Some(dated.hire), Some(cell), expected);
+            return None;
+        };
+        let end = match (exit, dated.until) {
+            (Some(exit), _) => exit.date,
+            (None, Some(until)) => until,
+            (None, None) => return Some(None),
+        };
+        if end < hired {
+            let expected = format!(
+                "a hire date on or before {end} (the exit, or the day the export was taken)"
+            );
+            self.problem(row, Some(dated.hire), Some(cell), expected);
+            return None;
+        }
+        Some(Some(Outcome::Duration {
+            duration: (end - hired).num_days() as f64 / DAYS_A_MONTH,
+            event: exit.is_some_and(|e| e.voluntary),
+        }))
+    }
+
     /// A two-valued outcome cell: true when it equals `positive`. A third distinct value is
     /// almost always a typo ("Yes " vs "yes"), so it is refused, not read as negative.
     fn binary(&mut self, row: &Row, index: usize, positive: &str) -> Option<bool> {
@@ -498,6 +552,38 @@ pub fn fingerprint(snapshot: &Snapshot) -> String {
         put(b'o', format!("{outcome:?}").as_bytes());
     }
     hex::encode(&hasher.finalize()[..16])
+}
+
+/// How a roster's durations are counted, when its mapping counts them from dates: the
+/// hire-date column, its format, and the day stayers are followed until (`observed_until`,
+/// else the latest exit date in the file).
+fn dated_durations(table: &Table, plan: &ImportPlan) -> Option<DatedDurations> {
+    let mapping = &plan.mapping;
+    if !mapping.durations_from_dates() {
+        return None;
+    }
+    let hire = table.column_index(mapping.roles.hire_date.as_deref()?)?;
+    let hire_format = plan.columns[hire]
+        .date_format
+        .clone()
+        .unwrap_or_else(|| crate::mapping::DEFAULT_DATE_FORMAT.into());
+    let until = match &mapping.observed_until {
+        Some(day) => parse_date(day, crate::mapping::DEFAULT_DATE_FORMAT),
+        None => {
+            let exit = plan.index_of(&ColumnUse::ExitDate)?;
+            let format = plan.columns[exit].date_format.clone()?;
+            table
+                .rows
+                .iter()
+                .filter_map(|r| parse_date(&r.cells[exit], &format))
+                .max()
+        }
+    };
+    Some(DatedDurations {
+        hire,
+        hire_format,
+        until,
+    })
 }
 
 /// Whether two outcome cells say the same: equal text, or equal numbers however written
@@ -682,6 +768,58 @@ mod tests {
         assert_eq!(
             parsed.rows[1].snapshot.as_of,
             NaiveDate::from_ymd_opt(2023, 2, 1)
+        );
+    }
+
+    /// A roster without a duration column: months from hire to a voluntary exit are the
+    /// event's; an involuntary exit and a stayer are censored, the stayer at `observed_until`.
+    #[test]
+    fn a_rosters_durations_are_counted_from_its_dates() {
+        let rows: &[&[&str]] = &[
+            &["1", "2020-01-01", "2021-01-01", "resigned"],
+            &["2", "2020-01-01", "2020-07-01", "dismissed"],
+            &["3", "2022-01-01", "", ""],
+        ];
+        let t = table(&["id", "hired", "left_on", "why"], rows);
+        let mapping = Mapping {
+            id: Some("id".into()),
+            exit_date: Some("left_on".into()),
+            exit_kind: Some("why".into()),
+            voluntary: vec!["resigned".into()],
+            observed_until: Some("2023-01-01".into()),
+            date_formats: [("hired".to_string(), "%Y-%m-%d".to_string())].into(),
+            columns: [("hired".to_string(), ColumnKind::Date)].into(),
+            roles: tenure_domain::RoleColumns {
+                hire_date: Some("hired".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert_eq!(
+            mapping.resolved_shape(),
+            Some(tenure_domain::Shape::TimeToEvent)
+        );
+        let plan = ImportPlan::new(&mapping, &t).unwrap();
+        let parsed = parse_snapshots(&t, plan, 10).unwrap();
+        let outcomes: Vec<(f64, bool)> = parsed
+            .rows
+            .iter()
+            .map(|r| match r.snapshot.outcome {
+                Some(Outcome::Duration { duration, event }) => {
+                    ((duration * 10.0).round() / 10.0, event)
+                }
+                ref other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(outcomes, [(12.0, true), (6.0, false), (12.0, false)]);
+        // A hire date after the exit is refused on its line and column.
+        let late: &[&[&str]] = &[&["1", "2022-01-01", "2021-01-01", "resigned"]];
+        let t = table(&["id", "hired", "left_on", "why"], late);
+        let plan = ImportPlan::new(&mapping, &t).unwrap();
+        let error = parse_snapshots(&t, plan, 10).unwrap_err().to_string();
+        assert!(
+            error.contains(":2:2 (column \"hired\"): expected a hire date on or before 2021-01-01"),
+            "{error}"
         );
     }
 

@@ -483,6 +483,7 @@ impl Proposal<'_> {
                 )
         });
         let Some(target) = target.or_else(|| self.status_as_outcome()) else {
+            self.roster_of_dates();
             return;
         };
         let positive = positive_value(self.table, target);
@@ -523,6 +524,40 @@ impl Proposal<'_> {
             );
             self.mapping.positive = Some(positive);
         }
+    }
+
+    /// A roster with no outcome column but a hire date and an exit date: time-to-event
+    /// counted from the dates (the hire date becomes the `hire_date` role in `roles`).
+    fn roster_of_dates(&mut self) {
+        let dated = |p: &Proposal, stems: &[&str], with_gaps: bool| {
+            (0..p.columns.len()).find(|&i| {
+                let c = &p.columns[i];
+                p.free(i)
+                    && c.kind == ColumnKind::Date
+                    && (c.missing > 0) == with_gaps
+                    && named_like(&c.name, stems)
+            })
+        };
+        let exit = dated(
+            self,
+            &[
+                "exit",
+                "leav",
+                "termin",
+                "lastworking",
+                "separation",
+                "离职",
+            ],
+            true,
+        );
+        let hire = dated(self, &["hire", "join", "start", "入职"], false);
+        let (Some(exit), Some(_)) = (exit, hire) else {
+            return;
+        };
+        self.mapping.exit_date = Some(self.columns[exit].name.clone());
+        self.mapping.exit_date_format = self.columns[exit].date_format.clone();
+        self.note(exit, "exit date; time-to-event from the hire date to the exit — check: people still employed are followed until the latest exit date unless `observed_until` names the day the export was taken");
+        self.exit_kind();
     }
 
     /// Without a named outcome, an employment status of two values, one of them "active", is

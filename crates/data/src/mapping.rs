@@ -51,6 +51,11 @@ pub struct Mapping {
     pub duration: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
+    /// A roster with hire and exit dates but no duration (time-to-event from dates): the day
+    /// the export was taken, until which stayers are followed (default: the latest exit date
+    /// in the file). `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_until: Option<String>,
     /// The event column's value meaning "left" (default "1").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_value: Option<String>,
@@ -105,9 +110,22 @@ impl Mapping {
             Some(Shape::TimeToEvent)
         } else if self.target.is_some() {
             Some(Shape::CrossSection)
+        } else if self.durations_from_dates() {
+            Some(Shape::TimeToEvent)
         } else {
             None
         })
+    }
+
+    /// A roster whose time-to-event is counted from each person's hire date to their exit
+    /// (or to `observed_until` for those still employed): no duration column, an exit date
+    /// and a hire-date role.
+    pub fn durations_from_dates(&self) -> bool {
+        self.as_of.is_none()
+            && self.target.is_none()
+            && self.duration.is_none()
+            && self.exit_date.is_some()
+            && self.roles.hire_date.is_some()
     }
 }
 
@@ -222,7 +240,7 @@ impl PlanChecker<'_> {
 
     fn shape(&mut self, mapping: &Mapping) -> Option<Shape> {
         let Some(shape) = mapping.resolved_shape() else {
-            self.header_problem(None, None, "a mapping naming `as_of` (panel), `target` (cross-section) or `duration` and `event` (time-to-event)".into());
+            self.header_problem(None, None, "a mapping naming `as_of` (panel), `target` (cross-section), or `duration` and `event` — or an `exit_date` with a `hire_date` role — (time-to-event)".into());
             return None;
         };
         let needs: &[(&str, bool)] = match shape {
@@ -234,6 +252,7 @@ impl PlanChecker<'_> {
                 ("target", mapping.target.is_some()),
                 ("positive", mapping.positive.is_some()),
             ],
+            Shape::TimeToEvent if mapping.durations_from_dates() => &[],
             Shape::TimeToEvent => &[
                 ("duration", mapping.duration.is_some()),
                 ("event", mapping.event.is_some()),
@@ -245,6 +264,16 @@ impl PlanChecker<'_> {
                     None,
                     None,
                     format!("the mapping of a {shape} file to name `{field}`"),
+                );
+            }
+        }
+        if let Some(until) = &mapping.observed_until {
+            if crate::cells::parse_date(until, DEFAULT_DATE_FORMAT).is_none() {
+                self.header_problem(
+                    None,
+                    Some(until),
+                    "`observed_until` as a day written YYYY-MM-DD (the day the export was taken)"
+                        .into(),
                 );
             }
         }

@@ -285,3 +285,25 @@ fn termination_columns_and_names_beside_the_target_are_kept_out() {
         evaluated: "\"n\":320",
     });
 }
+
+/// Workday's "All Workers" roster: a hire date, and a termination date and reason for those
+/// who left, and no outcome column — time-to-event counted from the dates.
+#[test]
+fn workday_all_workers_roster() {
+    lands_whole(&Expected {
+        file: "workday_all_workers_roster.csv",
+        shape: "time-to-event",
+        rows: "360",
+        people: "360",
+        mapping: &[
+            "id = \"Employee ID\"",
+            "exit_date = \"Termination Date\"\nexit_date_format = \"%m/%d/%Y\"",
+            "exit_kind = \"Termination Reason\"\nvoluntary = [\"Resignation > Personal\"]",
+            "hire_date = \"Hire Date\"",
+            "protected = [\"Gender\"]",
+            "time-to-event from the hire date to the exit",
+        ],
+        never_inputs: &["Legal Name"],
+        evaluated: "\"c_index\"",
+    });
+}

@@ -222,7 +222,8 @@ fn dry_run(table: &Table, mapping: &Mapping) -> (Vec<String>, Option<usize>) {
 
 /// The form's choices applied to a mapping: the identity, dates and outcome as chosen, each
 /// other column as an input (with its kind), protected or ignored. How to read the file and
-/// the roles carry over, except roles whose column is no longer an input.
+/// the roles (and a roster's `observed_until`) carry over, except roles whose column is no
+/// longer an input.
 fn apply(base: &Mapping, choices: &WizardChoices) -> Mapping {
     let named = |field: &Option<String>| {
         field
@@ -234,6 +235,7 @@ fn apply(base: &Mapping, choices: &WizardChoices) -> Mapping {
     let mut mapping = Mapping {
         encoding: base.encoding.clone(),
         sheet: base.sheet.clone(),
+        observed_until: base.observed_until.clone(),
         id: named(&choices.id),
         as_of: named(&choices.as_of),
         as_of_format: named(&choices.as_of_format),
