@@ -96,6 +96,22 @@ impl DataError {
         }
     }
 
+    /// One problem with the file as a whole, at `line` (no column to blame): a workbook that
+    /// does not open, an encoding name that names none.
+    pub fn at_line(
+        file: &std::path::Path,
+        line: u64,
+        found: Option<&str>,
+        expected: impl Into<String>,
+    ) -> Self {
+        let location = Location {
+            file: file.to_owned(),
+            line,
+            column: None,
+        };
+        DataError::one(Problem::new(location, found, expected))
+    }
+
     /// True when the input, not the machine, is at fault.
     pub fn is_bad_input(&self) -> bool {
         !matches!(self, DataError::Io { .. })

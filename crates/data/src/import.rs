@@ -145,14 +145,14 @@ struct RowParser<'a> {
     cell_columns: Vec<usize>,
     /// A roster's time-to-event counted from dates: the hire-date column and its format, and
     /// the day stayers are followed until.
-    dated_durations: Option<DatedDurations>,
+    dated_durations: Option<DatedDurations<'a>>,
 }
 
 /// How a roster's durations are counted from its dates.
-#[derive(Debug, Clone)]
-struct DatedDurations {
+#[derive(Debug, Clone, Copy)]
+struct DatedDurations<'a> {
     hire: usize,
-    hire_format: String,
+    hire_format: &'a str,
     until: Option<NaiveDate>,
 }
 
@@ -248,8 +248,8 @@ impl<'a> RowParser<'a> {
         let person = self.person(row);
         let as_of = self.dated(row, &ColumnUse::AsOf, true);
         let exit = self.exit(row);
-        let outcome = match (&self.dated_durations, &exit) {
-            (Some(dated), Some(exit)) => self.dated_outcome(row, &dated.clone(), exit.as_ref()),
+        let outcome = match (self.dated_durations, &exit) {
+            (Some(dated), Some(exit)) => self.dated_outcome(row, dated, exit.as_ref()),
             _ => self.outcome(row),
         };
         let mut cells = Vec::with_capacity(self.cell_columns.len());
@@ -400,15 +400,15 @@ impl<'a> RowParser<'a> {
     fn dated_outcome(
         &mut self,
         row: &Row,
-        dated: &DatedDurations,
+        dated: DatedDurations,
         exit: Option<&Exit>,
     ) -> Option<Option<Outcome>> {
         let cell = &row.cells[dated.hire];
-        let Some(hired) = parse_date(cell, &dated.hire_format) else {
+        let Some(hired) = parse_date(cell, dated.hire_format) else {
             let expected = format!(
                 "a hire date written {} (like {}): how long someone stayed is counted from it",
                 dated.hire_format,
-                date_example(&dated.hire_format)
+                date_example(dated.hire_format)
             );
             self.problem(row, Some(dated.hire), Some(cell), expected);
             return None;
@@ -557,7 +557,7 @@ pub fn fingerprint(snapshot: &Snapshot) -> String {
 /// How a roster's durations are counted, when its mapping counts them from dates: the
 /// hire-date column, its format, and the day stayers are followed until (`observed_until`,
 /// else the latest exit date in the file).
-fn dated_durations(table: &Table, plan: &ImportPlan) -> Option<DatedDurations> {
+fn dated_durations<'a>(table: &Table, plan: &'a ImportPlan) -> Option<DatedDurations<'a>> {
     let mapping = &plan.mapping;
     if !mapping.durations_from_dates() {
         return None;
@@ -565,17 +565,17 @@ fn dated_durations(table: &Table, plan: &ImportPlan) -> Option<DatedDurations> {
     let hire = table.column_index(mapping.roles.hire_date.as_deref()?)?;
     let hire_format = plan.columns[hire]
         .date_format
-        .clone()
-        .unwrap_or_else(|| crate::mapping::DEFAULT_DATE_FORMAT.into());
+        .as_deref()
+        .unwrap_or(crate::mapping::DEFAULT_DATE_FORMAT);
     let until = match &mapping.observed_until {
         Some(day) => parse_date(day, crate::mapping::DEFAULT_DATE_FORMAT),
         None => {
             let exit = plan.index_of(&ColumnUse::ExitDate)?;
-            let format = plan.columns[exit].date_format.clone()?;
+            let format = plan.columns[exit].date_format.as_deref()?;
             table
                 .rows
                 .iter()
-                .filter_map(|r| parse_date(&r.cells[exit], &format))
+                .filter_map(|r| parse_date(&r.cells[exit], format))
                 .max()
         }
     };

@@ -3,8 +3,8 @@
 //! timestamps at midnight as their date, nulls as empty cells. A problem's "line" is the
 //! data row's number plus one, as if the file had a header line.
 
-use crate::error::{DataError, Location, Problem};
-use crate::table::{column_name, repeated_names, Row, Table, UNIQUE_NAMES};
+use crate::error::DataError;
+use crate::table::{column_name, datetime_text, number_text, repeated_name_problems, Row, Table};
 use chrono::{DateTime, NaiveDate};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
@@ -22,24 +22,14 @@ pub(crate) fn is_parquet(bytes: &[u8]) -> bool {
 pub(crate) fn read_parquet(path: &Path, bytes: Vec<u8>) -> Result<Table, DataError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_rows(path, bytes)))
         .unwrap_or_else(|_| {
-            let location = Location {
-                file: path.to_owned(),
-                line: 1,
-                column: None,
-            };
             let expected = "a Parquet file pandas, Spark or DuckDB can read back (this one is damaged: its pages do not decode)";
-            Err(DataError::invalid(vec![Problem::new(location, None, expected)], false))
+            Err(DataError::at_line(path, 1, None, expected))
         })
 }
 
 fn read_rows(path: &Path, bytes: Vec<u8>) -> Result<Table, DataError> {
     let problem = |line: u64, found: String, expected: &str| {
-        let location = Location {
-            file: path.to_owned(),
-            line,
-            column: None,
-        };
-        DataError::invalid(vec![Problem::new(location, Some(&found), expected)], false)
+        DataError::at_line(path, line, Some(&found), expected)
     };
     let unreadable = "a Parquet file pandas, Spark or DuckDB can read back";
     let reader = SerializedFileReader::new(bytes::Bytes::from(bytes))
@@ -52,16 +42,7 @@ fn read_rows(path: &Path, bytes: Vec<u8>) -> Result<Table, DataError> {
         .enumerate()
         .map(|(i, field)| column_name(i, field.name()))
         .collect();
-    let repeated: Vec<Problem> = repeated_names(&header)
-        .map(|(index, name)| {
-            let location = Location {
-                file: path.to_owned(),
-                line: 1,
-                column: Some((index + 1, name.clone())),
-            };
-            Problem::new(location, Some(name), UNIQUE_NAMES)
-        })
-        .collect();
+    let repeated = repeated_name_problems(path, 1, &header);
     if !repeated.is_empty() {
         return Err(DataError::invalid(repeated, false));
     }
@@ -108,21 +89,7 @@ fn text_of(field: &Field) -> String {
     }
 }
 
-fn number_text(x: f64) -> String {
-    if x.is_nan() {
-        String::new()
-    } else if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
-    }
-}
-
-/// A timestamp at midnight is a date (pandas stores dates as timestamps).
+/// A timestamp as its text (a date at midnight: pandas stores dates as timestamps).
 fn instant_text(at: Option<DateTime<chrono::Utc>>) -> String {
-    match at.map(|at| at.naive_utc()) {
-        Some(at) if at.time() == chrono::NaiveTime::MIN => at.date().format("%Y-%m-%d").to_string(),
-        Some(at) => at.format("%Y-%m-%d %H:%M:%S").to_string(),
-        None => String::new(),
-    }
+    at.map_or_else(String::new, |at| datetime_text(at.naive_utc()))
 }

@@ -116,13 +116,8 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table, DataError
 /// The encoding a label names, or a problem listing common ones.
 fn encoding_named(path: &Path, label: &str) -> Result<&'static encoding_rs::Encoding, DataError> {
     encoding_rs::Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
-        let location = Location {
-            file: path.to_owned(),
-            line: 1,
-            column: None,
-        };
         let expected = "an encoding name such as UTF-8, UTF-16LE, windows-1252, GBK, GB18030, Shift_JIS or windows-1251";
-        DataError::invalid(vec![Problem::new(location, Some(label), expected)], false)
+        DataError::at_line(path, 1, Some(label), expected)
     })
 }
 
@@ -324,6 +319,26 @@ impl TableReader {
         let truncated = self.problems.len() >= self.max_errors;
         DataError::invalid(std::mem::take(&mut self.problems), truncated)
     }
+
+    /// The file decoded in the encoding the user named, or where it is not that encoding.
+    fn decode_as<'r>(
+        &mut self,
+        raw: &'r [u8],
+        encoding: &'static encoding_rs::Encoding,
+    ) -> Result<std::borrow::Cow<'r, [u8]>, DataError> {
+        let (text, had_errors) = encoding.decode_with_bom_removal(raw);
+        if had_errors {
+            let line = 1 + text
+                .find('\u{FFFD}')
+                .map_or(0, |at| text[..at].matches('\n').count()) as u64;
+            let expected = format!(
+                "text in {} (the encoding given): this line has bytes that are not; leave the encoding out to detect it, or name the right one",
+                encoding.name()
+            );
+            return Err(self.fatal(line, None, None, &expected));
+        }
+        Ok(std::borrow::Cow::Owned(text.into_owned().into_bytes()))
+    }
 }
 
 /// A table built in memory, for tests of the layers that read tables.
@@ -358,6 +373,42 @@ pub(crate) fn column_name(index: usize, written: &str) -> String {
 /// What a header with a name twice is refused for.
 pub(crate) const UNIQUE_NAMES: &str = "unique column names";
 
+/// A header's repeated names as problems on its `line`, each naming its column.
+pub(crate) fn repeated_name_problems(path: &Path, line: u64, names: &[String]) -> Vec<Problem> {
+    repeated_names(names)
+        .map(|(index, name)| {
+            let location = Location {
+                file: path.to_owned(),
+                line,
+                column: Some((index + 1, name.clone())),
+            };
+            Problem::new(location, Some(name), UNIQUE_NAMES)
+        })
+        .collect()
+}
+
+/// A number as a CSV export writes it: `3900` for 3900.0 (workbooks and Parquet files store
+/// many whole numbers as floats), the shortest exact text otherwise, nothing for NaN.
+pub(crate) fn number_text(x: f64) -> String {
+    if x.is_nan() {
+        String::new()
+    } else if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+/// A date and time as a CSV export writes it: the date alone at midnight (dates are often
+/// stored as date-times), else `YYYY-MM-DD HH:MM:SS`.
+pub(crate) fn datetime_text(at: chrono::NaiveDateTime) -> String {
+    if at.time() == chrono::NaiveTime::MIN {
+        at.date().format("%Y-%m-%d").to_string()
+    } else {
+        at.format("%Y-%m-%d %H:%M:%S").to_string()
+    }
+}
+
 /// Each column (0-based) whose name an earlier column already has.
 pub(crate) fn repeated_names(names: &[String]) -> impl Iterator<Item = (usize, &String)> {
     names
@@ -370,28 +421,6 @@ pub(crate) fn repeated_names(names: &[String]) -> impl Iterator<Item = (usize, &
 /// (UTF-8, UTF-16LE/BE, removed); UTF-8 when it is valid UTF-8; otherwise the legacy encoding
 /// its bytes point to (chardetng, as Firefox guesses an unlabelled page's). Bytes no decoder
 /// takes cleanly are left as they are, for the cells to report where they are.
-impl TableReader {
-    /// The file decoded in the encoding the user named, or where it is not that encoding.
-    fn decode_as<'r>(
-        &mut self,
-        raw: &'r [u8],
-        encoding: &'static encoding_rs::Encoding,
-    ) -> Result<std::borrow::Cow<'r, [u8]>, DataError> {
-        let (text, had_errors) = encoding.decode_with_bom_removal(raw);
-        if had_errors {
-            let line = 1 + text
-                .find('\u{FFFD}')
-                .map_or(0, |at| text[..at].matches('\n').count()) as u64;
-            let expected = format!(
-                "text in {} (the encoding given): this line has bytes that are not; leave the encoding out to detect it, or name the right one",
-                encoding.name()
-            );
-            return Err(self.fatal(line, None, None, &expected));
-        }
-        Ok(std::borrow::Cow::Owned(text.into_owned().into_bytes()))
-    }
-}
-
 fn decode(raw: &[u8]) -> (std::borrow::Cow<'_, [u8]>, &'static encoding_rs::Encoding) {
     use std::borrow::Cow;
     if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(raw) {

@@ -1,12 +1,13 @@
 //! Reading an Excel (.xlsx, .xlsm, .xlsb, .xls) or OpenDocument (.ods) workbook as a table:
-//! the first worksheet holding data, its first row naming the columns. Cells become the text
+//! the sheet asked for (or the first holding data), its header the first row filled at least
+//! half as wide as the widest, below any report title. Cells become the text
 //! a CSV export of the sheet would hold — numbers as written without a trailing `.0`, dates
 //! as `YYYY-MM-DD` (`YYYY-MM-DD HH:MM:SS` with a time), Excel's error values as themselves
 //! (`#N/A` reads as missing) — so everything after reading treats both alike. A problem's
 //! "line" is the sheet's row number.
 
-use crate::error::{DataError, Location, Problem};
-use crate::table::{column_name, repeated_names, Row, Table, UNIQUE_NAMES};
+use crate::error::DataError;
+use crate::table::{column_name, datetime_text, number_text, repeated_name_problems, Row, Table};
 use calamine::{Data, DataType, Range, Reader};
 use std::path::Path;
 
@@ -25,69 +26,57 @@ pub(crate) fn read_workbook(
     sheet: Option<&str>,
 ) -> Result<Table, DataError> {
     std::panic::catch_unwind(|| read_sheet(path, bytes, sheet)).unwrap_or_else(|_| {
-        let location = Location {
-            file: path.to_owned(),
-            line: 1,
-            column: None,
-        };
         let expected = "a workbook Excel or LibreOffice can open (this one is damaged: its parts do not decode)";
-        Err(DataError::invalid(vec![Problem::new(location, None, expected)], false))
+        Err(DataError::at_line(path, 1, None, expected))
     })
 }
 
 fn read_sheet(path: &Path, bytes: &[u8], sheet: Option<&str>) -> Result<Table, DataError> {
-    let problem = |line: u64, found: Option<&str>, expected: &str| {
-        let location = Location {
-            file: path.to_owned(),
-            line,
-            column: None,
-        };
-        DataError::invalid(vec![Problem::new(location, found, expected)], false)
-    };
     let mut workbook = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
         .map_err(|e| {
-            problem(
+            DataError::at_line(
+                path,
                 1,
                 Some(&e.to_string()),
                 "a workbook Excel or LibreOffice can open (.xlsx, .xlsm, .xlsb, .xls, .ods), or a CSV file",
             )
         })?;
-    let sheets = workbook.worksheets();
     let has_data = |range: &Range<Data>| range.rows().any(|row| row.iter().any(|c| !c.is_empty()));
+    // A named sheet is the only one read; otherwise the first with data.
     let chosen = match sheet {
-        Some(wanted) => sheets
-            .iter()
-            .find(|(name, _)| name == wanted)
+        Some(wanted) => {
+            let names = workbook.sheet_names();
+            if !names.iter().any(|name| name == wanted) {
+                let expected = format!(
+                    "the name of one of the workbook's sheets: {}",
+                    names.join(", ")
+                );
+                return Err(DataError::at_line(path, 1, Some(wanted), expected));
+            }
+            let range = workbook.worksheet_range(wanted).map_err(|e| {
+                DataError::at_line(path, 1, Some(&e.to_string()), "a sheet that reads")
+            })?;
+            if !has_data(&range) {
+                let expected = "a worksheet with a header row and data (this sheet is empty)";
+                return Err(DataError::at_line(path, 1, Some(wanted), expected));
+            }
+            range
+        }
+        None => workbook
+            .worksheets()
+            .into_iter()
+            .map(|(_, range)| range)
+            .find(has_data)
             .ok_or_else(|| {
-                let names: Vec<&str> = sheets.iter().map(|(name, _)| name.as_str()).collect();
-                problem(
-                    1,
-                    Some(wanted),
-                    &format!(
-                        "the name of one of the workbook's sheets: {}",
-                        names.join(", ")
-                    ),
-                )
-            })?,
-        None => sheets
-            .iter()
-            .find(|(_, range)| has_data(range))
-            .ok_or_else(|| {
-                problem(
+                DataError::at_line(
+                    path,
                     1,
                     None,
                     "a worksheet with a header row and data (every sheet is empty)",
                 )
             })?,
     };
-    if !has_data(&chosen.1) {
-        return Err(problem(
-            1,
-            Some(&chosen.0),
-            "a worksheet with a header row and data (this sheet is empty)",
-        ));
-    }
-    table_of(path, &chosen.1)
+    table_of(path, &chosen)
 }
 
 /// Report titles and export dates often sit above the header: the header is the first row
@@ -117,16 +106,7 @@ fn table_of(path: &Path, sheet: &Range<Data>) -> Result<Table, DataError> {
         .enumerate()
         .map(|(i, c)| column_name(i, &text_of(c)))
         .collect();
-    let problems: Vec<Problem> = repeated_names(&header)
-        .map(|(index, name)| {
-            let location = Location {
-                file: path.to_owned(),
-                line: header_line,
-                column: Some((index + 1, name.clone())),
-            };
-            Problem::new(location, Some(name), UNIQUE_NAMES)
-        })
-        .collect();
+    let problems = repeated_name_problems(path, header_line, &header);
     if !problems.is_empty() {
         return Err(DataError::invalid(problems, false));
     }
@@ -138,13 +118,8 @@ fn table_of(path: &Path, sheet: &Range<Data>) -> Result<Table, DataError> {
         })
         .collect();
     if rows.is_empty() {
-        let location = Location {
-            file: path.to_owned(),
-            line: header_line + 1,
-            column: None,
-        };
-        let problem = Problem::new(location, None, "at least one data row after the header");
-        return Err(DataError::invalid(vec![problem], false));
+        let expected = "at least one data row after the header";
+        return Err(DataError::at_line(path, header_line + 1, None, expected));
     }
     Ok(Table {
         path: path.to_owned(),
@@ -167,26 +142,10 @@ fn text_of(cell: &Data) -> String {
         Data::Float(x) => number_text(*x),
         Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
         Data::DateTime(when) => match when.as_datetime() {
-            Some(at) if when.is_datetime() => {
-                if at.time() == chrono::NaiveTime::MIN {
-                    at.date().format("%Y-%m-%d").to_string()
-                } else {
-                    at.format("%Y-%m-%d %H:%M:%S").to_string()
-                }
-            }
+            Some(at) if when.is_datetime() => datetime_text(at),
             _ => number_text(when.as_f64()),
         },
         Data::Error(error) => error.to_string(),
-    }
-}
-
-/// `3900` for 3900.0 (Excel stores every number as a float), the shortest exact text
-/// otherwise.
-fn number_text(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
     }
 }
 

@@ -67,6 +67,7 @@ pub fn capacity_backtest(
     for row in rows {
         by_origin.entry(row.origin).or_default().push(row);
     }
+    let origins = by_origin.len();
     // Each person's latest warning.
     let mut warned_on: HashMap<&str, NaiveDate> = HashMap::new();
     let (mut warned, mut warned_who_left, mut leavers, mut leavers_warned) = (0, 0, 0, 0);
@@ -100,11 +101,6 @@ pub fn capacity_backtest(
             leavers_warned += usize::from(open(row.person, &warned_on));
         }
     }
-    let origins = rows
-        .iter()
-        .map(|r| r.origin)
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
     let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     let base_rate = ratio(leavers, scored);
     let precision = ratio(warned_who_left, warned);

@@ -301,7 +301,7 @@ fn plural(n: i64, one: &str, many: &str) -> String {
 
 /// A number as a person would write it: whole numbers without decimals (thousands grouped),
 /// others to two significant decimals.
-pub(crate) fn number(x: f64) -> String {
+fn number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         let digits = (x.abs() as i64).to_string();
         let mut grouped = String::new();

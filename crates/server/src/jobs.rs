@@ -6,44 +6,11 @@
 use crate::error::ApiError;
 use crate::metrics::JobLabels;
 use crate::state::AppState;
-use std::path::PathBuf;
 use std::sync::Arc;
 use tenure_monitor::{JobError, JobObserver, JobOutcome, JobSpec};
 use tenure_store::{ClaimedJob, Organization};
 
-/// An uploaded file on its way into the store; the folder goes with it.
-pub struct Upload {
-    pub folder: tempfile::TempDir,
-    pub path: PathBuf,
-}
-
-pub async fn start_import(
-    state: &AppState,
-    org: &Organization,
-    user_id: i64,
-    upload: Upload,
-    mapping_toml: String,
-    replace: bool,
-) -> Result<i64, ApiError> {
-    let name = upload
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "upload.csv".into());
-    let content = tokio::fs::read(&upload.path)
-        .await
-        .map_err(|_| ApiError::internal())?;
-    drop(upload.folder);
-    let upload = state.store.save_upload(org.id, &name, &content).await?;
-    let spec = JobSpec::Import {
-        upload,
-        mapping: mapping_toml,
-        replace,
-    };
-    enqueue(state, org, user_id, &spec).await
-}
-
-/// Queues a training or scoring run (or any job that needs nothing uploaded first).
+/// Queues a job: an import (its upload already saved), a training or a scoring run.
 pub async fn enqueue(
     state: &AppState,
     org: &Organization,

@@ -282,16 +282,7 @@ impl Store {
         }
         let received_at = now();
         let upload_id = match upload {
-            Some((name, content)) => Some(
-                sqlx::query("INSERT INTO uploads (org_id, name, content, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-                    .bind(org.0)
-                    .bind(name)
-                    .bind(content)
-                    .bind(&received_at)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .get::<i64, _>(0),
-            ),
+            Some((name, content)) => Some(Store::insert_upload(&mut tx, org, name, content).await?),
             None => None,
         };
         let job = make_job(upload_id);

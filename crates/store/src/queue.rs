@@ -449,12 +449,22 @@ impl Store {
         name: &str,
         content: &[u8],
     ) -> Result<i64, StoreError> {
+        Store::insert_upload(&mut *self.connection().await?, org, name, content).await
+    }
+
+    /// Saves an uploaded file inside the caller's transaction (or on its connection).
+    pub(crate) async fn insert_upload(
+        conn: &mut sqlx::AnyConnection,
+        org: OrgId,
+        name: &str,
+        content: &[u8],
+    ) -> Result<i64, StoreError> {
         Ok(sqlx::query("INSERT INTO uploads (org_id, name, content, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(org.0)
             .bind(name)
             .bind(content)
             .bind(now())
-            .fetch_one(&mut *self.connection().await?)
+            .fetch_one(&mut *conn)
             .await?
             .get(0))
     }

@@ -5,7 +5,7 @@ use super::Shown;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::idempotency;
-use crate::jobs::{start_import, Upload};
+use crate::jobs::enqueue;
 use crate::routes::accounts::PlanView;
 use crate::routes::preview::UploadedForm;
 use crate::routes::{parse_id, PageQuery, Query};
@@ -135,7 +135,6 @@ pub async fn upload(
     caller.require(Permission::UploadData)?;
     caller.require_entitlement(Entitlement::BatchScoring)?;
     let mut form = UploadedForm::read(form).await?;
-    let path = form.file()?.to_owned();
     let mapping_text = form
         .fields
         .remove("mapping")
@@ -144,23 +143,26 @@ pub async fn upload(
     Mapping::from_toml_str(&mapping_text, std::path::Path::new("mapping"))
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let replace = query.replace.unwrap_or(false);
-    if headers.contains_key(idempotency::HEADER) {
-        // Only a keyed request is read here: the key's fingerprint covers the file.
-        let content = tokio::fs::read(&path)
-            .await
-            .map_err(|_| ApiError::internal())?;
-        let replace_flag: &[u8] = if replace { b"replace" } else { b"keep" };
-        let parts: [&[u8]; 3] = [mapping_text.as_bytes(), replace_flag, &content];
-        let key = idempotency::key_of(&headers, &parts)?.expect("the header is there");
+    let content = tokio::fs::read(form.file()?)
+        .await
+        .map_err(|_| ApiError::internal())?;
+    let name = std::mem::take(&mut form.file_name);
+    // The temporary copy goes now: the upload is kept in the database until its import.
+    drop(form);
+    let replace_flag: &[u8] = if replace { b"replace" } else { b"keep" };
+    let parts: [&[u8]; 3] = [mapping_text.as_bytes(), replace_flag, &content];
+    let key = idempotency::key_of(&headers, &parts)?;
+    let import = move |upload| JobSpec::Import {
+        upload,
+        mapping: mapping_text,
+        replace,
+    };
+    if let Some(key) = key {
         let keyed = tenure_monitor::enqueue_under_key(
             &state.store,
             caller.org.id,
-            Some((form.file_name.as_str(), &content)),
-            |upload| JobSpec::Import {
-                upload: upload.expect("the upload is saved with its job"),
-                mapping: mapping_text,
-                replace,
-            },
+            Some((name.as_str(), &content)),
+            |upload| import(upload.expect("the upload is saved with its job")),
             Some(caller.user_id),
             &key,
             &state.job_wakeup,
@@ -168,19 +170,11 @@ pub async fn upload(
         .await?;
         return keyed_answer(keyed);
     }
-    let upload = Upload {
-        folder: form.folder,
-        path,
-    };
-    let job_id = start_import(
-        &state,
-        &caller.org,
-        caller.user_id,
-        upload,
-        mapping_text,
-        replace,
-    )
-    .await?;
+    let upload = state
+        .store
+        .save_upload(caller.org.id, &name, &content)
+        .await?;
+    let job_id = enqueue(&state, &caller.org, caller.user_id, &import(upload)).await?;
     Ok((StatusCode::ACCEPTED, Json(JobStarted { job_id })).into_response())
 }
 

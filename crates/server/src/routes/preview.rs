@@ -179,7 +179,18 @@ pub async fn preview(
             }
         }
     };
-    let (errors, people) = dry_run(&table, &mapping);
+    // Checked once: the form shows each column's use under it, and the dry run parses with it.
+    let plan = ImportPlan::new(&mapping, &table);
+    let uses: HashMap<String, ColumnUse> = plan
+        .as_ref()
+        .map(|plan| {
+            plan.columns
+                .iter()
+                .map(|c| (c.name.clone(), c.usage.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let (errors, people) = dry_run(&table, plan);
     Ok(Json(ImportPreview {
         file_name: form.file_name.clone(),
         rows: table.rows.len(),
@@ -187,7 +198,7 @@ pub async fn preview(
         mapping_source: source.to_owned(),
         shape: mapping.resolved_shape().map(|s| s.key().to_owned()),
         mapping_toml: mapping.to_toml(),
-        choices: choices_of(&mapping, &table, &inspection),
+        choices: choices_of(&mapping, &uses, &inspection),
         columns: inspection.columns.iter().map(column_view).collect(),
         sample: table
             .rows
@@ -204,9 +215,11 @@ pub async fn preview(
 }
 
 /// The import as it would go, without writing: its problems, or the people it holds.
-fn dry_run(table: &Table, mapping: &Mapping) -> (Vec<String>, Option<usize>) {
-    let parsed = ImportPlan::new(mapping, table)
-        .and_then(|plan| tenure_data::parse_snapshots(table, plan, DRY_RUN_ERRORS));
+fn dry_run(
+    table: &Table,
+    plan: Result<ImportPlan, tenure_data::DataError>,
+) -> (Vec<String>, Option<usize>) {
+    let parsed = plan.and_then(|plan| tenure_data::parse_snapshots(table, plan, DRY_RUN_ERRORS));
     match parsed {
         Ok(parsed) => {
             let people: BTreeSet<&str> = parsed
@@ -298,20 +311,13 @@ fn apply(base: &Mapping, choices: &WizardChoices) -> Mapping {
     mapping
 }
 
-/// A mapping as the form shows it: every column of the file with its use and kind.
+/// A mapping as the form shows it: every column of the file with its use (by the checked
+/// plan's `uses`, when the mapping checked) and kind.
 fn choices_of(
     mapping: &Mapping,
-    table: &Table,
+    uses: &HashMap<String, ColumnUse>,
     inspection: &tenure_data::Inspection,
 ) -> WizardChoices {
-    let plan_uses: HashMap<String, ColumnUse> = ImportPlan::new(mapping, table)
-        .map(|plan| {
-            plan.columns
-                .into_iter()
-                .map(|c| (c.name, c.usage))
-                .collect()
-        })
-        .unwrap_or_default();
     let columns = inspection
         .columns
         .iter()
@@ -321,7 +327,7 @@ fn choices_of(
                 ColumnUsage::Ignore
             } else if mapping.protected.contains(name) {
                 ColumnUsage::Protected
-            } else if plan_uses.get(name).is_some_and(|u| {
+            } else if uses.get(name).is_some_and(|u| {
                 !matches!(
                     u,
                     ColumnUse::Input | ColumnUse::Protected | ColumnUse::Ignored
@@ -430,7 +436,7 @@ impl UploadedForm {
 }
 
 /// The uploaded name without any folders, so errors name the file the user sent.
-pub(crate) fn safe_file_name(name: Option<&str>) -> String {
+fn safe_file_name(name: Option<&str>) -> String {
     let base = name.unwrap_or("").rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
         .chars()
