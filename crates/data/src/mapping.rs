@@ -571,6 +571,34 @@ mod tests {
         assert!(problems(&mapping, &t)[0].contains("`id`"));
     }
 
+    /// A roster's `observed_until` must be a day; a wrong one is named with what to write.
+    #[test]
+    fn a_rosters_observed_until_must_be_a_day() {
+        let t = table(
+            &["id", "hired", "left_on"],
+            &[&["1", "2020-01-01", "2021-01-01"]],
+        );
+        let mapping = Mapping {
+            id: Some("id".into()),
+            exit_date: Some("left_on".into()),
+            observed_until: Some("31/12/2023".into()),
+            columns: [("hired".to_string(), ColumnKind::Date)].into(),
+            date_formats: [("hired".to_string(), "%Y-%m-%d".to_string())].into(),
+            roles: RoleColumns {
+                hire_date: Some("hired".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let found = problems(&mapping, &t);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("expected `observed_until` as a day written YYYY-MM-DD")
+                && found[0].contains("found \"31/12/2023\""),
+            "{found:?}"
+        );
+    }
+
     #[test]
     fn mappings_round_trip_through_toml() {
         let mapping = Mapping {

@@ -587,6 +587,26 @@ mod tests {
 
     /// Japanese exports in Shift_JIS and Russian ones in Windows-1251 are recognised by their
     /// bytes, and `--encoding` overrides the guess.
+    /// An encoding name that names none is refused before the file is read, with the
+    /// names to choose from.
+    #[test]
+    fn an_unknown_encoding_name_is_refused_with_the_names_to_choose_from() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("staff.csv");
+        std::fs::write(&path, "id,pay\n7,3900\n").unwrap();
+        let options = ReadOptions {
+            max_errors: 5,
+            encoding: Some("latin-9000".into()),
+            sheet: None,
+        };
+        let error = read_table(&path, &options).unwrap_err().to_string();
+        assert!(
+            error.contains("staff.csv:1: expected an encoding name such as UTF-8"),
+            "{error}"
+        );
+        assert!(error.contains("found \"latin-9000\""), "{error}");
+    }
+
     #[test]
     fn shift_jis_and_windows_1251_exports_are_recognised_and_the_guess_can_be_overridden() {
         let japanese = "社員番号,氏名,部署,給与,入社日,退職日,退職理由\n\
