@@ -112,14 +112,19 @@ async fn remembered(
         return Ok(None);
     };
     if row.get::<String, _>(0) != key.fingerprint {
-        return Err(StoreError::Refused(format!(
-            "Idempotency-Key {:?} was used for a different request: send a new key with each new request, and the same key only when retrying the same request",
-            key.key
-        )));
+        return Err(reused(key));
     }
     serde_json::from_str(&row.get::<String, _>(1))
         .map(Some)
         .map_err(|e| StoreError::Corrupt(format!("remembered answer: {e}")))
+}
+
+/// A key sent again with another request than the one it first came with.
+fn reused(key: &IdempotencyKey) -> StoreError {
+    StoreError::Refused(format!(
+        "Idempotency-Key \"{}\" was used for a different request: send a new key with each new request, and the same key only when retrying the same request",
+        key.key
+    ))
 }
 
 /// Remembers `answer` under `key`, and forgets the organization's keys older than a day.
@@ -266,14 +271,12 @@ impl Store {
         make_job: impl FnOnce(Option<i64>) -> NewJob,
         key: &IdempotencyKey,
     ) -> Result<KeyedJob, StoreError> {
+        // A key first used for events (no job) is another request too.
         let replayed = |answer: RememberedEvents| {
             answer
                 .job_id
                 .map(KeyedJob::Replayed)
-                .ok_or_else(|| StoreError::Refused(format!(
-                    "Idempotency-Key \"{}\" was used for a different request: send a new key with each new request",
-                    key.key
-                )))
+                .ok_or_else(|| reused(key))
         };
         let mut tx = self.begin_write().await?;
         if let Some(answer) = remembered(&mut tx, org, key).await? {
