@@ -5,9 +5,11 @@
 //! Protected attributes travel beside a snapshot's model inputs, never among them. Many
 //! snapshots at once — an organization's history, for training and scoring — are held as one
 //! [`SnapshotFrame`]: typed columns instead of a map per row. Warning
-//! policies say when a rise in risk becomes a warning, and what supportive steps it suggests.
+//! policies say when a rise in risk becomes a warning, within how many conversations HR can hold
+//! a month, and what supportive steps it suggests.
 
 mod access;
+mod capacity;
 mod clock;
 mod event;
 mod frame;
@@ -21,6 +23,7 @@ mod value;
 mod warning;
 
 pub use access::{Entitlement, Membership, Permission, Plan, Role};
+pub use capacity::{Budget, Candidate, Capacity, CapacityError, Pool, DEFAULT_CAPACITY};
 pub use clock::Clock;
 pub use event::{EventEffect, EventError, EventKind, EventValue, HrEvent};
 pub use frame::{Cell, FrameBuilder, FrameColumn, RowInputs, SnapshotFrame};

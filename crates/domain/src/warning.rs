@@ -2,6 +2,7 @@
 //! per person per episode — and what every warning suggests: supportive actions chosen by the
 //! kind of driver behind the risk, and the conduct expected of whoever reads it.
 
+use crate::capacity::{Capacity, CapacityError, DEFAULT_CAPACITY};
 use crate::risk::RiskBand;
 use crate::roles::ColumnRole;
 use chrono::NaiveDate;
@@ -19,6 +20,10 @@ pub enum WarningRule {
     /// A team's expected leavers (the sum of its people's probabilities) reach `leavers`.
     /// Teams under [`MIN_GROUP_SIZE`] are never judged.
     TeamExpectedLeavers { leavers: f64 },
+    /// On a run over the whole organization, the highest expected regretted losses not yet
+    /// warned about, as many as the month's capacity leaves room for (its reserve for rises
+    /// aside). Needs a capacity.
+    HighestRisks,
 }
 
 /// Groups smaller than this are never shown or judged on their own (TRUST.md 5).
@@ -30,12 +35,19 @@ pub struct WarningPolicy {
     pub rules: Vec<WarningRule>,
     /// Days after a warning closes before the same person can be warned again.
     pub cooldown_days: i64,
+    /// How many people HR can hold conversations with a month: no month's person warnings
+    /// exceed it. `None`: every trip warns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<Capacity>,
 }
 
 impl Default for WarningPolicy {
+    /// The highest risks within [`DEFAULT_CAPACITY`], and anyone entering High or rising
+    /// fifteen points in ninety days within the same capacity.
     fn default() -> WarningPolicy {
         WarningPolicy {
             rules: vec![
+                WarningRule::HighestRisks,
                 WarningRule::EntersHigh,
                 WarningRule::RisesBy {
                     points: 0.15,
@@ -43,12 +55,17 @@ impl Default for WarningPolicy {
                 },
             ],
             cooldown_days: 30,
+            capacity: Some(DEFAULT_CAPACITY),
         }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PolicyError {
+    #[error(transparent)]
+    Capacity(#[from] CapacityError),
+    #[error("the highest-risks rule warns within a capacity: say how many conversations HR can hold a month (\"capacity\": {{\"share_per_month\": 0.03}})")]
+    NoCapacity,
     #[error("a rise must be between 0.01 and 1 (a share: 0.15 is fifteen points), not {0}")]
     Points(f64),
     #[error("a rise is looked for over 1 to 730 days, not {0}")]
@@ -77,8 +94,14 @@ impl WarningPolicy {
                         return Err(PolicyError::Leavers(leavers));
                     }
                 }
-                WarningRule::EntersHigh => {}
+                WarningRule::HighestRisks if self.capacity.is_none() => {
+                    return Err(PolicyError::NoCapacity)
+                }
+                WarningRule::EntersHigh | WarningRule::HighestRisks => {}
             }
+        }
+        if let Some(capacity) = &self.capacity {
+            capacity.validate()?;
         }
         if !(0..=365).contains(&self.cooldown_days) {
             return Err(PolicyError::Cooldown(self.cooldown_days));
@@ -93,9 +116,15 @@ impl WarningPolicy {
             .filter_map(|rule| match *rule {
                 WarningRule::EntersHigh => enters_high(earlier, now),
                 WarningRule::RisesBy { points, days } => rises_by(earlier, now, points, days),
-                WarningRule::TeamExpectedLeavers { .. } => None,
+                WarningRule::TeamExpectedLeavers { .. } | WarningRule::HighestRisks => None,
             })
             .collect()
+    }
+
+    /// Whether a run over the whole organization fills the month's capacity with the
+    /// highest risks.
+    pub fn fills_capacity(&self) -> bool {
+        self.capacity.is_some() && self.rules.contains(&WarningRule::HighestRisks)
     }
 
     /// Whether a team of `people` whose probabilities sum to `expected` trips a team rule.
@@ -148,6 +177,14 @@ pub enum Trigger {
         threshold: f64,
         people: usize,
     },
+    /// Among the highest expected losses of a run over `of` people, `rank` from the top,
+    /// within the month's `conversations`.
+    HighestRisks {
+        rank: usize,
+        of: usize,
+        probability: f64,
+        conversations: usize,
+    },
 }
 
 impl Trigger {
@@ -173,8 +210,30 @@ impl Trigger {
             } => format!(
                 "the team's expected leavers reached {expected:.1} of {people} people (threshold {threshold:.1})"
             ),
+            Trigger::HighestRisks {
+                rank,
+                of,
+                probability,
+                conversations,
+            } => format!(
+                "among the highest risks HR has room for: {} of {of} people ({:.0}%), within {conversations} conversations a month",
+                ordinal(*rank),
+                probability * 100.0
+            ),
         }
     }
+}
+
+/// 1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, 21st.
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
 
 fn latest(earlier: &[PastScore]) -> Option<&PastScore> {
@@ -349,6 +408,7 @@ mod tests {
         let policy = WarningPolicy {
             rules: vec![WarningRule::EntersHigh],
             cooldown_days: 30,
+            capacity: None,
         };
         let medium = score(0, 0.2, RiskBand::Medium);
         let high = score(30, 0.3, RiskBand::High);
@@ -377,6 +437,7 @@ mod tests {
                 days: 90,
             }],
             cooldown_days: 30,
+            capacity: None,
         };
         let earlier = [
             score(0, 0.02, RiskBand::Low), // outside the window
@@ -410,6 +471,7 @@ mod tests {
         let rise = |points, days| WarningPolicy {
             rules: vec![WarningRule::RisesBy { points, days }],
             cooldown_days: 30,
+            capacity: None,
         };
         assert_eq!(rise(15.0, 90).validate(), Err(PolicyError::Points(15.0)));
         assert_eq!(rise(0.15, 0).validate(), Err(PolicyError::Days(0)));
@@ -421,8 +483,42 @@ mod tests {
         let json = serde_json::to_string(&WarningPolicy::default()).unwrap();
         assert_eq!(
             json,
-            r#"{"rules":[{"rule":"enters_high"},{"rule":"rises_by","points":0.15,"days":90}],"cooldown_days":30}"#
+            r#"{"rules":[{"rule":"highest_risks"},{"rule":"enters_high"},{"rule":"rises_by","points":0.15,"days":90}],"cooldown_days":30,"capacity":{"share_per_month":0.0275,"per_department":false,"reserve_for_rises":0.2}}"#
         );
+        // A policy stored before capacities were kept still reads, with no capacity.
+        let old: WarningPolicy =
+            serde_json::from_str(r#"{"rules":[{"rule":"enters_high"}],"cooldown_days":30}"#)
+                .unwrap();
+        assert_eq!(old.capacity, None);
+        let uncapped = WarningPolicy {
+            capacity: None,
+            ..WarningPolicy::default()
+        };
+        assert_eq!(uncapped.validate(), Err(PolicyError::NoCapacity));
+        let bad_share = WarningPolicy {
+            capacity: Some(Capacity {
+                share_per_month: 0.9,
+                ..DEFAULT_CAPACITY
+            }),
+            ..WarningPolicy::default()
+        };
+        assert_eq!(
+            bad_share.validate(),
+            Err(PolicyError::Capacity(CapacityError::Share(0.9)))
+        );
+        let trigger = Trigger::HighestRisks {
+            rank: 2,
+            of: 2000,
+            probability: 0.414,
+            conversations: 55,
+        };
+        assert_eq!(
+            trigger.words(),
+            "among the highest risks HR has room for: 2nd of 2000 people (41%), within 55 conversations a month"
+        );
+        assert_eq!(ordinal(11), "11th");
+        assert_eq!(ordinal(21), "21st");
+        assert_eq!(ordinal(113), "113th");
     }
 
     #[test]
@@ -430,6 +526,7 @@ mod tests {
         let policy = WarningPolicy {
             rules: vec![WarningRule::TeamExpectedLeavers { leavers: 2.0 }],
             cooldown_days: 30,
+            capacity: None,
         };
         assert!(policy.has_team_rule());
         assert_eq!(policy.team_tripped(2.5, 4), None);
@@ -445,6 +542,7 @@ mod tests {
         let bad = WarningPolicy {
             rules: vec![WarningRule::TeamExpectedLeavers { leavers: 0.1 }],
             cooldown_days: 30,
+            capacity: None,
         };
         assert_eq!(bad.validate(), Err(PolicyError::Leavers(0.1)));
     }

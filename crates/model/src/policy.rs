@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use tenure_domain::Capacity;
 
 /// One scored person at one origin, with what then happened.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -15,22 +16,6 @@ pub struct PolicyRow<'a> {
     pub probability: f64,
     /// A voluntary exit followed within the horizon.
     pub left: bool,
-}
-
-/// The capacity assumed when an organization has not said its own: warnings for 2.75% of the
-/// people a month — 55 conversations a month for 2,000 people, under three for each HR
-/// business partner at the common ratio of one per hundred employees. On the demo
-/// organization's backtest it catches 27% of leavers at a lift of 2.1 (at 2.5%: 24% at 2.06;
-/// at 3%: 28% at 1.98).
-pub const DEFAULT_CAPACITY: Capacity = Capacity {
-    share_per_month: 0.0275,
-};
-
-/// How many supportive conversations HR can hold.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Capacity {
-    /// Warnings a month, as a share of the people scored (0.03: three in a hundred).
-    pub share_per_month: f64,
 }
 
 /// The policy's backtest, pooled over origins.
@@ -79,8 +64,8 @@ pub fn capacity_backtest(
                 .get(person)
                 .is_some_and(|w| months_between(*w, origin) < horizon_months)
         };
-        let allowed =
-            (capacity.share_per_month * people.len() as f64 * step_months as f64).round() as usize;
+        // The month's conversations, rises' reserve included: a backtest has no rises apart.
+        let allowed = capacity.allowed(&[(None, people.len())])[&None] * step_months;
         people.sort_by(|a, b| b.probability.total_cmp(&a.probability));
         let mut now_warned = Vec::new();
         for row in &people {
@@ -106,8 +91,8 @@ pub fn capacity_backtest(
     let precision = ratio(warned_who_left, warned);
     PolicyBacktest {
         policy: format!(
-            "warn the highest risks within {:.1}% of the people a month, none twice within {horizon_months} months; each origin warns for the {step_months} months until the next",
-            capacity.share_per_month * 100.0
+            "warn the highest risks within {}, none twice within {horizon_months} months; each origin warns for the {step_months} months until the next",
+            capacity_words(&capacity)
         ),
         origins,
         warned,
@@ -126,6 +111,18 @@ pub fn capacity_backtest(
     }
 }
 
+/// A capacity in words: "2.75% of the people a month" or "40 conversations a month".
+fn capacity_words(capacity: &Capacity) -> String {
+    match capacity.conversations_per_month {
+        Some(1) => "1 conversation a month".into(),
+        Some(count) => format!("{count} conversations a month"),
+        None => format!(
+            "{}% of the people a month",
+            capacity.share_per_month * 100.0
+        ),
+    }
+}
+
 /// Whole months from `earlier` to `later`.
 fn months_between(earlier: NaiveDate, later: NaiveDate) -> i32 {
     use chrono::Datelike;
@@ -135,6 +132,7 @@ fn months_between(earlier: NaiveDate, later: NaiveDate) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tenure_domain::DEFAULT_CAPACITY;
 
     fn date(m: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2024, m, 1).unwrap()
@@ -159,6 +157,7 @@ mod tests {
             &rows,
             Capacity {
                 share_per_month: 0.1,
+                ..DEFAULT_CAPACITY
             },
             3,
             6,
@@ -179,21 +178,27 @@ mod tests {
     }
 
     #[test]
-    fn no_capacity_warns_nobody() {
-        let rows = [PolicyRow {
-            origin: date(1),
-            person: "a",
-            probability: 0.9,
-            left: true,
-        }];
-        let result = capacity_backtest(
-            &rows,
-            Capacity {
-                share_per_month: 0.0,
-            },
-            3,
-            6,
+    fn a_fixed_number_of_conversations_is_held_each_month_between_origins() {
+        let rows: Vec<PolicyRow> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .enumerate()
+            .map(|(i, person)| PolicyRow {
+                origin: date(1),
+                person,
+                probability: 0.9 - i as f64 / 10.0,
+                left: *person == "e",
+            })
+            .collect();
+        let capacity = Capacity {
+            conversations_per_month: Some(1),
+            ..DEFAULT_CAPACITY
+        };
+        let result = capacity_backtest(&rows, capacity, 3, 6);
+        assert_eq!((result.warned, result.policy_recall), (3, 0.0));
+        assert!(
+            result.policy.contains("within 1 conversation a month"),
+            "{}",
+            result.policy
         );
-        assert_eq!((result.warned, result.policy_recall), (0, 0.0));
     }
 }

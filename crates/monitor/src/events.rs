@@ -335,6 +335,7 @@ pub(crate) async fn rescore_people_written(
         people: &scored,
         groups: &groups,
         roles: &mapping.roles,
+        whole_organization: false,
     };
     let mut written = crate::warnings::write_scores_and_warn(store, org, &run, &rows).await?;
     if let Some(forecast) = &forecast {

@@ -140,6 +140,7 @@ pub(crate) async fn score_organization_written(
         people: &people,
         groups: &groups,
         roles: &data.meaning.roles,
+        whole_organization: true,
     };
     let mut written =
         crate::warnings::write_scores_and_warn(store, request.org, &judged, &rows).await?;

@@ -8,7 +8,9 @@ use std::collections::BTreeSet;
 use std::collections::HashMap;
 use std::time::Instant;
 use tenure_data::Mapping;
-use tenure_domain::{OrgId, RoleColumns, Shape, Snapshot, SnapshotFrame};
+use tenure_domain::{
+    Capacity, OrgId, RoleColumns, Shape, Snapshot, SnapshotFrame, DEFAULT_CAPACITY,
+};
 use tenure_model::backtest::{backtest_person_months, train_latest};
 use tenure_model::card::{self, DataWindow, ModelCard};
 use tenure_model::evaluate::{
@@ -16,7 +18,7 @@ use tenure_model::evaluate::{
 };
 use tenure_model::fairness::{FairnessAudit, FairnessSettings};
 use tenure_model::panel::{panel_features, PanelFeatures};
-use tenure_model::policy::{capacity_backtest, PolicyRow, DEFAULT_CAPACITY};
+use tenure_model::policy::{capacity_backtest, PolicyRow};
 use tenure_model::table::FeatureTable;
 use tenure_model::trained::TrainedModel;
 use tenure_store::{NewModel, Store};
@@ -179,7 +181,14 @@ pub async fn train_organization(
         Shape::Panel => {
             // Derived once, for the backtest, the final model and the monthly hazards alike.
             let features = panel_features(&data.frame, &data.meaning.roles, request.horizon_months);
-            let (model, card) = train_panel(&data, &features, request, &inputs, progress)?;
+            // The backtest re-runs the organization's own policy, at its capacity.
+            let capacity = store
+                .warning_policy(request.org)
+                .await?
+                .capacity
+                .unwrap_or(DEFAULT_CAPACITY);
+            let (model, card) =
+                train_panel(&data, &features, request, &inputs, capacity, progress)?;
             // The forecast is fitted once, with the model, and stored beside it: pages,
             // reports and `tenure forecast` read it instead of fitting on every request.
             progress.step("fitting the forecast (monthly hazards)");
@@ -240,6 +249,7 @@ fn train_panel(
     features: &PanelFeatures,
     request: &TrainRequest,
     inputs: &AuditInputs,
+    capacity: Capacity,
     progress: &dyn Progress,
 ) -> Result<(TrainedModel, ModelCard), MonitorError> {
     let h = request.horizon_months;
@@ -280,7 +290,7 @@ fn train_panel(
             })
         })
         .collect();
-    let policy = capacity_backtest(&policy_rows, DEFAULT_CAPACITY, request.step, h);
+    let policy = capacity_backtest(&policy_rows, capacity, request.step, h);
     let card = model_card(
         data,
         &model,

@@ -185,6 +185,7 @@ async fn main() {
             },
         ],
         cooldown_days: 30,
+        capacity: None,
     };
     store.set_warning_policy(org.id, &policy).await.unwrap();
     store.checkpoint().await.unwrap();

@@ -70,6 +70,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "import header signature",
         include_str!("../migrations/sqlite/0013_import_header_signature.sql"),
     ),
+    (
+        14,
+        "warning month",
+        include_str!("../migrations/sqlite/0014_warning_month.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -136,6 +141,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         13,
         "import header signature",
         include_str!("../migrations/postgres/0013_import_header_signature.sql"),
+    ),
+    (
+        14,
+        "warning month",
+        include_str!("../migrations/postgres/0014_warning_month.sql"),
     ),
 ];
 

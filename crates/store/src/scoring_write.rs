@@ -65,6 +65,34 @@ impl ScoringWrite {
         team_risk_in(&mut self.tx, self.org, model_version, team).await
     }
 
+    /// The person warnings already raised for `month` (its first day), by department: what
+    /// of the month's capacity is spent, counting what this write raised so far.
+    pub async fn person_warnings_in_month(
+        &mut self,
+        month: chrono::NaiveDate,
+    ) -> Result<Vec<(Option<String>, usize)>, StoreError> {
+        let rows = sqlx::query("SELECT department, COUNT(*) FROM warnings WHERE org_id = $1 AND subject = 'person' AND for_month = $2 GROUP BY department")
+            .bind(self.org.0)
+            .bind(month.to_string())
+            .fetch_all(&mut *self.tx)
+            .await?;
+        Ok(counts_by_department(&rows))
+    }
+
+    /// The people with a score from `model_version` at its latest date, by department:
+    /// whom the month's capacity is counted over, when a run scores only a few of them.
+    pub async fn scored_headcount(
+        &mut self,
+        model_version: i64,
+    ) -> Result<Vec<(Option<String>, usize)>, StoreError> {
+        let rows = sqlx::query("SELECT department, COUNT(*) FROM scores WHERE org_id = $1 AND model_version = $2 AND probability IS NOT NULL AND as_of = (SELECT MAX(as_of) FROM scores WHERE org_id = $1 AND model_version = $2) GROUP BY department")
+            .bind(self.org.0)
+            .bind(model_version)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        Ok(counts_by_department(&rows))
+    }
+
     /// As [`Store::settle_warning_outcomes`].
     pub async fn settle_warning_outcomes(
         &mut self,
@@ -133,4 +161,11 @@ impl ScoringWrite {
     pub async fn roll_back(self) -> Result<(), StoreError> {
         Ok(self.tx.rollback().await?)
     }
+}
+
+fn counts_by_department(rows: &[sqlx::any::AnyRow]) -> Vec<(Option<String>, usize)> {
+    use sqlx::Row;
+    rows.iter()
+        .map(|r| (r.get(0), r.get::<i64, _>(1) as usize))
+        .collect()
 }

@@ -25,6 +25,9 @@ pub struct NewWarning {
     /// The top drivers, each with the supportive action it suggests, as JSON.
     pub drivers: serde_json::Value,
     pub groups: ScoreGroups,
+    /// The first day of the month of the scores that raised it: the month whose capacity
+    /// it spends. `None` for a team's warning, which spends none.
+    pub for_month: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -70,7 +73,7 @@ pub struct WarningFilter {
     pub limit: i64,
 }
 
-const WARNING_COLUMNS: &str = "id, person_key, model_version, raised_at, triggers, drivers, status, team, department, manager, closed_at, public_id, outcome, closed_by, decision, reason";
+const WARNING_COLUMNS: &str = "id, person_key, model_version, raised_at, triggers, drivers, status, team, department, manager, closed_at, public_id, outcome, closed_by, decision, reason, for_month";
 
 impl Store {
     /// The organization's warning policy (the default until it sets one).
@@ -229,7 +232,7 @@ impl Store {
         for w in warnings {
             let public_id = public_id();
             let subject = if w.person.is_some() { "person" } else { "team" };
-            let id: i64 = sqlx::query("INSERT INTO warnings (org_id, person_key, model_version, raised_at, triggers, drivers, status, team, department, manager, public_id, subject) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10, $11) RETURNING id")
+            let id: i64 = sqlx::query("INSERT INTO warnings (org_id, person_key, model_version, raised_at, triggers, drivers, status, team, department, manager, public_id, subject, for_month) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10, $11, $12) RETURNING id")
                 .bind(org.0)
                 .bind(&w.person)
                 .bind(w.model_version)
@@ -241,6 +244,7 @@ impl Store {
                 .bind(&w.groups.manager)
                 .bind(&public_id)
                 .bind(subject)
+                .bind(w.for_month.map(|m| m.to_string()))
                 .fetch_one(&mut *conn)
                 .await?
                 .get(0);
@@ -503,6 +507,13 @@ fn warning_from_row(r: &sqlx::any::AnyRow) -> Result<WarningRecord, StoreError> 
                 department: r.get(8),
                 manager: r.get(9),
             },
+            for_month: r
+                .get::<Option<String>, _>(16)
+                .map(|m| {
+                    NaiveDate::parse_from_str(&m, "%Y-%m-%d")
+                        .map_err(|e| StoreError::Corrupt(format!("warning month {m:?}: {e}")))
+                })
+                .transpose()?,
         },
         raised_at: crate::sql::stamp(r, 3)?,
         status: WarningStatus::parse(&status)

@@ -164,10 +164,22 @@ fn policy_section(policy: &WarningPolicy, locale: Locale) -> Markup {
         WarningRule::TeamExpectedLeavers { leavers } => Some(*leavers),
         _ => None,
     });
+    let highest = policy.rules.contains(&WarningRule::HighestRisks);
+    let capacity = policy.capacity;
+    let percent = |share: f64| (share * 10_000.0).round() / 100.0;
     html! {
         section.card #policy {
             h2 { (w(Words::WarningRules)) }
             form data-policy="/api/v1/warning-policy" {
+                p.help { (w(Words::CapacityHelp)) }
+                label.check { input #rule-highest type="checkbox" name="highest_risks" checked[highest]; " " (w(Words::RuleHighestRisks)) }
+                label for="capacity-share" { (w(Words::CapacityShare)) }
+                input #capacity-share type="number" name="capacity_share" min="0.1" max="50" step="0.05" value=[capacity.map(|c| percent(c.share_per_month))];
+                label for="capacity-count" { (w(Words::CapacityCount)) }
+                input #capacity-count type="number" name="capacity_count" min="1" max="100000" step="1" value=[capacity.and_then(|c| c.conversations_per_month)];
+                label.check { input #capacity-departments type="checkbox" name="per_department" checked[capacity.is_some_and(|c| c.per_department)]; " " (w(Words::CapacityPerDepartment)) }
+                label for="capacity-reserve" { (w(Words::CapacityReserve)) }
+                input #capacity-reserve type="number" name="reserve" min="0" max="90" step="1" value=[capacity.map(|c| percent(c.reserve_for_rises))];
                 label.check { input #rule-high type="checkbox" name="enters_high" checked[enters_high]; " " (w(Words::RuleEntersHigh)) }
                 label for="rule-points" { (w(Words::RuleRisesPoints)) }
                 input #rule-points type="number" name="points" min="1" max="100" step="1" value=[rises.map(|(p, _)| (p * 100.0).round())];

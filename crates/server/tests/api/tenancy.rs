@@ -80,6 +80,7 @@ async fn every_route_answers_404_for_another_organizations_ids() {
                     triggers: json!({}),
                     drivers: json!([]),
                     groups: Default::default(),
+                    for_month: None,
                 }],
             )
             .await

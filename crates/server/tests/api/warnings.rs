@@ -314,3 +314,47 @@ async fn a_warning_is_acknowledged_acted_on_and_closed_with_a_reviewer_and_reaso
         server.stop().await;
     }
 }
+
+/// Issue 24: HR's capacity is part of the warning policy. The default warns the highest risks
+/// within 2.75% of the people a month; a capacity out of range, or the highest-risks rule
+/// with no capacity, is refused with what to write; a fixed number per department is kept.
+#[tokio::test]
+async fn the_warning_policy_holds_hrs_capacity() {
+    for database in TestDatabase::all("the_warning_policy_holds_hrs_capacity").await {
+        let server = TestServer::start(database, delivery_settings(1)).await;
+        let owner = server.sign_up("acme", "owner@acme.example").await;
+        let default = owner.get("/api/v1/warning-policy").await.expect(200);
+        assert_eq!(default["rules"][0]["rule"], "highest_risks");
+        assert_eq!(default["capacity"]["share_per_month"], 0.0275);
+        assert_eq!(default["capacity"]["reserve_for_rises"], 0.2);
+        let uncapped = json!({"rules": [{"rule": "highest_risks"}], "cooldown_days": 30});
+        let refused = owner
+            .put("/api/v1/warning-policy", uncapped)
+            .await
+            .expect(400);
+        assert!(
+            refused
+                .to_string()
+                .contains("say how many conversations HR can hold a month"),
+            "{refused}"
+        );
+        let too_many = json!({"rules": [{"rule": "highest_risks"}], "cooldown_days": 30,
+            "capacity": {"share_per_month": 0.9}});
+        let refused = owner
+            .put("/api/v1/warning-policy", too_many)
+            .await
+            .expect(400);
+        assert!(refused.to_string().contains("not 0.9"), "{refused}");
+        let per_department = json!({"rules": [{"rule": "highest_risks"}], "cooldown_days": 14,
+            "capacity": {"share_per_month": 0.02, "conversations_per_month": 12, "per_department": true, "reserve_for_rises": 0.25}});
+        owner
+            .put("/api/v1/warning-policy", per_department.clone())
+            .await
+            .expect(200);
+        assert_eq!(
+            owner.get("/api/v1/warning-policy").await.expect(200),
+            per_department
+        );
+        server.stop().await;
+    }
+}

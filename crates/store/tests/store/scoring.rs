@@ -28,6 +28,7 @@ async fn a_scoring_write_lands_whole_or_not_at_all() {
                 triggers: serde_json::json!({}),
                 drivers: serde_json::json!([]),
                 groups: Default::default(),
+                for_month: None,
             };
             let written = |store: Store| {
                 let (ran, warning) = (ran.clone(), warning.clone());
@@ -120,6 +121,7 @@ async fn the_rescoring_state_agrees_with_each_separate_read() {
         let policy = WarningPolicy {
             rules: vec![WarningRule::EntersHigh],
             cooldown_days: 9,
+            capacity: None,
         };
         store.set_warning_policy(acme, &policy).await.unwrap();
         store

@@ -20,6 +20,7 @@ async fn warnings_and_their_policy_read_back() {
         let policy = tenure_domain::WarningPolicy {
             rules: vec![tenure_domain::WarningRule::EntersHigh],
             cooldown_days: 7,
+            capacity: None,
         };
         store.set_warning_policy(acme, &policy).await.unwrap();
         store.set_warning_policy(acme, &policy).await.unwrap();
@@ -46,6 +47,7 @@ async fn warnings_and_their_policy_read_back() {
             triggers: serde_json::json!({"what_changed": ["risk rose from medium to high"]}),
             drivers: serde_json::json!([{"factor": "pay", "action": "pay_review"}]),
             groups: Default::default(),
+            for_month: None,
         };
         let ids = store
             .raise_warnings(acme, &[warning("7"), warning("8")])
@@ -166,6 +168,7 @@ async fn events_land_whole_and_exits_settle_warning_outcomes() {
                     triggers: serde_json::json!({}),
                     drivers: serde_json::json!([]),
                     groups: Default::default(),
+                    for_month: None,
                 }],
             )
             .await

@@ -76,12 +76,23 @@ document.addEventListener("submit", (event) => {
   event.preventDefault();
   const f = form.elements;
   const rules = [];
+  if (f.highest_risks.checked) rules.push({ rule: "highest_risks" });
   if (f.enters_high.checked) rules.push({ rule: "enters_high" });
   if (f.points.value !== "" && f.days.value !== "") {
     rules.push({ rule: "rises_by", points: Number(f.points.value) / 100, days: Number(f.days.value) });
   }
   if (f.leavers.value !== "") rules.push({ rule: "team_expected_leavers", leavers: Number(f.leavers.value) });
-  sendJson(form, form.dataset.policy, "PUT", { rules: rules, cooldown_days: Number(f.cooldown_days.value) });
+  const policy = { rules: rules, cooldown_days: Number(f.cooldown_days.value) };
+  // A share or a fixed number makes a capacity; neither, none (every trip warns).
+  if (f.capacity_share.value !== "" || f.capacity_count.value !== "") {
+    policy.capacity = {
+      share_per_month: f.capacity_share.value === "" ? 0.0275 : Number(f.capacity_share.value) / 100,
+      per_department: f.per_department.checked,
+      reserve_for_rises: f.reserve.value === "" ? 0.2 : Number(f.reserve.value) / 100,
+    };
+    if (f.capacity_count.value !== "") policy.capacity.conversations_per_month = Number(f.capacity_count.value);
+  }
+  sendJson(form, form.dataset.policy, "PUT", policy);
 });
 
 document.addEventListener("submit", (event) => {

@@ -780,7 +780,7 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
         "nothing saved"
     );
 
-    // Settings: the warning rules, a webhook (its secret shown once, a signed test delivered)
+    // Settings: the warning rules within HR's capacity, a webhook (its secret shown once, a signed test delivered)
     // and an invitation link.
     browser.goto(&server.url("/settings")).await.unwrap();
     look_at(&browser, "17-settings").await;
@@ -792,14 +792,20 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
         ("rule-points", "2"),
         ("rule-days", "90"),
         ("rule-cooldown", "30"),
+        ("capacity-share", "3"),
+        ("capacity-count", "40"),
+        ("capacity-reserve", "25"),
     ] {
         let field = browser.find(Locator::Id(id)).await.unwrap();
         field.clear().await.unwrap();
         field.send_keys(value).await.unwrap();
     }
     click(&browser, "#policy button[type=submit]").await;
-    let wanted =
-        json!({"rules": [{"rule": "rises_by", "points": 0.02, "days": 90}], "cooldown_days": 30});
+    let wanted = json!({
+        "rules": [{"rule": "highest_risks"}, {"rule": "rises_by", "points": 0.02, "days": 90}],
+        "cooldown_days": 30,
+        "capacity": {"share_per_month": 0.03, "conversations_per_month": 40, "per_department": false, "reserve_for_rises": 0.25},
+    });
     let mut saved = Value::Null;
     for _ in 0..100 {
         saved = owner.get("/api/v1/warning-policy").await.expect(200);
