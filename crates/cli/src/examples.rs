@@ -54,7 +54,11 @@ pub const EXAMPLES: &[(&str, &[&str])] = &[
     ("warnings", &["tenure warnings --org acme --limit 20"]),
     (
         "thresholds",
-        &["tenure thresholds --org acme", "tenure thresholds --org acme --high 0.3 --medium 0.15"],
+        &[
+            "tenure thresholds --org acme",
+            "tenure thresholds --org acme --high 0.3 --medium 0.15",
+            "tenure thresholds --org acme --top 0.05 --next 0.15",
+        ],
     ),
     (
         "serve",

@@ -29,7 +29,7 @@ pub use event::{EventEffect, EventError, EventKind, EventValue, HrEvent};
 pub use frame::{Cell, FrameBuilder, FrameColumn, RowInputs, SnapshotFrame};
 pub use ids::{DomainError, OrgId, PersonKey};
 pub use protected::{looks_protected, ProtectedCategory};
-pub use risk::{RiskBand, RiskThresholds, ThresholdError};
+pub use risk::{RelativeBands, RelativeBandsError, RiskBand, RiskThresholds, ThresholdError};
 pub use roles::{ColumnLabel, ColumnRole, Language, RoleColumns};
 pub use snapshot::{Exit, Outcome, Shape, Snapshot};
 pub use suppression::{hidden_groups, MIN_GROUP_FLOOR};

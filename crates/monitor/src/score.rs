@@ -105,7 +105,15 @@ pub(crate) async fn score_organization_written(
     let started = std::time::Instant::now();
     let run = score(&model, &inputs, &data.meaning.roles, request.factors)?;
     let scoring_seconds = started.elapsed().as_secs_f64();
-    let thresholds = store.risk_thresholds(request.org).await?;
+    // Relative bands are set afresh by every run over the whole organization.
+    let relative = store.relative_bands(request.org).await?.and_then(|bands| {
+        let probabilities: Vec<f64> = run.scores.iter().filter_map(|s| s.probability).collect();
+        bands.thresholds(&probabilities)
+    });
+    let thresholds = match relative {
+        Some(thresholds) => thresholds,
+        None => store.risk_thresholds(request.org).await?,
+    };
     let mut people: Vec<ScoredPerson> = run
         .scores
         .into_iter()
@@ -145,6 +153,9 @@ pub(crate) async fn score_organization_written(
     let mut written =
         crate::warnings::write_scores_and_warn(store, request.org, &judged, &rows).await?;
     written.write.settle_warning_outcomes(horizon).await?;
+    if relative.is_some() {
+        written.write.set_band_thresholds(thresholds).await?;
+    }
     if let Some(forecast) = &forecast {
         written
             .write

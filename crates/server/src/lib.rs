@@ -25,7 +25,7 @@ pub use state::AppState;
 use axum::routing::get;
 use axum::{Json, Router};
 use routes::{
-    accounts, alerts, audit, data, events, members, models, preview, scores, tokens, trust,
+    accounts, alerts, audit, bands, data, events, members, models, preview, scores, tokens, trust,
     warnings,
 };
 use std::net::SocketAddr;
@@ -97,6 +97,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(warnings::close))
         .routes(routes!(warnings::dismiss))
         .routes(routes!(warnings::get_policy, warnings::set_policy))
+        .routes(routes!(bands::get_bands, bands::set_bands))
         .routes(routes!(alerts::list_webhooks, alerts::add_webhook))
         .routes(routes!(alerts::remove_webhook))
         .routes(routes!(alerts::test_webhook))

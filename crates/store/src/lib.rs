@@ -52,7 +52,7 @@ pub use imports::{
 };
 pub use jobs::{JobRecord, JobStatus};
 pub use models::{
-    NewModel, NewScore, ScoreGroups, ScoreOutcome, ScoresStamp, StoredModel, StoredScore,
+    BandTally, NewModel, NewScore, ScoreGroups, ScoreOutcome, ScoresStamp, StoredModel, StoredScore,
 };
 pub use organizations::Organization;
 pub use queue::{ClaimedJob, Enqueued, JobEnd, LeaseLost, NewJob};

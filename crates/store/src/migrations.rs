@@ -75,6 +75,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "warning month",
         include_str!("../migrations/sqlite/0014_warning_month.sql"),
     ),
+    (
+        15,
+        "relative bands",
+        include_str!("../migrations/sqlite/0015_relative_bands.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -146,6 +151,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         14,
         "warning month",
         include_str!("../migrations/postgres/0014_warning_month.sql"),
+    ),
+    (
+        15,
+        "relative bands",
+        include_str!("../migrations/postgres/0015_relative_bands.sql"),
     ),
 ];
 

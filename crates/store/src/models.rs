@@ -6,7 +6,7 @@ use crate::error::StoreError;
 use crate::sql::{batch_rows, now, values_list};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
-use tenure_domain::{OrgId, RiskBand, RiskThresholds};
+use tenure_domain::{OrgId, RelativeBands, RiskBand, RiskThresholds};
 
 /// A model to store; its version is assigned on saving.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,17 +147,51 @@ impl Store {
         RiskThresholds::new(row.get(0), row.get(1)).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
 
+    /// Fixed thresholds, in place of relative bands if the organization had them.
     pub async fn set_risk_thresholds(
         &self,
         org: OrgId,
         thresholds: RiskThresholds,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE organizations SET risk_high = $1, risk_medium = $2 WHERE id = $3")
+        sqlx::query("UPDATE organizations SET risk_high = $1, risk_medium = $2, band_top_share = NULL, band_next_share = NULL WHERE id = $3")
             .bind(thresholds.high)
             .bind(thresholds.medium)
             .bind(org.0)
             .execute(&mut *self.connection().await?)
             .await?;
+        Ok(())
+    }
+
+    /// The organization's relative bands, when its bands are set by rank.
+    pub async fn relative_bands(&self, org: OrgId) -> Result<Option<RelativeBands>, StoreError> {
+        let row =
+            sqlx::query("SELECT band_top_share, band_next_share FROM organizations WHERE id = $1")
+                .bind(org.0)
+                .fetch_one(&mut *self.connection().await?)
+                .await?;
+        match (row.get::<Option<f64>, _>(0), row.get::<Option<f64>, _>(1)) {
+            (Some(top), Some(next)) => RelativeBands::new(top, next)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt(e.to_string())),
+            _ => Ok(None),
+        }
+    }
+
+    /// Bands by rank from the next run over the whole organization on (which sets the
+    /// thresholds); until then, the current thresholds stay.
+    pub async fn set_relative_bands(
+        &self,
+        org: OrgId,
+        bands: RelativeBands,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE organizations SET band_top_share = $1, band_next_share = $2 WHERE id = $3",
+        )
+        .bind(bands.top)
+        .bind(bands.next)
+        .bind(org.0)
+        .execute(&mut *self.connection().await?)
+        .await?;
         Ok(())
     }
 
@@ -249,6 +283,46 @@ impl Store {
     }
 }
 
+/// How the current scores of the people still employed fall into one band.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BandTally {
+    pub band: RiskBand,
+    pub people: usize,
+    /// The sum of their probabilities: the leavers to expect among them.
+    pub expected_leavers: f64,
+}
+
+impl Store {
+    /// The people still employed, by the band of their latest score from a model.
+    pub async fn band_tallies(
+        &self,
+        org: OrgId,
+        model_version: i64,
+    ) -> Result<Vec<BandTally>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.band, COUNT(*), COALESCE(SUM(s.probability), 0.0) FROM scores s WHERE s.org_id = $1 AND s.model_version = $2
+               AND s.as_of = (SELECT MAX(l.as_of) FROM scores l WHERE l.org_id = s.org_id AND l.model_version = s.model_version AND l.person_key = s.person_key)
+               AND s.person_key IN (SELECT p.person_key FROM people p WHERE p.org_id = $1 AND p.exit_date IS NULL)
+             GROUP BY s.band",
+        )
+        .bind(org.0)
+        .bind(model_version)
+        .fetch_all(&mut *self.connection().await?)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let band: String = r.get(0);
+                Ok(BandTally {
+                    band: RiskBand::parse(&band)
+                        .ok_or_else(|| StoreError::Corrupt(format!("score band {band:?}")))?,
+                    people: r.get::<i64, _>(1) as usize,
+                    expected_leavers: r.get(2),
+                })
+            })
+            .collect()
+    }
+}
+
 /// See [`Store::scores_stamp`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ScoresStamp {
@@ -314,7 +388,7 @@ pub(crate) async fn insert_scores(
                probability = excluded.probability, band = excluded.band, abstained = excluded.abstained,
                drivers = excluded.drivers, input_hash = excluded.input_hash, scored_at = excluded.scored_at,
                team = excluded.team, department = excluded.department, manager = excluded.manager
-             WHERE scores.input_hash <> excluded.input_hash",
+             WHERE scores.input_hash <> excluded.input_hash OR scores.band <> excluded.band",
             values_list(backend, batch.len(), COLUMNS)
         );
         let mut query = sqlx::query(&sql);

@@ -93,6 +93,21 @@ impl ScoringWrite {
         Ok(counts_by_department(&rows))
     }
 
+    /// The thresholds a run over the whole organization set from its relative bands, for
+    /// the re-scores after it to band by.
+    pub async fn set_band_thresholds(
+        &mut self,
+        thresholds: tenure_domain::RiskThresholds,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE organizations SET risk_high = $1, risk_medium = $2 WHERE id = $3")
+            .bind(thresholds.high)
+            .bind(thresholds.medium)
+            .bind(self.org.0)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     /// As [`Store::settle_warning_outcomes`].
     pub async fn settle_warning_outcomes(
         &mut self,

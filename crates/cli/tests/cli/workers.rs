@@ -378,6 +378,17 @@ fn a_new_month_of_data_warns_each_rising_person_once() {
         .unwrap_or_else(|| panic!("{rescored}"));
     assert!(raised > 0, "{rescored}");
     println!("the new month raised {raised} warnings");
+    // Within the default capacity: 2.75% of the people scored a month.
+    let scored: usize = rescored
+        .split("scored ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.replace(',', "").parse().ok())
+        .unwrap_or_else(|| panic!("{rescored}"));
+    assert!(
+        raised <= (0.0275 * scored as f64).round() as usize,
+        "{raised} of {scored}: {rescored}"
+    );
     let listed = tenure(&["warnings", "--db", &db, "--limit", "1000", "--json"]);
     assert!(listed.status.success(), "{}", stderr(&listed));
     let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
@@ -393,10 +404,12 @@ fn a_new_month_of_data_warns_each_rising_person_once() {
         let changed = w["what_changed"].as_array().unwrap();
         assert!(!changed.is_empty(), "{w}");
         assert!(
-            changed
-                .iter()
-                .all(|c| c.as_str().unwrap().starts_with("risk rose")
-                    || c == "first scored at high risk"),
+            changed.iter().all(|c| {
+                let c = c.as_str().unwrap();
+                c.starts_with("risk rose")
+                    || c == "first scored at high risk"
+                    || c.starts_with("among the highest risks HR has room for")
+            }),
             "{w}"
         );
         let drivers = w["drivers"].as_array().unwrap();

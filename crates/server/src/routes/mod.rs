@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod audit;
+pub mod bands;
 pub mod data;
 pub mod events;
 pub mod members;

@@ -7,6 +7,7 @@ use super::{ok, PageError, Viewer};
 use crate::error::ApiError;
 use crate::routes::accounts::PlanView;
 use crate::routes::alerts::{get_email, list_webhooks, WebhookView};
+use crate::routes::bands::{get_bands, RiskBandsView};
 use crate::routes::members::{list_members, MemberView};
 use crate::routes::warnings::get_policy;
 use crate::state::AppState;
@@ -34,10 +35,16 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         None
     };
     let configure = caller.may(Permission::ConfigureAlerts);
-    let (policy, webhooks, email) = if configure {
+    let (policy, bands, webhooks, email) = if configure {
         (
             Some(
                 get_policy(State(state.clone()), caller.clone())
+                    .await
+                    .map_err(error)?
+                    .0,
+            ),
+            Some(
+                get_bands(State(state.clone()), caller.clone())
                     .await
                     .map_err(error)?
                     .0,
@@ -54,7 +61,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
                 .0,
         )
     } else {
-        (None, None, None)
+        (None, None, None, None)
     };
     let plan = caller.org.membership.as_ref().map(PlanView::of);
     let body = html! {
@@ -63,6 +70,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
             @if let Some(plan) = &plan { (plan_section(plan, locale)) }
         }
         @if let Some(members) = &members { (members_section(members, viewer.caller.user_id, locale)) }
+        @if let Some(bands) = &bands { (bands_section(bands, locale)) }
         @if let Some(policy) = &policy { (policy_section(policy, locale)) }
         @if let Some(webhooks) = &webhooks { (webhooks_section(webhooks, locale)) }
         @if configure { (email_section(email.as_ref(), locale)) }
@@ -145,6 +153,65 @@ fn members_section(members: &[MemberView], me: i64, locale: Locale) -> Markup {
                 p.status role="status" aria-live="polite" {}
                 output.shown {}
                 button.primary type="submit" { (w(Words::Invite)) }
+            }
+        }
+    }
+}
+
+/// The bands in force beside how the latest scores fall into them and the base rate, and a
+/// form to band by fixed probabilities or by shares of the people.
+fn bands_section(bands: &RiskBandsView, locale: Locale) -> Markup {
+    let w = |words: Words| words.in_(locale);
+    let percent = |p: f64| format!("{}%", locale.number(p * 100.0, 1));
+    let relative = bands.relative;
+    html! {
+        section.card #bands {
+            h2 { (w(Words::RiskBands)) }
+            p.help { (w(Words::RiskBandsHelp)) }
+            @if let Some(scored) = &bands.scored {
+                table {
+                    thead { tr {
+                        th scope="col" { (w(Words::Band)) }
+                        th scope="col" { (w(Words::FromProbability)) }
+                        th scope="col" { (w(Words::People)) }
+                        th scope="col" { (w(Words::ShareOfPeople)) }
+                    } }
+                    tbody {
+                        @for (band, from, count) in [
+                            (w(Words::High), Some(bands.high), scored.high),
+                            (w(Words::Medium), Some(bands.medium), scored.medium),
+                            (w(Words::Low), None, scored.low),
+                        ] {
+                            tr {
+                                th scope="row" { (band) }
+                                td { @if let Some(p) = from { "≥ " (percent(p)) } }
+                                td { (locale.count(count)) }
+                                td { (percent(count as f64 / scored.people.max(1) as f64)) }
+                            }
+                        }
+                    }
+                }
+                p #base-rate {
+                    (w(Words::BaseRate)) ": " strong { (percent(scored.base_rate)) }
+                    @if let Some(h) = scored.horizon_months { " (" (h) " " (w(Words::Months)) ")" }
+                }
+            }
+            form data-bands="/api/v1/risk-bands" {
+                fieldset {
+                    legend { (w(Words::BandBy)) }
+                    label.check { input #bands-relative type="radio" name="scheme" value="relative" checked[relative.is_some()]; " " (w(Words::BandByRank)) }
+                    label.check { input #bands-fixed type="radio" name="scheme" value="fixed" checked[relative.is_none()]; " " (w(Words::BandByProbability)) }
+                }
+                label for="bands-top" { (w(Words::BandTopShare)) }
+                input #bands-top type="number" name="top" min="0.1" max="50" step="0.1" value=(relative.map_or(5.0, |r| r.top * 100.0));
+                label for="bands-next" { (w(Words::BandNextShare)) }
+                input #bands-next type="number" name="next" min="0.1" max="80" step="0.1" value=(relative.map_or(15.0, |r| r.next * 100.0));
+                label for="bands-high" { (w(Words::BandHighFrom)) }
+                input #bands-high type="number" name="high" min="0.1" max="99.9" step="0.1" value=((bands.high * 1000.0).round() / 10.0);
+                label for="bands-medium" { (w(Words::BandMediumFrom)) }
+                input #bands-medium type="number" name="medium" min="0.1" max="99.9" step="0.1" value=((bands.medium * 1000.0).round() / 10.0);
+                p.status role="status" aria-live="polite" {}
+                button.primary type="submit" { (w(Words::Save)) }
             }
         }
     }

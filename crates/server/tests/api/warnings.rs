@@ -358,3 +358,69 @@ async fn the_warning_policy_holds_hrs_capacity() {
         server.stop().await;
     }
 }
+
+/// Issue 24: bands by rank. Set to the top 5% and the next 15%, the next scoring run puts
+/// exactly those shares of the people scored in High and Medium, shown beside the base rate;
+/// fixed thresholds replace them; a change that is neither, or out of range, is refused.
+#[tokio::test]
+async fn relative_bands_hold_their_shares_of_the_people() {
+    for database in TestDatabase::all("relative_bands_hold_their_shares").await {
+        let server = TestServer::start(database, delivery_settings(1)).await;
+        let owner = simulated_trained(&server, "acme", 300).await;
+        let fixed = owner.get("/api/v1/risk-bands").await.expect(200);
+        assert_eq!(
+            (fixed["high"].as_f64(), fixed["relative"].is_null()),
+            (Some(0.25), true)
+        );
+        let relative = json!({"relative": {"top": 0.05, "next": 0.15}});
+        let set = owner.put("/api/v1/risk-bands", relative).await.expect(200);
+        assert_eq!(set["relative"], json!({"top": 0.05, "next": 0.15}));
+        let job = owner
+            .post("/api/v1/scoring-runs", json!({}))
+            .await
+            .expect(202)["job_id"]
+            .as_i64()
+            .unwrap();
+        assert_eq!(owner.wait_for_job(job).await["status"], "succeeded");
+        let bands = owner.get("/api/v1/risk-bands").await.expect(200);
+        let count = |band: &str| bands["scored"][band].as_u64().unwrap() as f64;
+        let scored = count("people") - count("not_enough_data");
+        assert_eq!(count("high"), (0.05 * scored).round(), "{bands}");
+        assert_eq!(
+            count("high") + count("medium"),
+            (0.2 * scored).round(),
+            "{bands}"
+        );
+        let base_rate = bands["scored"]["base_rate"].as_f64().unwrap();
+        assert!(
+            base_rate > 0.0 && base_rate < bands["medium"].as_f64().unwrap(),
+            "{bands}"
+        );
+        assert!(bands["high"].as_f64() > bands["medium"].as_f64(), "{bands}");
+        // The settings page shows the bands beside the base rate.
+        let page = owner.get_text("/settings").await;
+        assert!(page.contains("id=\"base-rate\""), "{page}");
+
+        let back = owner
+            .put("/api/v1/risk-bands", json!({"high": 0.3, "medium": 0.1}))
+            .await
+            .expect(200);
+        assert_eq!(
+            (back["high"].as_f64(), back["relative"].is_null()),
+            (Some(0.3), true)
+        );
+        for bad in [
+            json!({"relative": {"top": 0.7, "next": 0.1}}),
+            json!({"relative": {"top": 0.05, "next": 0.1}, "high": 0.3}),
+            json!({"high": 0.1, "medium": 0.3}),
+            json!({}),
+        ] {
+            let refused = owner
+                .put("/api/v1/risk-bands", bad.clone())
+                .await
+                .expect(400);
+            assert!(refused["error"]["message"].is_string(), "{bad}: {refused}");
+        }
+        server.stop().await;
+    }
+}

@@ -95,6 +95,18 @@ document.addEventListener("submit", (event) => {
   sendJson(form, form.dataset.policy, "PUT", policy);
 });
 
+// The risk bands: shares of the people by rank, or fixed probabilities (percent in the form).
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-bands]");
+  if (!form) return;
+  event.preventDefault();
+  const f = form.elements;
+  const bands = f.scheme.value === "relative"
+    ? { relative: { top: Number(f.top.value) / 100, next: Number(f.next.value) / 100 } }
+    : { high: Number(f.high.value) / 100, medium: Number(f.medium.value) / 100 };
+  sendJson(form, form.dataset.bands, "PUT", bands);
+});
+
 document.addEventListener("submit", (event) => {
   const form = event.target.closest("form[data-api]");
   if (!form) return;
