@@ -746,6 +746,11 @@ impl Proposal<'_> {
                 "hire_date",
                 pick(self, Date, &["join", "hire", "start", "入职"], &[]),
             ),
+            (
+                "critical_role",
+                pick(self, Category, CRITICAL_ROLE_NAMES, &[])
+                    .or_else(|| pick(self, Number, CRITICAL_ROLE_NAMES, &[])),
+            ),
         ];
         for (role, index) in found {
             let Some(index) = index else { continue };
@@ -758,6 +763,7 @@ impl Proposal<'_> {
                 "team" => &mut roles.team,
                 "manager" => &mut roles.manager,
                 "rating" => &mut roles.rating,
+                "critical_role" => &mut roles.critical_role,
                 _ => &mut roles.hire_date,
             };
             *slot = Some(name);
@@ -1095,6 +1101,19 @@ impl Inspection {
         out
     }
 }
+
+/// Column names that mark a critical role or key skill (a regretted leaver if they go).
+const CRITICAL_ROLE_NAMES: &[&str] = &[
+    "critical",
+    "key_role",
+    "key role",
+    "keyrole",
+    "key_talent",
+    "key talent",
+    "key_position",
+    "关键岗位",
+    "关键人才",
+];
 
 #[cfg(test)]
 mod tests {

@@ -15,10 +15,12 @@ pub enum ColumnRole {
     Rating,
     Survey,
     HireDate,
+    /// A flag for a critical role or key skill: such leavers are regretted.
+    CriticalRole,
 }
 
 impl ColumnRole {
-    pub const ALL: [ColumnRole; 8] = [
+    pub const ALL: [ColumnRole; 9] = [
         ColumnRole::Pay,
         ColumnRole::Level,
         ColumnRole::Department,
@@ -27,6 +29,7 @@ impl ColumnRole {
         ColumnRole::Rating,
         ColumnRole::Survey,
         ColumnRole::HireDate,
+        ColumnRole::CriticalRole,
     ];
 
     /// The role in words, English and Chinese.
@@ -40,6 +43,7 @@ impl ColumnRole {
             ColumnRole::Rating => ("rating", "绩效评分"),
             ColumnRole::Survey => ("survey", "调查"),
             ColumnRole::HireDate => ("hire date", "入职日期"),
+            ColumnRole::CriticalRole => ("critical role", "关键岗位"),
         }
     }
 
@@ -53,6 +57,7 @@ impl ColumnRole {
             ColumnRole::Rating => "rating",
             ColumnRole::Survey => "survey",
             ColumnRole::HireDate => "hire_date",
+            ColumnRole::CriticalRole => "critical_role",
         }
     }
 }
@@ -77,6 +82,9 @@ pub struct RoleColumns {
     pub survey: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hire_date: Option<String>,
+    /// A yes/no column marking critical roles or key skills (regretted if they leave).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub critical_role: Option<String>,
     /// Display labels by column, in English and Chinese, for explanations, pages and reports
     /// ("pay" for `Annual_Base_Pay`, "薪资" for `salary`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -112,6 +120,7 @@ impl RoleColumns {
             &mut self.manager,
             &mut self.rating,
             &mut self.hire_date,
+            &mut self.critical_role,
         ] {
             if slot.as_deref().is_some_and(|name| !keep(name)) {
                 *slot = None;
@@ -158,6 +167,7 @@ impl RoleColumns {
             (ColumnRole::Manager, &self.manager),
             (ColumnRole::Rating, &self.rating),
             (ColumnRole::HireDate, &self.hire_date),
+            (ColumnRole::CriticalRole, &self.critical_role),
         ];
         let single = single
             .into_iter()

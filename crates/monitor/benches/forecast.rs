@@ -60,6 +60,7 @@ fn main() {
             outlook,
             group: Some(format!("team {}", i % TEAMS)),
             replacement_cost: Some(0.21 * 60_000.0),
+            regretted: Some(i % 3 == 0),
         })
         .collect();
     let grouped = Instant::now();

@@ -335,6 +335,9 @@ pub(crate) async fn rescore_people_written(
         people: &scored,
         groups: &groups,
         roles: &mapping.roles,
+        // A few people's slice cannot say where the organization's median rating lies:
+        // their trips are ranked by probability alone.
+        regretted: &HashSet::new(),
         whole_organization: false,
     };
     let mut written = crate::warnings::write_scores_and_warn(store, org, &run, &rows).await?;

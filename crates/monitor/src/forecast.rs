@@ -14,7 +14,9 @@ use crate::{text_of, MonitorError, Progress};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
-use tenure_domain::{OrgId, Outcome, RoleColumns, Shape, Snapshot, SnapshotFrame, Value};
+use tenure_domain::{
+    OrgId, Outcome, RegretRule, RoleColumns, Shape, Snapshot, SnapshotFrame, Value,
+};
 use tenure_model::backtest::{train_latest_hazards, OutOfTimeLevel};
 use tenure_model::evaluate::TrainingSettings;
 use tenure_model::panel::{panel_features, PanelFeatures};
@@ -564,11 +566,22 @@ pub fn forecast_from(
     let started = Instant::now();
     let summary = &outlooks.summary;
     let column = request.grouping.column(roles);
+    let rating = |s: &Snapshot| {
+        roles
+            .rating
+            .as_ref()
+            .and_then(|c| s.values.get(c))
+            .and_then(Value::as_number)
+    };
+    let regret = RegretRule::new(roles, outlooks.current.iter().filter_map(rating));
     let people: Vec<ForecastPerson> = outlooks
         .current
         .iter()
         .zip(&outlooks.curves)
-        .map(|(snapshot, outlook)| person(snapshot, outlook.clone(), column, roles, request))
+        .map(|(snapshot, outlook)| ForecastPerson {
+            regretted: regret.as_ref().map(|r| r.regretted_in(&snapshot.values)),
+            ..person(snapshot, outlook.clone(), column, roles, request)
+        })
         .collect();
     let level_sd = summary.level_sd;
     let (organization, groups) = forecast(&people, level_sd);
@@ -727,6 +740,7 @@ fn person(
         outlook,
         group: text(group_column),
         replacement_cost: request.cost.of(pay, level.as_deref()),
+        regretted: None,
     }
 }
 

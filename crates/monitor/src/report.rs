@@ -12,6 +12,7 @@ use tenure_model::evaluate::TrainingSettings;
 use tenure_model::explain::{Explanation, Factor};
 use tenure_model::survival::forecast::{GroupForecast, ReplacementCost};
 use tenure_report::attrition::Accuracy;
+use tenure_report::attrition::RegrettedRow;
 use tenure_report::{AttritionReport, BandCounts, DriverRow, GroupRow, HorizonRow, MonthRow};
 use tenure_store::{MonthCount, Store};
 
@@ -188,6 +189,11 @@ fn horizons(forecast: &GroupForecast) -> Vec<HorizonRow> {
             low: h.leavers.lower as f64,
             high: h.leavers.upper as f64,
             expected_cost: h.expected_cost,
+            regretted: h.regretted.map(|r| RegrettedRow {
+                expected: r.expected,
+                expected_cost: r.expected_cost,
+                people: r.people,
+            }),
         })
         .collect()
 }

@@ -5,8 +5,8 @@ use crate::forecast::{rolled_forward, StoredHazard};
 use crate::train::load_frame;
 use crate::{MonitorError, Progress};
 use serde_json::json;
-use std::collections::HashMap;
-use tenure_domain::{OrgId, RiskBand, RiskThresholds, Shape};
+use std::collections::{HashMap, HashSet};
+use tenure_domain::{regretted_people, OrgId, RiskBand, RiskThresholds, Shape};
 use tenure_domain::{PersonKey, RoleColumns, SnapshotFrame};
 use tenure_model::explain::Driver;
 use tenure_model::panel::{panel_features, PanelFeatures, PersonMonth};
@@ -140,6 +140,7 @@ pub(crate) async fn score_organization_written(
         .map(|p| new_score(p, groups.get(&p.score.person).cloned().unwrap_or_default()))
         .collect();
     let policy = store.warning_policy(request.org).await?;
+    let regretted = regretted_keys(&data.frame, &data.meaning.roles);
     let judged = crate::warnings::ScoringRun {
         version: stored.version,
         history: &history,
@@ -148,6 +149,7 @@ pub(crate) async fn score_organization_written(
         people: &people,
         groups: &groups,
         roles: &data.meaning.roles,
+        regretted: &regretted,
         whole_organization: true,
     };
     let mut written =
@@ -178,6 +180,20 @@ pub(crate) async fn score_organization_written(
         scoring_seconds,
     };
     Ok((report, written.write))
+}
+
+/// The people who would be regretted leavers, read from their latest snapshot.
+fn regretted_keys(frame: &SnapshotFrame, roles: &RoleColumns) -> HashSet<PersonKey> {
+    regretted_people(frame, roles)
+        .map(|flags| {
+            flags
+                .iter()
+                .zip(frame.people())
+                .filter(|(regretted, _)| **regretted)
+                .map(|(_, person)| person.clone())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Each person's team, department and manager in their latest snapshot.

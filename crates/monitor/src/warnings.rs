@@ -33,6 +33,9 @@ pub(crate) struct ScoringRun<'a> {
     pub people: &'a [ScoredPerson],
     pub groups: &'a HashMap<PersonKey, ScoreGroups>,
     pub roles: &'a RoleColumns,
+    /// The people who would be regretted leavers (strong performers, critical roles): their
+    /// expected loss counts [`tenure_domain::REGRET_WEIGHT`] times.
+    pub regretted: &'a HashSet<PersonKey>,
     /// The run scored everyone the organization employs (not a few people after an event):
     /// only such a run fills the month's capacity with the highest risks.
     pub whole_organization: bool,
@@ -183,7 +186,7 @@ async fn person_warnings(
         .map(|c| Candidate {
             department: department(c.person),
             tripped: !c.triggers.is_empty(),
-            expected_loss: expected_loss(c.person),
+            expected_loss: expected_loss(run, c.person),
         })
         .collect();
     let fill = run.whole_organization && run.policy.fills_capacity();
@@ -217,9 +220,12 @@ async fn person_warnings(
         .collect())
 }
 
-/// A person's expected loss: what ranks them for the month's conversations.
-fn expected_loss(p: &ScoredPerson) -> f64 {
-    p.score.probability.unwrap_or_default()
+/// A person's expected regretted loss: what ranks them for the month's conversations.
+fn expected_loss(run: &ScoringRun<'_>, p: &ScoredPerson) -> f64 {
+    tenure_domain::expected_loss(
+        p.score.probability.unwrap_or_default(),
+        run.regretted.contains(&p.score.person),
+    )
 }
 
 /// Each scored person's place (from 1) by expected loss in the run.
@@ -229,7 +235,7 @@ fn ranks<'a>(run: &ScoringRun<'a>) -> HashMap<&'a str, usize> {
         .iter()
         .filter(|p| p.score.probability.is_some())
         .collect();
-    people.sort_by(|a, b| expected_loss(b).total_cmp(&expected_loss(a)));
+    people.sort_by(|a, b| expected_loss(run, b).total_cmp(&expected_loss(run, a)));
     people
         .into_iter()
         .enumerate()
@@ -282,6 +288,7 @@ fn warning(
                 "month": month.format("%Y-%m").to_string(),
                 "conversations": c,
             })),
+            "regretted": run.regretted.contains(&p.score.person),
         }),
         drivers: drivers(p, run.roles),
         groups: run.groups.get(&p.score.person).cloned().unwrap_or_default(),
@@ -509,6 +516,21 @@ mod tests {
         }
         assert_eq!(by_month.len(), 12, "{by_month:?}");
         assert!(rises_after_a_fill > 0, "{by_month:?}");
+        // The fill ranks by expected regretted loss: those rated above the median count
+        // double, and are over-represented among the chosen.
+        let fills: Vec<&WarningRecord> = warnings
+            .iter()
+            .filter(|w| rules_of(w) == ["highest_risks"])
+            .collect();
+        let regretted = fills
+            .iter()
+            .filter(|w| w.warning.triggers["regretted"] == true)
+            .count();
+        assert!(
+            2 * regretted > fills.len(),
+            "{regretted} of {}",
+            fills.len()
+        );
         // Each warning chosen by rank says so, and what the month allowed.
         let filled = warnings
             .iter()

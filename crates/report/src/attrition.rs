@@ -74,6 +74,17 @@ pub struct HorizonRow {
     pub low: f64,
     pub high: f64,
     pub expected_cost: f64,
+    /// The regretted among the expected leavers; `None` when the data cannot tell them.
+    pub regretted: Option<RegrettedRow>,
+}
+
+/// Regretted leavers to expect: strong performers and critical roles.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RegrettedRow {
+    pub expected: f64,
+    pub expected_cost: f64,
+    /// People who would be regretted leavers, whatever their risk.
+    pub people: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -138,6 +149,7 @@ impl AttritionReport {
             "<p class=\"notice\">{}</p>",
             Words::Confidential.in_(locale)
         ));
+        html.push_str(&self.regretted_headline(locale));
         html.push_str(&self.risk_section(locale));
         html.push_str(&self.forecast_section(locale));
         html.push_str(&self.trend_section(locale));
@@ -156,6 +168,32 @@ impl AttritionReport {
             html.push_str("</ul></section>");
         }
         html
+    }
+
+    /// The headline: regretted leavers to expect within twelve months and what replacing
+    /// them costs, when the data can tell who they are.
+    fn regretted_headline(&self, locale: Locale) -> String {
+        let w = |words: Words| words.in_(locale);
+        let Some((h, regretted)) = self
+            .forecast
+            .iter()
+            .filter_map(|h| h.regretted.map(|r| (h, r)))
+            .max_by_key(|(h, _)| h.months)
+        else {
+            return String::new();
+        };
+        format!(
+            "<section class=\"headline\" id=\"regretted\"><h2>{}</h2><p><strong>{}</strong> · {} {} · {} {} · {} <strong>{}</strong></p><p class=\"help\">{}</p></section>",
+            w(Words::RegrettedLeavers),
+            locale.number(regretted.expected, 1),
+            h.months,
+            w(Words::Months),
+            locale.count(regretted.people),
+            w(Words::RegrettedPeople),
+            w(Words::CostOfRegretted),
+            locale.number(regretted.expected_cost, 0),
+            w(Words::RegrettedHelp)
+        )
     }
 
     fn heading(&self, locale: Locale) -> String {
@@ -374,6 +412,11 @@ pub(crate) mod tests {
             low: expected * 0.7,
             high: expected * 1.3,
             expected_cost: expected * 12_000.0,
+            regretted: Some(RegrettedRow {
+                expected: expected * 0.4,
+                expected_cost: expected * 0.4 * 15_000.0,
+                people: 310,
+            }),
         };
         AttritionReport {
             organization: "Acme <& Co>".into(),

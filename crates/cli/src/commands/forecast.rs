@@ -118,6 +118,11 @@ fn group_json(g: &GroupForecast) -> serde_json::Value {
                     "interval_if_probabilities_exact": [h.leavers_if_exact.lower, h.leavers_if_exact.upper],
                     "expected_cost": h.expected_cost,
                     "people_without_pay": h.cost_unknown_people,
+                    "regretted": h.regretted.map(|r| json!({
+                        "expected_leavers": r.expected,
+                        "expected_cost": r.expected_cost,
+                        "people": r.people,
+                    })),
                 })
             })
             .collect()
@@ -152,7 +157,8 @@ pub fn to_json(report: &ForecastReport) -> serde_json::Value {
 }
 
 fn to_text(report: &ForecastReport) -> String {
-    let mut out = format!(
+    let mut out = regretted_headline(&report.organization);
+    out.push_str(&format!(
         "Expected voluntary leavers{} ({:.0}% intervals), by {}\n",
         report
             .as_of
@@ -160,7 +166,7 @@ fn to_text(report: &ForecastReport) -> String {
             .unwrap_or_default(),
         100.0 * INTERVAL_LEVEL,
         report.grouping.name(),
-    );
+    ));
     if report.grouping_column.is_none() {
         out.push_str(&format!(
             "(the mapping names no {} column: everyone is in one group)\n",
@@ -192,6 +198,23 @@ fn to_text(report: &ForecastReport) -> String {
             .unwrap_or_default()
     ));
     out
+}
+
+/// The organization's regretted leavers at its longest horizon, when the data tells them.
+fn regretted_headline(organization: &GroupForecast) -> String {
+    let longest = organization
+        .horizons
+        .iter()
+        .flatten()
+        .filter_map(|h| h.regretted.map(|r| (h.months, r)))
+        .max_by_key(|(months, _)| *months);
+    match longest {
+        Some((months, r)) => format!(
+            "Regretted leavers to expect within {months} months: {:.1} of {} strong performers and critical roles; replacing them costs {:.0}\n",
+            r.expected, r.people, r.expected_cost
+        ),
+        None => String::new(),
+    }
 }
 
 fn row(g: &GroupForecast) -> String {

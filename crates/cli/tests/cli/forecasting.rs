@@ -65,6 +65,21 @@ fn a_forecast_made_in_the_past_breaks_down_by_group_with_intervals_and_cost() {
         // The simulated pay is annual: 21% of it per expected leaver, on the order of thousands each.
         assert!(h["expected_cost"].as_f64().unwrap() > 1000.0 * mean, "{h}");
         assert_eq!(h["people_without_pay"], 0);
+        // Regretted leavers: those rated above the median (the simulation's mapping names
+        // the rating), a part of all, with the cost of replacing them.
+        let regretted = &h["regretted"];
+        let (expected, people) = (
+            regretted["expected_leavers"].as_f64().unwrap(),
+            regretted["people"].as_f64().unwrap(),
+        );
+        assert!(expected > 0.0 && expected < mean, "{h}");
+        let employed = organization["people"].as_f64().unwrap();
+        assert!(people > 0.1 * employed && people < 0.6 * employed, "{h}");
+        let cost = regretted["expected_cost"].as_f64().unwrap();
+        assert!(
+            cost > 1000.0 * expected && cost < h["expected_cost"].as_f64().unwrap(),
+            "{h}"
+        );
     }
     let groups = by_department["groups"].as_array().unwrap();
     let people: u64 = groups.iter().map(|g| g["people"].as_u64().unwrap()).sum();

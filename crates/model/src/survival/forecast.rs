@@ -56,6 +56,9 @@ pub struct ForecastPerson {
     pub group: Option<String>,
     /// Cost of replacing them, when their pay is known.
     pub replacement_cost: Option<f64>,
+    /// Whether they would be a regretted leaver (a strong performer or a critical role);
+    /// `None` when the organization's data cannot tell.
+    pub regretted: Option<bool>,
 }
 
 /// A group's forecast at one horizon.
@@ -70,6 +73,19 @@ pub struct HorizonForecast {
     pub expected_cost: f64,
     /// People whose pay is unknown, left out of the cost.
     pub cost_unknown_people: usize,
+    /// Expected regretted leavers and the cost of replacing them; `None` when nobody can be
+    /// told apart as regretted.
+    pub regretted: Option<RegrettedForecast>,
+}
+
+/// The regretted leavers to expect within a horizon.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RegrettedForecast {
+    pub expected: f64,
+    /// The cost of replacing them, over the regretted whose pay is known.
+    pub expected_cost: f64,
+    /// People who would be regretted leavers, whatever their risk.
+    pub people: usize,
 }
 
 /// A group and its forecasts; `None` forecasts when it is too small to report.
@@ -179,6 +195,7 @@ fn group_forecast(
                     .iter()
                     .filter(|p| p.replacement_cost.is_none())
                     .count(),
+                regretted: regretted_forecast(members, &probabilities),
             }
         })
         .collect();
@@ -187,6 +204,29 @@ fn group_forecast(
         people: members.len(),
         horizons: Some(horizons),
     }
+}
+
+/// The regretted among `members` (leaving with `probabilities`): their expected count and
+/// cost; `None` when none of them is known either way.
+fn regretted_forecast(
+    members: &[&ForecastPerson],
+    probabilities: &[f64],
+) -> Option<RegrettedForecast> {
+    members.iter().any(|p| p.regretted.is_some()).then(|| {
+        let regretted = || {
+            members
+                .iter()
+                .zip(probabilities)
+                .filter(|(p, _)| p.regretted == Some(true))
+        };
+        RegrettedForecast {
+            expected: regretted().map(|(_, q)| q).sum(),
+            expected_cost: regretted()
+                .filter_map(|(p, q)| p.replacement_cost.map(|c| c * q))
+                .sum(),
+            people: regretted().count(),
+        }
+    })
 }
 
 #[cfg(test)]
@@ -200,7 +240,32 @@ mod tests {
             },
             group: Some(group.into()),
             replacement_cost: ReplacementCost::default().of(pay, None),
+            regretted: None,
         }
+    }
+
+    #[test]
+    fn regretted_leavers_are_the_strong_and_critical_among_the_expected() {
+        let mut people: Vec<ForecastPerson> = (0..10)
+            .map(|i| ForecastPerson {
+                regretted: Some(i < 4),
+                ..person(0.02, "Sales", (i % 2 == 0).then_some(50_000.0))
+            })
+            .collect();
+        let (organization, _) = forecast(&people, 0.0);
+        let six = &organization.horizons.as_ref().unwrap()[1];
+        let q = 1.0 - 0.98f64.powi(6);
+        let regretted = six.regretted.unwrap();
+        assert_eq!(regretted.people, 4);
+        assert!((regretted.expected - 4.0 * q).abs() < 1e-9);
+        // Two of the four regretted have a known pay.
+        assert!((regretted.expected_cost - 2.0 * q * 0.21 * 50_000.0).abs() < 1e-6);
+        assert!(regretted.expected < six.leavers.expected);
+        for p in &mut people {
+            p.regretted = None;
+        }
+        let (unknown, _) = forecast(&people, 0.0);
+        assert_eq!(unknown.horizons.unwrap()[1].regretted, None);
     }
 
     #[test]

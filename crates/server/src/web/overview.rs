@@ -99,6 +99,13 @@ fn organization(report: &AttritionReport, locale: Locale, freshness: Freshness) 
     html! {
         h1 { (w(Words::Overview)) " — " (report.organization) }
         dl.figures.kpis {
+            @if let Some((h, regretted)) = report.forecast.iter().filter_map(|h| h.regretted.map(|r| (h, r))).max_by_key(|(h, _)| h.months) {
+                div.headline #regretted {
+                    dt { (w(Words::RegrettedLeavers)) ", " (h.months) " " (w(Words::Months)) }
+                    dd { (locale.number(regretted.expected, 1)) }
+                    dd.range { (w(Words::CostOfRegretted)) " " (locale.number(regretted.expected_cost, 0)) }
+                }
+            }
             @if let Some(n) = headcount {
                 div { dt { (w(Words::Headcount)) } dd { (locale.count(n)) } }
             }

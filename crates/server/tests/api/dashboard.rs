@@ -56,6 +56,13 @@ async fn the_dashboard_shows_real_figures_in_the_viewers_language_and_exports_th
         );
     }
     assert!(html.contains("Attrition trend") && html.contains("<svg"));
+    // The headline: regretted leavers (rated above the median) to expect in 12 months, and
+    // what replacing them costs.
+    assert!(
+        html.contains("<dt>Regretted leavers to expect, 12 months</dt>")
+            && html.contains("cost of replacing them"),
+        "{html}"
+    );
     for fetched in [
         "src=\"http",
         "href=\"http",
@@ -76,6 +83,9 @@ async fn the_dashboard_shows_real_figures_in_the_viewers_language_and_exports_th
         .starts_with("attachment; filename=\"attrition-pages-"));
     let text = report.text();
     assert!(text.contains("<style>") && text.contains("Departments") && text.contains("Managers"));
+    assert!(
+        text.contains("id=\"regretted\"") && text.contains("strong performers and critical roles")
+    );
     let pdf = owner.page("/reports/attrition.pdf").await;
     assert_eq!(pdf.content_type, "application/pdf");
     assert!(pdf.body.starts_with(b"%PDF-"));

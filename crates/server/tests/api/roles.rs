@@ -206,6 +206,18 @@ async fn each_role_gets_exactly_its_permissions_on_every_endpoint() {
                 [200, 200, 403, 200],
             ),
             (
+                "get",
+                "/api/v1/risk-bands",
+                json!(null),
+                [200, 200, 403, 200],
+            ),
+            (
+                "put",
+                "/api/v1/risk-bands",
+                json!({"relative": {"top": 0.9, "next": 0.05}}),
+                [400, 403, 403, 403],
+            ),
+            (
                 "put",
                 "/api/v1/warning-policy",
                 json!({"rules": [{"rule": "rises_by", "points": 15.0, "days": 90}], "cooldown_days": 30}),
