@@ -288,10 +288,21 @@ fn missing_words(t: &Telling, derived: &Derived) -> Said {
             format!("no {} on record", t.en(c)),
             format!("无{}记录", t.zh(c)),
         ),
-        other => said(
-            format!("no {} on record", other.name()),
-            format!("无{}记录", other.name()),
+        Derived::VsPeers(c) => said(
+            format!("no peers' {} to compare with", t.en(c)),
+            format!("无同级{}可比较", t.zh(c)),
         ),
+        Derived::TeamMedian(c) => said(
+            format!("no team {} on record", t.en(c)),
+            format!("无团队{}记录", t.zh(c)),
+        ),
+        Derived::Changes12m(c) => said(
+            format!("no {} history for the last 12 months", t.en(c)),
+            format!("无近 12 个月的{}记录", t.zh(c)),
+        ),
+        Derived::TeammatesLeft => said("no team on record".into(), "无团队记录".into()),
+        Derived::Tenure => said("no hire date on record".into(), "无入职日期记录".into()),
+        Derived::MonthOfYear => said("no date on record".into(), "无日期记录".into()),
     }
 }
 
@@ -437,6 +448,18 @@ mod tests {
             (Derived::TeammatesLeft, Value::Number(2.0)),
             (Derived::Tenure, Value::Number(30.0)),
             (Derived::MonthOfYear, Value::Number(3.0)),
+            // Missing, every kind: nothing on record is said in labels too.
+            (Derived::VsPeers("salary".into()), Value::Missing),
+            (Derived::TeamMedian("engagement".into()), Value::Missing),
+            (Derived::TeamMedian("salary".into()), Value::Missing),
+            (Derived::Changes12m("grade".into()), Value::Missing),
+            (
+                Derived::MonthsSinceDate("promo_date".into()),
+                Value::Missing,
+            ),
+            (Derived::TeammatesLeft, Value::Missing),
+            (Derived::Tenure, Value::Missing),
+            (Derived::MonthOfYear, Value::Missing),
         ];
         let worries = [
             "no promotion in",

@@ -268,3 +268,69 @@ fn person_months(features: &PanelFeatures, current: &[u32]) -> Vec<PersonMonth> 
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{governance, import_simulation, logistic_training, small};
+    use crate::{train_organization, Quiet};
+    use tenure_data::simulate::simulate;
+    use tenure_data::Mapping;
+    use tenure_domain::Language;
+    use tenure_store::testing::TestDatabase;
+
+    /// Issue 24: where the mapping gives a column a label (or a role gives it a word), no
+    /// driver's sentence names the column itself, in English or in Chinese — checked over
+    /// every factor of everyone scored in a simulated organization.
+    #[tokio::test]
+    async fn drivers_speak_in_the_mappings_labels_never_in_column_names() {
+        let database = TestDatabase::sqlite();
+        let store = database.store().await;
+        let dir = tempfile::tempdir().unwrap();
+        let simulation = simulate(small(300, 30, 3));
+        let org = import_simulation(&store, &simulation, dir.path(), None).await;
+        store
+            .record_governance(org.id, &governance())
+            .await
+            .unwrap();
+        train_organization(&store, "acme", &logistic_training(org.id, 2), &Quiet)
+            .await
+            .unwrap();
+        let everyone = ScoreRequest {
+            org: org.id,
+            version: None,
+            factors: 5,
+        };
+        let report = score_organization(&store, "acme", &everyone, &Quiet)
+            .await
+            .unwrap();
+        let roles = Mapping::from_toml_file(&dir.path().join("mapping.toml"))
+            .unwrap()
+            .roles;
+        let mut named: Vec<&str> = roles.columns().map(|(_, column)| column).collect();
+        named.extend(roles.labels.keys().map(String::as_str));
+        assert!(named.contains(&"level_start_date") && named.contains(&"engagement_score"));
+        let mut sentences = 0;
+        for person in &report.people {
+            for factor in &person.score.explanation.factors {
+                for (words, language) in [
+                    (&factor.words, Language::English),
+                    (&factor.words_zh, Language::Chinese),
+                ] {
+                    sentences += 1;
+                    // A column called what its label says ("team") may well be named.
+                    for column in named.iter().filter(|c| roles.label(c, language) != **c) {
+                        assert!(
+                            !words.contains(column),
+                            "{column} named in {words:?} ({})",
+                            factor.factor
+                        );
+                    }
+                }
+            }
+        }
+        assert!(sentences > 1_000, "{sentences}");
+        store.close().await;
+        database.remove().await;
+    }
+}

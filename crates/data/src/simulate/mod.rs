@@ -733,6 +733,30 @@ manager = "manager_id"
 rating = "last_rating"
 survey = ["engagement_score", "manager_support_score"]
 hire_date = "hire_date"
+
+[roles.labels.level_start_date]
+en = "last level change"
+zh = "上次职级变动"
+
+[roles.labels.engagement_score]
+en = "engagement"
+zh = "敬业度"
+
+[roles.labels.manager_support_score]
+en = "manager support"
+zh = "上级支持"
+
+[roles.labels.overtime_hours]
+en = "overtime hours"
+zh = "加班时长"
+
+[roles.labels.absence_days]
+en = "absence days"
+zh = "缺勤天数"
+
+[roles.labels.commute_km]
+en = "commute (km)"
+zh = "通勤距离（公里）"
 "#;
 
 const PANEL_HEADER: &[&str] = &[

@@ -761,13 +761,13 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
     let mut shown = String::new();
     for _ in 0..100 {
         shown = text_of(&browser, "#what-if-result").await;
-        if shown.contains("overtime_hours: ") {
+        if shown.contains("overtime hours: ") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(
-        shown.contains("overtime_hours: ") && !shown.contains("annual_pay"),
+        shown.contains("overtime hours: ") && !shown.contains("annual_pay"),
         "{shown}"
     );
     look_at(&browser, "13-person-what-if").await;
