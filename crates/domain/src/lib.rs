@@ -37,6 +37,6 @@ pub use snapshot::{Exit, Outcome, Shape, Snapshot};
 pub use suppression::{hidden_groups, MIN_GROUP_FLOOR};
 pub use value::{ColumnKind, Value};
 pub use warning::{
-    LifecycleError, LifecycleStep, PastScore, PolicyError, SupportiveAction, Trigger,
+    LifecycleError, LifecycleStep, PastScore, PolicyError, SupportiveAction, TeamOutlook, Trigger,
     WarningPolicy, WarningRule, WarningStatus, CONDUCT, MIN_GROUP_SIZE,
 };

@@ -20,6 +20,11 @@ pub enum WarningRule {
     /// A team's expected leavers (the sum of its people's probabilities) reach `leavers`.
     /// Teams under [`MIN_GROUP_SIZE`] are never judged.
     TeamExpectedLeavers { leavers: f64 },
+    /// A team's outlook worsened against its own recent past: the leavers it is expected to
+    /// lose reached `ratio` times what they were at its best point in the last `days` (at
+    /// its current size) and rose by at least `leavers` people. Teams under
+    /// [`MIN_GROUP_SIZE`] are never judged.
+    TeamWorsens { days: i64, ratio: f64, leavers: f64 },
     /// On a run over the whole organization, the highest expected regretted losses not yet
     /// warned about, as many as the month's capacity leaves room for (its reserve for rises
     /// aside). Needs a capacity.
@@ -74,6 +79,8 @@ pub enum PolicyError {
     Cooldown(i64),
     #[error("a team's expected leavers threshold is 0.5 to 10,000, not {0}")]
     Leavers(f64),
+    #[error("a team's worsening is a rise to 1.1 to 10 times its earlier expected leavers (1.5: half as many again), not {0}")]
+    Ratio(f64),
 }
 
 impl WarningPolicy {
@@ -90,6 +97,21 @@ impl WarningPolicy {
                     }
                 }
                 WarningRule::TeamExpectedLeavers { leavers } => {
+                    if !(0.5..=10_000.0).contains(&leavers) {
+                        return Err(PolicyError::Leavers(leavers));
+                    }
+                }
+                WarningRule::TeamWorsens {
+                    days,
+                    ratio,
+                    leavers,
+                } => {
+                    if !(1.1..=10.0).contains(&ratio) {
+                        return Err(PolicyError::Ratio(ratio));
+                    }
+                    if !(1..=730).contains(&days) {
+                        return Err(PolicyError::Days(days));
+                    }
                     if !(0.5..=10_000.0).contains(&leavers) {
                         return Err(PolicyError::Leavers(leavers));
                     }
@@ -116,7 +138,9 @@ impl WarningPolicy {
             .filter_map(|rule| match *rule {
                 WarningRule::EntersHigh => enters_high(earlier, now),
                 WarningRule::RisesBy { points, days } => rises_by(earlier, now, points, days),
-                WarningRule::TeamExpectedLeavers { .. } | WarningRule::HighestRisks => None,
+                WarningRule::TeamExpectedLeavers { .. }
+                | WarningRule::TeamWorsens { .. }
+                | WarningRule::HighestRisks => None,
             })
             .collect()
     }
@@ -145,9 +169,72 @@ impl WarningPolicy {
     }
 
     pub fn has_team_rule(&self) -> bool {
-        self.rules
-            .iter()
-            .any(|r| matches!(r, WarningRule::TeamExpectedLeavers { .. }))
+        self.rules.iter().any(|r| {
+            matches!(
+                r,
+                WarningRule::TeamExpectedLeavers { .. } | WarningRule::TeamWorsens { .. }
+            )
+        })
+    }
+
+    /// The days of team history the worsening rule looks back over, if the policy has it.
+    pub fn team_lookback_days(&self) -> Option<i64> {
+        self.rules.iter().find_map(|r| match *r {
+            WarningRule::TeamWorsens { days, .. } => Some(days),
+            _ => None,
+        })
+    }
+
+    /// Whether a team whose outlook is `now` (as of `today`) worsened against its `earlier`
+    /// outlooks (any order; those outside the rule's window are passed over).
+    pub fn team_worsened(
+        &self,
+        now: TeamOutlook,
+        earlier: &[(NaiveDate, TeamOutlook)],
+        today: NaiveDate,
+    ) -> Option<Trigger> {
+        if now.people < MIN_GROUP_SIZE {
+            return None;
+        }
+        self.rules.iter().find_map(|rule| {
+            let WarningRule::TeamWorsens {
+                days,
+                ratio,
+                leavers,
+            } = *rule
+            else {
+                return None;
+            };
+            let window_start = today - chrono::Days::new(days.max(0) as u64);
+            let (since, best) = earlier
+                .iter()
+                .filter(|(on, o)| *on >= window_start && *on < today && o.people > 0)
+                .min_by(|a, b| a.1.rate().total_cmp(&b.1.rate()))?;
+            let was = best.rate() * now.people as f64;
+            let risen = now.expected - was >= leavers && now.expected >= ratio * was;
+            risen.then_some(Trigger::TeamWorsens {
+                from: was,
+                to: now.expected,
+                people: now.people,
+                since: *since,
+            })
+        })
+    }
+}
+
+/// A team's outlook at one time: its people with a score, the leavers to expect among them
+/// (the sum of their probabilities) and the variance of that count (the sum of p(1 − p)).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TeamOutlook {
+    pub people: usize,
+    pub expected: f64,
+    pub variance: f64,
+}
+
+impl TeamOutlook {
+    /// The share of the team expected to leave.
+    pub fn rate(&self) -> f64 {
+        self.expected / self.people.max(1) as f64
     }
 }
 
@@ -176,6 +263,14 @@ pub enum Trigger {
         expected: f64,
         threshold: f64,
         people: usize,
+    },
+    /// A team expected to lose `to` of its `people` where, at its best since `since`, it was
+    /// `from` (at today's size).
+    TeamWorsens {
+        from: f64,
+        to: f64,
+        people: usize,
+        since: NaiveDate,
     },
     /// Among the highest expected losses of a run over `of` people, `rank` from the top,
     /// within the month's `conversations`.
@@ -209,6 +304,14 @@ impl Trigger {
                 people,
             } => format!(
                 "the team's expected leavers reached {expected:.1} of {people} people (threshold {threshold:.1})"
+            ),
+            Trigger::TeamWorsens {
+                from,
+                to,
+                people,
+                since,
+            } => format!(
+                "the team's outlook worsened: {from:.1} → {to:.1} expected leavers of {people} people since {since}"
             ),
             Trigger::HighestRisks {
                 rank,
@@ -545,6 +648,66 @@ mod tests {
             capacity: None,
         };
         assert_eq!(bad.validate(), Err(PolicyError::Leavers(0.1)));
+    }
+
+    #[test]
+    fn a_team_warns_when_its_outlook_worsens_against_its_own_past() {
+        let policy = WarningPolicy {
+            rules: vec![WarningRule::TeamWorsens {
+                days: 90,
+                ratio: 1.5,
+                leavers: 1.0,
+            }],
+            cooldown_days: 30,
+            capacity: None,
+        };
+        assert!(policy.has_team_rule());
+        assert_eq!(policy.team_lookback_days(), Some(90));
+        let outlook = |people: usize, p: f64| TeamOutlook {
+            people,
+            expected: people as f64 * p,
+            variance: people as f64 * p * (1.0 - p),
+        };
+        let today = day(100);
+        let earlier = [
+            (day(0), outlook(12, 0.01)), // outside the window
+            (day(40), outlook(12, 0.08)),
+            (day(70), outlook(10, 0.10)),
+        ];
+        // 12 people at 20%: 2.4 expected; at their best (8%) 0.96.
+        let trip = policy
+            .team_worsened(outlook(12, 0.2), &earlier, today)
+            .unwrap();
+        let Trigger::TeamWorsens { from, since, .. } = trip else {
+            panic!("{trip:?}")
+        };
+        assert!((from - 0.96).abs() < 1e-9 && since == day(40));
+        assert_eq!(
+            trip.words(),
+            "the team's outlook worsened: 1.0 → 2.4 expected leavers of 12 people since 2026-02-10"
+        );
+        // Under one more leaver (to 15%: 1.8), under half as many again (a large team from
+        // 30% to 40%), a small team, or no past: no warning.
+        assert_eq!(
+            policy.team_worsened(outlook(12, 0.15), &earlier, today),
+            None
+        );
+        let large = [(day(50), outlook(60, 0.3))];
+        assert_eq!(policy.team_worsened(outlook(60, 0.4), &large, today), None);
+        assert!(policy
+            .team_worsened(outlook(60, 0.46), &large, today)
+            .is_some());
+        assert_eq!(policy.team_worsened(outlook(4, 0.9), &earlier, today), None);
+        assert_eq!(policy.team_worsened(outlook(12, 0.4), &[], today), None);
+        let bad = WarningPolicy {
+            rules: vec![WarningRule::TeamWorsens {
+                days: 90,
+                ratio: 0.5,
+                leavers: 1.0,
+            }],
+            ..policy
+        };
+        assert_eq!(bad.validate(), Err(PolicyError::Ratio(0.5)));
     }
 
     #[test]

@@ -30,17 +30,32 @@ pub async fn import_simulation(
     dir: &std::path::Path,
     last_month: Option<&str>,
 ) -> Organization {
+    import_simulation_edited(store, simulation, dir, last_month, |_| {}).await
+}
+
+/// As [`import_simulation`], with the panel's data rows (CSV lines, the header apart) edited
+/// by `edit` before the import.
+pub async fn import_simulation_edited(
+    store: &Store,
+    simulation: &Simulation,
+    dir: &std::path::Path,
+    last_month: Option<&str>,
+    edit: impl FnOnce(&mut Vec<String>),
+) -> Organization {
     let files = simulation.write(dir).unwrap();
-    if let Some(last) = last_month {
-        let panel = std::fs::read_to_string(&files.panel).unwrap();
-        let kept: String = panel
-            .lines()
-            .enumerate()
-            .filter(|(i, l)| *i == 0 || l.split(',').nth(1).is_some_and(|d| d <= last))
-            .map(|(_, l)| format!("{l}\n"))
-            .collect();
-        std::fs::write(&files.panel, kept).unwrap();
-    }
+    let panel = std::fs::read_to_string(&files.panel).unwrap();
+    let mut lines = panel.lines();
+    let header = lines.next().unwrap().to_owned();
+    let mut rows: Vec<String> = lines
+        .filter(|l| last_month.is_none_or(|last| l.split(',').nth(1).is_some_and(|d| d <= last)))
+        .map(str::to_owned)
+        .collect();
+    edit(&mut rows);
+    let text: String = std::iter::once(header)
+        .chain(rows)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&files.panel, text).unwrap();
     let org = store.ensure_organization("acme", "Acme").await.unwrap();
     let request = ImportRequest {
         path: &files.panel,

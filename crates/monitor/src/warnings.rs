@@ -11,8 +11,8 @@ use chrono::{Datelike, NaiveDate, Utc};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use tenure_domain::{
-    Budget, Candidate, OrgId, PastScore, PersonKey, Pool, RoleColumns, SupportiveAction, Trigger,
-    WarningPolicy, CONDUCT,
+    Budget, Candidate, OrgId, PastScore, PersonKey, Pool, RoleColumns, SupportiveAction,
+    TeamOutlook, Trigger, WarningPolicy, CONDUCT,
 };
 use tenure_store::{
     NewScore, NewWarning, RaisedWarning, ScoreGroups, ScoreOutcome, ScoringWrite, Store, StoreError,
@@ -312,11 +312,40 @@ async fn team_warnings(
         .collect();
     teams.sort_by(|a, b| a.team.cmp(&b.team));
     teams.dedup_by(|a, b| a.team == b.team);
+    let today = run
+        .people
+        .iter()
+        .filter_map(|p| p.score.as_of)
+        .max()
+        .unwrap_or_else(|| Utc::now().date_naive());
     let mut warnings = Vec::new();
     for team in teams {
         let name = team.team.as_deref().expect("filtered to named teams");
-        let (size, expected) = write.team_risk(run.version, name).await?;
-        if let Some(trigger) = run.policy.team_tripped(expected, size) {
+        let risk = write.team_risk(run.version, name).await?;
+        let mut trigger = run.policy.team_tripped(risk.expected, risk.people);
+        if let (None, Some(days)) = (&trigger, run.policy.team_lookback_days()) {
+            let since = today - chrono::Days::new(days.max(0) as u64);
+            let earlier: Vec<(NaiveDate, TeamOutlook)> = write
+                .team_history(run.version, name, since)
+                .await?
+                .into_iter()
+                .map(|(on, people, expected)| {
+                    let outlook = TeamOutlook {
+                        people,
+                        expected,
+                        variance: 0.0,
+                    };
+                    (on, outlook)
+                })
+                .collect();
+            let now = TeamOutlook {
+                people: risk.people,
+                expected: risk.expected,
+                variance: risk.expected - risk.sum_of_squares,
+            };
+            trigger = run.policy.team_worsened(now, &earlier, today);
+        }
+        if let Some(trigger) = trigger {
             warnings.push(NewWarning {
                 person: None,
                 model_version: run.version,
@@ -325,13 +354,50 @@ async fn team_warnings(
                     "rules": [trigger],
                     "conduct": CONDUCT,
                 }),
-                drivers: json!([]),
+                drivers: shared_drivers(run, name),
                 groups: team.clone(),
                 for_month: None,
             });
         }
     }
     Ok(warnings)
+}
+
+/// The drivers most often raising the risk of the team's people scored in this run — what
+/// the team shares, each with its supportive action; no person is named.
+fn shared_drivers(run: &ScoringRun<'_>, team: &str) -> serde_json::Value {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for p in run.people.iter().filter(|p| {
+        run.groups
+            .get(&p.score.person)
+            .is_some_and(|g| g.team.as_deref() == Some(team))
+    }) {
+        for factor in p.score.explanation.raising(DRIVERS_PER_WARNING) {
+            *counts.entry(factor.factor.as_str()).or_default() += 1;
+        }
+    }
+    let mut shared: Vec<(&str, usize)> = counts.into_iter().collect();
+    shared.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    shared
+        .into_iter()
+        .take(DRIVERS_PER_WARNING)
+        .map(|(factor, people)| {
+            let role = run
+                .roles
+                .columns()
+                .find(|(_, c)| *c == factor)
+                .map(|(role, _)| role);
+            let action = SupportiveAction::for_driver(role, factor);
+            json!({
+                "factor": factor,
+                "label": run.roles.label(factor, tenure_domain::Language::English),
+                "label_zh": run.roles.label(factor, tenure_domain::Language::Chinese),
+                "people": people,
+                "action": action,
+                "action_words": action.words(),
+            })
+        })
+        .collect()
 }
 
 /// The factors raising the person's risk most, each with the supportive action it suggests.
@@ -612,6 +678,149 @@ mod tests {
             october.iter().any(|p| july.contains(p)),
             "no cooldown: still among the highest, warned again: {july:?} {october:?}"
         );
+        store.close().await;
+        database.remove().await;
+    }
+}
+
+#[cfg(test)]
+mod team_tests {
+    use crate::testing::{
+        governance, import_simulation, import_simulation_edited, logistic_training, small,
+    };
+    use crate::{score_organization, train_organization, Quiet, ScoreRequest};
+    use tenure_data::simulate::simulate;
+    use tenure_domain::{WarningPolicy, WarningRule};
+    use tenure_store::testing::TestDatabase;
+
+    /// Column positions in the simulated panel.
+    const PERSON: usize = 0;
+    const MONTH: usize = 1;
+    const TEAM: usize = 3;
+    const MANAGER: usize = 4;
+    const ENGAGEMENT: usize = 10;
+    const SUPPORT: usize = 11;
+    const EXIT_DATE: usize = 17;
+    const EXIT_KIND: usize = 18;
+
+    /// Issue 24: a team whose manager left in July, three teammates following, is warned
+    /// once August's snapshot is scored — its outlook worsened against its own past — with the
+    /// drivers its people share; no other team of the organization is.
+    #[tokio::test]
+    async fn a_team_whose_manager_left_and_teammates_followed_is_warned() {
+        let database = TestDatabase::sqlite();
+        let store = database.store().await;
+        let dir = tempfile::tempdir().unwrap();
+        let simulation = simulate(small(1000, 42, 11));
+        let org = import_simulation(&store, &simulation, dir.path(), Some("2025-06-30")).await;
+        store
+            .record_governance(org.id, &governance())
+            .await
+            .unwrap();
+        let mut training = logistic_training(org.id, 2);
+        // Trees: a manager's exit and the teammates who followed are interactions a
+        // logistic model on 400 people barely sees.
+        training.training.learner = tenure_model::evaluate::LearnerChoice::Gbm;
+        train_organization(&store, "acme", &training, &Quiet)
+            .await
+            .unwrap();
+        let policy = WarningPolicy {
+            rules: vec![WarningRule::TeamWorsens {
+                days: 120,
+                ratio: 1.5,
+                leavers: 1.0,
+            }],
+            cooldown_days: 30,
+            capacity: None,
+        };
+        store.set_warning_policy(org.id, &policy).await.unwrap();
+        let everyone = ScoreRequest {
+            org: org.id,
+            version: None,
+            factors: 5,
+        };
+        let baseline = score_organization(&store, "acme", &everyone, &Quiet)
+            .await
+            .unwrap();
+        assert!(baseline.warnings.is_empty());
+
+        // The largest team in July (not a department's leads), and its manager.
+        let files = simulation.write(dir.path()).unwrap();
+        let panel = std::fs::read_to_string(files.panel).unwrap();
+        let july: Vec<Vec<&str>> = panel
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .filter(|f| f[MONTH] == "2025-07-01" && f[EXIT_DATE].is_empty())
+            .filter(|f| !f[TEAM].ends_with("-LEAD"))
+            .collect();
+        let mut sizes = std::collections::BTreeMap::<&str, usize>::new();
+        for f in &july {
+            *sizes.entry(f[TEAM]).or_default() += 1;
+        }
+        let (team, size) = sizes.iter().max_by_key(|(t, n)| (**n, *t)).unwrap();
+        let (team, size) = (team.to_string(), *size);
+        assert!(size >= 9, "{team}: {size}");
+        let manager = july.iter().find(|f| f[TEAM] == team).unwrap()[MANAGER].to_string();
+        let leavers: Vec<String> = july
+            .iter()
+            .filter(|f| f[TEAM] == team && f[PERSON] != manager)
+            .take(3)
+            .map(|f| f[PERSON].to_string())
+            .collect();
+        let mut gone = leavers.clone();
+        gone.push(manager.clone());
+        import_simulation_edited(
+            &store,
+            &simulation,
+            dir.path(),
+            Some("2025-08-31"),
+            |rows| {
+                rows.retain(|row| {
+                    let f: Vec<&str> = row.split(',').collect();
+                    !(f[MONTH] == "2025-08-01" && gone.iter().any(|g| g == f[PERSON]))
+                });
+                for row in rows.iter_mut() {
+                    let mut f: Vec<String> = row.split(',').map(str::to_owned).collect();
+                    let leaving = f[MONTH] == "2025-07-01" && gone.contains(&f[PERSON]);
+                    if leaving {
+                        f[EXIT_DATE] = "2025-07-20".into();
+                        f[EXIT_KIND] = "resignation".into();
+                    }
+                    if f[MONTH] == "2025-08-01" && f[TEAM] == team {
+                        f[MANAGER] = "E99999".into();
+                        f[ENGAGEMENT] = "1.2".into();
+                        f[SUPPORT] = "1.1".into();
+                    }
+                    *row = f.join(",");
+                }
+            },
+        )
+        .await;
+        let august = score_organization(&store, "acme", &everyone, &Quiet)
+            .await
+            .unwrap();
+        let warnings = store.warnings(org.id, 100).await.unwrap();
+        let teams: Vec<Option<&str>> = warnings
+            .iter()
+            .filter(|w| august.warnings.iter().any(|r| r.id == w.id))
+            .map(|w| w.warning.groups.team.as_deref())
+            .collect();
+        assert_eq!(teams, [Some(team.as_str())], "{warnings:?}");
+        let warned = warnings
+            .iter()
+            .find(|w| w.warning.person.is_none())
+            .unwrap();
+        let words = warned.warning.triggers["what_changed"][0].as_str().unwrap();
+        assert!(
+            words.starts_with("the team's outlook worsened: "),
+            "{words}"
+        );
+        let drivers = warned.warning.drivers.as_array().unwrap();
+        assert!(!drivers.is_empty(), "{warned:?}");
+        assert!(drivers
+            .iter()
+            .all(|d| d["people"].as_u64().unwrap() >= 1 && d.get("person").is_none()));
         store.close().await;
         database.remove().await;
     }

@@ -149,7 +149,7 @@ fn apply(
         snapshot
             .values
             .insert(column.to_owned(), Value::Number(new));
-        applied.push(format!("{column}: {pay} → {new}"));
+        applied.push(format!("{}: {pay} → {new}", said(roles, column)));
     }
     if changes.promotion {
         let column = roles
@@ -166,7 +166,7 @@ fn apply(
             .position(|l| *l == current)
             .and_then(|i| levels.get(i + 1))
             .ok_or_else(|| refused(format!("{column} {current} is the highest level seen")))?;
-        applied.push(format!("{column}: {current} → {next}"));
+        applied.push(format!("{}: {current} → {next}", said(roles, column)));
         snapshot.values.insert(column.to_owned(), next.clone());
     }
     if changes.new_manager {
@@ -183,13 +183,16 @@ fn apply(
             column.to_owned(),
             Value::Category("(another manager)".into()),
         );
-        applied.push(format!("{column}: {current} → (another manager)"));
+        applied.push(format!(
+            "{}: {current} → (another manager)",
+            said(roles, column)
+        ));
     }
     for (column, figure) in &changes.set {
         let is_role = roles.columns().any(|(_, c)| c == column);
         match snapshot.values.get(column) {
             Some(Value::Number(before)) if !is_role => {
-                applied.push(format!("{column}: {before} → {figure}"));
+                applied.push(format!("{}: {before} → {figure}", said(roles, column)));
                 snapshot
                     .values
                     .insert(column.clone(), Value::Number(*figure));
@@ -205,4 +208,8 @@ fn apply(
         return Err(refused("no change given".into()));
     }
     Ok(applied)
+}
+/// A column as people call it: the mapping's label, else its role's word, else its name.
+fn said(roles: &RoleColumns, column: &str) -> String {
+    roles.label(column, tenure_domain::Language::English)
 }

@@ -52,7 +52,8 @@ pub use imports::{
 };
 pub use jobs::{JobRecord, JobStatus};
 pub use models::{
-    BandTally, NewModel, NewScore, ScoreGroups, ScoreOutcome, ScoresStamp, StoredModel, StoredScore,
+    BandTally, NewModel, NewScore, ScoreGroups, ScoreOutcome, ScoresStamp, StoredModel,
+    StoredScore, TeamRisk,
 };
 pub use organizations::Organization;
 pub use queue::{ClaimedJob, Enqueued, JobEnd, LeaseLost, NewJob};

@@ -415,17 +415,17 @@ pub(crate) async fn insert_scores(
     Ok(outcome)
 }
 
-/// A team's people still employed with a current score from a model, and the sum of their
-/// probabilities (the leavers to expect within the model's horizon), inside the caller's
-/// transaction.
+/// A team's people still employed with a current score from a model, the sum of their
+/// probabilities (the leavers to expect within the model's horizon) and of their squares,
+/// inside the caller's transaction.
 pub(crate) async fn team_risk_in(
     conn: &mut sqlx::AnyConnection,
     org: OrgId,
     model_version: i64,
     team: &str,
-) -> Result<(usize, f64), StoreError> {
+) -> Result<TeamRisk, StoreError> {
     let row = sqlx::query(
-        "SELECT COUNT(*), COALESCE(SUM(probability), 0.0) FROM scores s WHERE s.org_id = $1 AND s.model_version = $2 AND s.team = $3 AND s.probability IS NOT NULL
+        "SELECT COUNT(*), COALESCE(SUM(probability), 0.0), COALESCE(SUM(probability * probability), 0.0) FROM scores s WHERE s.org_id = $1 AND s.model_version = $2 AND s.team = $3 AND s.probability IS NOT NULL
            AND s.as_of = (SELECT MAX(l.as_of) FROM scores l WHERE l.org_id = s.org_id AND l.model_version = s.model_version AND l.person_key = s.person_key)
            AND s.person_key IN (SELECT p.person_key FROM people p WHERE p.org_id = $1 AND p.exit_date IS NULL)",
     )
@@ -434,5 +434,44 @@ pub(crate) async fn team_risk_in(
     .bind(team)
     .fetch_one(conn)
     .await?;
-    Ok((row.get::<i64, _>(0) as usize, row.get(1)))
+    Ok(TeamRisk {
+        people: row.get::<i64, _>(0) as usize,
+        expected: row.get(1),
+        sum_of_squares: row.get(2),
+    })
+}
+
+/// A team's current scores in sum: see [`crate::ScoringWrite::team_risk`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TeamRisk {
+    pub people: usize,
+    /// The sum of their probabilities: the leavers to expect.
+    pub expected: f64,
+    /// The sum of their squared probabilities (the variance of the count is
+    /// `expected − sum_of_squares`).
+    pub sum_of_squares: f64,
+}
+
+/// A team's scores from a model at each date from `since` on: the people scored in it then
+/// and the sum of their probabilities, inside the caller's transaction.
+pub(crate) async fn team_history_in(
+    conn: &mut sqlx::AnyConnection,
+    org: OrgId,
+    model_version: i64,
+    team: &str,
+    since: &str,
+) -> Result<Vec<(String, usize, f64)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT as_of, COUNT(*), COALESCE(SUM(probability), 0.0) FROM scores WHERE org_id = $1 AND model_version = $2 AND team = $3 AND probability IS NOT NULL AND as_of >= $4 GROUP BY as_of ORDER BY as_of",
+    )
+    .bind(org.0)
+    .bind(model_version)
+    .bind(team)
+    .bind(since)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get(0), r.get::<i64, _>(1) as usize, r.get(2)))
+        .collect())
 }

@@ -8,7 +8,9 @@
 use crate::connect::{Backend, Store};
 use crate::delivery::{insert_delivery, NewDelivery};
 use crate::error::StoreError;
-use crate::models::{insert_scores, team_risk_in, NewScore, ScoreOutcome};
+use crate::models::{
+    insert_scores, team_history_in, team_risk_in, NewScore, ScoreOutcome, TeamRisk,
+};
 use crate::queue::{end_job_in, ClaimedJob, JobEnd, LeaseLost, NewJob};
 use crate::warnings::{settle_outcomes_in, NewWarning, RaisedWarning};
 use crate::writer::WriteTx;
@@ -61,8 +63,33 @@ impl ScoringWrite {
         &mut self,
         model_version: i64,
         team: &str,
-    ) -> Result<(usize, f64), StoreError> {
+    ) -> Result<TeamRisk, StoreError> {
         team_risk_in(&mut self.tx, self.org, model_version, team).await
+    }
+
+    /// A team's scores from a model at each date from `since` on, counting the scores written
+    /// so far: the date, the people scored in the team then and the leavers expected.
+    pub async fn team_history(
+        &mut self,
+        model_version: i64,
+        team: &str,
+        since: chrono::NaiveDate,
+    ) -> Result<Vec<(chrono::NaiveDate, usize, f64)>, StoreError> {
+        let rows = team_history_in(
+            &mut self.tx,
+            self.org,
+            model_version,
+            team,
+            &since.to_string(),
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(on, people, expected)| {
+                let day = chrono::NaiveDate::parse_from_str(on.get(..10)?, "%Y-%m-%d").ok()?;
+                Some((day, people, expected))
+            })
+            .collect())
     }
 
     /// The person warnings already raised for `month` (its first day), by department: what

@@ -508,7 +508,7 @@ impl Feed {
 }
 
 #[utoipa::path(get, path = "/api/v1/warning-policy", tag = "warnings",
-    responses((status = 200, body = Object, description = "The rules: highest_risks, enters_high, rises_by {points, days}, team_expected_leavers {leavers}; cooldown_days; and capacity {share_per_month, conversations_per_month, per_department, reserve_for_rises}, the conversations HR can hold a month (absent: every trip warns)"),
+    responses((status = 200, body = Object, description = "The rules: highest_risks, enters_high, rises_by {points, days}, team_expected_leavers {leavers}, team_worsens {days, ratio, leavers}; cooldown_days; and capacity {share_per_month, conversations_per_month, per_department, reserve_for_rises}, the conversations HR can hold a month (absent: every trip warns)"),
               (status = 403, body = ErrorBody)))]
 pub async fn get_policy(
     State(state): State<AppState>,

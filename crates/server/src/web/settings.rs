@@ -231,6 +231,14 @@ fn policy_section(policy: &WarningPolicy, locale: Locale) -> Markup {
         WarningRule::TeamExpectedLeavers { leavers } => Some(*leavers),
         _ => None,
     });
+    let worsens = policy.rules.iter().find_map(|r| match r {
+        WarningRule::TeamWorsens {
+            days,
+            ratio,
+            leavers,
+        } => Some((*days, *ratio, *leavers)),
+        _ => None,
+    });
     let highest = policy.rules.contains(&WarningRule::HighestRisks);
     let capacity = policy.capacity;
     let percent = |share: f64| (share * 10_000.0).round() / 100.0;
@@ -254,6 +262,12 @@ fn policy_section(policy: &WarningPolicy, locale: Locale) -> Markup {
                 input #rule-days type="number" name="days" min="1" max="365" step="1" value=[rises.map(|(_, d)| d)];
                 label for="rule-team" { (w(Words::RuleTeamLeavers)) }
                 input #rule-team type="number" name="leavers" min="0.5" step="0.5" value=[team];
+                label for="rule-worsens-ratio" { (w(Words::RuleTeamWorsensRatio)) }
+                input #rule-worsens-ratio type="number" name="worsens_ratio" min="1.1" max="10" step="0.1" value=[worsens.map(|(_, r, _)| r)];
+                label for="rule-worsens-leavers" { (w(Words::RuleTeamWorsensLeavers)) }
+                input #rule-worsens-leavers type="number" name="worsens_leavers" min="0.5" step="0.5" value=(worsens.map_or(1.0, |(_, _, l)| l));
+                label for="rule-worsens-days" { (w(Words::RuleTeamWorsensDays)) }
+                input #rule-worsens-days type="number" name="worsens_days" min="1" max="730" step="1" value=(worsens.map_or(90, |(d, _, _)| d));
                 label for="rule-cooldown" { (w(Words::Cooldown)) }
                 input #rule-cooldown type="number" name="cooldown_days" min="0" max="365" step="1" value=(policy.cooldown_days) required;
                 p.status role="status" aria-live="polite" {}

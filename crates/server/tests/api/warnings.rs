@@ -345,7 +345,13 @@ async fn the_warning_policy_holds_hrs_capacity() {
             .await
             .expect(400);
         assert!(refused.to_string().contains("not 0.9"), "{refused}");
-        let per_department = json!({"rules": [{"rule": "highest_risks"}], "cooldown_days": 14,
+        let bad_team = json!({"rules": [{"rule": "team_worsens", "days": 90, "ratio": 0.8, "leavers": 1.0}], "cooldown_days": 30});
+        let refused = owner
+            .put("/api/v1/warning-policy", bad_team)
+            .await
+            .expect(400);
+        assert!(refused.to_string().contains("not 0.8"), "{refused}");
+        let per_department = json!({"rules": [{"rule": "highest_risks"}, {"rule": "team_worsens", "days": 90, "ratio": 1.5, "leavers": 1.0}], "cooldown_days": 14,
             "capacity": {"share_per_month": 0.02, "conversations_per_month": 12, "per_department": true, "reserve_for_rises": 0.25}});
         owner
             .put("/api/v1/warning-policy", per_department.clone())

@@ -82,6 +82,14 @@ document.addEventListener("submit", (event) => {
     rules.push({ rule: "rises_by", points: Number(f.points.value) / 100, days: Number(f.days.value) });
   }
   if (f.leavers.value !== "") rules.push({ rule: "team_expected_leavers", leavers: Number(f.leavers.value) });
+  if (f.worsens_ratio.value !== "") {
+    rules.push({
+      rule: "team_worsens",
+      days: Number(f.worsens_days.value),
+      ratio: Number(f.worsens_ratio.value),
+      leavers: Number(f.worsens_leavers.value),
+    });
+  }
   const policy = { rules: rules, cooldown_days: Number(f.cooldown_days.value) };
   // A share or a fixed number makes a capacity; neither, none (every trip warns).
   if (f.capacity_share.value !== "" || f.capacity_count.value !== "") {

@@ -767,7 +767,7 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(
-        shown.contains("overtime hours: ") && !shown.contains("annual_pay"),
+        shown.contains("overtime hours: ") && !shown.contains("pay: "),
         "{shown}"
     );
     look_at(&browser, "13-person-what-if").await;
