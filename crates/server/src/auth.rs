@@ -176,9 +176,15 @@ async fn session_caller(
         }
     }
     // Writing on every request would make reads writers; a minute's precision is enough.
+    // Nor is the request failed when the write cannot land now (a long import holds SQLite's
+    // one writer past the busy timeout): the next request a minute on records it instead.
     if now - record.last_seen_at > Duration::seconds(60) {
-        state.store.touch_session(&id_hash, now).await?;
-        state.caches.forget_credential(&id_hash);
+        match state.store.touch_session(&id_hash, now).await {
+            Ok(()) => state.caches.forget_credential(&id_hash),
+            Err(error) => {
+                tracing::warn!(%error, "the session's last request was not recorded; the next one will be")
+            }
+        }
     }
     let via = Via::Session {
         id_hash,

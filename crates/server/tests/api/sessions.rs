@@ -164,3 +164,27 @@ async fn failed_logins_are_throttled_per_account_and_per_address() {
     );
     server.stop().await;
 }
+
+/// A signed-in read while an import holds SQLite's one writer past the busy timeout: the
+/// session's last-request time cannot be written, and the read is answered all the same (it
+/// answered 500, now and then, when an import ran long under load).
+#[tokio::test]
+async fn a_read_is_answered_while_a_long_write_holds_the_database() {
+    let clock = Clock::fake(chrono::Utc::now());
+    let server =
+        TestServer::start_with_clock(TestDatabase::sqlite(), Settings::default(), clock).await;
+    let owner = server.sign_up("busy", "owner@busy.example").await;
+    let org = server.store.organization("busy").await.unwrap().unwrap().id;
+    // The session was last seen over a minute ago: this request records it.
+    server.clock().advance(chrono::Duration::seconds(61));
+    let holding = server.store.begin_scoring_write(org).await.unwrap();
+    let started = std::time::Instant::now();
+    let me = owner.get("/api/v1/me").await;
+    assert_eq!(me.status, 200, "{:?}", me.body);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(5),
+        "the write really waited on the held database"
+    );
+    drop(holding);
+    server.stop().await;
+}

@@ -723,9 +723,7 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
         .unwrap();
     let shown = result.text().await.unwrap();
     assert!(
-        shown.contains("With the changes")
-            && shown.contains("annual_pay")
-            && shown.contains("job_level"),
+        shown.contains("With the changes") && shown.contains("pay: ") && shown.contains("level: "),
         "{shown}"
     );
     let after: f64 = result
