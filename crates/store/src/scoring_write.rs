@@ -16,6 +16,10 @@ use crate::warnings::{settle_outcomes_in, NewWarning, RaisedWarning};
 use crate::writer::WriteTx;
 use tenure_domain::OrgId;
 
+/// The namespace of the PostgreSQL transaction locks that make one organization's scoring
+/// writes take turns (the second key is the organization).
+const SCORING_LOCKS: i32 = 7_001;
+
 /// An open scoring write of one organization (see the module's note). Dropped without
 /// [`ScoringWrite::commit`], it rolls back.
 pub struct ScoringWrite {
@@ -30,9 +34,21 @@ impl Store {
     ///
     /// The commit is redoable (it does not wait for the disk): a power cut that takes it back
     /// takes back the job's end with it, so the job runs again and writes it all again.
+    ///
+    /// One organization's scoring writes take turns on either backend — SQLite has one writer;
+    /// on PostgreSQL each holds a transaction lock on its organization — so what a write
+    /// reads of the month's warnings (HR's capacity) is not changed under it by another.
     pub async fn begin_scoring_write(&self, org: OrgId) -> Result<ScoringWrite, StoreError> {
+        let mut tx = self.begin_redoable_write().await?;
+        if self.backend() == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+                .bind(SCORING_LOCKS)
+                .bind(org.0 as i32)
+                .execute(&mut *tx)
+                .await?;
+        }
         Ok(ScoringWrite {
-            tx: self.begin_redoable_write().await?,
+            tx,
             org,
             backend: self.backend(),
         })

@@ -144,3 +144,37 @@ async fn the_rescoring_state_agrees_with_each_separate_read() {
     })
     .await;
 }
+
+/// One organization's scoring writes take turns on both backends — what one reads of the
+/// month's warnings (HR's capacity) is not changed under it by another: a second write waits
+/// until the first commits.
+#[tokio::test]
+async fn one_organizations_scoring_writes_take_turns() {
+    each_backend(
+        "one_organizations_scoring_writes_take_turns",
+        |store| async move {
+            let (acme, _) = two_organizations(&store).await;
+            let first = store.begin_scoring_write(acme).await.unwrap();
+            let waiting = tokio::spawn({
+                let store = store.clone();
+                async move {
+                    store
+                        .begin_scoring_write(acme)
+                        .await
+                        .unwrap()
+                        .commit()
+                        .await
+                }
+            });
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            assert!(!waiting.is_finished(), "the second write waits its turn");
+            first.commit().await.unwrap();
+            tokio::time::timeout(std::time::Duration::from_secs(10), waiting)
+                .await
+                .expect("the second write goes once the first is done")
+                .unwrap()
+                .unwrap();
+        },
+    )
+    .await;
+}
