@@ -109,21 +109,16 @@ impl Capacity {
             };
             (share.round() as usize).max(usize::from(people > 0))
         };
-        let mut pools: HashMap<Pool, usize> = HashMap::new();
-        for (department, _) in headcount {
-            pools
+        let mut people: HashMap<Pool, usize> = HashMap::new();
+        for (department, n) in headcount {
+            *people
                 .entry(self.pool_of(department.as_deref()))
-                .or_default();
+                .or_default() += n;
         }
-        for pool in pools.clone().keys() {
-            let people = headcount
-                .iter()
-                .filter(|(d, _)| self.pool_of(d.as_deref()) == *pool)
-                .map(|(_, n)| n)
-                .sum();
-            pools.insert(pool.clone(), for_people(people));
-        }
-        pools
+        people
+            .into_iter()
+            .map(|(pool, n)| (pool, for_people(n)))
+            .collect()
     }
 
     /// The conversations of a pool allowing `allowed` that the highest-risks rule may fill.

@@ -145,6 +145,18 @@ impl SnapshotFrame {
         &self.as_of
     }
 
+    /// Each person's latest row (the last of equal dates), by person id.
+    pub fn latest_rows(&self) -> Vec<Option<usize>> {
+        let mut latest: Vec<Option<usize>> = vec![None; self.people.len()];
+        for row in 0..self.len() {
+            let seen = &mut latest[self.person_of_row[row] as usize];
+            if seen.is_none_or(|seen| self.as_of[seen] <= self.as_of[row]) {
+                *seen = Some(row);
+            }
+        }
+        latest
+    }
+
     pub fn exit(&self, row: usize) -> Option<&Exit> {
         sparse(&self.exits, row)
     }

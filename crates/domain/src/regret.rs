@@ -60,6 +60,17 @@ impl RegretRule {
         })
     }
 
+    /// The rule for the people whose current values (snapshots') are `values`.
+    pub fn from_values<'a>(
+        roles: &RoleColumns,
+        values: impl Iterator<Item = &'a BTreeMap<String, Value>>,
+    ) -> Option<RegretRule> {
+        RegretRule::new(
+            roles,
+            values.filter_map(|v| value_in(&roles.rating, v)?.as_number()),
+        )
+    }
+
     /// Whether someone rated `rating`, with `critical` in the critical-role column, would be
     /// a regretted leaver.
     pub fn regretted(&self, rating: Option<f64>, critical: Cell<'_>) -> bool {
@@ -71,11 +82,15 @@ impl RegretRule {
 
     /// Whether the person of `values` (a snapshot's) would be a regretted leaver.
     pub fn regretted_in(&self, values: &BTreeMap<String, Value>) -> bool {
-        let of = |column: &Option<String>| column.as_ref().and_then(|c| values.get(c));
-        let rating = of(&self.rating).and_then(Value::as_number);
-        let critical = of(&self.critical_role).map_or(Cell::Missing, Cell::from);
+        let rating = value_in(&self.rating, values).and_then(Value::as_number);
+        let critical = value_in(&self.critical_role, values).map_or(Cell::Missing, Cell::from);
         self.regretted(rating, critical)
     }
+}
+
+/// The value of `column`, when there is one, among a snapshot's `values`.
+fn value_in<'a>(column: &Option<String>, values: &'a BTreeMap<String, Value>) -> Option<&'a Value> {
+    values.get(column.as_deref()?)
 }
 
 /// Who would be a regretted leaver, by person id of `frame`, read from each person's latest
@@ -87,13 +102,7 @@ pub fn regretted_people(frame: &SnapshotFrame, roles: &RoleColumns) -> Option<Ve
         .critical_role
         .as_deref()
         .and_then(|c| frame.column_index(c));
-    let mut latest: Vec<Option<usize>> = vec![None; frame.people().len()];
-    for row in 0..frame.len() {
-        let seen = &mut latest[frame.person_id(row) as usize];
-        if seen.is_none_or(|seen| frame.as_of(seen) <= frame.as_of(row)) {
-            *seen = Some(row);
-        }
-    }
+    let latest = frame.latest_rows();
     let rating_of = |row: usize| rating.and_then(|c| frame.number(row, c));
     let rule = RegretRule::new(roles, latest.iter().flatten().filter_map(|&r| rating_of(r)))?;
     Some(

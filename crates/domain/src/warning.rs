@@ -222,13 +222,12 @@ impl WarningPolicy {
     }
 }
 
-/// A team's outlook at one time: its people with a score, the leavers to expect among them
-/// (the sum of their probabilities) and the variance of that count (the sum of p(1 − p)).
+/// A team's outlook at one time: its people with a score and the leavers to expect among
+/// them (the sum of their probabilities).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TeamOutlook {
     pub people: usize,
     pub expected: f64,
-    pub variance: f64,
 }
 
 impl TeamOutlook {
@@ -666,7 +665,6 @@ mod tests {
         let outlook = |people: usize, p: f64| TeamOutlook {
             people,
             expected: people as f64 * p,
-            variance: people as f64 * p * (1.0 - p),
         };
         let today = day(100);
         let earlier = [

@@ -566,14 +566,7 @@ pub fn forecast_from(
     let started = Instant::now();
     let summary = &outlooks.summary;
     let column = request.grouping.column(roles);
-    let rating = |s: &Snapshot| {
-        roles
-            .rating
-            .as_ref()
-            .and_then(|c| s.values.get(c))
-            .and_then(Value::as_number)
-    };
-    let regret = RegretRule::new(roles, outlooks.current.iter().filter_map(rating));
+    let regret = RegretRule::from_values(roles, outlooks.current.iter().map(|s| &s.values));
     let people: Vec<ForecastPerson> = outlooks
         .current
         .iter()

@@ -201,14 +201,7 @@ pub(crate) fn latest_groups(
     frame: &SnapshotFrame,
     roles: &RoleColumns,
 ) -> HashMap<PersonKey, ScoreGroups> {
-    // Each person's latest row (the last of equal dates), by person id.
-    let mut latest: Vec<Option<usize>> = vec![None; frame.people().len()];
-    for row in 0..frame.len() {
-        let seen = &mut latest[frame.person_id(row) as usize];
-        if seen.is_none_or(|seen| frame.as_of(seen) <= frame.as_of(row)) {
-            *seen = Some(row);
-        }
-    }
+    let latest = frame.latest_rows();
     let value_of = |row: usize, column: &Option<String>| {
         let column = frame.column_index(column.as_deref()?)?;
         frame.cell_text(row, column)

@@ -153,7 +153,7 @@ async fn person_warnings(
     run: &ScoringRun<'_>,
     candidates: Vec<PersonCandidate<'_>>,
 ) -> Result<Vec<NewWarning>, StoreError> {
-    let month = run_month(run);
+    let month = run.month();
     let Some(capacity) = run.policy.capacity else {
         return Ok(candidates
             .into_iter()
@@ -176,15 +176,10 @@ async fn person_warnings(
             budget.used += used;
         }
     }
-    let department = |p: &ScoredPerson| {
-        run.groups
-            .get(&p.score.person)
-            .and_then(|g| g.department.clone())
-    };
     let ranked: Vec<Candidate> = candidates
         .iter()
         .map(|c| Candidate {
-            department: department(c.person),
+            department: run.department_of(c.person),
             tripped: !c.triggers.is_empty(),
             expected_loss: expected_loss(run, c.person),
         })
@@ -192,11 +187,8 @@ async fn person_warnings(
     let fill = run.whole_organization && run.policy.fills_capacity();
     let chosen = capacity.choose(&ranked, &mut budgets, fill);
     let rank = ranks(run);
-    let scored = run
-        .people
-        .iter()
-        .filter(|p| p.score.probability.is_some())
-        .count();
+    // Everyone with a score has a place.
+    let scored = rank.len();
     let mut candidates: Vec<Option<PersonCandidate>> = candidates.into_iter().map(Some).collect();
     Ok(chosen
         .into_iter()
@@ -247,25 +239,34 @@ fn ranks<'a>(run: &ScoringRun<'a>) -> HashMap<&'a str, usize> {
 fn headcount_of(run: &ScoringRun<'_>) -> Vec<(Option<String>, usize)> {
     let mut counts: HashMap<Option<String>, usize> = HashMap::new();
     for p in run.people.iter().filter(|p| p.score.probability.is_some()) {
-        let department = run
-            .groups
-            .get(&p.score.person)
-            .and_then(|g| g.department.clone());
-        *counts.entry(department).or_default() += 1;
+        *counts.entry(run.department_of(p)).or_default() += 1;
     }
     counts.into_iter().collect()
 }
 
-/// The first day of the month the run scored (its latest snapshot's), whose capacity its
-/// warnings spend.
-fn run_month(run: &ScoringRun<'_>) -> NaiveDate {
-    let latest = run
-        .people
-        .iter()
-        .filter_map(|p| p.score.as_of)
-        .max()
-        .unwrap_or_else(|| Utc::now().date_naive());
-    latest.with_day(1).expect("every month has a first day")
+impl ScoringRun<'_> {
+    /// The date of the run's latest snapshot (today when none has one).
+    fn latest_as_of(&self) -> NaiveDate {
+        self.people
+            .iter()
+            .filter_map(|p| p.score.as_of)
+            .max()
+            .unwrap_or_else(|| Utc::now().date_naive())
+    }
+
+    /// The first day of the month the run scored, whose capacity its warnings spend.
+    fn month(&self) -> NaiveDate {
+        self.latest_as_of()
+            .with_day(1)
+            .expect("every month has a first day")
+    }
+
+    /// The department of a person the run scored.
+    fn department_of(&self, p: &ScoredPerson) -> Option<String> {
+        self.groups
+            .get(&p.score.person)
+            .and_then(|g| g.department.clone())
+    }
 }
 
 /// A person's warning: what changed, the drivers with their actions, the conduct expected,
@@ -312,12 +313,7 @@ async fn team_warnings(
         .collect();
     teams.sort_by(|a, b| a.team.cmp(&b.team));
     teams.dedup_by(|a, b| a.team == b.team);
-    let today = run
-        .people
-        .iter()
-        .filter_map(|p| p.score.as_of)
-        .max()
-        .unwrap_or_else(|| Utc::now().date_naive());
+    let today = run.latest_as_of();
     let mut warnings = Vec::new();
     for team in teams {
         let name = team.team.as_deref().expect("filtered to named teams");
@@ -329,19 +325,11 @@ async fn team_warnings(
                 .team_history(run.version, name, since)
                 .await?
                 .into_iter()
-                .map(|(on, people, expected)| {
-                    let outlook = TeamOutlook {
-                        people,
-                        expected,
-                        variance: 0.0,
-                    };
-                    (on, outlook)
-                })
+                .map(|(on, people, expected)| (on, TeamOutlook { people, expected }))
                 .collect();
             let now = TeamOutlook {
                 people: risk.people,
                 expected: risk.expected,
-                variance: risk.expected - risk.sum_of_squares,
             };
             trigger = run.policy.team_worsened(now, &earlier, today);
         }

@@ -228,6 +228,11 @@ impl Store {
     }
 }
 
+/// Of the scores `s` (org `$1`): each person's latest from the model, for people still
+/// employed.
+const CURRENT_OF_EMPLOYED: &str = "s.as_of = (SELECT MAX(l.as_of) FROM scores l WHERE l.org_id = s.org_id AND l.model_version = s.model_version AND l.person_key = s.person_key)
+   AND s.person_key IN (SELECT p.person_key FROM people p WHERE p.org_id = $1 AND p.exit_date IS NULL)";
+
 const SCORE_COLUMNS: &str = "model_version, person_key, as_of, probability, band, abstained, drivers, input_hash, scored_at, team, department, manager";
 
 impl Store {
@@ -299,16 +304,14 @@ impl Store {
         org: OrgId,
         model_version: i64,
     ) -> Result<Vec<BandTally>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT s.band, COUNT(*), COALESCE(SUM(s.probability), 0.0) FROM scores s WHERE s.org_id = $1 AND s.model_version = $2
-               AND s.as_of = (SELECT MAX(l.as_of) FROM scores l WHERE l.org_id = s.org_id AND l.model_version = s.model_version AND l.person_key = s.person_key)
-               AND s.person_key IN (SELECT p.person_key FROM people p WHERE p.org_id = $1 AND p.exit_date IS NULL)
-             GROUP BY s.band",
-        )
-        .bind(org.0)
-        .bind(model_version)
-        .fetch_all(&mut *self.connection().await?)
-        .await?;
+        let sql = format!(
+            "SELECT s.band, COUNT(*), COALESCE(SUM(s.probability), 0.0) FROM scores s WHERE s.org_id = $1 AND s.model_version = $2 AND {CURRENT_OF_EMPLOYED} GROUP BY s.band"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(org.0)
+            .bind(model_version)
+            .fetch_all(&mut *self.connection().await?)
+            .await?;
         rows.iter()
             .map(|r| {
                 let band: String = r.get(0);
@@ -415,29 +418,27 @@ pub(crate) async fn insert_scores(
     Ok(outcome)
 }
 
-/// A team's people still employed with a current score from a model, the sum of their
-/// probabilities (the leavers to expect within the model's horizon) and of their squares,
-/// inside the caller's transaction.
+/// A team's people still employed with a current score from a model, and the sum of their
+/// probabilities (the leavers to expect within the model's horizon), inside the caller's
+/// transaction.
 pub(crate) async fn team_risk_in(
     conn: &mut sqlx::AnyConnection,
     org: OrgId,
     model_version: i64,
     team: &str,
 ) -> Result<TeamRisk, StoreError> {
-    let row = sqlx::query(
-        "SELECT COUNT(*), COALESCE(SUM(probability), 0.0), COALESCE(SUM(probability * probability), 0.0) FROM scores s WHERE s.org_id = $1 AND s.model_version = $2 AND s.team = $3 AND s.probability IS NOT NULL
-           AND s.as_of = (SELECT MAX(l.as_of) FROM scores l WHERE l.org_id = s.org_id AND l.model_version = s.model_version AND l.person_key = s.person_key)
-           AND s.person_key IN (SELECT p.person_key FROM people p WHERE p.org_id = $1 AND p.exit_date IS NULL)",
-    )
-    .bind(org.0)
-    .bind(model_version)
-    .bind(team)
-    .fetch_one(conn)
-    .await?;
+    let sql = format!(
+        "SELECT COUNT(*), COALESCE(SUM(probability), 0.0) FROM scores s WHERE s.org_id = $1 AND s.model_version = $2 AND s.team = $3 AND s.probability IS NOT NULL AND {CURRENT_OF_EMPLOYED}"
+    );
+    let row = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(model_version)
+        .bind(team)
+        .fetch_one(conn)
+        .await?;
     Ok(TeamRisk {
         people: row.get::<i64, _>(0) as usize,
         expected: row.get(1),
-        sum_of_squares: row.get(2),
     })
 }
 
@@ -447,9 +448,6 @@ pub struct TeamRisk {
     pub people: usize,
     /// The sum of their probabilities: the leavers to expect.
     pub expected: f64,
-    /// The sum of their squared probabilities (the variance of the count is
-    /// `expected − sum_of_squares`).
-    pub sum_of_squares: f64,
 }
 
 /// A team's scores from a model at each date from `since` on: the people scored in it then
