@@ -42,6 +42,9 @@ pub fn is_bad_input(error: &anyhow::Error) -> bool {
                 .downcast_ref::<tenure_domain::ThresholdError>()
                 .is_some()
             || cause
+                .downcast_ref::<tenure_domain::RelativeBandsError>()
+                .is_some()
+            || cause
                 .downcast_ref::<tenure_model::evaluate::EvaluationError>()
                 .is_some()
             || cause

@@ -313,3 +313,44 @@ fn a_panels_card_reports_the_policy_at_its_capacity() {
         "better than warning at random: {policy}"
     );
 }
+
+/// `tenure thresholds --top --next` bands by rank; shares out of range are refused with what
+/// to write and leave the bands as they were; fixed thresholds replace the shares.
+#[test]
+fn bands_by_rank_are_set_refused_when_out_of_range_and_replaced_by_fixed_thresholds() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = &database_with_acme(dir.path());
+    let thresholds = |extra: &[&str]| {
+        let mut args = vec!["thresholds", "--db", db, "--org", "acme"];
+        args.extend_from_slice(extra);
+        tenure(&args)
+    };
+    let set = thresholds(&["--top", "0.05", "--next", "0.15"]);
+    assert!(set.status.success(), "{}", stderr(&set));
+    assert!(
+        stdout(&set).contains("the top 5% High and the next 15% Medium, by rank"),
+        "{}",
+        stdout(&set)
+    );
+    let refused = thresholds(&["--top", "0.7", "--next", "0.1"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("got top 0.7 and next 0.1"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!stderr(&refused).contains("RelativeBandsError"));
+    let unchanged = thresholds(&[]);
+    assert!(
+        stdout(&unchanged).contains("the top 5% High and the next 15% Medium"),
+        "{}",
+        stdout(&unchanged)
+    );
+    let fixed = thresholds(&["--high", "0.3", "--medium", "0.1"]);
+    assert!(
+        stdout(&fixed).contains("High from 30.0%, Medium from 10.0%, Low below")
+            && !stdout(&fixed).contains("by rank"),
+        "{}",
+        stdout(&fixed)
+    );
+}
