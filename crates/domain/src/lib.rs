@@ -13,6 +13,7 @@ mod capacity;
 mod clock;
 mod event;
 mod frame;
+mod group_outlook;
 mod ids;
 mod protected;
 mod regret;
@@ -28,6 +29,9 @@ pub use capacity::{Budget, Candidate, Capacity, CapacityError, Pool, DEFAULT_CAP
 pub use clock::Clock;
 pub use event::{EventEffect, EventError, EventKind, EventValue, HrEvent};
 pub use frame::{Cell, FrameBuilder, FrameColumn, RowInputs, SnapshotFrame};
+pub use group_outlook::{
+    count_interval, poisson_interval, rank_outlooks, Change, GroupOutlook, Pace, PastYear,
+};
 pub use ids::{DomainError, OrgId, PersonKey};
 pub use protected::{looks_protected, ProtectedCategory};
 pub use regret::{expected_loss, regretted_people, says_yes, RegretRule, REGRET_WEIGHT};

@@ -375,6 +375,26 @@ pub enum SupportiveAction {
 }
 
 impl SupportiveAction {
+    /// Every action, in the order pages list them.
+    pub const ALL: [SupportiveAction; 5] = [
+        SupportiveAction::StayConversation,
+        SupportiveAction::PayReview,
+        SupportiveAction::CareerPath,
+        SupportiveAction::Workload,
+        SupportiveAction::ManagerCoaching,
+    ];
+
+    /// The action's name in the API and the store (its serde name).
+    pub fn key(self) -> &'static str {
+        match self {
+            SupportiveAction::StayConversation => "stay_conversation",
+            SupportiveAction::PayReview => "pay_review",
+            SupportiveAction::CareerPath => "career_path",
+            SupportiveAction::Workload => "workload",
+            SupportiveAction::ManagerCoaching => "manager_coaching",
+        }
+    }
+
     pub fn words(self) -> &'static str {
         match self {
             SupportiveAction::StayConversation => "Hold a stay conversation: ask what keeps them here, what might make them leave, and what they would change.",

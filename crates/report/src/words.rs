@@ -282,6 +282,20 @@ pub enum Words {
     NoAccuracyChecks,
     SetFigure,
     NewFigure,
+    OutlookTeams,
+    OutlookLines,
+    OutlookHelp,
+    LineOf,
+    LastYearPace,
+    BeyondLastYear,
+    WorseBeyondChance,
+    NoHistory,
+    LeftLastYear,
+    SharedDrivers,
+    PeopleShareIt,
+    NoSharedDriver,
+    GroupsHiddenNote,
+    NoOutlook,
 }
 
 impl Words {
@@ -600,6 +614,23 @@ impl Words {
             NoAccuracyChecks => ("No re-check yet: the first comes once stored scores' horizons have passed.", "尚无复核：已存评分的预测期结束后将进行首次复核。"),
             SetFigure => ("Set a figure (overtime, absence…)", "设定数值（加班、缺勤等）"),
             NewFigure => ("New figure", "新数值"),
+            OutlookTeams => ("Teams: what they are about to lose against their own last year", "团队：预计流失与自身去年对比"),
+            OutlookLines => ("Managers' reporting lines", "经理汇报线"),
+            OutlookHelp => (
+                "Ranked by the voluntary leavers expected within the horizon beyond the group's own pace last year, at today's size; first, the group about to lose most beyond its usual. Intervals are 90%. “Worse beyond chance”: the expected leavers exceed the top of last year's pace's interval. Only groups of the organization's smallest size or more are shown; no person is named.",
+                "按预测期内预计主动离职人数超出该群体去年同等规模下离职水平的幅度排序；最前者为超出其常态最多的群体。区间为90%。“超出随机波动的恶化”：预计离职人数高于去年离职水平区间的上限。仅显示达到组织最小群体规模的群体；不显示任何个人。",
+            ),
+            LineOf => ("Line of", "汇报线："),
+            LastYearPace => ("Last year's pace, at today's size", "按今日规模计的去年离职水平"),
+            BeyondLastYear => ("Beyond last year", "超出去年"),
+            WorseBeyondChance => ("worse beyond chance", "超出随机波动的恶化"),
+            NoHistory => ("no history a month or more back", "无一个月以上的历史"),
+            LeftLastYear => ("left", "人离职"),
+            SharedDrivers => ("What its people share, and a conversation guide", "成员的共同因素与谈话指引"),
+            PeopleShareIt => ("people", "人"),
+            NoSharedDriver => ("No driver is shared by two or more of its people.", "没有两人及以上共有的驱动因素。"),
+            GroupsHiddenNote => ("groups are hidden because they are small, or would give a small one away.", "个群体因规模过小（或可能推算出小群体）而被隐藏。"),
+            NoOutlook => ("No scores yet: train a model and score the organization to see its teams' outlook.", "尚无评分：请先训练模型并为组织评分，以查看团队展望。"),
         }
     }
 }

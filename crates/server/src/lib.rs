@@ -25,8 +25,8 @@ pub use state::AppState;
 use axum::routing::get;
 use axum::{Json, Router};
 use routes::{
-    accounts, alerts, audit, bands, data, events, members, models, preview, scores, tokens, trust,
-    warnings,
+    accounts, alerts, audit, bands, data, events, members, models, outlook, preview, scores,
+    tokens, trust, warnings,
 };
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
@@ -98,6 +98,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(warnings::dismiss))
         .routes(routes!(warnings::get_policy, warnings::set_policy))
         .routes(routes!(bands::get_bands, bands::set_bands))
+        .routes(routes!(outlook::outlook))
         .routes(routes!(alerts::list_webhooks, alerts::add_webhook))
         .routes(routes!(alerts::remove_webhook))
         .routes(routes!(alerts::test_webhook))

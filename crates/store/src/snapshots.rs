@@ -186,6 +186,39 @@ impl Store {
         Ok(months)
     }
 
+    /// The organization's as-of dates, oldest first (none for undated data).
+    pub async fn as_of_dates(&self, org: OrgId) -> Result<Vec<NaiveDate>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT as_of FROM snapshots WHERE org_id = $1 AND as_of <> '' ORDER BY as_of",
+        )
+        .bind(org.0)
+        .fetch_all(&mut *self.connection().await?)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let text: String = r.get(0);
+                NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                    .map_err(|_| StoreError::Corrupt(format!("date {text:?}")))
+            })
+            .collect()
+    }
+
+    /// The people whose voluntary exit is dated after `after`.
+    pub async fn voluntary_leavers_after(
+        &self,
+        org: OrgId,
+        after: NaiveDate,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT person_key FROM people WHERE org_id = $1 AND exit_voluntary = 1 AND exit_date > $2 ORDER BY person_key",
+        )
+        .bind(org.0)
+        .bind(after.to_string())
+        .fetch_all(&mut *self.connection().await?)
+        .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
     /// Voluntary attrition by the value of `column` in each person's latest snapshot.
     pub async fn attrition_by(
         &self,

@@ -9,6 +9,7 @@ pub mod data;
 pub mod events;
 pub mod members;
 pub mod models;
+pub mod outlook;
 pub mod preview;
 pub mod scores;
 pub mod tokens;

@@ -14,6 +14,7 @@ mod headers;
 mod imports;
 mod openapi;
 mod outages;
+mod outlook;
 mod plans;
 mod requests;
 mod roles;

@@ -140,3 +140,92 @@ pub async fn simulated_trained(server: &TestServer, slug: &str, people: usize) -
         .await;
     owner
 }
+
+/// An organization whose largest team's outlook worsened in its latest month.
+pub struct WorsenedTeam {
+    pub owner: Client,
+    pub team: String,
+    /// The team's new manager (its old one left): whose line it is now.
+    pub new_manager: String,
+    /// The team's people, who must never appear in a manager's figures.
+    pub people: Vec<String>,
+    /// The latest month, as the scores date it.
+    pub month: String,
+}
+
+/// A simulated panel of `people` trained on every month but the last; then the last month,
+/// in which the largest team has a new manager (`E99999`, the old one gone) and its
+/// engagement and manager-support answers collapse — imported, scored, and read back once the
+/// scores are of that month.
+pub async fn worsened_team(server: &TestServer, slug: &str, people: usize) -> WorsenedTeam {
+    const PERSON: usize = 0;
+    const MONTH: usize = 1;
+    const TEAM: usize = 3;
+    const MANAGER: usize = 4;
+    const ENGAGEMENT: usize = 10;
+    const SUPPORT: usize = 11;
+    let owner = member_organization(server, slug).await;
+    let (csv, mapping) = simulated_panel(people, 4);
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap().to_owned();
+    let rows: Vec<Vec<String>> = lines
+        .map(|l| l.split(',').map(str::to_owned).collect())
+        .collect();
+    let month = rows.iter().map(|r| r[MONTH].clone()).max().unwrap();
+    let as_csv = |rows: Vec<Vec<String>>| {
+        let mut text = header.clone();
+        for row in rows {
+            text.push('\n');
+            text.push_str(&row.join(","));
+        }
+        text.push('\n');
+        text
+    };
+    let (last, before): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r[MONTH] == month);
+    owner
+        .imported("history.csv", &as_csv(before), &mapping)
+        .await;
+    owner
+        .trained(json!({"seed": 1, "learner": "logistic"}))
+        .await;
+
+    let mut sizes: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in last.iter().filter(|r| !r[TEAM].ends_with("-LEAD")) {
+        *sizes.entry(r[TEAM].as_str()).or_default() += 1;
+    }
+    let (team, size) = sizes.iter().max_by_key(|(t, n)| (**n, *t)).unwrap();
+    let team = team.to_string();
+    assert!(*size >= 6, "{team}: {size}");
+    let new_manager = "E99999".to_owned();
+    let mut team_people = Vec::new();
+    let edited: Vec<Vec<String>> = last
+        .into_iter()
+        .map(|mut r| {
+            if r[TEAM] == team {
+                r[MANAGER] = new_manager.clone();
+                r[ENGAGEMENT] = "1.2".into();
+                r[SUPPORT] = "1.1".into();
+                team_people.push(r[PERSON].clone());
+            }
+            r
+        })
+        .collect();
+    owner
+        .imported("latest.csv", &as_csv(edited), &mapping)
+        .await;
+    // The import queues a scoring run with the trained model: wait for its month's scores.
+    for _ in 0..600 {
+        let outlook = owner.get("/api/v1/outlook").await.expect(200);
+        if outlook["as_of"] == json!(month) {
+            return WorsenedTeam {
+                owner,
+                team,
+                new_manager,
+                people: team_people,
+                month,
+            };
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the latest month was never scored");
+}
