@@ -240,7 +240,7 @@ fn ranking(
                     th scope="col" { "#" }
                     th scope="col" { (if lines { w(Words::LineOf) } else { w(Words::Team) }) }
                     th scope="col" { (w(Words::People)) }
-                    th scope="col" { (w(Words::ExpectedLeavers)) " (" (horizon_months) ")" }
+                    th scope="col" { (w(Words::ExpectedLeavers)) " (" (horizon_months) " " (w(Words::Months)) ")" }
                     th scope="col" { (w(Words::LastYearPace)) }
                     th scope="col" { (w(Words::BeyondLastYear)) }
                 } }
@@ -254,7 +254,7 @@ fn ranking(
                                 a href={ "/teams?" (if lines { "line" } else { "team" }) "=" (percent_encode(&o.group)) "#shared" } { (o.group) }
                             }
                             td { (locale.count(o.people)) }
-                            td { strong { (locale.number(o.expected, 1)) } " (" (range(o.low, o.high)) ")" }
+                            td { strong { (locale.number(o.expected, 1)) } " (" (locale.number(o.low, 0)) "–" (locale.number(o.high, 0)) ")" }
                             td {
                                 @match &o.last_year {
                                     Some(pace) => {

@@ -948,3 +948,79 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
     browser.close().await.unwrap();
     server.stop().await;
 }
+
+/// Issue 24: on the Teams page the team whose outlook worsened leads the ranking, flagged,
+/// and opens onto what its people share with a conversation guide; its new manager, signed
+/// in, sees their line's aggregates and no individual figure.
+#[tokio::test]
+async fn in_a_real_browser_the_team_whose_outlook_worsened_leads_and_its_manager_sees_no_one() {
+    let (_driver, browser) = browser().await;
+    let settings = Settings {
+        training_threads: 1,
+        ..Settings::default()
+    };
+    let server = TestServer::start(TestDatabase::sqlite(), settings).await;
+    let scenario = crate::support::scenarios::worsened_team(&server, "ranked", 600).await;
+    server
+        .join_as(
+            &scenario.owner,
+            "lead@ranked.example",
+            json!({"role": "manager", "manager_key": scenario.new_manager}),
+        )
+        .await;
+
+    sign_in(&browser, &server, "owner@ranked.example").await;
+    browser.goto(&server.url("/teams")).await.unwrap();
+    let first = "#outlook-teams tbody tr:first-child";
+    assert_eq!(
+        text_of(&browser, &format!("{first} th")).await,
+        scenario.team
+    );
+    let row = text_of(&browser, first).await;
+    assert!(row.contains("worse beyond chance"), "{row}");
+    let lines = text_of(&browser, "#outlook-lines").await;
+    assert!(lines.contains(&scenario.new_manager), "{lines}");
+    look_at(&browser, "22-teams-ranked").await;
+    click(&browser, &format!("{first} th a")).await;
+    let shared = browser
+        .wait()
+        .for_element(Locator::Css("#shared"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        shared.contains(&scenario.team)
+            && shared.contains("engagement")
+            && shared.contains("stay conversation"),
+        "{shared}"
+    );
+    look_at(&browser, "23-team-shared-drivers").await;
+
+    click(&browser, "form[data-api='/api/v1/logout'] button").await;
+    wait_for_path(&browser, "/signin").await;
+    sign_in(&browser, &server, "lead@ranked.example").await;
+    browser.goto(&server.url("/teams")).await.unwrap();
+    assert_eq!(
+        text_of(&browser, &format!("{first} th")).await,
+        scenario.team
+    );
+    let nav = text_of(&browser, "nav").await;
+    assert!(!nav.contains("People"), "{nav}");
+    for path in ["/", "/teams"] {
+        browser.goto(&server.url(path)).await.unwrap();
+        let source = browser.source().await.unwrap();
+        for person in &scenario.people {
+            assert!(!source.contains(person.as_str()), "{person} on {path}");
+        }
+        assert!(
+            !source.contains("href=\"/people"),
+            "a way down to people on {path}"
+        );
+    }
+    browser.goto(&server.url("/teams")).await.unwrap();
+    look_at(&browser, "24-teams-manager").await;
+    browser.close().await.unwrap();
+    server.stop().await;
+}
