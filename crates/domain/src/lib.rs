@@ -23,6 +23,7 @@ mod snapshot;
 mod suppression;
 mod value;
 mod warning;
+mod what_helped;
 
 pub use access::{Entitlement, Membership, Permission, Plan, Role};
 pub use capacity::{Budget, Candidate, Capacity, CapacityError, Pool, DEFAULT_CAPACITY};
@@ -44,3 +45,4 @@ pub use warning::{
     LifecycleError, LifecycleStep, PastScore, PolicyError, SupportiveAction, TeamOutlook, Trigger,
     WarningPolicy, WarningRule, WarningStatus, CONDUCT, MIN_GROUP_SIZE,
 };
+pub use what_helped::{what_helped, ActionEffect, FollowedWarning, WhatHelped};

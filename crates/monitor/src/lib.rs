@@ -26,6 +26,7 @@ mod survival;
 mod testing;
 mod train;
 mod warnings;
+mod what_helped;
 mod what_if;
 mod worker;
 
@@ -54,6 +55,7 @@ pub use survival::{
     survival_by_group, survival_of_snapshots, GroupCurve, SurvivalReport, CURVE_CONFIDENCE,
 };
 pub use train::{train_organization, TrainReport, TrainRequest};
+pub use what_helped::{what_helped_report, WhatHelpedReport};
 pub use what_if::{what_if, WhatIfChanges, WhatIfOutcome};
 pub use worker::{
     enqueue, enqueue_once, enqueue_under_key, schedule_upkeep, worker_name, JobObserver,

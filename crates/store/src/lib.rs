@@ -66,4 +66,6 @@ pub use trust::{
     pseudonym_with, AccuracyCheck, Governance, OperatorAlert, ScoreWithOutcome, ScoringBlock,
     TrustSettings,
 };
-pub use warnings::{NewWarning, RaisedWarning, WarningFilter, WarningRecord, WarningStepRecord};
+pub use warnings::{
+    NewWarning, RaisedWarning, WarningFilter, WarningFollowUp, WarningRecord, WarningStepRecord,
+};

@@ -12,7 +12,9 @@ use crate::sql::now;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
-use tenure_domain::{LifecycleStep, OrgId, PastScore, RiskBand, WarningPolicy, WarningStatus};
+use tenure_domain::{
+    LifecycleStep, OrgId, PastScore, RiskBand, SupportiveAction, WarningPolicy, WarningStatus,
+};
 
 /// A warning to raise: whom it is about, why, and what to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +47,21 @@ pub struct WarningRecord {
     pub closed_by: Option<i64>,
     pub decision: Option<String>,
     pub reason: Option<String>,
+}
+
+/// A person's warning with what following it to its outcome needs: the month and risk it was
+/// raised at, the person's exit if any, and the kinds of the actions recorded on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WarningFollowUp {
+    pub person: String,
+    /// The first day of the scored month that raised it.
+    pub month: NaiveDate,
+    /// The probability of the score it was raised on, if that score is still stored.
+    pub risk: Option<f64>,
+    /// The person's exit: its date, and whether it was voluntary.
+    pub exit: Option<(NaiveDate, bool)>,
+    /// Each recorded action's kind, oldest first; `None` for one recorded without a kind.
+    pub actions: Vec<Option<SupportiveAction>>,
 }
 
 /// A raised warning's ids.
@@ -416,6 +433,58 @@ impl Store {
                     at: r.get(2),
                     detail: serde_json::from_str(&r.get::<String, _>(3))
                         .map_err(|e| StoreError::Corrupt(format!("warning step: {e}")))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every warning about a person raised from a scored month, with its risk, the person's
+    /// exit and the actions recorded on it: what "what helped" follows to outcomes.
+    pub async fn warnings_to_follow(&self, org: OrgId) -> Result<Vec<WarningFollowUp>, StoreError> {
+        let mut conn = self.connection().await?;
+        let rows = sqlx::query(
+            "SELECT w.id, w.person_key, w.for_month,
+                    (SELECT s.probability FROM scores s WHERE s.org_id = w.org_id AND s.person_key = w.person_key
+                        AND s.model_version = w.model_version AND substr(s.as_of, 1, 7) = substr(w.for_month, 1, 7)
+                        AND s.probability IS NOT NULL ORDER BY s.as_of DESC LIMIT 1),
+                    p.exit_date, p.exit_voluntary
+             FROM warnings w JOIN people p ON p.org_id = w.org_id AND p.person_key = w.person_key
+             WHERE w.org_id = $1 AND w.subject = 'person' AND w.for_month IS NOT NULL ORDER BY w.id",
+        )
+        .bind(org.0)
+        .fetch_all(&mut *conn)
+        .await?;
+        let steps = sqlx::query(
+            "SELECT warning_id, detail FROM warning_steps WHERE org_id = $1 AND step = 'record_action' ORDER BY id",
+        )
+        .bind(org.0)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut actions: HashMap<i64, Vec<Option<SupportiveAction>>> = HashMap::new();
+        for step in &steps {
+            let detail: serde_json::Value = serde_json::from_str(&step.get::<String, _>(1))
+                .map_err(|e| StoreError::Corrupt(format!("warning step: {e}")))?;
+            let kind = detail
+                .get("kind")
+                .and_then(|k| serde_json::from_value::<SupportiveAction>(k.clone()).ok());
+            actions.entry(step.get(0)).or_default().push(kind);
+        }
+        let date = |text: &str| {
+            NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d")
+                .map_err(|_| StoreError::Corrupt(format!("date {text:?}")))
+        };
+        rows.iter()
+            .map(|r| {
+                let exit = match r.get::<Option<String>, _>(4) {
+                    Some(d) => Some((date(&d)?, r.get::<Option<i64>, _>(5) == Some(1))),
+                    None => None,
+                };
+                Ok(WarningFollowUp {
+                    person: r.get(1),
+                    month: date(&r.get::<String, _>(2))?,
+                    risk: r.get(3),
+                    exit,
+                    actions: actions.remove(&r.get::<i64, _>(0)).unwrap_or_default(),
                 })
             })
             .collect()

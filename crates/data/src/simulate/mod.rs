@@ -87,6 +87,59 @@ pub fn simulate_with_female_pay_gap(config: SimulationConfig, gap: f64) -> Simul
     }
 }
 
+/// A simulation run month by month, so that actions taken on its people — an HR programme a
+/// test plays out against tenure's warnings — change what happens next. Deterministic for a
+/// seed and the same actions.
+pub struct SimulationRun {
+    world: World,
+    months_run: u32,
+}
+
+impl SimulationRun {
+    /// The organization staffed, before its first month.
+    pub fn start(config: SimulationConfig) -> SimulationRun {
+        let mut world = World::new(config);
+        world.staff();
+        SimulationRun {
+            world,
+            months_run: 0,
+        }
+    }
+
+    /// Runs the months before `month` (0 is the first) not run yet.
+    pub fn run_until(&mut self, month: u32) {
+        while self.months_run < month {
+            self.world.run_month(self.months_run as i32);
+            self.months_run += 1;
+        }
+    }
+
+    /// From the next month run on, for `months` months, `person`'s voluntary hazard is
+    /// multiplied by `hazard_ratio`: an action's true effect. False for an unknown person.
+    pub fn act(&mut self, person: &str, hazard_ratio: f64, months: u32) -> bool {
+        let until = (self.months_run + months) as i32;
+        match self.world.people.iter_mut().find(|p| p.key == person) {
+            Some(p) => {
+                p.helped = Some((until, hazard_ratio));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The months run so far, as a simulation to write or inspect.
+    pub fn simulation(&self) -> Simulation {
+        Simulation {
+            config: SimulationConfig {
+                months: self.months_run,
+                ..self.world.config
+            },
+            people: self.world.people.clone(),
+            rows: self.world.rows.clone(),
+        }
+    }
+}
+
 pub fn month_date(month: i32) -> NaiveDate {
     let start = NaiveDate::from_ymd_opt(START.0, START.1, 1).expect("valid start");
     if month >= 0 {
@@ -292,6 +345,7 @@ impl World {
             frailty: normal(rng, 0.25),
             manages: None,
             active: true,
+            helped: None,
         };
         self.people.push(person);
         let index = self.people.len() - 1;
@@ -457,8 +511,11 @@ impl World {
                 continue;
             }
             let exposure = self.exposure(index, month, calendar);
-            let (voluntary, terms) = voluntary_hazard(&exposure);
+            let (mut voluntary, terms) = voluntary_hazard(&exposure);
             let p = &self.people[index];
+            if let Some((_, ratio)) = p.helped.filter(|(until, _)| month < *until) {
+                voluntary *= ratio;
+            }
             let age = (date.year() - p.birth_year) as f64;
             let dismissal = dismissal_hazard(p.rating);
             let retirement = retirement_hazard(age);
@@ -933,6 +990,33 @@ mod tests {
             months: 24,
             seed: 7,
         }
+    }
+
+    #[test]
+    fn a_run_month_by_month_is_the_simulation_and_an_action_lowers_the_hazard() {
+        let config = small();
+        let whole = simulate(config);
+        let mut run = SimulationRun::start(config);
+        run.run_until(config.months / 2);
+        run.run_until(config.months);
+        assert_eq!(run.simulation().rows, whole.rows);
+
+        let mut acted = SimulationRun::start(config);
+        acted.run_until(6);
+        let person = whole.person_key(whole.rows.iter().find(|r| r.month == 6).unwrap().person);
+        assert!(acted.act(person, 0.25, 3));
+        assert!(!acted.act("nobody", 0.25, 3));
+        acted.run_until(12);
+        let hazard = |s: &Simulation, month: u32| {
+            s.rows
+                .iter()
+                .find(|r| s.person_key(r.person) == person && r.month == month)
+                .map(|r| r.voluntary_hazard)
+        };
+        let acted = acted.simulation();
+        let ratio = hazard(&acted, 7).unwrap() / hazard(&whole, 7).unwrap();
+        assert!((ratio - 0.25).abs() < 0.05, "{ratio}");
+        assert_eq!(acted.config.months, 12);
     }
 
     #[test]

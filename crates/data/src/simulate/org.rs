@@ -170,4 +170,7 @@ pub struct Person {
     /// The team this person manages, if any.
     pub manages: Option<usize>,
     pub active: bool,
+    /// An action taken on this person truly changes their voluntary hazard: by this ratio,
+    /// until this month (exclusive). Set only by [`super::SimulationRun::act`].
+    pub helped: Option<(i32, f64)>,
 }
