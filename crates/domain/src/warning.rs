@@ -395,6 +395,11 @@ impl SupportiveAction {
         }
     }
 
+    /// The action named `key` ([`SupportiveAction::key`]).
+    pub fn parse(key: &str) -> Option<SupportiveAction> {
+        SupportiveAction::ALL.into_iter().find(|a| a.key() == key)
+    }
+
     pub fn words(self) -> &'static str {
         match self {
             SupportiveAction::StayConversation => "Hold a stay conversation: ask what keeps them here, what might make them leave, and what they would change.",

@@ -97,6 +97,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(warnings::close))
         .routes(routes!(warnings::dismiss))
         .routes(routes!(warnings::get_policy, warnings::set_policy))
+        .routes(routes!(warnings::what_helped))
         .routes(routes!(bands::get_bands, bands::set_bands))
         .routes(routes!(outlook::outlook))
         .routes(routes!(alerts::list_webhooks, alerts::add_webhook))

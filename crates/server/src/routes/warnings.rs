@@ -16,7 +16,9 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::convert::Infallible;
-use tenure_domain::{Entitlement, LifecycleStep, Permission, Role, WarningPolicy, WarningStatus};
+use tenure_domain::{
+    Entitlement, LifecycleStep, Permission, Role, SupportiveAction, WarningPolicy, WarningStatus,
+};
 use tenure_store::{WarningFilter, WarningRecord};
 use utoipa::{IntoParams, ToSchema};
 
@@ -229,6 +231,9 @@ pub struct ActionRequest {
     pub who: Option<String>,
     /// When (YYYY-MM-DD; default today).
     pub when: Option<String>,
+    /// The kind of action, for "what helped": `stay_conversation`, `pay_review`,
+    /// `career_path`, `workload` or `manager_coaching`.
+    pub kind: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -334,7 +339,19 @@ pub async fn record_action(
         Some(who) => required(who, "who", 200)?,
         None => caller.actor(),
     };
-    let detail = serde_json::json!({"what": what, "who": who, "when": when.to_string()});
+    let kind = match request.kind.as_deref() {
+        None => None,
+        Some(k) => Some(SupportiveAction::parse(k).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "kind {k:?}: expected one of {}, or leave it out",
+                SupportiveAction::ALL.map(|a| a.key()).join(", ")
+            ))
+        })?),
+    };
+    let mut detail = serde_json::json!({"what": what, "who": who, "when": when.to_string()});
+    if let Some(kind) = kind {
+        detail["kind"] = kind.key().into();
+    }
     take_step(
         &state,
         &caller,
@@ -535,4 +552,85 @@ pub async fn set_policy(
         .set_warning_policy(caller.org.id, &policy)
         .await?;
     Ok(Json(policy))
+}
+
+/// What helped: each action kind recorded on warnings against comparable warnings with none.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WhatHelpedView {
+    /// The months after a warning its outcome is read over (the latest model's horizon).
+    pub horizon_months: u32,
+    /// The data's latest month: outcomes are known up to it.
+    pub as_of: Option<String>,
+    /// Warnings whose outcome is known, pending (horizon not passed), whose person left
+    /// involuntarily, and with actions recorded without a kind.
+    pub followed: usize,
+    pub pending: usize,
+    pub involuntary: usize,
+    pub unclassified: usize,
+    /// Warnings with no action recorded, and how many of their people stayed.
+    pub no_action_warned: usize,
+    pub no_action_stayed: usize,
+    /// Each action kind, the likeliest to have helped first.
+    pub effects: Vec<ActionEffectView>,
+    /// Always shown with the figures: they are observational.
+    pub caveat: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionEffectView {
+    /// `stay_conversation`, `pay_review`, `career_path`, `workload` or `manager_coaching`.
+    pub action: String,
+    pub warned: usize,
+    pub stayed: usize,
+    pub stay_rate: f64,
+    /// The stay rate of warned people with no action, in the action's mix of risk.
+    pub comparable_stay_rate: f64,
+    /// `stay_rate` − `comparable_stay_rate` within bands of risk, with its 90% interval.
+    pub difference: f64,
+    pub low: f64,
+    pub high: f64,
+    /// Its warnings in risk bands with no comparable warning, left out of the comparison.
+    pub without_comparison: usize,
+}
+
+pub(crate) const OBSERVATIONAL: &str = "Observational, not an experiment: HR chose whom to act for and how, so a difference can come from that choice as much as from the action. A lead to look into, not proof.";
+
+#[utoipa::path(get, path = "/api/v1/what-helped", tag = "warnings",
+    responses((status = 200, body = WhatHelpedView), (status = 402, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn what_helped(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<WhatHelpedView>, ApiError> {
+    caller.require(Permission::ReadIndividualScores)?;
+    caller.require_entitlement(Entitlement::Reports)?;
+    let report = tenure_monitor::what_helped_report(&state.store, caller.org.id)
+        .await
+        .map_err(|e| ApiError::from_monitor(e, "what helped not read"))?;
+    Ok(Json(WhatHelpedView {
+        horizon_months: report.horizon_months,
+        as_of: report.as_of.map(|d| d.to_string()),
+        followed: report.followed,
+        pending: report.pending,
+        involuntary: report.involuntary,
+        unclassified: report.unclassified,
+        no_action_warned: report.helped.no_action_warned,
+        no_action_stayed: report.helped.no_action_stayed,
+        effects: report
+            .helped
+            .effects
+            .iter()
+            .map(|e| ActionEffectView {
+                action: e.action.key().to_owned(),
+                warned: e.warned,
+                stayed: e.stayed,
+                stay_rate: e.stay_rate,
+                comparable_stay_rate: e.comparable_stay_rate,
+                difference: e.difference,
+                low: e.low,
+                high: e.high,
+                without_comparison: e.without_comparison,
+            })
+            .collect(),
+        caveat: OBSERVATIONAL.to_owned(),
+    }))
 }

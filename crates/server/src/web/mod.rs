@@ -12,6 +12,7 @@ mod settings;
 mod signin;
 mod teams;
 mod warnings;
+mod what_helped;
 
 use crate::auth::{Caller, Via};
 use crate::error::ApiError;
@@ -37,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/people/{person}", get(people::person))
         .route("/warnings", get(warnings::inbox))
         .route("/warnings/{id}", get(warnings::detail))
+        .route("/what-helped", get(what_helped::page))
         .route("/reports", get(reports::page))
         .route("/settings", get(settings::page))
         .route("/reports/attrition.html", get(reports::html))

@@ -4,6 +4,7 @@
 //! decision and reason, or dismiss. Every warning shown is an audited read, as in the API.
 
 use super::layout::{page as layout_page, Section};
+use super::what_helped::action_label;
 use super::{moment_text, ok, PageError, Viewer};
 use crate::routes::warnings::{get_warning, list, WarningQuery, WarningView};
 use crate::routes::Query;
@@ -12,7 +13,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use maud::{html, Markup};
 use serde::Deserialize;
-use tenure_domain::Permission;
+use tenure_domain::{Permission, SupportiveAction};
 use tenure_report::{Locale, Words};
 
 const STATUSES: [&str; 5] = [
@@ -47,7 +48,7 @@ pub async fn inbox(
         .0;
     let body = html! {
         h1 { (w(Words::Warnings)) }
-        p.help { (w(Words::ConductShort)) }
+        p.help { (w(Words::ConductShort)) " " a #what-helped-link href="/what-helped" { (w(Words::WhatHelped)) } }
         form.filters method="get" action="/warnings" {
             label for="status" { (w(Words::Status)) }
             select #status name="status" {
@@ -174,6 +175,13 @@ fn lifecycle_forms(warning: &WarningView, locale: Locale) -> Markup {
                         input #action-who type="text" name="who";
                         label for="action-when" { (w(Words::OnDay)) }
                         input #action-when type="date" name="when";
+                        label for="action-kind" { (w(Words::ActionKind)) }
+                        select #action-kind name="kind" {
+                            option value="" { (w(Words::KindNotSaid)) }
+                            @for action in SupportiveAction::ALL {
+                                option value=(action.key()) { (action_label(action.key(), locale)) }
+                            }
+                        }
                         p.status role="status" aria-live="polite" {}
                         button.primary type="submit" { (w(Words::RecordAction)) }
                     }

@@ -118,6 +118,12 @@ async fn each_role_gets_exactly_its_permissions_on_every_endpoint() {
             ("get", "/api/v1/summary", json!(null), [200, 200, 200, 200]),
             ("get", "/api/v1/teams", json!(null), [200, 200, 200, 200]),
             ("get", "/api/v1/outlook", json!(null), [200, 200, 200, 200]),
+            (
+                "get",
+                "/api/v1/what-helped",
+                json!(null),
+                [200, 200, 403, 403],
+            ),
             ("get", "/api/v1/drivers", json!(null), [200, 200, 200, 200]),
             (
                 "get",

@@ -430,3 +430,146 @@ async fn relative_bands_hold_their_shares_of_the_people() {
         server.stop().await;
     }
 }
+
+/// Issue 24: actions recorded with their kind are followed, once the data passes the horizon,
+/// into "what helped" — each kind against comparable warnings with none, with its interval
+/// and the caveat — on the API and the page; a kind that is not one is refused, saying which.
+#[tokio::test]
+async fn actions_recorded_with_their_kind_are_followed_into_what_helped() {
+    let server = TestServer::start(
+        TestDatabase::sqlite(),
+        tenure_server::Settings {
+            training_threads: 1,
+            ..tenure_server::Settings::default()
+        },
+    )
+    .await;
+    let owner = crate::support::scenarios::member_organization(&server, "helped").await;
+    let (csv, mapping) = crate::support::scenarios::simulated_months(600, 42, 4);
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    let month_of = |row: &str| row.split(',').nth(1).unwrap().to_owned();
+    let mut months: Vec<String> = rows.iter().map(|r| month_of(r)).collect();
+    months.sort();
+    months.dedup();
+    let file = |keep: &dyn Fn(&str) -> bool| {
+        let mut text = format!("{header}\n");
+        for row in rows.iter().filter(|r| keep(&month_of(r))) {
+            text.push_str(row);
+            text.push('\n');
+        }
+        text
+    };
+    let warned_month = months[33].clone();
+    owner
+        .imported(
+            "history.csv",
+            &file(&|m| m < warned_month.as_str()),
+            &mapping,
+        )
+        .await;
+    owner
+        .trained(json!({"seed": 1, "learner": "logistic"}))
+        .await;
+    owner
+        .imported(
+            "month.csv",
+            &file(&|m| m == warned_month.as_str()),
+            &mapping,
+        )
+        .await;
+    // The import queues the month's scoring, which warns within the default capacity.
+    let mut warnings = Vec::new();
+    for _ in 0..600 {
+        let listed = owner.get("/api/v1/warnings?limit=100").await.expect(200);
+        warnings = listed.as_array().unwrap().clone();
+        if !warnings.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(warnings.len() >= 8, "{} warnings", warnings.len());
+
+    let first = warnings[0]["id"].as_str().unwrap();
+    owner
+        .post(&format!("/api/v1/warnings/{first}/acknowledge"), json!({}))
+        .await
+        .expect(200);
+    let refused = owner
+        .post(
+            &format!("/api/v1/warnings/{first}/actions"),
+            json!({"what": "talked", "kind": "confrontation"}),
+        )
+        .await
+        .expect(400);
+    let message = refused["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+        + refused["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("\"confrontation\"") && message.contains("pay_review"),
+        "{refused}"
+    );
+    let mut reviewed = 0;
+    for (i, warning) in warnings.iter().enumerate() {
+        if i % 2 == 1 {
+            continue; // nothing recorded on every other warning
+        }
+        let id = warning["id"].as_str().unwrap();
+        if i > 0 {
+            owner
+                .post(&format!("/api/v1/warnings/{id}/acknowledge"), json!({}))
+                .await
+                .expect(200);
+        }
+        let recorded = owner
+            .post(
+                &format!("/api/v1/warnings/{id}/actions"),
+                json!({"what": "pay review requested", "kind": "pay_review"}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(recorded["status"], "action_recorded");
+        reviewed += 1;
+    }
+    // Before the horizon has passed in the data, nothing is known.
+    let early = owner.get("/api/v1/what-helped").await.expect(200);
+    assert_eq!(early["pending"], warnings.len(), "{early:#}");
+    assert_eq!(early["effects"], json!([]));
+
+    owner
+        .imported("rest.csv", &file(&|m| m > warned_month.as_str()), &mapping)
+        .await;
+    let helped = owner.get("/api/v1/what-helped").await.expect(200);
+    assert_eq!(helped["pending"], 0, "{helped:#}");
+    assert_eq!(helped["horizon_months"], 6);
+    let known = helped["followed"].as_u64().unwrap() + helped["involuntary"].as_u64().unwrap();
+    assert_eq!(known, warnings.len() as u64, "{helped:#}");
+    let effect = &helped["effects"][0];
+    assert_eq!(effect["action"], "pay_review", "{helped:#}");
+    assert!(effect["warned"].as_u64().unwrap() as usize <= reviewed);
+    let (low, difference, high) = (
+        effect["low"].as_f64().unwrap(),
+        effect["difference"].as_f64().unwrap(),
+        effect["high"].as_f64().unwrap(),
+    );
+    assert!(low <= difference && difference <= high, "{effect}");
+    assert!(helped["no_action_warned"].as_u64().unwrap() > 0);
+    assert!(helped["caveat"].as_str().unwrap().contains("Observational"));
+
+    let page = owner.get_text("/what-helped").await;
+    assert!(
+        page.contains("Pay review") && page.contains("not an experiment"),
+        "{page}"
+    );
+    let inbox = owner.get_text("/warnings").await;
+    assert!(inbox.contains("href=\"/what-helped\""));
+    let detail = owner.get_text(&format!("/warnings/{first}")).await;
+    assert!(
+        detail.contains("name=\"kind\""),
+        "the action form asks for the kind"
+    );
+    server.stop().await;
+}

@@ -880,6 +880,13 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
             }
         };
     step("acknowledge", vec![("ack-note", "seen")], "acknowledged").await;
+    browser
+        .find(Locator::Id("action-kind"))
+        .await
+        .unwrap()
+        .select_by_value("stay_conversation")
+        .await
+        .unwrap();
     step(
         "record-action",
         vec![
@@ -900,10 +907,24 @@ async fn in_a_real_browser_data_is_uploaded_a_model_trained_a_what_if_tried_and_
     .await;
     let history = text_of(&browser, "ol.steps").await;
     assert!(
-        history.contains("stay conversation") && history.contains("talked it through"),
+        history.contains("stay conversation")
+            && history.contains("kind: stay_conversation")
+            && history.contains("talked it through"),
         "{history}"
     );
     look_at(&browser, "16-warning-closed").await;
+
+    // What helped: the action is followed once the data passes its horizon; until then the
+    // page says what it needs, beside the caveat.
+    browser.goto(&server.url("/warnings")).await.unwrap();
+    click(&browser, "#what-helped-link").await;
+    wait_for_path(&browser, "/what-helped").await;
+    let caveat = text_of(&browser, "#caveat").await;
+    assert!(caveat.contains("not an experiment"), "{caveat}");
+    assert!(text_of(&browser, "#what-helped-counts")
+        .await
+        .contains("horizon has not passed yet: 1"));
+    look_at(&browser, "16b-what-helped").await;
 
     // How right past warnings were: the person warned about is still here, so not yet known.
     browser.goto(&server.url("/data")).await.unwrap();

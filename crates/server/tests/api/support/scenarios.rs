@@ -32,9 +32,14 @@ pub async fn member_organization(server: &TestServer, slug: &str) -> Client {
 /// A simulated monthly panel of `people` over 36 months from `seed`: the file and its
 /// mapping, as text.
 pub fn simulated_panel(people: usize, seed: u64) -> (String, String) {
+    simulated_months(people, 36, seed)
+}
+
+/// As [`simulated_panel`], over `months` months.
+pub fn simulated_months(people: usize, months: u32, seed: u64) -> (String, String) {
     let simulation = tenure_data::simulate::simulate(tenure_data::simulate::SimulationConfig {
         people,
-        months: 36,
+        months,
         seed,
     });
     let dir = tempfile::tempdir().unwrap();
