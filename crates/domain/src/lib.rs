@@ -42,7 +42,7 @@ pub use snapshot::{Exit, Outcome, Shape, Snapshot};
 pub use suppression::{hidden_groups, MIN_GROUP_FLOOR};
 pub use value::{ColumnKind, Value};
 pub use warning::{
-    LifecycleError, LifecycleStep, PastScore, PolicyError, SupportiveAction, TeamOutlook, Trigger,
-    WarningPolicy, WarningRule, WarningStatus, CONDUCT, MIN_GROUP_SIZE,
+    held_out, LifecycleError, LifecycleStep, PastScore, PolicyError, SupportiveAction, TeamOutlook,
+    Trigger, WarningPolicy, WarningRule, WarningStatus, CONDUCT, HOLD_OUT_DAYS, MIN_GROUP_SIZE,
 };
-pub use what_helped::{what_helped, ActionEffect, FollowedWarning, WhatHelped};
+pub use what_helped::{what_helped, ActionEffect, FollowedWarning, WarningsEffect, WhatHelped};

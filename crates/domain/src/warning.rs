@@ -44,6 +44,34 @@ pub struct WarningPolicy {
     /// exceed it. `None`: every trip warns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<Capacity>,
+    /// A share of person warnings, drawn at random, kept back: stored, counted against the
+    /// month's capacity, never shown or delivered — so that "what helped" can compare the
+    /// people warned with the same kind of people not warned, the warnings' own effect.
+    /// Off (0) by default; at most half.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub holdout_share: f64,
+}
+
+fn is_zero(share: &f64) -> bool {
+    *share == 0.0
+}
+
+/// How long a held-out warning keeps its person out of new warnings (then the cooldown runs):
+/// half a year, the usual horizon over which its outcome is read.
+pub const HOLD_OUT_DAYS: i64 = 183;
+
+/// Whether the warning about `person` for `month` is kept back, at `share`: a draw uniform on
+/// [0, 1) from a hash of the two — random across people, the same if the run is repeated.
+pub fn held_out(person: &str, month: chrono::NaiveDate, share: f64) -> bool {
+    use std::hash::{Hash, Hasher};
+    if share <= 0.0 {
+        return false;
+    }
+    // SipHash with fixed keys: the same draw in every process and on every machine.
+    let mut hasher = std::hash::DefaultHasher::new();
+    (person, month).hash(&mut hasher);
+    let draw = (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64;
+    draw < share
 }
 
 impl Default for WarningPolicy {
@@ -61,6 +89,7 @@ impl Default for WarningPolicy {
             ],
             cooldown_days: 30,
             capacity: Some(DEFAULT_CAPACITY),
+            holdout_share: 0.0,
         }
     }
 }
@@ -79,6 +108,8 @@ pub enum PolicyError {
     Cooldown(i64),
     #[error("a team's expected leavers threshold is 0.5 to 10,000, not {0}")]
     Leavers(f64),
+    #[error("the hold-out share is 0 (off) to 0.5 of warnings, not {0}")]
+    Holdout(f64),
     #[error("a team's worsening is a rise to 1.1 to 10 times its earlier expected leavers (1.5: half as many again), not {0}")]
     Ratio(f64),
 }
@@ -127,6 +158,9 @@ impl WarningPolicy {
         }
         if !(0..=365).contains(&self.cooldown_days) {
             return Err(PolicyError::Cooldown(self.cooldown_days));
+        }
+        if !(0.0..=0.5).contains(&self.holdout_share) {
+            return Err(PolicyError::Holdout(self.holdout_share));
         }
         Ok(())
     }
@@ -536,6 +570,7 @@ mod tests {
             rules: vec![WarningRule::EntersHigh],
             cooldown_days: 30,
             capacity: None,
+            holdout_share: 0.0,
         };
         let medium = score(0, 0.2, RiskBand::Medium);
         let high = score(30, 0.3, RiskBand::High);
@@ -565,6 +600,7 @@ mod tests {
             }],
             cooldown_days: 30,
             capacity: None,
+            holdout_share: 0.0,
         };
         let earlier = [
             score(0, 0.02, RiskBand::Low), // outside the window
@@ -599,6 +635,7 @@ mod tests {
             rules: vec![WarningRule::RisesBy { points, days }],
             cooldown_days: 30,
             capacity: None,
+            holdout_share: 0.0,
         };
         assert_eq!(rise(15.0, 90).validate(), Err(PolicyError::Points(15.0)));
         assert_eq!(rise(0.15, 0).validate(), Err(PolicyError::Days(0)));
@@ -654,6 +691,7 @@ mod tests {
             rules: vec![WarningRule::TeamExpectedLeavers { leavers: 2.0 }],
             cooldown_days: 30,
             capacity: None,
+            holdout_share: 0.0,
         };
         assert!(policy.has_team_rule());
         assert_eq!(policy.team_tripped(2.5, 4), None);
@@ -670,6 +708,7 @@ mod tests {
             rules: vec![WarningRule::TeamExpectedLeavers { leavers: 0.1 }],
             cooldown_days: 30,
             capacity: None,
+            holdout_share: 0.0,
         };
         assert_eq!(bad.validate(), Err(PolicyError::Leavers(0.1)));
     }
@@ -684,6 +723,7 @@ mod tests {
             }],
             cooldown_days: 30,
             capacity: None,
+            holdout_share: 0.0,
         };
         assert!(policy.has_team_rule());
         assert_eq!(policy.team_lookback_days(), Some(90));
@@ -791,5 +831,27 @@ mod tests {
             assert!(!action.words().to_lowercase().contains("confront"));
         }
         assert!(CONDUCT.contains("confidential") && CONDUCT.contains("retaliation"));
+    }
+
+    #[test]
+    fn a_hold_out_is_off_by_default_at_most_half_and_draws_its_share() {
+        assert_eq!(WarningPolicy::default().holdout_share, 0.0);
+        let with = |share| WarningPolicy {
+            holdout_share: share,
+            ..WarningPolicy::default()
+        };
+        assert!(with(0.5).validate().is_ok());
+        assert_eq!(with(0.6).validate(), Err(PolicyError::Holdout(0.6)));
+        assert_eq!(with(-0.1).validate(), Err(PolicyError::Holdout(-0.1)));
+        let month = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let drawn = (0..10_000)
+            .filter(|i| held_out(&format!("E{i:05}"), month, 0.2))
+            .count();
+        assert!((1_800..2_200).contains(&drawn), "{drawn}");
+        assert!(!held_out("E00001", month, 0.0));
+        assert_eq!(
+            held_out("E00007", month, 0.3),
+            held_out("E00007", month, 0.3)
+        );
     }
 }

@@ -4,7 +4,9 @@
 //! HR kept for the riskiest is not blamed for their risk.
 //!
 //! This is observational: HR chose whom to act for, and for what, so a difference can come
-//! from that choice as much as from the action. Every figure says so where it is shown.
+//! from that choice as much as from the action. Every figure says so where it is shown. The
+//! warnings' own effect is the exception: with a hold-out share, warnings kept back at random
+//! are compared with those delivered — an experiment.
 
 use crate::SupportiveAction;
 use serde::Serialize;
@@ -23,6 +25,8 @@ pub struct FollowedWarning {
     /// The action recorded on it (the first with a kind); `None` with no action recorded.
     pub action: Option<SupportiveAction>,
     pub stayed: bool,
+    /// Kept back by the policy's hold-out: never shown, so nothing was done.
+    pub held_out: bool,
 }
 
 /// One action kind against comparable warnings with no action.
@@ -43,10 +47,27 @@ pub struct ActionEffect {
     pub without_comparison: usize,
 }
 
+/// The warnings' own effect: everyone warned against those whose warning was kept back at
+/// random — an experiment, unlike the actions' comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct WarningsEffect {
+    pub warned: usize,
+    pub stayed: usize,
+    pub held_out: usize,
+    pub held_out_stayed: usize,
+    /// Stay rate of the warned less that of the held out (in the warned's mix of risk), with
+    /// its 90% interval.
+    pub difference: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
 /// Every action kind's effect, the likeliest to have helped first.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WhatHelped {
     pub effects: Vec<ActionEffect>,
+    /// With a hold-out share in the policy, once some held-out warnings' outcomes are known.
+    pub warnings_effect: Option<WarningsEffect>,
     /// Warnings with no action recorded whose outcome is known, and how many stayed.
     pub no_action_warned: usize,
     pub no_action_stayed: usize,
@@ -57,18 +78,30 @@ pub struct WhatHelped {
 pub fn what_helped(followed: &[FollowedWarning]) -> WhatHelped {
     let edges = band_edges(followed);
     let band = |risk: f64| edges.iter().filter(|e| risk > **e).count();
-    let mut none = vec![Tally::default(); RISK_BANDS];
-    for w in followed.iter().filter(|w| w.action.is_none()) {
-        none[band(w.risk)].add(w.stayed);
-    }
+    let tally = |keep: &dyn Fn(&FollowedWarning) -> bool| {
+        let mut bands = vec![Tally::default(); RISK_BANDS];
+        for w in followed.iter().filter(|w| keep(w)) {
+            bands[band(w.risk)].add(w.stayed);
+        }
+        bands
+    };
+    let none = tally(&|w| !w.held_out && w.action.is_none());
     let mut effects: Vec<ActionEffect> = SupportiveAction::ALL
         .iter()
         .filter_map(|&action| {
-            let mut taken = vec![Tally::default(); RISK_BANDS];
-            for w in followed.iter().filter(|w| w.action == Some(action)) {
-                taken[band(w.risk)].add(w.stayed);
-            }
-            effect(action, &taken, &none)
+            let taken = tally(&|w| !w.held_out && w.action == Some(action));
+            let c = compare(&taken, &none)?;
+            Some(ActionEffect {
+                action,
+                warned: c.taken.warned,
+                stayed: c.taken.stayed,
+                stay_rate: c.taken.rate(),
+                comparable_stay_rate: c.comparable,
+                difference: c.difference,
+                low: c.low,
+                high: c.high,
+                without_comparison: c.without_comparison,
+            })
         })
         .collect();
     effects.sort_by(|a, b| {
@@ -76,12 +109,30 @@ pub fn what_helped(followed: &[FollowedWarning]) -> WhatHelped {
             .total_cmp(&a.difference)
             .then(a.action.cmp(&b.action))
     });
-    let no_action = none.iter().fold(Tally::default(), |sum, t| sum.plus(t));
+    let held = tally(&|w| w.held_out);
+    let warnings_effect = compare(&tally(&|w| !w.held_out), &held).map(|c| {
+        let held = sum(&held);
+        WarningsEffect {
+            warned: c.taken.warned,
+            stayed: c.taken.stayed,
+            held_out: held.warned,
+            held_out_stayed: held.stayed,
+            difference: c.difference,
+            low: c.low,
+            high: c.high,
+        }
+    });
+    let no_action = sum(&none);
     WhatHelped {
         effects,
+        warnings_effect,
         no_action_warned: no_action.warned,
         no_action_stayed: no_action.stayed,
     }
+}
+
+fn sum(bands: &[Tally]) -> Tally {
+    bands.iter().fold(Tally::default(), |sum, t| sum.plus(t))
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -115,15 +166,26 @@ impl Tally {
     }
 }
 
-/// The action's stay rate against no action's, standardized to the action's mix of risk:
-/// each band weighs as many of the action's warnings as it holds.
-fn effect(action: SupportiveAction, taken: &[Tally], none: &[Tally]) -> Option<ActionEffect> {
+/// A group's stay rate against a comparison group's, in the group's mix of risk.
+struct Comparison {
+    taken: Tally,
+    comparable: f64,
+    difference: f64,
+    low: f64,
+    high: f64,
+    without_comparison: usize,
+}
+
+/// The stay rate of `taken` against that of `others`, standardized to `taken`'s mix of risk:
+/// each band weighs as many of `taken`'s warnings as it holds; bands without any of `others`
+/// are left out. `None` when no band has both.
+fn compare(taken: &[Tally], others: &[Tally]) -> Option<Comparison> {
     let compared: Vec<(&Tally, &Tally)> = taken
         .iter()
-        .zip(none)
+        .zip(others)
         .filter(|(t, n)| t.warned > 0 && n.warned > 0)
         .collect();
-    let total = taken.iter().fold(Tally::default(), |sum, t| sum.plus(t));
+    let total = sum(taken);
     let weight_sum: usize = compared.iter().map(|(t, _)| t.warned).sum();
     if weight_sum == 0 {
         return None;
@@ -137,12 +199,9 @@ fn effect(action: SupportiveAction, taken: &[Tally], none: &[Tally]) -> Option<A
     }
     let difference = own - comparable;
     let half = Z_90 * variance.sqrt();
-    Some(ActionEffect {
-        action,
-        warned: total.warned,
-        stayed: total.stayed,
-        stay_rate: total.rate(),
-        comparable_stay_rate: comparable,
+    Some(Comparison {
+        taken: total,
+        comparable,
         difference,
         low: difference - half,
         high: difference + half,
@@ -179,6 +238,7 @@ mod tests {
                 risk,
                 action,
                 stayed: i < stayed,
+                held_out: false,
             })
             .collect()
     }
@@ -222,6 +282,33 @@ mod tests {
         let effect = what_helped(&followed).effects[0];
         assert!(effect.stay_rate < 0.55, "{effect:?}");
         assert!(effect.difference.abs() < 1e-9, "{effect:?}");
+    }
+
+    #[test]
+    fn held_out_warnings_measure_the_warnings_own_effect_and_never_count_as_no_action() {
+        let mut followed = warnings(100, 70, 0.3, None);
+        followed.extend(warnings(100, 90, 0.3, Some(CareerPath)));
+        let held: Vec<FollowedWarning> = warnings(100, 60, 0.3, None)
+            .into_iter()
+            .map(|w| FollowedWarning {
+                held_out: true,
+                ..w
+            })
+            .collect();
+        followed.extend(held);
+        let helped = what_helped(&followed);
+        assert_eq!(
+            (helped.no_action_warned, helped.no_action_stayed),
+            (100, 70)
+        );
+        let effect = helped.warnings_effect.unwrap();
+        assert_eq!((effect.warned, effect.stayed), (200, 160));
+        assert_eq!((effect.held_out, effect.held_out_stayed), (100, 60));
+        assert!((effect.difference - 0.2).abs() < 1e-9, "{effect:?}");
+        assert!(effect.low > 0.0, "{effect:?}");
+        assert!(what_helped(&warnings(10, 5, 0.3, None))
+            .warnings_effect
+            .is_none());
     }
 
     #[test]

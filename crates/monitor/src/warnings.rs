@@ -81,7 +81,12 @@ pub(crate) async fn write_scores_and_warn(
     } else {
         person_warnings(&mut write, run, candidates).await?
     };
-    let mut raised = write.raise_warnings(&warnings).await?;
+    // Held-out warnings are stored (they spend the month's capacity and start an episode) but
+    // go no further: the run raises only the others, which alone are delivered.
+    let (held_out, delivered): (Vec<NewWarning>, Vec<NewWarning>) =
+        warnings.into_iter().partition(|w| w.held_out);
+    write.raise_warnings(&held_out).await?;
+    let mut raised = write.raise_warnings(&delivered).await?;
     if let Some(in_episode) = teams_in_episode {
         let teams = team_warnings(&mut write, run, &in_episode).await?;
         raised.extend(write.raise_warnings(&teams).await?);
@@ -294,6 +299,7 @@ fn warning(
         drivers: drivers(p, run.roles),
         groups: run.groups.get(&p.score.person).cloned().unwrap_or_default(),
         for_month: Some(month),
+        held_out: tenure_domain::held_out(p.score.person.as_str(), month, run.policy.holdout_share),
     }
 }
 
@@ -345,6 +351,7 @@ async fn team_warnings(
                 drivers: shared_drivers(run, name),
                 groups: team.clone(),
                 for_month: None,
+                held_out: false,
             });
         }
     }
@@ -444,6 +451,7 @@ mod tests {
                 reserve_for_rises: 0.34,
                 ..DEFAULT_CAPACITY
             }),
+            holdout_share: 0.0,
         }
     }
 
@@ -720,6 +728,7 @@ mod team_tests {
             }],
             cooldown_days: 30,
             capacity: None,
+            holdout_share: 0.0,
         };
         store.set_warning_policy(org.id, &policy).await.unwrap();
         let everyone = ScoreRequest {

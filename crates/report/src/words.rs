@@ -316,6 +316,12 @@ pub enum Words {
     WarningsInvoluntary,
     WarningsUnclassified,
     NothingToCompareYet,
+    HoldoutShare,
+    HoldoutHelp,
+    WarningsOwnEffect,
+    WarningsOwnEffectHelp,
+    WarnedDelivered,
+    HeldOut,
 }
 
 impl Words {
@@ -675,6 +681,18 @@ impl Words {
             WarningsPending => ("Warnings whose horizon has not passed yet", "预测期尚未结束的预警"),
             WarningsInvoluntary => ("Warnings whose person left otherwise than of their own will (not counted)", "员工非主动离职的预警（不计入）"),
             WarningsUnclassified => ("Warnings with an action recorded without its kind (not counted)", "记录了措施但未说明类型的预警（不计入）"),
+            HoldoutShare => ("Warnings held out at random to measure their effect (%)", "为衡量预警效果而随机保留的预警（%）"),
+            HoldoutHelp => (
+                "Off (0) by default. A share of the month's warnings, drawn at random, is kept back: stored and counted against HR's capacity, but never shown or delivered, and that person is not warned again for half a year. “What helped” then compares the people warned with those held out — an experiment, unlike the comparison of actions. It costs conversations: only turn it on if the organization has agreed to it.",
+                "默认关闭（0）。每月随机保留一部分预警：存储并计入人力资源的处理能力，但不显示、不发送，且半年内不再对该员工预警。“哪些措施有效”随后比较收到预警与被保留的员工——这是一项实验，不同于对措施的比较。它会占用谈话名额：仅在组织同意后开启。",
+            ),
+            WarningsOwnEffect => ("The warnings' own effect (random hold-out)", "预警本身的效果（随机保留）"),
+            WarningsOwnEffectHelp => (
+                "Everyone warned against those whose warning was held out at random: because chance alone decided who was held out, this difference is the warnings' effect, not a choice HR made.",
+                "收到预警的员工与预警被随机保留的员工相比：由于是否保留完全由随机决定，这一差异即为预警本身的效果，而非人力资源部门选择的结果。",
+            ),
+            WarnedDelivered => ("Warned", "已预警"),
+            HeldOut => ("Held out", "已保留"),
             NothingToCompareYet => ("Nothing to compare yet: it takes warnings with actions of a kind recorded, warnings with none, and the model's horizon passed after them.", "尚无可比较的数据：需要有记录了措施类型的预警、未记录措施的预警，并且其后已过模型预测期。"),
             NoOutlook => ("No scores yet: train a model and score the organization to see its teams' outlook.", "尚无评分：请先训练模型并为组织评分，以查看团队展望。"),
         }

@@ -186,6 +186,7 @@ async fn main() {
         ],
         cooldown_days: 30,
         capacity: None,
+        holdout_share: 0.0,
     };
     store.set_warning_policy(org.id, &policy).await.unwrap();
     store.checkpoint().await.unwrap();

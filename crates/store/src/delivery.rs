@@ -298,7 +298,7 @@ impl Store {
 
     /// Warnings raised since `after_id` that no e-mail has carried yet (a digest's content).
     pub async fn warnings_not_emailed(&self, org: OrgId) -> Result<Vec<(i64, String)>, StoreError> {
-        let rows = sqlx::query("SELECT w.id, w.public_id FROM warnings w WHERE w.org_id = $1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.org_id = w.org_id AND d.channel = 'email' AND (d.warning_id = w.id OR d.body LIKE '%' || w.public_id || '%')) ORDER BY w.id")
+        let rows = sqlx::query("SELECT w.id, w.public_id FROM warnings w WHERE w.org_id = $1 AND w.held_out = 0 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.org_id = w.org_id AND d.channel = 'email' AND (d.warning_id = w.id OR d.body LIKE '%' || w.public_id || '%')) ORDER BY w.id")
             .bind(org.0)
             .fetch_all(&mut *self.connection().await?)
             .await?;

@@ -80,6 +80,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "relative bands",
         include_str!("../migrations/sqlite/0015_relative_bands.sql"),
     ),
+    (
+        16,
+        "warning hold-out",
+        include_str!("../migrations/sqlite/0016_warning_holdout.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -156,6 +161,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         15,
         "relative bands",
         include_str!("../migrations/postgres/0015_relative_bands.sql"),
+    ),
+    (
+        16,
+        "warning hold-out",
+        include_str!("../migrations/postgres/0016_warning_holdout.sql"),
     ),
 ];
 

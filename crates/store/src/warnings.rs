@@ -30,6 +30,9 @@ pub struct NewWarning {
     /// The first day of the month of the scores that raised it: the month whose capacity
     /// it spends. `None` for a team's warning, which spends none.
     pub for_month: Option<NaiveDate>,
+    /// Kept back by the policy's hold-out share: stored closed, its hold-out ending
+    /// [`tenure_domain::HOLD_OUT_DAYS`] on; never listed, opened or delivered.
+    pub held_out: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +65,8 @@ pub struct WarningFollowUp {
     pub exit: Option<(NaiveDate, bool)>,
     /// Each recorded action's kind, oldest first; `None` for one recorded without a kind.
     pub actions: Vec<Option<SupportiveAction>>,
+    /// Kept back by the hold-out: never shown, so nothing could be done on it.
+    pub held_out: bool,
 }
 
 /// A raised warning's ids.
@@ -245,11 +250,18 @@ impl Store {
         warnings: &[NewWarning],
     ) -> Result<Vec<RaisedWarning>, StoreError> {
         let raised_at = now();
+        let hold_out_ends =
+            timestamp(Utc::now() + chrono::Duration::days(tenure_domain::HOLD_OUT_DAYS));
         let mut ids = Vec::with_capacity(warnings.len());
         for w in warnings {
             let public_id = public_id();
             let subject = if w.person.is_some() { "person" } else { "team" };
-            let id: i64 = sqlx::query("INSERT INTO warnings (org_id, person_key, model_version, raised_at, triggers, drivers, status, team, department, manager, public_id, subject, for_month) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10, $11, $12) RETURNING id")
+            let (status, closed_at, decision) = if w.held_out {
+                ("closed", Some(hold_out_ends.as_str()), Some("held out"))
+            } else {
+                ("open", None, None)
+            };
+            let id: i64 = sqlx::query("INSERT INTO warnings (org_id, person_key, model_version, raised_at, triggers, drivers, status, team, department, manager, public_id, subject, for_month, held_out, closed_at, decision) VALUES ($1, $2, $3, $4, $5, $6, $13, $7, $8, $9, $10, $11, $12, $14, $15, $16) RETURNING id")
                 .bind(org.0)
                 .bind(&w.person)
                 .bind(w.model_version)
@@ -262,6 +274,10 @@ impl Store {
                 .bind(&public_id)
                 .bind(subject)
                 .bind(w.for_month.map(|m| m.to_string()))
+                .bind(status)
+                .bind(i64::from(w.held_out))
+                .bind(closed_at)
+                .bind(decision)
                 .fetch_one(&mut *conn)
                 .await?
                 .get(0);
@@ -277,7 +293,7 @@ impl Store {
         org: OrgId,
         since: &str,
     ) -> Result<(usize, usize), StoreError> {
-        let row = sqlx::query("SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END), 0) FROM warnings WHERE org_id = $1 AND raised_at >= $2")
+        let row = sqlx::query("SELECT COUNT(*), COALESCE(SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END), 0) FROM warnings WHERE org_id = $1 AND held_out = 0 AND raised_at >= $2")
             .bind(org.0)
             .bind(since)
             .fetch_one(&mut *self.connection().await?)
@@ -290,7 +306,7 @@ impl Store {
         &self,
         org: OrgId,
     ) -> Result<(usize, usize, usize), StoreError> {
-        let row = sqlx::query("SELECT COALESCE(SUM(CASE WHEN outcome = 'left' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN outcome = 'stayed' THEN 1 ELSE 0 END), 0), COUNT(*) FROM warnings WHERE org_id = $1 AND person_key IS NOT NULL")
+        let row = sqlx::query("SELECT COALESCE(SUM(CASE WHEN outcome = 'left' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN outcome = 'stayed' THEN 1 ELSE 0 END), 0), COUNT(*) FROM warnings WHERE org_id = $1 AND held_out = 0 AND person_key IS NOT NULL")
             .bind(org.0)
             .fetch_one(&mut *self.connection().await?)
             .await?;
@@ -321,7 +337,7 @@ impl Store {
         filter: &WarningFilter,
     ) -> Result<Vec<WarningRecord>, StoreError> {
         let sql = format!(
-            "SELECT {WARNING_COLUMNS} FROM warnings WHERE org_id = $1
+            "SELECT {WARNING_COLUMNS} FROM warnings WHERE org_id = $1 AND held_out = 0
                AND ($2 = '' OR status = $2) AND id > $3 AND ($4 = '' OR team = $4)
              ORDER BY id DESC LIMIT $5"
         );
@@ -338,7 +354,9 @@ impl Store {
 
     /// One warning by its id inside the app.
     pub async fn warning(&self, org: OrgId, id: i64) -> Result<Option<WarningRecord>, StoreError> {
-        let sql = format!("SELECT {WARNING_COLUMNS} FROM warnings WHERE org_id = $1 AND id = $2");
+        let sql = format!(
+            "SELECT {WARNING_COLUMNS} FROM warnings WHERE org_id = $1 AND id = $2 AND held_out = 0"
+        );
         let row = sqlx::query(&sql)
             .bind(org.0)
             .bind(id)
@@ -354,7 +372,7 @@ impl Store {
         public_id: &str,
     ) -> Result<Option<WarningRecord>, StoreError> {
         let sql =
-            format!("SELECT {WARNING_COLUMNS} FROM warnings WHERE org_id = $1 AND public_id = $2");
+            format!("SELECT {WARNING_COLUMNS} FROM warnings WHERE org_id = $1 AND public_id = $2 AND held_out = 0");
         let row = sqlx::query(&sql)
             .bind(org.0)
             .bind(public_id)
@@ -447,7 +465,7 @@ impl Store {
                     (SELECT s.probability FROM scores s WHERE s.org_id = w.org_id AND s.person_key = w.person_key
                         AND s.model_version = w.model_version AND substr(s.as_of, 1, 7) = substr(w.for_month, 1, 7)
                         AND s.probability IS NOT NULL ORDER BY s.as_of DESC LIMIT 1),
-                    p.exit_date, p.exit_voluntary
+                    p.exit_date, p.exit_voluntary, w.held_out
              FROM warnings w JOIN people p ON p.org_id = w.org_id AND p.person_key = w.person_key
              WHERE w.org_id = $1 AND w.subject = 'person' AND w.for_month IS NOT NULL ORDER BY w.id",
         )
@@ -485,6 +503,7 @@ impl Store {
                     risk: r.get(3),
                     exit,
                     actions: actions.remove(&r.get::<i64, _>(0)).unwrap_or_default(),
+                    held_out: r.get::<i64, _>(6) == 1,
                 })
             })
             .collect()
@@ -583,6 +602,7 @@ fn warning_from_row(r: &sqlx::any::AnyRow) -> Result<WarningRecord, StoreError> 
                         .map_err(|e| StoreError::Corrupt(format!("warning month {m:?}: {e}")))
                 })
                 .transpose()?,
+            held_out: false,
         },
         raised_at: crate::sql::stamp(r, 3)?,
         status: WarningStatus::parse(&status)

@@ -572,6 +572,8 @@ pub struct WhatHelpedView {
     pub no_action_stayed: usize,
     /// Each action kind, the likeliest to have helped first.
     pub effects: Vec<ActionEffectView>,
+    /// With a hold-out share in the policy: everyone warned against those held out at random.
+    pub warnings_effect: Option<WarningsEffectView>,
     /// Always shown with the figures: they are observational.
     pub caveat: String,
 }
@@ -591,6 +593,20 @@ pub struct ActionEffectView {
     pub high: f64,
     /// Its warnings in risk bands with no comparable warning, left out of the comparison.
     pub without_comparison: usize,
+}
+
+/// The warnings' own effect, measured by the random hold-out.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WarningsEffectView {
+    pub warned: usize,
+    pub stayed: usize,
+    pub held_out: usize,
+    pub held_out_stayed: usize,
+    /// Stay rate of the warned less that of the held out, within bands of risk, with its 90%
+    /// interval.
+    pub difference: f64,
+    pub low: f64,
+    pub high: f64,
 }
 
 pub(crate) const OBSERVATIONAL: &str = "Observational, not an experiment: HR chose whom to act for and how, so a difference can come from that choice as much as from the action. A lead to look into, not proof.";
@@ -631,6 +647,15 @@ pub async fn what_helped(
                 without_comparison: e.without_comparison,
             })
             .collect(),
+        warnings_effect: report.helped.warnings_effect.map(|e| WarningsEffectView {
+            warned: e.warned,
+            stayed: e.stayed,
+            held_out: e.held_out,
+            held_out_stayed: e.held_out_stayed,
+            difference: e.difference,
+            low: e.low,
+            high: e.high,
+        }),
         caveat: OBSERVATIONAL.to_owned(),
     }))
 }

@@ -270,6 +270,9 @@ fn policy_section(policy: &WarningPolicy, locale: Locale) -> Markup {
                 input #rule-worsens-days type="number" name="worsens_days" min="1" max="730" step="1" value=(worsens.map_or(90, |(d, _, _)| d));
                 label for="rule-cooldown" { (w(Words::Cooldown)) }
                 input #rule-cooldown type="number" name="cooldown_days" min="0" max="365" step="1" value=(policy.cooldown_days) required;
+                label for="holdout-share" { (w(Words::HoldoutShare)) }
+                input #holdout-share type="number" name="holdout_share" min="0" max="50" step="1" value=(percent(policy.holdout_share)) aria-describedby="holdout-help";
+                p.help #holdout-help { (w(Words::HoldoutHelp)) }
                 p.status role="status" aria-live="polite" {}
                 button.primary type="submit" { (w(Words::Save)) }
             }

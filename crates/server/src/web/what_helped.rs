@@ -29,6 +29,9 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         } @else {
             (effects_table(&report, locale))
         }
+        @if let Some(effect) = &report.warnings_effect {
+            (warnings_effect(effect, locale))
+        }
         (counts(&report, locale))
     };
     Ok(ok(layout_page(
@@ -89,6 +92,45 @@ fn effects_table(report: &WhatHelpedView, locale: Locale) -> Markup {
                 }
             }
         }
+    }
+}
+
+fn warnings_effect(e: &crate::routes::warnings::WarningsEffectView, locale: Locale) -> Markup {
+    let w = |words: Words| words.in_(locale);
+    let rate = |stayed: usize, of: usize| {
+        if of == 0 {
+            0.0
+        } else {
+            stayed as f64 / of as f64
+        }
+    };
+    html! {
+        section #warnings-effect {
+            h2 { (w(Words::WarningsOwnEffect)) }
+            p.help { (w(Words::WarningsOwnEffectHelp)) }
+            table {
+                thead { tr {
+                    th scope="col" { (w(Words::WarnedDelivered)) }
+                    th scope="col" { (w(Words::HeldOut)) }
+                    th scope="col" { (w(Words::Difference)) " (90%)" }
+                } }
+                tbody { tr {
+                    td { (locale.percent(rate(e.stayed, e.warned), 0)) " " (w(Words::Stayed)) " (" (e.stayed) "/" (e.warned) ")" }
+                    td { (locale.percent(rate(e.held_out_stayed, e.held_out), 0)) " " (w(Words::Stayed)) " (" (e.held_out_stayed) "/" (e.held_out) ")" }
+                    td { strong { (points(e.difference, locale)) } " pts (" (points(e.low, locale)) " … " (points(e.high, locale)) ")" }
+                } }
+            }
+        }
+    }
+}
+
+/// A share as signed percentage points: +4.5, −1.0.
+fn points(share: f64, locale: Locale) -> String {
+    let text = locale.number((share * 100.0).abs(), 1);
+    if share < 0.0 {
+        format!("−{text}")
+    } else {
+        format!("+{text}")
     }
 }
 

@@ -81,6 +81,7 @@ async fn every_route_answers_404_for_another_organizations_ids() {
                     drivers: json!([]),
                     groups: Default::default(),
                     for_month: None,
+                    held_out: false,
                 }],
             )
             .await

@@ -462,6 +462,17 @@ async fn actions_recorded_with_their_kind_are_followed_into_what_helped() {
         text
     };
     let warned_month = months[33].clone();
+    // A hold-out is at most half the warnings; off unless asked for.
+    let refused = owner
+        .put(
+            "/api/v1/warning-policy",
+            json!({"rules": [{"rule": "enters_high"}], "cooldown_days": 30, "holdout_share": 0.9}),
+        )
+        .await
+        .expect(400);
+    assert!(refused.to_string().contains("hold-out share"), "{refused}");
+    let settings = owner.get_text("/settings").await;
+    assert!(settings.contains("name=\"holdout_share\""));
     owner
         .imported(
             "history.csv",

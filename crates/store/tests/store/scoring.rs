@@ -29,6 +29,7 @@ async fn a_scoring_write_lands_whole_or_not_at_all() {
                 drivers: serde_json::json!([]),
                 groups: Default::default(),
                 for_month: None,
+                held_out: false,
             };
             let written = |store: Store| {
                 let (ran, warning) = (ran.clone(), warning.clone());
@@ -122,6 +123,7 @@ async fn the_rescoring_state_agrees_with_each_separate_read() {
             rules: vec![WarningRule::EntersHigh],
             cooldown_days: 9,
             capacity: None,
+            holdout_share: 0.0,
         };
         store.set_warning_policy(acme, &policy).await.unwrap();
         store

@@ -21,6 +21,7 @@ async fn warnings_and_their_policy_read_back() {
             rules: vec![tenure_domain::WarningRule::EntersHigh],
             cooldown_days: 7,
             capacity: None,
+            holdout_share: 0.0,
         };
         store.set_warning_policy(acme, &policy).await.unwrap();
         store.set_warning_policy(acme, &policy).await.unwrap();
@@ -48,6 +49,7 @@ async fn warnings_and_their_policy_read_back() {
             drivers: serde_json::json!([{"factor": "pay", "action": "pay_review"}]),
             groups: Default::default(),
             for_month: None,
+            held_out: false,
         };
         let ids = store
             .raise_warnings(acme, &[warning("7"), warning("8")])
@@ -169,6 +171,7 @@ async fn events_land_whole_and_exits_settle_warning_outcomes() {
                     drivers: serde_json::json!([]),
                     groups: Default::default(),
                     for_month: None,
+                    held_out: false,
                 }],
             )
             .await

@@ -91,6 +91,9 @@ document.addEventListener("submit", (event) => {
     });
   }
   const policy = { rules: rules, cooldown_days: Number(f.cooldown_days.value) };
+  if (f.holdout_share.value !== "" && Number(f.holdout_share.value) > 0) {
+    policy.holdout_share = Number(f.holdout_share.value) / 100;
+  }
   // A share or a fixed number makes a capacity; neither, none (every trip warns).
   if (f.capacity_share.value !== "" || f.capacity_count.value !== "") {
     policy.capacity = {
