@@ -6,6 +6,7 @@
 
 pub mod abstention;
 pub mod backtest;
+pub mod bias_audit;
 pub mod calibration;
 pub mod card;
 pub mod design;

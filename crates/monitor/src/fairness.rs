@@ -148,3 +148,73 @@ mod tests {
         assert_eq!(groups_of(Some(&records), d(7))["marital"], "Married");
     }
 }
+
+/// A model version's bias audit in Local Law 144's form, over the scores it gave the people
+/// employed (each person's latest), with the period those scores cover.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BiasAuditReport {
+    pub model_version: i64,
+    /// The first and last snapshot dates scored (empty for undated exports).
+    pub scored_from: Option<String>,
+    pub scored_to: Option<String>,
+    #[serde(flatten)]
+    pub audit: tenure_model::bias_audit::BiasAudit,
+}
+
+/// The bias audit of model `version`'s current scores, against the High band's threshold, by
+/// the protected attributes the organization holds (each person's latest record).
+pub async fn bias_audit_report(
+    store: &tenure_store::Store,
+    org: tenure_domain::OrgId,
+    version: i64,
+) -> Result<BiasAuditReport, crate::MonitorError> {
+    use tenure_model::bias_audit::{audit_dimensions, bias_audit, AuditedScore};
+    let threshold = store.risk_thresholds(org).await?.high;
+    let scores = store.current_scores(org, version).await?;
+    let protected = store.protected_attributes_for_fairness_audit(org).await?;
+    let latest = |person: &str| -> BTreeMap<String, String> {
+        protected
+            .get(person)
+            .and_then(|records| records.last())
+            .map(|(_, values)| {
+                values
+                    .iter()
+                    .filter(|(_, v)| !matches!(v, Value::Missing))
+                    .map(|(column, v)| (column.clone(), v.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let audited: Vec<AuditedScore> = scores
+        .iter()
+        .filter_map(|s| {
+            Some(AuditedScore {
+                probability: s.score.probability?,
+                categories: latest(&s.score.person),
+            })
+        })
+        .collect();
+    let mut columns: Vec<String> = audited
+        .iter()
+        .flat_map(|s| s.categories.keys().cloned())
+        .collect();
+    columns.sort();
+    columns.dedup();
+    let classified: Vec<(String, Option<ProtectedCategory>)> = columns
+        .into_iter()
+        .map(|c| {
+            let category = looks_protected(&c);
+            (c, category)
+        })
+        .collect();
+    let dates = scores
+        .iter()
+        .map(|s| s.score.as_of.clone())
+        .filter(|d| !d.is_empty());
+    Ok(BiasAuditReport {
+        model_version: version,
+        scored_from: dates.clone().min(),
+        scored_to: dates.max(),
+        audit: bias_audit(&audited, threshold, &audit_dimensions(&classified)),
+    })
+}

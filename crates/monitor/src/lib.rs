@@ -38,6 +38,7 @@ pub use events::{
     apply_events, apply_events_once, rescore_people, EventBatch, EventRefused, EventsApplied,
     EventsOutcome, RescoreReport, Rescoring,
 };
+pub use fairness::{bias_audit_report, BiasAuditReport};
 pub use forecast::{
     cut_at, fit_outlooks, forecast_from, forecast_organization, forecast_snapshots, ForecastReport,
     ForecastRequest, Grouping, Outlooks,

@@ -322,6 +322,14 @@ pub enum Words {
     WarningsOwnEffectHelp,
     WarnedDelivered,
     HeldOut,
+    BiasAudit,
+    BiasAuditHelp,
+    Category,
+    ScoringRate,
+    ImpactRatio,
+    ExcludedSmall,
+    DownloadCsv,
+    NoBiasAudit,
 }
 
 impl Words {
@@ -693,6 +701,17 @@ impl Words {
             ),
             WarnedDelivered => ("Warned", "已预警"),
             HeldOut => ("Held out", "已保留"),
+            BiasAudit => ("Bias audit (Local Law 144 form)", "偏差审计（纽约市第144号地方法格式）"),
+            BiasAuditHelp => (
+                "For each category of a protected attribute, and of intersections of them: the people scored by this model version, the share scored at or above the warning threshold (the scoring rate), and the impact ratio — the category's scoring rate over the highest category's. Categories under 2% of the data are reported but left out of the impact ratios. Protected attributes are never model inputs; they are read only for audits like this one.",
+                "对受保护属性的每个类别及其交叉类别：该模型版本评分的人数、达到或超过预警阈值的比例（评分率），以及影响比——该类别评分率与最高类别评分率之比。占数据不足2%的类别会列出，但不计入影响比。受保护属性从不作为模型输入，仅用于此类审计。",
+            ),
+            Category => ("Category", "类别"),
+            ScoringRate => ("Scoring rate", "评分率"),
+            ImpactRatio => ("Impact ratio", "影响比"),
+            ExcludedSmall => ("under 2% of the data: excluded", "占数据不足2%：已排除"),
+            DownloadCsv => ("Download as CSV to publish", "下载CSV以供公布"),
+            NoBiasAudit => ("No bias audit yet: it needs a trained model and protected attributes in the imports.", "尚无偏差审计：需要已训练的模型和导入数据中的受保护属性。"),
             NothingToCompareYet => ("Nothing to compare yet: it takes warnings with actions of a kind recorded, warnings with none, and the model's horizon passed after them.", "尚无可比较的数据：需要有记录了措施类型的预警、未记录措施的预警，并且其后已过模型预测期。"),
             NoOutlook => ("No scores yet: train a model and score the organization to see its teams' outlook.", "尚无评分：请先训练模型并为组织评分，以查看团队展望。"),
         }

@@ -116,6 +116,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
             trust::set_trust_settings
         ))
         .routes(routes!(trust::model_fairness))
+        .routes(routes!(trust::bias_audit))
         .routes(routes!(trust::accuracy_checks))
         .routes(routes!(trust::person_record))
         .routes(routes!(trust::erase_person))

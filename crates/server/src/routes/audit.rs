@@ -139,7 +139,7 @@ pub async fn export(State(state): State<AppState>, caller: Caller) -> Result<Res
         .into_response())
 }
 
-fn csv_field(text: &str) -> String {
+pub(crate) fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {

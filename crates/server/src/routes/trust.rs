@@ -305,3 +305,175 @@ pub async fn erase_person(
     );
     Ok(Json(removed))
 }
+
+/// A model version's bias audit in Local Law 144's form.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BiasAuditView {
+    pub model_version: i64,
+    /// The period the scores audited cover (snapshot dates; null for undated exports).
+    pub scored_from: Option<String>,
+    pub scored_to: Option<String>,
+    /// Scores at or above this count as scored above (the High band's threshold).
+    pub threshold: f64,
+    pub people: usize,
+    pub scored_above: usize,
+    /// Categories under this share of the data are reported but left out of impact ratios.
+    pub small_category_share: f64,
+    pub dimensions: Vec<BiasDimensionView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BiasDimensionView {
+    /// "Gender", or an intersection: "Gender × MaritalStatus".
+    pub name: String,
+    pub categories: Vec<BiasCategoryView>,
+    /// People without a value for the dimension.
+    pub unknown: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BiasCategoryView {
+    pub category: String,
+    pub people: usize,
+    pub share_of_data: f64,
+    pub scored_above: usize,
+    /// The share of the category scored above the threshold.
+    pub scoring_rate: f64,
+    /// Scoring rate over the highest category's; null for a category left out.
+    pub impact_ratio: Option<f64>,
+    /// Under 2% of the data: left out of the impact ratios.
+    pub excluded: bool,
+}
+
+impl From<tenure_monitor::BiasAuditReport> for BiasAuditView {
+    fn from(r: tenure_monitor::BiasAuditReport) -> BiasAuditView {
+        BiasAuditView {
+            model_version: r.model_version,
+            scored_from: r.scored_from,
+            scored_to: r.scored_to,
+            threshold: r.audit.threshold,
+            people: r.audit.people,
+            scored_above: r.audit.scored_above,
+            small_category_share: tenure_model::bias_audit::SMALL_CATEGORY_SHARE,
+            dimensions: r
+                .audit
+                .dimensions
+                .into_iter()
+                .map(|d| BiasDimensionView {
+                    name: d.name,
+                    unknown: d.unknown,
+                    categories: d
+                        .categories
+                        .into_iter()
+                        .map(|c| BiasCategoryView {
+                            category: c.category,
+                            people: c.people,
+                            share_of_data: c.share_of_data,
+                            scored_above: c.scored_above,
+                            scoring_rate: c.scoring_rate,
+                            impact_ratio: c.impact_ratio,
+                            excluded: c.excluded,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl BiasAuditView {
+    /// The audit as the CSV file an organization publishes: one row per category.
+    pub fn to_csv(&self) -> String {
+        use crate::routes::audit::csv_field;
+        let mut csv = format!(
+            "# Bias audit (NYC Local Law 144 form), model version {}, scores {} to {}, {} people, threshold {:.4}; categories under 2% of the data are excluded from impact ratios\n",
+            self.model_version,
+            self.scored_from.as_deref().unwrap_or("-"),
+            self.scored_to.as_deref().unwrap_or("-"),
+            self.people,
+            self.threshold
+        );
+        csv.push_str("dimension,category,people,share_of_data,scored_above,scoring_rate,impact_ratio,excluded\n");
+        for d in &self.dimensions {
+            for c in &d.categories {
+                let fields = [
+                    csv_field(&d.name),
+                    csv_field(&c.category),
+                    c.people.to_string(),
+                    format!("{:.4}", c.share_of_data),
+                    c.scored_above.to_string(),
+                    format!("{:.4}", c.scoring_rate),
+                    c.impact_ratio
+                        .map(|r| format!("{r:.4}"))
+                        .unwrap_or_default(),
+                    c.excluded.to_string(),
+                ];
+                csv.push_str(&fields.join(","));
+                csv.push('\n');
+            }
+        }
+        csv
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct BiasAuditQuery {
+    /// `csv` for the file to publish; JSON otherwise.
+    pub format: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/models/{version}/bias-audit", tag = "trust",
+    params(("version" = i64, Path, description = "The model version"), BiasAuditQuery),
+    responses((status = 200, description = "Scoring rates and impact ratios by protected category and intersection (JSON, or CSV with format=csv)", body = BiasAuditView),
+              (status = 403, description = "Only those who read fairness audits", body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn bias_audit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(version): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<BiasAuditQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    caller.require(Permission::ReadFairness)?;
+    let view = bias_audit_view(&state, &caller, parse_id(&version, "model")?).await?;
+    match query.format.as_deref() {
+        Some("csv") => {
+            let disposition = format!(
+                "attachment; filename=\"bias-audit-v{}.csv\"",
+                view.model_version
+            );
+            Ok((
+                [
+                    (
+                        axum::http::header::CONTENT_TYPE,
+                        "text/csv; charset=utf-8".to_owned(),
+                    ),
+                    (axum::http::header::CONTENT_DISPOSITION, disposition),
+                ],
+                view.to_csv(),
+            )
+                .into_response())
+        }
+        None | Some("json") => Ok(Json(view).into_response()),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "format {other:?}: expected csv or json"
+        ))),
+    }
+}
+
+/// The bias audit of model `version` of the caller's organization.
+pub(crate) async fn bias_audit_view(
+    state: &AppState,
+    caller: &Caller,
+    version: i64,
+) -> Result<BiasAuditView, ApiError> {
+    state
+        .store
+        .model(caller.org.id, Some(version))
+        .await?
+        .ok_or_else(|| ApiError::not_found("model"))?;
+    let report = tenure_monitor::bias_audit_report(&state.store, caller.org.id, version)
+        .await
+        .map_err(|e| ApiError::from_monitor(e, "the bias audit not made"))?;
+    Ok(report.into())
+}

@@ -3,6 +3,7 @@
 //! through the same handlers and store calls as the JSON API, so a page shows exactly what the
 //! API would answer the same person; forms send JSON to the API with the session's CSRF token.
 
+mod bias_audit;
 mod data;
 mod layout;
 mod overview;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/warnings", get(warnings::inbox))
         .route("/warnings/{id}", get(warnings::detail))
         .route("/what-helped", get(what_helped::page))
+        .route("/bias-audit", get(bias_audit::page))
         .route("/reports", get(reports::page))
         .route("/settings", get(settings::page))
         .route("/reports/attrition.html", get(reports::html))

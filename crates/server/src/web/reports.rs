@@ -121,6 +121,10 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
                 a.button #export-html href="/reports/attrition.html" download { (w(Words::ExportHtml)) }
                 " "
                 a.button #export-pdf href="/reports/attrition.pdf" download { (w(Words::ExportPdf)) }
+                @if viewer.caller.may(tenure_domain::Permission::ReadFairness) {
+                    " "
+                    a #bias-audit-link href="/bias-audit" { (w(Words::BiasAudit)) }
+                }
             }
             div.report { (maud::PreEscaped(figures.report.body(locale))) }
         },

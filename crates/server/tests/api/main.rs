@@ -6,6 +6,7 @@ mod pages;
 mod support;
 
 mod audit;
+mod bias_audit;
 mod dashboard;
 mod delivery;
 mod erasure;

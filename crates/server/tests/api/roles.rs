@@ -311,6 +311,12 @@ async fn each_role_gets_exactly_its_permissions_on_every_endpoint() {
             ),
             (
                 "get",
+                "/api/v1/models/1/bias-audit",
+                json!(null),
+                [403, 403, 403, 200],
+            ),
+            (
+                "get",
                 "/api/v1/accuracy-checks",
                 json!(null),
                 [200, 200, 403, 200],
