@@ -87,6 +87,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::list))
         .routes(routes!(audit::export))
         .routes(routes!(audit::verify))
+        .routes(routes!(audit::oversight_log))
         .routes(routes!(events::post_event))
         .routes(routes!(events::post_batch))
         .routes(routes!(warnings::list))

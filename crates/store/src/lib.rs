@@ -67,5 +67,6 @@ pub use trust::{
     TrustSettings,
 };
 pub use warnings::{
-    NewWarning, RaisedWarning, WarningFilter, WarningFollowUp, WarningRecord, WarningStepRecord,
+    NewWarning, OversightStep, RaisedWarning, WarningFilter, WarningFollowUp, WarningRecord,
+    WarningStepRecord,
 };

@@ -69,6 +69,22 @@ pub struct WarningFollowUp {
     pub held_out: bool,
 }
 
+/// One step of human oversight on a warning, for the auditor's export: which warning (its
+/// opaque id, never the person), the step, who took it and when, and what they recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OversightStep {
+    pub warning: String,
+    pub raised_at: String,
+    pub step: String,
+    pub by_user: Option<i64>,
+    /// The member's name as it is now; `None` for a step taken by a token or a removed member.
+    pub by_name: Option<String>,
+    pub at: String,
+    /// What was recorded with it: a note; what was done, by whom, when, its kind; a decision
+    /// and its reason.
+    pub detail: serde_json::Value,
+}
+
 /// A raised warning's ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RaisedWarning {
@@ -504,6 +520,34 @@ impl Store {
                     exit,
                     actions: actions.remove(&r.get::<i64, _>(0)).unwrap_or_default(),
                     held_out: r.get::<i64, _>(6) == 1,
+                })
+            })
+            .collect()
+    }
+
+    /// Every lifecycle step taken on the organization's warnings, oldest first: the oversight
+    /// log (who reviewed, what was decided, why). Held-out warnings have none.
+    pub async fn oversight_log(&self, org: OrgId) -> Result<Vec<OversightStep>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT w.public_id, w.raised_at, s.step, s.by_user, u.display_name, s.at, s.detail
+             FROM warning_steps s JOIN warnings w ON w.org_id = s.org_id AND w.id = s.warning_id
+             LEFT JOIN users u ON u.id = s.by_user
+             WHERE s.org_id = $1 ORDER BY s.id",
+        )
+        .bind(org.0)
+        .fetch_all(&mut *self.connection().await?)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OversightStep {
+                    warning: r.get(0),
+                    raised_at: r.get(1),
+                    step: r.get(2),
+                    by_user: r.get(3),
+                    by_name: r.get(4),
+                    at: r.get(5),
+                    detail: serde_json::from_str(&r.get::<String, _>(6))
+                        .map_err(|e| StoreError::Corrupt(format!("warning step: {e}")))?,
                 })
             })
             .collect()

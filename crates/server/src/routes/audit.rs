@@ -171,3 +171,101 @@ pub async fn verify(
         },
     ))
 }
+
+/// One step of human oversight on a warning.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OversightStepView {
+    /// The warning's opaque id (the person is not named here).
+    pub warning: String,
+    pub raised_at: String,
+    /// `acknowledge`, `record_action`, `close` or `dismiss`.
+    pub step: String,
+    /// The member who took it (their id and current name); null for an API token.
+    pub by_user: Option<i64>,
+    pub by_name: Option<String>,
+    pub at: String,
+    /// What they recorded: a note; what was done, by whom, when and its kind; a decision and
+    /// its reason.
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct OversightQuery {
+    /// `csv` for the file an auditor keeps; JSON otherwise.
+    pub format: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/oversight-log", tag = "audit", params(OversightQuery),
+    responses((status = 200, description = "Every step a named person took on a warning, oldest first (JSON, or CSV with format=csv)", body = Vec<OversightStepView>),
+              (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn oversight_log(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Query(query): axum::extract::Query<OversightQuery>,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::ReadAudit)?;
+    let steps: Vec<OversightStepView> = state
+        .store
+        .oversight_log(caller.org.id)
+        .await?
+        .into_iter()
+        .map(|s| OversightStepView {
+            warning: s.warning,
+            raised_at: s.raised_at,
+            step: s.step,
+            by_user: s.by_user,
+            by_name: s.by_name,
+            at: s.at,
+            detail: s.detail,
+        })
+        .collect();
+    match query.format.as_deref() {
+        None | Some("json") => Ok(Json(steps).into_response()),
+        Some("csv") => Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"oversight.csv\"",
+                ),
+            ],
+            oversight_csv(&steps),
+        )
+            .into_response()),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "format {other:?}: expected csv or json"
+        ))),
+    }
+}
+
+/// The oversight log as CSV: the decision, reason and what was done in columns of their own.
+fn oversight_csv(steps: &[OversightStepView]) -> String {
+    let mut csv =
+        String::from("warning,raised_at,step,by_user,by_name,at,what,kind,decision,reason,note\n");
+    for s in steps {
+        let detail = |key: &str| {
+            s.detail
+                .get(key)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+        };
+        let fields = [
+            s.warning.clone(),
+            s.raised_at.clone(),
+            s.step.clone(),
+            s.by_user.map(|u| u.to_string()).unwrap_or_default(),
+            s.by_name.clone().unwrap_or_default(),
+            s.at.clone(),
+            detail("what").to_owned(),
+            detail("kind").to_owned(),
+            detail("decision").to_owned(),
+            detail("reason").to_owned(),
+            detail("note").to_owned(),
+        ];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        csv.push_str(&line.join(","));
+        csv.push('\n');
+    }
+    csv
+}

@@ -124,6 +124,12 @@ async fn each_role_gets_exactly_its_permissions_on_every_endpoint() {
                 json!(null),
                 [200, 200, 403, 403],
             ),
+            (
+                "get",
+                "/api/v1/oversight-log",
+                json!(null),
+                [200, 403, 403, 200],
+            ),
             ("get", "/api/v1/drivers", json!(null), [200, 200, 200, 200]),
             (
                 "get",

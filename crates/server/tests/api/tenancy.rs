@@ -132,7 +132,7 @@ async fn every_route_answers_404_for_another_organizations_ids() {
                     (_, Some("dismiss")) => json!({"reason": "data error"}),
                     _ => json!({}),
                 };
-                let caller = if path.ends_with("/fairness") {
+                let caller = if path.ends_with("/fairness") || path.ends_with("/bias-audit") {
                     &a_auditor
                 } else {
                     &a

@@ -282,6 +282,46 @@ async fn a_warning_is_acknowledged_acted_on_and_closed_with_a_reviewer_and_reaso
             }
         }
         assert!(warning_reads >= 6, "{warning_reads} warning reads audited");
+        // The oversight log an auditor exports: every step, by whom, what was decided and why,
+        // naming the warning by its opaque id and never the person.
+        let auditor = server
+            .join_as(&owner, "auditor@ibm.example", json!({"role": "auditor"}))
+            .await;
+        let log = auditor.get("/api/v1/oversight-log").await.expect(200);
+        let taken: Vec<(&str, &str)> = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["warning"].as_str().unwrap(), s["step"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            taken,
+            [
+                (ids[0].as_str(), "acknowledge"),
+                (ids[0].as_str(), "record_action"),
+                (ids[0].as_str(), "close"),
+                (ids[1].as_str(), "dismiss"),
+            ]
+        );
+        assert_eq!(log[2]["by_user"], hr.user_id);
+        assert_eq!(log[2]["by_name"], "Member");
+        assert!(log
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s.get("person").is_none()));
+        let file = auditor.get_text("/api/v1/oversight-log?format=csv").await;
+        assert!(
+            file.contains(",close,")
+                && file.contains("pay review booked,pay fell well below band after the cut")
+                && file.contains("the pay change was a data error"),
+            "{file}"
+        );
+        assert!(
+            file.starts_with("warning,raised_at,step,by_user,by_name,at,"),
+            "{file}"
+        );
+        assert_eq!(manager.get("/api/v1/oversight-log").await.status, 403);
         // Events about unknown people, or columns the data lacks, are refused whole.
         let bad = hr
             .post(
