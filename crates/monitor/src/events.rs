@@ -275,6 +275,14 @@ pub(crate) async fn rescore_people_written(
     let shape = mapping
         .resolved_shape()
         .ok_or_else(|| MonitorError::Mapping("the mapping names no shape".into()))?;
+    // People who objected are not scored again, whatever happened to them.
+    let objectors = store.objectors(org).await?;
+    let people: Vec<String> = people
+        .iter()
+        .filter(|p| !objectors.contains(p.as_str()))
+        .cloned()
+        .collect();
+    let people = people.as_slice();
     progress.step("reading the people's data");
     let clock = std::time::Instant::now();
     let (snapshots, compared) =

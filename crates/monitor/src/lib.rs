@@ -91,6 +91,8 @@ pub enum MonitorError {
     Suspended { org: String, since: String },
     #[error("scoring is not switched on for organization {0}: record its legal basis, impact-assessment reference and the date workers were informed first")]
     NoGovernance(String),
+    #[error("person {0} objected to being scored: nothing is scored or tried about them until the objection is withdrawn")]
+    Objected(String),
     #[error(transparent)]
     Event(EventRefused),
     #[error(transparent)]
@@ -115,6 +117,7 @@ impl MonitorError {
             | MonitorError::Suspended { .. }
             | MonitorError::NoGovernance(_)
             | MonitorError::Event(_)
+            | MonitorError::Objected(_)
             | MonitorError::Evaluation(_) => true,
             MonitorError::Backtest(e) => matches!(e, BacktestError::TooShort { .. }),
             MonitorError::Store(e) => e.is_bad_input(),

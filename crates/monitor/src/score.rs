@@ -97,10 +97,13 @@ pub(crate) async fn score_organization_written(
         Shape::Panel => Vec::new(),
         _ => data.frame.to_snapshots(),
     };
-    let inputs = match data.meaning.shape {
+    let mut inputs = match data.meaning.shape {
         Shape::Panel => current_panel_rows(&data.frame, &months),
         _ => current_cross_section_rows(&cross_section),
     };
+    // People who objected are not scored (nor, then, warned about).
+    let objectors = store.objectors(request.org).await?;
+    inputs.retain(|input| !objectors.contains(input.person.as_str()));
     progress.step("scoring");
     let started = std::time::Instant::now();
     let run = score(&model, &inputs, &data.meaning.roles, request.factors)?;

@@ -43,6 +43,9 @@ pub async fn what_if(
     person: &str,
     changes: &WhatIfChanges,
 ) -> Result<WhatIfOutcome, MonitorError> {
+    if monitor.store().objection(org, person).await?.is_some() {
+        return Err(MonitorError::Objected(person.to_owned()));
+    }
     let (version, model) = latest_model(monitor, org, slug).await?;
     let mapping = load_mapping(monitor.store(), org, slug).await?;
     if mapping.resolved_shape() != Some(Shape::Panel) {

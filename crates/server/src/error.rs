@@ -115,6 +115,7 @@ impl ApiError {
         };
         match error {
             MonitorError::Store(e) => ApiError::from(e),
+            e @ MonitorError::Objected(_) => ApiError::conflict(e.to_string()),
             e if e.is_bad_input() => ApiError::bad_request(format!("{e}{remedy}")),
             e => {
                 tracing::error!(error = %e, "{failed}");

@@ -120,6 +120,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(trust::bias_audit))
         .routes(routes!(trust::accuracy_checks))
         .routes(routes!(trust::person_record))
+        .routes(routes!(trust::get_objection, trust::set_objection))
         .routes(routes!(trust::erase_person))
 }
 

@@ -17,6 +17,7 @@ mod imports;
 mod jobs;
 mod migrations;
 mod models;
+mod objections;
 mod organizations;
 mod queue;
 mod readers;

@@ -85,6 +85,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "warning hold-out",
         include_str!("../migrations/sqlite/0016_warning_holdout.sql"),
     ),
+    (
+        17,
+        "objections",
+        include_str!("../migrations/sqlite/0017_objections.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -166,6 +171,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         16,
         "warning hold-out",
         include_str!("../migrations/postgres/0016_warning_holdout.sql"),
+    ),
+    (
+        17,
+        "objections",
+        include_str!("../migrations/postgres/0017_objections.sql"),
     ),
 ];
 

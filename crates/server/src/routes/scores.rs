@@ -589,6 +589,17 @@ pub async fn what_if(
     caller.require(Permission::ReadIndividualScores)?;
     caller.require_entitlement(Entitlement::Reports)?;
     let current = current_scores(&state, &caller).await?;
+    if current.person(&person).is_none()
+        && state
+            .store
+            .objection(caller.org.id, &person)
+            .await?
+            .is_some()
+    {
+        // Nothing is tried about someone who objected: say why rather than "no such person".
+        let objected = tenure_monitor::MonitorError::Objected(person);
+        return Err(ApiError::from_monitor(objected, "what-if"));
+    }
     current
         .person(&person)
         .filter(|s| in_reach(&caller, s, None))

@@ -477,3 +477,78 @@ pub(crate) async fn bias_audit_view(
         .map_err(|e| ApiError::from_monitor(e, "the bias audit not made"))?;
     Ok(report.into())
 }
+
+/// A person's objection to being scored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ObjectionView {
+    pub person: String,
+    pub objected: bool,
+    /// When they objected (while they object).
+    pub objected_at: Option<String>,
+}
+
+/// Record (`true`) or withdraw (`false`) the person's objection.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectionChange {
+    pub objected: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/people/{person}/objection", tag = "trust",
+    params(("person" = String, Path, description = "The person's key")),
+    responses((status = 200, body = ObjectionView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_objection(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(person): Path<String>,
+) -> Result<Json<ObjectionView>, ApiError> {
+    caller.require(Permission::ManagePersonalData)?;
+    objection_view(&state, &caller, person).await.map(Json)
+}
+
+#[utoipa::path(put, path = "/api/v1/people/{person}/objection", tag = "trust", request_body = ObjectionChange,
+    params(("person" = String, Path, description = "The person's key")),
+    responses((status = 200, description = "Objecting: the person's scores and survival curves are gone, their open warnings dismissed, and no scoring path scores them (what-if answers 409) until they withdraw it; withdrawn: the next scoring run scores them again", body = ObjectionView),
+              (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn set_objection(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(person): Path<String>,
+    Body(change): Body<ObjectionChange>,
+) -> Result<Json<ObjectionView>, ApiError> {
+    caller.require(Permission::ManagePersonalData)?;
+    let view = objection_view(&state, &caller, person.clone()).await?;
+    if change.objected != view.objected {
+        let org = caller.org.id;
+        let action = if change.objected {
+            state
+                .store
+                .record_objection(org, &person, &caller.actor())
+                .await?;
+            "person.objection"
+        } else {
+            state.store.withdraw_objection(org, &person).await?;
+            "person.objection_withdrawn"
+        };
+        audit(&state, &caller, action, std::iter::once(person.clone())).await?;
+        // The scores just removed must not be served from the cache.
+        state.forget_organization(org);
+    }
+    objection_view(&state, &caller, person).await.map(Json)
+}
+
+async fn objection_view(
+    state: &AppState,
+    caller: &Caller,
+    person: String,
+) -> Result<ObjectionView, ApiError> {
+    if !state.store.person_exists(caller.org.id, &person).await? {
+        return Err(ApiError::not_found("person"));
+    }
+    let objected_at = state.store.objection(caller.org.id, &person).await?;
+    Ok(ObjectionView {
+        person,
+        objected: objected_at.is_some(),
+        objected_at,
+    })
+}

@@ -133,3 +133,131 @@ async fn an_erased_person_leaves_no_trace_but_pseudonymous_audit_rows() {
         server.stop().await;
     }
 }
+
+/// Issue 28: a person's objection, recorded on their behalf, is honoured by every path — their
+/// scores and open warnings go at once, a scoring run, an HR event and a what-if leave them
+/// unscored — and withdrawn, the next scoring run scores them again.
+#[tokio::test]
+async fn an_objection_is_honoured_by_every_scoring_path_until_it_is_withdrawn() {
+    let server = TestServer::start(
+        TestDatabase::sqlite(),
+        Settings {
+            training_threads: 1,
+            ..Settings::default()
+        },
+    )
+    .await;
+    let owner = simulated_trained(&server, "objects", 300).await;
+    let scored = |scores: &serde_json::Value, person: &str| {
+        scores["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["person"] == person)
+    };
+    let everyone = owner.get("/api/v1/scores?per_page=1000").await.expect(200);
+    let person = everyone["items"][0]["person"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/people/{person}/objection");
+    assert_eq!(owner.get(&path).await.expect(200)["objected"], false);
+    let hr = server
+        .join_as(&owner, "hr@objects.example", json!({"role": "hr"}))
+        .await;
+    assert_eq!(hr.put(&path, json!({"objected": true})).await.status, 403);
+
+    let objected = owner
+        .put(&path, json!({"objected": true}))
+        .await
+        .expect(200);
+    assert_eq!(objected["objected"], true);
+    assert!(objected["objected_at"].is_string());
+    let after = owner.get("/api/v1/scores?per_page=1000").await.expect(200);
+    assert!(!scored(&after, &person), "the scores went at once");
+    assert_eq!(
+        owner
+            .get(&format!("/api/v1/people/{person}/score"))
+            .await
+            .status,
+        404
+    );
+
+    // A scoring run over everyone.
+    let job = owner
+        .post("/api/v1/scoring-runs", json!({}))
+        .await
+        .expect(202)["job_id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(owner.wait_for_job(job).await["status"], "succeeded");
+    let after = owner.get("/api/v1/scores?per_page=1000").await.expect(200);
+    assert!(!scored(&after, &person), "a scoring run left them out");
+    assert!(after["items"].as_array().unwrap().len() >= 200);
+
+    // An HR event about them.
+    let event = json!({"person": person, "kind": "pay_change", "values": {"pay": 1000}});
+    let accepted = owner.post("/api/v1/events", event).await.expect(202);
+    let job = owner
+        .wait_for_job(accepted["job_id"].as_i64().unwrap())
+        .await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let after = owner.get("/api/v1/scores?per_page=1000").await.expect(200);
+    assert!(!scored(&after, &person), "an event did not score them");
+    let warnings = owner.get("/api/v1/warnings").await.expect(200);
+    assert!(
+        warnings
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|w| w["person"] == person.as_str())
+            .all(|w| w["status"] == "dismissed"),
+        "{warnings}"
+    );
+
+    // A what-if about them.
+    let tried = owner
+        .post(
+            &format!("/api/v1/people/{person}/what-if"),
+            json!({"pay_change_percent": 10}),
+        )
+        .await;
+    assert_eq!(tried.status, 409, "{}", tried.body);
+    assert!(tried.body.to_string().contains("objected"));
+
+    // Withdrawn: the next run scores them again.
+    let withdrawn = owner
+        .put(&path, json!({"objected": false}))
+        .await
+        .expect(200);
+    assert_eq!(withdrawn["objected"], false);
+    let job = owner
+        .post("/api/v1/scoring-runs", json!({}))
+        .await
+        .expect(202)["job_id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(owner.wait_for_job(job).await["status"], "succeeded");
+    let after = owner.get("/api/v1/scores?per_page=1000").await.expect(200);
+    assert!(scored(&after, &person), "scored again once withdrawn");
+    // Both are in the audit log.
+    let mut actions = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = owner
+            .get(&format!("/api/v1/audit?limit=1000&after={after}"))
+            .await
+            .expect(200);
+        actions.extend(
+            page["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["action"].as_str().unwrap().to_owned())
+                .filter(|a| a.starts_with("person.objection")),
+        );
+        match page["next_after"].as_i64() {
+            Some(next) => after = next,
+            None => break,
+        }
+    }
+    assert_eq!(actions, ["person.objection", "person.objection_withdrawn"]);
+    server.stop().await;
+}

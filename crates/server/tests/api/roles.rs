@@ -329,6 +329,18 @@ async fn each_role_gets_exactly_its_permissions_on_every_endpoint() {
             ),
             (
                 "get",
+                "/api/v1/people/r-004/objection",
+                json!(null),
+                [200, 403, 403, 403],
+            ),
+            (
+                "put",
+                "/api/v1/people/r-004/objection",
+                json!({"objected": false}),
+                [200, 403, 403, 403],
+            ),
+            (
+                "get",
                 "/api/v1/people/r-004/record",
                 json!(null),
                 [200, 403, 403, 403],

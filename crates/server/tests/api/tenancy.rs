@@ -130,6 +130,7 @@ async fn every_route_answers_404_for_another_organizations_ids() {
                     (_, Some("actions")) => json!({"what": "stay conversation"}),
                     (_, Some("close")) => json!({"decision": "kept", "reason": "talked"}),
                     (_, Some("dismiss")) => json!({"reason": "data error"}),
+                    (_, Some("objection")) => json!({"objected": true}),
                     _ => json!({}),
                 };
                 let caller = if path.ends_with("/fairness") || path.ends_with("/bias-audit") {
