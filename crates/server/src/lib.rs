@@ -121,6 +121,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(trust::accuracy_checks))
         .routes(routes!(trust::person_record))
         .routes(routes!(trust::get_objection, trust::set_objection))
+        .routes(routes!(trust::access_link))
+        .routes(routes!(trust::own_objection))
         .routes(routes!(trust::erase_person))
 }
 
@@ -137,11 +139,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// each handler, so no operation can leave them out.
 fn document_common_answers(document: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-    const PUBLIC: [&str; 4] = [
+    const PUBLIC: [&str; 5] = [
         "/api/v1/signup",
         "/api/v1/login",
         "/api/v1/logout",
         "/api/v1/invitations/accept",
+        "/api/v1/me/objection",
     ];
     let answer = |description: &str| {
         ResponseBuilder::new()

@@ -411,6 +411,10 @@ async fn erase_in(
             "DELETE FROM snapshots WHERE org_id = $1 AND person_key = $2".to_owned(),
         ),
         (
+            "access_links",
+            "DELETE FROM access_links WHERE org_id = $1 AND person_key = $2".to_owned(),
+        ),
+        (
             "objections",
             "DELETE FROM objections WHERE org_id = $1 AND person_key = $2".to_owned(),
         ),

@@ -18,6 +18,7 @@ mod jobs;
 mod migrations;
 mod models;
 mod objections;
+pub use objections::ACCESS_LINK_DAYS;
 mod organizations;
 mod queue;
 mod readers;

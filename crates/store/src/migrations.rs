@@ -90,6 +90,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "objections",
         include_str!("../migrations/sqlite/0017_objections.sql"),
     ),
+    (
+        18,
+        "access links",
+        include_str!("../migrations/sqlite/0018_access_links.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -176,6 +181,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         17,
         "objections",
         include_str!("../migrations/postgres/0017_objections.sql"),
+    ),
+    (
+        18,
+        "access links",
+        include_str!("../migrations/postgres/0018_access_links.sql"),
     ),
 ];
 

@@ -1,6 +1,8 @@
-//! People's objections to being scored: recorded (with who recorded it and when), withdrawn,
-//! and read by every scoring path. Recording one removes what scoring left about the person —
-//! their scores and survival curves — and dismisses their open warnings, in one transaction.
+//! People's own access and objections: the links HR sends a person to see what tenure holds
+//! about them (only the token's hash is kept), and objections to being scored — recorded (with
+//! who recorded it and when), withdrawn, and read by every scoring path. Recording one removes
+//! what scoring left about the person — their scores and survival curves — and dismisses
+//! their open warnings, in one transaction.
 
 use crate::connect::Store;
 use crate::error::StoreError;
@@ -8,6 +10,9 @@ use crate::sql::now;
 use sqlx::Row;
 use std::collections::HashSet;
 use tenure_domain::OrgId;
+
+/// How long a person's access link works.
+pub const ACCESS_LINK_DAYS: i64 = 14;
 
 /// Dismissed warnings say why.
 const OBJECTED: &str = "the person objected to being scored";
@@ -81,6 +86,44 @@ impl Store {
         Ok(gone > 0)
     }
 
+    /// A new link for `person` to see their record, made by `by`: the token (shown once, never
+    /// stored) and when it stops working.
+    pub async fn create_access_link(
+        &self,
+        org: OrgId,
+        person: &str,
+        by: &str,
+    ) -> Result<(String, chrono::DateTime<chrono::Utc>), StoreError> {
+        let mut bytes = [0u8; 24];
+        getrandom::getrandom(&mut bytes).expect("the OS random generator is available");
+        let token = hex::encode(bytes);
+        let expires = chrono::Utc::now() + chrono::Duration::days(ACCESS_LINK_DAYS);
+        let mut tx = self.begin_write().await?;
+        sqlx::query("INSERT INTO access_links (token_hash, org_id, person_key, created_at, expires_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(token_hash(&token))
+            .bind(org.0)
+            .bind(person)
+            .bind(now())
+            .bind(crate::accounts::timestamp(expires))
+            .bind(by)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok((token, expires))
+    }
+
+    /// Whose link `token` is, while it works.
+    pub async fn access_link(&self, token: &str) -> Result<Option<(OrgId, String)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT org_id, person_key FROM access_links WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash(token))
+        .bind(now())
+        .fetch_optional(&mut *self.connection().await?)
+        .await?;
+        Ok(row.map(|r| (OrgId(r.get(0)), r.get(1))))
+    }
+
     /// Whether the organization holds anyone of this key.
     pub async fn person_exists(&self, org: OrgId, person: &str) -> Result<bool, StoreError> {
         Ok(
@@ -113,4 +156,10 @@ impl Store {
             .await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
+}
+
+/// Links are looked up by the SHA-256 of their token: a copy of the database opens no record.
+fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
 }

@@ -552,3 +552,102 @@ async fn objection_view(
         objected_at,
     })
 }
+
+/// A link for the person to see what tenure holds about them and to object.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessLinkView {
+    /// Shown once: send it to the person. Only its hash is kept.
+    pub url: String,
+    pub expires_at: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/people/{person}/access-link", tag = "trust",
+    params(("person" = String, Path, description = "The person's key")),
+    responses((status = 200, description = "A link, valid for 14 days, to the person's own view: what is held, whether and when they were scored, the main factors, the model version, who viewed their record, and their objection", body = AccessLinkView),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn access_link(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(person): Path<String>,
+) -> Result<Json<AccessLinkView>, ApiError> {
+    caller.require(Permission::ManagePersonalData)?;
+    if !state.store.person_exists(caller.org.id, &person).await? {
+        return Err(ApiError::not_found("person"));
+    }
+    let (token, expires) = state
+        .store
+        .create_access_link(caller.org.id, &person, &caller.actor())
+        .await?;
+    audit(
+        &state,
+        &caller,
+        "person.access_link",
+        std::iter::once(person),
+    )
+    .await?;
+    Ok(Json(AccessLinkView {
+        url: format!(
+            "{}/me?token={token}",
+            state.settings.public_url.trim_end_matches('/')
+        ),
+        expires_at: expires.to_rfc3339(),
+    }))
+}
+
+/// The person's own objection, through their link.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OwnObjection {
+    /// The token of the link HR sent.
+    pub token: String,
+    pub objected: bool,
+}
+
+#[utoipa::path(post, path = "/api/v1/me/objection", tag = "trust", request_body = OwnObjection,
+    responses((status = 200, description = "The person's objection as it now stands", body = ObjectionView),
+              (status = 404, description = "The link is unknown or has expired", body = ErrorBody)))]
+pub async fn own_objection(
+    State(state): State<AppState>,
+    Body(request): Body<OwnObjection>,
+) -> Result<Json<ObjectionView>, ApiError> {
+    let (org, person) = state
+        .store
+        .access_link(&request.token)
+        .await?
+        .ok_or_else(|| ApiError::not_found("link"))?;
+    let objected = state.store.objection(org, &person).await?.is_some();
+    let action = match (request.objected, objected) {
+        (true, false) => {
+            state
+                .store
+                .record_objection(org, &person, "the person")
+                .await?;
+            Some("person.objection")
+        }
+        (false, true) => {
+            state.store.withdraw_objection(org, &person).await?;
+            Some("person.objection_withdrawn")
+        }
+        _ => None,
+    };
+    if let Some(action) = action {
+        let entry = tenure_store::AuditEntry {
+            org,
+            actor: "person:self".to_owned(),
+            action: action.to_owned(),
+            subject: person.clone(),
+            request_id: String::new(),
+        };
+        state.audit.record(vec![entry]).await.map_err(|error| {
+            tracing::error!(%error, "audit write failed");
+            ApiError::internal()
+        })?;
+        state.forget_organization(org);
+    }
+    let objected_at = state.store.objection(org, &person).await?;
+    Ok(Json(ObjectionView {
+        person,
+        objected: objected_at.is_some(),
+        objected_at,
+    }))
+}

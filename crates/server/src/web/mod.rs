@@ -6,6 +6,7 @@
 mod bias_audit;
 mod data;
 mod layout;
+mod me;
 mod overview;
 mod people;
 mod reports;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(overview::page))
         .route("/signin", get(signin::page))
         .route("/invitation", get(signin::invitation))
+        .route("/me", get(me::page))
         .route("/data", get(data::page))
         .route("/teams", get(teams::page))
         .route("/people", get(people::list))

@@ -328,6 +328,12 @@ async fn each_role_gets_exactly_its_permissions_on_every_endpoint() {
                 [200, 200, 403, 200],
             ),
             (
+                "post",
+                "/api/v1/people/r-004/access-link",
+                json!(null),
+                [200, 403, 403, 403],
+            ),
+            (
                 "get",
                 "/api/v1/people/r-004/objection",
                 json!(null),
@@ -362,6 +368,7 @@ async fn each_role_gets_exactly_its_permissions_on_every_endpoint() {
             "/api/v1/login",
             "/api/v1/logout",
             "/api/v1/invitations/accept",
+            "/api/v1/me/objection",
         ];
         for (path, item) in tenure_server::openapi().paths.paths.iter() {
             for method in methods_of(item) {

@@ -1045,3 +1045,134 @@ async fn in_a_real_browser_the_team_whose_outlook_worsened_leads_and_its_manager
     browser.close().await.unwrap();
     server.stop().await;
 }
+
+/// Issue 28: HR sends a person the link to their own record; the person opens it (no account),
+/// sees their factors and who viewed their record — nothing about anyone else — and objects;
+/// a scoring run, an HR event and a what-if then leave them unscored and unwarned; they
+/// withdraw and the next run scores them again; the link stops working when it expires.
+#[tokio::test]
+async fn in_a_real_browser_a_person_reads_their_own_record_objects_and_withdraws() {
+    let (_driver, browser) = browser().await;
+    let settings = Settings {
+        training_threads: 1,
+        ..Settings::default()
+    };
+    let server = TestServer::start(TestDatabase::sqlite(), settings).await;
+    let owner = crate::support::scenarios::simulated_trained(&server, "self", 300).await;
+    let everyone = owner.get("/api/v1/scores?per_page=1000").await.expect(200);
+    let keys: Vec<String> = everyone["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["person"].as_str().unwrap().to_owned())
+        .collect();
+    let person = keys[0].clone();
+    owner
+        .get(&format!("/api/v1/people/{person}/score"))
+        .await
+        .expect(200);
+    let link = owner
+        .post(&format!("/api/v1/people/{person}/access-link"), json!(null))
+        .await
+        .expect(200);
+    let url = link["url"].as_str().unwrap();
+    let token = url.rsplit("token=").next().unwrap().to_owned();
+    let own_page = server.url(&format!("/me?token={token}"));
+
+    browser.goto(&own_page).await.unwrap();
+    let raising = text_of(&browser, "#raising").await;
+    assert!(!raising.is_empty(), "their factors in words");
+    let viewers = text_of(&browser, "#viewers").await;
+    assert!(viewers.contains("user:"), "who viewed: {viewers}");
+    let source = browser.source().await.unwrap();
+    for other in keys.iter().filter(|k| **k != person) {
+        assert!(
+            !source.contains(&format!(">{other}<")) && !source.contains(&format!(" {other} ")),
+            "{other} on {person}'s own page"
+        );
+    }
+    look_at(&browser, "25-own-record").await;
+
+    let scored = |person: String| {
+        let owner = owner.clone();
+        async move {
+            let scores = owner.get("/api/v1/scores?per_page=1000").await.expect(200);
+            scores["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["person"] == person.as_str())
+        }
+    };
+    let score_everyone = || {
+        let owner = owner.clone();
+        async move {
+            let job = owner
+                .post("/api/v1/scoring-runs", json!({}))
+                .await
+                .expect(202)["job_id"]
+                .as_i64()
+                .unwrap();
+            assert_eq!(owner.wait_for_job(job).await["status"], "succeeded");
+        }
+    };
+
+    // The person objects from their page.
+    click(&browser, "#objection button[type=submit]").await;
+    browser
+        .wait()
+        .for_element(Locator::Id("objected"))
+        .await
+        .unwrap();
+    look_at(&browser, "26-own-record-objected").await;
+    assert!(!scored(person.clone()).await, "their scores went at once");
+    score_everyone().await;
+    assert!(!scored(person.clone()).await, "a scoring run left them out");
+    let event = json!({"person": person, "kind": "pay_change", "values": {"pay": 1000}});
+    let accepted = owner.post("/api/v1/events", event).await.expect(202);
+    owner
+        .wait_for_job(accepted["job_id"].as_i64().unwrap())
+        .await;
+    assert!(!scored(person.clone()).await, "an HR event left them out");
+    let warnings = owner.get("/api/v1/warnings").await.expect(200);
+    assert!(warnings
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["person"] == person.as_str())
+        .all(|w| w["status"] == "dismissed"));
+    let tried = owner
+        .post(
+            &format!("/api/v1/people/{person}/what-if"),
+            json!({"pay_change_percent": 10}),
+        )
+        .await;
+    assert_eq!(tried.status, 409, "a what-if refused: {}", tried.body);
+
+    // They withdraw it; the next run scores them again.
+    click(&browser, "#objection button[type=submit]").await;
+    for _ in 0..100 {
+        if browser.find(Locator::Id("objected")).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        browser.find(Locator::Id("objected")).await.is_err(),
+        "withdrawn"
+    );
+    score_everyone().await;
+    assert!(scored(person.clone()).await, "scored again once withdrawn");
+
+    // The link expires.
+    server
+        .raw_execute("UPDATE access_links SET expires_at = '2000-01-01T00:00:00.000Z'")
+        .await
+        .unwrap();
+    browser.goto(&own_page).await.unwrap();
+    let expired = text_of(&browser, "#link-expired").await;
+    assert!(expired.contains("expired"), "{expired}");
+    assert!(!browser.source().await.unwrap().contains("#raising"));
+    browser.close().await.unwrap();
+    server.stop().await;
+}
