@@ -5,6 +5,7 @@
 //! nothing about anyone else.
 
 use super::layout::bare;
+use super::settings::role_word;
 use super::{browser_locale, ok};
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -13,7 +14,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
-use tenure_domain::Language;
+use std::collections::HashMap;
+use tenure_domain::{Language, Role};
 use tenure_report::{Locale, Words};
 use tenure_store::PersonRecord;
 
@@ -40,19 +42,36 @@ pub async fn page(
     let Ok(Some((org, person))) = state.store.access_link(&query.token).await else {
         return expired();
     };
-    let (Ok(Some(record)), Ok(objected_at)) = (
+    let (Ok(Some(record)), Ok(objected_at), Ok(members)) = (
         state.store.person_record(org, &person).await,
         state.store.objection(org, &person).await,
+        state.store.members(org).await,
     ) else {
         return expired();
     };
+    // The person's own look is audited like anyone else's.
+    let entry = tenure_store::AuditEntry {
+        org,
+        actor: "person:self".to_owned(),
+        action: "person.self_view".to_owned(),
+        subject: person.clone(),
+        request_id: String::new(),
+    };
+    if state.audit.record(vec![entry]).await.is_err() {
+        return expired();
+    }
+    // Who viewed, by role: "user:3" says nothing to the person.
+    let roles: HashMap<String, Role> = members
+        .iter()
+        .map(|m| (format!("user:{}", m.user_id), m.role))
+        .collect();
     let body = html! {
         div.card {
             h1 { (w(Words::YourRecord)) }
             p.help { (w(Words::YourRecordHelp)) }
             (scored(&record, objected_at.as_deref(), locale))
             (held(&record, locale))
-            (viewers(&record, locale))
+            (viewers(&record, &roles, locale))
             (objection(&query.token, objected_at.is_some(), locale))
         }
     };
@@ -102,7 +121,7 @@ fn held(record: &PersonRecord, locale: Locale) -> Markup {
     }
 }
 
-fn viewers(record: &PersonRecord, locale: Locale) -> Markup {
+fn viewers(record: &PersonRecord, roles: &HashMap<String, Role>, locale: Locale) -> Markup {
     let w = |words: Words| words.in_(locale);
     html! {
         h2 { (w(Words::WhoViewed)) }
@@ -112,7 +131,11 @@ fn viewers(record: &PersonRecord, locale: Locale) -> Markup {
             table #viewers {
                 tbody {
                     @for v in &record.viewed_by {
-                        tr { td { (super::moment_text(&v.at, locale)) } td { (v.actor) } td { (v.action) } }
+                        tr {
+                            td { (super::moment_text(&v.at, locale)) }
+                            td { (roles.get(&v.actor).map_or(v.actor.as_str(), |r| role_word(*r, locale))) }
+                            td { (v.action) }
+                        }
                     }
                 }
             }

@@ -366,7 +366,8 @@ fn email_section(email: Option<&serde_json::Value>, locale: Locale) -> Markup {
     }
 }
 
-fn role_word(role: Role, locale: Locale) -> &'static str {
+/// A role's name in the reader's language.
+pub(crate) fn role_word(role: Role, locale: Locale) -> &'static str {
     match role {
         Role::Owner => Words::RoleOwner,
         Role::Hr => Words::RoleHr,

@@ -1083,7 +1083,15 @@ async fn in_a_real_browser_a_person_reads_their_own_record_objects_and_withdraws
     let raising = text_of(&browser, "#raising").await;
     assert!(!raising.is_empty(), "their factors in words");
     let viewers = text_of(&browser, "#viewers").await;
-    assert!(viewers.contains("user:"), "who viewed: {viewers}");
+    assert!(viewers.contains("owner"), "who viewed, by role: {viewers}");
+    let log = owner
+        .get("/api/v1/audit?limit=1000&after=0")
+        .await
+        .expect(200);
+    assert!(
+        log.to_string().contains("person.self_view"),
+        "their own look is audited"
+    );
     let source = browser.source().await.unwrap();
     for other in keys.iter().filter(|k| **k != person) {
         assert!(
