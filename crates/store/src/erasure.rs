@@ -37,6 +37,8 @@ pub struct PersonRecord {
     pub warnings: Vec<Json>,
     /// Who read their score or drivers, and when.
     pub viewed_by: Vec<AuditRecord>,
+    /// When they objected to being scored, while they object.
+    pub objected_at: Option<String>,
 }
 
 /// Rows removed (or changed) by an erasure or purge, by table.
@@ -178,6 +180,7 @@ impl Store {
             })
             .collect();
         let viewed_by = self.audit_of_subject(org, &pseudonym).await?;
+        let objected_at = self.objection(org, person).await?;
         Ok(Some(PersonRecord {
             person: person.to_owned(),
             pseudonym,
@@ -192,6 +195,7 @@ impl Store {
             events,
             warnings,
             viewed_by,
+            objected_at,
         }))
     }
 

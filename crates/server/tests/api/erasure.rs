@@ -172,6 +172,15 @@ async fn an_objection_is_honoured_by_every_scoring_path_until_it_is_withdrawn() 
     assert!(objected["objected_at"].is_string());
     let after = owner.get("/api/v1/scores?per_page=1000").await.expect(200);
     assert!(!scored(&after, &person), "the scores went at once");
+    let record = owner
+        .get(&format!("/api/v1/people/{person}/record"))
+        .await
+        .expect(200);
+    assert_eq!(
+        record["objected_at"], objected["objected_at"],
+        "the export says so"
+    );
+    assert_eq!(record["scores"], json!([]));
     assert_eq!(
         owner
             .get(&format!("/api/v1/people/{person}/score"))
