@@ -48,7 +48,9 @@ pub use jobs::{
     AccuracyChecked, Delivered, DigestSent, Imported, JobError, JobOutcome, JobSpec, Pong,
     Rescored, Scored, Trained, UpkeepDone,
 };
-pub use outlook::{group_outlooks, GroupOutlooks, OutlookRequest, RankedGroup, SharedDriver};
+pub use outlook::{
+    group_outlooks, GroupOutlooks, OutlookRequest, RankedGroup, Reports, SharedDriver,
+};
 pub use oversight::{delete_departed_organizations, recheck_accuracy, upkeep, UpkeepReport};
 pub use report::{attrition_report, ReportFigures, ReportRequest};
 pub use score::{score_organization, ScoreReport, ScoreRequest, ScoredPerson};

@@ -103,10 +103,25 @@ pub async fn group_outlooks(
         None => None,
     };
     let tree = ManagerTree::new(&scores, past.as_ref());
+    // Each leaver under every manager above them, found in one walk per leaver.
+    let mut left_under: HashMap<&str, Vec<&Placed>> = HashMap::new();
+    for leaver in past.iter().flat_map(|p| &p.left) {
+        for manager in tree.ancestors_when_left(&leaver.person) {
+            left_under.entry(manager).or_default().push(leaver);
+        }
+    }
     let viewer_line = request.manager.map(|m| tree.line_of(m));
     // Last year's people, for a manager viewing: only their line's (in it now, or left from it).
-    let counted = |person: &str| match (request.manager, &viewer_line) {
-        (Some(m), Some(line)) => line.contains(person) || tree.was_under(person, m),
+    let viewer_left: Option<HashSet<&str>> = request.manager.map(|m| {
+        left_under
+            .get(m)
+            .into_iter()
+            .flatten()
+            .map(|l| l.person.as_str())
+            .collect()
+    });
+    let counted = |person: &str| match (&viewer_line, &viewer_left) {
+        (Some(line), Some(left)) => line.contains(person) || left.contains(person),
         _ => true,
     };
 
@@ -121,18 +136,24 @@ pub async fn group_outlooks(
             teams.entry(team).or_default().push(s);
         }
     }
+    // Each team's headcount at the start and leavers since, in one pass over each list.
+    let by_team = |placed: &'_ [Placed]| -> HashMap<String, usize> {
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        for p in placed.iter().filter(|p| counted(&p.person)) {
+            if let Some(team) = &p.team {
+                *counts.entry(team.clone()).or_default() += 1;
+            }
+        }
+        counts
+    };
+    let (start_by_team, left_by_team) = match &past {
+        Some(p) => (by_team(&p.start), by_team(&p.left)),
+        None => Default::default(),
+    };
     let team_past = |team: &str| {
         past.as_ref().and_then(|p| {
-            let start = p
-                .start
-                .iter()
-                .filter(|s| counted(&s.person) && s.team.as_deref() == Some(team))
-                .count();
-            let leavers = p
-                .left
-                .iter()
-                .filter(|l| counted(&l.person) && l.team.as_deref() == Some(team))
-                .count();
+            let start = start_by_team.get(team).copied().unwrap_or(0);
+            let leavers = left_by_team.get(team).copied().unwrap_or(0);
             p.year(start, leavers, teams.get(team).map_or(0, Vec::len))
         })
     };
@@ -168,11 +189,7 @@ pub async fn group_outlooks(
         // from it (under it through their last manager), counted at the start if they were
         // employed then — whoever managed them, so a new manager inherits the team's past.
         let past_year = past.as_ref().and_then(|p| {
-            let left: Vec<&Placed> = p
-                .left
-                .iter()
-                .filter(|l| tree.was_under(&l.person, manager))
-                .collect();
+            let left: &[&Placed] = left_under.get(manager).map_or(&[], Vec::as_slice);
             let start = people
                 .iter()
                 .map(|s| s.score.person.as_str())
@@ -283,7 +300,7 @@ fn team_column(roles: &RoleColumns) -> Option<TeamColumn> {
     }
 }
 
-/// A person's groups as a snapshot recorded them.
+/// A person's groups as a snapshot recorded them (their manager: leavers only).
 struct Placed {
     person: String,
     team: Option<String>,
@@ -329,12 +346,12 @@ async fn past_year(
     let manager = roles.manager.clone();
     let frame = store.snapshot_frame_at(org, start).await?;
     let team_index = team.as_deref().and_then(|c| frame.column_index(c));
-    let manager_index = manager.as_deref().and_then(|c| frame.column_index(c));
+    // Lines read their past from the people in them, not from the start's managers.
     let start_people: Vec<Placed> = (0..frame.len())
         .map(|row| Placed {
             person: frame.person(row).to_string(),
             team: team_index.and_then(|c| frame.cell_text(row, c)),
-            manager: manager_index.and_then(|c| frame.cell_text(row, c)),
+            manager: None,
         })
         .collect();
     let leavers = store.voluntary_leavers_after(org, start).await?;
@@ -386,11 +403,13 @@ fn months_between(from: NaiveDate, to: NaiveDate) -> u32 {
 struct ManagerTree {
     now: HashMap<String, String>,
     then: HashMap<String, String>,
+    /// Today's direct reports of each manager.
+    reports: Reports,
 }
 
 impl ManagerTree {
     fn new(scores: &[&StoredScore], past: Option<&Past>) -> ManagerTree {
-        let now = scores
+        let now: HashMap<String, String> = scores
             .iter()
             .filter_map(|s| Some((s.score.person.clone(), s.score.groups.manager.clone()?)))
             .collect();
@@ -402,7 +421,8 @@ impl ManagerTree {
                 }
             }
         }
-        ManagerTree { now, then }
+        let reports = Reports::of(now.iter().map(|(p, m)| (p.as_str(), m.as_str())));
+        ManagerTree { now, then, reports }
     }
 
     /// Everyone who manages someone scored today, in order.
@@ -413,36 +433,14 @@ impl ManagerTree {
 
     /// Everyone under `manager` today, directly or through other managers.
     fn line_of(&self, manager: &str) -> HashSet<String> {
-        let mut reports: HashMap<&str, Vec<&str>> = HashMap::new();
-        for (person, boss) in &self.now {
-            reports.entry(boss.as_str()).or_default().push(person);
-        }
-        let mut line = HashSet::new();
-        let mut frontier = vec![manager];
-        while let Some(boss) = frontier.pop() {
-            for &person in reports.get(boss).into_iter().flatten() {
-                if line.insert(person.to_owned()) {
-                    frontier.push(person);
-                }
-            }
-        }
-        line
+        self.reports.line_of(manager)
     }
 
-    /// `person`, who left, was under `manager`: their own manager when they left, then that
-    /// manager's line today.
-    fn was_under(&self, person: &str, manager: &str) -> bool {
-        self.ancestors(person, &self.then).any(|m| m == manager)
-    }
-
-    /// The managers above `person`: their manager in `first`, then today's managers above.
-    fn ancestors<'a>(
-        &'a self,
-        person: &str,
-        first: &'a HashMap<String, String>,
-    ) -> impl Iterator<Item = &'a str> {
+    /// The managers above `person`, who left: their manager when they left, then that
+    /// manager's managers today.
+    fn ancestors_when_left<'a>(&'a self, person: &str) -> impl Iterator<Item = &'a str> {
         let mut seen = HashSet::new();
-        let mut next = first.get(person).map(String::as_str);
+        let mut next = self.then.get(person).map(String::as_str);
         std::iter::from_fn(move || {
             let current = next?;
             if !seen.insert(current) {
@@ -455,6 +453,38 @@ impl ManagerTree {
                 .map(String::as_str);
             Some(current)
         })
+    }
+}
+
+/// Each manager's direct reports: a reporting line is read from it by walking down.
+pub struct Reports(HashMap<String, Vec<String>>);
+
+impl Reports {
+    /// From (person, their manager) pairs.
+    pub fn of<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Reports {
+        let mut reports: HashMap<String, Vec<String>> = HashMap::new();
+        for (person, boss) in pairs {
+            reports
+                .entry(boss.to_owned())
+                .or_default()
+                .push(person.to_owned());
+        }
+        Reports(reports)
+    }
+
+    /// Everyone under `manager`: direct reports, and theirs when managers are people in the
+    /// data.
+    pub fn line_of(&self, manager: &str) -> HashSet<String> {
+        let mut line = HashSet::new();
+        let mut frontier = vec![manager];
+        while let Some(boss) = frontier.pop() {
+            for person in self.0.get(boss).into_iter().flatten() {
+                if line.insert(person.clone()) {
+                    frontier.push(person);
+                }
+            }
+        }
+        line
     }
 }
 

@@ -35,10 +35,8 @@ pub async fn what_helped_report(
     org: OrgId,
 ) -> Result<WhatHelpedReport, MonitorError> {
     let horizon_months = store
-        .models(org)
+        .latest_horizon_months(org)
         .await?
-        .first()
-        .and_then(|m| m.horizon_months)
         .map_or(12, |h| h.max(1) as u32);
     let as_of = store.latest_as_of(org).await?;
     let warnings = store.warnings_to_follow(org).await?;

@@ -139,6 +139,19 @@ impl Store {
         rows.iter().map(|r| stored_model(r, false)).collect()
     }
 
+    /// The horizon of the organization's newest model version, without reading its cards.
+    pub async fn latest_horizon_months(&self, org: OrgId) -> Result<Option<i32>, StoreError> {
+        let row = sqlx::query(
+            "SELECT horizon_months FROM models WHERE org_id = $1 ORDER BY version DESC LIMIT 1",
+        )
+        .bind(org.0)
+        .fetch_optional(&mut *self.connection().await?)
+        .await?;
+        Ok(row
+            .and_then(|r| r.get::<Option<i64>, _>(0))
+            .map(|h| h as i32))
+    }
+
     pub async fn risk_thresholds(&self, org: OrgId) -> Result<RiskThresholds, StoreError> {
         let row = sqlx::query("SELECT risk_high, risk_medium FROM organizations WHERE id = $1")
             .bind(org.0)

@@ -500,7 +500,8 @@ impl Store {
                 .map_err(|e| StoreError::Corrupt(format!("warning step: {e}")))?;
             let kind = detail
                 .get("kind")
-                .and_then(|k| serde_json::from_value::<SupportiveAction>(k.clone()).ok());
+                .and_then(|k| k.as_str())
+                .and_then(SupportiveAction::parse);
             actions.entry(step.get(0)).or_default().push(kind);
         }
         let date = |text: &str| {

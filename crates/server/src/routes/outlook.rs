@@ -127,33 +127,30 @@ impl From<&RankedGroup> for GroupOutlookView {
     }
 }
 
-/// The caller's teams and lines, ranked; with the model version they were scored by.
-pub(crate) async fn outlooks_in_reach(
+/// The teams and lines of `scores` (the caller's reach, as [`reach_scores`] gives it), ranked.
+pub(crate) async fn outlooks_of(
     state: &AppState,
     caller: &Caller,
-) -> Result<(i64, GroupOutlooks), ApiError> {
-    let (version, scores) = reach_scores(state, caller).await?;
+    scores: &[tenure_store::StoredScore],
+) -> Result<GroupOutlooks, ApiError> {
     let org = caller.org.id;
     let horizon_months = state
         .store
-        .models(org)
+        .latest_horizon_months(org)
         .await?
-        .first()
-        .and_then(|m| m.horizon_months)
         .map_or(12, |h| h.max(1) as u32);
     let roles = crate::web::roles_of(state, org).await?;
     let request = OutlookRequest {
         org,
-        scores: &scores,
+        scores,
         manager: (caller.role == Role::Manager)
             .then(|| caller.scope.manager_key.as_deref().unwrap_or("")),
         horizon_months,
         min_group_size: caller.org.min_group_size,
     };
-    let outlooks = group_outlooks(&state.store, &roles, &request)
+    group_outlooks(&state.store, &roles, &request)
         .await
-        .map_err(|e| ApiError::from_monitor(e, "the teams' outlook not read"))?;
-    Ok((version, outlooks))
+        .map_err(|e| ApiError::from_monitor(e, "the teams' outlook not read"))
 }
 
 #[utoipa::path(get, path = "/api/v1/outlook", tag = "scores",
@@ -164,7 +161,8 @@ pub async fn outlook(
     caller: Caller,
 ) -> Result<Json<OutlookView>, ApiError> {
     caller.require(Permission::ReadAggregates)?;
-    let (model_version, outlooks) = outlooks_in_reach(&state, &caller).await?;
+    let (model_version, scores) = reach_scores(&state, &caller).await?;
+    let outlooks = outlooks_of(&state, &caller, &scores).await?;
     Ok(Json(OutlookView {
         model_version,
         as_of: outlooks.as_of.map(|d| d.to_string()),

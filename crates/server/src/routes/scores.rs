@@ -11,7 +11,7 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use tenure_domain::{Entitlement, Permission, RiskBand, Role};
 use tenure_model::explain::Factor;
@@ -284,22 +284,11 @@ fn reporting_line_of(caller: &Caller, scores: &[StoredScore]) -> Option<HashSet<
 
 /// Everyone under `manager`: direct reports, and theirs when managers are people in the data.
 pub fn reporting_line(scores: &[StoredScore], manager: &str) -> HashSet<String> {
-    let mut reports: HashMap<&str, Vec<&str>> = HashMap::new();
-    for s in scores {
-        if let Some(boss) = s.score.groups.manager.as_deref() {
-            reports.entry(boss).or_default().push(&s.score.person);
-        }
-    }
-    let mut line = HashSet::new();
-    let mut frontier = vec![manager];
-    while let Some(boss) = frontier.pop() {
-        for &person in reports.get(boss).into_iter().flatten() {
-            if line.insert(person.to_owned()) {
-                frontier.push(person);
-            }
-        }
-    }
-    line
+    let pairs = scores.iter().filter_map(|s| {
+        let boss = s.score.groups.manager.as_deref()?;
+        Some((s.score.person.as_str(), boss))
+    });
+    tenure_monitor::Reports::of(pairs).line_of(manager)
 }
 
 fn in_reach(caller: &Caller, score: &StoredScore, line: Option<&HashSet<String>>) -> bool {
@@ -334,12 +323,7 @@ pub async fn summary(
 ) -> Result<Json<Summary>, ApiError> {
     caller.require(Permission::ReadAggregates)?;
     let reach = scores_in_reach(&state, &caller).await?;
-    let horizon_months = state
-        .store
-        .models(caller.org.id)
-        .await?
-        .first()
-        .and_then(|m| m.horizon_months);
+    let horizon_months = state.store.latest_horizon_months(caller.org.id).await?;
     Ok(Json(Summary {
         model_version: reach.version,
         horizon_months,

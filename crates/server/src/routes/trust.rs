@@ -631,17 +631,7 @@ pub async fn own_objection(
         _ => None,
     };
     if let Some(action) = action {
-        let entry = tenure_store::AuditEntry {
-            org,
-            actor: "person:self".to_owned(),
-            action: action.to_owned(),
-            subject: person.clone(),
-            request_id: String::new(),
-        };
-        state.audit.record(vec![entry]).await.map_err(|error| {
-            tracing::error!(%error, "audit write failed");
-            ApiError::internal()
-        })?;
+        audit_self(&state, org, &person, action).await?;
         state.forget_organization(org);
     }
     let objected_at = state.store.objection(org, &person).await?;
@@ -650,4 +640,24 @@ pub async fn own_objection(
         objected: objected_at.is_some(),
         objected_at,
     }))
+}
+
+/// Audits what a person did or read about themselves through their link (actor `person:self`).
+pub(crate) async fn audit_self(
+    state: &AppState,
+    org: tenure_domain::OrgId,
+    person: &str,
+    action: &str,
+) -> Result<(), ApiError> {
+    let entry = tenure_store::AuditEntry {
+        org,
+        actor: "person:self".to_owned(),
+        action: action.to_owned(),
+        subject: person.to_owned(),
+        request_id: String::new(),
+    };
+    state.audit.record(vec![entry]).await.map_err(|error| {
+        tracing::error!(%error, "audit write failed");
+        ApiError::internal()
+    })
 }

@@ -6,7 +6,9 @@
 
 use super::layout::bare;
 use super::settings::role_word;
-use super::{browser_locale, ok};
+use super::{browser_locale, ok, PageError};
+use crate::error::ApiError;
+use crate::routes::trust::audit_self;
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::request::Parts;
@@ -28,38 +30,32 @@ pub async fn page(
     State(state): State<AppState>,
     parts: Parts,
     Query(query): Query<MeQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let locale = browser_locale(&parts);
     let w = |words: Words| words.in_(locale);
-    let expired = || {
+    let failed = |e: tenure_store::StoreError| PageError::new(e.into(), locale);
+    let Some((org, person)) = state
+        .store
+        .access_link(&query.token)
+        .await
+        .map_err(failed)?
+    else {
         let body = html! { div.card.narrow { h1 { (w(Words::YourRecord)) } p #link-expired { (w(Words::LinkExpired)) } } };
-        (
-            StatusCode::NOT_FOUND,
-            axum::response::Html(bare(locale, w(Words::YourRecord), body).into_string()),
-        )
-            .into_response()
+        let page = axum::response::Html(bare(locale, w(Words::YourRecord), body).into_string());
+        return Ok((StatusCode::NOT_FOUND, page).into_response());
     };
-    let Ok(Some((org, person))) = state.store.access_link(&query.token).await else {
-        return expired();
-    };
-    let (Ok(Some(record)), Ok(objected_at), Ok(members)) = (
-        state.store.person_record(org, &person).await,
-        state.store.objection(org, &person).await,
-        state.store.members(org).await,
-    ) else {
-        return expired();
-    };
+    let record = state
+        .store
+        .person_record(org, &person)
+        .await
+        .map_err(failed)?
+        .ok_or_else(|| PageError::new(ApiError::not_found("person"), locale))?;
+    let objected_at = state.store.objection(org, &person).await.map_err(failed)?;
+    let members = state.store.members(org).await.map_err(failed)?;
     // The person's own look is audited like anyone else's.
-    let entry = tenure_store::AuditEntry {
-        org,
-        actor: "person:self".to_owned(),
-        action: "person.self_view".to_owned(),
-        subject: person.clone(),
-        request_id: String::new(),
-    };
-    if state.audit.record(vec![entry]).await.is_err() {
-        return expired();
-    }
+    audit_self(&state, org, &person, "person.self_view")
+        .await
+        .map_err(|e| PageError::new(e, locale))?;
     // Who viewed, by role: "user:3" says nothing to the person.
     let roles: HashMap<String, Role> = members
         .iter()
@@ -75,7 +71,7 @@ pub async fn page(
             (objection(&query.token, objected_at.is_some(), locale))
         }
     };
-    ok(bare(locale, w(Words::YourRecord), body))
+    Ok(ok(bare(locale, w(Words::YourRecord), body)))
 }
 
 /// The latest score: when, by which model version, and its main factors each way.

@@ -197,6 +197,16 @@ pub async fn roles_of(
         .map_err(|e| ApiError::from_monitor(e, "the mapping's roles not read"))
 }
 
+/// A difference with its sign, to one decimal: +1.2, −0.4 (and +0.0 for what rounds to zero).
+pub fn signed(value: f64, locale: Locale) -> String {
+    let text = locale.number(value.abs(), 1);
+    if value < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        format!("−{text}")
+    } else {
+        format!("+{text}")
+    }
+}
+
 /// The status an HTML answer takes for a page that exists.
 pub fn ok(markup: maud::Markup) -> Response {
     (StatusCode::OK, Html(markup.into_string())).into_response()

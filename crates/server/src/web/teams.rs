@@ -8,9 +8,9 @@
 //! department's people.
 
 use super::layout::{page as layout_page, Section};
-use super::{ok, percent_encode, PageError, Viewer};
+use super::{ok, percent_encode, signed, PageError, Viewer};
 use crate::error::ApiError;
-use crate::routes::outlook::outlooks_in_reach;
+use crate::routes::outlook::outlooks_of;
 use crate::routes::scores::reach_scores;
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -52,7 +52,7 @@ pub async fn page(
         .require_entitlement(Entitlement::Reports)
         .map_err(error)?;
     let (_, scores) = reach_scores(&state, caller).await.map_err(error)?;
-    let (_, outlooks) = outlooks_in_reach(&state, caller).await.map_err(error)?;
+    let outlooks = outlooks_of(&state, caller, &scores).await.map_err(error)?;
     let org = caller.org.id;
     let level_column = super::roles_of(&state, org).await.map_err(error)?.level;
     let keys: Vec<String> = scores.iter().map(|s| s.score.person.clone()).collect();
@@ -313,15 +313,5 @@ fn shared_drivers(line: bool, group: &RankedGroup, locale: Locale) -> Markup {
                 }
             }
         }
-    }
-}
-
-/// A difference with its sign: +1.2, −0.4.
-fn signed(value: f64, locale: Locale) -> String {
-    let text = locale.number(value.abs(), 1);
-    if value < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        format!("−{text}")
-    } else {
-        format!("+{text}")
     }
 }

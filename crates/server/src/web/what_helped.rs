@@ -4,7 +4,7 @@
 //! observational. HR roles only, as the API.
 
 use super::layout::{page as layout_page, Section};
-use super::{ok, PageError, Viewer};
+use super::{ok, signed, PageError, Viewer};
 use crate::routes::warnings::{what_helped, WhatHelpedView};
 use crate::state::AppState;
 use axum::extract::State;
@@ -126,12 +126,7 @@ fn warnings_effect(e: &crate::routes::warnings::WarningsEffectView, locale: Loca
 
 /// A share as signed percentage points: +4.5, −1.0.
 fn points(share: f64, locale: Locale) -> String {
-    let text = locale.number((share * 100.0).abs(), 1);
-    if share < 0.0 {
-        format!("−{text}")
-    } else {
-        format!("+{text}")
-    }
+    signed(share * 100.0, locale)
 }
 
 fn counts(report: &WhatHelpedView, locale: Locale) -> Markup {

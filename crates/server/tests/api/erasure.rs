@@ -190,13 +190,7 @@ async fn an_objection_is_honoured_by_every_scoring_path_until_it_is_withdrawn() 
     );
 
     // A scoring run over everyone.
-    let job = owner
-        .post("/api/v1/scoring-runs", json!({}))
-        .await
-        .expect(202)["job_id"]
-        .as_i64()
-        .unwrap();
-    assert_eq!(owner.wait_for_job(job).await["status"], "succeeded");
+    owner.scored_everyone().await;
     let after = owner.get("/api/v1/scores?per_page=1000").await.expect(200);
     assert!(!scored(&after, &person), "a scoring run left them out");
     assert!(after["items"].as_array().unwrap().len() >= 200);
@@ -237,13 +231,7 @@ async fn an_objection_is_honoured_by_every_scoring_path_until_it_is_withdrawn() 
         .await
         .expect(200);
     assert_eq!(withdrawn["objected"], false);
-    let job = owner
-        .post("/api/v1/scoring-runs", json!({}))
-        .await
-        .expect(202)["job_id"]
-        .as_i64()
-        .unwrap();
-    assert_eq!(owner.wait_for_job(job).await["status"], "succeeded");
+    owner.scored_everyone().await;
     let after = owner.get("/api/v1/scores?per_page=1000").await.expect(200);
     assert!(scored(&after, &person), "scored again once withdrawn");
     // Both are in the audit log.

@@ -421,13 +421,7 @@ async fn relative_bands_hold_their_shares_of_the_people() {
         let relative = json!({"relative": {"top": 0.05, "next": 0.15}});
         let set = owner.put("/api/v1/risk-bands", relative).await.expect(200);
         assert_eq!(set["relative"], json!({"top": 0.05, "next": 0.15}));
-        let job = owner
-            .post("/api/v1/scoring-runs", json!({}))
-            .await
-            .expect(202)["job_id"]
-            .as_i64()
-            .unwrap();
-        assert_eq!(owner.wait_for_job(job).await["status"], "succeeded");
+        owner.scored_everyone().await;
         let bands = owner.get("/api/v1/risk-bands").await.expect(200);
         let count = |band: &str| bands["scored"][band].as_u64().unwrap() as f64;
         let scored = count("people") - count("not_enough_data");

@@ -1112,18 +1112,6 @@ async fn in_a_real_browser_a_person_reads_their_own_record_objects_and_withdraws
                 .any(|s| s["person"] == person.as_str())
         }
     };
-    let score_everyone = || {
-        let owner = owner.clone();
-        async move {
-            let job = owner
-                .post("/api/v1/scoring-runs", json!({}))
-                .await
-                .expect(202)["job_id"]
-                .as_i64()
-                .unwrap();
-            assert_eq!(owner.wait_for_job(job).await["status"], "succeeded");
-        }
-    };
 
     // The person objects from their page.
     click(&browser, "#objection button[type=submit]").await;
@@ -1134,7 +1122,7 @@ async fn in_a_real_browser_a_person_reads_their_own_record_objects_and_withdraws
         .unwrap();
     look_at(&browser, "26-own-record-objected").await;
     assert!(!scored(person.clone()).await, "their scores went at once");
-    score_everyone().await;
+    owner.scored_everyone().await;
     assert!(!scored(person.clone()).await, "a scoring run left them out");
     let event = json!({"person": person, "kind": "pay_change", "values": {"pay": 1000}});
     let accepted = owner.post("/api/v1/events", event).await.expect(202);
@@ -1169,7 +1157,7 @@ async fn in_a_real_browser_a_person_reads_their_own_record_objects_and_withdraws
         browser.find(Locator::Id("objected")).await.is_err(),
         "withdrawn"
     );
-    score_everyone().await;
+    owner.scored_everyone().await;
     assert!(scored(person.clone()).await, "scored again once withdrawn");
 
     // The link expires.

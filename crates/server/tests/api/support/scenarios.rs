@@ -69,6 +69,18 @@ impl Client {
         assert_eq!(trained["status"], "succeeded", "{trained}");
         trained
     }
+
+    /// Scores everyone with the latest model and waits for the run, which must succeed.
+    pub async fn scored_everyone(&self) {
+        let job = self
+            .post("/api/v1/scoring-runs", json!({}))
+            .await
+            .expect(202)["job_id"]
+            .as_i64()
+            .unwrap();
+        let scored = self.wait_for_job(job).await;
+        assert_eq!(scored["status"], "succeeded", "{scored}");
+    }
 }
 
 /// Uploads the IBM data and trains a logistic model on it; returns the owner.
