@@ -322,6 +322,9 @@ async fn a_warning_is_acknowledged_acted_on_and_closed_with_a_reviewer_and_reaso
             "{file}"
         );
         assert_eq!(manager.get("/api/v1/oversight-log").await.status, 403);
+        let refused = auditor.get("/api/v1/oversight-log?format=xml").await;
+        assert_eq!(refused.status, 400);
+        assert!(refused.body.to_string().contains("expected csv or json"));
         // Events about unknown people, or columns the data lacks, are refused whole.
         let bad = hr
             .post(
