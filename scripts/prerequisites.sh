@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Installs what building and testing tenure needs on a fresh Debian machine, if missing:
 # a C/C++ toolchain, libclang (bindgen, for LightGBM's C API), cmake ≥ 3.28 (LightGBM's build;
-# Debian's is older, so the `cmake` package from PyPI is used), psql, python3.
+# Debian's is older, so the `cmake` package from PyPI is used), psql, python3, a font with
+# Chinese glyphs for PDFs (fonts-wqy-microhei) and poppler-utils (tests read PDFs back).
 # Source it (`. scripts/prerequisites.sh`) so that CMAKE points at a new enough cmake.
 set -euo pipefail
 need=()
 command -v c++ >/dev/null || need+=(build-essential)
 command -v psql >/dev/null || need+=(postgresql-client)
 command -v python3 >/dev/null || need+=(python3 python3-pip)
+# Chinese PDFs embed a CJK font; the tests read PDFs back with poppler's tools.
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
+command -v pdftoppm >/dev/null || need+=(poppler-utils)
 # libclang itself (libclang.so or libclang-NN.so), not libclang-cpp, which bindgen cannot use.
 compgen -G '/usr/lib/llvm-*/lib/libclang.so*' >/dev/null || compgen -G '/usr/lib/*/libclang.so*' >/dev/null \
   || compgen -G '/usr/lib/*/libclang-[0-9]*.so*' >/dev/null || need+=(libclang-dev)

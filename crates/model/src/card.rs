@@ -102,6 +102,9 @@ pub struct DataWindow {
     /// Rows (person-months for panels) with a known outcome the model was fitted on.
     pub training_rows: usize,
     pub training_leavers: usize,
+    /// People left out because they objected to being scored (none of their rows is read).
+    #[serde(default)]
+    pub objectors_excluded: usize,
     /// SHA-256 over the training data's inputs, so a card names exactly what it learnt from.
     pub data_sha256: String,
 }

@@ -9,7 +9,7 @@
 //! and re-scoring after HR events revises the curves of the people touched
 //! ([`revised_curves`]). Nothing is refitted when a page or report reads it.
 
-use crate::train::{load, load_frame, load_meaning, OrgMeaning};
+use crate::train::{load, load_meaning, load_training_frame, OrgMeaning};
 use crate::{text_of, MonitorError, Progress};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -375,7 +375,8 @@ pub(crate) async fn current_outlooks(
     if let Some(stored) = stored_outlooks(store, org).await? {
         return Ok(stored);
     }
-    let data = load_frame(store, org, slug).await?;
+    // No curve is fitted for a person who objected, as none is stored for them.
+    let data = load_training_frame(store, org, slug).await?;
     fit_frame_outlooks(
         &data.frame,
         meaning.shape,

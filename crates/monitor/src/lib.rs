@@ -12,6 +12,7 @@
 mod columns;
 mod context;
 mod delivery;
+pub mod documents;
 mod events;
 mod fairness;
 mod forecast;

@@ -15,7 +15,9 @@ pub fn governance() -> Governance {
     Governance {
         legal_basis: "GDPR art. 6(1)(f); works agreement 2026-01".into(),
         impact_assessment: "DPIA-2026-004".into(),
+        impact_assessment_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 10),
         workers_informed_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap(),
+        contact: Some("privacy@acme.example".into()),
         declared_min_roc_auc: 0.6,
         declared_max_calibration_error: 0.1,
         recorded_by: "test".into(),

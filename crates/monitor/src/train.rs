@@ -121,6 +121,8 @@ pub(crate) async fn load(store: &Store, org: OrgId, slug: &str) -> Result<OrgDat
 pub(crate) struct OrgFrame {
     pub frame: SnapshotFrame,
     pub meaning: OrgMeaning,
+    /// People whose rows were left out because they objected (training only).
+    pub objectors_excluded: usize,
 }
 
 pub(crate) async fn load_frame(
@@ -133,7 +135,38 @@ pub(crate) async fn load_frame(
     if frame.is_empty() {
         return Err(MonitorError::NoData(slug.to_owned()));
     }
-    Ok(OrgFrame { frame, meaning })
+    Ok(OrgFrame {
+        frame,
+        meaning,
+        objectors_excluded: 0,
+    })
+}
+
+/// [`load_frame`] without the people who objected to being scored: what a model learns from,
+/// and whom a forecast fits curves for.
+pub(crate) async fn load_training_frame(
+    store: &Store,
+    org: OrgId,
+    slug: &str,
+) -> Result<OrgFrame, MonitorError> {
+    let mut data = load_frame(store, org, slug).await?;
+    let objectors = store.objectors(org).await?;
+    let present = data
+        .frame
+        .people()
+        .iter()
+        .filter(|p| objectors.contains(p.as_str()))
+        .count();
+    if present > 0 {
+        data.frame = data
+            .frame
+            .without_people(|p| objectors.contains(p.as_str()));
+        data.objectors_excluded = present;
+        if data.frame.is_empty() {
+            return Err(MonitorError::NoData(slug.to_owned()));
+        }
+    }
+    Ok(data)
 }
 
 /// What an organization's data is and means, read from its latest mapping without its rows.
@@ -165,7 +198,7 @@ pub async fn train_organization(
     request: &TrainRequest,
     progress: &dyn Progress,
 ) -> Result<TrainReport, MonitorError> {
-    let data = load_frame(store, request.org, slug).await?;
+    let data = load_training_frame(store, request.org, slug).await?;
     let trust = store.trust_settings(request.org).await?;
     let inputs = AuditInputs {
         protected: store
@@ -404,6 +437,7 @@ fn model_card(
             people: frame.people().len(),
             training_rows,
             training_leavers,
+            objectors_excluded: data.objectors_excluded,
             data_sha256: data_hash(frame),
         },
         inputs: frame.names().to_vec(),

@@ -25,7 +25,7 @@ pub use state::AppState;
 use axum::routing::get;
 use axum::{Json, Router};
 use routes::{
-    accounts, alerts, audit, bands, data, events, members, models, outlook, preview, scores,
+    accounts, alerts, audit, bands, data, documents, events, members, models, outlook, preview, scores,
     tokens, trust, warnings,
 };
 use std::net::SocketAddr;
@@ -118,6 +118,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(trust::model_fairness))
         .routes(routes!(trust::bias_audit))
+        .routes(routes!(documents::workers_notice))
+        .routes(routes!(documents::impact_assessment))
         .routes(routes!(trust::accuracy_checks))
         .routes(routes!(trust::person_record))
         .routes(routes!(trust::get_objection, trust::set_objection))

@@ -59,6 +59,9 @@ pub struct Settings {
     /// answers carry Strict-Transport-Security.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// A font with Chinese glyphs for PDFs (`TENURE_PDF_FONT`, a .ttf, .otf or .ttc file);
+    /// unset, the first of the system's CJK fonts found (Debian's fonts-wqy-microhei…).
+    pub pdf_font: Option<PathBuf>,
 }
 
 /// Only one of the TLS settings was given.
@@ -104,6 +107,7 @@ impl Default for Settings {
             secret_key_file: None,
             tls_cert: None,
             tls_key: None,
+            pdf_font: None,
         }
     }
 }
@@ -149,6 +153,7 @@ impl Settings {
             "secret_key_file",
             "tls_cert",
             "tls_key",
+            "pdf_font",
         ]
     }
 

@@ -36,6 +36,8 @@ pub struct AppState {
     pub decoy: crate::secrets::DecoyHash,
     /// Each API token's budget of requests.
     pub rate_limits: Arc<crate::rate_limit::TokenRateLimits>,
+    /// The font PDFs embed for Chinese text, read once it is first found.
+    pdf_font: Arc<std::sync::OnceLock<tenure_report::EmbeddableFont>>,
 }
 
 impl AppState {
@@ -63,7 +65,18 @@ impl AppState {
             warnings_feed: tokio::sync::broadcast::channel(256).0,
             stopping: tokio::sync::watch::channel(false).0,
             decoy: Default::default(),
+            pdf_font: Arc::default(),
         }
+    }
+
+    /// The font PDFs embed: the one `pdf_font` names, else one of the system's CJK fonts.
+    /// Looked for again while missing, so installing a font needs no restart.
+    pub fn pdf_font(&self) -> Result<tenure_report::EmbeddableFont, tenure_report::FontError> {
+        if let Some(font) = self.pdf_font.get() {
+            return Ok(font.clone());
+        }
+        let found = tenure_report::EmbeddableFont::find(self.settings.pdf_font.as_deref())?;
+        Ok(self.pdf_font.get_or_init(|| found).clone())
     }
 
     pub fn clock(&self) -> &Clock {

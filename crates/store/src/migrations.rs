@@ -95,6 +95,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "access links",
         include_str!("../migrations/sqlite/0018_access_links.sql"),
     ),
+    (
+        19,
+        "governance documents",
+        include_str!("../migrations/sqlite/0019_governance_documents.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -186,6 +191,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         18,
         "access links",
         include_str!("../migrations/postgres/0018_access_links.sql"),
+    ),
+    (
+        19,
+        "governance documents",
+        include_str!("../migrations/postgres/0019_governance_documents.sql"),
     ),
 ];
 

@@ -17,9 +17,12 @@ use tenure_domain::OrgId;
 pub struct Governance {
     /// E.g. "GDPR art. 6(1)(f) legitimate interest; works-council agreement 2026-03".
     pub legal_basis: String,
-    /// The data-protection impact assessment's reference.
+    /// The data-protection impact assessment's reference, and when it was completed.
     pub impact_assessment: String,
+    pub impact_assessment_on: Option<NaiveDate>,
     pub workers_informed_on: NaiveDate,
+    /// Whom people ask, object to or complain to (named in the workers' notice).
+    pub contact: Option<String>,
     /// The accuracy the organization relies on; the monthly re-check alerts below it.
     pub declared_min_roc_auc: f64,
     pub declared_max_calibration_error: f64,
@@ -34,7 +37,9 @@ impl Governance {
         Governance {
             legal_basis: "simulated people: no personal data".into(),
             impact_assessment: "not required (simulated data)".into(),
+            impact_assessment_on: None,
             workers_informed_on: chrono::Utc::now().date_naive(),
+            contact: None,
             declared_min_roc_auc: 0.65,
             declared_max_calibration_error: 0.10,
             recorded_by: recorded_by.to_owned(),
@@ -155,7 +160,7 @@ impl Store {
             .bind(org.0)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("INSERT INTO governance (org_id, legal_basis, impact_assessment, workers_informed_on, declared_min_roc_auc, declared_max_calibration_error, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        sqlx::query("INSERT INTO governance (org_id, legal_basis, impact_assessment, workers_informed_on, declared_min_roc_auc, declared_max_calibration_error, recorded_by, recorded_at, impact_assessment_on, contact) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
             .bind(org.0)
             .bind(&record.legal_basis)
             .bind(&record.impact_assessment)
@@ -164,6 +169,8 @@ impl Store {
             .bind(record.declared_max_calibration_error)
             .bind(&record.recorded_by)
             .bind(&recorded_at)
+            .bind(record.impact_assessment_on.map(|d| d.to_string()))
+            .bind(&record.contact)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -175,12 +182,13 @@ impl Store {
 
     /// The governance record; `None` while scoring is not switched on.
     pub async fn governance(&self, org: OrgId) -> Result<Option<Governance>, StoreError> {
-        let row = sqlx::query("SELECT legal_basis, impact_assessment, workers_informed_on, declared_min_roc_auc, declared_max_calibration_error, recorded_by, recorded_at FROM governance WHERE org_id = $1")
+        let row = sqlx::query("SELECT legal_basis, impact_assessment, workers_informed_on, declared_min_roc_auc, declared_max_calibration_error, recorded_by, recorded_at, impact_assessment_on, contact FROM governance WHERE org_id = $1")
             .bind(org.0)
             .fetch_optional(&mut *self.connection().await?)
             .await?;
         row.map(|r| {
             let informed: String = r.get(2);
+            let assessed: Option<String> = r.get(7);
             Ok(Governance {
                 legal_basis: r.get(0),
                 impact_assessment: r.get(1),
@@ -190,6 +198,11 @@ impl Store {
                 declared_max_calibration_error: r.get(4),
                 recorded_by: r.get(5),
                 recorded_at: crate::sql::stamp(&r, 6)?,
+                impact_assessment_on: assessed
+                    .map(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d"))
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt(format!("impact_assessment_on: {e}")))?,
+                contact: r.get(8),
             })
         })
         .transpose()

@@ -75,7 +75,7 @@ pub fn describe_card(card: &ModelCard) -> String {
         _ => String::new(),
     };
     format!(
-        "  predicts      {}\n  model         {} ({} features)\n  data          {window}{} people; trained on {} rows with {} leavers\n  \
+        "  predicts      {}\n  model         {} ({} features)\n  data          {window}{} people; trained on {} rows with {} leavers{}\n  \
          protected     {} (never model inputs)\n  measured by   {}\n  on unseen data ROC AUC {:.3}, PR AUC {:.3}, Brier {:.4}, calibration error {:.3}\n  \
          top 10%       precision {:.2}, recall {:.2}, lift {:.1}×\n  warnings ≥{:.0}%  {} flagged, precision {:.2}, recall {:.2}\n  took          {:.1} s\n",
         card.predicts,
@@ -84,6 +84,10 @@ pub fn describe_card(card: &ModelCard) -> String {
         d.people,
         d.training_rows,
         d.training_leavers,
+        match d.objectors_excluded {
+            0 => String::new(),
+            n => format!(" ({n} who objected left out)"),
+        },
         if card.protected_excluded.is_empty() { "none mapped".to_owned() } else { card.protected_excluded.join(", ") },
         card.evaluation_protocol,
         e.roc_auc,

@@ -19,9 +19,16 @@ pub struct GovernanceArgs {
     /// The data-protection impact assessment's reference.
     #[arg(long)]
     impact_assessment: Option<String>,
+    /// When the impact assessment was completed, YYYY-MM-DD.
+    #[arg(long)]
+    impact_assessment_on: Option<NaiveDate>,
     /// When workers were told, YYYY-MM-DD.
     #[arg(long)]
     workers_informed: Option<NaiveDate>,
+    /// Whom people ask, object to or complain to, as the workers' notice names them
+    /// (e.g. "privacy@acme.example, or the works council").
+    #[arg(long)]
+    contact: Option<String>,
     /// The ROC AUC relied on; the monthly re-check alerts the operator below it.
     #[arg(long, default_value_t = 0.65)]
     min_roc_auc: f64,
@@ -47,7 +54,9 @@ pub async fn governance(args: GovernanceArgs) -> anyhow::Result<()> {
         let record = Governance {
             legal_basis,
             impact_assessment,
+            impact_assessment_on: args.impact_assessment_on,
             workers_informed_on: informed,
+            contact: args.contact.filter(|c| !c.trim().is_empty()),
             declared_min_roc_auc: args.min_roc_auc,
             declared_max_calibration_error: args.max_calibration_error,
             recorded_by: format!("cli:{}", whoami()),

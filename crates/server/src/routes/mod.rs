@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod audit;
 pub mod bands;
 pub mod data;
+pub mod documents;
 pub mod events;
 pub mod members;
 pub mod models;

@@ -23,8 +23,14 @@ pub struct GovernanceRecord {
     pub legal_basis: String,
     /// The data-protection impact assessment's reference.
     pub impact_assessment: String,
+    /// When the impact assessment was completed (YYYY-MM-DD).
+    #[serde(default)]
+    pub impact_assessment_on: Option<String>,
     /// When workers were told (YYYY-MM-DD).
     pub workers_informed_on: String,
+    /// Whom people ask, object to or complain to, as the workers' notice names them.
+    #[serde(default)]
+    pub contact: Option<String>,
     /// The ROC AUC the organization relies on (default 0.65); the monthly re-check alerts below it.
     pub declared_min_roc_auc: Option<f64>,
     /// The largest calibration error it accepts (default 0.10).
@@ -41,7 +47,9 @@ impl From<Governance> for GovernanceRecord {
         GovernanceRecord {
             legal_basis: g.legal_basis,
             impact_assessment: g.impact_assessment,
+            impact_assessment_on: g.impact_assessment_on.map(|d| d.to_string()),
             workers_informed_on: g.workers_informed_on.to_string(),
+            contact: g.contact,
             declared_min_roc_auc: Some(g.declared_min_roc_auc),
             declared_max_calibration_error: Some(g.declared_max_calibration_error),
             recorded_by: g.recorded_by,
@@ -73,6 +81,18 @@ fn governance_of(record: GovernanceRecord, by: String) -> Result<Governance, Api
             "workers_informed_on is in the future: workers must be told before scoring starts",
         ));
     }
+    let assessed = record
+        .impact_assessment_on
+        .as_deref()
+        .filter(|d| !d.trim().is_empty())
+        .map(|d| {
+            NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").map_err(|_| {
+                ApiError::bad_request(format!(
+                    "impact_assessment_on: expected a date written YYYY-MM-DD, found {d:?}"
+                ))
+            })
+        })
+        .transpose()?;
     let auc = record.declared_min_roc_auc.unwrap_or(0.65);
     let ece = record.declared_max_calibration_error.unwrap_or(0.10);
     if !(0.5..=1.0).contains(&auc) || !(0.0..=1.0).contains(&ece) {
@@ -83,7 +103,12 @@ fn governance_of(record: GovernanceRecord, by: String) -> Result<Governance, Api
     Ok(Governance {
         legal_basis: required("legal_basis", &record.legal_basis)?,
         impact_assessment: required("impact_assessment", &record.impact_assessment)?,
+        impact_assessment_on: assessed,
         workers_informed_on: informed,
+        contact: record
+            .contact
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty()),
         declared_min_roc_auc: auc,
         declared_max_calibration_error: ece,
         recorded_by: by,
@@ -418,15 +443,23 @@ impl BiasAuditView {
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct BiasAuditQuery {
-    /// `csv` for the file to publish; JSON otherwise.
+    /// `json` (default), `csv` (the table to publish), or the document to publish: `html`,
+    /// `markdown` or `pdf`.
+    #[param(pattern = "^(json|csv|html|markdown|pdf)$")]
     pub format: Option<String>,
+    /// The document's language: `en` (default) or `zh-CN`.
+    #[param(pattern = "^(en|zh-CN)$")]
+    pub lang: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/models/{version}/bias-audit", tag = "trust",
     params(("version" = i64, Path, description = "The model version"), BiasAuditQuery),
-    responses((status = 200, description = "Scoring rates and impact ratios by protected category and intersection (JSON, or CSV with format=csv)", body = BiasAuditView),
+    responses((status = 200, description = "Scoring rates and impact ratios by protected category and intersection: JSON, CSV with format=csv, or the document to publish (format=html, markdown or pdf, in lang=en or zh-CN)",
+                content((BiasAuditView = "application/json"), (String = "text/csv"), (String = "text/html"), (String = "text/markdown"), (Vec<u8> = "application/pdf"))),
+              (status = 400, body = ErrorBody),
               (status = 403, description = "Only those who read fairness audits", body = ErrorBody),
-              (status = 404, body = ErrorBody)))]
+              (status = 404, body = ErrorBody),
+              (status = 503, description = "A PDF needs a font the server does not have", body = ErrorBody)))]
 pub async fn bias_audit(
     State(state): State<AppState>,
     caller: Caller,
@@ -435,7 +468,22 @@ pub async fn bias_audit(
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
     caller.require(Permission::ReadFairness)?;
-    let view = bias_audit_view(&state, &caller, parse_id(&version, "model")?).await?;
+    let version = parse_id(&version, "model")?;
+    let locale = crate::routes::documents::requested_locale(query.lang.as_deref())?;
+    let document = query
+        .format
+        .as_deref()
+        .filter(|f| matches!(*f, "html" | "markdown" | "pdf"))
+        .and_then(|f| crate::routes::documents::DocumentFormat::parse(Some(f)));
+    if let Some(format) = document {
+        let report = bias_audit_report(&state, &caller, version).await?;
+        let facts = tenure_monitor::documents::bias_audit_facts(&state.store, caller.org.id, report)
+            .await
+            .map_err(|e| ApiError::from_monitor(e, "the bias audit not made"))?;
+        let stem = format!("bias-audit-v{version}");
+        return crate::routes::documents::document_response(&state, &facts.document(locale), format, &stem);
+    }
+    let view = bias_audit_view(&state, &caller, version).await?;
     match query.format.as_deref() {
         Some("csv") => {
             let disposition = format!(
@@ -456,7 +504,7 @@ pub async fn bias_audit(
         }
         None | Some("json") => Ok(Json(view).into_response()),
         Some(other) => Err(ApiError::bad_request(format!(
-            "format {other:?}: expected csv or json"
+            "format {other:?}: expected json, csv, html, markdown or pdf"
         ))),
     }
 }
@@ -467,15 +515,22 @@ pub(crate) async fn bias_audit_view(
     caller: &Caller,
     version: i64,
 ) -> Result<BiasAuditView, ApiError> {
+    Ok(bias_audit_report(state, caller, version).await?.into())
+}
+
+async fn bias_audit_report(
+    state: &AppState,
+    caller: &Caller,
+    version: i64,
+) -> Result<tenure_monitor::BiasAuditReport, ApiError> {
     state
         .store
         .model(caller.org.id, Some(version))
         .await?
         .ok_or_else(|| ApiError::not_found("model"))?;
-    let report = tenure_monitor::bias_audit_report(&state.store, caller.org.id, version)
+    tenure_monitor::bias_audit_report(&state.store, caller.org.id, version)
         .await
-        .map_err(|e| ApiError::from_monitor(e, "the bias audit not made"))?;
-    Ok(report.into())
+        .map_err(|e| ApiError::from_monitor(e, "the bias audit not made"))
 }
 
 /// A person's objection to being scored.

@@ -56,6 +56,16 @@ fn audit(view: &BiasAuditView, locale: Locale) -> Markup {
             (locale.count(view.people)) " " (w(Words::People)) " · ≥ " (locale.percent(view.threshold, 1))
         }
         p { a #bias-audit-csv href=(csv) download { (w(Words::DownloadCsv)) } }
+        p #bias-audit-documents {
+            (w(Words::AuditToPublish)) ": "
+            @for lang in Locale::ALL {
+                (lang.name()) " "
+                @for format in ["html", "pdf"] {
+                    a href=(format!("/api/v1/models/{}/bias-audit?format={format}&lang={}", view.model_version, lang.tag())) hreflang=(lang.tag()) { (format.to_uppercase()) }
+                    " "
+                }
+            }
+        }
         @for d in &view.dimensions {
             h2 { (d.name) }
             div.scroll {

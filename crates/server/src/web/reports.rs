@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tenure_domain::{Entitlement, OrgId, Permission, Role};
 use tenure_monitor::ReportFigures;
-use tenure_report::Words;
+use tenure_report::{Locale, Words};
 
 /// The (import, model) a report was computed from: it stands until either changes.
 type ComputedFrom = (i64, Option<i64>);
@@ -127,8 +127,47 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
                 }
             }
             div.report { (maud::PreEscaped(figures.report.body(locale))) }
+            (published_documents(&viewer, locale))
         },
     )))
+}
+
+/// Links to the documents the organization publishes, each in both languages: the workers'
+/// notice for everyone, the impact-assessment draft for those who read the audit log.
+fn published_documents(viewer: &Viewer, locale: Locale) -> maud::Markup {
+    let w = |words: Words| words.in_(locale);
+    let mut documents = vec![(
+        "workers-notice",
+        Words::WorkersNotice,
+        &["html", "pdf"][..],
+    )];
+    if viewer.caller.may(tenure_domain::Permission::ReadAudit) {
+        documents.push((
+            "impact-assessment",
+            Words::ImpactAssessmentDraft,
+            &["html", "markdown", "pdf"][..],
+        ));
+    }
+    html! {
+        section #published-documents {
+            h2 { (w(Words::PublishedDocuments)) }
+            p.help { (w(Words::PublishedDocumentsHelp)) }
+            ul {
+                @for (path, title, formats) in &documents {
+                    li id=(format!("document-{path}")) {
+                        (w(*title)) ": "
+                        @for lang in Locale::ALL {
+                            (lang.name()) " "
+                            @for format in formats.iter() {
+                                a href=(format!("/api/v1/documents/{path}?lang={}&format={format}", lang.tag())) hreflang=(lang.tag()) { (format.to_uppercase()) }
+                                " "
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 pub async fn html(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {

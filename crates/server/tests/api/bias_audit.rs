@@ -156,6 +156,37 @@ async fn the_bias_audit_matches_a_hand_computation_on_the_ibm_file() {
         .get("/api/v1/models/1/bias-audit?format=xml")
         .await
         .expect(400);
-    assert!(refused.to_string().contains("expected csv or json"));
+    assert!(refused
+        .to_string()
+        .contains("expected json, csv, html, markdown or pdf"));
+
+    // The document to publish, in both languages, as HTML and PDF, with the same figures.
+    let ratio = format!("{:.3}", female["impact_ratio"].as_f64().unwrap());
+    let html = auditor
+        .get_text("/api/v1/models/1/bias-audit?format=html")
+        .await;
+    assert!(html.contains("Bias audit: tenure attrition model, version 1"));
+    assert!(html.contains("1,233 people"), "the people audited");
+    assert!(html.contains("Gender × MaritalStatus") && html.contains(&ratio), "{ratio}");
+    let chinese = auditor
+        .get_text("/api/v1/models/1/bias-audit?format=html&lang=zh-CN")
+        .await;
+    assert!(chinese.contains("偏差审计") && chinese.contains(&ratio));
+    for (lang, title) in [("en", "Bias audit"), ("zh-CN", "偏差审计")] {
+        let pdf = auditor
+            .page(&format!("/api/v1/models/1/bias-audit?format=pdf&lang={lang}"))
+            .await;
+        assert_eq!(pdf.status, 200);
+        assert_eq!(pdf.content_type, "application/pdf");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("audit.pdf");
+        std::fs::write(&file, &pdf.body).unwrap();
+        let text = std::process::Command::new("pdftotext")
+            .args([file.to_str().unwrap(), "-"])
+            .output()
+            .expect("pdftotext (poppler-utils) is needed");
+        let text = String::from_utf8_lossy(&text.stdout);
+        assert!(text.contains(title) && text.contains(&ratio), "{lang}: {text}");
+    }
     server.stop().await;
 }

@@ -225,6 +225,22 @@ async fn an_objection_is_honoured_by_every_scoring_path_until_it_is_withdrawn() 
     assert_eq!(tried.status, 409, "{}", tried.body);
     assert!(tried.body.to_string().contains("objected"));
 
+    // A model trained now learns nothing from them.
+    let before = owner.get("/api/v1/models").await.expect(200);
+    let people_before = before[0]["card"]["data"]["people"].as_u64();
+    owner
+        .trained(json!({"seed": 1, "learner": "logistic"}))
+        .await;
+    let models = owner.get("/api/v1/models").await.expect(200);
+    let card = &models[0];
+    assert_eq!(card["version"].as_i64(), before[0]["version"].as_i64().map(|v| v + 1));
+    assert_eq!(card["card"]["data"]["objectors_excluded"], 1, "{card}");
+    assert_eq!(
+        card["card"]["data"]["people"].as_u64().map(|n| n + 1),
+        people_before,
+        "one person fewer than before the objection"
+    );
+
     // Withdrawn: the next run scores them again.
     let withdrawn = owner
         .put(&path, json!({"objected": false}))

@@ -9,6 +9,7 @@ mod audit;
 mod bias_audit;
 mod dashboard;
 mod delivery;
+mod documents;
 mod erasure;
 mod events;
 mod headers;

@@ -323,6 +323,18 @@ async fn each_role_gets_exactly_its_permissions_on_every_endpoint() {
             ),
             (
                 "get",
+                "/api/v1/documents/workers-notice",
+                json!(null),
+                [200, 200, 200, 200],
+            ),
+            (
+                "get",
+                "/api/v1/documents/impact-assessment",
+                json!(null),
+                [200, 403, 403, 200],
+            ),
+            (
+                "get",
                 "/api/v1/accuracy-checks",
                 json!(null),
                 [200, 200, 403, 200],
