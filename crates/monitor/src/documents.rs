@@ -96,7 +96,11 @@ async fn latest_card(store: &Store, org: OrgId) -> Result<Option<(i64, ModelCard
 fn model_facts(version: i64, card: &ModelCard) -> ModelFacts {
     ModelFacts {
         version,
-        trained_on: card.created_at.get(..10).unwrap_or(&card.created_at).to_owned(),
+        trained_on: card
+            .created_at
+            .get(..10)
+            .unwrap_or(&card.created_at)
+            .to_owned(),
         horizon_months: card.horizon_months,
         roc_auc: card.evaluation.roc_auc,
         calibration_error: card.evaluation.expected_calibration_error,

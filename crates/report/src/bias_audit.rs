@@ -78,17 +78,24 @@ impl BiasAuditFacts {
             sections.push(self.dimension_section(dimension, l));
         }
         sections.push(
-            Section::new(if en { "Independent auditor" } else { "独立审计人" })
-                .to_complete(if en {
-                    "Name of the independent auditor, and the date of the audit"
-                } else {
-                    "独立审计人姓名及审计日期"
-                }),
+            Section::new(if en {
+                "Independent auditor"
+            } else {
+                "独立审计人"
+            })
+            .to_complete(if en {
+                "Name of the independent auditor, and the date of the audit"
+            } else {
+                "独立审计人姓名及审计日期"
+            }),
         );
         Document {
             locale: l,
             title: if en {
-                format!("Bias audit: tenure attrition model, version {}", self.model_version)
+                format!(
+                    "Bias audit: tenure attrition model, version {}",
+                    self.model_version
+                )
             } else {
                 format!("偏差审计：tenure 离职模型第 {} 版", self.model_version)
             },
@@ -100,7 +107,14 @@ impl BiasAuditFacts {
     fn dimension_section(&self, dimension: &AuditDimension, l: Locale) -> Section {
         let en = l == Locale::En;
         let header: Vec<String> = if en {
-            ["Category", "People", "Share of data", "Scored above", "Scoring rate", "Impact ratio"]
+            [
+                "Category",
+                "People",
+                "Share of data",
+                "Scored above",
+                "Scoring rate",
+                "Impact ratio",
+            ]
         } else {
             ["类别", "人数", "数据占比", "超过阈值", "评分率", "影响比"]
         }
@@ -117,7 +131,12 @@ impl BiasAuditFacts {
                     l.count(c.scored_above),
                     l.percent(c.scoring_rate, 1),
                     match (c.excluded, c.impact_ratio) {
-                        (true, _) => (if en { "excluded (<2%)" } else { "不参与（<2%）" }).to_owned(),
+                        (true, _) => (if en {
+                            "excluded (<2%)"
+                        } else {
+                            "不参与（<2%）"
+                        })
+                        .to_owned(),
                         (false, Some(ratio)) => l.number(ratio, 3),
                         (false, None) => "-".to_owned(),
                     },
@@ -131,9 +150,15 @@ impl BiasAuditFacts {
         );
         if dimension.unknown > 0 {
             section = section.note(if en {
-                format!("{} people have no recorded value and are in no category.", l.count(dimension.unknown))
+                format!(
+                    "{} people have no recorded value and are in no category.",
+                    l.count(dimension.unknown)
+                )
             } else {
-                format!("{} 人没有记录该属性，未归入任何类别。", l.count(dimension.unknown))
+                format!(
+                    "{} 人没有记录该属性，未归入任何类别。",
+                    l.count(dimension.unknown)
+                )
             });
         }
         section
@@ -157,9 +182,33 @@ mod tests {
             dimensions: vec![AuditDimension {
                 name: "Gender".into(),
                 categories: vec![
-                    AuditCategory { category: "Female".into(), people: 400, share_of_data: 0.4, scored_above: 40, scoring_rate: 0.1, impact_ratio: Some(0.76923), excluded: false },
-                    AuditCategory { category: "Male".into(), people: 585, share_of_data: 0.585, scored_above: 76, scoring_rate: 0.13, impact_ratio: Some(1.0), excluded: false },
-                    AuditCategory { category: "X".into(), people: 15, share_of_data: 0.015, scored_above: 4, scoring_rate: 0.2667, impact_ratio: None, excluded: true },
+                    AuditCategory {
+                        category: "Female".into(),
+                        people: 400,
+                        share_of_data: 0.4,
+                        scored_above: 40,
+                        scoring_rate: 0.1,
+                        impact_ratio: Some(0.76923),
+                        excluded: false,
+                    },
+                    AuditCategory {
+                        category: "Male".into(),
+                        people: 585,
+                        share_of_data: 0.585,
+                        scored_above: 76,
+                        scoring_rate: 0.13,
+                        impact_ratio: Some(1.0),
+                        excluded: false,
+                    },
+                    AuditCategory {
+                        category: "X".into(),
+                        people: 15,
+                        share_of_data: 0.015,
+                        scored_above: 4,
+                        scoring_rate: 0.2667,
+                        impact_ratio: None,
+                        excluded: true,
+                    },
                 ],
                 unknown: 3,
             }],
@@ -175,7 +224,11 @@ mod tests {
         assert!(text.contains("0.769"));
         assert!(text.contains("excluded (<2%)"));
         assert!(text.contains("3 people have no recorded value"));
-        let zh: String = facts().document(Locale::ZhCn).texts().collect::<Vec<_>>().join("\n");
+        let zh: String = facts()
+            .document(Locale::ZhCn)
+            .texts()
+            .collect::<Vec<_>>()
+            .join("\n");
         assert!(zh.contains("偏差审计") && zh.contains("不参与（<2%）"));
     }
 }

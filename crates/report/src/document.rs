@@ -295,7 +295,10 @@ pub(crate) mod tests {
                 .bullets(vec!["one".into(), "two | three".into()])
                 .table(
                     vec!["Risk".into(), "Measure".into()],
-                    vec![vec!["Re-identification".into(), "Groups under 5 are hidden".into()]],
+                    vec![vec![
+                        "Re-identification".into(),
+                        "Groups under 5 are hidden".into(),
+                    ]],
                     &[1.0, 2.0],
                 )
                 .to_complete("Consultation of the works council")
@@ -343,7 +346,11 @@ pub(crate) mod tests {
             .args(args)
             .output()
             .unwrap_or_else(|e| panic!("{tool} (poppler-utils) is needed: {e}"));
-        assert!(out.status.success(), "{tool}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{tool}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         out.stdout
     }
 
@@ -371,8 +378,9 @@ pub(crate) mod tests {
     /// the others, where missing glyphs would all be the same empty box.
     #[test]
     fn a_chinese_pdf_embeds_its_font_and_renders_every_character() {
-        let font = EmbeddableFont::find(None)
-            .expect("a font with Chinese glyphs (scripts/prerequisites.sh installs fonts-wqy-microhei)");
+        let font = EmbeddableFont::find(None).expect(
+            "a font with Chinese glyphs (scripts/prerequisites.sh installs fonts-wqy-microhei)",
+        );
         let title = "员工告知书";
         let pdf = example(Locale::ZhCn, title).to_pdf(Some(&font)).unwrap();
         let dir = std::env::temp_dir().join(format!("tenure-pdf-{}", std::process::id()));
@@ -384,11 +392,18 @@ pub(crate) mod tests {
         let fonts = String::from_utf8(poppler("pdffonts", &[file])).unwrap();
         let rows: Vec<&str> = fonts.lines().skip(2).collect();
         assert_eq!(rows.len(), 1, "one font, embedded:\n{fonts}");
-        assert!(rows[0].contains("CID TrueType") || rows[0].contains("CID Type 0C"), "{fonts}");
+        assert!(
+            rows[0].contains("CID TrueType") || rows[0].contains("CID Type 0C"),
+            "{fonts}"
+        );
         let columns: Vec<&str> = rows[0].split_whitespace().collect();
         // name, type words…, encoding, emb, sub, uni, object, id
         let flags = &columns[columns.len() - 5..columns.len() - 2];
-        assert_eq!(flags, ["yes", "yes", "yes"], "embedded, subset, with a text map: {fonts}");
+        assert_eq!(
+            flags,
+            ["yes", "yes", "yes"],
+            "embedded, subset, with a text map: {fonts}"
+        );
 
         let text = String::from_utf8(poppler("pdftotext", &[file, "-"])).unwrap();
         assert!(text.contains(title), "the text layer reads back: {text}");
@@ -396,7 +411,21 @@ pub(crate) mod tests {
 
         let resolution = 144.0;
         let image = dir.join("page");
-        poppler("pdftoppm", &["-gray", "-r", "144", "-f", "1", "-l", "1", "-singlefile", file, image.to_str().unwrap()]);
+        poppler(
+            "pdftoppm",
+            &[
+                "-gray",
+                "-r",
+                "144",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                file,
+                image.to_str().unwrap(),
+            ],
+        );
         let (width, height, pixels) = read_pgm(&std::fs::read(dir.join("page.pgm")).unwrap());
         assert_eq!((width, height), (1190, 1684), "A4 at 144 dpi");
         // The title: 18 pt, its baseline 18 pt + 0.8 × 18 pt below the top margin.
@@ -408,8 +437,13 @@ pub(crate) mod tests {
         let mut cells = Vec::new();
         for c in title.chars() {
             let glyph = face.glyph_index(c).expect("the font has the character");
-            let advance = f32::from(face.glyph_hor_advance(glyph).unwrap()) / f32::from(face.units_per_em()) * size;
-            let (left, right) = ((x * scale) as usize + 1, ((x + advance) * scale) as usize - 1);
+            let advance = f32::from(face.glyph_hor_advance(glyph).unwrap())
+                / f32::from(face.units_per_em())
+                * size;
+            let (left, right) = (
+                (x * scale) as usize + 1,
+                ((x + advance) * scale) as usize - 1,
+            );
             let top = ((crate::pdf::PAGE_HEIGHT - baseline - size) * scale) as usize;
             let bottom = ((crate::pdf::PAGE_HEIGHT - baseline + size * 0.2) * scale) as usize;
             let cell: Vec<bool> = (top..bottom)
@@ -423,7 +457,10 @@ pub(crate) mod tests {
         }
         for i in 0..cells.len() {
             for j in i + 1..cells.len() {
-                assert_ne!(cells[i], cells[j], "characters {i} and {j} are drawn alike (a missing-glyph box?)");
+                assert_ne!(
+                    cells[i], cells[j],
+                    "characters {i} and {j} are drawn alike (a missing-glyph box?)"
+                );
             }
         }
         std::fs::remove_dir_all(&dir).ok();

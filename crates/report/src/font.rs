@@ -67,11 +67,10 @@ impl EmbeddableFont {
             index: 0,
             path: path.to_owned(),
         };
-        let face = ttf_parser::Face::parse(&font.data, font.index).map_err(|_| {
-            FontError::NotAFont {
+        let face =
+            ttf_parser::Face::parse(&font.data, font.index).map_err(|_| FontError::NotAFont {
                 path: path.to_owned(),
-            }
-        })?;
+            })?;
         if let Some(missing) = CHINESE_PROBE
             .chars()
             .find(|&c| face.glyph_index(c).is_none())
@@ -131,8 +130,24 @@ pub(crate) fn breaks_anywhere(c: char) -> bool {
 pub(crate) fn never_starts_a_line(c: char) -> bool {
     matches!(
         c,
-        '，' | '。' | '、' | '；' | '：' | '！' | '？' | '）' | '》' | '」' | '』' | '”' | '’'
-            | ',' | '.' | ';' | ':' | ')' | '%'
+        '，' | '。'
+            | '、'
+            | '；'
+            | '：'
+            | '！'
+            | '？'
+            | '）'
+            | '》'
+            | '」'
+            | '』'
+            | '”'
+            | '’'
+            | ','
+            | '.'
+            | ';'
+            | ':'
+            | ')'
+            | '%'
     )
 }
 

@@ -18,6 +18,6 @@ pub mod words;
 pub use attrition::{AttritionReport, BandCounts, DriverRow, GroupRow, HorizonRow, MonthRow};
 pub use document::Document;
 pub use font::{EmbeddableFont, FontError};
-pub use pdf::PdfError;
 pub use locale::Locale;
+pub use pdf::PdfError;
 pub use words::Words;

@@ -117,7 +117,8 @@ impl AttritionReport {
         for note in &self.notes {
             doc.text(note, 9.0);
         }
-        doc.finish().expect("Helvetica pages embed no font, so they always finish")
+        doc.finish()
+            .expect("Helvetica pages embed no font, so they always finish")
     }
 
     fn pdf_risk(&self, doc: &mut Pages) {
@@ -210,15 +211,13 @@ fn horizon_cells(h: &HorizonRow) -> Vec<String> {
 #[derive(Debug, thiserror::Error)]
 pub enum PdfError {
     #[error("the text holds {character:?}, which the built-in PDF font cannot show: a font with those glyphs is needed ({hint})")]
-    NeedsFont {
-        character: char,
-        hint: &'static str,
-    },
+    NeedsFont { character: char, hint: &'static str },
     #[error("the font {path} could not be subset for embedding: {reason}")]
     Subset { path: String, reason: String },
 }
 
-const FONT_HINT: &str = "install Debian's fonts-wqy-microhei or fonts-noto-cjk, or set TENURE_PDF_FONT";
+const FONT_HINT: &str =
+    "install Debian's fonts-wqy-microhei or fonts-noto-cjk, or set TENURE_PDF_FONT";
 
 /// How text is set: Helvetica, which every reader has (Windows-1252 text only, nothing
 /// embedded), or the subset of an embedded font that the text uses.
@@ -445,6 +444,7 @@ impl<'f> Pages<'f> {
         page.begin_text();
         page.set_font(name, size);
         if embolden {
+            page.set_stroke_gray(0.0);
             page.set_text_rendering_mode(TextRenderingMode::FillStroke);
             page.set_line_width(size * 0.03);
         }
@@ -664,8 +664,7 @@ impl<'f> Pages<'f> {
             resources.finish();
             page.finish();
             let compressed = compress(&content.finish());
-            pdf.stream(stream, &compressed)
-                .filter(Filter::FlateDecode);
+            pdf.stream(stream, &compressed).filter(Filter::FlateDecode);
         }
         if let Typeface::Embedded(embedding) = &self.typeface {
             embedding.write(&mut pdf, embedded_font)?;
@@ -710,8 +709,10 @@ pub(crate) enum Font {
 /// Whether Helvetica can set `text` (Windows-1252), or the first character it cannot.
 pub(crate) fn first_outside_helvetica(text: &str) -> Option<char> {
     text.chars().find(|&c| {
-        !(matches!(c, ' '..='~' | '–' | '—' | '…' | '‘' | '’' | '“' | '”' | '•' | '−' | '↑' | '×')
-            || ('\u{a0}'..='\u{ff}').contains(&c)
+        !(matches!(
+            c,
+            ' '..='~' | '–' | '—' | '…' | '‘' | '’' | '“' | '”' | '•' | '−' | '↑' | '×'
+        ) || ('\u{a0}'..='\u{ff}').contains(&c)
             || c.is_whitespace())
     })
 }

@@ -179,9 +179,17 @@ impl ProcessingFacts {
     }
 
     fn records_section(&self, l: Locale) -> Section {
-        let mut kinds: Vec<String> = self.record_kinds.iter().map(|k| k.words(l).to_owned()).collect();
+        let mut kinds: Vec<String> = self
+            .record_kinds
+            .iter()
+            .map(|k| k.words(l).to_owned())
+            .collect();
         if kinds.is_empty() {
-            kinds.push(pick(l, "No records have been imported yet.", "尚未导入任何记录。"));
+            kinds.push(pick(
+                l,
+                "No records have been imported yet.",
+                "尚未导入任何记录。",
+            ));
         }
         let mut section = Section::new(pick(l, "Which records are used", "使用哪些记录"))
             .paragraph(pick(
@@ -286,7 +294,10 @@ impl ProcessingFacts {
             Section::new(pick(l, "How long records are kept", "记录保存多久")).paragraph(self.retention(l)),
         ];
         if let Some(accuracy) = self.accuracy_paragraph(l) {
-            sections.push(Section::new(pick(l, "Accuracy and fairness", "准确度与公平性")).paragraph(accuracy));
+            sections.push(
+                Section::new(pick(l, "Accuracy and fairness", "准确度与公平性"))
+                    .paragraph(accuracy),
+            );
         }
         sections.push(self.rights_section(l));
         Document {
@@ -340,12 +351,27 @@ impl ProcessingFacts {
     pub fn impact_assessment(&self, l: Locale) -> Document {
         let reference = match &self.governance {
             Some(g) => match (l, g.impact_assessment_on) {
-                (Locale::En, Some(d)) => format!("Reference {} · completed on {}", g.impact_assessment, l.date(d)),
-                (Locale::ZhCn, Some(d)) => format!("编号 {} · 于 {} 完成", g.impact_assessment, l.date(d)),
-                (Locale::En, None) => format!("Reference {} · not yet dated in the governance record", g.impact_assessment),
-                (Locale::ZhCn, None) => format!("编号 {} · 治理记录中尚未填写完成日期", g.impact_assessment),
+                (Locale::En, Some(d)) => format!(
+                    "Reference {} · completed on {}",
+                    g.impact_assessment,
+                    l.date(d)
+                ),
+                (Locale::ZhCn, Some(d)) => {
+                    format!("编号 {} · 于 {} 完成", g.impact_assessment, l.date(d))
+                }
+                (Locale::En, None) => format!(
+                    "Reference {} · not yet dated in the governance record",
+                    g.impact_assessment
+                ),
+                (Locale::ZhCn, None) => {
+                    format!("编号 {} · 治理记录中尚未填写完成日期", g.impact_assessment)
+                }
             },
-            None => pick(l, "No reference yet: record it in the governance record once completed.", "尚无编号：完成后请记入治理记录。"),
+            None => pick(
+                l,
+                "No reference yet: record it in the governance record once completed.",
+                "尚无编号：完成后请记入治理记录。",
+            ),
         };
         Document {
             locale: l,
@@ -366,7 +392,10 @@ impl ProcessingFacts {
                     .paragraph(self.legal_basis(l))
                     .bullets(self.governance_lines(l))
                     .to_complete(pick(l, "Why the purpose cannot be met by less intrusive means (for example, aggregate reporting only)", "为何无法以侵入性更小的方式（例如仅做汇总报告）实现该目的")),
-                self.records_section(l).paragraph(self.protected_paragraph(l)),
+                Section {
+                    heading: pick(l, "3. Data categories", "3. 数据类别"),
+                    ..self.records_section(l).paragraph(self.protected_paragraph(l))
+                },
                 Section::new(pick(l, "4. Recipients and access", "4. 接收方与访问权限")).bullets(self.audiences(l)),
                 Section::new(pick(l, "5. Retention", "5. 保存期限")).paragraph(self.retention(l)),
                 self.risks_section(l),
@@ -384,10 +413,26 @@ impl ProcessingFacts {
     fn description_section(&self, l: Locale) -> Section {
         let horizon = self.horizon();
         let scope = match (l, &self.model) {
-            (Locale::En, Some(m)) => format!("Scope: {} people in the latest records; model version {} trained on {}.", l.count(self.people), m.version, m.trained_on),
-            (Locale::ZhCn, Some(m)) => format!("范围：最新记录中共 {} 人；第 {} 版模型于 {} 训练。", l.count(self.people), m.version, m.trained_on),
-            (Locale::En, None) => format!("Scope: {} people in the latest records; no model trained yet.", l.count(self.people)),
-            (Locale::ZhCn, None) => format!("范围：最新记录中共 {} 人；尚未训练模型。", l.count(self.people)),
+            (Locale::En, Some(m)) => format!(
+                "Scope: {} people in the latest records; model version {} trained on {}.",
+                l.count(self.people),
+                m.version,
+                m.trained_on
+            ),
+            (Locale::ZhCn, Some(m)) => format!(
+                "范围：最新记录中共 {} 人；第 {} 版模型于 {} 训练。",
+                l.count(self.people),
+                m.version,
+                m.trained_on
+            ),
+            (Locale::En, None) => format!(
+                "Scope: {} people in the latest records; no model trained yet.",
+                l.count(self.people)
+            ),
+            (Locale::ZhCn, None) => format!(
+                "范围：最新记录中共 {} 人；尚未训练模型。",
+                l.count(self.people)
+            ),
         };
         let objections = match l {
             Locale::En => format!("{} people currently object to being scored and are left out of scoring, warnings and training.", l.count(self.objections)),
@@ -437,13 +482,24 @@ impl ProcessingFacts {
                 vec!["调查问题期间造成的损害".into(), "紧急停止开关可立即暂停所有评分和预警。".into()],
             ],
         };
-        Section::new(pick(l, "6. Risks and the measures against them", "6. 风险及应对措施"))
-            .table(
-                vec![pick(l, "Risk", "风险"), pick(l, "Measures in place", "已采取的措施")],
-                rows,
-                &[2.0, 3.0],
-            )
-            .to_complete(pick(l, "Likelihood and severity of each risk after these measures, and any further measures", "采取上述措施后各项风险的可能性与严重程度，以及其他补充措施"))
+        Section::new(pick(
+            l,
+            "6. Risks and the measures against them",
+            "6. 风险及应对措施",
+        ))
+        .table(
+            vec![
+                pick(l, "Risk", "风险"),
+                pick(l, "Measures in place", "已采取的措施"),
+            ],
+            rows,
+            &[2.0, 3.0],
+        )
+        .to_complete(pick(
+            l,
+            "Likelihood and severity of each risk after these measures, and any further measures",
+            "采取上述措施后各项风险的可能性与严重程度，以及其他补充措施",
+        ))
     }
 }
 
@@ -508,7 +564,10 @@ pub(crate) mod tests {
             "privacy@acme.example",
             "no job sites",
         ] {
-            assert!(notice.contains(expected), "{expected:?} missing from:\n{notice}");
+            assert!(
+                notice.contains(expected),
+                "{expected:?} missing from:\n{notice}"
+            );
         }
         let mut changed = f.clone();
         changed.min_group_size = 10;

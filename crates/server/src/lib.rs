@@ -25,8 +25,8 @@ pub use state::AppState;
 use axum::routing::get;
 use axum::{Json, Router};
 use routes::{
-    accounts, alerts, audit, bands, data, documents, events, members, models, outlook, preview, scores,
-    tokens, trust, warnings,
+    accounts, alerts, audit, bands, data, documents, events, members, models, outlook, preview,
+    scores, tokens, trust, warnings,
 };
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
@@ -194,6 +194,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(web::routes())
+        .nest("/scim/v2", routes::scim::router())
         .route("/healthz", get(health::healthz))
         .route("/livez", get(health::livez))
         .route("/readyz", get(health::readyz))

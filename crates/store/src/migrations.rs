@@ -100,6 +100,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "governance documents",
         include_str!("../migrations/sqlite/0019_governance_documents.sql"),
     ),
+    (
+        20,
+        "scim provisioning",
+        include_str!("../migrations/sqlite/0020_scim.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -196,6 +201,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         19,
         "governance documents",
         include_str!("../migrations/postgres/0019_governance_documents.sql"),
+    ),
+    (
+        20,
+        "scim provisioning",
+        include_str!("../migrations/postgres/0020_scim.sql"),
     ),
 ];
 

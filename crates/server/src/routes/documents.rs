@@ -56,9 +56,8 @@ pub struct DocumentQuery {
 pub(crate) fn requested_locale(lang: Option<&str>) -> Result<Locale, ApiError> {
     match lang {
         None => Ok(Locale::En),
-        Some(tag) => Locale::parse(tag).ok_or_else(|| {
-            ApiError::bad_request(format!("lang {tag:?}: expected en or zh-CN"))
-        }),
+        Some(tag) => Locale::parse(tag)
+            .ok_or_else(|| ApiError::bad_request(format!("lang {tag:?}: expected en or zh-CN"))),
     }
 }
 
@@ -133,7 +132,12 @@ pub async fn workers_notice(
     let locale = requested_locale(query.lang.as_deref())?;
     let format = requested_format(query.format.as_deref())?;
     let facts = processing_facts(&state, &caller, locale).await?;
-    document_response(&state, &facts.workers_notice(locale), format, "workers-notice")
+    document_response(
+        &state,
+        &facts.workers_notice(locale),
+        format,
+        "workers-notice",
+    )
 }
 
 #[utoipa::path(get, path = "/api/v1/documents/impact-assessment", tag = "trust",

@@ -477,11 +477,17 @@ pub async fn bias_audit(
         .and_then(|f| crate::routes::documents::DocumentFormat::parse(Some(f)));
     if let Some(format) = document {
         let report = bias_audit_report(&state, &caller, version).await?;
-        let facts = tenure_monitor::documents::bias_audit_facts(&state.store, caller.org.id, report)
-            .await
-            .map_err(|e| ApiError::from_monitor(e, "the bias audit not made"))?;
+        let facts =
+            tenure_monitor::documents::bias_audit_facts(&state.store, caller.org.id, report)
+                .await
+                .map_err(|e| ApiError::from_monitor(e, "the bias audit not made"))?;
         let stem = format!("bias-audit-v{version}");
-        return crate::routes::documents::document_response(&state, &facts.document(locale), format, &stem);
+        return crate::routes::documents::document_response(
+            &state,
+            &facts.document(locale),
+            format,
+            &stem,
+        );
     }
     let view = bias_audit_view(&state, &caller, version).await?;
     match query.format.as_deref() {

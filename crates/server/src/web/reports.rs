@@ -136,11 +136,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
 /// notice for everyone, the impact-assessment draft for those who read the audit log.
 fn published_documents(viewer: &Viewer, locale: Locale) -> maud::Markup {
     let w = |words: Words| words.in_(locale);
-    let mut documents = vec![(
-        "workers-notice",
-        Words::WorkersNotice,
-        &["html", "pdf"][..],
-    )];
+    let mut documents = vec![("workers-notice", Words::WorkersNotice, &["html", "pdf"][..])];
     if viewer.caller.may(tenure_domain::Permission::ReadAudit) {
         documents.push((
             "impact-assessment",

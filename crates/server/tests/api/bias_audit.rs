@@ -167,14 +167,19 @@ async fn the_bias_audit_matches_a_hand_computation_on_the_ibm_file() {
         .await;
     assert!(html.contains("Bias audit: tenure attrition model, version 1"));
     assert!(html.contains("1,233 people"), "the people audited");
-    assert!(html.contains("Gender × MaritalStatus") && html.contains(&ratio), "{ratio}");
+    assert!(
+        html.contains("Gender × MaritalStatus") && html.contains(&ratio),
+        "{ratio}"
+    );
     let chinese = auditor
         .get_text("/api/v1/models/1/bias-audit?format=html&lang=zh-CN")
         .await;
     assert!(chinese.contains("偏差审计") && chinese.contains(&ratio));
     for (lang, title) in [("en", "Bias audit"), ("zh-CN", "偏差审计")] {
         let pdf = auditor
-            .page(&format!("/api/v1/models/1/bias-audit?format=pdf&lang={lang}"))
+            .page(&format!(
+                "/api/v1/models/1/bias-audit?format=pdf&lang={lang}"
+            ))
             .await;
         assert_eq!(pdf.status, 200);
         assert_eq!(pdf.content_type, "application/pdf");
@@ -186,7 +191,10 @@ async fn the_bias_audit_matches_a_hand_computation_on_the_ibm_file() {
             .output()
             .expect("pdftotext (poppler-utils) is needed");
         let text = String::from_utf8_lossy(&text.stdout);
-        assert!(text.contains(title) && text.contains(&ratio), "{lang}: {text}");
+        assert!(
+            text.contains(title) && text.contains(&ratio),
+            "{lang}: {text}"
+        );
     }
     server.stop().await;
 }

@@ -60,7 +60,12 @@ fn read_pdf(pdf: &[u8], name: &str) -> (String, String, f64) {
     let pgm = std::fs::read(dir.path().join("page.pgm")).unwrap();
     // P5, width, height, 255, then a byte a pixel: the pixels are the last width × height.
     let header: Vec<&[u8]> = pgm.splitn(5, |b| b.is_ascii_whitespace()).collect();
-    let size = |field: &[u8]| std::str::from_utf8(field).unwrap().parse::<usize>().unwrap();
+    let size = |field: &[u8]| {
+        std::str::from_utf8(field)
+            .unwrap()
+            .parse::<usize>()
+            .unwrap()
+    };
     let pixels = &pgm[pgm.len() - size(header[1]) * size(header[2])..];
     let inked = pixels.iter().filter(|&&p| p < 128).count() as f64 / pixels.len() as f64;
     (fonts, text, inked)
@@ -166,7 +171,10 @@ async fn the_notice_and_impact_assessment_come_from_the_records_in_both_language
     assert!(fonts.contains("CID"), "{fonts}");
     let squashed: String = text.split_whitespace().collect();
     assert!(squashed.contains("员工告知书"), "{text}");
-    assert!(squashed.contains("职工代表大会2026-11"), "the record's own words: {text}");
+    assert!(
+        squashed.contains("职工代表大会2026-11"),
+        "the record's own words: {text}"
+    );
     assert!(squashed.contains("每组至少9人"), "{text}");
     assert!(inked > 0.005, "the page is drawn: {inked}");
 
@@ -177,9 +185,7 @@ async fn the_notice_and_impact_assessment_come_from_the_records_in_both_language
     assert!(text.contains("Notice to workers"), "{text}");
 
     // The impact-assessment draft, for owners and auditors, pre-filled and left to complete.
-    let draft = owner
-        .get_text("/api/v1/documents/impact-assessment")
-        .await;
+    let draft = owner.get_text("/api/v1/documents/impact-assessment").await;
     assert!(draft.contains("Reference PIA-2026-003"));
     assert!(draft.contains("fairness release gate is on"));
     assert!(draft.contains("contenteditable=\"true\""));

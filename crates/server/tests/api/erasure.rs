@@ -233,7 +233,10 @@ async fn an_objection_is_honoured_by_every_scoring_path_until_it_is_withdrawn() 
         .await;
     let models = owner.get("/api/v1/models").await.expect(200);
     let card = &models[0];
-    assert_eq!(card["version"].as_i64(), before[0]["version"].as_i64().map(|v| v + 1));
+    assert_eq!(
+        card["version"].as_i64(),
+        before[0]["version"].as_i64().map(|v| v + 1)
+    );
     assert_eq!(card["card"]["data"]["objectors_excluded"], 1, "{card}");
     assert_eq!(
         card["card"]["data"]["people"].as_u64().map(|n| n + 1),

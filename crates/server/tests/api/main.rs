@@ -20,6 +20,7 @@ mod outlook;
 mod plans;
 mod requests;
 mod roles;
+mod scim;
 mod scoring;
 mod sessions;
 mod tenancy;

@@ -36,7 +36,7 @@ pub struct TestServer {
     database: Option<TestDatabase>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
-    http: reqwest::Client,
+    pub http: reqwest::Client,
 }
 
 impl TestServer {
