@@ -87,6 +87,9 @@ const ORGANIZATION_TABLES: &[&str] = &[
     "api_tokens",
     "sessions",
     "invitations",
+    "objections",
+    "access_links",
+    "scim_users",
     "memberships",
 ];
 
@@ -313,7 +316,7 @@ impl Store {
                 org.0
             )));
         }
-        let members: Vec<i64> = sqlx::query("SELECT user_id FROM memberships WHERE org_id = $1")
+        let members: Vec<i64> = sqlx::query("SELECT user_id FROM memberships WHERE org_id = $1 UNION SELECT user_id FROM scim_users WHERE org_id = $1")
             .bind(org.0)
             .fetch_all(&mut *tx)
             .await?
@@ -330,7 +333,7 @@ impl Store {
         }
         for user in members {
             // Someone who also belongs elsewhere keeps their account.
-            let done = sqlx::query("DELETE FROM users WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM memberships WHERE user_id = $1) AND NOT EXISTS (SELECT 1 FROM invitations WHERE invited_by = $1) AND NOT EXISTS (SELECT 1 FROM api_tokens WHERE created_by = $1)")
+            let done = sqlx::query("DELETE FROM users WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM memberships WHERE user_id = $1) AND NOT EXISTS (SELECT 1 FROM invitations WHERE invited_by = $1) AND NOT EXISTS (SELECT 1 FROM api_tokens WHERE created_by = $1) AND NOT EXISTS (SELECT 1 FROM scim_users WHERE user_id = $1)")
                 .bind(user)
                 .execute(&mut *tx)
                 .await?;
@@ -680,5 +683,25 @@ mod tests {
             json,
             serde_json::json!({"levels": ["P", "12", "P"], "P": "a P b"})
         );
+    }
+
+    /// Every table with an organization's rows is on the offboarding list, so deleting an
+    /// organization leaves nothing behind (and breaks no foreign key).
+    #[tokio::test]
+    async fn every_table_with_an_organizations_rows_is_deleted_with_it() {
+        let database = crate::testing::TestDatabase::sqlite();
+        let store = database.store().await;
+        let missing: Vec<String> = store
+            .tables_and_columns()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|(table, columns)| {
+                columns.iter().any(|c| c == "org_id")
+                    && !ORGANIZATION_TABLES.contains(&table.as_str())
+            })
+            .map(|(table, _)| table)
+            .collect();
+        assert_eq!(missing, Vec::<String>::new());
     }
 }
