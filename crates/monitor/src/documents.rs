@@ -12,7 +12,7 @@ use tenure_model::card::ModelCard;
 use tenure_report::bias_audit::{AuditCategory, AuditDimension, BiasAuditFacts};
 use tenure_report::transparency::{GovernanceFacts, ModelFacts, ProcessingFacts, RecordKind};
 use tenure_report::Locale;
-use tenure_store::{Store, StoreError};
+use tenure_store::Store;
 
 /// The facts the workers' notice and the impact-assessment draft of `org` are written from,
 /// with field names in `locale`'s words.
@@ -83,14 +83,20 @@ pub async fn processing_facts(
     })
 }
 
-/// The latest model's version and card, if a model was trained.
+/// The latest model's version and card, if a model was trained and its card reads (a card
+/// written by an older tenure that does not is left out of the documents, with a warning in
+/// the log, rather than keep the notice from being generated).
 async fn latest_card(store: &Store, org: OrgId) -> Result<Option<(i64, ModelCard)>, MonitorError> {
     let Some(model) = store.model(org, None).await? else {
         return Ok(None);
     };
-    let card: ModelCard = serde_json::from_value(model.card)
-        .map_err(|e| StoreError::Corrupt(format!("model {}'s card: {e}", model.version)))?;
-    Ok(Some((model.version, card)))
+    match serde_json::from_value::<ModelCard>(model.card) {
+        Ok(card) => Ok(Some((model.version, card))),
+        Err(error) => {
+            tracing::warn!(org = org.0, version = model.version, %error, "a model card that cannot be read is left out of the documents");
+            Ok(None)
+        }
+    }
 }
 
 fn model_facts(version: i64, card: &ModelCard) -> ModelFacts {

@@ -140,7 +140,28 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// budget (signed-in operations), 503 while the database is out of reach. Written once here rather than on
 /// each handler, so no operation can leave them out.
 fn document_common_answers(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::{
+        ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+    };
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let components = document.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("tnr_…")
+                .description(Some("An API token of the organization (`POST /api/v1/tokens`), with the scopes the operation needs"))
+                .build(),
+        ),
+    );
+    components.add_security_scheme(
+        "session",
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+            auth::SESSION_COOKIE,
+            "A signed-in session (`POST /api/v1/login`); POST, PUT, PATCH and DELETE also send the login answer's csrf_token as the x-csrf-token header",
+        ))),
+    );
     const PUBLIC: [&str; 5] = [
         "/api/v1/signup",
         "/api/v1/login",
@@ -173,8 +194,30 @@ fn document_common_answers(document: &mut utoipa::openapi::OpenApi) {
             &mut item.patch,
         ];
         for operation in operations.into_iter().flatten() {
-            let responses = &mut operation.responses.responses;
+            let takes_input = operation.request_body.is_some()
+                || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let in_path = path.contains('{');
             if signed_in {
+                operation.security = Some(vec![
+                    SecurityRequirement::new("bearer", Vec::<String>::new()),
+                    SecurityRequirement::new("session", Vec::<String>::new()),
+                ]);
+            }
+            let responses = &mut operation.responses.responses;
+            if takes_input {
+                responses.entry("400".into()).or_insert_with(|| {
+                    answer("The request is malformed (`bad_request`): the message names the field, what was expected and how to fix it").into()
+                });
+            }
+            if in_path {
+                responses.entry("404".into()).or_insert_with(|| {
+                    answer("No such resource in the caller's organization (`not_found`)").into()
+                });
+            }
+            if signed_in {
+                responses.entry("401".into()).or_insert_with(|| {
+                    answer("No credentials, an expired session or a revoked or expired token (`unauthenticated`, `session_expired`): sign in again").into()
+                });
                 responses.entry("429".into()).or_insert_with(|| {
                     answer("This API token has used its requests for the minute (`rate_limited`): wait the seconds in Retry-After").into()
                 });

@@ -19,11 +19,16 @@ use utoipa::ToSchema;
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SignUpRequest {
     /// Lower-case letters, digits and dashes, 2–40 characters.
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]{1,39}$")]
     pub organization_slug: String,
+    #[schema(pattern = "\\S")]
     pub organization_name: String,
+    #[schema(pattern = "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", max_length = 254)]
     pub email: String,
+    #[schema(pattern = "\\S")]
     pub display_name: String,
     /// 12–128 characters.
+    #[schema(min_length = 12, max_length = 128)]
     pub password: String,
 }
 
@@ -38,8 +43,11 @@ pub struct LoginRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AcceptInvitationRequest {
     pub token: String,
+    #[schema(pattern = "\\S")]
     pub display_name: String,
-    /// Sets the password of a new account; ignored when the address already has one.
+    /// Sets the password of a new account (12–128 characters); ignored when the address
+    /// already has one.
+    #[schema(min_length = 12, max_length = 128)]
     pub password: String,
 }
 
@@ -303,10 +311,11 @@ fn me_of(caller: &Caller, units: Vec<String>, manager_key: Option<String>) -> Me
 }
 
 #[utoipa::path(post, path = "/api/v1/logout", tag = "accounts",
-    responses((status = 204, description = "The session is ended on the server and the cookie cleared"), (status = 401, body = ErrorBody)))]
+    responses((status = 204, description = "The session is ended on the server and the cookie cleared"), (status = 401, body = ErrorBody),
+              (status = 403, description = "Called with an API token, which is no session: revoke the token instead", body = ErrorBody)))]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     let Via::Session { id_hash, .. } = &caller.via else {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::forbidden(
             "API tokens are not sessions: revoke the token instead",
         ));
     };
@@ -334,6 +343,7 @@ pub async fn me(caller: Caller) -> Json<Me> {
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct LocaleChoice {
     /// `en` or `zh-CN`.
+    #[schema(pattern = "^(en|zh-CN)$")]
     pub locale: String,
 }
 
@@ -415,11 +425,16 @@ fn check_slug(slug: &str) -> Result<(), ApiError> {
     }
 }
 
+/// The rule the OpenAPI document states as `^[^@\s]+@[^@\s]+\.[^@\s]+$`, at most 254
+/// characters: one `@`, no spaces, a dot inside the domain.
 pub fn check_email(email: &str) -> Result<(), ApiError> {
-    let email = email.trim();
-    let fine = email.len() <= 254
+    let fine = email.chars().count() <= 254
+        && !email.chars().any(char::is_whitespace)
         && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+            let dot_inside = domain
+                .char_indices()
+                .any(|(i, c)| c == '.' && i > 0 && i + 1 < domain.len());
+            !local.is_empty() && !domain.contains('@') && dot_inside
         });
     if fine {
         Ok(())

@@ -49,6 +49,10 @@ impl WebhookView {
 #[serde(deny_unknown_fields)]
 pub struct NewWebhook {
     /// An http:// or https:// address that accepts POSTs.
+    #[schema(
+        pattern = "^https?://[^\\s/?#\\u0000-\\u001f\\u007f-\\u009f]+[^\\s\\u0000-\\u001f\\u007f-\\u009f]*$",
+        max_length = 2000
+    )]
     pub url: String,
 }
 
@@ -94,7 +98,7 @@ fn webhook_url(url: &str) -> Result<&str, ApiError> {
         .ok_or_else(|| ApiError::bad_request("url: expected http:// or https://"))?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
     if host.is_empty()
-        || url.len() > 2000
+        || url.chars().count() > 2000
         || url.chars().any(|c| c.is_whitespace() || c.is_control())
     {
         return Err(ApiError::bad_request(
@@ -204,6 +208,7 @@ impl From<DeliveryRecord> for DeliveryView {
 #[into_params(parameter_in = Query)]
 pub struct DeliveryQuery {
     /// `dead` for the dead-letter list; `pending` or `delivered`.
+    #[param(pattern = "^(pending|delivered|dead)$")]
     pub status: Option<String>,
 }
 
@@ -216,7 +221,7 @@ pub async fn list_deliveries(
     Query(query): Query<DeliveryQuery>,
 ) -> Result<Json<Vec<DeliveryView>>, ApiError> {
     may_configure(&caller)?;
-    let status = query.status.as_deref().filter(|s| !s.is_empty());
+    let status = query.status.as_deref();
     if let Some(s) = status {
         if !["pending", "delivered", "dead"].contains(&s) {
             return Err(ApiError::bad_request(format!(
@@ -257,30 +262,89 @@ pub async fn replay(
     Ok((StatusCode::ACCEPTED, Json(JobStarted { job_id })))
 }
 
+/// The organization's e-mail settings as written: an SMTP server, the sender and recipients.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)] // The schema of what `EmailSettings` reads.
+pub struct EmailSettingsBody {
+    #[schema(pattern = "\\S")]
+    smtp_host: String,
+    #[schema(minimum = 1, maximum = 65535)]
+    smtp_port: u16,
+    /// `starttls` (default), `tls`, or `none` (a relay on the same network only).
+    #[schema(pattern = "^(none|starttls|tls)$")]
+    security: Option<String>,
+    username: Option<String>,
+    /// Sealed at rest; never shown again.
+    password: Option<String>,
+    #[schema(pattern = "^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$")]
+    from: String,
+    #[schema(min_items = 1, inline, value_type = Vec<EmailAddress>)]
+    to: Vec<String>,
+    /// `immediate` (default) or `daily_digest`.
+    #[schema(pattern = "^(immediate|daily_digest)$")]
+    mode: Option<String>,
+    /// The hour (UTC) the daily digest goes out (default 8).
+    #[schema(minimum = 0, maximum = 23)]
+    digest_hour_utc: Option<u32>,
+}
+
+/// An e-mail address.
+#[derive(ToSchema)]
+#[schema(value_type = String, pattern = "^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$")]
+#[allow(dead_code)] // Only its schema is used.
+struct EmailAddress(String);
+
+/// The e-mail settings as shown: everything but the password, which only says it is set.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmailSettingsView {
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    #[schema(value_type = String)]
+    pub security: tenure_monitor::SmtpSecurity,
+    pub username: Option<String>,
+    pub password_set: bool,
+    pub from: String,
+    pub to: Vec<String>,
+    #[schema(value_type = String)]
+    pub mode: tenure_monitor::EmailMode,
+    pub digest_hour_utc: u32,
+}
+
+impl From<EmailSettings> for EmailSettingsView {
+    fn from(s: EmailSettings) -> EmailSettingsView {
+        EmailSettingsView {
+            smtp_host: s.smtp_host,
+            smtp_port: s.smtp_port,
+            security: s.security,
+            username: s.username,
+            password_set: s.password.is_some(),
+            from: s.from,
+            to: s.to,
+            mode: s.mode,
+            digest_hour_utc: s.digest_hour_utc,
+        }
+    }
+}
+
 #[utoipa::path(get, path = "/api/v1/email-settings", tag = "alerts",
-    responses((status = 200, description = "The settings (the password never shown); null when e-mail is off", body = Object),
+    responses((status = 200, description = "The settings (the password never shown); null when e-mail is off", body = Option<EmailSettingsView>),
               (status = 403, body = ErrorBody)))]
 pub async fn get_email(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Option<serde_json::Value>>, ApiError> {
+) -> Result<Json<Option<EmailSettingsView>>, ApiError> {
     may_configure(&caller)?;
-    let settings = state
-        .store
-        .email_settings(caller.org.id)
-        .await?
-        .map(|mut s| {
-            if let Some(object) = s.as_object_mut() {
-                if object.remove("password").is_some() {
-                    object.insert("password_set".into(), true.into());
-                }
-            }
-            s
-        });
-    Ok(Json(settings))
+    let Some(stored) = state.store.email_settings(caller.org.id).await? else {
+        return Ok(Json(None));
+    };
+    let settings: EmailSettings = serde_json::from_value(stored).map_err(|error| {
+        tracing::error!(%error, "stored e-mail settings cannot be read");
+        ApiError::internal()
+    })?;
+    Ok(Json(Some(settings.into())))
 }
 
-#[utoipa::path(put, path = "/api/v1/email-settings", tag = "alerts", request_body = Object,
+#[utoipa::path(put, path = "/api/v1/email-settings", tag = "alerts", request_body = EmailSettingsBody,
     responses((status = 204, description = "Saved"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn set_email(
     State(state): State<AppState>,

@@ -193,6 +193,7 @@ pub struct OversightStepView {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct OversightQuery {
     /// `csv` for the file an auditor keeps; JSON otherwise.
+    #[param(pattern = "^(json|csv)$")]
     pub format: Option<String>,
 }
 

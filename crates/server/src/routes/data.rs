@@ -130,7 +130,7 @@ pub async fn upload(
     caller: Caller,
     Query(query): Query<UploadQuery>,
     headers: HeaderMap,
-    form: Multipart,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, ApiError> {
     caller.require(Permission::UploadData)?;
     caller.require_entitlement(Entitlement::BatchScoring)?;

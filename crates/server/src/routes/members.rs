@@ -48,7 +48,7 @@ impl From<Member> for MemberView {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RoleAssignment {
     /// `owner`, `hr`, `manager` or `auditor`.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^(owner|hr|manager|auditor)$")]
     pub role: Role,
     #[serde(default)]
     pub units: Vec<String>,
@@ -84,6 +84,7 @@ impl RoleAssignment {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct InvitationRequest {
+    #[schema(pattern = "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", max_length = 254)]
     pub email: String,
     #[serde(flatten)]
     pub assignment: RoleAssignment,
@@ -139,7 +140,8 @@ pub async fn list_members(
 
 #[utoipa::path(patch, path = "/api/v1/members/{user_id}", tag = "members", request_body = RoleAssignment,
     params(("user_id" = i64, Path, description = "The member's user id")),
-    responses((status = 200, body = MemberView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = MemberView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, description = "The organization's last owner cannot change role", body = ErrorBody)))]
 pub async fn update_member(
     State(state): State<AppState>,
     caller: Caller,

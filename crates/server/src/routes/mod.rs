@@ -33,10 +33,38 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        axum::Json::<T>::from_request(request, state)
+        let axum::Json(value) = axum::Json::<serde_json::Value>::from_request(request, state)
             .await
-            .map(|axum::Json(v)| Body(v))
-            .map_err(|e: JsonRejection| ApiError::bad_request(e.body_text()))
+            .map_err(|e: JsonRejection| ApiError::bad_request(e.body_text()))?;
+        serde_path_to_error::deserialize(whole_numbers_as_integers(value))
+            .map(Body)
+            .map_err(|e| {
+                ApiError::bad_request(format!(
+                    "Failed to deserialize the JSON body into the target type: {e}"
+                ))
+            })
+    }
+}
+
+/// JSON numbers written with a zero fraction (`91.0`) as the integers they are: JSON Schema
+/// (and so the OpenAPI document) counts them as integers, and clients that only have floats
+/// send them so.
+fn whole_numbers_as_integers(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => match n.as_f64() {
+            Some(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => Value::from(x as i64),
+            _ => Value::Number(n),
+        },
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(whole_numbers_as_integers).collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, whole_numbers_as_integers(v)))
+                .collect(),
+        ),
+        other => other,
     }
 }
 
@@ -59,8 +87,27 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// 1-based.
+    #[param(minimum = 1, maximum = 2147483647)]
+    #[serde(default, deserialize_with = "bounded::<_, 1, 2147483647>")]
     pub page: Option<u32>,
+    /// At most 500 are shown, however many are asked for.
+    #[param(minimum = 1, maximum = 2147483647)]
+    #[serde(default, deserialize_with = "bounded::<_, 1, 2147483647>")]
     pub per_page: Option<u32>,
+}
+
+/// A whole number from `LOW` to `HIGH`, or a 400 saying so (the document states the range).
+fn bounded<'de, D: serde::Deserializer<'de>, const LOW: u32, const HIGH: u32>(
+    deserializer: D,
+) -> Result<Option<u32>, D::Error> {
+    let value = Option::<u64>::deserialize(deserializer)?;
+    match value {
+        None => Ok(None),
+        Some(n) if (u64::from(LOW)..=u64::from(HIGH)).contains(&n) => Ok(Some(n as u32)),
+        Some(n) => Err(serde::de::Error::custom(format!(
+            "{n} is out of range: expected {LOW} to {HIGH}"
+        ))),
+    }
 }
 
 impl PageQuery {

@@ -74,8 +74,10 @@ impl ModelView {
 #[serde(deny_unknown_fields)]
 pub struct TrainingRequest {
     /// Panels: predict voluntary exits within this many months (default 6).
+    #[schema(minimum = 1, maximum = 36)]
     pub horizon_months: Option<i32>,
     /// `auto` (default), `logistic` or `gbm`.
+    #[schema(pattern = "^(auto|logistic|gbm)$")]
     pub learner: Option<String>,
     pub seed: Option<u64>,
 }

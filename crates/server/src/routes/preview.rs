@@ -140,7 +140,7 @@ pub struct PreviewForm {
 pub async fn preview(
     State(state): State<AppState>,
     caller: Caller,
-    form: Multipart,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Json<ImportPreview>, ApiError> {
     caller.require(Permission::UploadData)?;
     let form = UploadedForm::read(form).await?;
@@ -389,7 +389,17 @@ pub(crate) struct UploadedForm {
 }
 
 impl UploadedForm {
-    pub async fn read(mut form: Multipart) -> Result<Self, ApiError> {
+    /// The form's parts; a body that is no multipart form is a 400 in tenure's error body
+    /// (axum would answer in plain text).
+    pub async fn read(
+        form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    ) -> Result<Self, ApiError> {
+        let mut form = form.map_err(|e| {
+            ApiError::bad_request(format!(
+                "expected a multipart/form-data body with a `mapping` part and a `file` part: {}",
+                e.body_text()
+            ))
+        })?;
         let folder = tempfile::tempdir().map_err(|_| ApiError::internal())?;
         let mut read = UploadedForm {
             folder,

@@ -143,6 +143,7 @@ pub struct DriverView {
 #[into_params(parameter_in = Query)]
 pub struct ScoreFilter {
     /// Only this band: `high`, `medium`, `low` or `not_enough_data`.
+    #[param(pattern = "^(high|medium|low|not_enough_data)$")]
     pub band: Option<String>,
     /// Only people in this department (as of their score).
     pub department: Option<String>,

@@ -18,11 +18,49 @@ use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenRequest {
+    #[schema(pattern = "\\S")]
     pub name: String,
     /// Scopes such as `scores:read`, `aggregates:read`, `data:write`; each must be allowed to your role.
+    #[schema(min_items = 1, inline, value_type = Vec<TokenScope>)]
     pub scopes: Vec<String>,
     /// Days until it stops working (1 to the server's maximum, 365 by default).
+    #[schema(minimum = 1, maximum = 365)]
     pub expires_in_days: i64,
+}
+
+/// A token's scope: one permission.
+#[derive(ToSchema)]
+#[schema(as = TokenScope)]
+#[allow(dead_code)] // Only its schema is used: the scopes' names.
+enum TokenScope {
+    #[schema(rename = "scores:read")]
+    ScoresRead,
+    #[schema(rename = "aggregates:read")]
+    AggregatesRead,
+    #[schema(rename = "models:read")]
+    ModelsRead,
+    #[schema(rename = "data:write")]
+    DataWrite,
+    #[schema(rename = "models:train")]
+    ModelsTrain,
+    #[schema(rename = "members:manage")]
+    MembersManage,
+    #[schema(rename = "tokens:manage")]
+    TokensManage,
+    #[schema(rename = "audit:read")]
+    AuditRead,
+    #[schema(rename = "plan:read")]
+    PlanRead,
+    #[schema(rename = "warnings:act")]
+    WarningsAct,
+    #[schema(rename = "alerts:configure")]
+    AlertsConfigure,
+    #[schema(rename = "governance:manage")]
+    GovernanceManage,
+    #[schema(rename = "people:manage")]
+    PeopleManage,
+    #[schema(rename = "fairness:read")]
+    FairnessRead,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

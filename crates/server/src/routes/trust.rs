@@ -16,42 +16,61 @@ use tenure_domain::Permission;
 use tenure_store::{AccuracyCheck, Governance, TrustSettings};
 use utoipa::ToSchema;
 
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
+/// The governance record as an owner writes it.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GovernanceRecord {
     /// The legal basis of scoring, e.g. "GDPR art. 6(1)(f); works agreement 2026-03".
+    #[schema(pattern = "^\\s*\\S[\\s\\S]+\\S\\s*$")]
     pub legal_basis: String,
     /// The data-protection impact assessment's reference.
+    #[schema(pattern = "^\\s*\\S[\\s\\S]+\\S\\s*$")]
     pub impact_assessment: String,
     /// When the impact assessment was completed (YYYY-MM-DD).
     #[serde(default)]
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub impact_assessment_on: Option<String>,
-    /// When workers were told (YYYY-MM-DD).
+    /// When workers were told (YYYY-MM-DD), not after today.
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub workers_informed_on: String,
     /// Whom people ask, object to or complain to, as the workers' notice names them.
     #[serde(default)]
     pub contact: Option<String>,
     /// The ROC AUC the organization relies on (default 0.65); the monthly re-check alerts below it.
+    #[schema(minimum = 0.5, maximum = 1.0)]
     pub declared_min_roc_auc: Option<f64>,
     /// The largest calibration error it accepts (default 0.10).
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub declared_max_calibration_error: Option<f64>,
-    /// Who recorded it (filled in).
-    #[serde(default, skip_deserializing)]
+}
+
+/// The governance record as stored: what was written, by whom and when.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GovernanceView {
+    pub legal_basis: String,
+    pub impact_assessment: String,
+    /// When the impact assessment was completed (YYYY-MM-DD).
+    pub impact_assessment_on: Option<String>,
+    /// When workers were told (YYYY-MM-DD).
+    pub workers_informed_on: String,
+    pub contact: Option<String>,
+    pub declared_min_roc_auc: f64,
+    pub declared_max_calibration_error: f64,
+    /// Who recorded it.
     pub recorded_by: String,
-    #[serde(default, skip_deserializing)]
     pub recorded_at: String,
 }
 
-impl From<Governance> for GovernanceRecord {
-    fn from(g: Governance) -> GovernanceRecord {
-        GovernanceRecord {
+impl From<Governance> for GovernanceView {
+    fn from(g: Governance) -> GovernanceView {
+        GovernanceView {
             legal_basis: g.legal_basis,
             impact_assessment: g.impact_assessment,
             impact_assessment_on: g.impact_assessment_on.map(|d| d.to_string()),
             workers_informed_on: g.workers_informed_on.to_string(),
             contact: g.contact,
-            declared_min_roc_auc: Some(g.declared_min_roc_auc),
-            declared_max_calibration_error: Some(g.declared_max_calibration_error),
+            declared_min_roc_auc: g.declared_min_roc_auc,
+            declared_max_calibration_error: g.declared_max_calibration_error,
             recorded_by: g.recorded_by,
             recorded_at: g.recorded_at.shown(),
         }
@@ -61,7 +80,7 @@ impl From<Governance> for GovernanceRecord {
 /// Checks a governance record and makes it the store's.
 fn governance_of(record: GovernanceRecord, by: String) -> Result<Governance, ApiError> {
     let required = |name: &str, text: &str| {
-        if text.trim().len() < 3 {
+        if text.trim().chars().count() < 3 {
             Err(ApiError::bad_request(format!(
                 "{name} is required: scoring can't be switched on without it"
             )))
@@ -118,25 +137,25 @@ fn governance_of(record: GovernanceRecord, by: String) -> Result<Governance, Api
 }
 
 #[utoipa::path(get, path = "/api/v1/governance", tag = "trust",
-    responses((status = 200, description = "The governance record; null while scoring is not switched on", body = Option<GovernanceRecord>),
+    responses((status = 200, description = "The governance record; null while scoring is not switched on", body = Option<GovernanceView>),
               (status = 403, body = ErrorBody)))]
 pub async fn get_governance(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Option<GovernanceRecord>>, ApiError> {
+) -> Result<Json<Option<GovernanceView>>, ApiError> {
     caller.require(Permission::ReadAudit)?;
     let record = state.store.governance(caller.org.id).await?;
-    Ok(Json(record.map(GovernanceRecord::from)))
+    Ok(Json(record.map(GovernanceView::from)))
 }
 
 #[utoipa::path(put, path = "/api/v1/governance", tag = "trust", request_body = GovernanceRecord,
-    responses((status = 200, description = "Recorded: scoring is switched on", body = GovernanceRecord),
+    responses((status = 200, description = "Recorded: scoring is switched on", body = GovernanceView),
               (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn set_governance(
     State(state): State<AppState>,
     caller: Caller,
     Body(record): Body<GovernanceRecord>,
-) -> Result<Json<GovernanceRecord>, ApiError> {
+) -> Result<Json<GovernanceView>, ApiError> {
     caller.require(Permission::ManageGovernance)?;
     let governance = governance_of(record, caller.actor())?;
     let saved = state
@@ -157,10 +176,12 @@ pub async fn set_governance(
 #[serde(deny_unknown_fields)]
 pub struct TrustSettingsView {
     /// Leavers and months older than this are purged daily; null keeps them until erased.
+    #[schema(minimum = 1, maximum = 1200)]
     pub retention_months: Option<u32>,
     /// Store but do not activate a model whose fairness audit is flagged.
     pub fairness_gate: bool,
     /// The smallest group any figure shows: 5 or more.
+    #[schema(minimum = 5, maximum = 100000)]
     pub min_group_size: u32,
 }
 
@@ -196,6 +217,11 @@ pub async fn set_trust_settings(
     Body(view): Body<TrustSettingsView>,
 ) -> Result<Json<TrustSettingsView>, ApiError> {
     caller.require(Permission::ManageGovernance)?;
+    if view.retention_months.is_some_and(|m| m > 1200) || view.min_group_size > 100_000 {
+        return Err(ApiError::bad_request(
+            "retention_months is 1 to 1,200 (a hundred years), min_group_size 5 to 100,000",
+        ));
+    }
     let settings = TrustSettings {
         retention_months: view.retention_months,
         fairness_gate: view.fairness_gate,

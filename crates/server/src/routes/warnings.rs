@@ -38,11 +38,11 @@ pub struct WarningView {
     pub outcome: Option<String>,
     /// What changed, in words.
     pub what_changed: Vec<String>,
-    /// The rules that tripped, with their figures.
-    #[schema(value_type = Object)]
+    /// The rules that tripped, each with its figures (`rule` names it).
+    #[schema(value_type = Vec<Object>)]
     pub triggers: serde_json::Value,
     /// The top drivers, each with the supportive action it suggests.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Vec<WarningDriver>)]
     pub drivers: serde_json::Value,
     /// How to handle it: confidential, no confrontation, never retaliation.
     pub conduct: String,
@@ -54,6 +54,20 @@ pub struct WarningView {
     /// The lifecycle so far (on a single warning's page only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub steps: Option<Vec<StepView>>,
+}
+
+/// One driver of a warning, in words, with the supportive step it suggests.
+#[derive(ToSchema)]
+#[allow(dead_code)] // The schema of the drivers a warning stores.
+pub struct WarningDriver {
+    /// The input behind it.
+    factor: String,
+    /// What changed, in English and in Chinese.
+    words: String,
+    words_zh: Option<String>,
+    /// The step it suggests (`pay_review`, `career_path`, `stay_conversation`…), and in words.
+    action: Option<String>,
+    action_words: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -226,13 +240,17 @@ pub struct AcknowledgeRequest {
 #[serde(deny_unknown_fields)]
 pub struct ActionRequest {
     /// What was done: "stay conversation held", "pay review requested"…
+    #[schema(pattern = "\\S", max_length = 500)]
     pub what: String,
     /// Who did it (default: the member recording it).
+    #[schema(pattern = "\\S", max_length = 200)]
     pub who: Option<String>,
     /// When (YYYY-MM-DD; default today).
+    #[schema(format = Date)]
     pub when: Option<String>,
     /// The kind of action, for "what helped": `stay_conversation`, `pay_review`,
     /// `career_path`, `workload` or `manager_coaching`.
+    #[schema(pattern = "^(stay_conversation|pay_review|career_path|workload|manager_coaching)$")]
     pub kind: Option<String>,
 }
 
@@ -240,7 +258,9 @@ pub struct ActionRequest {
 #[serde(deny_unknown_fields)]
 pub struct CloseRequest {
     /// The reviewer's decision: "retained after pay review", "no further action"…
+    #[schema(pattern = "\\S", max_length = 200)]
     pub decision: String,
+    #[schema(pattern = "\\S", max_length = 2000)]
     pub reason: String,
 }
 
@@ -248,6 +268,7 @@ pub struct CloseRequest {
 #[serde(deny_unknown_fields)]
 pub struct DismissRequest {
     /// Why the warning is overridden: "known secondment ending", "data error"…
+    #[schema(pattern = "\\S", max_length = 2000)]
     pub reason: String,
 }
 

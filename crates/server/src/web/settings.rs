@@ -6,7 +6,7 @@ use super::layout::{page as layout_page, Section};
 use super::{ok, PageError, Viewer};
 use crate::error::ApiError;
 use crate::routes::accounts::PlanView;
-use crate::routes::alerts::{get_email, list_webhooks, WebhookView};
+use crate::routes::alerts::{get_email, list_webhooks, EmailSettingsView, WebhookView};
 use crate::routes::bands::{get_bands, RiskBandsView};
 use crate::routes::members::{list_members, MemberView};
 use crate::routes::warnings::get_policy;
@@ -322,36 +322,38 @@ fn webhooks_section(webhooks: &[WebhookView], locale: Locale) -> Markup {
     }
 }
 
-fn email_section(email: Option<&serde_json::Value>, locale: Locale) -> Markup {
+fn email_section(email: Option<&EmailSettingsView>, locale: Locale) -> Markup {
+    use tenure_monitor::{EmailMode, SmtpSecurity};
     let w = |words: Words| words.in_(locale);
-    let text = |key: &str| email.and_then(|e| e[key].as_str()).map(str::to_owned);
-    let to = email.and_then(|e| e["to"].as_array()).map(|a| {
-        a.iter()
-            .filter_map(|v| v.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    });
-    let security = text("security").unwrap_or_else(|| "starttls".into());
-    let mode = text("mode").unwrap_or_else(|| "immediate".into());
+    let to = email.map(|e| e.to.join(", "));
+    let security = match email.map(|e| e.security) {
+        Some(SmtpSecurity::None) => "none",
+        Some(SmtpSecurity::Tls) => "tls",
+        Some(SmtpSecurity::Starttls) | None => "starttls",
+    };
+    let mode = match email.map(|e| e.mode) {
+        Some(EmailMode::DailyDigest) => "daily_digest",
+        Some(EmailMode::Immediate) | None => "immediate",
+    };
     html! {
         section.card #email {
             h2 { (w(Words::EmailDelivery)) }
             p.help { (w(Words::EmailHelp)) }
             form data-api="/api/v1/email-settings" data-method="PUT" {
                 label for="smtp-host" { (w(Words::SmtpHost)) }
-                input #smtp-host type="text" name="smtp_host" required value=[text("smtp_host")];
+                input #smtp-host type="text" name="smtp_host" required value=[email.map(|e| e.smtp_host.clone())];
                 label for="smtp-port" { (w(Words::SmtpPort)) }
-                input #smtp-port type="number" name="smtp_port" data-type="number" min="1" max="65535" required value=(email.and_then(|e| e["smtp_port"].as_u64()).unwrap_or(587));
+                input #smtp-port type="number" name="smtp_port" data-type="number" min="1" max="65535" required value=(email.map_or(587, |e| e.smtp_port));
                 label for="smtp-security" { (w(Words::SmtpSecurity)) }
                 select #smtp-security name="security" {
                     @for option in ["starttls", "tls", "none"] { option value=(option) selected[security == option] { (option) } }
                 }
                 label for="smtp-username" { (w(Words::SmtpUsername)) }
-                input #smtp-username type="text" name="username" autocomplete="off" value=[text("username")];
+                input #smtp-username type="text" name="username" autocomplete="off" value=[email.and_then(|e| e.username.clone())];
                 label for="smtp-password" { (w(Words::Password)) }
                 input #smtp-password type="password" name="password" autocomplete="new-password";
                 label for="smtp-from" { (w(Words::EmailFrom)) }
-                input #smtp-from type="email" name="from" required value=[text("from")];
+                input #smtp-from type="email" name="from" required value=[email.map(|e| e.from.clone())];
                 label for="smtp-to" { (w(Words::EmailTo)) }
                 input #smtp-to type="text" name="to" data-type="list" required value=[to];
                 label for="smtp-mode" { (w(Words::EmailMode)) }
