@@ -65,6 +65,12 @@ impl ApiError {
         }
     }
 
+    /// Well-formed and as the document describes, but against a rule no schema can state (a
+    /// person not in the data, a date after today, a key reused for another request).
+    pub fn unprocessable(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unprocessable", message)
+    }
+
     pub fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
@@ -116,6 +122,7 @@ impl ApiError {
         match error {
             MonitorError::Store(e) => ApiError::from(e),
             e @ MonitorError::Objected(_) => ApiError::conflict(e.to_string()),
+            e @ MonitorError::Event(_) => ApiError::unprocessable(e.to_string()),
             e if e.is_bad_input() => ApiError::bad_request(format!("{e}{remedy}")),
             e => {
                 tracing::error!(error = %e, "{failed}");
@@ -130,6 +137,9 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::Taken(what, _) => {
                 ApiError::conflict(format!("that {what} is already registered"))
+            }
+            other if other.kind() == StoreErrorKind::Unprocessable => {
+                ApiError::unprocessable(other.to_string())
             }
             other if other.kind() == StoreErrorKind::BadInput => {
                 ApiError::bad_request(other.to_string())

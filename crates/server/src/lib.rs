@@ -209,6 +209,11 @@ fn document_common_answers(document: &mut utoipa::openapi::OpenApi) {
                     answer("The request is malformed (`bad_request`): the message names the field, what was expected and how to fix it").into()
                 });
             }
+            if takes_input {
+                responses.entry("422".into()).or_insert_with(|| {
+                    answer("Well-formed, but against a rule no schema can state (`unprocessable`): a person not in the data, a date after today, an Idempotency-Key reused for another request, a mapping that is not valid TOML").into()
+                });
+            }
             if in_path {
                 responses.entry("404".into()).or_insert_with(|| {
                     answer("No such resource in the caller's organization (`not_found`)").into()

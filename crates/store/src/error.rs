@@ -105,6 +105,9 @@ pub enum StoreError {
     /// A request the rules forbid (a group floor under five, …), said in words.
     #[error("{0}")]
     Refused(String),
+    /// An idempotency key sent again with a different request than its first.
+    #[error("Idempotency-Key \"{0}\" was used for a different request: send a new key with each new request, and the same key only when retrying the same request")]
+    KeyReused(String),
     #[error("the disk holding the database is full; what was stored before is intact — free some space (or give the database a larger disk) and try again")]
     DiskFull,
 }
@@ -127,6 +130,8 @@ pub enum StoreErrorKind {
     Corrupt,
     /// The disk holding the database has no room for the write; nothing of it landed.
     Full,
+    /// Well-formed, but at odds with what was sent before (an idempotency key reused).
+    Unprocessable,
 }
 
 impl StoreError {
@@ -134,6 +139,7 @@ impl StoreError {
     pub fn kind(&self) -> StoreErrorKind {
         match self {
             StoreError::Taken(..) => StoreErrorKind::Taken,
+            StoreError::KeyReused(_) => StoreErrorKind::Unprocessable,
             e if e.is_bad_input() => StoreErrorKind::BadInput,
             StoreError::Database(DatabaseError(e)) if is_passing_outage(e) => {
                 StoreErrorKind::Unavailable

@@ -121,10 +121,7 @@ async fn remembered(
 
 /// A key sent again with another request than the one it first came with.
 fn reused(key: &IdempotencyKey) -> StoreError {
-    StoreError::Refused(format!(
-        "Idempotency-Key \"{}\" was used for a different request: send a new key with each new request, and the same key only when retrying the same request",
-        key.key
-    ))
+    StoreError::KeyReused(key.key.clone())
 }
 
 /// Remembers `answer` under `key`, and forgets the organization's keys older than a day.

@@ -271,7 +271,7 @@ pub struct EmailSettingsBody {
     #[schema(minimum = 1, maximum = 65535)]
     smtp_port: u16,
     /// `starttls` (default), `tls`, or `none` (a relay on the same network only).
-    #[schema(pattern = "^(none|starttls|tls)$")]
+    #[schema(pattern = "^(none|starttls|tls)$", nullable = false)]
     security: Option<String>,
     username: Option<String>,
     /// Sealed at rest; never shown again.
@@ -281,10 +281,10 @@ pub struct EmailSettingsBody {
     #[schema(min_items = 1, inline, value_type = Vec<EmailAddress>)]
     to: Vec<String>,
     /// `immediate` (default) or `daily_digest`.
-    #[schema(pattern = "^(immediate|daily_digest)$")]
+    #[schema(pattern = "^(immediate|daily_digest)$", nullable = false)]
     mode: Option<String>,
     /// The hour (UTC) the daily digest goes out (default 8).
-    #[schema(minimum = 0, maximum = 23)]
+    #[schema(minimum = 0, maximum = 23, nullable = false)]
     digest_hour_utc: Option<u32>,
 }
 

@@ -198,7 +198,8 @@ pub struct OversightQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/oversight-log", tag = "audit", params(OversightQuery),
-    responses((status = 200, description = "Every step a named person took on a warning, oldest first (JSON, or CSV with format=csv)", body = Vec<OversightStepView>),
+    responses((status = 200, description = "Every step a named person took on a warning, oldest first (JSON, or CSV with format=csv)",
+                content((Vec<OversightStepView> = "application/json"), (String = "text/csv"))),
               (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn oversight_log(
     State(state): State<AppState>,

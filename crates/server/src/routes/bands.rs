@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 pub struct RiskBandsView {
     /// Bands by rank (`top`: the share High, `next`: the share after it Medium), set afresh
     /// by every run over the whole organization; null when the thresholds are fixed.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<RelativeBandsDoc>)]
     pub relative: Option<RelativeBands>,
     /// The probability from which a person is High risk (with relative bands, as the last
     /// run set it).
@@ -43,11 +43,24 @@ pub struct BandShares {
     pub horizon_months: Option<i32>,
 }
 
+/// Bands by rank: the top share of people High, the next share Medium (their sum under 1).
+#[derive(ToSchema)]
+#[schema(as = RelativeBands)]
+#[allow(dead_code)] // The schema of the domain's `RelativeBands`.
+struct RelativeBandsDoc {
+    /// The share High: more than 0, at most 0.5.
+    #[schema(exclusive_minimum = 0.0, maximum = 0.5)]
+    top: f64,
+    /// The share Medium after it: more than 0, at most 0.8.
+    #[schema(exclusive_minimum = 0.0, maximum = 0.8)]
+    next: f64,
+}
+
 /// A change of bands: `relative` shares, or fixed `high` and `medium` probabilities.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RiskBandsChange {
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<RelativeBandsDoc>)]
     pub relative: Option<RelativeBands>,
     pub high: Option<f64>,
     pub medium: Option<f64>,
@@ -79,8 +92,15 @@ pub async fn set_bands(
             high: None,
             medium: None,
         } => {
-            let bands = RelativeBands::new(bands.top, bands.next)
-                .map_err(|e| ApiError::bad_request(e.to_string()))?;
+            // Each share's range is in the schema (400); their sum under 1 is not (422).
+            let in_range = bands.top > 0.0 && bands.top <= 0.5 && bands.next > 0.0 && bands.next <= 0.8;
+            let bands = RelativeBands::new(bands.top, bands.next).map_err(|e| {
+                if in_range {
+                    ApiError::unprocessable(e.to_string())
+                } else {
+                    ApiError::bad_request(e.to_string())
+                }
+            })?;
             state.store.set_relative_bands(org, bands).await?;
         }
         RiskBandsChange {

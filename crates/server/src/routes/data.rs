@@ -141,7 +141,7 @@ pub async fn upload(
         .ok_or_else(|| ApiError::bad_request("the form needs a `mapping` part (TOML)"))?;
     // Read now, so a mapping mistake is answered at once rather than by a failed job.
     Mapping::from_toml_str(&mapping_text, std::path::Path::new("mapping"))
-        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+        .map_err(|e| ApiError::unprocessable(e.to_string()))?;
     let replace = query.replace.unwrap_or(false);
     let content = tokio::fs::read(form.file()?)
         .await

@@ -151,7 +151,7 @@ pub async fn preview(
         .filter(|t| !t.trim().is_empty())
         .map(|text| Mapping::from_toml_str(text, Path::new("mapping")))
         .transpose()
-        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+        .map_err(|e| ApiError::unprocessable(e.to_string()))?;
     let choices: Option<WizardChoices> = form
         .fields
         .get("choices")

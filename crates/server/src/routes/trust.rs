@@ -28,10 +28,10 @@ pub struct GovernanceRecord {
     pub impact_assessment: String,
     /// When the impact assessment was completed (YYYY-MM-DD).
     #[serde(default)]
-    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[schema(format = Date)]
     pub impact_assessment_on: Option<String>,
-    /// When workers were told (YYYY-MM-DD), not after today.
-    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    /// When workers were told (YYYY-MM-DD), not after today (a later date is a 422).
+    #[schema(format = Date)]
     pub workers_informed_on: String,
     /// Whom people ask, object to or complain to, as the workers' notice names them.
     #[serde(default)]
@@ -96,7 +96,7 @@ fn governance_of(record: GovernanceRecord, by: String) -> Result<Governance, Api
             ))
         })?;
     if informed > chrono::Utc::now().date_naive() {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::unprocessable(
             "workers_informed_on is in the future: workers must be told before scoring starts",
         ));
     }

@@ -119,6 +119,7 @@ impl From<WarningRecord> for WarningView {
 #[into_params(parameter_in = Query)]
 pub struct WarningQuery {
     /// Only warnings with this status.
+    #[param(pattern = "^(open|acknowledged|action_recorded|closed|dismissed)$")]
     pub status: Option<String>,
     pub team: Option<String>,
     /// At most this many, newest first (default 100, at most 500).
@@ -546,7 +547,7 @@ impl Feed {
 }
 
 #[utoipa::path(get, path = "/api/v1/warning-policy", tag = "warnings",
-    responses((status = 200, body = Object, description = "The rules: highest_risks, enters_high, rises_by {points, days}, team_expected_leavers {leavers}, team_worsens {days, ratio, leavers}; cooldown_days; and capacity {share_per_month, conversations_per_month, per_department, reserve_for_rises}, the conversations HR can hold a month (absent: every trip warns)"),
+    responses((status = 200, body = WarningPolicyDoc, description = "The rules (highest_risks, enters_high, rises_by, team_expected_leavers, team_worsens), the cooldown, the capacity HR can act on a month (absent: every trip warns) and the hold-out share"),
               (status = 403, body = ErrorBody)))]
 pub async fn get_policy(
     State(state): State<AppState>,
@@ -556,8 +557,8 @@ pub async fn get_policy(
     Ok(Json(state.store.warning_policy(caller.org.id).await?))
 }
 
-#[utoipa::path(put, path = "/api/v1/warning-policy", tag = "warnings", request_body = Object,
-    responses((status = 200, body = Object, description = "The policy now in force"),
+#[utoipa::path(put, path = "/api/v1/warning-policy", tag = "warnings", request_body = WarningPolicyDoc,
+    responses((status = 200, body = WarningPolicyDoc, description = "The policy now in force"),
               (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn set_policy(
     State(state): State<AppState>,
@@ -565,14 +566,85 @@ pub async fn set_policy(
     Body(policy): Body<WarningPolicy>,
 ) -> Result<Json<WarningPolicy>, ApiError> {
     caller.require(Permission::ConfigureAlerts)?;
-    policy
-        .validate()
-        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    // Ranges are in the schema (400); a rule needing a capacity without one is not (422).
+    policy.validate().map_err(|e| match e {
+        tenure_domain::PolicyError::NoCapacity => ApiError::unprocessable(e.to_string()),
+        other => ApiError::bad_request(other.to_string()),
+    })?;
     state
         .store
         .set_warning_policy(caller.org.id, &policy)
         .await?;
     Ok(Json(policy))
+}
+
+/// The schema of the domain's `WarningPolicy` as JSON, with the ranges its validation checks
+/// (a rule that needs a capacity without one is a 422).
+#[derive(Deserialize, ToSchema)]
+#[schema(as = WarningPolicy)]
+#[allow(dead_code)]
+pub struct WarningPolicyDoc {
+    rules: Vec<WarningRuleDoc>,
+    /// Days after a warning closes before the same person can be warned again.
+    #[schema(minimum = 0, maximum = 365)]
+    cooldown_days: i64,
+    /// The conversations HR can hold a month; absent or null, every trip warns.
+    capacity: Option<CapacityDoc>,
+    /// A share of person warnings kept back at random, to measure the warnings' own effect.
+    #[schema(minimum = 0.0, maximum = 0.5, nullable = false)]
+    holdout_share: Option<f64>,
+}
+
+/// One warning rule, named by `rule`.
+#[derive(Deserialize, ToSchema)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+#[schema(as = WarningRule)]
+#[allow(dead_code)]
+enum WarningRuleDoc {
+    /// The highest expected regretted losses, within the capacity (needs one).
+    HighestRisks,
+    /// A person's risk enters the High band.
+    EntersHigh,
+    /// A person's probability rose by `points` over its lowest in the last `days`.
+    RisesBy {
+        #[schema(minimum = 0.01, maximum = 1.0)]
+        points: f64,
+        #[schema(minimum = 1, maximum = 730)]
+        days: i64,
+    },
+    /// A team's expected leavers reach `leavers`.
+    TeamExpectedLeavers {
+        #[schema(minimum = 0.5, maximum = 10000.0)]
+        leavers: f64,
+    },
+    /// A team's expected leavers reached `ratio` times their best in `days`, up `leavers`.
+    TeamWorsens {
+        #[schema(minimum = 1, maximum = 730)]
+        days: i64,
+        #[schema(minimum = 1.1, maximum = 10.0)]
+        ratio: f64,
+        #[schema(minimum = 0.5, maximum = 10000.0)]
+        leavers: f64,
+    },
+}
+
+/// How many conversations HR can hold a month.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = Capacity)]
+#[allow(dead_code)]
+struct CapacityDoc {
+    /// As a share of the people scored (0.0275: under three in a hundred).
+    #[schema(minimum = 0.001, maximum = 0.5)]
+    share_per_month: f64,
+    /// Or a fixed number a month, which overrides the share.
+    #[schema(minimum = 1, maximum = 100000)]
+    conversations_per_month: Option<u32>,
+    /// Each department holds its own share.
+    #[schema(nullable = false)]
+    per_department: Option<bool>,
+    /// The share kept for people whose risk rises during the month.
+    #[schema(minimum = 0.0, maximum = 0.9, nullable = false)]
+    reserve_for_rises: Option<f64>,
 }
 
 /// What helped: each action kind recorded on warnings against comparable warnings with none.

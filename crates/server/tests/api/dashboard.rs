@@ -103,7 +103,7 @@ async fn the_dashboard_shows_real_figures_in_the_viewers_language_and_exports_th
     let refused = owner
         .post(&path, json!({"set": {"no_such_column": 1}}))
         .await;
-    assert_eq!(refused.status, 400);
+    assert_eq!(refused.status, 422);
     assert!(
         refused.body["error"]["message"]
             .as_str()
@@ -114,11 +114,11 @@ async fn the_dashboard_shows_real_figures_in_the_viewers_language_and_exports_th
     );
     let refused = owner.post(&path, json!({"set": {"annual_pay": 1}})).await;
     assert_eq!(
-        refused.status, 400,
+        refused.status, 422,
         "a role's column goes through its own change"
     );
     let refused = owner.post(&path, json!({})).await;
-    assert_eq!(refused.status, 400);
+    assert_eq!(refused.status, 422);
     assert!(refused.body["error"]["message"]
         .as_str()
         .unwrap()

@@ -36,7 +36,7 @@ async fn an_event_sent_again_with_its_idempotency_key_lands_once_and_gets_the_fi
         // Another request under the same key is a client's mistake, said as such.
         let other = json!({"person": person, "kind": "pay_change", "effective": "2026-11-03", "values": {"pay": 2000}});
         let refused = owner.post_with_header("/api/v1/events", other, key).await;
-        assert_eq!(refused.status, 400, "{}", refused.body);
+        assert_eq!(refused.status, 422, "{}", refused.body);
         assert!(refused.body["error"]["message"]
             .as_str()
             .unwrap()

@@ -257,7 +257,7 @@ async fn imports_and_training_retried_with_their_idempotency_key_are_queued_once
         let mut other = workbook.clone();
         other.extend_from_slice(b"\0");
         let reused = send("import-1", other).await;
-        assert_eq!(reused.status, 400, "{}", reused.body);
+        assert_eq!(reused.status, 422, "{}", reused.body);
         assert!(reused.body["error"]["message"]
             .as_str()
             .unwrap()

@@ -17,7 +17,8 @@ async fn malformed_requests_are_refused_plainly_and_start_nothing() {
             bad_mapping.status,
             bad_mapping.body["error"]["code"].as_str()
         ),
-        (400, Some("bad_request"))
+        (422, Some("unprocessable")),
+        "a mapping that is no valid TOML is well-formed text against a rule no schema states"
     );
     let message = bad_mapping.body["error"]["message"].as_str().unwrap();
     assert!(

@@ -332,7 +332,7 @@ async fn a_warning_is_acknowledged_acted_on_and_closed_with_a_reviewer_and_reaso
                 json!({"events": [pay_cut(&people[0].0), pay_cut("no-such-person")]}),
             )
             .await;
-        assert_eq!(bad.status, 400, "{}", bad.body);
+        assert_eq!(bad.status, 422, "{}", bad.body);
         assert!(
             bad.body["message"]
                 .as_str()
@@ -348,7 +348,10 @@ async fn a_warning_is_acknowledged_acted_on_and_closed_with_a_reviewer_and_reaso
                 json!({"person": people[0].0, "kind": "pay_change", "values": {"pay": "a lot"}}),
             )
             .await;
-        assert_eq!(wrong.status, 400);
+        assert_eq!(
+            wrong.status, 422,
+            "a column's type is the data's, not the schema's"
+        );
         assert!(
             wrong.body.to_string().contains("MonthlyIncome"),
             "{}",
@@ -374,7 +377,7 @@ async fn the_warning_policy_holds_hrs_capacity() {
         let refused = owner
             .put("/api/v1/warning-policy", uncapped)
             .await
-            .expect(400);
+            .expect(422);
         assert!(
             refused
                 .to_string()
