@@ -23,7 +23,10 @@ pub struct SignUpRequest {
     pub organization_slug: String,
     #[schema(pattern = "\\S")]
     pub organization_name: String,
-    #[schema(pattern = "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", max_length = 254)]
+    #[schema(
+        pattern = "^[^@\\s\\u0085]+@[^@\\s\\u0085]+\\.[^@\\s\\u0085]+$",
+        max_length = 254
+    )]
     pub email: String,
     #[schema(pattern = "\\S")]
     pub display_name: String,
@@ -429,7 +432,8 @@ fn check_slug(slug: &str) -> Result<(), ApiError> {
 /// characters: one `@`, no spaces, a dot inside the domain.
 pub fn check_email(email: &str) -> Result<(), ApiError> {
     let fine = email.chars().count() <= 254
-        && !email.chars().any(char::is_whitespace)
+        // Unicode's white space and the schema's \s differ only in U+0085 and U+FEFF.
+        && !email.chars().any(|c| c.is_whitespace() || c == '\u{feff}')
         && email.split_once('@').is_some_and(|(local, domain)| {
             let dot_inside = domain
                 .char_indices()

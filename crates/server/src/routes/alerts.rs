@@ -264,6 +264,7 @@ pub async fn replay(
 
 /// The organization's e-mail settings as written: an SMTP server, the sender and recipients.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)] // The schema of what `EmailSettings` reads.
 pub struct EmailSettingsBody {
     #[schema(pattern = "\\S")]
@@ -276,7 +277,9 @@ pub struct EmailSettingsBody {
     username: Option<String>,
     /// Sealed at rest; never shown again.
     password: Option<String>,
-    #[schema(pattern = "^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$")]
+    #[schema(
+        pattern = "^[A-Za-z0-9_+-]{1,20}(\\.[A-Za-z0-9_+-]{1,20}){0,2}@[A-Za-z0-9]{1,20}(-[A-Za-z0-9]{1,20})?(\\.[A-Za-z0-9]{1,20}(-[A-Za-z0-9]{1,20})?){1,3}$"
+    )]
     from: String,
     #[schema(min_items = 1, inline, value_type = Vec<EmailAddress>)]
     to: Vec<String>,
@@ -290,7 +293,7 @@ pub struct EmailSettingsBody {
 
 /// An e-mail address.
 #[derive(ToSchema)]
-#[schema(value_type = String, pattern = "^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$")]
+#[schema(value_type = String, pattern = "^[A-Za-z0-9_+-]{1,20}(\\.[A-Za-z0-9_+-]{1,20}){0,2}@[A-Za-z0-9]{1,20}(-[A-Za-z0-9]{1,20})?(\\.[A-Za-z0-9]{1,20}(-[A-Za-z0-9]{1,20})?){1,3}$")]
 #[allow(dead_code)] // Only its schema is used.
 struct EmailAddress(String);
 

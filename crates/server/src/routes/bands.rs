@@ -62,7 +62,10 @@ struct RelativeBandsDoc {
 pub struct RiskBandsChange {
     #[schema(value_type = Option<RelativeBandsDoc>)]
     pub relative: Option<RelativeBands>,
+    /// With `medium`: the probability from which a person is High risk (above `medium`).
+    #[schema(exclusive_minimum = 0.0, exclusive_maximum = 1.0)]
     pub high: Option<f64>,
+    #[schema(exclusive_minimum = 0.0, exclusive_maximum = 1.0)]
     pub medium: Option<f64>,
 }
 
@@ -108,12 +111,19 @@ pub async fn set_bands(
             high: Some(high),
             medium: Some(medium),
         } => {
-            let thresholds = RiskThresholds::new(high, medium)
-                .map_err(|e| ApiError::bad_request(e.to_string()))?;
+            // Each in (0, 1) is in the schema (400); medium under high is not (422).
+            let in_range = |p: f64| p > 0.0 && p < 1.0;
+            let thresholds = RiskThresholds::new(high, medium).map_err(|e| {
+                if in_range(high) && in_range(medium) {
+                    ApiError::unprocessable(e.to_string())
+                } else {
+                    ApiError::bad_request(e.to_string())
+                }
+            })?;
             state.store.set_risk_thresholds(org, thresholds).await?;
         }
         _ => {
-            return Err(ApiError::bad_request(
+            return Err(ApiError::unprocessable(
                 "send either \"relative\": {\"top\": 0.05, \"next\": 0.15} or fixed \"high\" and \"medium\" probabilities, not both",
             ))
         }

@@ -110,8 +110,9 @@ pub struct UploadQuery {
     pub replace: Option<bool>,
 }
 
-/// The multipart form of an upload.
-#[derive(ToSchema)]
+/// The multipart form of an upload: these parts and no others.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct UploadForm {
     /// The mapping, as the TOML `tenure inspect FILE --format toml` proposes.
@@ -134,7 +135,7 @@ pub async fn upload(
 ) -> Result<Response, ApiError> {
     caller.require(Permission::UploadData)?;
     caller.require_entitlement(Entitlement::BatchScoring)?;
-    let mut form = UploadedForm::read(form).await?;
+    let mut form = UploadedForm::read(form, &["mapping", "file"]).await?;
     let mapping_text = form
         .fields
         .remove("mapping")

@@ -23,8 +23,18 @@ const MAX_BATCH: usize = 1_000;
 /// One HR event (see `kind` for what each changes). It documents the body for the OpenAPI
 /// document; handlers read each event as the domain's `HrEvent`, so a bad one in a batch is
 /// refused by its index.
+/// A value an event sets: a number or a text.
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // Only its schema is used.
+enum EventValueDoc {
+    Number(f64),
+    Text(String),
+}
+
 #[allow(dead_code)]
-#[derive(Debug, ToSchema)]
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"person": "E1042", "kind": "pay_change", "effective": "2026-11-01", "values": {"pay": 3900}}))]
 pub struct EventBody {
     /// The person's id, as in the imported data.
@@ -32,11 +42,15 @@ pub struct EventBody {
     /// `pay_change` (pay), `promotion` (level, pay), `manager_change` (manager), `rating`,
     /// `survey_answer` (survey columns), `leave` (columns no role names, e.g. days absent),
     /// `exit` (`exit_kind`, `voluntary`), `transfer` (team, department, manager, level).
+    #[schema(
+        pattern = "^(pay_change|promotion|manager_change|rating|survey_answer|leave|exit|transfer)$"
+    )]
     pub kind: String,
     /// The day it took effect (default: today).
+    #[schema(format = Date)]
     pub effective: Option<String>,
-    /// New values keyed by role (`pay`, `level`, `manager`…) or column name.
-    #[schema(value_type = Object)]
+    /// New values keyed by role (`pay`, `level`, `manager`…) or column name: numbers or texts.
+    #[schema(value_type = std::collections::HashMap<String, EventValueDoc>)]
     pub values: serde_json::Map<String, serde_json::Value>,
     pub exit_kind: Option<String>,
     pub voluntary: Option<bool>,
@@ -45,6 +59,7 @@ pub struct EventBody {
 #[allow(dead_code)]
 #[derive(Debug, ToSchema)]
 pub struct EventBatch {
+    #[schema(min_items = 1, max_items = 1000)]
     pub events: Vec<EventBody>,
 }
 

@@ -63,7 +63,7 @@ impl RoleAssignment {
                 .as_deref()
                 .is_none_or(|k| k.trim().is_empty())
         {
-            return Err(ApiError::bad_request(
+            return Err(ApiError::unprocessable(
                 "a manager needs manager_key: whose reporting line they see",
             ));
         }
@@ -84,7 +84,10 @@ impl RoleAssignment {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct InvitationRequest {
-    #[schema(pattern = "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", max_length = 254)]
+    #[schema(
+        pattern = "^[^@\\s\\u0085]+@[^@\\s\\u0085]+\\.[^@\\s\\u0085]+$",
+        max_length = 254
+    )]
     pub email: String,
     #[serde(flatten)]
     pub assignment: RoleAssignment,

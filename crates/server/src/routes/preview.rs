@@ -120,8 +120,9 @@ pub enum ColumnUsage {
     Core,
 }
 
-/// The multipart form of a preview.
-#[derive(ToSchema)]
+/// The multipart form of a preview: these parts and no others.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct PreviewForm {
     /// The file: CSV (any common separator and encoding), a workbook or a Parquet file.
@@ -143,7 +144,7 @@ pub async fn preview(
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Json<ImportPreview>, ApiError> {
     caller.require(Permission::UploadData)?;
-    let form = UploadedForm::read(form).await?;
+    let form = UploadedForm::read(form, &["file", "mapping", "choices"]).await?;
     let path = form.file()?;
     let given = form
         .fields
@@ -158,10 +159,11 @@ pub async fn preview(
         .filter(|t| !t.trim().is_empty())
         .map(|text| serde_json::from_str(text))
         .transpose()
-        .map_err(|e| ApiError::bad_request(format!("`choices`: {e}")))?;
+        .map_err(|e| ApiError::unprocessable(format!("`choices`: {e}")))?;
     let options = ReadOptions::for_mapping(&given.clone().unwrap_or_default(), DRY_RUN_ERRORS);
+    // The form is well-formed; a file that is no table tenure reads is a 422.
     let table = tenure_data::read_table(path, &options)
-        .map_err(|e| ApiError::bad_request(form.shown(&e.to_string())))?;
+        .map_err(|e| ApiError::unprocessable(form.shown(&e.to_string())))?;
     let inspection = tenure_data::inspect(&table);
     let (mapping, source) = match (given, choices) {
         (Some(base), Some(choices)) => (apply(&base, &choices), "edited"),
@@ -391,8 +393,11 @@ pub(crate) struct UploadedForm {
 impl UploadedForm {
     /// The form's parts; a body that is no multipart form is a 400 in tenure's error body
     /// (axum would answer in plain text).
+    /// The form's parts, which must be among `parts` (a part the document does not name is
+    /// refused, not ignored).
     pub async fn read(
         form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+        parts: &[&str],
     ) -> Result<Self, ApiError> {
         let mut form = form.map_err(|e| {
             ApiError::bad_request(format!(
@@ -413,6 +418,12 @@ impl UploadedForm {
             let Some(name) = field.name().map(str::to_owned) else {
                 continue;
             };
+            if !parts.contains(&name.as_str()) {
+                return Err(ApiError::bad_request(format!(
+                    "the form has a part {name:?}: it takes {}",
+                    parts.join(", ")
+                )));
+            }
             if name != "file" {
                 read.fields.insert(name, field.text().await.map_err(bad)?);
                 continue;

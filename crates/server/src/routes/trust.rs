@@ -103,9 +103,8 @@ fn governance_of(record: GovernanceRecord, by: String) -> Result<Governance, Api
     let assessed = record
         .impact_assessment_on
         .as_deref()
-        .filter(|d| !d.trim().is_empty())
         .map(|d| {
-            NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").map_err(|_| {
+            NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
                 ApiError::bad_request(format!(
                     "impact_assessment_on: expected a date written YYYY-MM-DD, found {d:?}"
                 ))

@@ -162,7 +162,7 @@ pub async fn list(
 ) -> Result<Json<Vec<WarningView>>, ApiError> {
     may_read(&caller)?;
     let status = match query.status.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(s) => Some(WarningStatus::parse(s).ok_or_else(|| {
             ApiError::bad_request(format!(
                 "status {s:?}: expected open, acknowledged, action_recorded, closed or dismissed"

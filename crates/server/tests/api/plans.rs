@@ -128,8 +128,8 @@ async fn invitations_are_single_use_expiring_and_members_can_be_changed_and_remo
             )
             .await
             .status,
-        400,
-        "a manager needs a line"
+        422,
+        "a manager needs a line: a rule of roles, not of the schema"
     );
     assert_eq!(
         owner

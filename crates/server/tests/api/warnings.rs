@@ -455,16 +455,21 @@ async fn relative_bands_hold_their_shares_of_the_people() {
             (back["high"].as_f64(), back["relative"].is_null()),
             (Some(0.3), true)
         );
-        for bad in [
-            json!({"relative": {"top": 0.7, "next": 0.1}}),
-            json!({"relative": {"top": 0.05, "next": 0.1}, "high": 0.3}),
-            json!({"high": 0.1, "medium": 0.3}),
-            json!({}),
+        // A share out of the schema's range is a 400; rules across fields (one kind of band,
+        // medium under high) are 422s.
+        for (bad, status) in [
+            (json!({"relative": {"top": 0.7, "next": 0.1}}), 400),
+            (
+                json!({"relative": {"top": 0.05, "next": 0.1}, "high": 0.3}),
+                422,
+            ),
+            (json!({"high": 0.1, "medium": 0.3}), 422),
+            (json!({}), 422),
         ] {
             let refused = owner
                 .put("/api/v1/risk-bands", bad.clone())
                 .await
-                .expect(400);
+                .expect(status);
             assert!(refused["error"]["message"].is_string(), "{bad}: {refused}");
         }
         server.stop().await;
