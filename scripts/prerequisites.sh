@@ -12,6 +12,8 @@ command -v python3 >/dev/null || need+=(python3 python3-pip)
 # Chinese PDFs embed a CJK font; the tests read PDFs back with poppler's tools.
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
+# The API contract test keeps schemathesis in a virtual environment.
+python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 # libclang itself (libclang.so or libclang-NN.so), not libclang-cpp, which bindgen cannot use.
 compgen -G '/usr/lib/llvm-*/lib/libclang.so*' >/dev/null || compgen -G '/usr/lib/*/libclang.so*' >/dev/null \
   || compgen -G '/usr/lib/*/libclang-[0-9]*.so*' >/dev/null || need+=(libclang-dev)

@@ -189,6 +189,24 @@ async fn the_notice_and_impact_assessment_come_from_the_records_in_both_language
     assert!(draft.contains("Reference PIA-2026-003"));
     assert!(draft.contains("fairness release gate is on"));
     assert!(draft.contains("contenteditable=\"true\""));
+    let draft_html_zh = owner
+        .get_text("/api/v1/documents/impact-assessment?lang=zh-CN")
+        .await;
+    assert!(
+        draft_html_zh.contains("个人信息保护影响评估") && draft_html_zh.contains("PIA-2026-003")
+    );
+    assert!(
+        draft_html_zh.contains("公平性发布闸门已开启"),
+        "the gate, in Chinese"
+    );
+    let draft_pdf = owner
+        .page("/api/v1/documents/impact-assessment?format=pdf")
+        .await;
+    let (_, text, _) = read_pdf(&draft_pdf.body, "dpia-en.pdf");
+    assert!(
+        text.contains("PIA-2026-003") && text.contains("Data-protection impact assessment"),
+        "{text}"
+    );
     let draft_zh = owner
         .page("/api/v1/documents/impact-assessment?lang=zh-CN&format=pdf")
         .await;
