@@ -536,6 +536,7 @@ pub(crate) async fn audit(
 #[serde(deny_unknown_fields)]
 pub struct WhatIfRequest {
     /// Pay up (or down) by this many percent (−50 to 100).
+    #[schema(minimum = -50.0, maximum = 100.0)]
     pub pay_change_percent: Option<f64>,
     /// One level up.
     #[serde(default)]
