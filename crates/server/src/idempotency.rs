@@ -60,7 +60,12 @@ pub fn mark_replayed(response: &mut Response) {
 pub struct IdempotencyHeader {
     /// A new random value (a UUID) per request, the same one when retrying it: 1–255 visible
     /// ASCII characters. Remembered for 24 hours. Reusing a key with a different body is
-    /// refused (400).
-    #[param(rename = "Idempotency-Key", min_length = 1, max_length = 255)]
+    /// refused (422).
+    #[param(
+        rename = "Idempotency-Key",
+        min_length = 1,
+        max_length = 255,
+        pattern = "^[!-~]{1,255}$"
+    )]
     pub idempotency_key: Option<String>,
 }
