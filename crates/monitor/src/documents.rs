@@ -5,7 +5,7 @@
 //! documents at once.
 
 use crate::fairness::BiasAuditReport;
-use crate::train::load_mapping;
+use crate::train::stored_mapping;
 use crate::MonitorError;
 use tenure_domain::{Language, OrgId};
 use tenure_model::card::ModelCard;
@@ -28,11 +28,11 @@ pub async fn processing_facts(
         .ok_or_else(|| MonitorError::NoData(slug.to_owned()))?;
     let trust = store.trust_settings(org).await?;
     let policy = store.warning_policy(org).await?;
-    let counts = store.counts(org).await?;
-    let mapping = match store.latest_mapping(org).await? {
-        Some(_) => Some(load_mapping(store, org, slug).await?),
-        None => None,
-    };
+    let mapping = store
+        .latest_mapping(org)
+        .await?
+        .map(|toml| stored_mapping(&toml))
+        .transpose()?;
     let card = latest_card(store, org).await?;
     let language = match locale {
         Locale::En => Language::English,
@@ -53,7 +53,7 @@ pub async fn processing_facts(
         }
         None => (Vec::new(), Vec::new(), Vec::new()),
     };
-    let people = counts.people.max(0) as usize;
+    let people = store.people_count(org).await? as usize;
     let warning_capacity = policy.capacity.map(|c| {
         c.conversations_per_month
             .unwrap_or_else(|| (c.share_per_month * people as f64).round().max(1.0) as u32)
@@ -87,7 +87,7 @@ pub async fn processing_facts(
 /// written by an older tenure that does not is left out of the documents, with a warning in
 /// the log, rather than keep the notice from being generated).
 async fn latest_card(store: &Store, org: OrgId) -> Result<Option<(i64, ModelCard)>, MonitorError> {
-    let Some(model) = store.model(org, None).await? else {
+    let Some(model) = store.latest_model_card(org).await? else {
         return Ok(None);
     };
     match serde_json::from_value::<ModelCard>(model.card) {

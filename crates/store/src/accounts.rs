@@ -276,29 +276,13 @@ impl Store {
     /// Removes a member and ends their sessions in `org`; false when not a member.
     pub async fn remove_member(&self, org: OrgId, user_id: i64) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
-            .bind(org.0)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE sessions SET ended_at = $1 WHERE org_id = $2 AND user_id = $3 AND ended_at IS NULL")
-            .bind(now())
-            .bind(org.0)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        let removed = end_membership(&mut tx, org, user_id, &now()).await?;
         tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        Ok(removed)
     }
 
     pub async fn owner_count(&self, org: OrgId) -> Result<i64, StoreError> {
-        Ok(
-            sqlx::query("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'owner'")
-                .bind(org.0)
-                .fetch_one(&mut *self.connection().await?)
-                .await?
-                .get(0),
-        )
+        owners(&mut *self.connection().await?, org).await
     }
 
     pub async fn create_invitation(
@@ -393,6 +377,44 @@ impl Store {
         tx.commit().await?;
         Ok(Acceptance::Joined { org, user_id })
     }
+}
+
+/// Deletes `user_id`'s membership of `org` and ends their sessions there, at `at`; false
+/// when they were no member. Shared by removing a member and deprovisioning one.
+pub(crate) async fn end_membership(
+    tx: &mut sqlx::AnyConnection,
+    org: OrgId,
+    user_id: i64,
+    at: &str,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
+        .bind(org.0)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE sessions SET ended_at = $1 WHERE org_id = $2 AND user_id = $3 AND ended_at IS NULL",
+    )
+    .bind(at)
+    .bind(org.0)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// How many owners `org` has, read on `connection` (inside a transaction, its own view).
+pub(crate) async fn owners(
+    connection: &mut sqlx::AnyConnection,
+    org: OrgId,
+) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'owner'")
+            .bind(org.0)
+            .fetch_one(&mut *connection)
+            .await?
+            .get(0),
+    )
 }
 
 async fn insert_user(

@@ -133,6 +133,16 @@ impl Store {
         row.map(|r| stored_model(&r, true)).transpose()
     }
 
+    /// The latest active model (as [`Store::model`] picks it) without its artifact: its card,
+    /// for what only reads that.
+    pub async fn latest_model_card(&self, org: OrgId) -> Result<Option<StoredModel>, StoreError> {
+        let row = sqlx::query("SELECT version, created_at, shape, horizon_months, description, card, held_reason FROM models WHERE org_id = $1 AND active = 1 ORDER BY version DESC LIMIT 1")
+            .bind(org.0)
+            .fetch_optional(&mut *self.connection().await?)
+            .await?;
+        row.map(|r| stored_model(&r, false)).transpose()
+    }
+
     /// Every model of the organization, newest first, without artifacts.
     pub async fn models(&self, org: OrgId) -> Result<Vec<StoredModel>, StoreError> {
         let rows = sqlx::query("SELECT version, created_at, shape, horizon_months, description, card, held_reason FROM models WHERE org_id = $1 ORDER BY version DESC").bind(org.0).fetch_all(&mut *self.connection().await?).await?;

@@ -4,7 +4,7 @@
 //! it exists exactly while the account is active and in a group, and when it goes, the
 //! account's sessions in the organization end and the API tokens it made are revoked.
 
-use crate::accounts::normalize_email;
+use crate::accounts::{end_membership, normalize_email, owners};
 use crate::connect::Store;
 use crate::error::StoreError;
 use crate::sql::now;
@@ -115,12 +115,7 @@ impl Store {
                     .get(0)
             }
         };
-        let taken = sqlx::query("SELECT 1 FROM scim_users WHERE org_id = $1 AND user_id = $2")
-            .bind(org.0)
-            .bind(user_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if taken.is_some() {
+        if provisioned(&mut tx, org, user_id).await? {
             return Err(StoreError::Taken("user", email));
         }
         let at = now();
@@ -146,12 +141,7 @@ impl Store {
         change: &ProvisionedChange,
     ) -> Result<Option<ProvisionedUser>, StoreError> {
         let mut tx = self.begin_write().await?;
-        let known = sqlx::query("SELECT 1 FROM scim_users WHERE org_id = $1 AND user_id = $2")
-            .bind(org.0)
-            .bind(user_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if known.is_none() {
+        if !provisioned(&mut tx, org, user_id).await? {
             return Ok(None);
         }
         apply(&mut tx, org, user_id, change).await?;
@@ -167,12 +157,7 @@ impl Store {
             active: Some(false),
             ..ProvisionedChange::default()
         };
-        let known = sqlx::query("SELECT 1 FROM scim_users WHERE org_id = $1 AND user_id = $2")
-            .bind(org.0)
-            .bind(user_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if known.is_none() {
+        if !provisioned(&mut tx, org, user_id).await? {
             return Ok(false);
         }
         apply(&mut tx, org, user_id, &change).await?;
@@ -248,17 +233,7 @@ async fn apply(
                 .await?;
         }
         None => {
-            sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
-                .bind(org.0)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE sessions SET ended_at = $1 WHERE org_id = $2 AND user_id = $3 AND ended_at IS NULL")
-                .bind(&at)
-                .bind(org.0)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
+            end_membership(&mut *tx, org, user_id, &at).await?;
             sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE org_id = $2 AND created_by = $3 AND revoked_at IS NULL")
                 .bind(&at)
                 .bind(org.0)
@@ -267,18 +242,28 @@ async fn apply(
                 .await?;
         }
     }
-    let owners: i64 =
-        sqlx::query("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'owner'")
-            .bind(org.0)
-            .fetch_one(&mut *tx)
-            .await?
-            .get(0);
-    if owners == 0 {
+    if owners(&mut *tx, org).await? == 0 {
         return Err(StoreError::Refused(
             "that would leave the organization without an owner: put another user in the owner group first".into(),
         ));
     }
     Ok(())
+}
+
+/// Whether the organization has provisioned `user_id`.
+async fn provisioned(
+    tx: &mut sqlx::AnyConnection,
+    org: OrgId,
+    user_id: i64,
+) -> Result<bool, StoreError> {
+    Ok(
+        sqlx::query("SELECT 1 FROM scim_users WHERE org_id = $1 AND user_id = $2")
+            .bind(org.0)
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some(),
+    )
 }
 
 fn provisioned_user(row: &sqlx::any::AnyRow) -> Result<ProvisionedUser, StoreError> {

@@ -48,6 +48,16 @@ pub struct DepartmentAttrition {
 }
 
 impl Store {
+    /// How many people the organization's records name (those who left included), without
+    /// counting their snapshots as [`Store::counts`] does.
+    pub async fn people_count(&self, org: OrgId) -> Result<u64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) FROM people WHERE org_id = $1")
+            .bind(org.0)
+            .fetch_one(&mut *self.connection().await?)
+            .await?;
+        Ok(row.get::<i64, _>(0).max(0) as u64)
+    }
+
     pub async fn counts(&self, org: OrgId) -> Result<OrgCounts, StoreError> {
         let row = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM people WHERE org_id = $1),

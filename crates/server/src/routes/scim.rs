@@ -235,7 +235,7 @@ impl UserBody {
         ProvisionedChange {
             display_name: self.display_name(),
             external_id: (replace || self.external_id.is_some()).then(|| self.external_id.clone()),
-            active: Some(self.active.map_or(true, Flag::value)),
+            active: Some(self.active.is_none_or(Flag::value)),
             role: None,
             manager_key: (replace || employee.is_some()).then_some(employee),
         }
@@ -407,7 +407,7 @@ async fn create_user(
         .store
         .provision_user(caller.org.id, &user_name, &body.change(false))
         .await?;
-    changed(&state, &caller, "scim.user_created", &user).await?;
+    forget_and_audit(&state, &caller, "scim.user_created", user.user_id).await?;
     Ok(scim(StatusCode::CREATED, &user_json(&state, &user)))
 }
 
@@ -523,7 +523,7 @@ async fn update_user(
         .change_provisioned_user(caller.org.id, user_id, &change)
         .await?
         .ok_or_else(|| ScimError::not_found("user"))?;
-    changed(state, caller, "scim.user_changed", &user).await?;
+    forget_and_audit(state, caller, "scim.user_changed", user.user_id).await?;
     Ok(scim(StatusCode::OK, &user_json(state, &user)))
 }
 
@@ -543,15 +543,6 @@ async fn delete_user(
 
 /// After a change: cached credentials are dropped (a deactivated user's session must fail on
 /// its next request, not after the cache's few seconds) and the change is audited.
-async fn changed(
-    state: &AppState,
-    caller: &Caller,
-    action: &str,
-    user: &ProvisionedUser,
-) -> Result<(), ScimError> {
-    forget_and_audit(state, caller, action, user.user_id).await
-}
-
 async fn forget_and_audit(
     state: &AppState,
     caller: &Caller,

@@ -58,13 +58,10 @@ fn audit(view: &BiasAuditView, locale: Locale) -> Markup {
         p { a #bias-audit-csv href=(csv) download { (w(Words::DownloadCsv)) } }
         p #bias-audit-documents {
             (w(Words::AuditToPublish)) ": "
-            @for lang in Locale::ALL {
-                (lang.name()) " "
-                @for format in ["html", "pdf"] {
-                    a href=(format!("/api/v1/models/{}/bias-audit?format={format}&lang={}", view.model_version, lang.tag())) hreflang=(lang.tag()) { (format.to_uppercase()) }
-                    " "
-                }
-            }
+            (super::document_links(
+                |lang, format| format!("/api/v1/models/{}/bias-audit?format={format}&lang={}", view.model_version, lang.tag()),
+                &["html", "pdf"],
+            ))
         }
         @for d in &view.dimensions {
             h2 { (d.name) }

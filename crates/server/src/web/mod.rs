@@ -208,6 +208,20 @@ pub fn signed(value: f64, locale: Locale) -> String {
 }
 
 /// The status an HTML answer takes for a page that exists.
+/// Links to a published document in each language and `formats`: `href(language, format)`
+/// is where each is served.
+pub fn document_links(href: impl Fn(Locale, &str) -> String, formats: &[&str]) -> maud::Markup {
+    maud::html! {
+        @for lang in Locale::ALL {
+            (lang.name()) " "
+            @for format in formats {
+                a href=(href(lang, format)) hreflang=(lang.tag()) { (format.to_uppercase()) }
+                " "
+            }
+        }
+    }
+}
+
 pub fn ok(markup: maud::Markup) -> Response {
     (StatusCode::OK, Html(markup.into_string())).into_response()
 }

@@ -152,13 +152,10 @@ fn published_documents(viewer: &Viewer, locale: Locale) -> maud::Markup {
                 @for (path, title, formats) in &documents {
                     li id=(format!("document-{path}")) {
                         (w(*title)) ": "
-                        @for lang in Locale::ALL {
-                            (lang.name()) " "
-                            @for format in formats.iter() {
-                                a href=(format!("/api/v1/documents/{path}?lang={}&format={format}", lang.tag())) hreflang=(lang.tag()) { (format.to_uppercase()) }
-                                " "
-                            }
-                        }
+                        (super::document_links(
+                            |lang, format| format!("/api/v1/documents/{path}?lang={}&format={format}", lang.tag()),
+                            formats,
+                        ))
                     }
                 }
             }

@@ -183,14 +183,7 @@ async fn the_bias_audit_matches_a_hand_computation_on_the_ibm_file() {
             .await;
         assert_eq!(pdf.status, 200);
         assert_eq!(pdf.content_type, "application/pdf");
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("audit.pdf");
-        std::fs::write(&file, &pdf.body).unwrap();
-        let text = std::process::Command::new("pdftotext")
-            .args([file.to_str().unwrap(), "-"])
-            .output()
-            .expect("pdftotext (poppler-utils) is needed");
-        let text = String::from_utf8_lossy(&text.stdout);
+        let (_, text, _) = crate::documents::read_pdf(&pdf.body, "audit.pdf");
         assert!(
             text.contains(title) && text.contains(&ratio),
             "{lang}: {text}"

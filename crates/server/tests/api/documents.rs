@@ -25,7 +25,7 @@ fn poppler(tool: &str, args: &[&str]) -> String {
 
 /// What a PDF says, by pdffonts and pdftotext, after checking each font is embedded; and
 /// the share of its first page's pixels that are inked, rendered by pdftoppm.
-fn read_pdf(pdf: &[u8], name: &str) -> (String, String, f64) {
+pub(crate) fn read_pdf(pdf: &[u8], name: &str) -> (String, String, f64) {
     assert!(pdf.starts_with(b"%PDF-"), "{name} is a PDF");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join(name);
