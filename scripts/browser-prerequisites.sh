@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the browser tests need, if missing: Debian's Chromium and chromedriver (a
-# Chinese font, so zh-CN screenshots show text), and axe-core from npm for the accessibility
-# check. Source it (`. scripts/browser-prerequisites.sh`) from the project root.
+# Chinese font, so zh-CN screenshots show text), Node, and from npm axe-core (the
+# accessibility check) and oidc-provider (the OpenID Connect provider the single sign-on test
+# signs in through). Source it (`. scripts/browser-prerequisites.sh`) from the project root.
 set -euo pipefail
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
@@ -13,6 +14,7 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 browser_tests=crates/server/tests/browser
-if [ ! -f "$browser_tests/node_modules/axe-core/axe.min.js" ]; then
+if [ ! -f "$browser_tests/node_modules/axe-core/axe.min.js" ] \
+  || [ ! -f "$browser_tests/node_modules/oidc-provider/package.json" ]; then
   npm ci --prefix "$browser_tests" --no-audit --no-fund --loglevel=error >&2
 fi

@@ -99,6 +99,7 @@ pub const EXAMPLES: &[(&str, &[&str])] = &[
         &["TENURE_PASSWORD=… tenure admin member add --org acme --email hr@acme.example --role hr"],
     ),
     ("admin suspend", &["tenure admin suspend --org acme"]),
+    ("admin passwords-on", &["tenure admin passwords-on --org acme"]),
     ("admin resume", &["tenure admin resume --org acme"]),
     ("admin offboard", &["tenure admin offboard --org acme --after-days 30"]),
     ("admin upkeep", &["tenure admin upkeep --org acme"]),

@@ -115,6 +115,11 @@ fn bearer_token(parts: &Parts) -> Option<String> {
 
 /// The session id from the Cookie header, if any.
 pub fn session_cookie(parts: &Parts) -> Option<String> {
+    cookie_named(parts, SESSION_COOKIE)
+}
+
+/// The value of the cookie called `wanted` the request came with, if any.
+pub fn cookie_named(parts: &Parts, wanted: &str) -> Option<String> {
     parts
         .headers
         .get_all(header::COOKIE)
@@ -122,7 +127,7 @@ pub fn session_cookie(parts: &Parts) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value.to_owned())
 }
 

@@ -12,6 +12,7 @@ mod health;
 mod idempotency;
 mod jobs;
 mod metrics;
+pub mod oidc;
 mod rate_limit;
 mod routes;
 pub mod secrets;
@@ -26,7 +27,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use routes::{
     accounts, alerts, audit, bands, data, documents, events, members, models, outlook, preview,
-    scores, tokens, trust, warnings,
+    scores, sign_on, tokens, trust, warnings,
 };
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
@@ -39,7 +40,7 @@ use utoipa_axum::routes;
     info(title = "tenure", description = "Attrition early warning: who is likely to leave, within what horizon, and why — from an organization's own HR records."),
     tags(
         (name = "accounts", description = "Sign-up, sign-in, sessions"),
-        (name = "members", description = "Members, roles and invitations"),
+        (name = "members", description = "Members, roles, invitations and single sign-on"),
         (name = "tokens", description = "API tokens for integrations"),
         (name = "plan", description = "The organization's membership"),
         (name = "data", description = "Uploads, imports and background jobs"),
@@ -67,6 +68,11 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(members::update_member, members::remove_member))
         .routes(routes!(members::list_invitations, members::invite))
         .routes(routes!(members::revoke_invitation))
+        .routes(routes!(
+            sign_on::get_sign_on,
+            sign_on::set_sign_on,
+            sign_on::remove_sign_on
+        ))
         .routes(routes!(tokens::list_tokens, tokens::create_token))
         .routes(routes!(tokens::revoke_token))
         .routes(routes!(data::plan))

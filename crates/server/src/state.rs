@@ -36,6 +36,8 @@ pub struct AppState {
     pub decoy: crate::secrets::DecoyHash,
     /// Each API token's budget of requests.
     pub rate_limits: Arc<crate::rate_limit::TokenRateLimits>,
+    /// The client single sign-on talks to identity providers with.
+    pub sign_on_http: crate::oidc::HttpClient,
     /// The font PDFs embed for Chinese text, read once it is first found.
     pdf_font: Arc<std::sync::OnceLock<tenure_report::EmbeddableFont>>,
 }
@@ -65,6 +67,7 @@ impl AppState {
             warnings_feed: tokio::sync::broadcast::channel(256).0,
             stopping: tokio::sync::watch::channel(false).0,
             decoy: Default::default(),
+            sign_on_http: crate::oidc::http_client(),
             pdf_font: Arc::default(),
         }
     }

@@ -273,7 +273,8 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Removes a member and ends their sessions in `org`; false when not a member.
+    /// Removes a member, ends their sessions in `org` and revokes the API tokens they made
+    /// there; false when not a member.
     pub async fn remove_member(&self, org: OrgId, user_id: i64) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         let removed = end_membership(&mut tx, org, user_id, &now()).await?;
@@ -379,8 +380,9 @@ impl Store {
     }
 }
 
-/// Deletes `user_id`'s membership of `org` and ends their sessions there, at `at`; false
-/// when they were no member. Shared by removing a member and deprovisioning one.
+/// Deletes `user_id`'s membership of `org`, ends their sessions and revokes the API tokens
+/// they made there, at `at`; false when they were no member. Shared by removing a member and
+/// deprovisioning one.
 pub(crate) async fn end_membership(
     tx: &mut sqlx::AnyConnection,
     org: OrgId,
@@ -400,6 +402,13 @@ pub(crate) async fn end_membership(
     .bind(user_id)
     .execute(&mut *tx)
     .await?;
+    // A token outlives no membership: what someone made while a member stops with it.
+    sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE org_id = $2 AND created_by = $3 AND revoked_at IS NULL")
+        .bind(at)
+        .bind(org.0)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -90,6 +90,9 @@ const ORGANIZATION_TABLES: &[&str] = &[
     "objections",
     "access_links",
     "scim_users",
+    "sign_on_identities",
+    "sign_on_attempts",
+    "sign_on_settings",
     "memberships",
 ];
 
@@ -333,7 +336,7 @@ impl Store {
         }
         for user in members {
             // Someone who also belongs elsewhere keeps their account.
-            let done = sqlx::query("DELETE FROM users WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM memberships WHERE user_id = $1) AND NOT EXISTS (SELECT 1 FROM invitations WHERE invited_by = $1) AND NOT EXISTS (SELECT 1 FROM api_tokens WHERE created_by = $1) AND NOT EXISTS (SELECT 1 FROM scim_users WHERE user_id = $1)")
+            let done = sqlx::query("DELETE FROM users WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM memberships WHERE user_id = $1) AND NOT EXISTS (SELECT 1 FROM invitations WHERE invited_by = $1) AND NOT EXISTS (SELECT 1 FROM api_tokens WHERE created_by = $1) AND NOT EXISTS (SELECT 1 FROM scim_users WHERE user_id = $1) AND NOT EXISTS (SELECT 1 FROM sign_on_identities WHERE user_id = $1)")
                 .bind(user)
                 .execute(&mut *tx)
                 .await?;

@@ -29,6 +29,10 @@ pub use scim::{ProvisionedChange, ProvisionedUser};
 mod sealing;
 pub use sealing::SealingKey;
 mod sessions;
+mod sign_on;
+pub use sign_on::{
+    SignOnAttempt, SignOnOutcome, SignOnSettings, SignedOnIdentity, SIGN_ON_MINUTES,
+};
 mod snapshots;
 mod sql;
 #[cfg(feature = "testing")]

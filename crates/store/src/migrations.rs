@@ -105,6 +105,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "scim provisioning",
         include_str!("../migrations/sqlite/0020_scim.sql"),
     ),
+    (
+        21,
+        "single sign-on",
+        include_str!("../migrations/sqlite/0021_single_sign_on.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -206,6 +211,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         20,
         "scim provisioning",
         include_str!("../migrations/postgres/0020_scim.sql"),
+    ),
+    (
+        21,
+        "single sign-on",
+        include_str!("../migrations/postgres/0021_single_sign_on.sql"),
     ),
 ];
 

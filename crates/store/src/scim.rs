@@ -234,12 +234,6 @@ async fn apply(
         }
         None => {
             end_membership(&mut *tx, org, user_id, &at).await?;
-            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE org_id = $2 AND created_by = $3 AND revoked_at IS NULL")
-                .bind(&at)
-                .bind(org.0)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
         }
     }
     if owners(&mut *tx, org).await? == 0 {

@@ -1,6 +1,7 @@
 //! `tenure admin`: the platform operator's commands — granting and renewing plans, adding
-//! members, the kill switch, offboarding, running an organization's upkeep now, the alerts
-//! oversight raised, and pinging the workers that run queued jobs.
+//! members, passwords back on when single sign-on is out of reach, the kill switch,
+//! offboarding, running an organization's upkeep now, the alerts oversight raised, and
+//! pinging the workers that run queued jobs.
 
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -36,6 +37,12 @@ enum AdminCommand {
     /// The kill switch: stop all scoring and delivery for an organization (its queued jobs
     /// wait; its data stays).
     Suspend {
+        #[arg(long)]
+        org: String,
+    },
+    /// Break glass: let an organization's members sign in with passwords again, when its
+    /// identity provider is out of reach and password sign-in was switched off.
+    PasswordsOn {
         #[arg(long)]
         org: String,
     },
@@ -153,6 +160,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         AdminCommand::Member(command) => add_member(&store, command).await,
         AdminCommand::Suspend { org } => set_suspended(&store, &org, true).await,
         AdminCommand::Resume { org } => set_suspended(&store, &org, false).await,
+        AdminCommand::PasswordsOn { org } => passwords_on(&store, &org).await,
         AdminCommand::Offboard { org, after_days } => offboard(&store, &org, after_days).await,
         AdminCommand::Upkeep { org } => upkeep(&store, &org).await,
         AdminCommand::Alerts { acknowledge } => alerts(&store, acknowledge).await,
@@ -345,6 +353,16 @@ async fn set_suspended(store: &Store, slug: &str, suspend: bool) -> anyhow::Resu
     match store.suspended_since(organization.id).await? {
         Some(since) => println!("{slug}: suspended since {since}: no scoring, no delivery"),
         None => println!("{slug}: active"),
+    }
+    Ok(())
+}
+
+async fn passwords_on(store: &Store, slug: &str) -> anyhow::Result<()> {
+    let organization = existing(store, slug).await?;
+    if store.allow_password_sign_in(organization.id).await? {
+        println!("{slug}: members may sign in with passwords again; single sign-on stays set up");
+    } else {
+        println!("{slug}: passwords were not switched off");
     }
     Ok(())
 }

@@ -133,3 +133,46 @@ fn the_operator_grants_renews_and_shows_plans() {
     assert_eq!(bad_plan.status.code(), Some(2));
     assert!(stderr(&bad_plan).contains("expected basic or member"));
 }
+
+/// Break glass: an organization that switched passwords off and lost its identity provider
+/// gets passwords back from the operator (`tenure admin passwords-on`), its single sign-on
+/// settings kept.
+#[tokio::test]
+async fn the_operator_switches_passwords_back_on_for_an_organization_locked_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = &database_with_acme(dir.path());
+    let store = open_store(db).await;
+    let org = store.organization("acme").await.unwrap().unwrap().id;
+    let settings = tenure_store::SignOnSettings {
+        issuer: "https://idp.example".into(),
+        client_id: "tenure".into(),
+        client_secret: "secret".into(),
+        scopes: vec!["email".into()],
+        allowed_domains: vec![],
+        groups_claim: "groups".into(),
+        manager_key_claim: "employee_number".into(),
+        group_grants: vec![],
+        password_sign_in: false,
+        updated_at: "2026-12-07T00:00:00.000Z".into(),
+    };
+    store.save_sign_on_settings(org, &settings).await.unwrap();
+    store.close().await;
+    let on = tenure(&["admin", "passwords-on", "--db", db, "--org", "acme"]);
+    assert!(on.status.success(), "{}", stderr(&on));
+    assert!(stdout(&on).contains("acme: members may sign in with passwords again"));
+    let again = tenure(&["admin", "passwords-on", "--db", db, "--org", "acme"]);
+    assert_eq!(
+        stdout(&again).trim(),
+        "acme: passwords were not switched off"
+    );
+    let store = open_store(db).await;
+    assert!(store.password_sign_in_allowed(org).await.unwrap());
+    assert_eq!(
+        store.sign_on_settings(org).await.unwrap().unwrap().issuer,
+        "https://idp.example",
+        "single sign-on stays set up"
+    );
+    store.close().await;
+    let unknown = tenure(&["admin", "passwords-on", "--db", db, "--org", "nobody"]);
+    assert!(!unknown.status.success());
+}

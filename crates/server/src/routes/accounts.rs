@@ -163,7 +163,9 @@ pub async fn sign_up(
 
 #[utoipa::path(post, path = "/api/v1/login", tag = "accounts", request_body = LoginRequest,
     responses((status = 200, description = "Signed in: a new session cookie", body = Me),
-              (status = 401, body = ErrorBody), (status = 429, description = "Too many failed logins; see Retry-After", body = ErrorBody)))]
+              (status = 401, body = ErrorBody),
+              (status = 403, description = "The organization signs in through its identity provider only (`password_sign_in_off`)", body = ErrorBody),
+              (status = 429, description = "Too many failed logins; see Retry-After", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
@@ -225,6 +227,16 @@ pub async fn login(
     let Some((org, _)) = chosen else {
         return Err(refused());
     };
+    if !state.store.password_sign_in_allowed(org.id).await? {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "password_sign_in_off",
+            format!(
+                "{} signs in through its identity provider only: continue at /sign-on/{}",
+                org.name, org.slug
+            ),
+        ));
+    }
     state.store.clear_login_failures(&account_key).await?;
     // Session fixation: whatever session id came in is ended; the caller gets a fresh one.
     if let Some(old) = presented {
@@ -258,6 +270,17 @@ async fn start_session(
     user_id: i64,
     status: StatusCode,
 ) -> Result<Response, ApiError> {
+    let (cookie, me) = open_session(state, org, user_id).await?;
+    Ok((status, [(header::SET_COOKIE, cookie)], Json(me)).into_response())
+}
+
+/// A new session for `user_id` in `org` (a fresh id, never one the browser brought): the
+/// Set-Cookie value that carries it, and who the caller now is.
+pub(crate) async fn open_session(
+    state: &AppState,
+    org: OrgId,
+    user_id: i64,
+) -> Result<(String, Me), ApiError> {
     let id = new_secret("");
     let csrf = new_secret("");
     state
@@ -289,8 +312,7 @@ async fn start_session(
         state.settings.secure_cookies,
         state.settings.session_absolute_hours * 3600,
     );
-    let me = me_of(&caller, member.units, member.manager_key);
-    Ok((status, [(header::SET_COOKIE, cookie)], Json(me)).into_response())
+    Ok((cookie, me_of(&caller, member.units, member.manager_key)))
 }
 
 fn me_of(caller: &Caller, units: Vec<String>, manager_key: Option<String>) -> Me {

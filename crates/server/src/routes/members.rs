@@ -187,7 +187,7 @@ async fn existing_member(
 
 #[utoipa::path(delete, path = "/api/v1/members/{user_id}", tag = "members",
     params(("user_id" = i64, Path, description = "The member's user id")),
-    responses((status = 204, description = "Removed and signed out"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 204, description = "Removed, signed out, and the API tokens they made revoked"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn remove_member(
     State(state): State<AppState>,
     caller: Caller,

@@ -14,6 +14,7 @@ pub mod outlook;
 pub mod preview;
 pub mod scim;
 pub mod scores;
+pub mod sign_on;
 pub mod tokens;
 pub mod trust;
 pub mod warnings;
@@ -151,6 +152,18 @@ pub fn parse_id(text: &str, what: &str) -> Result<i64, ApiError> {
 }
 
 /// Stored times as the API shows them: RFC 3339 in UTC, to the millisecond (as stored).
+/// Writes one audit entry, answering 500 when the audit log cannot take it: a change that
+/// cannot be audited is reported as failed.
+pub(crate) async fn record_audit(
+    state: &crate::state::AppState,
+    entry: tenure_store::AuditEntry,
+) -> Result<(), ApiError> {
+    state.audit.record(vec![entry]).await.map_err(|error| {
+        tracing::error!(%error, "audit write failed");
+        ApiError::internal()
+    })
+}
+
 pub(crate) trait Shown {
     type Text;
     fn shown(&self) -> Self::Text;

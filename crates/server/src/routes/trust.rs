@@ -742,8 +742,5 @@ pub(crate) async fn audit_self(
         subject: person.to_owned(),
         request_id: String::new(),
     };
-    state.audit.record(vec![entry]).await.map_err(|error| {
-        tracing::error!(%error, "audit write failed");
-        ApiError::internal()
-    })
+    super::record_audit(state, entry).await
 }

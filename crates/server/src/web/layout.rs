@@ -132,6 +132,28 @@ pub fn bare(locale: Locale, title: &str, body: Markup) -> Markup {
     }
 }
 
+/// A page for someone not signed in that moves on to `to` at once, where a redirect would not
+/// do: after the identity provider's cross-site redirect back, a SameSite=Strict cookie goes
+/// only with a navigation this site starts, as this page's does; and a form's navigation may
+/// not be redirected to another site (`form-action 'self'`), while a page may move on.
+pub fn forwarding(locale: Locale, title: &str, to: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(locale.tag()) {
+            head {
+                meta charset="utf-8";
+                meta http-equiv="refresh" content=(format!("0;url={to}"));
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · tenure" }
+                link rel="stylesheet" href="/assets/app.css";
+            }
+            body.bare {
+                main #main { (body) }
+            }
+        }
+    }
+}
+
 fn head(title: &str) -> Markup {
     html! {
         head {

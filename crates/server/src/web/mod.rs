@@ -11,6 +11,7 @@ mod overview;
 mod people;
 mod reports;
 mod settings;
+mod sign_on;
 mod signin;
 mod teams;
 mod warnings;
@@ -34,6 +35,10 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(overview::page))
         .route("/signin", get(signin::page))
         .route("/invitation", get(signin::invitation))
+        .route("/sign-on", get(sign_on::start_from_form))
+        // The callback is matched before an organization called "callback" would be.
+        .route("/sign-on/callback", get(sign_on::callback))
+        .route("/sign-on/{organization}", get(sign_on::start))
         .route("/me", get(me::page))
         .route("/data", get(data::page))
         .route("/teams", get(teams::page))

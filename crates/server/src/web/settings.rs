@@ -1,6 +1,7 @@
-//! Settings: members and their roles (invite, change, remove), the plan and its expiry, the
-//! warning rules, webhooks (add, send a test delivery, remove), and e-mail by SMTP. Each
-//! section shows only to the roles that may change it; every change goes through the API.
+//! Settings: members and their roles (invite, change, remove), single sign-on as set up, the
+//! plan and its expiry, the warning rules, webhooks (add, send a test delivery, remove), and
+//! e-mail by SMTP. Each section shows only to the roles that may change it; every change goes
+//! through the API.
 
 use super::layout::{page as layout_page, Section};
 use super::{ok, PageError, Viewer};
@@ -9,6 +10,7 @@ use crate::routes::accounts::PlanView;
 use crate::routes::alerts::{get_email, list_webhooks, EmailSettingsView, WebhookView};
 use crate::routes::bands::{get_bands, RiskBandsView};
 use crate::routes::members::{list_members, MemberView};
+use crate::routes::sign_on::{redirect_uri, SignOnView};
 use crate::routes::warnings::get_policy;
 use crate::state::AppState;
 use axum::extract::State;
@@ -33,6 +35,15 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         )
     } else {
         None
+    };
+    let sign_on = match members {
+        Some(_) => state
+            .store
+            .sign_on_settings(caller.org.id)
+            .await
+            .map_err(|e| error(e.into()))?
+            .map(|s| crate::routes::sign_on::view_of(&state, &caller.org.slug, s)),
+        None => None,
     };
     let configure = caller.may(Permission::ConfigureAlerts);
     let (policy, bands, webhooks, email) = if configure {
@@ -70,6 +81,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
             @if let Some(plan) = &plan { (plan_section(plan, locale)) }
         }
         @if let Some(members) = &members { (members_section(members, viewer.caller.user_id, locale)) }
+        @if members.is_some() { (sign_on_section(sign_on.as_ref(), &redirect_uri(&state), locale)) }
         @if let Some(bands) = &bands { (bands_section(bands, locale)) }
         @if let Some(policy) = &policy { (policy_section(policy, locale)) }
         @if let Some(webhooks) = &webhooks { (webhooks_section(webhooks, locale)) }
@@ -153,6 +165,52 @@ fn members_section(members: &[MemberView], me: i64, locale: Locale) -> Markup {
                 p.status role="status" aria-live="polite" {}
                 output.shown {}
                 button.primary type="submit" { (w(Words::Invite)) }
+            }
+        }
+    }
+}
+
+/// Single sign-on as set up: the provider, what to register there, whether passwords still
+/// work, and which groups grant which role. Changed through `PUT /api/v1/sign-on`.
+fn sign_on_section(view: Option<&SignOnView>, redirect: &str, locale: Locale) -> Markup {
+    let w = |words: Words| words.in_(locale);
+    html! {
+        section.card #sign-on {
+            h2 { (w(Words::SignOnTitle)) }
+            @match view {
+                Some(view) => {
+                    dl.pairs {
+                        dt { (w(Words::SignOnIssuer)) } dd { code { (view.issuer) } }
+                        dt { (w(Words::SignOnClient)) } dd { code { (view.client_id) } }
+                        dt { (w(Words::SignOnRedirect)) } dd { code { (view.redirect_uri) } }
+                        dt { (w(Words::SignOnStart)) } dd { a href=(view.sign_in_url) { (view.sign_in_url) } }
+                        dt { (w(Words::SignOnPasswords)) } dd { (w(if view.password_sign_in { Words::SignOnPasswordsOn } else { Words::SignOnPasswordsOff })) }
+                        @if !view.allowed_domains.is_empty() {
+                            dt { (w(Words::SignOnDomains)) } dd { (view.allowed_domains.join(", ")) }
+                        }
+                    }
+                    table {
+                        thead { tr {
+                            th scope="col" { (w(Words::SignOnGroup)) }
+                            th scope="col" { (w(Words::Role)) }
+                        } }
+                        tbody {
+                            @for grant in &view.group_grants {
+                                tr {
+                                    th scope="row" { code { (grant.group) } }
+                                    td {
+                                        (role_word(grant.role, locale))
+                                        @if !grant.units.is_empty() { " (" (grant.units.join(", ")) ")" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                None => {
+                    p.help { (w(Words::SignOnNotSetUp)) }
+                    p { (w(Words::SignOnRedirect)) ": " code { (redirect) } }
+                }
             }
         }
     }

@@ -36,6 +36,16 @@ pub async fn page(parts: Parts, Query(query): Query<SignInQuery>) -> Response {
                     button.primary type="submit" { (w(Words::SignIn)) }
                 }
             }
+            div.card.narrow {
+                h2 { (w(Words::SignOnTitle)) }
+                p.help { (w(Words::SignOnHelp)) }
+                // A plain form: the browser goes to the provider, not the API.
+                form method="get" action="/sign-on" {
+                    label for="sign-on-organization" { (w(Words::SignOnOrganization)) }
+                    input #sign-on-organization type="text" name="organization" autocomplete="organization" required;
+                    button type="submit" { (w(Words::SignOnButton)) }
+                }
+            }
         },
     ))
 }

@@ -23,6 +23,7 @@ mod roles;
 mod scim;
 mod scoring;
 mod sessions;
+mod sign_on;
 mod tenancy;
 mod tokens;
 mod warnings;

@@ -111,7 +111,25 @@ async fn invitations_are_single_use_expiring_and_members_can_be_changed_and_remo
             .status,
         404
     );
-    // Role change, then removal signs the member out.
+    // A second owner makes a token; removal later revokes it with her sessions.
+    server.grant("team", Plan::Member).await;
+    owner
+        .patch(
+            &format!("/api/v1/members/{}", hr.user_id),
+            json!({"role": "owner"}),
+        )
+        .await
+        .expect(200);
+    let made = hr
+        .post(
+            "/api/v1/tokens",
+            json!({"name": "hana's", "scopes": ["aggregates:read"], "expires_in_days": 30}),
+        )
+        .await
+        .expect(201);
+    let hr_token = server.bearer(made["token"].as_str().unwrap());
+    assert_eq!(hr_token.get("/api/v1/me").await.status, 200);
+    // Role change, then removal signs the member out and revokes her token.
     let changed = owner
         .patch(
             &format!("/api/v1/members/{}", hr.user_id),
@@ -139,6 +157,11 @@ async fn invitations_are_single_use_expiring_and_members_can_be_changed_and_remo
         204
     );
     assert_eq!(hr.get("/api/v1/me").await.status, 401);
+    assert_eq!(
+        hr_token.get("/api/v1/me").await.status,
+        401,
+        "a removed member's token dies with the membership"
+    );
     // The last owner stays.
     assert_eq!(
         owner

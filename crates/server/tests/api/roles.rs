@@ -49,6 +49,20 @@ async fn each_role_gets_exactly_its_permissions_on_every_endpoint() {
                 json!(null),
                 [404, 403, 403, 403],
             ),
+            ("get", "/api/v1/sign-on", json!(null), [404, 403, 403, 403]),
+            (
+                "put",
+                "/api/v1/sign-on",
+                json!({"issuer": "http://idp.example", "client_id": "tenure", "client_secret": "s",
+                       "group_grants": [{"group": "g", "role": "hr"}]}),
+                [422, 403, 403, 403],
+            ),
+            (
+                "delete",
+                "/api/v1/sign-on",
+                json!(null),
+                [404, 403, 403, 403],
+            ),
             (
                 "get",
                 "/api/v1/invitations",

@@ -8,5 +8,6 @@ mod durability;
 mod imports;
 mod queue;
 mod scoring;
+mod sign_on;
 mod tenancy;
 mod warnings;

@@ -1172,3 +1172,179 @@ async fn in_a_real_browser_a_person_reads_their_own_record_objects_and_withdraws
     browser.close().await.unwrap();
     server.stop().await;
 }
+
+/// Single sign-on end to end, through a real OpenID Connect provider (`oidc-provider` from
+/// npm, run by Node) on another site than tenure: a member lands with the role their group
+/// maps to, follows their group when it changes, and is refused — their membership and
+/// session ended — once no group grants access; someone from a domain not allowed is refused
+/// whatever their group; and with password sign-in off, passwords are refused.
+#[tokio::test]
+async fn in_a_real_browser_members_sign_in_through_their_identity_provider_as_their_groups_say() {
+    use crate::support::identity_provider::{IdentityProvider, CLIENT_ID, CLIENT_SECRET};
+    let (_driver, browser) = browser().await;
+    let server = TestServer::start(TestDatabase::sqlite(), Settings::default()).await;
+    let owner = crate::support::scenarios::member_organization(&server, "acme").await;
+    let accounts = |ana_groups: Value| {
+        json!({
+            "ana": {"email": "ana@acme.example", "email_verified": true, "name": "Ana Lima",
+                    "groups": ana_groups},
+            "eve": {"email": "eve@elsewhere.example", "email_verified": true, "name": "Eve",
+                    "groups": ["tenure-owners"]}
+        })
+    };
+    let provider = IdentityProvider::start(
+        &server.url("/sign-on/callback"),
+        &accounts(json!(["tenure-hr"])),
+    )
+    .await;
+    owner
+        .put(
+            "/api/v1/sign-on",
+            json!({
+                "issuer": provider.issuer, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+                "scopes": ["email", "profile", "groups"], "allowed_domains": ["acme.example"],
+                "group_grants": [{"group": "tenure-hr", "role": "hr"},
+                                 {"group": "tenure-owners", "role": "owner"}],
+                "password_sign_in": false
+            }),
+        )
+        .await
+        .expect(200);
+
+    // From tenure's sign-in page to the provider's and back, signed in as HR.
+    browser.goto(&server.url("/signin")).await.unwrap();
+    look_at(&browser, "sign-in-with-single-sign-on").await;
+    type_into(&browser, "sign-on-organization", "acme").await;
+    click(&browser, "form[action='/sign-on'] button[type=submit]").await;
+    through_the_provider(&browser, &server, "ana").await;
+    wait_for_path(&browser, "/").await;
+    let me = me_in_browser(&browser).await;
+    assert_eq!(me["status"], 200, "{me}");
+    assert_eq!(
+        (
+            me["body"]["role"].as_str(),
+            me["body"]["organization"].as_str()
+        ),
+        (Some("hr"), Some("acme"))
+    );
+    let ana = me["body"]["user_id"].as_i64().unwrap();
+
+    // Passwords are off for the organization.
+    assert_eq!(
+        server.login_status("owner@acme.example", PASSWORD).await.0,
+        403
+    );
+
+    // Moved to the owners' group at the provider: the next sign-in lands as an owner.
+    provider.set_accounts(&accounts(json!(["tenure-owners", "tenure-hr"])));
+    browser.goto(&server.url("/sign-on/acme")).await.unwrap();
+    through_the_provider(&browser, &server, "ana").await;
+    wait_for_path(&browser, "/").await;
+    let me = me_in_browser(&browser).await;
+    assert_eq!(me["body"]["role"], "owner", "{me}");
+
+    // Removed from every group: refused, and her membership and session are gone.
+    provider.set_accounts(&accounts(json!([])));
+    browser.goto(&server.url("/sign-on/acme")).await.unwrap();
+    through_the_provider(&browser, &server, "ana").await;
+    wait_for_path(&browser, "/sign-on/callback").await;
+    let refusal = text_of(&browser, "p.error").await;
+    assert!(refusal.contains("None of your groups"), "{refusal}");
+    look_at(&browser, "single-sign-on-refused").await;
+    assert_eq!(me_in_browser(&browser).await["status"], 401);
+    let members = owner.get("/api/v1/members").await.expect(200);
+    assert!(
+        members
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["user_id"].as_i64() != Some(ana)),
+        "{members}"
+    );
+
+    // Someone from a domain the organization does not allow is refused, whatever their group.
+    let provider_page = format!("{}/.well-known/openid-configuration", provider.issuer);
+    browser.goto(&provider_page).await.unwrap();
+    browser.delete_all_cookies().await.unwrap();
+    browser.goto(&server.url("/sign-on/acme")).await.unwrap();
+    through_the_provider(&browser, &server, "eve").await;
+    wait_for_path(&browser, "/sign-on/callback").await;
+    let refusal = text_of(&browser, "p.error").await;
+    assert!(refusal.contains("not in a domain"), "{refusal}");
+
+    let audit = owner.get("/api/v1/audit?limit=200").await.expect(200);
+    let actions: Vec<&str> = audit["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["action"].as_str())
+        .collect();
+    for action in [
+        "sign_on.configured",
+        "sign_on.account_created",
+        "sign_on.signed_in",
+        "sign_on.access_ended",
+    ] {
+        assert!(actions.contains(&action), "{action} in {actions:?}");
+    }
+    browser.close().await.unwrap();
+    server.stop().await;
+}
+
+/// Goes through what the provider asks — its sign-in form (as `login`, any password), then
+/// its consent — until the browser is back at tenure.
+async fn through_the_provider(browser: &Browser, server: &TestServer, login: &str) {
+    let tenure = reqwest::Url::parse(&server.base).unwrap();
+    let at_tenure =
+        |url: &reqwest::Url| url.host_str() == tenure.host_str() && url.port() == tenure.port();
+    for _ in 0..100 {
+        let url = browser.current_url().await.unwrap();
+        if at_tenure(&url) && (url.path() == "/" || url.path() == "/sign-on/callback") {
+            return;
+        }
+        if let Ok(field) = browser.find(Locator::Css("input[name=login]")).await {
+            field.send_keys(login).await.unwrap();
+            browser
+                .find(Locator::Css("input[name=password]"))
+                .await
+                .unwrap()
+                .send_keys("any password")
+                .await
+                .unwrap();
+            click(browser, "button[type=submit]").await;
+            wait_for_another_page(browser, &url).await;
+        } else if let Ok(button) = browser.find(Locator::Css("button[type=submit]")).await {
+            if !at_tenure(&url) {
+                button.click().await.unwrap();
+                wait_for_another_page(browser, &url).await;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "never came back from the provider: at {}",
+        browser.current_url().await.unwrap()
+    );
+}
+
+async fn wait_for_another_page(browser: &Browser, left: &reqwest::Url) {
+    for _ in 0..100 {
+        if browser.current_url().await.unwrap() != *left {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// `GET /api/v1/me` with the browser's own session: `{status, body}`.
+async fn me_in_browser(browser: &Browser) -> Value {
+    browser
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               fetch("/api/v1/me", { credentials: "same-origin" }).then(async (r) =>
+                 done({ status: r.status, body: await r.json() }));"#,
+            vec![],
+        )
+        .await
+        .unwrap()
+}

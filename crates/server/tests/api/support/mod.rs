@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod identity_provider;
 pub mod receivers;
 pub mod scenarios;
 
@@ -48,14 +49,16 @@ impl TestServer {
     /// instead of sleeping through a window.
     pub async fn start_with_clock(
         database: TestDatabase,
-        settings: Settings,
+        mut settings: Settings,
         clock: Clock,
     ) -> TestServer {
         let store = database.store().await;
-        let state = AppState::with_clock(store.clone(), settings, clock);
-        let served = state.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        // Links the server writes (access links, sign-on's redirect URI) point at itself.
+        settings.public_url = base.clone();
+        let state = AppState::with_clock(store.clone(), settings, clock);
+        let served = state.clone();
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             tenure_server::serve(listener, served, async {
