@@ -2,7 +2,8 @@
 # Installs what building and testing tenure needs on a fresh Debian machine, if missing:
 # a C/C++ toolchain, libclang (bindgen, for LightGBM's C API), cmake ≥ 3.28 (LightGBM's build;
 # Debian's is older, so the `cmake` package from PyPI is used), psql, python3, a font with
-# Chinese glyphs for PDFs (fonts-wqy-microhei) and poppler-utils (tests read PDFs back).
+# Chinese glyphs for PDFs (fonts-wqy-microhei), poppler-utils (tests read PDFs back) and
+# openssh-server (the scheduled-pull test pulls from its sshd over SFTP).
 # Source it (`. scripts/prerequisites.sh`) so that CMAKE points at a new enough cmake.
 set -euo pipefail
 need=()
@@ -12,6 +13,8 @@ command -v python3 >/dev/null || need+=(python3 python3-pip)
 # Chinese PDFs embed a CJK font; the tests read PDFs back with poppler's tools.
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
+# The scheduled-pull test fetches over SFTP from OpenSSH's own sshd (and its ssh-keygen).
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
 # The API contract test keeps schemathesis in a virtual environment.
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 # libclang itself (libclang.so or libclang-NN.so), not libclang-cpp, which bindgen cannot use.

@@ -22,6 +22,7 @@ mod roles;
 mod sign_on;
 mod snapshot;
 mod suppression;
+mod sync_safety;
 mod value;
 mod warning;
 mod what_helped;
@@ -42,6 +43,7 @@ pub use roles::{ColumnLabel, ColumnRole, Language, RoleColumns};
 pub use sign_on::{Grant, GroupGrant, SignOnRefusal, SignOnRules};
 pub use snapshot::{Exit, Outcome, Shape, Snapshot};
 pub use suppression::{hidden_groups, MIN_GROUP_FLOOR};
+pub use sync_safety::{SyncChange, SyncHazard, MAX_CHANGED_ID_SHARE, MAX_LEAVING_SHARE};
 pub use value::{ColumnKind, Value};
 pub use warning::{
     held_out, LifecycleError, LifecycleStep, PastScore, PolicyError, SupportiveAction, TeamOutlook,

@@ -591,6 +591,22 @@ async fn send_email(
         .map_err(DeliveryError::MailRefused)
 }
 
+/// E-mails a notice about the organization itself (not about anyone in it) to its alert
+/// recipients; false when it has no e-mail set up.
+pub async fn send_notice(
+    store: &Store,
+    org: OrgId,
+    subject: &str,
+    text: &str,
+    settings: &DeliverySettings,
+) -> Result<bool, DeliveryError> {
+    let Some(email) = email_settings(store, org).await? else {
+        return Ok(false);
+    };
+    send_email(&email, subject, text, settings).await?;
+    Ok(true)
+}
+
 /// Sends the daily digest: every warning no e-mail has carried yet, as links.
 pub async fn send_digest(
     store: &Store,

@@ -1,6 +1,6 @@
 //! The monitoring layer's handle, [`Monitor`]: the store, and what the layer keeps between
 //! calls — each organization's column meanings, each month's comparisons, decoded models
-//! (all bounded), the HTTP client webhooks go out on, and the [`Clock`]. A process makes one
+//! (all bounded), the HTTP clients webhooks and HRIS pulls go out on, and the [`Clock`]. A process makes one
 //! and clones it into its workers and request handlers; tests make one with a fake clock.
 
 use crate::columns::KnownColumns;
@@ -24,6 +24,7 @@ struct Shared {
     months: MonthContexts,
     models: ModelCache,
     webhooks: WebhookClient,
+    pulls: reqwest::Client,
     clock: Clock,
 }
 
@@ -37,6 +38,11 @@ impl Monitor {
                 months: MonthContexts::default(),
                 models: ModelCache::default(),
                 webhooks: WebhookClient::new(),
+                pulls: reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::limited(3))
+                    .timeout(std::time::Duration::from_secs(300))
+                    .build()
+                    .expect("an HTTP client with rustls builds"),
                 clock,
             }),
         }
@@ -71,6 +77,11 @@ impl Monitor {
 
     pub(crate) fn models(&self) -> &ModelCache {
         &self.shared.models
+    }
+
+    /// The client HTTPS pulls fetch reports with (sources with their own CA make their own).
+    pub(crate) fn pulls(&self) -> &reqwest::Client {
+        &self.shared.pulls
     }
 
     /// The client webhooks are posted with: one connection pool for the process.

@@ -15,6 +15,7 @@ mod delivery;
 pub mod documents;
 mod events;
 mod fairness;
+mod fetch;
 mod forecast;
 mod handle;
 mod jobs;
@@ -40,13 +41,14 @@ pub use events::{
     EventsOutcome, RescoreReport, Rescoring,
 };
 pub use fairness::{bias_audit_report, BiasAuditReport};
+pub use fetch::{FetchError, MAX_REPORT_BYTES};
 pub use forecast::{
     cut_at, fit_outlooks, forecast_from, forecast_organization, forecast_snapshots, ForecastReport,
     ForecastRequest, Grouping, Outlooks,
 };
 pub use handle::Monitor;
 pub use jobs::{
-    AccuracyChecked, Delivered, DigestSent, Imported, JobError, JobOutcome, JobSpec, Pong,
+    AccuracyChecked, Delivered, DigestSent, Imported, JobError, JobOutcome, JobSpec, Pong, Pulled,
     Rescored, Scored, Trained, UpkeepDone,
 };
 pub use outlook::{
@@ -62,8 +64,8 @@ pub use train::{train_organization, TrainReport, TrainRequest};
 pub use what_helped::{what_helped_report, WhatHelpedReport};
 pub use what_if::{what_if, WhatIfChanges, WhatIfOutcome};
 pub use worker::{
-    enqueue, enqueue_once, enqueue_under_key, schedule_upkeep, worker_name, JobObserver,
-    NoObserver, Worker, WorkerSettings,
+    enqueue, enqueue_once, enqueue_under_key, schedule_pull, schedule_upkeep, worker_name,
+    JobObserver, NoObserver, Worker, WorkerSettings,
 };
 
 use tenure_model::backtest::BacktestError;

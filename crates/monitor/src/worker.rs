@@ -37,6 +37,28 @@ pub async fn schedule_upkeep(
     Ok(())
 }
 
+/// Queues the organization's next scheduled pull for `at`, unless one is already waiting.
+pub async fn schedule_pull(
+    store: &Store,
+    org: OrgId,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    if store.has_queued_job(org, "pull").await? {
+        return Ok(());
+    }
+    let spec = JobSpec::Pull {
+        scheduled: true,
+        override_safety_check: false,
+        started_by: "schedule".into(),
+    };
+    let job = NewJob {
+        run_after: Some(at),
+        ..spec.to_job(None)
+    };
+    store.enqueue_job(org, &job).await?;
+    Ok(())
+}
+
 /// Puts a job in the queue and wakes this process's workers.
 pub async fn enqueue(
     store: &Store,

@@ -27,7 +27,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use routes::{
     accounts, alerts, audit, bands, data, documents, events, members, models, outlook, preview,
-    scores, sign_on, tokens, trust, warnings,
+    pulls, scores, sign_on, tokens, trust, warnings,
 };
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
@@ -78,6 +78,13 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(data::plan))
         .routes(routes!(data::list_imports, data::upload))
         .routes(routes!(preview::preview))
+        .routes(routes!(
+            pulls::get_source,
+            pulls::set_source,
+            pulls::remove_source
+        ))
+        .routes(routes!(pulls::pull_now))
+        .routes(routes!(pulls::list_pulls))
         .routes(routes!(data::list_jobs))
         .routes(routes!(data::get_job))
         .routes(routes!(models::list_models, models::train))

@@ -93,6 +93,8 @@ const ORGANIZATION_TABLES: &[&str] = &[
     "sign_on_identities",
     "sign_on_attempts",
     "sign_on_settings",
+    "pulls",
+    "data_sources",
     "memberships",
 ];
 

@@ -6,6 +6,8 @@ mod accounts;
 mod audit;
 mod backup;
 mod connect;
+mod data_sources;
+pub use data_sources::{DataSource, PullRecord, PullStatus, SourceAuth};
 mod delivery;
 mod erasure;
 mod error;

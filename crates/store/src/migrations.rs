@@ -110,6 +110,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "single sign-on",
         include_str!("../migrations/sqlite/0021_single_sign_on.sql"),
     ),
+    (
+        22,
+        "scheduled pulls",
+        include_str!("../migrations/sqlite/0022_scheduled_pulls.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -216,6 +221,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         21,
         "single sign-on",
         include_str!("../migrations/postgres/0021_single_sign_on.sql"),
+    ),
+    (
+        22,
+        "scheduled pulls",
+        include_str!("../migrations/postgres/0022_scheduled_pulls.sql"),
     ),
 ];
 

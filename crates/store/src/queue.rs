@@ -433,9 +433,10 @@ impl Store {
     }
 
     /// Jobs queued or running for organizations not suspended: zero when workers may rest.
-    /// Daily jobs (upkeep, digests) waiting for their day don't count: they are always there.
+    /// Scheduled jobs (upkeep, digests, HRIS pulls) waiting for their time don't count: they
+    /// are always there.
     pub async fn unfinished_jobs(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query("SELECT COUNT(*) FROM jobs j JOIN organizations o ON o.id = j.org_id WHERE j.status IN ('queued', 'running') AND o.suspended_at IS NULL AND NOT (j.status = 'queued' AND j.kind IN ('upkeep', 'digest') AND j.run_after > $1)")
+        Ok(sqlx::query("SELECT COUNT(*) FROM jobs j JOIN organizations o ON o.id = j.org_id WHERE j.status IN ('queued', 'running') AND o.suspended_at IS NULL AND NOT (j.status = 'queued' AND j.kind IN ('upkeep', 'digest', 'pull') AND j.run_after > $1)")
             .bind(now())
             .fetch_one(&mut *self.connection().await?)
             .await?

@@ -74,7 +74,7 @@ impl ImportJob {
 
 /// A new import changes everyone's inputs: once a model exists, the whole organization is
 /// scored again (and warned about) with it.
-async fn rescore_everyone(context: &JobContext) -> Result<(), tenure_store::StoreError> {
+pub(crate) async fn rescore_everyone(context: &JobContext) -> Result<(), tenure_store::StoreError> {
     let (store, org) = (context.store(), context.org);
     if store.latest_model_version(org).await?.is_some() {
         let spec = JobSpec::Score {

@@ -8,6 +8,7 @@ mod digest;
 mod import;
 mod outcome;
 mod ping;
+mod pull;
 mod rescore;
 mod score;
 mod stage;
@@ -16,8 +17,8 @@ mod upkeep;
 
 pub(crate) use deliver::ending as delivery_ending;
 pub use outcome::{
-    AccuracyChecked, Delivered, DigestSent, Imported, JobOutcome, Pong, Rescored, Scored, Trained,
-    UpkeepDone,
+    AccuracyChecked, Delivered, DigestSent, Imported, JobOutcome, Pong, Pulled, Rescored, Scored,
+    Trained, UpkeepDone,
 };
 pub(crate) use stage::{report_stage, Stage};
 
@@ -70,6 +71,13 @@ pub enum JobSpec {
     /// Answer with the worker's name after `pause_ms`: shows which workers take work and how
     /// fast the queue moves (`tenure admin ping-workers`).
     Ping { pause_ms: u64 },
+    /// Pull the organization's HRIS report from its source, check it and import it. A
+    /// scheduled pull queues the next one; one asked for may override the safety check.
+    Pull {
+        scheduled: bool,
+        override_safety_check: bool,
+        started_by: String,
+    },
 }
 
 impl JobSpec {
@@ -83,6 +91,12 @@ impl JobSpec {
             JobSpec::Digest => "digest",
             JobSpec::Upkeep => "upkeep",
             JobSpec::Ping { .. } => "ping",
+            // Scheduled pulls are a kind of their own: one is always waiting for its time,
+            // and a pull asked for meanwhile must not be mistaken for it.
+            JobSpec::Pull {
+                scheduled: true, ..
+            } => "pull",
+            JobSpec::Pull { .. } => "pull_now",
         }
     }
 
@@ -100,7 +114,10 @@ impl JobSpec {
     pub(crate) fn is_long(&self) -> bool {
         matches!(
             self,
-            JobSpec::Import { .. } | JobSpec::Train { .. } | JobSpec::Score { .. }
+            JobSpec::Import { .. }
+                | JobSpec::Train { .. }
+                | JobSpec::Score { .. }
+                | JobSpec::Pull { .. }
         )
     }
 
@@ -173,6 +190,18 @@ impl JobSpec {
                 digest::ending(sent, &context)
             }
             JobSpec::Ping { pause_ms } => ping::PingJob { pause_ms }.run(&context).await.into(),
+            JobSpec::Pull {
+                scheduled,
+                override_safety_check,
+                started_by,
+            } => {
+                let job = pull::PullJob {
+                    scheduled,
+                    override_safety_check,
+                    started_by,
+                };
+                off_the_runtime(job, context).await.into()
+            }
         }
     }
 }

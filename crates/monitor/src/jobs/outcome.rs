@@ -15,6 +15,7 @@ pub enum JobOutcome {
     Delivered(Delivered),
     DigestSent(DigestSent),
     Upkeep(UpkeepDone),
+    Pulled(Pulled),
     Pong(Pong),
 }
 
@@ -44,6 +45,51 @@ pub struct Imported {
     pub rows_replaced: u64,
     pub rows_unchanged: u64,
     pub people_added: u64,
+}
+
+/// A pull from the organization's HRIS: how it ended (`landed`, `paused`, `refused`,
+/// `failed`, or `skipped` when there was nothing to pull) and what it read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Pulled {
+    pub pull_id: Option<i64>,
+    pub status: String,
+    pub rows_read: i64,
+    pub rows_added: i64,
+    pub rows_replaced: i64,
+    pub people_leaving: i64,
+    pub ids_changed: i64,
+    pub message: String,
+}
+
+impl Pulled {
+    pub(crate) fn skipped(why: &str) -> Pulled {
+        Pulled {
+            pull_id: None,
+            status: "skipped".into(),
+            rows_read: 0,
+            rows_added: 0,
+            rows_replaced: 0,
+            people_leaving: 0,
+            ids_changed: 0,
+            message: why.to_owned(),
+        }
+    }
+
+    pub(crate) fn of(record: &tenure_store::PullRecord) -> Pulled {
+        Pulled {
+            pull_id: Some(record.id),
+            status: record
+                .status
+                .map_or("failed", tenure_store::PullStatus::key)
+                .to_owned(),
+            rows_read: record.rows_read,
+            rows_added: record.rows_added,
+            rows_replaced: record.rows_replaced,
+            people_leaving: record.people_leaving,
+            ids_changed: record.ids_changed,
+            message: record.message.clone(),
+        }
+    }
 }
 
 /// A training run, and the scoring run with its model when there was one.
@@ -131,5 +177,6 @@ outcome_from! {
     Delivered => Delivered,
     DigestSent => DigestSent,
     UpkeepDone => Upkeep,
+    Pulled => Pulled,
     Pong => Pong,
 }

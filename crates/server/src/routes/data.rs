@@ -66,7 +66,8 @@ impl From<ImportRecord> for ImportView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct JobView {
     pub id: i64,
-    /// `import`, `train` or `score`.
+    /// `import`, `train`, `score`, `rescore`, `pull` (scheduled) or `pull_now`, and the
+    /// delivery and upkeep jobs.
     pub kind: String,
     /// `queued`, `running`, `succeeded` or `failed`.
     pub status: String,

@@ -12,6 +12,7 @@ pub mod members;
 pub mod models;
 pub mod outlook;
 pub mod preview;
+pub mod pulls;
 pub mod scim;
 pub mod scores;
 pub mod sign_on;

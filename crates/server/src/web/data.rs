@@ -38,6 +38,21 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     } else {
         None
     };
+    let pulls = if caller.may(Permission::UploadData) {
+        let source = state
+            .store
+            .data_source(caller.org.id)
+            .await
+            .map_err(|e| error(e.into()))?;
+        let history = state
+            .store
+            .pulls(caller.org.id, 20)
+            .await
+            .map_err(|e| error(e.into()))?;
+        Some((source, history))
+    } else {
+        None
+    };
     let jobs = if caller.may(Permission::UploadData) || caller.may(Permission::TrainModels) {
         Some(
             list_jobs(State(state.clone()), caller.clone(), first_page())
@@ -76,6 +91,9 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     let body = html! {
         h1 { (w(Words::DataAndModels)) }
         @if caller.may(Permission::UploadData) { (upload_form(locale)) }
+        @if let Some((source, history)) = &pulls {
+            @if source.is_some() || !history.is_empty() { (pulls_section(source.as_ref(), history, locale)) }
+        }
         @if let Some(imports) = imports { (imports_table(&imports, locale)) }
         @if caller.may(Permission::TrainModels) { (train_form(locale)) }
         @if let Some(jobs) = jobs { (jobs_table(&jobs, locale)) }
@@ -222,6 +240,64 @@ fn imports_table(imports: &[ImportView], locale: Locale) -> Markup {
                                         }
                                     }
                                 }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The scheduled pull: the source and when it next runs, a banner when the sync safety
+/// check paused it (with the way to let the held-back pull land), and the pull history.
+fn pulls_section(
+    source: Option<&tenure_store::DataSource>,
+    history: &[tenure_store::PullRecord],
+    locale: Locale,
+) -> Markup {
+    let w = |words: Words| words.in_(locale);
+    html! {
+        section #pulls {
+            h2 { (w(Words::ScheduledPulls)) }
+            @if let Some(source) = source {
+                @if let Some(reason) = &source.paused_reason {
+                    div.card.flagged role="alert" #pull-paused {
+                        p { strong { (w(Words::PullPaused)) } " " (reason) }
+                        form.inline data-api="/api/v1/data-source/pull" data-method="POST" {
+                            input type="checkbox" name="override_safety_check" checked hidden;
+                            button type="submit" { (w(Words::LetPullLand)) }
+                            span.status role="status" {}
+                        }
+                    }
+                }
+                dl.pairs {
+                    dt { (w(Words::PullSource)) } dd { code { (source.location) } }
+                    dt { (w(Words::NextPull)) } dd { (super::moment(&source.next_pull_at, locale)) }
+                }
+                form.inline data-api="/api/v1/data-source/pull" data-method="POST" {
+                    button type="submit" { (w(Words::PullNow)) }
+                    span.status role="status" {}
+                }
+            }
+            @if !history.is_empty() {
+                table {
+                    thead { tr {
+                        th scope="col" { (w(Words::When)) }
+                        th scope="col" { (w(Words::Status)) }
+                        th scope="col" { (w(Words::Rows)) }
+                        th scope="col" { (w(Words::PullLeaving)) }
+                        th scope="col" { (w(Words::PullMessage)) }
+                    } }
+                    tbody {
+                        @for pull in history {
+                            @let status = pull.status.map_or("failed", |s| s.key());
+                            tr.{"pull-" (status)} {
+                                th scope="row" { (moment_text(&pull.finished_at, locale)) }
+                                td { (status) }
+                                td.num { (locale.count(pull.rows_read.max(0) as usize)) }
+                                td.num { (locale.count(pull.people_leaving.max(0) as usize)) }
+                                td { (pull.message) }
                             }
                         }
                     }

@@ -18,6 +18,7 @@ mod openapi;
 mod outages;
 mod outlook;
 mod plans;
+mod pulls;
 mod requests;
 mod roles;
 mod scim;

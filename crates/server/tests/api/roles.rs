@@ -49,6 +49,37 @@ async fn each_role_gets_exactly_its_permissions_on_every_endpoint() {
                 json!(null),
                 [404, 403, 403, 403],
             ),
+            (
+                "get",
+                "/api/v1/data-source",
+                json!(null),
+                [404, 404, 403, 403],
+            ),
+            (
+                "put",
+                "/api/v1/data-source",
+                json!({"location": "http://hris.example/r.csv", "auth": "none",
+                       "mapping": "[columns]\nid = \"id\"", "every_hours": 24}),
+                [422, 422, 403, 403],
+            ),
+            (
+                "delete",
+                "/api/v1/data-source",
+                json!(null),
+                [404, 404, 403, 403],
+            ),
+            (
+                "post",
+                "/api/v1/data-source/pull",
+                json!({}),
+                [404, 404, 403, 403],
+            ),
+            (
+                "get",
+                "/api/v1/data-source/pulls",
+                json!(null),
+                [200, 200, 403, 403],
+            ),
             ("get", "/api/v1/sign-on", json!(null), [404, 403, 403, 403]),
             (
                 "put",

@@ -6,6 +6,7 @@ mod support;
 mod delivery;
 mod durability;
 mod imports;
+mod pulls;
 mod queue;
 mod scoring;
 mod sign_on;

@@ -5,6 +5,7 @@
 
 pub mod identity_provider;
 pub mod receivers;
+pub mod report_servers;
 pub mod scenarios;
 
 use chrono::{Duration, Utc};
