@@ -41,8 +41,20 @@ pub struct Fetched {
     pub host_key: Option<String>,
 }
 
+/// The client HTTPS pulls share (a source with its own CA makes its own): a few redirects at
+/// most, and five minutes for a report.
+pub(crate) type PullClient = reqwest::Client;
+
+pub(crate) fn pull_client() -> PullClient {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::limited(3))
+        .timeout(std::time::Duration::from_secs(300))
+        .build()
+        .expect("an HTTP client with rustls builds")
+}
+
 /// Fetches the source's report.
-pub async fn fetch(source: &DataSource, http: &reqwest::Client) -> Result<Fetched, FetchError> {
+pub async fn fetch(source: &DataSource, http: &PullClient) -> Result<Fetched, FetchError> {
     if source.location.starts_with("https://") || source.location.starts_with("http://") {
         let bytes = fetch_https(source, http).await?;
         Ok(Fetched {
@@ -56,7 +68,7 @@ pub async fn fetch(source: &DataSource, http: &reqwest::Client) -> Result<Fetche
     }
 }
 
-async fn fetch_https(source: &DataSource, shared: &reqwest::Client) -> Result<Vec<u8>, FetchError> {
+async fn fetch_https(source: &DataSource, shared: &PullClient) -> Result<Vec<u8>, FetchError> {
     let url = &source.location;
     // A source with its own CA gets a client of its own; the rest share one.
     let client = match &source.ca_certificate {

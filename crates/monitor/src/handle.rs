@@ -24,7 +24,7 @@ struct Shared {
     months: MonthContexts,
     models: ModelCache,
     webhooks: WebhookClient,
-    pulls: reqwest::Client,
+    pulls: crate::fetch::PullClient,
     clock: Clock,
 }
 
@@ -38,11 +38,7 @@ impl Monitor {
                 months: MonthContexts::default(),
                 models: ModelCache::default(),
                 webhooks: WebhookClient::new(),
-                pulls: reqwest::Client::builder()
-                    .redirect(reqwest::redirect::Policy::limited(3))
-                    .timeout(std::time::Duration::from_secs(300))
-                    .build()
-                    .expect("an HTTP client with rustls builds"),
+                pulls: crate::fetch::pull_client(),
                 clock,
             }),
         }
@@ -80,7 +76,7 @@ impl Monitor {
     }
 
     /// The client HTTPS pulls fetch reports with (sources with their own CA make their own).
-    pub(crate) fn pulls(&self) -> &reqwest::Client {
+    pub(crate) fn pulls(&self) -> &crate::fetch::PullClient {
         &self.shared.pulls
     }
 

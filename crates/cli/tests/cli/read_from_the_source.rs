@@ -38,11 +38,22 @@ fn without_tests(text: &str) -> &str {
     text.split("#[cfg(test)]").next().unwrap()
 }
 
-/// TRUST 17: nothing fetches anything from outside. The only code that opens an outbound
-/// connection is delivery (configured webhooks and SMTP); no crate depends on another
-/// HTTP client, and no source names a job site, résumé or social-media service.
+/// Where an outbound connection may start, and where it goes: each only where the
+/// organization's own settings say — its webhooks and mail server, its own HRIS (a scheduled
+/// pull of the records it already holds, issue 25), and its own identity provider.
+const OUTBOUND: [&str; 3] = [
+    "crates/monitor/src/delivery.rs",
+    "crates/monitor/src/fetch.rs",
+    "crates/server/src/oidc.rs",
+];
+
+/// TRUST 17: nothing fetches anything from outside the organization's own systems. Only
+/// delivery (configured webhooks and SMTP), scheduled pulls (the organization's configured
+/// HRIS source) and single sign-on (its configured identity provider) open outbound
+/// connections, each to the address its settings give; no other crate depends on an HTTP
+/// client, and no source names a job site, résumé or social-media service.
 #[test]
-fn only_delivery_reaches_outside_and_only_to_configured_webhooks_and_smtp() {
+fn only_delivery_pulls_and_sign_on_reach_outside_and_only_where_the_organization_says() {
     let outbound = [
         "reqwest::",
         "lettre::",
@@ -56,8 +67,8 @@ fn only_delivery_reaches_outside_and_only_to_configured_webhooks_and_smtp() {
     for (path, text) in sources() {
         for call in outbound {
             if without_tests(&text).contains(call) {
-                assert_eq!(
-                    path, "crates/monitor/src/delivery.rs",
+                assert!(
+                    OUTBOUND.contains(&path.as_str()),
                     "{path} reaches outside with {call}"
                 );
             }
@@ -103,6 +114,20 @@ fn only_delivery_reaches_outside_and_only_to_configured_webhooks_and_smtp() {
         2,
         "defined once, called once"
     );
+    // A pull fetches only the source's own location: one GET to it, one SSH connection to
+    // the host its location names.
+    let fetch = std::fs::read_to_string(workspace().join("crates/monitor/src/fetch.rs")).unwrap();
+    let code = without_tests(&fetch);
+    assert_eq!(code.matches(".get(").count(), 1, "one HTTP call");
+    assert!(code.contains("let url = &source.location;") && code.contains("client.get(url)"));
+    assert_eq!(code.matches("russh::client::connect(").count(), 1);
+    assert!(code.contains(".strip_prefix(\"sftp://\")"));
+    // Sign-on talks only to the configured issuer (discovery, then the endpoints its own
+    // document names).
+    let oidc = std::fs::read_to_string(workspace().join("crates/server/src/oidc.rs")).unwrap();
+    let code = without_tests(&oidc);
+    assert_eq!(code.matches("discover_async(").count(), 1);
+    assert!(code.contains("IssuerUrl::new(settings.issuer.clone())"));
 }
 
 /// TRUST 18: protected attributes are written apart from model inputs and read by one

@@ -61,8 +61,12 @@ async fn browser() -> (Driver, Browser) {
         "goog:chromeOptions".into(),
         json!({
             "binary": CHROMIUM,
+            // Every host but this machine's resolves to nothing at once: a page that asks for
+            // something from the internet (the test provider's sign-in page imports a web font)
+            // must not wait for a connection the sandbox drops.
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1280,1000", "--lang=en-US"]
+                     "--window-size=1280,1000", "--lang=en-US",
+                     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"]
         }),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();

@@ -56,8 +56,11 @@ impl TestServer {
         let store = database.store().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        // Links the server writes (access links, sign-on's redirect URI) point at itself.
-        settings.public_url = base.clone();
+        // Links the server writes (access links, sign-on's redirect URI) point at itself,
+        // unless the test names an address of its own.
+        if settings.public_url == Settings::default().public_url {
+            settings.public_url = base.clone();
+        }
         let state = AppState::with_clock(store.clone(), settings, clock);
         let served = state.clone();
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
