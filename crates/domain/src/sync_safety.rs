@@ -15,6 +15,8 @@ pub const MAX_CHANGED_ID_SHARE: f64 = 0.05;
 pub struct SyncChange {
     /// Active people before the pull.
     pub active: usize,
+    /// People the pull holds (each once, however many rows).
+    pub pulled: usize,
     /// Active people the pull marks as left or leaves out.
     pub leaving: usize,
     /// Ids that look re-keyed: as many as both appear new and go missing.
@@ -69,6 +71,7 @@ impl SyncChange {
         let new = present.iter().filter(|id| !known.contains(*id)).count();
         SyncChange {
             active: active.len(),
+            pulled: present.len(),
             leaving,
             ids_changed: missing.min(new),
         }

@@ -130,14 +130,7 @@ impl PullJob {
                 .iter()
                 .map(|r| (r.snapshot.person.as_str(), leaves(&r.snapshot))),
         );
-        let mut people: Vec<&str> = parsed
-            .rows
-            .iter()
-            .map(|r| r.snapshot.person.as_str())
-            .collect();
-        people.sort_unstable();
-        people.dedup();
-        record.people_in_file = people.len() as i64;
+        record.people_in_file = change.pulled as i64;
         record.people_leaving = change.leaving as i64;
         record.ids_changed = change.ids_changed as i64;
         if let Err(hazard) = change.check() {

@@ -455,7 +455,7 @@ fn check_slug(slug: &str) -> Result<(), ApiError> {
 pub fn check_email(email: &str) -> Result<(), ApiError> {
     let fine = email.chars().count() <= 254
         // Unicode's white space and the schema's \s differ only in U+0085 and U+FEFF.
-        && !email.chars().any(|c| c.is_whitespace() || c == '\u{feff}')
+        && !email.chars().any(super::schema_space)
         && email.split_once('@').is_some_and(|(local, domain)| {
             let dot_inside = domain
                 .char_indices()

@@ -152,7 +152,6 @@ pub fn parse_id(text: &str, what: &str) -> Result<i64, ApiError> {
     text.parse().map_err(|_| ApiError::not_found(what))
 }
 
-/// Stored times as the API shows them: RFC 3339 in UTC, to the millisecond (as stored).
 /// Writes one audit entry, answering 500 when the audit log cannot take it: a change that
 /// cannot be audited is reported as failed.
 pub(crate) async fn record_audit(
@@ -165,6 +164,37 @@ pub(crate) async fn record_audit(
     })
 }
 
+/// White space as the schema's `\s` (ECMAScript's) counts it, with U+0085, which the
+/// patterns also exclude: Unicode's white space and `\s` differ in U+0085 and U+FEFF.
+pub(crate) fn schema_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
+}
+
+/// Whether an address points at this machine (`localhost`, `127.0.0.1`, `[::1]`): the one
+/// place plain http is accepted, for tests.
+pub(crate) fn on_this_machine(url: &str) -> bool {
+    url_host(url).is_some_and(|host| matches!(host, "localhost" | "127.0.0.1" | "[::1]"))
+}
+
+/// The host of an `http://`, `https://` or `sftp://` URL with no spaces (an IPv6 host keeps
+/// its brackets).
+fn url_host(url: &str) -> Option<&str> {
+    let rest = ["https://", "http://", "sftp://"]
+        .iter()
+        .find_map(|scheme| url.strip_prefix(scheme))?;
+    if url.chars().any(char::is_whitespace) {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host.strip_prefix('[') {
+        Some(_) => &host[..host.find(']').map_or(host.len(), |i| i + 1)],
+        None => host.split(':').next().unwrap_or(host),
+    };
+    (!host.is_empty()).then_some(host)
+}
+
+/// Stored times as the API shows them: RFC 3339 in UTC, to the millisecond (as stored).
 pub(crate) trait Shown {
     type Text;
     fn shown(&self) -> Self::Text;
@@ -181,5 +211,31 @@ impl Shown for Option<chrono::DateTime<chrono::Utc>> {
     type Text = Option<String>;
     fn shown(&self) -> Option<String> {
         self.as_ref().map(Shown::shown)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_are_read_from_urls_and_this_machine_is_recognised() {
+        assert_eq!(
+            url_host("https://idp.example/realms/x"),
+            Some("idp.example")
+        );
+        assert_eq!(url_host("http://localhost:9000"), Some("localhost"));
+        assert_eq!(url_host("http://[::1]:9000/"), Some("[::1]"));
+        assert_eq!(url_host("https://user@idp.example"), Some("idp.example"));
+        assert_eq!(url_host("ftp://idp.example"), None);
+        assert_eq!(url_host("https://"), None);
+        assert_eq!(url_host("https://idp.example/a b"), None);
+        assert_eq!(
+            url_host("sftp://127.0.0.1:2222/out/r.csv"),
+            Some("127.0.0.1")
+        );
+        assert!(on_this_machine("http://[::1]:9000/r.csv"));
+        assert!(on_this_machine("http://localhost:9000/r.csv"));
+        assert!(!on_this_machine("http://hris.example/r.csv"));
     }
 }

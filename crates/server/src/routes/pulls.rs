@@ -6,7 +6,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::jobs::enqueue;
 use crate::routes::data::JobStarted;
-use crate::routes::{record_audit, Body, Shown};
+use crate::routes::{on_this_machine, record_audit, schema_space, Body, Shown};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -201,12 +201,7 @@ pub async fn set_source(
         queue_pull(&state, &caller, false).await?;
     }
     audit(&state, &caller, "data_source.configured", &source.location).await?;
-    let saved = state
-        .store
-        .data_source(caller.org.id)
-        .await?
-        .ok_or_else(ApiError::internal)?;
-    Ok(Json(saved.into()))
+    Ok(Json(source.into()))
 }
 
 #[utoipa::path(delete, path = "/api/v1/data-source", tag = "data",
@@ -297,7 +292,6 @@ async fn audit(
 /// What the schema states, enforced (400).
 fn check_shape(request: &DataSourceRequest) -> Result<(), ApiError> {
     let bad = |what: &str| Err(ApiError::bad_request(what.to_owned()));
-    let space = |c: char| c.is_whitespace() || c == '\u{feff}';
     let chars = |text: &str| text.chars().count();
     let location_fine = ["https://", "http://", "sftp://"].iter().any(|scheme| {
         request
@@ -305,7 +299,7 @@ fn check_shape(request: &DataSourceRequest) -> Result<(), ApiError> {
             .strip_prefix(scheme)
             .and_then(|rest| rest.split_once('/'))
             .is_some_and(|(authority, _)| !authority.is_empty() && !authority.contains(['?', '#']))
-    }) && !request.location.chars().any(space);
+    }) && !request.location.chars().any(schema_space);
     if !location_fine || chars(&request.location) > 2000 {
         return bad("location: expected https://host/path or sftp://host[:port]/path");
     }
@@ -427,16 +421,6 @@ fn source_of(
         paused_reason: None,
         updated_at: now.shown(),
     })
-}
-
-fn on_this_machine(location: &str) -> bool {
-    let rest = location.split_once("://").map_or("", |(_, r)| r);
-    let authority = rest.split('/').next().unwrap_or_default();
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.split(':').next().unwrap_or_default(),
-    };
-    matches!(host, "localhost" | "127.0.0.1" | "::1")
 }
 
 /// A PEM certificate block, at least in shape (the pull reads it and says if it cannot).

@@ -4,7 +4,7 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::routes::{record_audit, Body};
+use crate::routes::{on_this_machine, record_audit, schema_space, Body};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -258,12 +258,6 @@ fn check_shape(request: &SignOnRequest) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// White space as the schema's `\s` (ECMAScript's) counts it, with U+0085, which the
-/// patterns also exclude: Unicode's white space and `\s` differ in U+0085 and U+FEFF.
-fn schema_space(c: char) -> bool {
-    c.is_whitespace() || c == '\u{feff}'
-}
-
 /// The settings to store: the request checked against the rules no schema states, with the
 /// stored secret kept when none is sent.
 fn settings_of(
@@ -271,9 +265,7 @@ fn settings_of(
     stored: Option<SignOnSettings>,
     state: &AppState,
 ) -> Result<SignOnSettings, ApiError> {
-    let local = url_host(&request.issuer)
-        .is_some_and(|host| matches!(host, "localhost" | "127.0.0.1" | "[::1]"));
-    if request.issuer.starts_with("http://") && !local {
+    if request.issuer.starts_with("http://") && !on_this_machine(&request.issuer) {
         return Err(ApiError::unprocessable(
             "issuer: an identity provider is reached over https (http only on this machine, for tests)",
         ));
@@ -354,23 +346,6 @@ fn settings_of(
     })
 }
 
-/// The host of an `http://` or `https://` URL with no spaces.
-fn url_host(url: &str) -> Option<&str> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))?;
-    if url.chars().any(char::is_whitespace) {
-        return None;
-    }
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = match host.strip_prefix('[') {
-        Some(_) => &host[..host.find(']').map_or(host.len(), |i| i + 1)],
-        None => host.split(':').next().unwrap_or(host),
-    };
-    (!host.is_empty()).then_some(host)
-}
-
 fn is_domain(text: &str) -> bool {
     text.len() <= 253
         && text.contains('.')
@@ -382,20 +357,6 @@ fn is_domain(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hosts_are_read_from_issuer_urls() {
-        assert_eq!(
-            url_host("https://idp.example/realms/x"),
-            Some("idp.example")
-        );
-        assert_eq!(url_host("http://localhost:9000"), Some("localhost"));
-        assert_eq!(url_host("http://[::1]:9000/"), Some("[::1]"));
-        assert_eq!(url_host("https://user@idp.example"), Some("idp.example"));
-        assert_eq!(url_host("ftp://idp.example"), None);
-        assert_eq!(url_host("https://"), None);
-        assert_eq!(url_host("https://idp.example/a b"), None);
-    }
 
     #[test]
     fn domains_have_labels_and_a_dot() {
