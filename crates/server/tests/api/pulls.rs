@@ -228,3 +228,106 @@ async fn scheduled_pulls_land_from_https_and_sftp_and_an_export_missing_half_the
     assert!(actions.contains(&"data_source.configured") && actions.contains(&"pull.paused"));
     server.stop().await;
 }
+
+/// A source tenure could not use is refused with what to fix, and nothing of it is saved;
+/// a report the mapping does not fit is refused at the pull, and nothing of it lands.
+#[tokio::test]
+async fn unusable_sources_are_refused_and_a_report_that_does_not_fit_lands_nothing() {
+    let server = TestServer::start(TestDatabase::sqlite(), Settings::default()).await;
+    let owner = member_organization(&server, "badsource").await;
+    let org = server
+        .store
+        .organization("badsource")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let (csv, mapping) = simulated_panel(30, 2);
+    let good = json!({"location": "https://hris.example/out/report.csv", "auth": "bearer",
+                      "secret": "t0ken", "mapping": mapping, "every_hours": 24, "pull_now": false});
+    let with = |change: Value| {
+        let mut request = good.clone();
+        for (k, v) in change.as_object().unwrap() {
+            request[k] = v.clone();
+        }
+        request
+    };
+    for (change, status, says) in [
+        (
+            json!({"location": "http://hris.example/r.csv"}),
+            422,
+            "https",
+        ),
+        (
+            json!({"auth": "password", "username": "u"}),
+            422,
+            "an sftp:// one",
+        ),
+        (json!({"auth": "basic"}), 422, "needs a user name"),
+        (json!({"mapping": "this is [not toml"}), 422, "mapping"),
+        (
+            json!({"location": "sftp://h/r.csv", "auth": "key", "username": "u", "secret": "not a key"}),
+            422,
+            "private key",
+        ),
+        (json!({"ca_certificate": "not pem"}), 422, "PEM"),
+        (json!({"every_hours": 0}), 400, "every_hours"),
+        (json!({"location": "hris.example/r.csv"}), 400, "location"),
+        (json!({"auth": "kerberos"}), 400, "auth"),
+        (json!({"file_name": "../etc/passwd"}), 400, "file_name"),
+    ] {
+        let answer = owner.put("/api/v1/data-source", with(change.clone())).await;
+        assert_eq!(answer.status, status, "{change}: {:?}", answer.body);
+        let message = answer.body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{change}: {message}");
+        assert_eq!(
+            owner.get("/api/v1/data-source").await.status,
+            404,
+            "nothing saved"
+        );
+    }
+    let mut no_secret = good.clone();
+    no_secret.as_object_mut().unwrap().remove("secret");
+    let answer = owner.put("/api/v1/data-source", no_secret).await;
+    assert_eq!(answer.status, 422);
+    assert_eq!(owner.get("/api/v1/data-source").await.status, 404);
+
+    // A report without the mapping's columns: refused at the pull, nothing lands.
+    let https = HttpsReport::start("name,when\nAna,2026-01-01\n").await;
+    owner
+        .put(
+            "/api/v1/data-source",
+            json!({"location": https.url, "auth": "basic", "username": REPORT_USER,
+                   "secret": REPORT_PASSWORD, "ca_certificate": https.certificate,
+                   "mapping": mapping, "every_hours": 24}),
+        )
+        .await
+        .expect(200);
+    let refused = &pulls_once(&owner, 1).await[0];
+    assert_eq!(refused["status"], "refused", "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains("report.csv"),
+        "names the file as the source does: {refused}"
+    );
+    let counts = server.store.counts(org).await.unwrap();
+    assert_eq!((counts.snapshots, counts.people), (0, 0), "nothing landed");
+    // A wrong password: failed, saying what the server answered.
+    https.serve(&csv);
+    owner
+        .put(
+            "/api/v1/data-source",
+            json!({"location": https.url, "auth": "basic", "username": REPORT_USER,
+                   "secret": "wrong", "ca_certificate": https.certificate,
+                   "mapping": mapping, "every_hours": 24}),
+        )
+        .await
+        .expect(200);
+    let failed = &pulls_once(&owner, 2).await[0];
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert!(
+        failed["message"].as_str().unwrap().contains("401"),
+        "{failed}"
+    );
+    assert_eq!(server.store.counts(org).await.unwrap().snapshots, 0);
+    server.stop().await;
+}
